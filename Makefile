@@ -1,0 +1,107 @@
+# looptrader - build, test and tooling entry points.
+#
+#   make            build looptrader and looptrader-sim (build/release/bin)
+#   make test       unit + integration tests
+#   make sanitize   the same tests under ASan + UBSan
+#   make tsan       the same tests under ThreadSanitizer (clang)
+#   make demo       run the main job on the embedded simulator
+#   make bench-sim  simulator order place+cancel throughput
+#   make fuzz       bounded fuzzing of every outside-facing parser (clang)
+#
+# Sources are found by wildcard, so adding src/<module>.c or
+# test/unit/test_<module>.c needs no edit here.
+
+CC       ?= gcc
+BUILD    ?= build/release
+OPT      ?= -O2
+SAN      ?=
+PKGS     := libcurl libwebsockets jansson libconfig openssl
+CPPFLAGS += -Iinclude -D_GNU_SOURCE
+CFLAGS   += -std=c11 $(OPT) -g -Wall -Wextra -Werror -pthread $(SAN)
+LDFLAGS  += -pthread $(SAN)
+LDLIBS   += $(shell pkg-config --libs $(PKGS)) -lm
+
+LIB_SRC  := $(filter-out src/main.c,$(wildcard src/*.c))
+SIM_SRC  := $(filter-out src/sim/main.c,$(wildcard src/sim/*.c))
+UNIT_SRC := $(wildcard test/unit/test_*.c)
+TOOL_SRC := $(wildcard test/tools/*.c)
+
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+SIM_OBJ  := $(SIM_SRC:%.c=$(BUILD)/%.o)
+LIB_A    := $(BUILD)/liblooptrader.a
+SIM_A    := $(BUILD)/libltsim.a
+BIN      := $(BUILD)/bin
+UNITS    := $(UNIT_SRC:test/unit/%.c=$(BUILD)/unit/%)
+TOOLS    := $(TOOL_SRC:test/tools/%.c=$(BUILD)/tools/%)
+
+.PHONY: all test unit integration sanitize tsan demo bench bench-sim fuzz chaos clean valgrind
+
+all: $(BIN)/looptrader $(BIN)/looptrader-sim
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(LIB_A): $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(SIM_A): $(SIM_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BIN)/looptrader: $(BUILD)/src/main.o $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BIN)/looptrader-sim: $(BUILD)/src/sim/main.o $(SIM_A) $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/unit/%: $(BUILD)/test/unit/%.o $(SIM_A) $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -lcmocka -o $@
+
+$(BUILD)/tools/%: $(BUILD)/test/tools/%.o $(SIM_A) $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+test: all $(UNITS) $(TOOLS)
+	BUILD=$(BUILD) scripts/run-tests.sh
+
+unit: $(UNITS)
+	BUILD=$(BUILD) scripts/run-tests.sh unit
+
+integration: all $(TOOLS)
+	BUILD=$(BUILD) scripts/run-tests.sh integration
+
+sanitize:
+	$(MAKE) BUILD=build/asan OPT=-O1 \
+	    SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" test
+
+tsan:
+	$(MAKE) CC=clang BUILD=build/tsan OPT=-O1 SAN="-fsanitize=thread" test
+
+demo: all
+	BUILD=$(BUILD) scripts/demo.sh
+
+bench-sim: all $(TOOLS)
+	BUILD=$(BUILD) scripts/bench-sim.sh
+
+bench: bench-sim
+
+chaos: all $(TOOLS)
+	BUILD=$(BUILD) test/integration/chaos.sh
+
+fuzz:
+	BUILD=build/fuzz scripts/fuzz.sh
+
+valgrind: all
+	BUILD=$(BUILD) scripts/valgrind-demo.sh
+
+clean:
+	rm -rf build
+
+.SECONDARY:
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,90 @@
+/*
+ * config.h - the run configuration: flags + libconfig file, merged.
+ *
+ * Precedence, field by field: command-line flag > user's strategy block >
+ * the file's global strategy block > built-in default.  The result is
+ * immutable once config_load returns.  Errors name the file, line and field
+ * ("etc/demo.conf:12: strategy.slippage: must be >= 0").  Pure apart from
+ * reading the config, users and secret files and the environment.
+ */
+#ifndef LOOPTRADER_CONFIG_H
+#define LOOPTRADER_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "looptrader/error.h"
+#include "looptrader/money.h"
+#include "looptrader/target.h"
+#include "looptrader/venue.h"
+
+/* Bits of strategy_config.set: which fields were given at this level. */
+enum {
+    SC_SYMBOL = 1 << 0, SC_BUY_AMOUNT = 1 << 1, SC_TARGET = 1 << 2,
+    SC_TARGET_POINTS = 1 << 3, SC_MULTIPLIER = 1 << 4, SC_MAX_COST = 1 << 5,
+    SC_SLIPPAGE = 1 << 6, SC_SLIPPAGE_STEP = 1 << 7, SC_MAX_TRIES = 1 << 8,
+    SC_FILL_TIMEOUT = 1 << 9, SC_TIF = 1 << 10, SC_WINDOW = 1 << 11
+};
+
+struct strategy_config {
+    unsigned set;              /* SC_* bits given at this level */
+    char symbol[32];
+    money_t buy_amount;        /* quote per round */
+    money_t target;            /* quote volume (derived from points if given) */
+    int target_points;         /* 0 = not used */
+    int volume_multiplier;     /* default 1 */
+    money_t max_cost;          /* quote; 0 = unlimited */
+    money_t slippage;          /* fraction, default 0.001 */
+    money_t slippage_step;     /* fraction, default 0.002 */
+    int max_tries;             /* default 5 */
+    int fill_timeout_ms;       /* default 2000 */
+    enum time_in_force tif;    /* default GTC */
+    struct window window;      /* default utc-day */
+};
+
+struct user_config {
+    char *name;
+    char *api_key;             /* may be NULL (cookie/header auth) */
+    char *api_secret;          /* resolved from api_secret / _file / _env */
+    char **headers;            /* "Name: value" */
+    size_t n_headers;
+    char *cookies;
+    int enabled;
+    struct strategy_config strategy;  /* merged: the effective config */
+    struct venue_auth auth;           /* views into the fields above */
+};
+
+struct run_config {
+    char *config_path;         /* NULL when no file */
+    char *users_path;          /* users_file, if any */
+    struct venue_config exchange;
+    char *rest_url, *ws_url;   /* storage behind exchange.* */
+    int legacy_listen_key;     /* exchange.user_stream = "listenkey" */
+    int users_per_connection;  /* exchange.users_per_connection, default 100 */
+    int workers;               /* default 4 */
+    char *report_path;
+    char *log_file;
+    int log_level;             /* enum log_level */
+    int dry_run;
+    char *state_dir;           /* journal directory; default "state" */
+    int allow_insecure_secrets;
+    char **only;               /* --only names, NULL-terminated, or NULL */
+    struct strategy_config global;  /* file + flags, before per-user merge */
+    struct user_config *users;
+    size_t n_users;
+    int show_help, show_version;
+};
+
+/* Parses argv and the files it names, merges and validates.  Returns 0,
+ * LT_ECONFIG (err names file:line: field) or LT_ENOMEM. */
+int config_load(int argc, char **argv, struct run_config *out, struct lt_err *err);
+void config_free(struct run_config *c);
+
+/* Field-by-field merge: fields set in over replace those of base. */
+void config_strategy_merge(struct strategy_config *dst, const struct strategy_config *base,
+                           const struct strategy_config *over);
+
+/* The --help text. */
+const char *config_usage(void);
+
+#endif

@@ -1,0 +1,187 @@
+/*
+ * venue.h - the exchange dialect interface.
+ *
+ * Strategy, executor and recovery code talk to an exchange only through
+ * these calls; they never build a URL or parse a venue's JSON.  A dialect
+ * (venue_binance.c today) fills a struct venue_ops.  All calls are blocking,
+ * run on the caller's thread with the caller's struct http, and are safe to
+ * call from many threads at once on one struct venue (it is immutable after
+ * venue_new, apart from the atomically updated clock offset).
+ *
+ * Order calls return:
+ *   0            the venue accepted / answered; *out holds the order state
+ *   LT_EEXCHANGE the venue rejected it (err->venue_code holds e.g. -2010)
+ *   LT_EUNKNOWN  no reliable answer (timeout, 5xx, -1007, dropped connection):
+ *                the order may exist; settle it with venue_query_order.
+ *   LT_ERATELIMIT 429/418 (err->msg says how long to back off)
+ */
+#ifndef LOOPTRADER_VENUE_H
+#define LOOPTRADER_VENUE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "looptrader/clientid.h"
+#include "looptrader/error.h"
+#include "looptrader/http.h"
+#include "looptrader/money.h"
+#include "looptrader/strbuf.h"
+#include "looptrader/symbol.h"
+
+enum time_in_force { TIF_GTC = 0, TIF_IOC = 1, TIF_FOK = 2 };
+
+enum order_status {
+    ORDER_NEW = 0,
+    ORDER_PARTIALLY_FILLED,
+    ORDER_FILLED,
+    ORDER_CANCELED,
+    ORDER_EXPIRED,
+    ORDER_REJECTED,
+    ORDER_PENDING_CANCEL,
+    ORDER_STATUS_UNKNOWN
+};
+
+/* 1 when no further fill can happen. */
+int order_status_is_final(enum order_status s);
+const char *order_status_name(enum order_status s);
+
+/* An account's credentials.  Secrets live here and nowhere else. */
+struct venue_auth {
+    const char *api_key;          /* may be NULL for cookie/header auth */
+    const char *api_secret;       /* may be NULL for cookie/header auth */
+    const char *const *headers;   /* extra "Name: value" lines */
+    size_t n_headers;
+    const char *cookies;          /* "a=b; c=d" or NULL */
+};
+
+struct order_state {
+    char client_id[CLIENTID_MAX];
+    int64_t order_id;
+    enum order_side side;
+    enum order_status status;
+    money_t price;
+    money_t orig_qty;
+    money_t executed_qty;   /* cumulative base filled */
+    money_t cum_quote;      /* cumulative quote filled */
+    int64_t time_ms;        /* creation time */
+    int64_t update_ms;      /* last update time */
+};
+
+struct order_request {
+    const char *symbol;
+    enum order_side side;
+    enum time_in_force tif;
+    money_t price;
+    money_t qty;
+    const char *client_id;
+};
+
+struct trade_fill {
+    int64_t trade_id;
+    int64_t order_id;
+    enum order_side side;
+    money_t price;
+    money_t qty;
+    money_t quote_qty;
+    money_t commission;
+    char commission_asset[16];
+    int64_t time_ms;
+};
+
+/* One decoded WebSocket message. */
+enum venue_push_kind {
+    PUSH_IGNORED = 0,    /* valid but not interesting (e.g. listStatus) */
+    PUSH_BOOK_TICKER,    /* book.* */
+    PUSH_EXECUTION,      /* exec.* */
+    PUSH_ACCOUNT,        /* outboundAccountPosition: nothing decoded */
+    PUSH_RESPONSE,       /* reply to a request of ours: response.* */
+    PUSH_STREAM_END      /* eventStreamTerminated / listenKeyExpired */
+};
+
+struct venue_push {
+    enum venue_push_kind kind;
+    int subscription_id;   /* WS API user-data events; -1 if none */
+    union {
+        struct {
+            char symbol[32];
+            money_t bid, bid_qty, ask, ask_qty;
+            int64_t update_id;
+        } book;
+        struct {
+            struct order_state order;  /* state after this event */
+            int64_t trade_id;          /* -1 when this event is not a trade */
+            money_t last_qty, last_price, last_quote;
+            money_t commission;
+            char commission_asset[16];
+            int64_t event_ms;
+        } exec;
+        struct {
+            int64_t id;            /* the request id we sent */
+            int status;            /* 200 on success */
+            int subscription_id;   /* result.subscriptionId, -1 if none */
+            int error_code;        /* error.code when status != 200 */
+            char error_msg[128];
+        } response;
+    } u;
+};
+
+struct venue;
+
+struct venue_ops {
+    const char *name;
+    int (*server_time)(struct venue *v, struct http *h, int64_t *ms, struct lt_err *err);
+    int (*exchange_info)(struct venue *v, struct http *h, const char *symbol,
+                         struct symbol_rules *out, struct lt_err *err);
+    int (*book_ticker)(struct venue *v, struct http *h, const char *symbol, money_t *bid,
+                       money_t *ask, struct lt_err *err);
+    int (*place_order)(struct venue *v, struct http *h, const struct venue_auth *a,
+                       const struct order_request *req, struct order_state *out,
+                       struct lt_err *err);
+    int (*cancel_order)(struct venue *v, struct http *h, const struct venue_auth *a,
+                        const char *symbol, const char *client_id, struct order_state *out,
+                        struct lt_err *err);
+    int (*query_order)(struct venue *v, struct http *h, const struct venue_auth *a,
+                       const char *symbol, const char *client_id, struct order_state *out,
+                       struct lt_err *err);
+    /* *out is malloc'd (caller frees); *n may be 0. */
+    int (*open_orders)(struct venue *v, struct http *h, const struct venue_auth *a,
+                       const char *symbol, struct order_state **out, size_t *n,
+                       struct lt_err *err);
+    /* Every order with time >= start_ms, all pages. */
+    int (*order_history)(struct venue *v, struct http *h, const struct venue_auth *a,
+                         const char *symbol, int64_t start_ms, struct order_state **out,
+                         size_t *n, struct lt_err *err);
+    /* Trades of one order (order_id) or, with order_id < 0, since start_ms. */
+    int (*my_trades)(struct venue *v, struct http *h, const struct venue_auth *a,
+                     const char *symbol, int64_t order_id, int64_t start_ms,
+                     struct trade_fill **out, size_t *n, struct lt_err *err);
+    int (*balance)(struct venue *v, struct http *h, const struct venue_auth *a,
+                   const char *asset, money_t *free_amt, money_t *locked,
+                   struct lt_err *err);
+    /* WebSocket side: URLs and messages; the wsclient does the I/O. */
+    int (*market_stream_path)(struct venue *v, const char *symbol, struct strbuf *out);
+    int (*user_subscribe_msg)(struct venue *v, const struct venue_auth *a, int64_t req_id,
+                              struct strbuf *out, struct lt_err *err);
+    int (*parse_push)(struct venue *v, const char *buf, size_t len, struct venue_push *out,
+                      struct lt_err *err);
+};
+
+struct venue_config {
+    const char *dialect;    /* "binance" */
+    const char *rest_url;   /* "http://127.0.0.1:8080" */
+    const char *ws_url;     /* "ws://127.0.0.1:8080" */
+    long recv_window_ms;    /* 0 = 5000 */
+    long timeout_ms;        /* per request, 0 = 10000 */
+};
+
+int venue_new(const struct venue_config *cfg, struct venue **out, struct lt_err *err);
+void venue_free(struct venue *v);
+const struct venue_ops *venue_ops(const struct venue *v);
+const char *venue_rest_url(const struct venue *v);
+const char *venue_ws_url(const struct venue *v);
+
+/* Corrects signed timestamps by the server clock (venue time - local time). */
+void venue_set_clock_offset(struct venue *v, int64_t offset_ms);
+int64_t venue_now_ms(const struct venue *v);
+
+#endif

@@ -1,0 +1,52 @@
+/*
+ * wsclient.h - the one WebSocket thread.
+ *
+ * Owns every WebSocket connection of a run: the market stream of the symbol
+ * (bookTicker, fanned out to every registered mailbox) and the users' order
+ * pushes (WS API userDataStream.subscribe.signature, many users per
+ * connection; or one connection per cookie/header-auth user whose upgrade
+ * request carries its cookies and headers).  It parses each message with the
+ * venue dialect and posts into the owning user's mailbox.  It reconnects with
+ * backoff and re-subscribes after any drop, posting stream up/down into the
+ * affected mailboxes so workers know when to poll instead.
+ *
+ * Thread rules: wsclient_add_user only before wsclient_start; after start,
+ * other threads may only call wsclient_remove_user and wsclient_stop.
+ */
+#ifndef LOOPTRADER_WSCLIENT_H
+#define LOOPTRADER_WSCLIENT_H
+
+#include "looptrader/error.h"
+#include "looptrader/mailbox.h"
+#include "looptrader/venue.h"
+
+struct wsclient;
+
+struct wsclient_config {
+    struct venue *venue;
+    const char *symbol;
+    int users_per_connection;   /* 0 = 100 */
+    int legacy_listen_key;      /* 1: POST /api/v3/userDataStream + /ws/<key> */
+    int insecure_tls;           /* tests only */
+};
+
+int wsclient_new(const struct wsclient_config *cfg, struct wsclient **out, struct lt_err *err);
+
+/* Registers a user's mailbox; auth is borrowed and must outlive the client.
+ * Every mailbox receives prices; only users with credentials get order
+ * pushes. */
+int wsclient_add_user(struct wsclient *ws, const struct venue_auth *auth, struct mailbox *mb,
+                      struct lt_err *err);
+
+/* Starts the service thread.  Returns once it runs (connection happens in
+ * the background). */
+int wsclient_start(struct wsclient *ws, struct lt_err *err);
+
+/* A user is finished: unsubscribe its stream (asynchronously). */
+void wsclient_remove_user(struct wsclient *ws, struct mailbox *mb);
+
+/* Stops the thread, closes connections, joins. */
+void wsclient_stop(struct wsclient *ws);
+void wsclient_free(struct wsclient *ws);
+
+#endif

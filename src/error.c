@@ -1,0 +1,44 @@
+/* error.c - the error struct shared by every module (see error.h). */
+#include "looptrader/error.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+int lt_err_set(struct lt_err *err, int code, const char *fmt, ...)
+{
+    if (err) {
+        va_list ap;
+        err->code = code;
+        va_start(ap, fmt);
+        vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+        va_end(ap);
+    }
+    return code;
+}
+
+void lt_err_clear(struct lt_err *err)
+{
+    if (err)
+        memset(err, 0, sizeof(*err));
+}
+
+const char *lt_err_name(int code)
+{
+    switch (code) {
+    case LT_OK: return "OK";
+    case LT_EINVAL: return "EINVAL";
+    case LT_ENOMEM: return "ENOMEM";
+    case LT_EIO: return "EIO";
+    case LT_ECONFIG: return "ECONFIG";
+    case LT_EPARSE: return "EPARSE";
+    case LT_EEXCHANGE: return "EEXCHANGE";
+    case LT_EUNKNOWN: return "EUNKNOWN";
+    case LT_ETIMEDOUT: return "ETIMEDOUT";
+    case LT_ESTOPPED: return "ESTOPPED";
+    case LT_ERANGE: return "ERANGE";
+    case LT_ENOTFOUND: return "ENOTFOUND";
+    case LT_ERATELIMIT: return "ERATELIMIT";
+    }
+    return "E?";
+}

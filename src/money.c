@@ -1,0 +1,159 @@
+/* money.c - fixed-point decimal amounts (see money.h for why). */
+#include "looptrader/money.h"
+#include "looptrader/error.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+int money_parse_n(const char *s, unsigned long len, money_t *out)
+{
+    unsigned long i = 0;
+    int neg = 0, digits = 0, frac = 0, dot = 0;
+    __int128 v = 0;
+
+    if (len == 0)
+        return LT_EPARSE;
+    if (s[0] == '-' || s[0] == '+') {
+        neg = s[0] == '-';
+        i++;
+    }
+    for (; i < len; i++) {
+        char c = s[i];
+        if (c == '.') {
+            if (dot)
+                return LT_EPARSE;
+            dot = 1;
+            continue;
+        }
+        if (c < '0' || c > '9')
+            return LT_EPARSE;
+        digits++;
+        if (dot) {
+            if (frac == MONEY_DECIMALS) {
+                if (c != '0')
+                    return LT_ERANGE;
+                continue;
+            }
+            frac++;
+        }
+        v = v * 10 + (c - '0');
+        if (v > (__int128)INT64_MAX)
+            return LT_ERANGE;
+    }
+    if (!digits)
+        return LT_EPARSE;
+    for (; frac < MONEY_DECIMALS; frac++) {
+        v *= 10;
+        if (v > (__int128)INT64_MAX)
+            return LT_ERANGE;
+    }
+    *out = (money_t)(neg ? -v : v);
+    return 0;
+}
+
+int money_parse(const char *s, money_t *out)
+{
+    if (!s)
+        return LT_EPARSE;
+    return money_parse_n(s, strlen(s), out);
+}
+
+char *money_format(money_t v, int decimals, char out[MONEY_STR_MAX])
+{
+    unsigned long long a = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    unsigned long long ip = a / (unsigned long long)MONEY_SCALE;
+    unsigned long long fp = a % (unsigned long long)MONEY_SCALE;
+
+    if (decimals < 0)
+        decimals = 0;
+    if (decimals > MONEY_DECIMALS)
+        decimals = MONEY_DECIMALS;
+    if (decimals == 0) {
+        snprintf(out, MONEY_STR_MAX, "%s%llu", v < 0 ? "-" : "", ip);
+        return out;
+    }
+    for (int i = decimals; i < MONEY_DECIMALS; i++)
+        fp /= 10;
+    snprintf(out, MONEY_STR_MAX, "%s%llu.%0*llu", v < 0 ? "-" : "", ip, decimals, fp);
+    return out;
+}
+
+char *money_format_min(money_t v, char out[MONEY_STR_MAX])
+{
+    money_format(v, MONEY_DECIMALS, out);
+    size_t n = strlen(out);
+    while (n > 0 && out[n - 1] == '0')
+        out[--n] = '\0';
+    if (n > 0 && out[n - 1] == '.')
+        out[--n] = '\0';
+    return out;
+}
+
+money_t money_from_double(double d)
+{
+    return (money_t)llround(d * (double)MONEY_SCALE);
+}
+
+double money_to_double(money_t v)
+{
+    return (double)v / (double)MONEY_SCALE;
+}
+
+static money_t clamp128(__int128 v)
+{
+    if (v > INT64_MAX)
+        return INT64_MAX;
+    if (v < INT64_MIN)
+        return INT64_MIN;
+    return (money_t)v;
+}
+
+money_t money_mul(money_t a, money_t b)
+{
+    return clamp128((__int128)a * b / MONEY_SCALE);
+}
+
+money_t money_mul_up(money_t a, money_t b)
+{
+    __int128 p = (__int128)a * b;
+    __int128 q = p / MONEY_SCALE;
+    if (p % MONEY_SCALE != 0)
+        q += p > 0 ? 1 : -1;
+    return clamp128(q);
+}
+
+money_t money_div(money_t a, money_t b)
+{
+    return clamp128((__int128)a * MONEY_SCALE / b);
+}
+
+money_t money_floor_to(money_t v, money_t unit)
+{
+    money_t r = v % unit;
+    if (r < 0)
+        r += unit;
+    return v - r;
+}
+
+money_t money_ceil_to(money_t v, money_t unit)
+{
+    money_t f = money_floor_to(v, unit);
+    return f == v ? v : f + unit;
+}
+
+money_t money_round_to(money_t v, money_t unit)
+{
+    money_t f = money_floor_to(v, unit);
+    return (v - f) * 2 >= unit ? f + unit : f;
+}
+
+int money_decimals_of(money_t unit)
+{
+    int d = MONEY_DECIMALS;
+    while (d > 0 && unit % 10 == 0) {
+        unit /= 10;
+        d--;
+    }
+    return d;
+}

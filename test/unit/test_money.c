@@ -1,0 +1,120 @@
+/* Unit tests: money (fixed-point parsing, formatting, rounding) and strbuf. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "looptrader/error.h"
+#include "looptrader/money.h"
+#include "looptrader/strbuf.h"
+
+static void parse_valid(void **state)
+{
+    (void)state;
+    money_t v;
+    assert_int_equal(money_parse("12", &v), 0);
+    assert_true(v == 12 * MONEY_SCALE);
+    assert_int_equal(money_parse("0.00000001", &v), 0);
+    assert_true(v == 1);
+    assert_int_equal(money_parse("-1.5", &v), 0);
+    assert_true(v == -150000000);
+    assert_int_equal(money_parse(".5", &v), 0);
+    assert_true(v == 50000000);
+    assert_int_equal(money_parse("1.1000000000", &v), 0);
+    assert_true(v == 110000000);
+}
+
+static void parse_invalid(void **state)
+{
+    (void)state;
+    money_t v;
+    assert_int_equal(money_parse("", &v), LT_EPARSE);
+    assert_int_equal(money_parse("-", &v), LT_EPARSE);
+    assert_int_equal(money_parse("1.2.3", &v), LT_EPARSE);
+    assert_int_equal(money_parse("1e5", &v), LT_EPARSE);
+    assert_int_equal(money_parse("abc", &v), LT_EPARSE);
+    assert_int_equal(money_parse("0.000000001", &v), LT_ERANGE);
+    assert_int_equal(money_parse("99999999999999999999", &v), LT_ERANGE);
+    assert_int_equal(money_parse(NULL, &v), LT_EPARSE);
+}
+
+static void format(void **state)
+{
+    (void)state;
+    char b[MONEY_STR_MAX];
+    assert_string_equal(money_format(150000000, 2, b), "1.50");
+    assert_string_equal(money_format(-150000000, 0, b), "-1");
+    assert_string_equal(money_format(123456789, 8, b), "1.23456789");
+    assert_string_equal(money_format(123456789, 3, b), "1.234");
+    assert_string_equal(money_format_min(150000000, b), "1.5");
+    assert_string_equal(money_format_min(2 * MONEY_SCALE, b), "2");
+    assert_string_equal(money_format_min(1, b), "0.00000001");
+    assert_string_equal(money_format_min(0, b), "0");
+}
+
+static void arithmetic(void **state)
+{
+    (void)state;
+    money_t p = 150000000, q = 3 * MONEY_SCALE; /* 1.5 * 3 */
+    assert_true(money_mul(p, q) == 450000000);
+    assert_true(money_mul(1, 1) == 0);
+    assert_true(money_mul_up(1, 1) == 1);
+    assert_true(money_div(450000000, p) == q);
+    /* large values do not overflow the intermediate */
+    assert_true(money_mul(100000 * MONEY_SCALE, 1000000 * MONEY_SCALE) ==
+                INT64_MAX); /* 1e11 does not fit 1e-8 units: clamps */
+    assert_true(money_mul(1000 * MONEY_SCALE, 1000000 * MONEY_SCALE) ==
+                (money_t)1000000000 * MONEY_SCALE);
+}
+
+static void rounding(void **state)
+{
+    (void)state;
+    money_t tick = 1000; /* 0.00001 */
+    assert_true(money_floor_to(123456, tick) == 123000);
+    assert_true(money_ceil_to(123456, tick) == 124000);
+    assert_true(money_ceil_to(123000, tick) == 123000);
+    assert_true(money_round_to(123500, tick) == 124000);
+    assert_true(money_round_to(123499, tick) == 123000);
+    assert_true(money_floor_to(-1, tick) == -1000);
+    assert_int_equal(money_decimals_of(1000), 5);
+    assert_int_equal(money_decimals_of(MONEY_SCALE), 0);
+    assert_int_equal(money_decimals_of(1), 8);
+}
+
+static void strbuf_basics(void **state)
+{
+    (void)state;
+    struct strbuf sb = STRBUF_INIT;
+    assert_string_equal(sb.buf, "");
+    assert_int_equal(strbuf_addf(&sb, "%s=%d", "a", 1), 0);
+    assert_int_equal(strbuf_addstr(&sb, "&b="), 0);
+    assert_int_equal(strbuf_addurlenc(&sb, "x y/+z~"), 0);
+    assert_string_equal(sb.buf, "a=1&b=x%20y%2F%2Bz~");
+    for (int i = 0; i < 1000; i++)
+        assert_int_equal(strbuf_addch(&sb, 'q'), 0);
+    assert_int_equal((int)sb.len, 19 + 1000);
+    strbuf_release(&sb);
+    assert_int_equal((int)sb.len, 0);
+
+    struct strbuf lim;
+    strbuf_init(&lim, 8);
+    assert_int_equal(strbuf_addstr(&lim, "12345678"), 0);
+    assert_int_equal(strbuf_addch(&lim, '9'), LT_ERANGE);
+    assert_string_equal(lim.buf, "12345678");
+    assert_int_equal(strbuf_addf(&lim, "%d", 5), LT_ERANGE);
+    assert_string_equal(lim.buf, "12345678");
+    strbuf_release(&lim);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(parse_valid), cmocka_unit_test(parse_invalid),
+        cmocka_unit_test(format),      cmocka_unit_test(arithmetic),
+        cmocka_unit_test(rounding),    cmocka_unit_test(strbuf_basics),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
