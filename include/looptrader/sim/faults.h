@@ -1,0 +1,43 @@
+/*
+ * faults.h - the simulator's fault injection (`--fault KIND=VALUE`).
+ *
+ * Tests of the trader need an exchange that is slow, fails, rate-limits,
+ * drops connections, loses pushes and fills orders in small pieces.  Each
+ * fault is a number parsed once at start-up; draws come from one seeded
+ * generator, so a given --seed and request sequence replays exactly.
+ * Rates are fractions in [0, 1] held as money_t (1e-8 units): no floating
+ * point anywhere near the engine.
+ */
+#ifndef LOOPTRADER_SIM_FAULTS_H
+#define LOOPTRADER_SIM_FAULTS_H
+
+#include <stdint.h>
+
+#include "looptrader/error.h"
+#include "looptrader/money.h"
+
+struct faults {
+    int latency_ms;      /* added before every HTTP response */
+    money_t http5xx;     /* rate of 500/503 answers (half after executing) */
+    money_t http429;     /* rate of 429 -1003 answers with Retry-After */
+    int ws_drop_ms;      /* close every WebSocket every N ms; 0 = never */
+    money_t push_loss;   /* rate of executionReports silently not sent */
+    money_t partial;     /* cap on the fraction of an order filled per match; 0 = none */
+    uint64_t rng;        /* generator state */
+};
+
+/* All faults off, generator seeded. */
+void faults_init(struct faults *f, uint64_t seed);
+
+/* Applies one "KIND=VALUE" spec.  Kinds: latency_ms, ws_drop_ms (integers
+ * 0..600000), http5xx, http429, push_loss, partial (decimals 0..1).
+ * LT_EINVAL with a message naming the spec when it is not understood. */
+int faults_parse(struct faults *f, const char *spec, struct lt_err *err);
+
+/* 1 with probability rate (a fraction of MONEY_SCALE), else 0. */
+int faults_draw(struct faults *f, money_t rate);
+
+/* Next raw 64-bit value of the generator. */
+uint64_t faults_next(struct faults *f);
+
+#endif
