@@ -1,0 +1,218 @@
+/*
+ * report.c - the JSON report and the human summary table (see report.h).
+ *
+ * The JSON is built by hand so amounts stay exact decimals (jansson would
+ * route them through double); strings go through jansson for escaping.
+ */
+#include "looptrader/report.h"
+#include "looptrader/log.h"
+#include "looptrader/strbuf.h"
+#include "looptrader/target.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+const char *user_status_name(enum user_status s)
+{
+    switch (s) {
+    case USER_PENDING: return "pending";
+    case USER_DONE: return "done";
+    case USER_SKIPPED: return "skipped";
+    case USER_STOPPED: return "stopped";
+    case USER_FAILED: return "failed";
+    }
+    return "?";
+}
+
+money_t report_cost(const struct user_stats *s)
+{
+    return s->fees_quote + s->bought_quote - s->sold_quote;
+}
+
+int64_t report_cost_bps_x100(const struct user_stats *s)
+{
+    if (s->bought_quote <= 0)
+        return 0;
+    __int128 num = (__int128)report_cost(s) * 1000000;
+    return (int64_t)(num / s->bought_quote);
+}
+
+int report_exit_code(const struct report_user *users, size_t n, int stopped)
+{
+    int cut_short = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (users[i].status == USER_FAILED)
+            return 1;
+        if (users[i].status == USER_STOPPED || users[i].status == USER_PENDING)
+            cut_short = 1;
+    }
+    return (cut_short || stopped) ? 3 : 0;
+}
+
+static void add_str(struct strbuf *sb, const char *s)
+{
+    char clean[512];
+    log_redact(s ? s : "", clean, sizeof(clean));
+    json_t *j = json_string(clean);
+    char *t = j ? json_dumps(j, JSON_ENCODE_ANY) : NULL;
+    strbuf_addstr(sb, t ? t : "\"\"");
+    free(t);
+    json_decref(j);
+}
+
+static void add_money(struct strbuf *sb, const char *key, money_t v)
+{
+    char b[MONEY_STR_MAX];
+    strbuf_addf(sb, "\"%s\": %s", key, money_format_min(v, b));
+}
+
+static void add_bps(struct strbuf *sb, int64_t x100)
+{
+    int64_t a = x100 < 0 ? -x100 : x100;
+    strbuf_addf(sb, "%s%lld.%02lld", x100 < 0 ? "-" : "", (long long)(a / 100),
+                (long long)(a % 100));
+}
+
+static void add_user(struct strbuf *sb, const struct report_user *u)
+{
+    const struct user_stats *s = &u->s;
+    int mult = u->multiplier > 0 ? u->multiplier : 1;
+    strbuf_addstr(sb, "    {\"name\": ");
+    add_str(sb, u->name);
+    strbuf_addf(sb, ", \"status\": \"%s\", ", user_status_name(u->status));
+    if (u->error[0]) {
+        strbuf_addstr(sb, "\"error\": ");
+        add_str(sb, u->error);
+        strbuf_addstr(sb, ", ");
+    }
+    strbuf_addstr(sb, "\n     ");
+    add_money(sb, "target", u->target);
+    strbuf_addstr(sb, ", ");
+    add_money(sb, "window_buy_before", u->window_before);
+    strbuf_addstr(sb, ", ");
+    add_money(sb, "window_buy_after", u->window_after);
+    if (u->target_points > 0)
+        strbuf_addf(sb, ", \"target_points\": %d, \"volume_multiplier\": %d, "
+                        "\"points_before\": %d, \"points_after\": %d",
+                    u->target_points, mult, target_points(u->window_before, mult),
+                    target_points(u->window_after, mult));
+    strbuf_addstr(sb, ",\n     ");
+    add_money(sb, "bought_base", s->bought_base);
+    strbuf_addstr(sb, ", ");
+    add_money(sb, "bought_quote", s->bought_quote);
+    strbuf_addstr(sb, ", ");
+    add_money(sb, "sold_base", s->sold_base);
+    strbuf_addstr(sb, ", ");
+    add_money(sb, "sold_quote", s->sold_quote);
+    strbuf_addstr(sb, ",\n     ");
+    add_money(sb, "fees_quote", s->fees_quote);
+    strbuf_addstr(sb, ", ");
+    add_money(sb, "fees_base", s->fees_base);
+    strbuf_addstr(sb, ", ");
+    add_money(sb, "cost_quote", report_cost(s));
+    strbuf_addstr(sb, ", \"avg_cost_bps\": ");
+    add_bps(sb, report_cost_bps_x100(s));
+    strbuf_addstr(sb, ",\n     ");
+    strbuf_addf(sb, "\"rounds\": %u, \"orders\": %u, ", s->rounds, s->orders);
+    add_money(sb, "residual_base", s->residual_base);
+    strbuf_addstr(sb, ", ");
+    add_money(sb, "recovered_base", s->recovered_base);
+    strbuf_addstr(sb, "}");
+}
+
+char *report_json(const struct report_run *run)
+{
+    struct strbuf sb;
+    strbuf_init(&sb, 0);
+    strbuf_addstr(&sb, "{\n  \"run\": ");
+    add_str(&sb, run->run_id);
+    strbuf_addstr(&sb, ", \"symbol\": ");
+    add_str(&sb, run->symbol);
+    strbuf_addf(&sb, ",\n  \"started_ms\": %lld, \"finished_ms\": %lld, \"stopped\": %s, "
+                     "\"exit_code\": %d,\n  \"users\": [\n",
+                (long long)run->started_ms, (long long)run->finished_ms,
+                run->stopped ? "true" : "false", run->exit_code);
+    struct user_stats tot = { 0 };
+    for (size_t i = 0; i < run->n_users; i++) {
+        const struct user_stats *s = &run->users[i].s;
+        add_user(&sb, &run->users[i]);
+        strbuf_addstr(&sb, i + 1 < run->n_users ? ",\n" : "\n");
+        tot.bought_base += s->bought_base;
+        tot.bought_quote += s->bought_quote;
+        tot.sold_base += s->sold_base;
+        tot.sold_quote += s->sold_quote;
+        tot.fees_quote += s->fees_quote;
+        tot.fees_base += s->fees_base;
+        tot.residual_base += s->residual_base;
+        tot.rounds += s->rounds;
+        tot.orders += s->orders;
+    }
+    strbuf_addstr(&sb, "  ],\n  \"totals\": {");
+    add_money(&sb, "bought_quote", tot.bought_quote);
+    strbuf_addstr(&sb, ", ");
+    add_money(&sb, "sold_quote", tot.sold_quote);
+    strbuf_addstr(&sb, ", ");
+    add_money(&sb, "fees_quote", tot.fees_quote);
+    strbuf_addstr(&sb, ", ");
+    add_money(&sb, "residual_base", tot.residual_base);
+    strbuf_addstr(&sb, ", \"avg_cost_bps\": ");
+    add_bps(&sb, report_cost_bps_x100(&tot));
+    strbuf_addf(&sb, ", \"rounds\": %u, \"orders\": %u}\n}\n", tot.rounds, tot.orders);
+    if (sb.alloc == 0) /* every append failed: out of memory */
+        return NULL;
+    return strbuf_detach(&sb, NULL);
+}
+
+int report_write_json(const struct report_run *run, const char *path, struct lt_err *err)
+{
+    char *text = report_json(run);
+    if (!text)
+        return lt_err_set(err, LT_ENOMEM, "report: out of memory");
+    char tmp[4096];
+    if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp)) {
+        free(text);
+        return lt_err_set(err, LT_EINVAL, "report: path too long");
+    }
+    FILE *f = fopen(tmp, "w");
+    if (!f) {
+        free(text);
+        return lt_err_set(err, LT_EIO, "report: cannot write %s", tmp);
+    }
+    int bad = fputs(text, f) < 0;
+    bad |= fclose(f) != 0;
+    free(text);
+    if (bad || rename(tmp, path) != 0) {
+        unlink(tmp);
+        return lt_err_set(err, LT_EIO, "report: cannot write %s", path);
+    }
+    return 0;
+}
+
+void report_print_table(const struct report_run *run, FILE *out)
+{
+    char a[MONEY_STR_MAX], b[MONEY_STR_MAX], c[MONEY_STR_MAX], d[MONEY_STR_MAX],
+        e[MONEY_STR_MAX], f[MONEY_STR_MAX];
+    fprintf(out, "\n%-12s %-8s %12s %12s %12s %12s %10s %6s %6s %9s %12s\n", "user", "status",
+            "before", "after", "target", "bought", "fees", "rounds", "orders", "cost_bps",
+            "residual");
+    for (size_t i = 0; i < run->n_users; i++) {
+        const struct report_user *u = &run->users[i];
+        int64_t bps = report_cost_bps_x100(&u->s);
+        int64_t abps = bps < 0 ? -bps : bps;
+        fprintf(out, "%-12.12s %-8s %12s %12s %12s %12s %10s %6u %6u %s%5lld.%02lld %12s\n",
+                u->name, user_status_name(u->status), money_format(u->window_before, 2, a),
+                money_format(u->window_after, 2, b), money_format(u->target, 2, c),
+                money_format(u->s.bought_quote, 2, d), money_format(u->s.fees_quote, 4, e),
+                u->s.rounds, u->s.orders, bps < 0 ? "-" : " ", (long long)(abps / 100),
+                (long long)(abps % 100), money_format_min(u->s.residual_base, f));
+        if (u->error[0]) {
+            char clean[300];
+            log_redact(u->error, clean, sizeof(clean));
+            fprintf(out, "    %s: %s\n", u->name, clean);
+        }
+    }
+    fprintf(out, "exit code %d%s\n", run->exit_code, run->stopped ? " (stopped)" : "");
+}

@@ -1,0 +1,114 @@
+/* Unit tests: report math (cost, bps, points, exit code) and the JSON. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "looptrader/report.h"
+
+#define M(x) ((money_t)((x) * 100000000LL))
+
+static void cost_and_bps(void **state)
+{
+    (void)state;
+    struct user_stats s = { 0 };
+    assert_int_equal(report_cost_bps_x100(&s), 0);
+    s.bought_quote = M(300);
+    s.sold_quote = M(299);
+    s.fees_quote = M(3) / 10; /* 0.3 */
+    /* (0.3 + 300 - 299) / 300 * 1e4 = 43.33 bps */
+    assert_true(report_cost(&s) == M(13) / 10);
+    assert_int_equal(report_cost_bps_x100(&s), 4333);
+    s.sold_quote = M(301); /* a gain */
+    assert_int_equal(report_cost_bps_x100(&s), -2333);
+}
+
+static void exit_codes(void **state)
+{
+    (void)state;
+    struct report_user u[3];
+    memset(u, 0, sizeof(u));
+    u[0].status = USER_DONE;
+    u[1].status = USER_SKIPPED;
+    u[2].status = USER_DONE;
+    assert_int_equal(report_exit_code(u, 3, 0), 0);
+    assert_int_equal(report_exit_code(u, 3, 1), 3);
+    u[2].status = USER_STOPPED;
+    assert_int_equal(report_exit_code(u, 3, 0), 3);
+    u[1].status = USER_FAILED;
+    assert_int_equal(report_exit_code(u, 3, 1), 1);
+    assert_int_equal(report_exit_code(u, 0, 0), 0);
+}
+
+static void json_round_trip(void **state)
+{
+    (void)state;
+    struct report_user u[2];
+    memset(u, 0, sizeof(u));
+    u[0].name = "alice";
+    u[0].status = USER_DONE;
+    u[0].target = M(300);
+    u[0].window_before = M(0);
+    u[0].window_after = M(30025) / 100; /* 300.25 */
+    u[0].s.bought_quote = M(30025) / 100;
+    u[0].s.bought_base = M(150);
+    u[0].s.sold_base = M(150);
+    u[0].s.sold_quote = M(300);
+    u[0].s.fees_quote = M(6) / 10;
+    u[0].s.rounds = 6;
+    u[0].s.orders = 13;
+    u[1].name = "bad \"quote\"";
+    u[1].status = USER_FAILED;
+    snprintf(u[1].error, sizeof(u[1].error), "exchange -2015: Invalid API-key");
+    u[1].target = 65536 * MONEY_SCALE / 4;
+    u[1].target_points = 16;
+    u[1].multiplier = 4;
+    u[1].window_before = M(8192);
+    u[1].window_after = M(8192);
+    struct report_run run = { .run_id = "abc123", .symbol = "ALPHAUSDT", .started_ms = 1,
+                              .finished_ms = 2, .exit_code = 1, .users = u, .n_users = 2 };
+    char path[] = "/tmp/test_report_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    struct lt_err err;
+    assert_int_equal(report_write_json(&run, path, &err), 0);
+    json_error_t je;
+    json_t *j = json_load_file(path, 0, &je);
+    unlink(path);
+    assert_non_null(j);
+    assert_int_equal(json_integer_value(json_object_get(j, "exit_code")), 1);
+    json_t *users = json_object_get(j, "users");
+    assert_int_equal(json_array_size(users), 2);
+    json_t *a = json_array_get(users, 0);
+    assert_string_equal(json_string_value(json_object_get(a, "status")), "done");
+    assert_true(json_real_value(json_object_get(a, "window_buy_after")) == 300.25);
+    assert_int_equal(json_integer_value(json_object_get(a, "rounds")), 6);
+    /* (0.6 + 300.25 - 300) / 300.25 * 1e4 = 28.31 bps */
+    assert_true(json_real_value(json_object_get(a, "avg_cost_bps")) == 28.30);
+    assert_null(json_object_get(a, "target_points"));
+    json_t *b = json_array_get(users, 1);
+    assert_string_equal(json_string_value(json_object_get(b, "name")), "bad \"quote\"");
+    assert_string_equal(json_string_value(json_object_get(b, "error")),
+                        "exchange -2015: Invalid API-key");
+    assert_int_equal(json_integer_value(json_object_get(b, "target_points")), 16);
+    /* log2(8192 * 4) = 15 */
+    assert_int_equal(json_integer_value(json_object_get(b, "points_after")), 15);
+    json_decref(j);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(cost_and_bps),
+        cmocka_unit_test(exit_codes),
+        cmocka_unit_test(json_round_trip),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
