@@ -1,0 +1,63 @@
+/*
+ * journal.h - the append-only order journal that makes crash recovery exact.
+ *
+ * One file per user, <state_dir>/<user>.jsonl, one JSON line per order
+ * event: the intent is written and fsync'ed before the order is sent, then
+ * outcomes (ack, final, unknown, rejected, never_placed) follow, and a
+ * "settled" line closes a round once its inventory is sold.  A restart
+ * reads back the orders of unsettled rounds and asks the exchange (the
+ * source of truth) what they did.  No secret is ever written: lines carry
+ * only the user name, client ids, sides, prices and quantities.
+ *
+ * A struct journal belongs to one user's strategy and is used by the one
+ * worker running that user at a time, so it has no lock.
+ */
+#ifndef LOOPTRADER_JOURNAL_H
+#define LOOPTRADER_JOURNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "looptrader/clientid.h"
+#include "looptrader/error.h"
+#include "looptrader/money.h"
+#include "looptrader/symbol.h"
+#include "looptrader/venue.h"
+
+struct journal;
+
+/* Creates dir if needed and opens (appends to) the user's journal. */
+int journal_open(const char *dir, const char *user, struct journal **out, struct lt_err *err);
+void journal_close(struct journal *j);
+const char *journal_path(const struct journal *j);
+
+/* Before sending: {"ev":"intent",...}; fsync'ed.  0 or LT_EIO. */
+int journal_intent(struct journal *j, const char *run, unsigned round, const char *client_id,
+                   enum order_side side, money_t price, money_t qty, struct lt_err *err);
+
+/* What became of an order: ev is "ack", "final", "unknown", "rejected" or
+ * "never_placed"; st and the cumulative figures as last known. */
+int journal_outcome(struct journal *j, const char *ev, const char *client_id,
+                    enum order_status st, money_t executed_qty, money_t cum_quote,
+                    struct lt_err *err);
+
+/* A round's inventory is settled (sold, or left as recorded residual).
+ * fsync'ed. */
+int journal_settled(struct journal *j, const char *run, unsigned round, money_t bought,
+                    money_t sold, money_t residual, struct lt_err *err);
+
+/* An order of a round that has no "settled" line yet. */
+struct journal_pending {
+    char run[8];
+    unsigned round;
+    char client_id[CLIENTID_MAX];
+    enum order_side side;
+};
+
+/* Reads the journal file at path (absent file: none pending) and returns
+ * the orders of unsettled rounds in file order (*out malloc'd, caller
+ * frees).  Torn or malformed lines (a crash mid-write) are skipped. */
+int journal_load_pending(const char *path, struct journal_pending **out, size_t *n,
+                         struct lt_err *err);
+
+#endif

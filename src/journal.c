@@ -1,0 +1,270 @@
+/*
+ * journal.c - the append-only order journal (see journal.h).
+ *
+ * Lines are written with one write(2) each on an O_APPEND descriptor, so a
+ * crash leaves at most one torn last line, which the reader skips.
+ */
+#include "looptrader/journal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+struct journal {
+    int fd;
+    char path[4096];
+};
+
+static int64_t wall_ms(void)
+{
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+static int mkdir_p(const char *dir)
+{
+    char tmp[4096];
+    if (snprintf(tmp, sizeof(tmp), "%s", dir) >= (int)sizeof(tmp))
+        return -1;
+    for (char *p = tmp + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(tmp, 0700) != 0 && errno != EEXIST)
+            return -1;
+        *p = '/';
+    }
+    if (mkdir(tmp, 0700) != 0 && errno != EEXIST)
+        return -1;
+    return 0;
+}
+
+int journal_open(const char *dir, const char *user, struct journal **out, struct lt_err *err)
+{
+    char name[128];
+    size_t k = 0;
+    /* The user name becomes a file name: keep it to a safe alphabet. */
+    for (const char *p = user; *p && k + 1 < sizeof(name); p++) {
+        char c = *p;
+        int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                 c == '-' || c == '_' || c == '.';
+        name[k] = ok && !(k == 0 && c == '.') ? c : '_';
+        k++;
+    }
+    name[k] = '\0';
+    if (k == 0)
+        return lt_err_set(err, LT_EINVAL, "journal: empty user name");
+    if (mkdir_p(dir) != 0)
+        return lt_err_set(err, LT_EIO, "journal: cannot create state dir %s: %s", dir,
+                          strerror(errno));
+    struct journal *j = calloc(1, sizeof(*j));
+    if (!j)
+        return lt_err_set(err, LT_ENOMEM, "journal: out of memory");
+    if (snprintf(j->path, sizeof(j->path), "%s/%s.jsonl", dir, name) >= (int)sizeof(j->path)) {
+        free(j);
+        return lt_err_set(err, LT_EINVAL, "journal: state dir path too long");
+    }
+    j->fd = open(j->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+    if (j->fd < 0) {
+        int e = errno;
+        free(j);
+        return lt_err_set(err, LT_EIO, "journal: cannot open %s/%s.jsonl: %s", dir, name,
+                          strerror(e));
+    }
+    *out = j;
+    return 0;
+}
+
+void journal_close(struct journal *j)
+{
+    if (!j)
+        return;
+    close(j->fd);
+    free(j);
+}
+
+const char *journal_path(const struct journal *j) { return j->path; }
+
+static int append(struct journal *j, json_t *line, int sync, struct lt_err *err)
+{
+    json_object_set_new(line, "ts", json_integer(wall_ms()));
+    char *text = json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(line);
+    if (!text)
+        return lt_err_set(err, LT_ENOMEM, "journal: out of memory");
+    size_t len = strlen(text);
+    text[len] = '\n'; /* replaces the NUL: written as one line */
+    ssize_t w = write(j->fd, text, len + 1);
+    free(text);
+    if (w != (ssize_t)(len + 1))
+        return lt_err_set(err, LT_EIO, "journal: write to %s failed", j->path);
+    if (sync && fsync(j->fd) != 0)
+        return lt_err_set(err, LT_EIO, "journal: fsync of %s failed", j->path);
+    return 0;
+}
+
+static json_t *money_json(money_t v)
+{
+    char b[MONEY_STR_MAX];
+    return json_string(money_format_min(v, b));
+}
+
+int journal_intent(struct journal *j, const char *run, unsigned round, const char *client_id,
+                   enum order_side side, money_t price, money_t qty, struct lt_err *err)
+{
+    json_t *o = json_object();
+    if (!o)
+        return lt_err_set(err, LT_ENOMEM, "journal: out of memory");
+    json_object_set_new(o, "ev", json_string("intent"));
+    json_object_set_new(o, "run", json_string(run));
+    json_object_set_new(o, "round", json_integer(round));
+    json_object_set_new(o, "cid", json_string(client_id));
+    json_object_set_new(o, "side", json_string(side == SIDE_BUY ? "BUY" : "SELL"));
+    json_object_set_new(o, "price", money_json(price));
+    json_object_set_new(o, "qty", money_json(qty));
+    return append(j, o, 1, err);
+}
+
+int journal_outcome(struct journal *j, const char *ev, const char *client_id,
+                    enum order_status st, money_t executed_qty, money_t cum_quote,
+                    struct lt_err *err)
+{
+    json_t *o = json_object();
+    if (!o)
+        return lt_err_set(err, LT_ENOMEM, "journal: out of memory");
+    json_object_set_new(o, "ev", json_string(ev));
+    json_object_set_new(o, "cid", json_string(client_id));
+    json_object_set_new(o, "status", json_string(order_status_name(st)));
+    json_object_set_new(o, "executed", money_json(executed_qty));
+    json_object_set_new(o, "quote", money_json(cum_quote));
+    return append(j, o, 0, err);
+}
+
+int journal_settled(struct journal *j, const char *run, unsigned round, money_t bought,
+                    money_t sold, money_t residual, struct lt_err *err)
+{
+    json_t *o = json_object();
+    if (!o)
+        return lt_err_set(err, LT_ENOMEM, "journal: out of memory");
+    json_object_set_new(o, "ev", json_string("settled"));
+    json_object_set_new(o, "run", json_string(run));
+    json_object_set_new(o, "round", json_integer(round));
+    json_object_set_new(o, "bought", money_json(bought));
+    json_object_set_new(o, "sold", money_json(sold));
+    json_object_set_new(o, "residual", money_json(residual));
+    return append(j, o, 1, err);
+}
+
+/* Settled (run, round) pairs seen while reading. */
+struct round_key {
+    char run[8];
+    unsigned round;
+};
+
+static int key_in(const struct round_key *keys, size_t n, const char *run, unsigned round)
+{
+    for (size_t i = 0; i < n; i++)
+        if (keys[i].round == round && strcmp(keys[i].run, run) == 0)
+            return 1;
+    return 0;
+}
+
+int journal_load_pending(const char *path, struct journal_pending **out, size_t *n,
+                         struct lt_err *err)
+{
+    *out = NULL;
+    *n = 0;
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        if (errno == ENOENT)
+            return 0;
+        return lt_err_set(err, LT_EIO, "journal: cannot read %s: %s", path, strerror(errno));
+    }
+    struct journal_pending *orders = NULL;
+    size_t n_orders = 0, cap_orders = 0;
+    struct round_key *settled = NULL;
+    size_t n_settled = 0, cap_settled = 0;
+    char *line = NULL;
+    size_t line_cap = 0;
+    int rc = 0;
+    while (getline(&line, &line_cap, f) > 0) {
+        json_t *o = json_loads(line, 0, NULL);
+        if (!json_is_object(o)) {
+            json_decref(o);
+            continue;
+        }
+        const char *ev = json_string_value(json_object_get(o, "ev"));
+        const char *run = json_string_value(json_object_get(o, "run"));
+        json_t *jr = json_object_get(o, "round");
+        if (!ev || !run || strlen(run) >= 8 || !json_is_integer(jr) ||
+            json_integer_value(jr) < 0) {
+            json_decref(o);
+            continue;
+        }
+        unsigned round = (unsigned)json_integer_value(jr);
+        if (strcmp(ev, "settled") == 0) {
+            if (n_settled == cap_settled) {
+                size_t cap = cap_settled ? cap_settled * 2 : 64;
+                struct round_key *nk = realloc(settled, cap * sizeof(*nk));
+                if (!nk) {
+                    json_decref(o);
+                    rc = LT_ENOMEM;
+                    break;
+                }
+                settled = nk;
+                cap_settled = cap;
+            }
+            strcpy(settled[n_settled].run, run);
+            settled[n_settled++].round = round;
+        } else if (strcmp(ev, "intent") == 0) {
+            const char *cid = json_string_value(json_object_get(o, "cid"));
+            const char *side = json_string_value(json_object_get(o, "side"));
+            if (cid && side && strlen(cid) < CLIENTID_MAX) {
+                if (n_orders == cap_orders) {
+                    size_t cap = cap_orders ? cap_orders * 2 : 64;
+                    struct journal_pending *no = realloc(orders, cap * sizeof(*no));
+                    if (!no) {
+                        json_decref(o);
+                        rc = LT_ENOMEM;
+                        break;
+                    }
+                    orders = no;
+                    cap_orders = cap;
+                }
+                struct journal_pending *p = &orders[n_orders++];
+                memset(p, 0, sizeof(*p));
+                strcpy(p->run, run);
+                p->round = round;
+                strcpy(p->client_id, cid);
+                p->side = strcmp(side, "BUY") == 0 ? SIDE_BUY : SIDE_SELL;
+            }
+        }
+        json_decref(o);
+    }
+    free(line);
+    fclose(f);
+    if (rc) {
+        free(orders);
+        free(settled);
+        return lt_err_set(err, rc, "journal: out of memory reading %s", path);
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < n_orders; i++)
+        if (!key_in(settled, n_settled, orders[i].run, orders[i].round))
+            orders[k++] = orders[i];
+    free(settled);
+    if (k == 0) {
+        free(orders);
+        orders = NULL;
+    }
+    *out = orders;
+    *n = k;
+    return 0;
+}
