@@ -1,0 +1,589 @@
+/*
+ * server.c - libwebsockets plumbing of the simulator (see server.h).
+ *
+ * One protocol serves both roles, because clients open WebSocket paths
+ * without naming a subprotocol and lws then binds the first one.  A
+ * connection's state (struct sim_conn) is lws's per-session data: for HTTP
+ * it carries the request being gathered and the response being written
+ * (reused across keep-alive transactions); for WebSocket it carries the
+ * outgoing queue.  Responses are written in the callback that completes the
+ * request when no latency fault is set (saves a poll round per request);
+ * otherwise a per-connection lws timer fires later and the write happens on
+ * the next writable callback, so the service thread never sleeps.
+ */
+#include "looptrader/sim/server.h"
+#include "looptrader/log.h"
+
+#include <libwebsockets.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#define WS_QUEUE_MAX (8u * 1024 * 1024) /* bytes queued before a client is dropped */
+#define WS_RX_MAX (64 * 1024)
+#define WS_PING_MS 20000
+#define HDR_ROOM 1024
+
+struct outmsg {
+    struct outmsg *next;
+    size_t len;
+    unsigned char data[]; /* LWS_PRE headroom, then the message */
+};
+
+struct sim_conn {
+    struct sim_server *srv;
+    struct lws *wsi;
+    int init; /* req/resp/out/rx initialised */
+    struct sim_req req;
+    struct sim_resp resp;
+    struct strbuf out; /* serialised HTTP response, LWS_PRE headroom first */
+    int too_big;       /* request body passed SIM_BODY_MAX */
+    int pending;       /* out holds a response not yet written */
+    lws_sorted_usec_list_t delay;
+
+    /* WebSocket only */
+    int is_ws;
+    void *app;
+    struct strbuf rx;
+    struct outmsg *qhead, *qtail;
+    size_t qbytes;
+    int closing, ping_due;
+    struct sim_conn *next, *prev; /* server's WebSocket list */
+};
+
+struct sim_server {
+    struct lws_context *ctx;
+    struct lws_vhost *vh;
+    struct server_handlers h;
+    struct faults *faults;
+    int port;
+    volatile sig_atomic_t stop;
+    struct sim_conn *ws_list;
+    lws_sorted_usec_list_t tick_sul, drop_sul, ping_sul;
+};
+
+int64_t server_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void conn_init(struct sim_conn *c, struct lws *wsi)
+{
+    if (c->init)
+        return;
+    c->init = 1;
+    c->wsi = wsi;
+    c->srv = lws_context_user(lws_get_context(wsi));
+    params_init(&c->req.params);
+    strbuf_init(&c->req.body, SIM_BODY_MAX);
+    strbuf_init(&c->resp.body, 0);
+    strbuf_init(&c->out, 0);
+    strbuf_init(&c->rx, WS_RX_MAX);
+}
+
+static void conn_free(struct sim_conn *c)
+{
+    if (!c->init)
+        return;
+    lws_sul_cancel(&c->delay);
+    if (c->is_ws) {
+        struct sim_server *s = c->srv;
+        if (c->app && s->h.ws_close)
+            s->h.ws_close(c->app);
+        c->app = NULL;
+        if (c->prev)
+            c->prev->next = c->next;
+        else if (s->ws_list == c)
+            s->ws_list = c->next;
+        if (c->next)
+            c->next->prev = c->prev;
+        while (c->qhead) {
+            struct outmsg *m = c->qhead;
+            c->qhead = m->next;
+            free(m);
+        }
+    }
+    params_release(&c->req.params);
+    strbuf_release(&c->req.body);
+    strbuf_release(&c->resp.body);
+    strbuf_release(&c->out);
+    strbuf_release(&c->rx);
+    c->init = 0;
+}
+
+static enum sim_method method_of(struct lws *wsi)
+{
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI))
+        return SIM_GET;
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI))
+        return SIM_POST;
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_DELETE_URI))
+        return SIM_DELETE;
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_PUT_URI))
+        return SIM_PUT;
+    return SIM_OTHER;
+}
+
+/* Starts a request: path and query fragments.  lws url-decodes each
+ * '&'-separated fragment ('+' becomes a space) before we see it. */
+static int req_begin(struct sim_conn *c, const char *path, size_t path_len)
+{
+    struct sim_req *r = &c->req;
+    char frag[4096];
+    int n;
+
+    params_reset(&r->params);
+    strbuf_reset(&r->body);
+    c->too_big = 0;
+    r->conn = c;
+    r->method = method_of(c->wsi);
+    if (path_len >= sizeof(r->path))
+        path_len = sizeof(r->path) - 1;
+    memcpy(r->path, path, path_len);
+    r->path[path_len] = '\0';
+    int args = lws_hdr_total_length(c->wsi, WSI_TOKEN_HTTP_URI_ARGS);
+    for (int i = 0; args > 0; i++) {
+        n = lws_hdr_copy_fragment(c->wsi, frag, sizeof(frag), WSI_TOKEN_HTTP_URI_ARGS, i);
+        if (n < 0)
+            break;
+        /* lws appends a lone "/" fragment after a trailing '&' or '?'. */
+        if (n == 1 && frag[0] == '/' &&
+            lws_hdr_copy_fragment(c->wsi, frag + 2, 2, WSI_TOKEN_HTTP_URI_ARGS, i + 1) < 0)
+            break;
+        if (params_add_fragment(&r->params, frag, (size_t)n, PARAMS_QUERY))
+            return -1;
+    }
+    return 0;
+}
+
+static int add_int_header(struct lws *wsi, const char *name, int v, unsigned char **p,
+                          unsigned char *end)
+{
+    char num[24];
+    if (v < 0)
+        return 0;
+    int n = snprintf(num, sizeof(num), "%d", v);
+    return lws_add_http_header_by_name(wsi, (const unsigned char *)name,
+                                       (const unsigned char *)num, n, p, end);
+}
+
+/* Serialises c->resp into c->out (headers and body, one buffer). */
+static int resp_serialise(struct sim_conn *c)
+{
+    struct sim_resp *r = &c->resp;
+    strbuf_reset(&c->out);
+    if (strbuf_grow(&c->out, LWS_PRE + HDR_ROOM + r->body.len))
+        return -1;
+    unsigned char *start = (unsigned char *)c->out.buf + LWS_PRE, *p = start;
+    unsigned char *end = start + HDR_ROOM;
+    static const char ctype[] = "application/json;charset=UTF-8";
+
+    if (lws_add_http_header_status(c->wsi, (unsigned)r->status, &p, end) ||
+        lws_add_http_header_by_token(c->wsi, WSI_TOKEN_HTTP_CONTENT_TYPE,
+                                     (const unsigned char *)ctype, (int)sizeof(ctype) - 1, &p,
+                                     end) ||
+        lws_add_http_header_content_length(c->wsi, r->body.len, &p, end) ||
+        add_int_header(c->wsi, "x-mbx-used-weight-1m:", r->used_weight, &p, end) ||
+        add_int_header(c->wsi, "x-mbx-order-count-10s:", r->orders_10s, &p, end) ||
+        add_int_header(c->wsi, "x-mbx-order-count-1d:", r->orders_1d, &p, end) ||
+        add_int_header(c->wsi, "retry-after:", r->retry_after, &p, end) ||
+        lws_finalize_http_header(c->wsi, &p, end))
+        return -1;
+    memcpy(p, r->body.buf, r->body.len);
+    c->out.len = (size_t)(p - (unsigned char *)c->out.buf) + r->body.len;
+    c->pending = 1;
+    return 0;
+}
+
+/* Writes the pending response; lws buffers whatever the socket does not
+ * take and completes the transaction once it is flushed.  Returns the value
+ * the lws callback must return. */
+static int resp_write(struct sim_conn *c)
+{
+    size_t len = c->out.len - LWS_PRE;
+    c->pending = 0;
+    if (lws_write(c->wsi, (unsigned char *)c->out.buf + LWS_PRE, len, LWS_WRITE_HTTP_HEADERS) !=
+        (int)len)
+        return -1;
+    return lws_http_transaction_completed(c->wsi) ? -1 : 0;
+}
+
+static void delay_done(lws_sorted_usec_list_t *sul)
+{
+    struct sim_conn *c = lws_container_of(sul, struct sim_conn, delay);
+    lws_callback_on_writable(c->wsi);
+}
+
+static void resp_error(struct sim_resp *r, int status, int code, const char *msg)
+{
+    r->status = status;
+    strbuf_reset(&r->body);
+    strbuf_addf(&r->body, "{\"code\":%d,\"msg\":\"%s\"}", code, msg);
+}
+
+static int is_form(struct lws *wsi)
+{
+    char ct[128];
+    if (lws_hdr_copy(wsi, ct, sizeof(ct), WSI_TOKEN_HTTP_CONTENT_TYPE) <= 0)
+        return 1; /* curl -d without a type, hand-written clients */
+    return strncasecmp(ct, "application/x-www-form-urlencoded", 33) == 0 ||
+           strncasecmp(ct, "text/plain", 10) == 0;
+}
+
+/* The request is complete: apply faults, run the handler, answer. */
+static int req_dispatch(struct sim_conn *c)
+{
+    struct sim_server *s = c->srv;
+    struct sim_req *q = &c->req;
+    struct sim_resp *r = &c->resp;
+    struct faults *f = s->faults;
+    struct lt_err err = { 0 };
+
+    q->now_ms = server_now_ms();
+    r->status = 200;
+    strbuf_reset(&r->body);
+    r->retry_after = r->used_weight = r->orders_10s = r->orders_1d = -1;
+
+    int fail_after = 0;
+    if (c->too_big) {
+        resp_error(r, 413, -1100, "Request body too large.");
+    } else if (f && faults_draw(f, f->http429)) {
+        resp_error(r, 429, -1003,
+                   "Too much request weight used; please use WebSocket Streams for live "
+                   "updates to avoid polling the API.");
+        r->retry_after = 1;
+    } else if (f && faults_draw(f, f->http5xx) && !(fail_after = faults_draw(f, MONEY_SCALE / 2))) {
+        /* 5xx before execution: the request never reached the engine. */
+        resp_error(r, 503, -1001, "Service Unavailable.");
+    } else if (q->body.len && is_form(c->wsi) &&
+               params_parse_form(&q->params, q->body.buf, q->body.len, &err)) {
+        resp_error(r, err.http_status, err.venue_code, err.msg);
+    } else {
+        s->h.http(s->h.arg, q, r);
+        /* 5xx after execution: the order may exist though the client saw an error. */
+        if (fail_after)
+            resp_error(r, 500, -1000, "An unknown error occurred while processing the request.");
+    }
+    if (resp_serialise(c))
+        return -1;
+    if (f && f->latency_ms > 0) {
+        lws_sul_schedule(lws_get_context(c->wsi), 0, &c->delay, delay_done,
+                         (lws_usec_t)f->latency_ms * LWS_US_PER_MS);
+        return 0;
+    }
+    return resp_write(c);
+}
+
+/* ---- WebSocket ---- */
+
+int server_ws_send(struct sim_conn *c, const char *msg, size_t len)
+{
+    if (!c->is_ws || c->closing)
+        return LT_EIO;
+    if (c->qbytes + len > WS_QUEUE_MAX) {
+        log_warn("sim: dropping a WebSocket client that does not read (%zu bytes queued)",
+                 c->qbytes);
+        server_ws_close(c);
+        return LT_ERANGE;
+    }
+    struct outmsg *m = malloc(sizeof(*m) + LWS_PRE + len);
+    if (!m)
+        return LT_ENOMEM;
+    m->next = NULL;
+    m->len = len;
+    memcpy(m->data + LWS_PRE, msg, len);
+    if (c->qtail)
+        c->qtail->next = m;
+    else
+        c->qhead = m;
+    c->qtail = m;
+    c->qbytes += len;
+    lws_callback_on_writable(c->wsi);
+    return 0;
+}
+
+void server_ws_close(struct sim_conn *c)
+{
+    c->closing = 1;
+    lws_callback_on_writable(c->wsi);
+}
+
+static int ws_writable(struct sim_conn *c)
+{
+    if (c->ping_due) {
+        unsigned char buf[LWS_PRE + 4];
+        c->ping_due = 0;
+        if (lws_write(c->wsi, buf + LWS_PRE, 0, LWS_WRITE_PING) < 0)
+            return -1;
+        if (c->qhead || c->closing)
+            lws_callback_on_writable(c->wsi);
+        return 0;
+    }
+    struct outmsg *m = c->qhead;
+    if (!m) {
+        if (c->closing) {
+            lws_close_reason(c->wsi, LWS_CLOSE_STATUS_NORMAL, NULL, 0);
+            return -1;
+        }
+        return 0;
+    }
+    c->qhead = m->next;
+    if (!c->qhead)
+        c->qtail = NULL;
+    c->qbytes -= m->len;
+    int n = lws_write(c->wsi, m->data + LWS_PRE, m->len, LWS_WRITE_TEXT);
+    size_t len = m->len;
+    free(m);
+    if (n < (int)len)
+        return -1;
+    if (c->qhead || c->closing)
+        lws_callback_on_writable(c->wsi);
+    return 0;
+}
+
+static int ws_established(struct sim_conn *c, struct lws *wsi)
+{
+    struct sim_server *s = c->srv;
+    char path[256];
+    int n = lws_hdr_copy(wsi, path, sizeof(path), WSI_TOKEN_GET_URI);
+    if (n < 0)
+        n = 0;
+    c->is_ws = 1;
+    c->next = s->ws_list;
+    c->prev = NULL;
+    if (s->ws_list)
+        s->ws_list->prev = c;
+    s->ws_list = c;
+    if (req_begin(c, path, (size_t)n))
+        return -1;
+    c->req.now_ms = server_now_ms();
+    if (s->h.ws_open(s->h.arg, &c->req, &c->app)) {
+        static const char why[] = "Invalid request";
+        lws_close_reason(wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION, (unsigned char *)why,
+                         sizeof(why) - 1);
+        return -1;
+    }
+    return 0;
+}
+
+static int ws_receive(struct sim_conn *c, const void *in, size_t len)
+{
+    if (lws_is_first_fragment(c->wsi))
+        strbuf_reset(&c->rx);
+    if (strbuf_add(&c->rx, in, len)) {
+        static const char why[] = "Message too large";
+        lws_close_reason(c->wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, (unsigned char *)why,
+                         sizeof(why) - 1);
+        return -1;
+    }
+    if (!lws_is_final_fragment(c->wsi) || lws_remaining_packet_payload(c->wsi))
+        return 0;
+    if (c->app && !c->closing)
+        c->srv->h.ws_message(c->app, c->rx.buf, c->rx.len);
+    strbuf_reset(&c->rx);
+    return 0;
+}
+
+static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                    size_t len)
+{
+    struct sim_conn *c = user;
+
+    switch (reason) {
+    case LWS_CALLBACK_HTTP:
+        conn_init(c, wsi);
+        if (req_begin(c, in, strlen(in)))
+            return -1;
+        if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0) {
+            char cl[32];
+            lws_hdr_copy(wsi, cl, sizeof(cl), WSI_TOKEN_HTTP_CONTENT_LENGTH);
+            if (strtoll(cl, NULL, 10) > 0)
+                return 0; /* wait for the body */
+        }
+        return req_dispatch(c);
+    case LWS_CALLBACK_HTTP_BODY:
+        if (c->init && !c->too_big && strbuf_add(&c->req.body, in, len))
+            c->too_big = 1;
+        return 0;
+    case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+        if (!c->init)
+            return -1;
+        return req_dispatch(c);
+    case LWS_CALLBACK_HTTP_WRITEABLE:
+        if (c->init && c->pending)
+            return resp_write(c);
+        return 0;
+    case LWS_CALLBACK_CLOSED_HTTP:
+    case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
+        if (c && !c->is_ws)
+            conn_free(c);
+        return 0;
+    case LWS_CALLBACK_ESTABLISHED:
+        conn_init(c, wsi);
+        return ws_established(c, wsi);
+    case LWS_CALLBACK_RECEIVE:
+        return c->init ? ws_receive(c, in, len) : -1;
+    case LWS_CALLBACK_SERVER_WRITEABLE:
+        return c->init ? ws_writable(c) : -1;
+    case LWS_CALLBACK_CLOSED:
+        if (c)
+            conn_free(c);
+        return 0;
+    default:
+        break;
+    }
+    return lws_callback_http_dummy(wsi, reason, user, in, len);
+}
+
+static const struct lws_protocols protocols[] = {
+    { "binance", callback, sizeof(struct sim_conn), 4096, 0, NULL, 0 },
+    { NULL, NULL, 0, 0, 0, NULL, 0 },
+};
+
+/* ---- timers ---- */
+
+static void tick_cb(lws_sorted_usec_list_t *sul)
+{
+    struct sim_server *s = lws_container_of(sul, struct sim_server, tick_sul);
+    s->h.tick(s->h.arg, server_now_ms());
+    lws_sul_schedule(s->ctx, 0, &s->tick_sul, tick_cb, (lws_usec_t)s->h.tick_ms * LWS_US_PER_MS);
+}
+
+static void drop_cb(lws_sorted_usec_list_t *sul)
+{
+    struct sim_server *s = lws_container_of(sul, struct sim_server, drop_sul);
+    int n = 0;
+    for (struct sim_conn *c = s->ws_list; c; c = c->next, n++)
+        lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+    if (n)
+        log_info("sim: fault ws_drop_ms: dropped %d WebSocket connection(s)", n);
+    lws_sul_schedule(s->ctx, 0, &s->drop_sul, drop_cb,
+                     (lws_usec_t)s->faults->ws_drop_ms * LWS_US_PER_MS);
+}
+
+static void ping_cb(lws_sorted_usec_list_t *sul)
+{
+    struct sim_server *s = lws_container_of(sul, struct sim_server, ping_sul);
+    for (struct sim_conn *c = s->ws_list; c; c = c->next) {
+        c->ping_due = 1;
+        lws_callback_on_writable(c->wsi);
+    }
+    lws_sul_schedule(s->ctx, 0, &s->ping_sul, ping_cb, (lws_usec_t)WS_PING_MS * LWS_US_PER_MS);
+}
+
+static void lws_log_to_ours(int level, const char *line)
+{
+    size_t n = strlen(line);
+    while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+        n--;
+    log_msg(level == LLL_ERR ? LOG_ERROR : LOG_WARN, "lws: %.*s", (int)n, line);
+}
+
+int server_create(struct sim_server **out, const struct server_opts *o, struct lt_err *err)
+{
+    struct sim_server *s = calloc(1, sizeof(*s));
+    if (!s)
+        return lt_err_set(err, LT_ENOMEM, "out of memory");
+    s->h = o->h;
+    s->faults = o->faults;
+
+    lws_set_log_level(LLL_ERR | LLL_WARN, lws_log_to_ours);
+    struct lws_context_creation_info info;
+    memset(&info, 0, sizeof(info));
+    info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
+    info.user = s;
+    s->ctx = lws_create_context(&info);
+    if (!s->ctx) {
+        free(s);
+        return lt_err_set(err, LT_EIO, "libwebsockets context creation failed");
+    }
+    memset(&info, 0, sizeof(info));
+    info.port = o->port;
+    info.iface = o->bind ? o->bind : "127.0.0.1";
+    info.protocols = protocols;
+    info.vhost_name = "looptrader-sim";
+    info.keepalive_timeout = 120;
+    info.timeout_secs = 30;
+    info.max_http_header_data = 16384;
+    info.max_http_header_pool = 1024;
+    if (!strchr(info.iface, ':'))
+        info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
+    s->vh = lws_create_vhost(s->ctx, &info);
+    if (!s->vh) {
+        lws_context_destroy(s->ctx);
+        free(s);
+        return lt_err_set(err, LT_EIO, "cannot listen on %s:%d", info.iface, o->port);
+    }
+    s->port = lws_get_vhost_listen_port(s->vh);
+    if (s->h.tick && s->h.tick_ms > 0)
+        lws_sul_schedule(s->ctx, 0, &s->tick_sul, tick_cb,
+                         (lws_usec_t)s->h.tick_ms * LWS_US_PER_MS);
+    if (s->faults && s->faults->ws_drop_ms > 0)
+        lws_sul_schedule(s->ctx, 0, &s->drop_sul, drop_cb,
+                         (lws_usec_t)s->faults->ws_drop_ms * LWS_US_PER_MS);
+    lws_sul_schedule(s->ctx, 0, &s->ping_sul, ping_cb, (lws_usec_t)WS_PING_MS * LWS_US_PER_MS);
+    *out = s;
+    return 0;
+}
+
+int server_port(const struct sim_server *s)
+{
+    return s->port;
+}
+
+int server_run(struct sim_server *s)
+{
+    while (!s->stop)
+        if (lws_service(s->ctx, 0) < 0)
+            return LT_EIO;
+    return 0;
+}
+
+void server_stop(struct sim_server *s)
+{
+    s->stop = 1;
+    lws_cancel_service(s->ctx);
+}
+
+void server_destroy(struct sim_server *s)
+{
+    if (!s)
+        return;
+    lws_sul_cancel(&s->tick_sul);
+    lws_sul_cancel(&s->drop_sul);
+    lws_sul_cancel(&s->ping_sul);
+    lws_context_destroy(s->ctx);
+    free(s);
+}
+
+/* Known headers live in lws token slots; the rest are "custom" headers. */
+int server_header(struct sim_conn *c, const char *name, char *out, int out_len)
+{
+    char lname[96];
+    size_t n = strlen(name);
+    if (n + 2 > sizeof(lname))
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        lname[i] = (char)((name[i] >= 'A' && name[i] <= 'Z') ? name[i] + 32 : name[i]);
+    lname[n] = ':';
+    lname[n + 1] = '\0';
+    for (int t = 0; t < WSI_TOKEN_COUNT; t++) {
+        const unsigned char *tn = lws_token_to_string((enum lws_token_indexes)t);
+        if (tn && !strcmp((const char *)tn, lname)) {
+            if (lws_hdr_total_length(c->wsi, (enum lws_token_indexes)t) >= out_len)
+                return -1;
+            return lws_hdr_copy(c->wsi, out, out_len, (enum lws_token_indexes)t) > 0
+                       ? (int)strlen(out)
+                       : -1;
+        }
+    }
+    int len = lws_hdr_custom_length(c->wsi, lname, (int)n + 1);
+    if (len < 0 || len >= out_len)
+        return -1;
+    return lws_hdr_custom_copy(c->wsi, out, out_len, lname, (int)n + 1) < 0 ? -1 : len;
+}
