@@ -165,3 +165,13 @@ void ledger_side_totals(const struct ledger *l, enum order_side side, struct led
         out->orders++;
     }
 }
+
+money_t ledger_window_buy(const struct order_state *orders, size_t n, int64_t start_ms)
+{
+    money_t sum = 0;
+    for (size_t i = 0; i < n; i++)
+        if (orders[i].side == SIDE_BUY && orders[i].executed_qty > 0 &&
+            orders[i].time_ms >= start_ms)
+            sum += orders[i].cum_quote;
+    return sum;
+}

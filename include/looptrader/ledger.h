@@ -19,6 +19,7 @@
 #include "looptrader/clientid.h"
 #include "looptrader/money.h"
 #include "looptrader/symbol.h"
+#include "looptrader/venue.h"
 
 struct ledger_order {
     char client_id[CLIENTID_MAX];
@@ -82,5 +83,9 @@ int ledger_order_missing_trades(const struct ledger_order *o);
 /* Sums over the round's orders of one side. */
 void ledger_side_totals(const struct ledger *l, enum order_side side,
                         struct ledger_totals *out);
+
+/* The window buy total from order history: filled BUY quote of orders with
+ * time >= start_ms; cancelled-but-partially-filled orders count. */
+money_t ledger_window_buy(const struct order_state *orders, size_t n, int64_t start_ms);
 
 #endif

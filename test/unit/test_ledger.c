@@ -128,6 +128,29 @@ static void many_orders_and_trades_grow(void **state)
     ledger_release(&l);
 }
 
+static void window_buy_from_history(void **state)
+{
+    (void)state;
+    struct order_state h[5];
+    memset(h, 0, sizeof(h));
+    h[0] = (struct order_state){ .side = SIDE_BUY, .status = ORDER_FILLED,
+                                 .executed_qty = M(10), .cum_quote = M(20), .time_ms = 1000 };
+    /* cancelled after a partial fill: counts */
+    h[1] = (struct order_state){ .side = SIDE_BUY, .status = ORDER_CANCELED,
+                                 .executed_qty = M(1), .cum_quote = M(2), .time_ms = 1500 };
+    /* before the window */
+    h[2] = (struct order_state){ .side = SIDE_BUY, .status = ORDER_FILLED,
+                                 .executed_qty = M(5), .cum_quote = M(10), .time_ms = 999 };
+    /* sells and unfilled buys do not count */
+    h[3] = (struct order_state){ .side = SIDE_SELL, .status = ORDER_FILLED,
+                                 .executed_qty = M(5), .cum_quote = M(10), .time_ms = 2000 };
+    h[4] = (struct order_state){ .side = SIDE_BUY, .status = ORDER_CANCELED,
+                                 .executed_qty = 0, .cum_quote = 0, .time_ms = 2000 };
+    assert_true(ledger_window_buy(h, 5, 1000) == M(22));
+    assert_true(ledger_window_buy(h, 5, 0) == M(32));
+    assert_true(ledger_window_buy(h, 0, 0) == 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -136,6 +159,7 @@ int main(void)
         cmocka_unit_test(late_fill_of_cancelled_order_counted_once),
         cmocka_unit_test(fees_by_asset_and_reset),
         cmocka_unit_test(many_orders_and_trades_grow),
+        cmocka_unit_test(window_buy_from_history),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
