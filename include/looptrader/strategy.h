@@ -1,0 +1,82 @@
+/*
+ * strategy.h - LoopLimitStrategy: one user's rounds of buy-then-sell.
+ *
+ * strategy_round() runs ONE round for one user on the calling worker's
+ * thread and HTTP handle, then returns so the executor can hand the thread
+ * to the next user.  A round: wait for a price; buy min(buy_amount,
+ * remaining) quote up a slippage ladder from the best ask; sell exactly what
+ * the round bought down a ladder from the best bid, staying on the last rung
+ * until sold.  One live order per user: the next order is sent only once the
+ * previous one is known final.  Fills are counted by the round's ledger.
+ * The first call for a user settles what an earlier run left behind (our
+ * open orders cancelled, unsold inventory from unsettled journal rounds
+ * sold) before trading.
+ *
+ * A stop (global flag or the user's mailbox stop) cancels the open order,
+ * sells the round's inventory with the normal ladder for at most
+ * env->stop_flatten_ms, records any residue and returns STRATEGY_STOPPED.
+ */
+#ifndef LOOPTRADER_STRATEGY_H
+#define LOOPTRADER_STRATEGY_H
+
+#include <stdatomic.h>
+
+#include "looptrader/config.h"
+#include "looptrader/http.h"
+#include "looptrader/journal.h"
+#include "looptrader/ledger.h"
+#include "looptrader/mailbox.h"
+#include "looptrader/report.h"
+#include "looptrader/venue.h"
+
+/* Shared by every worker; read-only while the executor runs. */
+struct strategy_env {
+    struct venue *venue;
+    const struct symbol_rules *rules;
+    const char *run;                /* this process's run tag (clientid) */
+    const atomic_int *global_stop;  /* set by main on SIGINT/SIGTERM */
+    int stop_flatten_ms;            /* bound on selling after a stop; 0 = 10 s */
+};
+
+enum strategy_result {
+    STRATEGY_CONTINUE = 0,  /* more rounds to go: queue the user again */
+    STRATEGY_DONE,          /* target reached (or nothing to do) */
+    STRATEGY_STOPPED,       /* a stop or max_cost ended it */
+    STRATEGY_FAILED         /* an error ended it; report.error says why */
+};
+
+struct strategy_user {
+    /* Set by strategy_user_init, read-only afterwards. */
+    unsigned index;                  /* position in the config (client ids) */
+    const struct user_config *cfg;   /* borrowed; outlives the user */
+    struct mailbox *mb;              /* owned; the WS thread posts into it */
+    struct journal *journal;         /* owned */
+
+    /* Owned by the one worker currently running this user; workers hand a
+     * user over through the executor's locked queue (which orders the
+     * accesses), and main reads them after every worker is joined. */
+    struct report_user report;
+    money_t window_total;            /* window buy total including this run */
+    money_t carry_base;              /* unsold dust carried into the next sell */
+    money_t last_round_cost;         /* cost of the latest completed round */
+    unsigned round;                  /* round number within this run */
+    int recovered;                   /* start-up settlement done */
+    struct ledger ledger;            /* the current round's fills */
+};
+
+/* Prepares a user: mailbox, journal under state_dir, report fields
+ * (window_before = window_total = window_buy). */
+int strategy_user_init(struct strategy_user *u, unsigned index, const struct user_config *cfg,
+                       const struct symbol_rules *rules, const char *state_dir,
+                       money_t window_buy, struct lt_err *err);
+void strategy_user_release(struct strategy_user *u);
+
+/* 1 when the user's journal holds rounds an earlier run did not settle. */
+int strategy_user_has_pending(const struct strategy_user *u);
+
+/* Runs one round (the first call settles leftovers first).  Updates
+ * u->report (status when the result is final). */
+enum strategy_result strategy_round(const struct strategy_env *env, struct strategy_user *u,
+                                    struct http *h);
+
+#endif

@@ -1,0 +1,743 @@
+/*
+ * strategy.c - LoopLimitStrategy: one user's rounds of buy-then-sell
+ * (see strategy.h for the contract).
+ *
+ * Every order goes through order_run(): journal the intent (fsync), send,
+ * settle an unknown outcome by query (never by re-sending), follow pushes
+ * on the mailbox until the fill timeout, query, cancel, and return only
+ * once the order is known final.  That is what keeps one live order per
+ * user and makes the ledger's figures final before the next rung is priced.
+ */
+#include "looptrader/strategy.h"
+#include "looptrader/ladder.h"
+#include "looptrader/log.h"
+#include "looptrader/target.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define MAILBOX_RING 256
+#define ROUND_PRICE_WAIT_MS 3000   /* wait this long for a pushed price, then REST */
+#define PRICE_STALE_MS 5000        /* a pushed price older than this is not used */
+#define POLL_MS 250                /* query period while pushes cannot be trusted */
+#define PUSH_GRACE_MS 500          /* time given to late trade pushes before fetching trades */
+#define UNKNOWN_QUERIES 8          /* queries (POLL_MS..2 s apart) to settle an unknown place */
+#define FINAL_BOUND_MS 30000       /* give up (fail the user) if an order stays unconfirmed */
+#define RATELIMIT_TRIES 6
+#define DEFAULT_FLATTEN_MS 10000
+
+/* Outcomes of order_run besides 0 (final) and fatal errors. */
+#define ORDER_REJECTED_RC LT_EEXCHANGE
+#define ORDER_NOT_PLACED_RC LT_ENOTFOUND
+
+/* One round's working state, on the worker's stack. */
+struct rctx {
+    const struct strategy_env *env;
+    struct strategy_user *u;
+    struct http *h;
+    const struct symbol_rules *r;
+    const struct venue_ops *ops;
+    const struct venue_auth *auth;
+    unsigned seq;              /* order number within the round */
+    int64_t flatten_deadline;  /* set when a stop is first seen */
+    struct lt_err err;         /* the error that ends the user, if any */
+};
+
+static void sleep_ms(int64_t ms)
+{
+    if (ms <= 0)
+        return;
+    struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+    while (nanosleep(&ts, &ts) != 0)
+        ;
+}
+
+static int stopping(struct rctx *c)
+{
+    int s = atomic_load(c->env->global_stop) || mailbox_stopped(c->u->mb);
+    if (s && !c->flatten_deadline) {
+        int ms = c->env->stop_flatten_ms > 0 ? c->env->stop_flatten_ms : DEFAULT_FLATTEN_MS;
+        c->flatten_deadline = mailbox_now_ms() + ms;
+    }
+    return s;
+}
+
+/* A stop's time to flatten has run out. */
+static int flatten_expired(struct rctx *c)
+{
+    return stopping(c) && mailbox_now_ms() >= c->flatten_deadline;
+}
+
+static int auth_error(const struct lt_err *e)
+{
+    return e->venue_code == -2014 || e->venue_code == -2015 || e->venue_code == -1022 ||
+           e->venue_code == -1002 || e->http_status == 401 || e->http_status == 403;
+}
+
+static int not_found(int rc, const struct lt_err *e)
+{
+    return rc == LT_ENOTFOUND || (rc == LT_EEXCHANGE && e->venue_code == -2013);
+}
+
+static const char *side_name(enum order_side s) { return s == SIDE_BUY ? "BUY" : "SELL"; }
+
+/* --- prices ------------------------------------------------------------ */
+
+/* Newest book: a pushed price if fresh enough, else the REST ticker. */
+static int current_book(struct rctx *c, int wait_push, money_t *bid, money_t *ask)
+{
+    struct mailbox_price p;
+    int rc;
+    if (wait_push && !stopping(c))
+        rc = mailbox_wait_price(c->u->mb, 0, mailbox_now_ms() + ROUND_PRICE_WAIT_MS,
+                                c->env->global_stop, &p);
+    else
+        rc = mailbox_peek_price(c->u->mb, &p);
+    if (rc == 0 && mailbox_now_ms() - p.recv_ms > PRICE_STALE_MS)
+        rc = LT_ETIMEDOUT;
+    if (rc == 0 && p.bid > 0 && p.ask > 0) {
+        *bid = p.bid;
+        *ask = p.ask;
+        return 0;
+    }
+    struct lt_err e = { 0 };
+    rc = c->ops->book_ticker(c->env->venue, c->h, c->r->symbol, bid, ask, &e);
+    if (rc != 0) {
+        log_warn("%s: no price (%s)", c->u->cfg->name, e.msg);
+        return rc;
+    }
+    return (*bid > 0 && *ask > 0) ? 0 : LT_ENOTFOUND;
+}
+
+/* --- following one order ------------------------------------------------ */
+
+static void apply_state(struct rctx *c, const struct order_state *st)
+{
+    ledger_set_cum(&c->u->ledger, st->client_id, st->order_id, st->executed_qty, st->cum_quote,
+                   order_status_is_final(st->status));
+}
+
+static void apply_push(struct rctx *c, const struct venue_push *ev)
+{
+    if (ev->kind != PUSH_EXECUTION)
+        return;
+    const struct order_state *o = &ev->u.exec.order;
+    if (ledger_find(&c->u->ledger, o->client_id) < 0)
+        return; /* another round's order: its figures were final when it ended */
+    if (ev->u.exec.trade_id >= 0 && ev->u.exec.last_qty > 0) {
+        money_t quote = ev->u.exec.last_quote;
+        if (quote <= 0)
+            quote = money_mul(ev->u.exec.last_qty, ev->u.exec.last_price);
+        ledger_add_trade(&c->u->ledger, o->client_id, o->order_id, ev->u.exec.trade_id,
+                         ev->u.exec.last_qty, quote, ev->u.exec.commission,
+                         ev->u.exec.commission_asset);
+    }
+    apply_state(c, o);
+}
+
+/* Pops every queued push without waiting. */
+static void drain(struct rctx *c)
+{
+    struct venue_push ev;
+    while (mailbox_wait_exec(c->u->mb, 0, c->env->global_stop, &ev) == 0)
+        apply_push(c, &ev);
+}
+
+static const struct ledger_order *lorder(struct rctx *c, const char *cid)
+{
+    int i = ledger_find(&c->u->ledger, cid);
+    return i >= 0 ? &c->u->ledger.orders[i] : NULL;
+}
+
+static int query(struct rctx *c, const char *cid, struct order_state *st, struct lt_err *e)
+{
+    int rc = c->ops->query_order(c->env->venue, c->h, c->auth, c->r->symbol, cid, st, e);
+    if (rc == 0)
+        apply_state(c, st);
+    return rc;
+}
+
+/* Waits for pushes until the order is final or deadline; polls by query
+ * while the push stream is down, overflowed, or the user is stopping. */
+static void follow(struct rctx *c, const char *cid, int64_t deadline, int stop_breaks)
+{
+    struct order_state st;
+    struct lt_err e;
+    while (!lorder(c, cid)->final) {
+        int64_t now = mailbox_now_ms();
+        if (now >= deadline)
+            return;
+        int stop = stopping(c);
+        if (stop && (stop_breaks || now >= c->flatten_deadline))
+            return;
+        int poll = stop || !mailbox_stream_up(c->u->mb) || mailbox_take_overflow(c->u->mb);
+        int64_t until = poll && now + POLL_MS < deadline ? now + POLL_MS : deadline;
+        struct venue_push ev;
+        int rc = mailbox_wait_exec(c->u->mb, until, c->env->global_stop, &ev);
+        if (rc == 0) {
+            apply_push(c, &ev);
+            continue;
+        }
+        if (rc == LT_ESTOPPED) {
+            if (stop_breaks)
+                return;
+            sleep_ms(until - mailbox_now_ms());
+        }
+        if (poll && mailbox_now_ms() < deadline)
+            query(c, cid, &st, &e);
+    }
+}
+
+/* Cancels cid and returns 0 only once the venue confirms a final state. */
+static int cancel_until_final(struct rctx *c, const char *cid)
+{
+    int64_t bound = mailbox_now_ms() + FINAL_BOUND_MS;
+    struct order_state st;
+    struct lt_err e;
+    while (!lorder(c, cid)->final) {
+        lt_err_clear(&e);
+        int rc = c->ops->cancel_order(c->env->venue, c->h, c->auth, c->r->symbol, cid, &st, &e);
+        if (rc == 0) {
+            apply_state(c, &st);
+            if (order_status_is_final(st.status))
+                break;
+        }
+        /* -2011 (unknown or already final), an unknown outcome or a
+         * non-final answer: the query says what the order is now. */
+        lt_err_clear(&e);
+        if (query(c, cid, &st, &e) == 0 && order_status_is_final(st.status))
+            break;
+        if (mailbox_now_ms() >= bound)
+            return lt_err_set(&c->err, LT_EUNKNOWN,
+                              "order %s could not be confirmed final (%s)", cid, e.msg);
+        sleep_ms(POLL_MS);
+    }
+    return 0;
+}
+
+/* The final figures are known; fetch the trades the pushes missed, so that
+ * their commissions are counted. */
+static void complete_trades(struct rctx *c, const char *cid)
+{
+    int64_t grace = mailbox_now_ms() + PUSH_GRACE_MS;
+    while (ledger_order_missing_trades(lorder(c, cid)) && mailbox_stream_up(c->u->mb) &&
+           mailbox_now_ms() < grace) {
+        struct venue_push ev;
+        if (mailbox_wait_exec(c->u->mb, grace, c->env->global_stop, &ev) == 0)
+            apply_push(c, &ev);
+        else if (stopping(c))
+            break;
+    }
+    const struct ledger_order *o = lorder(c, cid);
+    if (!ledger_order_missing_trades(o) || o->order_id <= 0)
+        return;
+    struct trade_fill *t = NULL;
+    size_t n = 0;
+    struct lt_err e = { 0 };
+    int64_t oid = o->order_id;
+    if (c->ops->my_trades(c->env->venue, c->h, c->auth, c->r->symbol, oid, 0, &t, &n, &e) != 0) {
+        log_warn("%s: trades of %s unavailable (%s); fees may be undercounted",
+                 c->u->cfg->name, cid, e.msg);
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (t[i].order_id == oid)
+            ledger_add_trade(&c->u->ledger, cid, oid, t[i].trade_id, t[i].qty, t[i].quote_qty,
+                             t[i].commission, t[i].commission_asset);
+    free(t);
+}
+
+/* An unknown place outcome: the order may exist.  Query by client id until
+ * it shows up or has clearly never arrived. */
+static int settle_unknown(struct rctx *c, const char *cid)
+{
+    struct order_state st;
+    struct lt_err e;
+    int misses = 0;
+    int64_t bound = mailbox_now_ms() + FINAL_BOUND_MS;
+    for (int i = 0;; i++) {
+        sleep_ms(i == 0 ? POLL_MS : 2 * POLL_MS);
+        drain(c);
+        lt_err_clear(&e);
+        int rc = query(c, cid, &st, &e);
+        if (rc == 0)
+            return 0;
+        if (not_found(rc, &e) && ++misses >= UNKNOWN_QUERIES)
+            return ORDER_NOT_PLACED_RC;
+        if (mailbox_now_ms() >= bound)
+            return lt_err_set(&c->err, LT_EUNKNOWN, "order %s: outcome unknown (%s)", cid,
+                              e.msg);
+    }
+}
+
+/* Sends one order and follows it until it is final.  Returns 0 (final,
+ * ledger updated), ORDER_REJECTED_RC (c->err says why; nothing live),
+ * ORDER_NOT_PLACED_RC (an unknown outcome that turned out never placed), or
+ * another negative code when the user cannot go on (c->err says why). */
+static int order_run(struct rctx *c, enum order_side side, char code, money_t price,
+                     money_t qty)
+{
+    struct strategy_user *u = c->u;
+    struct clientid id = { .user = u->index, .round = u->round, .side = code, .seq = ++c->seq };
+    snprintf(id.run, sizeof(id.run), "%s", c->env->run);
+    char cid[CLIENTID_MAX];
+    int rc = clientid_format(&id, cid);
+    if (rc == 0)
+        rc = ledger_add_order(&u->ledger, cid, side);
+    if (rc != 0)
+        return lt_err_set(&c->err, rc, "cannot make an order id (%s)", lt_err_name(rc));
+    rc = journal_intent(u->journal, c->env->run, u->round, cid, side, price, qty, &c->err);
+    if (rc != 0)
+        return rc; /* an order we could not journal is an order we must not send */
+
+    char pb[MONEY_STR_MAX], qb[MONEY_STR_MAX];
+    log_info("%s: round %u %s %s @ %s (%s)", u->cfg->name, u->round, side_name(side),
+             money_format_min(qty, qb), money_format_min(price, pb), cid);
+    struct order_request req = { .symbol = c->r->symbol, .side = side,
+                                 .tif = u->cfg->strategy.tif, .price = price, .qty = qty,
+                                 .client_id = cid };
+    struct order_state st;
+    struct lt_err e;
+    for (int tries = 0;; tries++) {
+        lt_err_clear(&e);
+        u->report.s.orders++;
+        rc = c->ops->place_order(c->env->venue, c->h, c->auth, &req, &st, &e);
+        if (rc != LT_ERATELIMIT || tries + 1 >= RATELIMIT_TRIES)
+            break;
+        /* 429/418: nothing was placed; the venue layer honours Retry-After
+         * in its shared limiter, this only spaces our own retries. */
+        log_warn("%s: rate limited (%s)", u->cfg->name, e.msg);
+        sleep_ms(1000L << (tries < 3 ? tries : 3));
+    }
+    if (rc == 0) {
+        journal_outcome(u->journal, "ack", cid, st.status, st.executed_qty, st.cum_quote, NULL);
+        apply_state(c, &st);
+    } else if (rc == LT_EEXCHANGE || rc == LT_ERATELIMIT) {
+        journal_outcome(u->journal, "rejected", cid, ORDER_REJECTED, 0, 0, NULL);
+        c->err = e;
+        c->err.code = rc;
+        return ORDER_REJECTED_RC;
+    } else {
+        journal_outcome(u->journal, "unknown", cid, ORDER_STATUS_UNKNOWN, 0, 0, NULL);
+        log_warn("%s: %s outcome unknown (%s); settling by query", u->cfg->name, cid, e.msg);
+        rc = settle_unknown(c, cid);
+        if (rc == ORDER_NOT_PLACED_RC) {
+            journal_outcome(u->journal, "never_placed", cid, ORDER_STATUS_UNKNOWN, 0, 0, NULL);
+            return rc;
+        }
+        if (rc != 0)
+            return rc;
+    }
+
+    /* An IOC answer is already final; a resting order gets fill_timeout. */
+    int64_t deadline = mailbox_now_ms() + u->cfg->strategy.fill_timeout_ms;
+    follow(c, cid, deadline, side == SIDE_BUY);
+    if (!lorder(c, cid)->final) {
+        lt_err_clear(&e);
+        query(c, cid, &st, &e);
+    }
+    if (!lorder(c, cid)->final && (rc = cancel_until_final(c, cid)) != 0)
+        return rc;
+    complete_trades(c, cid);
+    const struct ledger_order *o = lorder(c, cid);
+    enum order_status fin = ledger_order_qty(o) >= qty ? ORDER_FILLED
+                            : req.tif == TIF_GTC  ? ORDER_CANCELED
+                                                  : ORDER_EXPIRED;
+    journal_outcome(u->journal, "final", cid, fin, ledger_order_qty(o), ledger_order_quote(o),
+                    NULL);
+    return 0;
+}
+
+/* --- the two steps of a round ------------------------------------------ */
+
+static struct ladder user_ladder(const struct strategy_user *u)
+{
+    struct ladder l = { u->cfg->strategy.slippage, u->cfg->strategy.slippage_step,
+                        u->cfg->strategy.max_tries };
+    return l;
+}
+
+/* Buys up to quote_goal quote.  0 or a fatal error (c->err). */
+static int buy_step(struct rctx *c, money_t quote_goal)
+{
+    struct ladder lad = user_ladder(c->u);
+    const struct symbol_rules *r = c->r;
+    int k = 0;
+    while (k >= 0 && !stopping(c)) {
+        struct ledger_totals t;
+        ledger_side_totals(&c->u->ledger, SIDE_BUY, &t);
+        money_t want = quote_goal - t.quote;
+        if (want <= 0)
+            break;
+        money_t bid, ask;
+        int rc = current_book(c, 0, &bid, &ask);
+        if (rc != 0) {
+            sleep_ms(POLL_MS);
+            continue;
+        }
+        money_t price = ladder_price(&lad, r, SIDE_BUY, ask, k);
+        if (price <= 0)
+            return lt_err_set(&c->err, LT_ERANGE, "no valid buy price at rung %d", k);
+        money_t qty = symbol_qty_for_quote(r, want, price);
+        if (symbol_check_order(r, price, qty, NULL) != 0) {
+            if (t.qty > 0)
+                break; /* the remainder is below the minimums: keep what we have */
+            /* Nothing bought yet and the goal itself is below the minimum
+             * order: buy the smallest valid order instead. */
+            money_t need = r->min_notional > 0 ? money_div(r->min_notional, price) : 0;
+            if (need < r->min_qty)
+                need = r->min_qty;
+            qty = money_ceil_to(need, r->step_size);
+            struct lt_err fe = { 0 };
+            if (symbol_check_order(r, price, qty, &fe) != 0)
+                return lt_err_set(&c->err, LT_EINVAL, "cannot size a buy: %s", fe.msg);
+        }
+        rc = order_run(c, SIDE_BUY, 'b', price, qty);
+        if (rc == ORDER_NOT_PLACED_RC)
+            continue; /* same rung again, with a new client id */
+        if (rc == ORDER_REJECTED_RC) {
+            if (auth_error(&c->err) || t.qty == 0)
+                return c->err.code ? c->err.code : LT_EEXCHANGE;
+            log_warn("%s: buy rejected (%s); round keeps what it bought", c->u->cfg->name,
+                     c->err.msg);
+            lt_err_clear(&c->err);
+            break;
+        }
+        if (rc != 0)
+            return rc;
+        const struct ledger_order *o = &c->u->ledger.orders[c->u->ledger.n_orders - 1];
+        if (ledger_order_qty(o) >= qty)
+            break;
+        k = ladder_next_rung(&lad, SIDE_BUY, k);
+    }
+    return 0;
+}
+
+static money_t free_base(struct rctx *c, money_t fallback)
+{
+    money_t free_amt = 0, locked = 0;
+    struct lt_err e = { 0 };
+    if (c->ops->balance(c->env->venue, c->h, c->auth, c->r->base, &free_amt, &locked, &e) != 0) {
+        log_warn("%s: balance unavailable (%s)", c->u->cfg->name, e.msg);
+        return fallback;
+    }
+    return free_amt;
+}
+
+/* 1 when qty of base cannot make a valid sell order at price. */
+static int is_dust(const struct symbol_rules *r, money_t qty, money_t price)
+{
+    money_t q = symbol_round_qty(r, qty);
+    return q <= 0 || q < r->min_qty ||
+           (r->min_notional > 0 && price > 0 && money_mul(q, price) < r->min_notional);
+}
+
+/* Sells goal base (never more than the free balance) down the ladder, on
+ * the last rung until sold; *left gets what could not be sold (dust below
+ * the minimums, or what a stop's time bound left).  0 or a fatal error. */
+static int sell_step(struct rctx *c, char code, money_t goal, money_t *left)
+{
+    struct ladder lad = user_ladder(c->u);
+    const struct symbol_rules *r = c->r;
+    struct ledger_totals t;
+    *left = goal;
+    if (goal <= 0 || is_dust(r, goal, 0))
+        return 0;
+    money_t target = goal;
+    money_t avail = free_base(c, goal);
+    if (target > avail) {
+        log_warn("%s: free base below what is to be sold; selling what is free",
+                 c->u->cfg->name);
+        target = avail;
+    }
+    int k = 0, rejects = 0;
+    for (;;) {
+        ledger_side_totals(&c->u->ledger, SIDE_SELL, &t);
+        money_t qty = symbol_round_qty(r, target - t.qty);
+        if (qty <= 0 || qty < r->min_qty || flatten_expired(c))
+            break;
+        money_t bid, ask;
+        if (current_book(c, 0, &bid, &ask) != 0) {
+            sleep_ms(POLL_MS);
+            continue;
+        }
+        money_t price = ladder_price(&lad, r, SIDE_SELL, bid, k);
+        if (price <= 0)
+            return lt_err_set(&c->err, LT_ERANGE, "no valid sell price at rung %d", k);
+        if (symbol_check_order(r, price, qty, NULL) != 0)
+            break; /* below the minimum notional at this price: dust */
+        int rc = order_run(c, SIDE_SELL, code, price, qty);
+        if (rc == ORDER_NOT_PLACED_RC)
+            continue;
+        if (rc == ORDER_REJECTED_RC) {
+            if (auth_error(&c->err))
+                return c->err.code;
+            log_warn("%s: sell rejected (%s)", c->u->cfg->name, c->err.msg);
+            lt_err_clear(&c->err);
+            if (++rejects >= 3)
+                break;
+            /* -2010 and the like: the free balance is the truth. */
+            ledger_side_totals(&c->u->ledger, SIDE_SELL, &t);
+            money_t now_free = free_base(c, target - t.qty);
+            if (t.qty + now_free < target)
+                target = t.qty + now_free;
+            continue;
+        }
+        if (rc != 0)
+            return rc;
+        k = ladder_next_rung(&lad, SIDE_SELL, k);
+    }
+    ledger_side_totals(&c->u->ledger, SIDE_SELL, &t);
+    *left = goal - t.qty;
+    return 0;
+}
+
+/* --- start-up settlement of an earlier run ------------------------------ */
+
+/* Our open orders are cancelled; base bought by unsettled journal rounds
+ * and not sold is sold (round 0 of this run, side code 'f'). */
+static int recover(struct rctx *c)
+{
+    struct strategy_user *u = c->u;
+    struct order_state *open = NULL;
+    size_t n_open = 0;
+    struct lt_err e = { 0 };
+    ledger_reset(&u->ledger);
+    int rc = c->ops->open_orders(c->env->venue, c->h, c->auth, c->r->symbol, &open, &n_open, &e);
+    if (rc != 0) {
+        c->err = e;
+        return rc;
+    }
+    for (size_t i = 0; i < n_open; i++) {
+        if (!clientid_is_ours(open[i].client_id))
+            continue;
+        log_info("%s: cancelling open order %s of an earlier run", u->cfg->name,
+                 open[i].client_id);
+        if (ledger_find(&u->ledger, open[i].client_id) < 0)
+            ledger_add_order(&u->ledger, open[i].client_id, open[i].side);
+        if ((rc = cancel_until_final(c, open[i].client_id)) != 0) {
+            free(open);
+            return rc;
+        }
+    }
+    free(open);
+
+    struct journal_pending *p = NULL;
+    size_t n = 0;
+    rc = journal_load_pending(journal_path(u->journal), &p, &n, &c->err);
+    if (rc != 0 || n == 0)
+        return rc;
+    money_t net = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct order_state st;
+        int tries = 0;
+        for (;;) {
+            lt_err_clear(&e);
+            rc = c->ops->query_order(c->env->venue, c->h, c->auth, c->r->symbol,
+                                     p[i].client_id, &st, &e);
+            if (rc == 0 || not_found(rc, &e) || ++tries >= 5)
+                break;
+            sleep_ms(2 * POLL_MS);
+        }
+        if (rc == 0)
+            net += p[i].side == SIDE_BUY ? st.executed_qty : -st.executed_qty;
+        else if (!not_found(rc, &e)) {
+            free(p);
+            c->err = e;
+            return lt_err_set(&c->err, rc, "cannot settle earlier order %s: %s",
+                              p[i].client_id, e.msg);
+        }
+    }
+    money_t left = net > 0 ? net : 0;
+    if (net > 0) {
+        char b[MONEY_STR_MAX];
+        log_info("%s: selling %s %s left unsold by an earlier run", u->cfg->name,
+                 money_format_min(net, b), c->r->base);
+        ledger_reset(&u->ledger);
+        u->round = 0;
+        rc = sell_step(c, 'f', net, &left);
+        struct ledger_totals t;
+        ledger_side_totals(&u->ledger, SIDE_SELL, &t);
+        u->report.s.recovered_base += t.qty;
+        u->report.s.fees_quote += t.fee_quote;
+        if (rc != 0) {
+            free(p);
+            return rc;
+        }
+    }
+    u->carry_base += left;
+    if (left <= 0 || is_dust(c->r, left, 0) || !stopping(c)) {
+        /* Sold (or only dust remains, carried into our next sell): the
+         * earlier rounds and this settlement are closed. */
+        for (size_t i = 0; i < n; i++) {
+            int dup = 0;
+            for (size_t k = 0; k < i && !dup; k++)
+                dup = p[k].round == p[i].round && strcmp(p[k].run, p[i].run) == 0;
+            if (!dup)
+                journal_settled(u->journal, p[i].run, p[i].round, 0, 0, 0, NULL);
+        }
+        journal_settled(u->journal, c->env->run, 0, 0, net > 0 ? net - left : 0, left, NULL);
+    }
+    free(p);
+    return 0;
+}
+
+/* --- a round ------------------------------------------------------------ */
+
+static enum strategy_result finish(struct strategy_user *u, enum user_status st,
+                                   enum strategy_result res)
+{
+    u->report.status = st;
+    u->report.window_after = u->window_total;
+    u->report.s.residual_base = u->carry_base;
+    return res;
+}
+
+static enum strategy_result fail(struct rctx *c)
+{
+    struct strategy_user *u = c->u;
+    if (!c->err.msg[0])
+        snprintf(c->err.msg, sizeof(c->err.msg), "%s", lt_err_name(c->err.code));
+    if (auth_error(&c->err))
+        snprintf(u->report.error, sizeof(u->report.error), "credentials rejected: %.200s",
+                 c->err.msg);
+    else
+        snprintf(u->report.error, sizeof(u->report.error), "%s", c->err.msg);
+    log_error("%s: failed: %s", u->cfg->name, u->report.error);
+    return finish(u, USER_FAILED, STRATEGY_FAILED);
+}
+
+static enum strategy_result stopped(struct rctx *c, const char *why)
+{
+    struct strategy_user *u = c->u;
+    snprintf(u->report.error, sizeof(u->report.error), "%s", why);
+    if (u->carry_base > 0) {
+        char b[MONEY_STR_MAX];
+        log_warn("%s: stopped with %s %s unsold", u->cfg->name,
+                 money_format_min(u->carry_base, b), c->r->base);
+    }
+    return finish(u, USER_STOPPED, STRATEGY_STOPPED);
+}
+
+enum strategy_result strategy_round(const struct strategy_env *env, struct strategy_user *u,
+                                    struct http *h)
+{
+    struct rctx c = { .env = env, .u = u, .h = h, .r = env->rules,
+                      .ops = venue_ops(env->venue), .auth = &u->cfg->auth };
+    const struct strategy_config *sc = &u->cfg->strategy;
+
+    if (!u->recovered) {
+        u->recovered = 1;
+        if (recover(&c) != 0)
+            return fail(&c);
+    }
+    if (stopping(&c))
+        return stopped(&c, "stopped");
+    money_t remaining = target_remaining(u->report.target, u->window_total);
+    if (remaining <= 0)
+        return finish(u, u->report.s.rounds ? USER_DONE : USER_SKIPPED, STRATEGY_DONE);
+    if (sc->max_cost > 0) {
+        money_t spent = report_cost(&u->report.s);
+        if (spent + u->last_round_cost > sc->max_cost)
+            return stopped(&c, "max_cost reached");
+    }
+
+    money_t quote = sc->buy_amount < remaining ? sc->buy_amount : remaining;
+    u->round++;
+    ledger_reset(&u->ledger);
+    money_t bid = 0, ask = 0;
+    if (current_book(&c, 1, &bid, &ask) != 0 && stopping(&c))
+        return stopped(&c, "stopped");
+
+    int rc = buy_step(&c, quote);
+    struct ledger_totals bt, st;
+    ledger_side_totals(&u->ledger, SIDE_BUY, &bt);
+    money_t goal = bt.qty - bt.fee_base + u->carry_base;
+    money_t left = goal;
+    int rc2 = 0;
+    if (goal > 0)
+        rc2 = sell_step(&c, 's', goal, &left);
+    ledger_side_totals(&u->ledger, SIDE_SELL, &st);
+
+    struct user_stats *s = &u->report.s;
+    s->bought_base += bt.qty;
+    s->bought_quote += bt.quote;
+    s->sold_base += st.qty;
+    s->sold_quote += st.quote;
+    s->fees_quote += bt.fee_quote + st.fee_quote;
+    s->fees_base += bt.fee_base + st.fee_base;
+    u->window_total += bt.quote;
+    u->report.window_after = u->window_total;
+    if (bt.qty > 0) {
+        s->rounds++;
+        u->last_round_cost = bt.fee_quote + st.fee_quote + bt.quote - st.quote;
+    }
+    u->carry_base = left > 0 ? left : 0;
+    s->residual_base = u->carry_base;
+    /* Only dust may stay behind in a settled round; real inventory left by
+     * a stop or an error stays unsettled for the next run to sell. */
+    if (is_dust(env->rules, u->carry_base, bid))
+        journal_settled(u->journal, env->run, u->round, bt.qty, st.qty, u->carry_base, NULL);
+
+    char b1[MONEY_STR_MAX], b2[MONEY_STR_MAX], b3[MONEY_STR_MAX];
+    log_info("%s: round %u bought %s %s for %s, sold %s; window total %s", u->cfg->name,
+             u->round, money_format_min(bt.qty, b1), env->rules->base,
+             money_format_min(bt.quote, b2), money_format_min(st.qty, b3),
+             money_format_min(u->window_total, b1));
+    if (rc != 0 || rc2 != 0)
+        return fail(&c);
+    if (stopping(&c))
+        return stopped(&c, "stopped");
+    if (u->window_total >= u->report.target)
+        return finish(u, USER_DONE, STRATEGY_DONE);
+    return STRATEGY_CONTINUE;
+}
+
+/* --- lifetime ----------------------------------------------------------- */
+
+int strategy_user_init(struct strategy_user *u, unsigned index, const struct user_config *cfg,
+                       const struct symbol_rules *rules, const char *state_dir,
+                       money_t window_buy, struct lt_err *err)
+{
+    memset(u, 0, sizeof(*u));
+    u->index = index;
+    u->cfg = cfg;
+    if (mailbox_new(MAILBOX_RING, &u->mb) != 0)
+        return lt_err_set(err, LT_ENOMEM, "out of memory");
+    int rc = journal_open(state_dir, cfg->name, &u->journal, err);
+    if (rc != 0) {
+        mailbox_free(u->mb);
+        u->mb = NULL;
+        return rc;
+    }
+    ledger_init(&u->ledger, rules->base, rules->quote);
+    u->report.name = cfg->name;
+    u->report.status = USER_PENDING;
+    u->report.target = cfg->strategy.target;
+    u->report.target_points = cfg->strategy.target_points;
+    u->report.multiplier = cfg->strategy.volume_multiplier;
+    u->report.window_before = window_buy;
+    u->report.window_after = window_buy;
+    u->window_total = window_buy;
+    return 0;
+}
+
+void strategy_user_release(struct strategy_user *u)
+{
+    ledger_release(&u->ledger);
+    journal_close(u->journal);
+    mailbox_free(u->mb);
+    u->journal = NULL;
+    u->mb = NULL;
+}
+
+int strategy_user_has_pending(const struct strategy_user *u)
+{
+    struct journal_pending *p = NULL;
+    size_t n = 0;
+    if (journal_load_pending(journal_path(u->journal), &p, &n, NULL) != 0)
+        return 1; /* unreadable: let recovery look at the exchange */
+    free(p);
+    return n > 0;
+}
