@@ -1,0 +1,45 @@
+/*
+ * auth.h - who is calling: API key + HMAC signature, or a web session.
+ *
+ * Binance's SIGNED endpoints sign the exact bytes "query string" followed
+ * by "request body".  libwebsockets hands the server query arguments
+ * already url-decoded, so the raw query is gone; auth rebuilds candidate
+ * payloads from the decoded fragments (as sent, and re-encoded the ways
+ * common clients encode) and accepts the request when any matches.  The
+ * body is signed over its raw bytes.  WebSocket API requests sign their
+ * params sorted by key.  All failures carry Binance's code and message.
+ */
+#ifndef LOOPTRADER_SIM_AUTH_H
+#define LOOPTRADER_SIM_AUTH_H
+
+#include <stdint.h>
+
+#include "looptrader/error.h"
+#include "looptrader/sim/exchange.h"
+#include "looptrader/sim/params.h"
+#include "looptrader/sim/server.h"
+
+enum auth_level {
+    AUTH_KEY,    /* X-MBX-APIKEY only (userDataStream endpoints) */
+    AUTH_SIGNED  /* key + timestamp + signature, or a session */
+};
+
+/* Authenticates a REST request; *account on success.  Session auth (the
+ * account's cookie and header on the request) needs no signature; a
+ * timestamp, if sent, is still checked. */
+int auth_rest(const struct sim_exchange *ex, struct sim_req *req, enum auth_level level,
+              int *account, struct lt_err *err);
+
+/* Authenticates WebSocket API params (apiKey, timestamp, recvWindow,
+ * signature over the other params sorted by key). */
+int auth_ws(const struct sim_exchange *ex, const struct params *p, int64_t now_ms,
+            int *account, struct lt_err *err);
+
+/* The session account of a request or WebSocket upgrade, or -1. */
+int auth_session(const struct sim_exchange *ex, struct sim_conn *conn);
+
+/* timestamp / recvWindow as Binance checks them (-1102, -1131, -1021).
+ * A missing timestamp fails only when `required`. */
+int auth_check_time(const struct params *p, int64_t now_ms, int required, struct lt_err *err);
+
+#endif
