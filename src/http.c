@@ -1,0 +1,233 @@
+/*
+ * http.c - libcurl wrapper: one easy handle per thread, kept alive between
+ * requests so that a worker's order calls reuse one TCP connection.
+ *
+ * The response body is bounded (HTTP_BODY_MAX) because it comes from the
+ * network; the headers the rate limiter and clock need are captured by a
+ * header callback.  Error text is built from the method, the URL path
+ * (never the query, which carries signatures) and libcurl's own error
+ * buffer, which describes the transport only and never echoes our headers.
+ */
+#include "looptrader/http.h"
+
+#include <curl/curl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+struct http {
+    CURL *curl;                        /* owned; one thread at a time */
+    int insecure;                      /* TLS verification off (tests) */
+    char errbuf[CURL_ERROR_SIZE];
+};
+
+/* Per-request state the curl callbacks fill. */
+struct http_call {
+    struct http_response *resp;
+    int too_big;
+};
+
+static pthread_once_t global_once = PTHREAD_ONCE_INIT;
+static CURLcode global_rc;
+
+static void global_init(void)
+{
+    global_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+int http_new(struct http **out, struct lt_err *err)
+{
+    *out = NULL;
+    pthread_once(&global_once, global_init);
+    if (global_rc != CURLE_OK)
+        return lt_err_set(err, LT_EIO, "curl_global_init failed: %s",
+                          curl_easy_strerror(global_rc));
+    struct http *h = calloc(1, sizeof *h);
+    if (!h)
+        return lt_err_set(err, LT_ENOMEM, "out of memory");
+    h->curl = curl_easy_init();
+    if (!h->curl) {
+        free(h);
+        return lt_err_set(err, LT_ENOMEM, "curl_easy_init failed");
+    }
+    *out = h;
+    return 0;
+}
+
+void http_free(struct http *h)
+{
+    if (!h)
+        return;
+    curl_easy_cleanup(h->curl);
+    free(h);
+}
+
+void http_set_insecure(struct http *h, int insecure)
+{
+    h->insecure = insecure;
+}
+
+void http_response_init(struct http_response *r)
+{
+    r->status = 0;
+    strbuf_init(&r->body, HTTP_BODY_MAX);
+    r->retry_after_s = -1;
+    r->used_weight_1m = -1;
+    r->order_count_10s = -1;
+    r->server_date_ms = 0;
+}
+
+void http_response_release(struct http_response *r)
+{
+    strbuf_release(&r->body);
+}
+
+static size_t on_body(char *data, size_t size, size_t nmemb, void *arg)
+{
+    struct http_call *c = arg;
+    size_t n = size * nmemb;
+    if (strbuf_add(&c->resp->body, data, n) != 0) {
+        c->too_big = 1;
+        return 0; /* aborts the transfer */
+    }
+    return n;
+}
+
+/* A small non-negative integer header value, or -1. */
+static int header_int(const char *v, size_t len)
+{
+    long n = 0;
+    size_t i = 0;
+    while (i < len && (v[i] == ' ' || v[i] == '\t'))
+        i++;
+    if (i == len || v[i] < '0' || v[i] > '9')
+        return -1;
+    for (; i < len && v[i] >= '0' && v[i] <= '9'; i++) {
+        n = n * 10 + (v[i] - '0');
+        if (n > 1000000000L)
+            return -1;
+    }
+    return (int)n;
+}
+
+static int header_is(const char *line, size_t len, const char *name, const char **value,
+                     size_t *vlen)
+{
+    size_t nl = strlen(name);
+    if (len <= nl || line[nl] != ':' || strncasecmp(line, name, nl) != 0)
+        return 0;
+    *value = line + nl + 1;
+    *vlen = len - nl - 1;
+    while (*vlen && ((*value)[*vlen - 1] == '\r' || (*value)[*vlen - 1] == '\n'))
+        (*vlen)--;
+    return 1;
+}
+
+static size_t on_header(char *line, size_t size, size_t nmemb, void *arg)
+{
+    struct http_call *c = arg;
+    size_t len = size * nmemb;
+    const char *v;
+    size_t vl;
+    if (len >= 5 && strncmp(line, "HTTP/", 5) == 0) {
+        /* A new response (after a redirect or 100-continue): start over. */
+        c->resp->retry_after_s = -1;
+        c->resp->used_weight_1m = -1;
+        c->resp->order_count_10s = -1;
+        c->resp->server_date_ms = 0;
+    } else if (header_is(line, len, "Retry-After", &v, &vl)) {
+        c->resp->retry_after_s = header_int(v, vl);
+    } else if (header_is(line, len, "X-MBX-USED-WEIGHT-1M", &v, &vl)) {
+        c->resp->used_weight_1m = header_int(v, vl);
+    } else if (header_is(line, len, "X-MBX-ORDER-COUNT-10S", &v, &vl)) {
+        c->resp->order_count_10s = header_int(v, vl);
+    } else if (header_is(line, len, "Date", &v, &vl) && vl < 64) {
+        char tmp[64];
+        memcpy(tmp, v, vl);
+        tmp[vl] = '\0';
+        time_t t = curl_getdate(tmp, NULL);
+        if (t > 0)
+            c->resp->server_date_ms = (long long)t * 1000;
+    }
+    return len;
+}
+
+/* Length of the URL up to its query: error text shows no parameters. */
+static int url_path_len(const char *url)
+{
+    size_t n = strcspn(url, "?");
+    return n > 200 ? 200 : (int)n;
+}
+
+int http_do(struct http *h, const struct http_request *req, struct http_response *resp,
+            struct lt_err *err)
+{
+    CURL *c = h->curl;
+    struct http_call call = { resp, 0 };
+    struct curl_slist *hdrs = NULL;
+    int rc = 0;
+
+    strbuf_reset(&resp->body);
+    resp->status = 0;
+    resp->retry_after_s = -1;
+    resp->used_weight_1m = -1;
+    resp->order_count_10s = -1;
+    resp->server_date_ms = 0;
+
+    for (size_t i = 0; i < req->n_headers; i++) {
+        struct curl_slist *n = curl_slist_append(hdrs, req->headers[i]);
+        if (!n) {
+            curl_slist_free_all(hdrs);
+            return lt_err_set(err, LT_ENOMEM, "out of memory");
+        }
+        hdrs = n;
+    }
+
+    long timeout = req->timeout_ms > 0 ? req->timeout_ms : 10000;
+    h->errbuf[0] = '\0';
+    curl_easy_setopt(c, CURLOPT_URL, req->url);
+    curl_easy_setopt(c, CURLOPT_HTTPGET, 1L); /* resets POST state from the last call */
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, NULL);
+    if (strcmp(req->method, "GET") != 0) {
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, req->body ? req->body : "");
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)(req->body ? strlen(req->body) : 0));
+        if (strcmp(req->method, "POST") != 0)
+            curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req->method);
+    }
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+    curl_easy_setopt(c, CURLOPT_COOKIE, req->cookies);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, timeout < 5000 ? timeout : 5000L);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_TCP_NODELAY, 1L);
+    curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, h->insecure ? 0L : 1L);
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, h->insecure ? 0L : 2L);
+    curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)HTTP_BODY_MAX);
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, h->errbuf);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &call);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, &call);
+
+    CURLcode cc = curl_easy_perform(c);
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);
+
+    if (call.too_big || cc == CURLE_FILESIZE_EXCEEDED) {
+        rc = lt_err_set(err, LT_ERANGE, "%s %.*s: response body over %u bytes", req->method,
+                        url_path_len(req->url), req->url, (unsigned)HTTP_BODY_MAX);
+    } else if (cc != CURLE_OK) {
+        rc = lt_err_set(err, LT_EUNKNOWN, "%s %.*s: %s", req->method, url_path_len(req->url),
+                        req->url, h->errbuf[0] ? h->errbuf : curl_easy_strerror(cc));
+        resp->status = 0;
+    }
+
+    /* The handle keeps pointers to these; drop them before they go away. */
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
+    curl_easy_setopt(c, CURLOPT_COOKIE, NULL);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, NULL);
+    curl_slist_free_all(hdrs);
+    return rc;
+}

@@ -1,0 +1,1091 @@
+/*
+ * venue_binance.c - the Binance Spot v3 dialect: REST paths and parameters,
+ * HMAC signing, status mapping, and jansson parsing of every body and push.
+ *
+ * Signed requests carry all parameters in the query string (one exact
+ * string is both sent and signed, so ordering can never disagree) with
+ * timestamp and recvWindow last, then signature.  Status mapping follows
+ * venue.h: only an answer that proves the venue did not act is a rejection;
+ * anything that leaves the outcome open (5xx, -1006, -1007, transport) is
+ * LT_EUNKNOWN.  Parsers treat every byte as hostile: each field is type
+ * checked and each number range checked before use.
+ */
+#include "looptrader/venue_binance.h"
+
+#include <ctype.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "looptrader/sign.h"
+
+#define PAGE_LIMIT 1000
+#define MAX_PAGES 1000 /* a runaway pagination stops here */
+#define ERR_BODY_MAX 65536
+
+/* ---------------------------------------------------------------- JSON */
+
+static json_t *load(const char *buf, size_t len, const char *what, struct lt_err *err)
+{
+    json_error_t je;
+    json_t *root = json_loadb(buf, len, 0, &je);
+    if (!root)
+        lt_err_set(err, LT_EPARSE, "binance %s: bad JSON at %d: %.80s", what, je.position,
+                   je.text);
+    return root;
+}
+
+/* Field accessors: absent and not required -> 0 with *out untouched;
+ * absent and required, or of the wrong type -> LT_EPARSE. */
+static int jmoney(json_t *o, const char *key, int required, money_t *out, struct lt_err *err)
+{
+    json_t *v = json_object_get(o, key);
+    if (!v || json_is_null(v)) {
+        if (required)
+            return lt_err_set(err, LT_EPARSE, "binance: field '%s' missing", key);
+        return 0;
+    }
+    if (!json_is_string(v))
+        return lt_err_set(err, LT_EPARSE, "binance: field '%s' is not a decimal string", key);
+    if (money_parse_n(json_string_value(v), json_string_length(v), out) != 0)
+        return lt_err_set(err, LT_EPARSE, "binance: field '%s' is not a valid amount", key);
+    return 0;
+}
+
+static int jint(json_t *o, const char *key, int required, int64_t *out, struct lt_err *err)
+{
+    json_t *v = json_object_get(o, key);
+    if (!v || json_is_null(v)) {
+        if (required)
+            return lt_err_set(err, LT_EPARSE, "binance: field '%s' missing", key);
+        return 0;
+    }
+    if (!json_is_integer(v))
+        return lt_err_set(err, LT_EPARSE, "binance: field '%s' is not an integer", key);
+    *out = (int64_t)json_integer_value(v);
+    return 0;
+}
+
+/* Copies a string field into out[size]; too long is malformed. */
+static int jstr(json_t *o, const char *key, int required, char *out, size_t size,
+                struct lt_err *err)
+{
+    json_t *v = json_object_get(o, key);
+    if (!v || json_is_null(v)) {
+        if (required)
+            return lt_err_set(err, LT_EPARSE, "binance: field '%s' missing", key);
+        return 0;
+    }
+    if (!json_is_string(v))
+        return lt_err_set(err, LT_EPARSE, "binance: field '%s' is not a string", key);
+    size_t n = json_string_length(v);
+    if (n >= size)
+        return lt_err_set(err, LT_EPARSE, "binance: field '%s' too long", key);
+    memcpy(out, json_string_value(v), n);
+    out[n] = '\0';
+    return 0;
+}
+
+static const char *jstrv(json_t *o, const char *key)
+{
+    json_t *v = json_object_get(o, key);
+    return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+static enum order_status parse_status(const char *s)
+{
+    static const struct { const char *name; enum order_status st; } map[] = {
+        { "NEW", ORDER_NEW },
+        { "PARTIALLY_FILLED", ORDER_PARTIALLY_FILLED },
+        { "FILLED", ORDER_FILLED },
+        { "CANCELED", ORDER_CANCELED },
+        { "PENDING_CANCEL", ORDER_PENDING_CANCEL },
+        { "REJECTED", ORDER_REJECTED },
+        { "EXPIRED", ORDER_EXPIRED },
+        { "EXPIRED_IN_MATCH", ORDER_EXPIRED },
+    };
+    for (size_t i = 0; s && i < sizeof map / sizeof map[0]; i++)
+        if (strcmp(s, map[i].name) == 0)
+            return map[i].st;
+    return ORDER_STATUS_UNKNOWN;
+}
+
+static int parse_side(json_t *o, const char *key, enum order_side *out, struct lt_err *err)
+{
+    const char *s = jstrv(o, key);
+    if (s && strcmp(s, "BUY") == 0)
+        *out = SIDE_BUY;
+    else if (s && strcmp(s, "SELL") == 0)
+        *out = SIDE_SELL;
+    else
+        return lt_err_set(err, LT_EPARSE, "binance: field '%s' is not BUY or SELL", key);
+    return 0;
+}
+
+/* Client ids longer than ours cannot be ours: they are kept empty rather
+ * than truncated into something that might look like one of ours. */
+static void copy_client_id(char out[CLIENTID_MAX], const char *s)
+{
+    out[0] = '\0';
+    if (s && strlen(s) < CLIENTID_MAX)
+        strcpy(out, s);
+}
+
+static int order_from_json(json_t *o, struct order_state *out, struct lt_err *err)
+{
+    struct order_state st;
+    memset(&st, 0, sizeof st);
+    if (!json_is_object(o))
+        return lt_err_set(err, LT_EPARSE, "binance: order is not an object");
+    const char *orig = jstrv(o, "origClientOrderId"); /* cancel replies */
+    const char *cid = orig && orig[0] ? orig : jstrv(o, "clientOrderId");
+    if (!cid)
+        return lt_err_set(err, LT_EPARSE, "binance: field 'clientOrderId' missing");
+    copy_client_id(st.client_id, cid);
+    const char *status = jstrv(o, "status");
+    if (!status)
+        return lt_err_set(err, LT_EPARSE, "binance: field 'status' missing");
+    st.status = parse_status(status);
+    int rc;
+    if ((rc = jint(o, "orderId", 1, &st.order_id, err)) ||
+        (rc = parse_side(o, "side", &st.side, err)) ||
+        (rc = jmoney(o, "price", 0, &st.price, err)) ||
+        (rc = jmoney(o, "origQty", 0, &st.orig_qty, err)) ||
+        (rc = jmoney(o, "executedQty", 1, &st.executed_qty, err)) ||
+        (rc = jmoney(o, "cummulativeQuoteQty", 0, &st.cum_quote, err)) ||
+        (rc = jint(o, "transactTime", 0, &st.time_ms, err)) ||
+        (rc = jint(o, "time", 0, &st.time_ms, err)))
+        return rc;
+    st.update_ms = st.time_ms;
+    if ((rc = jint(o, "transactTime", 0, &st.update_ms, err)) ||
+        (rc = jint(o, "updateTime", 0, &st.update_ms, err)))
+        return rc;
+    *out = st;
+    return 0;
+}
+
+int venue_binance_parse_order(const char *buf, size_t len, struct order_state *out,
+                              struct lt_err *err)
+{
+    json_t *root = load(buf, len, "order", err);
+    if (!root)
+        return LT_EPARSE;
+    int rc = order_from_json(root, out, err);
+    json_decref(root);
+    return rc;
+}
+
+int venue_binance_parse_orders(const char *buf, size_t len, struct order_state **out,
+                               size_t *n, struct lt_err *err)
+{
+    *out = NULL;
+    *n = 0;
+    json_t *root = load(buf, len, "orders", err);
+    if (!root)
+        return LT_EPARSE;
+    int rc = 0;
+    size_t cnt = json_array_size(root);
+    struct order_state *arr = NULL;
+    if (!json_is_array(root)) {
+        rc = lt_err_set(err, LT_EPARSE, "binance: orders reply is not an array");
+    } else if (cnt > 0 && !(arr = calloc(cnt, sizeof *arr))) {
+        rc = lt_err_set(err, LT_ENOMEM, "out of memory");
+    } else {
+        for (size_t i = 0; i < cnt && !rc; i++)
+            rc = order_from_json(json_array_get(root, i), &arr[i], err);
+    }
+    json_decref(root);
+    if (rc) {
+        free(arr);
+        return rc;
+    }
+    *out = arr;
+    *n = cnt;
+    return 0;
+}
+
+static int trade_from_json(json_t *o, struct trade_fill *out, struct lt_err *err)
+{
+    struct trade_fill t;
+    memset(&t, 0, sizeof t);
+    if (!json_is_object(o))
+        return lt_err_set(err, LT_EPARSE, "binance: trade is not an object");
+    json_t *buyer = json_object_get(o, "isBuyer");
+    if (!json_is_boolean(buyer))
+        return lt_err_set(err, LT_EPARSE, "binance: field 'isBuyer' missing");
+    t.side = json_is_true(buyer) ? SIDE_BUY : SIDE_SELL;
+    int rc;
+    if ((rc = jint(o, "id", 1, &t.trade_id, err)) ||
+        (rc = jint(o, "orderId", 1, &t.order_id, err)) ||
+        (rc = jmoney(o, "price", 1, &t.price, err)) ||
+        (rc = jmoney(o, "qty", 1, &t.qty, err)) ||
+        (rc = jmoney(o, "quoteQty", 0, &t.quote_qty, err)) ||
+        (rc = jmoney(o, "commission", 0, &t.commission, err)) ||
+        (rc = jstr(o, "commissionAsset", 0, t.commission_asset, sizeof t.commission_asset,
+                   err)) ||
+        (rc = jint(o, "time", 0, &t.time_ms, err)))
+        return rc;
+    if (!json_object_get(o, "quoteQty"))
+        t.quote_qty = money_mul(t.price, t.qty);
+    *out = t;
+    return 0;
+}
+
+int venue_binance_parse_trades(const char *buf, size_t len, struct trade_fill **out,
+                               size_t *n, struct lt_err *err)
+{
+    *out = NULL;
+    *n = 0;
+    json_t *root = load(buf, len, "trades", err);
+    if (!root)
+        return LT_EPARSE;
+    int rc = 0;
+    size_t cnt = json_array_size(root);
+    struct trade_fill *arr = NULL;
+    if (!json_is_array(root)) {
+        rc = lt_err_set(err, LT_EPARSE, "binance: trades reply is not an array");
+    } else if (cnt > 0 && !(arr = calloc(cnt, sizeof *arr))) {
+        rc = lt_err_set(err, LT_ENOMEM, "out of memory");
+    } else {
+        for (size_t i = 0; i < cnt && !rc; i++)
+            rc = trade_from_json(json_array_get(root, i), &arr[i], err);
+    }
+    json_decref(root);
+    if (rc) {
+        free(arr);
+        return rc;
+    }
+    *out = arr;
+    *n = cnt;
+    return 0;
+}
+
+static int filters_from_json(json_t *filters, struct symbol_rules *r, struct lt_err *err)
+{
+    int have_price = 0, have_lot = 0, rc;
+    size_t i;
+    json_t *f;
+    if (!json_is_array(filters))
+        return lt_err_set(err, LT_EPARSE, "binance: symbol %s has no filters", r->symbol);
+    json_array_foreach(filters, i, f) {
+        const char *type = jstrv(f, "filterType");
+        if (!type)
+            continue;
+        if (strcmp(type, "PRICE_FILTER") == 0) {
+            if ((rc = jmoney(f, "tickSize", 1, &r->tick_size, err)) ||
+                (rc = jmoney(f, "minPrice", 0, &r->min_price, err)) ||
+                (rc = jmoney(f, "maxPrice", 0, &r->max_price, err)))
+                return rc;
+            have_price = 1;
+        } else if (strcmp(type, "LOT_SIZE") == 0) {
+            if ((rc = jmoney(f, "stepSize", 1, &r->step_size, err)) ||
+                (rc = jmoney(f, "minQty", 0, &r->min_qty, err)) ||
+                (rc = jmoney(f, "maxQty", 0, &r->max_qty, err)))
+                return rc;
+            have_lot = 1;
+        } else if (strcmp(type, "NOTIONAL") == 0) {
+            if ((rc = jmoney(f, "minNotional", 0, &r->min_notional, err)) ||
+                (rc = jmoney(f, "maxNotional", 0, &r->max_notional, err)))
+                return rc;
+        } else if (strcmp(type, "MIN_NOTIONAL") == 0) {
+            if ((rc = jmoney(f, "minNotional", 0, &r->min_notional, err)))
+                return rc;
+        }
+    }
+    if (!have_price || !have_lot)
+        return lt_err_set(err, LT_EPARSE, "binance: symbol %s lacks %s", r->symbol,
+                          have_price ? "LOT_SIZE" : "PRICE_FILTER");
+    /* Binance disables a filter with 0; the rounding code needs a unit. */
+    if (r->tick_size <= 0)
+        r->tick_size = 1;
+    if (r->step_size <= 0)
+        r->step_size = 1;
+    if (r->min_price < 0 || r->max_price < 0 || r->min_qty < 0 || r->max_qty < 0 ||
+        r->min_notional < 0 || r->max_notional < 0)
+        return lt_err_set(err, LT_EPARSE, "binance: symbol %s has negative filter values",
+                          r->symbol);
+    return 0;
+}
+
+int venue_binance_parse_exchange_info(const char *buf, size_t len, const char *symbol,
+                                      struct symbol_rules *out, struct lt_err *err)
+{
+    json_t *root = load(buf, len, "exchangeInfo", err);
+    if (!root)
+        return LT_EPARSE;
+    json_t *symbols = json_object_get(root, "symbols");
+    int rc = LT_ENOTFOUND;
+    if (!json_is_array(symbols)) {
+        rc = lt_err_set(err, LT_EPARSE, "binance: exchangeInfo has no symbols list");
+        goto out;
+    }
+    size_t i;
+    json_t *s;
+    json_array_foreach(symbols, i, s) {
+        const char *name = jstrv(s, "symbol");
+        if (!name || strcasecmp(name, symbol) != 0)
+            continue;
+        struct symbol_rules r;
+        memset(&r, 0, sizeof r);
+        int64_t bp = 8, qp = 8;
+        const char *status = jstrv(s, "status");
+        if ((rc = jstr(s, "symbol", 1, r.symbol, sizeof r.symbol, err)) ||
+            (rc = jstr(s, "baseAsset", 1, r.base, sizeof r.base, err)) ||
+            (rc = jstr(s, "quoteAsset", 1, r.quote, sizeof r.quote, err)) ||
+            (rc = jint(s, "baseAssetPrecision", 0, &bp, err)) ||
+            (rc = jint(s, "quotePrecision", 0, &qp, err)) ||
+            (rc = jint(s, "quoteAssetPrecision", 0, &qp, err)))
+            goto out;
+        if (bp < 0 || bp > 18 || qp < 0 || qp > 18) {
+            rc = lt_err_set(err, LT_EPARSE, "binance: symbol %s has bad precisions", r.symbol);
+            goto out;
+        }
+        r.base_precision = (int)bp;
+        r.quote_precision = (int)qp;
+        r.trading = status && strcmp(status, "TRADING") == 0;
+        if ((rc = filters_from_json(json_object_get(s, "filters"), &r, err)))
+            goto out;
+        *out = r;
+        rc = 0;
+        goto out;
+    }
+    lt_err_set(err, LT_ENOTFOUND, "symbol %.32s is not listed by the exchange", symbol);
+out:
+    json_decref(root);
+    return rc;
+}
+
+int venue_binance_parse_balance(const char *buf, size_t len, const char *asset,
+                                money_t *free_amt, money_t *locked, struct lt_err *err)
+{
+    json_t *root = load(buf, len, "account", err);
+    if (!root)
+        return LT_EPARSE;
+    json_t *bal = json_object_get(root, "balances");
+    int rc = 0;
+    money_t f = 0, l = 0;
+    if (!json_is_array(bal)) {
+        rc = lt_err_set(err, LT_EPARSE, "binance: account has no balances list");
+    } else {
+        size_t i;
+        json_t *b;
+        json_array_foreach(bal, i, b) {
+            const char *a = jstrv(b, "asset");
+            if (!a || strcasecmp(a, asset) != 0)
+                continue;
+            if ((rc = jmoney(b, "free", 1, &f, err)) || (rc = jmoney(b, "locked", 0, &l, err)))
+                break;
+            break;
+        }
+    }
+    json_decref(root);
+    if (!rc) {
+        *free_amt = f;
+        *locked = l;
+    }
+    return rc;
+}
+
+int venue_binance_parse_book_ticker(const char *buf, size_t len, money_t *bid, money_t *ask,
+                                    struct lt_err *err)
+{
+    json_t *root = load(buf, len, "bookTicker", err);
+    if (!root)
+        return LT_EPARSE;
+    money_t b = 0, a = 0;
+    int rc;
+    if (!json_is_object(root))
+        rc = lt_err_set(err, LT_EPARSE, "binance: bookTicker is not an object");
+    else if (!(rc = jmoney(root, "bidPrice", 1, &b, err)) &&
+             !(rc = jmoney(root, "askPrice", 1, &a, err))) {
+        *bid = b;
+        *ask = a;
+    }
+    json_decref(root);
+    return rc;
+}
+
+/* Exchange text goes into our messages: keep it printable and short. */
+static void clean_text(const char *in, char *out, size_t size)
+{
+    size_t j = 0;
+    for (size_t i = 0; in[i] && j + 1 < size && i < 200; i++)
+        out[j++] = isprint((unsigned char)in[i]) ? in[i] : '?';
+    out[j] = '\0';
+}
+
+int venue_binance_parse_error(long http_status, const char *buf, size_t len,
+                              int retry_after_s, struct lt_err *err)
+{
+    int64_t code = 0;
+    char msg[160] = "";
+    if (len > 0 && len < ERR_BODY_MAX) {
+        json_t *root = json_loadb(buf, len, 0, NULL);
+        if (json_is_object(root)) {
+            jint(root, "code", 0, &code, NULL);
+            const char *m = jstrv(root, "msg");
+            if (m)
+                clean_text(m, msg, sizeof msg);
+        }
+        json_decref(root);
+    }
+    if (code < -100000 || code > 100000)
+        code = 0;
+    int lt;
+    if (http_status == 429 || http_status == 418)
+        lt = LT_ERATELIMIT;
+    else if (http_status >= 500 || code == -1006 || code == -1007)
+        lt = LT_EUNKNOWN;
+    else
+        lt = LT_EEXCHANGE;
+    if (lt == LT_ERATELIMIT)
+        lt_err_set(err, lt, "binance HTTP %ld %lld: %s (retry after %d s)", http_status,
+                   (long long)code, msg[0] ? msg : "rate limited",
+                   retry_after_s >= 0 ? retry_after_s : 1);
+    else if (code)
+        lt_err_set(err, lt, "binance %lld: %s", (long long)code, msg);
+    else
+        lt_err_set(err, lt, "binance HTTP %ld", http_status);
+    if (err) {
+        err->venue_code = (int)code;
+        err->http_status = (int)http_status;
+    }
+    return lt;
+}
+
+/* ---------------------------------------------------------------- pushes */
+
+static int push_book(json_t *o, struct venue_push *out, struct lt_err *err)
+{
+    int rc;
+    out->kind = PUSH_BOOK_TICKER;
+    if ((rc = jstr(o, "s", 1, out->u.book.symbol, sizeof out->u.book.symbol, err)) ||
+        (rc = jmoney(o, "b", 1, &out->u.book.bid, err)) ||
+        (rc = jmoney(o, "B", 0, &out->u.book.bid_qty, err)) ||
+        (rc = jmoney(o, "a", 1, &out->u.book.ask, err)) ||
+        (rc = jmoney(o, "A", 0, &out->u.book.ask_qty, err)) ||
+        (rc = jint(o, "u", 0, &out->u.book.update_id, err)))
+        return rc;
+    return 0;
+}
+
+static int push_exec(json_t *o, struct venue_push *out, struct lt_err *err)
+{
+    struct order_state *st = &out->u.exec.order;
+    out->kind = PUSH_EXECUTION;
+    out->u.exec.trade_id = -1;
+    /* A cancel's c is the cancel request's own id; C names the order. */
+    const char *orig = jstrv(o, "C");
+    const char *cid = orig && orig[0] ? orig : jstrv(o, "c");
+    if (!cid)
+        return lt_err_set(err, LT_EPARSE, "binance: executionReport without 'c'");
+    copy_client_id(st->client_id, cid);
+    const char *status = jstrv(o, "X");
+    if (!status)
+        return lt_err_set(err, LT_EPARSE, "binance: executionReport without 'X'");
+    st->status = parse_status(status);
+    int rc;
+    if ((rc = jint(o, "i", 1, &st->order_id, err)) ||
+        (rc = parse_side(o, "S", &st->side, err)) ||
+        (rc = jmoney(o, "p", 0, &st->price, err)) ||
+        (rc = jmoney(o, "q", 0, &st->orig_qty, err)) ||
+        (rc = jmoney(o, "z", 1, &st->executed_qty, err)) ||
+        (rc = jmoney(o, "Z", 0, &st->cum_quote, err)) ||
+        (rc = jint(o, "O", 0, &st->time_ms, err)) ||
+        (rc = jint(o, "E", 0, &out->u.exec.event_ms, err)) ||
+        (rc = jint(o, "t", 0, &out->u.exec.trade_id, err)) ||
+        (rc = jmoney(o, "l", 0, &out->u.exec.last_qty, err)) ||
+        (rc = jmoney(o, "L", 0, &out->u.exec.last_price, err)) ||
+        (rc = jmoney(o, "n", 0, &out->u.exec.commission, err)) ||
+        (rc = jstr(o, "N", 0, out->u.exec.commission_asset,
+                   sizeof out->u.exec.commission_asset, err)))
+        return rc;
+    st->update_ms = out->u.exec.event_ms;
+    if ((rc = jint(o, "T", 0, &st->update_ms, err)))
+        return rc;
+    if (json_object_get(o, "Y")) {
+        if ((rc = jmoney(o, "Y", 0, &out->u.exec.last_quote, err)))
+            return rc;
+    } else {
+        out->u.exec.last_quote = money_mul(out->u.exec.last_qty, out->u.exec.last_price);
+    }
+    return 0;
+}
+
+static int push_response(json_t *o, struct venue_push *out, struct lt_err *err)
+{
+    out->kind = PUSH_RESPONSE;
+    out->u.response.id = -1;
+    out->u.response.subscription_id = -1;
+    json_t *id = json_object_get(o, "id");
+    if (json_is_integer(id))
+        out->u.response.id = json_integer_value(id);
+    json_t *status = json_object_get(o, "status");
+    json_t *error = json_object_get(o, "error");
+    if (json_is_integer(status)) {
+        json_int_t s = json_integer_value(status);
+        out->u.response.status = s >= 0 && s < 1000 ? (int)s : 0;
+    } else {
+        /* Market stream replies ({"result":null,"id":1}) have no status. */
+        out->u.response.status = error ? 400 : 200;
+    }
+    json_t *result = json_object_get(o, "result");
+    if (json_is_object(result)) {
+        int64_t sub = -1;
+        int rc = jint(result, "subscriptionId", 0, &sub, err);
+        if (rc)
+            return rc;
+        out->u.response.subscription_id = sub >= 0 && sub <= 0x7fffffff ? (int)sub : -1;
+    }
+    if (json_is_object(error)) {
+        int64_t code = 0;
+        jint(error, "code", 0, &code, NULL);
+        out->u.response.error_code = code >= -100000 && code <= 100000 ? (int)code : 0;
+        const char *m = jstrv(error, "msg");
+        if (m)
+            clean_text(m, out->u.response.error_msg, sizeof out->u.response.error_msg);
+    }
+    return 0;
+}
+
+int venue_binance_parse_push(const char *buf, size_t len, struct venue_push *out,
+                             struct lt_err *err)
+{
+    memset(out, 0, sizeof *out);
+    out->subscription_id = -1;
+    json_t *root = load(buf, len, "push", err);
+    if (!root)
+        return LT_EPARSE;
+    int rc = 0;
+    json_t *o = root;
+    if (!json_is_object(root)) {
+        rc = lt_err_set(err, LT_EPARSE, "binance: push is not an object");
+        goto out;
+    }
+    json_t *event = json_object_get(root, "event");
+    json_t *sub = json_object_get(root, "subscriptionId");
+    json_t *data = json_object_get(root, "data");
+    if (json_is_object(event) && json_is_integer(sub)) {
+        json_int_t s = json_integer_value(sub);
+        if (s < 0 || s > 0x7fffffff) {
+            rc = lt_err_set(err, LT_EPARSE, "binance: subscriptionId out of range");
+            goto out;
+        }
+        out->subscription_id = (int)s;
+        o = event;
+    } else if (json_is_object(data) && json_is_string(json_object_get(root, "stream"))) {
+        o = data;
+    }
+    if (o == root && json_object_get(root, "id") &&
+        (json_object_get(root, "status") || json_object_get(root, "result") ||
+         json_object_get(root, "error"))) {
+        rc = push_response(root, out, err);
+        goto out;
+    }
+    const char *e = jstrv(o, "e");
+    if (e && strcmp(e, "executionReport") == 0)
+        rc = push_exec(o, out, err);
+    else if (e && strcmp(e, "outboundAccountPosition") == 0)
+        out->kind = PUSH_ACCOUNT;
+    else if (e && (strcmp(e, "eventStreamTerminated") == 0 ||
+                   strcmp(e, "listenKeyExpired") == 0))
+        out->kind = PUSH_STREAM_END;
+    else if ((e && strcmp(e, "bookTicker") == 0) ||
+             (!e && json_object_get(o, "s") && json_object_get(o, "b") &&
+              json_object_get(o, "a")))
+        rc = push_book(o, out, err);
+    else
+        out->kind = PUSH_IGNORED;
+out:
+    json_decref(root);
+    if (rc) {
+        int sub_id = out->subscription_id;
+        memset(out, 0, sizeof *out);
+        out->subscription_id = sub_id;
+    }
+    return rc;
+}
+
+/* ---------------------------------------------------------------- requests */
+
+struct call {
+    const char *method;
+    const char *path;          /* "/api/v3/order" */
+    struct strbuf query;       /* parameters without timestamp/signature */
+    int sign;                  /* 1: timestamp + recvWindow (+ signature with a secret) */
+};
+
+static void call_init(struct call *c, const char *method, const char *path, int sign)
+{
+    c->method = method;
+    c->path = path;
+    strbuf_init(&c->query, 0);
+    c->sign = sign;
+}
+
+static int param(struct call *c, const char *name, const char *value)
+{
+    int rc = 0;
+    if (c->query.len)
+        rc = strbuf_addch(&c->query, '&');
+    if (!rc)
+        rc = strbuf_addf(&c->query, "%s=", name);
+    if (!rc)
+        rc = strbuf_addurlenc(&c->query, value);
+    return rc;
+}
+
+static int param_i64(struct call *c, const char *name, int64_t v)
+{
+    char tmp[24];
+    snprintf(tmp, sizeof tmp, "%lld", (long long)v);
+    return param(c, name, tmp);
+}
+
+static int param_money(struct call *c, const char *name, money_t v)
+{
+    char tmp[MONEY_STR_MAX];
+    return param(c, name, money_format_min(v, tmp));
+}
+
+/* Sends the call with auth's key, headers and cookies; on 2xx leaves the
+ * body in resp and returns 0, else maps the failure (see top of file). */
+static int perform(struct venue *v, struct http *h, const struct venue_auth *a, struct call *c,
+                   struct http_response *resp, struct lt_err *err)
+{
+    struct strbuf url = STRBUF_INIT, keyhdr = STRBUF_INIT;
+    const char **hdrs = NULL;
+    size_t nh = 0;
+    int rc = 0;
+
+    if (c->sign) {
+        if ((rc = param_i64(c, "recvWindow", venue_recv_window_ms(v))) ||
+            (rc = param_i64(c, "timestamp", venue_now_ms(v))))
+            goto oom;
+        if (a && a->api_secret && a->api_secret[0]) {
+            char sig[SIGN_HEX_LEN + 1];
+            if (sign_hmac_sha256_hex(a->api_secret, strlen(a->api_secret), c->query.buf,
+                                     c->query.len, sig) != 0) {
+                rc = lt_err_set(err, LT_EINVAL, "cannot sign request");
+                goto done;
+            }
+            if ((rc = param(c, "signature", sig)))
+                goto oom;
+        }
+    }
+    if ((rc = strbuf_addf(&url, "%s%s%s%s", venue_rest_url(v), c->path, c->query.len ? "?" : "",
+                          c->query.buf)))
+        goto oom;
+    hdrs = calloc((a ? a->n_headers : 0) + 1, sizeof *hdrs);
+    if (!hdrs)
+        goto oom;
+    if (a && a->api_key && a->api_key[0]) {
+        if ((rc = strbuf_addf(&keyhdr, "X-MBX-APIKEY: %s", a->api_key)))
+            goto oom;
+        hdrs[nh++] = keyhdr.buf;
+    }
+    for (size_t i = 0; a && i < a->n_headers; i++)
+        hdrs[nh++] = a->headers[i];
+
+    struct http_request req = {
+        .method = c->method,
+        .url = url.buf,
+        .body = NULL,
+        .headers = hdrs,
+        .n_headers = nh,
+        .cookies = a ? a->cookies : NULL,
+        .timeout_ms = venue_timeout_ms(v),
+    };
+    rc = http_do(h, &req, resp, err);
+    if (rc == 0 && (resp->status < 200 || resp->status > 299))
+        rc = venue_binance_parse_error(resp->status, resp->body.buf, resp->body.len,
+                                       resp->retry_after_s, err);
+    goto done;
+oom:
+    rc = lt_err_set(err, LT_ENOMEM, "out of memory");
+done:
+    free(hdrs);
+    strbuf_release(&keyhdr);
+    strbuf_release(&url);
+    strbuf_release(&c->query);
+    return rc;
+}
+
+/* perform() and hand the 2xx body to parse. */
+#define CALL_AND_PARSE(v, h, a, c, err, PARSE_EXPR)                                      \
+    do {                                                                                 \
+        struct http_response resp_;                                                      \
+        http_response_init(&resp_);                                                      \
+        int rc_ = perform((v), (h), (a), (c), &resp_, (err));                            \
+        if (rc_ == 0) {                                                                  \
+            const char *body = resp_.body.buf;                                           \
+            size_t blen = resp_.body.len;                                                \
+            rc_ = (PARSE_EXPR);                                                          \
+        }                                                                                \
+        http_response_release(&resp_);                                                   \
+        return rc_;                                                                      \
+    } while (0)
+
+static int parse_server_time(const char *buf, size_t len, int64_t *ms, struct lt_err *err)
+{
+    json_t *root = load(buf, len, "time", err);
+    if (!root)
+        return LT_EPARSE;
+    int64_t t = 0;
+    int rc = json_is_object(root) ? jint(root, "serverTime", 1, &t, err)
+                                  : lt_err_set(err, LT_EPARSE, "binance: time is not an object");
+    json_decref(root);
+    if (!rc)
+        *ms = t;
+    return rc;
+}
+
+static int b_server_time(struct venue *v, struct http *h, int64_t *ms, struct lt_err *err)
+{
+    struct call c;
+    call_init(&c, "GET", "/api/v3/time", 0);
+    CALL_AND_PARSE(v, h, NULL, &c, err, parse_server_time(body, blen, ms, err));
+}
+
+static int b_exchange_info(struct venue *v, struct http *h, const char *symbol,
+                           struct symbol_rules *out, struct lt_err *err)
+{
+    struct call c;
+    call_init(&c, "GET", "/api/v3/exchangeInfo", 0);
+    if (param(&c, "symbol", symbol)) {
+        strbuf_release(&c.query);
+        return lt_err_set(err, LT_ENOMEM, "out of memory");
+    }
+    struct http_response resp;
+    http_response_init(&resp);
+    int rc = perform(v, h, NULL, &c, &resp, err);
+    if (rc == 0)
+        rc = venue_binance_parse_exchange_info(resp.body.buf, resp.body.len, symbol, out, err);
+    else if (rc == LT_EEXCHANGE && err && err->venue_code == -1121)
+        rc = lt_err_set(err, LT_ENOTFOUND, "symbol %.32s is not listed by the exchange (%s)",
+                        symbol, "binance -1121");
+    http_response_release(&resp);
+    return rc;
+}
+
+static int b_book_ticker(struct venue *v, struct http *h, const char *symbol, money_t *bid,
+                         money_t *ask, struct lt_err *err)
+{
+    struct call c;
+    call_init(&c, "GET", "/api/v3/ticker/bookTicker", 0);
+    if (param(&c, "symbol", symbol)) {
+        strbuf_release(&c.query);
+        return lt_err_set(err, LT_ENOMEM, "out of memory");
+    }
+    CALL_AND_PARSE(v, h, NULL, &c, err, venue_binance_parse_book_ticker(body, blen, bid, ask, err));
+}
+
+static const char *tif_name(enum time_in_force t)
+{
+    return t == TIF_IOC ? "IOC" : t == TIF_FOK ? "FOK" : "GTC";
+}
+
+static int b_place_order(struct venue *v, struct http *h, const struct venue_auth *a,
+                         const struct order_request *req, struct order_state *out,
+                         struct lt_err *err)
+{
+    struct call c;
+    call_init(&c, "POST", "/api/v3/order", 1);
+    if (param(&c, "symbol", req->symbol) ||
+        param(&c, "side", req->side == SIDE_BUY ? "BUY" : "SELL") ||
+        param(&c, "type", "LIMIT") || param(&c, "timeInForce", tif_name(req->tif)) ||
+        param_money(&c, "quantity", req->qty) || param_money(&c, "price", req->price) ||
+        param(&c, "newClientOrderId", req->client_id) ||
+        param(&c, "newOrderRespType", "FULL")) {
+        strbuf_release(&c.query);
+        return lt_err_set(err, LT_ENOMEM, "out of memory");
+    }
+    CALL_AND_PARSE(v, h, a, &c, err, venue_binance_parse_order(body, blen, out, err));
+}
+
+static int order_by_client_id(struct venue *v, struct http *h, const struct venue_auth *a,
+                              const char *method, const char *symbol, const char *client_id,
+                              struct order_state *out, struct lt_err *err)
+{
+    struct call c;
+    call_init(&c, method, "/api/v3/order", 1);
+    if (param(&c, "symbol", symbol) || param(&c, "origClientOrderId", client_id)) {
+        strbuf_release(&c.query);
+        return lt_err_set(err, LT_ENOMEM, "out of memory");
+    }
+    CALL_AND_PARSE(v, h, a, &c, err, venue_binance_parse_order(body, blen, out, err));
+}
+
+static int b_cancel_order(struct venue *v, struct http *h, const struct venue_auth *a,
+                          const char *symbol, const char *client_id, struct order_state *out,
+                          struct lt_err *err)
+{
+    return order_by_client_id(v, h, a, "DELETE", symbol, client_id, out, err);
+}
+
+static int b_query_order(struct venue *v, struct http *h, const struct venue_auth *a,
+                         const char *symbol, const char *client_id, struct order_state *out,
+                         struct lt_err *err)
+{
+    return order_by_client_id(v, h, a, "GET", symbol, client_id, out, err);
+}
+
+static int b_open_orders(struct venue *v, struct http *h, const struct venue_auth *a,
+                         const char *symbol, struct order_state **out, size_t *n,
+                         struct lt_err *err)
+{
+    *out = NULL;
+    *n = 0;
+    struct call c;
+    call_init(&c, "GET", "/api/v3/openOrders", 1);
+    if (param(&c, "symbol", symbol)) {
+        strbuf_release(&c.query);
+        return lt_err_set(err, LT_ENOMEM, "out of memory");
+    }
+    CALL_AND_PARSE(v, h, a, &c, err, venue_binance_parse_orders(body, blen, out, n, err));
+}
+
+/* Appends src[0..n) to the growing array *dst (*dn used); frees src. */
+static int append_items(void **dst, size_t *dn, void *src, size_t n, size_t size)
+{
+    if (n == 0) {
+        free(src);
+        return 0;
+    }
+    char *p = realloc(*dst, (*dn + n) * size);
+    if (!p) {
+        free(src);
+        return LT_ENOMEM;
+    }
+    memcpy(p + *dn * size, src, n * size);
+    free(src);
+    *dst = p;
+    *dn += n;
+    return 0;
+}
+
+static int b_order_history(struct venue *v, struct http *h, const struct venue_auth *a,
+                           const char *symbol, int64_t start_ms, struct order_state **out,
+                           size_t *n, struct lt_err *err)
+{
+    struct order_state *all = NULL;
+    size_t total = 0;
+    int64_t next_id = -1;
+    int rc = 0;
+    for (int page = 0; page < MAX_PAGES; page++) {
+        struct call c;
+        call_init(&c, "GET", "/api/v3/allOrders", 1);
+        if (param(&c, "symbol", symbol) ||
+            (next_id < 0 ? param_i64(&c, "startTime", start_ms)
+                         : param_i64(&c, "orderId", next_id)) ||
+            param_i64(&c, "limit", PAGE_LIMIT)) {
+            strbuf_release(&c.query);
+            rc = lt_err_set(err, LT_ENOMEM, "out of memory");
+            break;
+        }
+        struct http_response resp;
+        http_response_init(&resp);
+        struct order_state *pg = NULL;
+        size_t np = 0;
+        rc = perform(v, h, a, &c, &resp, err);
+        if (!rc)
+            rc = venue_binance_parse_orders(resp.body.buf, resp.body.len, &pg, &np, err);
+        http_response_release(&resp);
+        if (rc)
+            break;
+        int64_t last = next_id;
+        size_t keep = 0;
+        for (size_t i = 0; i < np; i++) {
+            if (pg[i].order_id > last)
+                last = pg[i].order_id;
+            if (pg[i].time_ms >= start_ms)
+                pg[keep++] = pg[i];
+        }
+        if ((rc = append_items((void **)&all, &total, pg, keep, sizeof *all))) {
+            lt_err_set(err, rc, "out of memory");
+            break;
+        }
+        if (np < PAGE_LIMIT || last < next_id + 1)
+            break;
+        next_id = last + 1;
+    }
+    if (rc) {
+        free(all);
+        all = NULL;
+        total = 0;
+    }
+    *out = all;
+    *n = total;
+    return rc;
+}
+
+static int b_my_trades(struct venue *v, struct http *h, const struct venue_auth *a,
+                       const char *symbol, int64_t order_id, int64_t start_ms,
+                       struct trade_fill **out, size_t *n, struct lt_err *err)
+{
+    struct trade_fill *all = NULL;
+    size_t total = 0;
+    int64_t from_id = -1;
+    int rc = 0;
+    for (int page = 0; page < MAX_PAGES; page++) {
+        struct call c;
+        call_init(&c, "GET", "/api/v3/myTrades", 1);
+        int prc = param(&c, "symbol", symbol);
+        if (!prc && order_id >= 0)
+            prc = param_i64(&c, "orderId", order_id);
+        if (!prc && from_id >= 0)
+            prc = param_i64(&c, "fromId", from_id);
+        else if (!prc && order_id < 0)
+            prc = param_i64(&c, "startTime", start_ms);
+        if (!prc)
+            prc = param_i64(&c, "limit", PAGE_LIMIT);
+        if (prc) {
+            strbuf_release(&c.query);
+            rc = lt_err_set(err, LT_ENOMEM, "out of memory");
+            break;
+        }
+        struct http_response resp;
+        http_response_init(&resp);
+        struct trade_fill *pg = NULL;
+        size_t np = 0;
+        rc = perform(v, h, a, &c, &resp, err);
+        if (!rc)
+            rc = venue_binance_parse_trades(resp.body.buf, resp.body.len, &pg, &np, err);
+        http_response_release(&resp);
+        if (rc)
+            break;
+        int64_t last = from_id;
+        size_t keep = 0;
+        for (size_t i = 0; i < np; i++) {
+            if (pg[i].trade_id > last)
+                last = pg[i].trade_id;
+            if ((order_id < 0 || pg[i].order_id == order_id) &&
+                (order_id >= 0 || pg[i].time_ms >= start_ms))
+                pg[keep++] = pg[i];
+        }
+        if ((rc = append_items((void **)&all, &total, pg, keep, sizeof *all))) {
+            lt_err_set(err, rc, "out of memory");
+            break;
+        }
+        if (np < PAGE_LIMIT || last < from_id + 1)
+            break;
+        from_id = last + 1;
+    }
+    if (rc) {
+        free(all);
+        all = NULL;
+        total = 0;
+    }
+    *out = all;
+    *n = total;
+    return rc;
+}
+
+static int b_balance(struct venue *v, struct http *h, const struct venue_auth *a,
+                     const char *asset, money_t *free_amt, money_t *locked, struct lt_err *err)
+{
+    struct call c;
+    call_init(&c, "GET", "/api/v3/account", 1);
+    CALL_AND_PARSE(v, h, a, &c, err,
+                   venue_binance_parse_balance(body, blen, asset, free_amt, locked, err));
+}
+
+static int b_market_stream_path(struct venue *v, const char *symbol, struct strbuf *out)
+{
+    (void)v;
+    int rc = strbuf_addstr(out, "/ws/");
+    for (const char *p = symbol; !rc && *p; p++) {
+        if (!isalnum((unsigned char)*p))
+            return LT_EINVAL;
+        rc = strbuf_addch(out, (char)tolower((unsigned char)*p));
+    }
+    return rc ? rc : strbuf_addstr(out, "@bookTicker");
+}
+
+static int b_user_subscribe_msg(struct venue *v, const struct venue_auth *a, int64_t req_id,
+                                struct strbuf *out, struct lt_err *err)
+{
+    if (!a->api_key || !a->api_key[0] || !a->api_secret || !a->api_secret[0])
+        return lt_err_set(err, LT_EINVAL, "WebSocket API subscription needs an API key and secret");
+    int64_t ts = venue_now_ms(v);
+    /* The WS API signs its params sorted by name: apiKey, timestamp. */
+    struct strbuf payload = STRBUF_INIT;
+    char sig[SIGN_HEX_LEN + 1];
+    int rc = strbuf_addf(&payload, "apiKey=%s&timestamp=%lld", a->api_key, (long long)ts);
+    if (!rc)
+        rc = sign_hmac_sha256_hex(a->api_secret, strlen(a->api_secret), payload.buf, payload.len,
+                                  sig) ? LT_EINVAL : 0;
+    strbuf_release(&payload);
+    if (rc)
+        return lt_err_set(err, rc, "cannot sign the subscription");
+    json_t *msg = json_pack("{s:I,s:s,s:{s:s,s:I,s:s}}", "id", (json_int_t)req_id, "method",
+                            "userDataStream.subscribe.signature", "params", "apiKey", a->api_key,
+                            "timestamp", (json_int_t)ts, "signature", sig);
+    char *text = msg ? json_dumps(msg, JSON_COMPACT) : NULL;
+    json_decref(msg);
+    if (!text)
+        return lt_err_set(err, LT_EINVAL, "cannot encode the subscription (API key not UTF-8?)");
+    rc = strbuf_addstr(out, text);
+    free(text);
+    return rc ? lt_err_set(err, rc, "out of memory") : 0;
+}
+
+static int b_parse_push(struct venue *v, const char *buf, size_t len, struct venue_push *out,
+                        struct lt_err *err)
+{
+    (void)v;
+    return venue_binance_parse_push(buf, len, out, err);
+}
+
+int venue_binance_unsubscribe_msg(int64_t req_id, int subscription_id, struct strbuf *out)
+{
+    return strbuf_addf(out,
+                       "{\"id\":%lld,\"method\":\"userDataStream.unsubscribe\","
+                       "\"params\":{\"subscriptionId\":%d}}",
+                       (long long)req_id, subscription_id);
+}
+
+static int parse_listen_key(const char *buf, size_t len, char *key, size_t size,
+                            struct lt_err *err)
+{
+    json_t *root = load(buf, len, "userDataStream", err);
+    if (!root)
+        return LT_EPARSE;
+    int rc = json_is_object(root) ? jstr(root, "listenKey", 1, key, size, err)
+                                  : lt_err_set(err, LT_EPARSE, "binance: bad listenKey reply");
+    json_decref(root);
+    if (!rc) {
+        for (const char *p = key; *p; p++)
+            if (!isalnum((unsigned char)*p))
+                return lt_err_set(err, LT_EPARSE, "binance: listenKey has odd characters");
+        if (!key[0])
+            return lt_err_set(err, LT_EPARSE, "binance: empty listenKey");
+    }
+    return rc;
+}
+
+int venue_binance_listen_key(struct venue *v, struct http *h, const struct venue_auth *a,
+                             char *key, size_t key_size, struct lt_err *err)
+{
+    struct call c;
+    call_init(&c, "POST", "/api/v3/userDataStream", 0);
+    CALL_AND_PARSE(v, h, a, &c, err, parse_listen_key(body, blen, key, key_size, err));
+}
+
+const struct venue_ops venue_binance_ops = {
+    .name = "binance",
+    .server_time = b_server_time,
+    .exchange_info = b_exchange_info,
+    .book_ticker = b_book_ticker,
+    .place_order = b_place_order,
+    .cancel_order = b_cancel_order,
+    .query_order = b_query_order,
+    .open_orders = b_open_orders,
+    .order_history = b_order_history,
+    .my_trades = b_my_trades,
+    .balance = b_balance,
+    .market_stream_path = b_market_stream_path,
+    .user_subscribe_msg = b_user_subscribe_msg,
+    .parse_push = b_parse_push,
+};
