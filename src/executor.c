@@ -1,0 +1,203 @@
+/*
+ * executor.c - the worker pool and the run queue (see executor.h).
+ *
+ * Lock: ex->lock guards the queue and the active count, and is never held
+ * across a round (which does network I/O).  The users array is written only
+ * before executor_start and read-only afterwards.
+ */
+#include "looptrader/executor.h"
+#include "looptrader/http.h"
+#include "looptrader/log.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct executor {
+    struct executor_config cfg;
+    struct strategy_user **users;   /* every added user; fixed after start */
+    size_t n_users, cap_users;
+    pthread_t *threads;             /* cfg.workers of them once started */
+    struct http **https;            /* one per worker, owned */
+    int started;                    /* threads running (main thread only) */
+
+    pthread_mutex_t lock;
+    pthread_cond_t cv;              /* queue changed or a user finished */
+    struct strategy_user **queue;   /* ring of n_users slots; guarded by lock */
+    size_t q_head, q_len;           /* guarded by lock */
+    size_t active;                  /* users not yet finished; guarded by lock */
+};
+
+int executor_new(const struct executor_config *cfg, struct executor **out, struct lt_err *err)
+{
+    if (cfg->workers < 1 || !cfg->env || !cfg->global_stop)
+        return lt_err_set(err, LT_EINVAL, "executor: bad configuration");
+    struct executor *ex = calloc(1, sizeof(*ex));
+    if (!ex)
+        return lt_err_set(err, LT_ENOMEM, "executor: out of memory");
+    ex->cfg = *cfg;
+    pthread_mutex_init(&ex->lock, NULL);
+    pthread_cond_init(&ex->cv, NULL);
+    *out = ex;
+    return 0;
+}
+
+int executor_add(struct executor *ex, struct strategy_user *u, struct lt_err *err)
+{
+    if (ex->started)
+        return lt_err_set(err, LT_EINVAL, "executor: users are added before start");
+    if (ex->n_users == ex->cap_users) {
+        size_t cap = ex->cap_users ? ex->cap_users * 2 : 16;
+        struct strategy_user **n = realloc(ex->users, cap * sizeof(*n));
+        if (!n)
+            return lt_err_set(err, LT_ENOMEM, "executor: out of memory");
+        ex->users = n;
+        ex->cap_users = cap;
+    }
+    ex->users[ex->n_users++] = u;
+    return 0;
+}
+
+struct worker_arg {
+    struct executor *ex;
+    struct http *h;
+};
+
+static void *worker_main(void *p)
+{
+    struct executor *ex = ((struct worker_arg *)p)->ex;
+    struct http *h = ((struct worker_arg *)p)->h;
+    free(p);
+    pthread_mutex_lock(&ex->lock);
+    for (;;) {
+        while (ex->q_len == 0 && ex->active > 0)
+            pthread_cond_wait(&ex->cv, &ex->lock);
+        if (ex->q_len == 0)
+            break; /* nobody left: every user finished */
+        struct strategy_user *u = ex->queue[ex->q_head];
+        ex->q_head = (ex->q_head + 1) % ex->n_users;
+        ex->q_len--;
+        pthread_mutex_unlock(&ex->lock);
+
+        enum strategy_result res = strategy_round(ex->cfg.env, u, h);
+        if (res != STRATEGY_CONTINUE) {
+            log_info("%s: %s", u->cfg->name, user_status_name(u->report.status));
+            if (ex->cfg.ws)
+                wsclient_remove_user(ex->cfg.ws, u->mb);
+        }
+
+        pthread_mutex_lock(&ex->lock);
+        if (res == STRATEGY_CONTINUE) {
+            ex->queue[(ex->q_head + ex->q_len) % ex->n_users] = u;
+            ex->q_len++;
+        } else {
+            ex->active--;
+        }
+        pthread_cond_broadcast(&ex->cv);
+    }
+    pthread_mutex_unlock(&ex->lock);
+    return NULL;
+}
+
+int executor_start(struct executor *ex, struct lt_err *err)
+{
+    int n = ex->cfg.workers;
+    if ((size_t)n > ex->n_users && ex->n_users > 0)
+        n = (int)ex->n_users; /* idle workers would only hold connections */
+    ex->cfg.workers = n;
+    ex->queue = calloc(ex->n_users ? ex->n_users : 1, sizeof(*ex->queue));
+    ex->threads = calloc((size_t)n, sizeof(*ex->threads));
+    ex->https = calloc((size_t)n, sizeof(*ex->https));
+    if (!ex->queue || !ex->threads || !ex->https)
+        return lt_err_set(err, LT_ENOMEM, "executor: out of memory");
+    for (int i = 0; i < n; i++) {
+        int rc = http_new(&ex->https[i], err);
+        if (rc != 0)
+            return rc;
+    }
+    for (size_t i = 0; i < ex->n_users; i++)
+        ex->queue[i] = ex->users[i];
+    ex->q_head = 0;
+    ex->q_len = ex->n_users;
+    ex->active = ex->n_users;
+    for (int i = 0; i < n; i++) {
+        struct worker_arg *a = malloc(sizeof(*a));
+        if (!a)
+            return lt_err_set(err, LT_ENOMEM, "executor: out of memory");
+        a->ex = ex;
+        a->h = ex->https[i];
+        if (pthread_create(&ex->threads[i], NULL, worker_main, a) != 0) {
+            free(a);
+            /* The threads already running finish the queue; tell the
+             * caller, who stops and joins. */
+            ex->started = i;
+            return lt_err_set(err, LT_ENOMEM, "executor: cannot start worker %d", i);
+        }
+        ex->started = i + 1;
+    }
+    return 0;
+}
+
+int executor_wait(struct executor *ex, int timeout_ms)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += timeout_ms / 1000;
+    ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&ex->lock);
+    while (ex->active > 0 && ex->started > 0) {
+        if (pthread_cond_timedwait(&ex->cv, &ex->lock, &ts) != 0)
+            break;
+    }
+    int done = ex->active == 0 || ex->started == 0;
+    pthread_mutex_unlock(&ex->lock);
+    return done;
+}
+
+void executor_stop_all(struct executor *ex)
+{
+    atomic_store(ex->cfg.global_stop, 1);
+    for (size_t i = 0; i < ex->n_users; i++)
+        mailbox_wake(ex->users[i]->mb);
+}
+
+int executor_stop_user(struct executor *ex, const char *name)
+{
+    for (size_t i = 0; i < ex->n_users; i++) {
+        if (strcmp(ex->users[i]->cfg->name, name) == 0) {
+            log_info("%s: stop requested", name);
+            mailbox_post_stop(ex->users[i]->mb);
+            return 0;
+        }
+    }
+    return LT_ENOTFOUND;
+}
+
+void executor_join(struct executor *ex)
+{
+    for (int i = 0; i < ex->started; i++)
+        pthread_join(ex->threads[i], NULL);
+    ex->started = 0;
+}
+
+void executor_free(struct executor *ex)
+{
+    if (!ex)
+        return;
+    executor_join(ex);
+    if (ex->https)
+        for (int i = 0; i < ex->cfg.workers; i++)
+            http_free(ex->https[i]);
+    free(ex->https);
+    free(ex->threads);
+    free(ex->queue);
+    free(ex->users);
+    pthread_cond_destroy(&ex->cv);
+    pthread_mutex_destroy(&ex->lock);
+    free(ex);
+}
