@@ -237,7 +237,7 @@ int params_int(const struct params *p, const char *key, int64_t *out, int *prese
     if (len > 19)
         goto bad;
     for (size_t i = 0; i < len; i++) {
-        if (v[i] < '0' || v[i] > '9')
+        if (v[i] < '0' || v[i] > '9' || n > (INT64_MAX - (v[i] - '0')) / 10)
             goto bad;
         n = n * 10 + (v[i] - '0');
     }
