@@ -271,6 +271,17 @@ static int settle_unknown(struct rctx *c, const char *cid)
     }
 }
 
+/* The venue's Retry-After (the dialect puts "retry after N s" in the
+ * message), else an exponential backoff. */
+static int64_t retry_after_ms(const struct lt_err *e, int tries)
+{
+    const char *p = strstr(e->msg, "retry after ");
+    long s = p ? strtol(p + 12, NULL, 10) : 0;
+    if (s > 0 && s <= 120)
+        return s * 1000L;
+    return 1000L << (tries < 3 ? tries : 3);
+}
+
 /* Sends one order and follows it until it is final.  Returns 0 (final,
  * ledger updated), ORDER_REJECTED_RC (c->err says why; nothing live),
  * ORDER_NOT_PLACED_RC (an unknown outcome that turned out never placed), or
@@ -305,10 +316,9 @@ static int order_run(struct rctx *c, enum order_side side, char code, money_t pr
         rc = c->ops->place_order(c->env->venue, c->h, c->auth, &req, &st, &e);
         if (rc != LT_ERATELIMIT || tries + 1 >= RATELIMIT_TRIES)
             break;
-        /* 429/418: nothing was placed; the venue layer honours Retry-After
-         * in its shared limiter, this only spaces our own retries. */
+        /* 429/418: nothing was placed; wait what the venue asked. */
         log_warn("%s: rate limited (%s)", u->cfg->name, e.msg);
-        sleep_ms(1000L << (tries < 3 ? tries : 3));
+        sleep_ms(retry_after_ms(&e, tries));
     }
     if (rc == 0) {
         journal_outcome(u->journal, "ack", cid, st.status, st.executed_qty, st.cum_quote, NULL);
