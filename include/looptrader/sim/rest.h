@@ -1,0 +1,48 @@
+/*
+ * rest.h - the Binance Spot REST API v3 served by the simulator.
+ *
+ * Routes a request (struct sim_req) to its endpoint, authenticates it,
+ * checks parameters as Binance does, calls the exchange and renders the
+ * answer.  Also keeps the request-weight and order-count windows behind the
+ * X-MBX-USED-WEIGHT-1M / X-MBX-ORDER-COUNT-* headers, and enforces the
+ * limits the simulator's configuration sets (none by default).
+ */
+#ifndef LOOPTRADER_SIM_REST_H
+#define LOOPTRADER_SIM_REST_H
+
+#include <stdint.h>
+
+#include "looptrader/error.h"
+#include "looptrader/sim/exchange.h"
+#include "looptrader/sim/listenkey.h"
+#include "looptrader/sim/server.h"
+
+struct rest_order_count {
+    int64_t win10s, day; /* window numbers (now / length) */
+    int n10s, nday;
+};
+
+struct rest {
+    struct sim_exchange *ex;
+    struct listenkeys *keys;
+    int64_t weight_minute; /* window number */
+    int weight_used;
+    struct rest_order_count *orders; /* per account */
+    size_t n_accounts;
+    uint64_t cancel_seq;   /* for generated cancel client ids */
+};
+
+int rest_init(struct rest *r, struct sim_exchange *ex, struct listenkeys *keys,
+              struct lt_err *err);
+void rest_free(struct rest *r);
+
+/* server_handlers.http: arg is a struct rest. */
+void rest_handle(void *arg, struct sim_req *req, struct sim_resp *resp);
+
+/* Adds weight to the shared minute window (WebSocket API requests count
+ * too).  Returns the window's total, or -1 with err set (429 -1003) when
+ * the configured limit is passed. */
+int rest_weight_add(struct rest *r, int weight, int64_t now_ms, int *retry_after,
+                    struct lt_err *err);
+
+#endif

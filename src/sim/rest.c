@@ -1,0 +1,961 @@
+/*
+ * rest.c - Binance Spot REST v3 endpoints of the simulator (see rest.h).
+ *
+ * A route table maps method + path to a handler with its security level and
+ * request weight.  Handlers write the JSON answer or fail with a Binance
+ * error in struct lt_err (venue_code, http_status, msg); rest_handle turns
+ * either into the response and adds the rate-limit headers.
+ */
+#include "looptrader/sim/rest.h"
+#include "looptrader/sim/auth.h"
+#include "looptrader/sim/render.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DEPTH_MAX 5000
+
+enum sec { SEC_NONE, SEC_KEY, SEC_SIGNED };
+
+struct call {
+    struct rest *r;
+    struct sim_req *q;
+    struct strbuf *out;
+    int account;
+    int *weight; /* the handler may raise its route's weight */
+};
+
+typedef int (*handler_fn)(struct call *c, struct lt_err *err);
+
+struct route {
+    unsigned methods; /* 1 << enum sim_method */
+    const char *path;
+    enum sec sec;
+    int weight;
+    int is_order;     /* counts toward the order limits */
+    handler_fn fn;
+};
+
+#define M(x) (1u << (x))
+
+static int fail_symbol(struct lt_err *err)
+{
+    return params_fail(err, 400, -1121, "Invalid symbol.");
+}
+
+/* The symbol parameter, mandatory, as an index. */
+static int need_symbol(struct call *c, int *sym, const char **name, struct lt_err *err)
+{
+    const char *s;
+    int rc = params_need(&c->q->params, "symbol", &s, err);
+    if (rc)
+        return rc;
+    *sym = sim_exchange_symbol_index(c->r->ex, s);
+    if (name)
+        *name = s;
+    return *sym < 0 ? fail_symbol(err) : 0;
+}
+
+/* symbol= or symbols=["A","B"] or neither (every symbol): fills set[] with
+ * 1 for selected symbols; *single when symbol= chose one object answer. */
+static int select_symbols(struct call *c, char *set, int *single, struct lt_err *err)
+{
+    size_t n = sim_exchange_symbol_count(c->r->ex);
+    const char *one = params_get(&c->q->params, "symbol");
+    const char *many = params_get(&c->q->params, "symbols");
+    *single = 0;
+    if (one && many)
+        return params_fail(err, 400, -1106, "Parameter 'symbols' sent when not required.");
+    if (one) {
+        int i = sim_exchange_symbol_index(c->r->ex, one);
+        if (i < 0)
+            return fail_symbol(err);
+        memset(set, 0, n);
+        set[i] = 1;
+        *single = 1;
+        return 0;
+    }
+    if (!many) {
+        memset(set, 1, n);
+        return 0;
+    }
+    memset(set, 0, n);
+    json_error_t je;
+    json_t *arr = json_loads(many, 0, &je);
+    int rc = 0;
+    if (!json_is_array(arr) || !json_array_size(arr)) {
+        rc = params_fail(err, 400, -1100,
+                         "Illegal characters found in parameter 'symbols'; legal range is "
+                         "'^\\[(\"[A-Z0-9-_.]{1,20}\"(,\"[A-Z0-9-_.]{1,20}\"){0,}){0,1}\\]$'.");
+    } else {
+        size_t k;
+        json_t *v;
+        json_array_foreach(arr, k, v) {
+            int i = json_is_string(v) ? sim_exchange_symbol_index(c->r->ex, json_string_value(v))
+                                      : -1;
+            if (i < 0) {
+                rc = fail_symbol(err);
+                break;
+            }
+            set[i] = 1;
+        }
+    }
+    json_decref(arr);
+    return rc;
+}
+
+static int limit_param(struct call *c, int def, int max, int *out, struct lt_err *err)
+{
+    int64_t v = def;
+    int rc = params_int(&c->q->params, "limit", &v, NULL, err);
+    if (rc)
+        return rc;
+    if (v <= 0)
+        v = def;
+    *out = (int)(v > max ? max : v);
+    return 0;
+}
+
+static int query_params(struct call *c, struct sim_query *sq, const char *from_key,
+                        struct lt_err *err)
+{
+    int rc;
+    int64_t v;
+    int present;
+    sim_query_init(sq);
+    if (from_key) {
+        if ((rc = params_int(&c->q->params, from_key, &v, &present, err)))
+            return rc;
+        if (present)
+            sq->from_id = v;
+    }
+    if ((rc = params_int(&c->q->params, "startTime", &v, &present, err)))
+        return rc;
+    if (present)
+        sq->start_ms = v;
+    if ((rc = params_int(&c->q->params, "endTime", &v, &present, err)))
+        return rc;
+    if (present)
+        sq->end_ms = v;
+    if (sq->start_ms >= 0 && sq->end_ms >= 0 && sq->end_ms < sq->start_ms)
+        return params_fail(err, 400, -1127, "More than 24 hours between startTime and endTime.");
+    return limit_param(c, 500, 1000, &sq->limit, err);
+}
+
+/* ---- public ---- */
+
+static int h_ping(struct call *c, struct lt_err *err)
+{
+    (void)err;
+    strbuf_addstr(c->out, "{}");
+    return 0;
+}
+
+static int h_time(struct call *c, struct lt_err *err)
+{
+    (void)err;
+    strbuf_addf(c->out, "{\"serverTime\":%lld}", (long long)c->q->now_ms);
+    return 0;
+}
+
+static int h_exchange_info(struct call *c, struct lt_err *err)
+{
+    struct sim_exchange *ex = c->r->ex;
+    size_t n = sim_exchange_symbol_count(ex);
+    char set[n ? n : 1];
+    int single, rc = select_symbols(c, set, &single, err);
+    if (rc)
+        return rc;
+    strbuf_addf(c->out, "{\"timezone\":\"UTC\",\"serverTime\":%lld,\"rateLimits\":",
+                (long long)c->q->now_ms);
+    render_rate_limits(c->out, &sim_exchange_conf(ex)->limits);
+    strbuf_addstr(c->out, ",\"exchangeFilters\":[],\"symbols\":[");
+    int first = 1;
+    for (size_t i = 0; i < n; i++) {
+        if (!set[i])
+            continue;
+        if (!first)
+            strbuf_addch(c->out, ',');
+        first = 0;
+        render_symbol_info(c->out, sim_exchange_symbol_rules(ex, (int)i));
+    }
+    strbuf_addstr(c->out, "]}");
+    return 0;
+}
+
+static void levels(struct strbuf *sb, const struct sim_level *l, size_t n)
+{
+    strbuf_addch(sb, '[');
+    for (size_t i = 0; i < n; i++) {
+        strbuf_addstr(sb, i ? ",[" : "[");
+        render_money(sb, l[i].price);
+        strbuf_addch(sb, ',');
+        render_money(sb, l[i].qty);
+        strbuf_addch(sb, ']');
+    }
+    strbuf_addch(sb, ']');
+}
+
+static int h_depth(struct call *c, struct lt_err *err)
+{
+    int sym, limit, rc;
+    if ((rc = need_symbol(c, &sym, NULL, err)) || (rc = limit_param(c, 100, DEPTH_MAX, &limit, err)))
+        return rc;
+    *c->weight = limit <= 100 ? 5 : limit <= 500 ? 25 : limit <= 1000 ? 50 : 250;
+    struct sim_level *bids = malloc(sizeof(*bids) * (size_t)limit * 2);
+    if (!bids)
+        return params_fail(err, 500, -1000, "An unknown error occurred while processing the request.");
+    struct sim_level *asks = bids + limit;
+    size_t nb = 0, na = 0;
+    int64_t last = 0;
+    rc = sim_exchange_depth(c->r->ex, sym, (size_t)limit, bids, &nb, asks, &na, &last);
+    if (!rc) {
+        strbuf_addf(c->out, "{\"lastUpdateId\":%lld,\"bids\":", (long long)last);
+        levels(c->out, bids, nb);
+        strbuf_addstr(c->out, ",\"asks\":");
+        levels(c->out, asks, na);
+        strbuf_addch(c->out, '}');
+    }
+    free(bids);
+    return rc ? params_fail(err, 400, -1121, "Invalid symbol.") : 0;
+}
+
+struct list_ctx {
+    struct strbuf *out;
+    int n;
+    int agg;
+    const struct sim_exchange *ex;
+    struct rest *r;
+    int64_t now_ms;
+};
+
+static void trade_cb(void *ctx, const struct sim_trade *t)
+{
+    struct list_ctx *l = ctx;
+    struct strbuf *sb = l->out;
+    if (l->n++)
+        strbuf_addch(sb, ',');
+    if (l->agg) {
+        strbuf_addf(sb, "{\"a\":%lld,\"p\":", (long long)t->id);
+        render_money(sb, t->price);
+        strbuf_addstr(sb, ",\"q\":");
+        render_money(sb, t->qty);
+        strbuf_addf(sb, ",\"f\":%lld,\"l\":%lld,\"T\":%lld,\"m\":%s,\"M\":true}", (long long)t->id,
+                    (long long)t->id, (long long)t->time_ms, t->buyer_is_maker ? "true" : "false");
+        return;
+    }
+    strbuf_addf(sb, "{\"id\":%lld,\"price\":", (long long)t->id);
+    render_money(sb, t->price);
+    strbuf_addstr(sb, ",\"qty\":");
+    render_money(sb, t->qty);
+    strbuf_addstr(sb, ",\"quoteQty\":");
+    render_money(sb, t->quote_qty);
+    strbuf_addf(sb, ",\"time\":%lld,\"isBuyerMaker\":%s,\"isBestMatch\":true}",
+                (long long)t->time_ms, t->buyer_is_maker ? "true" : "false");
+}
+
+static int trades_common(struct call *c, int agg, struct lt_err *err)
+{
+    int sym, rc;
+    struct sim_query sq;
+    if ((rc = need_symbol(c, &sym, NULL, err)) || (rc = query_params(c, &sq, agg ? "fromId" : NULL, err)))
+        return rc;
+    struct list_ctx l = { .out = c->out, .agg = agg };
+    strbuf_addch(c->out, '[');
+    sim_exchange_trades(c->r->ex, sym, &sq, trade_cb, &l);
+    strbuf_addch(c->out, ']');
+    return 0;
+}
+
+static int h_trades(struct call *c, struct lt_err *err)
+{
+    return trades_common(c, 0, err);
+}
+
+static int h_agg_trades(struct call *c, struct lt_err *err)
+{
+    return trades_common(c, 1, err);
+}
+
+static void kline_cb(void *ctx, const struct sim_kline *k)
+{
+    struct list_ctx *l = ctx;
+    struct strbuf *sb = l->out;
+    strbuf_addf(sb, "%s[%lld,", l->n++ ? "," : "", (long long)k->open_ms);
+    render_money(sb, k->open);
+    strbuf_addch(sb, ',');
+    render_money(sb, k->high);
+    strbuf_addch(sb, ',');
+    render_money(sb, k->low);
+    strbuf_addch(sb, ',');
+    render_money(sb, k->close);
+    strbuf_addch(sb, ',');
+    render_money(sb, k->volume);
+    strbuf_addf(sb, ",%lld,", (long long)k->close_ms);
+    render_money(sb, k->quote_volume);
+    strbuf_addf(sb, ",%lld,", (long long)k->count);
+    render_money(sb, k->taker_buy_volume);
+    strbuf_addch(sb, ',');
+    render_money(sb, k->taker_buy_quote_volume);
+    strbuf_addstr(sb, ",\"0\"]");
+}
+
+static int h_klines(struct call *c, struct lt_err *err)
+{
+    int sym, rc;
+    const char *iv;
+    struct sim_query sq;
+    if ((rc = need_symbol(c, &sym, NULL, err)) ||
+        (rc = params_need(&c->q->params, "interval", &iv, err)) ||
+        (rc = query_params(c, &sq, NULL, err)))
+        return rc;
+    int64_t ms = sim_kline_interval_ms(iv);
+    if (ms <= 0)
+        return params_fail(err, 400, -1120, "Invalid interval.");
+    struct list_ctx l = { .out = c->out };
+    strbuf_addch(c->out, '[');
+    rc = sim_exchange_klines(c->r->ex, sym, ms, &sq, c->q->now_ms, kline_cb, &l, err);
+    strbuf_addch(c->out, ']');
+    return rc;
+}
+
+static int h_avg_price(struct call *c, struct lt_err *err)
+{
+    int sym, rc;
+    struct sim_ticker24 t;
+    if ((rc = need_symbol(c, &sym, NULL, err)))
+        return rc;
+    sim_exchange_ticker24(c->r->ex, sym, c->q->now_ms, &t);
+    strbuf_addstr(c->out, "{\"mins\":5,\"price\":");
+    render_money(c->out, t.last ? t.last : (t.bid + t.ask) / 2);
+    strbuf_addf(c->out, ",\"closeTime\":%lld}", (long long)c->q->now_ms);
+    return 0;
+}
+
+/* One ticker object of the kind the route serves. */
+enum ticker_kind { TK_24HR, TK_MINI, TK_PRICE, TK_BOOK };
+
+static void ticker_one(struct call *c, int sym, enum ticker_kind kind)
+{
+    struct strbuf *sb = c->out;
+    const struct symbol_rules *rules = sim_exchange_symbol_rules(c->r->ex, sym);
+    strbuf_addstr(sb, "{\"symbol\":");
+    render_str(sb, rules->symbol);
+    if (kind == TK_BOOK) {
+        struct sim_book_ticker bt;
+        sim_exchange_book_ticker(c->r->ex, sym, &bt);
+        strbuf_addstr(sb, ",\"bidPrice\":");
+        render_money(sb, bt.bid);
+        strbuf_addstr(sb, ",\"bidQty\":");
+        render_money(sb, bt.bid_qty);
+        strbuf_addstr(sb, ",\"askPrice\":");
+        render_money(sb, bt.ask);
+        strbuf_addstr(sb, ",\"askQty\":");
+        render_money(sb, bt.ask_qty);
+        strbuf_addch(sb, '}');
+        return;
+    }
+    struct sim_ticker24 t;
+    sim_exchange_ticker24(c->r->ex, sym, c->q->now_ms, &t);
+    if (kind == TK_PRICE) {
+        strbuf_addstr(sb, ",\"price\":");
+        render_money(sb, t.last);
+        strbuf_addch(sb, '}');
+        return;
+    }
+    if (kind == TK_24HR) {
+        money_t change = t.last - t.open;
+        money_t pct = t.open ? money_div(change * 100, t.open) : 0;
+        char p[MONEY_STR_MAX];
+        strbuf_addstr(sb, ",\"priceChange\":");
+        render_money(sb, change);
+        strbuf_addf(sb, ",\"priceChangePercent\":\"%s\"", money_format(pct, 3, p));
+        strbuf_addstr(sb, ",\"weightedAvgPrice\":");
+        render_money(sb, t.weighted_avg);
+        strbuf_addstr(sb, ",\"prevClosePrice\":");
+        render_money(sb, t.prev_close);
+    }
+    strbuf_addstr(sb, ",\"lastPrice\":");
+    render_money(sb, t.last);
+    if (kind == TK_24HR) {
+        strbuf_addstr(sb, ",\"lastQty\":");
+        render_money(sb, t.last_qty);
+        strbuf_addstr(sb, ",\"bidPrice\":");
+        render_money(sb, t.bid);
+        strbuf_addstr(sb, ",\"bidQty\":");
+        render_money(sb, t.bid_qty);
+        strbuf_addstr(sb, ",\"askPrice\":");
+        render_money(sb, t.ask);
+        strbuf_addstr(sb, ",\"askQty\":");
+        render_money(sb, t.ask_qty);
+    }
+    strbuf_addstr(sb, ",\"openPrice\":");
+    render_money(sb, t.open);
+    strbuf_addstr(sb, ",\"highPrice\":");
+    render_money(sb, t.high);
+    strbuf_addstr(sb, ",\"lowPrice\":");
+    render_money(sb, t.low);
+    strbuf_addstr(sb, ",\"volume\":");
+    render_money(sb, t.volume);
+    strbuf_addstr(sb, ",\"quoteVolume\":");
+    render_money(sb, t.quote_volume);
+    strbuf_addf(sb, ",\"openTime\":%lld,\"closeTime\":%lld,\"firstId\":%lld,\"lastId\":%lld,"
+                    "\"count\":%lld}",
+                (long long)t.open_ms, (long long)t.close_ms, (long long)t.first_id,
+                (long long)t.last_id, (long long)t.count);
+}
+
+static int tickers(struct call *c, enum ticker_kind kind, struct lt_err *err)
+{
+    size_t n = sim_exchange_symbol_count(c->r->ex);
+    char set[n ? n : 1];
+    int single, rc = select_symbols(c, set, &single, err);
+    if (rc)
+        return rc;
+    if (kind == TK_24HR) {
+        const char *type = params_get(&c->q->params, "type");
+        if (type && !strcmp(type, "MINI"))
+            kind = TK_MINI;
+        else if (type && strcmp(type, "FULL"))
+            return params_fail(err, 400, -1100,
+                               "Illegal characters found in parameter 'type'; legal range is "
+                               "'FULL, MINI'.");
+    }
+    if (!single) {
+        *c->weight *= 2;
+        strbuf_addch(c->out, '[');
+    }
+    int first = 1;
+    for (size_t i = 0; i < n; i++) {
+        if (!set[i])
+            continue;
+        if (!first)
+            strbuf_addch(c->out, ',');
+        first = 0;
+        ticker_one(c, (int)i, kind);
+    }
+    if (!single)
+        strbuf_addch(c->out, ']');
+    return 0;
+}
+
+static int h_ticker24(struct call *c, struct lt_err *err)
+{
+    return tickers(c, TK_24HR, err);
+}
+
+static int h_ticker_price(struct call *c, struct lt_err *err)
+{
+    return tickers(c, TK_PRICE, err);
+}
+
+static int h_book_ticker(struct call *c, struct lt_err *err)
+{
+    return tickers(c, TK_BOOK, err);
+}
+
+/* ---- orders ---- */
+
+static int client_id_ok(const char *s)
+{
+    size_t n = strlen(s);
+    if (!n || n > SIM_CLIENT_ID_MAX)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char ch = s[i];
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+              strchr("._:/-", ch)))
+            return 0;
+    }
+    return 1;
+}
+
+static int bad_client_id(struct lt_err *err, const char *name)
+{
+    return params_fail(err, 400, -1100,
+                       "Illegal characters found in parameter '%s'; legal range is "
+                       "'^[\\.A-Z\\:/a-z0-9_-]{1,36}$'.",
+                       name);
+}
+
+static int not_required(struct lt_err *err, const char *name)
+{
+    return params_fail(err, 400, -1106, "Parameter '%s' sent when not required.", name);
+}
+
+/* Reads and checks an order's parameters (shared by /order and /order/test). */
+static int order_params(struct call *c, struct sim_place_req *pr, enum sim_resp_type *rt,
+                        struct lt_err *err)
+{
+    const struct params *p = &c->q->params;
+    const char *side, *type, *tif, *cid, *resp;
+    int sym, rc, has_price, has_qty, has_quote;
+
+    memset(pr, 0, sizeof(*pr));
+    if ((rc = need_symbol(c, &sym, &pr->symbol, err)) || (rc = params_need(p, "side", &side, err)) ||
+        (rc = params_need(p, "type", &type, err)))
+        return rc;
+    if (sim_side_parse(side, &pr->side))
+        return params_fail(err, 400, -1117, "Invalid side.");
+    if (sim_order_type_parse(type, &pr->type))
+        return params_fail(err, 400, -1116, "Invalid orderType.");
+    if ((rc = params_money(p, "price", &pr->price, &has_price, err)) ||
+        (rc = params_money(p, "quantity", &pr->quantity, &has_qty, err)) ||
+        (rc = params_money(p, "quoteOrderQty", &pr->quote_order_qty, &has_quote, err)))
+        return rc;
+    tif = params_get(p, "timeInForce");
+    if (pr->type == SIM_LIMIT) {
+        if (!tif)
+            return params_need(p, "timeInForce", &tif, err);
+        if (!has_price)
+            return params_need(p, "price", &tif, err);
+        if (!has_qty)
+            return params_need(p, "quantity", &tif, err);
+        if (has_quote)
+            return not_required(err, "quoteOrderQty");
+    } else if (pr->type == SIM_LIMIT_MAKER) {
+        if (!has_price)
+            return params_need(p, "price", &tif, err);
+        if (!has_qty)
+            return params_need(p, "quantity", &tif, err);
+        if (tif)
+            return not_required(err, "timeInForce");
+    } else {
+        if (has_price)
+            return not_required(err, "price");
+        if (tif)
+            return not_required(err, "timeInForce");
+        if (has_qty == has_quote)
+            return params_fail(err, 400, -1102,
+                               "Param 'quantity' or 'quoteOrderQty' must be sent, but both "
+                               "were empty/null!");
+    }
+    if (tif && sim_tif_parse(tif, &pr->tif))
+        return params_fail(err, 400, -1115, "Invalid timeInForce.");
+    cid = params_get(p, "newClientOrderId");
+    if (cid && !client_id_ok(cid))
+        return bad_client_id(err, "newClientOrderId");
+    pr->client_order_id = cid;
+    *rt = (pr->type == SIM_LIMIT || pr->type == SIM_MARKET) ? SIM_RESP_FULL : SIM_RESP_ACK;
+    resp = params_get(p, "newOrderRespType");
+    if (resp && sim_resp_type_parse(resp, rt))
+        return params_fail(err, 400, -1100,
+                           "Illegal characters found in parameter 'newOrderRespType'; legal "
+                           "range is 'ACK, RESULT, FULL'.");
+    return 0;
+}
+
+static int h_place(struct call *c, struct lt_err *err)
+{
+    struct sim_place_req pr;
+    struct sim_place_result res;
+    enum sim_resp_type rt;
+    int rc = order_params(c, &pr, &rt, err);
+    if (!rc)
+        rc = sim_exchange_place(c->r->ex, c->account, &pr, c->q->now_ms, &res, err);
+    if (!rc)
+        render_place(c->out, &res, rt);
+    return rc;
+}
+
+static int h_place_test(struct call *c, struct lt_err *err)
+{
+    struct sim_place_req pr;
+    enum sim_resp_type rt;
+    int rc = order_params(c, &pr, &rt, err);
+    if (rc)
+        return rc;
+    const struct symbol_rules *rules =
+        sim_exchange_symbol_rules(c->r->ex, sim_exchange_symbol_index(c->r->ex, pr.symbol));
+    if (pr.type != SIM_MARKET && symbol_check_order(rules, pr.price, pr.quantity, NULL))
+        return params_fail(err, 400, -1013, "Filter failure: PRICE_FILTER / LOT_SIZE / NOTIONAL");
+    strbuf_addstr(c->out, "{}");
+    return 0;
+}
+
+/* orderId or origClientOrderId, one mandatory. */
+static int order_ref(struct call *c, int64_t *order_id, const char **orig, struct lt_err *err)
+{
+    int present, rc;
+    *order_id = 0;
+    if ((rc = params_int(&c->q->params, "orderId", order_id, &present, err)))
+        return rc;
+    *orig = params_get(&c->q->params, "origClientOrderId");
+    if (!present && !*orig)
+        return params_fail(err, 400, -1102,
+                           "Param 'origClientOrderId' or 'orderId' must be sent, but both were "
+                           "empty/null!");
+    return 0;
+}
+
+static int h_query(struct call *c, struct lt_err *err)
+{
+    int sym, rc;
+    const char *name, *orig;
+    int64_t id;
+    struct sim_order o;
+    if ((rc = need_symbol(c, &sym, &name, err)) || (rc = order_ref(c, &id, &orig, err)) ||
+        (rc = sim_exchange_query(c->r->ex, c->account, name, id, orig, &o, err)))
+        return rc;
+    render_order(c->out, &o);
+    return 0;
+}
+
+/* Binance generates a cancel's client id when none is given. */
+static void gen_client_id(struct rest *r, char out[SIM_CLIENT_ID_MAX + 1])
+{
+    static const char alnum[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    uint64_t x = ++r->cancel_seq * 0x9e3779b97f4a7c15ull;
+    for (int i = 0; i < 22; i++) {
+        x ^= x >> 29;
+        x *= 0xbf58476d1ce4e5b9ull;
+        out[i] = alnum[(x >> 33) % (sizeof(alnum) - 1)];
+    }
+    out[22] = '\0';
+}
+
+static int h_cancel(struct call *c, struct lt_err *err)
+{
+    int sym, rc;
+    const char *name, *orig, *ncid;
+    int64_t id;
+    struct sim_order o;
+    char gen[SIM_CLIENT_ID_MAX + 1];
+    if ((rc = need_symbol(c, &sym, &name, err)) || (rc = order_ref(c, &id, &orig, err)))
+        return rc;
+    ncid = params_get(&c->q->params, "newClientOrderId");
+    if (ncid && !client_id_ok(ncid))
+        return bad_client_id(err, "newClientOrderId");
+    if (!ncid) {
+        gen_client_id(c->r, gen);
+        ncid = gen;
+    }
+    if ((rc = sim_exchange_cancel(c->r->ex, c->account, name, id, orig, ncid, c->q->now_ms, &o,
+                                  err)))
+        return rc;
+    render_cancel(c->out, &o, ncid, c->q->now_ms);
+    return 0;
+}
+
+static void order_cb(void *ctx, const struct sim_order *o)
+{
+    struct list_ctx *l = ctx;
+    if (l->n++)
+        strbuf_addch(l->out, ',');
+    render_order(l->out, o);
+}
+
+static void canceled_cb(void *ctx, const struct sim_order *o)
+{
+    struct list_ctx *l = ctx;
+    char gen[SIM_CLIENT_ID_MAX + 1];
+    if (l->n++)
+        strbuf_addch(l->out, ',');
+    gen_client_id(l->r, gen);
+    render_cancel(l->out, o, gen, l->now_ms);
+}
+
+static int h_open_orders(struct call *c, struct lt_err *err)
+{
+    const char *name = params_get(&c->q->params, "symbol");
+    if (name && sim_exchange_symbol_index(c->r->ex, name) < 0)
+        return fail_symbol(err);
+    if (!name)
+        *c->weight = 80;
+    struct list_ctx l = { .out = c->out };
+    strbuf_addch(c->out, '[');
+    int rc = sim_exchange_open_orders(c->r->ex, c->account, name, order_cb, &l, err);
+    strbuf_addch(c->out, ']');
+    return rc;
+}
+
+static int h_cancel_all(struct call *c, struct lt_err *err)
+{
+    int sym, rc;
+    const char *name;
+    if ((rc = need_symbol(c, &sym, &name, err)))
+        return rc;
+    struct list_ctx l = { .out = c->out, .r = c->r, .now_ms = c->q->now_ms };
+    strbuf_addch(c->out, '[');
+    rc = sim_exchange_cancel_all(c->r->ex, c->account, name, c->q->now_ms, canceled_cb, &l, err);
+    strbuf_addch(c->out, ']');
+    return rc;
+}
+
+static int h_all_orders(struct call *c, struct lt_err *err)
+{
+    int sym, rc;
+    const char *name;
+    struct sim_query sq;
+    if ((rc = need_symbol(c, &sym, &name, err)) || (rc = query_params(c, &sq, "orderId", err)))
+        return rc;
+    struct list_ctx l = { .out = c->out };
+    strbuf_addch(c->out, '[');
+    rc = sim_exchange_all_orders(c->r->ex, c->account, name, &sq, order_cb, &l, err);
+    strbuf_addch(c->out, ']');
+    return rc;
+}
+
+static void my_trade_cb(void *ctx, const struct sim_account_trade *t)
+{
+    struct list_ctx *l = ctx;
+    struct strbuf *sb = l->out;
+    if (l->n++)
+        strbuf_addch(sb, ',');
+    strbuf_addstr(sb, "{\"symbol\":");
+    render_str(sb, sim_exchange_symbol_rules(l->ex, t->symbol)->symbol);
+    strbuf_addf(sb, ",\"id\":%lld,\"orderId\":%lld,\"orderListId\":-1,\"price\":",
+                (long long)t->id, (long long)t->order_id);
+    render_money(sb, t->price);
+    strbuf_addstr(sb, ",\"qty\":");
+    render_money(sb, t->qty);
+    strbuf_addstr(sb, ",\"quoteQty\":");
+    render_money(sb, t->quote_qty);
+    strbuf_addstr(sb, ",\"commission\":");
+    render_money(sb, t->commission);
+    strbuf_addstr(sb, ",\"commissionAsset\":");
+    render_str(sb, t->commission_asset);
+    strbuf_addf(sb, ",\"time\":%lld,\"isBuyer\":%s,\"isMaker\":%s,\"isBestMatch\":true}",
+                (long long)t->time_ms, t->is_buyer ? "true" : "false",
+                t->is_maker ? "true" : "false");
+}
+
+static int h_my_trades(struct call *c, struct lt_err *err)
+{
+    int sym, rc, present;
+    const char *name;
+    struct sim_query sq;
+    int64_t oid;
+    if ((rc = need_symbol(c, &sym, &name, err)) || (rc = query_params(c, &sq, "fromId", err)) ||
+        (rc = params_int(&c->q->params, "orderId", &oid, &present, err)))
+        return rc;
+    if (present)
+        sq.order_id = oid;
+    struct list_ctx l = { .out = c->out, .ex = c->r->ex };
+    strbuf_addch(c->out, '[');
+    rc = sim_exchange_my_trades(c->r->ex, c->account, name, &sq, my_trade_cb, &l, err);
+    strbuf_addch(c->out, ']');
+    return rc;
+}
+
+struct bal_ctx {
+    struct strbuf *out;
+    int n;
+    int omit_zero;
+};
+
+static void balance_cb(void *ctx, const struct sim_balance *b)
+{
+    struct bal_ctx *bc = ctx;
+    if (bc->omit_zero && !b->free && !b->locked)
+        return;
+    strbuf_addstr(bc->out, bc->n++ ? ",{\"asset\":" : "{\"asset\":");
+    render_str(bc->out, b->asset);
+    strbuf_addstr(bc->out, ",\"free\":");
+    render_money(bc->out, b->free);
+    strbuf_addstr(bc->out, ",\"locked\":");
+    render_money(bc->out, b->locked);
+    strbuf_addch(bc->out, '}');
+}
+
+static int h_account(struct call *c, struct lt_err *err)
+{
+    (void)err;
+    money_t maker, taker;
+    struct strbuf *sb = c->out;
+    const char *omit = params_get(&c->q->params, "omitZeroBalances");
+    sim_exchange_fees(c->r->ex, &maker, &taker);
+    strbuf_addf(sb,
+                "{\"makerCommission\":%lld,\"takerCommission\":%lld,\"buyerCommission\":0,"
+                "\"sellerCommission\":0,\"commissionRates\":{\"maker\":",
+                (long long)(maker / (MONEY_SCALE / 10000)),
+                (long long)(taker / (MONEY_SCALE / 10000)));
+    render_money(sb, maker);
+    strbuf_addstr(sb, ",\"taker\":");
+    render_money(sb, taker);
+    strbuf_addstr(sb, ",\"buyer\":\"0.00000000\",\"seller\":\"0.00000000\"},"
+                      "\"canTrade\":true,\"canWithdraw\":true,\"canDeposit\":true,"
+                      "\"brokered\":false,\"requireSelfTradePrevention\":false,"
+                      "\"preventSor\":false,");
+    strbuf_addf(sb, "\"updateTime\":%lld,\"accountType\":\"SPOT\",\"balances\":[",
+                (long long)c->q->now_ms);
+    struct bal_ctx bc = { .out = sb, .omit_zero = omit && !strcmp(omit, "true") };
+    sim_exchange_balances(c->r->ex, c->account, balance_cb, &bc);
+    strbuf_addf(sb, "],\"permissions\":[\"SPOT\"],\"uid\":%d}", 1000000 + c->account);
+    return 0;
+}
+
+/* ---- legacy user data stream ---- */
+
+static int h_listen_key(struct call *c, struct lt_err *err)
+{
+    struct rest *r = c->r;
+    const char *key = params_get(&c->q->params, "listenKey");
+    int64_t now = c->q->now_ms;
+    if (c->q->method == SIM_POST) {
+        const char *k = listenkeys_create(r->keys, c->account, now);
+        if (!k)
+            return params_fail(err, 400, -1000, "Too many listen keys.");
+        strbuf_addf(c->out, "{\"listenKey\":\"%s\"}", k);
+        return 0;
+    }
+    if (!key)
+        return params_need(&c->q->params, "listenKey", &key, err);
+    int rc = c->q->method == SIM_PUT ? listenkeys_keepalive(r->keys, c->account, key, now)
+                                     : listenkeys_delete(r->keys, c->account, key, now);
+    if (rc)
+        return params_fail(err, 400, -1125, "This listenKey does not exist.");
+    strbuf_addstr(c->out, "{}");
+    return 0;
+}
+
+static const struct route routes[] = {
+    { M(SIM_GET), "/api/v3/ping", SEC_NONE, 1, 0, h_ping },
+    { M(SIM_GET), "/api/v3/time", SEC_NONE, 1, 0, h_time },
+    { M(SIM_GET), "/api/v3/exchangeInfo", SEC_NONE, 20, 0, h_exchange_info },
+    { M(SIM_GET), "/api/v3/depth", SEC_NONE, 5, 0, h_depth },
+    { M(SIM_GET), "/api/v3/trades", SEC_NONE, 25, 0, h_trades },
+    { M(SIM_GET), "/api/v3/historicalTrades", SEC_NONE, 25, 0, h_trades },
+    { M(SIM_GET), "/api/v3/aggTrades", SEC_NONE, 4, 0, h_agg_trades },
+    { M(SIM_GET), "/api/v3/klines", SEC_NONE, 2, 0, h_klines },
+    { M(SIM_GET), "/api/v3/uiKlines", SEC_NONE, 2, 0, h_klines },
+    { M(SIM_GET), "/api/v3/avgPrice", SEC_NONE, 2, 0, h_avg_price },
+    { M(SIM_GET), "/api/v3/ticker/24hr", SEC_NONE, 2, 0, h_ticker24 },
+    { M(SIM_GET), "/api/v3/ticker/price", SEC_NONE, 2, 0, h_ticker_price },
+    { M(SIM_GET), "/api/v3/ticker/bookTicker", SEC_NONE, 2, 0, h_book_ticker },
+    { M(SIM_POST), "/api/v3/order", SEC_SIGNED, 1, 1, h_place },
+    { M(SIM_POST), "/api/v3/order/test", SEC_SIGNED, 1, 0, h_place_test },
+    { M(SIM_GET), "/api/v3/order", SEC_SIGNED, 4, 0, h_query },
+    { M(SIM_DELETE), "/api/v3/order", SEC_SIGNED, 1, 0, h_cancel },
+    { M(SIM_GET), "/api/v3/openOrders", SEC_SIGNED, 6, 0, h_open_orders },
+    { M(SIM_DELETE), "/api/v3/openOrders", SEC_SIGNED, 1, 0, h_cancel_all },
+    { M(SIM_GET), "/api/v3/allOrders", SEC_SIGNED, 20, 0, h_all_orders },
+    { M(SIM_GET), "/api/v3/myTrades", SEC_SIGNED, 20, 0, h_my_trades },
+    { M(SIM_GET), "/api/v3/account", SEC_SIGNED, 20, 0, h_account },
+    { M(SIM_POST) | M(SIM_PUT) | M(SIM_DELETE), "/api/v3/userDataStream", SEC_KEY, 2, 0,
+      h_listen_key },
+};
+
+int rest_init(struct rest *r, struct sim_exchange *ex, struct listenkeys *keys,
+              struct lt_err *err)
+{
+    memset(r, 0, sizeof(*r));
+    r->ex = ex;
+    r->keys = keys;
+    r->n_accounts = sim_exchange_account_count(ex);
+    r->orders = calloc(r->n_accounts ? r->n_accounts : 1, sizeof(*r->orders));
+    if (!r->orders)
+        return lt_err_set(err, LT_ENOMEM, "out of memory");
+    return 0;
+}
+
+void rest_free(struct rest *r)
+{
+    free(r->orders);
+    r->orders = NULL;
+}
+
+int rest_weight_add(struct rest *r, int weight, int64_t now_ms, int *retry_after,
+                    struct lt_err *err)
+{
+    int64_t minute = now_ms / 60000;
+    if (minute != r->weight_minute) {
+        r->weight_minute = minute;
+        r->weight_used = 0;
+    }
+    r->weight_used += weight;
+    int limit = sim_exchange_conf(r->ex)->limits.weight_per_minute;
+    if (limit > 0 && r->weight_used > limit) {
+        *retry_after = (int)(60 - (now_ms / 1000) % 60);
+        params_fail(err, 429, -1003,
+                    "Too much request weight used; current limit is %d request weight per 1 "
+                    "MINUTE. Please use WebSocket Streams for live updates to avoid polling the "
+                    "API.",
+                    limit);
+        return -1;
+    }
+    return r->weight_used;
+}
+
+/* Counts one new order of account; fails with 429 -1015 past a limit. */
+static int order_count(struct rest *r, int account, int64_t now_ms, struct sim_resp *resp,
+                       struct lt_err *err)
+{
+    const struct simconf_limits *lim = &sim_exchange_conf(r->ex)->limits;
+    struct rest_order_count *oc = &r->orders[account];
+    if (oc->win10s != now_ms / 10000) {
+        oc->win10s = now_ms / 10000;
+        oc->n10s = 0;
+    }
+    if (oc->day != now_ms / 86400000) {
+        oc->day = now_ms / 86400000;
+        oc->nday = 0;
+    }
+    oc->n10s++;
+    oc->nday++;
+    resp->orders_10s = oc->n10s;
+    resp->orders_1d = oc->nday;
+    if (lim->orders_per_10s > 0 && oc->n10s > lim->orders_per_10s) {
+        resp->retry_after = (int)(10 - (now_ms / 1000) % 10);
+        return params_fail(err, 429, -1015,
+                           "Too many new orders; current limit is %d orders per TEN_SECONDS.",
+                           lim->orders_per_10s);
+    }
+    if (lim->orders_per_day > 0 && oc->nday > lim->orders_per_day) {
+        resp->retry_after = (int)(86400 - (now_ms / 1000) % 86400);
+        return params_fail(err, 429, -1015,
+                           "Too many new orders; current limit is %d orders per DAY.",
+                           lim->orders_per_day);
+    }
+    return 0;
+}
+
+void rest_handle(void *arg, struct sim_req *q, struct sim_resp *resp)
+{
+    struct rest *r = arg;
+    struct lt_err err = { 0 };
+    const struct route *rt = NULL;
+    int path_known = 0, rc;
+
+    for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+        if (strcmp(routes[i].path, q->path))
+            continue;
+        path_known = 1;
+        if (routes[i].methods & M(q->method)) {
+            rt = &routes[i];
+            break;
+        }
+    }
+    strbuf_reset(&resp->body);
+    if (!rt) {
+        resp->status = path_known ? 405 : 404;
+        render_error(&resp->body, -1000,
+                     path_known ? "Method not allowed for this endpoint." : "Unknown endpoint.");
+        return;
+    }
+
+    int weight = rt->weight;
+    struct call c = { .r = r, .q = q, .out = &resp->body, .account = -1, .weight = &weight };
+    rc = params_validate(&q->params, &err);
+    if (!rc && rest_weight_add(r, weight, q->now_ms, &resp->retry_after, &err) < 0)
+        rc = LT_EEXCHANGE;
+    if (!rc && rt->sec != SEC_NONE)
+        rc = auth_rest(r->ex, q, rt->sec == SEC_KEY ? AUTH_KEY : AUTH_SIGNED, &c.account, &err);
+    if (!rc && rt->is_order)
+        rc = order_count(r, c.account, q->now_ms, resp, &err);
+    if (!rc)
+        rc = rt->fn(&c, &err);
+    /* Weight that depends on the answer (no symbol, deep books) is added after. */
+    r->weight_used += weight - rt->weight;
+    resp->used_weight = r->weight_used;
+    if (rc) {
+        strbuf_reset(&resp->body);
+        resp->status = err.http_status ? err.http_status : 400;
+        render_error(&resp->body, err.venue_code ? err.venue_code : -1000,
+                     err.msg[0] ? err.msg
+                                : "An unknown error occurred while processing the request.");
+        return;
+    }
+    resp->status = 200;
+}
