@@ -1,0 +1,117 @@
+# trader_lib.sh - helpers for the trader's end-to-end tests (sourced after
+# lib.sh): run looptrader against the simulator started by sim_start, and
+# read each account back over the standard API (orders, balances, window
+# volume) to check what the run left behind.
+#
+#   . "$(dirname "$0")/lib.sh"; . "$(dirname "$0")/trader_lib.sh"
+#   sim_start --seed 7
+#   trader_snapshot alice bob            # base balances before the run
+#   trader_run --only alice,bob          # TRADER_RC, $LT_TMP/report.json
+#   trader_check_flat alice bob          # nothing open, base back (± 1 step)
+
+SYMBOL=${SYMBOL:-ALPHAUSDT}
+BASE_ASSET=${BASE_ASSET:-ALPHA}
+TRADER_CONFIG=${TRADER_CONFIG:-$LT_ROOT/etc/demo.conf}
+TRADER_STATE=$LT_TMP/state
+TRADER_REPORT=$LT_TMP/report.json
+TRADER_LOG=$LT_TMP/trader.log
+declare -A BASE_BEFORE=()
+
+trader_args() {
+    TRADER_ARGS=(--config "$TRADER_CONFIG" --rest-url "$SIM_URL" --ws-url "$SIM_WS"
+                 --state-dir "$TRADER_STATE" --report "$TRADER_REPORT"
+                 --log-file "$TRADER_LOG" "$@")
+}
+
+# Runs looptrader in the foreground (bounded); sets TRADER_RC.  Output in
+# $LT_TMP/trader.out and trader.err.
+trader_run() {
+    trader_args "$@"
+    TRADER_RC=0
+    timeout -k 5 "${TRADER_TIMEOUT:-60}" "$LT_BIN/looptrader" "${TRADER_ARGS[@]}" \
+        >"$LT_TMP/trader.out" 2>"$LT_TMP/trader.err" || TRADER_RC=$?
+    echo "# looptrader exited $TRADER_RC"
+}
+
+# Starts looptrader in the background; its pid in TRADER_PID.
+trader_start() {
+    trader_args "$@"
+    lt_bg "$LT_TMP/trader.out" "$LT_BIN/looptrader" "${TRADER_ARGS[@]}"
+    TRADER_PID=$LT_LAST_PID
+}
+
+# Waits for the background trader; sets TRADER_RC.
+trader_wait() {
+    TRADER_RC=0
+    lt_wait_pid "$TRADER_PID" "${1:-60}" || TRADER_RC=$?
+    echo "# looptrader exited $TRADER_RC"
+}
+
+# Total (free + locked) base balance of a demo account.
+base_balance() {
+    http_as "$1" GET /api/v3/account
+    [ "$STATUS" = 200 ] || fail "account of $1: HTTP $STATUS $BODY"
+    jget "str(sum(D(b['free']) + D(b['locked']) for b in j['balances'] if b['asset'] == '$BASE_ASSET'))" <<<"$BODY"
+}
+
+step_size() {
+    http GET /api/v3/exchangeInfo symbol="$SYMBOL"
+    jget "[f['stepSize'] for f in j['symbols'][0]['filters'] if f['filterType'] == 'LOT_SIZE'][0]" <<<"$BODY"
+}
+
+# Records the base balance of each named account.
+trader_snapshot() {
+    local u
+    for u in "$@"; do BASE_BEFORE[$u]=$(base_balance "$u"); done
+}
+
+# For each account: no open order, base balance back where the snapshot
+# had it (± one step).
+trader_check_flat() {
+    local u step now
+    step=$(step_size)
+    for u in "$@"; do
+        http_as "$u" GET /api/v3/openOrders symbol="$SYMBOL"
+        assert_eq "$(jget 'len(j)' <<<"$BODY")" 0 "$u: no open order"
+        now=$(base_balance "$u")
+        assert_true "abs(D('$now') - D('${BASE_BEFORE[$u]}')) <= D('$step')" '{}' \
+            "$u: base balance $now back at ${BASE_BEFORE[$u]} (± $step)"
+    done
+}
+
+# Window (UTC day) buy volume of an account, from allOrders.
+window_buy() {
+    local start
+    start=$(python3 -c 'import time; t = int(time.time()); print((t - t % 86400) * 1000)')
+    http_as "$1" GET /api/v3/allOrders symbol="$SYMBOL" startTime="$start" limit=1000
+    [ "$STATUS" = 200 ] || fail "allOrders of $1: HTTP $STATUS $BODY"
+    jget "str(sum(D(o['cummulativeQuoteQty']) for o in j if o['side'] == 'BUY' and D(o['executedQty']) > 0 and o['time'] >= $start))" <<<"$BODY"
+}
+
+# Each account's window buy volume is at least target.
+trader_check_target() {
+    local target=$1 u v; shift
+    for u in "$@"; do
+        v=$(window_buy "$u")
+        assert_true "D('$v') >= D('$target')" '{}' "$u: window buy volume $v >= $target"
+    done
+}
+
+# Evaluates a Python expression over the report (j).
+report_get() { jget "$1" <"$TRADER_REPORT"; }
+
+# The named user's status in the report.
+report_status() { report_get "[u['status'] for u in j['users'] if u['name'] == '$1'][0]"; }
+
+# Nothing secret from the demo accounts in anything the trader wrote.
+trader_check_no_secrets() {
+    local f s
+    for s in demo-alice-secret-7f3a9c demo-bob-secret-1d8e42 erin-session-cookie-55aa erin-token-99bb; do
+        for f in "$LT_TMP/trader.out" "$LT_TMP/trader.out.err" "$LT_TMP/trader.err" \
+                 "$TRADER_LOG" "$TRADER_REPORT" "$TRADER_STATE"/*.jsonl; do
+            [ -f "$f" ] || continue
+            grep -qF -- "$s" "$f" && fail "a secret appears in $(basename "$f")"
+        done
+    done
+    ok "no secret in output, log, report or journal"
+}
