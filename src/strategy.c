@@ -25,6 +25,7 @@
 #define UNKNOWN_QUERIES 8          /* queries (POLL_MS..2 s apart) to settle an unknown place */
 #define FINAL_BOUND_MS 30000       /* give up (fail the user) if an order stays unconfirmed */
 #define RATELIMIT_TRIES 6
+#define LOST_ORDERS_MAX 5          /* unknown outcomes that were never placed, per step */
 #define DEFAULT_FLATTEN_MS 10000
 
 /* Outcomes of order_run besides 0 (final) and fatal errors. */
@@ -112,9 +113,11 @@ static int current_book(struct rctx *c, int wait_push, money_t *bid, money_t *as
 
 /* --- following one order ------------------------------------------------ */
 
-static void apply_state(struct rctx *c, const struct order_state *st)
+/* cid names the order we asked about (the answer's own id may be empty in
+ * a terse dialect). */
+static void apply_state(struct rctx *c, const char *cid, const struct order_state *st)
 {
-    ledger_set_cum(&c->u->ledger, st->client_id, st->order_id, st->executed_qty, st->cum_quote,
+    ledger_set_cum(&c->u->ledger, cid, st->order_id, st->executed_qty, st->cum_quote,
                    order_status_is_final(st->status));
 }
 
@@ -133,7 +136,7 @@ static void apply_push(struct rctx *c, const struct venue_push *ev)
                          ev->u.exec.last_qty, quote, ev->u.exec.commission,
                          ev->u.exec.commission_asset);
     }
-    apply_state(c, o);
+    apply_state(c, o->client_id, o);
 }
 
 /* Pops every queued push without waiting. */
@@ -154,7 +157,7 @@ static int query(struct rctx *c, const char *cid, struct order_state *st, struct
 {
     int rc = c->ops->query_order(c->env->venue, c->h, c->auth, c->r->symbol, cid, st, e);
     if (rc == 0)
-        apply_state(c, st);
+        apply_state(c, cid, st);
     return rc;
 }
 
@@ -199,7 +202,7 @@ static int cancel_until_final(struct rctx *c, const char *cid)
         lt_err_clear(&e);
         int rc = c->ops->cancel_order(c->env->venue, c->h, c->auth, c->r->symbol, cid, &st, &e);
         if (rc == 0) {
-            apply_state(c, &st);
+            apply_state(c, cid, &st);
             if (order_status_is_final(st.status))
                 break;
         }
@@ -322,7 +325,7 @@ static int order_run(struct rctx *c, enum order_side side, char code, money_t pr
     }
     if (rc == 0) {
         journal_outcome(u->journal, "ack", cid, st.status, st.executed_qty, st.cum_quote, NULL);
-        apply_state(c, &st);
+        apply_state(c, cid, &st);
     } else if (rc == LT_EEXCHANGE || rc == LT_ERATELIMIT) {
         journal_outcome(u->journal, "rejected", cid, ORDER_REJECTED, 0, 0, NULL);
         c->err = e;
@@ -373,7 +376,7 @@ static int buy_step(struct rctx *c, money_t quote_goal)
 {
     struct ladder lad = user_ladder(c->u);
     const struct symbol_rules *r = c->r;
-    int k = 0;
+    int k = 0, lost = 0;
     while (k >= 0 && !stopping(c)) {
         struct ledger_totals t;
         ledger_side_totals(&c->u->ledger, SIDE_BUY, &t);
@@ -404,8 +407,10 @@ static int buy_step(struct rctx *c, money_t quote_goal)
                 return lt_err_set(&c->err, LT_EINVAL, "cannot size a buy: %s", fe.msg);
         }
         rc = order_run(c, SIDE_BUY, 'b', price, qty);
-        if (rc == ORDER_NOT_PLACED_RC)
+        if (rc == ORDER_NOT_PLACED_RC && ++lost < LOST_ORDERS_MAX)
             continue; /* same rung again, with a new client id */
+        if (rc == ORDER_NOT_PLACED_RC)
+            return lt_err_set(&c->err, LT_EUNKNOWN, "orders keep getting lost on the way");
         if (rc == ORDER_REJECTED_RC) {
             if (auth_error(&c->err) || t.qty == 0)
                 return c->err.code ? c->err.code : LT_EEXCHANGE;
@@ -461,7 +466,7 @@ static int sell_step(struct rctx *c, char code, money_t goal, money_t *left)
                  c->u->cfg->name);
         target = avail;
     }
-    int k = 0, rejects = 0;
+    int k = 0, rejects = 0, lost = 0;
     for (;;) {
         ledger_side_totals(&c->u->ledger, SIDE_SELL, &t);
         money_t qty = symbol_round_qty(r, target - t.qty);
@@ -478,8 +483,10 @@ static int sell_step(struct rctx *c, char code, money_t goal, money_t *left)
         if (symbol_check_order(r, price, qty, NULL) != 0)
             break; /* below the minimum notional at this price: dust */
         int rc = order_run(c, SIDE_SELL, code, price, qty);
-        if (rc == ORDER_NOT_PLACED_RC)
+        if (rc == ORDER_NOT_PLACED_RC && ++lost < LOST_ORDERS_MAX)
             continue;
+        if (rc == ORDER_NOT_PLACED_RC)
+            return lt_err_set(&c->err, LT_EUNKNOWN, "orders keep getting lost on the way");
         if (rc == ORDER_REJECTED_RC) {
             if (auth_error(&c->err))
                 return c->err.code;
