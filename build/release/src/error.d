@@ -1,2 +1,0 @@
-build/release/src/error.o: src/error.c include/looptrader/error.h
-include/looptrader/error.h:
