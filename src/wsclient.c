@@ -1,0 +1,752 @@
+/*
+ * wsclient.c - the one WebSocket thread (libwebsockets client).
+ *
+ * Connections: the symbol's market stream; WS API connections carrying up
+ * to users_per_connection userDataStream.subscribe.signature subscriptions
+ * each; one listenKey stream per user in legacy mode; one /ws/user stream
+ * per cookie/header-auth user whose upgrade request carries its cookie and
+ * headers.  Every connection reconnects on its own with jittered
+ * exponential backoff and re-subscribes; users' mailboxes hear "stream
+ * down" at once so workers poll meanwhile.
+ *
+ * Everything below belongs to the service thread, except the fields marked
+ * atomic or guarded by ctl_lock, which are how other threads talk to it:
+ * they set a flag and lws_cancel_service() wakes the thread, which acts on
+ * it in LWS_CALLBACK_EVENT_WAIT_CANCELLED.
+ */
+#include "looptrader/wsclient.h"
+
+#include <libwebsockets.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "looptrader/http.h"
+#include "looptrader/log.h"
+#include "looptrader/venue_binance.h"
+
+#define RX_MAX (1u << 20)          /* largest message we reassemble */
+#define BACKOFF_MIN_MS 100
+#define BACKOFF_MAX_MS 5000
+#define LISTEN_KEY_MAX 128
+#define MALFORMED_LOG_EVERY 1000   /* after the first few, log one in N */
+
+enum conn_kind { CONN_MARKET, CONN_API, CONN_LEGACY, CONN_SESSION };
+enum conn_state { CONN_IDLE, CONN_CONNECTING, CONN_UP };
+
+struct wsconn;
+
+struct wsuser {
+    int index;                      /* registration order, for log lines */
+    const struct venue_auth *auth;  /* borrowed; outlives the client */
+    struct mailbox *mb;             /* borrowed; outlives the client */
+    struct wsconn *conn;            /* NULL: prices only */
+    atomic_int removed;             /* any thread sets; service thread reads */
+    int removal_seen;               /* service thread: acted on `removed` */
+    int need_subscribe;             /* service thread: send subscribe when writable */
+    int need_unsubscribe;           /* service thread */
+    int64_t req_id;                 /* service thread: pending subscribe id, -1 none */
+    int subscription_id;            /* service thread: -1 when not subscribed */
+};
+
+struct wsconn {
+    struct wsclient *ws;
+    enum conn_kind kind;
+    char label[24];                 /* "market", "ws-api#1", "user#3" */
+    struct lws *wsi;                /* NULL unless connecting/up */
+    enum conn_state state;
+    int retired;                    /* all its users removed: no reconnect */
+    int closing;                    /* close at the next writable callback */
+    lws_sorted_usec_list_t sul;     /* reconnect timer */
+    int backoff_ms;
+    struct wsuser **users;          /* owned array of borrowed pointers */
+    size_t n_users;
+    struct strbuf rx;               /* reassembly, bounded by RX_MAX */
+    int rx_dropping;                /* current message is over RX_MAX */
+};
+
+struct wsclient {
+    struct venue *venue;            /* borrowed; immutable */
+    char *symbol;                   /* owned; immutable */
+    int users_per_connection;       /* immutable */
+    int legacy_listen_key;          /* immutable */
+    int insecure_tls;               /* immutable */
+    /* URL pieces of ws_url; immutable after new */
+    char host[256];
+    int port;
+    int tls;
+    char base_path[256];            /* "" or "/prefix" without trailing '/' */
+
+    struct wsuser **users;          /* owned; grows only before start */
+    size_t n_users;
+    struct wsconn **conns;          /* owned; built at start */
+    size_t n_conns;
+
+    struct http *http;              /* owned; service thread (legacy listenKey) */
+    struct lws_context *ctx;        /* created at start, destroyed by the thread */
+    pthread_t thread;
+    int started;                    /* caller thread: thread exists */
+    pthread_mutex_t ctl_lock;       /* guards ctx use from other threads + stopping */
+    atomic_int stopping;
+    atomic_int removals_pending;
+    int64_t next_req_id;            /* service thread */
+    unsigned rand_state;            /* service thread: jitter */
+    unsigned long malformed;        /* service thread: skipped messages */
+};
+
+static void conn_connect(struct wsconn *c);
+static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                    size_t len);
+
+static const struct lws_protocols protocols[] = {
+    { "looptrader-ws", callback, 0, 0, 0, NULL, 0 },
+    { NULL, NULL, 0, 0, 0, NULL, 0 }
+};
+
+/* ---------------------------------------------------------------- helpers */
+
+static void lws_log_sink(int level, const char *line)
+{
+    (void)level;
+    size_t n = strlen(line);
+    while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+        n--;
+    log_debug("lws: %.*s", (int)n, line);
+}
+
+static int parse_ws_url(struct wsclient *ws, const char *url, struct lt_err *err)
+{
+    char tmp[512];
+    const char *prot, *addr, *path;
+    int port;
+    if (strlen(url) >= sizeof tmp)
+        return lt_err_set(err, LT_ECONFIG, "ws_url too long");
+    strcpy(tmp, url);
+    if (lws_parse_uri(tmp, &prot, &addr, &port, &path) || !addr[0])
+        return lt_err_set(err, LT_ECONFIG, "ws_url is not a ws:// or wss:// URL");
+    if (strcmp(prot, "wss") == 0 || strcmp(prot, "https") == 0)
+        ws->tls = 1;
+    else if (strcmp(prot, "ws") != 0 && strcmp(prot, "http") != 0)
+        return lt_err_set(err, LT_ECONFIG, "ws_url scheme must be ws or wss");
+    if (ws->tls && port == 80 && !strstr(url + strlen(prot) + 3, ":80"))
+        port = 443;
+    if (strlen(addr) >= sizeof ws->host || strlen(path) + 2 >= sizeof ws->base_path)
+        return lt_err_set(err, LT_ECONFIG, "ws_url too long");
+    strcpy(ws->host, addr);
+    ws->port = port;
+    ws->base_path[0] = '\0';
+    if (path[0]) {
+        snprintf(ws->base_path, sizeof ws->base_path, "/%s", path);
+        size_t n = strlen(ws->base_path);
+        while (n > 0 && ws->base_path[n - 1] == '/')
+            ws->base_path[--n] = '\0';
+    }
+    return 0;
+}
+
+static int user_kind(const struct wsclient *ws, const struct venue_auth *a)
+{
+    int has_key = a->api_key && a->api_key[0];
+    int has_secret = a->api_secret && a->api_secret[0];
+    int has_session = (a->cookies && a->cookies[0]) || a->n_headers > 0;
+    if (ws->legacy_listen_key && has_key)
+        return CONN_LEGACY;
+    if (has_key && has_secret)
+        return CONN_API;
+    if (has_session)
+        return CONN_SESSION;
+    return -1;
+}
+
+static void users_stream(struct wsconn *c, int up)
+{
+    for (size_t i = 0; i < c->n_users; i++)
+        if (!atomic_load(&c->users[i]->removed))
+            mailbox_post_stream(c->users[i]->mb, up);
+}
+
+/* ---------------------------------------------------------------- lifecycle */
+
+int wsclient_new(const struct wsclient_config *cfg, struct wsclient **out, struct lt_err *err)
+{
+    *out = NULL;
+    if (!cfg->venue || !cfg->symbol || !cfg->symbol[0])
+        return lt_err_set(err, LT_EINVAL, "wsclient needs a venue and a symbol");
+    struct wsclient *ws = calloc(1, sizeof *ws);
+    if (!ws)
+        return lt_err_set(err, LT_ENOMEM, "out of memory");
+    ws->venue = cfg->venue;
+    ws->users_per_connection = cfg->users_per_connection > 0 ? cfg->users_per_connection : 100;
+    ws->legacy_listen_key = cfg->legacy_listen_key;
+    ws->insecure_tls = cfg->insecure_tls;
+    ws->symbol = strdup(cfg->symbol);
+    ws->next_req_id = 1;
+    ws->rand_state = (unsigned)time(NULL) ^ (unsigned)(uintptr_t)ws;
+    atomic_init(&ws->stopping, 0);
+    atomic_init(&ws->removals_pending, 0);
+    int rc = 0;
+    if (!ws->symbol)
+        rc = lt_err_set(err, LT_ENOMEM, "out of memory");
+    if (!rc)
+        rc = parse_ws_url(ws, venue_ws_url(cfg->venue), err);
+    if (!rc && ws->legacy_listen_key) {
+        rc = http_new(&ws->http, err);
+        if (!rc)
+            http_set_insecure(ws->http, ws->insecure_tls);
+    }
+    if (!rc && pthread_mutex_init(&ws->ctl_lock, NULL) != 0)
+        rc = lt_err_set(err, LT_ENOMEM, "cannot create a mutex");
+    if (rc) {
+        http_free(ws->http);
+        free(ws->symbol);
+        free(ws);
+        return rc;
+    }
+    *out = ws;
+    return 0;
+}
+
+int wsclient_add_user(struct wsclient *ws, const struct venue_auth *auth, struct mailbox *mb,
+                      struct lt_err *err)
+{
+    if (ws->started)
+        return lt_err_set(err, LT_EINVAL, "wsclient_add_user after start");
+    struct wsuser *u = calloc(1, sizeof *u);
+    struct wsuser **grown = realloc(ws->users, (ws->n_users + 1) * sizeof *grown);
+    if (!u || !grown) {
+        free(u);
+        if (grown)
+            ws->users = grown;
+        return lt_err_set(err, LT_ENOMEM, "out of memory");
+    }
+    ws->users = grown;
+    u->index = (int)ws->n_users;
+    u->auth = auth;
+    u->mb = mb;
+    u->req_id = -1;
+    u->subscription_id = -1;
+    atomic_init(&u->removed, 0);
+    ws->users[ws->n_users++] = u;
+    return 0;
+}
+
+static struct wsconn *conn_new(struct wsclient *ws, enum conn_kind kind, const char *label)
+{
+    struct wsconn **grown = realloc(ws->conns, (ws->n_conns + 1) * sizeof *grown);
+    if (!grown)
+        return NULL;
+    ws->conns = grown;
+    struct wsconn *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    c->ws = ws;
+    c->kind = kind;
+    snprintf(c->label, sizeof c->label, "%s", label);
+    c->backoff_ms = BACKOFF_MIN_MS;
+    strbuf_init(&c->rx, RX_MAX);
+    ws->conns[ws->n_conns++] = c;
+    return c;
+}
+
+static int conn_add_user(struct wsconn *c, struct wsuser *u)
+{
+    struct wsuser **grown = realloc(c->users, (c->n_users + 1) * sizeof *grown);
+    if (!grown)
+        return LT_ENOMEM;
+    c->users = grown;
+    c->users[c->n_users++] = u;
+    u->conn = c;
+    return 0;
+}
+
+/* Lays the users out over connections. */
+static int build_conns(struct wsclient *ws)
+{
+    char label[24];
+    if (!conn_new(ws, CONN_MARKET, "market"))
+        return LT_ENOMEM;
+    struct wsconn *api = NULL;
+    int n_api = 0;
+    for (size_t i = 0; i < ws->n_users; i++) {
+        struct wsuser *u = ws->users[i];
+        int kind = user_kind(ws, u->auth);
+        struct wsconn *c = NULL;
+        if (kind == CONN_API) {
+            if (!api || api->n_users >= (size_t)ws->users_per_connection) {
+                snprintf(label, sizeof label, "ws-api#%d", ++n_api);
+                if (!(api = conn_new(ws, CONN_API, label)))
+                    return LT_ENOMEM;
+            }
+            c = api;
+        } else if (kind == CONN_LEGACY || kind == CONN_SESSION) {
+            snprintf(label, sizeof label, "user#%d", u->index);
+            if (!(c = conn_new(ws, (enum conn_kind)kind, label)))
+                return LT_ENOMEM;
+        }
+        if (c && conn_add_user(c, u))
+            return LT_ENOMEM;
+    }
+    return 0;
+}
+
+static void *service_main(void *arg);
+
+int wsclient_start(struct wsclient *ws, struct lt_err *err)
+{
+    if (ws->started)
+        return lt_err_set(err, LT_EINVAL, "wsclient already started");
+    if (build_conns(ws))
+        return lt_err_set(err, LT_ENOMEM, "out of memory");
+    lws_set_log_level(LLL_ERR | LLL_WARN, lws_log_sink);
+    struct lws_context_creation_info info;
+    memset(&info, 0, sizeof info);
+    info.port = CONTEXT_PORT_NO_LISTEN;
+    info.protocols = protocols;
+    info.user = ws;
+    info.options = ws->tls ? LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT : 0;
+    info.fd_limit_per_thread = (unsigned)(ws->n_conns + 8);
+    ws->ctx = lws_create_context(&info);
+    if (!ws->ctx)
+        return lt_err_set(err, LT_EIO, "cannot create the WebSocket context");
+    if (pthread_create(&ws->thread, NULL, service_main, ws) != 0) {
+        lws_context_destroy(ws->ctx);
+        ws->ctx = NULL;
+        return lt_err_set(err, LT_EIO, "cannot start the WebSocket thread");
+    }
+    ws->started = 1;
+    return 0;
+}
+
+void wsclient_remove_user(struct wsclient *ws, struct mailbox *mb)
+{
+    for (size_t i = 0; i < ws->n_users; i++)
+        if (ws->users[i]->mb == mb)
+            atomic_store(&ws->users[i]->removed, 1);
+    atomic_store(&ws->removals_pending, 1);
+    pthread_mutex_lock(&ws->ctl_lock);
+    if (ws->started && !atomic_load(&ws->stopping))
+        lws_cancel_service(ws->ctx);
+    pthread_mutex_unlock(&ws->ctl_lock);
+}
+
+void wsclient_stop(struct wsclient *ws)
+{
+    if (!ws || !ws->started)
+        return;
+    pthread_mutex_lock(&ws->ctl_lock);
+    atomic_store(&ws->stopping, 1);
+    lws_cancel_service(ws->ctx);
+    pthread_mutex_unlock(&ws->ctl_lock);
+    pthread_join(ws->thread, NULL);
+    ws->started = 0;
+    ws->ctx = NULL;
+}
+
+void wsclient_free(struct wsclient *ws)
+{
+    if (!ws)
+        return;
+    wsclient_stop(ws);
+    for (size_t i = 0; i < ws->n_conns; i++) {
+        strbuf_release(&ws->conns[i]->rx);
+        free(ws->conns[i]->users);
+        free(ws->conns[i]);
+    }
+    for (size_t i = 0; i < ws->n_users; i++)
+        free(ws->users[i]);
+    free(ws->conns);
+    free(ws->users);
+    http_free(ws->http);
+    pthread_mutex_destroy(&ws->ctl_lock);
+    free(ws->symbol);
+    free(ws);
+}
+
+/* ---------------------------------------------------------------- service thread */
+
+static void *service_main(void *arg)
+{
+    struct wsclient *ws = arg;
+    for (size_t i = 0; i < ws->n_conns; i++)
+        if (ws->conns[i]->kind == CONN_MARKET || ws->conns[i]->n_users > 0)
+            conn_connect(ws->conns[i]);
+    while (!atomic_load(&ws->stopping))
+        if (lws_service(ws->ctx, 0) < 0) {
+            log_error("ws: service loop failed; pushes stop, workers poll");
+            break;
+        }
+    for (size_t i = 0; i < ws->n_conns; i++) {
+        lws_sul_cancel(&ws->conns[i]->sul);
+        ws->conns[i]->retired = 1; /* closes during destroy must not reconnect */
+    }
+    lws_context_destroy(ws->ctx);
+    return NULL;
+}
+
+static void reconnect_cb(lws_sorted_usec_list_t *sul)
+{
+    struct wsconn *c = lws_container_of(sul, struct wsconn, sul);
+    if (!c->retired && !atomic_load(&c->ws->stopping))
+        conn_connect(c);
+}
+
+/* The connection is gone (or never came): tell its users, plan a retry. */
+static void conn_lost(struct wsconn *c, const char *why)
+{
+    if (c->state == CONN_IDLE)
+        return;
+    int was_up = c->state == CONN_UP;
+    c->state = CONN_IDLE;
+    c->wsi = NULL;
+    c->closing = 0;
+    strbuf_reset(&c->rx);
+    c->rx_dropping = 0;
+    for (size_t i = 0; i < c->n_users; i++) {
+        c->users[i]->subscription_id = -1;
+        c->users[i]->req_id = -1;
+        c->users[i]->need_subscribe = 0;
+        c->users[i]->need_unsubscribe = 0;
+    }
+    users_stream(c, 0);
+    if (c->retired || atomic_load(&c->ws->stopping))
+        return;
+    struct wsclient *ws = c->ws;
+    int half = c->backoff_ms / 2;
+    int delay = half + (int)(rand_r(&ws->rand_state) % (unsigned)(half + 1));
+    if (was_up)
+        log_warn("ws %s: connection lost (%.120s); reconnecting in %d ms", c->label, why, delay);
+    else
+        log_warn("ws %s: cannot connect (%.120s); retrying in %d ms", c->label, why, delay);
+    c->backoff_ms = c->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : c->backoff_ms * 2;
+    lws_sul_schedule(ws->ctx, 0, &c->sul, reconnect_cb, (lws_usec_t)delay * 1000);
+}
+
+static void conn_connect(struct wsconn *c)
+{
+    struct wsclient *ws = c->ws;
+    char path[512];
+    char key[LISTEN_KEY_MAX];
+    struct strbuf sp = STRBUF_INIT;
+    struct lt_err err;
+    lt_err_clear(&err);
+    path[0] = '\0';
+    switch (c->kind) {
+    case CONN_MARKET:
+        if (venue_ops(ws->venue)->market_stream_path(ws->venue, ws->symbol, &sp) == 0)
+            snprintf(path, sizeof path, "%s%s", ws->base_path, sp.buf);
+        strbuf_release(&sp);
+        break;
+    case CONN_API:
+        snprintf(path, sizeof path, "%s/ws-api/v3", ws->base_path);
+        break;
+    case CONN_SESSION:
+        snprintf(path, sizeof path, "%s/ws/user", ws->base_path);
+        break;
+    case CONN_LEGACY:
+        /* Blocking REST call on this thread: only at (re)connect time. */
+        if (venue_binance_listen_key(ws->venue, ws->http, c->users[0]->auth, key, sizeof key,
+                                     &err) == 0)
+            snprintf(path, sizeof path, "%s/ws/%s", ws->base_path, key);
+        break;
+    }
+    c->state = CONN_CONNECTING;
+    if (!path[0]) {
+        conn_lost(c, err.msg[0] ? err.msg : "no stream path");
+        return;
+    }
+    struct lws_client_connect_info i;
+    memset(&i, 0, sizeof i);
+    static const lws_retry_bo_t idle = { .secs_since_valid_ping = 20,
+                                         .secs_since_valid_hangup = 45 };
+    i.context = ws->ctx;
+    i.address = ws->host;
+    i.port = ws->port;
+    i.path = path;
+    i.host = ws->host;
+    i.origin = ws->host;
+    i.ssl_connection = ws->tls ? LCCSCF_USE_SSL : 0;
+    if (ws->tls && ws->insecure_tls)
+        i.ssl_connection |= LCCSCF_ALLOW_SELFSIGNED | LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK |
+                            LCCSCF_ALLOW_EXPIRED | LCCSCF_ALLOW_INSECURE;
+    i.local_protocol_name = protocols[0].name;
+    i.pwsi = &c->wsi;
+    i.opaque_user_data = c;
+    i.retry_and_idle_policy = &idle;
+    if (!lws_client_connect_via_info(&i))
+        conn_lost(c, "connect failed");
+}
+
+static struct wsuser *user_by_sub(struct wsconn *c, int sub)
+{
+    for (size_t i = 0; i < c->n_users; i++)
+        if (c->users[i]->subscription_id == sub)
+            return c->users[i];
+    return NULL;
+}
+
+static void on_message(struct wsconn *c, const char *buf, size_t len)
+{
+    struct wsclient *ws = c->ws;
+    struct venue_push p;
+    struct lt_err err;
+    lt_err_clear(&err);
+    if (venue_ops(ws->venue)->parse_push(ws->venue, buf, len, &p, &err) != 0) {
+        ws->malformed++;
+        if (ws->malformed <= 10 || ws->malformed % MALFORMED_LOG_EVERY == 0)
+            log_warn("ws %s: skipped a malformed message (%zu bytes, %lu so far): %s", c->label,
+                     len, ws->malformed, err.msg);
+        return;
+    }
+    struct wsuser *u = NULL;
+    switch (p.kind) {
+    case PUSH_BOOK_TICKER:
+        if (c->kind != CONN_MARKET || strcasecmp(p.u.book.symbol, ws->symbol) != 0)
+            return;
+        if (p.u.book.bid <= 0 || p.u.book.ask <= 0)
+            return;
+        int64_t now = mailbox_now_ms();
+        for (size_t i = 0; i < ws->n_users; i++)
+            if (!atomic_load(&ws->users[i]->removed))
+                mailbox_post_price(ws->users[i]->mb, p.u.book.bid, p.u.book.ask, now);
+        return;
+    case PUSH_EXECUTION:
+        if (c->kind == CONN_API)
+            u = p.subscription_id >= 0 ? user_by_sub(c, p.subscription_id) : NULL;
+        else if (c->kind != CONN_MARKET)
+            u = c->users[0];
+        if (u && !atomic_load(&u->removed))
+            mailbox_post_exec(u->mb, &p);
+        else if (!u)
+            log_debug("ws %s: execution report for no known subscription", c->label);
+        return;
+    case PUSH_RESPONSE:
+        for (size_t i = 0; i < c->n_users && !u; i++)
+            if (c->users[i]->req_id == p.u.response.id)
+                u = c->users[i];
+        if (!u)
+            return;
+        u->req_id = -1;
+        if (p.u.response.status == 200 && p.u.response.subscription_id >= 0) {
+            u->subscription_id = p.u.response.subscription_id;
+            log_info("ws %s: user#%d subscribed (subscription %d)", c->label, u->index,
+                     u->subscription_id);
+            if (!atomic_load(&u->removed))
+                mailbox_post_stream(u->mb, 1);
+            else /* removed while the subscribe was in flight */
+                u->need_unsubscribe = 1, lws_callback_on_writable(c->wsi);
+        } else {
+            log_warn("ws %s: user#%d subscription refused: %d %s (its orders are polled)",
+                     c->label, u->index, p.u.response.error_code, p.u.response.error_msg);
+        }
+        return;
+    case PUSH_STREAM_END:
+        if (c->kind == CONN_API) {
+            u = p.subscription_id >= 0 ? user_by_sub(c, p.subscription_id) : NULL;
+            if (!u)
+                return;
+            log_warn("ws %s: user#%d stream terminated; resubscribing", c->label, u->index);
+            u->subscription_id = -1;
+            mailbox_post_stream(u->mb, 0);
+            if (!atomic_load(&u->removed)) {
+                u->need_subscribe = 1;
+                lws_callback_on_writable(c->wsi);
+            }
+        } else if (c->kind != CONN_MARKET) {
+            log_warn("ws %s: stream ended; reconnecting", c->label);
+            c->closing = 1;
+            lws_callback_on_writable(c->wsi);
+        }
+        return;
+    case PUSH_ACCOUNT:
+    case PUSH_IGNORED:
+        return;
+    }
+}
+
+static int send_text(struct lws *wsi, const char *text, size_t len)
+{
+    unsigned char *buf = malloc(LWS_PRE + len);
+    if (!buf)
+        return -1;
+    memcpy(buf + LWS_PRE, text, len);
+    int n = lws_write(wsi, buf + LWS_PRE, len, LWS_WRITE_TEXT);
+    free(buf);
+    return n < (int)len ? -1 : 0;
+}
+
+/* Sends one pending subscribe/unsubscribe; asks for another turn if more wait. */
+static int on_writable(struct wsconn *c)
+{
+    struct wsclient *ws = c->ws;
+    if (c->closing)
+        return -1;
+    struct wsuser *next = NULL;
+    int more = 0;
+    for (size_t i = 0; i < c->n_users; i++) {
+        struct wsuser *u = c->users[i];
+        if (u->need_subscribe || u->need_unsubscribe) {
+            if (next) {
+                more = 1;
+                break;
+            }
+            next = u;
+        }
+    }
+    if (!next)
+        return 0;
+    struct strbuf msg = STRBUF_INIT;
+    struct lt_err err;
+    lt_err_clear(&err);
+    int64_t id = ws->next_req_id++;
+    int rc;
+    if (next->need_unsubscribe) {
+        next->need_unsubscribe = 0;
+        rc = next->subscription_id >= 0
+                 ? venue_binance_unsubscribe_msg(id, next->subscription_id, &msg)
+                 : LT_ENOTFOUND;
+        next->subscription_id = -1;
+    } else {
+        next->need_subscribe = 0;
+        rc = venue_ops(ws->venue)->user_subscribe_msg(ws->venue, next->auth, id, &msg, &err);
+        if (rc)
+            log_warn("ws %s: user#%d: %s", c->label, next->index, err.msg);
+        else
+            next->req_id = id;
+    }
+    int sent = rc ? 0 : send_text(c->wsi, msg.buf, msg.len);
+    strbuf_release(&msg);
+    if (sent < 0)
+        return -1;
+    if (more)
+        lws_callback_on_writable(c->wsi);
+    return 0;
+}
+
+static void on_removals(struct wsclient *ws)
+{
+    if (!atomic_exchange(&ws->removals_pending, 0))
+        return;
+    for (size_t i = 0; i < ws->n_users; i++) {
+        struct wsuser *u = ws->users[i];
+        if (!atomic_load(&u->removed) || u->removal_seen)
+            continue;
+        u->removal_seen = 1;
+        struct wsconn *c = u->conn;
+        if (!c)
+            continue;
+        mailbox_post_stream(u->mb, 0);
+        u->need_subscribe = 0;
+        if (c->kind == CONN_API) {
+            if (u->subscription_id >= 0 && c->state == CONN_UP) {
+                u->need_unsubscribe = 1;
+                lws_callback_on_writable(c->wsi);
+            }
+        } else {
+            c->retired = 1;
+            lws_sul_cancel(&c->sul);
+            if (c->wsi) {
+                c->closing = 1;
+                lws_callback_on_writable(c->wsi);
+            }
+        }
+    }
+}
+
+static int add_session_headers(struct wsconn *c, unsigned char **p, unsigned char *end)
+{
+    const struct venue_auth *a = c->users[0]->auth;
+    char name[128];
+    if (a->cookies && a->cookies[0] &&
+        lws_add_http_header_by_name(c->wsi, (const unsigned char *)"Cookie:",
+                                    (const unsigned char *)a->cookies, (int)strlen(a->cookies),
+                                    p, end))
+        return -1;
+    for (size_t i = 0; i < a->n_headers; i++) {
+        const char *h = a->headers[i];
+        const char *colon = strchr(h, ':');
+        if (!colon || (size_t)(colon - h) + 2 > sizeof name)
+            continue;
+        memcpy(name, h, (size_t)(colon - h) + 1);
+        name[colon - h + 1] = '\0';
+        const char *v = colon + 1;
+        while (*v == ' ' || *v == '\t')
+            v++;
+        if (lws_add_http_header_by_name(c->wsi, (const unsigned char *)name,
+                                        (const unsigned char *)v, (int)strlen(v), p, end))
+            return -1;
+    }
+    return 0;
+}
+
+static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                    size_t len)
+{
+    (void)user;
+    struct wsconn *c = wsi ? lws_get_opaque_user_data(wsi) : NULL;
+    switch (reason) {
+    case LWS_CALLBACK_EVENT_WAIT_CANCELLED: {
+        struct wsclient *ws = lws_context_user(lws_get_context(wsi));
+        if (ws)
+            on_removals(ws);
+        return 0;
+    }
+    case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER:
+        if (c && c->kind == CONN_SESSION) {
+            unsigned char **p = (unsigned char **)in;
+            return add_session_headers(c, p, *p + len);
+        }
+        return 0;
+    case LWS_CALLBACK_CLIENT_ESTABLISHED:
+        if (!c)
+            return -1;
+        c->wsi = wsi;
+        c->state = CONN_UP;
+        c->backoff_ms = BACKOFF_MIN_MS;
+        log_info("ws %s: connected", c->label);
+        if (c->kind == CONN_API) {
+            int any = 0;
+            for (size_t i = 0; i < c->n_users; i++) {
+                struct wsuser *u = c->users[i];
+                u->need_subscribe = !atomic_load(&u->removed);
+                any |= u->need_subscribe;
+            }
+            if (any)
+                lws_callback_on_writable(wsi);
+        } else if (c->kind != CONN_MARKET) {
+            users_stream(c, 1);
+        }
+        return 0;
+    case LWS_CALLBACK_CLIENT_RECEIVE:
+        if (!c)
+            return 0;
+        if (!c->rx_dropping && strbuf_add(&c->rx, in, len) != 0) {
+            log_warn("ws %s: dropped a message over %u bytes", c->label, RX_MAX);
+            c->rx_dropping = 1;
+            strbuf_reset(&c->rx);
+        }
+        if (lws_is_final_fragment(wsi) && !lws_remaining_packet_payload(wsi)) {
+            if (!c->rx_dropping)
+                on_message(c, c->rx.buf, c->rx.len);
+            c->rx_dropping = 0;
+            strbuf_reset(&c->rx);
+            if (c->rx.alloc > 64 * 1024)
+                strbuf_release(&c->rx); /* do not keep a huge buffer around */
+        }
+        return 0;
+    case LWS_CALLBACK_CLIENT_WRITEABLE:
+        return c ? on_writable(c) : 0;
+    case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
+        if (c)
+            conn_lost(c, in ? (const char *)in : "connection error");
+        return 0;
+    case LWS_CALLBACK_CLIENT_CLOSED:
+        if (c)
+            conn_lost(c, "closed");
+        return 0;
+    default:
+        return 0;
+    }
+}
