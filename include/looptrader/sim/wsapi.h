@@ -1,0 +1,58 @@
+/*
+ * wsapi.h - the simulator's WebSocket side: WebSocket API, user data and
+ * market streams, in the Binance Spot dialect.
+ *
+ *   /ws-api/v3            JSON requests {"id","method","params"}; user data
+ *                         through userDataStream.subscribe.signature, many
+ *                         accounts per connection, events wrapped as
+ *                         {"subscriptionId":N,"event":{...}}
+ *   /ws/<listenKey>       legacy user data stream (events unwrapped)
+ *   /ws/user              user data of the session account whose cookie and
+ *                         header the upgrade request carries
+ *   /ws/<stream>[/...]    raw market streams; /stream?streams=a/b combined
+ *                         ({"stream":..,"data":..}); SUBSCRIBE, UNSUBSCRIBE
+ *                         and LIST_SUBSCRIPTIONS on any /ws or /stream path
+ *
+ * It is the exchange's event sink: executionReport, outboundAccountPosition,
+ * trades and book tickers are pushed as they happen; depth diffs and
+ * tickers on wsapi_tick.
+ */
+#ifndef LOOPTRADER_SIM_WSAPI_H
+#define LOOPTRADER_SIM_WSAPI_H
+
+#include <stdint.h>
+
+#include "looptrader/error.h"
+#include "looptrader/sim/exchange.h"
+#include "looptrader/sim/faults.h"
+#include "looptrader/sim/listenkey.h"
+#include "looptrader/sim/rest.h"
+#include "looptrader/sim/server.h"
+
+struct wsconn;
+
+struct wsapi {
+    struct sim_exchange *ex;
+    struct rest *rest;         /* shared request-weight window */
+    struct listenkeys *keys;
+    struct faults *faults;     /* push_loss */
+    struct wsconn *conns;      /* every open connection */
+    int64_t next_ticker_ms;    /* @ticker / @miniTicker cadence */
+    int64_t next_key_check_ms; /* listenKey expiry */
+    struct strbuf ev, msg;     /* scratch: one event, one wrapped message */
+};
+
+int wsapi_init(struct wsapi *w, struct sim_exchange *ex, struct rest *rest,
+               struct listenkeys *keys, struct faults *faults, struct lt_err *err);
+/* Unregisters the sink; connections are closed by the server first. */
+void wsapi_free(struct wsapi *w);
+
+/* server_handlers callbacks (arg: struct wsapi, app: struct wsconn). */
+int wsapi_open(void *arg, struct sim_req *req, void **app);
+void wsapi_message(void *app, const char *msg, size_t len);
+void wsapi_close(void *app);
+
+/* Pushes what is due by now: depth diffs, tickers, listenKey expiry. */
+void wsapi_tick(struct wsapi *w, int64_t now_ms);
+
+#endif

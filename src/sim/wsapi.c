@@ -1,0 +1,729 @@
+/*
+ * wsapi.c - WebSocket API, user data streams and market streams (wsapi.h).
+ *
+ * Every connection is a struct wsconn on one list; events are fanned out by
+ * scanning it, which is cheap for the tens of connections a simulator sees
+ * and keeps no second index to keep consistent.  An event is rendered once
+ * into a scratch buffer and wrapped per subscriber.
+ */
+#include "looptrader/sim/wsapi.h"
+#include "looptrader/sim/auth.h"
+#include "looptrader/sim/render.h"
+#include "looptrader/log.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define UD_MAX 1024  /* user-data subscriptions per connection */
+#define MKT_MAX 256  /* market streams per connection */
+#define STREAM_NAME_MAX 64
+#define TICKER_EVERY_MS 1000
+#define KEY_CHECK_EVERY_MS 1000
+
+enum kind { K_API, K_STREAM, K_COMBINED };
+enum stype { ST_BOOK, ST_TICKER, ST_MINI, ST_TRADE, ST_AGG, ST_DEPTH };
+
+struct mkt_sub {
+    int symbol;
+    enum stype type;
+    int interval_ms;  /* depth */
+    int64_t last_id;  /* depth: lastUpdateId already pushed */
+    int64_t next_ms;  /* depth: next push due */
+    char name[STREAM_NAME_MAX];
+};
+
+struct ud_sub {
+    int id;
+    int account;
+};
+
+struct wsconn {
+    struct wsapi *w;
+    struct sim_conn *conn;
+    struct wsconn *next, *prev;
+    enum kind kind;
+    int user_account; /* /ws/<listenKey> or /ws/user; -1 none */
+    char listen_key[LISTENKEY_LEN + 1];
+    struct ud_sub ud[UD_MAX];
+    int n_ud, next_sub_id;
+    struct mkt_sub mkt[MKT_MAX];
+    int n_mkt;
+};
+
+/* ---- sending ---- */
+
+static void send_sb(struct wsconn *c, const struct strbuf *sb)
+{
+    server_ws_send(c->conn, sb->buf, sb->len);
+}
+
+/* Market event in w->ev to one subscription, wrapped for /stream. */
+static void send_market(struct wsconn *c, const struct mkt_sub *s)
+{
+    struct wsapi *w = c->w;
+    if (c->kind != K_COMBINED) {
+        send_sb(c, &w->ev);
+        return;
+    }
+    strbuf_reset(&w->msg);
+    strbuf_addf(&w->msg, "{\"stream\":\"%s\",\"data\":", s->name);
+    strbuf_add(&w->msg, w->ev.buf, w->ev.len);
+    strbuf_addch(&w->msg, '}');
+    send_sb(c, &w->msg);
+}
+
+/* User-data event in w->ev to every subscriber of account. */
+static void send_user(struct wsapi *w, int account)
+{
+    for (struct wsconn *c = w->conns; c; c = c->next) {
+        if (c->user_account == account)
+            send_sb(c, &w->ev);
+        for (int i = 0; i < c->n_ud; i++) {
+            if (c->ud[i].account != account)
+                continue;
+            strbuf_reset(&w->msg);
+            strbuf_addf(&w->msg, "{\"subscriptionId\":%d,\"event\":", c->ud[i].id);
+            strbuf_add(&w->msg, w->ev.buf, w->ev.len);
+            strbuf_addch(&w->msg, '}');
+            send_sb(c, &w->msg);
+        }
+    }
+}
+
+/* ---- exchange events ---- */
+
+static void on_exec_report(void *ctx, int account, const struct sim_exec_report *r)
+{
+    struct wsapi *w = ctx;
+    if (w->faults && faults_draw(w->faults, w->faults->push_loss)) {
+        log_debug("sim: fault push_loss: executionReport of order %lld not sent",
+                  (long long)r->order->order_id);
+        return;
+    }
+    strbuf_reset(&w->ev);
+    render_exec_report(&w->ev, r);
+    send_user(w, account);
+}
+
+static void on_account_position(void *ctx, int account, int64_t event_ms,
+                                const struct sim_balance *b, size_t n)
+{
+    struct wsapi *w = ctx;
+    strbuf_reset(&w->ev);
+    render_account_position(&w->ev, event_ms, b, n);
+    send_user(w, account);
+}
+
+static const char *sym_name(struct wsapi *w, int symbol)
+{
+    return sim_exchange_symbol_rules(w->ex, symbol)->symbol;
+}
+
+static void on_public_trade(void *ctx, int symbol, const struct sim_trade *t)
+{
+    struct wsapi *w = ctx;
+    for (int agg = 0; agg < 2; agg++) {
+        int rendered = 0;
+        for (struct wsconn *c = w->conns; c; c = c->next) {
+            for (int i = 0; i < c->n_mkt; i++) {
+                struct mkt_sub *s = &c->mkt[i];
+                if (s->symbol != symbol || s->type != (agg ? ST_AGG : ST_TRADE))
+                    continue;
+                if (!rendered) {
+                    struct strbuf *sb = &w->ev;
+                    strbuf_reset(sb);
+                    strbuf_addf(sb, "{\"e\":\"%s\",\"E\":%lld,\"s\":\"%s\",\"%s\":%lld,\"p\":",
+                                agg ? "aggTrade" : "trade", (long long)t->time_ms,
+                                sym_name(w, symbol), agg ? "a" : "t", (long long)t->id);
+                    render_money(sb, t->price);
+                    strbuf_addstr(sb, ",\"q\":");
+                    render_money(sb, t->qty);
+                    if (agg)
+                        strbuf_addf(sb, ",\"f\":%lld,\"l\":%lld", (long long)t->id,
+                                    (long long)t->id);
+                    strbuf_addf(sb, ",\"T\":%lld,\"m\":%s,\"M\":true}", (long long)t->time_ms,
+                                t->buyer_is_maker ? "true" : "false");
+                    rendered = 1;
+                }
+                send_market(c, s);
+            }
+        }
+    }
+}
+
+static void render_book_ticker(struct wsapi *w, int symbol, const struct sim_book_ticker *bt)
+{
+    struct strbuf *sb = &w->ev;
+    strbuf_reset(sb);
+    strbuf_addf(sb, "{\"u\":%lld,\"s\":\"%s\",\"b\":", (long long)bt->update_id,
+                sym_name(w, symbol));
+    render_money(sb, bt->bid);
+    strbuf_addstr(sb, ",\"B\":");
+    render_money(sb, bt->bid_qty);
+    strbuf_addstr(sb, ",\"a\":");
+    render_money(sb, bt->ask);
+    strbuf_addstr(sb, ",\"A\":");
+    render_money(sb, bt->ask_qty);
+    strbuf_addch(sb, '}');
+}
+
+static void on_book_ticker(void *ctx, int symbol, const struct sim_book_ticker *bt)
+{
+    struct wsapi *w = ctx;
+    int rendered = 0;
+    for (struct wsconn *c = w->conns; c; c = c->next)
+        for (int i = 0; i < c->n_mkt; i++) {
+            struct mkt_sub *s = &c->mkt[i];
+            if (s->symbol != symbol || s->type != ST_BOOK)
+                continue;
+            if (!rendered)
+                render_book_ticker(w, symbol, bt);
+            rendered = 1;
+            send_market(c, s);
+        }
+}
+
+/* ---- periodic pushes ---- */
+
+struct diff_ctx {
+    struct strbuf bids, asks;
+};
+
+static void diff_cb(void *ctx, enum order_side side, money_t price, money_t qty)
+{
+    struct diff_ctx *d = ctx;
+    struct strbuf *sb = side == SIDE_BUY ? &d->bids : &d->asks;
+    strbuf_addstr(sb, sb->len ? ",[" : "[");
+    render_money(sb, price);
+    strbuf_addch(sb, ',');
+    render_money(sb, qty);
+    strbuf_addch(sb, ']');
+}
+
+static void push_depth(struct wsapi *w, struct wsconn *c, struct mkt_sub *s, int64_t now_ms)
+{
+    struct diff_ctx d = { STRBUF_INIT, STRBUF_INIT };
+    int64_t first, last;
+    struct sim_book_ticker bt;
+    s->next_ms = now_ms + s->interval_ms;
+    int rc = sim_exchange_depth_diff(w->ex, s->symbol, s->last_id, &first, &last, diff_cb, &d,
+                                     NULL);
+    if (rc == LT_ERANGE) {
+        /* Too far behind the journal: skip ahead; the client sees the gap. */
+        sim_exchange_book_ticker(w->ex, s->symbol, &bt);
+        s->last_id = bt.update_id;
+    } else if (!rc && first <= last) {
+        strbuf_reset(&w->ev);
+        strbuf_addf(&w->ev,
+                    "{\"e\":\"depthUpdate\",\"E\":%lld,\"s\":\"%s\",\"U\":%lld,\"u\":%lld,\"b\":[",
+                    (long long)now_ms, sym_name(w, s->symbol), (long long)first, (long long)last);
+        strbuf_add(&w->ev, d.bids.buf, d.bids.len);
+        strbuf_addstr(&w->ev, "],\"a\":[");
+        strbuf_add(&w->ev, d.asks.buf, d.asks.len);
+        strbuf_addstr(&w->ev, "]}");
+        s->last_id = last;
+        send_market(c, s);
+    }
+    strbuf_release(&d.bids);
+    strbuf_release(&d.asks);
+}
+
+static void render_ticker(struct wsapi *w, int symbol, int mini, int64_t now_ms)
+{
+    struct sim_ticker24 t;
+    struct strbuf *sb = &w->ev;
+    sim_exchange_ticker24(w->ex, symbol, now_ms, &t);
+    strbuf_reset(sb);
+    strbuf_addf(sb, "{\"e\":\"%s\",\"E\":%lld,\"s\":\"%s\"", mini ? "24hrMiniTicker" : "24hrTicker",
+                (long long)now_ms, sym_name(w, symbol));
+    if (!mini) {
+        money_t change = t.last - t.open;
+        char p[MONEY_STR_MAX];
+        strbuf_addstr(sb, ",\"p\":");
+        render_money(sb, change);
+        strbuf_addf(sb, ",\"P\":\"%s\",\"w\":",
+                    money_format(t.open ? money_div(change * 100, t.open) : 0, 3, p));
+        render_money(sb, t.weighted_avg);
+        strbuf_addstr(sb, ",\"x\":");
+        render_money(sb, t.prev_close);
+    }
+    strbuf_addstr(sb, ",\"c\":");
+    render_money(sb, t.last);
+    if (!mini) {
+        strbuf_addstr(sb, ",\"Q\":");
+        render_money(sb, t.last_qty);
+        strbuf_addstr(sb, ",\"b\":");
+        render_money(sb, t.bid);
+        strbuf_addstr(sb, ",\"B\":");
+        render_money(sb, t.bid_qty);
+        strbuf_addstr(sb, ",\"a\":");
+        render_money(sb, t.ask);
+        strbuf_addstr(sb, ",\"A\":");
+        render_money(sb, t.ask_qty);
+    }
+    strbuf_addstr(sb, ",\"o\":");
+    render_money(sb, t.open);
+    strbuf_addstr(sb, ",\"h\":");
+    render_money(sb, t.high);
+    strbuf_addstr(sb, ",\"l\":");
+    render_money(sb, t.low);
+    strbuf_addstr(sb, ",\"v\":");
+    render_money(sb, t.volume);
+    strbuf_addstr(sb, ",\"q\":");
+    render_money(sb, t.quote_volume);
+    if (!mini)
+        strbuf_addf(sb, ",\"O\":%lld,\"C\":%lld,\"F\":%lld,\"L\":%lld,\"n\":%lld",
+                    (long long)t.open_ms, (long long)t.close_ms, (long long)t.first_id,
+                    (long long)t.last_id, (long long)t.count);
+    strbuf_addch(sb, '}');
+}
+
+static void check_listen_keys(struct wsapi *w, int64_t now_ms)
+{
+    for (struct wsconn *c = w->conns; c; c = c->next) {
+        if (!c->listen_key[0] || listenkeys_account(w->keys, c->listen_key, now_ms) >= 0)
+            continue;
+        strbuf_reset(&w->ev);
+        strbuf_addf(&w->ev, "{\"e\":\"listenKeyExpired\",\"E\":%lld,\"listenKey\":\"%s\"}",
+                    (long long)now_ms, c->listen_key);
+        send_sb(c, &w->ev);
+        c->listen_key[0] = '\0';
+        c->user_account = -1;
+        server_ws_close(c->conn);
+    }
+}
+
+void wsapi_tick(struct wsapi *w, int64_t now_ms)
+{
+    int tickers = now_ms >= w->next_ticker_ms;
+    if (tickers)
+        w->next_ticker_ms = now_ms + TICKER_EVERY_MS;
+    for (struct wsconn *c = w->conns; c; c = c->next)
+        for (int i = 0; i < c->n_mkt; i++) {
+            struct mkt_sub *s = &c->mkt[i];
+            if (s->type == ST_DEPTH && now_ms >= s->next_ms) {
+                push_depth(w, c, s, now_ms);
+            } else if (tickers && (s->type == ST_TICKER || s->type == ST_MINI)) {
+                render_ticker(w, s->symbol, s->type == ST_MINI, now_ms);
+                send_market(c, s);
+            }
+        }
+    if (now_ms >= w->next_key_check_ms) {
+        w->next_key_check_ms = now_ms + KEY_CHECK_EVERY_MS;
+        check_listen_keys(w, now_ms);
+    }
+}
+
+/* ---- market stream subscriptions ---- */
+
+/* "<symbol>@<type>" -> sub; -1 when not a stream this venue serves. */
+static int parse_stream(struct wsapi *w, const char *name, size_t len, struct mkt_sub *s)
+{
+    static const struct {
+        const char *suffix;
+        enum stype type;
+        int interval_ms;
+    } types[] = {
+        { "bookTicker", ST_BOOK, 0 },   { "ticker", ST_TICKER, 0 },
+        { "miniTicker", ST_MINI, 0 },   { "trade", ST_TRADE, 0 },
+        { "aggTrade", ST_AGG, 0 },      { "depth", ST_DEPTH, 1000 },
+        { "depth@1000ms", ST_DEPTH, 1000 }, { "depth@100ms", ST_DEPTH, 100 },
+    };
+    const char *at = memchr(name, '@', len);
+    char sym[32];
+    if (!at || at == name || (size_t)(at - name) >= sizeof(sym) || len >= STREAM_NAME_MAX)
+        return -1;
+    memcpy(sym, name, (size_t)(at - name));
+    sym[at - name] = '\0';
+    size_t slen = len - (size_t)(at - name) - 1;
+    memset(s, 0, sizeof(*s));
+    s->symbol = sim_exchange_symbol_index(w->ex, sym);
+    if (s->symbol < 0)
+        return -1;
+    for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+        if (strlen(types[i].suffix) != slen || memcmp(types[i].suffix, at + 1, slen))
+            continue;
+        s->type = types[i].type;
+        s->interval_ms = types[i].interval_ms;
+        memcpy(s->name, name, len);
+        s->name[len] = '\0';
+        if (s->type == ST_DEPTH) {
+            struct sim_book_ticker bt;
+            sim_exchange_book_ticker(w->ex, s->symbol, &bt);
+            s->last_id = bt.update_id;
+        }
+        return 0;
+    }
+    return -1;
+}
+
+static int find_stream(const struct wsconn *c, const char *name)
+{
+    for (int i = 0; i < c->n_mkt; i++)
+        if (!strcmp(c->mkt[i].name, name))
+            return i;
+    return -1;
+}
+
+static int subscribe(struct wsconn *c, const char *name, size_t len)
+{
+    struct mkt_sub s;
+    if (parse_stream(c->w, name, len, &s))
+        return -1;
+    if (find_stream(c, s.name) >= 0)
+        return 0;
+    if (c->n_mkt >= MKT_MAX)
+        return -1;
+    c->mkt[c->n_mkt++] = s;
+    return 0;
+}
+
+/* Streams separated by '/' (path of /ws/... or streams= of /stream). */
+static int subscribe_list(struct wsconn *c, const char *list)
+{
+    while (*list) {
+        const char *slash = strchr(list, '/');
+        size_t n = slash ? (size_t)(slash - list) : strlen(list);
+        if (n && subscribe(c, list, n))
+            return -1;
+        list += n + (slash ? 1 : 0);
+    }
+    return 0;
+}
+
+/* ---- market stream methods: SUBSCRIBE / UNSUBSCRIBE / LIST_SUBSCRIPTIONS ---- */
+
+static void stream_reply(struct wsconn *c, json_t *id, const char *result, int code,
+                         const char *msg)
+{
+    struct strbuf *sb = &c->w->msg;
+    char *ids = id ? json_dumps(id, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
+    strbuf_reset(sb);
+    if (msg) {
+        strbuf_addf(sb, "{\"error\":{\"code\":%d,\"msg\":", code);
+        render_str(sb, msg);
+        strbuf_addf(sb, "},\"id\":%s}", ids ? ids : "null");
+    } else {
+        strbuf_addf(sb, "{\"result\":%s,\"id\":%s}", result, ids ? ids : "null");
+    }
+    free(ids);
+    send_sb(c, sb);
+}
+
+static void stream_message(struct wsconn *c, const char *text, size_t len)
+{
+    json_error_t je;
+    json_t *root = json_loadb(text, len, 0, &je);
+    json_t *id = json_object_get(root, "id");
+    const char *method = json_string_value(json_object_get(root, "method"));
+    json_t *params = json_object_get(root, "params");
+
+    if (!json_is_object(root)) {
+        stream_reply(c, NULL, NULL, 3, "Invalid JSON: expected value at line 1 column 1");
+    } else if (id && !json_is_integer(id) && !json_is_string(id) && !json_is_null(id)) {
+        stream_reply(c, NULL, NULL, 2, "Invalid request: request ID must be an unsigned integer");
+    } else if (!method) {
+        stream_reply(c, id, NULL, 2, "Invalid request: missing field `method`");
+    } else if (!strcmp(method, "LIST_SUBSCRIPTIONS")) {
+        struct strbuf list = STRBUF_INIT;
+        strbuf_addch(&list, '[');
+        for (int i = 0; i < c->n_mkt; i++) {
+            if (i)
+                strbuf_addch(&list, ',');
+            render_str(&list, c->mkt[i].name);
+        }
+        strbuf_addch(&list, ']');
+        stream_reply(c, id, list.buf, 0, NULL);
+        strbuf_release(&list);
+    } else if (!strcmp(method, "SUBSCRIBE") || !strcmp(method, "UNSUBSCRIBE")) {
+        int sub = method[0] == 'S', bad = !json_is_array(params);
+        size_t i;
+        json_t *v;
+        if (!bad)
+            json_array_foreach(params, i, v) {
+                if (!json_is_string(v)) {
+                    bad = 1;
+                    break;
+                }
+            }
+        if (!bad)
+            json_array_foreach(params, i, v) {
+                const char *name = json_string_value(v);
+                if (sub) {
+                    bad |= subscribe(c, name, strlen(name)) != 0;
+                } else {
+                    int k = find_stream(c, name);
+                    if (k >= 0)
+                        c->mkt[k] = c->mkt[--c->n_mkt];
+                }
+            }
+        if (bad)
+            stream_reply(c, id, NULL, 2, "Invalid request: unknown stream or invalid params");
+        else
+            stream_reply(c, id, "null", 0, NULL);
+    } else if (!strcmp(method, "SET_PROPERTY")) {
+        stream_reply(c, id, "null", 0, NULL);
+    } else if (!strcmp(method, "GET_PROPERTY")) {
+        stream_reply(c, id, c->kind == K_COMBINED ? "true" : "false", 0, NULL);
+    } else {
+        stream_reply(c, id, NULL, 2, "Invalid request: unknown variant method");
+    }
+    json_decref(root);
+}
+
+/* ---- WebSocket API (/ws-api/v3) ---- */
+
+static void api_reply(struct wsconn *c, json_t *id, int status, const char *result, int code,
+                      const char *msg, int weight)
+{
+    struct wsapi *w = c->w;
+    struct strbuf *sb = &w->msg;
+    char *ids = id ? json_dumps(id, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
+    struct lt_err err = { 0 };
+    int retry = 0;
+    int used = rest_weight_add(w->rest, weight, server_now_ms(), &retry, &err);
+    strbuf_reset(sb);
+    strbuf_addf(sb, "{\"id\":%s,\"status\":%d,", ids ? ids : "null", status);
+    if (msg) {
+        strbuf_addf(sb, "\"error\":{\"code\":%d,\"msg\":", code);
+        render_str(sb, msg);
+        strbuf_addch(sb, '}');
+    } else {
+        strbuf_addf(sb, "\"result\":%s", result);
+    }
+    strbuf_addf(sb,
+                ",\"rateLimits\":[{\"rateLimitType\":\"REQUEST_WEIGHT\",\"interval\":\"MINUTE\","
+                "\"intervalNum\":1,\"limit\":%d,\"count\":%d}]}",
+                sim_exchange_conf(w->ex)->limits.weight_per_minute > 0
+                    ? sim_exchange_conf(w->ex)->limits.weight_per_minute
+                    : 6000,
+                used < 0 ? w->rest->weight_used : used);
+    free(ids);
+    send_sb(c, sb);
+}
+
+static void api_fail(struct wsconn *c, json_t *id, const struct lt_err *err, int weight)
+{
+    api_reply(c, id, err->http_status ? err->http_status : 400, NULL,
+              err->venue_code ? err->venue_code : -1000, err->msg, weight);
+}
+
+/* JSON params -> struct params (values as their text). */
+static int api_params(json_t *obj, struct params *p, struct lt_err *err)
+{
+    const char *k;
+    json_t *v;
+    char num[32];
+    if (!obj)
+        return 0;
+    if (!json_is_object(obj))
+        return params_fail(err, 400, -1135, "Invalid 'params' in JSON request; expected an object.");
+    json_object_foreach(obj, k, v) {
+        const char *s = NULL;
+        size_t n = 0;
+        if (json_is_string(v)) {
+            s = json_string_value(v);
+            n = json_string_length(v);
+        } else if (json_is_integer(v)) {
+            n = (size_t)snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(v));
+            s = num;
+        } else if (json_is_boolean(v)) {
+            s = json_is_true(v) ? "true" : "false";
+            n = strlen(s);
+        } else {
+            return params_fail(err, 400, -1100,
+                               "Illegal characters found in parameter '%s'; expected a string, "
+                               "a number or a boolean.",
+                               k);
+        }
+        if (params_add_pair(p, k, strlen(k), s, n, PARAMS_JSON))
+            return params_fail(err, 400, -1101, "Too many parameters sent for this endpoint.");
+    }
+    return params_validate(p, err);
+}
+
+static void api_message(struct wsconn *c, const char *text, size_t len)
+{
+    struct wsapi *w = c->w;
+    json_error_t je;
+    struct lt_err err = { 0 };
+    struct params p;
+    json_t *root = json_loadb(text, len, 0, &je);
+    json_t *id = json_object_get(root, "id");
+    const char *method = json_string_value(json_object_get(root, "method"));
+    int64_t now = server_now_ms();
+    char res[64];
+
+    params_init(&p);
+    if (!json_is_object(root)) {
+        api_reply(c, NULL, 400, NULL, -1135, "Invalid JSON request.", 1);
+    } else if (!method) {
+        api_reply(c, id, 400, NULL, -1102,
+                  "Mandatory parameter 'method' was not sent, was empty/null, or malformed.", 1);
+    } else if (api_params(json_object_get(root, "params"), &p, &err)) {
+        api_fail(c, id, &err, 1);
+    } else if (!strcmp(method, "ping")) {
+        api_reply(c, id, 200, "{}", 0, NULL, 1);
+    } else if (!strcmp(method, "time")) {
+        snprintf(res, sizeof(res), "{\"serverTime\":%lld}", (long long)now);
+        api_reply(c, id, 200, res, 0, NULL, 1);
+    } else if (!strcmp(method, "userDataStream.subscribe.signature")) {
+        int account;
+        if (auth_ws(w->ex, &p, now, &account, &err)) {
+            api_fail(c, id, &err, 2);
+        } else if (c->n_ud >= UD_MAX) {
+            api_reply(c, id, 400, NULL, -1100, "Too many subscriptions on this connection.", 2);
+        } else {
+            c->ud[c->n_ud].id = c->next_sub_id++;
+            c->ud[c->n_ud].account = account;
+            snprintf(res, sizeof(res), "{\"subscriptionId\":%d}", c->ud[c->n_ud].id);
+            c->n_ud++;
+            api_reply(c, id, 200, res, 0, NULL, 2);
+        }
+    } else if (!strcmp(method, "userDataStream.unsubscribe")) {
+        int64_t sid = -1;
+        int present = 0;
+        if (params_int(&p, "subscriptionId", &sid, &present, &err)) {
+            api_fail(c, id, &err, 2);
+        } else if (!present) {
+            c->n_ud = 0;
+            api_reply(c, id, 200, "{}", 0, NULL, 2);
+        } else {
+            int k = 0;
+            while (k < c->n_ud && c->ud[k].id != sid)
+                k++;
+            if (k == c->n_ud) {
+                api_reply(c, id, 400, NULL, -2, "Invalid subscriptionId.", 2);
+            } else {
+                memmove(&c->ud[k], &c->ud[k + 1], sizeof(c->ud[0]) * (size_t)(c->n_ud - k - 1));
+                c->n_ud--;
+                api_reply(c, id, 200, "{}", 0, NULL, 2);
+            }
+        }
+    } else if (!strcmp(method, "session.subscriptions")) {
+        struct strbuf list = STRBUF_INIT;
+        strbuf_addch(&list, '[');
+        for (int i = 0; i < c->n_ud; i++)
+            strbuf_addf(&list, "%s{\"subscriptionId\":%d}", i ? "," : "", c->ud[i].id);
+        strbuf_addch(&list, ']');
+        api_reply(c, id, 200, list.buf, 0, NULL, 2);
+        strbuf_release(&list);
+    } else if (!strcmp(method, "userDataStream.subscribe") || !strcmp(method, "session.logon")) {
+        api_reply(c, id, 400, NULL, -1002,
+                  "Session logon needs an Ed25519 key; use userDataStream.subscribe.signature.",
+                  2);
+    } else {
+        api_reply(c, id, 400, NULL, -1100, "Unknown method.", 1);
+    }
+    params_release(&p);
+    json_decref(root);
+}
+
+/* ---- connection lifecycle ---- */
+
+int wsapi_open(void *arg, struct sim_req *req, void **app)
+{
+    struct wsapi *w = arg;
+    struct wsconn *c = calloc(1, sizeof(*c));
+    const char *path = req->path;
+    if (!c)
+        return LT_ENOMEM;
+    c->w = w;
+    c->conn = req->conn;
+    c->user_account = -1;
+    int rc = 0;
+
+    if (!strcmp(path, "/ws-api/v3")) {
+        c->kind = K_API;
+    } else if (!strcmp(path, "/stream")) {
+        const char *streams = params_get(&req->params, "streams");
+        c->kind = K_COMBINED;
+        rc = streams ? subscribe_list(c, streams) : 0;
+    } else if (!strcmp(path, "/ws") || !strcmp(path, "/ws/")) {
+        c->kind = K_STREAM;
+    } else if (!strcmp(path, "/ws/user")) {
+        c->kind = K_STREAM;
+        c->user_account = auth_session(w->ex, req->conn);
+        rc = c->user_account < 0 ? -1 : 0;
+    } else if (!strncmp(path, "/ws/", 4)) {
+        const char *rest = path + 4;
+        c->kind = K_STREAM;
+        if (!strchr(rest, '@')) {
+            c->user_account = listenkeys_account(w->keys, rest, req->now_ms);
+            if (c->user_account >= 0 && strlen(rest) <= LISTENKEY_LEN)
+                strcpy(c->listen_key, rest);
+            else
+                rc = -1;
+        } else {
+            rc = subscribe_list(c, rest);
+        }
+    } else {
+        rc = -1;
+    }
+    if (rc) {
+        log_info("sim: refused WebSocket upgrade on %s", c->listen_key[0] ? "/ws/<key>" : path);
+        free(c);
+        return LT_EINVAL;
+    }
+    c->next = w->conns;
+    if (w->conns)
+        w->conns->prev = c;
+    w->conns = c;
+    *app = c;
+    return 0;
+}
+
+void wsapi_message(void *app, const char *msg, size_t len)
+{
+    struct wsconn *c = app;
+    if (c->kind == K_API)
+        api_message(c, msg, len);
+    else
+        stream_message(c, msg, len);
+}
+
+void wsapi_close(void *app)
+{
+    struct wsconn *c = app;
+    struct wsapi *w = c->w;
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        w->conns = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    free(c);
+}
+
+int wsapi_init(struct wsapi *w, struct sim_exchange *ex, struct rest *rest,
+               struct listenkeys *keys, struct faults *faults, struct lt_err *err)
+{
+    (void)err;
+    memset(w, 0, sizeof(*w));
+    w->ex = ex;
+    w->rest = rest;
+    w->keys = keys;
+    w->faults = faults;
+    strbuf_init(&w->ev, 0);
+    strbuf_init(&w->msg, 0);
+    struct sim_event_sink sink = {
+        .ctx = w,
+        .execution_report = on_exec_report,
+        .account_position = on_account_position,
+        .public_trade = on_public_trade,
+        .book_ticker = on_book_ticker,
+    };
+    sim_exchange_set_sink(ex, &sink);
+    return 0;
+}
+
+void wsapi_free(struct wsapi *w)
+{
+    struct sim_event_sink none = { 0 };
+    sim_exchange_set_sink(w->ex, &none);
+    strbuf_release(&w->ev);
+    strbuf_release(&w->msg);
+}
