@@ -186,6 +186,8 @@ struct sim_query {
     int limit;           /* 0 = default 500; larger than 1000 -> 1000 */
 };
 void sim_query_init(struct sim_query *q);
+/* The effective limit: 500 when 0, at most 1000. */
+int sim_query_limit(const struct sim_query *q);
 
 /* Callbacks the server registers; any may be NULL.  Called synchronously
  * from place, cancel and tick, after the state they report has changed. */
