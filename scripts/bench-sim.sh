@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# bench-sim.sh - the simulator's signed order place+cancel throughput.
+#
+# Starts looptrader-sim on a free port pinned to CPU 0 and runs bench_sim
+# pinned to CPU 1, so the figure is one server core's.  Not a pass/fail
+# test: it prints requests/s and p50/p99/max latency.
+#   scripts/bench-sim.sh [--duration-s 10] [--conns 1] [bench_sim options...]
+# Environment: BUILD (default build/release), SIM_CONFIG (default
+# etc/sim-demo.conf), BENCH_KEY/BENCH_SECRET (default: the demo account alice).
+set -eu
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build/release}
+SIM=$BUILD/bin/looptrader-sim
+BENCH=$BUILD/tools/bench_sim
+CONFIG=${SIM_CONFIG:-etc/sim-demo.conf}
+KEY=${BENCH_KEY:-demo-alice-key}
+SECRET=${BENCH_SECRET:-demo-alice-secret-7f3a9c}
+
+for f in "$SIM" "$BENCH"; do
+    [ -x "$f" ] || { echo "bench-sim: $f missing (make bench-sim builds it)" >&2; exit 2; }
+done
+
+pin_sim=() pin_bench=()
+if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
+    pin_sim=(taskset -c 0) pin_bench=(taskset -c 1)
+else
+    echo "bench-sim: fewer than 2 CPUs or no taskset; not pinning" >&2
+fi
+
+log=$(mktemp)
+pid=
+cleanup() {
+    [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+    rm -f "$log"
+}
+trap cleanup EXIT
+
+"${pin_sim[@]}" "$SIM" --port 0 --config "$CONFIG" --seed 1 >"$log" 2>&1 &
+pid=$!
+for _ in $(seq 100); do
+    grep -q '^listening on' "$log" && break
+    kill -0 "$pid" 2>/dev/null || { cat "$log" >&2; exit 1; }
+    sleep 0.05
+done
+port=$(sed -nE 's/^listening on 127\.0\.0\.1:([0-9]+).*/\1/p' "$log" | head -n 1)
+[ -n "$port" ] || { echo "bench-sim: simulator did not start" >&2; cat "$log" >&2; exit 1; }
+
+echo "bench-sim: looptrader-sim on port $port (${pin_sim[*]:-unpinned}), config $CONFIG"
+"${pin_bench[@]}" "$BENCH" --port "$port" --key "$KEY" --secret "$SECRET" "$@"
