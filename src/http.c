@@ -19,6 +19,8 @@
 struct http {
     CURL *curl;                        /* owned; one thread at a time */
     int insecure;                      /* TLS verification off (tests) */
+    int last_weight_1m;                /* X-MBX-USED-WEIGHT-1M of the last response */
+    int last_orders_10s;               /* X-MBX-ORDER-COUNT-10S of the last response */
     char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -51,6 +53,8 @@ int http_new(struct http **out, struct lt_err *err)
         free(h);
         return lt_err_set(err, LT_ENOMEM, "curl_easy_init failed");
     }
+    h->last_weight_1m = -1;
+    h->last_orders_10s = -1;
     *out = h;
     return 0;
 }
@@ -66,6 +70,14 @@ void http_free(struct http *h)
 void http_set_insecure(struct http *h, int insecure)
 {
     h->insecure = insecure;
+}
+
+void http_last_limits(const struct http *h, int *used_weight_1m, int *order_count_10s)
+{
+    if (used_weight_1m)
+        *used_weight_1m = h->last_weight_1m;
+    if (order_count_10s)
+        *order_count_10s = h->last_orders_10s;
 }
 
 void http_response_init(struct http_response *r)
@@ -223,6 +235,9 @@ int http_do(struct http *h, const struct http_request *req, struct http_response
                         req->url, h->errbuf[0] ? h->errbuf : curl_easy_strerror(cc));
         resp->status = 0;
     }
+
+    h->last_weight_1m = resp->used_weight_1m;
+    h->last_orders_10s = resp->order_count_10s;
 
     /* The handle keeps pointers to these; drop them before they go away. */
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);

@@ -54,4 +54,9 @@ void http_response_release(struct http_response *r);
 int http_do(struct http *h, const struct http_request *req, struct http_response *resp,
             struct lt_err *err);
 
+/* The rate-limit headers of the last response on h (-1 when absent or no
+ * response), for callers that go through a venue dialect and never see the
+ * response itself (the shared weight limiter, the per-account order count). */
+void http_last_limits(const struct http *h, int *used_weight_1m, int *order_count_10s);
+
 #endif

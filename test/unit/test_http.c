@@ -1,0 +1,207 @@
+/* Unit tests: the libcurl wrapper against a one-shot loopback server. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "looptrader/http.h"
+
+/* Accepts one connection, records the request head, sends `reply`
+ * (then `extra_body` bytes of 'x' if any) and closes. */
+struct server {
+    int fd;
+    int port;
+    const char *reply;
+    size_t extra_body;
+    char request[8192];
+    pthread_t th;
+};
+
+static void *serve_one(void *arg)
+{
+    struct server *s = arg;
+    int c = accept(s->fd, NULL, NULL);
+    if (c < 0)
+        return NULL;
+    size_t got = 0;
+    while (got + 1 < sizeof s->request) {
+        ssize_t n = read(c, s->request + got, sizeof s->request - 1 - got);
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+        s->request[got] = '\0';
+        if (strstr(s->request, "\r\n\r\n"))
+            break;
+    }
+    if (write(c, s->reply, strlen(s->reply)) < 0)
+        goto out;
+    if (s->extra_body) {
+        static char chunk[65536];
+        memset(chunk, 'x', sizeof chunk);
+        for (size_t left = s->extra_body; left > 0;) {
+            size_t n = left < sizeof chunk ? left : sizeof chunk;
+            if (write(c, chunk, n) <= 0)
+                break;
+            left -= n;
+        }
+    }
+out:
+    close(c);
+    return NULL;
+}
+
+static void server_start(struct server *s, const char *reply, size_t extra_body)
+{
+    memset(s, 0, sizeof *s);
+    s->reply = reply;
+    s->extra_body = extra_body;
+    s->fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(s->fd >= 0);
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    assert_int_equal(bind(s->fd, (struct sockaddr *)&a, sizeof a), 0);
+    socklen_t len = sizeof a;
+    assert_int_equal(getsockname(s->fd, (struct sockaddr *)&a, &len), 0);
+    s->port = ntohs(a.sin_port);
+    assert_int_equal(listen(s->fd, 4), 0);
+    assert_int_equal(pthread_create(&s->th, NULL, serve_one, s), 0);
+}
+
+static void server_stop(struct server *s)
+{
+    pthread_join(s->th, NULL);
+    close(s->fd);
+}
+
+static void captures_status_headers_and_sends_auth(void **state)
+{
+    (void)state;
+    struct server s;
+    server_start(&s,
+                 "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\n"
+                 "Retry-After: 7\r\nX-MBX-USED-WEIGHT-1M: 42\r\nx-mbx-order-count-10s: 3\r\n"
+                 "Date: Tue, 14 Nov 2023 22:13:20 GMT\r\nContent-Length: 19\r\n"
+                 "Connection: close\r\n\r\n{\"code\":-1,\"msg\":1}",
+                 0);
+    struct http *h;
+    struct lt_err err;
+    assert_int_equal(http_new(&h, &err), 0);
+    char url[128];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/api/v3/order?symbol=X&signature=abc", s.port);
+    const char *hdrs[] = { "X-MBX-APIKEY: key-1", "X-Session-Token: tok-2" };
+    struct http_request req = { "DELETE", url, NULL, hdrs, 2, "session=cookie-3", 2000 };
+    struct http_response resp;
+    http_response_init(&resp);
+    assert_int_equal(http_do(h, &req, &resp, &err), 0);
+    server_stop(&s);
+    assert_int_equal(resp.status, 400);
+    assert_string_equal(resp.body.buf, "{\"code\":-1,\"msg\":1}");
+    assert_int_equal(resp.retry_after_s, 7);
+    assert_int_equal(resp.used_weight_1m, 42);
+    assert_int_equal(resp.order_count_10s, 3);
+    assert_int_equal(resp.server_date_ms, 1700000000000LL);
+    int w, o;
+    http_last_limits(h, &w, &o);
+    assert_int_equal(w, 42);
+    assert_int_equal(o, 3);
+    assert_non_null(strstr(s.request, "DELETE /api/v3/order?symbol=X&signature=abc HTTP/1.1"));
+    assert_non_null(strstr(s.request, "X-MBX-APIKEY: key-1\r\n"));
+    assert_non_null(strstr(s.request, "X-Session-Token: tok-2\r\n"));
+    assert_non_null(strstr(s.request, "Cookie: session=cookie-3\r\n"));
+    http_response_release(&resp);
+    http_free(h);
+}
+
+static void post_without_body_and_missing_headers(void **state)
+{
+    (void)state;
+    struct server s;
+    server_start(&s, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}", 0);
+    struct http *h;
+    struct lt_err err;
+    assert_int_equal(http_new(&h, &err), 0);
+    char url[128];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/api/v3/userDataStream", s.port);
+    struct http_request req = { "POST", url, NULL, NULL, 0, NULL, 0 };
+    struct http_response resp;
+    http_response_init(&resp);
+    assert_int_equal(http_do(h, &req, &resp, &err), 0);
+    server_stop(&s);
+    assert_int_equal(resp.status, 200);
+    assert_int_equal(resp.retry_after_s, -1);
+    assert_int_equal(resp.used_weight_1m, -1);
+    assert_int_equal(resp.server_date_ms, 0);
+    assert_non_null(strstr(s.request, "POST /api/v3/userDataStream HTTP/1.1"));
+    assert_null(strstr(s.request, "Cookie:"));
+    http_response_release(&resp);
+    http_free(h);
+}
+
+static void oversized_body_is_refused(void **state)
+{
+    (void)state;
+    struct server s;
+    server_start(&s, "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n", HTTP_BODY_MAX + 4096);
+    struct http *h;
+    struct lt_err err;
+    assert_int_equal(http_new(&h, &err), 0);
+    char url[128];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/big", s.port);
+    struct http_request req = { "GET", url, NULL, NULL, 0, NULL, 5000 };
+    struct http_response resp;
+    http_response_init(&resp);
+    assert_int_equal(http_do(h, &req, &resp, &err), LT_ERANGE);
+    server_stop(&s);
+    assert_true(resp.body.len <= HTTP_BODY_MAX);
+    http_response_release(&resp);
+    http_free(h);
+}
+
+static void transport_error_is_unknown_and_secret_free(void **state)
+{
+    (void)state;
+    /* A port nobody listens on: bind, learn the port, close. */
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+    socklen_t len = sizeof a;
+    getsockname(fd, (struct sockaddr *)&a, &len);
+    close(fd);
+    struct http *h;
+    struct lt_err err;
+    assert_int_equal(http_new(&h, &err), 0);
+    char url[160];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/api/v3/order?signature=sig-secret-4",
+             ntohs(a.sin_port));
+    const char *hdrs[] = { "X-MBX-APIKEY: key-secret-5" };
+    struct http_request req = { "POST", url, "a=b", hdrs, 1, "s=cookie-secret-6", 1000 };
+    struct http_response resp;
+    http_response_init(&resp);
+    lt_err_clear(&err);
+    assert_int_equal(http_do(h, &req, &resp, &err), LT_EUNKNOWN);
+    assert_int_equal(resp.status, 0);
+    assert_non_null(strstr(err.msg, "/api/v3/order"));
+    assert_null(strstr(err.msg, "secret"));
+    http_response_release(&resp);
+    http_free(h);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(captures_status_headers_and_sends_auth),
+        cmocka_unit_test(post_without_body_and_missing_headers),
+        cmocka_unit_test(oversized_body_is_refused),
+        cmocka_unit_test(transport_error_is_unknown_and_secret_free),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
