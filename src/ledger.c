@@ -77,6 +77,16 @@ static int seen_trade(const struct ledger *l, int64_t trade_id)
     return 0;
 }
 
+/* Sums saturate: amounts come from the venue, and a hostile or broken
+ * answer must not wrap a total around (found by fuzz_venue_trades). */
+static money_t add_sat(money_t a, money_t b)
+{
+    money_t r;
+    if (__builtin_add_overflow(a, b, &r))
+        return b > 0 ? INT64_MAX : INT64_MIN;
+    return r;
+}
+
 int ledger_add_trade(struct ledger *l, const char *client_id, int64_t order_id,
                      int64_t trade_id, money_t qty, money_t quote, money_t commission,
                      const char *commission_asset)
@@ -98,15 +108,15 @@ int ledger_add_trade(struct ledger *l, const char *client_id, int64_t order_id,
     struct ledger_order *o = &l->orders[i];
     if (order_id > 0)
         o->order_id = order_id;
-    o->trades_qty += qty;
-    o->trades_quote += quote;
+    o->trades_qty = add_sat(o->trades_qty, qty);
+    o->trades_quote = add_sat(o->trades_quote, quote);
     if (commission) {
         if (commission_asset && strcmp(commission_asset, l->quote) == 0)
-            o->fee_quote += commission;
+            o->fee_quote = add_sat(o->fee_quote, commission);
         else if (commission_asset && strcmp(commission_asset, l->base) == 0)
-            o->fee_base += commission;
+            o->fee_base = add_sat(o->fee_base, commission);
         else
-            o->fee_other += commission;
+            o->fee_other = add_sat(o->fee_other, commission);
     }
     return 1;
 }
@@ -157,11 +167,11 @@ void ledger_side_totals(const struct ledger *l, enum order_side side, struct led
         const struct ledger_order *o = &l->orders[i];
         if (o->side != side)
             continue;
-        out->qty += ledger_order_qty(o);
-        out->quote += ledger_order_quote(o);
-        out->fee_quote += o->fee_quote;
-        out->fee_base += o->fee_base;
-        out->fee_other += o->fee_other;
+        out->qty = add_sat(out->qty, ledger_order_qty(o));
+        out->quote = add_sat(out->quote, ledger_order_quote(o));
+        out->fee_quote = add_sat(out->fee_quote, o->fee_quote);
+        out->fee_base = add_sat(out->fee_base, o->fee_base);
+        out->fee_other = add_sat(out->fee_other, o->fee_other);
         out->orders++;
     }
 }
@@ -172,6 +182,6 @@ money_t ledger_window_buy(const struct order_state *orders, size_t n, int64_t st
     for (size_t i = 0; i < n; i++)
         if (orders[i].side == SIDE_BUY && orders[i].executed_qty > 0 &&
             orders[i].time_ms >= start_ms)
-            sum += orders[i].cum_quote;
+            sum = add_sat(sum, orders[i].cum_quote);
     return sum;
 }
