@@ -22,6 +22,13 @@
 #define FUZZ_REPLAY
 #include "../fuzz/fuzz_money.c"
 #include "../fuzz/fuzz_sim_params.c"
+#include "../fuzz/fuzz_venue_exchange_info.c"
+#include "../fuzz/fuzz_venue_order.c"
+#include "../fuzz/fuzz_venue_trades.c"
+#include "../fuzz/fuzz_venue_balance.c"
+#include "../fuzz/fuzz_venue_book_ticker.c"
+#include "../fuzz/fuzz_venue_error.c"
+#include "../fuzz/fuzz_venue_push.c"
 
 typedef int (*fuzz_fn)(const uint8_t *data, size_t size);
 
@@ -75,12 +82,26 @@ static void replay(const char *target, fuzz_fn fn)
 
 REPLAY(money)
 REPLAY(sim_params)
+REPLAY(venue_exchange_info)
+REPLAY(venue_order)
+REPLAY(venue_trades)
+REPLAY(venue_balance)
+REPLAY(venue_book_ticker)
+REPLAY(venue_error)
+REPLAY(venue_push)
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(replay_money),
         cmocka_unit_test(replay_sim_params),
+        cmocka_unit_test(replay_venue_exchange_info),
+        cmocka_unit_test(replay_venue_order),
+        cmocka_unit_test(replay_venue_trades),
+        cmocka_unit_test(replay_venue_balance),
+        cmocka_unit_test(replay_venue_book_ticker),
+        cmocka_unit_test(replay_venue_error),
+        cmocka_unit_test(replay_venue_push),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
