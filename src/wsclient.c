@@ -62,6 +62,7 @@ struct wsconn {
     int closing;                    /* close at the next writable callback */
     lws_sorted_usec_list_t sul;     /* reconnect timer */
     int backoff_ms;
+    unsigned fails;                 /* attempts since the last success */
     struct wsuser **users;          /* owned array of borrowed pointers */
     size_t n_users;
     struct strbuf rx;               /* reassembly, bounded by RX_MAX */
@@ -416,10 +417,13 @@ static void conn_lost(struct wsconn *c, const char *why)
     struct wsclient *ws = c->ws;
     int half = c->backoff_ms / 2;
     int delay = half + (int)(rand_r(&ws->rand_state) % (unsigned)(half + 1));
+    /* A long outage logs about once a minute, not on every retry. */
+    c->fails++;
     if (was_up)
         log_warn("ws %s: connection lost (%.120s); reconnecting in %d ms", c->label, why, delay);
-    else
-        log_warn("ws %s: cannot connect (%.120s); retrying in %d ms", c->label, why, delay);
+    else if (c->fails <= 3 || c->fails % 12 == 0)
+        log_warn("ws %s: cannot connect (%.120s, attempt %u); retrying in %d ms", c->label, why,
+                 c->fails, delay);
     c->backoff_ms = c->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : c->backoff_ms * 2;
     lws_sul_schedule(ws->ctx, 0, &c->sul, reconnect_cb, (lws_usec_t)delay * 1000);
 }
@@ -705,6 +709,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         c->wsi = wsi;
         c->state = CONN_UP;
         c->backoff_ms = BACKOFF_MIN_MS;
+        c->fails = 0;
         log_info("ws %s: connected", c->label);
         if (c->kind == CONN_API) {
             int any = 0;
