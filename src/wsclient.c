@@ -23,6 +23,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "looptrader/http.h"
 #include "looptrader/log.h"
@@ -32,6 +33,7 @@
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 5000
 #define LISTEN_KEY_MAX 128
+#define SYSTEM_CA_FILE "/etc/ssl/certs/ca-certificates.crt"
 #define MALFORMED_LOG_EVERY 1000   /* after the first few, log one in N */
 
 enum conn_kind { CONN_MARKET, CONN_API, CONN_LEGACY, CONN_SESSION };
@@ -308,6 +310,9 @@ int wsclient_start(struct wsclient *ws, struct lt_err *err)
     info.protocols = protocols;
     info.user = ws;
     info.options = ws->tls ? LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT : 0;
+    /* lws does not fall back to the system trust store by itself. */
+    if (ws->tls && access(SYSTEM_CA_FILE, R_OK) == 0)
+        info.client_ssl_ca_filepath = SYSTEM_CA_FILE;
     info.fd_limit_per_thread = (unsigned)(ws->n_conns + 8);
     ws->ctx = lws_create_context(&info);
     if (!ws->ctx)
