@@ -892,7 +892,7 @@ int sim_exchange_place(struct sim_exchange *ex, int account, const struct sim_pl
             return lt_err_set(err, rc, "exchange: out of memory");
     }
 
-    rests = o->v.status != SIM_FILLED && req->type != SIM_MARKET && req->tif == SIM_GTC;
+    rests = o->v.status != SIM_FILLED && req->type != SIM_MARKET && o->v.tif == SIM_GTC;
     if (rests) {
         o->bo.side = req->side;
         o->bo.price = req->price;

@@ -263,6 +263,22 @@ static void fok_all_or_nothing(void **state)
     assert_true(r.order.executed_qty == M("30"));
 }
 
+static void limit_maker_never_takes(void **state)
+{
+    struct fixture *f = *state;
+    struct sim_place_result r;
+    struct lt_err err;
+
+    assert_int_equal(place(f, 0, SIDE_BUY, SIM_LIMIT_MAKER, SIM_IOC, "10.01", "1", NULL, &r, &err),
+                     LT_EEXCHANGE);
+    assert_int_equal(err.venue_code, -2010);
+    assert_string_equal(err.msg, "Order would immediately match and take.");
+    assert_int_equal(place(f, 0, SIDE_BUY, SIM_LIMIT_MAKER, SIM_IOC, "10.00", "1", NULL, &r, &err), 0);
+    assert_int_equal(r.order.status, SIM_NEW);
+    assert_int_equal(r.order.tif, SIM_GTC);
+    assert_true(r.order.is_working);
+}
+
 static void market_by_quote(void **state)
 {
     struct fixture *f = *state;
@@ -652,6 +668,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(ioc_leftover_expires, setup, teardown),
         cmocka_unit_test_setup_teardown(fok_all_or_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(market_by_quote, setup, teardown),
+        cmocka_unit_test_setup_teardown(limit_maker_never_takes, setup, teardown),
         cmocka_unit_test_setup_teardown(fee_and_balance_round_trip, setup, teardown),
         cmocka_unit_test_setup_teardown(resting_order_locks_and_releases, setup, teardown),
         cmocka_unit_test_setup_teardown(insufficient_balance, setup, teardown),
