@@ -371,36 +371,59 @@ static struct ladder user_ladder(const struct strategy_user *u)
     return l;
 }
 
-/* Buys up to quote_goal quote.  0 or a fatal error (c->err). */
+/* Smallest base quantity whose sale is still a valid order at the last
+ * sell rung below bid, with 2 % to spare for the price moving meanwhile:
+ * a round never buys less, or its inventory could not be sold again. */
+static money_t min_sellable_qty(const struct rctx *c, const struct ladder *lad, money_t bid)
+{
+    const struct symbol_rules *r = c->r;
+    money_t q = r->min_qty;
+    money_t p = ladder_price(lad, r, SIDE_SELL, bid, lad->max_tries - 1);
+    if (r->min_notional > 0 && p > 0) {
+        money_t n = money_div(money_mul_up(r->min_notional, MONEY_SCALE + MONEY_SCALE / 50), p);
+        if (n > q)
+            q = n;
+    }
+    return money_ceil_to(q, r->step_size);
+}
+
+/* Buys quote_goal quote (at least a sellable quantity: when the goal is
+ * below that, e.g. the last round's remainder, the round buys the smallest
+ * sellable quantity and overshoots the target by less than one minimum
+ * order).  0 or a fatal error (c->err). */
 static int buy_step(struct rctx *c, money_t quote_goal)
 {
     struct ladder lad = user_ladder(c->u);
     const struct symbol_rules *r = c->r;
+    money_t q_min = -1;
     int k = 0, lost = 0;
     while (k >= 0 && !stopping(c)) {
         struct ledger_totals t;
         ledger_side_totals(&c->u->ledger, SIDE_BUY, &t);
         money_t want = quote_goal - t.quote;
-        if (want <= 0)
-            break;
         money_t bid, ask;
         int rc = current_book(c, 0, &bid, &ask);
         if (rc != 0) {
             sleep_ms(POLL_MS);
             continue;
         }
+        if (q_min < 0)
+            q_min = min_sellable_qty(c, &lad, bid);
+        money_t short_qty = t.qty < q_min ? q_min - t.qty : 0;
+        if (want <= 0 && (t.qty == 0 || short_qty == 0))
+            break;
         money_t price = ladder_price(&lad, r, SIDE_BUY, ask, k);
         if (price <= 0)
             return lt_err_set(&c->err, LT_ERANGE, "no valid buy price at rung %d", k);
-        money_t qty = symbol_qty_for_quote(r, want, price);
+        money_t qty = want > 0 ? symbol_qty_for_quote(r, want, price) : 0;
+        if (qty < short_qty)
+            qty = short_qty;
         if (symbol_check_order(r, price, qty, NULL) != 0) {
-            if (t.qty > 0)
+            if (t.qty > 0 && short_qty == 0)
                 break; /* the remainder is below the minimums: keep what we have */
-            /* Nothing bought yet and the goal itself is below the minimum
-             * order: buy the smallest valid order instead. */
             money_t need = r->min_notional > 0 ? money_div(r->min_notional, price) : 0;
-            if (need < r->min_qty)
-                need = r->min_qty;
+            if (need < qty)
+                need = qty;
             qty = money_ceil_to(need, r->step_size);
             struct lt_err fe = { 0 };
             if (symbol_check_order(r, price, qty, &fe) != 0)
@@ -697,15 +720,23 @@ enum strategy_result strategy_round(const struct strategy_env *env, struct strat
     if (is_dust(env->rules, u->carry_base, bid))
         journal_settled(u->journal, env->run, u->round, bt.qty, st.qty, u->carry_base, NULL);
 
-    char b1[MONEY_STR_MAX], b2[MONEY_STR_MAX], b3[MONEY_STR_MAX];
+    char b1[MONEY_STR_MAX], b2[MONEY_STR_MAX], b3[MONEY_STR_MAX], b4[MONEY_STR_MAX];
     log_info("%s: round %u bought %s %s for %s, sold %s; window total %s", u->cfg->name,
              u->round, money_format_min(bt.qty, b1), env->rules->base,
              money_format_min(bt.quote, b2), money_format_min(st.qty, b3),
-             money_format_min(u->window_total, b1));
+             money_format_min(u->window_total, b4));
     if (rc != 0 || rc2 != 0)
         return fail(&c);
     if (stopping(&c))
         return stopped(&c, "stopped");
+    if (bt.qty == 0) {
+        /* Every rung missed (thin book, IOC expiries): let the market move
+         * before the next round instead of hammering the venue. */
+        struct mailbox_price p;
+        int64_t after = mailbox_peek_price(u->mb, &p) == 0 ? p.seq : 0;
+        mailbox_wait_price(u->mb, after, mailbox_now_ms() + sc->fill_timeout_ms,
+                           env->global_stop, &p);
+    }
     if (u->window_total >= u->report.target)
         return finish(u, USER_DONE, STRATEGY_DONE);
     return STRATEGY_CONTINUE;
