@@ -92,7 +92,7 @@ void http_response_init(struct http_response *r)
 
 void http_response_release(struct http_response *r)
 {
-    strbuf_release(&r->body);
+    strbuf_free(&r->body);
 }
 
 static size_t on_body(char *data, size_t size, size_t nmemb, void *arg)

@@ -16,7 +16,7 @@ void strbuf_init(struct strbuf *sb, size_t max)
     sb->max = max;
 }
 
-void strbuf_release(struct strbuf *sb)
+void strbuf_free(struct strbuf *sb)
 {
     size_t max = sb->max;
     if (sb->alloc)
@@ -27,7 +27,8 @@ void strbuf_release(struct strbuf *sb)
 void strbuf_reset(struct strbuf *sb)
 {
     sb->len = 0;
-    sb->buf[0] = '\0';
+    if (sb->alloc) /* never write the shared static "" (other threads read it) */
+        sb->buf[0] = '\0';
 }
 
 int strbuf_grow(struct strbuf *sb, size_t extra)
@@ -82,7 +83,8 @@ int strbuf_vaddf(struct strbuf *sb, const char *fmt, va_list ap)
     if (n < 0)
         return LT_EINVAL;
     if (sb->max && sb->len + (size_t)n > sb->max) {
-        sb->buf[sb->len] = '\0';
+        if (sb->alloc)
+            sb->buf[sb->len] = '\0';
         return LT_ERANGE;
     }
     if (sb->alloc && (size_t)n < sb->alloc - sb->len) {

@@ -706,9 +706,9 @@ oom:
     rc = lt_err_set(err, LT_ENOMEM, "out of memory");
 done:
     free(hdrs);
-    strbuf_release(&keyhdr);
-    strbuf_release(&url);
-    strbuf_release(&c->query);
+    strbuf_free(&keyhdr);
+    strbuf_free(&url);
+    strbuf_free(&c->query);
     return rc;
 }
 
@@ -754,7 +754,7 @@ static int b_exchange_info(struct venue *v, struct http *h, const char *symbol,
     struct call c;
     call_init(&c, "GET", "/api/v3/exchangeInfo", 0);
     if (param(&c, "symbol", symbol)) {
-        strbuf_release(&c.query);
+        strbuf_free(&c.query);
         return lt_err_set(err, LT_ENOMEM, "out of memory");
     }
     struct http_response resp;
@@ -775,7 +775,7 @@ static int b_book_ticker(struct venue *v, struct http *h, const char *symbol, mo
     struct call c;
     call_init(&c, "GET", "/api/v3/ticker/bookTicker", 0);
     if (param(&c, "symbol", symbol)) {
-        strbuf_release(&c.query);
+        strbuf_free(&c.query);
         return lt_err_set(err, LT_ENOMEM, "out of memory");
     }
     CALL_AND_PARSE(v, h, NULL, &c, err, venue_binance_parse_book_ticker(body, blen, bid, ask, err));
@@ -798,7 +798,7 @@ static int b_place_order(struct venue *v, struct http *h, const struct venue_aut
         param_money(&c, "quantity", req->qty) || param_money(&c, "price", req->price) ||
         param(&c, "newClientOrderId", req->client_id) ||
         param(&c, "newOrderRespType", "FULL")) {
-        strbuf_release(&c.query);
+        strbuf_free(&c.query);
         return lt_err_set(err, LT_ENOMEM, "out of memory");
     }
     CALL_AND_PARSE(v, h, a, &c, err, venue_binance_parse_order(body, blen, out, err));
@@ -811,7 +811,7 @@ static int order_by_client_id(struct venue *v, struct http *h, const struct venu
     struct call c;
     call_init(&c, method, "/api/v3/order", 1);
     if (param(&c, "symbol", symbol) || param(&c, "origClientOrderId", client_id)) {
-        strbuf_release(&c.query);
+        strbuf_free(&c.query);
         return lt_err_set(err, LT_ENOMEM, "out of memory");
     }
     CALL_AND_PARSE(v, h, a, &c, err, venue_binance_parse_order(body, blen, out, err));
@@ -840,7 +840,7 @@ static int b_open_orders(struct venue *v, struct http *h, const struct venue_aut
     struct call c;
     call_init(&c, "GET", "/api/v3/openOrders", 1);
     if (param(&c, "symbol", symbol)) {
-        strbuf_release(&c.query);
+        strbuf_free(&c.query);
         return lt_err_set(err, LT_ENOMEM, "out of memory");
     }
     CALL_AND_PARSE(v, h, a, &c, err, venue_binance_parse_orders(body, blen, out, n, err));
@@ -880,7 +880,7 @@ static int b_order_history(struct venue *v, struct http *h, const struct venue_a
             (next_id < 0 ? param_i64(&c, "startTime", start_ms)
                          : param_i64(&c, "orderId", next_id)) ||
             param_i64(&c, "limit", PAGE_LIMIT)) {
-            strbuf_release(&c.query);
+            strbuf_free(&c.query);
             rc = lt_err_set(err, LT_ENOMEM, "out of memory");
             break;
         }
@@ -941,7 +941,7 @@ static int b_my_trades(struct venue *v, struct http *h, const struct venue_auth 
         if (!prc)
             prc = param_i64(&c, "limit", PAGE_LIMIT);
         if (prc) {
-            strbuf_release(&c.query);
+            strbuf_free(&c.query);
             rc = lt_err_set(err, LT_ENOMEM, "out of memory");
             break;
         }
@@ -1016,7 +1016,7 @@ static int b_user_subscribe_msg(struct venue *v, const struct venue_auth *a, int
     if (!rc)
         rc = sign_hmac_sha256_hex(a->api_secret, strlen(a->api_secret), payload.buf, payload.len,
                                   sig) ? LT_EINVAL : 0;
-    strbuf_release(&payload);
+    strbuf_free(&payload);
     if (rc)
         return lt_err_set(err, rc, "cannot sign the subscription");
     json_t *msg = json_pack("{s:I,s:s,s:{s:s,s:I,s:s}}", "id", (json_int_t)req_id, "method",

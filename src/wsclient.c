@@ -357,7 +357,7 @@ void wsclient_free(struct wsclient *ws)
         return;
     wsclient_stop(ws);
     for (size_t i = 0; i < ws->n_conns; i++) {
-        strbuf_release(&ws->conns[i]->rx);
+        strbuf_free(&ws->conns[i]->rx);
         free(ws->conns[i]->users);
         free(ws->conns[i]);
     }
@@ -446,7 +446,7 @@ static void conn_connect(struct wsconn *c)
     case CONN_MARKET:
         if (venue_ops(ws->venue)->market_stream_path(ws->venue, ws->symbol, &sp) == 0)
             snprintf(path, sizeof path, "%s%s", ws->base_path, sp.buf);
-        strbuf_release(&sp);
+        strbuf_free(&sp);
         break;
     case CONN_API:
         snprintf(path, sizeof path, "%s/ws-api/v3", ws->base_path);
@@ -626,7 +626,7 @@ static int on_writable(struct wsconn *c)
             next->req_id = id;
     }
     int sent = rc ? 0 : send_text(c->wsi, msg.buf, msg.len);
-    strbuf_release(&msg);
+    strbuf_free(&msg);
     if (sent < 0)
         return -1;
     if (more)
@@ -743,7 +743,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
             c->rx_dropping = 0;
             strbuf_reset(&c->rx);
             if (c->rx.alloc > 64 * 1024)
-                strbuf_release(&c->rx); /* do not keep a huge buffer around */
+                strbuf_free(&c->rx); /* do not keep a huge buffer around */
         }
         return 0;
     case LWS_CALLBACK_CLIENT_WRITEABLE:

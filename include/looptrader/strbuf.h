@@ -2,11 +2,14 @@
  * strbuf.h - a growable, always NUL-terminated byte buffer (after git's strbuf).
  *
  * The small API the rest of the code leans on for building request strings,
- * JSON replies and log lines.  A strbuf owns its memory; strbuf_release()
+ * JSON replies and log lines.  A strbuf owns its memory; strbuf_free()
  * frees it and leaves an empty, reusable buffer.  `max` (0 = unlimited)
  * bounds growth so that bytes from the network cannot grow it without end:
  * an append that would pass it fails with LT_ERANGE and leaves the buffer
  * unchanged.
+ *
+ * (git calls the free function strbuf_release; libconfig exports a symbol of
+ * that name, which ours would interpose, so ours is strbuf_free.)
  */
 #ifndef LOOPTRADER_STRBUF_H
 #define LOOPTRADER_STRBUF_H
@@ -25,7 +28,7 @@ struct strbuf {
 extern char strbuf_empty_[];
 
 void strbuf_init(struct strbuf *sb, size_t max);
-void strbuf_release(struct strbuf *sb);
+void strbuf_free(struct strbuf *sb);
 void strbuf_reset(struct strbuf *sb); /* len = 0, keeps the allocation */
 
 /* Ensures room for `extra` more bytes.  0 or LT_ENOMEM / LT_ERANGE. */

@@ -141,8 +141,8 @@ static int check_rest_signature(const char *secret, const struct params *p,
         strbuf_add(&payload, body.buf, body.len);
         ok = sig_matches(secret, want, payload.buf, payload.len);
     }
-    strbuf_release(&body);
-    strbuf_release(&payload);
+    strbuf_free(&body);
+    strbuf_free(&payload);
     return ok ? 0 : bad_signature(err);
 }
 
@@ -263,6 +263,6 @@ int auth_ws(const struct sim_exchange *ex, const struct params *p, int64_t now_m
         ok = sig_matches(sim_exchange_account_conf(ex, *account)->api_secret, want, payload.buf,
                          payload.len);
     }
-    strbuf_release(&payload);
+    strbuf_free(&payload);
     return ok ? 0 : bad_signature(err);
 }

@@ -29,7 +29,7 @@ void params_reset(struct params *p)
 
 void params_release(struct params *p)
 {
-    strbuf_release(&p->store);
+    strbuf_free(&p->store);
     p->n = 0;
     p->overflow = 0;
 }
@@ -150,8 +150,8 @@ int params_parse_form(struct params *p, const char *raw, size_t len, struct lt_e
         if (!rc)
             rc = params_add_pair(p, key.buf, key.len, val.buf, val.len, PARAMS_BODY);
     }
-    strbuf_release(&key);
-    strbuf_release(&val);
+    strbuf_free(&key);
+    strbuf_free(&val);
     if (rc && rc != LT_EEXCHANGE)
         return params_fail(err, 400, -1100, "Illegal characters found in a parameter.");
     return rc;

@@ -109,10 +109,10 @@ static void conn_free(struct sim_conn *c)
         }
     }
     params_release(&c->req.params);
-    strbuf_release(&c->req.body);
-    strbuf_release(&c->resp.body);
-    strbuf_release(&c->out);
-    strbuf_release(&c->rx);
+    strbuf_free(&c->req.body);
+    strbuf_free(&c->resp.body);
+    strbuf_free(&c->out);
+    strbuf_free(&c->rx);
     c->init = 0;
 }
 

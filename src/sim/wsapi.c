@@ -227,8 +227,8 @@ static void push_depth(struct wsapi *w, struct wsconn *c, struct mkt_sub *s, int
         s->last_id = last;
         send_market(c, s);
     }
-    strbuf_release(&d.bids);
-    strbuf_release(&d.asks);
+    strbuf_free(&d.bids);
+    strbuf_free(&d.asks);
 }
 
 static void render_ticker(struct wsapi *w, int symbol, int mini, int64_t now_ms)
@@ -437,7 +437,7 @@ static void stream_message(struct wsconn *c, const char *text, size_t len)
         }
         strbuf_addch(&list, ']');
         stream_reply(c, id, list.buf, 0, NULL);
-        strbuf_release(&list);
+        strbuf_free(&list);
     } else if (!strcmp(method, "SUBSCRIBE") || !strcmp(method, "UNSUBSCRIBE")) {
         int sub = method[0] == 'S', bad = !json_is_array(params);
         size_t i;
@@ -610,7 +610,7 @@ static void api_message(struct wsconn *c, const char *text, size_t len)
             strbuf_addf(&list, "%s{\"subscriptionId\":%d}", i ? "," : "", c->ud[i].id);
         strbuf_addch(&list, ']');
         api_reply(c, id, 200, list.buf, 0, NULL, 2);
-        strbuf_release(&list);
+        strbuf_free(&list);
     } else if (!strcmp(method, "userDataStream.subscribe") || !strcmp(method, "session.logon")) {
         api_reply(c, id, 400, NULL, -1002,
                   "Session logon needs an Ed25519 key; use userDataStream.subscribe.signature.",
@@ -724,6 +724,6 @@ void wsapi_free(struct wsapi *w)
 {
     struct sim_event_sink none = { 0 };
     sim_exchange_set_sink(w->ex, &none);
-    strbuf_release(&w->ev);
-    strbuf_release(&w->msg);
+    strbuf_free(&w->ev);
+    strbuf_free(&w->msg);
 }

@@ -250,14 +250,14 @@ static int http_main(struct http_opts *o, const char *method, const char *path, 
             printf("%s\n", resp.buf);
         }
         json_decref(hj);
-        strbuf_release(&hout);
+        strbuf_free(&hout);
     }
-    strbuf_release(&query);
-    strbuf_release(&body);
-    strbuf_release(&url);
-    strbuf_release(&resp);
-    strbuf_release(&hdrs);
-    strbuf_release(&payload);
+    strbuf_free(&query);
+    strbuf_free(&body);
+    strbuf_free(&url);
+    strbuf_free(&resp);
+    strbuf_free(&hdrs);
+    strbuf_free(&payload);
     return ret;
 }
 
@@ -529,7 +529,7 @@ static int ws_main(int argc, char **argv)
     lws_context_destroy(s.ctx);
     for (int i = 0; i < s.n_sends; i++)
         free(s.sends[i]);
-    strbuf_release(&s.rx);
+    strbuf_free(&s.rx);
     free(url);
     return code;
 }
@@ -612,7 +612,7 @@ static int wsapi_main(int argc, char **argv, const char *fixed_method)
     printf("%s\n", s);
     free(s);
     json_decref(req);
-    strbuf_release(&payload);
+    strbuf_free(&payload);
     return 0;
 }
 

@@ -96,7 +96,7 @@ static void strbuf_basics(void **state)
     for (int i = 0; i < 1000; i++)
         assert_int_equal(strbuf_addch(&sb, 'q'), 0);
     assert_int_equal((int)sb.len, 19 + 1000);
-    strbuf_release(&sb);
+    strbuf_free(&sb);
     assert_int_equal((int)sb.len, 0);
 
     struct strbuf lim;
@@ -106,7 +106,7 @@ static void strbuf_basics(void **state)
     assert_string_equal(lim.buf, "12345678");
     assert_int_equal(strbuf_addf(&lim, "%d", 5), LT_ERANGE);
     assert_string_equal(lim.buf, "12345678");
-    strbuf_release(&lim);
+    strbuf_free(&lim);
 }
 
 int main(void)

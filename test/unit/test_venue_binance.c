@@ -557,7 +557,7 @@ static void market_path_and_subscribe_msg(void **state)
     assert_int_equal(venue_binance_unsubscribe_msg(5, 2, &sb), 0);
     assert_string_equal(sb.buf, "{\"id\":5,\"method\":\"userDataStream.unsubscribe\","
                                 "\"params\":{\"subscriptionId\":2}}");
-    strbuf_release(&sb);
+    strbuf_free(&sb);
 
     venue_set_clock_offset(v, 60000);
     int64_t a1 = venue_now_ms(v);
