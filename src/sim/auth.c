@@ -116,8 +116,8 @@ static int bad_signature(struct lt_err *err)
     return params_fail(err, 400, -1022, "Signature for this request is not valid.");
 }
 
-static int check_rest_signature(const char *secret, const struct params *p,
-                                const struct strbuf *raw_body, struct lt_err *err)
+int auth_rest_signature(const char *secret, const struct params *p, const char *body_raw,
+                        size_t body_len, struct lt_err *err)
 {
     const char *sig = params_get(p, "signature");
     char want[SIGN_HEX_LEN + 1];
@@ -133,7 +133,7 @@ static int check_rest_signature(const char *secret, const struct params *p,
     want[n] = '\0';
 
     struct strbuf body = STRBUF_INIT, payload = STRBUF_INIT;
-    build_body(&body, raw_body->buf, raw_body->len);
+    build_body(&body, body_raw, body_len);
     int styles = all_plain(p) ? 1 : ENC_COUNT, ok = 0;
     for (int st = 0; st < styles && !ok; st++) {
         strbuf_reset(&payload);
@@ -225,7 +225,7 @@ int auth_rest(const struct sim_exchange *ex, struct sim_req *req, enum auth_leve
     if ((rc = auth_check_time(&req->params, req->now_ms, 1, err)))
         return rc;
     const struct simconf_account *a = sim_exchange_account_conf(ex, *account);
-    return check_rest_signature(a->api_secret, &req->params, &req->body, err);
+    return auth_rest_signature(a->api_secret, &req->params, req->body.buf, req->body.len, err);
 }
 
 int auth_ws(const struct sim_exchange *ex, const struct params *p, int64_t now_ms,

@@ -12,6 +12,7 @@
 #ifndef LOOPTRADER_SIM_AUTH_H
 #define LOOPTRADER_SIM_AUTH_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "looptrader/error.h"
@@ -34,6 +35,11 @@ int auth_rest(const struct sim_exchange *ex, struct sim_req *req, enum auth_leve
  * signature over the other params sorted by key). */
 int auth_ws(const struct sim_exchange *ex, const struct params *p, int64_t now_ms,
             int *account, struct lt_err *err);
+
+/* Checks `signature` of a REST request whose query parameters (decoded,
+ * in order) and raw body are given; -1102 when absent, -1022 when wrong. */
+int auth_rest_signature(const char *secret, const struct params *p, const char *body_raw,
+                        size_t body_len, struct lt_err *err);
 
 /* The session account of a request or WebSocket upgrade, or -1. */
 int auth_session(const struct sim_exchange *ex, struct sim_conn *conn);
