@@ -36,7 +36,7 @@
 #include "looptrader/strbuf.h"
 
 #define MAX_HEADERS 16
-#define MAX_PARAMS 64
+#define MAX_PARAMS 256
 #define MAX_SENDS 64
 
 static const char usage[] =
