@@ -52,7 +52,7 @@ static void demo_file(void **state)
     assert_string_equal(e->session_cookie, "session=erin-session-cookie-55aa");
     assert_string_equal(e->session_header, "X-Session-Token");
     assert_string_equal(e->session_token, "erin-token-99bb");
-    assert_int_equal(c.limits.orders_per_10s, 100);
+    assert_int_equal(c.limits.orders_per_10s, 0);
     simconf_free(&c);
 }
 
@@ -63,6 +63,8 @@ static void example_file(void **state)
     (void)state;
     assert_int_equal(simconf_load("etc/sim.conf", &c, &err), 0);
     assert_int_equal(c.n_accounts, 2);
+    assert_int_equal(c.limits.orders_per_10s, 100);
+    assert_int_equal(c.limits.weight_per_minute, 6000);
     simconf_free(&c);
 }
 
