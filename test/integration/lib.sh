@@ -302,6 +302,16 @@ assert_error() {
     ok "$3 ($2 \"$msg\")"
 }
 
+# assert_error_in EXPECTED_HTTP "CODE1 CODE2 ..." MESSAGE: like assert_error
+# where the venue may answer with any of several codes.
+assert_error_in() {
+    local code
+    code=$(jget 'j.get("code") if isinstance(j, dict) else None' <<<"${BODY:-null}")
+    [ "$STATUS" = "$1" ] && [[ " $2 " == *" $code "* ]] ||
+        fail "$3: got HTTP $STATUS $BODY, expected HTTP $1 with a code in ($2)"
+    ok "$3 ($code)"
+}
+
 # The simulator is alive and answering (after hostile input, say).
 assert_sim_serves() {
     kill -0 "$SIM_PID" 2>/dev/null || fail "${1:-simulator}: process is gone"

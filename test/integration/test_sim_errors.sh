@@ -10,15 +10,6 @@ auth_for alice
 KEY=${AUTH[1]} SECRET=${AUTH[3]}
 ORDER=(symbol=ALPHAUSDT side=BUY type=LIMIT timeInForce=GTC quantity=10 price=1.0000)
 
-# assert_error_in HTTP "CODE1 CODE2" MESSAGE: like assert_error, several codes allowed.
-assert_error_in() {
-    local code
-    code=$(jget 'j.get("code") if isinstance(j, dict) else None' <<<"${BODY:-null}")
-    [ "$STATUS" = "$1" ] && [[ " $2 " == *" $code "* ]] ||
-        fail "$3: got HTTP $STATUS $BODY, expected HTTP $1 with a code in ($2)"
-    ok "$3 ($code)"
-}
-
 # ---- authentication ----
 http --key "$KEY" --secret "$SECRET" --bad-signature POST /api/v3/order "${ORDER[@]}"
 assert_error 400 -1022 "bad signature"
