@@ -786,6 +786,81 @@ static int h_account(struct call *c, struct lt_err *err)
     return 0;
 }
 
+static int h_commission(struct call *c, struct lt_err *err)
+{
+    int sym, rc;
+    const char *name;
+    money_t maker, taker;
+    if ((rc = need_symbol(c, &sym, &name, err)))
+        return rc;
+    sim_exchange_fees(c->r->ex, &maker, &taker);
+    strbuf_addstr(c->out, "{\"symbol\":");
+    render_str(c->out, sim_exchange_symbol_rules(c->r->ex, sym)->symbol);
+    strbuf_addstr(c->out, ",\"standardCommission\":{\"maker\":");
+    render_money(c->out, maker);
+    strbuf_addstr(c->out, ",\"taker\":");
+    render_money(c->out, taker);
+    strbuf_addstr(c->out, ",\"buyer\":\"0.00000000\",\"seller\":\"0.00000000\"},"
+                          "\"specialCommission\":{\"maker\":\"0.00000000\",\"taker\":"
+                          "\"0.00000000\",\"buyer\":\"0.00000000\",\"seller\":\"0.00000000\"},"
+                          "\"taxCommission\":{\"maker\":\"0.00000000\",\"taker\":\"0.00000000\","
+                          "\"buyer\":\"0.00000000\",\"seller\":\"0.00000000\"},"
+                          "\"discount\":{\"enabledForAccount\":false,\"enabledForSymbol\":false,"
+                          "\"discountAsset\":\"BNB\",\"discount\":\"0.00000000\"}}");
+    return 0;
+}
+
+static int h_order_rate_limit(struct call *c, struct lt_err *err)
+{
+    (void)err;
+    const struct simconf_limits *lim = &sim_exchange_conf(c->r->ex)->limits;
+    const struct rest_order_count *oc = &c->r->orders[c->account];
+    int64_t now = c->q->now_ms;
+    strbuf_addf(c->out,
+                "[{\"rateLimitType\":\"ORDERS\",\"interval\":\"SECOND\",\"intervalNum\":10,"
+                "\"limit\":%d,\"count\":%d},{\"rateLimitType\":\"ORDERS\",\"interval\":\"DAY\","
+                "\"intervalNum\":1,\"limit\":%d,\"count\":%d}]",
+                lim->orders_per_10s > 0 ? lim->orders_per_10s : 100,
+                oc->win10s == now / 10000 ? oc->n10s : 0,
+                lim->orders_per_day > 0 ? lim->orders_per_day : 200000,
+                oc->day == now / 86400000 ? oc->nday : 0);
+    return 0;
+}
+
+/* Wallet coin list (/sapi), so that clients which load currencies along
+ * with markets (ccxt does when it has a key) work: one entry per asset the
+ * venue trades, no networks. */
+static int h_coins(struct call *c, struct lt_err *err)
+{
+    (void)err;
+    struct sim_exchange *ex = c->r->ex;
+    size_t n = sim_exchange_symbol_count(ex);
+    const char *seen[2 * n + 1];
+    size_t n_seen = 0;
+    strbuf_addch(c->out, '[');
+    for (size_t i = 0; i < 2 * n; i++) {
+        const struct symbol_rules *r = sim_exchange_symbol_rules(ex, (int)(i / 2));
+        const char *asset = i % 2 ? r->quote : r->base;
+        size_t k = 0;
+        while (k < n_seen && strcmp(seen[k], asset))
+            k++;
+        if (k < n_seen)
+            continue;
+        seen[n_seen++] = asset;
+        strbuf_addstr(c->out, n_seen > 1 ? ",{\"coin\":" : "{\"coin\":");
+        render_str(c->out, asset);
+        strbuf_addstr(c->out, ",\"name\":");
+        render_str(c->out, asset);
+        strbuf_addstr(c->out, ",\"depositAllEnable\":false,\"withdrawAllEnable\":false,"
+                              "\"trading\":true,\"isLegalMoney\":false,\"free\":\"0\","
+                              "\"locked\":\"0\",\"freeze\":\"0\",\"withdrawing\":\"0\","
+                              "\"ipoing\":\"0\",\"ipoable\":\"0\",\"storage\":\"0\","
+                              "\"networkList\":[]}");
+    }
+    strbuf_addch(c->out, ']');
+    return 0;
+}
+
 /* ---- legacy user data stream ---- */
 
 static int h_listen_key(struct call *c, struct lt_err *err)
@@ -833,6 +908,9 @@ static const struct route routes[] = {
     { M(SIM_GET), "/api/v3/allOrders", SEC_SIGNED, 20, 0, h_all_orders },
     { M(SIM_GET), "/api/v3/myTrades", SEC_SIGNED, 20, 0, h_my_trades },
     { M(SIM_GET), "/api/v3/account", SEC_SIGNED, 20, 0, h_account },
+    { M(SIM_GET), "/api/v3/account/commission", SEC_SIGNED, 20, 0, h_commission },
+    { M(SIM_GET), "/api/v3/rateLimit/order", SEC_SIGNED, 40, 0, h_order_rate_limit },
+    { M(SIM_GET), "/sapi/v1/capital/config/getall", SEC_SIGNED, 10, 0, h_coins },
     { M(SIM_POST) | M(SIM_PUT) | M(SIM_DELETE), "/api/v3/userDataStream", SEC_KEY, 2, 0,
       h_listen_key },
 };
