@@ -660,6 +660,54 @@ static void klines_and_ticker(void **state)
     assert_true(sim_kline_interval_ms("7m") == -1);
 }
 
+struct klines {
+    int n;
+    struct sim_kline k[8];
+};
+
+static void kline_cb(void *ctx, const struct sim_kline *k)
+{
+    struct klines *x = ctx;
+    if (x->n < 8)
+        x->k[x->n] = *k;
+    x->n++;
+}
+
+static void klines_intervals(void **state)
+{
+    struct fixture *f = *state;
+    struct sim_place_result r;
+    struct sim_query q;
+    struct lt_err err;
+    struct klines k = {0};
+    int64_t m0 = T0 - T0 % 60000;
+    struct sim_place_req req = {.symbol = "TSTUSDT", .side = SIDE_BUY, .type = SIM_LIMIT,
+                                .price = M("10.01"), .quantity = M("1")};
+
+    /* one trade now, another two minutes later at a higher price */
+    assert_int_equal(sim_exchange_place(f->ex, 0, &req, m0 + 60000 + 5, &r, &err), 0);
+    req.price = M("10.02");
+    req.quantity = M("10");
+    assert_int_equal(sim_exchange_place(f->ex, 0, &req, m0 + 180000 + 5, &r, &err), 0);
+    sim_query_init(&q);
+    q.start_ms = m0 + 60000;
+    assert_int_equal(sim_exchange_klines(f->ex, 0, 60000, &q, m0 + 200000, kline_cb, &k, &err), 0);
+    assert_int_equal(k.n, 3);
+    assert_true(k.k[0].open == M("10.01") && k.k[0].volume == M("1") && k.k[0].count == 1);
+    /* the quiet minute is flat at the previous close */
+    assert_true(k.k[1].open == M("10.01") && k.k[1].close == M("10.01") && k.k[1].volume == 0);
+    assert_true(k.k[2].high == M("10.02") && k.k[2].low == M("10.01"));
+    assert_true(k.k[2].taker_buy_volume == M("10"));
+    assert_int_equal(k.k[2].close_ms, m0 + 240000 - 1);
+    /* a coarser interval sums the minutes */
+    memset(&k, 0, sizeof(k));
+    sim_query_init(&q);
+    assert_int_equal(sim_exchange_klines(f->ex, 0, 3600000, &q, m0 + 200000, kline_cb, &k, &err), 0);
+    assert_true(k.n >= 1);
+    assert_true(k.k[k.n - 1].volume == M("11"));
+    assert_int_equal(sim_exchange_klines(f->ex, 0, 7000, &q, m0, kline_cb, &k, &err), LT_EEXCHANGE);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -683,6 +731,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(my_trades_by_order, setup, teardown),
         cmocka_unit_test_setup_teardown(auth_lookups, setup, teardown),
         cmocka_unit_test_setup_teardown(klines_and_ticker, setup, teardown),
+        cmocka_unit_test_setup_teardown(klines_intervals, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
