@@ -22,6 +22,8 @@
 #define FUZZ_REPLAY
 #include "../fuzz/fuzz_money.c"
 #include "../fuzz/fuzz_sim_params.c"
+#include "../fuzz/fuzz_sim_rest.c"
+#include "../fuzz/fuzz_sim_wsapi.c"
 #include "../fuzz/fuzz_venue_exchange_info.c"
 #include "../fuzz/fuzz_venue_order.c"
 #include "../fuzz/fuzz_venue_trades.c"
@@ -82,6 +84,8 @@ static void replay(const char *target, fuzz_fn fn)
 
 REPLAY(money)
 REPLAY(sim_params)
+REPLAY(sim_rest)
+REPLAY(sim_wsapi)
 REPLAY(venue_exchange_info)
 REPLAY(venue_order)
 REPLAY(venue_trades)
@@ -95,6 +99,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(replay_money),
         cmocka_unit_test(replay_sim_params),
+        cmocka_unit_test(replay_sim_rest),
+        cmocka_unit_test(replay_sim_wsapi),
         cmocka_unit_test(replay_venue_exchange_info),
         cmocka_unit_test(replay_venue_order),
         cmocka_unit_test(replay_venue_trades),
