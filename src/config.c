@@ -42,7 +42,7 @@ static int vfail(struct lt_err *err, const char *file, int line, const char *fie
 }
 
 int conf_fail(struct lt_err *err, const char *file, int line, const char *field,
-                const char *fmt, ...)
+              const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -58,7 +58,7 @@ static const char *file_of(const config_setting_t *s, const char *file)
 }
 
 int conf_fail_at(struct lt_err *err, const config_setting_t *s, const char *file,
-                   const char *field, const char *fmt, ...)
+                 const char *field, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -71,7 +71,7 @@ int conf_fail_at(struct lt_err *err, const config_setting_t *s, const char *file
 /* ---- typed reads -------------------------------------------------------- */
 
 int conf_read_int(const config_setting_t *s, const char *file, const char *field,
-                    long long min, long long max, long long *out, struct lt_err *err)
+                  long long min, long long max, long long *out, struct lt_err *err)
 {
     long long v;
     switch (config_setting_type(s)) {
@@ -91,7 +91,7 @@ int conf_read_int(const config_setting_t *s, const char *file, const char *field
     }
     if (v < min || v > max)
         return conf_fail_at(err, s, file, field, "must be an integer between %lld and %lld",
-                              min, max);
+                            min, max);
     *out = v;
     return 0;
 }
@@ -123,7 +123,7 @@ static int read_money(const config_setting_t *s, const char *file, const char *f
 }
 
 int conf_read_str(const config_setting_t *s, const char *file, const char *field,
-                       const char **out, struct lt_err *err)
+                  const char **out, struct lt_err *err)
 {
     if (config_setting_type(s) != CONFIG_TYPE_STRING)
         return conf_fail_at(err, s, file, field, "must be a string");
@@ -164,7 +164,7 @@ static int why_is(char *why, size_t n, const char *text)
 }
 
 int conf_strategy_set(struct strategy_config *sc, const struct conf_field *f,
-                        const struct conf_value *v, char *why, size_t why_size)
+                      const struct conf_value *v, char *why, size_t why_size)
 {
     const money_t half = MONEY_SCALE / 2;
     int rc = 0;
@@ -257,7 +257,7 @@ int conf_strategy_set(struct strategy_config *sc, const struct conf_field *f,
 }
 
 int conf_strategy_parse(const config_setting_t *grp, const char *file, const char *prefix,
-                          struct strategy_config *out, struct lt_err *err)
+                        struct strategy_config *out, struct lt_err *err)
 {
     char field[96], why[200];
 
@@ -292,28 +292,30 @@ int conf_strategy_parse(const config_setting_t *grp, const char *file, const cha
 }
 
 int conf_strategy_finish(struct strategy_config *sc, int need_all, const char *file,
-                           int line, const char *prefix, struct lt_err *err)
+                         int line, const char *prefix, struct lt_err *err)
 {
     char field[96];
 
     if (!(sc->set & SC_SYMBOL)) {
         snprintf(field, sizeof field, "%s.symbol", prefix);
-        return conf_fail(err, file, line, field, "missing (e.g. symbol = \"ALPHAUSDT\"; or --symbol)");
+        return conf_fail(err, file, line, field,
+                         "missing (e.g. symbol = \"ALPHAUSDT\"; or --symbol)");
     }
     if (sc->set & SC_TARGET_POINTS) {
         sc->target = target_from_points(sc->target_points, sc->volume_multiplier);
         if (sc->target <= 0 || sc->target == INT64_MAX) {
             snprintf(field, sizeof field, "%s.target_points", prefix);
             return conf_fail(err, file, line, field,
-                               "2^%d / %d is more quote volume than can be counted",
-                               sc->target_points, sc->volume_multiplier);
+                             "2^%d / %d is more quote volume than can be counted",
+                             sc->target_points, sc->volume_multiplier);
         }
     }
     if (!need_all)
         return 0;
     if (!(sc->set & SC_BUY_AMOUNT)) {
         snprintf(field, sizeof field, "%s.buy_amount", prefix);
-        return conf_fail(err, file, line, field, "missing (quote amount per round, or --buy-amount)");
+        return conf_fail(err, file, line, field,
+                         "missing (quote amount per round, or --buy-amount)");
     }
     if (!(sc->set & (SC_TARGET | SC_TARGET_POINTS))) {
         snprintf(field, sizeof field, "%s.target", prefix);
@@ -501,7 +503,7 @@ static int parse_file(struct run_config *rc, const config_t *cf, const char *fil
                 int lvl = log_level_parse(str);
                 if (lvl < 0)
                     r = conf_fail_at(err, s, file, key,
-                                       "must be debug, info, warn, error or off");
+                                     "must be debug, info, warn, error or off");
                 else
                     rc->log_level = lvl;
             }
@@ -520,7 +522,7 @@ static int parse_file(struct run_config *rc, const config_t *cf, const char *fil
     }
     if (*users_set && *users_file_set)
         return conf_fail_at(err, *users_file_set, file, "users_file",
-                              "give either users_file or an inline users list, not both");
+                            "give either users_file or an inline users list, not both");
     return 0;
 }
 
@@ -538,7 +540,7 @@ int conf_file_read(config_t *cf, const char *path, struct lt_err *err)
         return conf_fail(err, path, 0, NULL, "cannot read the file");
     const char *ef = config_error_file(cf);
     return conf_fail(err, ef ? ef : path, config_error_line(cf), NULL, "%s",
-                       config_error_text(cf));
+                     config_error_text(cf));
 }
 
 /* ---- the flags ---------------------------------------------------------- */
@@ -601,7 +603,7 @@ static int load_users(struct run_config *rc, const struct conf_flags *f, const c
     if (users_set)
         return conf_users_parse(rc, users_set, file, ctx, err);
     return conf_fail(err, file, 0, "users",
-                       "none configured (users = ( ... ), users_file, or --users FILE)");
+                     "none configured (users = ( ... ), users_file, or --users FILE)");
 }
 
 int config_load(int argc, char **argv, struct run_config *out, struct lt_err *err)
@@ -677,7 +679,7 @@ void config_free(struct run_config *c)
         free(u->api_key);
         if (u->api_secret) {
             /* the secret should not outlive its use in freed heap */
-            memset(u->api_secret, 0, strlen(u->api_secret));
+            explicit_bzero(u->api_secret, strlen(u->api_secret));
             free(u->api_secret);
         }
         for (size_t h = 0; h < u->n_headers; h++)

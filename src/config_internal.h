@@ -47,32 +47,32 @@ struct conf_value {
 /* Validates v for f and stores it in sc (setting f->bit).  0, or LT_ECONFIG
  * with why[] saying what is wrong ("must be between 0 and 0.5"). */
 int conf_strategy_set(struct strategy_config *sc, const struct conf_field *f,
-                        const struct conf_value *v, char *why, size_t why_size);
+                      const struct conf_value *v, char *why, size_t why_size);
 
 /* Parses a strategy block; errors and warnings say "<file>:<line>: <prefix>.<key>". */
 int conf_strategy_parse(const config_setting_t *grp, const char *file, const char *prefix,
-                          struct strategy_config *out, struct lt_err *err);
+                        struct strategy_config *out, struct lt_err *err);
 
 /* Derives target from target_points and checks that the fields a user needs
  * are there.  need_all = 0 checks the symbol only (the run's global view). */
 int conf_strategy_finish(struct strategy_config *sc, int need_all, const char *file,
-                           int line, const char *prefix, struct lt_err *err);
+                         int line, const char *prefix, struct lt_err *err);
 
 /* Fills err with "<file>:<line>: <field>: <message>" (parts left out when
  * unknown) and returns LT_ECONFIG. */
 int conf_fail(struct lt_err *err, const char *file, int line, const char *field,
-                const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+              const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 /* conf_fail at a setting's own file and line. */
 int conf_fail_at(struct lt_err *err, const config_setting_t *s, const char *file,
-                   const char *field, const char *fmt, ...)
+                 const char *field, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 
 /* Reads a setting written as an int or a float. */
 int conf_read_int(const config_setting_t *s, const char *file, const char *field,
-                    long long min, long long max, long long *out, struct lt_err *err);
+                  long long min, long long max, long long *out, struct lt_err *err);
 int conf_read_str(const config_setting_t *s, const char *file, const char *field,
-                       const char **out, struct lt_err *err);
+                  const char **out, struct lt_err *err);
 
 /* config_init + config_read_file with syntax errors as "<file>:<line>:
  * <message>".  The caller calls config_destroy(cf) whatever the result. */
@@ -95,10 +95,10 @@ struct conf_users_ctx {
 
 /* Appends the users of a libconfig list (inline in a config file) to rc. */
 int conf_users_parse(struct run_config *rc, const config_setting_t *list, const char *file,
-                       const struct conf_users_ctx *ctx, struct lt_err *err);
+                     const struct conf_users_ctx *ctx, struct lt_err *err);
 
 /* Reads a users file ("users = ( ... );") and appends its users to rc. */
 int conf_users_load(struct run_config *rc, const char *path,
-                      const struct conf_users_ctx *ctx, struct lt_err *err);
+                    const struct conf_users_ctx *ctx, struct lt_err *err);
 
 #endif

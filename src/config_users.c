@@ -31,9 +31,9 @@ static int oom(struct lt_err *err)
 static int insecure(const char *path, mode_t mode, struct lt_err *err)
 {
     return conf_fail(err, path, 0, NULL,
-                       "readable by group or others (mode %04o): run chmod 600 %s, "
-                       "or pass --allow-insecure-secrets",
-                       (unsigned)(mode & 07777), path);
+                     "readable by group or others (mode %04o): run chmod 600 %s, "
+                     "or pass --allow-insecure-secrets",
+                     (unsigned)(mode & 07777), path);
 }
 
 int conf_check_private(const char *path, int allow_insecure, struct lt_err *err)
@@ -146,31 +146,31 @@ static int read_secret_file(struct user_config *u, const config_setting_t *s, co
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0 || fstat(fd, &st) != 0)
         rc = conf_fail_at(err, s, file, field, "cannot read %s for user %s (%s)", path,
-                            u->name, strerror(errno));
+                          u->name, strerror(errno));
     else if (!S_ISREG(st.st_mode))
         rc = conf_fail_at(err, s, file, field, "%s for user %s is not a regular file", path,
-                            u->name);
+                          u->name);
     else if ((st.st_mode & 077) && !allow_insecure)
         rc = insecure(path, st.st_mode, err);
     else if ((n = read(fd, buf, sizeof buf)) < 0)
         rc = conf_fail_at(err, s, file, field, "cannot read %s for user %s (%s)", path,
-                            u->name, strerror(errno));
+                          u->name, strerror(errno));
     if (fd >= 0)
         close(fd);
     if (!rc && n > SECRET_FILE_MAX)
         rc = conf_fail_at(err, s, file, field, "%s for user %s is larger than %d bytes", path,
-                            u->name, SECRET_FILE_MAX);
+                          u->name, SECRET_FILE_MAX);
     if (!rc) {
         while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
             n--;
         buf[n] = '\0';
         if (strlen(buf) != (size_t)n || !valid_key(buf))
             rc = conf_fail_at(err, s, file, field,
-                                "%s for user %s must hold one line: the secret", path, u->name);
+                              "%s for user %s must hold one line: the secret", path, u->name);
         else if (!(u->api_secret = strdup(buf)))
             rc = oom(err);
     }
-    memset(buf, 0, sizeof buf);
+    explicit_bzero(buf, sizeof buf);
     free(path);
     return rc;
 }
@@ -189,7 +189,7 @@ static int resolve_secret(struct user_config *u, const struct secret_source *src
             return rc;
         if (!valid_key(v))
             return conf_fail_at(err, src->inline_s, file, field,
-                                  "must be non-empty, without spaces (user %s)", u->name);
+                                "must be non-empty, without spaces (user %s)", u->name);
         if (!(u->api_secret = strdup(v)))
             return oom(err);
     } else if (src->file_s) {
@@ -205,11 +205,11 @@ static int resolve_secret(struct user_config *u, const struct secret_source *src
         const char *val = getenv(v);
         if (!val || !*val)
             return conf_fail_at(err, src->env_s, file, field,
-                                  "environment variable %s is not set (user %s)", v, u->name);
+                                "environment variable %s is not set (user %s)", v, u->name);
         if (!valid_key(val))
             return conf_fail_at(err, src->env_s, file, field,
-                                  "environment variable %s must hold the secret alone, "
-                                  "without spaces (user %s)", v, u->name);
+                                "environment variable %s must hold the secret alone, "
+                                "without spaces (user %s)", v, u->name);
         if (!(u->api_secret = strdup(val)))
             return oom(err);
     }
@@ -273,11 +273,11 @@ static int parse_user(struct run_config *rc, size_t idx, const config_setting_t 
         return r;
     if (!valid_name(v))
         return conf_fail_at(err, name, file, field,
-                              "must be 1 to 64 of [A-Za-z0-9._-], not starting with . or -");
+                            "must be 1 to 64 of [A-Za-z0-9._-], not starting with . or -");
     for (size_t i = 0; i < idx; i++)
         if (strcmp(rc->users[i].name, v) == 0)
             return conf_fail_at(err, name, file, field, "\"%s\" is already used by users[%zu]",
-                                  v, i);
+                                v, i);
     if (!(u->name = strdup(v)))
         return oom(err);
 
@@ -334,21 +334,19 @@ static int parse_user(struct run_config *rc, size_t idx, const config_setting_t 
     if (n_src > 1) {
         snprintf(field, sizeof field, "%s.api_secret", prefix);
         return conf_fail_at(err, g, file, field,
-                              "give one of api_secret, api_secret_file, api_secret_env");
+                            "give one of api_secret, api_secret_file, api_secret_env");
     }
     if (u->enabled) {
         if (u->api_key && !n_src) {
             snprintf(field, sizeof field, "%s.api_secret", prefix);
             return conf_fail_at(err, g, file, field,
-                                  "missing for user %s (api_secret, api_secret_file or "
-                                  "api_secret_env)", u->name);
+                                "missing for user %s (api_secret, api_secret_file or "
+                                "api_secret_env)", u->name);
         }
         if (!u->api_key && (n_src || (!u->cookies && !u->n_headers))) {
             snprintf(field, sizeof field, "%s.api_key", prefix);
-            return conf_fail_at(err, g, file, field,
-                                  n_src ? "missing for user %s"
-                                        : "missing for user %s (or session auth: cookies, headers)",
-                                  u->name);
+            return conf_fail_at(err, g, file, field, "missing for user %s%s", u->name,
+                                n_src ? "" : " (or session auth: cookies, headers)");
         }
         if (n_src && (r = resolve_secret(u, &src, file, prefix, ctx->allow_insecure_secrets, err)))
             return r;
@@ -360,7 +358,7 @@ static int parse_user(struct run_config *rc, size_t idx, const config_setting_t 
     const config_setting_t *at = strat ? strat : g;
     snprintf(field, sizeof field, "%s.strategy", prefix);
     r = conf_strategy_finish(&u->strategy, u->enabled,
-                               config_setting_source_file(at) ? config_setting_source_file(at)
+                             config_setting_source_file(at) ? config_setting_source_file(at)
                                                               : file,
                                (int)config_setting_source_line(at), field, err);
     if (r)
@@ -368,14 +366,14 @@ static int parse_user(struct run_config *rc, size_t idx, const config_setting_t 
     if (strcmp(u->strategy.symbol, ctx->symbol) != 0) {
         snprintf(field, sizeof field, "%s.strategy.symbol", prefix);
         return conf_fail_at(err, at, file, field,
-                              "%s differs from the run's symbol %s (one symbol per run)",
-                              u->strategy.symbol, ctx->symbol);
+                            "%s differs from the run's symbol %s (one symbol per run)",
+                            u->strategy.symbol, ctx->symbol);
     }
     return 0;
 }
 
 int conf_users_parse(struct run_config *rc, const config_setting_t *list, const char *file,
-                       const struct conf_users_ctx *ctx, struct lt_err *err)
+                     const struct conf_users_ctx *ctx, struct lt_err *err)
 {
     if (!config_setting_is_list(list))
         return conf_fail_at(err, list, file, "users", "must be a list ( { ... }, ... )");
@@ -410,7 +408,7 @@ int conf_users_parse(struct run_config *rc, const config_setting_t *list, const 
 }
 
 int conf_users_load(struct run_config *rc, const char *path,
-                      const struct conf_users_ctx *ctx, struct lt_err *err)
+                    const struct conf_users_ctx *ctx, struct lt_err *err)
 {
     config_t cf;
     int r = conf_check_private(path, ctx->allow_insecure_secrets, err);
