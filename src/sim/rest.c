@@ -9,6 +9,7 @@
 #include "looptrader/sim/rest.h"
 #include "looptrader/sim/auth.h"
 #include "looptrader/sim/render.h"
+#include "looptrader/log.h"
 
 #include <jansson.h>
 #include <stdlib.h>
@@ -861,6 +862,42 @@ static int h_coins(struct call *c, struct lt_err *err)
     return 0;
 }
 
+/* Trade fees per symbol (/sapi), as the account endpoint's rates. */
+static int h_trade_fee(struct call *c, struct lt_err *err)
+{
+    size_t n = sim_exchange_symbol_count(c->r->ex);
+    char set[n ? n : 1];
+    int single, rc = select_symbols(c, set, &single, err);
+    money_t maker, taker;
+    if (rc)
+        return rc;
+    sim_exchange_fees(c->r->ex, &maker, &taker);
+    strbuf_addch(c->out, '[');
+    for (size_t i = 0, first = 1; i < n; i++) {
+        if (!set[i])
+            continue;
+        strbuf_addstr(c->out, first ? "{\"symbol\":" : ",{\"symbol\":");
+        first = 0;
+        render_str(c->out, sim_exchange_symbol_rules(c->r->ex, (int)i)->symbol);
+        strbuf_addstr(c->out, ",\"makerCommission\":");
+        render_money(c->out, maker);
+        strbuf_addstr(c->out, ",\"takerCommission\":");
+        render_money(c->out, taker);
+        strbuf_addch(c->out, '}');
+    }
+    strbuf_addch(c->out, ']');
+    return 0;
+}
+
+/* Margin pairs (/sapi): this venue has no margin trading; clients that load
+ * them with the markets (ccxt) get an empty list. */
+static int h_empty_list(struct call *c, struct lt_err *err)
+{
+    (void)err;
+    strbuf_addstr(c->out, "[]");
+    return 0;
+}
+
 /* ---- legacy user data stream ---- */
 
 static int h_listen_key(struct call *c, struct lt_err *err)
@@ -911,6 +948,9 @@ static const struct route routes[] = {
     { M(SIM_GET), "/api/v3/account/commission", SEC_SIGNED, 20, 0, h_commission },
     { M(SIM_GET), "/api/v3/rateLimit/order", SEC_SIGNED, 40, 0, h_order_rate_limit },
     { M(SIM_GET), "/sapi/v1/capital/config/getall", SEC_SIGNED, 10, 0, h_coins },
+    { M(SIM_GET), "/sapi/v1/asset/tradeFee", SEC_SIGNED, 1, 0, h_trade_fee },
+    { M(SIM_GET), "/sapi/v1/margin/allPairs", SEC_KEY, 1, 0, h_empty_list },
+    { M(SIM_GET), "/sapi/v1/margin/isolated/allPairs", SEC_KEY, 10, 0, h_empty_list },
     { M(SIM_POST) | M(SIM_PUT) | M(SIM_DELETE), "/api/v3/userDataStream", SEC_KEY, 2, 0,
       h_listen_key },
 };
@@ -989,6 +1029,12 @@ static int order_count(struct rest *r, int account, int64_t now_ms, struct sim_r
     return 0;
 }
 
+static const char *method_name(enum sim_method m)
+{
+    static const char *names[] = { "GET", "POST", "PUT", "DELETE", "OTHER" };
+    return names[m];
+}
+
 void rest_handle(void *arg, struct sim_req *q, struct sim_resp *resp)
 {
     struct rest *r = arg;
@@ -1007,6 +1053,9 @@ void rest_handle(void *arg, struct sim_req *q, struct sim_resp *resp)
     }
     strbuf_reset(&resp->body);
     if (!rt) {
+        /* Tells whoever points a new client at the simulator what it lacks. */
+        log_info("sim: %s %s: %s", method_name(q->method), q->path,
+                 path_known ? "method not allowed" : "no such endpoint");
         resp->status = path_known ? 405 : 404;
         render_error(&resp->body, -1000,
                      path_known ? "Method not allowed for this endpoint." : "Unknown endpoint.");
