@@ -381,17 +381,19 @@ static int subscribe(struct wsconn *c, const char *name, size_t len)
     return 0;
 }
 
-/* Streams separated by '/' (path of /ws/... or streams= of /stream). */
+/* Streams separated by '/' (path of /ws/... or streams= of /stream); -1 if
+ * any is not a stream served here (the others are still subscribed). */
 static int subscribe_list(struct wsconn *c, const char *list)
 {
+    int rc = 0;
     while (*list) {
         const char *slash = strchr(list, '/');
         size_t n = slash ? (size_t)(slash - list) : strlen(list);
         if (n && subscribe(c, list, n))
-            return -1;
+            rc = -1;
         list += n + (slash ? 1 : 0);
     }
-    return 0;
+    return rc;
 }
 
 /* ---- market stream methods: SUBSCRIBE / UNSUBSCRIBE / LIST_SUBSCRIPTIONS ---- */
@@ -651,14 +653,16 @@ int wsapi_open(void *arg, struct sim_req *req, void **app)
     } else if (!strncmp(path, "/ws/", 4)) {
         const char *rest = path + 4;
         c->kind = K_STREAM;
-        if (!strchr(rest, '@')) {
+        if (strlen(rest) == LISTENKEY_LEN && !strchr(rest, '@') && !strchr(rest, '/')) {
             c->user_account = listenkeys_account(w->keys, rest, req->now_ms);
-            if (c->user_account >= 0 && strlen(rest) <= LISTENKEY_LEN)
+            if (c->user_account >= 0)
                 strcpy(c->listen_key, rest);
             else
                 rc = -1;
         } else {
-            rc = subscribe_list(c, rest);
+            /* As Binance: names that are not streams (ccxt opens /ws/<n>) only
+             * leave the connection without subscriptions. */
+            subscribe_list(c, rest);
         }
     } else {
         rc = -1;
