@@ -27,6 +27,8 @@
 #define RATELIMIT_TRIES 6
 #define LOST_ORDERS_MAX 5          /* unknown outcomes that were never placed, per step */
 #define DEFAULT_FLATTEN_MS 10000
+#define DUST_RESTS 3               /* extra fill timeouts a sell with a dust rest keeps resting */
+#define CLEANUP_ROUNDS 3           /* extra rounds to sell dust once the target is reached */
 
 /* Outcomes of order_run besides 0 (final) and fatal errors. */
 #define ORDER_REJECTED_RC LT_EEXCHANGE
@@ -274,6 +276,14 @@ static int settle_unknown(struct rctx *c, const char *cid)
     }
 }
 
+/* 1 when qty of base cannot make a valid sell order at price. */
+static int is_dust(const struct symbol_rules *r, money_t qty, money_t price)
+{
+    money_t q = symbol_round_qty(r, qty);
+    return q <= 0 || q < r->min_qty ||
+           (r->min_notional > 0 && price > 0 && money_mul(q, price) < r->min_notional);
+}
+
 /* The venue's Retry-After (the dialect puts "retry after N s" in the
  * message), else an exponential backoff. */
 static int64_t retry_after_ms(const struct lt_err *e, int tries)
@@ -343,15 +353,27 @@ static int order_run(struct rctx *c, enum order_side side, char code, money_t pr
             return rc;
     }
 
-    /* An IOC answer is already final; a resting order gets fill_timeout. */
-    int64_t deadline = mailbox_now_ms() + u->cfg->strategy.fill_timeout_ms;
-    follow(c, cid, deadline, side == SIDE_BUY);
-    if (!lorder(c, cid)->final) {
-        lt_err_clear(&e);
-        query(c, cid, &st, &e);
+    /* An IOC answer is already final; a resting order gets fill_timeout,
+     * then the query, then the cancel.  A partly filled sell whose rest
+     * could not be sold as an order of its own (below the minimums) keeps
+     * resting instead: cancelling it would strand that rest as dust. */
+    for (int rests = 0;; rests++) {
+        int64_t deadline = mailbox_now_ms() + u->cfg->strategy.fill_timeout_ms;
+        follow(c, cid, deadline, side == SIDE_BUY);
+        if (!lorder(c, cid)->final) {
+            lt_err_clear(&e);
+            query(c, cid, &st, &e);
+        }
+        if (lorder(c, cid)->final)
+            break;
+        money_t filled = ledger_order_qty(lorder(c, cid));
+        if (side == SIDE_SELL && filled > 0 && is_dust(c->r, qty - filled, price) &&
+            rests < DUST_RESTS && !flatten_expired(c))
+            continue;
+        if ((rc = cancel_until_final(c, cid)) != 0)
+            return rc;
+        break;
     }
-    if (!lorder(c, cid)->final && (rc = cancel_until_final(c, cid)) != 0)
-        return rc;
     complete_trades(c, cid);
     const struct ledger_order *o = lorder(c, cid);
     enum order_status fin = ledger_order_qty(o) >= qty ? ORDER_FILLED
@@ -461,14 +483,6 @@ static money_t free_base(struct rctx *c, money_t fallback)
         return fallback;
     }
     return free_amt;
-}
-
-/* 1 when qty of base cannot make a valid sell order at price. */
-static int is_dust(const struct symbol_rules *r, money_t qty, money_t price)
-{
-    money_t q = symbol_round_qty(r, qty);
-    return q <= 0 || q < r->min_qty ||
-           (r->min_notional > 0 && price > 0 && money_mul(q, price) < r->min_notional);
 }
 
 /* Sells goal base (never more than the free balance) down the ladder, on
@@ -675,15 +689,21 @@ enum strategy_result strategy_round(const struct strategy_env *env, struct strat
     if (stopping(&c))
         return stopped(&c, "stopped");
     money_t remaining = target_remaining(u->report.target, u->window_total);
-    if (remaining <= 0)
-        return finish(u, u->report.s.rounds ? USER_DONE : USER_SKIPPED, STRATEGY_DONE);
+    money_t quote = sc->buy_amount < remaining ? sc->buy_amount : remaining;
+    if (remaining <= 0) {
+        if (u->carry_base <= 0 || u->cleanups >= CLEANUP_ROUNDS)
+            return finish(u, u->report.s.rounds ? USER_DONE : USER_SKIPPED, STRATEGY_DONE);
+        /* Target reached with unsellable dust left: one more smallest
+         * round, whose sell takes the dust along. */
+        u->cleanups++;
+        quote = 1;
+    }
     if (sc->max_cost > 0) {
         money_t spent = report_cost(&u->report.s);
         if (spent + u->last_round_cost > sc->max_cost)
             return stopped(&c, "max_cost reached");
     }
 
-    money_t quote = sc->buy_amount < remaining ? sc->buy_amount : remaining;
     u->round++;
     ledger_reset(&u->ledger);
     money_t bid = 0, ask = 0;
@@ -737,7 +757,8 @@ enum strategy_result strategy_round(const struct strategy_env *env, struct strat
         mailbox_wait_price(u->mb, after, mailbox_now_ms() + sc->fill_timeout_ms,
                            env->global_stop, &p);
     }
-    if (u->window_total >= u->report.target)
+    if (u->window_total >= u->report.target &&
+        (u->carry_base <= 0 || u->cleanups >= CLEANUP_ROUNDS))
         return finish(u, USER_DONE, STRATEGY_DONE);
     return STRATEGY_CONTINUE;
 }

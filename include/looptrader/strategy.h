@@ -60,6 +60,7 @@ struct strategy_user {
     money_t carry_base;              /* unsold dust carried into the next sell */
     money_t last_round_cost;         /* cost of the latest completed round */
     unsigned round;                  /* round number within this run */
+    unsigned cleanups;               /* extra rounds run to sell dust */
     int recovered;                   /* start-up settlement done */
     struct ledger ledger;            /* the current round's fills */
 };

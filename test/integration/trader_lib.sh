@@ -115,3 +115,14 @@ trader_check_no_secrets() {
     done
     ok "no secret in output, log, report or journal"
 }
+
+# One live order per user: among the account's orders of ours (client id
+# "lt."), each was final (updateTime) before the next one was created.
+trader_check_one_live_order() {
+    local u
+    for u in "$@"; do
+        http_as "$u" GET /api/v3/allOrders symbol="$SYMBOL" limit=1000
+        assert_true '(lambda o: all(a["updateTime"] <= b["time"] for a, b in zip(o, o[1:])))(sorted([x for x in j if x["clientOrderId"].startswith("lt.")], key=lambda x: x["orderId"]))' \
+            "$BODY" "$u: never two live orders at once"
+    done
+}
