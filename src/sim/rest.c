@@ -1035,22 +1035,47 @@ static const char *method_name(enum sim_method m)
     return names[m];
 }
 
+static const struct route *route_find(enum sim_method m, const char *path, int *path_known)
+{
+    *path_known = 0;
+    for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+        if (strcmp(routes[i].path, path))
+            continue;
+        *path_known = 1;
+        if (routes[i].methods & M(m))
+            return &routes[i];
+    }
+    return NULL;
+}
+
+int rest_call(struct rest *r, struct sim_req *q, int account, struct strbuf *out, int *weight,
+              struct lt_err *err)
+{
+    int known, retry = 0, rc;
+    const struct route *rt = route_find(q->method, q->path, &known);
+    struct sim_resp counts = { .retry_after = -1 };
+    if (!rt)
+        return params_fail(err, 400, -1000, "Unknown endpoint.");
+    *weight = rt->weight;
+    struct call c = { .r = r, .q = q, .out = out, .account = account, .weight = weight };
+    if (rest_weight_add(r, rt->weight, q->now_ms, &retry, err) < 0)
+        return LT_EEXCHANGE;
+    if (rt->sec != SEC_NONE && account < 0)
+        return params_fail(err, 401, -2014, "API-key format invalid.");
+    if (rt->is_order && (rc = order_count(r, account, q->now_ms, &counts, err)))
+        return rc;
+    rc = rt->fn(&c, err);
+    r->weight_used += *weight - rt->weight;
+    return rc;
+}
+
 void rest_handle(void *arg, struct sim_req *q, struct sim_resp *resp)
 {
     struct rest *r = arg;
     struct lt_err err = { 0 };
-    const struct route *rt = NULL;
-    int path_known = 0, rc;
+    int path_known, rc;
+    const struct route *rt = route_find(q->method, q->path, &path_known);
 
-    for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
-        if (strcmp(routes[i].path, q->path))
-            continue;
-        path_known = 1;
-        if (routes[i].methods & M(q->method)) {
-            rt = &routes[i];
-            break;
-        }
-    }
     strbuf_reset(&resp->body);
     if (!rt) {
         /* Tells whoever points a new client at the simulator what it lacks. */

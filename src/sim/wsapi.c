@@ -535,10 +535,19 @@ static int api_params(json_t *obj, struct params *p, struct lt_err *err)
         } else if (json_is_boolean(v)) {
             s = json_is_true(v) ? "true" : "false";
             n = strlen(s);
+        } else if (json_is_array(v)) {
+            /* symbols=["A","B"]: the REST spelling of a list */
+            char *text = json_dumps(v, JSON_COMPACT);
+            int rc = text ? params_add_pair(p, k, strlen(k), text, strlen(text), PARAMS_JSON)
+                          : LT_ENOMEM;
+            free(text);
+            if (rc)
+                return params_fail(err, 400, -1101, "Too many parameters sent for this endpoint.");
+            continue;
         } else {
             return params_fail(err, 400, -1100,
                                "Illegal characters found in parameter '%s'; expected a string, "
-                               "a number or a boolean.",
+                               "a number, a boolean or a list.",
                                k);
         }
         if (params_add_pair(p, k, strlen(k), s, n, PARAMS_JSON))
@@ -547,25 +556,74 @@ static int api_params(json_t *obj, struct params *p, struct lt_err *err)
     return params_validate(p, err);
 }
 
+/* WebSocket API methods that are REST endpoints in another envelope. */
+static const struct {
+    const char *method;
+    enum sim_method http;
+    const char *path;
+    int is_signed;
+} rest_methods[] = {
+    { "order.place", SIM_POST, "/api/v3/order", 1 },
+    { "order.test", SIM_POST, "/api/v3/order/test", 1 },
+    { "order.status", SIM_GET, "/api/v3/order", 1 },
+    { "order.cancel", SIM_DELETE, "/api/v3/order", 1 },
+    { "openOrders.status", SIM_GET, "/api/v3/openOrders", 1 },
+    { "openOrders.cancelAll", SIM_DELETE, "/api/v3/openOrders", 1 },
+    { "allOrders", SIM_GET, "/api/v3/allOrders", 1 },
+    { "myTrades", SIM_GET, "/api/v3/myTrades", 1 },
+    { "account.status", SIM_GET, "/api/v3/account", 1 },
+    { "account.commission", SIM_GET, "/api/v3/account/commission", 1 },
+    { "account.rateLimits.orders", SIM_GET, "/api/v3/rateLimit/order", 1 },
+    { "exchangeInfo", SIM_GET, "/api/v3/exchangeInfo", 0 },
+    { "depth", SIM_GET, "/api/v3/depth", 0 },
+    { "trades.recent", SIM_GET, "/api/v3/trades", 0 },
+    { "trades.historical", SIM_GET, "/api/v3/historicalTrades", 0 },
+    { "trades.aggregate", SIM_GET, "/api/v3/aggTrades", 0 },
+    { "klines", SIM_GET, "/api/v3/klines", 0 },
+    { "uiKlines", SIM_GET, "/api/v3/uiKlines", 0 },
+    { "avgPrice", SIM_GET, "/api/v3/avgPrice", 0 },
+    { "ticker.24hr", SIM_GET, "/api/v3/ticker/24hr", 0 },
+    { "ticker.price", SIM_GET, "/api/v3/ticker/price", 0 },
+    { "ticker.book", SIM_GET, "/api/v3/ticker/bookTicker", 0 },
+};
+
+static void api_rest_method(struct wsconn *c, json_t *id, size_t k, struct sim_req *q)
+{
+    struct wsapi *w = c->w;
+    struct lt_err err = { 0 };
+    struct strbuf out = STRBUF_INIT;
+    int account = -1, weight = 1;
+    q->method = rest_methods[k].http;
+    snprintf(q->path, sizeof(q->path), "%s", rest_methods[k].path);
+    if ((rest_methods[k].is_signed && auth_ws(w->ex, &q->params, q->now_ms, &account, &err)) ||
+        rest_call(w->rest, q, account, &out, &weight, &err))
+        api_fail(c, id, &err, 0);
+    else
+        api_reply(c, id, 200, out.buf, 0, NULL, 0);
+    strbuf_free(&out);
+}
+
 static void api_message(struct wsconn *c, const char *text, size_t len)
 {
     struct wsapi *w = c->w;
     json_error_t je;
     struct lt_err err = { 0 };
-    struct params p;
+    struct sim_req q = { .body = STRBUF_INIT };
+    struct params *p = &q.params;
     json_t *root = json_loadb(text, len, 0, &je);
     json_t *id = json_object_get(root, "id");
     const char *method = json_string_value(json_object_get(root, "method"));
     int64_t now = server_now_ms();
     char res[64];
 
-    params_init(&p);
+    params_init(p);
+    q.now_ms = now;
     if (!json_is_object(root)) {
         api_reply(c, NULL, 400, NULL, -1135, "Invalid JSON request.", 1);
     } else if (!method) {
         api_reply(c, id, 400, NULL, -1102,
                   "Mandatory parameter 'method' was not sent, was empty/null, or malformed.", 1);
-    } else if (api_params(json_object_get(root, "params"), &p, &err)) {
+    } else if (api_params(json_object_get(root, "params"), p, &err)) {
         api_fail(c, id, &err, 1);
     } else if (!strcmp(method, "ping")) {
         api_reply(c, id, 200, "{}", 0, NULL, 1);
@@ -574,7 +632,7 @@ static void api_message(struct wsconn *c, const char *text, size_t len)
         api_reply(c, id, 200, res, 0, NULL, 1);
     } else if (!strcmp(method, "userDataStream.subscribe.signature")) {
         int account;
-        if (auth_ws(w->ex, &p, now, &account, &err)) {
+        if (auth_ws(w->ex, p, now, &account, &err)) {
             api_fail(c, id, &err, 2);
         } else if (c->n_ud >= UD_MAX) {
             api_reply(c, id, 400, NULL, -1100, "Too many subscriptions on this connection.", 2);
@@ -588,7 +646,7 @@ static void api_message(struct wsconn *c, const char *text, size_t len)
     } else if (!strcmp(method, "userDataStream.unsubscribe")) {
         int64_t sid = -1;
         int present = 0;
-        if (params_int(&p, "subscriptionId", &sid, &present, &err)) {
+        if (params_int(p, "subscriptionId", &sid, &present, &err)) {
             api_fail(c, id, &err, 2);
         } else if (!present) {
             c->n_ud = 0;
@@ -618,9 +676,15 @@ static void api_message(struct wsconn *c, const char *text, size_t len)
                   "Session logon needs an Ed25519 key; use userDataStream.subscribe.signature.",
                   2);
     } else {
-        api_reply(c, id, 400, NULL, -1100, "Unknown method.", 1);
+        size_t k = 0, n = sizeof(rest_methods) / sizeof(rest_methods[0]);
+        while (k < n && strcmp(rest_methods[k].method, method))
+            k++;
+        if (k < n)
+            api_rest_method(c, id, k, &q);
+        else
+            api_reply(c, id, 400, NULL, -1100, "Unknown method.", 1);
     }
-    params_release(&p);
+    params_release(p);
     json_decref(root);
 }
 

@@ -39,6 +39,12 @@ void rest_free(struct rest *r);
 /* server_handlers.http: arg is a struct rest. */
 void rest_handle(void *arg, struct sim_req *req, struct sim_resp *resp);
 
+/* Runs the endpoint q->method q->path for a WebSocket API request whose
+ * caller is already authenticated as `account` (-1: none, public endpoints
+ * only), writing its JSON answer into out and its weight into *weight. */
+int rest_call(struct rest *r, struct sim_req *q, int account, struct strbuf *out, int *weight,
+              struct lt_err *err);
+
 /* Adds weight to the shared minute window (WebSocket API requests count
  * too).  Returns the window's total, or -1 with err set (429 -1003) when
  * the configured limit is passed. */
