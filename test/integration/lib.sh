@@ -26,6 +26,12 @@ LT_TOOLS=${LT_TOOLS:-$LT_ROOT/build/release/tools}
 BNC=$LT_TOOLS/bnc
 SIM_CONFIG_DEFAULT=$LT_ROOT/etc/sim-demo.conf
 
+# python3 (stdlib only) checks JSON.  A version manager's shim can cost
+# 200 ms a start, and tests start it hundreds of times: resolve the real
+# interpreter once and skip site packages (-S), which nothing here needs.
+LT_PY=$(command python3 -c 'import sys; print(sys.executable)')
+python3() { "$LT_PY" -S "$@"; }
+
 LT_TMP=$(mktemp -d "${TMPDIR:-/tmp}/lt-test.XXXXXX")
 LT_PIDS=()          # background processes to stop at exit
 LT_EXIT_HOOKS=()    # extra commands to run at exit (lt_on_exit)
@@ -57,9 +63,9 @@ lt_cleanup() {
     for h in "${LT_EXIT_HOOKS[@]+"${LT_EXIT_HOOKS[@]}"}"; do eval "$h" || true; done
     for p in "${LT_PIDS[@]+"${LT_PIDS[@]}"}"; do lt_stop_pid "$p" 2 >/dev/null 2>&1 || true; done
     if [ "${LT_KEEP_TMP:-0}" = 1 ] || [ "$rc" -ne 0 ]; then
-        [ "$rc" -ne 0 ] && [ -f "$LT_TMP/sim.log" ] && {
-            echo "# last lines of the simulator's log ($LT_TMP/sim.log):" >&2
-            tail -n 20 "$LT_TMP/sim.log" | sed 's/^/#   /' >&2
+        [ "$rc" -ne 0 ] && [ -f "${SIM_LOG:-}" ] && {
+            echo "# last lines of the latest simulator's log ($SIM_LOG):" >&2
+            tail -n 20 "$SIM_LOG" | sed 's/^/#   /' >&2
         }
         [ "${LT_KEEP_TMP:-0}" = 1 ] && echo "# kept $LT_TMP" >&2 || rm -rf "$LT_TMP"
     else
