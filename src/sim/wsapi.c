@@ -24,12 +24,14 @@
 #define KEY_CHECK_EVERY_MS 1000
 
 enum kind { K_API, K_STREAM, K_COMBINED };
-enum stype { ST_BOOK, ST_TICKER, ST_MINI, ST_TRADE, ST_AGG, ST_DEPTH };
+enum stype { ST_BOOK, ST_TICKER, ST_MINI, ST_TRADE, ST_AGG, ST_DEPTH, ST_PARTIAL, ST_KLINE };
 
 struct mkt_sub {
     int symbol;
     enum stype type;
-    int interval_ms;  /* depth */
+    int interval_ms;  /* depth, partial depth: push cadence */
+    int levels;       /* partial depth: 5, 10 or 20 */
+    int64_t kline_ms; /* kline: interval */
     int64_t last_id;  /* depth: lastUpdateId already pushed */
     int64_t next_ms;  /* depth: next push due */
     char name[STREAM_NAME_MAX];
@@ -296,6 +298,84 @@ static void check_listen_keys(struct wsapi *w, int64_t now_ms)
     }
 }
 
+/* <symbol>@depth<N>: the top N levels, Binance's partial book message. */
+static void render_partial(struct wsapi *w, const struct mkt_sub *s)
+{
+    struct sim_level lv[2 * 20];
+    size_t nb = 0, na = 0;
+    int64_t last = 0;
+    struct strbuf *sb = &w->ev;
+    sim_exchange_depth(w->ex, s->symbol, (size_t)s->levels, lv, &nb, lv + 20, &na, &last);
+    strbuf_reset(sb);
+    strbuf_addf(sb, "{\"lastUpdateId\":%lld", (long long)last);
+    for (int side = 0; side < 2; side++) {
+        const struct sim_level *l = lv + 20 * side;
+        size_t n = side ? na : nb;
+        strbuf_addstr(sb, side ? ",\"asks\":[" : ",\"bids\":[");
+        for (size_t i = 0; i < n; i++) {
+            strbuf_addstr(sb, i ? ",[" : "[");
+            render_money(sb, l[i].price);
+            strbuf_addch(sb, ',');
+            render_money(sb, l[i].qty);
+            strbuf_addch(sb, ']');
+        }
+        strbuf_addch(sb, ']');
+    }
+    strbuf_addch(sb, '}');
+}
+
+struct kline_ctx {
+    struct sim_kline k;
+    int found;
+};
+
+static void kline_cb(void *ctx, const struct sim_kline *k)
+{
+    struct kline_ctx *kc = ctx;
+    kc->k = *k;
+    kc->found = 1;
+}
+
+/* <symbol>@kline_<interval>: the current candle, every second. */
+static void render_kline(struct wsapi *w, const struct mkt_sub *s, int64_t now_ms)
+{
+    struct sim_query q;
+    struct kline_ctx kc = { .found = 0 };
+    struct strbuf *sb = &w->ev;
+    const char *iv = strchr(s->name, '_') + 1;
+    sim_query_init(&q);
+    q.limit = 1;
+    sim_exchange_klines(w->ex, s->symbol, s->kline_ms, &q, now_ms, kline_cb, &kc, NULL);
+    if (!kc.found) {
+        kc.k.open_ms = now_ms - now_ms % s->kline_ms;
+        kc.k.close_ms = kc.k.open_ms + s->kline_ms - 1;
+    }
+    const struct sim_kline *k = &kc.k;
+    strbuf_reset(sb);
+    strbuf_addf(sb,
+                "{\"e\":\"kline\",\"E\":%lld,\"s\":\"%s\",\"k\":{\"t\":%lld,\"T\":%lld,"
+                "\"s\":\"%s\",\"i\":\"%s\",\"f\":-1,\"L\":-1,\"o\":",
+                (long long)now_ms, sym_name(w, s->symbol), (long long)k->open_ms,
+                (long long)k->close_ms, sym_name(w, s->symbol), iv);
+    render_money(sb, k->open);
+    strbuf_addstr(sb, ",\"c\":");
+    render_money(sb, k->close);
+    strbuf_addstr(sb, ",\"h\":");
+    render_money(sb, k->high);
+    strbuf_addstr(sb, ",\"l\":");
+    render_money(sb, k->low);
+    strbuf_addstr(sb, ",\"v\":");
+    render_money(sb, k->volume);
+    strbuf_addf(sb, ",\"n\":%lld,\"x\":%s,\"q\":", (long long)k->count,
+                now_ms > k->close_ms ? "true" : "false");
+    render_money(sb, k->quote_volume);
+    strbuf_addstr(sb, ",\"V\":");
+    render_money(sb, k->taker_buy_volume);
+    strbuf_addstr(sb, ",\"Q\":");
+    render_money(sb, k->taker_buy_quote_volume);
+    strbuf_addstr(sb, ",\"B\":\"0\"}}");
+}
+
 void wsapi_tick(struct wsapi *w, int64_t now_ms)
 {
     int tickers = now_ms >= w->next_ticker_ms;
@@ -306,6 +386,13 @@ void wsapi_tick(struct wsapi *w, int64_t now_ms)
             struct mkt_sub *s = &c->mkt[i];
             if (s->type == ST_DEPTH && now_ms >= s->next_ms) {
                 push_depth(w, c, s, now_ms);
+            } else if (s->type == ST_PARTIAL && now_ms >= s->next_ms) {
+                s->next_ms = now_ms + s->interval_ms;
+                render_partial(w, s);
+                send_market(c, s);
+            } else if (tickers && s->type == ST_KLINE) {
+                render_kline(w, s, now_ms);
+                send_market(c, s);
             } else if (tickers && (s->type == ST_TICKER || s->type == ST_MINI)) {
                 render_ticker(w, s->symbol, s->type == ST_MINI, now_ms);
                 send_market(c, s);
@@ -343,13 +430,27 @@ static int parse_stream(struct wsapi *w, const char *name, size_t len, struct mk
     s->symbol = sim_exchange_symbol_index(w->ex, sym);
     if (s->symbol < 0)
         return -1;
+    memcpy(s->name, name, len);
+    s->name[len] = '\0';
+    const char *suffix = s->name + (at - name) + 1;
+    if (!strncmp(suffix, "kline_", 6)) {
+        s->type = ST_KLINE;
+        s->kline_ms = sim_kline_interval_ms(suffix + 6);
+        return s->kline_ms > 0 ? 0 : -1;
+    }
+    if (!strncmp(suffix, "depth5", 6) || !strncmp(suffix, "depth10", 7) ||
+        !strncmp(suffix, "depth20", 7)) {
+        char *end;
+        s->type = ST_PARTIAL;
+        s->levels = (int)strtol(suffix + 5, &end, 10);
+        s->interval_ms = !strcmp(end, "@100ms") ? 100 : 1000;
+        return !*end || !strcmp(end, "@100ms") || !strcmp(end, "@1000ms") ? 0 : -1;
+    }
     for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
         if (strlen(types[i].suffix) != slen || memcmp(types[i].suffix, at + 1, slen))
             continue;
         s->type = types[i].type;
         s->interval_ms = types[i].interval_ms;
-        memcpy(s->name, name, len);
-        s->name[len] = '\0';
         if (s->type == ST_DEPTH) {
             struct sim_book_ticker bt;
             sim_exchange_book_ticker(w->ex, s->symbol, &bt);
