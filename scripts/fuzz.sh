@@ -11,6 +11,7 @@
 # working corpus in $BUILD/corpus/<target>: a copy of the committed seeds
 # (test/fuzz/corpus/<target>) and saved crashes (test/fuzz/regressions/<target>)
 # that grows across runs and is minimised (-merge) after each one.
+# Leaks inside libconfig itself are suppressed (test/fuzz/lsan.supp).
 # Dictionary: test/fuzz/dict/<target>.dict, else the one named by the target's
 # first word (venue_order -> venue.dict).  Every run appends a line to
 # $BUILD/stats.tsv.  Exits non-zero when a harness does not build or any
@@ -23,6 +24,7 @@ PKGS="libcurl libwebsockets jansson libconfig openssl"
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
 OBJ=$BUILD/obj
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+export LSAN_OPTIONS=suppressions=$PWD/test/fuzz/lsan.supp
 
 command -v clang >/dev/null || { echo "fuzz: clang is needed (apt-get install clang)" >&2; exit 2; }
 
@@ -84,7 +86,7 @@ for t in "${targets[@]}"; do
           -artifact_prefix="$crashes/")
     [ -n "$dict" ] && opts+=(-dict="$dict")
     echo "fuzz: $t for ${SECS}s (corpus $(ls "$corpus" | wc -l) files${dict:+, dict $dict})"
-    timeout -k 10 $((SECS + 120)) "$BUILD/bin/fuzz_$t" "${opts[@]}" "$corpus" >"$log" 2>&1
+    timeout -k 10 $((SECS + 120)) "$BUILD/bin/fuzz_$t" "${opts[@]}" "$corpus" </dev/null >"$log" 2>&1
     rc=$?
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
     [ -n "$execs" ] || execs=$(grep -o '^#[0-9]*' "$log" | tail -n 1 | tr -d '#')
@@ -103,7 +105,7 @@ for t in "${targets[@]}"; do
     # Keep the working corpus minimal: only inputs that add coverage survive.
     merged=$BUILD/corpus/.$t.merge
     rm -rf "$merged" && mkdir -p "$merged"
-    if "$BUILD/bin/fuzz_$t" -merge=1 "$merged" "$corpus" >>"$log" 2>&1; then
+    if "$BUILD/bin/fuzz_$t" -merge=1 "$merged" "$corpus" </dev/null >>"$log" 2>&1; then
         rm -rf "$corpus" && mv "$merged" "$corpus"
     else
         rm -rf "$merged"

@@ -22,6 +22,10 @@
 #define FUZZ_REPLAY
 #include "../fuzz/fuzz_money.c"
 #include "../fuzz/fuzz_sim_params.c"
+#include "../fuzz/fuzz_clientid.c"
+#include "../fuzz/fuzz_journal.c"
+#include "../fuzz/fuzz_config.c"
+#include "../fuzz/fuzz_config_users.c"
 #include "../fuzz/fuzz_sim_rest.c"
 #include "../fuzz/fuzz_sim_wsapi.c"
 #include "../fuzz/fuzz_venue_exchange_info.c"
@@ -31,6 +35,7 @@
 #include "../fuzz/fuzz_venue_book_ticker.c"
 #include "../fuzz/fuzz_venue_error.c"
 #include "../fuzz/fuzz_venue_push.c"
+#include "../fuzz/fuzz_venue_pricing.c"
 
 typedef int (*fuzz_fn)(const uint8_t *data, size_t size);
 
@@ -84,6 +89,10 @@ static void replay(const char *target, fuzz_fn fn)
 
 REPLAY(money)
 REPLAY(sim_params)
+REPLAY(clientid)
+REPLAY(journal)
+REPLAY(config)
+REPLAY(config_users)
 REPLAY(sim_rest)
 REPLAY(sim_wsapi)
 REPLAY(venue_exchange_info)
@@ -93,12 +102,17 @@ REPLAY(venue_balance)
 REPLAY(venue_book_ticker)
 REPLAY(venue_error)
 REPLAY(venue_push)
+REPLAY(venue_pricing)
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(replay_money),
         cmocka_unit_test(replay_sim_params),
+        cmocka_unit_test(replay_clientid),
+        cmocka_unit_test(replay_journal),
+        cmocka_unit_test(replay_config),
+        cmocka_unit_test(replay_config_users),
         cmocka_unit_test(replay_sim_rest),
         cmocka_unit_test(replay_sim_wsapi),
         cmocka_unit_test(replay_venue_exchange_info),
@@ -108,6 +122,7 @@ int main(void)
         cmocka_unit_test(replay_venue_book_ticker),
         cmocka_unit_test(replay_venue_error),
         cmocka_unit_test(replay_venue_push),
+        cmocka_unit_test(replay_venue_pricing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
