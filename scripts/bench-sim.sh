@@ -7,7 +7,7 @@
 #   scripts/bench-sim.sh [--duration-s 10] [--conns 1] [bench_sim options...]
 # Environment: BUILD (default build/release), SIM_CONFIG (default
 # etc/sim-demo.conf), BENCH_KEY/BENCH_SECRET (default: the demo account alice).
-set -eu
+set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build/release}
 SIM=$BUILD/bin/looptrader-sim
@@ -45,5 +45,15 @@ done
 port=$(sed -nE 's/^listening on 127\.0\.0\.1:([0-9]+).*/\1/p' "$log" | head -n 1)
 [ -n "$port" ] || { echo "bench-sim: simulator did not start" >&2; cat "$log" >&2; exit 1; }
 
+# The simulator's CPU time (user + system clock ticks) tells whether the
+# figure is the server's limit (about 100 % of its core) or the client's.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$pid/stat"; }
+
 echo "bench-sim: looptrader-sim on port $port (${pin_sim[*]:-unpinned}), config $CONFIG"
+t0=$(date +%s%N) c0=$(cpu_ticks)
 "${pin_bench[@]}" "$BENCH" --port "$port" --key "$KEY" --secret "$SECRET" "$@"
+rc=$?
+t1=$(date +%s%N) c1=$(cpu_ticks)
+awk -v c=$((c1 - c0)) -v hz="$(getconf CLK_TCK)" -v ns=$((t1 - t0)) \
+    'BEGIN { printf "simulator CPU: %.0f %% of one core over the run (warm-up included)\n", 100 * c / hz / (ns / 1e9) }'
+exit $rc

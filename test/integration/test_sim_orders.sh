@@ -43,6 +43,8 @@ read -r usdt0 _ <<<"$(balance alice USDT)"
 http_as alice POST /api/v3/order symbol=ALPHAUSDT side=BUY type=LIMIT timeInForce=GTC quantity=10 price="$low"
 assert_eq "$STATUS" 200 "resting LIMIT GTC buy accepted"
 order=$BODY
+assert_true 'int(j["x-mbx-order-count-10s"]) >= 1 and int(j["x-mbx-order-count-1d"]) >= 1 and int(j["x-mbx-used-weight-1m"]) >= 1' \
+    "$HEADERS" "order answers carry X-MBX-ORDER-COUNT-10S/1D and USED-WEIGHT-1M"
 assert_true 'j["status"] == "NEW" and D(j["executedQty"]) == 0 and j["fills"] == [] and j["type"] == "LIMIT" and j["timeInForce"] == "GTC" and j["side"] == "BUY"' \
     "$order" "it rests as NEW (FULL response by default for LIMIT)"
 assert_true 'all(k in j for k in ("symbol", "orderId", "orderListId", "clientOrderId", "transactTime", "price", "origQty", "cummulativeQuoteQty", "workingTime", "selfTradePreventionMode"))' \
