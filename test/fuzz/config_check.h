@@ -13,11 +13,14 @@
 #include "looptrader/config.h"
 #include "looptrader/log.h"
 
-static void config_check_strategy(const struct strategy_config *s)
+/* complete: the strategy an enabled user trades with (the global block and
+ * a disabled user's may leave out what every enabled user sets). */
+static void config_check_strategy(const struct strategy_config *s, int complete)
 {
-    FUZZ_CHECK(FUZZ_TERMINATED(s->symbol) && s->symbol[0]);
-    FUZZ_CHECK(s->buy_amount > 0 && s->target > 0);
-    FUZZ_CHECK(s->max_cost >= 0);
+    FUZZ_CHECK(FUZZ_TERMINATED(s->symbol));
+    if (complete)
+        FUZZ_CHECK(s->symbol[0] && s->buy_amount > 0 && s->target > 0);
+    FUZZ_CHECK(s->buy_amount >= 0 && s->target >= 0 && s->max_cost >= 0);
     FUZZ_CHECK(s->slippage >= 0 && s->slippage <= MONEY_SCALE / 2);
     FUZZ_CHECK(s->slippage_step >= 0 && s->slippage_step <= MONEY_SCALE / 2);
     FUZZ_CHECK(s->max_tries >= 1 && s->fill_timeout_ms > 0);
@@ -37,11 +40,11 @@ static void config_check_load(int argc, char **argv)
         FUZZ_CHECK(rc.workers >= 1 && rc.users_per_connection >= 1);
         FUZZ_CHECK(rc.rest_url && rc.ws_url && rc.state_dir);
         FUZZ_CHECK(rc.n_users >= 1 && rc.users);
-        config_check_strategy(&rc.global);
+        config_check_strategy(&rc.global, 0);
         for (size_t i = 0; i < rc.n_users; i++) {
             const struct user_config *u = &rc.users[i];
             FUZZ_CHECK(u->name && u->name[0]);
-            config_check_strategy(&u->strategy);
+            config_check_strategy(&u->strategy, u->enabled);
             FUZZ_CHECK(u->auth.n_headers == u->n_headers);
             for (size_t h = 0; h < u->n_headers; h++)
                 FUZZ_CHECK(u->headers[h] && strchr(u->headers[h], ':'));
