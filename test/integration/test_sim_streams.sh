@@ -17,19 +17,23 @@ assert_true 'all(x["u"] < y["u"] for x, y in zip(j, j[1:]))' "$(jlines j "$out")
 
 # ---- combined streams ----
 out=$LT_TMP/combined.out
-"$BNC" ws "$SIM_WS/stream?streams=alphausdt@bookTicker/alphausdt@trade/alphausdt@ticker/alphausdt@miniTicker/betausdt@bookTicker/alphausdt@depth@100ms" \
+"$BNC" ws "$SIM_WS/stream?streams=alphausdt@bookTicker/alphausdt@trade/alphausdt@ticker/alphausdt@miniTicker/betausdt@bookTicker/alphausdt@depth@100ms/alphausdt@depth5@100ms/alphausdt@kline_1m" \
     --timeout-ms 2600 >"$out" 2>/dev/null
 assert_eq $? 0 "combined stream ran"
 all=$(jlines j "$out")
 assert_true 'all(set(m) == {"stream", "data"} for m in j)' "$all" "combined events wrapped as {stream, data}"
-assert_true '{m["stream"] for m in j} == {"alphausdt@bookTicker", "alphausdt@trade", "alphausdt@ticker", "alphausdt@miniTicker", "betausdt@bookTicker", "alphausdt@depth@100ms"}' \
+assert_true '{m["stream"] for m in j} == {"alphausdt@bookTicker", "alphausdt@trade", "alphausdt@ticker", "alphausdt@miniTicker", "betausdt@bookTicker", "alphausdt@depth@100ms", "alphausdt@depth5@100ms", "alphausdt@kline_1m"}' \
     "$all" "every requested stream delivered within 2.6 s"
-assert_true 'all(m["data"]["s"] == m["stream"].split("@")[0].upper() for m in j)' "$all" "each event is for its stream's symbol"
+assert_true 'all(m["data"]["s"] == m["stream"].split("@")[0].upper() for m in j if "depth5" not in m["stream"])' "$all" "each event is for its stream's symbol"
 assert_true 'all(m["data"]["e"] == "trade" and set(m["data"]) >= {"E", "t", "p", "q", "T", "m"} for m in j if m["stream"].endswith("@trade"))' "$all" "trade events"
 assert_true 'all(m["data"]["e"] == "24hrTicker" and set(m["data"]) >= {"E", "p", "P", "w", "c", "Q", "b", "a", "o", "h", "l", "v", "q", "O", "C", "F", "L", "n"} for m in j if m["stream"].endswith("@ticker"))' \
     "$all" "24hrTicker events"
 assert_true 'all(m["data"]["e"] == "24hrMiniTicker" and set(m["data"]) >= {"E", "c", "o", "h", "l", "v", "q"} for m in j if m["stream"].endswith("@miniTicker"))' \
     "$all" "24hrMiniTicker events"
+assert_true 'all(set(m["data"]) == {"lastUpdateId", "bids", "asks"} and len(m["data"]["bids"]) == len(m["data"]["asks"]) == 5 for m in j if m["stream"] == "alphausdt@depth5@100ms")' \
+    "$all" "partial book @depth5: lastUpdateId and 5 levels a side"
+assert_true 'all(m["data"]["e"] == "kline" and m["data"]["k"]["i"] == "1m" and m["data"]["k"]["t"] % 60000 == 0 and m["data"]["k"]["T"] == m["data"]["k"]["t"] + 59999 and D(m["data"]["k"]["l"]) <= min(D(m["data"]["k"]["o"]), D(m["data"]["k"]["c"])) <= max(D(m["data"]["k"]["o"]), D(m["data"]["k"]["c"])) <= D(m["data"]["k"]["h"]) for m in j if m["stream"] == "alphausdt@kline_1m")' \
+    "$all" "kline events: 1m interval, aligned, OHLC consistent"
 depth='[m["data"] for m in j if m["stream"] == "alphausdt@depth@100ms"]'
 assert_true "len($depth) >= 5 and all(b['U'] == a['u'] + 1 for a, b in zip($depth, $depth[1:]))" "$all" "moving market: depth U/u without gaps"
 
