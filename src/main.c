@@ -90,6 +90,15 @@ static int auth_code(const struct lt_err *e)
            e->venue_code == -1002 || e->http_status == 401 || e->http_status == 403;
 }
 
+/* Start-up calls are idempotent: a 5xx or 429 is worth a few more tries. */
+static int transient(int rc) { return rc == LT_EUNKNOWN || rc == LT_ERATELIMIT; }
+
+static void nap_ms(long ms)
+{
+    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+    nanosleep(&ts, NULL);
+}
+
 /* Everything a run owns, so one function frees it on every path. */
 struct run {
     struct run_config cfg;
@@ -153,8 +162,14 @@ static int filter_user(struct run *r, unsigned idx, struct strategy_user *u)
     int64_t start = target_window_start(&uc->strategy.window, venue_now_ms(r->venue));
     struct order_state *hist = NULL;
     size_t n = 0;
-    rc = venue_ops(r->venue)->order_history(r->venue, r->http, &uc->auth, r->rules.symbol,
-                                             start, &hist, &n, &err);
+    for (int t = 0;; t++) {
+        lt_err_clear(&err);
+        rc = venue_ops(r->venue)->order_history(r->venue, r->http, &uc->auth, r->rules.symbol,
+                                                 start, &hist, &n, &err);
+        if (!transient(rc) || t >= 4)
+            break;
+        nap_ms(200L << t);
+    }
     if (rc != 0) {
         u->report.status = USER_FAILED;
         snprintf(u->report.error, sizeof(u->report.error), "%s%.200s",
@@ -327,7 +342,13 @@ int main(int argc, char **argv)
     if (ops->server_time(r.venue, r.http, &server_ms, &err) == 0)
         venue_set_clock_offset(r.venue, server_ms - wall_ms());
     const char *symbol = r.cfg.global.symbol;
-    rc = ops->exchange_info(r.venue, r.http, symbol, &r.rules, &err);
+    for (int t = 0;; t++) {
+        lt_err_clear(&err);
+        rc = ops->exchange_info(r.venue, r.http, symbol, &r.rules, &err);
+        if (!transient(rc) || t >= 4)
+            break;
+        nap_ms(200L << t);
+    }
     if (rc == 0 && !r.rules.trading)
         rc = lt_err_set(&err, LT_ENOTFOUND, "symbol %s is not trading", symbol);
     if (rc != 0) {

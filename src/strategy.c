@@ -25,6 +25,7 @@
 #define UNKNOWN_QUERIES 8          /* queries (POLL_MS..2 s apart) to settle an unknown place */
 #define FINAL_BOUND_MS 30000       /* give up (fail the user) if an order stays unconfirmed */
 #define RATELIMIT_TRIES 6
+#define TRANSIENT_TRIES 5          /* retries of idempotent calls after 5xx / 429 */
 #define LOST_ORDERS_MAX 5          /* unknown outcomes that were never placed, per step */
 #define DEFAULT_FLATTEN_MS 10000
 #define DUST_RESTS 3               /* extra fill timeouts a sell with a dust rest keeps resting */
@@ -44,6 +45,7 @@ struct rctx {
     const struct venue_auth *auth;
     unsigned seq;              /* order number within the round */
     int64_t flatten_deadline;  /* set when a stop is first seen */
+    int topup;                 /* buying up to a sellable quantity despite a stop */
     struct lt_err err;         /* the error that ends the user, if any */
 };
 
@@ -77,6 +79,9 @@ static int auth_error(const struct lt_err *e)
     return e->venue_code == -2014 || e->venue_code == -2015 || e->venue_code == -1022 ||
            e->venue_code == -1002 || e->http_status == 401 || e->http_status == 403;
 }
+
+/* Worth another try of an idempotent call. */
+static int transient(int rc) { return rc == LT_EUNKNOWN || rc == LT_ERATELIMIT; }
 
 static int not_found(int rc, const struct lt_err *e)
 {
@@ -241,7 +246,15 @@ static void complete_trades(struct rctx *c, const char *cid)
     size_t n = 0;
     struct lt_err e = { 0 };
     int64_t oid = o->order_id;
-    if (c->ops->my_trades(c->env->venue, c->h, c->auth, c->r->symbol, oid, 0, &t, &n, &e) != 0) {
+    int rc;
+    for (int k = 0;; k++) {
+        lt_err_clear(&e);
+        rc = c->ops->my_trades(c->env->venue, c->h, c->auth, c->r->symbol, oid, 0, &t, &n, &e);
+        if (rc == 0 || !transient(rc) || k >= TRANSIENT_TRIES)
+            break;
+        sleep_ms(POLL_MS << k);
+    }
+    if (rc != 0) {
         log_warn("%s: trades of %s unavailable (%s); fees may be undercounted",
                  c->u->cfg->name, cid, e.msg);
         return;
@@ -299,8 +312,8 @@ static int64_t retry_after_ms(const struct lt_err *e, int tries)
  * ledger updated), ORDER_REJECTED_RC (c->err says why; nothing live),
  * ORDER_NOT_PLACED_RC (an unknown outcome that turned out never placed), or
  * another negative code when the user cannot go on (c->err says why). */
-static int order_run(struct rctx *c, enum order_side side, char code, money_t price,
-                     money_t qty)
+static int order_run(struct rctx *c, enum order_side side, enum time_in_force tif, char code,
+                     money_t price, money_t qty)
 {
     struct strategy_user *u = c->u;
     struct clientid id = { .user = u->index, .round = u->round, .side = code, .seq = ++c->seq };
@@ -319,7 +332,7 @@ static int order_run(struct rctx *c, enum order_side side, char code, money_t pr
     log_info("%s: round %u %s %s @ %s (%s)", u->cfg->name, u->round, side_name(side),
              money_format_min(qty, qb), money_format_min(price, pb), cid);
     struct order_request req = { .symbol = c->r->symbol, .side = side,
-                                 .tif = u->cfg->strategy.tif, .price = price, .qty = qty,
+                                 .tif = tif, .price = price, .qty = qty,
                                  .client_id = cid };
     struct order_state st;
     struct lt_err e;
@@ -336,6 +349,15 @@ static int order_run(struct rctx *c, enum order_side side, char code, money_t pr
     if (rc == 0) {
         journal_outcome(u->journal, "ack", cid, st.status, st.executed_qty, st.cum_quote, NULL);
         apply_state(c, cid, &st);
+    } else if (rc == LT_EEXCHANGE && e.venue_code == -2010 && strstr(e.msg, "Duplicate")) {
+        /* The venue already holds an order with this client id: whatever
+         * sent it, it exists, and only a query can say what it did. */
+        journal_outcome(u->journal, "unknown", cid, ORDER_STATUS_UNKNOWN, 0, 0, NULL);
+        log_warn("%s: %s reported as a duplicate; settling by query", u->cfg->name, cid);
+        if ((rc = settle_unknown(c, cid)) != 0)
+            return rc == ORDER_NOT_PLACED_RC ? lt_err_set(&c->err, LT_EEXCHANGE,
+                                                          "%s: duplicate but not found", cid)
+                                             : rc;
     } else if (rc == LT_EEXCHANGE || rc == LT_ERATELIMIT) {
         journal_outcome(u->journal, "rejected", cid, ORDER_REJECTED, 0, 0, NULL);
         c->err = e;
@@ -359,7 +381,7 @@ static int order_run(struct rctx *c, enum order_side side, char code, money_t pr
      * resting instead: cancelling it would strand that rest as dust. */
     for (int rests = 0;; rests++) {
         int64_t deadline = mailbox_now_ms() + u->cfg->strategy.fill_timeout_ms;
-        follow(c, cid, deadline, side == SIDE_BUY);
+        follow(c, cid, deadline, side == SIDE_BUY && !c->topup);
         if (!lorder(c, cid)->final) {
             lt_err_clear(&e);
             query(c, cid, &st, &e);
@@ -419,7 +441,7 @@ static int buy_step(struct rctx *c, money_t quote_goal)
     const struct symbol_rules *r = c->r;
     money_t q_min = -1;
     int k = 0, lost = 0;
-    while (k >= 0 && !stopping(c)) {
+    while (k >= 0 && (c->topup ? !flatten_expired(c) : !stopping(c))) {
         struct ledger_totals t;
         ledger_side_totals(&c->u->ledger, SIDE_BUY, &t);
         money_t want = quote_goal - t.quote;
@@ -451,7 +473,7 @@ static int buy_step(struct rctx *c, money_t quote_goal)
             if (symbol_check_order(r, price, qty, &fe) != 0)
                 return lt_err_set(&c->err, LT_EINVAL, "cannot size a buy: %s", fe.msg);
         }
-        rc = order_run(c, SIDE_BUY, 'b', price, qty);
+        rc = order_run(c, SIDE_BUY, c->u->cfg->strategy.tif, 'b', price, qty);
         if (rc == ORDER_NOT_PLACED_RC && ++lost < LOST_ORDERS_MAX)
             continue; /* same rung again, with a new client id */
         if (rc == ORDER_NOT_PLACED_RC)
@@ -478,7 +500,15 @@ static money_t free_base(struct rctx *c, money_t fallback)
 {
     money_t free_amt = 0, locked = 0;
     struct lt_err e = { 0 };
-    if (c->ops->balance(c->env->venue, c->h, c->auth, c->r->base, &free_amt, &locked, &e) != 0) {
+    int rc;
+    for (int t = 0;; t++) {
+        lt_err_clear(&e);
+        rc = c->ops->balance(c->env->venue, c->h, c->auth, c->r->base, &free_amt, &locked, &e);
+        if (rc == 0 || !transient(rc) || t >= TRANSIENT_TRIES)
+            break;
+        sleep_ms(POLL_MS << t);
+    }
+    if (rc != 0) {
         log_warn("%s: balance unavailable (%s)", c->u->cfg->name, e.msg);
         return fallback;
     }
@@ -519,7 +549,12 @@ static int sell_step(struct rctx *c, char code, money_t goal, money_t *left)
             return lt_err_set(&c->err, LT_ERANGE, "no valid sell price at rung %d", k);
         if (symbol_check_order(r, price, qty, NULL) != 0)
             break; /* below the minimum notional at this price: dust */
-        int rc = order_run(c, SIDE_SELL, code, price, qty);
+        /* A small IOC sell that fills partly leaves an unsellable rest
+         * behind; as GTC it may rest until the rest fills (see order_run). */
+        enum time_in_force tif = c->u->cfg->strategy.tif;
+        if (tif != TIF_GTC && qty < 2 * min_sellable_qty(c, &lad, bid))
+            tif = TIF_GTC;
+        int rc = order_run(c, SIDE_SELL, tif, code, price, qty);
         if (rc == ORDER_NOT_PLACED_RC && ++lost < LOST_ORDERS_MAX)
             continue;
         if (rc == ORDER_NOT_PLACED_RC)
@@ -558,7 +593,14 @@ static int recover(struct rctx *c)
     size_t n_open = 0;
     struct lt_err e = { 0 };
     ledger_reset(&u->ledger);
-    int rc = c->ops->open_orders(c->env->venue, c->h, c->auth, c->r->symbol, &open, &n_open, &e);
+    int rc;
+    for (int t = 0;; t++) {
+        lt_err_clear(&e);
+        rc = c->ops->open_orders(c->env->venue, c->h, c->auth, c->r->symbol, &open, &n_open, &e);
+        if (rc == 0 || !transient(rc) || t >= TRANSIENT_TRIES)
+            break;
+        sleep_ms(POLL_MS << t);
+    }
     if (rc != 0) {
         c->err = e;
         return rc;
@@ -713,6 +755,15 @@ enum strategy_result strategy_round(const struct strategy_env *env, struct strat
     int rc = buy_step(&c, quote);
     struct ledger_totals bt, st;
     ledger_side_totals(&u->ledger, SIDE_BUY, &bt);
+    if (rc == 0 && stopping(&c) && bt.qty > 0 &&
+        is_dust(env->rules, bt.qty - bt.fee_base + u->carry_base, bid)) {
+        /* A stop cut the buy short below a sellable quantity: buying the
+         * shortfall is the only way to leave the account flat. */
+        c.topup = 1;
+        rc = buy_step(&c, 0);
+        c.topup = 0;
+        ledger_side_totals(&u->ledger, SIDE_BUY, &bt);
+    }
     money_t goal = bt.qty - bt.fee_base + u->carry_base;
     money_t left = goal;
     int rc2 = 0;

@@ -47,15 +47,30 @@ trader_wait() {
     echo "# looptrader exited $TRADER_RC"
 }
 
+# http_as, retried while the simulator's injected faults (5xx, 429) answer.
+http_as_ok() {
+    local i
+    for i in 1 2 3 4 5 6 7 8; do
+        http_as "$@"
+        [ "$STATUS" = 200 ] && return 0
+        sleep 0.3
+    done
+}
+
 # Total (free + locked) base balance of a demo account.
 base_balance() {
-    http_as "$1" GET /api/v3/account
+    http_as_ok "$1" GET /api/v3/account
     [ "$STATUS" = 200 ] || fail "account of $1: HTTP $STATUS $BODY"
     jget "str(sum(D(b['free']) + D(b['locked']) for b in j['balances'] if b['asset'] == '$BASE_ASSET'))" <<<"$BODY"
 }
 
 step_size() {
-    http GET /api/v3/exchangeInfo symbol="$SYMBOL"
+    local i
+    for i in 1 2 3 4 5 6 7 8; do
+        http GET /api/v3/exchangeInfo symbol="$SYMBOL"
+        [ "$STATUS" = 200 ] && break
+        sleep 0.3
+    done
     jget "[f['stepSize'] for f in j['symbols'][0]['filters'] if f['filterType'] == 'LOT_SIZE'][0]" <<<"$BODY"
 }
 
@@ -71,7 +86,8 @@ trader_check_flat() {
     local u step now
     step=$(step_size)
     for u in "$@"; do
-        http_as "$u" GET /api/v3/openOrders symbol="$SYMBOL"
+        http_as_ok "$u" GET /api/v3/openOrders symbol="$SYMBOL"
+        assert_eq "$STATUS" 200 "$u: open orders read back"
         assert_eq "$(jget 'len(j)' <<<"$BODY")" 0 "$u: no open order"
         now=$(base_balance "$u")
         assert_true "abs(D('$now') - D('${BASE_BEFORE[$u]}')) <= D('$step')" '{}' \
@@ -83,7 +99,7 @@ trader_check_flat() {
 window_buy() {
     local start
     start=$(python3 -c 'import time; t = int(time.time()); print((t - t % 86400) * 1000)')
-    http_as "$1" GET /api/v3/allOrders symbol="$SYMBOL" startTime="$start" limit=1000
+    http_as_ok "$1" GET /api/v3/allOrders symbol="$SYMBOL" startTime="$start" limit=1000
     [ "$STATUS" = 200 ] || fail "allOrders of $1: HTTP $STATUS $BODY"
     jget "str(sum(D(o['cummulativeQuoteQty']) for o in j if o['side'] == 'BUY' and D(o['executedQty']) > 0 and o['time'] >= $start))" <<<"$BODY"
 }
@@ -121,7 +137,7 @@ trader_check_no_secrets() {
 trader_check_one_live_order() {
     local u
     for u in "$@"; do
-        http_as "$u" GET /api/v3/allOrders symbol="$SYMBOL" limit=1000
+        http_as_ok "$u" GET /api/v3/allOrders symbol="$SYMBOL" limit=1000
         assert_true '(lambda o: all(a["updateTime"] <= b["time"] for a, b in zip(o, o[1:])))(sorted([x for x in j if x["clientOrderId"].startswith("lt.")], key=lambda x: x["orderId"]))' \
             "$BODY" "$u: never two live orders at once"
     done
