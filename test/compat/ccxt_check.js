@@ -55,20 +55,24 @@ function pointAtSim(e) {
 }
 pointAtSim(ex);
 
-// Every HTTP call ccxt makes: method, path, status and, on failure, the body.
+// Every HTTP call ccxt makes: method, path, and on failure ccxt's error
+// (which quotes the sim's answer).
 const calls = [];
-const origFetch = ex.fetch.bind(ex);
-ex.fetch = async (url, method = 'GET', headers = undefined, body = undefined) => {
-    const path = url.replace(BASE, '').replace(/([?&])(signature|timestamp)=[^&]*/g, '$1$2=…');
-    try {
-        const r = await origFetch(url, method, headers, body);
-        calls.push({ method, path, status: 'ok' });
-        return r;
-    } catch (e) {
-        calls.push({ method, path, status: 'ERR', error: String(e.message || e).slice(0, 400) });
-        throw e;
-    }
-};
+function logCalls(e) {
+    const origFetch = e.fetch.bind(e);
+    e.fetch = async (url, method = 'GET', headers = undefined, body = undefined) => {
+        const path = url.replace(BASE, '').replace(/([?&])(signature|timestamp)=[^&]*/g, '$1$2=…');
+        try {
+            const r = await origFetch(url, method, headers, body);
+            calls.push({ method, path, status: 'ok' });
+            return r;
+        } catch (err) {
+            calls.push({ method, path, status: 'ERR', error: String(err.message || err).slice(0, 400) });
+            throw err;
+        }
+    };
+}
+logCalls(ex);
 
 const results = [];
 async function step(name, fn) {
@@ -108,18 +112,7 @@ function withTimeout(p, ms, what) {
     await step('loadMarkets + fetchBalance with ccxt default options (spot)', async () => {
         const plain = new ccxt.binance({ apiKey: KEY, secret: SECRET, options: { defaultType: 'spot' } });
         pointAtSim(plain);
-        const orig = plain.fetch.bind(plain);
-        plain.fetch = async (url, method = 'GET', headers = undefined, body = undefined) => {
-            const path = url.replace(BASE, '').replace(/([?&])(signature|timestamp)=[^&]*/g, '$1$2=…');
-            try {
-                const r = await orig(url, method, headers, body);
-                calls.push({ method, path, status: 'ok' });
-                return r;
-            } catch (e) {
-                calls.push({ method, path, status: 'ERR', error: String(e.message || e).slice(0, 300) });
-                throw e;
-            }
-        };
+        logCalls(plain);
         const m = await plain.loadMarkets();
         check(m[SYMBOL], SYMBOL + ' loaded');
         const b = await plain.fetchBalance();
