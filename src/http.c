@@ -28,7 +28,28 @@ struct http {
 struct http_call {
     struct http_response *resp;
     int too_big;
+    const char *body;   /* no_resend upload: what is left to send */
+    size_t body_left;
 };
+
+static size_t on_upload(char *buf, size_t size, size_t nmemb, void *arg)
+{
+    struct http_call *c = arg;
+    size_t n = size * nmemb < c->body_left ? size * nmemb : c->body_left;
+    memcpy(buf, c->body, n);
+    c->body += n;
+    c->body_left -= n;
+    return n;
+}
+
+/* Refusing to rewind is what turns libcurl's silent re-send into an error. */
+static int on_seek(void *arg, curl_off_t offset, int origin)
+{
+    (void)arg;
+    (void)offset;
+    (void)origin;
+    return CURL_SEEKFUNC_CANTSEEK;
+}
 
 static pthread_once_t global_once = PTHREAD_ONCE_INIT;
 static CURLcode global_rc;
@@ -176,7 +197,7 @@ int http_do(struct http *h, const struct http_request *req, struct http_response
             struct lt_err *err)
 {
     CURL *c = h->curl;
-    struct http_call call = { resp, 0 };
+    struct http_call call = { resp, 0, NULL, 0 };
     struct curl_slist *hdrs = NULL;
     int rc = 0;
 
@@ -201,9 +222,23 @@ int http_do(struct http *h, const struct http_request *req, struct http_response
     curl_easy_setopt(c, CURLOPT_URL, req->url);
     curl_easy_setopt(c, CURLOPT_HTTPGET, 1L); /* resets POST state from the last call */
     curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, NULL);
+    curl_easy_setopt(c, CURLOPT_READFUNCTION, NULL);
+    curl_easy_setopt(c, CURLOPT_SEEKFUNCTION, NULL);
     if (strcmp(req->method, "GET") != 0) {
-        curl_easy_setopt(c, CURLOPT_POSTFIELDS, req->body ? req->body : "");
-        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)(req->body ? strlen(req->body) : 0));
+        size_t blen = req->body ? strlen(req->body) : 0;
+        if (req->no_resend && blen > 0) {
+            call.body = req->body;
+            call.body_left = blen;
+            curl_easy_setopt(c, CURLOPT_POST, 1L);
+            curl_easy_setopt(c, CURLOPT_POSTFIELDS, NULL);
+            curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)blen);
+            curl_easy_setopt(c, CURLOPT_READFUNCTION, on_upload);
+            curl_easy_setopt(c, CURLOPT_READDATA, &call);
+            curl_easy_setopt(c, CURLOPT_SEEKFUNCTION, on_seek);
+        } else {
+            curl_easy_setopt(c, CURLOPT_POSTFIELDS, req->body ? req->body : "");
+            curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)blen);
+        }
         if (strcmp(req->method, "POST") != 0)
             curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req->method);
     }

@@ -614,6 +614,7 @@ struct call {
     const char *path;          /* "/api/v3/order" */
     struct strbuf query;       /* parameters without timestamp/signature */
     int sign;                  /* 1: timestamp + recvWindow (+ signature with a secret) */
+    int once;                  /* parameters go in the body, sent at most once (orders) */
 };
 
 static void call_init(struct call *c, const char *method, const char *path, int sign)
@@ -622,6 +623,7 @@ static void call_init(struct call *c, const char *method, const char *path, int 
     c->path = path;
     strbuf_init(&c->query, 0);
     c->sign = sign;
+    c->once = 0;
 }
 
 static int param(struct call *c, const char *name, const char *value)
@@ -674,8 +676,9 @@ static int perform(struct venue *v, struct http *h, const struct venue_auth *a, 
                 goto oom;
         }
     }
-    if ((rc = strbuf_addf(&url, "%s%s%s%s", venue_rest_url(v), c->path, c->query.len ? "?" : "",
-                          c->query.buf)))
+    int in_url = !c->once && c->query.len;
+    if ((rc = strbuf_addf(&url, "%s%s%s%s", venue_rest_url(v), c->path, in_url ? "?" : "",
+                          in_url ? c->query.buf : "")))
         goto oom;
     hdrs = calloc((a ? a->n_headers : 0) + 1, sizeof *hdrs);
     if (!hdrs)
@@ -691,7 +694,8 @@ static int perform(struct venue *v, struct http *h, const struct venue_auth *a, 
     struct http_request req = {
         .method = c->method,
         .url = url.buf,
-        .body = NULL,
+        .body = c->once ? c->query.buf : NULL,
+        .no_resend = c->once,
         .headers = hdrs,
         .n_headers = nh,
         .cookies = a ? a->cookies : NULL,
@@ -792,6 +796,7 @@ static int b_place_order(struct venue *v, struct http *h, const struct venue_aut
 {
     struct call c;
     call_init(&c, "POST", "/api/v3/order", 1);
+    c.once = 1;
     if (param(&c, "symbol", req->symbol) ||
         param(&c, "side", req->side == SIDE_BUY ? "BUY" : "SELL") ||
         param(&c, "type", "LIMIT") || param(&c, "timeInForce", tif_name(req->tif)) ||

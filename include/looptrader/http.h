@@ -27,7 +27,14 @@ struct http_request {
     size_t n_headers;
     const char *cookies;          /* "a=b; c=d" or NULL */
     long timeout_ms;              /* whole-request limit; 0 = 10 s */
+    int no_resend;                /* never let libcurl send it twice (see below) */
 };
+
+/* libcurl silently re-sends a request on a fresh connection when a reused
+ * keep-alive connection dies before any answer byte arrives.  For an order
+ * that is a second order.  With no_resend the body is streamed without the
+ * ability to rewind, so such a retry fails (LT_EUNKNOWN) instead, and the
+ * caller settles the outcome by query.  Use it with a non-empty body. */
 
 struct http_response {
     long status;                  /* HTTP status, 0 if none arrived */
