@@ -18,6 +18,7 @@
 
 struct journal {
     int fd;
+    char user[128];      /* written into every line */
     char path[4096];
 };
 
@@ -71,6 +72,7 @@ int journal_open(const char *dir, const char *user, struct journal **out, struct
         free(j);
         return lt_err_set(err, LT_EINVAL, "journal: state dir path too long");
     }
+    snprintf(j->user, sizeof(j->user), "%s", user);
     j->fd = open(j->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
     if (j->fd < 0) {
         int e = errno;
@@ -95,6 +97,7 @@ const char *journal_path(const struct journal *j) { return j->path; }
 static int append(struct journal *j, json_t *line, int sync, struct lt_err *err)
 {
     json_object_set_new(line, "ts", json_integer(wall_ms()));
+    json_object_set_new(line, "user", json_string(j->user));
     char *text = json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(line);
     if (!text)

@@ -51,6 +51,19 @@ static void pending_rounds(void **state)
     snprintf(path, sizeof(path), "%s", journal_path(j));
     journal_close(j);
 
+    /* Every line names the user and carries a timestamp. */
+    FILE *r = fopen(path, "r");
+    assert_non_null(r);
+    char line[512];
+    int lines = 0;
+    while (fgets(line, sizeof(line), r)) {
+        assert_non_null(strstr(line, "\"user\":\"al/ice\""));
+        assert_non_null(strstr(line, "\"ts\":"));
+        lines++;
+    }
+    fclose(r);
+    assert_int_equal(lines, 6);
+
     /* A crash mid-write leaves a torn line. */
     FILE *f = fopen(path, "a");
     assert_non_null(f);
