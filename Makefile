@@ -6,6 +6,7 @@
 #   make tsan       the same tests under ThreadSanitizer (clang)
 #   make demo       run the main job on the embedded simulator
 #   make bench-sim  simulator order place+cancel throughput
+#   make compat     a third-party Binance client (ccxt, from npm) against the simulator
 #   make fuzz       bounded fuzzing of every outside-facing parser (clang)
 #
 # Sources are found by wildcard, so adding src/<module>.c or
@@ -34,7 +35,7 @@ BIN      := $(BUILD)/bin
 UNITS    := $(UNIT_SRC:test/unit/%.c=$(BUILD)/unit/%)
 TOOLS    := $(TOOL_SRC:test/tools/%.c=$(BUILD)/tools/%)
 
-.PHONY: all test unit integration sanitize tsan demo bench bench-sim fuzz chaos clean valgrind
+.PHONY: all test unit integration sanitize tsan demo bench bench-sim compat fuzz chaos clean valgrind
 
 all: $(BIN)/looptrader $(BIN)/looptrader-sim
 
@@ -89,6 +90,9 @@ bench-sim: all $(TOOLS)
 	BUILD=$(BUILD) scripts/bench-sim.sh
 
 bench: bench-sim
+
+compat: all
+	BUILD=$(BUILD) scripts/compat-ccxt.sh
 
 chaos: all $(TOOLS)
 	BUILD=$(BUILD) test/integration/chaos.sh

@@ -98,7 +98,8 @@ static void captures_status_headers_and_sends_auth(void **state)
     char url[128];
     snprintf(url, sizeof url, "http://127.0.0.1:%d/api/v3/order?symbol=X&signature=abc", s.port);
     const char *hdrs[] = { "X-MBX-APIKEY: key-1", "X-Session-Token: tok-2" };
-    struct http_request req = { "DELETE", url, NULL, hdrs, 2, "session=cookie-3", 2000 };
+    struct http_request req = { .method = "DELETE", .url = url, .headers = hdrs, .n_headers = 2,
+                                .cookies = "session=cookie-3", .timeout_ms = 2000 };
     struct http_response resp;
     http_response_init(&resp);
     assert_int_equal(http_do(h, &req, &resp, &err), 0);
@@ -131,7 +132,7 @@ static void post_without_body_and_missing_headers(void **state)
     assert_int_equal(http_new(&h, &err), 0);
     char url[128];
     snprintf(url, sizeof url, "http://127.0.0.1:%d/api/v3/userDataStream", s.port);
-    struct http_request req = { "POST", url, NULL, NULL, 0, NULL, 0 };
+    struct http_request req = { .method = "POST", .url = url };
     struct http_response resp;
     http_response_init(&resp);
     assert_int_equal(http_do(h, &req, &resp, &err), 0);
@@ -156,7 +157,7 @@ static void oversized_body_is_refused(void **state)
     assert_int_equal(http_new(&h, &err), 0);
     char url[128];
     snprintf(url, sizeof url, "http://127.0.0.1:%d/big", s.port);
-    struct http_request req = { "GET", url, NULL, NULL, 0, NULL, 5000 };
+    struct http_request req = { .method = "GET", .url = url, .timeout_ms = 5000 };
     struct http_response resp;
     http_response_init(&resp);
     assert_int_equal(http_do(h, &req, &resp, &err), LT_ERANGE);
@@ -183,7 +184,8 @@ static void transport_error_is_unknown_and_secret_free(void **state)
     snprintf(url, sizeof url, "http://127.0.0.1:%d/api/v3/order?signature=sig-secret-4",
              ntohs(a.sin_port));
     const char *hdrs[] = { "X-MBX-APIKEY: key-secret-5" };
-    struct http_request req = { "POST", url, "a=b", hdrs, 1, "s=cookie-secret-6", 1000 };
+    struct http_request req = { .method = "POST", .url = url, .body = "a=b", .headers = hdrs,
+                                .n_headers = 1, .cookies = "s=cookie-secret-6", .timeout_ms = 1000 };
     struct http_response resp;
     http_response_init(&resp);
     lt_err_clear(&err);
@@ -195,9 +197,99 @@ static void transport_error_is_unknown_and_secret_free(void **state)
     http_free(h);
 }
 
+/* Answers the first request on a keep-alive connection, then reads the
+ * second and closes without a byte of answer; counts every request that
+ * reaches it on any connection until the listening socket is shut. */
+struct dropper {
+    int fd, port, requests;
+    pthread_t th;
+};
+
+static int read_request(int c)
+{
+    char buf[4096];
+    size_t got = 0;
+    for (;;) {
+        ssize_t n = read(c, buf + got, sizeof buf - 1 - got);
+        if (n <= 0)
+            return 0;
+        got += (size_t)n;
+        buf[got] = '\0';
+        char *end = strstr(buf, "\r\n\r\n");
+        char *cl = strstr(buf, "Content-Length: ");
+        if (end && (!cl || got >= (size_t)(end + 4 - buf) + strtoul(cl + 16, NULL, 10)))
+            return 1;
+        if (got + 1 >= sizeof buf)
+            return 0;
+    }
+}
+
+static void *drop_second(void *arg)
+{
+    struct dropper *d = arg;
+    static const char ok[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}";
+    int c;
+    while ((c = accept(d->fd, NULL, NULL)) >= 0) {
+        while (read_request(c)) {
+            if (++d->requests == 1) {
+                if (write(c, ok, sizeof ok - 1) < 0)
+                    break;
+                continue;
+            }
+            if (d->requests == 2)
+                break; /* the venue got it; the answer is lost */
+            if (write(c, ok, sizeof ok - 1) < 0)
+                break;
+        }
+        close(c);
+    }
+    return NULL;
+}
+
+static int requests_seen(int no_resend, int *rc_out)
+{
+    struct dropper d = { 0 };
+    d.fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    assert_int_equal(bind(d.fd, (struct sockaddr *)&a, sizeof a), 0);
+    socklen_t len = sizeof a;
+    assert_int_equal(getsockname(d.fd, (struct sockaddr *)&a, &len), 0);
+    assert_int_equal(listen(d.fd, 4), 0);
+    assert_int_equal(pthread_create(&d.th, NULL, drop_second, &d), 0);
+
+    struct http *h;
+    struct lt_err err;
+    assert_int_equal(http_new(&h, &err), 0);
+    char url[96];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/api/v3/order", ntohs(a.sin_port));
+    struct http_request req = { .method = "POST", .url = url, .body = "symbol=X&side=BUY",
+                                .timeout_ms = 2000, .no_resend = no_resend };
+    struct http_response resp;
+    http_response_init(&resp);
+    assert_int_equal(http_do(h, &req, &resp, &err), 0); /* warms the keep-alive connection */
+    *rc_out = http_do(h, &req, &resp, &err);
+    http_response_release(&resp);
+    http_free(h);
+    shutdown(d.fd, SHUT_RDWR);
+    pthread_join(d.th, NULL);
+    close(d.fd);
+    return d.requests;
+}
+
+static void order_post_never_sent_twice(void **state)
+{
+    (void)state;
+    int rc;
+    /* The control: plain libcurl re-sends the lost request by itself. */
+    assert_int_equal(requests_seen(0, &rc), 3);
+    assert_int_equal(requests_seen(1, &rc), 2);
+    assert_int_equal(rc, LT_EUNKNOWN);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(order_post_never_sent_twice),
         cmocka_unit_test(captures_status_headers_and_sends_auth),
         cmocka_unit_test(post_without_body_and_missing_headers),
         cmocka_unit_test(oversized_body_is_refused),
