@@ -833,7 +833,9 @@ int wsapi_open(void *arg, struct sim_req *req, void **app)
         rc = -1;
     }
     if (rc) {
-        log_info("sim: refused WebSocket upgrade on %s", c->listen_key[0] ? "/ws/<key>" : path);
+        /* A listenKey is a bearer token: never logged. */
+        log_info("sim: refused WebSocket upgrade on %s",
+                 strncmp(path, "/ws/", 4) || !strcmp(path, "/ws/user") ? path : "/ws/<listenKey>");
         free(c);
         return LT_EINVAL;
     }
