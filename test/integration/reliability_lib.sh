@@ -15,6 +15,7 @@
 #
 # Rule: METHOD PATH ACTION [skip=N] [count=N] [every=N]
 #   ACTION  delay=MS   forward, then hold the answer MS ms (a client timeout)
+#           lag=MS     hold the request MS ms, then forward (a slow path)
 #           fail500    forward, then answer 500 -1000 (executed, client sees 5xx)
 #           drop       forward, then close the connection without an answer
 #           fail503    do not forward; answer 503 -1001 (not executed)
@@ -100,6 +101,8 @@ class H(http.server.BaseHTTPRequestHandler):
         with lock, open(trace, "a") as f:  # every request as it arrives
             f.write("%.3f %s %s %s\n" % (time.time(), self.command, path, client_id(query)))
         action = pick(self.command, path, query)
+        if action and action.startswith("lag="):  # late to the venue
+            time.sleep(int(action.split("=")[1]) / 1000.0)
         if action == "fail503":  # refused before the venue saw it
             status, rh, data = 503, [("Content-Type", "application/json")], json.dumps(
                 {"code": -1001, "msg": "Internal error; unable to process your request. "
@@ -232,4 +235,11 @@ rl_check_sent_once() {
     dups=$(awk '$2 == "POST" && $3 == "/api/v3/order" { n[$4]++ } END { for (c in n) if (n[c] > 1) printf "%s x%d ", c, n[c] }' "$PROXY_TRACE")
     [ -z "$dups" ] || fail "order requests sent more than once: $dups"
     ok "each order request sent once ($(awk '$2 == "POST" && $3 == "/api/v3/order"' "$PROXY_TRACE" | wc -l) sent)"
+}
+
+# Counts, among the account's orders (rl_orders first), the partly filled
+# orders that were cancelled and followed by another order of the same
+# round and side (the remainder one rung up); prints it.
+rl_partial_retries() {
+    jget '(lambda o: sum(1 for a in o if a["status"] == "CANCELED" and 0 < D(a["executedQty"]) < D(a["origQty"]) and any(b["orderId"] > a["orderId"] and b["clientOrderId"].split(".")[:4] == a["clientOrderId"].split(".")[:4] and b["side"] == a["side"] for b in o)))(j)' <<<"$RL_ORDERS"
 }
