@@ -1,39 +1,51 @@
 #!/usr/bin/env bash
 # Runs the unit tests ($BUILD/unit/test_*) and the integration tests
 # (test/integration/test_*.sh), each under a time limit; fails if any fails.
-#   scripts/run-tests.sh [unit|integration] [name-filter]
+# Integration tests mostly wait on the network and timers, so JOBS of them
+# (default 3) run at once; each uses its own port and temporary directory.
+#   scripts/run-tests.sh [unit|integration|all] [name-filter]
 set -u
 BUILD=${BUILD:-build/release}
+JOBS=${JOBS:-3}
 what=${1:-all}
 filter=${2:-}
 export BUILD
 export LT_BIN="$PWD/$BUILD/bin" LT_TOOLS="$PWD/$BUILD/tools" LT_ROOT="$PWD"
-pass=0; fail=0; failed=()
+results=$(mktemp -d)
+trap 'rm -rf "$results"' EXIT
 
-run() { # name timeout cmd...
+# run NAME LIMIT CMD...: runs one test, leaves NAME.ok or NAME.fail (+ .log).
+run() {
     local name=$1 limit=$2; shift 2
-    [ -n "$filter" ] && [[ "$name" != *"$filter"* ]] && return
-    local log; log=$(mktemp)
+    local key=${name//\//_}
     local t0=$SECONDS
-    if timeout -k 5 "$limit" "$@" >"$log" 2>&1; then
-        pass=$((pass + 1)); printf 'PASS %-40s %3ss\n' "$name" $((SECONDS - t0))
+    if timeout -k 5 "$limit" "$@" >"$results/$key.log" 2>&1; then
+        printf 'PASS %-44s %3ss\n' "$name" $((SECONDS - t0))
+        touch "$results/$key.ok"
     else
-        fail=$((fail + 1)); failed+=("$name")
-        printf 'FAIL %-40s %3ss\n' "$name" $((SECONDS - t0))
-        tail -n 60 "$log" | sed 's/^/    | /'
+        printf 'FAIL %-44s %3ss\n' "$name" $((SECONDS - t0))
+        tail -n 60 "$results/$key.log" | sed 's/^/    | /'
+        echo "$name" >"$results/$key.fail"
     fi
-    rm -f "$log"
 }
+
+wanted() { [ -z "$filter" ] || [[ "$1" == *"$filter"* ]]; }
 
 if [ "$what" = all ] || [ "$what" = unit ]; then
     for t in "$BUILD"/unit/test_*; do
-        [ -x "$t" ] && run "unit/$(basename "$t")" 120 "$t"
+        [ -x "$t" ] && wanted "unit/$(basename "$t")" && run "unit/$(basename "$t")" 120 "$t"
     done
 fi
 if [ "$what" = all ] || [ "$what" = integration ]; then
     for t in test/integration/test_*.sh; do
-        [ -f "$t" ] && run "integration/$(basename "$t" .sh)" 240 bash "$t"
+        name="integration/$(basename "$t" .sh)"
+        [ -f "$t" ] && wanted "$name" || continue
+        while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do wait -n; done
+        run "$name" 240 bash "$t" &
     done
+    wait
 fi
+pass=$(find "$results" -name '*.ok' | wc -l)
+fail=$(find "$results" -name '*.fail' | wc -l)
 echo "passed: $pass  failed: $fail"
-[ "$fail" -eq 0 ] || { printf 'failed: %s\n' "${failed[*]}"; exit 1; }
+[ "$fail" -eq 0 ] || { echo "failed: $(cat "$results"/*.fail | tr '\n' ' ')"; exit 1; }
