@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
-# A flaky exchange: 5xx before and after execution (unknown outcomes settled
-# by query, never re-sent), 429 with Retry-After, lost pushes and partial
-# fills at once.  Every user still reaches its target, the exchange shows
+# A flaky exchange, issue 4's fault mix: 5xx before and after execution
+# (unknown outcomes settled by query, never re-sent), 429 with Retry-After,
+# WebSocket drops every 1.5 s, lost pushes, partial fills and latency at once.  Every user still reaches its target, the exchange shows
 # never two live orders per user, nothing open and base balances back.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/trader_lib.sh"
 
 USERS=(alice bob carol erin)
-sim_start --seed 18 --fault http5xx=0.05 --fault http429=0.02 --fault push_loss=0.2 \
-    --fault partial=0.3
+sim_start --seed 18 --fault http5xx=0.05 --fault http429=0.02 --fault ws_drop_ms=1500 \
+    --fault push_loss=0.2 --fault partial=0.3 --fault latency_ms=20
 trader_snapshot "${USERS[@]}"
 trader_run --target 150 --fill-timeout-ms 500
 assert_eq "$TRADER_RC" 0 "looptrader exits 0"
