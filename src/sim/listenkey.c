@@ -17,22 +17,23 @@ static uint64_t next(struct listenkeys *t)
     return z ^ (z >> 31);
 }
 
-static struct listenkey *find(struct listenkeys *t, int account, const char *key, int64_t now_ms)
+static int find(const struct listenkeys *t, int account, const char *key, int64_t now_ms)
 {
     for (int i = 0; i < t->n; i++) {
-        struct listenkey *k = &t->k[i];
+        const struct listenkey *k = &t->k[i];
         if (k->expires_ms <= now_ms)
             continue;
         if ((account < 0 || k->account == account) && (!key || !strcmp(k->key, key)))
-            return k;
+            return i;
     }
-    return NULL;
+    return -1;
 }
 
 const char *listenkeys_create(struct listenkeys *t, int account, int64_t now_ms)
 {
     static const char alnum[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    struct listenkey *k = find(t, account, NULL, now_ms);
+    int live = find(t, account, NULL, now_ms);
+    struct listenkey *k = live >= 0 ? &t->k[live] : NULL;
     if (!k) {
         for (int i = 0; i < t->n && !k; i++)
             if (t->k[i].expires_ms <= now_ms)
@@ -53,24 +54,24 @@ const char *listenkeys_create(struct listenkeys *t, int account, int64_t now_ms)
 
 int listenkeys_keepalive(struct listenkeys *t, int account, const char *key, int64_t now_ms)
 {
-    struct listenkey *k = find(t, account, key, now_ms);
-    if (!k)
+    int i = find(t, account, key, now_ms);
+    if (i < 0)
         return -1;
-    k->expires_ms = now_ms + LISTENKEY_TTL_MS;
+    t->k[i].expires_ms = now_ms + LISTENKEY_TTL_MS;
     return 0;
 }
 
 int listenkeys_delete(struct listenkeys *t, int account, const char *key, int64_t now_ms)
 {
-    struct listenkey *k = find(t, account, key, now_ms);
-    if (!k)
+    int i = find(t, account, key, now_ms);
+    if (i < 0)
         return -1;
-    k->expires_ms = 0;
+    t->k[i].expires_ms = 0;
     return 0;
 }
 
 int listenkeys_account(const struct listenkeys *t, const char *key, int64_t now_ms)
 {
-    struct listenkey *k = find((struct listenkeys *)t, -1, key, now_ms);
-    return k ? k->account : -1;
+    int i = find(t, -1, key, now_ms);
+    return i >= 0 ? t->k[i].account : -1;
 }
