@@ -243,3 +243,18 @@ rl_check_sent_once() {
 rl_partial_retries() {
     jget '(lambda o: sum(1 for a in o if a["status"] == "CANCELED" and 0 < D(a["executedQty"]) < D(a["origQty"]) and any(b["orderId"] > a["orderId"] and b["clientOrderId"].split(".")[:4] == a["clientOrderId"].split(".")[:4] and b["side"] == a["side"] for b in o)))(j)' <<<"$RL_ORDERS"
 }
+
+# Polls the account's open orders until one of ours satisfies the Python
+# predicate over `o` (e.g. 'o["side"] == "SELL"'), for up to $3 seconds
+# (default 20).  Sets RL_OPEN to that order (JSON); 1 on timeout.
+rl_wait_open() {
+    local u=$1 pred=$2 limit=${3:-20} t0=$SECONDS
+    auth_for "$u"
+    while ((SECONDS - t0 < limit)); do
+        RL_OPEN=$("$BNC" --url "$SIM_URL" "${AUTH[@]}" GET /api/v3/openOrders symbol="$SYMBOL" 2>/dev/null |
+            sed 1d | jget "next((o for o in j if o['clientOrderId'].startswith('lt.') and ($pred)), None)" 2>/dev/null)
+        [ -n "$RL_OPEN" ] && [ "$RL_OPEN" != null ] && return 0
+        sleep 0.05
+    done
+    return 1
+}
