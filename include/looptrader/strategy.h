@@ -15,6 +15,15 @@
  * A stop (global flag or the user's mailbox stop) cancels the open order,
  * sells the round's inventory with the normal ladder for at most
  * env->stop_flatten_ms, records any residue and returns STRATEGY_STOPPED.
+ *
+ * Dust, i.e. base below the symbol's minimum order, cannot be sold, so a
+ * round never buys less than what stays sellable down to its last sell
+ * rung (the last round may overshoot the target by that much); a partly
+ * filled sell whose rest would be dust keeps resting a little longer; dust
+ * left anyway is carried into the next round's sell, and a user at target
+ * with dust runs a few smallest rounds to take it along.  max_cost stops a
+ * user before a round when the cost so far plus the last round's cost
+ * would pass it.
  */
 #ifndef LOOPTRADER_STRATEGY_H
 #define LOOPTRADER_STRATEGY_H
