@@ -94,6 +94,22 @@ void journal_close(struct journal *j)
 
 const char *journal_path(const struct journal *j) { return j->path; }
 
+int journal_rotate(struct journal *j, struct lt_err *err)
+{
+    char prev[sizeof(j->path) + 8];
+    snprintf(prev, sizeof(prev), "%s.prev", j->path);
+    if (rename(j->path, prev) != 0)
+        return lt_err_set(err, LT_EIO, "journal: cannot rotate %s: %s", j->path,
+                          strerror(errno));
+    int fd = open(j->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return lt_err_set(err, LT_EIO, "journal: cannot reopen %s: %s", j->path,
+                          strerror(errno));
+    close(j->fd);
+    j->fd = fd;
+    return 0;
+}
+
 static int append(struct journal *j, json_t *line, int sync, struct lt_err *err)
 {
     json_object_set_new(line, "ts", json_integer(wall_ms()));

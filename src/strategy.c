@@ -622,8 +622,16 @@ static int recover(struct rctx *c)
     struct journal_pending *p = NULL;
     size_t n = 0;
     rc = journal_load_pending(journal_path(u->journal), &p, &n, &c->err);
-    if (rc != 0 || n == 0)
+    if (rc != 0)
         return rc;
+    if (n == 0) {
+        /* Nothing of an earlier run is open: a fresh file keeps the
+         * journal (read at every start) small. */
+        struct lt_err re = { 0 };
+        if (journal_rotate(u->journal, &re) != 0)
+            log_warn("%s: %s", u->cfg->name, re.msg);
+        return 0;
+    }
     money_t net = 0;
     for (size_t i = 0; i < n; i++) {
         struct order_state st;

@@ -46,6 +46,11 @@ int journal_outcome(struct journal *j, const char *ev, const char *client_id,
 int journal_settled(struct journal *j, const char *run, unsigned round, money_t bought,
                     money_t sold, money_t residual, struct lt_err *err);
 
+/* Starts a fresh file once everything in the current one is settled (the
+ * old one is kept as <user>.jsonl.prev), so the journal does not grow
+ * without end across runs.  0 or LT_EIO. */
+int journal_rotate(struct journal *j, struct lt_err *err);
+
 /* An order of a round that has no "settled" line yet. */
 struct journal_pending {
     char run[8];

@@ -93,6 +93,19 @@ static void pending_rounds(void **state)
     assert_int_equal(journal_load_pending(path, &p, &n, &err), 0);
     assert_int_equal(n, 0);
     assert_null(p);
+
+    /* Rotation keeps the old file as .prev and starts an empty one. */
+    assert_int_equal(journal_open(sub, "al/ice", &j, &err), 0);
+    assert_int_equal(journal_rotate(j, &err), 0);
+    assert_int_equal(journal_intent(j, "r2", 1, "lt.r2.0.1.b1", SIDE_BUY, M(2), M(1), &err), 0);
+    journal_close(j);
+    assert_int_equal(journal_load_pending(path, &p, &n, &err), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(p[0].run, "r2");
+    free(p);
+    char prev[300];
+    snprintf(prev, sizeof(prev), "%s.prev", path);
+    assert_int_equal(access(prev, F_OK), 0);
 }
 
 static void missing_file_is_empty(void **state)
