@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Restart after kill -9 with an order open and inventory held.  Rounds of
+# 300 USDT at the best price (slippage 0) rest partly filled for up to
+# 1.5 s per rung; the trader is killed with SIGKILL the moment the
+# simulator shows alice holding base with one of our orders open: first her
+# round's sell, then (after a restart) a partly filled buy.  The same
+# command run again must settle the killed runs before trading: cancel
+# their open orders, sell the base they left, then reach the target.  Read
+# back from the simulator: the orders open at the kills are final
+# (cancelled by a restart, or filled meanwhile), each killed run's orders
+# ended before the next run's first order (never two live), every account
+# at or above target and not beyond it by more than one round, the report's
+# window total is the exchange's, nothing open, base balances back (± one
+# step).
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/trader_lib.sh"
+. "$(dirname "$0")/reliability_lib.sh"
+
+USERS=(alice bob)
+TARGET=900 ROUND=300
+ARGS=(--only alice,bob --target "$TARGET" --buy-amount "$ROUND" --slippage 0 --fill-timeout-ms 1500)
+sim_start --seed 29
+trader_snapshot "${USERS[@]}"
+declare -A OPEN=()
+# Kill 1: alice's round sell open; kill 2 (after a restart): her buy open
+# with a fill.  Both leave base held and an order of ours open.
+for when in 'o["side"] == "SELL"' 'o["side"] == "BUY" and D(o["executedQty"]) > 0'; do
+    trader_start "${ARGS[@]}"
+    rl_wait_open alice "$when" 20 || fail "alice never had an order open with: $when"
+    kill -KILL "$TRADER_PID"
+    { wait "$TRADER_PID"; } 2>/dev/null
+    lt_forget_pid "$TRADER_PID"
+    ok "looptrader killed with SIGKILL while alice's $(jget 'j["side"]' <<<"$RL_OPEN") $(jget 'j["clientOrderId"]' <<<"$RL_OPEN") was open"
+    for u in "${USERS[@]}"; do
+        http_as "$u" GET /api/v3/openOrders symbol="$SYMBOL"
+        OPEN[$u]+=" $(jget '" ".join(o["clientOrderId"] for o in j if o["clientOrderId"].startswith("lt."))' <<<"$BODY")"
+        echo "# after the kill $u holds $(base_balance "$u") $BASE_ASSET; open: ${OPEN[$u]}"
+    done
+done
+
+trader_run "${ARGS[@]}"
+assert_eq "$TRADER_RC" 0 "the same command run again exits 0"
+cancelled=0
+for u in "${USERS[@]}"; do
+    for cid in ${OPEN[$u]}; do
+        # An order left open by a killed run may still fill by itself before
+        # the restart; one that was cancelled, the restart cancelled.
+        http_as "$u" GET /api/v3/order symbol="$SYMBOL" origClientOrderId="$cid"
+        st=$(jget 'j["status"]' <<<"$BODY")
+        assert_true 'j["status"] in ("CANCELED", "FILLED")' "$BODY" "$u: $cid of a killed run is final ($st)"
+        if [ "$st" = CANCELED ]; then
+            assert_contains "$(cat "$TRADER_LOG")" "$u: cancelling open order $cid of an earlier run" \
+                "$u: a restart cancelled $cid"
+            cancelled=$((cancelled + 1))
+        fi
+    done
+    assert_eq "$(report_status "$u")" done "$u done"
+    rl_check_window "$u" "$TARGET" "$ROUND"
+    rl_check_counted_once "$u"
+done
+assert_true "$cancelled > 0" '{}' "the restarts found and cancelled $cancelled orders of killed runs"
+assert_contains "$(cat "$TRADER_LOG")" "alice: selling" "the restart sells what the killed run left"
+assert_true "D(str($(report_get "[u['recovered_base'] for u in j['users'] if u['name'] == 'alice'][0]"))) > 0" '{}' \
+    "alice's report counts the recovered base"
+trader_check_one_live_order "${USERS[@]}"
+trader_check_flat "${USERS[@]}"
+lt_done
