@@ -104,7 +104,10 @@ struct run {
     struct run_config cfg;
     struct venue *venue;
     struct http *http;                /* main thread's handle (start-up calls) */
-    struct symbol_rules rules;
+    struct symbol_rules rules;        /* the streamed (global) symbol */
+    struct symbol_rules *extra;       /* users' other symbols; n_users slots so
+                                       * pointers into it stay valid */
+    size_t n_extra;
     struct strategy_user *users;      /* n_users slots; [i].journal set once inited */
     struct report_user *reports;      /* copies for the report */
     size_t n_users;
@@ -127,6 +130,7 @@ static void run_free(struct run *r)
             strategy_user_release(&r->users[i]);
     free(r->users);
     free(r->reports);
+    free(r->extra);
     http_free(r->http);
     venue_free(r->venue);
     if (r->curl_up)
@@ -134,6 +138,39 @@ static void run_free(struct run *r)
     config_free(&r->cfg);
     log_close();
     log_secrets_clear();
+}
+
+/* The rules of a user's symbol: the streamed one, one fetched already, or
+ * fetched now from exchange info. */
+static int rules_for(struct run *r, const char *symbol, const struct symbol_rules **out,
+                     struct lt_err *err)
+{
+    if (strcmp(symbol, r->rules.symbol) == 0) {
+        *out = &r->rules;
+        return 0;
+    }
+    for (size_t i = 0; i < r->n_extra; i++) {
+        if (strcmp(symbol, r->extra[i].symbol) == 0) {
+            *out = &r->extra[i];
+            return 0;
+        }
+    }
+    struct symbol_rules *sr = &r->extra[r->n_extra];
+    int rc;
+    for (int t = 0;; t++) {
+        lt_err_clear(err);
+        rc = venue_ops(r->venue)->exchange_info(r->venue, r->http, symbol, sr, err);
+        if (!transient(rc) || t >= 4)
+            break;
+        nap_ms(200L << t);
+    }
+    if (rc == 0 && !sr->trading)
+        rc = lt_err_set(err, LT_ENOTFOUND, "symbol %.32s is not trading", symbol);
+    if (rc != 0)
+        return rc;
+    r->n_extra++;
+    *out = sr;
+    return 0;
 }
 
 /* Phase 2 for one user: window total from history.  Returns 1 when the
@@ -152,11 +189,12 @@ static int filter_user(struct run *r, unsigned idx, struct strategy_user *u)
         snprintf(u->report.error, sizeof(u->report.error), "disabled");
         return 0;
     }
-    if (strcmp(uc->strategy.symbol, r->rules.symbol) != 0) {
+    const struct symbol_rules *rules;
+    if ((rc = rules_for(r, uc->strategy.symbol, &rules, &err)) != 0) {
         u->report.status = USER_FAILED;
-        snprintf(u->report.error, sizeof(u->report.error),
-                 "symbol %.32s differs from the run's %.32s (one symbol per run)",
-                 uc->strategy.symbol, r->rules.symbol);
+        snprintf(u->report.error, sizeof(u->report.error), "symbol %.32s: %.200s",
+                 uc->strategy.symbol, err.msg);
+        log_error("%s: %s", uc->name, u->report.error);
         return 0;
     }
     int64_t start = target_window_start(&uc->strategy.window, venue_now_ms(r->venue));
@@ -164,7 +202,7 @@ static int filter_user(struct run *r, unsigned idx, struct strategy_user *u)
     size_t n = 0;
     for (int t = 0;; t++) {
         lt_err_clear(&err);
-        rc = venue_ops(r->venue)->order_history(r->venue, r->http, &uc->auth, r->rules.symbol,
+        rc = venue_ops(r->venue)->order_history(r->venue, r->http, &uc->auth, rules->symbol,
                                                  start, &hist, &n, &err);
         if (!transient(rc) || t >= 4)
             break;
@@ -179,7 +217,7 @@ static int filter_user(struct run *r, unsigned idx, struct strategy_user *u)
     }
     money_t before = ledger_window_buy(hist, n, start);
     free(hist);
-    rc = strategy_user_init(u, idx, uc, &r->rules, r->cfg.state_dir, before, &err);
+    rc = strategy_user_init(u, idx, uc, rules, r->rules.symbol, r->cfg.state_dir, before, &err);
     if (rc != 0) {
         u->report.name = uc->name;
         u->report.status = USER_FAILED;
@@ -200,13 +238,8 @@ static int filter_user(struct run *r, unsigned idx, struct strategy_user *u)
 
 static void print_plan(struct run *r)
 {
-    money_t bid = 0, ask = 0;
-    struct lt_err err = { 0 };
-    if (venue_ops(r->venue)->book_ticker(r->venue, r->http, r->rules.symbol, &bid, &ask, &err))
-        printf("book unavailable: %s\n", err.msg);
     char a[MONEY_STR_MAX], b[MONEY_STR_MAX], c[MONEY_STR_MAX];
-    printf("dry run: %s bid %s ask %s; nothing will be placed\n", r->rules.symbol,
-           money_format_min(bid, a), money_format_min(ask, b));
+    printf("dry run: nothing will be placed\n");
     for (size_t i = 0; i < r->n_users; i++) {
         const struct strategy_user *u = &r->users[i];
         const struct user_config *uc = &r->cfg.users[i];
@@ -220,24 +253,30 @@ static void print_plan(struct run *r)
             continue;
         }
         const struct strategy_config *sc = &uc->strategy;
+        const struct symbol_rules *rules = u->rules;
+        money_t bid = 0, ask = 0;
+        struct lt_err err = { 0 };
+        if (venue_ops(r->venue)->book_ticker(r->venue, r->http, rules->symbol, &bid, &ask, &err))
+            printf(" (book unavailable: %s)", err.msg);
         money_t rem = target_remaining(sc->target, u->window_total);
         int64_t rounds = sc->buy_amount > 0 ? (rem + sc->buy_amount - 1) / sc->buy_amount : 0;
-        printf(" window %s target %s remaining %s rounds ~%lld tif %s\n",
+        printf(" %s window %s target %s remaining %s rounds ~%lld tif %s\n", rules->symbol,
                money_format_min(u->window_total, a), money_format_min(sc->target, b),
                money_format_min(rem, c), (long long)rounds,
                sc->tif == TIF_IOC ? "IOC" : sc->tif == TIF_FOK ? "FOK" : "GTC");
+        printf("    book bid %s ask %s\n", money_format_min(bid, a), money_format_min(ask, b));
         struct ladder lad = { sc->slippage, sc->slippage_step, sc->max_tries };
         money_t quote = sc->buy_amount < rem ? sc->buy_amount : rem;
         printf("    buy  ladder:");
         for (int k = 0; k < sc->max_tries && ask > 0; k++) {
-            money_t p = ladder_price(&lad, &r->rules, SIDE_BUY, ask, k);
+            money_t p = ladder_price(&lad, rules, SIDE_BUY, ask, k);
             printf(" %s", money_format_min(p, a));
             if (k == 0)
-                printf(" (qty %s)", money_format_min(symbol_qty_for_quote(&r->rules, quote, p), b));
+                printf(" (qty %s)", money_format_min(symbol_qty_for_quote(rules, quote, p), b));
         }
         printf("\n    sell ladder:");
         for (int k = 0; k < sc->max_tries && bid > 0; k++)
-            printf(" %s", money_format_min(ladder_price(&lad, &r->rules, SIDE_SELL, bid, k), a));
+            printf(" %s", money_format_min(ladder_price(&lad, rules, SIDE_SELL, bid, k), a));
         printf("\n");
     }
 }
@@ -366,12 +405,13 @@ int main(int argc, char **argv)
     r.n_users = r.cfg.n_users;
     r.users = calloc(r.n_users ? r.n_users : 1, sizeof(*r.users));
     r.reports = calloc(r.n_users ? r.n_users : 1, sizeof(*r.reports));
-    if (!r.users || !r.reports) {
+    r.extra = calloc(r.n_users ? r.n_users : 1, sizeof(*r.extra));
+    if (!r.users || !r.reports || !r.extra) {
         log_error("out of memory");
         run_free(&r);
         return 1;
     }
-    struct strategy_env env = { .venue = r.venue, .rules = &r.rules, .run = r.run_tag,
+    struct strategy_env env = { .venue = r.venue, .run = r.run_tag,
                                 .global_stop = &r.global_stop };
     size_t queued = 0;
     int *queue_me = calloc(r.n_users ? r.n_users : 1, sizeof(int));

@@ -97,7 +97,9 @@ static int current_book(struct rctx *c, int wait_push, money_t *bid, money_t *as
 {
     struct mailbox_price p;
     int rc;
-    if (wait_push && !stopping(c))
+    if (c->u->rest_prices)
+        rc = LT_ENOTFOUND;
+    else if (wait_push && !stopping(c))
         rc = mailbox_wait_price(c->u->mb, 0, mailbox_now_ms() + ROUND_PRICE_WAIT_MS,
                                 c->env->global_stop, &p);
     else
@@ -727,7 +729,7 @@ static enum strategy_result stopped(struct rctx *c, const char *why)
 enum strategy_result strategy_round(const struct strategy_env *env, struct strategy_user *u,
                                     struct http *h)
 {
-    struct rctx c = { .env = env, .u = u, .h = h, .r = env->rules,
+    struct rctx c = { .env = env, .u = u, .h = h, .r = u->rules,
                       .ops = venue_ops(env->venue), .auth = &u->cfg->auth };
     const struct strategy_config *sc = &u->cfg->strategy;
 
@@ -764,7 +766,7 @@ enum strategy_result strategy_round(const struct strategy_env *env, struct strat
     struct ledger_totals bt, st;
     ledger_side_totals(&u->ledger, SIDE_BUY, &bt);
     if (rc == 0 && stopping(&c) && bt.qty > 0 &&
-        is_dust(env->rules, bt.qty - bt.fee_base + u->carry_base, bid)) {
+        is_dust(c.r, bt.qty - bt.fee_base + u->carry_base, bid)) {
         /* A stop cut the buy short below a sellable quantity: buying the
          * shortfall is the only way to leave the account flat. */
         c.topup = 1;
@@ -796,12 +798,12 @@ enum strategy_result strategy_round(const struct strategy_env *env, struct strat
     s->residual_base = u->carry_base;
     /* Only dust may stay behind in a settled round; real inventory left by
      * a stop or an error stays unsettled for the next run to sell. */
-    if (is_dust(env->rules, u->carry_base, bid))
+    if (is_dust(c.r, u->carry_base, bid))
         journal_settled(u->journal, env->run, u->round, bt.qty, st.qty, u->carry_base, NULL);
 
     char b1[MONEY_STR_MAX], b2[MONEY_STR_MAX], b3[MONEY_STR_MAX], b4[MONEY_STR_MAX];
     log_info("%s: round %u bought %s %s for %s, sold %s; window total %s", u->cfg->name,
-             u->round, money_format_min(bt.qty, b1), env->rules->base,
+             u->round, money_format_min(bt.qty, b1), c.r->base,
              money_format_min(bt.quote, b2), money_format_min(st.qty, b3),
              money_format_min(u->window_total, b4));
     if (rc != 0 || rc2 != 0)
@@ -825,12 +827,14 @@ enum strategy_result strategy_round(const struct strategy_env *env, struct strat
 /* --- lifetime ----------------------------------------------------------- */
 
 int strategy_user_init(struct strategy_user *u, unsigned index, const struct user_config *cfg,
-                       const struct symbol_rules *rules, const char *state_dir,
-                       money_t window_buy, struct lt_err *err)
+                       const struct symbol_rules *rules, const char *streamed_symbol,
+                       const char *state_dir, money_t window_buy, struct lt_err *err)
 {
     memset(u, 0, sizeof(*u));
     u->index = index;
     u->cfg = cfg;
+    u->rules = rules;
+    u->rest_prices = strcmp(rules->symbol, streamed_symbol) != 0;
     if (mailbox_new(MAILBOX_RING, &u->mb) != 0)
         return lt_err_set(err, LT_ENOMEM, "out of memory");
     int rc = journal_open(state_dir, cfg->name, &u->journal, err);

@@ -41,7 +41,6 @@
 /* Shared by every worker; read-only while the executor runs. */
 struct strategy_env {
     struct venue *venue;
-    const struct symbol_rules *rules;
     const char *run;                /* this process's run tag (clientid) */
     const atomic_int *global_stop;  /* set by main on SIGINT/SIGTERM */
     int stop_flatten_ms;            /* bound on selling after a stop; 0 = 10 s */
@@ -58,6 +57,8 @@ struct strategy_user {
     /* Set by strategy_user_init, read-only afterwards. */
     unsigned index;                  /* position in the config (client ids) */
     const struct user_config *cfg;   /* borrowed; outlives the user */
+    const struct symbol_rules *rules; /* the user's symbol; borrowed */
+    int rest_prices;                 /* its prices are not streamed: ask REST */
     struct mailbox *mb;              /* owned; the WS thread posts into it */
     struct journal *journal;         /* owned */
 
@@ -75,10 +76,12 @@ struct strategy_user {
 };
 
 /* Prepares a user: mailbox, journal under state_dir, report fields
- * (window_before = window_total = window_buy). */
+ * (window_before = window_total = window_buy).  streamed_symbol is the
+ * symbol whose book the WebSocket thread posts into mailboxes; a user
+ * trading another symbol reads its prices over REST. */
 int strategy_user_init(struct strategy_user *u, unsigned index, const struct user_config *cfg,
-                       const struct symbol_rules *rules, const char *state_dir,
-                       money_t window_buy, struct lt_err *err);
+                       const struct symbol_rules *rules, const char *streamed_symbol,
+                       const char *state_dir, money_t window_buy, struct lt_err *err);
 void strategy_user_release(struct strategy_user *u);
 
 /* 1 when the user's journal holds rounds an earlier run did not settle. */
