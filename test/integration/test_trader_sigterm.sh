@@ -7,7 +7,7 @@
 . "$(dirname "$0")/trader_lib.sh"
 
 USERS=(alice bob carol erin)
-sim_start --seed 14
+sim_start --seed 14 --fault partial=0.2
 trader_snapshot "${USERS[@]}"
 trader_start --target 100000 --fill-timeout-ms 1500
 wait_for_line "$TRADER_LOG" 'alice: round 2 ' 30 || fail "alice never reached round 2"
