@@ -898,6 +898,27 @@ static int h_empty_list(struct call *c, struct lt_err *err)
     return 0;
 }
 
+/* Futures markets (/fapi, /dapi): this venue has none.  Clients that load
+ * every market type by default (ccxt asks for spot, USD-M and COIN-M) get
+ * a valid exchange description listing no symbol. */
+static int h_no_markets(struct call *c, struct lt_err *err)
+{
+    (void)err;
+    strbuf_addf(c->out,
+                "{\"timezone\":\"UTC\",\"serverTime\":%lld,\"rateLimits\":[],"
+                "\"exchangeFilters\":[],\"assets\":[],\"symbols\":[]}",
+                (long long)c->q->now_ms);
+    return 0;
+}
+
+/* Venue status (/sapi): always normal; maintenance is not simulated. */
+static int h_system_status(struct call *c, struct lt_err *err)
+{
+    (void)err;
+    strbuf_addstr(c->out, "{\"status\":0,\"msg\":\"normal\"}");
+    return 0;
+}
+
 /* ---- legacy user data stream ---- */
 
 static int h_listen_key(struct call *c, struct lt_err *err)
@@ -951,6 +972,9 @@ static const struct route routes[] = {
     { M(SIM_GET), "/sapi/v1/asset/tradeFee", SEC_SIGNED, 1, 0, h_trade_fee },
     { M(SIM_GET), "/sapi/v1/margin/allPairs", SEC_KEY, 1, 0, h_empty_list },
     { M(SIM_GET), "/sapi/v1/margin/isolated/allPairs", SEC_KEY, 10, 0, h_empty_list },
+    { M(SIM_GET), "/sapi/v1/system/status", SEC_NONE, 1, 0, h_system_status },
+    { M(SIM_GET), "/fapi/v1/exchangeInfo", SEC_NONE, 1, 0, h_no_markets },
+    { M(SIM_GET), "/dapi/v1/exchangeInfo", SEC_NONE, 1, 0, h_no_markets },
     { M(SIM_POST) | M(SIM_PUT) | M(SIM_DELETE), "/api/v3/userDataStream", SEC_KEY, 2, 0,
       h_listen_key },
 };

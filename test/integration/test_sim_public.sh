@@ -107,6 +107,16 @@ assert_error 400 -1120 "klines with an unsupported interval"
 http GET /api/v3/klines symbol=ALPHAUSDT
 assert_error 400 -1102 "klines without interval"
 
+# What clients load along with the spot markets (ccxt's defaults): futures
+# markets (none here) and the venue status.
+for p in /fapi/v1/exchangeInfo /dapi/v1/exchangeInfo; do
+    http GET $p
+    assert_eq "$STATUS" 200 "$p"
+    assert_true 'j["symbols"] == [] and j["timezone"] == "UTC" and j["serverTime"] > 0' "$BODY" "$p lists no market"
+done
+http GET /sapi/v1/system/status
+assert_eq "$BODY" '{"status":0,"msg":"normal"}' "system status normal"
+
 http GET /api/v3/noSuchEndpoint
 assert_eq "$STATUS" 404 "unknown path is 404"
 assert_sim_serves
