@@ -26,6 +26,9 @@
 #define WS_RX_MAX (64 * 1024)
 #define WS_PING_MS 20000
 #define HDR_ROOM 1024
+/* Request line + headers lws keeps per request (its default is 4 KiB): room
+ * for long signed queries such as a symbols=[...] list of the whole venue. */
+#define HTTP_HEADER_MAX 16384
 
 struct outmsg {
     struct outmsg *next;
@@ -130,11 +133,13 @@ static enum sim_method method_of(struct lws *wsi)
 }
 
 /* Starts a request: path and query fragments.  lws url-decodes each
- * '&'-separated fragment ('+' becomes a space) before we see it. */
+ * '&'-separated fragment ('+' becomes a space) before we see it.  A
+ * fragment fits frag whatever its length, since it came from the header
+ * space: lws would refuse a shorter buffer and the parameter would be lost. */
 static int req_begin(struct sim_conn *c, const char *path, size_t path_len)
 {
     struct sim_req *r = &c->req;
-    char frag[4096];
+    char frag[HTTP_HEADER_MAX];
     int n;
 
     params_reset(&r->params);
@@ -497,6 +502,9 @@ int server_create(struct sim_server **out, const struct server_opts *o, struct l
     memset(&info, 0, sizeof(info));
     info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
     info.user = s;
+    /* Header limits are the context's (lws ignores them on a vhost). */
+    info.max_http_header_data = HTTP_HEADER_MAX;
+    info.max_http_header_pool = 1024;
     s->ctx = lws_create_context(&info);
     if (!s->ctx) {
         free(s);
@@ -509,8 +517,6 @@ int server_create(struct sim_server **out, const struct server_opts *o, struct l
     info.vhost_name = "looptrader-sim";
     info.keepalive_timeout = 120;
     info.timeout_secs = 30;
-    info.max_http_header_data = 16384;
-    info.max_http_header_pool = 1024;
     if (!strchr(info.iface, ':'))
         info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
     s->vh = lws_create_vhost(s->ctx, &info);
