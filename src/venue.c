@@ -1,15 +1,41 @@
 /*
  * venue.c - the dialect-independent half of the exchange layer: picking a
- * dialect by name, owning the base URLs and the server clock offset, and
- * the order-status vocabulary every dialect maps onto.
+ * dialect by name, owning the base URLs and the server clock offset, the
+ * order-status vocabulary every dialect maps onto, and the rate limiters.
+ *
+ * The limiters live here, not in the strategy, so that every call through
+ * venue_ops() is paced without the caller knowing: one request-weight
+ * window shared by every thread (all accounts leave from one IP), and one
+ * pair of order windows per account, found by API key in a small table.
+ * Waits sleep with no lock held.
  */
 #include "looptrader/venue.h"
 #include "looptrader/venue_binance.h"
 
+#include <errno.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include "looptrader/log.h"
+#include "looptrader/ratelimit.h"
+
+#define DEFAULT_WEIGHT_PER_MINUTE 6000
+#define DEFAULT_ORDERS_PER_10S 100
+#define DEFAULT_ORDERS_PER_DAY 200000
+/* Our clock against the venue's: the edge guard of every window. */
+#define LIMIT_MARGIN_MS 300
+
+/* One account's order windows.  The API key is copied because the auth it
+ * came from may not outlive the table; it is an identifier the venue sees
+ * in every request header, never logged. */
+struct order_account {
+    char *api_key;            /* owned; NULL: keyed by auth address */
+    const void *auth;         /* identity only, never dereferenced */
+    struct ratelimit_orders win;
+};
 
 struct venue {
     const struct venue_ops *ops;  /* static table; immutable */
@@ -17,7 +43,15 @@ struct venue {
     char *ws_url;                 /* owned; immutable, no trailing '/' */
     long recv_window_ms;          /* immutable */
     long timeout_ms;              /* immutable */
+    struct venue_clock clock;     /* immutable once threads use v */
     _Atomic int64_t clock_offset_ms; /* venue - local; any thread, atomic */
+    atomic_int clock_claimed;     /* 1 once measured or claimed; atomic */
+    struct ratelimit weight;      /* shared weight window; its own lock */
+    pthread_mutex_t orders_lock;  /* guards the four fields below */
+    struct order_account *accounts;
+    size_t n_accounts, cap_accounts;
+    struct venue_limits order_limits; /* for new accounts (weight unused) */
+    _Atomic int64_t stats[VENUE_STAT_COUNT]; /* any thread, atomic */
 };
 
 int order_status_is_final(enum order_status s)
@@ -39,6 +73,22 @@ const char *order_status_name(enum order_status s)
     case ORDER_STATUS_UNKNOWN: break;
     }
     return "UNKNOWN";
+}
+
+static int64_t real_now_ms(void *arg)
+{
+    (void)arg;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void real_sleep_ms(void *arg, int64_t ms)
+{
+    (void)arg;
+    struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
 }
 
 static char *dup_url(const char *s)
@@ -67,6 +117,15 @@ int venue_new(const struct venue_config *cfg, struct venue **out, struct lt_err 
     if (!v)
         return lt_err_set(err, LT_ENOMEM, "out of memory");
     v->ops = &venue_binance_ops;
+    v->clock = (struct venue_clock){ real_now_ms, real_sleep_ms, NULL };
+    atomic_init(&v->clock_offset_ms, 0);
+    atomic_init(&v->clock_claimed, 0);
+    for (int i = 0; i < VENUE_STAT_COUNT; i++)
+        atomic_init(&v->stats[i], 0);
+    ratelimit_init(&v->weight, DEFAULT_WEIGHT_PER_MINUTE, LIMIT_MARGIN_MS);
+    pthread_mutex_init(&v->orders_lock, NULL);
+    v->order_limits = (struct venue_limits){ 0, DEFAULT_ORDERS_PER_10S,
+                                             DEFAULT_ORDERS_PER_DAY };
     v->rest_url = dup_url(cfg->rest_url);
     v->ws_url = dup_url(cfg->ws_url);
     if (!v->rest_url || !v->ws_url) {
@@ -75,7 +134,6 @@ int venue_new(const struct venue_config *cfg, struct venue **out, struct lt_err 
     }
     v->recv_window_ms = cfg->recv_window_ms > 0 ? cfg->recv_window_ms : 5000;
     v->timeout_ms = cfg->timeout_ms > 0 ? cfg->timeout_ms : 10000;
-    atomic_init(&v->clock_offset_ms, 0);
     *out = v;
     return 0;
 }
@@ -84,6 +142,22 @@ void venue_free(struct venue *v)
 {
     if (!v)
         return;
+    if (venue_stat(v, VENUE_STAT_WEIGHT_WAITS) || venue_stat(v, VENUE_STAT_ORDER_WAITS) ||
+        venue_stat(v, VENUE_STAT_RATE_LIMITED) || venue_stat(v, VENUE_STAT_RETRIES))
+        log_info("venue: paced %lld times for request weight and %lld for order limits "
+                 "(%lld ms asleep); %lld rate-limit answers (429/418); %lld retries; "
+                 "%lld clock measurements",
+                 (long long)venue_stat(v, VENUE_STAT_WEIGHT_WAITS),
+                 (long long)venue_stat(v, VENUE_STAT_ORDER_WAITS),
+                 (long long)venue_stat(v, VENUE_STAT_WAIT_MS),
+                 (long long)venue_stat(v, VENUE_STAT_RATE_LIMITED),
+                 (long long)venue_stat(v, VENUE_STAT_RETRIES),
+                 (long long)venue_stat(v, VENUE_STAT_CLOCK_SYNCS));
+    for (size_t i = 0; i < v->n_accounts; i++)
+        free(v->accounts[i].api_key);
+    free(v->accounts);
+    pthread_mutex_destroy(&v->orders_lock);
+    ratelimit_destroy(&v->weight);
     free(v->rest_url);
     free(v->ws_url);
     free(v);
@@ -95,16 +169,164 @@ const char *venue_ws_url(const struct venue *v) { return v->ws_url; }
 long venue_recv_window_ms(const struct venue *v) { return v->recv_window_ms; }
 long venue_timeout_ms(const struct venue *v) { return v->timeout_ms; }
 
+void venue_set_clock(struct venue *v, const struct venue_clock *clk)
+{
+    v->clock = *clk;
+}
+
+int64_t venue_local_ms(const struct venue *v)
+{
+    return v->clock.now_ms(v->clock.arg);
+}
+
+void venue_sleep_ms(const struct venue *v, int64_t ms)
+{
+    if (ms > 0)
+        v->clock.sleep_ms(v->clock.arg, ms);
+}
+
 void venue_set_clock_offset(struct venue *v, int64_t offset_ms)
 {
     atomic_store(&v->clock_offset_ms, offset_ms);
+    atomic_store(&v->clock_claimed, 1);
+}
+
+int venue_clock_claim(struct venue *v)
+{
+    return atomic_exchange(&v->clock_claimed, 1) == 0;
 }
 
 int64_t venue_now_ms(const struct venue *v)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    int64_t now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
     /* atomic_load wants a non-const object; the offset is only read here. */
-    return now + atomic_load(&((struct venue *)v)->clock_offset_ms);
+    return venue_local_ms(v) + atomic_load(&((struct venue *)v)->clock_offset_ms);
+}
+
+void venue_stat_add(struct venue *v, enum venue_stat which, int64_t n)
+{
+    atomic_fetch_add(&v->stats[which], n);
+}
+
+int64_t venue_stat(const struct venue *v, enum venue_stat which)
+{
+    return atomic_load(&((struct venue *)v)->stats[which]);
+}
+
+int64_t venue_weight_used(struct venue *v)
+{
+    pthread_mutex_lock(&v->weight.lock);
+    int64_t used = v->weight.weight.used;
+    pthread_mutex_unlock(&v->weight.lock);
+    return used;
+}
+
+void venue_set_limits(struct venue *v, const struct venue_limits *l)
+{
+    if (l->weight_per_minute > 0)
+        ratelimit_set_limit(&v->weight, l->weight_per_minute);
+    pthread_mutex_lock(&v->orders_lock);
+    if (l->orders_per_10s > 0)
+        v->order_limits.orders_per_10s = l->orders_per_10s;
+    if (l->orders_per_day > 0)
+        v->order_limits.orders_per_day = l->orders_per_day;
+    for (size_t i = 0; i < v->n_accounts; i++) {
+        v->accounts[i].win.ten_s.limit = v->order_limits.orders_per_10s;
+        v->accounts[i].win.day.limit = v->order_limits.orders_per_day;
+    }
+    pthread_mutex_unlock(&v->orders_lock);
+}
+
+/* The order windows of a's account, created on first use; NULL when out of
+ * memory (the venue's own limit still holds).  Caller holds orders_lock. */
+static struct ratelimit_orders *account_locked(struct venue *v, const struct venue_auth *a)
+{
+    const char *key = a->api_key && a->api_key[0] ? a->api_key : NULL;
+    for (size_t i = 0; i < v->n_accounts; i++) {
+        struct order_account *acc = &v->accounts[i];
+        if (key ? acc->api_key && strcmp(acc->api_key, key) == 0
+                : !acc->api_key && acc->auth == (const void *)a)
+            return &acc->win;
+    }
+    if (v->n_accounts == v->cap_accounts) {
+        size_t cap = v->cap_accounts ? 2 * v->cap_accounts : 8;
+        struct order_account *p = realloc(v->accounts, cap * sizeof *p);
+        if (!p)
+            return NULL;
+        v->accounts = p;
+        v->cap_accounts = cap;
+    }
+    struct order_account *acc = &v->accounts[v->n_accounts];
+    acc->api_key = key ? strdup(key) : NULL;
+    if (key && !acc->api_key)
+        return NULL;
+    acc->auth = a;
+    ratelimit_orders_init(&acc->win, v->order_limits.orders_per_10s,
+                          v->order_limits.orders_per_day, LIMIT_MARGIN_MS);
+    v->n_accounts++;
+    return &acc->win;
+}
+
+static int64_t order_reserve(struct venue *v, const struct venue_auth *a, int64_t now)
+{
+    pthread_mutex_lock(&v->orders_lock);
+    struct ratelimit_orders *o = account_locked(v, a);
+    int64_t wait = o ? ratelimit_orders_reserve(o, now) : 0;
+    pthread_mutex_unlock(&v->orders_lock);
+    return wait;
+}
+
+int venue_limits_wait(struct venue *v, const struct venue_auth *a, int order, int64_t weight,
+                      struct lt_err *err)
+{
+    int need_order = order && a;
+    for (;;) {
+        int64_t now = venue_now_ms(v), wait = 0;
+        enum venue_stat what = VENUE_STAT_ORDER_WAITS;
+        if (need_order && (wait = order_reserve(v, a, now)) == 0)
+            need_order = 0;
+        if (wait == 0) {
+            what = VENUE_STAT_WEIGHT_WAITS;
+            if ((wait = ratelimit_reserve(&v->weight, now, weight)) == 0)
+                return 0;
+        }
+        if (wait > VENUE_WAIT_MAX_MS)
+            return lt_err_set(err, LT_ERATELIMIT,
+                              "%s limit reached; nothing sent (retry after %lld s)",
+                              what == VENUE_STAT_ORDER_WAITS ? "order" : "request weight",
+                              (long long)((wait + 999) / 1000));
+        venue_stat_add(v, what, 1);
+        venue_stat_add(v, VENUE_STAT_WAIT_MS, wait);
+        venue_sleep_ms(v, wait);
+    }
+}
+
+void venue_limits_observe(struct venue *v, const struct venue_auth *a, int64_t sent_ms,
+                          const struct http_response *resp)
+{
+    int64_t now = venue_now_ms(v);
+    if (resp->used_weight_1m >= 0)
+        ratelimit_observe(&v->weight, sent_ms, now, resp->used_weight_1m);
+    if (a && resp->order_count_10s >= 0) {
+        pthread_mutex_lock(&v->orders_lock);
+        struct ratelimit_orders *o = account_locked(v, a);
+        if (o)
+            ratelimit_orders_observe(o, sent_ms, now, resp->order_count_10s, -1);
+        pthread_mutex_unlock(&v->orders_lock);
+    }
+}
+
+void venue_limits_block(struct venue *v, const struct venue_auth *a, int venue_code,
+                        int retry_after_s)
+{
+    int64_t until = venue_now_ms(v) + (retry_after_s >= 0 ? retry_after_s : 1) * 1000LL;
+    venue_stat_add(v, VENUE_STAT_RATE_LIMITED, 1);
+    if (venue_code == -1015 && a) {
+        pthread_mutex_lock(&v->orders_lock);
+        struct ratelimit_orders *o = account_locked(v, a);
+        if (o)
+            ratelimit_orders_block(o, until);
+        pthread_mutex_unlock(&v->orders_lock);
+        return;
+    }
+    ratelimit_block(&v->weight, until);
 }

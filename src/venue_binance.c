@@ -13,11 +13,13 @@
 #include "looptrader/venue_binance.h"
 
 #include <ctype.h>
+#include <stdatomic.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "looptrader/log.h"
 #include "looptrader/sign.h"
 
 #define PAGE_LIMIT 1000
@@ -356,6 +358,44 @@ out:
     return rc;
 }
 
+int venue_binance_parse_rate_limits(const char *buf, size_t len, struct venue_limits *out,
+                                    struct lt_err *err)
+{
+    json_t *root = load(buf, len, "exchangeInfo", err);
+    if (!root)
+        return LT_EPARSE;
+    struct venue_limits l = { 0, 0, 0 };
+    json_t *list = json_object_get(root, "rateLimits");
+    int rc = 0;
+    size_t i;
+    json_t *o;
+    if (!json_is_object(root))
+        rc = lt_err_set(err, LT_EPARSE, "binance: exchangeInfo is not an object");
+    else if (list && !json_is_array(list))
+        rc = lt_err_set(err, LT_EPARSE, "binance: rateLimits is not a list");
+    json_array_foreach(list, i, o) {
+        const char *type = jstrv(o, "rateLimitType");
+        const char *interval = jstrv(o, "interval");
+        int64_t num = 0, limit = 0;
+        if (!type || !interval)
+            continue;
+        if ((rc = jint(o, "intervalNum", 1, &num, err)) || (rc = jint(o, "limit", 1, &limit, err)))
+            break;
+        if (limit <= 0 || limit > 1000000000)
+            continue;
+        if (strcmp(type, "REQUEST_WEIGHT") == 0 && strcmp(interval, "MINUTE") == 0 && num == 1)
+            l.weight_per_minute = limit;
+        else if (strcmp(type, "ORDERS") == 0 && strcmp(interval, "SECOND") == 0 && num == 10)
+            l.orders_per_10s = limit;
+        else if (strcmp(type, "ORDERS") == 0 && strcmp(interval, "DAY") == 0 && num == 1)
+            l.orders_per_day = limit;
+    }
+    json_decref(root);
+    if (!rc)
+        *out = l;
+    return rc;
+}
+
 int venue_binance_parse_balance(const char *buf, size_t len, const char *asset,
                                 money_t *free_amt, money_t *locked, struct lt_err *err)
 {
@@ -609,21 +649,47 @@ out:
 
 /* ---------------------------------------------------------------- requests */
 
+/* Request weights (Binance Spot rest-api.md), counted before each send. */
+enum {
+    W_TIME = 1,
+    W_EXCHANGE_INFO = 20,
+    W_BOOK_TICKER = 2,     /* one symbol */
+    W_ORDER = 1,           /* new order */
+    W_CANCEL = 1,
+    W_QUERY = 4,
+    W_OPEN_ORDERS = 6,     /* one symbol */
+    W_ALL_ORDERS = 20,
+    W_MY_TRADES = 20,
+    W_ACCOUNT = 20,
+    W_USER_STREAM = 2
+};
+
+#define CALL_TRIES 3          /* sends of a call whose outcome stayed unknown */
+#define BACKOFF_FIRST_MS 100  /* then doubled, at most BACKOFF_MAX_MS, jittered */
+#define BACKOFF_MAX_MS 1000
+
 struct call {
     const char *method;
     const char *path;          /* "/api/v3/order" */
     struct strbuf query;       /* parameters without timestamp/signature */
     int sign;                  /* 1: timestamp + recvWindow (+ signature with a secret) */
-    int once;                  /* parameters go in the body, sent at most once (orders) */
+    int once;                  /* a new order: parameters in the body, sent at most
+                                  once, counted against the account's order limits */
+    int weight;                /* the venue's request weight */
+    int64_t sent_local_ms;     /* local clock around the last send */
+    int64_t recv_local_ms;
 };
 
-static void call_init(struct call *c, const char *method, const char *path, int sign)
+static void call_init(struct call *c, const char *method, const char *path, int sign,
+                      int weight)
 {
     c->method = method;
     c->path = path;
     strbuf_init(&c->query, 0);
     c->sign = sign;
     c->once = 0;
+    c->weight = weight;
+    c->sent_local_ms = c->recv_local_ms = 0;
 }
 
 static int param(struct call *c, const char *name, const char *value)
@@ -651,41 +717,53 @@ static int param_money(struct call *c, const char *name, money_t v)
     return param(c, name, money_format_min(v, tmp));
 }
 
-/* Sends the call with auth's key, headers and cookies; on 2xx leaves the
- * body in resp and returns 0, else maps the failure (see top of file). */
-static int perform(struct venue *v, struct http *h, const struct venue_auth *a, struct call *c,
-                   struct http_response *resp, struct lt_err *err)
+/* c's parameters plus, for a signed call, recvWindow, a fresh timestamp
+ * and the signature over exactly that string. */
+static int signed_query(struct venue *v, const struct venue_auth *a, const struct call *c,
+                        struct strbuf *q, struct lt_err *err)
 {
-    struct strbuf url = STRBUF_INIT, keyhdr = STRBUF_INIT;
+    if (c->query.len && strbuf_add(q, c->query.buf, c->query.len))
+        return lt_err_set(err, LT_ENOMEM, "out of memory");
+    if (!c->sign)
+        return 0;
+    if (strbuf_addf(q, "%srecvWindow=%ld&timestamp=%lld", q->len ? "&" : "",
+                    venue_recv_window_ms(v), (long long)venue_now_ms(v)))
+        return lt_err_set(err, LT_ENOMEM, "out of memory");
+    if (!a || !a->api_secret || !a->api_secret[0])
+        return 0;
+    char sig[SIGN_HEX_LEN + 1];
+    if (sign_hmac_sha256_hex(a->api_secret, strlen(a->api_secret), q->buf, q->len, sig) != 0)
+        return lt_err_set(err, LT_EINVAL, "cannot sign request");
+    if (strbuf_addf(q, "&signature=%s", sig))
+        return lt_err_set(err, LT_ENOMEM, "out of memory");
+    return 0;
+}
+
+/* One send: waits for the rate limits, signs with a fresh timestamp, sends
+ * with auth's key, headers and cookies, adopts the venue's counts.  On 2xx
+ * leaves the body in resp and returns 0, else maps the failure (see top of
+ * file); a 429/418 also blocks the limiter for its Retry-After. */
+static int attempt(struct venue *v, struct http *h, const struct venue_auth *a,
+                   struct call *c, struct http_response *resp, struct lt_err *err)
+{
+    struct strbuf q = STRBUF_INIT, url = STRBUF_INIT, keyhdr = STRBUF_INIT;
     const char **hdrs = NULL;
     size_t nh = 0;
-    int rc = 0;
-
-    if (c->sign) {
-        if ((rc = param_i64(c, "recvWindow", venue_recv_window_ms(v))) ||
-            (rc = param_i64(c, "timestamp", venue_now_ms(v))))
-            goto oom;
-        if (a && a->api_secret && a->api_secret[0]) {
-            char sig[SIGN_HEX_LEN + 1];
-            if (sign_hmac_sha256_hex(a->api_secret, strlen(a->api_secret), c->query.buf,
-                                     c->query.len, sig) != 0) {
-                rc = lt_err_set(err, LT_EINVAL, "cannot sign request");
-                goto done;
-            }
-            if ((rc = param(c, "signature", sig)))
-                goto oom;
-        }
-    }
-    int in_url = !c->once && c->query.len;
-    if ((rc = strbuf_addf(&url, "%s%s%s%s", venue_rest_url(v), c->path, in_url ? "?" : "",
-                          in_url ? c->query.buf : "")))
-        goto oom;
+    int rc = venue_limits_wait(v, a, c->once, c->weight, err);
+    if (rc || (rc = signed_query(v, a, c, &q, err)))
+        goto done;
+    int in_url = !c->once && q.len;
     hdrs = calloc((a ? a->n_headers : 0) + 1, sizeof *hdrs);
-    if (!hdrs)
-        goto oom;
+    if (!hdrs || strbuf_addf(&url, "%s%s%s%s", venue_rest_url(v), c->path, in_url ? "?" : "",
+                             in_url ? q.buf : "")) {
+        rc = lt_err_set(err, LT_ENOMEM, "out of memory");
+        goto done;
+    }
     if (a && a->api_key && a->api_key[0]) {
-        if ((rc = strbuf_addf(&keyhdr, "X-MBX-APIKEY: %s", a->api_key)))
-            goto oom;
+        if (strbuf_addf(&keyhdr, "X-MBX-APIKEY: %s", a->api_key)) {
+            rc = lt_err_set(err, LT_ENOMEM, "out of memory");
+            goto done;
+        }
         hdrs[nh++] = keyhdr.buf;
     }
     for (size_t i = 0; a && i < a->n_headers; i++)
@@ -694,25 +772,125 @@ static int perform(struct venue *v, struct http *h, const struct venue_auth *a, 
     struct http_request req = {
         .method = c->method,
         .url = url.buf,
-        .body = c->once ? c->query.buf : NULL,
+        .body = c->once ? q.buf : NULL,
         .no_resend = c->once,
         .headers = hdrs,
         .n_headers = nh,
         .cookies = a ? a->cookies : NULL,
         .timeout_ms = venue_timeout_ms(v),
     };
+    int64_t sent_ms = venue_now_ms(v);
+    c->sent_local_ms = venue_local_ms(v);
     rc = http_do(h, &req, resp, err);
-    if (rc == 0 && (resp->status < 200 || resp->status > 299))
-        rc = venue_binance_parse_error(resp->status, resp->body.buf, resp->body.len,
-                                       resp->retry_after_s, err);
-    goto done;
-oom:
-    rc = lt_err_set(err, LT_ENOMEM, "out of memory");
+    c->recv_local_ms = venue_local_ms(v);
+    if (rc == 0) {
+        venue_limits_observe(v, a, sent_ms, resp);
+        if (resp->status < 200 || resp->status > 299) {
+            rc = venue_binance_parse_error(resp->status, resp->body.buf, resp->body.len,
+                                           resp->retry_after_s, err);
+            if (rc == LT_ERATELIMIT)
+                venue_limits_block(v, a, err->venue_code, resp->retry_after_s);
+        }
+    }
 done:
     free(hdrs);
     strbuf_free(&keyhdr);
     strbuf_free(&url);
+    strbuf_free(&q);
+    return rc;
+}
+
+static int parse_server_time(const char *buf, size_t len, int64_t *ms, struct lt_err *err)
+{
+    json_t *root = load(buf, len, "time", err);
+    if (!root)
+        return LT_EPARSE;
+    int64_t t = 0;
+    int rc = json_is_object(root) ? jint(root, "serverTime", 1, &t, err)
+                                  : lt_err_set(err, LT_EPARSE, "binance: time is not an object");
+    json_decref(root);
+    if (!rc)
+        *ms = t;
+    return rc;
+}
+
+/* Measures venue time - local time: the server's clock against the middle
+ * of our send and receive times, then corrects every later timestamp. */
+static int sync_clock(struct venue *v, struct http *h, struct lt_err *err)
+{
+    struct call c;
+    call_init(&c, "GET", "/api/v3/time", 0, W_TIME);
+    struct http_response resp;
+    http_response_init(&resp);
+    int64_t server_ms = 0;
+    int rc = attempt(v, h, NULL, &c, &resp, err);
+    if (!rc)
+        rc = parse_server_time(resp.body.buf, resp.body.len, &server_ms, err);
+    http_response_release(&resp);
+    strbuf_free(&c.query);
+    if (rc)
+        return rc;
+    int64_t offset = server_ms - (c.sent_local_ms + c.recv_local_ms) / 2;
+    venue_set_clock_offset(v, offset);
+    venue_stat_add(v, VENUE_STAT_CLOCK_SYNCS, 1);
+    log_debug("venue: clock offset %lld ms (round trip %lld ms)", (long long)offset,
+              (long long)(c.recv_local_ms - c.sent_local_ms));
+    return 0;
+}
+
+/* Jittered exponential backoff before send number tries + 1: half to all
+ * of BACKOFF_FIRST_MS << (tries - 1), at most BACKOFF_MAX_MS. */
+static int64_t backoff_ms(int tries)
+{
+    static _Atomic uint64_t seq; /* any thread, atomic */
+    uint64_t x = atomic_fetch_add(&seq, 0x9E3779B97F4A7C15ull) + 0x9E3779B97F4A7C15ull;
+    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull; /* splitmix64 */
+    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+    x ^= x >> 31;
+    int64_t base = (int64_t)BACKOFF_FIRST_MS << (tries - 1 < 4 ? tries - 1 : 4);
+    if (base > BACKOFF_MAX_MS)
+        base = BACKOFF_MAX_MS;
+    return base / 2 + (int64_t)(x % (uint64_t)(base / 2 + 1));
+}
+
+/* attempt() until it is done: before the first signed call of the run the
+ * clock offset is measured; a -1021 (timestamp outside recvWindow, so the
+ * venue did nothing) re-measures it and sends once more; an unknown
+ * outcome of a call that is safe to repeat (everything but a new order) is
+ * retried CALL_TRIES times with backoff.  A new order is never re-sent on
+ * an unknown outcome: the caller settles it by query.  Frees c->query. */
+static int perform(struct venue *v, struct http *h, const struct venue_auth *a, struct call *c,
+                   struct http_response *resp, struct lt_err *err)
+{
+    struct lt_err e;
+    int rc, clock_fixed = 0;
+    if (c->sign && venue_clock_claim(v) && sync_clock(v, h, &e) != 0)
+        log_warn("venue: cannot measure the server clock (%s); using the local clock", e.msg);
+    for (int tries = 1;; tries++) {
+        lt_err_clear(&e);
+        rc = attempt(v, h, a, c, resp, &e);
+        if (rc == LT_EEXCHANGE && e.venue_code == -1021 && c->sign && !clock_fixed) {
+            struct lt_err ce;
+            clock_fixed = 1;
+            if (sync_clock(v, h, &ce) == 0) {
+                log_info("venue: %s %s: %s; clock offset re-measured, sending again", c->method,
+                         c->path, e.msg);
+                venue_stat_add(v, VENUE_STAT_RETRIES, 1);
+                continue;
+            }
+        } else if (rc == LT_EUNKNOWN && !c->once && tries < CALL_TRIES) {
+            int64_t ms = backoff_ms(tries);
+            log_debug("venue: %s %s: %s; retrying in %lld ms", c->method, c->path, e.msg,
+                      (long long)ms);
+            venue_stat_add(v, VENUE_STAT_RETRIES, 1);
+            venue_sleep_ms(v, ms);
+            continue;
+        }
+        break;
+    }
     strbuf_free(&c->query);
+    if (rc && err)
+        *err = e;
     return rc;
 }
 
@@ -731,24 +909,10 @@ done:
         return rc_;                                                                      \
     } while (0)
 
-static int parse_server_time(const char *buf, size_t len, int64_t *ms, struct lt_err *err)
-{
-    json_t *root = load(buf, len, "time", err);
-    if (!root)
-        return LT_EPARSE;
-    int64_t t = 0;
-    int rc = json_is_object(root) ? jint(root, "serverTime", 1, &t, err)
-                                  : lt_err_set(err, LT_EPARSE, "binance: time is not an object");
-    json_decref(root);
-    if (!rc)
-        *ms = t;
-    return rc;
-}
-
 static int b_server_time(struct venue *v, struct http *h, int64_t *ms, struct lt_err *err)
 {
     struct call c;
-    call_init(&c, "GET", "/api/v3/time", 0);
+    call_init(&c, "GET", "/api/v3/time", 0, W_TIME);
     CALL_AND_PARSE(v, h, NULL, &c, err, parse_server_time(body, blen, ms, err));
 }
 
@@ -756,7 +920,7 @@ static int b_exchange_info(struct venue *v, struct http *h, const char *symbol,
                            struct symbol_rules *out, struct lt_err *err)
 {
     struct call c;
-    call_init(&c, "GET", "/api/v3/exchangeInfo", 0);
+    call_init(&c, "GET", "/api/v3/exchangeInfo", 0, W_EXCHANGE_INFO);
     if (param(&c, "symbol", symbol)) {
         strbuf_free(&c.query);
         return lt_err_set(err, LT_ENOMEM, "out of memory");
@@ -764,6 +928,9 @@ static int b_exchange_info(struct venue *v, struct http *h, const char *symbol,
     struct http_response resp;
     http_response_init(&resp);
     int rc = perform(v, h, NULL, &c, &resp, err);
+    struct venue_limits lim;
+    if (rc == 0 && venue_binance_parse_rate_limits(resp.body.buf, resp.body.len, &lim, NULL) == 0)
+        venue_set_limits(v, &lim);
     if (rc == 0)
         rc = venue_binance_parse_exchange_info(resp.body.buf, resp.body.len, symbol, out, err);
     else if (rc == LT_EEXCHANGE && err && err->venue_code == -1121)
@@ -777,7 +944,7 @@ static int b_book_ticker(struct venue *v, struct http *h, const char *symbol, mo
                          money_t *ask, struct lt_err *err)
 {
     struct call c;
-    call_init(&c, "GET", "/api/v3/ticker/bookTicker", 0);
+    call_init(&c, "GET", "/api/v3/ticker/bookTicker", 0, W_BOOK_TICKER);
     if (param(&c, "symbol", symbol)) {
         strbuf_free(&c.query);
         return lt_err_set(err, LT_ENOMEM, "out of memory");
@@ -795,7 +962,7 @@ static int b_place_order(struct venue *v, struct http *h, const struct venue_aut
                          struct lt_err *err)
 {
     struct call c;
-    call_init(&c, "POST", "/api/v3/order", 1);
+    call_init(&c, "POST", "/api/v3/order", 1, W_ORDER);
     c.once = 1;
     if (param(&c, "symbol", req->symbol) ||
         param(&c, "side", req->side == SIDE_BUY ? "BUY" : "SELL") ||
@@ -810,11 +977,12 @@ static int b_place_order(struct venue *v, struct http *h, const struct venue_aut
 }
 
 static int order_by_client_id(struct venue *v, struct http *h, const struct venue_auth *a,
-                              const char *method, const char *symbol, const char *client_id,
-                              struct order_state *out, struct lt_err *err)
+                              const char *method, int weight, const char *symbol,
+                              const char *client_id, struct order_state *out,
+                              struct lt_err *err)
 {
     struct call c;
-    call_init(&c, method, "/api/v3/order", 1);
+    call_init(&c, method, "/api/v3/order", 1, weight);
     if (param(&c, "symbol", symbol) || param(&c, "origClientOrderId", client_id)) {
         strbuf_free(&c.query);
         return lt_err_set(err, LT_ENOMEM, "out of memory");
@@ -826,14 +994,14 @@ static int b_cancel_order(struct venue *v, struct http *h, const struct venue_au
                           const char *symbol, const char *client_id, struct order_state *out,
                           struct lt_err *err)
 {
-    return order_by_client_id(v, h, a, "DELETE", symbol, client_id, out, err);
+    return order_by_client_id(v, h, a, "DELETE", W_CANCEL, symbol, client_id, out, err);
 }
 
 static int b_query_order(struct venue *v, struct http *h, const struct venue_auth *a,
                          const char *symbol, const char *client_id, struct order_state *out,
                          struct lt_err *err)
 {
-    return order_by_client_id(v, h, a, "GET", symbol, client_id, out, err);
+    return order_by_client_id(v, h, a, "GET", W_QUERY, symbol, client_id, out, err);
 }
 
 static int b_open_orders(struct venue *v, struct http *h, const struct venue_auth *a,
@@ -843,7 +1011,7 @@ static int b_open_orders(struct venue *v, struct http *h, const struct venue_aut
     *out = NULL;
     *n = 0;
     struct call c;
-    call_init(&c, "GET", "/api/v3/openOrders", 1);
+    call_init(&c, "GET", "/api/v3/openOrders", 1, W_OPEN_ORDERS);
     if (param(&c, "symbol", symbol)) {
         strbuf_free(&c.query);
         return lt_err_set(err, LT_ENOMEM, "out of memory");
@@ -880,7 +1048,7 @@ static int b_order_history(struct venue *v, struct http *h, const struct venue_a
     int rc = 0;
     for (int page = 0; page < MAX_PAGES; page++) {
         struct call c;
-        call_init(&c, "GET", "/api/v3/allOrders", 1);
+        call_init(&c, "GET", "/api/v3/allOrders", 1, W_ALL_ORDERS);
         if (param(&c, "symbol", symbol) ||
             (next_id < 0 ? param_i64(&c, "startTime", start_ms)
                          : param_i64(&c, "orderId", next_id)) ||
@@ -935,7 +1103,7 @@ static int b_my_trades(struct venue *v, struct http *h, const struct venue_auth 
     int rc = 0;
     for (int page = 0; page < MAX_PAGES; page++) {
         struct call c;
-        call_init(&c, "GET", "/api/v3/myTrades", 1);
+        call_init(&c, "GET", "/api/v3/myTrades", 1, W_MY_TRADES);
         int prc = param(&c, "symbol", symbol);
         if (!prc && order_id >= 0)
             prc = param_i64(&c, "orderId", order_id);
@@ -991,7 +1159,7 @@ static int b_balance(struct venue *v, struct http *h, const struct venue_auth *a
                      const char *asset, money_t *free_amt, money_t *locked, struct lt_err *err)
 {
     struct call c;
-    call_init(&c, "GET", "/api/v3/account", 1);
+    call_init(&c, "GET", "/api/v3/account", 1, W_ACCOUNT);
     CALL_AND_PARSE(v, h, a, &c, err,
                    venue_binance_parse_balance(body, blen, asset, free_amt, locked, err));
 }
@@ -1074,7 +1242,7 @@ int venue_binance_listen_key(struct venue *v, struct http *h, const struct venue
                              char *key, size_t key_size, struct lt_err *err)
 {
     struct call c;
-    call_init(&c, "POST", "/api/v3/userDataStream", 0);
+    call_init(&c, "POST", "/api/v3/userDataStream", 0, W_USER_STREAM);
     CALL_AND_PARSE(v, h, a, &c, err, parse_listen_key(body, blen, key, key_size, err));
 }
 

@@ -62,8 +62,75 @@ int venue_binance_unsubscribe_msg(int64_t req_id, int subscription_id, struct st
 int venue_binance_listen_key(struct venue *v, struct http *h, const struct venue_auth *a,
                              char *key, size_t key_size, struct lt_err *err);
 
-/* venue.c's settings the dialect reads (not part of the generic interface). */
+/* GET /api/v3/exchangeInfo body: its rateLimits (REQUEST_WEIGHT per 1
+ * MINUTE, ORDERS per 10 SECOND and per 1 DAY); a limit it does not list
+ * stays 0.  Other intervals are ignored: the venue's count headers name
+ * exactly these. */
+struct venue_limits {
+    int64_t weight_per_minute;
+    int64_t orders_per_10s;
+    int64_t orders_per_day;
+};
+int venue_binance_parse_rate_limits(const char *buf, size_t len, struct venue_limits *out,
+                                    struct lt_err *err);
+
+/* ---- venue.c's services for the dialect (not part of the generic interface) ---- */
+
 long venue_recv_window_ms(const struct venue *v);
 long venue_timeout_ms(const struct venue *v);
+
+/* The local wall clock and sleep the venue uses: real ones by default, a
+ * fake clock in tests.  Set before any other thread uses v. */
+struct venue_clock {
+    int64_t (*now_ms)(void *arg);           /* ms since the epoch */
+    void (*sleep_ms)(void *arg, int64_t ms);
+    void *arg;
+};
+void venue_set_clock(struct venue *v, const struct venue_clock *clk);
+int64_t venue_local_ms(const struct venue *v);
+void venue_sleep_ms(const struct venue *v, int64_t ms);
+
+/* 1 for the first caller only, unless venue_set_clock_offset already ran:
+ * that caller measures the clock offset before its signed call. */
+int venue_clock_claim(struct venue *v);
+
+/* New limits (exchangeInfo); a field <= 0 keeps the current limit.
+ * Defaults: 6000 weight per minute, 100 orders per 10 s, 200000 per day. */
+void venue_set_limits(struct venue *v, const struct venue_limits *l);
+
+/* A wait longer than this is not slept: the call fails with LT_ERATELIMIT
+ * ("retry after N s") and nothing is sent (a ban or a spent daily quota
+ * is the caller's decision, not a hidden hour-long sleep). */
+#define VENUE_WAIT_MAX_MS 65000
+
+/* Before sending: sleeps (no lock held) until a request of `weight` fits
+ * the IP's weight window and, with order != 0, one new order fits the
+ * account of `a` (keyed by its API key, else by the auth's address).
+ * Counts both.  0, or LT_ERATELIMIT as above. */
+int venue_limits_wait(struct venue *v, const struct venue_auth *a, int order, int64_t weight,
+                      struct lt_err *err);
+/* After an answer to a request sent at sent_ms (venue time): adopts the
+ * venue's X-MBX-USED-WEIGHT-1M and order counts when higher than ours. */
+void venue_limits_observe(struct venue *v, const struct venue_auth *a, int64_t sent_ms,
+                          const struct http_response *resp);
+/* A 429/418 answer: nothing is sent for retry_after_s (< 0: 1 s), by any
+ * thread; an order-count 429 (-1015) stops only the orders of a's account. */
+void venue_limits_block(struct venue *v, const struct venue_auth *a, int venue_code,
+                        int retry_after_s);
+
+/* What the limits and faults cost a run (logged by venue_free; tests). */
+enum venue_stat {
+    VENUE_STAT_WEIGHT_WAITS,   /* sleeps for request weight or a Retry-After block */
+    VENUE_STAT_ORDER_WAITS,    /* sleeps for an account's order limits */
+    VENUE_STAT_WAIT_MS,        /* total ms slept in both */
+    VENUE_STAT_RATE_LIMITED,   /* 429/418 answers */
+    VENUE_STAT_CLOCK_SYNCS,    /* clock offset measurements */
+    VENUE_STAT_RETRIES,        /* re-sent calls (unknown outcome, -1021) */
+    VENUE_STAT_COUNT
+};
+void venue_stat_add(struct venue *v, enum venue_stat which, int64_t n);
+int64_t venue_stat(const struct venue *v, enum venue_stat which);
+/* Weight counted in the current window (tests). */
+int64_t venue_weight_used(struct venue *v);
 
 #endif

@@ -70,6 +70,44 @@ static void exchange_info_filters(void **state)
     assert_non_null(strstr(err.msg, "NOPEUSDT"));
 }
 
+static void exchange_info_rate_limits(void **state)
+{
+    (void)state;
+    struct venue_limits l;
+    struct lt_err err;
+    const char full[] =
+        "{\"rateLimits\":[{\"rateLimitType\":\"REQUEST_WEIGHT\",\"interval\":\"MINUTE\","
+        "\"intervalNum\":1,\"limit\":6000},{\"rateLimitType\":\"ORDERS\",\"interval\":"
+        "\"SECOND\",\"intervalNum\":10,\"limit\":100},{\"rateLimitType\":\"ORDERS\","
+        "\"interval\":\"DAY\",\"intervalNum\":1,\"limit\":200000},{\"rateLimitType\":"
+        "\"RAW_REQUESTS\",\"interval\":\"MINUTE\",\"intervalNum\":5,\"limit\":61000},"
+        "{\"rateLimitType\":\"ORDERS\",\"interval\":\"MINUTE\",\"intervalNum\":1,"
+        "\"limit\":7},\"junk\",{\"rateLimitType\":\"ORDERS\"}],\"symbols\":[]}";
+    assert_int_equal(venue_binance_parse_rate_limits(full, LEN(full), &l, &err), 0);
+    assert_true(l.weight_per_minute == 6000);
+    assert_true(l.orders_per_10s == 100);
+    assert_true(l.orders_per_day == 200000);
+    assert_int_equal(venue_binance_parse_rate_limits(EXCHANGE_INFO, LEN(EXCHANGE_INFO), &l, &err),
+                     0);
+    assert_true(l.weight_per_minute == 0 && l.orders_per_10s == 0 && l.orders_per_day == 0);
+    const char absurd[] = "{\"rateLimits\":[{\"rateLimitType\":\"REQUEST_WEIGHT\","
+                          "\"interval\":\"MINUTE\",\"intervalNum\":1,\"limit\":-5}]}";
+    assert_int_equal(venue_binance_parse_rate_limits(absurd, LEN(absurd), &l, &err), 0);
+    assert_true(l.weight_per_minute == 0);
+    const char *bad[] = {
+        "[]",
+        "{\"rateLimits\":{}}",
+        "{\"rateLimits\":[{\"rateLimitType\":\"ORDERS\",\"interval\":\"DAY\","
+        "\"intervalNum\":\"1\",\"limit\":5}]}",
+        "{\"rateLimits\":[{\"rateLimitType\":\"ORDERS\",\"interval\":\"DAY\","
+        "\"intervalNum\":1}]}",
+        "{\"rateLimits\":[",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_int_equal(venue_binance_parse_rate_limits(bad[i], strlen(bad[i]), &l, &err),
+                         LT_EPARSE);
+}
+
 static void exchange_info_min_notional_legacy_and_bad(void **state)
 {
     (void)state;
@@ -574,6 +612,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(exchange_info_filters),
+        cmocka_unit_test(exchange_info_rate_limits),
         cmocka_unit_test(exchange_info_min_notional_legacy_and_bad),
         cmocka_unit_test(order_full_response),
         cmocka_unit_test(cancel_and_query_responses),
