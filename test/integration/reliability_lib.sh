@@ -159,7 +159,7 @@ rl_proxy_hits() { grep -c -- "${1:-}" "$PROXY_LOG" || true; }
 # Our orders of an account (client id lt.*), oldest first, as a JSON list
 # in RL_ORDERS.
 rl_orders() {
-    http_as "$1" GET /api/v3/allOrders symbol="$SYMBOL" limit=1000
+    http_as_ok "$1" GET /api/v3/allOrders symbol="$SYMBOL" limit=1000
     [ "$STATUS" = 200 ] || fail "allOrders of $1: HTTP $STATUS $BODY"
     RL_ORDERS=$(jget 'sorted([o for o in j if o["clientOrderId"].startswith("lt.")], key=lambda o: o["orderId"])' <<<"$BODY")
 }
