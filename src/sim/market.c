@@ -37,10 +37,10 @@ static double rng_gauss(uint64_t *s)
     return sqrt(-2.0 * log(u1)) * cos(2.0 * 3.14159265358979323846 * u2);
 }
 
-static void kring_clear(struct market_kbucket *r, size_t cap)
+static void kring_clear(struct sim_kline *r, size_t cap)
 {
     for (size_t i = 0; i < cap; i++)
-        r[i].k.open_ms = -1;
+        r[i].open_ms = -1;
 }
 
 int market_init(struct market *m, const struct simconf_symbol *c, uint64_t seed, int64_t now_ms,
@@ -106,31 +106,31 @@ void market_walk(struct market *m)
     book_set_mid(&m->book, mid);
 }
 
-static void kput(struct market_kbucket *ring, size_t cap, int64_t iv, int64_t t,
+static void kput(struct sim_kline *ring, size_t cap, int64_t iv, int64_t t,
                  const struct sim_trade *tr)
 {
     int64_t open = t - t % iv;
-    struct market_kbucket *e = &ring[(size_t)(open / iv) % cap];
+    struct sim_kline *e = &ring[(size_t)(open / iv) % cap];
 
-    if (e->k.open_ms != open) {
+    if (e->open_ms != open) {
         memset(e, 0, sizeof(*e));
-        e->k.open_ms = open;
-        e->k.close_ms = open + iv - 1;
-        e->k.open = e->k.high = e->k.low = tr->price;
+        e->open_ms = open;
+        e->close_ms = open + iv - 1;
+        e->open = e->high = e->low = tr->price;
         e->first_id = tr->id;
     }
-    if (tr->price > e->k.high)
-        e->k.high = tr->price;
-    if (tr->price < e->k.low)
-        e->k.low = tr->price;
-    e->k.close = tr->price;
-    e->k.volume += tr->qty;
-    e->k.quote_volume += tr->quote_qty;
+    if (tr->price > e->high)
+        e->high = tr->price;
+    if (tr->price < e->low)
+        e->low = tr->price;
+    e->close = tr->price;
+    e->volume += tr->qty;
+    e->quote_volume += tr->quote_qty;
     if (!tr->buyer_is_maker) {
-        e->k.taker_buy_volume += tr->qty;
-        e->k.taker_buy_quote_volume += tr->quote_qty;
+        e->taker_buy_volume += tr->qty;
+        e->taker_buy_quote_volume += tr->quote_qty;
     }
-    e->k.count++;
+    e->count++;
     e->last_id = tr->id;
 }
 
@@ -211,17 +211,17 @@ void market_trades(const struct market *m, const struct sim_query *q,
         fn(ctx, tape_at(m, i));
 }
 
-static const struct market_kbucket *kfind(const struct market_kbucket *ring, size_t cap,
-                                          int64_t iv, int64_t open)
+static const struct sim_kline *kfind(const struct sim_kline *ring, size_t cap, int64_t iv,
+                                     int64_t open)
 {
-    const struct market_kbucket *e = &ring[(size_t)(open / iv) % cap];
-    return e->k.open_ms == open ? e : NULL;
+    const struct sim_kline *e = &ring[(size_t)(open / iv) % cap];
+    return e->open_ms == open ? e : NULL;
 }
 
 /* Sums the base buckets of [open, open + iv); 0 when none traded. */
 static int kaggregate(const struct market *m, int64_t iv, int64_t open, struct sim_kline *k)
 {
-    const struct market_kbucket *ring = iv == 1000 ? m->k1s : m->k1m;
+    const struct sim_kline *ring = iv == 1000 ? m->k1s : m->k1m;
     size_t cap = iv == 1000 ? m->k1s_cap : m->k1m_cap;
     int64_t g = iv == 1000 ? 1000 : 60000;
     int found = 0;
@@ -229,26 +229,29 @@ static int kaggregate(const struct market *m, int64_t iv, int64_t open, struct s
     memset(k, 0, sizeof(*k));
     k->open_ms = open;
     k->close_ms = open + iv - 1;
+    k->first_id = k->last_id = -1;
     for (int64_t t = open; t < open + iv; t += g) {
-        const struct market_kbucket *e = kfind(ring, cap, g, t);
+        const struct sim_kline *e = kfind(ring, cap, g, t);
         if (!e)
             continue;
         if (!found) {
-            k->open = e->k.open;
-            k->high = e->k.high;
-            k->low = e->k.low;
+            k->open = e->open;
+            k->high = e->high;
+            k->low = e->low;
+            k->first_id = e->first_id;
             found = 1;
         }
-        if (e->k.high > k->high)
-            k->high = e->k.high;
-        if (e->k.low < k->low)
-            k->low = e->k.low;
-        k->close = e->k.close;
-        k->volume += e->k.volume;
-        k->quote_volume += e->k.quote_volume;
-        k->taker_buy_volume += e->k.taker_buy_volume;
-        k->taker_buy_quote_volume += e->k.taker_buy_quote_volume;
-        k->count += e->k.count;
+        if (e->high > k->high)
+            k->high = e->high;
+        if (e->low < k->low)
+            k->low = e->low;
+        k->close = e->close;
+        k->volume += e->volume;
+        k->quote_volume += e->quote_volume;
+        k->taker_buy_volume += e->taker_buy_volume;
+        k->taker_buy_quote_volume += e->taker_buy_quote_volume;
+        k->count += e->count;
+        k->last_id = e->last_id;
     }
     return found;
 }
@@ -256,14 +259,14 @@ static int kaggregate(const struct market *m, int64_t iv, int64_t open, struct s
 /* Close of the last traded base bucket before t, else the start price. */
 static money_t close_before(const struct market *m, int64_t g, int64_t t)
 {
-    const struct market_kbucket *ring = g == 1000 ? m->k1s : m->k1m;
+    const struct sim_kline *ring = g == 1000 ? m->k1s : m->k1m;
     size_t cap = g == 1000 ? m->k1s_cap : m->k1m_cap;
     int64_t b = t - t % g - g;
 
     for (size_t n = 0; n < cap && b >= m->start_ms - g; n++, b -= g) {
-        const struct market_kbucket *e = kfind(ring, cap, g, b);
+        const struct sim_kline *e = kfind(ring, cap, g, b);
         if (e)
-            return e->k.close;
+            return e->close;
     }
     return money_round_to(m->conf->start_price, m->conf->rules.tick_size);
 }
@@ -311,23 +314,23 @@ void market_ticker24(const struct market *m, int64_t now_ms, struct sim_ticker24
     out->first_id = out->last_id = -1;
     out->prev_close = close_before(m, 60000, b);
     for (; b <= now_ms; b += 60000) {
-        const struct market_kbucket *e = kfind(m->k1m, m->k1m_cap, 60000, b);
+        const struct sim_kline *e = kfind(m->k1m, m->k1m_cap, 60000, b);
         if (!e)
             continue;
         if (!found) {
-            out->open = e->k.open;
-            out->high = e->k.high;
-            out->low = e->k.low;
+            out->open = e->open;
+            out->high = e->high;
+            out->low = e->low;
             out->first_id = e->first_id;
             found = 1;
         }
-        if (e->k.high > out->high)
-            out->high = e->k.high;
-        if (e->k.low < out->low)
-            out->low = e->k.low;
-        out->volume += e->k.volume;
-        out->quote_volume += e->k.quote_volume;
-        out->count += e->k.count;
+        if (e->high > out->high)
+            out->high = e->high;
+        if (e->low < out->low)
+            out->low = e->low;
+        out->volume += e->volume;
+        out->quote_volume += e->quote_volume;
+        out->count += e->count;
         out->last_id = e->last_id;
     }
     out->last = m->last_price;

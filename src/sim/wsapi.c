@@ -349,14 +349,16 @@ static void render_kline(struct wsapi *w, const struct mkt_sub *s, int64_t now_m
     if (!kc.found) {
         kc.k.open_ms = now_ms - now_ms % s->kline_ms;
         kc.k.close_ms = kc.k.open_ms + s->kline_ms - 1;
+        kc.k.first_id = kc.k.last_id = -1;
     }
     const struct sim_kline *k = &kc.k;
     strbuf_reset(sb);
     strbuf_addf(sb,
                 "{\"e\":\"kline\",\"E\":%lld,\"s\":\"%s\",\"k\":{\"t\":%lld,\"T\":%lld,"
-                "\"s\":\"%s\",\"i\":\"%s\",\"f\":-1,\"L\":-1,\"o\":",
+                "\"s\":\"%s\",\"i\":\"%s\",\"f\":%lld,\"L\":%lld,\"o\":",
                 (long long)now_ms, sym_name(w, s->symbol), (long long)k->open_ms,
-                (long long)k->close_ms, sym_name(w, s->symbol), iv);
+                (long long)k->close_ms, sym_name(w, s->symbol), iv, (long long)k->first_id,
+                (long long)k->last_id);
     render_money(sb, k->open);
     strbuf_addstr(sb, ",\"c\":");
     render_money(sb, k->close);

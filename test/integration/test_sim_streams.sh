@@ -34,6 +34,8 @@ assert_true 'all(set(m["data"]) == {"lastUpdateId", "bids", "asks"} and len(m["d
     "$all" "partial book @depth5: lastUpdateId and 5 levels a side"
 assert_true 'all(m["data"]["e"] == "kline" and m["data"]["k"]["i"] == "1m" and m["data"]["k"]["t"] % 60000 == 0 and m["data"]["k"]["T"] == m["data"]["k"]["t"] + 59999 and D(m["data"]["k"]["l"]) <= min(D(m["data"]["k"]["o"]), D(m["data"]["k"]["c"])) <= max(D(m["data"]["k"]["o"]), D(m["data"]["k"]["c"])) <= D(m["data"]["k"]["h"]) for m in j if m["stream"] == "alphausdt@kline_1m")' \
     "$all" "kline events: 1m interval, aligned, OHLC consistent"
+assert_true 'all((k["f"], k["L"]) == (-1, -1) if k["n"] == 0 else k["L"] - k["f"] + 1 == k["n"] for k in (m["data"]["k"] for m in j if m["stream"] == "alphausdt@kline_1m"))' \
+    "$all" "kline events: first and last trade ids span the n trades"
 depth='[m["data"] for m in j if m["stream"] == "alphausdt@depth@100ms"]'
 assert_true "len($depth) >= 5 and all(b['U'] == a['u'] + 1 for a, b in zip($depth, $depth[1:]))" "$all" "moving market: depth U/u without gaps"
 

@@ -694,17 +694,23 @@ static void klines_intervals(void **state)
     assert_int_equal(sim_exchange_klines(f->ex, 0, 60000, &q, m0 + 200000, kline_cb, &k, &err), 0);
     assert_int_equal(k.n, 3);
     assert_true(k.k[0].open == M("10.01") && k.k[0].volume == M("1") && k.k[0].count == 1);
-    /* the quiet minute is flat at the previous close */
+    assert_true(k.k[0].first_id >= 0 && k.k[0].last_id == k.k[0].first_id);
+    /* the quiet minute is flat at the previous close, without trade ids */
     assert_true(k.k[1].open == M("10.01") && k.k[1].close == M("10.01") && k.k[1].volume == 0);
+    assert_true(k.k[1].first_id == -1 && k.k[1].last_id == -1);
     assert_true(k.k[2].high == M("10.02") && k.k[2].low == M("10.01"));
+    assert_true(k.k[2].first_id > k.k[0].last_id);
+    assert_true(k.k[2].last_id - k.k[2].first_id + 1 == k.k[2].count);
     assert_true(k.k[2].taker_buy_volume == M("10"));
     assert_int_equal(k.k[2].close_ms, m0 + 240000 - 1);
-    /* a coarser interval sums the minutes */
+    /* a coarser interval sums the minutes, from the first trade to the last */
+    int64_t first_id = k.k[0].first_id, last_id = k.k[2].last_id;
     memset(&k, 0, sizeof(k));
     sim_query_init(&q);
     assert_int_equal(sim_exchange_klines(f->ex, 0, 3600000, &q, m0 + 200000, kline_cb, &k, &err), 0);
     assert_true(k.n >= 1);
     assert_true(k.k[k.n - 1].volume == M("11"));
+    assert_true(k.k[k.n - 1].first_id == first_id && k.k[k.n - 1].last_id == last_id);
     assert_int_equal(sim_exchange_klines(f->ex, 0, 7000, &q, m0, kline_cb, &k, &err), LT_EEXCHANGE);
 }
 

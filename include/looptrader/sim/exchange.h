@@ -164,6 +164,7 @@ struct sim_kline {
     money_t volume, quote_volume;
     money_t taker_buy_volume, taker_buy_quote_volume;
     int64_t count;
+    int64_t first_id, last_id;       /* trade ids; -1 when no trade */
 };
 
 /* Rolling 24 h statistics (/api/v3/ticker/24hr, @ticker, @miniTicker). */

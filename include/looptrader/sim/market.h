@@ -20,11 +20,6 @@
 #include "looptrader/sim/exchange.h"
 #include "looptrader/sim/simconf.h"
 
-struct market_kbucket {
-    struct sim_kline k;
-    int64_t first_id, last_id;
-};
-
 struct market {
     const struct simconf_symbol *conf;
     struct book book;
@@ -36,7 +31,7 @@ struct market {
     money_t last_price, last_qty;
     struct sim_trade *tape;            /* ring of recent public trades */
     size_t tape_cap, tape_head, tape_len;
-    struct market_kbucket *k1s, *k1m;  /* rings indexed by open time */
+    struct sim_kline *k1s, *k1m;       /* rings indexed by open time */
     size_t k1s_cap, k1m_cap;
 };
 
