@@ -488,6 +488,9 @@ static int parse_file(struct run_config *rc, const config_t *cf, const char *fil
         } else if (strcmp(key, "workers") == 0) {
             if (!(r = conf_read_int(s, file, key, 1, 1024, &n, err)))
                 rc->workers = (int)n;
+        } else if (strcmp(key, "stop_timeout_ms") == 0) {
+            if (!(r = conf_read_int(s, file, key, 100, 600000, &n, err)))
+                rc->stop_timeout_ms = (int)n;
         } else if (strcmp(key, "state_dir") == 0 || strcmp(key, "report") == 0 ||
                    strcmp(key, "log_file") == 0) {
             char **slot = key[0] == 's' ? &rc->state_dir
@@ -566,6 +569,8 @@ static int apply_flags(struct run_config *rc, const struct conf_flags *f, struct
         return r;
     if (f->workers)
         rc->workers = f->workers;
+    if (f->stop_timeout_ms)
+        rc->stop_timeout_ms = f->stop_timeout_ms;
     if (f->log_level >= 0)
         rc->log_level = f->log_level;
     rc->allow_insecure_secrets = f->allow_insecure_secrets;
@@ -627,6 +632,7 @@ int config_load(int argc, char **argv, struct run_config *out, struct lt_err *er
         return 0;
 
     out->workers = 4;
+    out->stop_timeout_ms = 10000;
     out->users_per_connection = 100;
     out->log_level = LOG_INFO;
     rc = 0;
@@ -652,7 +658,7 @@ int config_load(int argc, char **argv, struct run_config *out, struct lt_err *er
     if (!rc)
         rc = conf_strategy_finish(&out->global, 0, file, global_line, "strategy", err);
     if (!rc) {
-        struct conf_users_ctx ctx = { &base, &flags.sc, out->global.symbol,
+        struct conf_users_ctx ctx = { &base, &flags.sc,
                                         out->allow_insecure_secrets };
         rc = load_users(out, &flags, file, users_set, users_file_set, &ctx, err);
     }

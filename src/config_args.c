@@ -14,7 +14,7 @@
 #include <string.h>
 
 enum opt_id {
-    O_STRATEGY, O_CONFIG, O_USERS, O_WORKERS, O_REST_URL, O_WS_URL, O_ONLY, O_REPORT,
+    O_STRATEGY, O_CONFIG, O_USERS, O_WORKERS, O_STOP_TIMEOUT, O_REST_URL, O_WS_URL, O_ONLY, O_REPORT,
     O_LOG_FILE, O_LOG_LEVEL, O_STATE_DIR, O_INSECURE, O_DRY_RUN, O_VERSION, O_HELP
 };
 
@@ -27,6 +27,7 @@ struct opt {
 static const struct opt opts[] = {
     { "--config", O_CONFIG, 1 },       { "--users", O_USERS, 1 },
     { "--workers", O_WORKERS, 1 },     { "--rest-url", O_REST_URL, 1 },
+    { "--stop-timeout-ms", O_STOP_TIMEOUT, 1 },
     { "--ws-url", O_WS_URL, 1 },       { "--only", O_ONLY, 1 },
     { "--report", O_REPORT, 1 },       { "--log-file", O_LOG_FILE, 1 },
     { "--log-level", O_LOG_LEVEL, 1 }, { "--state-dir", O_STATE_DIR, 1 },
@@ -68,6 +69,8 @@ static const char usage[] =
     "\n"
     "Run:\n"
     "  --workers N               worker threads (1..1024, default 4)\n"
+    "  --stop-timeout-ms N       after a stop, time to cancel and sell a round's inventory\n"
+    "                            (100..600000, default 10000); what is left is reported\n"
     "  --rest-url URL            exchange REST base (default http://127.0.0.1:8080)\n"
     "  --ws-url URL              exchange WebSocket base (default ws://127.0.0.1:8080)\n"
     "  --only USER[,USER]        run only these users (repeatable)\n"
@@ -187,6 +190,11 @@ static int apply(struct conf_flags *f, const struct opt *o, const char *v,
         if (parse_int(v, &n) != 0 || n < 1 || n > 1024)
             return fail(err, o->name, "must be an integer between 1 and 1024");
         f->workers = (int)n;
+        return 0;
+    case O_STOP_TIMEOUT:
+        if (parse_int(v, &n) != 0 || n < 100 || n > 600000)
+            return fail(err, o->name, "must be an integer between 100 and 600000");
+        f->stop_timeout_ms = (int)n;
         return 0;
     case O_LOG_LEVEL:
         if ((f->log_level = log_level_parse(v)) < 0)

@@ -18,6 +18,7 @@ struct conf_flags {
     const char *report, *log_file, *state_dir;
     int log_level;              /* -1 = not given */
     int workers;                /* 0 = not given */
+    int stop_timeout_ms;        /* 0 = not given */
     int allow_insecure_secrets, dry_run, help, version;
     char **only;                /* one malloc'd block: NULL-terminated pointers, then the names */
 };
@@ -89,7 +90,6 @@ int conf_check_private(const char *path, int allow_insecure, struct lt_err *err)
 struct conf_users_ctx {
     const struct strategy_config *base;   /* defaults + the file's global block */
     const struct strategy_config *flags;  /* command-line strategy flags */
-    const char *symbol;                   /* the run's symbol */
     int allow_insecure_secrets;
 };
 

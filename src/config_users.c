@@ -363,12 +363,6 @@ static int parse_user(struct run_config *rc, size_t idx, const config_setting_t 
                                (int)config_setting_source_line(at), field, err);
     if (r)
         return r;
-    if (strcmp(u->strategy.symbol, ctx->symbol) != 0) {
-        snprintf(field, sizeof field, "%s.strategy.symbol", prefix);
-        return conf_fail_at(err, at, file, field,
-                            "%s differs from the run's symbol %s (one symbol per run)",
-                            u->strategy.symbol, ctx->symbol);
-    }
     return 0;
 }
 

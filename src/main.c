@@ -412,7 +412,8 @@ int main(int argc, char **argv)
         return 1;
     }
     struct strategy_env env = { .venue = r.venue, .run = r.run_tag,
-                                .global_stop = &r.global_stop };
+                                .global_stop = &r.global_stop,
+                                .stop_flatten_ms = r.cfg.stop_timeout_ms };
     size_t queued = 0;
     int *queue_me = calloc(r.n_users ? r.n_users : 1, sizeof(int));
     if (!queue_me) {

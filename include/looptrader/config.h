@@ -62,6 +62,7 @@ struct run_config {
     int legacy_listen_key;     /* exchange.user_stream = "listenkey" */
     int users_per_connection;  /* exchange.users_per_connection, default 100 */
     int workers;               /* default 4 */
+    int stop_timeout_ms;       /* bound on flattening after a stop; default 10000 */
     char *report_path;
     char *log_file;
     int log_level;             /* enum log_level */

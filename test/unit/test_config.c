@@ -97,6 +97,7 @@ static void defaults(void **state)
     assert_int_equal(s->target_points, 0);
     assert_true(s->max_cost == 0);
     assert_int_equal(c.workers, 4);
+    assert_int_equal(c.stop_timeout_ms, 10000);
     assert_string_equal(c.rest_url, "http://127.0.0.1:8080");
     assert_string_equal(c.ws_url, "ws://127.0.0.1:8080");
     assert_ptr_equal(c.exchange.rest_url, c.rest_url);
@@ -180,7 +181,8 @@ static void merge_field_by_field(void **state)
         "  { name = \"bob\"; api_key = \"k2\"; api_secret = \"secret-2\";\n"
         "    strategy = { buy_amount = 75.0; slippage = 0.002; }; },\n"
         "  { name = \"carol\"; api_key = \"k3\"; api_secret = \"secret-3\";\n"
-        "    strategy = { time_in_force = \"IOC\"; target_points = 10; volume_multiplier = 2; }; }\n"
+        "    strategy = { time_in_force = \"IOC\"; target_points = 10; volume_multiplier = 2;\n"
+        "                 symbol = \"BETAUSDT\"; }; }\n"
         ");\n");
     struct run_config c;
     struct lt_err e;
@@ -198,6 +200,9 @@ static void merge_field_by_field(void **state)
     assert_int_equal(k->target_points, 10);
     assert_true(k->target == M("512"));
     assert_true(k->buy_amount == M("50"));
+    /* the token is a per-user setting too */
+    assert_string_equal(k->symbol, "BETAUSDT");
+    assert_string_equal(b->symbol, "ALPHAUSDT");
     /* the global view is untouched by user overrides */
     assert_true(c.global.buy_amount == M("50") && c.global.target == M("300"));
     config_free(&c);
@@ -240,6 +245,7 @@ static void flags_win(void **state)
     const char *p = fixture("flags.conf", 0644,
         "strategy = { symbol = \"ALPHAUSDT\"; buy_amount = 50.0; target = 300.0; };\n"
         "workers = 8;\n"
+        "stop_timeout_ms = 5000;\n"
         "users = (\n"
         "  { name = \"alice\"; api_key = \"k1\"; api_secret = \"secret-1\";\n"
         "    strategy = { slippage = 0.002; max_tries = 2; buy_amount = 20.0; }; },\n"
@@ -254,7 +260,7 @@ static void flags_win(void **state)
                           "--window=all", "--fill-timeout-ms", "100", "--report", "out.json",
                           "--log-file=x.log", "--log-level", "warn", "--state-dir", "sd",
                           "--dry-run", "--volume-multiplier", "2", "--max-cost", "1.5",
-                          "--slippage-step", "0.004"),
+                          "--slippage-step", "0.004", "--stop-timeout-ms", "2500"),
                      0);
     const struct strategy_config *a = &c.users[0].strategy, *b = &c.users[1].strategy;
     /* a flag beats the user's override; the user's other overrides stay */
@@ -269,6 +275,7 @@ static void flags_win(void **state)
     assert_true(b->max_cost == M("1.5") && b->slippage_step == M("0.004"));
     assert_true(c.global.slippage == M("0.003"));
     assert_int_equal(c.workers, 2);
+    assert_int_equal(c.stop_timeout_ms, 2500);
     assert_string_equal(c.rest_url, "http://127.0.0.1:9999");
     assert_string_equal(c.exchange.ws_url, "ws://127.0.0.1:9999");
     assert_string_equal(c.report_path, "out.json");
@@ -516,9 +523,6 @@ static void user_errors(void **state)
           "users[1].enabled: must be true or false" },
         { "  { name = \"b\"; api_key = \"k\"; api_secret = \"hidden-1\";\n"
           "    strategy = { slippage = 0.9; }; }\n", "u.conf:5: users[1].strategy.slippage: must be between 0 and 0.5" },
-        { "  { name = \"b\"; api_key = \"k\"; api_secret = \"hidden-1\";\n"
-          "    strategy = { symbol = \"BETAUSDT\"; }; }\n",
-          "u.conf:5: users[1].strategy.symbol: BETAUSDT differs from the run's symbol ALPHAUSDT" },
         { "  5\n", "u.conf:4: users[1]: must be a group" },
     };
     char text[1024];
@@ -608,6 +612,7 @@ static void bad_flags(void **state)
           "--target-points", "3");
     FAILS(NEEDLES("--workers: must be an integer between 1 and 1024"), "--workers", "0");
     FAILS(NEEDLES("--workers: must be an integer"), "--workers", "4.0");
+    FAILS(NEEDLES("--stop-timeout-ms: must be an integer between 100 and 600000"), "--stop-timeout-ms", "5");
     FAILS(NEEDLES("--log-level: must be"), "--log-level", "chatty");
     FAILS(NEEDLES("--tif: must be GTC or IOC"), "--tif", "FOK");
     FAILS(NEEDLES("--window: window \"x\""), "--window", "x");
