@@ -81,6 +81,10 @@ assert_true "j[0]['w'] is True and j[0]['t'] == -1 and j[0]['r'] == 'NONE'" "$A_
 assert_true "all(e['i'] == $BOID for e in j) and j[-1]['X'] == 'FILLED' and D(j[-1]['z']) == 10 and all(e['x'] == 'TRADE' for e in j if e['X'] in ('FILLED', 'PARTIALLY_FILLED'))" \
     "$B_EV" "bob gets TRADE reports ending FILLED"
 assert_true "len([e for e in j if e['x'] == 'TRADE']) == $BFILLS" "$B_EV" "one TRADE report per fill"
+# Binance's NEW report says w=true even for an order that cannot rest
+# (captured MARKET NEW events carry "w":true); the report that takes the
+# order off the book says false.
+assert_true "j[0]['x'] == 'NEW' and j[0]['w'] is True and j[-1]['w'] is False" "$B_EV" "IOC: w true in NEW, false once FILLED"
 assert_true "sum(D(e['l']) for e in j if e['x'] == 'TRADE') == D(j[-1]['z']) and sum(D(e['Y']) for e in j if e['x'] == 'TRADE') == D(j[-1]['Z'])" \
     "$B_EV" "last quantities add up to the cumulative ones"
 assert_true "all(e['N'] == 'USDT' and D(e['n']) > 0 and e['m'] is False and e['t'] > 0 for e in j if e['x'] == 'TRADE')" "$B_EV" "trades carry quote commission, taker, trade id"
