@@ -425,7 +425,7 @@ void sim_exchange_set_sink(struct sim_exchange *ex, const struct sim_event_sink 
         memset(&ex->sink, 0, sizeof(ex->sink));
 }
 
-void sim_exchange_set_partial(struct sim_exchange *ex, double partial)
+void sim_exchange_set_partial(struct sim_exchange *ex, money_t partial)
 {
     ex->opt.partial = partial;
 }
@@ -707,10 +707,9 @@ static money_t partial_cap(const struct sim_exchange *ex, const struct symbol_ru
 {
     money_t cap;
 
-    if (ex->opt.partial <= 0 || ex->opt.partial >= 1)
+    if (ex->opt.partial <= 0 || ex->opt.partial >= MONEY_SCALE)
         return INT64_MAX;
-    cap = money_floor_to(money_from_double(money_to_double(orig) * ex->opt.partial),
-                         r->step_size);
+    cap = money_floor_to(money_mul(orig, ex->opt.partial), r->step_size);
     return cap < r->step_size ? r->step_size : cap;
 }
 

@@ -158,7 +158,7 @@ int main(int argc, char **argv)
     }
     register_secrets(&a.conf);
 
-    struct sim_options so = { .seed = seed, .partial = money_to_double(a.faults.partial) };
+    struct sim_options so = { .seed = seed, .partial = a.faults.partial };
     struct sim_server *srv = NULL;
     int have_rest = 0, have_ws = 0;
     if (sim_exchange_create(&a.conf, &so, server_now_ms(), &a.ex, &err))

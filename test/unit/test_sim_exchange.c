@@ -494,7 +494,7 @@ static void partial_cap_spreads_fills(void **state)
     struct lt_err err;
     int64_t t = T0;
 
-    sim_exchange_set_partial(f->ex, 0.3);
+    sim_exchange_set_partial(f->ex, M("0.3"));
     assert_int_equal(place(f, 0, SIDE_BUY, SIM_LIMIT, SIM_GTC, "10.05", "20", "cap", &r, &err), 0);
     assert_int_equal(r.order.status, SIM_PARTIALLY_FILLED);
     assert_true(r.order.executed_qty == M("6"));

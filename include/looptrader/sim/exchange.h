@@ -207,7 +207,7 @@ struct sim_event_sink {
 
 struct sim_options {
     uint64_t seed;
-    double partial;     /* fault: max fraction of orig qty filled per match;
+    money_t partial;    /* fault: max fraction of orig qty filled per match;
                            0 or >= 1 = no cap */
 };
 
@@ -221,7 +221,7 @@ int sim_exchange_create(const struct simconf *conf, const struct sim_options *op
 void sim_exchange_free(struct sim_exchange *ex);
 
 void sim_exchange_set_sink(struct sim_exchange *ex, const struct sim_event_sink *sink);
-void sim_exchange_set_partial(struct sim_exchange *ex, double partial);
+void sim_exchange_set_partial(struct sim_exchange *ex, money_t partial);
 const struct simconf *sim_exchange_conf(const struct sim_exchange *ex);
 
 /* Advances every market by the steps of conf->tick_ms elapsed since the
