@@ -102,6 +102,8 @@ assert_eq "$BODY" "[]" "no rejected order was left open"
 # libwebsockets refuses a bad escape itself (403, HTML) before any handler.
 http --raw-query 'symbol=%zz%' GET /api/v3/depth
 case $STATUS in 4??) ok "malformed percent-escape in the query refused ($STATUS)" ;; *) fail "bad escape: HTTP $STATUS $BODY" ;; esac
+http --key "$KEY" --raw-body 'symbol=%zz' POST /api/v3/order
+assert_error 400 -1100 "malformed percent-escape in a form body"
 http --raw-query '&&&==&=x&symbol' GET /api/v3/depth
 assert_error_in 400 "-1100 -1102 -1121" "query of empty keys and values"
 # Long queries fit the 16 KiB header space, and a parameter longer than
