@@ -5,8 +5,9 @@
 # Installs ccxt from npm into build/compat (once; needs the npm registry, so
 # this is not part of `make test`), starts the simulator on a free port with
 # the demo config and runs test/compat/ccxt_check.js, which prints PASS/FAIL
-# per client call and the endpoints ccxt used.
-#   scripts/compat-ccxt.sh [--verbose]
+# per client call and the endpoints ccxt used, in two passes: with spot-only
+# options, and with nothing but the URLs and the keys.
+#   scripts/compat-ccxt.sh [--pass tuned|plain|both] [--verbose]
 # Environment: BUILD (default build/release), CCXT_VERSION (default 4),
 # SIM_ARGS (extra simulator arguments, e.g. "--fault latency_ms=5").
 set -u
