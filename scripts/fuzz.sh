@@ -86,6 +86,7 @@ for t in "${targets[@]}"; do
           -artifact_prefix="$crashes/")
     [ -n "$dict" ] && opts+=(-dict="$dict")
     echo "fuzz: $t for ${SECS}s (corpus $(ls "$corpus" | wc -l) files${dict:+, dict $dict})"
+    touch "$crashes/.start" # inputs saved by this run are newer
     timeout -k 10 $((SECS + 120)) "$BUILD/bin/fuzz_$t" "${opts[@]}" "$corpus" </dev/null >"$log" 2>&1
     rc=$?
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
@@ -96,8 +97,8 @@ for t in "${targets[@]}"; do
         status=1
         echo "fuzz: $t FAILED (exit $rc); the end of $log:" >&2
         tail -n 40 "$log" | sed 's/^/    | /' >&2
-        for a in "$crashes"/*; do
-            [ -f "$a" ] && echo "    input: $a  (keep it fixed: cp it to test/fuzz/regressions/$t/)" >&2
+        find "$crashes" -type f -newer "$crashes/.start" | while read -r a; do
+            echo "    input: $a  (keep it fixed: cp it to test/fuzz/regressions/$t/)" >&2
         done
         summary+=("$(printf '%-22s %12s  %s' "$t" "${execs:-?}" "FAILED (exit $rc)")")
         continue
