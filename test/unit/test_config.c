@@ -37,12 +37,14 @@ static const char *fixture(const char *name, mode_t mode, const char *text)
 /* config_load over a NULL-terminated argument list. */
 static int load(struct run_config *c, struct lt_err *e, ...)
 {
-    char *argv[32] = { "looptrader" };
+    char *argv[64] = { "looptrader" };
     int argc = 1;
     va_list ap;
     va_start(ap, e);
-    for (char *a; (a = va_arg(ap, char *)) != NULL;)
+    for (char *a; (a = va_arg(ap, char *)) != NULL;) {
+        assert_true(argc + 1 < (int)(sizeof argv / sizeof *argv));
         argv[argc++] = a;
+    }
     va_end(ap);
     lt_err_clear(e);
     return config_load(argc, argv, c, e);
