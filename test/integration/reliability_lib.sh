@@ -22,7 +22,8 @@
 #   skip=N  leave the first N matching requests alone (default 0)
 #   count=N apply to at most N requests (default: all)
 #   every=N apply to every N-th matching request only (default 1)
-#   has=S   match only requests whose query string contains S (side=BUY)
+#   has=S   match only requests whose parameters (query string, then form
+#           body, then "&") contain S (side=BUY)
 # Every request a rule hit is logged to $PROXY_LOG as "METHOD PATH ACTION
 # CLIENT_ORDER_ID" (the new or original client order id, else -), and
 # every request as it arrives to $PROXY_TRACE as "TIME METHOD PATH ID".
@@ -98,6 +99,9 @@ class H(http.server.BaseHTTPRequestHandler):
         n = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(n) if n else None
         path, _, query = self.path.partition("?")
+        if body:  # parameters may come in a form body too
+            query = (query + "&" if query else "") + body.decode("latin-1")
+        query += "&"
         with lock, open(trace, "a") as f:  # every request as it arrives
             f.write("%.3f %s %s %s\n" % (time.time(), self.command, path, client_id(query)))
         action = pick(self.command, path, query)

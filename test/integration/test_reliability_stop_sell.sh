@@ -1,20 +1,22 @@
 #!/usr/bin/env bash
-# SIGTERM while a sell rests and the rung's fill timeout (20 s) is longer
-# than the stop's time to flatten (10 s): the stop is bounded in time, so
-# the run must end within the flatten bound (plus a little), not when the
-# resting rung's fill timeout runs out; it keeps selling meanwhile (the
-# sell is inventory being flattened) and reports what it could not sell.
-# Read back from the simulator: the sell was live at the SIGTERM and is
-# final now, nothing is open, the residue the report states is what the
-# account still holds, and the base balance is back (± one step).
+# SIGTERM while a sell rests and the rung's fill timeout (15 s) is longer
+# than the stop's time to flatten (--stop-timeout-ms 5000): the stop is
+# bounded in time, so the run must end within that bound (plus a little),
+# not when the resting rung's fill timeout runs out; it keeps selling
+# meanwhile (the sell is inventory being flattened) and reports what it
+# could not sell.  Read back from the simulator: the sell was live at the
+# SIGTERM and is final now, nothing is open, the residue the report states
+# is what the account still holds, and the base balance is back (± one
+# step).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/trader_lib.sh"
 . "$(dirname "$0")/reliability_lib.sh"
 
-FLATTEN_S=10      # the trader's bound on selling after a stop
+FLATTEN_S=5       # the trader's bound on selling after a stop
 sim_start --seed 28
 trader_snapshot alice
-trader_start --only alice --target 100000 --buy-amount 100 --slippage 0 --fill-timeout-ms 20000
+trader_start --only alice --target 100000 --buy-amount 100 --slippage 0 --fill-timeout-ms 15000 \
+    --stop-timeout-ms $((FLATTEN_S * 1000))
 rl_wait_open alice 'o["side"] == "SELL" and __import__("time").time() * 1000 - o["time"] > 300' 30 ||
     fail "alice never had a sell resting"
 cid=$(jget 'j["clientOrderId"]' <<<"$RL_OPEN")
