@@ -6,7 +6,12 @@
  * (venue_binance.c today) fills a struct venue_ops.  All calls are blocking,
  * run on the caller's thread with the caller's struct http, and are safe to
  * call from many threads at once on one struct venue (it is immutable after
- * venue_new, apart from the atomically updated clock offset).
+ * venue_new, apart from the atomically updated clock offset and the rate
+ * limiters, each behind its own lock).  Every call is paced by the venue's
+ * limits before it is sent (request weight per IP, shared by all accounts;
+ * new orders per account), sleeping when it does not fit; calls other than
+ * place_order are retried a few times on an unknown outcome; a -1021
+ * (clock) answer re-measures the server time offset and sends once more.
  *
  * Order calls return:
  *   0            the venue accepted / answered; *out holds the order state
