@@ -91,6 +91,8 @@ int ledger_add_trade(struct ledger *l, const char *client_id, int64_t order_id,
                      int64_t trade_id, money_t qty, money_t quote, money_t commission,
                      const char *commission_asset)
 {
+    if (qty < 0 || quote < 0 || commission < 0)
+        return LT_EINVAL; /* hostile or broken data must not shrink the totals */
     int i = ledger_find(l, client_id);
     if (i < 0)
         return LT_ENOTFOUND;
@@ -179,9 +181,13 @@ void ledger_side_totals(const struct ledger *l, enum order_side side, struct led
 money_t ledger_window_buy(const struct order_state *orders, size_t n, int64_t start_ms)
 {
     money_t sum = 0;
-    for (size_t i = 0; i < n; i++)
-        if (orders[i].side == SIDE_BUY && orders[i].executed_qty > 0 &&
-            orders[i].time_ms >= start_ms)
-            sum = add_sat(sum, orders[i].cum_quote);
+    for (size_t i = 0; i < n; i++) {
+        const struct order_state *o = &orders[i];
+        if (o->side != SIDE_BUY || o->executed_qty <= 0 || o->time_ms < start_ms)
+            continue;
+        /* Binance sends a negative cummulativeQuoteQty for old orders whose
+         * value it no longer has: the limit price bounds what they cost. */
+        sum = add_sat(sum, o->cum_quote >= 0 ? o->cum_quote : money_mul(o->executed_qty, o->price));
+    }
     return sum;
 }

@@ -149,6 +149,25 @@ static void window_buy_from_history(void **state)
     assert_true(ledger_window_buy(h, 5, 1000) == M(22));
     assert_true(ledger_window_buy(h, 5, 0) == M(32));
     assert_true(ledger_window_buy(h, 0, 0) == 0);
+    /* an old order whose quote value the venue no longer has (-1): priced at its limit */
+    h[0].cum_quote = -M(1);
+    h[0].price = M(3);
+    assert_true(ledger_window_buy(h, 5, 1000) == M(32));
+}
+
+static void negative_amounts_refused(void **state)
+{
+    (void)state;
+    struct ledger l;
+    ledger_init(&l, "ALPHA", "USDT");
+    assert_int_equal(ledger_add_order(&l, "lt.a.0.1.b1", SIDE_BUY), 0);
+    assert_int_equal(ledger_add_trade(&l, "lt.a.0.1.b1", 7, 1, -M(1), M(2), 0, "USDT"), LT_EINVAL);
+    assert_int_equal(ledger_add_trade(&l, "lt.a.0.1.b1", 7, 2, M(1), -M(2), 0, "USDT"), LT_EINVAL);
+    assert_int_equal(ledger_add_trade(&l, "lt.a.0.1.b1", 7, 3, M(1), M(2), -1, "USDT"), LT_EINVAL);
+    struct ledger_totals t;
+    ledger_side_totals(&l, SIDE_BUY, &t);
+    assert_true(t.qty == 0 && t.quote == 0 && t.fee_quote == 0);
+    ledger_release(&l);
 }
 
 int main(void)
@@ -160,6 +179,7 @@ int main(void)
         cmocka_unit_test(fees_by_asset_and_reset),
         cmocka_unit_test(many_orders_and_trades_grow),
         cmocka_unit_test(window_buy_from_history),
+        cmocka_unit_test(negative_amounts_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
