@@ -76,8 +76,10 @@ unit: $(UNITS)
 integration: all $(TOOLS)
 	BUILD=$(BUILD) scripts/run-tests.sh integration
 
+# libconfig 1.5 leaks its scanner's token on some syntax errors; nothing of
+# ours can free it, so LeakSanitizer is told about that one frame only.
 sanitize:
-	$(MAKE) BUILD=build/asan OPT=-O1 \
+	LSAN_OPTIONS=suppressions=$(CURDIR)/test/fuzz/lsan.supp $(MAKE) BUILD=build/asan OPT=-O1 \
 	    SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" test
 
 tsan:
