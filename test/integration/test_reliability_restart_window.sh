@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# After a crash, the window total counts what the killed run's open order
+# bought until the restart cancelled it.  The trader is killed with SIGKILL
+# while alice's buy of 600 USDT rests; it is started again with the same
+# command while a proxy holds its open-orders requests 3 s, and in that
+# time (after the restart read alice's window total from the order
+# history, before it cancels the order) bob sells into alice's resting buy.
+# The restart must count that fill (the window total is to be recomputed
+# once the earlier run is settled): read back from the simulator, the
+# report's window total equals the exchange's, the target is reached and
+# not passed by more than one round, nothing is open, base balances back.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/trader_lib.sh"
+. "$(dirname "$0")/reliability_lib.sh"
+
+TARGET=700 ROUND=600
+sim_start --seed 34
+rl_proxy_start 'GET /api/v3/openOrders lag=3000'
+trader_snapshot alice
+ARGS=(--only alice --target "$TARGET" --buy-amount "$ROUND" --slippage 0 --fill-timeout-ms 2000
+      --rest-url "$PROXY_URL")
+trader_start "${ARGS[@]}"
+rl_wait_open alice 'o["side"] == "BUY" and D(o["executedQty"]) < D(o["origQty"]) / 2' 20 ||
+    fail "alice's buy never rested"
+kill -KILL "$TRADER_PID"
+{ wait "$TRADER_PID"; } 2>/dev/null
+lt_forget_pid "$TRADER_PID"
+cid=$(jget 'j["clientOrderId"]' <<<"$RL_OPEN")
+price=$(jget 'j["price"]' <<<"$RL_OPEN")
+http_as_ok alice GET /api/v3/order symbol="$SYMBOL" origClientOrderId="$cid"
+filled0=$(jget 'j["executedQty"]' <<<"$BODY")
+ok "killed while alice's buy $cid rests at $price ($filled0 of $(jget 'j["origQty"]' <<<"$BODY") filled)"
+
+runs_before=$(grep -c 'alice: window buy total' "$TRADER_LOG")
+trader_start "${ARGS[@]}"
+wait_until 10 eval '[ "$(grep -c "alice: window buy total" "$TRADER_LOG")" -gt "$runs_before" ]' ||
+    fail "the restart did not read alice's window total"
+# bob buys some base at the market and sells it at alice's price: it meets
+# her resting buy (the best bid at or above that price, after any higher one).
+http_as_ok bob POST /api/v3/order symbol="$SYMBOL" side=BUY type=MARKET quoteOrderQty=400
+http_as_ok bob POST /api/v3/order symbol="$SYMBOL" side=SELL type=LIMIT timeInForce=IOC \
+    quantity=300 price="$price"
+http_as_ok alice GET /api/v3/order symbol="$SYMBOL" origClientOrderId="$cid"
+filled1=$(jget 'j["executedQty"]' <<<"$BODY")
+assert_true "D('$filled1') > D('$filled0') and j['status'] in ('NEW', 'PARTIALLY_FILLED', 'FILLED')" "$BODY" \
+    "bob's sale filled alice's order further before the restart settled it ($filled0 -> $filled1)"
+trader_wait 40
+assert_eq "$TRADER_RC" 0 "the restart exits 0"
+assert_contains "$(cat "$TRADER_LOG")" "alice: cancelling open order $cid of an earlier run" \
+    "the restart cancelled $cid"
+rl_check_counted_once alice
+rl_check_window alice "$TARGET" "$ROUND"
+trader_check_flat alice
+lt_done
