@@ -6,17 +6,19 @@
 # line counts the waits for both limits), receives no 429 at all, and
 # every user still reaches its target, read back from the simulator.
 #
-# The run needs about 1.5 minutes' worth of weight, so it must cross a
-# minute boundary, where the venue's weight window rolls: it starts late
-# in a clock minute (waiting for second 44 when needed) so that the
-# crossing comes early.  The simulator has no skewed-clock option, so the
+# Another client behind the same IP spends 250 of the minute's weight
+# first (one deep order book), which the trader learns from the venue's
+# X-MBX-USED-WEIGHT-1M.  With the trader's own ~400-600 the run needs more
+# than the minute allows, so it must cross a minute boundary, where the
+# venue's weight window rolls: it starts late in a clock minute (waiting
+# for second 44 when needed) so that the crossing comes early.  The simulator has no skewed-clock option, so the
 # -1021 path (re-measure the clock, send once more) is covered by the unit
 # test test_venue_limits against a scripted venue instead.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/trader_lib.sh"
 
 USERS=(alice bob carol erin)
-WEIGHT_PER_MINUTE=400 # the run uses ~600
+WEIGHT_PER_MINUTE=500 # the run uses 400-600, another client 250
 ORDERS_PER_10S=6      # a user sends 9-15 orders
 TARGET=200
 
@@ -27,6 +29,9 @@ grep -q "weight_per_minute = $WEIGHT_PER_MINUTE" "$conf" || fail "limits not wri
 
 while [ "$(date +%-S)" -lt 44 ]; do sleep 0.2; done
 sim_start --seed 21 --config "$conf"
+http GET /api/v3/depth symbol="$SYMBOL" limit=5000
+assert_eq "$STATUS $(jget 'j.get("x-mbx-used-weight-1m")' <<<"$HEADERS")" "200 250" \
+    "another client spent 250 weight"
 t0=$(date +%s)
 TRADER_TIMEOUT=50 trader_run --target "$TARGET" --only "$(IFS=,; echo "${USERS[*]}")"
 echo "# run took $(($(date +%s) - t0)) s"
