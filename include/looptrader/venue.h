@@ -18,7 +18,8 @@
  *   LT_EEXCHANGE the venue rejected it (err->venue_code holds e.g. -2010)
  *   LT_EUNKNOWN  no reliable answer (timeout, 5xx, -1007, dropped connection):
  *                the order may exist; settle it with venue_query_order.
- *   LT_ERATELIMIT 429/418 (err->msg says how long to back off)
+ *   LT_ERATELIMIT 429/418, or a limit that would need a wait of over a
+ *                minute (nothing sent); err->msg says "retry after N s"
  */
 #ifndef LOOPTRADER_VENUE_H
 #define LOOPTRADER_VENUE_H
