@@ -7,14 +7,18 @@
  * timestamp and recvWindow last, then signature.  Status mapping follows
  * venue.h: only an answer that proves the venue did not act is a rejection;
  * anything that leaves the outcome open (5xx, -1006, -1007, transport) is
- * LT_EUNKNOWN.  Parsers treat every byte as hostile: each field is type
- * checked and each number range checked before use.
+ * LT_EUNKNOWN.  Every send first waits for the venue's rate limits (each
+ * call's Binance weight, and one order for a new order; venue.c keeps the
+ * windows) and reports the limit headers back; only a new order is never
+ * re-sent on an unknown outcome (see perform()).  Parsers treat every byte
+ * as hostile: each field is type checked and each number range checked
+ * before use.
  */
 #include "looptrader/venue_binance.h"
 
 #include <ctype.h>
-#include <stdatomic.h>
 #include <jansson.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
