@@ -19,8 +19,6 @@
 struct http {
     CURL *curl;                        /* owned; one thread at a time */
     int insecure;                      /* TLS verification off (tests) */
-    int last_weight_1m;                /* X-MBX-USED-WEIGHT-1M of the last response */
-    int last_orders_10s;               /* X-MBX-ORDER-COUNT-10S of the last response */
     char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -74,8 +72,6 @@ int http_new(struct http **out, struct lt_err *err)
         free(h);
         return lt_err_set(err, LT_ENOMEM, "curl_easy_init failed");
     }
-    h->last_weight_1m = -1;
-    h->last_orders_10s = -1;
     *out = h;
     return 0;
 }
@@ -93,14 +89,6 @@ void http_set_insecure(struct http *h, int insecure)
     h->insecure = insecure;
 }
 
-void http_last_limits(const struct http *h, int *used_weight_1m, int *order_count_10s)
-{
-    if (used_weight_1m)
-        *used_weight_1m = h->last_weight_1m;
-    if (order_count_10s)
-        *order_count_10s = h->last_orders_10s;
-}
-
 void http_response_init(struct http_response *r)
 {
     r->status = 0;
@@ -108,6 +96,7 @@ void http_response_init(struct http_response *r)
     r->retry_after_s = -1;
     r->used_weight_1m = -1;
     r->order_count_10s = -1;
+    r->order_count_1d = -1;
     r->server_date_ms = 0;
 }
 
@@ -168,6 +157,7 @@ static size_t on_header(char *line, size_t size, size_t nmemb, void *arg)
         c->resp->retry_after_s = -1;
         c->resp->used_weight_1m = -1;
         c->resp->order_count_10s = -1;
+        c->resp->order_count_1d = -1;
         c->resp->server_date_ms = 0;
     } else if (header_is(line, len, "Retry-After", &v, &vl)) {
         c->resp->retry_after_s = header_int(v, vl);
@@ -175,6 +165,8 @@ static size_t on_header(char *line, size_t size, size_t nmemb, void *arg)
         c->resp->used_weight_1m = header_int(v, vl);
     } else if (header_is(line, len, "X-MBX-ORDER-COUNT-10S", &v, &vl)) {
         c->resp->order_count_10s = header_int(v, vl);
+    } else if (header_is(line, len, "X-MBX-ORDER-COUNT-1D", &v, &vl)) {
+        c->resp->order_count_1d = header_int(v, vl);
     } else if (header_is(line, len, "Date", &v, &vl) && vl < 64) {
         char tmp[64];
         memcpy(tmp, v, vl);
@@ -206,6 +198,7 @@ int http_do(struct http *h, const struct http_request *req, struct http_response
     resp->retry_after_s = -1;
     resp->used_weight_1m = -1;
     resp->order_count_10s = -1;
+    resp->order_count_1d = -1;
     resp->server_date_ms = 0;
 
     for (size_t i = 0; i < req->n_headers; i++) {
@@ -271,8 +264,6 @@ int http_do(struct http *h, const struct http_request *req, struct http_response
         resp->status = 0;
     }
 
-    h->last_weight_1m = resp->used_weight_1m;
-    h->last_orders_10s = resp->order_count_10s;
 
     /* The handle keeps pointers to these; drop them before they go away. */
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);

@@ -306,11 +306,12 @@ void venue_limits_observe(struct venue *v, const struct venue_auth *a, int64_t s
     int64_t now = venue_now_ms(v);
     if (resp->used_weight_1m >= 0)
         ratelimit_observe(&v->weight, sent_ms, now, resp->used_weight_1m);
-    if (a && resp->order_count_10s >= 0) {
+    if (a && (resp->order_count_10s >= 0 || resp->order_count_1d >= 0)) {
         pthread_mutex_lock(&v->orders_lock);
         struct ratelimit_orders *o = account_locked(v, a);
         if (o)
-            ratelimit_orders_observe(o, sent_ms, now, resp->order_count_10s, -1);
+            ratelimit_orders_observe(o, sent_ms, now, resp->order_count_10s,
+                                     resp->order_count_1d);
         pthread_mutex_unlock(&v->orders_lock);
     }
 }

@@ -42,6 +42,7 @@ struct http_response {
     int retry_after_s;            /* Retry-After header, -1 if absent */
     int used_weight_1m;           /* X-MBX-USED-WEIGHT-1M, -1 if absent */
     int order_count_10s;          /* X-MBX-ORDER-COUNT-10S, -1 if absent */
+    int order_count_1d;           /* X-MBX-ORDER-COUNT-1D, -1 if absent */
     long long server_date_ms;     /* Date header in ms, 0 if absent */
 };
 
@@ -60,10 +61,5 @@ void http_response_release(struct http_response *r);
  * HTTP_BODY_MAX.  err never contains header values or cookies. */
 int http_do(struct http *h, const struct http_request *req, struct http_response *resp,
             struct lt_err *err);
-
-/* The rate-limit headers of the last response on h (-1 when absent or no
- * response), for callers that go through a venue dialect and never see the
- * response itself (the shared weight limiter, the per-account order count). */
-void http_last_limits(const struct http *h, int *used_weight_1m, int *order_count_10s);
 
 #endif
