@@ -194,7 +194,9 @@ static void follow(struct rctx *c, const char *cid, int64_t deadline, int stop_b
         if (rc == LT_ESTOPPED) {
             if (stop_breaks)
                 return;
-            sleep_ms(until - mailbox_now_ms());
+            /* A stop wakes every wait at once: from here on, poll. */
+            int64_t nap = until - mailbox_now_ms();
+            sleep_ms(nap < POLL_MS ? nap : POLL_MS);
         }
         if (poll && mailbox_now_ms() < deadline)
             query(c, cid, &st, &e);
