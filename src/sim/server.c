@@ -44,6 +44,8 @@ struct sim_conn {
     struct sim_resp resp;
     struct strbuf out; /* serialised HTTP response, LWS_PRE headroom first */
     int too_big;       /* request body passed SIM_BODY_MAX */
+    int dispatched;    /* this request was handled: lws may still report its
+                          (empty) body complete while a delayed answer waits */
     int pending;       /* out holds a response not yet written */
     lws_sorted_usec_list_t delay;
 
@@ -145,6 +147,7 @@ static int req_begin(struct sim_conn *c, const char *path, size_t path_len)
     params_reset(&r->params);
     strbuf_reset(&r->body);
     c->too_big = 0;
+    c->dispatched = 0;
     r->conn = c;
     r->method = method_of(c->wsi);
     if (path_len >= sizeof(r->path))
@@ -249,6 +252,9 @@ static int req_dispatch(struct sim_conn *c)
     struct faults *f = s->faults;
     struct lt_err err = { 0 };
 
+    if (c->dispatched)
+        return 0;
+    c->dispatched = 1;
     q->now_ms = server_now_ms();
     r->status = 200;
     strbuf_reset(&r->body);

@@ -69,6 +69,14 @@ t1=$(date +%s%3N)
 assert_eq "$STATUS" 200 "ping with latency_ms=250"
 [ $((t1 - t0)) -ge 250 ] || fail "latency_ms=250: ping took $((t1 - t0)) ms"
 ok "latency_ms=250: ping took $((t1 - t0)) ms"
+# A delayed answer must not make lws's completion of an empty body
+# (Content-Length: 0) run the request a second time.
+http_as alice --raw-body "" POST /api/v3/order symbol=ALPHAUSDT side=BUY type=LIMIT timeInForce=GTC \
+    quantity=10 price=1.0 newClientOrderId=latency-once
+assert_eq "$STATUS" 200 "latency_ms=250: an order with its parameters in the query"
+http_as alice GET /api/v3/allOrders symbol=ALPHAUSDT
+assert_true 'sum(o["clientOrderId"] == "latency-once" for o in j) == 1' "$BODY" \
+    "latency_ms=250: the delayed order was executed once"
 sim_stop
 
 # ---- partial: at most 30 % of an order per match ----
