@@ -3,6 +3,7 @@
  */
 #include "looptrader/sim/accounts.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -68,12 +69,30 @@ struct sim_order_rec *account_order_new(struct account *a, int symbol, int64_t o
     return r;
 }
 
-size_t account_order_lower_id(const struct account_symbol *s, int64_t id)
+/*
+ * Orders and trades are appended in id order and in time order both, so every
+ * search by id or time is one bisection: the first index whose key is not
+ * below v, or with upper, not at or below v.
+ */
+enum bisect_key { ORDER_ID, ORDER_TIME, TRADE_ID, TRADE_TIME };
+
+static int64_t key_at(const struct account_symbol *s, enum bisect_key k, size_t i)
 {
-    size_t lo = 0, hi = s->n_orders;
+    switch (k) {
+    case ORDER_ID: return s->orders[i]->v.order_id;
+    case ORDER_TIME: return s->orders[i]->v.time_ms;
+    case TRADE_ID: return s->trades[i].id;
+    default: return s->trades[i].time_ms;
+    }
+}
+
+static size_t bisect(const struct account_symbol *s, enum bisect_key k, int64_t v, bool upper)
+{
+    size_t lo = 0, hi = k == ORDER_ID || k == ORDER_TIME ? s->n_orders : s->n_trades;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (s->orders[mid]->v.order_id < id)
+        int64_t x = key_at(s, k, mid);
+        if (x < v || (upper && x == v))
             lo = mid + 1;
         else
             hi = mid;
@@ -81,31 +100,19 @@ size_t account_order_lower_id(const struct account_symbol *s, int64_t id)
     return lo;
 }
 
-/* Orders are appended in time order too, so time searches bisect as well. */
+size_t account_order_lower_id(const struct account_symbol *s, int64_t id)
+{
+    return bisect(s, ORDER_ID, id, false);
+}
+
 size_t account_order_lower_time(const struct account_symbol *s, int64_t t)
 {
-    size_t lo = 0, hi = s->n_orders;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (s->orders[mid]->v.time_ms < t)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
+    return bisect(s, ORDER_TIME, t, false);
 }
 
 size_t account_order_upper_time(const struct account_symbol *s, int64_t t)
 {
-    size_t lo = 0, hi = s->n_orders;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (s->orders[mid]->v.time_ms <= t)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
+    return bisect(s, ORDER_TIME, t, true);
 }
 
 struct sim_order_rec *account_order_by_id(const struct account *a, int symbol, int64_t id)
@@ -201,39 +208,15 @@ int account_trade_push(struct account *a, const struct sim_account_trade *t)
 
 size_t account_trade_lower_id(const struct account_symbol *s, int64_t id)
 {
-    size_t lo = 0, hi = s->n_trades;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (s->trades[mid].id < id)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
+    return bisect(s, TRADE_ID, id, false);
 }
 
 size_t account_trade_lower_time(const struct account_symbol *s, int64_t t)
 {
-    size_t lo = 0, hi = s->n_trades;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (s->trades[mid].time_ms < t)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
+    return bisect(s, TRADE_TIME, t, false);
 }
 
 size_t account_trade_upper_time(const struct account_symbol *s, int64_t t)
 {
-    size_t lo = 0, hi = s->n_trades;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (s->trades[mid].time_ms <= t)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
+    return bisect(s, TRADE_TIME, t, true);
 }
