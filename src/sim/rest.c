@@ -1072,25 +1072,43 @@ static const struct route *route_find(enum sim_method m, const char *path, int *
     return NULL;
 }
 
+/*
+ * The steps a route's call takes whichever door it came in by: charge the
+ * route's weight, settle the account, count a new order, run the handler,
+ * then charge the weight the handler added (no symbol, deep books).  REST
+ * authenticates here (authenticate); the WebSocket API has already, and
+ * passes the account (-1: none).  resp collects the limit headers.
+ */
+static int route_run(struct rest *r, const struct route *rt, struct sim_req *q, int account,
+                     int authenticate, struct strbuf *out, int *weight, struct sim_resp *resp,
+                     struct lt_err *err)
+{
+    struct call c = { .r = r, .q = q, .out = out, .account = account, .weight = weight };
+    int rc = 0;
+    *weight = rt->weight;
+    if (rest_weight_add(r, rt->weight, q->now_ms, &resp->retry_after, err) < 0)
+        rc = LT_EEXCHANGE;
+    else if (rt->sec != SEC_NONE && authenticate)
+        rc = auth_rest(r->ex, q, rt->sec == SEC_KEY ? AUTH_KEY : AUTH_SIGNED, &c.account, err);
+    else if (rt->sec != SEC_NONE && account < 0)
+        rc = params_fail(err, 401, -2014, "API-key format invalid.");
+    if (!rc && rt->is_order)
+        rc = order_count(r, c.account, q->now_ms, resp, err);
+    if (!rc)
+        rc = rt->fn(&c, err);
+    r->weight_used += *weight - rt->weight;
+    return rc;
+}
+
 int rest_call(struct rest *r, struct sim_req *q, int account, struct strbuf *out, int *weight,
               struct lt_err *err)
 {
-    int known, retry = 0, rc;
+    int known;
     const struct route *rt = route_find(q->method, q->path, &known);
-    struct sim_resp counts = { .retry_after = -1 };
+    struct sim_resp headers = { .retry_after = -1 }; /* the WebSocket API answers without */
     if (!rt)
         return params_fail(err, 400, -1000, "Unknown endpoint.");
-    *weight = rt->weight;
-    struct call c = { .r = r, .q = q, .out = out, .account = account, .weight = weight };
-    if (rest_weight_add(r, rt->weight, q->now_ms, &retry, err) < 0)
-        return LT_EEXCHANGE;
-    if (rt->sec != SEC_NONE && account < 0)
-        return params_fail(err, 401, -2014, "API-key format invalid.");
-    if (rt->is_order && (rc = order_count(r, account, q->now_ms, &counts, err)))
-        return rc;
-    rc = rt->fn(&c, err);
-    r->weight_used += *weight - rt->weight;
-    return rc;
+    return route_run(r, rt, q, account, 0, out, weight, &headers, err);
 }
 
 void rest_handle(void *arg, struct sim_req *q, struct sim_resp *resp)
@@ -1111,19 +1129,10 @@ void rest_handle(void *arg, struct sim_req *q, struct sim_resp *resp)
         return;
     }
 
-    int weight = rt->weight;
-    struct call c = { .r = r, .q = q, .out = &resp->body, .account = -1, .weight = &weight };
+    int weight;
     rc = params_validate(&q->params, &err);
-    if (!rc && rest_weight_add(r, weight, q->now_ms, &resp->retry_after, &err) < 0)
-        rc = LT_EEXCHANGE;
-    if (!rc && rt->sec != SEC_NONE)
-        rc = auth_rest(r->ex, q, rt->sec == SEC_KEY ? AUTH_KEY : AUTH_SIGNED, &c.account, &err);
-    if (!rc && rt->is_order)
-        rc = order_count(r, c.account, q->now_ms, resp, &err);
     if (!rc)
-        rc = rt->fn(&c, &err);
-    /* Weight that depends on the answer (no symbol, deep books) is added after. */
-    r->weight_used += weight - rt->weight;
+        rc = route_run(r, rt, q, -1, 1, &resp->body, &weight, resp, &err);
     resp->used_weight = r->weight_used;
     if (rc) {
         strbuf_reset(&resp->body);
