@@ -35,6 +35,26 @@ void render_money(struct strbuf *sb, money_t v)
     strbuf_addch(sb, '"');
 }
 
+void render_level(struct strbuf *sb, money_t price, money_t qty)
+{
+    strbuf_addch(sb, '[');
+    render_money(sb, price);
+    strbuf_addch(sb, ',');
+    render_money(sb, qty);
+    strbuf_addch(sb, ']');
+}
+
+void render_levels(struct strbuf *sb, const struct sim_level *l, size_t n)
+{
+    strbuf_addch(sb, '[');
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            strbuf_addch(sb, ',');
+        render_level(sb, l[i].price, l[i].qty);
+    }
+    strbuf_addch(sb, ']');
+}
+
 /* ,"key":"1.00000000" */
 static void km(struct strbuf *sb, const char *key, money_t v)
 {

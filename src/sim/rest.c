@@ -185,19 +185,6 @@ static int h_exchange_info(struct call *c, struct lt_err *err)
     return 0;
 }
 
-static void levels(struct strbuf *sb, const struct sim_level *l, size_t n)
-{
-    strbuf_addch(sb, '[');
-    for (size_t i = 0; i < n; i++) {
-        strbuf_addstr(sb, i ? ",[" : "[");
-        render_money(sb, l[i].price);
-        strbuf_addch(sb, ',');
-        render_money(sb, l[i].qty);
-        strbuf_addch(sb, ']');
-    }
-    strbuf_addch(sb, ']');
-}
-
 static int h_depth(struct call *c, struct lt_err *err)
 {
     int sym, limit, rc;
@@ -213,9 +200,9 @@ static int h_depth(struct call *c, struct lt_err *err)
     rc = sim_exchange_depth(c->r->ex, sym, (size_t)limit, bids, &nb, asks, &na, &last);
     if (!rc) {
         strbuf_addf(c->out, "{\"lastUpdateId\":%lld,\"bids\":", (long long)last);
-        levels(c->out, bids, nb);
+        render_levels(c->out, bids, nb);
         strbuf_addstr(c->out, ",\"asks\":");
-        levels(c->out, asks, na);
+        render_levels(c->out, asks, na);
         strbuf_addch(c->out, '}');
     }
     free(bids);

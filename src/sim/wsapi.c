@@ -198,11 +198,9 @@ static void diff_cb(void *ctx, enum order_side side, money_t price, money_t qty)
 {
     struct diff_ctx *d = ctx;
     struct strbuf *sb = side == SIDE_BUY ? &d->bids : &d->asks;
-    strbuf_addstr(sb, sb->len ? ",[" : "[");
-    render_money(sb, price);
-    strbuf_addch(sb, ',');
-    render_money(sb, qty);
-    strbuf_addch(sb, ']');
+    if (sb->len)
+        strbuf_addch(sb, ',');
+    render_level(sb, price, qty);
 }
 
 static void push_depth(struct wsapi *w, struct wsconn *c, struct mkt_sub *s, int64_t now_ms)
@@ -308,19 +306,10 @@ static void render_partial(struct wsapi *w, const struct mkt_sub *s)
     sim_exchange_depth(w->ex, s->symbol, (size_t)s->levels, lv, &nb, lv + 20, &na, &last);
     strbuf_reset(sb);
     strbuf_addf(sb, "{\"lastUpdateId\":%lld", (long long)last);
-    for (int side = 0; side < 2; side++) {
-        const struct sim_level *l = lv + 20 * side;
-        size_t n = side ? na : nb;
-        strbuf_addstr(sb, side ? ",\"asks\":[" : ",\"bids\":[");
-        for (size_t i = 0; i < n; i++) {
-            strbuf_addstr(sb, i ? ",[" : "[");
-            render_money(sb, l[i].price);
-            strbuf_addch(sb, ',');
-            render_money(sb, l[i].qty);
-            strbuf_addch(sb, ']');
-        }
-        strbuf_addch(sb, ']');
-    }
+    strbuf_addstr(sb, ",\"bids\":");
+    render_levels(sb, lv, nb);
+    strbuf_addstr(sb, ",\"asks\":");
+    render_levels(sb, lv + 20, na);
     strbuf_addch(sb, '}');
 }
 
@@ -508,9 +497,9 @@ static void stream_reply(struct wsconn *c, json_t *id, const char *result, int c
     char *ids = id ? json_dumps(id, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
     strbuf_reset(sb);
     if (msg) {
-        strbuf_addf(sb, "{\"error\":{\"code\":%d,\"msg\":", code);
-        render_str(sb, msg);
-        strbuf_addf(sb, "},\"id\":%s}", ids ? ids : "null");
+        strbuf_addstr(sb, "{\"error\":");
+        render_error(sb, code, msg);
+        strbuf_addf(sb, ",\"id\":%s}", ids ? ids : "null");
     } else {
         strbuf_addf(sb, "{\"result\":%s,\"id\":%s}", result, ids ? ids : "null");
     }
@@ -593,9 +582,8 @@ static void api_reply(struct wsconn *c, json_t *id, int status, const char *resu
     strbuf_reset(sb);
     strbuf_addf(sb, "{\"id\":%s,\"status\":%d,", ids ? ids : "null", status);
     if (msg) {
-        strbuf_addf(sb, "\"error\":{\"code\":%d,\"msg\":", code);
-        render_str(sb, msg);
-        strbuf_addch(sb, '}');
+        strbuf_addstr(sb, "\"error\":");
+        render_error(sb, code, msg);
     } else {
         strbuf_addf(sb, "\"result\":%s", result);
     }

@@ -17,6 +17,10 @@
 void render_str(struct strbuf *sb, const char *s);
 /* "key":"1.25000000", (trailing comma unless last) */
 void render_money(struct strbuf *sb, money_t v);
+/* A book level ["price","qty"], and an array of n of them (depth answers
+ * and the partial-depth and diff-depth streams). */
+void render_level(struct strbuf *sb, money_t price, money_t qty);
+void render_levels(struct strbuf *sb, const struct sim_level *l, size_t n);
 /* {"code":c,"msg":"..."} */
 void render_error(struct strbuf *sb, int code, const char *msg);
 
