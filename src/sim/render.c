@@ -81,20 +81,30 @@ static const char *sym_name(const struct sim_order *o)
     return o->rules ? o->rules->symbol : "";
 }
 
+/* An order's amounts, status and kind, as every order answer lists them.
+ * The place and cancel answers put origQuoteOrderQty among the amounts; the
+ * order query has it near the end, so it writes it itself. */
+static void order_state(struct strbuf *sb, const struct sim_order *o, int orig_quote)
+{
+    km(sb, "price", o->price);
+    km(sb, "origQty", o->orig_qty);
+    km(sb, "executedQty", o->executed_qty);
+    if (orig_quote)
+        km(sb, "origQuoteOrderQty", o->orig_quote_qty);
+    km(sb, "cummulativeQuoteQty", o->cumm_quote_qty);
+    ks(sb, "status", sim_status_name(o->status));
+    ks(sb, "timeInForce", sim_tif_name(o->tif));
+    ks(sb, "type", sim_order_type_name(o->type));
+    ks(sb, "side", sim_side_name(o->side));
+}
+
 void render_order(struct strbuf *sb, const struct sim_order *o)
 {
     strbuf_addstr(sb, "{\"symbol\":");
     render_str(sb, sym_name(o));
     strbuf_addf(sb, ",\"orderId\":%lld,\"orderListId\":-1", (long long)o->order_id);
     ks(sb, "clientOrderId", o->client_order_id);
-    km(sb, "price", o->price);
-    km(sb, "origQty", o->orig_qty);
-    km(sb, "executedQty", o->executed_qty);
-    km(sb, "cummulativeQuoteQty", o->cumm_quote_qty);
-    ks(sb, "status", sim_status_name(o->status));
-    ks(sb, "timeInForce", sim_tif_name(o->tif));
-    ks(sb, "type", sim_order_type_name(o->type));
-    ks(sb, "side", sim_side_name(o->side));
+    order_state(sb, o, 0);
     km(sb, "stopPrice", 0);
     km(sb, "icebergQty", 0);
     strbuf_addf(sb, ",\"time\":%lld,\"updateTime\":%lld,\"isWorking\":%s,\"workingTime\":%lld",
@@ -116,15 +126,7 @@ void render_place(struct strbuf *sb, const struct sim_place_result *r, enum sim_
         strbuf_addch(sb, '}');
         return;
     }
-    km(sb, "price", o->price);
-    km(sb, "origQty", o->orig_qty);
-    km(sb, "executedQty", o->executed_qty);
-    km(sb, "origQuoteOrderQty", o->orig_quote_qty);
-    km(sb, "cummulativeQuoteQty", o->cumm_quote_qty);
-    ks(sb, "status", sim_status_name(o->status));
-    ks(sb, "timeInForce", sim_tif_name(o->tif));
-    ks(sb, "type", sim_order_type_name(o->type));
-    ks(sb, "side", sim_side_name(o->side));
+    order_state(sb, o, 1);
     if (o->working_ms)
         strbuf_addf(sb, ",\"workingTime\":%lld", (long long)o->working_ms);
     strbuf_addstr(sb, ",\"selfTradePreventionMode\":\"NONE\"");
@@ -153,15 +155,7 @@ void render_cancel(struct strbuf *sb, const struct sim_order *o, const char *can
     strbuf_addf(sb, ",\"orderId\":%lld,\"orderListId\":-1", (long long)o->order_id);
     ks(sb, "clientOrderId", cancel_client_id);
     strbuf_addf(sb, ",\"transactTime\":%lld", (long long)transact_ms);
-    km(sb, "price", o->price);
-    km(sb, "origQty", o->orig_qty);
-    km(sb, "executedQty", o->executed_qty);
-    km(sb, "origQuoteOrderQty", o->orig_quote_qty);
-    km(sb, "cummulativeQuoteQty", o->cumm_quote_qty);
-    ks(sb, "status", sim_status_name(o->status));
-    ks(sb, "timeInForce", sim_tif_name(o->tif));
-    ks(sb, "type", sim_order_type_name(o->type));
-    ks(sb, "side", sim_side_name(o->side));
+    order_state(sb, o, 1);
     strbuf_addstr(sb, ",\"selfTradePreventionMode\":\"NONE\"}");
 }
 
