@@ -55,15 +55,13 @@ void render_levels(struct strbuf *sb, const struct sim_level *l, size_t n)
     strbuf_addch(sb, ']');
 }
 
-/* ,"key":"1.00000000" */
-static void km(struct strbuf *sb, const char *key, money_t v)
+void render_money_field(struct strbuf *sb, const char *key, money_t v)
 {
     strbuf_addf(sb, ",\"%s\":", key);
     render_money(sb, v);
 }
 
-/* ,"key":"string" */
-static void ks(struct strbuf *sb, const char *key, const char *v)
+void render_str_field(struct strbuf *sb, const char *key, const char *v)
 {
     strbuf_addf(sb, ",\"%s\":", key);
     render_str(sb, v);
@@ -86,16 +84,16 @@ static const char *sym_name(const struct sim_order *o)
  * order query has it near the end, so it writes it itself. */
 static void order_state(struct strbuf *sb, const struct sim_order *o, int orig_quote)
 {
-    km(sb, "price", o->price);
-    km(sb, "origQty", o->orig_qty);
-    km(sb, "executedQty", o->executed_qty);
+    render_money_field(sb, "price", o->price);
+    render_money_field(sb, "origQty", o->orig_qty);
+    render_money_field(sb, "executedQty", o->executed_qty);
     if (orig_quote)
-        km(sb, "origQuoteOrderQty", o->orig_quote_qty);
-    km(sb, "cummulativeQuoteQty", o->cumm_quote_qty);
-    ks(sb, "status", sim_status_name(o->status));
-    ks(sb, "timeInForce", sim_tif_name(o->tif));
-    ks(sb, "type", sim_order_type_name(o->type));
-    ks(sb, "side", sim_side_name(o->side));
+        render_money_field(sb, "origQuoteOrderQty", o->orig_quote_qty);
+    render_money_field(sb, "cummulativeQuoteQty", o->cumm_quote_qty);
+    render_str_field(sb, "status", sim_status_name(o->status));
+    render_str_field(sb, "timeInForce", sim_tif_name(o->tif));
+    render_str_field(sb, "type", sim_order_type_name(o->type));
+    render_str_field(sb, "side", sim_side_name(o->side));
 }
 
 void render_order(struct strbuf *sb, const struct sim_order *o)
@@ -103,14 +101,14 @@ void render_order(struct strbuf *sb, const struct sim_order *o)
     strbuf_addstr(sb, "{\"symbol\":");
     render_str(sb, sym_name(o));
     strbuf_addf(sb, ",\"orderId\":%lld,\"orderListId\":-1", (long long)o->order_id);
-    ks(sb, "clientOrderId", o->client_order_id);
+    render_str_field(sb, "clientOrderId", o->client_order_id);
     order_state(sb, o, 0);
-    km(sb, "stopPrice", 0);
-    km(sb, "icebergQty", 0);
+    render_money_field(sb, "stopPrice", 0);
+    render_money_field(sb, "icebergQty", 0);
     strbuf_addf(sb, ",\"time\":%lld,\"updateTime\":%lld,\"isWorking\":%s,\"workingTime\":%lld",
                 (long long)o->time_ms, (long long)o->update_ms, o->is_working ? "true" : "false",
                 (long long)(o->working_ms ? o->working_ms : -1));
-    km(sb, "origQuoteOrderQty", o->orig_quote_qty);
+    render_money_field(sb, "origQuoteOrderQty", o->orig_quote_qty);
     strbuf_addstr(sb, ",\"selfTradePreventionMode\":\"NONE\"}");
 }
 
@@ -120,7 +118,7 @@ void render_place(struct strbuf *sb, const struct sim_place_result *r, enum sim_
     strbuf_addstr(sb, "{\"symbol\":");
     render_str(sb, sym_name(o));
     strbuf_addf(sb, ",\"orderId\":%lld,\"orderListId\":-1", (long long)o->order_id);
-    ks(sb, "clientOrderId", o->client_order_id);
+    render_str_field(sb, "clientOrderId", o->client_order_id);
     strbuf_addf(sb, ",\"transactTime\":%lld", (long long)o->time_ms);
     if (type == SIM_RESP_ACK) {
         strbuf_addch(sb, '}');
@@ -136,9 +134,9 @@ void render_place(struct strbuf *sb, const struct sim_place_result *r, enum sim_
             const struct sim_fill *f = &r->fills[i];
             strbuf_addstr(sb, i ? ",{\"price\":" : "{\"price\":");
             render_money(sb, f->price);
-            km(sb, "qty", f->qty);
-            km(sb, "commission", f->commission);
-            ks(sb, "commissionAsset", f->commission_asset);
+            render_money_field(sb, "qty", f->qty);
+            render_money_field(sb, "commission", f->commission);
+            render_str_field(sb, "commissionAsset", f->commission_asset);
             strbuf_addf(sb, ",\"tradeId\":%lld}", (long long)f->trade_id);
         }
         strbuf_addch(sb, ']');
@@ -151,9 +149,9 @@ void render_cancel(struct strbuf *sb, const struct sim_order *o, const char *can
 {
     strbuf_addstr(sb, "{\"symbol\":");
     render_str(sb, sym_name(o));
-    ks(sb, "origClientOrderId", o->client_order_id);
+    render_str_field(sb, "origClientOrderId", o->client_order_id);
     strbuf_addf(sb, ",\"orderId\":%lld,\"orderListId\":-1", (long long)o->order_id);
-    ks(sb, "clientOrderId", cancel_client_id);
+    render_str_field(sb, "clientOrderId", cancel_client_id);
     strbuf_addf(sb, ",\"transactTime\":%lld", (long long)transact_ms);
     order_state(sb, o, 1);
     strbuf_addstr(sb, ",\"selfTradePreventionMode\":\"NONE\"}");
@@ -163,36 +161,36 @@ void render_exec_report(struct strbuf *sb, const struct sim_exec_report *r)
 {
     const struct sim_order *o = r->order;
     strbuf_addf(sb, "{\"e\":\"executionReport\",\"E\":%lld", (long long)r->event_ms);
-    ks(sb, "s", sym_name(o));
-    ks(sb, "c", r->client_id);
-    ks(sb, "S", sim_side_name(o->side));
-    ks(sb, "o", sim_order_type_name(o->type));
-    ks(sb, "f", sim_tif_name(o->tif));
-    km(sb, "q", o->orig_qty);
-    km(sb, "p", o->price);
-    km(sb, "P", 0);
-    km(sb, "F", 0);
+    render_str_field(sb, "s", sym_name(o));
+    render_str_field(sb, "c", r->client_id);
+    render_str_field(sb, "S", sim_side_name(o->side));
+    render_str_field(sb, "o", sim_order_type_name(o->type));
+    render_str_field(sb, "f", sim_tif_name(o->tif));
+    render_money_field(sb, "q", o->orig_qty);
+    render_money_field(sb, "p", o->price);
+    render_money_field(sb, "P", 0);
+    render_money_field(sb, "F", 0);
     strbuf_addstr(sb, ",\"g\":-1");
-    ks(sb, "C", r->orig_client_id ? r->orig_client_id : "");
-    ks(sb, "x", sim_exec_type_name(r->exec_type));
-    ks(sb, "X", sim_status_name(o->status));
-    ks(sb, "r", r->reject_reason ? r->reject_reason : "NONE");
+    render_str_field(sb, "C", r->orig_client_id ? r->orig_client_id : "");
+    render_str_field(sb, "x", sim_exec_type_name(r->exec_type));
+    render_str_field(sb, "X", sim_status_name(o->status));
+    render_str_field(sb, "r", r->reject_reason ? r->reject_reason : "NONE");
     strbuf_addf(sb, ",\"i\":%lld", (long long)o->order_id);
-    km(sb, "l", r->last_qty);
-    km(sb, "z", o->executed_qty);
-    km(sb, "L", r->last_price);
-    km(sb, "n", r->commission);
+    render_money_field(sb, "l", r->last_qty);
+    render_money_field(sb, "z", o->executed_qty);
+    render_money_field(sb, "L", r->last_price);
+    render_money_field(sb, "n", r->commission);
     if (r->commission_asset)
-        ks(sb, "N", r->commission_asset);
+        render_str_field(sb, "N", r->commission_asset);
     else
         strbuf_addstr(sb, ",\"N\":null");
     strbuf_addf(sb, ",\"T\":%lld,\"t\":%lld,\"I\":%lld,\"w\":%s,\"m\":%s,\"M\":false",
                 (long long)r->transact_ms, (long long)r->trade_id, (long long)r->exec_id,
                 o->is_working ? "true" : "false", r->is_maker ? "true" : "false");
     strbuf_addf(sb, ",\"O\":%lld", (long long)o->time_ms);
-    km(sb, "Z", o->cumm_quote_qty);
-    km(sb, "Y", r->last_quote_qty);
-    km(sb, "Q", o->orig_quote_qty);
+    render_money_field(sb, "Z", o->cumm_quote_qty);
+    render_money_field(sb, "Y", r->last_quote_qty);
+    render_money_field(sb, "Q", o->orig_quote_qty);
     if (o->working_ms)
         strbuf_addf(sb, ",\"W\":%lld", (long long)o->working_ms);
     strbuf_addstr(sb, ",\"V\":\"NONE\"}");
@@ -206,8 +204,8 @@ void render_account_position(struct strbuf *sb, int64_t event_ms, const struct s
     for (size_t i = 0; i < n; i++) {
         strbuf_addstr(sb, i ? ",{\"a\":" : "{\"a\":");
         render_str(sb, b[i].asset);
-        km(sb, "f", b[i].free);
-        km(sb, "l", b[i].locked);
+        render_money_field(sb, "f", b[i].free);
+        render_money_field(sb, "l", b[i].locked);
         strbuf_addch(sb, '}');
     }
     strbuf_addstr(sb, "]}");
@@ -221,10 +219,10 @@ void render_symbol_info(struct strbuf *sb, const struct symbol_rules *r)
 
     strbuf_addstr(sb, "{\"symbol\":");
     render_str(sb, r->symbol);
-    ks(sb, "status", r->trading ? "TRADING" : "BREAK");
-    ks(sb, "baseAsset", r->base);
+    render_str_field(sb, "status", r->trading ? "TRADING" : "BREAK");
+    render_str_field(sb, "baseAsset", r->base);
     strbuf_addf(sb, ",\"baseAssetPrecision\":%d", r->base_precision);
-    ks(sb, "quoteAsset", r->quote);
+    render_str_field(sb, "quoteAsset", r->quote);
     strbuf_addf(sb,
                 ",\"quotePrecision\":%d,\"quoteAssetPrecision\":%d,"
                 "\"baseCommissionPrecision\":%d,\"quoteCommissionPrecision\":%d",
@@ -236,23 +234,23 @@ void render_symbol_info(struct strbuf *sb, const struct symbol_rules *r)
                       "\"pegInstructionsAllowed\":false,\"isSpotTradingAllowed\":true,"
                       "\"isMarginTradingAllowed\":false,\"filters\":[");
     strbuf_addstr(sb, "{\"filterType\":\"PRICE_FILTER\"");
-    km(sb, "minPrice", r->min_price ? r->min_price : r->tick_size);
-    km(sb, "maxPrice", max_price);
-    km(sb, "tickSize", r->tick_size);
+    render_money_field(sb, "minPrice", r->min_price ? r->min_price : r->tick_size);
+    render_money_field(sb, "maxPrice", max_price);
+    render_money_field(sb, "tickSize", r->tick_size);
     strbuf_addstr(sb, "},{\"filterType\":\"LOT_SIZE\"");
-    km(sb, "minQty", r->min_qty ? r->min_qty : r->step_size);
-    km(sb, "maxQty", max_qty);
-    km(sb, "stepSize", r->step_size);
+    render_money_field(sb, "minQty", r->min_qty ? r->min_qty : r->step_size);
+    render_money_field(sb, "maxQty", max_qty);
+    render_money_field(sb, "stepSize", r->step_size);
     strbuf_addstr(sb, "},{\"filterType\":\"MARKET_LOT_SIZE\"");
-    km(sb, "minQty", 0);
-    km(sb, "maxQty", max_qty);
-    km(sb, "stepSize", 0);
+    render_money_field(sb, "minQty", 0);
+    render_money_field(sb, "maxQty", max_qty);
+    render_money_field(sb, "stepSize", 0);
     strbuf_addstr(sb, "},{\"filterType\":\"MIN_NOTIONAL\"");
-    km(sb, "minNotional", r->min_notional);
+    render_money_field(sb, "minNotional", r->min_notional);
     strbuf_addstr(sb, ",\"applyToMarket\":true,\"avgPriceMins\":5},{\"filterType\":\"NOTIONAL\"");
-    km(sb, "minNotional", r->min_notional);
+    render_money_field(sb, "minNotional", r->min_notional);
     strbuf_addstr(sb, ",\"applyMinToMarket\":true");
-    km(sb, "maxNotional", max_notional);
+    render_money_field(sb, "maxNotional", max_notional);
     strbuf_addstr(sb, ",\"applyMaxToMarket\":false,\"avgPriceMins\":5}],"
                       "\"permissions\":[],\"permissionSets\":[[\"SPOT\"]],"
                       "\"defaultSelfTradePreventionMode\":\"NONE\","

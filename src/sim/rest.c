@@ -227,18 +227,15 @@ static void trade_cb(void *ctx, const struct sim_trade *t)
     if (l->agg) {
         strbuf_addf(sb, "{\"a\":%lld,\"p\":", (long long)t->id);
         render_money(sb, t->price);
-        strbuf_addstr(sb, ",\"q\":");
-        render_money(sb, t->qty);
+        render_money_field(sb, "q", t->qty);
         strbuf_addf(sb, ",\"f\":%lld,\"l\":%lld,\"T\":%lld,\"m\":%s,\"M\":true}", (long long)t->id,
                     (long long)t->id, (long long)t->time_ms, t->buyer_is_maker ? "true" : "false");
         return;
     }
     strbuf_addf(sb, "{\"id\":%lld,\"price\":", (long long)t->id);
     render_money(sb, t->price);
-    strbuf_addstr(sb, ",\"qty\":");
-    render_money(sb, t->qty);
-    strbuf_addstr(sb, ",\"quoteQty\":");
-    render_money(sb, t->quote_qty);
+    render_money_field(sb, "qty", t->qty);
+    render_money_field(sb, "quoteQty", t->quote_qty);
     strbuf_addf(sb, ",\"time\":%lld,\"isBuyerMaker\":%s,\"isBestMatch\":true}",
                 (long long)t->time_ms, t->buyer_is_maker ? "true" : "false");
 }
@@ -333,22 +330,17 @@ static void ticker_one(struct call *c, int sym, enum ticker_kind kind)
     if (kind == TK_BOOK) {
         struct sim_book_ticker bt;
         sim_exchange_book_ticker(c->r->ex, sym, &bt);
-        strbuf_addstr(sb, ",\"bidPrice\":");
-        render_money(sb, bt.bid);
-        strbuf_addstr(sb, ",\"bidQty\":");
-        render_money(sb, bt.bid_qty);
-        strbuf_addstr(sb, ",\"askPrice\":");
-        render_money(sb, bt.ask);
-        strbuf_addstr(sb, ",\"askQty\":");
-        render_money(sb, bt.ask_qty);
+        render_money_field(sb, "bidPrice", bt.bid);
+        render_money_field(sb, "bidQty", bt.bid_qty);
+        render_money_field(sb, "askPrice", bt.ask);
+        render_money_field(sb, "askQty", bt.ask_qty);
         strbuf_addch(sb, '}');
         return;
     }
     struct sim_ticker24 t;
     sim_exchange_ticker24(c->r->ex, sym, c->q->now_ms, &t);
     if (kind == TK_PRICE) {
-        strbuf_addstr(sb, ",\"price\":");
-        render_money(sb, t.last);
+        render_money_field(sb, "price", t.last);
         strbuf_addch(sb, '}');
         return;
     }
@@ -356,38 +348,24 @@ static void ticker_one(struct call *c, int sym, enum ticker_kind kind)
         money_t change = t.last - t.open;
         money_t pct = t.open ? money_div(change * 100, t.open) : 0;
         char p[MONEY_STR_MAX];
-        strbuf_addstr(sb, ",\"priceChange\":");
-        render_money(sb, change);
+        render_money_field(sb, "priceChange", change);
         strbuf_addf(sb, ",\"priceChangePercent\":\"%s\"", money_format(pct, 3, p));
-        strbuf_addstr(sb, ",\"weightedAvgPrice\":");
-        render_money(sb, t.weighted_avg);
-        strbuf_addstr(sb, ",\"prevClosePrice\":");
-        render_money(sb, t.prev_close);
+        render_money_field(sb, "weightedAvgPrice", t.weighted_avg);
+        render_money_field(sb, "prevClosePrice", t.prev_close);
     }
-    strbuf_addstr(sb, ",\"lastPrice\":");
-    render_money(sb, t.last);
+    render_money_field(sb, "lastPrice", t.last);
     if (kind == TK_24HR) {
-        strbuf_addstr(sb, ",\"lastQty\":");
-        render_money(sb, t.last_qty);
-        strbuf_addstr(sb, ",\"bidPrice\":");
-        render_money(sb, t.bid);
-        strbuf_addstr(sb, ",\"bidQty\":");
-        render_money(sb, t.bid_qty);
-        strbuf_addstr(sb, ",\"askPrice\":");
-        render_money(sb, t.ask);
-        strbuf_addstr(sb, ",\"askQty\":");
-        render_money(sb, t.ask_qty);
+        render_money_field(sb, "lastQty", t.last_qty);
+        render_money_field(sb, "bidPrice", t.bid);
+        render_money_field(sb, "bidQty", t.bid_qty);
+        render_money_field(sb, "askPrice", t.ask);
+        render_money_field(sb, "askQty", t.ask_qty);
     }
-    strbuf_addstr(sb, ",\"openPrice\":");
-    render_money(sb, t.open);
-    strbuf_addstr(sb, ",\"highPrice\":");
-    render_money(sb, t.high);
-    strbuf_addstr(sb, ",\"lowPrice\":");
-    render_money(sb, t.low);
-    strbuf_addstr(sb, ",\"volume\":");
-    render_money(sb, t.volume);
-    strbuf_addstr(sb, ",\"quoteVolume\":");
-    render_money(sb, t.quote_volume);
+    render_money_field(sb, "openPrice", t.open);
+    render_money_field(sb, "highPrice", t.high);
+    render_money_field(sb, "lowPrice", t.low);
+    render_money_field(sb, "volume", t.volume);
+    render_money_field(sb, "quoteVolume", t.quote_volume);
     strbuf_addf(sb, ",\"openTime\":%lld,\"closeTime\":%lld,\"firstId\":%lld,\"lastId\":%lld,"
                     "\"count\":%lld}",
                 (long long)t.open_ms, (long long)t.close_ms, (long long)t.first_id,
@@ -696,14 +674,10 @@ static void my_trade_cb(void *ctx, const struct sim_account_trade *t)
     strbuf_addf(sb, ",\"id\":%lld,\"orderId\":%lld,\"orderListId\":-1,\"price\":",
                 (long long)t->id, (long long)t->order_id);
     render_money(sb, t->price);
-    strbuf_addstr(sb, ",\"qty\":");
-    render_money(sb, t->qty);
-    strbuf_addstr(sb, ",\"quoteQty\":");
-    render_money(sb, t->quote_qty);
-    strbuf_addstr(sb, ",\"commission\":");
-    render_money(sb, t->commission);
-    strbuf_addstr(sb, ",\"commissionAsset\":");
-    render_str(sb, t->commission_asset);
+    render_money_field(sb, "qty", t->qty);
+    render_money_field(sb, "quoteQty", t->quote_qty);
+    render_money_field(sb, "commission", t->commission);
+    render_str_field(sb, "commissionAsset", t->commission_asset);
     strbuf_addf(sb, ",\"time\":%lld,\"isBuyer\":%s,\"isMaker\":%s,\"isBestMatch\":true}",
                 (long long)t->time_ms, t->is_buyer ? "true" : "false",
                 t->is_maker ? "true" : "false");
@@ -740,10 +714,8 @@ static void balance_cb(void *ctx, const struct sim_balance *b)
         return;
     strbuf_addstr(bc->out, bc->n++ ? ",{\"asset\":" : "{\"asset\":");
     render_str(bc->out, b->asset);
-    strbuf_addstr(bc->out, ",\"free\":");
-    render_money(bc->out, b->free);
-    strbuf_addstr(bc->out, ",\"locked\":");
-    render_money(bc->out, b->locked);
+    render_money_field(bc->out, "free", b->free);
+    render_money_field(bc->out, "locked", b->locked);
     strbuf_addch(bc->out, '}');
 }
 
@@ -760,8 +732,7 @@ static int h_account(struct call *c, struct lt_err *err)
                 (long long)(maker / (MONEY_SCALE / 10000)),
                 (long long)(taker / (MONEY_SCALE / 10000)));
     render_money(sb, maker);
-    strbuf_addstr(sb, ",\"taker\":");
-    render_money(sb, taker);
+    render_money_field(sb, "taker", taker);
     strbuf_addstr(sb, ",\"buyer\":\"0.00000000\",\"seller\":\"0.00000000\"},"
                       "\"canTrade\":true,\"canWithdraw\":true,\"canDeposit\":true,"
                       "\"brokered\":false,\"requireSelfTradePrevention\":false,"
@@ -786,8 +757,7 @@ static int h_commission(struct call *c, struct lt_err *err)
     render_str(c->out, sim_exchange_symbol_rules(c->r->ex, sym)->symbol);
     strbuf_addstr(c->out, ",\"standardCommission\":{\"maker\":");
     render_money(c->out, maker);
-    strbuf_addstr(c->out, ",\"taker\":");
-    render_money(c->out, taker);
+    render_money_field(c->out, "taker", taker);
     strbuf_addstr(c->out, ",\"buyer\":\"0.00000000\",\"seller\":\"0.00000000\"},"
                           "\"specialCommission\":{\"maker\":\"0.00000000\",\"taker\":"
                           "\"0.00000000\",\"buyer\":\"0.00000000\",\"seller\":\"0.00000000\"},"
@@ -837,8 +807,7 @@ static int h_coins(struct call *c, struct lt_err *err)
         seen[n_seen++] = asset;
         strbuf_addstr(c->out, n_seen > 1 ? ",{\"coin\":" : "{\"coin\":");
         render_str(c->out, asset);
-        strbuf_addstr(c->out, ",\"name\":");
-        render_str(c->out, asset);
+        render_str_field(c->out, "name", asset);
         strbuf_addstr(c->out, ",\"depositAllEnable\":false,\"withdrawAllEnable\":false,"
                               "\"trading\":true,\"isLegalMoney\":false,\"free\":\"0\","
                               "\"locked\":\"0\",\"freeze\":\"0\",\"withdrawing\":\"0\","
@@ -866,10 +835,8 @@ static int h_trade_fee(struct call *c, struct lt_err *err)
         strbuf_addstr(c->out, first ? "{\"symbol\":" : ",{\"symbol\":");
         first = 0;
         render_str(c->out, sim_exchange_symbol_rules(c->r->ex, (int)i)->symbol);
-        strbuf_addstr(c->out, ",\"makerCommission\":");
-        render_money(c->out, maker);
-        strbuf_addstr(c->out, ",\"takerCommission\":");
-        render_money(c->out, taker);
+        render_money_field(c->out, "makerCommission", maker);
+        render_money_field(c->out, "takerCommission", taker);
         strbuf_addch(c->out, '}');
     }
     strbuf_addch(c->out, ']');

@@ -141,8 +141,7 @@ static void on_public_trade(void *ctx, int symbol, const struct sim_trade *t)
                                 agg ? "aggTrade" : "trade", (long long)t->time_ms,
                                 sym_name(w, symbol), agg ? "a" : "t", (long long)t->id);
                     render_money(sb, t->price);
-                    strbuf_addstr(sb, ",\"q\":");
-                    render_money(sb, t->qty);
+                    render_money_field(sb, "q", t->qty);
                     if (agg)
                         strbuf_addf(sb, ",\"f\":%lld,\"l\":%lld", (long long)t->id,
                                     (long long)t->id);
@@ -163,12 +162,9 @@ static void render_book_ticker(struct wsapi *w, int symbol, const struct sim_boo
     strbuf_addf(sb, "{\"u\":%lld,\"s\":\"%s\",\"b\":", (long long)bt->update_id,
                 sym_name(w, symbol));
     render_money(sb, bt->bid);
-    strbuf_addstr(sb, ",\"B\":");
-    render_money(sb, bt->bid_qty);
-    strbuf_addstr(sb, ",\"a\":");
-    render_money(sb, bt->ask);
-    strbuf_addstr(sb, ",\"A\":");
-    render_money(sb, bt->ask_qty);
+    render_money_field(sb, "B", bt->bid_qty);
+    render_money_field(sb, "a", bt->ask);
+    render_money_field(sb, "A", bt->ask_qty);
     strbuf_addch(sb, '}');
 }
 
@@ -242,38 +238,25 @@ static void render_ticker(struct wsapi *w, int symbol, int mini, int64_t now_ms)
     if (!mini) {
         money_t change = t.last - t.open;
         char p[MONEY_STR_MAX];
-        strbuf_addstr(sb, ",\"p\":");
-        render_money(sb, change);
+        render_money_field(sb, "p", change);
         strbuf_addf(sb, ",\"P\":\"%s\",\"w\":",
                     money_format(t.open ? money_div(change * 100, t.open) : 0, 3, p));
         render_money(sb, t.weighted_avg);
-        strbuf_addstr(sb, ",\"x\":");
-        render_money(sb, t.prev_close);
+        render_money_field(sb, "x", t.prev_close);
     }
-    strbuf_addstr(sb, ",\"c\":");
-    render_money(sb, t.last);
+    render_money_field(sb, "c", t.last);
     if (!mini) {
-        strbuf_addstr(sb, ",\"Q\":");
-        render_money(sb, t.last_qty);
-        strbuf_addstr(sb, ",\"b\":");
-        render_money(sb, t.bid);
-        strbuf_addstr(sb, ",\"B\":");
-        render_money(sb, t.bid_qty);
-        strbuf_addstr(sb, ",\"a\":");
-        render_money(sb, t.ask);
-        strbuf_addstr(sb, ",\"A\":");
-        render_money(sb, t.ask_qty);
+        render_money_field(sb, "Q", t.last_qty);
+        render_money_field(sb, "b", t.bid);
+        render_money_field(sb, "B", t.bid_qty);
+        render_money_field(sb, "a", t.ask);
+        render_money_field(sb, "A", t.ask_qty);
     }
-    strbuf_addstr(sb, ",\"o\":");
-    render_money(sb, t.open);
-    strbuf_addstr(sb, ",\"h\":");
-    render_money(sb, t.high);
-    strbuf_addstr(sb, ",\"l\":");
-    render_money(sb, t.low);
-    strbuf_addstr(sb, ",\"v\":");
-    render_money(sb, t.volume);
-    strbuf_addstr(sb, ",\"q\":");
-    render_money(sb, t.quote_volume);
+    render_money_field(sb, "o", t.open);
+    render_money_field(sb, "h", t.high);
+    render_money_field(sb, "l", t.low);
+    render_money_field(sb, "v", t.volume);
+    render_money_field(sb, "q", t.quote_volume);
     if (!mini)
         strbuf_addf(sb, ",\"O\":%lld,\"C\":%lld,\"F\":%lld,\"L\":%lld,\"n\":%lld",
                     (long long)t.open_ms, (long long)t.close_ms, (long long)t.first_id,
@@ -349,21 +332,15 @@ static void render_kline(struct wsapi *w, const struct mkt_sub *s, int64_t now_m
                 (long long)k->close_ms, sym_name(w, s->symbol), iv, (long long)k->first_id,
                 (long long)k->last_id);
     render_money(sb, k->open);
-    strbuf_addstr(sb, ",\"c\":");
-    render_money(sb, k->close);
-    strbuf_addstr(sb, ",\"h\":");
-    render_money(sb, k->high);
-    strbuf_addstr(sb, ",\"l\":");
-    render_money(sb, k->low);
-    strbuf_addstr(sb, ",\"v\":");
-    render_money(sb, k->volume);
+    render_money_field(sb, "c", k->close);
+    render_money_field(sb, "h", k->high);
+    render_money_field(sb, "l", k->low);
+    render_money_field(sb, "v", k->volume);
     strbuf_addf(sb, ",\"n\":%lld,\"x\":%s,\"q\":", (long long)k->count,
                 now_ms > k->close_ms ? "true" : "false");
     render_money(sb, k->quote_volume);
-    strbuf_addstr(sb, ",\"V\":");
-    render_money(sb, k->taker_buy_volume);
-    strbuf_addstr(sb, ",\"Q\":");
-    render_money(sb, k->taker_buy_quote_volume);
+    render_money_field(sb, "V", k->taker_buy_volume);
+    render_money_field(sb, "Q", k->taker_buy_quote_volume);
     strbuf_addstr(sb, ",\"B\":\"0\"}}");
 }
 
