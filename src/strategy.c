@@ -588,8 +588,37 @@ static int sell_step(struct rctx *c, char code, money_t goal, money_t *left)
 
 /* --- start-up settlement of an earlier run ------------------------------ */
 
+/* Re-reads the window buy total from the exchange's order history.  The
+ * start-up figure was read before recovery cancelled an earlier run's open
+ * orders, so it misses whatever they filled in between. */
+static int reread_window_total(struct rctx *c)
+{
+    struct strategy_user *u = c->u;
+    int64_t start = target_window_start(&u->cfg->strategy.window, venue_now_ms(c->env->venue));
+    struct order_state *hist = NULL;
+    size_t n = 0;
+    struct lt_err e = { 0 };
+    int rc;
+    for (int t = 0;; t++) {
+        lt_err_clear(&e);
+        rc = c->ops->order_history(c->env->venue, c->h, c->auth, c->r->symbol, start, &hist,
+                                   &n, &e);
+        if (rc == 0 || !transient(rc) || t >= TRANSIENT_TRIES)
+            break;
+        sleep_ms(POLL_MS << t);
+    }
+    if (rc != 0)
+        return lt_err_set(&c->err, rc, "order history after settling an earlier run: %s",
+                          e.msg);
+    u->window_total = ledger_window_buy(hist, n, start);
+    u->report.window_after = u->window_total;
+    free(hist);
+    return 0;
+}
+
 /* Our open orders are cancelled; base bought by unsettled journal rounds
- * and not sold is sold (round 0 of this run, side code 'f'). */
+ * and not sold is sold (round 0 of this run, side code 'f'); when an
+ * earlier run left anything, the window total is read again. */
 static int recover(struct rctx *c)
 {
     struct strategy_user *u = c->u;
@@ -597,7 +626,7 @@ static int recover(struct rctx *c)
     size_t n_open = 0;
     struct lt_err e = { 0 };
     ledger_reset(&u->ledger);
-    int rc;
+    int rc, earlier = 0;
     for (int t = 0;; t++) {
         lt_err_clear(&e);
         rc = c->ops->open_orders(c->env->venue, c->h, c->auth, c->r->symbol, &open, &n_open, &e);
@@ -614,6 +643,7 @@ static int recover(struct rctx *c)
             continue;
         log_info("%s: cancelling open order %s of an earlier run", u->cfg->name,
                  open[i].client_id);
+        earlier = 1;
         if (ledger_find(&u->ledger, open[i].client_id) < 0)
             ledger_add_order(&u->ledger, open[i].client_id, open[i].side);
         if ((rc = cancel_until_final(c, open[i].client_id)) != 0) {
@@ -634,7 +664,7 @@ static int recover(struct rctx *c)
         struct lt_err re = { 0 };
         if (journal_rotate(u->journal, &re) != 0)
             log_warn("%s: %s", u->cfg->name, re.msg);
-        return 0;
+        return earlier ? reread_window_total(c) : 0;
     }
     money_t net = 0;
     for (size_t i = 0; i < n; i++) {
@@ -688,7 +718,7 @@ static int recover(struct rctx *c)
         journal_settled(u->journal, c->env->run, 0, 0, net > 0 ? net - left : 0, left, NULL);
     }
     free(p);
-    return 0;
+    return reread_window_total(c);
 }
 
 /* --- a round ------------------------------------------------------------ */

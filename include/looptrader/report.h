@@ -45,8 +45,11 @@ struct report_user {
     money_t target;          /* quote volume */
     int target_points;       /* 0 when the target was given in quote */
     int multiplier;          /* volume multiplier for points */
-    money_t window_before;   /* window buy total before the run */
-    money_t window_after;    /* ... and after */
+    money_t window_before;   /* window buy total from order history at start-up,
+                              * before an earlier run's open orders were settled */
+    money_t window_after;    /* history's total once an earlier run is settled
+                              * (its orders' late fills included) plus this
+                              * run's buys */
     struct user_stats s;
 };
 

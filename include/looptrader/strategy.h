@@ -10,7 +10,8 @@
  * previous one is known final.  Fills are counted by the round's ledger.
  * The first call for a user settles what an earlier run left behind (our
  * open orders cancelled, unsold inventory from unsettled journal rounds
- * sold) before trading.
+ * sold, then the window total read again from order history) before
+ * trading.
  *
  * A stop (global flag or the user's mailbox stop) cancels the open order,
  * sells the round's inventory with the normal ladder for at most
@@ -66,7 +67,9 @@ struct strategy_user {
      * user over through the executor's locked queue (which orders the
      * accesses), and main reads them after every worker is joined. */
     struct report_user report;
-    money_t window_total;            /* window buy total including this run */
+    money_t window_total;            /* window buy total including this run;
+                                      * read again from history once recovery
+                                      * has settled an earlier run */
     money_t carry_base;              /* unsold dust carried into the next sell */
     money_t last_round_cost;         /* cost of the latest completed round */
     unsigned round;                  /* round number within this run */
