@@ -26,34 +26,41 @@ static int fail(const struct ctx *c, const config_setting_t *s, const char *fiel
                       s ? config_setting_source_line(s) : 0, field, what);
 }
 
+/* fail for member `name` of the group at path: "<path>.<name>: <what>". */
+static int fail_member(const struct ctx *c, const config_setting_t *s, const char *path,
+                       const char *name, const char *what)
+{
+    char field[320];
+    snprintf(field, sizeof(field), "%s.%s", path, name);
+    return fail(c, s, field, what);
+}
+
 /* Optional member `name` of group g as money: 1 found, 0 absent, <0 error. */
 static int get_money(const struct ctx *c, const config_setting_t *g, const char *path,
                      const char *name, money_t *out)
 {
     const config_setting_t *s = config_setting_get_member(g, name);
-    char field[320];
 
     if (!s)
         return 0;
-    snprintf(field, sizeof(field), "%s.%s", path, name);
     switch (config_setting_type(s)) {
     case CONFIG_TYPE_STRING:
         if (money_parse(config_setting_get_string(s), out) < 0)
-            return fail(c, s, field, "not a decimal amount with at most 8 decimals");
+            return fail_member(c, s, path, name, "not a decimal amount with at most 8 decimals");
         return 1;
     case CONFIG_TYPE_INT:
     case CONFIG_TYPE_INT64:
         if (config_setting_get_int64(s) > 90000000000LL || config_setting_get_int64(s) < -90000000000LL)
-            return fail(c, s, field, "out of range");
+            return fail_member(c, s, path, name, "out of range");
         *out = (money_t)config_setting_get_int64(s) * MONEY_SCALE;
         return 1;
     case CONFIG_TYPE_FLOAT:
         if (config_setting_get_float(s) > 9e10 || config_setting_get_float(s) < -9e10)
-            return fail(c, s, field, "out of range");
+            return fail_member(c, s, path, name, "out of range");
         *out = money_from_double(config_setting_get_float(s));
         return 1;
     default:
-        return fail(c, s, field, "must be a number or a decimal string");
+        return fail_member(c, s, path, name, "must be a number or a decimal string");
     }
 }
 
@@ -61,11 +68,9 @@ static int get_double(const struct ctx *c, const config_setting_t *g, const char
                       const char *name, double *out)
 {
     const config_setting_t *s = config_setting_get_member(g, name);
-    char field[320];
 
     if (!s)
         return 0;
-    snprintf(field, sizeof(field), "%s.%s", path, name);
     switch (config_setting_type(s)) {
     case CONFIG_TYPE_INT:
     case CONFIG_TYPE_INT64:
@@ -75,7 +80,7 @@ static int get_double(const struct ctx *c, const config_setting_t *g, const char
         *out = config_setting_get_float(s);
         return 1;
     default:
-        return fail(c, s, field, "must be a number");
+        return fail_member(c, s, path, name, "must be a number");
     }
 }
 
@@ -83,18 +88,17 @@ static int get_int(const struct ctx *c, const config_setting_t *g, const char *p
                    const char *name, int lo, int hi, int *out)
 {
     const config_setting_t *s = config_setting_get_member(g, name);
-    char field[320], what[80];
+    char what[80];
     long long v;
 
     if (!s)
         return 0;
-    snprintf(field, sizeof(field), "%s.%s", path, name);
     if (config_setting_type(s) != CONFIG_TYPE_INT && config_setting_type(s) != CONFIG_TYPE_INT64)
-        return fail(c, s, field, "must be an integer");
+        return fail_member(c, s, path, name, "must be an integer");
     v = config_setting_get_int64(s);
     if (v < lo || v > hi) {
         snprintf(what, sizeof(what), "must be in %d..%d", lo, hi);
-        return fail(c, s, field, what);
+        return fail_member(c, s, path, name, what);
     }
     *out = (int)v;
     return 1;
@@ -104,13 +108,11 @@ static int get_bool(const struct ctx *c, const config_setting_t *g, const char *
                     const char *name, int *out)
 {
     const config_setting_t *s = config_setting_get_member(g, name);
-    char field[320];
 
     if (!s)
         return 0;
-    snprintf(field, sizeof(field), "%s.%s", path, name);
     if (config_setting_type(s) != CONFIG_TYPE_BOOL)
-        return fail(c, s, field, "must be true or false");
+        return fail_member(c, s, path, name, "must be true or false");
     *out = config_setting_get_bool(s);
     return 1;
 }
@@ -120,19 +122,17 @@ static int get_str(const struct ctx *c, const config_setting_t *g, const char *p
                    const char *name, char *buf, size_t size, int req)
 {
     const config_setting_t *s = config_setting_get_member(g, name);
-    char field[320];
     const char *v;
 
-    snprintf(field, sizeof(field), "%s.%s", path, name);
     if (!s)
-        return req ? fail(c, g, field, "missing") : 0;
+        return req ? fail_member(c, g, path, name, "missing") : 0;
     if (config_setting_type(s) != CONFIG_TYPE_STRING)
-        return fail(c, s, field, "must be a string");
+        return fail_member(c, s, path, name, "must be a string");
     v = config_setting_get_string(s);
     if (strlen(v) >= size)
-        return fail(c, s, field, "too long");
+        return fail_member(c, s, path, name, "too long");
     if (req && !*v)
-        return fail(c, s, field, "must not be empty");
+        return fail_member(c, s, path, name, "must not be empty");
     snprintf(buf, size, "%s", v);
     return 1;
 }
@@ -141,15 +141,13 @@ static int need_positive(const struct ctx *c, const config_setting_t *g, const c
                          const char *name, money_t *out, int req)
 {
     int rc = get_money(c, g, path, name, out);
-    char field[320];
 
-    snprintf(field, sizeof(field), "%s.%s", path, name);
     if (rc < 0)
         return rc;
     if (!rc && req)
-        return fail(c, g, field, "missing");
+        return fail_member(c, g, path, name, "missing");
     if (rc && *out <= 0)
-        return fail(c, config_setting_get_member(g, name), field, "must be > 0");
+        return fail_member(c, config_setting_get_member(g, name), path, name, "must be > 0");
     return rc;
 }
 
@@ -207,17 +205,11 @@ static int parse_symbol(const struct ctx *c, const config_setting_t *g, int i,
     if (y->trade_rate < 0 || y->trade_rate > 1)
         return fail(c, config_setting_get_member(g, "trade_rate"), "trade_rate",
                     "must be in 0..1");
-    if (y->start_price % r->tick_size) {
-        char field[64];
-        snprintf(field, sizeof(field), "%s.start_price", path);
-        return fail(c, config_setting_get_member(g, "start_price"), field,
-                    "must be a multiple of tick_size");
-    }
-    if (r->min_notional < 0 || r->max_notional < 0) {
-        char field[64];
-        snprintf(field, sizeof(field), "%s.min_notional", path);
-        return fail(c, g, field, "must be >= 0");
-    }
+    if (y->start_price % r->tick_size)
+        return fail_member(c, config_setting_get_member(g, "start_price"), path, "start_price",
+                           "must be a multiple of tick_size");
+    if (r->min_notional < 0 || r->max_notional < 0)
+        return fail_member(c, g, path, "min_notional", "must be >= 0");
     return 0;
 }
 
@@ -225,7 +217,7 @@ static int parse_history(const struct ctx *c, const struct simconf *conf,
                          const config_setting_t *g, const char *apath, int j,
                          struct simconf_history *h)
 {
-    char path[160], sym[32], side[8], field[320];
+    char path[160], sym[32], side[8];
     double hours = 0, minutes = 0;
     int rc;
 
@@ -241,22 +233,19 @@ static int parse_history(const struct ctx *c, const struct simconf *conf,
         (rc = get_double(c, g, path, "ago_hours", &hours)) < 0 ||
         (rc = get_double(c, g, path, "ago_minutes", &minutes)) < 0)
         return rc;
-    if ((h->symbol = simconf_symbol_index(conf, sym)) < 0) {
-        snprintf(field, sizeof(field), "%s.symbol", path);
-        return fail(c, config_setting_get_member(g, "symbol"), field, "no such symbol");
-    }
+    if ((h->symbol = simconf_symbol_index(conf, sym)) < 0)
+        return fail_member(c, config_setting_get_member(g, "symbol"), path, "symbol",
+                           "no such symbol");
     if (!strcmp(side, "BUY")) {
         h->side = SIDE_BUY;
     } else if (!strcmp(side, "SELL")) {
         h->side = SIDE_SELL;
     } else {
-        snprintf(field, sizeof(field), "%s.side", path);
-        return fail(c, config_setting_get_member(g, "side"), field, "must be BUY or SELL");
+        return fail_member(c, config_setting_get_member(g, "side"), path, "side",
+                           "must be BUY or SELL");
     }
-    if (hours < 0 || minutes < 0 || hours > 24 * 365) {
-        snprintf(field, sizeof(field), "%s.ago_hours", path);
-        return fail(c, g, field, "must be in 0..8760");
-    }
+    if (hours < 0 || minutes < 0 || hours > 24 * 365)
+        return fail_member(c, g, path, "ago_hours", "must be in 0..8760");
     h->ago_ms = (int64_t)(hours * 3600000.0 + minutes * 60000.0);
     return 0;
 }
@@ -264,7 +253,7 @@ static int parse_history(const struct ctx *c, const struct simconf *conf,
 static int parse_session(const struct ctx *c, const config_setting_t *g, const char *apath,
                          struct simconf_account *a)
 {
-    char path[120], header[320], field[160];
+    char path[120], header[320];
     char *colon;
     int rc;
 
@@ -274,19 +263,19 @@ static int parse_session(const struct ctx *c, const config_setting_t *g, const c
     if ((rc = get_str(c, g, path, "cookie", a->session_cookie, sizeof(a->session_cookie), 1)) < 0 ||
         (rc = get_str(c, g, path, "header", header, sizeof(header), 1)) < 0)
         return rc;
-    snprintf(field, sizeof(field), "%s.header", path);
-    if (!strchr(a->session_cookie, '=')) {
-        snprintf(field, sizeof(field), "%s.cookie", path);
-        return fail(c, config_setting_get_member(g, "cookie"), field, "must be name=value");
-    }
+    if (!strchr(a->session_cookie, '='))
+        return fail_member(c, config_setting_get_member(g, "cookie"), path, "cookie",
+                           "must be name=value");
     if (!(colon = strchr(header, ':')) || colon == header ||
         (size_t)(colon - header) >= sizeof(a->session_header))
-        return fail(c, config_setting_get_member(g, "header"), field, "must be \"Name: value\"");
+        return fail_member(c, config_setting_get_member(g, "header"), path, "header",
+                           "must be \"Name: value\"");
     *colon++ = '\0';
     while (*colon == ' ')
         colon++;
     if (!*colon)
-        return fail(c, config_setting_get_member(g, "header"), field, "has no value");
+        return fail_member(c, config_setting_get_member(g, "header"), path, "header",
+                           "has no value");
     memcpy(a->session_header, header, (size_t)(colon - 1 - header) + 1);
     snprintf(a->session_token, sizeof(a->session_token), "%s", colon);
     return 0;
@@ -310,12 +299,11 @@ static int parse_account(const struct ctx *c, const struct simconf *conf,
     if ((sess = config_setting_get_member(g, "session")) &&
         (rc = parse_session(c, sess, path, a)) < 0)
         return rc;
-    snprintf(field, sizeof(field), "%s.api_secret", path);
     if (*a->api_key && !*a->api_secret)
-        return fail(c, g, field, "missing (api_key needs api_secret)");
-    snprintf(field, sizeof(field), "%s.api_key", path);
+        return fail_member(c, g, path, "api_secret", "missing (api_key needs api_secret)");
     if (!*a->api_key && !sess)
-        return fail(c, g, field, "missing (or give session = { cookie; header; })");
+        return fail_member(c, g, path, "api_key",
+                           "missing (or give session = { cookie; header; })");
 
     if ((bal = config_setting_get_member(g, "balances"))) {
         snprintf(field, sizeof(field), "%s.balances", path);
@@ -332,10 +320,8 @@ static int parse_account(const struct ctx *c, const struct simconf *conf,
             snprintf(a->balances[k].asset, sizeof(a->balances[k].asset), "%s", name);
             if ((rc = get_money(c, bal, field, name, &a->balances[k].amount)) < 0)
                 return rc;
-            if (a->balances[k].amount < 0) {
-                snprintf(field, sizeof(field), "%s.balances.%s", path, name);
-                return fail(c, e, field, "must be >= 0");
-            }
+            if (a->balances[k].amount < 0)
+                return fail_member(c, e, field, name, "must be >= 0");
         }
     }
     if ((hist = config_setting_get_member(g, "history"))) {
