@@ -134,15 +134,20 @@ static int stop_requested(const struct mailbox *mb, const atomic_int *global_sto
     return mb->stopped || (global_stop && atomic_load(global_stop));
 }
 
-/* Sleeps on the condvar until the deadline or WAIT_SLICE_MS, whichever is
- * sooner.  Called with the lock held. */
-static void wait_slice(struct mailbox *mb, int64_t now, int64_t deadline_ms)
+/* A wait loop's turn when what it waits for is not there yet: LT_ETIMEDOUT
+ * past the deadline, else 0 after sleeping on the condvar until a post, the
+ * deadline or WAIT_SLICE_MS, whichever is sooner.  Called with the lock held. */
+static int wait_turn(struct mailbox *mb, int64_t deadline_ms)
 {
+    int64_t now = mailbox_now_ms();
+    if (now >= deadline_ms)
+        return LT_ETIMEDOUT;
     int64_t until = deadline_ms;
     if (until - now > WAIT_SLICE_MS)
         until = now + WAIT_SLICE_MS;
     struct timespec ts = { .tv_sec = until / 1000, .tv_nsec = (long)(until % 1000) * 1000000 };
     pthread_cond_timedwait(&mb->cond, &mb->lock, &ts);
+    return 0;
 }
 
 int mailbox_wait_price(struct mailbox *mb, int64_t after_seq, int64_t deadline_ms,
@@ -160,12 +165,8 @@ int mailbox_wait_price(struct mailbox *mb, int64_t after_seq, int64_t deadline_m
             rc = 0;
             break;
         }
-        int64_t now = mailbox_now_ms();
-        if (now >= deadline_ms) {
-            rc = LT_ETIMEDOUT;
+        if ((rc = wait_turn(mb, deadline_ms)))
             break;
-        }
-        wait_slice(mb, now, deadline_ms);
     }
     pthread_mutex_unlock(&mb->lock);
     return rc;
@@ -198,12 +199,8 @@ int mailbox_wait_exec(struct mailbox *mb, int64_t deadline_ms, const atomic_int 
             rc = LT_ESTOPPED;
             break;
         }
-        int64_t now = mailbox_now_ms();
-        if (now >= deadline_ms) {
-            rc = LT_ETIMEDOUT;
+        if ((rc = wait_turn(mb, deadline_ms)))
             break;
-        }
-        wait_slice(mb, now, deadline_ms);
     }
     pthread_mutex_unlock(&mb->lock);
     return rc;
