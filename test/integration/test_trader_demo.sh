@@ -13,7 +13,7 @@ assert_eq "$TRADER_RC" 0 "looptrader exits 0"
 assert_eq "$(report_status dave)" skipped "dave skipped"
 for u in "${USERS[@]}"; do
     assert_eq "$(report_status "$u")" done "$u done"
-    t=$(report_get "[u['target'] for u in j['users'] if u['name'] == '$u'][0]")
+    t=$(report_user "$u" target)
     trader_check_target "$t" "$u"
 done
 assert_true 'all(u["rounds"] > 0 and u["orders"] >= 2 * u["rounds"] for u in j["users"] if u["status"] == "done")' \

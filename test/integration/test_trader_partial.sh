@@ -13,7 +13,7 @@ trader_run --only alice,bob --target 150 --fill-timeout-ms 120
 assert_eq "$TRADER_RC" 0 "looptrader exits 0"
 for u in "${USERS[@]}"; do
     assert_eq "$(report_status "$u")" done "$u done"
-    before=$(report_get "[u['window_buy_before'] for u in j['users'] if u['name'] == '$u'][0]")
+    before=$(report_user "$u" window_buy_before)
     after=$(window_buy "$u")
     assert_true "D('$after') >= D('150') and D('$after') - D('$before') <= D('150') + D('80')" '{}' \
         "$u: window buy $after reached 150 without overfill"

@@ -12,8 +12,7 @@ trader_run --only alice,carol --target 150 --fill-timeout-ms 600
 assert_eq "$TRADER_RC" 0 "looptrader exits 0"
 for u in "${USERS[@]}"; do
     assert_eq "$(report_status "$u")" done "$u done"
-    before=$(report_get "[u['window_buy_before'] for u in j['users'] if u['name'] == '$u'][0]")
-    rep=$(report_get "[u['window_buy_after'] for u in j['users'] if u['name'] == '$u'][0]")
+    rep=$(report_user "$u" window_buy_after)
     after=$(window_buy "$u")
     assert_true "D('$after') >= D('150')" '{}' "$u: window buy $after reached 150"
     # The report's own count agrees with the exchange's (each fill once).

@@ -116,8 +116,11 @@ trader_check_target() {
 # Evaluates a Python expression over the report (j).
 report_get() { jget "$1" <"$TRADER_REPORT"; }
 
+# A field of the named user's entry in the report: report_user USER FIELD.
+report_user() { report_get "[u['$2'] for u in j['users'] if u['name'] == '$1'][0]"; }
+
 # The named user's status in the report.
-report_status() { report_get "[u['status'] for u in j['users'] if u['name'] == '$1'][0]"; }
+report_status() { report_user "$1" status; }
 
 # Nothing secret from the demo accounts in anything the trader wrote.
 trader_check_no_secrets() {
