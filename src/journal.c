@@ -94,23 +94,7 @@ void journal_close(struct journal *j)
 
 const char *journal_path(const struct journal *j) { return j->path; }
 
-int journal_rotate(struct journal *j, struct lt_err *err)
-{
-    char prev[sizeof(j->path) + 8];
-    snprintf(prev, sizeof(prev), "%s.prev", j->path);
-    if (rename(j->path, prev) != 0)
-        return lt_err_set(err, LT_EIO, "journal: cannot rotate %s: %s", j->path,
-                          strerror(errno));
-    int fd = open(j->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return lt_err_set(err, LT_EIO, "journal: cannot reopen %s: %s", j->path,
-                          strerror(errno));
-    close(j->fd);
-    j->fd = fd;
-    return 0;
-}
-
-static int append(struct journal *j, json_t *line, int sync, struct lt_err *err)
+static int append_to(struct journal *j, int fd, json_t *line, int sync, struct lt_err *err)
 {
     json_object_set_new(line, "ts", json_integer(wall_ms()));
     json_object_set_new(line, "user", json_string(j->user));
@@ -120,13 +104,18 @@ static int append(struct journal *j, json_t *line, int sync, struct lt_err *err)
         return lt_err_set(err, LT_ENOMEM, "journal: out of memory");
     size_t len = strlen(text);
     text[len] = '\n'; /* replaces the NUL: written as one line */
-    ssize_t w = write(j->fd, text, len + 1);
+    ssize_t w = write(fd, text, len + 1);
     free(text);
     if (w != (ssize_t)(len + 1))
         return lt_err_set(err, LT_EIO, "journal: write to %s failed", j->path);
-    if (sync && fsync(j->fd) != 0)
+    if (sync && fsync(fd) != 0)
         return lt_err_set(err, LT_EIO, "journal: fsync of %s failed", j->path);
     return 0;
+}
+
+static int append(struct journal *j, json_t *line, int sync, struct lt_err *err)
+{
+    return append_to(j, j->fd, line, sync, err);
 }
 
 static json_t *money_json(money_t v)
@@ -166,40 +155,66 @@ int journal_outcome(struct journal *j, const char *ev, const char *client_id,
     return append(j, o, 0, err);
 }
 
-int journal_settled(struct journal *j, const char *run, unsigned round, money_t bought,
-                    money_t sold, money_t residual, struct lt_err *err)
+static json_t *settled_line(const char *run, unsigned round, money_t bought, money_t sold,
+                            money_t residual)
 {
     json_t *o = json_object();
     if (!o)
-        return lt_err_set(err, LT_ENOMEM, "journal: out of memory");
+        return NULL;
     json_object_set_new(o, "ev", json_string("settled"));
     json_object_set_new(o, "run", json_string(run));
     json_object_set_new(o, "round", json_integer(round));
     json_object_set_new(o, "bought", money_json(bought));
     json_object_set_new(o, "sold", money_json(sold));
     json_object_set_new(o, "residual", money_json(residual));
+    return o;
+}
+
+int journal_settled(struct journal *j, const char *run, unsigned round, money_t bought,
+                    money_t sold, money_t residual, struct lt_err *err)
+{
+    json_t *o = settled_line(run, round, bought, sold, residual);
+    if (!o)
+        return lt_err_set(err, LT_ENOMEM, "journal: out of memory");
     return append(j, o, 1, err);
 }
 
-/* Settled (run, round) pairs seen while reading. */
-struct round_key {
-    char run[8];
-    unsigned round;
-};
-
-static int key_in(const struct round_key *keys, size_t n, const char *run, unsigned round)
+/* The fresh file is written complete (with the residual's line) beside the
+ * journal and renamed over it, after the old one is linked to .prev: a
+ * crash at any point leaves a journal that still states the residual. */
+int journal_rotate(struct journal *j, const char *run, money_t residual, struct lt_err *err)
 {
-    for (size_t i = 0; i < n; i++)
-        if (keys[i].round == round && strcmp(keys[i].run, run) == 0)
-            return 1;
+    char prev[sizeof(j->path) + 8], fresh[sizeof(j->path) + 8];
+    snprintf(prev, sizeof(prev), "%s.prev", j->path);
+    snprintf(fresh, sizeof(fresh), "%s.new", j->path);
+    int fd = open(fresh, O_WRONLY | O_APPEND | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return lt_err_set(err, LT_EIO, "journal: cannot create %s: %s", fresh, strerror(errno));
+    int rc = 0;
+    if (residual > 0) {
+        json_t *o = settled_line(run, 0, 0, 0, residual);
+        rc = o ? append_to(j, fd, o, 1, err) : lt_err_set(err, LT_ENOMEM, "journal: out of memory");
+    }
+    if (rc == 0 && ((unlink(prev) != 0 && errno != ENOENT) || link(j->path, prev) != 0 ||
+                    rename(fresh, j->path) != 0))
+        rc = lt_err_set(err, LT_EIO, "journal: cannot rotate %s: %s", j->path, strerror(errno));
+    if (rc != 0) {
+        close(fd);
+        unlink(fresh);
+        return rc;
+    }
+    close(j->fd);
+    j->fd = fd;
     return 0;
 }
 
 int journal_load_pending(const char *path, struct journal_pending **out, size_t *n,
-                         struct lt_err *err)
+                         money_t *residual, struct lt_err *err)
 {
     *out = NULL;
     *n = 0;
+    if (residual)
+        *residual = 0;
     FILE *f = fopen(path, "r");
     if (!f) {
         if (errno == ENOENT)
@@ -208,8 +223,7 @@ int journal_load_pending(const char *path, struct journal_pending **out, size_t 
     }
     struct journal_pending *orders = NULL;
     size_t n_orders = 0, cap_orders = 0;
-    struct round_key *settled = NULL;
-    size_t n_settled = 0, cap_settled = 0;
+    money_t carried = 0;
     char *line = NULL;
     size_t line_cap = 0;
     int rc = 0;
@@ -229,19 +243,13 @@ int journal_load_pending(const char *path, struct journal_pending **out, size_t 
         }
         unsigned round = (unsigned)json_integer_value(jr);
         if (strcmp(ev, "settled") == 0) {
-            if (n_settled == cap_settled) {
-                size_t cap = cap_settled ? cap_settled * 2 : 64;
-                struct round_key *nk = realloc(settled, cap * sizeof(*nk));
-                if (!nk) {
-                    json_decref(o);
-                    rc = LT_ENOMEM;
-                    break;
-                }
-                settled = nk;
-                cap_settled = cap;
+            /* Every order before it is accounted for by its residual. */
+            const char *res = json_string_value(json_object_get(o, "residual"));
+            money_t r;
+            if (res && money_parse(res, &r) == 0 && r >= 0) {
+                carried = r;
+                n_orders = 0;
             }
-            strcpy(settled[n_settled].run, run);
-            settled[n_settled++].round = round;
         } else if (strcmp(ev, "intent") == 0) {
             const char *cid = json_string_value(json_object_get(o, "cid"));
             const char *side = json_string_value(json_object_get(o, "side"));
@@ -271,19 +279,15 @@ int journal_load_pending(const char *path, struct journal_pending **out, size_t 
     fclose(f);
     if (rc) {
         free(orders);
-        free(settled);
         return lt_err_set(err, rc, "journal: out of memory reading %s", path);
     }
-    size_t k = 0;
-    for (size_t i = 0; i < n_orders; i++)
-        if (!key_in(settled, n_settled, orders[i].run, orders[i].round))
-            orders[k++] = orders[i];
-    free(settled);
-    if (k == 0) {
+    if (n_orders == 0) {
         free(orders);
         orders = NULL;
     }
     *out = orders;
-    *n = k;
+    *n = n_orders;
+    if (residual)
+        *residual = carried;
     return 0;
 }

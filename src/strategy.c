@@ -655,18 +655,22 @@ static int recover(struct rctx *c)
 
     struct journal_pending *p = NULL;
     size_t n = 0;
-    rc = journal_load_pending(journal_path(u->journal), &p, &n, &c->err);
+    money_t residual = 0;
+    rc = journal_load_pending(journal_path(u->journal), &p, &n, &residual, &c->err);
     if (rc != 0)
         return rc;
     if (n == 0) {
         /* Nothing of an earlier run is open: a fresh file keeps the
-         * journal (read at every start) small. */
+         * journal (read at every start) small.  Dust an earlier run
+         * carried is ours: it goes with our first sell, as it would have
+         * gone with that run's next one. */
+        u->carry_base = residual;
         struct lt_err re = { 0 };
-        if (journal_rotate(u->journal, &re) != 0)
+        if (journal_rotate(u->journal, c->env->run, residual, &re) != 0)
             log_warn("%s: %s", u->cfg->name, re.msg);
         return earlier ? reread_window_total(c) : 0;
     }
-    money_t net = 0;
+    money_t net = residual;
     for (size_t i = 0; i < n; i++) {
         struct order_state st;
         int tries = 0;
@@ -704,16 +708,18 @@ static int recover(struct rctx *c)
             return rc;
         }
     }
-    u->carry_base += left;
+    u->carry_base = left;
     if (left <= 0 || is_dust(c->r, left, 0) || !stopping(c)) {
         /* Sold (or only dust remains, carried into our next sell): the
-         * earlier rounds and this settlement are closed. */
+         * earlier rounds and this settlement are closed.  Each line states
+         * the residual, so that whichever is last when a crash comes
+         * carries it. */
         for (size_t i = 0; i < n; i++) {
             int dup = 0;
             for (size_t k = 0; k < i && !dup; k++)
                 dup = p[k].round == p[i].round && strcmp(p[k].run, p[i].run) == 0;
             if (!dup)
-                journal_settled(u->journal, p[i].run, p[i].round, 0, 0, 0, NULL);
+                journal_settled(u->journal, p[i].run, p[i].round, 0, 0, left, NULL);
         }
         journal_settled(u->journal, c->env->run, 0, 0, net > 0 ? net - left : 0, left, NULL);
     }
@@ -829,8 +835,9 @@ enum strategy_result strategy_round(const struct strategy_env *env, struct strat
     u->carry_base = left > 0 ? left : 0;
     s->residual_base = u->carry_base;
     /* Only dust may stay behind in a settled round; real inventory left by
-     * a stop or an error stays unsettled for the next run to sell. */
-    if (is_dust(c.r, u->carry_base, bid))
+     * a stop, or anything after an error (an order may not be final), stays
+     * unsettled for the next run to settle by query and sell. */
+    if (rc == 0 && rc2 == 0 && is_dust(c.r, u->carry_base, bid))
         journal_settled(u->journal, env->run, u->round, bt.qty, st.qty, u->carry_base, NULL);
 
     char b1[MONEY_STR_MAX], b2[MONEY_STR_MAX], b3[MONEY_STR_MAX], b4[MONEY_STR_MAX];
@@ -900,7 +907,7 @@ int strategy_user_has_pending(const struct strategy_user *u)
 {
     struct journal_pending *p = NULL;
     size_t n = 0;
-    if (journal_load_pending(journal_path(u->journal), &p, &n, NULL) != 0)
+    if (journal_load_pending(journal_path(u->journal), &p, &n, NULL, NULL) != 0)
         return 1; /* unreadable: let recovery look at the exchange */
     free(p);
     return n > 0;

@@ -4,8 +4,11 @@
  * One file per user, <state_dir>/<user>.jsonl, one JSON line per order
  * event: the intent is written and fsync'ed before the order is sent, then
  * outcomes (ack, final, unknown, rejected, never_placed) follow, and a
- * "settled" line closes a round once its inventory is sold.  A restart
- * reads back the orders of unsettled rounds and asks the exchange (the
+ * "settled" line closes a round once its inventory is sold.  A settled line
+ * is written only when every order before it is final, and its `residual`
+ * is all the base those orders left the user (dust carried into the next
+ * sell), so it stands for everything before it.  A restart reads back the
+ * last residual and the orders after that line and asks the exchange (the
  * source of truth) what they did.  No secret is ever written: lines carry
  * only the user name, client ids, sides, prices and quantities.
  *
@@ -41,17 +44,19 @@ int journal_outcome(struct journal *j, const char *ev, const char *client_id,
                     enum order_status st, money_t executed_qty, money_t cum_quote,
                     struct lt_err *err);
 
-/* A round's inventory is settled (sold, or left as recorded residual).
+/* A round's inventory is settled (sold, or left as recorded residual:
+ * the base carried from every earlier round, not this round's alone).
  * fsync'ed. */
 int journal_settled(struct journal *j, const char *run, unsigned round, money_t bought,
                     money_t sold, money_t residual, struct lt_err *err);
 
 /* Starts a fresh file once everything in the current one is settled (the
  * old one is kept as <user>.jsonl.prev), so the journal does not grow
- * without end across runs.  0 or LT_EIO. */
-int journal_rotate(struct journal *j, struct lt_err *err);
+ * without end across runs.  A residual > 0 is carried over as the fresh
+ * file's first line (settled, run, round 0).  0 or LT_EIO. */
+int journal_rotate(struct journal *j, const char *run, money_t residual, struct lt_err *err);
 
-/* An order of a round that has no "settled" line yet. */
+/* An order after the last "settled" line. */
 struct journal_pending {
     char run[8];
     unsigned round;
@@ -60,9 +65,11 @@ struct journal_pending {
 };
 
 /* Reads the journal file at path (absent file: none pending) and returns
- * the orders of unsettled rounds in file order (*out malloc'd, caller
- * frees).  Torn or malformed lines (a crash mid-write) are skipped. */
+ * the orders after its last settled line in file order (*out malloc'd,
+ * caller frees) and, when residual is not NULL, that line's residual (0
+ * without one).  Torn or malformed lines (a crash mid-write; a settled
+ * line without a valid residual) are skipped. */
 int journal_load_pending(const char *path, struct journal_pending **out, size_t *n,
-                         struct lt_err *err);
+                         money_t *residual, struct lt_err *err);
 
 #endif

@@ -1,5 +1,6 @@
-/* Unit tests: journal (intent/outcome/settled lines; pending orders of
- * unsettled rounds read back, torn lines skipped). */
+/* Unit tests: journal (intent/outcome/settled lines; the orders after the
+ * last settled line and its residual read back, torn lines skipped;
+ * rotation keeps the residual). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -72,8 +73,10 @@ static void pending_rounds(void **state)
 
     struct journal_pending *p;
     size_t n;
-    assert_int_equal(journal_load_pending(path, &p, &n, &err), 0);
+    money_t residual = -1;
+    assert_int_equal(journal_load_pending(path, &p, &n, &residual, &err), 0);
     assert_int_equal(n, 2);
+    assert_int_equal(residual, 0);
     assert_string_equal(p[0].client_id, "lt.r1.0.2.b1");
     assert_int_equal(p[0].side, SIDE_BUY);
     assert_int_equal(p[0].round, 2);
@@ -90,17 +93,18 @@ static void pending_rounds(void **state)
     assert_int_equal(journal_open(sub, "al/ice", &j, &err), 0);
     assert_int_equal(journal_settled(j, "r1", 2, M(25), M(25), 0, &err), 0);
     journal_close(j);
-    assert_int_equal(journal_load_pending(path, &p, &n, &err), 0);
+    assert_int_equal(journal_load_pending(path, &p, &n, NULL, &err), 0);
     assert_int_equal(n, 0);
     assert_null(p);
 
     /* Rotation keeps the old file as .prev and starts an empty one. */
     assert_int_equal(journal_open(sub, "al/ice", &j, &err), 0);
-    assert_int_equal(journal_rotate(j, &err), 0);
+    assert_int_equal(journal_rotate(j, "r2", 0, &err), 0);
     assert_int_equal(journal_intent(j, "r2", 1, "lt.r2.0.1.b1", SIDE_BUY, M(2), M(1), &err), 0);
     journal_close(j);
-    assert_int_equal(journal_load_pending(path, &p, &n, &err), 0);
+    assert_int_equal(journal_load_pending(path, &p, &n, &residual, &err), 0);
     assert_int_equal(n, 1);
+    assert_int_equal(residual, 0);
     assert_string_equal(p[0].run, "r2");
     free(p);
     char prev[300];
@@ -116,9 +120,80 @@ static void missing_file_is_empty(void **state)
     struct lt_err err;
     char path[128];
     snprintf(path, sizeof(path), "%s/nobody.jsonl", dir);
-    assert_int_equal(journal_load_pending(path, &p, &n, &err), 0);
+    assert_int_equal(journal_load_pending(path, &p, &n, NULL, &err), 0);
     assert_int_equal(n, 0);
     assert_null(p);
+}
+
+/* A settled line's residual is the dust every order before it left, so it
+ * stands for all of them: a round left unsettled before it (its inventory
+ * carried into the later round's sell) is not pending again, and the last
+ * residual is read back.  Rotation carries it into the fresh file, and a
+ * settled line without a valid residual is skipped. */
+static void residual_carried(void **state)
+{
+    (void)state;
+    struct journal *j;
+    struct lt_err err;
+    assert_int_equal(journal_open(dir, "bob", &j, &err), 0);
+    char path[256];
+    snprintf(path, sizeof(path), "%s", journal_path(j));
+    assert_int_equal(journal_intent(j, "r1", 1, "lt.r1.1.1.b1", SIDE_BUY, M(2), M(25), &err), 0);
+    assert_int_equal(journal_intent(j, "r1", 1, "lt.r1.1.1.s2", SIDE_SELL, M(2), M(25), &err), 0);
+    /* round 1 left sellable base: no settled line; round 2 sold it along */
+    assert_int_equal(journal_intent(j, "r1", 2, "lt.r1.1.2.b1", SIDE_BUY, M(2), M(25), &err), 0);
+    assert_int_equal(journal_settled(j, "r1", 2, M(25), M(49.5), M(0.5), &err), 0);
+    assert_int_equal(journal_intent(j, "r1", 3, "lt.r1.1.3.b1", SIDE_BUY, M(2), M(25), &err), 0);
+
+    struct journal_pending *p;
+    size_t n;
+    money_t residual = -1;
+    assert_int_equal(journal_load_pending(path, &p, &n, &residual, &err), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(p[0].client_id, "lt.r1.1.3.b1");
+    assert_true(residual == M(0.5));
+    free(p);
+
+    assert_int_equal(journal_settled(j, "r1", 3, M(25), M(25), M(0.7), &err), 0);
+    assert_int_equal(journal_load_pending(path, &p, &n, &residual, &err), 0);
+    assert_int_equal(n, 0);
+    assert_true(residual == M(0.7));
+
+    /* The fresh file states the residual; .prev keeps the old lines. */
+    assert_int_equal(journal_rotate(j, "r2", M(0.7), &err), 0);
+    assert_int_equal(journal_load_pending(path, &p, &n, &residual, &err), 0);
+    assert_int_equal(n, 0);
+    assert_true(residual == M(0.7));
+    char prev[300];
+    snprintf(prev, sizeof(prev), "%s.prev", path);
+    assert_int_equal(journal_load_pending(prev, &p, &n, &residual, &err), 0);
+    assert_int_equal(n, 0);
+    assert_true(residual == M(0.7));
+    free(p);
+    char fresh[300];
+    snprintf(fresh, sizeof(fresh), "%s.new", path);
+    assert_int_equal(access(fresh, F_OK), -1);
+
+    /* Appends go to the fresh file. */
+    assert_int_equal(journal_intent(j, "r2", 1, "lt.r2.1.1.b1", SIDE_BUY, M(2), M(25), &err), 0);
+    journal_close(j);
+    assert_int_equal(journal_load_pending(path, &p, &n, &residual, &err), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(p[0].client_id, "lt.r2.1.1.b1");
+    assert_true(residual == M(0.7));
+    free(p);
+
+    /* A settled line with a bad or negative residual closes nothing. */
+    FILE *f = fopen(path, "a");
+    assert_non_null(f);
+    fputs("{\"ev\":\"settled\",\"run\":\"r2\",\"round\":1,\"residual\":\"-1\"}\n", f);
+    fputs("{\"ev\":\"settled\",\"run\":\"r2\",\"round\":1,\"residual\":\"x\"}\n", f);
+    fputs("{\"ev\":\"settled\",\"run\":\"r2\",\"round\":1}\n", f);
+    fclose(f);
+    assert_int_equal(journal_load_pending(path, &p, &n, &residual, &err), 0);
+    assert_int_equal(n, 1);
+    assert_true(residual == M(0.7));
+    free(p);
 }
 
 int main(void)
@@ -126,6 +201,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(pending_rounds),
         cmocka_unit_test(missing_file_is_empty),
+        cmocka_unit_test(residual_carried),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
