@@ -28,6 +28,7 @@
 #define TRANSIENT_TRIES 5          /* retries of idempotent calls after 5xx / 429 */
 #define LOST_ORDERS_MAX 5          /* unknown outcomes that were never placed, per step */
 #define DEFAULT_FLATTEN_MS 10000
+#define STOP_RUNG_MIN_MS 300       /* least wait of a rung once stopping */
 #define DUST_RESTS 3               /* extra fill timeouts a sell with a dust rest keeps resting */
 #define CLEANUP_ROUNDS 3           /* extra rounds to sell dust once the target is reached */
 
@@ -44,7 +45,8 @@ struct rctx {
     const struct venue_ops *ops;
     const struct venue_auth *auth;
     unsigned seq;              /* order number within the round */
-    int64_t flatten_deadline;  /* set when a stop is first seen */
+    int64_t stop_ms;           /* when a stop was first seen (0: not yet) */
+    int64_t flatten_deadline;  /* stop_ms + the stop's bound */
     int topup;                 /* buying up to a sellable quantity despite a stop */
     struct lt_err err;         /* the error that ends the user, if any */
 };
@@ -58,14 +60,31 @@ static void sleep_ms(int64_t ms)
         ;
 }
 
+static int64_t flatten_ms(const struct rctx *c)
+{
+    return c->env->stop_flatten_ms > 0 ? c->env->stop_flatten_ms : DEFAULT_FLATTEN_MS;
+}
+
 static int stopping(struct rctx *c)
 {
     int s = atomic_load(c->env->global_stop) || mailbox_stopped(c->u->mb);
     if (s && !c->flatten_deadline) {
-        int ms = c->env->stop_flatten_ms > 0 ? c->env->stop_flatten_ms : DEFAULT_FLATTEN_MS;
-        c->flatten_deadline = mailbox_now_ms() + ms;
+        c->stop_ms = mailbox_now_ms();
+        c->flatten_deadline = c->stop_ms + flatten_ms(c);
     }
     return s;
+}
+
+/* Once stopping, a rung waits at most its share of the stop's bound
+ * (counted from the later of its start and the stop), so that a sell that
+ * the market does not come to walks down the whole ladder within the
+ * bound instead of waiting out a fill timeout on its first rung. */
+static int64_t stop_rung_deadline(const struct rctx *c, int64_t started)
+{
+    int64_t share = flatten_ms(c) / c->u->cfg->strategy.max_tries;
+    if (share < STOP_RUNG_MIN_MS)
+        share = STOP_RUNG_MIN_MS;
+    return (started > c->stop_ms ? started : c->stop_ms) + share;
 }
 
 /* A stop's time to flatten has run out. */
@@ -170,17 +189,22 @@ static int query(struct rctx *c, const char *cid, struct order_state *st, struct
     return rc;
 }
 
-/* Waits for pushes until the order is final or deadline; polls by query
- * while the push stream is down, overflowed, or the user is stopping. */
-static void follow(struct rctx *c, const char *cid, int64_t deadline, int stop_breaks)
+/* Waits for pushes until the order (sent at started) is final or its fill
+ * timeout ends, shortened to the rung's share of the bound once stopping;
+ * polls by query while the push stream is down, overflowed, or the user
+ * is stopping. */
+static void follow(struct rctx *c, const char *cid, int64_t started, int stop_breaks)
 {
     struct order_state st;
     struct lt_err e;
+    int64_t deadline = started + c->u->cfg->strategy.fill_timeout_ms;
     while (!lorder(c, cid)->final) {
         int64_t now = mailbox_now_ms();
+        int stop = stopping(c);
+        if (stop && stop_rung_deadline(c, started) < deadline)
+            deadline = stop_rung_deadline(c, started);
         if (now >= deadline)
             return;
-        int stop = stopping(c);
         if (stop && (stop_breaks || now >= c->flatten_deadline))
             return;
         int poll = stop || !mailbox_stream_up(c->u->mb) || mailbox_take_overflow(c->u->mb);
@@ -384,8 +408,7 @@ static int order_run(struct rctx *c, enum order_side side, enum time_in_force ti
      * could not be sold as an order of its own (below the minimums) keeps
      * resting instead: cancelling it would strand that rest as dust. */
     for (int rests = 0;; rests++) {
-        int64_t deadline = mailbox_now_ms() + u->cfg->strategy.fill_timeout_ms;
-        follow(c, cid, deadline, side == SIDE_BUY && !c->topup);
+        follow(c, cid, mailbox_now_ms(), side == SIDE_BUY && !c->topup);
         if (!lorder(c, cid)->final) {
             lt_err_clear(&e);
             query(c, cid, &st, &e);
