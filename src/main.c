@@ -376,6 +376,8 @@ int main(int argc, char **argv)
         run_free(&r);
         return rc == LT_ECONFIG || rc == LT_EINVAL ? 2 : 1;
     }
+    /* A stop must not wait out a rate limit's sleep (up to a minute). */
+    venue_set_stop(r.venue, &r.global_stop);
     const struct venue_ops *ops = venue_ops(r.venue);
     int64_t server_ms = 0;
     if (ops->server_time(r.venue, r.http, &server_ms, &err) == 0)

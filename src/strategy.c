@@ -244,9 +244,15 @@ static int cancel_until_final(struct rctx *c, const char *cid)
         /* -2011 (unknown or already final), an unknown outcome or a
          * non-final answer: the query says what the order is now. */
         lt_err_clear(&e);
-        if (query(c, cid, &st, &e) == 0 && order_status_is_final(st.status))
+        int qrc = query(c, cid, &st, &e);
+        if (qrc == 0 && order_status_is_final(st.status))
             break;
-        if (mailbox_now_ms() >= bound)
+        if (rc == LT_ESTOPPED && qrc == LT_ESTOPPED)
+            /* The stop cut the rate limiter's waits short and nothing was
+             * sent: the order still has to be cancelled, so the time the
+             * limiter asks for does not count against the bound. */
+            bound += POLL_MS;
+        else if (mailbox_now_ms() >= bound)
             return lt_err_set(&c->err, LT_EUNKNOWN,
                               "order %s could not be confirmed final (%s)", cid, e.msg);
         sleep_ms(POLL_MS);
@@ -311,7 +317,9 @@ static int settle_unknown(struct rctx *c, const char *cid)
             return 0;
         if (not_found(rc, &e) && ++misses >= UNKNOWN_QUERIES)
             return ORDER_NOT_PLACED_RC;
-        if (mailbox_now_ms() >= bound)
+        if (rc == LT_ESTOPPED)
+            bound += 2 * POLL_MS; /* not sent: as in cancel_until_final */
+        else if (mailbox_now_ms() >= bound)
             return lt_err_set(&c->err, LT_EUNKNOWN, "order %s: outcome unknown (%s)", cid,
                               e.msg);
     }
@@ -323,6 +331,15 @@ static int is_dust(const struct symbol_rules *r, money_t qty, money_t price)
     money_t q = symbol_round_qty(r, qty);
     return q <= 0 || q < r->min_qty ||
            (r->min_notional > 0 && price > 0 && money_mul(q, price) < r->min_notional);
+}
+
+/* Sleeps ms in POLL_MS slices, ending early at a stop (global or this
+ * user's). */
+static void nap_unless_stopped(struct rctx *c, int64_t ms)
+{
+    int64_t until = mailbox_now_ms() + ms;
+    for (int64_t now = mailbox_now_ms(); now < until && !stopping(c); now = mailbox_now_ms())
+        sleep_ms(until - now < POLL_MS ? until - now : POLL_MS);
 }
 
 /* The venue's Retry-After (the dialect puts "retry after N s" in the
@@ -338,7 +355,8 @@ static int64_t retry_after_ms(const struct lt_err *e, int tries)
 
 /* Sends one order and follows it until it is final.  Returns 0 (final,
  * ledger updated), ORDER_REJECTED_RC (c->err says why; nothing live),
- * ORDER_NOT_PLACED_RC (an unknown outcome that turned out never placed), or
+ * ORDER_NOT_PLACED_RC (an unknown outcome that turned out never placed),
+ * LT_ESTOPPED (a stop ended the venue's rate-limit wait; nothing sent), or
  * another negative code when the user cannot go on (c->err says why). */
 static int order_run(struct rctx *c, enum order_side side, enum time_in_force tif, char code,
                      money_t price, money_t qty)
@@ -370,9 +388,10 @@ static int order_run(struct rctx *c, enum order_side side, enum time_in_force ti
         rc = c->ops->place_order(c->env->venue, c->h, c->auth, &req, &st, &e);
         if (rc != LT_ERATELIMIT || tries + 1 >= RATELIMIT_TRIES)
             break;
-        /* 429/418: nothing was placed; wait what the venue asked. */
+        /* 429/418: nothing was placed; wait what the venue asked, unless
+         * a stop comes (then the venue's limiter decides at once). */
         log_warn("%s: rate limited (%s)", u->cfg->name, e.msg);
-        sleep_ms(retry_after_ms(&e, tries));
+        nap_unless_stopped(c, retry_after_ms(&e, tries));
     }
     if (rc == 0) {
         journal_outcome(u->journal, "ack", cid, st.status, st.executed_qty, st.cum_quote, NULL);
@@ -386,6 +405,10 @@ static int order_run(struct rctx *c, enum order_side side, enum time_in_force ti
             return rc == ORDER_NOT_PLACED_RC ? lt_err_set(&c->err, LT_EEXCHANGE,
                                                           "%s: duplicate but not found", cid)
                                              : rc;
+    } else if (rc == LT_ESTOPPED) {
+        /* The stop cut the venue's rate-limit wait short: nothing sent. */
+        journal_outcome(u->journal, "never_placed", cid, ORDER_STATUS_UNKNOWN, 0, 0, NULL);
+        return rc;
     } else if (rc == LT_EEXCHANGE || rc == LT_ERATELIMIT) {
         journal_outcome(u->journal, "rejected", cid, ORDER_REJECTED, 0, 0, NULL);
         c->err = e;
@@ -501,6 +524,11 @@ static int buy_step(struct rctx *c, money_t quote_goal)
                 return lt_err_set(&c->err, LT_EINVAL, "cannot size a buy: %s", fe.msg);
         }
         rc = order_run(c, SIDE_BUY, c->u->cfg->strategy.tif, 'b', price, qty);
+        if (rc == LT_ESTOPPED) {
+            /* Not sent; a top-up tries again while its bound lasts. */
+            sleep_ms(POLL_MS);
+            continue;
+        }
         if (rc == ORDER_NOT_PLACED_RC && ++lost < LOST_ORDERS_MAX)
             continue; /* same rung again, with a new client id */
         if (rc == ORDER_NOT_PLACED_RC)
@@ -582,6 +610,12 @@ static int sell_step(struct rctx *c, char code, money_t goal, money_t *left)
         if (tif != TIF_GTC && qty < 2 * min_sellable_qty(c, &lad, bid))
             tif = TIF_GTC;
         int rc = order_run(c, SIDE_SELL, tif, code, price, qty);
+        if (rc == LT_ESTOPPED) {
+            /* Not sent: the rate limit allows no order yet; try again
+             * until the stop's bound runs out. */
+            sleep_ms(POLL_MS);
+            continue;
+        }
         if (rc == ORDER_NOT_PLACED_RC && ++lost < LOST_ORDERS_MAX)
             continue;
         if (rc == ORDER_NOT_PLACED_RC)
@@ -797,7 +831,9 @@ enum strategy_result strategy_round(const struct strategy_env *env, struct strat
     if (!u->recovered) {
         u->recovered = 1;
         if (recover(&c) != 0)
-            return fail(&c);
+            /* A stop that cut a rate-limit wait short is a stop: the next
+             * run settles what is left. */
+            return c.err.code == LT_ESTOPPED ? stopped(&c, "stopped") : fail(&c);
     }
     if (stopping(&c))
         return stopped(&c, "stopped");

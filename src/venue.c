@@ -7,7 +7,8 @@
  * venue_ops() is paced without the caller knowing: one request-weight
  * window shared by every thread (all accounts leave from one IP), and one
  * pair of order windows per account, found by API key in a small table.
- * Waits sleep with no lock held.
+ * Waits sleep with no lock held, in short slices while the run's stop is
+ * unset: a stop ends a wait at once (LT_ESTOPPED, nothing sent).
  */
 #include "looptrader/venue.h"
 #include "looptrader/venue_binance.h"
@@ -27,6 +28,8 @@
 #define DEFAULT_ORDERS_PER_DAY 200000
 /* Our clock against the venue's: the edge guard of every window. */
 #define LIMIT_MARGIN_MS 300
+/* How late a limit wait may notice the run's stop. */
+#define STOP_SLICE_MS 100
 
 /* One account's order windows.  The API key is copied because the auth it
  * came from may not outlive the table; it is an identifier the venue sees
@@ -44,6 +47,8 @@ struct venue {
     long recv_window_ms;          /* immutable */
     long timeout_ms;              /* immutable */
     struct venue_clock clock;     /* immutable once threads use v */
+    const atomic_int *stop;       /* the run's stop or NULL; immutable once
+                                   * threads use v; read atomically */
     _Atomic int64_t clock_offset_ms; /* venue - local; any thread, atomic */
     atomic_int clock_claimed;     /* 1 once measured or claimed; atomic */
     struct ratelimit weight;      /* shared weight window; its own lock */
@@ -185,6 +190,28 @@ void venue_sleep_ms(const struct venue *v, int64_t ms)
         v->clock.sleep_ms(v->clock.arg, ms);
 }
 
+void venue_set_stop(struct venue *v, const atomic_int *stop)
+{
+    v->stop = stop;
+}
+
+/* Sleeps ms, in slices while a stop is to be watched, until it is set;
+ * returns the ms slept (less than ms only when the stop cut it short). */
+static int64_t sleep_unless_stopped(struct venue *v, int64_t ms)
+{
+    if (!v->stop) {
+        venue_sleep_ms(v, ms);
+        return ms;
+    }
+    int64_t slept = 0;
+    while (slept < ms && !atomic_load(v->stop)) {
+        int64_t slice = ms - slept < STOP_SLICE_MS ? ms - slept : STOP_SLICE_MS;
+        venue_sleep_ms(v, slice);
+        slept += slice;
+    }
+    return slept;
+}
+
 void venue_set_clock_offset(struct venue *v, int64_t offset_ms)
 {
     atomic_store(&v->clock_offset_ms, offset_ms);
@@ -295,8 +322,14 @@ int venue_limits_wait(struct venue *v, const struct venue_auth *a, int order, in
                               what == VENUE_STAT_ORDER_WAITS ? "order" : "request weight",
                               (long long)((wait + 999) / 1000));
         venue_stat_add(v, what, 1);
-        venue_stat_add(v, VENUE_STAT_WAIT_MS, wait);
-        venue_sleep_ms(v, wait);
+        int64_t slept = sleep_unless_stopped(v, wait);
+        venue_stat_add(v, VENUE_STAT_WAIT_MS, slept);
+        /* An order already counted stays counted: the window only errs
+         * toward waiting. */
+        if (slept < wait)
+            return lt_err_set(err, LT_ESTOPPED,
+                              "stopped while waiting for the %s limit; nothing sent",
+                              what == VENUE_STAT_ORDER_WAITS ? "order" : "request weight");
     }
 }
 

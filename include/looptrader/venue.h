@@ -9,7 +9,8 @@
  * venue_new, apart from the atomically updated clock offset and the rate
  * limiters, each behind its own lock).  Every call is paced by the venue's
  * limits before it is sent (request weight per IP, shared by all accounts;
- * new orders per account), sleeping when it does not fit; calls other than
+ * new orders per account), sleeping when it does not fit (a wait is cut
+ * short by the run's stop, see venue_set_stop); calls other than
  * place_order are retried a few times on an unknown outcome; a -1021
  * (clock) answer re-measures the server time offset and sends once more.
  *
@@ -20,10 +21,13 @@
  *                the order may exist; settle it with venue_query_order.
  *   LT_ERATELIMIT 429/418, or a limit that would need a wait of over a
  *                minute (nothing sent); err->msg says "retry after N s"
+ *   LT_ESTOPPED  (any call) the run's stop is set and a limit would need
+ *                a wait: nothing sent
  */
 #ifndef LOOPTRADER_VENUE_H
 #define LOOPTRADER_VENUE_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -185,6 +189,12 @@ void venue_free(struct venue *v);
 const struct venue_ops *venue_ops(const struct venue *v);
 const char *venue_rest_url(const struct venue *v);
 const char *venue_ws_url(const struct venue *v);
+
+/* The run's stop flag (global: per-user stops do not reach the venue).
+ * Once it is set, a call that would have to wait for a rate limit returns
+ * LT_ESTOPPED instead of sleeping, and a wait under way ends within 0.1 s.
+ * Set before any other thread uses v. */
+void venue_set_stop(struct venue *v, const atomic_int *stop);
 
 /* Corrects signed timestamps by the server clock (venue time - local time). */
 void venue_set_clock_offset(struct venue *v, int64_t offset_ms);

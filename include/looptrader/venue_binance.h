@@ -106,7 +106,8 @@ void venue_set_limits(struct venue *v, const struct venue_limits *l);
 /* Before sending: sleeps (no lock held) until a request of `weight` fits
  * the IP's weight window and, with order != 0, one new order fits the
  * account of `a` (keyed by its API key, else by the auth's address).
- * Counts both.  0, or LT_ERATELIMIT as above. */
+ * Counts both.  0, LT_ERATELIMIT as above, or LT_ESTOPPED when the run's
+ * stop is set before the wait is over (venue_set_stop). */
 int venue_limits_wait(struct venue *v, const struct venue_auth *a, int order, int64_t weight,
                       struct lt_err *err);
 /* After an answer to a request sent at sent_ms (venue time): adopts the

@@ -12,6 +12,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,8 @@ struct fake_clock {
     int64_t now;         /* only the test thread reads or moves it */
     int64_t slept;       /* total ms slept */
     int sleeps;
+    atomic_int *stop;    /* set once stop_at ms have been slept (if not NULL) */
+    int64_t stop_at;
 };
 
 static int64_t fake_now(void *arg) { return ((struct fake_clock *)arg)->now; }
@@ -43,6 +46,8 @@ static void fake_sleep(void *arg, int64_t ms)
     c->now += ms;
     c->slept += ms;
     c->sleeps++;
+    if (c->stop && c->slept >= c->stop_at)
+        atomic_store(c->stop, 1);
 }
 
 /* ------------------------------------------------------- scripted server */
@@ -456,6 +461,47 @@ static void clock_measured_lazily_and_on_1021(void **state)
     assert_int_equal(fx_stop(&f), 8);
 }
 
+/* The run's stop ends a rate-limit wait within a slice (LT_ESTOPPED,
+ * nothing sent), and once it is set a call that would have to wait fails
+ * at once; a call that fits still goes (a stop's cancels and sells). */
+static void a_stop_ends_limit_waits(void **state)
+{
+    (void)state;
+    const char *script[] = {
+        OK(INFO_BODY("[{\"rateLimitType\":\"REQUEST_WEIGHT\",\"interval\":\"MINUTE\","
+                     "\"intervalNum\":1,\"limit\":30},{\"rateLimitType\":\"ORDERS\","
+                     "\"interval\":\"SECOND\",\"intervalNum\":10,\"limit\":1}]")),
+        OK(ORDER_BODY), OK(ORDER_BODY), OK(ORDER_BODY), OK(ORDER_BODY),
+    };
+    struct fixture f;
+    fx_start(&f, 1, 5, script);
+    atomic_int stop;
+    atomic_init(&stop, 0);
+    venue_set_stop(f.v, &stop);
+    f.clk.stop = &stop;
+    f.clk.stop_at = 1000;
+    struct symbol_rules r;
+    assert_int_equal(f.ops->exchange_info(f.v, f.h, "ALPHAUSDT", &r, &f.err), 0);
+    assert_int_equal(query(&f, &ALICE), 0); /* 24 */
+    assert_int_equal(query(&f, &ALICE), 0); /* 28 */
+    assert_int_equal(f.clk.sleeps, 0);
+    assert_int_equal(query(&f, &ALICE), LT_ESTOPPED); /* 32 > 30: ~50 s to wait */
+    assert_true(f.clk.slept >= 1000 && f.clk.slept <= 1100);
+    assert_non_null(strstr(f.err.msg, "request weight"));
+    assert_non_null(strstr(f.err.msg, "nothing sent"));
+    assert_int_equal(f.srv.served, 3);
+    int64_t slept = f.clk.slept;
+    assert_int_equal(query(&f, &BOB), LT_ESTOPPED); /* stopped already: no sleep */
+    assert_true(f.clk.slept == slept);
+    f.clk.now = MINUTE0 + 60000 + 1000; /* the next minute: it fits */
+    assert_int_equal(query(&f, &ALICE), 0);
+    assert_int_equal(place(&f, &ALICE), 0);
+    assert_int_equal(place(&f, &ALICE), LT_ESTOPPED); /* second order in 10 s */
+    assert_non_null(strstr(f.err.msg, "order limit"));
+    assert_true(f.clk.slept == slept);
+    assert_int_equal(fx_stop(&f), 5);
+}
+
 int main(void)
 {
     log_set_level(LOG_WARN);
@@ -467,6 +513,7 @@ int main(void)
         cmocka_unit_test(order_limits_are_per_account),
         cmocka_unit_test(unknown_outcomes_retry_all_but_orders),
         cmocka_unit_test(clock_measured_lazily_and_on_1021),
+        cmocka_unit_test(a_stop_ends_limit_waits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
