@@ -1083,7 +1083,10 @@ static int b_order_history(struct venue *v, struct http *h, const struct venue_a
             lt_err_set(err, rc, "out of memory");
             break;
         }
-        if (np < PAGE_LIMIT || last < next_id + 1)
+        /* A short page is the last; so is one that did not get past
+         * next_id, or that reached the largest id (a hostile venue's:
+         * last + 1 would overflow). */
+        if (np < PAGE_LIMIT || last <= next_id || last == INT64_MAX)
             break;
         next_id = last + 1;
     }
@@ -1145,7 +1148,8 @@ static int b_my_trades(struct venue *v, struct http *h, const struct venue_auth 
             lt_err_set(err, rc, "out of memory");
             break;
         }
-        if (np < PAGE_LIMIT || last < from_id + 1)
+        /* As in b_order_history: no id after INT64_MAX. */
+        if (np < PAGE_LIMIT || last <= from_id || last == INT64_MAX)
             break;
         from_id = last + 1;
     }

@@ -502,6 +502,66 @@ static void a_stop_ends_limit_waits(void **state)
     assert_int_equal(fx_stop(&f), 5);
 }
 
+/* A full page (1000 items) whose last id is INT64_MAX ends the pagination
+ * of allOrders and myTrades: there is no next id to ask from (last + 1
+ * would overflow and ask for a page at a negative id). */
+static void pages_end_at_the_largest_id(void **state)
+{
+    (void)state;
+    enum { PAGE = 1000 };
+    char *pages[2];
+    for (int k = 0; k < 2; k++) {
+        size_t cap = PAGE * 320 + 256, len = 0;
+        char *body = malloc(cap);
+        assert_non_null(body);
+        len += (size_t)snprintf(body + len, cap - len, "[");
+        for (int i = 1; i <= PAGE; i++) {
+            long long id = i < PAGE ? i : INT64_MAX;
+            if (k == 0)
+                len += (size_t)snprintf(body + len, cap - len,
+                                        "%s{\"orderId\":%lld,\"clientOrderId\":\"x\","
+                                        "\"status\":\"FILLED\",\"side\":\"BUY\","
+                                        "\"executedQty\":\"1\",\"time\":%lld}",
+                                        i > 1 ? "," : "", id, (long long)T0);
+            else
+                len += (size_t)snprintf(body + len, cap - len,
+                                        "%s{\"id\":%lld,\"orderId\":1,\"isBuyer\":true,"
+                                        "\"price\":\"1\",\"qty\":\"1\",\"time\":%lld}",
+                                        i > 1 ? "," : "", id, (long long)T0);
+        }
+        len += (size_t)snprintf(body + len, cap - len, "]");
+        size_t rcap = len + 256;
+        pages[k] = malloc(rcap);
+        assert_non_null(pages[k]);
+        snprintf(pages[k], rcap,
+                 "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n"
+                 "Connection: close\r\n\r\n%s",
+                 len, body);
+        free(body);
+    }
+    const char *script[] = { pages[0], pages[1] };
+    struct fixture f;
+    fx_start(&f, 1, 2, script);
+    struct order_state *orders = NULL;
+    struct trade_fill *trades = NULL;
+    size_t n = 0;
+    assert_int_equal(f.ops->order_history(f.v, f.h, &ALICE, "ALPHAUSDT", 0, &orders, &n, &f.err),
+                     0);
+    assert_int_equal(n, PAGE);
+    assert_true(orders[PAGE - 1].order_id == INT64_MAX);
+    assert_int_equal(f.srv.served, 1);
+    free(orders);
+    assert_int_equal(f.ops->my_trades(f.v, f.h, &ALICE, "ALPHAUSDT", -1, 0, &trades, &n, &f.err),
+                     0);
+    assert_int_equal(n, PAGE);
+    assert_true(trades[PAGE - 1].trade_id == INT64_MAX);
+    assert_int_equal(f.srv.served, 2);
+    free(trades);
+    assert_int_equal(fx_stop(&f), 2);
+    free(pages[0]);
+    free(pages[1]);
+}
+
 int main(void)
 {
     log_set_level(LOG_WARN);
@@ -514,6 +574,7 @@ int main(void)
         cmocka_unit_test(unknown_outcomes_retry_all_but_orders),
         cmocka_unit_test(clock_measured_lazily_and_on_1021),
         cmocka_unit_test(a_stop_ends_limit_waits),
+        cmocka_unit_test(pages_end_at_the_largest_id),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
