@@ -219,9 +219,9 @@ static int filter_user(struct run *r, unsigned idx, struct strategy_user *u)
     free(hist);
     rc = strategy_user_init(u, idx, uc, rules, r->rules.symbol, r->cfg.state_dir, before, &err);
     if (rc != 0) {
-        u->report.name = uc->name;
         u->report.status = USER_FAILED;
         snprintf(u->report.error, sizeof(u->report.error), "%s", err.msg);
+        log_error("%s: %s", uc->name, u->report.error);
         return 0;
     }
     char b1[MONEY_STR_MAX], b2[MONEY_STR_MAX];

@@ -933,6 +933,16 @@ int strategy_user_init(struct strategy_user *u, unsigned index, const struct use
     u->cfg = cfg;
     u->rules = rules;
     u->rest_prices = strcmp(rules->symbol, streamed_symbol) != 0;
+    /* The report first: a user that fails below is still reported with
+     * its target and window total. */
+    u->report.name = cfg->name;
+    u->report.status = USER_PENDING;
+    u->report.target = cfg->strategy.target;
+    u->report.target_points = cfg->strategy.target_points;
+    u->report.multiplier = cfg->strategy.volume_multiplier;
+    u->report.window_before = window_buy;
+    u->report.window_after = window_buy;
+    u->window_total = window_buy;
     if (mailbox_new(MAILBOX_RING, &u->mb) != 0)
         return lt_err_set(err, LT_ENOMEM, "out of memory");
     int rc = journal_open(state_dir, cfg->name, &u->journal, err);
@@ -942,14 +952,6 @@ int strategy_user_init(struct strategy_user *u, unsigned index, const struct use
         return rc;
     }
     ledger_init(&u->ledger, rules->base, rules->quote);
-    u->report.name = cfg->name;
-    u->report.status = USER_PENDING;
-    u->report.target = cfg->strategy.target;
-    u->report.target_points = cfg->strategy.target_points;
-    u->report.multiplier = cfg->strategy.volume_multiplier;
-    u->report.window_before = window_buy;
-    u->report.window_after = window_buy;
-    u->window_total = window_buy;
     return 0;
 }
 

@@ -79,8 +79,9 @@ struct strategy_user {
 };
 
 /* Prepares a user: mailbox, journal under state_dir, report fields
- * (window_before = window_total = window_buy).  streamed_symbol is the
- * symbol whose book the WebSocket thread posts into mailboxes; a user
+ * (window_before = window_total = window_buy; filled even when it fails,
+ * so that a failed user is reported with its target).  streamed_symbol is
+ * the symbol whose book the WebSocket thread posts into mailboxes; a user
  * trading another symbol reads its prices over REST. */
 int strategy_user_init(struct strategy_user *u, unsigned index, const struct user_config *cfg,
                        const struct symbol_rules *rules, const char *streamed_symbol,
