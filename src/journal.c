@@ -16,6 +16,10 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+/* Rotation keeps a journal to what the last runs wrote: one this big is
+ * not ours to trust, and reading it would stall the start-up. */
+#define JOURNAL_READ_MAX ((off_t)64 << 20)
+
 struct journal {
     int fd;
     char user[128];      /* written into every line */
@@ -73,12 +77,21 @@ int journal_open(const char *dir, const char *user, struct journal **out, struct
         return lt_err_set(err, LT_EINVAL, "journal: state dir path too long");
     }
     snprintf(j->user, sizeof(j->user), "%s", user);
-    j->fd = open(j->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+    /* O_NONBLOCK: a FIFO in the journal's place must fail, not block. */
+    j->fd = open(j->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NONBLOCK, 0600);
     if (j->fd < 0) {
         int e = errno;
         free(j);
         return lt_err_set(err, LT_EIO, "journal: cannot open %s/%s.jsonl: %s", dir, name,
                           strerror(e));
+    }
+    /* A device (e.g. /dev/null) would take every line and keep none. */
+    struct stat st;
+    if (fstat(j->fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(j->fd);
+        free(j);
+        return lt_err_set(err, LT_EIO, "journal: cannot open %s/%s.jsonl: not a regular file",
+                          dir, name);
     }
     *out = j;
     return 0;
@@ -215,19 +228,44 @@ int journal_load_pending(const char *path, struct journal_pending **out, size_t 
     *n = 0;
     if (residual)
         *residual = 0;
-    FILE *f = fopen(path, "r");
-    if (!f) {
+    /* O_NONBLOCK: a FIFO in the journal's place must fail, not block. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) {
         if (errno == ENOENT)
             return 0;
         return lt_err_set(err, LT_EIO, "journal: cannot read %s: %s", path, strerror(errno));
+    }
+    struct stat sb;
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        close(fd);
+        return lt_err_set(err, LT_EIO, "journal: cannot read %s: not a regular file", path);
+    }
+    if (sb.st_size > JOURNAL_READ_MAX) {
+        close(fd);
+        return lt_err_set(err, LT_ERANGE,
+                          "journal: %s is %lld bytes, over the %lld MiB a journal may be; "
+                          "check it and move it aside",
+                          path, (long long)sb.st_size, (long long)(JOURNAL_READ_MAX >> 20));
+    }
+    FILE *f = fdopen(fd, "r");
+    if (!f) {
+        close(fd);
+        return lt_err_set(err, LT_ENOMEM, "journal: out of memory reading %s", path);
     }
     struct journal_pending *orders = NULL;
     size_t n_orders = 0, cap_orders = 0;
     money_t carried = 0;
     char *line = NULL;
     size_t line_cap = 0;
+    off_t total = 0;
+    ssize_t len;
     int rc = 0;
-    while (getline(&line, &line_cap, f) > 0) {
+    while ((len = getline(&line, &line_cap, f)) > 0) {
+        /* The file may grow while it is read: the bound holds throughout. */
+        if ((total += len) > JOURNAL_READ_MAX) {
+            rc = LT_ERANGE;
+            break;
+        }
         json_t *o = json_loads(line, 0, NULL);
         if (!json_is_object(o)) {
             json_decref(o);
@@ -279,7 +317,10 @@ int journal_load_pending(const char *path, struct journal_pending **out, size_t 
     fclose(f);
     if (rc) {
         free(orders);
-        return lt_err_set(err, rc, "journal: out of memory reading %s", path);
+        return rc == LT_ERANGE
+                   ? lt_err_set(err, rc, "journal: %s grew past %lld MiB while read", path,
+                                (long long)(JOURNAL_READ_MAX >> 20))
+                   : lt_err_set(err, rc, "journal: out of memory reading %s", path);
     }
     if (n_orders == 0) {
         free(orders);

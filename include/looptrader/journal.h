@@ -29,7 +29,8 @@
 
 struct journal;
 
-/* Creates dir if needed and opens (appends to) the user's journal. */
+/* Creates dir if needed and opens (appends to) the user's journal; LT_EIO
+ * when it cannot, or when the path is not a regular file. */
 int journal_open(const char *dir, const char *user, struct journal **out, struct lt_err *err);
 void journal_close(struct journal *j);
 const char *journal_path(const struct journal *j);
@@ -68,7 +69,10 @@ struct journal_pending {
  * the orders after its last settled line in file order (*out malloc'd,
  * caller frees) and, when residual is not NULL, that line's residual (0
  * without one).  Torn or malformed lines (a crash mid-write; a settled
- * line without a valid residual) are skipped. */
+ * line without a valid residual) are skipped.  LT_EIO for a path that is
+ * not a regular file (a FIFO or a device could block or never end), and
+ * LT_ERANGE for a file over 64 MiB (rotation keeps journals far smaller),
+ * each with a message naming the file. */
 int journal_load_pending(const char *path, struct journal_pending **out, size_t *n,
                          money_t *residual, struct lt_err *err);
 

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "looptrader/journal.h"
@@ -196,12 +197,54 @@ static void residual_carried(void **state)
     free(p);
 }
 
+/* What cannot be a journal is refused with a clear error instead of
+ * hanging the start-up: a file over 64 MiB, a FIFO (opening one for
+ * reading or writing would block until someone opens the other end), a
+ * device that never ends (/dev/zero) or keeps nothing (/dev/null). */
+static void unreadable_journals(void **state)
+{
+    (void)state;
+    alarm(20); /* a blocking open or an endless read fails the test */
+    struct journal_pending *p = NULL;
+    size_t n = 7;
+    struct lt_err err = { 0 };
+    char path[128];
+
+    snprintf(path, sizeof(path), "%s/big.jsonl", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    assert_int_equal(ftruncate(fileno(f), ((off_t)64 << 20) + 1), 0); /* sparse */
+    fclose(f);
+    assert_int_equal(journal_load_pending(path, &p, &n, NULL, &err), LT_ERANGE);
+    assert_non_null(strstr(err.msg, "64 MiB"));
+    assert_non_null(strstr(err.msg, "big.jsonl"));
+    assert_null(p);
+    assert_int_equal(n, 0);
+
+    snprintf(path, sizeof(path), "%s/pipe.jsonl", dir);
+    assert_int_equal(mkfifo(path, 0600), 0);
+    assert_int_equal(journal_load_pending(path, &p, &n, NULL, &err), LT_EIO);
+    assert_non_null(strstr(err.msg, "not a regular file"));
+    struct journal *j = NULL;
+    assert_int_equal(journal_open(dir, "pipe", &j, &err), LT_EIO);
+    assert_null(j);
+
+    assert_int_equal(journal_load_pending("/dev/zero", &p, &n, NULL, &err), LT_EIO);
+    snprintf(path, sizeof(path), "%s/null.jsonl", dir);
+    assert_int_equal(symlink("/dev/null", path), 0);
+    assert_int_equal(journal_open(dir, "null", &j, &err), LT_EIO);
+    assert_non_null(strstr(err.msg, "not a regular file"));
+    assert_null(j);
+    alarm(0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(pending_rounds),
         cmocka_unit_test(missing_file_is_empty),
         cmocka_unit_test(residual_carried),
+        cmocka_unit_test(unreadable_journals),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
