@@ -19,7 +19,7 @@ declare -A ROUND=([alice]=50 [bob]=75)     # buy_amount in etc/demo.conf
 sim_start --seed 25 --fault partial=0.15
 rl_proxy_start 'DELETE /api/v3/order lag=80' 'GET /api/v3/order lag=30'
 trader_snapshot "${USERS[@]}"
-trader_run --only alice,bob --target 150 --fill-timeout-ms 150 --rest-url "$PROXY_URL"
+trader_run --only alice,bob --target 150 --fill-timeout-ms 300 --rest-url "$PROXY_URL"
 assert_eq "$TRADER_RC" 0 "looptrader exits 0"
 for u in "${USERS[@]}"; do
     assert_eq "$(report_status "$u")" done "$u done"
