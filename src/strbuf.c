@@ -55,6 +55,8 @@ int strbuf_grow(struct strbuf *sb, size_t extra)
 
 int strbuf_add(struct strbuf *sb, const void *data, size_t len)
 {
+    if (len == 0)
+        return 0; /* data may be NULL; and never write the shared "" */
     int rc = strbuf_grow(sb, len);
     if (rc)
         return rc;

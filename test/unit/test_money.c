@@ -88,6 +88,7 @@ static void strbuf_basics(void **state)
 {
     (void)state;
     struct strbuf sb = STRBUF_INIT;
+    assert_int_equal(strbuf_add(&sb, NULL, 0), 0); /* an empty append of nothing */
     assert_string_equal(sb.buf, "");
     assert_int_equal(strbuf_addf(&sb, "%s=%d", "a", 1), 0);
     assert_int_equal(strbuf_addstr(&sb, "&b="), 0);
