@@ -182,24 +182,27 @@ int venue_binance_parse_order(const char *buf, size_t len, struct order_state *o
     return rc;
 }
 
-int venue_binance_parse_orders(const char *buf, size_t len, struct order_state **out,
-                               size_t *n, struct lt_err *err)
+/* A JSON array of objects, each decoded by parse into one elem_size slot
+ * of a malloc'd array (*out stays NULL for an empty array). */
+static int parse_array(const char *buf, size_t len, const char *what, size_t elem_size,
+                       int (*parse)(json_t *o, void *slot, struct lt_err *err), void **out,
+                       size_t *n, struct lt_err *err)
 {
     *out = NULL;
     *n = 0;
-    json_t *root = load(buf, len, "orders", err);
+    json_t *root = load(buf, len, what, err);
     if (!root)
         return LT_EPARSE;
     int rc = 0;
     size_t cnt = json_array_size(root);
-    struct order_state *arr = NULL;
+    char *arr = NULL;
     if (!json_is_array(root)) {
-        rc = lt_err_set(err, LT_EPARSE, "binance: orders reply is not an array");
-    } else if (cnt > 0 && !(arr = calloc(cnt, sizeof *arr))) {
+        rc = lt_err_set(err, LT_EPARSE, "binance: %s reply is not an array", what);
+    } else if (cnt > 0 && !(arr = calloc(cnt, elem_size))) {
         rc = lt_err_set(err, LT_ENOMEM, "out of memory");
     } else {
         for (size_t i = 0; i < cnt && !rc; i++)
-            rc = order_from_json(json_array_get(root, i), &arr[i], err);
+            rc = parse(json_array_get(root, i), arr + i * elem_size, err);
     }
     json_decref(root);
     if (rc) {
@@ -209,6 +212,20 @@ int venue_binance_parse_orders(const char *buf, size_t len, struct order_state *
     *out = arr;
     *n = cnt;
     return 0;
+}
+
+static int order_slot(json_t *o, void *slot, struct lt_err *err)
+{
+    return order_from_json(o, slot, err);
+}
+
+int venue_binance_parse_orders(const char *buf, size_t len, struct order_state **out,
+                               size_t *n, struct lt_err *err)
+{
+    void *arr;
+    int rc = parse_array(buf, len, "orders", sizeof **out, order_slot, &arr, n, err);
+    *out = arr;
+    return rc;
 }
 
 static int trade_from_json(json_t *o, struct trade_fill *out, struct lt_err *err)
@@ -238,33 +255,18 @@ static int trade_from_json(json_t *o, struct trade_fill *out, struct lt_err *err
     return 0;
 }
 
+static int trade_slot(json_t *o, void *slot, struct lt_err *err)
+{
+    return trade_from_json(o, slot, err);
+}
+
 int venue_binance_parse_trades(const char *buf, size_t len, struct trade_fill **out,
                                size_t *n, struct lt_err *err)
 {
-    *out = NULL;
-    *n = 0;
-    json_t *root = load(buf, len, "trades", err);
-    if (!root)
-        return LT_EPARSE;
-    int rc = 0;
-    size_t cnt = json_array_size(root);
-    struct trade_fill *arr = NULL;
-    if (!json_is_array(root)) {
-        rc = lt_err_set(err, LT_EPARSE, "binance: trades reply is not an array");
-    } else if (cnt > 0 && !(arr = calloc(cnt, sizeof *arr))) {
-        rc = lt_err_set(err, LT_ENOMEM, "out of memory");
-    } else {
-        for (size_t i = 0; i < cnt && !rc; i++)
-            rc = trade_from_json(json_array_get(root, i), &arr[i], err);
-    }
-    json_decref(root);
-    if (rc) {
-        free(arr);
-        return rc;
-    }
+    void *arr;
+    int rc = parse_array(buf, len, "trades", sizeof **out, trade_slot, &arr, n, err);
     *out = arr;
-    *n = cnt;
-    return 0;
+    return rc;
 }
 
 static int filters_from_json(json_t *filters, struct symbol_rules *r, struct lt_err *err)
