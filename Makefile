@@ -82,8 +82,12 @@ sanitize:
 	LSAN_OPTIONS=suppressions=$(CURDIR)/test/fuzz/lsan.supp $(MAKE) BUILD=build/asan OPT=-O1 \
 	    SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" test
 
+# Race reports are also written to build/tsan/race.<pid>, so one seen in a
+# test whose temporary directory is gone can still be read.
 tsan:
-	$(MAKE) CC=clang BUILD=build/tsan OPT=-O1 SAN="-fsanitize=thread" test
+	mkdir -p build/tsan
+	TSAN_OPTIONS="log_path=$(CURDIR)/build/tsan/race $${TSAN_OPTIONS:-}" \
+	    $(MAKE) CC=clang BUILD=build/tsan OPT=-O1 SAN="-fsanitize=thread" test
 
 demo: all
 	BUILD=$(BUILD) scripts/demo.sh
