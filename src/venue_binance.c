@@ -1044,113 +1044,62 @@ static int append_items(void **dst, size_t *dn, void *src, size_t n, size_t size
     return 0;
 }
 
-static int b_order_history(struct venue *v, struct http *h, const struct venue_auth *a,
-                           const char *symbol, int64_t start_ms, struct order_state **out,
-                           size_t *n, struct lt_err *err)
-{
-    struct order_state *all = NULL;
-    size_t total = 0;
-    int64_t next_id = -1;
-    int rc = 0;
-    for (int page = 0; page < MAX_PAGES; page++) {
-        struct call c;
-        call_init(&c, "GET", "/api/v3/allOrders", 1, W_ALL_ORDERS);
-        if (param(&c, "symbol", symbol) ||
-            (next_id < 0 ? param_i64(&c, "startTime", start_ms)
-                         : param_i64(&c, "orderId", next_id)) ||
-            param_i64(&c, "limit", PAGE_LIMIT)) {
-            strbuf_free(&c.query);
-            rc = lt_err_set(err, LT_ENOMEM, "out of memory");
-            break;
-        }
-        struct http_response resp;
-        http_response_init(&resp);
-        struct order_state *pg = NULL;
-        size_t np = 0;
-        rc = perform(v, h, a, &c, &resp, err);
-        if (!rc)
-            rc = venue_binance_parse_orders(resp.body.buf, resp.body.len, &pg, &np, err);
-        http_response_release(&resp);
-        if (rc)
-            break;
-        int64_t last = next_id;
-        size_t keep = 0;
-        for (size_t i = 0; i < np; i++) {
-            if (pg[i].order_id > last)
-                last = pg[i].order_id;
-            if (pg[i].time_ms >= start_ms)
-                pg[keep++] = pg[i];
-        }
-        if ((rc = append_items((void **)&all, &total, pg, keep, sizeof *all))) {
-            lt_err_set(err, rc, "out of memory");
-            break;
-        }
-        /* A short page is the last; so is one that did not get past
-         * next_id, or that reached the largest id (a hostile venue's:
-         * last + 1 would overflow). */
-        if (np < PAGE_LIMIT || last <= next_id || last == INT64_MAX)
-            break;
-        next_id = last + 1;
-    }
-    if (rc) {
-        free(all);
-        all = NULL;
-        total = 0;
-    }
-    *out = all;
-    *n = total;
-    return rc;
-}
+/* One paginated listing (allOrders, myTrades): how to ask for the page
+ * starting at an id (from_id < 0: the first page), how to decode it, each
+ * item's id, and which items the caller wants. */
+struct pager {
+    const char *path;
+    int weight;
+    size_t size;   /* bytes per item */
+    const void *ctx;
+    int (*params)(struct call *c, const void *ctx, int64_t from_id);
+    int (*parse)(const char *buf, size_t len, void **out, size_t *n, struct lt_err *err);
+    int64_t (*id_of)(const void *item);
+    int (*keep)(const void *item, const void *ctx);
+};
 
-static int b_my_trades(struct venue *v, struct http *h, const struct venue_auth *a,
-                       const char *symbol, int64_t order_id, int64_t start_ms,
-                       struct trade_fill **out, size_t *n, struct lt_err *err)
+/* Every page of a listing, the kept items appended to one malloc'd array. */
+static int fetch_pages(struct venue *v, struct http *h, const struct venue_auth *a,
+                       const struct pager *pgr, void **out, size_t *n, struct lt_err *err)
 {
-    struct trade_fill *all = NULL;
+    char *all = NULL;
     size_t total = 0;
     int64_t from_id = -1;
     int rc = 0;
     for (int page = 0; page < MAX_PAGES; page++) {
         struct call c;
-        call_init(&c, "GET", "/api/v3/myTrades", 1, W_MY_TRADES);
-        int prc = param(&c, "symbol", symbol);
-        if (!prc && order_id >= 0)
-            prc = param_i64(&c, "orderId", order_id);
-        if (!prc && from_id >= 0)
-            prc = param_i64(&c, "fromId", from_id);
-        else if (!prc && order_id < 0)
-            prc = param_i64(&c, "startTime", start_ms);
-        if (!prc)
-            prc = param_i64(&c, "limit", PAGE_LIMIT);
-        if (prc) {
+        call_init(&c, "GET", pgr->path, 1, pgr->weight);
+        if (pgr->params(&c, pgr->ctx, from_id) || param_i64(&c, "limit", PAGE_LIMIT)) {
             strbuf_free(&c.query);
             rc = lt_err_set(err, LT_ENOMEM, "out of memory");
             break;
         }
         struct http_response resp;
         http_response_init(&resp);
-        struct trade_fill *pg = NULL;
+        char *pg = NULL;
         size_t np = 0;
         rc = perform(v, h, a, &c, &resp, err);
         if (!rc)
-            rc = venue_binance_parse_trades(resp.body.buf, resp.body.len, &pg, &np, err);
+            rc = pgr->parse(resp.body.buf, resp.body.len, (void **)&pg, &np, err);
         http_response_release(&resp);
         if (rc)
             break;
         int64_t last = from_id;
         size_t keep = 0;
         for (size_t i = 0; i < np; i++) {
-            if (pg[i].trade_id > last)
-                last = pg[i].trade_id;
-            if ((order_id < 0 || pg[i].order_id == order_id) &&
-                (order_id >= 0 || pg[i].time_ms >= start_ms))
-                pg[keep++] = pg[i];
+            const char *item = pg + i * pgr->size;
+            if (pgr->id_of(item) > last)
+                last = pgr->id_of(item);
+            if (pgr->keep(item, pgr->ctx))
+                memmove(pg + keep++ * pgr->size, item, pgr->size);
         }
-        if ((rc = append_items((void **)&all, &total, pg, keep, sizeof *all))) {
+        if ((rc = append_items((void **)&all, &total, pg, keep, pgr->size))) {
             lt_err_set(err, rc, "out of memory");
             break;
         }
-        /* As in b_order_history: no id after INT64_MAX. */
+        /* A short page is the last; so is one that did not get past
+         * from_id, or that reached the largest id (a hostile venue's:
+         * last + 1 would overflow). */
         if (np < PAGE_LIMIT || last <= from_id || last == INT64_MAX)
             break;
         from_id = last + 1;
@@ -1162,6 +1111,104 @@ static int b_my_trades(struct venue *v, struct http *h, const struct venue_auth 
     }
     *out = all;
     *n = total;
+    return rc;
+}
+
+struct history_ctx {
+    const char *symbol;
+    int64_t start_ms;
+};
+
+static int history_params(struct call *c, const void *ctx, int64_t from_id)
+{
+    const struct history_ctx *x = ctx;
+    return param(c, "symbol", x->symbol) ||
+           (from_id < 0 ? param_i64(c, "startTime", x->start_ms)
+                        : param_i64(c, "orderId", from_id));
+}
+
+static int history_parse(const char *buf, size_t len, void **out, size_t *n,
+                         struct lt_err *err)
+{
+    struct order_state *o = NULL;
+    int rc = venue_binance_parse_orders(buf, len, &o, n, err);
+    *out = o;
+    return rc;
+}
+
+static int64_t history_id(const void *item)
+{
+    return ((const struct order_state *)item)->order_id;
+}
+
+static int history_keep(const void *item, const void *ctx)
+{
+    return ((const struct order_state *)item)->time_ms >=
+           ((const struct history_ctx *)ctx)->start_ms;
+}
+
+static int b_order_history(struct venue *v, struct http *h, const struct venue_auth *a,
+                           const char *symbol, int64_t start_ms, struct order_state **out,
+                           size_t *n, struct lt_err *err)
+{
+    struct history_ctx x = { symbol, start_ms };
+    struct pager pgr = { "/api/v3/allOrders", W_ALL_ORDERS, sizeof **out, &x,
+                         history_params, history_parse, history_id, history_keep };
+    void *all;
+    int rc = fetch_pages(v, h, a, &pgr, &all, n, err);
+    *out = all;
+    return rc;
+}
+
+struct trades_ctx {
+    const char *symbol;
+    int64_t order_id; /* < 0: all trades since start_ms */
+    int64_t start_ms;
+};
+
+static int trades_params(struct call *c, const void *ctx, int64_t from_id)
+{
+    const struct trades_ctx *x = ctx;
+    int rc = param(c, "symbol", x->symbol);
+    if (!rc && x->order_id >= 0)
+        rc = param_i64(c, "orderId", x->order_id);
+    if (!rc && from_id >= 0)
+        rc = param_i64(c, "fromId", from_id);
+    else if (!rc && x->order_id < 0)
+        rc = param_i64(c, "startTime", x->start_ms);
+    return rc;
+}
+
+static int trades_parse(const char *buf, size_t len, void **out, size_t *n, struct lt_err *err)
+{
+    struct trade_fill *t = NULL;
+    int rc = venue_binance_parse_trades(buf, len, &t, n, err);
+    *out = t;
+    return rc;
+}
+
+static int64_t trades_id(const void *item)
+{
+    return ((const struct trade_fill *)item)->trade_id;
+}
+
+static int trades_keep(const void *item, const void *ctx)
+{
+    const struct trade_fill *t = item;
+    const struct trades_ctx *x = ctx;
+    return x->order_id >= 0 ? t->order_id == x->order_id : t->time_ms >= x->start_ms;
+}
+
+static int b_my_trades(struct venue *v, struct http *h, const struct venue_auth *a,
+                       const char *symbol, int64_t order_id, int64_t start_ms,
+                       struct trade_fill **out, size_t *n, struct lt_err *err)
+{
+    struct trades_ctx x = { symbol, order_id, start_ms };
+    struct pager pgr = { "/api/v3/myTrades", W_MY_TRADES, sizeof **out, &x,
+                         trades_params, trades_parse, trades_id, trades_keep };
+    void *all;
+    int rc = fetch_pages(v, h, a, &pgr, &all, n, err);
+    *out = all;
     return rc;
 }
 
