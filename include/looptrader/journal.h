@@ -12,8 +12,23 @@
  * source of truth) what they did.  No secret is ever written: lines carry
  * only the user name, client ids, sides, prices and quantities.
  *
+ * A line cut short (a full disk, EFBIG, EIO, a crash mid-write) is never
+ * left for the next line to be glued to: a failed append cuts its own
+ * partial line off, and every append first checks that the file ends in
+ * '\n' and cuts a torn last line off (it was never acknowledged, so it
+ * records nothing that happened).  A failed append returns LT_EIO and the
+ * caller must not send the order whose intent it was.
+ *
+ * Descriptors: an idle account holds none.  A journal opens its file on
+ * its first append and keeps the descriptor until journal_release (call it
+ * when a worker puts the user back) or journal_close, but no more than
+ * JOURNAL_FDS_MAX journals keep one process-wide; beyond that an append
+ * opens, writes and closes.  Under `ulimit -n 1024` thousands of accounts
+ * thus cost at most JOURNAL_FDS_MAX descriptors.
+ *
  * A struct journal belongs to one user's strategy and is used by the one
- * worker running that user at a time, so it has no lock.
+ * worker running that user at a time, so it has no lock (the process-wide
+ * count of kept descriptors is atomic).
  */
 #ifndef LOOPTRADER_JOURNAL_H
 #define LOOPTRADER_JOURNAL_H
@@ -27,11 +42,16 @@
 #include "looptrader/symbol.h"
 #include "looptrader/venue.h"
 
+#define JOURNAL_FDS_MAX 128
+
 struct journal;
 
-/* Creates dir if needed and opens (appends to) the user's journal; LT_EIO
- * when it cannot, or when the path is not a regular file. */
+/* Creates dir if needed and checks that the user's journal can be opened
+ * for appending (creating it); LT_EIO when it cannot, or when the path is
+ * not a regular file.  Holds no descriptor on return. */
 int journal_open(const char *dir, const char *user, struct journal **out, struct lt_err *err);
+/* Closes the kept descriptor, if any (the next append reopens). */
+void journal_release(struct journal *j);
 void journal_close(struct journal *j);
 const char *journal_path(const struct journal *j);
 

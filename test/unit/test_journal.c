@@ -1,6 +1,7 @@
 /* Unit tests: journal (intent/outcome/settled lines; the orders after the
- * last settled line and its residual read back, torn lines skipped;
- * rotation keeps the residual). */
+ * last settled line and its residual read back, torn lines skipped and cut
+ * off before the next append; a failed append leaves a whole file;
+ * rotation keeps the residual; idle journals hold no descriptor). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -9,6 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -86,11 +90,8 @@ static void pending_rounds(void **state)
     assert_int_equal(p[1].side, SIDE_SELL);
     free(p);
 
-    /* Appending after the torn line still works once a newline ends it;
-     * settling round 2 leaves nothing pending. */
-    f = fopen(path, "a");
-    fputs("\n", f);
-    fclose(f);
+    /* The next append cuts the torn line off; settling round 2 leaves
+     * nothing pending. */
     assert_int_equal(journal_open(sub, "al/ice", &j, &err), 0);
     assert_int_equal(journal_settled(j, "r1", 2, M(25), M(25), 0, &err), 0);
     journal_close(j);
@@ -238,6 +239,165 @@ static void unreadable_journals(void **state)
     alarm(0);
 }
 
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    static char buf[8192];
+    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    return buf;
+}
+
+static void append_raw(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "a");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* Every line of the file is whole JSON ending in '\n'; returns the count. */
+static int whole_lines(const char *path)
+{
+    char *s = slurp(path);
+    int lines = 0;
+    for (char *nl; (nl = strchr(s, '\n')); s = nl + 1, lines++) {
+        assert_int_equal(s[0], '{');
+        assert_int_equal(nl[-1], '}');
+    }
+    assert_int_equal(s[0], '\0');
+    return lines;
+}
+
+/* A torn last line (a crash or a full disk mid-write) is cut off before
+ * the next append, whether the journal kept its descriptor meanwhile or
+ * was opened afresh, and when the whole file is one torn line. */
+static void torn_tail_cut(void **state)
+{
+    (void)state;
+    struct journal *j;
+    struct lt_err err;
+    assert_int_equal(journal_open(dir, "torn", &j, &err), 0);
+    char path[256];
+    snprintf(path, sizeof(path), "%s", journal_path(j));
+    assert_int_equal(journal_intent(j, "r1", 1, "lt.r1.9.1.b1", SIDE_BUY, M(2), M(25), &err), 0);
+    append_raw(path, "{\"ev\":\"final\",\"cid\":\"lt.r1.9.1.b1\",\"status\":\"FILLED\",\"ex");
+    assert_int_equal(journal_intent(j, "r1", 1, "lt.r1.9.1.s2", SIDE_SELL, M(2), M(25), &err), 0);
+    assert_int_equal(whole_lines(path), 2);
+    assert_null(strstr(slurp(path), "\"ex{"));
+    journal_close(j);
+
+    append_raw(path, "{\"ev\":\"ack\",\"cid\":\"lt.r1.9.1.s2\"");
+    assert_int_equal(journal_open(dir, "torn", &j, &err), 0);
+    assert_int_equal(journal_outcome(j, "ack", "lt.r1.9.1.s2", ORDER_NEW, 0, 0, &err), 0);
+    assert_int_equal(whole_lines(path), 3);
+    struct journal_pending *p;
+    size_t n;
+    assert_int_equal(journal_load_pending(path, &p, &n, NULL, &err), 0);
+    assert_int_equal(n, 2);
+    assert_string_equal(p[1].client_id, "lt.r1.9.1.s2");
+    free(p);
+    journal_close(j);
+
+    /* No newline at all: nothing of it is a record. */
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    for (int i = 0; i < 1000; i++) /* longer than one read of the repair */
+        fputs("garbage-", f);
+    fclose(f);
+    assert_int_equal(journal_open(dir, "torn", &j, &err), 0);
+    assert_int_equal(journal_intent(j, "r1", 2, "lt.r1.9.2.b1", SIDE_BUY, M(2), M(25), &err), 0);
+    assert_int_equal(whole_lines(path), 1);
+    journal_close(j);
+}
+
+/* An append that fails mid-line (here EFBIG past RLIMIT_FSIZE, as ENOSPC
+ * on a full disk) returns LT_EIO and leaves the file ending on a whole
+ * line; once space returns the next append is whole and readable. */
+static void failed_append_leaves_whole_file(void **state)
+{
+    (void)state;
+    struct journal *j;
+    struct lt_err err;
+    assert_int_equal(journal_open(dir, "full", &j, &err), 0);
+    char path[256];
+    snprintf(path, sizeof(path), "%s", journal_path(j));
+    assert_int_equal(journal_intent(j, "r1", 1, "lt.r1.8.1.b1", SIDE_BUY, M(2), M(25), &err), 0);
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+
+    void (*old)(int) = signal(SIGXFSZ, SIG_IGN);
+    struct rlimit saved, low;
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &saved), 0);
+    low = saved;
+    low.rlim_cur = (rlim_t)st.st_size + 20; /* room for part of a line */
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &low), 0);
+    int rc = journal_intent(j, "r1", 1, "lt.r1.8.1.s2", SIDE_SELL, M(2), M(25), &err);
+    int rc2 = journal_outcome(j, "ack", "lt.r1.8.1.b1", ORDER_NEW, 0, 0, &err);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &saved), 0);
+    signal(SIGXFSZ, old);
+    assert_int_equal(rc, LT_EIO);
+    assert_int_equal(rc2, LT_EIO);
+    assert_non_null(strstr(err.msg, "full.jsonl"));
+    struct stat after;
+    assert_int_equal(stat(path, &after), 0);
+    assert_int_equal(after.st_size, st.st_size);
+
+    assert_int_equal(journal_intent(j, "r1", 1, "lt.r1.8.1.s3", SIDE_SELL, M(2), M(25), &err), 0);
+    journal_close(j);
+    assert_int_equal(whole_lines(path), 2);
+    struct journal_pending *p;
+    size_t n;
+    assert_int_equal(journal_load_pending(path, &p, &n, NULL, &err), 0);
+    assert_int_equal(n, 2);
+    assert_string_equal(p[1].client_id, "lt.r1.8.1.s3");
+    free(p);
+}
+
+static int open_fds(void)
+{
+    DIR *d = opendir("/proc/self/fd");
+    assert_non_null(d);
+    int n = 0;
+    while (readdir(d))
+        n++;
+    closedir(d);
+    return n;
+}
+
+/* Thousands of accounts cost at most JOURNAL_FDS_MAX descriptors, an idle
+ * (released) one none, and every line still reaches its file. */
+static void idle_journals_hold_no_fd(void **state)
+{
+    (void)state;
+    enum { N = 400 };
+    static struct journal *js[N];
+    struct lt_err err;
+    int base = open_fds();
+    char user[32];
+    for (int i = 0; i < N; i++) {
+        snprintf(user, sizeof(user), "u%d", i);
+        assert_int_equal(journal_open(dir, user, &js[i], &err), 0);
+    }
+    assert_int_equal(open_fds(), base);
+    for (int round = 1; round <= 2; round++)
+        for (int i = 0; i < N; i++)
+            assert_int_equal(journal_intent(js[i], "r1", (unsigned)round, "lt.r1.0.1.b1",
+                                            SIDE_BUY, M(2), M(1), &err), 0);
+    int busy = open_fds();
+    assert_true(busy > base);
+    assert_true(busy <= base + JOURNAL_FDS_MAX);
+    for (int i = 0; i < N; i++)
+        journal_release(js[i]);
+    assert_int_equal(open_fds(), base);
+    for (int i = 0; i < N; i++) {
+        assert_int_equal(whole_lines(journal_path(js[i])), 2);
+        journal_close(js[i]);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -245,6 +405,9 @@ int main(void)
         cmocka_unit_test(missing_file_is_empty),
         cmocka_unit_test(residual_carried),
         cmocka_unit_test(unreadable_journals),
+        cmocka_unit_test(torn_tail_cut),
+        cmocka_unit_test(failed_append_leaves_whole_file),
+        cmocka_unit_test(idle_journals_hold_no_fd),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
