@@ -5,14 +5,20 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "looptrader/log.h"
+
+/* Formatted whole first, then redacted, then cut to msg: a secret that
+ * reached a message by mistake is caught even where the cut would split it. */
 int lt_err_set(struct lt_err *err, int code, const char *fmt, ...)
 {
     if (err) {
+        char full[1024];
         va_list ap;
         err->code = code;
         va_start(ap, fmt);
-        vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+        vsnprintf(full, sizeof(full), fmt, ap);
         va_end(ap);
+        log_redact(full, err->msg, sizeof(err->msg));
     }
     return code;
 }

@@ -37,7 +37,7 @@ static json_t *load(const char *buf, size_t len, const char *what, struct lt_err
     json_error_t je;
     json_t *root = json_loadb(buf, len, 0, &je);
     if (!root)
-        lt_err_set(err, LT_EPARSE, "binance %s: bad JSON at %d: %.80s", what, je.position,
+        lt_err_set(err, LT_EPARSE, "binance %s: bad JSON at %d: %s", what, je.position,
                    je.text);
     return root;
 }
@@ -452,13 +452,23 @@ int venue_binance_parse_book_ticker(const char *buf, size_t len, money_t *bid, m
     return rc;
 }
 
-/* Exchange text goes into our messages: keep it printable and short. */
+/* Exchange text goes into our messages: keep it printable and short.  It
+ * may echo a cookie or header, so the whole of it is redacted before it is
+ * cut: a secret cut in two would no longer match the redactor. */
 static void clean_text(const char *in, char *out, size_t size)
 {
+    size_t n = strlen(in);
+    char *red = malloc(n + 1);
+    if (!red) {
+        out[0] = '\0';
+        return;
+    }
+    log_redact(in, red, n + 1);
     size_t j = 0;
-    for (size_t i = 0; in[i] && j + 1 < size && i < 200; i++)
-        out[j++] = isprint((unsigned char)in[i]) ? in[i] : '?';
+    for (size_t i = 0; red[i] && j + 1 < size && i < 200; i++)
+        out[j++] = isprint((unsigned char)red[i]) ? red[i] : '?';
     out[j] = '\0';
+    free(red);
 }
 
 int venue_binance_parse_error(long http_status, const char *buf, size_t len,

@@ -4,7 +4,11 @@
  * Functions return 0 or a negative LT_E* code and, when given a non-NULL
  * struct lt_err, write a one-line human message into it.  Messages never
  * contain secrets: callers pass only public facts (paths, field names,
- * exchange codes).
+ * exchange codes).  As a safety net every message is formatted in full
+ * (up to 1 KiB), passed through log_redact, and only then cut to msg, so
+ * a registered secret is replaced even where the cut would split it.
+ * Venue text longer than that must be redacted before it is formatted
+ * (venue_binance.c does).
  */
 #ifndef LOOPTRADER_ERROR_H
 #define LOOPTRADER_ERROR_H
@@ -34,7 +38,7 @@ struct lt_err {
     char msg[256];
 };
 
-/* Fills err (if non-NULL) and returns code, so callers can write
+/* Fills err (if non-NULL; msg redacted, see above) and returns code, so callers can write
  * `return lt_err_set(err, LT_EINVAL, "bad %s", what);`. */
 int lt_err_set(struct lt_err *err, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
