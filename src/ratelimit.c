@@ -4,6 +4,16 @@
  */
 #include "looptrader/ratelimit.h"
 
+/* Times come from the venue's clock and may be absurd (a hostile
+ * serverTime): clamped to a range in which no sum or difference below can
+ * overflow, whatever the input.  Real times are about 2^40. */
+#define TIME_BOUND (INT64_MAX / 4)
+
+static int64_t sane(int64_t t)
+{
+    return t > TIME_BOUND ? TIME_BOUND : t < -TIME_BOUND ? -TIME_BOUND : t;
+}
+
 static int64_t window_start(const struct ratelimit_window *w, int64_t t)
 {
     int64_t r = t % w->interval_ms;
@@ -42,6 +52,7 @@ void ratelimit_window_init(struct ratelimit_window *w, int64_t interval_ms, int6
 
 int64_t ratelimit_window_wait(struct ratelimit_window *w, int64_t now_ms, int64_t cost)
 {
+    now_ms = sane(now_ms);
     roll(w, now_ms);
     if (w->limit <= 0)
         return 0;
@@ -55,6 +66,7 @@ int64_t ratelimit_window_wait(struct ratelimit_window *w, int64_t now_ms, int64_
 
 void ratelimit_window_count(struct ratelimit_window *w, int64_t now_ms, int64_t cost)
 {
+    now_ms = sane(now_ms);
     roll(w, now_ms);
     w->used += cost;
     if (now_ms >= w->start_ms + w->interval_ms - w->margin_ms)
@@ -72,6 +84,8 @@ int64_t ratelimit_window_reserve(struct ratelimit_window *w, int64_t now_ms, int
 void ratelimit_window_observe(struct ratelimit_window *w, int64_t sent_ms, int64_t now_ms,
                               int64_t used)
 {
+    sent_ms = sane(sent_ms);
+    now_ms = sane(now_ms);
     roll(w, now_ms);
     if (sent_ms >= w->start_ms + w->margin_ms && used > w->used)
         w->used = used;
@@ -99,6 +113,7 @@ void ratelimit_set_limit(struct ratelimit *rl, int64_t weight_per_minute)
 int64_t ratelimit_reserve(struct ratelimit *rl, int64_t now_ms, int64_t weight)
 {
     int64_t wait;
+    now_ms = sane(now_ms);
     pthread_mutex_lock(&rl->lock);
     if (rl->blocked_until_ms > now_ms)
         wait = rl->blocked_until_ms - now_ms;
@@ -118,6 +133,7 @@ void ratelimit_observe(struct ratelimit *rl, int64_t sent_ms, int64_t now_ms,
 
 void ratelimit_block(struct ratelimit *rl, int64_t until_ms)
 {
+    until_ms = sane(until_ms);
     pthread_mutex_lock(&rl->lock);
     if (until_ms > rl->blocked_until_ms)
         rl->blocked_until_ms = until_ms;
@@ -134,6 +150,7 @@ void ratelimit_orders_init(struct ratelimit_orders *o, int64_t per_10s, int64_t 
 
 int64_t ratelimit_orders_reserve(struct ratelimit_orders *o, int64_t now_ms)
 {
+    now_ms = sane(now_ms);
     if (o->blocked_until_ms > now_ms)
         return o->blocked_until_ms - now_ms;
     int64_t a = ratelimit_window_wait(&o->ten_s, now_ms, 1);
@@ -156,6 +173,7 @@ void ratelimit_orders_observe(struct ratelimit_orders *o, int64_t sent_ms, int64
 
 void ratelimit_orders_block(struct ratelimit_orders *o, int64_t until_ms)
 {
+    until_ms = sane(until_ms);
     if (until_ms > o->blocked_until_ms)
         o->blocked_until_ms = until_ms;
 }

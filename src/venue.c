@@ -51,6 +51,7 @@ struct venue {
                                    * threads use v; read atomically */
     _Atomic int64_t clock_offset_ms; /* venue - local; any thread, atomic */
     atomic_int clock_claimed;     /* 1 once measured or claimed; atomic */
+    atomic_uint clock_gen;        /* offsets set so far; atomic */
     struct ratelimit weight;      /* shared weight window; its own lock */
     pthread_mutex_t orders_lock;  /* guards the four fields below */
     struct order_account *accounts;
@@ -125,6 +126,7 @@ int venue_new(const struct venue_config *cfg, struct venue **out, struct lt_err 
     v->clock = (struct venue_clock){ real_now_ms, real_sleep_ms, NULL };
     atomic_init(&v->clock_offset_ms, 0);
     atomic_init(&v->clock_claimed, 0);
+    atomic_init(&v->clock_gen, 0);
     for (int i = 0; i < VENUE_STAT_COUNT; i++)
         atomic_init(&v->stats[i], 0);
     ratelimit_init(&v->weight, DEFAULT_WEIGHT_PER_MINUTE, LIMIT_MARGIN_MS);
@@ -214,8 +216,18 @@ static int64_t sleep_unless_stopped(struct venue *v, int64_t ms)
 
 void venue_set_clock_offset(struct venue *v, int64_t offset_ms)
 {
+    if (offset_ms > VENUE_CLOCK_SKEW_MAX_MS)
+        offset_ms = VENUE_CLOCK_SKEW_MAX_MS;
+    else if (offset_ms < -VENUE_CLOCK_SKEW_MAX_MS)
+        offset_ms = -VENUE_CLOCK_SKEW_MAX_MS;
     atomic_store(&v->clock_offset_ms, offset_ms);
     atomic_store(&v->clock_claimed, 1);
+    atomic_fetch_add(&v->clock_gen, 1);
+}
+
+unsigned venue_clock_generation(const struct venue *v)
+{
+    return atomic_load(&((struct venue *)v)->clock_gen);
 }
 
 int venue_clock_claim(struct venue *v)
@@ -322,6 +334,9 @@ int venue_limits_wait(struct venue *v, const struct venue_auth *a, int order, in
                               what == VENUE_STAT_ORDER_WAITS ? "order" : "request weight",
                               (long long)((wait + 999) / 1000));
         venue_stat_add(v, what, 1);
+        if (wait > 1000)
+            log_info("venue: waiting %lld ms for the %s limit", (long long)wait,
+                     what == VENUE_STAT_ORDER_WAITS ? "order" : "request weight");
         int64_t slept = sleep_unless_stopped(v, wait);
         venue_stat_add(v, VENUE_STAT_WAIT_MS, slept);
         /* An order already counted stays counted: the window only errs

@@ -27,8 +27,17 @@
 #include "looptrader/sign.h"
 
 #define PAGE_LIMIT 1000
-#define MAX_PAGES 1000 /* a runaway pagination stops here */
+/* A listing that does not end within these is a venue's runaway
+ * pagination (200 pages are 200,000 orders of one account in one window;
+ * the time includes rate-limit waits). */
+#define LISTING_PAGES_MAX 200
+#define LISTING_TIME_MAX_MS 180000
+#define LISTING_LOG_EVERY 20 /* pages between progress lines */
 #define ERR_BODY_MAX 65536
+/* A venue clock that drifts (or runs at another speed) refuses timestamps
+ * again soon after a measurement: a call re-measures (or adopts another
+ * thread's new measurement) at most this often before it fails. */
+#define CLOCK_RESYNCS_MAX 3
 
 /* ---------------------------------------------------------------- JSON */
 
@@ -816,7 +825,10 @@ done:
     return rc;
 }
 
-static int parse_server_time(const char *buf, size_t len, int64_t *ms, struct lt_err *err)
+/* serverTime, refused (LT_ERANGE) when further than a day from local_ms:
+ * no offset or window computed from it may overflow. */
+static int parse_server_time(const char *buf, size_t len, int64_t local_ms, int64_t *ms,
+                             struct lt_err *err)
 {
     json_t *root = load(buf, len, "time", err);
     if (!root)
@@ -825,6 +837,11 @@ static int parse_server_time(const char *buf, size_t len, int64_t *ms, struct lt
     int rc = json_is_object(root) ? jint(root, "serverTime", 1, &t, err)
                                   : lt_err_set(err, LT_EPARSE, "binance: time is not an object");
     json_decref(root);
+    if (!rc && (t < local_ms - VENUE_CLOCK_SKEW_MAX_MS || t > local_ms + VENUE_CLOCK_SKEW_MAX_MS))
+        rc = lt_err_set(err, LT_ERANGE,
+                        "binance: serverTime %lld is more than a day from the local clock "
+                        "(%lld); refused",
+                        (long long)t, (long long)local_ms);
     if (!rc)
         *ms = t;
     return rc;
@@ -841,7 +858,8 @@ static int sync_clock(struct venue *v, struct http *h, struct lt_err *err)
     int64_t server_ms = 0;
     int rc = attempt(v, h, NULL, &c, &resp, err);
     if (!rc)
-        rc = parse_server_time(resp.body.buf, resp.body.len, &server_ms, err);
+        rc = parse_server_time(resp.body.buf, resp.body.len,
+                               (c.sent_local_ms + c.recv_local_ms) / 2, &server_ms, err);
     http_response_release(&resp);
     strbuf_free(&c.query);
     if (rc)
@@ -871,7 +889,9 @@ static int64_t backoff_ms(int tries)
 
 /* attempt() until it is done: before the first signed call of the run the
  * clock offset is measured; a -1021 (timestamp outside recvWindow, so the
- * venue did nothing) re-measures it and sends once more; an unknown
+ * venue did nothing) re-measures it, or adopts the measurement another
+ * thread made since this send, and sends again, at most CLOCK_RESYNCS_MAX
+ * times; an unknown
  * outcome of a call that is safe to repeat (everything but a new order) is
  * retried CALL_TRIES times with backoff.  A new order is never re-sent on
  * an unknown outcome: the caller settles it by query.  Frees c->query. */
@@ -879,15 +899,23 @@ static int perform(struct venue *v, struct http *h, const struct venue_auth *a, 
                    struct http_response *resp, struct lt_err *err)
 {
     struct lt_err e;
-    int rc, clock_fixed = 0;
+    int rc, resyncs = 0;
     if (c->sign && venue_clock_claim(v) && sync_clock(v, h, &e) != 0)
         log_warn("venue: cannot measure the server clock (%s); using the local clock", e.msg);
     for (int tries = 1;; tries++) {
         lt_err_clear(&e);
+        unsigned gen = venue_clock_generation(v);
         rc = attempt(v, h, a, c, resp, &e);
-        if (rc == LT_EEXCHANGE && e.venue_code == -1021 && c->sign && !clock_fixed) {
+        if (rc == LT_EEXCHANGE && e.venue_code == -1021 && c->sign &&
+            resyncs < CLOCK_RESYNCS_MAX) {
             struct lt_err ce;
-            clock_fixed = 1;
+            resyncs++;
+            if (venue_clock_generation(v) != gen) {
+                log_debug("venue: %s %s: %s; the clock was re-measured meanwhile, sending "
+                          "again", c->method, c->path, e.msg);
+                venue_stat_add(v, VENUE_STAT_RETRIES, 1);
+                continue;
+            }
             if (sync_clock(v, h, &ce) == 0) {
                 log_info("venue: %s %s: %s; clock offset re-measured, sending again", c->method,
                          c->path, e.msg);
@@ -929,7 +957,8 @@ static int b_server_time(struct venue *v, struct http *h, int64_t *ms, struct lt
 {
     struct call c;
     call_init(&c, "GET", "/api/v3/time", 0, W_TIME);
-    CALL_AND_PARSE(v, h, NULL, &c, err, parse_server_time(body, blen, ms, err));
+    CALL_AND_PARSE(v, h, NULL, &c, err,
+                   parse_server_time(body, blen, venue_local_ms(v), ms, err));
 }
 
 static int b_exchange_info(struct venue *v, struct http *h, const char *symbol,
@@ -1068,15 +1097,27 @@ struct pager {
     int (*keep)(const void *item, const void *ctx);
 };
 
-/* Every page of a listing, the kept items appended to one malloc'd array. */
+/* Every page of a listing, the kept items appended to one malloc'd array;
+ * LT_ERANGE when it does not end within LISTING_PAGES_MAX pages or
+ * LISTING_TIME_MAX_MS. */
 static int fetch_pages(struct venue *v, struct http *h, const struct venue_auth *a,
                        const struct pager *pgr, void **out, size_t *n, struct lt_err *err)
 {
     char *all = NULL;
     size_t total = 0;
-    int64_t from_id = -1;
+    int64_t from_id = -1, t0 = venue_local_ms(v);
+    const char *name = strrchr(pgr->path, '/') + 1;
     int rc = 0;
-    for (int page = 0; page < MAX_PAGES; page++) {
+    for (int page = 0;; page++) {
+        int64_t elapsed = venue_local_ms(v) - t0;
+        if (page >= LISTING_PAGES_MAX || elapsed >= LISTING_TIME_MAX_MS) {
+            rc = lt_err_set(err, LT_ERANGE, "%s listing did not end after %d pages / %lld s",
+                            name, page, (long long)(elapsed / 1000));
+            break;
+        }
+        if (page > 0 && page % LISTING_LOG_EVERY == 0)
+            log_info("venue: %s listing still going: %d pages, %zu kept, %lld s", name, page,
+                     total, (long long)(elapsed / 1000));
         struct call c;
         call_init(&c, "GET", pgr->path, 1, pgr->weight);
         if (pgr->params(&c, pgr->ctx, from_id) || param_i64(&c, "limit", PAGE_LIMIT)) {

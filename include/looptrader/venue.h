@@ -12,7 +12,9 @@
  * new orders per account), sleeping when it does not fit (a wait is cut
  * short by the run's stop, see venue_set_stop); calls other than
  * place_order are retried a few times on an unknown outcome; a -1021
- * (clock) answer re-measures the server time offset and sends once more.
+ * (clock) answer re-measures the server time offset (or adopts one another
+ * thread measured meanwhile) and sends again, a bounded number of times.
+ * A wait for a limit longer than 1 s is logged.
  *
  * Order calls return:
  *   0            the venue accepted / answered; *out holds the order state
@@ -196,8 +198,16 @@ const char *venue_ws_url(const struct venue *v);
  * Set before any other thread uses v. */
 void venue_set_stop(struct venue *v, const atomic_int *stop);
 
-/* Corrects signed timestamps by the server clock (venue time - local time). */
+/* A server time further than this from the local clock is refused where
+ * it is read (a hostile or broken venue; arithmetic on it could overflow). */
+#define VENUE_CLOCK_SKEW_MAX_MS (24LL * 3600 * 1000)
+
+/* Corrects signed timestamps by the server clock (venue time - local time),
+ * clamped to +-VENUE_CLOCK_SKEW_MAX_MS; every call bumps the generation. */
 void venue_set_clock_offset(struct venue *v, int64_t offset_ms);
 int64_t venue_now_ms(const struct venue *v);
+/* Counts clock measurements: a call whose timestamp was refused (-1021)
+ * after another thread measured anew just sends again. */
+unsigned venue_clock_generation(const struct venue *v);
 
 #endif

@@ -172,6 +172,40 @@ static void orders_fit_both_windows(void **state)
     assert_true(ratelimit_orders_reserve(&o, day + 5000) == 0);
 }
 
+/* A hostile serverTime (+-INT64_MAX) reaches the windows as venue time:
+ * nothing overflows (UBSan checks) and every wait stays within its window
+ * or the block that was asked for. */
+static void absurd_times_saturate(void **state)
+{
+    (void)state;
+    const int64_t times[] = { INT64_MAX, INT64_MIN, INT64_MAX - 1, INT64_MIN + 1, 0 };
+    for (size_t i = 0; i < sizeof times / sizeof times[0]; i++) {
+        for (size_t k = 0; k < sizeof times / sizeof times[0]; k++) {
+            struct ratelimit_window w;
+            ratelimit_window_init(&w, 60000, 2, 1000);
+            ratelimit_window_observe(&w, times[k], times[i], 5);
+            int64_t wait = ratelimit_window_reserve(&w, times[i], 1);
+            assert_true(wait >= 0 && wait <= 60000);
+            wait = ratelimit_window_reserve(&w, times[k], 1);
+            assert_true(wait >= 0 && wait <= 60000);
+
+            struct ratelimit rl;
+            ratelimit_init(&rl, 6000, 1000);
+            ratelimit_block(&rl, times[k]);
+            wait = ratelimit_reserve(&rl, times[i], 1);
+            assert_true(wait >= 0 && wait <= INT64_MAX / 2);
+            ratelimit_destroy(&rl);
+
+            struct ratelimit_orders o;
+            ratelimit_orders_init(&o, 10, 1000, 500);
+            ratelimit_orders_block(&o, times[k]);
+            wait = ratelimit_orders_reserve(&o, times[i]);
+            assert_true(wait >= 0 && wait <= INT64_MAX / 2);
+            ratelimit_orders_observe(&o, times[k], times[i], 3, 3);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -185,6 +219,7 @@ int main(void)
         cmocka_unit_test(time_running_backwards_keeps_counts),
         cmocka_unit_test(shared_limiter_blocks_after_retry_after),
         cmocka_unit_test(orders_fit_both_windows),
+        cmocka_unit_test(absurd_times_saturate),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,244 @@
+/* Unit tests: a venue whose listing never ends (every allOrders page full,
+ * each past the last) and one whose clock is absurd.  The paged listing
+ * ends with a clear error within its page and time bounds instead of
+ * paging for minutes; a serverTime of +-INT64_MAX is refused where it is
+ * read and never becomes the clock offset. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "looptrader/http.h"
+#include "looptrader/venue_binance.h"
+
+#define PAGE 1000
+#define T0 1700000050000LL
+
+/* Answers every request: /api/v3/time with time_body, anything else with
+ * a full page of orders numbered from the request's orderId (1 without). */
+struct endless {
+    int fd, port;
+    const char *time_body;
+    atomic_int served;
+    pthread_t th;
+};
+
+static void answer(int c, const char *body, size_t len)
+{
+    char head[160];
+    int hl = snprintf(head, sizeof head,
+                      "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                      "Content-Length: %zu\r\nConnection: close\r\n\r\n", len);
+    if (write(c, head, (size_t)hl) == hl)
+        for (size_t off = 0; off < len;) {
+            ssize_t w = write(c, body + off, len - off);
+            if (w <= 0)
+                break;
+            off += (size_t)w;
+        }
+}
+
+static void *serve(void *arg)
+{
+    struct endless *s = arg;
+    size_t cap = PAGE * 160 + 16;
+    char *body = malloc(cap);
+    for (int c; body && (c = accept(s->fd, NULL, NULL)) >= 0; close(c)) {
+        char req[4096] = "";
+        size_t got = 0;
+        while (got + 1 < sizeof req && !strstr(req, "\r\n\r\n")) {
+            ssize_t n = read(c, req + got, sizeof req - 1 - got);
+            if (n <= 0)
+                break;
+            got += (size_t)n;
+            req[got] = '\0';
+        }
+        atomic_fetch_add(&s->served, 1);
+        if (strstr(req, "GET /api/v3/time")) {
+            answer(c, s->time_body, strlen(s->time_body));
+            continue;
+        }
+        const char *p = strstr(req, "orderId=");
+        long long from = p ? atoll(p + 8) : 1;
+        size_t len = 0;
+        body[len++] = '[';
+        for (int i = 0; i < PAGE; i++)
+            len += (size_t)snprintf(body + len, cap - len,
+                                    "%s{\"orderId\":%lld,\"clientOrderId\":\"x\","
+                                    "\"status\":\"FILLED\",\"side\":\"BUY\","
+                                    "\"executedQty\":\"1\",\"time\":%lld}",
+                                    i ? "," : "", from + i, T0);
+        body[len++] = ']';
+        answer(c, body, len);
+    }
+    free(body);
+    return NULL;
+}
+
+static void endless_start(struct endless *s, const char *time_body)
+{
+    memset(s, 0, sizeof *s);
+    s->time_body = time_body;
+    s->fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(s->fd >= 0);
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    assert_int_equal(bind(s->fd, (struct sockaddr *)&a, sizeof a), 0);
+    socklen_t len = sizeof a;
+    assert_int_equal(getsockname(s->fd, (struct sockaddr *)&a, &len), 0);
+    s->port = ntohs(a.sin_port);
+    assert_int_equal(listen(s->fd, 8), 0);
+    assert_int_equal(pthread_create(&s->th, NULL, serve, s), 0);
+}
+
+static void endless_stop(struct endless *s)
+{
+    shutdown(s->fd, SHUT_RDWR);
+    pthread_join(s->th, NULL);
+    close(s->fd);
+}
+
+/* A clock that moves ms_per_read on every reading (and by every sleep). */
+struct fast_clock {
+    int64_t now, ms_per_read;
+};
+
+static int64_t fast_now(void *arg)
+{
+    struct fast_clock *c = arg;
+    c->now += c->ms_per_read;
+    return c->now;
+}
+
+static void fast_sleep(void *arg, int64_t ms) { ((struct fast_clock *)arg)->now += ms; }
+
+static const struct venue_auth ALICE = { "alice-key", "alice-secret-0001", NULL, 0, NULL };
+
+static void venue_on(struct endless *s, struct fast_clock *clk, struct venue **v, struct http **h)
+{
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d", s->port);
+    struct venue_config cfg = { "binance", url, "ws://127.0.0.1:1", 0, 5000 };
+    struct lt_err err;
+    assert_int_equal(venue_new(&cfg, v, &err), 0);
+    struct venue_clock vc = { fast_now, fast_sleep, clk };
+    venue_set_clock(*v, &vc);
+    venue_set_clock_offset(*v, 0);
+    assert_int_equal(http_new(h, &err), 0);
+}
+
+/* Pages that never end: the listing stops at its page bound with an error
+ * naming it, having asked for no more than that many pages. */
+static void endless_listing_ends_at_page_bound(void **state)
+{
+    (void)state;
+    struct endless s;
+    endless_start(&s, "{}");
+    struct fast_clock clk = { T0, 0 };
+    struct venue *v;
+    struct http *h;
+    venue_on(&s, &clk, &v, &h);
+    struct order_state *orders = (struct order_state *)1;
+    size_t n = 7;
+    struct lt_err err;
+    int rc = venue_ops(v)->order_history(v, h, &ALICE, "ALPHAUSDT", 0, &orders, &n, &err);
+    assert_int_equal(rc, LT_ERANGE);
+    assert_non_null(strstr(err.msg, "allOrders listing did not end after"));
+    assert_non_null(strstr(err.msg, "pages"));
+    assert_null(orders);
+    assert_int_equal(n, 0);
+    int served = atomic_load(&s.served);
+    assert_true(served >= 10 && served <= 200);
+    http_free(h);
+    venue_free(v);
+    endless_stop(&s);
+}
+
+/* The same on a slow venue (here: a clock that moves 2 s per reading):
+ * the listing's time bound ends it long before its page bound. */
+static void endless_listing_ends_at_time_bound(void **state)
+{
+    (void)state;
+    struct endless s;
+    endless_start(&s, "{}");
+    struct fast_clock clk = { T0, 2000 };
+    struct venue *v;
+    struct http *h;
+    venue_on(&s, &clk, &v, &h);
+    size_t n = 0;
+    struct order_state *orders = NULL;
+    struct lt_err err;
+    int rc = venue_ops(v)->order_history(v, h, &ALICE, "ALPHAUSDT", 0, &orders, &n, &err);
+    assert_int_equal(rc, LT_ERANGE);
+    assert_non_null(strstr(err.msg, "listing did not end after"));
+    assert_non_null(strstr(err.msg, " s"));
+    assert_true(atomic_load(&s.served) < 60);
+    assert_null(orders);
+    http_free(h);
+    venue_free(v);
+    endless_stop(&s);
+}
+
+/* serverTime +-INT64_MAX (and a day and more away) is refused where it is
+ * read: the call fails with LT_ERANGE, and a lazy measurement before a
+ * signed call leaves the offset at 0 (the local clock is used). */
+static void absurd_server_time_refused(void **state)
+{
+    (void)state;
+    char body[64];
+    const long long bad[] = { INT64_MAX, INT64_MIN, -1, T0 + 86400000LL + 1000 };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        snprintf(body, sizeof body, "{\"serverTime\":%lld}", bad[i]);
+        struct endless s;
+        endless_start(&s, body);
+        struct fast_clock clk = { T0, 0 };
+        struct venue *v;
+        struct http *h;
+        venue_on(&s, &clk, &v, &h);
+        int64_t ms = 12345;
+        struct lt_err err;
+        assert_int_equal(venue_ops(v)->server_time(v, h, &ms, &err), LT_ERANGE);
+        assert_non_null(strstr(err.msg, "more than a day"));
+        assert_true(ms == 12345);
+        assert_true(venue_now_ms(v) == clk.now);
+        http_free(h);
+        venue_free(v);
+        endless_stop(&s);
+    }
+    /* An offset set from elsewhere is clamped to a day. */
+    struct endless s;
+    endless_start(&s, "{}");
+    struct fast_clock clk = { T0, 0 };
+    struct venue *v;
+    struct http *h;
+    venue_on(&s, &clk, &v, &h);
+    unsigned gen = venue_clock_generation(v);
+    venue_set_clock_offset(v, INT64_MAX);
+    assert_true(venue_now_ms(v) == T0 + VENUE_CLOCK_SKEW_MAX_MS);
+    venue_set_clock_offset(v, INT64_MIN);
+    assert_true(venue_now_ms(v) == T0 - VENUE_CLOCK_SKEW_MAX_MS);
+    assert_int_equal(venue_clock_generation(v), gen + 2);
+    http_free(h);
+    venue_free(v);
+    endless_stop(&s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(endless_listing_ends_at_page_bound),
+        cmocka_unit_test(endless_listing_ends_at_time_bound),
+        cmocka_unit_test(absurd_server_time_refused),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
