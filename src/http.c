@@ -12,6 +12,7 @@
 
 #include <curl/curl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -19,6 +20,7 @@
 struct http {
     CURL *curl;                        /* owned; one thread at a time */
     int insecure;                      /* TLS verification off (tests) */
+    const atomic_int *abort;           /* ends GETs when set; NULL: none */
     char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -89,6 +91,22 @@ void http_set_insecure(struct http *h, int insecure)
     h->insecure = insecure;
 }
 
+void http_set_abort(struct http *h, const atomic_int *flag)
+{
+    h->abort = flag;
+}
+
+/* libcurl calls this about once a second and on every transfer step. */
+static int on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                       curl_off_t ulnow)
+{
+    (void)dltotal;
+    (void)dlnow;
+    (void)ultotal;
+    (void)ulnow;
+    return atomic_load((const atomic_int *)arg) != 0;
+}
+
 void http_response_init(struct http_response *r)
 {
     r->status = 0;
@@ -116,7 +134,8 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *arg)
     return n;
 }
 
-/* A small non-negative integer header value, or -1. */
+/* A non-negative integer header value, saturated at 10^9 (a venue's huge
+ * count or wait is believed as "very large", never wrapped); -1 if none. */
 static int header_int(const char *v, size_t len)
 {
     long n = 0;
@@ -125,11 +144,9 @@ static int header_int(const char *v, size_t len)
         i++;
     if (i == len || v[i] < '0' || v[i] > '9')
         return -1;
-    for (; i < len && v[i] >= '0' && v[i] <= '9'; i++) {
-        n = n * 10 + (v[i] - '0');
-        if (n > 1000000000L)
-            return -1;
-    }
+    for (; i < len && v[i] >= '0' && v[i] <= '9'; i++)
+        if ((n = n * 10 + (v[i] - '0')) > 1000000000L)
+            return 1000000000;
     return (int)n;
 }
 
@@ -160,7 +177,8 @@ static size_t on_header(char *line, size_t size, size_t nmemb, void *arg)
         c->resp->order_count_1d = -1;
         c->resp->server_date_ms = 0;
     } else if (header_is(line, len, "Retry-After", &v, &vl)) {
-        c->resp->retry_after_s = header_int(v, vl);
+        int ra = header_int(v, vl);
+        c->resp->retry_after_s = ra > HTTP_RETRY_AFTER_MAX_S ? HTTP_RETRY_AFTER_MAX_S : ra;
     } else if (header_is(line, len, "X-MBX-USED-WEIGHT-1M", &v, &vl)) {
         c->resp->used_weight_1m = header_int(v, vl);
     } else if (header_is(line, len, "X-MBX-ORDER-COUNT-10S", &v, &vl)) {
@@ -210,6 +228,12 @@ int http_do(struct http *h, const struct http_request *req, struct http_response
         hdrs = n;
     }
 
+    int abortable = h->abort && strcmp(req->method, "GET") == 0;
+    if (abortable && atomic_load(h->abort)) {
+        curl_slist_free_all(hdrs);
+        return lt_err_set(err, LT_ESTOPPED, "%s %.*s: stopped before it was sent", req->method,
+                          url_path_len(req->url), req->url);
+    }
     long timeout = req->timeout_ms > 0 ? req->timeout_ms : 10000;
     h->errbuf[0] = '\0';
     curl_easy_setopt(c, CURLOPT_URL, req->url);
@@ -251,11 +275,18 @@ int http_do(struct http *h, const struct http_request *req, struct http_response
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &call);
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, &call);
+    curl_easy_setopt(c, CURLOPT_NOPROGRESS, abortable ? 0L : 1L);
+    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, abortable ? on_progress : NULL);
+    curl_easy_setopt(c, CURLOPT_XFERINFODATA, abortable ? (void *)h->abort : NULL);
 
     CURLcode cc = curl_easy_perform(c);
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);
 
-    if (call.too_big || cc == CURLE_FILESIZE_EXCEEDED) {
+    if (cc == CURLE_ABORTED_BY_CALLBACK) {
+        rc = lt_err_set(err, LT_ESTOPPED, "%s %.*s: stopped", req->method,
+                        url_path_len(req->url), req->url);
+        resp->status = 0;
+    } else if (call.too_big || cc == CURLE_FILESIZE_EXCEEDED) {
         rc = lt_err_set(err, LT_ERANGE, "%s %.*s: response body over %u bytes", req->method,
                         url_path_len(req->url), req->url, (unsigned)HTTP_BODY_MAX);
     } else if (cc != CURLE_OK) {
@@ -263,7 +294,6 @@ int http_do(struct http *h, const struct http_request *req, struct http_response
                         req->url, h->errbuf[0] ? h->errbuf : curl_easy_strerror(cc));
         resp->status = 0;
     }
-
 
     /* The handle keeps pointers to these; drop them before they go away. */
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);

@@ -1,4 +1,6 @@
-/* Unit tests: the libcurl wrapper against a one-shot loopback server. */
+/* Unit tests: the libcurl wrapper against loopback servers: one-shot
+ * answers, a dropped keep-alive request, and servers that never answer or
+ * trickle (the total deadline and the abort flag end those calls). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -7,11 +9,14 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "looptrader/http.h"
@@ -284,6 +289,191 @@ static void order_post_never_sent_twice(void **state)
     assert_int_equal(rc, LT_EUNKNOWN);
 }
 
+/* Accepts connections one at a time and, per mode, never answers (0) or
+ * trickles a promised 100,000-byte body one byte each 50 ms (1), until
+ * stopped. */
+struct staller {
+    int fd, port, mode;
+    atomic_int accepted, done;
+    pthread_t th;
+};
+
+static void *stall(void *arg)
+{
+    struct staller *s = arg;
+    static const char head[] = "HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n";
+    int c = -1;
+    while (!atomic_load(&s->done)) {
+        struct pollfd p = { c < 0 ? s->fd : c, POLLIN, 0 };
+        poll(&p, 1, 50);
+        char b;
+        if (c >= 0 && (p.revents & (POLLIN | POLLHUP)) && read(c, &b, 1) <= 0) {
+            close(c); /* the client gave up: ready for the next one */
+            c = -1;
+        } else if (c < 0) {
+            if (!(p.revents & POLLIN) || (c = accept(s->fd, NULL, NULL)) < 0)
+                continue;
+            atomic_fetch_add(&s->accepted, 1);
+            read_request(c);
+            if (s->mode == 1 && write(c, head, sizeof head - 1) < 0)
+                break;
+        } else if (s->mode == 1 && write(c, "x", 1) < 0) {
+            break;
+        }
+    }
+    if (c >= 0)
+        close(c);
+    return NULL;
+}
+
+static void staller_start(struct staller *s, int mode)
+{
+    memset(s, 0, sizeof *s);
+    s->mode = mode;
+    s->fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    assert_int_equal(bind(s->fd, (struct sockaddr *)&a, sizeof a), 0);
+    socklen_t len = sizeof a;
+    assert_int_equal(getsockname(s->fd, (struct sockaddr *)&a, &len), 0);
+    s->port = ntohs(a.sin_port);
+    assert_int_equal(listen(s->fd, 4), 0);
+    assert_int_equal(pthread_create(&s->th, NULL, stall, s), 0);
+}
+
+static void staller_stop(struct staller *s)
+{
+    atomic_store(&s->done, 1);
+    pthread_join(s->th, NULL);
+    close(s->fd);
+}
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* One call against s; its result and how long it took. */
+static int call_staller(struct staller *s, struct http *h, const char *method, long timeout_ms,
+                        int64_t *took_ms, struct lt_err *err)
+{
+    char url[96];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/api/v3/openOrders", s->port);
+    struct http_request req = { .method = method, .url = url, .timeout_ms = timeout_ms,
+                                .body = strcmp(method, "GET") ? "a=b" : NULL };
+    struct http_response resp;
+    http_response_init(&resp);
+    int64_t t0 = mono_ms();
+    int rc = http_do(h, &req, &resp, err);
+    *took_ms = mono_ms() - t0;
+    http_response_release(&resp);
+    return rc;
+}
+
+/* A server that accepts and never answers, and one that trickles its
+ * body, each end the call at its total deadline (500 ms here; the bound
+ * checked is a loose 10x, for a loaded machine): without one the trickle
+ * would take 5,000 s. */
+static void total_deadline_bounds_stalled_servers(void **state)
+{
+    (void)state;
+    for (int mode = 0; mode < 2; mode++) {
+        struct staller s;
+        staller_start(&s, mode);
+        struct http *h;
+        struct lt_err err;
+        assert_int_equal(http_new(&h, &err), 0);
+        int64_t took;
+        assert_int_equal(call_staller(&s, h, "GET", 500, &took, &err), LT_EUNKNOWN);
+        assert_true(took >= 400 && took < 5000);
+        assert_non_null(strstr(err.msg, "/api/v3/openOrders"));
+        assert_int_equal(atomic_load(&s.accepted), 1);
+        http_free(h);
+        staller_stop(&s);
+    }
+}
+
+struct setter {
+    atomic_int *flag;
+    int after_ms;
+};
+
+static void *set_later(void *arg)
+{
+    struct setter *st = arg;
+    struct timespec ts = { 0, (long)st->after_ms * 1000000L };
+    nanosleep(&ts, NULL);
+    atomic_store(st->flag, 1);
+    return NULL;
+}
+
+/* The abort flag ends a GET under way long before its deadline, and once
+ * set keeps GETs from being sent; a POST is neither cut nor refused (its
+ * deadline ends it). */
+static void abort_flag_ends_gets_only(void **state)
+{
+    (void)state;
+    struct staller s;
+    staller_start(&s, 0);
+    struct http *h;
+    struct lt_err err;
+    assert_int_equal(http_new(&h, &err), 0);
+    atomic_int stop;
+    atomic_init(&stop, 0);
+    http_set_abort(h, &stop);
+    struct setter st = { &stop, 200 };
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, set_later, &st), 0);
+    int64_t took;
+    assert_int_equal(call_staller(&s, h, "GET", 30000, &took, &err), LT_ESTOPPED);
+    pthread_join(th, NULL);
+    assert_true(took < 10000);
+    assert_non_null(strstr(err.msg, "stopped"));
+    assert_int_equal(atomic_load(&s.accepted), 1);
+
+    assert_int_equal(call_staller(&s, h, "GET", 30000, &took, &err), LT_ESTOPPED);
+    assert_non_null(strstr(err.msg, "before it was sent"));
+    assert_int_equal(call_staller(&s, h, "POST", 300, &took, &err), LT_EUNKNOWN);
+    assert_true(took >= 250);
+    http_set_abort(h, NULL);
+    http_free(h);
+    staller_stop(&s);
+    assert_int_equal(atomic_load(&s.accepted), 2); /* the first GET and the POST */
+}
+
+/* A hostile Retry-After is read as at most 3 days, never wrapped. */
+static void retry_after_is_bounded(void **state)
+{
+    (void)state;
+    const char *vals[] = { "999999999", "99999999999999999999999" };
+    for (int i = 0; i < 2; i++) {
+        char reply[256];
+        snprintf(reply, sizeof reply,
+                 "HTTP/1.1 429 Too Many Requests\r\nRetry-After: %s\r\n"
+                 "X-MBX-USED-WEIGHT-1M: 99999999999999\r\nContent-Length: 2\r\n"
+                 "Connection: close\r\n\r\n{}",
+                 vals[i]);
+        struct server s;
+        server_start(&s, reply, 0);
+        struct http *h;
+        struct lt_err err;
+        assert_int_equal(http_new(&h, &err), 0);
+        char url[96];
+        snprintf(url, sizeof url, "http://127.0.0.1:%d/api/v3/order", s.port);
+        struct http_request req = { .method = "GET", .url = url, .timeout_ms = 2000 };
+        struct http_response resp;
+        http_response_init(&resp);
+        assert_int_equal(http_do(h, &req, &resp, &err), 0);
+        server_stop(&s);
+        assert_int_equal(resp.status, 429);
+        assert_int_equal(resp.retry_after_s, HTTP_RETRY_AFTER_MAX_S);
+        assert_int_equal(resp.used_weight_1m, 1000000000);
+        http_response_release(&resp);
+        http_free(h);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -292,6 +482,9 @@ int main(void)
         cmocka_unit_test(post_without_body_and_missing_headers),
         cmocka_unit_test(oversized_body_is_refused),
         cmocka_unit_test(transport_error_is_unknown_and_secret_free),
+        cmocka_unit_test(total_deadline_bounds_stalled_servers),
+        cmocka_unit_test(abort_flag_ends_gets_only),
+        cmocka_unit_test(retry_after_is_bounded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
