@@ -1,8 +1,10 @@
 /* Unit tests: a venue whose listing never ends (every allOrders page full,
- * each past the last) and one whose clock is absurd.  The paged listing
- * ends with a clear error within its page and time bounds instead of
- * paging for minutes; a serverTime of +-INT64_MAX is refused where it is
- * read and never becomes the clock offset. */
+ * each past the last), one whose clock is absurd, and one whose clock
+ * keeps refusing timestamps.  The paged listing ends with a clear error
+ * within its page and time bounds instead of paging for minutes; a
+ * serverTime of +-INT64_MAX is refused where it is read and never becomes
+ * the clock offset; a -1021 after another thread re-measured the clock
+ * sends again without measuring. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -25,11 +27,14 @@
 #define PAGE 1000
 #define T0 1700000050000LL
 
-/* Answers every request: /api/v3/time with time_body, anything else with
- * a full page of orders numbered from the request's orderId (1 without). */
+/* Answers every request: with script, the script's replies in turn;
+ * else /api/v3/time with time_body, anything else with a full page of
+ * orders numbered from the request's orderId (1 without). */
 struct endless {
     int fd, port;
     const char *time_body;
+    const char *const *script; /* if set: whole replies to other requests, in turn */
+    int n_script;
     atomic_int served;
     pthread_t th;
 };
@@ -65,6 +70,13 @@ static void *serve(void *arg)
             req[got] = '\0';
         }
         atomic_fetch_add(&s->served, 1);
+        if (s->script) {
+            int i = atomic_load(&s->served) - 1;
+            const char *r = s->script[i < s->n_script ? i : s->n_script - 1];
+            if (write(c, r, strlen(r)) < 0)
+                break;
+            continue;
+        }
         if (strstr(req, "GET /api/v3/time")) {
             answer(c, s->time_body, strlen(s->time_body));
             continue;
@@ -108,15 +120,21 @@ static void endless_stop(struct endless *s)
     close(s->fd);
 }
 
-/* A clock that moves ms_per_read on every reading (and by every sleep). */
+/* A clock that moves ms_per_read on every reading (and by every sleep);
+ * when v is set, its reading number bump_at sets v's clock offset, as
+ * another thread's measurement would in the middle of a call. */
 struct fast_clock {
     int64_t now, ms_per_read;
+    struct venue *v;
+    int reads, bump_at;
 };
 
 static int64_t fast_now(void *arg)
 {
     struct fast_clock *c = arg;
     c->now += c->ms_per_read;
+    if (c->v && ++c->reads == c->bump_at)
+        venue_set_clock_offset(c->v, 700);
     return c->now;
 }
 
@@ -144,7 +162,7 @@ static void endless_listing_ends_at_page_bound(void **state)
     (void)state;
     struct endless s;
     endless_start(&s, "{}");
-    struct fast_clock clk = { T0, 0 };
+    struct fast_clock clk = { .now = T0 };
     struct venue *v;
     struct http *h;
     venue_on(&s, &clk, &v, &h);
@@ -171,7 +189,7 @@ static void endless_listing_ends_at_time_bound(void **state)
     (void)state;
     struct endless s;
     endless_start(&s, "{}");
-    struct fast_clock clk = { T0, 2000 };
+    struct fast_clock clk = { .now = T0, .ms_per_read = 2000 };
     struct venue *v;
     struct http *h;
     venue_on(&s, &clk, &v, &h);
@@ -201,7 +219,7 @@ static void absurd_server_time_refused(void **state)
         snprintf(body, sizeof body, "{\"serverTime\":%lld}", bad[i]);
         struct endless s;
         endless_start(&s, body);
-        struct fast_clock clk = { T0, 0 };
+        struct fast_clock clk = { .now = T0 };
         struct venue *v;
         struct http *h;
         venue_on(&s, &clk, &v, &h);
@@ -218,7 +236,7 @@ static void absurd_server_time_refused(void **state)
     /* An offset set from elsewhere is clamped to a day. */
     struct endless s;
     endless_start(&s, "{}");
-    struct fast_clock clk = { T0, 0 };
+    struct fast_clock clk = { .now = T0 };
     struct venue *v;
     struct http *h;
     venue_on(&s, &clk, &v, &h);
@@ -233,12 +251,64 @@ static void absurd_server_time_refused(void **state)
     endless_stop(&s);
 }
 
+#define REPLY(status, body)                                                               \
+    "HTTP/1.1 " status "\r\nContent-Type: application/json\r\nContent-Length: "        \
+    "%zu\r\nConnection: close\r\n\r\n" body
+
+/* A -1021 for a send made before another thread's new measurement: sent
+ * again at once with the new offset, with no /time call of its own; one
+ * made after the latest measurement re-measures first. */
+static void refused_timestamp_adopts_a_newer_measurement(void **state)
+{
+    (void)state;
+    static const char late_body[] =
+        "{\"code\":-1021,\"msg\":\"Timestamp for this request is outside of the recvWindow.\"}";
+    static const char order_body[] =
+        "{\"symbol\":\"ALPHAUSDT\",\"orderId\":7,\"clientOrderId\":\"lt.x\",\"price\":\"1\","
+        "\"origQty\":\"5\",\"executedQty\":\"0\",\"cummulativeQuoteQty\":\"0\","
+        "\"status\":\"NEW\",\"timeInForce\":\"GTC\",\"type\":\"LIMIT\",\"side\":\"BUY\","
+        "\"transactTime\":1700000000000}";
+    char late[512], ok[1024], t[256];
+    snprintf(late, sizeof late, REPLY("400 Bad Request", "%s"), strlen(late_body), late_body);
+    snprintf(ok, sizeof ok, REPLY("200 OK", "%s"), strlen(order_body), order_body);
+    char tb[64];
+    snprintf(tb, sizeof tb, "{\"serverTime\":%lld}", T0 + 300);
+    snprintf(t, sizeof t, REPLY("200 OK", "%s"), strlen(tb), tb);
+    const char *script[] = { late, ok, late, t, ok };
+    struct endless s;
+    endless_start(&s, "{}");
+    s.script = script;
+    s.n_script = 5;
+    struct fast_clock clk = { .now = T0 };
+    struct venue *v;
+    struct http *h;
+    venue_on(&s, &clk, &v, &h);
+    clk.v = v;
+    clk.bump_at = 2; /* during the first send */
+    struct order_request req = { "ALPHAUSDT", SIDE_BUY, TIF_GTC, 100000000, 500000000, "lt.x" };
+    struct order_state st;
+    struct lt_err err;
+    int64_t syncs = venue_stat(v, VENUE_STAT_CLOCK_SYNCS);
+    assert_int_equal(venue_ops(v)->place_order(v, h, &ALICE, &req, &st, &err), 0);
+    assert_int_equal(atomic_load(&s.served), 2);
+    assert_true(venue_stat(v, VENUE_STAT_CLOCK_SYNCS) == syncs);
+    assert_true(venue_now_ms(v) == clk.now + 700);
+    /* No measurement during this one: it measures (serverTime) itself. */
+    assert_int_equal(venue_ops(v)->place_order(v, h, &ALICE, &req, &st, &err), 0);
+    assert_int_equal(atomic_load(&s.served), 5);
+    assert_true(venue_stat(v, VENUE_STAT_CLOCK_SYNCS) == syncs + 1);
+    http_free(h);
+    venue_free(v);
+    endless_stop(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(endless_listing_ends_at_page_bound),
         cmocka_unit_test(endless_listing_ends_at_time_bound),
         cmocka_unit_test(absurd_server_time_refused),
+        cmocka_unit_test(refused_timestamp_adopts_a_newer_measurement),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
