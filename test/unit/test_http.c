@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "looptrader/http.h"
+#include "loopback.h"
 
 /* Accepts one connection, records the request head, sends `reply`
  * (then `extra_body` bytes of 'x' if any) and closes. */
@@ -70,14 +71,7 @@ static void server_start(struct server *s, const char *reply, size_t extra_body)
     memset(s, 0, sizeof *s);
     s->reply = reply;
     s->extra_body = extra_body;
-    s->fd = socket(AF_INET, SOCK_STREAM, 0);
-    assert_true(s->fd >= 0);
-    struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-    assert_int_equal(bind(s->fd, (struct sockaddr *)&a, sizeof a), 0);
-    socklen_t len = sizeof a;
-    assert_int_equal(getsockname(s->fd, (struct sockaddr *)&a, &len), 0);
-    s->port = ntohs(a.sin_port);
-    assert_int_equal(listen(s->fd, 4), 0);
+    s->fd = loopback_listen(&s->port);
     assert_int_equal(pthread_create(&s->th, NULL, serve_one, s), 0);
 }
 
@@ -252,19 +246,14 @@ static void *drop_second(void *arg)
 static int requests_seen(int no_resend, int *rc_out)
 {
     struct dropper d = { 0 };
-    d.fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-    assert_int_equal(bind(d.fd, (struct sockaddr *)&a, sizeof a), 0);
-    socklen_t len = sizeof a;
-    assert_int_equal(getsockname(d.fd, (struct sockaddr *)&a, &len), 0);
-    assert_int_equal(listen(d.fd, 4), 0);
+    d.fd = loopback_listen(&d.port);
     assert_int_equal(pthread_create(&d.th, NULL, drop_second, &d), 0);
 
     struct http *h;
     struct lt_err err;
     assert_int_equal(http_new(&h, &err), 0);
     char url[96];
-    snprintf(url, sizeof url, "http://127.0.0.1:%d/api/v3/order", ntohs(a.sin_port));
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/api/v3/order", d.port);
     struct http_request req = { .method = "POST", .url = url, .body = "symbol=X&side=BUY",
                                 .timeout_ms = 2000, .no_resend = no_resend };
     struct http_response resp;
@@ -330,13 +319,7 @@ static void staller_start(struct staller *s, int mode)
 {
     memset(s, 0, sizeof *s);
     s->mode = mode;
-    s->fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-    assert_int_equal(bind(s->fd, (struct sockaddr *)&a, sizeof a), 0);
-    socklen_t len = sizeof a;
-    assert_int_equal(getsockname(s->fd, (struct sockaddr *)&a, &len), 0);
-    s->port = ntohs(a.sin_port);
-    assert_int_equal(listen(s->fd, 4), 0);
+    s->fd = loopback_listen(&s->port);
     assert_int_equal(pthread_create(&s->th, NULL, stall, s), 0);
 }
 

@@ -22,6 +22,7 @@
 #include "looptrader/log.h"
 #include "looptrader/venue.h"
 #include "looptrader/venue_binance.h"
+#include "loopback.h"
 
 /* 1700000040000 is a whole minute (and a whole 10 s); T0 is 10 s into it. */
 #define MINUTE0 1700000040000LL
@@ -113,14 +114,7 @@ static void *serve(void *arg)
 
 static void server_start(struct server *s)
 {
-    s->fd = socket(AF_INET, SOCK_STREAM, 0);
-    assert_true(s->fd >= 0);
-    struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-    assert_int_equal(bind(s->fd, (struct sockaddr *)&a, sizeof a), 0);
-    socklen_t len = sizeof a;
-    assert_int_equal(getsockname(s->fd, (struct sockaddr *)&a, &len), 0);
-    s->port = ntohs(a.sin_port);
-    assert_int_equal(listen(s->fd, 8), 0);
+    s->fd = loopback_listen(&s->port);
     assert_int_equal(pthread_create(&s->th, NULL, serve, s), 0);
 }
 

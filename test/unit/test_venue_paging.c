@@ -23,6 +23,7 @@
 
 #include "looptrader/http.h"
 #include "looptrader/venue_binance.h"
+#include "loopback.h"
 
 #define PAGE 1000
 #define T0 1700000050000LL
@@ -98,18 +99,14 @@ static void *serve(void *arg)
     return NULL;
 }
 
-static void endless_start(struct endless *s, const char *time_body)
+static void endless_start(struct endless *s, const char *time_body, const char *const *script,
+                          int n_script)
 {
     memset(s, 0, sizeof *s);
     s->time_body = time_body;
-    s->fd = socket(AF_INET, SOCK_STREAM, 0);
-    assert_true(s->fd >= 0);
-    struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-    assert_int_equal(bind(s->fd, (struct sockaddr *)&a, sizeof a), 0);
-    socklen_t len = sizeof a;
-    assert_int_equal(getsockname(s->fd, (struct sockaddr *)&a, &len), 0);
-    s->port = ntohs(a.sin_port);
-    assert_int_equal(listen(s->fd, 8), 0);
+    s->script = script;
+    s->n_script = n_script;
+    s->fd = loopback_listen(&s->port);
     assert_int_equal(pthread_create(&s->th, NULL, serve, s), 0);
 }
 
@@ -142,17 +139,37 @@ static void fast_sleep(void *arg, int64_t ms) { ((struct fast_clock *)arg)->now 
 
 static const struct venue_auth ALICE = { "alice-key", "alice-secret-0001", NULL, 0, NULL };
 
-static void venue_on(struct endless *s, struct fast_clock *clk, struct venue **v, struct http **h)
-{
-    char url[64];
-    snprintf(url, sizeof url, "http://127.0.0.1:%d", s->port);
-    struct venue_config cfg = { "binance", url, "ws://127.0.0.1:1", 0, 5000 };
+/* The server, and a venue on a fast clock at T0 (offset measured: 0). */
+struct fixture {
+    struct endless s;
+    struct fast_clock clk;
+    struct venue *v;
+    struct http *h;
     struct lt_err err;
-    assert_int_equal(venue_new(&cfg, v, &err), 0);
-    struct venue_clock vc = { fast_now, fast_sleep, clk };
-    venue_set_clock(*v, &vc);
-    venue_set_clock_offset(*v, 0);
-    assert_int_equal(http_new(h, &err), 0);
+};
+
+static void fx_up(struct fixture *f, const char *time_body, int64_t ms_per_read,
+                  const char *const *script, int n_script)
+{
+    memset(f, 0, sizeof *f);
+    endless_start(&f->s, time_body, script, n_script);
+    f->clk.now = T0;
+    f->clk.ms_per_read = ms_per_read;
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d", f->s.port);
+    struct venue_config cfg = { "binance", url, "ws://127.0.0.1:1", 0, 5000 };
+    assert_int_equal(venue_new(&cfg, &f->v, &f->err), 0);
+    struct venue_clock vc = { fast_now, fast_sleep, &f->clk };
+    venue_set_clock(f->v, &vc);
+    venue_set_clock_offset(f->v, 0);
+    assert_int_equal(http_new(&f->h, &f->err), 0);
+}
+
+static void fx_down(struct fixture *f)
+{
+    http_free(f->h);
+    venue_free(f->v);
+    endless_stop(&f->s);
 }
 
 /* Pages that never end: the listing stops at its page bound with an error
@@ -160,26 +177,18 @@ static void venue_on(struct endless *s, struct fast_clock *clk, struct venue **v
 static void endless_listing_ends_at_page_bound(void **state)
 {
     (void)state;
-    struct endless s;
-    endless_start(&s, "{}");
-    struct fast_clock clk = { .now = T0 };
-    struct venue *v;
-    struct http *h;
-    venue_on(&s, &clk, &v, &h);
+    struct fixture f;
+    fx_up(&f, "{}", 0, NULL, 0);
     struct order_state *orders = (struct order_state *)1;
     size_t n = 7;
-    struct lt_err err;
-    int rc = venue_ops(v)->order_history(v, h, &ALICE, "ALPHAUSDT", 0, &orders, &n, &err);
-    assert_int_equal(rc, LT_ERANGE);
-    assert_non_null(strstr(err.msg, "allOrders listing did not end after"));
-    assert_non_null(strstr(err.msg, "pages"));
+    assert_int_equal(venue_ops(f.v)->order_history(f.v, f.h, &ALICE, "ALPHAUSDT", 0, &orders,
+                                                   &n, &f.err),
+                     LT_ERANGE);
+    assert_non_null(strstr(f.err.msg, "allOrders listing did not end after 200 pages"));
     assert_null(orders);
     assert_int_equal(n, 0);
-    int served = atomic_load(&s.served);
-    assert_true(served >= 10 && served <= 200);
-    http_free(h);
-    venue_free(v);
-    endless_stop(&s);
+    assert_int_equal(atomic_load(&f.s.served), 200);
+    fx_down(&f);
 }
 
 /* The same on a slow venue (here: a clock that moves 2 s per reading):
@@ -187,24 +196,18 @@ static void endless_listing_ends_at_page_bound(void **state)
 static void endless_listing_ends_at_time_bound(void **state)
 {
     (void)state;
-    struct endless s;
-    endless_start(&s, "{}");
-    struct fast_clock clk = { .now = T0, .ms_per_read = 2000 };
-    struct venue *v;
-    struct http *h;
-    venue_on(&s, &clk, &v, &h);
+    struct fixture f;
+    fx_up(&f, "{}", 2000, NULL, 0);
     size_t n = 0;
     struct order_state *orders = NULL;
-    struct lt_err err;
-    int rc = venue_ops(v)->order_history(v, h, &ALICE, "ALPHAUSDT", 0, &orders, &n, &err);
-    assert_int_equal(rc, LT_ERANGE);
-    assert_non_null(strstr(err.msg, "listing did not end after"));
-    assert_non_null(strstr(err.msg, " s"));
-    assert_true(atomic_load(&s.served) < 60);
+    assert_int_equal(venue_ops(f.v)->order_history(f.v, f.h, &ALICE, "ALPHAUSDT", 0, &orders,
+                                                   &n, &f.err),
+                     LT_ERANGE);
+    assert_non_null(strstr(f.err.msg, "allOrders listing did not end after"));
+    assert_non_null(strstr(f.err.msg, " s"));
+    assert_true(atomic_load(&f.s.served) < 60);
     assert_null(orders);
-    http_free(h);
-    venue_free(v);
-    endless_stop(&s);
+    fx_down(&f);
 }
 
 /* serverTime +-INT64_MAX (and a day and more away) is refused where it is
@@ -217,38 +220,25 @@ static void absurd_server_time_refused(void **state)
     const long long bad[] = { INT64_MAX, INT64_MIN, -1, T0 + 86400000LL + 1000 };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         snprintf(body, sizeof body, "{\"serverTime\":%lld}", bad[i]);
-        struct endless s;
-        endless_start(&s, body);
-        struct fast_clock clk = { .now = T0 };
-        struct venue *v;
-        struct http *h;
-        venue_on(&s, &clk, &v, &h);
+        struct fixture f;
+        fx_up(&f, body, 0, NULL, 0);
         int64_t ms = 12345;
-        struct lt_err err;
-        assert_int_equal(venue_ops(v)->server_time(v, h, &ms, &err), LT_ERANGE);
-        assert_non_null(strstr(err.msg, "more than a day"));
+        assert_int_equal(venue_ops(f.v)->server_time(f.v, f.h, &ms, &f.err), LT_ERANGE);
+        assert_non_null(strstr(f.err.msg, "more than a day"));
         assert_true(ms == 12345);
-        assert_true(venue_now_ms(v) == clk.now);
-        http_free(h);
-        venue_free(v);
-        endless_stop(&s);
+        assert_true(venue_now_ms(f.v) == f.clk.now);
+        fx_down(&f);
     }
     /* An offset set from elsewhere is clamped to a day. */
-    struct endless s;
-    endless_start(&s, "{}");
-    struct fast_clock clk = { .now = T0 };
-    struct venue *v;
-    struct http *h;
-    venue_on(&s, &clk, &v, &h);
-    unsigned gen = venue_clock_generation(v);
-    venue_set_clock_offset(v, INT64_MAX);
-    assert_true(venue_now_ms(v) == T0 + VENUE_CLOCK_SKEW_MAX_MS);
-    venue_set_clock_offset(v, INT64_MIN);
-    assert_true(venue_now_ms(v) == T0 - VENUE_CLOCK_SKEW_MAX_MS);
-    assert_int_equal(venue_clock_generation(v), gen + 2);
-    http_free(h);
-    venue_free(v);
-    endless_stop(&s);
+    struct fixture f;
+    fx_up(&f, "{}", 0, NULL, 0);
+    unsigned gen = venue_clock_generation(f.v);
+    venue_set_clock_offset(f.v, INT64_MAX);
+    assert_true(venue_now_ms(f.v) == T0 + VENUE_CLOCK_SKEW_MAX_MS);
+    venue_set_clock_offset(f.v, INT64_MIN);
+    assert_true(venue_now_ms(f.v) == T0 - VENUE_CLOCK_SKEW_MAX_MS);
+    assert_int_equal(venue_clock_generation(f.v), gen + 2);
+    fx_down(&f);
 }
 
 #define REPLY(status, body)                                                               \
@@ -275,31 +265,22 @@ static void refused_timestamp_adopts_a_newer_measurement(void **state)
     snprintf(tb, sizeof tb, "{\"serverTime\":%lld}", T0 + 300);
     snprintf(t, sizeof t, REPLY("200 OK", "%s"), strlen(tb), tb);
     const char *script[] = { late, ok, late, t, ok };
-    struct endless s;
-    endless_start(&s, "{}");
-    s.script = script;
-    s.n_script = 5;
-    struct fast_clock clk = { .now = T0 };
-    struct venue *v;
-    struct http *h;
-    venue_on(&s, &clk, &v, &h);
-    clk.v = v;
-    clk.bump_at = 2; /* during the first send */
+    struct fixture f;
+    fx_up(&f, "{}", 0, script, 5);
+    f.clk.v = f.v;
+    f.clk.bump_at = 2; /* during the first send */
     struct order_request req = { "ALPHAUSDT", SIDE_BUY, TIF_GTC, 100000000, 500000000, "lt.x" };
     struct order_state st;
-    struct lt_err err;
-    int64_t syncs = venue_stat(v, VENUE_STAT_CLOCK_SYNCS);
-    assert_int_equal(venue_ops(v)->place_order(v, h, &ALICE, &req, &st, &err), 0);
-    assert_int_equal(atomic_load(&s.served), 2);
-    assert_true(venue_stat(v, VENUE_STAT_CLOCK_SYNCS) == syncs);
-    assert_true(venue_now_ms(v) == clk.now + 700);
+    int64_t syncs = venue_stat(f.v, VENUE_STAT_CLOCK_SYNCS);
+    assert_int_equal(venue_ops(f.v)->place_order(f.v, f.h, &ALICE, &req, &st, &f.err), 0);
+    assert_int_equal(atomic_load(&f.s.served), 2);
+    assert_true(venue_stat(f.v, VENUE_STAT_CLOCK_SYNCS) == syncs);
+    assert_true(venue_now_ms(f.v) == f.clk.now + 700);
     /* No measurement during this one: it measures (serverTime) itself. */
-    assert_int_equal(venue_ops(v)->place_order(v, h, &ALICE, &req, &st, &err), 0);
-    assert_int_equal(atomic_load(&s.served), 5);
-    assert_true(venue_stat(v, VENUE_STAT_CLOCK_SYNCS) == syncs + 1);
-    http_free(h);
-    venue_free(v);
-    endless_stop(&s);
+    assert_int_equal(venue_ops(f.v)->place_order(f.v, f.h, &ALICE, &req, &st, &f.err), 0);
+    assert_int_equal(atomic_load(&f.s.served), 5);
+    assert_true(venue_stat(f.v, VENUE_STAT_CLOCK_SYNCS) == syncs + 1);
+    fx_down(&f);
 }
 
 int main(void)
