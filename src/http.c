@@ -163,37 +163,42 @@ static int header_is(const char *line, size_t len, const char *name, const char 
     return 1;
 }
 
-static size_t on_header(char *line, size_t size, size_t nmemb, void *arg)
+void http_header_parse(struct http_response *r, const char *line, size_t len)
 {
-    struct http_call *c = arg;
-    size_t len = size * nmemb;
     const char *v;
     size_t vl;
     if (len >= 5 && strncmp(line, "HTTP/", 5) == 0) {
         /* A new response (after a redirect or 100-continue): start over. */
-        c->resp->retry_after_s = -1;
-        c->resp->used_weight_1m = -1;
-        c->resp->order_count_10s = -1;
-        c->resp->order_count_1d = -1;
-        c->resp->server_date_ms = 0;
+        r->retry_after_s = -1;
+        r->used_weight_1m = -1;
+        r->order_count_10s = -1;
+        r->order_count_1d = -1;
+        r->server_date_ms = 0;
     } else if (header_is(line, len, "Retry-After", &v, &vl)) {
         int ra = header_int(v, vl);
-        c->resp->retry_after_s = ra > HTTP_RETRY_AFTER_MAX_S ? HTTP_RETRY_AFTER_MAX_S : ra;
+        r->retry_after_s = ra > HTTP_RETRY_AFTER_MAX_S ? HTTP_RETRY_AFTER_MAX_S : ra;
     } else if (header_is(line, len, "X-MBX-USED-WEIGHT-1M", &v, &vl)) {
-        c->resp->used_weight_1m = header_int(v, vl);
+        r->used_weight_1m = header_int(v, vl);
     } else if (header_is(line, len, "X-MBX-ORDER-COUNT-10S", &v, &vl)) {
-        c->resp->order_count_10s = header_int(v, vl);
+        r->order_count_10s = header_int(v, vl);
     } else if (header_is(line, len, "X-MBX-ORDER-COUNT-1D", &v, &vl)) {
-        c->resp->order_count_1d = header_int(v, vl);
+        r->order_count_1d = header_int(v, vl);
     } else if (header_is(line, len, "Date", &v, &vl) && vl < 64) {
         char tmp[64];
         memcpy(tmp, v, vl);
         tmp[vl] = '\0';
         time_t t = curl_getdate(tmp, NULL);
-        if (t > 0)
-            c->resp->server_date_ms = (long long)t * 1000;
+        /* Past 9999 is no date a server sends, and would overflow in ms. */
+        if (t > 0 && t < 253402300800)
+            r->server_date_ms = (long long)t * 1000;
     }
-    return len;
+}
+
+static size_t on_header(char *line, size_t size, size_t nmemb, void *arg)
+{
+    struct http_call *c = arg;
+    http_header_parse(c->resp, line, size * nmemb);
+    return size * nmemb;
 }
 
 /* Length of the URL up to its query: error text shows no parameters. */

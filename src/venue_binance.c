@@ -825,10 +825,8 @@ done:
     return rc;
 }
 
-/* serverTime, refused (LT_ERANGE) when further than a day from local_ms:
- * no offset or window computed from it may overflow. */
-static int parse_server_time(const char *buf, size_t len, int64_t local_ms, int64_t *ms,
-                             struct lt_err *err)
+int venue_binance_parse_server_time(const char *buf, size_t len, int64_t local_ms, int64_t *ms,
+                                    struct lt_err *err)
 {
     json_t *root = load(buf, len, "time", err);
     if (!root)
@@ -858,7 +856,7 @@ static int sync_clock(struct venue *v, struct http *h, struct lt_err *err)
     int64_t server_ms = 0;
     int rc = attempt(v, h, NULL, &c, &resp, err);
     if (!rc)
-        rc = parse_server_time(resp.body.buf, resp.body.len,
+        rc = venue_binance_parse_server_time(resp.body.buf, resp.body.len,
                                (c.sent_local_ms + c.recv_local_ms) / 2, &server_ms, err);
     http_response_release(&resp);
     strbuf_free(&c.query);
@@ -958,7 +956,7 @@ static int b_server_time(struct venue *v, struct http *h, int64_t *ms, struct lt
     struct call c;
     call_init(&c, "GET", "/api/v3/time", 0, W_TIME);
     CALL_AND_PARSE(v, h, NULL, &c, err,
-                   parse_server_time(body, blen, venue_local_ms(v), ms, err));
+                   venue_binance_parse_server_time(body, blen, venue_local_ms(v), ms, err));
 }
 
 static int b_exchange_info(struct venue *v, struct http *h, const char *symbol,

@@ -50,7 +50,8 @@ struct http_response {
     struct strbuf body;           /* owned; http_response_release frees */
     int retry_after_s;            /* Retry-After header (seconds, at most
                                    * HTTP_RETRY_AFTER_MAX_S), -1 if absent */
-    int used_weight_1m;           /* X-MBX-USED-WEIGHT-1M, -1 if absent */
+    int used_weight_1m;           /* X-MBX-USED-WEIGHT-1M (counts saturate
+                                   * at 10^9), -1 if absent */
     int order_count_10s;          /* X-MBX-ORDER-COUNT-10S, -1 if absent */
     int order_count_1d;           /* X-MBX-ORDER-COUNT-1D, -1 if absent */
     long long server_date_ms;     /* Date header in ms, 0 if absent */
@@ -75,6 +76,12 @@ void http_set_abort(struct http *h, const atomic_int *flag);
 
 void http_response_init(struct http_response *r);
 void http_response_release(struct http_response *r);
+
+/* Reads one header line (as libcurl hands it over, CRLF included, not
+ * NUL-terminated) into r's header fields: a status line resets them, and
+ * the values are the venue's, so each is bounded (see the fields).  Pure:
+ * the header callback of http_do; exposed for the fuzz harness. */
+void http_header_parse(struct http_response *r, const char *line, size_t len);
 
 /* Performs req; on return resp holds status, headers and body.  Returns 0
  * when any HTTP status arrived (callers judge the status), LT_EUNKNOWN on

@@ -46,6 +46,12 @@ int venue_binance_parse_balance(const char *buf, size_t len, const char *asset,
 int venue_binance_parse_book_ticker(const char *buf, size_t len, money_t *bid, money_t *ask,
                                     struct lt_err *err);
 
+/* GET /api/v3/time body: serverTime, refused (LT_ERANGE) when further than
+ * VENUE_CLOCK_SKEW_MAX_MS from local_ms, so that no offset or rate-limit
+ * window computed from it can overflow. */
+int venue_binance_parse_server_time(const char *buf, size_t len, int64_t local_ms, int64_t *ms,
+                                    struct lt_err *err);
+
 /* An error body {"code":..,"msg":..} with its HTTP status: fills err with
  * the LT_E* code the status and venue code imply and returns it. */
 int venue_binance_parse_error(long http_status, const char *buf, size_t len,

@@ -36,6 +36,8 @@
 #include "../fuzz/fuzz_venue_error.c"
 #include "../fuzz/fuzz_venue_push.c"
 #include "../fuzz/fuzz_venue_pricing.c"
+#include "../fuzz/fuzz_http_header.c"
+#include "../fuzz/fuzz_venue_server_time.c"
 
 typedef int (*fuzz_fn)(const uint8_t *data, size_t size);
 
@@ -103,6 +105,8 @@ REPLAY(venue_book_ticker)
 REPLAY(venue_error)
 REPLAY(venue_push)
 REPLAY(venue_pricing)
+REPLAY(http_header)
+REPLAY(venue_server_time)
 
 int main(void)
 {
@@ -123,6 +127,8 @@ int main(void)
         cmocka_unit_test(replay_venue_error),
         cmocka_unit_test(replay_venue_push),
         cmocka_unit_test(replay_venue_pricing),
+        cmocka_unit_test(replay_http_header),
+        cmocka_unit_test(replay_venue_server_time),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
