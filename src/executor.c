@@ -7,6 +7,7 @@
  */
 #include "looptrader/executor.h"
 #include "looptrader/http.h"
+#include "looptrader/journal.h"
 #include "looptrader/log.h"
 
 #include <pthread.h>
@@ -81,6 +82,8 @@ static void *worker_main(void *p)
         pthread_mutex_unlock(&ex->lock);
 
         enum strategy_result res = strategy_round(ex->cfg.env, u, h);
+        /* Between rounds the user is idle: it holds no journal descriptor. */
+        journal_release(u->journal);
         if (res != STRATEGY_CONTINUE) {
             log_info("%s: %s", u->cfg->name, user_status_name(u->report.status));
             if (ex->cfg.ws)

@@ -20,8 +20,8 @@
  * caller must not send the order whose intent it was.
  *
  * Descriptors: an idle account holds none.  A journal opens its file on
- * its first append and keeps the descriptor until journal_release (call it
- * when a worker puts the user back) or journal_close, but no more than
+ * its first append and keeps the descriptor until journal_release (the
+ * executor calls it after each round) or journal_close, but no more than
  * JOURNAL_FDS_MAX journals keep one process-wide; beyond that an append
  * opens, writes and closes.  Under `ulimit -n 1024` thousands of accounts
  * thus cost at most JOURNAL_FDS_MAX descriptors.
