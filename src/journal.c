@@ -151,8 +151,11 @@ static int repair_tail(int fd, off_t size, off_t *new_size)
     while (end > 0) {
         size_t n = end < (off_t)sizeof(buf) ? (size_t)end : sizeof(buf);
         ssize_t r = pread(fd, buf, n, end - (off_t)n);
-        if (r != (ssize_t)n)
+        if (r != (ssize_t)n) {
+            if (r >= 0)
+                errno = EIO; /* the file shrank under us */
             return -1;
+        }
         if (end == size && buf[n - 1] == '\n')
             return 0;
         for (size_t i = n; i > 0; i--)
@@ -193,10 +196,15 @@ static int write_line(struct journal *j, int fd, const char *text, size_t len, i
             log_warn("journal: %s ended in a torn line (%lld bytes); cut off", j->path,
                      (long long)(st.st_size - size));
     }
-    ssize_t w = write(fd, text, len);
-    if (w != (ssize_t)len) {
-        int e = w < 0 ? errno : ENOSPC; /* a short write: the file system is full */
-        j->tail_ok = w <= 0 || ftruncate(fd, size) == 0;
+    /* A short write is continued: the next write either completes the
+     * line or says why it cannot (ENOSPC, EFBIG, EIO). */
+    size_t off = 0;
+    ssize_t w = 0;
+    while (off < len && (w = write(fd, text + off, len - off)) > 0)
+        off += (size_t)w;
+    if (off < len) {
+        int e = w < 0 ? errno : EIO;
+        j->tail_ok = off == 0 || ftruncate(fd, size) == 0;
         j->end_size = size;
         return lt_err_set(err, LT_EIO, "journal: write to %s failed: %s", j->path, strerror(e));
     }
