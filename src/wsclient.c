@@ -424,10 +424,12 @@ static void conn_lost(struct wsconn *c, const char *why)
     int delay = half + (int)(rand_r(&ws->rand_state) % (unsigned)(half + 1));
     /* A long outage logs about once a minute, not on every retry. */
     c->fails++;
+    char reason[121]; /* lws's text: redacted whole, then cut */
+    log_redact(why, reason, sizeof reason);
     if (was_up)
-        log_warn("ws %s: connection lost (%.120s); reconnecting in %d ms", c->label, why, delay);
+        log_warn("ws %s: connection lost (%s); reconnecting in %d ms", c->label, reason, delay);
     else if (c->fails <= 3 || c->fails % 12 == 0)
-        log_warn("ws %s: cannot connect (%.120s, attempt %u); retrying in %d ms", c->label, why,
+        log_warn("ws %s: cannot connect (%s, attempt %u); retrying in %d ms", c->label, reason,
                  c->fails, delay);
     c->backoff_ms = c->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : c->backoff_ms * 2;
     lws_sul_schedule(ws->ctx, 0, &c->sul, reconnect_cb, (lws_usec_t)delay * 1000);
