@@ -64,6 +64,7 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: looptrader-sim --port N --config FILE [--seed S] [--fault KIND=VALUE]...\n"
                "                      [--bind ADDR] [--log-level debug|info|warn|error]\n"
+               "                      [--stats-file FILE]\n"
                "faults: latency_ms=N http5xx=RATE http429=RATE ws_drop_ms=N push_loss=RATE "
                "partial=FRACTION\n");
 }
@@ -87,17 +88,18 @@ int main(int argc, char **argv)
         { "port", required_argument, NULL, 'p' },  { "config", required_argument, NULL, 'c' },
         { "seed", required_argument, NULL, 's' },  { "fault", required_argument, NULL, 'f' },
         { "bind", required_argument, NULL, 'b' },  { "log-level", required_argument, NULL, 'l' },
+        { "stats-file", required_argument, NULL, 'S' },
         { "help", no_argument, NULL, 'h' },        { NULL, 0, NULL, 0 },
     };
     static struct app a; /* large (listenKey table); lives for the whole run */
-    const char *config = NULL, *bind = NULL;
+    const char *config = NULL, *bind = NULL, *stats_file = NULL;
     const char *fault_specs[64];
     int n_faults = 0, port = -1, ch, rc = 1;
     unsigned long long seed = 1;
     struct lt_err err = { 0 };
     char *end;
 
-    while ((ch = getopt_long(argc, argv, "p:c:s:f:b:l:h", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "p:c:s:f:b:l:S:h", opts, NULL)) != -1) {
         switch (ch) {
         case 'p':
             port = (int)strtol(optarg, &end, 10);
@@ -125,6 +127,9 @@ int main(int argc, char **argv)
             break;
         case 'b':
             bind = optarg;
+            break;
+        case 'S':
+            stats_file = optarg;
             break;
         case 'l':
             if (log_level_parse(optarg) < 0) {
@@ -203,6 +208,15 @@ int main(int argc, char **argv)
              a.conf.n_accounts, seed, n_faults);
     rc = server_run(srv) ? lt_err_set(&err, LT_EIO, "service loop failed") != 0 : 0;
     log_info("sim: stopping");
+    if (stats_file) {
+        FILE *f = fopen(stats_file, "w");
+        if (f) {
+            rest_stats_write(&a.rest, f);
+            fclose(f);
+        } else {
+            log_warn("sim: cannot write %s", stats_file);
+        }
+    }
 out:
     if (rc && err.msg[0])
         fprintf(stderr, "looptrader-sim: %s\n", err.msg);
