@@ -75,9 +75,11 @@ uint64_t latency_bucket_low(size_t b)
 
 uint64_t latency_bucket_high(size_t b)
 {
-    if (b + 1 >= LATENCY_BUCKETS)
-        return UINT64_MAX;
-    return latency_bucket_low(b + 1);
+    if (b < (1u << LATENCY_SUB_BITS))
+        return b + 1;
+    uint64_t low = latency_bucket_low(b);
+    uint64_t width = 1ull << ((b >> LATENCY_SUB_BITS) - 1);
+    return low > UINT64_MAX - width ? UINT64_MAX : low + width;
 }
 
 void latency_hist_add(struct latency_hist *h, uint64_t ns)

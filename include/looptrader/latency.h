@@ -47,7 +47,7 @@ void latency_mark(enum latency_mark m); /* first call per mark wins */
 
 /* Pure histogram, exposed for its unit test. */
 #define LATENCY_SUB_BITS 3 /* 8 buckets per power of two: ≤ 12.5 % relative error */
-#define LATENCY_BUCKETS (64 << LATENCY_SUB_BITS)
+#define LATENCY_BUCKETS ((64 - LATENCY_SUB_BITS + 1) << LATENCY_SUB_BITS) /* up to 2^64 ns */
 
 struct latency_hist {
     uint64_t count, sum_ns, max_ns;
