@@ -381,7 +381,7 @@ def scale_one(base, n, bound, q):
         res["did_not_finish_s"] = bound
         res["accounts_filtered"] = (t.lines_matching(b"of target") +
                                     t.lines_matching(b"already at target"))
-    t.stop(grace=10)
+    t.stop(grace=5)
     sim.stop()
     m = (t.marks() or {}).get("marks_unix_ns", {})
     s0 = t.started_ns
@@ -397,7 +397,7 @@ def scale(base, q):
     """10,000 accounts: RSS per account beyond a 10-account base; start-up phases."""
     n = 1000 if q else 10000
     small = scale_one(base, 10, 30, q)
-    big = scale_one(base, n, 30 if q else 60, q)
+    big = scale_one(base, n, 30 if q else 45, q)
     res = {"scenario": "scale", "base": small, "large": big}
     if small.get("vm_hwm_kib") and big.get("vm_hwm_kib"):
         res["rss_per_account_kib"] = r1((big["vm_hwm_kib"] - small["vm_hwm_kib"]) / (n - 10), 2)
@@ -525,6 +525,12 @@ def table(results):
                     x.get("sim_us_per_order"), "us")
                 add("%d accts, %d workers peak RSS" % (r["accounts"], w),
                     x.get("vm_hwm_kib"), "KiB")
+                if x.get("trader_cpu_share") is not None:
+                    rows.append(("%d accts, %d workers CPU cores trader/sim" % (r["accounts"], w),
+                                 "%g/%g" % (x["trader_cpu_share"], x["sim_cpu_share"]),
+                                 "sim never first to saturate: %s"
+                                 % ("met" if x["sim_cpu_share"] < x["trader_cpu_share"]
+                                    else "NOT met")))
             ops = [x.get("orders_per_s") for x in r["runs"]]
             if None not in ops and len(ops) == 3:
                 rows.append(("orders/s 16 -> 256 workers", "%g -> %g" % (ops[0], ops[2]),
