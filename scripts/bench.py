@@ -12,14 +12,15 @@ Every wait is bounded; a scenario that overruns its bound reports "did not
 finish in T s" and the next one runs.  Not a test: it asserts nothing and
 exits 0 unless the binaries cannot be started at all.
 
-    scripts/bench.py [--only latency,throughput,scale,weight,marginal]
-                     [--quick] [--keep]
+    scripts/bench.py [--only latency,marginal,weight,throughput,scale]
+                     [--quick] [--keep] [--log-level info|warn|...]
 
 --quick shrinks every scenario (a smoke run of the instrument itself);
 --keep leaves the temporary directory (configurations, logs) for reading.
 Environment: BUILD (default build/release).
 """
 import argparse
+import datetime
 import json
 import os
 import re
@@ -262,6 +263,19 @@ class Trader:
         except OSError:
             return 0
 
+    def first_line_ns(self, pat):
+        """Unix ns of the first log line containing pat (the log's UTC ms stamp)."""
+        try:
+            with open(self.log_path, "rb") as f:
+                for line in f:
+                    if pat in line:
+                        ts = line.split(b" ", 1)[0].decode()
+                        dt = datetime.datetime.strptime(ts, "%Y-%m-%dT%H:%M:%S.%fZ")
+                        return int(dt.replace(tzinfo=datetime.timezone.utc).timestamp() * 1e9)
+        except (OSError, ValueError, UnicodeDecodeError):
+            pass
+        return 0
+
     def wait_first_order(self, timeout):
         deadline = time.time() + timeout
         while time.time() < deadline and self.alive():
@@ -321,13 +335,13 @@ def latency(base, q):
     return res
 
 
-def throughput_one(base, n, workers, q):
+def throughput_one(base, n, workers, q, log_level):
     d = scenario_dir(base, "throughput-%d" % workers)
     conf_sim = os.path.join(base, "sim-%d.conf" % n)
     if not os.path.exists(conf_sim):
         write_sim_conf(conf_sim, n)
     sim = Sim(conf_sim, d, stats=False)
-    conf = write_trader_conf(d, n, workers, 1e9)
+    conf = write_trader_conf(d, n, workers, 1e9, log_level)
     t = Trader(d, conf, sim)
     res = {"workers": workers}
     startup_bound = 30 if q else 60
@@ -358,19 +372,19 @@ def throughput_one(base, n, workers, q):
     return res
 
 
-def throughput(base, q):
+def throughput(base, q, log_level):
     """1,000 accounts, 16/64/256 workers: orders/s, CPU per order, peak RSS,
     over a window after the first order (start-up excluded)."""
     n = 100 if q else 1000
-    runs = [throughput_one(base, n, w, q) for w in (16, 64, 256)]
-    return {"scenario": "throughput", "accounts": n, "runs": runs}
+    runs = [throughput_one(base, n, w, q, log_level) for w in (16, 64, 256)]
+    return {"scenario": "throughput", "accounts": n, "log_level": log_level, "runs": runs}
 
 
-def scale_one(base, n, bound, q):
+def scale_one(base, n, bound, log_level):
     d = scenario_dir(base, "scale-%d" % n)
     write_sim_conf(os.path.join(d, "sim.conf"), n)
     sim = Sim(os.path.join(d, "sim.conf"), d, stats=False)
-    conf = write_trader_conf(d, n, 64, 1e9)
+    conf = write_trader_conf(d, n, 64, 1e9, log_level)
     t = Trader(d, conf, sim)
     got = t.wait_first_order(bound)
     if got:
@@ -381,26 +395,36 @@ def scale_one(base, n, bound, q):
         res["did_not_finish_s"] = bound
         res["accounts_filtered"] = (t.lines_matching(b"of target") +
                                     t.lines_matching(b"already at target"))
-    t.stop(grace=5)
+    t.stop(grace=5)  # still in the filter, it does not look at the stop: killed, no marks
     sim.stop()
     m = (t.marks() or {}).get("marks_unix_ns", {})
     s0 = t.started_ns
     fs, fe, fo = m.get("filter_start", 0), m.get("filter_end", 0), m.get("first_order", 0)
+    if not fs:
+        fs = t.first_line_ns(b" tick ")  # the line logged just before the filter starts
     res["config_s"] = r1((fs - s0) / 1e9, 3) if fs else None
     res["filter_s"] = r1((fe - fs) / 1e9, 3) if fs and fe else None
     res["filter_to_first_order_s"] = r1((fo - fe) / 1e9, 3) if fe and fo else None
     res["first_order_s"] = r1((fo - s0) / 1e9, 3) if fo else None
+    if not got and fs and res["accounts_filtered"]:
+        res["filter_ms_per_account"] = r1((s0 + bound * 1e9 - fs) / 1e6 / res["accounts_filtered"], 2)
     return res
 
 
-def scale(base, q):
-    """10,000 accounts: RSS per account beyond a 10-account base; start-up phases."""
-    n = 1000 if q else 10000
-    small = scale_one(base, 10, 30, q)
-    big = scale_one(base, n, 30 if q else 45, q)
-    res = {"scenario": "scale", "base": small, "large": big}
-    if small.get("vm_hwm_kib") and big.get("vm_hwm_kib"):
-        res["rss_per_account_kib"] = r1((big["vm_hwm_kib"] - small["vm_hwm_kib"]) / (n - 10), 2)
+def scale(base, q, log_level):
+    """10,000 accounts: start-up phases; RSS per account beyond a 10-account
+    base, from the largest run that reached its first order (a run stopped
+    in the filter has not allocated every account yet)."""
+    sizes = (10, 300, 1000) if q else (10, 1000, 10000)
+    runs = [scale_one(base, n, 30 if q or n < 10000 else 45, log_level) for n in sizes]
+    res = {"scenario": "scale", "runs": runs}
+    small = runs[0]
+    done = [x for x in runs[1:] if "did_not_finish_s" not in x and x.get("vm_hwm_kib")]
+    if small.get("vm_hwm_kib") and done:
+        big = done[-1]
+        res["rss_per_account_kib"] = r1((big["vm_hwm_kib"] - small["vm_hwm_kib"]) /
+                                        (big["accounts"] - small["accounts"]), 2)
+        res["rss_per_account_from"] = big["accounts"]
     return res
 
 
@@ -536,18 +560,23 @@ def table(results):
                 rows.append(("orders/s 16 -> 256 workers", "%g -> %g" % (ops[0], ops[2]),
                              "not falling: %s" % ("met" if ops[2] >= ops[0] * 0.95 else "NOT met")))
         elif s == "scale":
-            add("RSS per account beyond 10", r.get("rss_per_account_kib"), "KiB",
-                "rss_per_account_kib")
-            big = r["large"]
-            if "did_not_finish_s" in big:
-                rows.append(("%d accts config -> first order" % big["accounts"],
-                             "did not finish in %d s (%s filtered)"
-                             % (big["did_not_finish_s"], big.get("accounts_filtered")),
-                             goal_cell("first_order_s", 1e9)))
-            else:
-                add("%d accts config -> first order" % big["accounts"], big.get("first_order_s"),
-                    "s", "first_order_s")
-                add("  of which history filter", big.get("filter_s"), "s")
+            rows.append(("RSS per account beyond 10",
+                         "-" if r.get("rss_per_account_kib") is None else
+                         "%g KiB (%d accounts)" % (r["rss_per_account_kib"],
+                                                   r["rss_per_account_from"]),
+                         goal_cell("rss_per_account_kib", r.get("rss_per_account_kib"))))
+            for big in r["runs"][1:]:
+                if "did_not_finish_s" in big:
+                    rows.append(("%d accts config -> first order" % big["accounts"],
+                                 "did not finish in %d s (%s filtered, %s ms each)"
+                                 % (big["did_not_finish_s"], big.get("accounts_filtered"),
+                                    big.get("filter_ms_per_account")),
+                                 goal_cell("first_order_s", 1e9) if big is r["runs"][-1] else ""))
+                else:
+                    add("%d accts config -> first order" % big["accounts"],
+                        big.get("first_order_s"), "s",
+                        "first_order_s" if big is r["runs"][-1] else None)
+                    add("  of which history filter", big.get("filter_s"), "s")
         elif s == "weight":
             add("weight/round, pushes up", r.get("pushes_up_weight_per_round"), "",
                 "weight_per_round")
@@ -564,6 +593,8 @@ def main():
     ap.add_argument("--only", default="latency,marginal,weight,throughput,scale")
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--log-level", default="info",
+                    help="the trader's log level in throughput and scale (default info)")
     o = ap.parse_args()
     for f in (TRADER, SIM):
         if not os.access(f, os.X_OK):
@@ -592,9 +623,9 @@ def main():
                         _, up_runs = marginal(base, o.quick)
                     r = weight(base, o.quick, up_runs)
                 elif name == "throughput":
-                    r = throughput(base, o.quick)
+                    r = throughput(base, o.quick, o.log_level)
                 else:
-                    r = scale(base, o.quick)
+                    r = scale(base, o.quick, o.log_level)
             except (RuntimeError, OSError) as e:
                 r = {"scenario": name, "error": str(e)}
             results.append(r)
