@@ -131,6 +131,15 @@ def proc_kib(pid, key):
     return None
 
 
+def read_json(path):
+    """The JSON a process wrote at exit, or None when it wrote none."""
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
+
+
 def free_port():
     """A loopback port nobody listens on (the streams-down runs point there)."""
     s = socket.socket()
@@ -178,11 +187,7 @@ class Sim:
         self.logf.close()
         if self.p.stdout:
             self.p.stdout.close()
-        try:
-            with open(self.stats_path) as f:
-                return json.load(f)
-        except (OSError, ValueError, TypeError):
-            return {}
+        return (read_json(self.stats_path) if self.stats_path else None) or {}
 
 
 class Trader:
@@ -285,18 +290,10 @@ class Trader:
         return self.orders_logged() > 0
 
     def report(self):
-        try:
-            with open(self.report_path) as f:
-                return json.load(f)
-        except (OSError, ValueError):
-            return None
+        return read_json(self.report_path)
 
     def marks(self):
-        try:
-            with open(self.lat_path) as f:
-                return json.load(f)
-        except (OSError, ValueError):
-            return None
+        return read_json(self.lat_path)
 
 
 def scenario_dir(base, name):
