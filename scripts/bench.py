@@ -150,10 +150,11 @@ def free_port():
 
 
 class Sim:
-    def __init__(self, conf, d, stats=True):
+    def __init__(self, conf, d, stats=True, extra=()):
         self.stats_path = os.path.join(d, "sim-stats.json") if stats else None
         self.log_path = os.path.join(d, "sim.log")
         args = [SIM, "--port", "0", "--config", conf, "--seed", "7", "--log-level", "warn"]
+        args += list(extra)
         if self.stats_path:
             args += ["--stats-file", self.stats_path]
         self.logf = open(self.log_path, "wb")
@@ -425,11 +426,11 @@ def scale(base, q, log_level):
     return res
 
 
-def finished_run(base, name, n, rounds, ws_down, bound):
+def finished_run(base, name, n, rounds, ws_down, bound, sim_extra=()):
     """One run to its target on a fresh simulator; totals, CPU, per-endpoint counts."""
     d = scenario_dir(base, name)
     write_sim_conf(os.path.join(d, "sim.conf"), n)
-    sim = Sim(os.path.join(d, "sim.conf"), d)
+    sim = Sim(os.path.join(d, "sim.conf"), d, extra=sim_extra)
     conf = write_trader_conf(d, n, n, rounds * BUY)
     sc0 = sim.cpu()
     t = Trader(d, conf, sim, ws_url="ws://127.0.0.1:%d" % free_port() if ws_down else None)
@@ -463,7 +464,8 @@ def per_round(a, b):
 
 def weight(base, q, up_runs):
     """Request weight per round by endpoint, with pushes up (reusing the
-    marginal runs) and with the streams down (the WS URL unreachable)."""
+    marginal runs), with every executionReport lost (streams up) and with
+    the streams down (the WS URL unreachable)."""
     res = {"scenario": "weight", "accounts": 4}
     a, b = up_runs
     res["pushes_up"], res["pushes_up_weight_per_round"] = per_round(a, b)
@@ -473,7 +475,12 @@ def weight(base, q, up_runs):
     db = finished_run(base, "weight-down-b", 4, 2 if q else 4, True, bound)
     res["streams_down"], res["streams_down_weight_per_round"] = per_round(da, db)
     res["streams_down_rounds"] = [da["rounds"], db["rounds"]]
-    if not (da["finished"] and db["finished"]):
+    la = finished_run(base, "weight-lost-a", 4, 1, False, bound, ("--fault", "push_loss=1"))
+    lb = finished_run(base, "weight-lost-b", 4, 2 if q else 4, False, bound,
+                      ("--fault", "push_loss=1"))
+    res["pushes_lost"], res["pushes_lost_weight_per_round"] = per_round(la, lb)
+    res["pushes_lost_rounds"] = [la["rounds"], lb["rounds"]]
+    if not all(x["finished"] for x in (da, db, la, lb)):
         res["did_not_finish_s"] = bound
     return res
 
@@ -577,6 +584,7 @@ def table(results):
         elif s == "weight":
             add("weight/round, pushes up", r.get("pushes_up_weight_per_round"), "",
                 "weight_per_round")
+            add("weight/round, executionReports lost", r.get("pushes_lost_weight_per_round"), "")
             add("weight/round, streams down", r.get("streams_down_weight_per_round"), "")
     w = max(len(x[0]) for x in rows) if rows else 10
     v = max(len(x[1]) for x in rows) if rows else 10
