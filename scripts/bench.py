@@ -39,7 +39,6 @@ SIM = os.path.join(BUILD, "bin", "looptrader-sim")
 HZ = os.sysconf("SC_CLK_TCK")
 SYMBOL = "ALPHAUSDT"
 BUY = 10.0  # quote per round: twice the minimum notional, so every round is one order per side
-ORDER_LINE = re.compile(rb": round \d+ (BUY|SELL) \S+ @ ")
 
 # Issue 7's goals, beside each figure.
 GOALS = {
@@ -150,13 +149,11 @@ def free_port():
 
 
 class Sim:
-    def __init__(self, conf, d, stats=True, extra=()):
-        self.stats_path = os.path.join(d, "sim-stats.json") if stats else None
+    def __init__(self, conf, d, extra=()):
+        self.stats_path = os.path.join(d, "sim-stats.json")
         self.log_path = os.path.join(d, "sim.log")
-        args = [SIM, "--port", "0", "--config", conf, "--seed", "7", "--log-level", "warn"]
-        args += list(extra)
-        if self.stats_path:
-            args += ["--stats-file", self.stats_path]
+        args = [SIM, "--port", "0", "--config", conf, "--seed", "7", "--log-level", "warn",
+                "--stats-file", self.stats_path] + list(extra)
         self.logf = open(self.log_path, "wb")
         self.p = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=self.logf)
         self.port = None
@@ -176,6 +173,36 @@ class Sim:
     def cpu(self):
         return proc_cpu_s(self.p.pid)
 
+    def snapshot(self, timeout=3.0):
+        """Its per-endpoint counts now: SIGUSR1 makes it write them at its
+        next tick (every 100 ms); {} if it did not within timeout s."""
+        try:
+            os.unlink(self.stats_path)
+        except FileNotFoundError:
+            pass
+        self.p.send_signal(signal.SIGUSR1)
+        deadline = time.time() + timeout
+        while time.time() < deadline and self.p.poll() is None:
+            got = read_json(self.stats_path)
+            if got is not None:
+                return got
+            time.sleep(0.02)
+        return {}
+
+    def orders(self):
+        """New orders it received so far (refused ones included), or None."""
+        snap = self.snapshot()
+        return snap.get("POST /api/v3/order", {}).get("calls", 0) if snap else None
+
+    def wait_first_order(self, trader, timeout):
+        """Waits until the trader's first order reaches the venue; True then."""
+        deadline = time.time() + timeout
+        while time.time() < deadline and trader.alive():
+            if (self.orders() or 0) > 0:
+                return True
+            time.sleep(0.2)
+        return (self.orders() or 0) > 0
+
     def stop(self):
         """Stops it and returns its per-endpoint counts (or {})."""
         if self.p.poll() is None:
@@ -188,7 +215,7 @@ class Sim:
         self.logf.close()
         if self.p.stdout:
             self.p.stdout.close()
-        return (read_json(self.stats_path) if self.stats_path else None) or {}
+        return read_json(self.stats_path) or {}
 
 
 class Trader:
@@ -255,13 +282,6 @@ class Trader:
         """CPU seconds of the finished process (wait4's rusage)."""
         return self.rusage.ru_utime + self.rusage.ru_stime if self.rusage else None
 
-    def orders_logged(self):
-        try:
-            with open(self.log_path, "rb") as f:
-                return sum(1 for line in f if ORDER_LINE.search(line))
-        except OSError:
-            return 0
-
     def lines_matching(self, pat):
         try:
             with open(self.log_path, "rb") as f:
@@ -281,14 +301,6 @@ class Trader:
         except (OSError, ValueError, UnicodeDecodeError):
             pass
         return 0
-
-    def wait_first_order(self, timeout):
-        deadline = time.time() + timeout
-        while time.time() < deadline and self.alive():
-            if self.orders_logged() > 0:
-                return True
-            time.sleep(0.1)
-        return self.orders_logged() > 0
 
     def report(self):
         return read_json(self.report_path)
@@ -338,12 +350,12 @@ def throughput_one(base, n, workers, q, log_level):
     conf_sim = os.path.join(base, "sim-%d.conf" % n)
     if not os.path.exists(conf_sim):
         write_sim_conf(conf_sim, n)
-    sim = Sim(conf_sim, d, stats=False)
+    sim = Sim(conf_sim, d)
     conf = write_trader_conf(d, n, workers, 1e9, log_level)
     t = Trader(d, conf, sim)
     res = {"workers": workers}
     startup_bound = 30 if q else 60
-    if not t.wait_first_order(startup_bound):
+    if not sim.wait_first_order(t, startup_bound):
         t.stop()
         sim.stop()
         res["did_not_finish_s"] = startup_bound
@@ -352,12 +364,15 @@ def throughput_one(base, n, workers, q, log_level):
     res["first_order_s"] = r1((time.time_ns() - t.started_ns) / 1e9, 2)
     time.sleep(1)  # every worker busy before the window opens
     window = 3 if q else 6
-    w0, c0, s0, o0 = time.time(), proc_cpu_s(t.p.pid), sim.cpu(), t.orders_logged()
+    o0, w0, c0, s0 = sim.orders(), time.time(), proc_cpu_s(t.p.pid), sim.cpu()
     time.sleep(window)
-    w1, c1, s1, o1 = time.time(), proc_cpu_s(t.p.pid), sim.cpu(), t.orders_logged()
+    o1, w1, c1, s1 = sim.orders(), time.time(), proc_cpu_s(t.p.pid), sim.cpu()
     res["vm_hwm_kib"] = proc_kib(t.p.pid, "VmHWM")
     t.stop()
     sim.stop()
+    if o0 is None or o1 is None:
+        res["note"] = "the simulator did not report its counts"
+        return res
     orders = o1 - o0
     res["window_s"] = r1(w1 - w0, 2)
     res["orders"] = orders
@@ -381,18 +396,20 @@ def throughput(base, q, log_level):
 def scale_one(base, n, bound, log_level):
     d = scenario_dir(base, "scale-%d" % n)
     write_sim_conf(os.path.join(d, "sim.conf"), n)
-    sim = Sim(os.path.join(d, "sim.conf"), d, stats=False)
+    sim = Sim(os.path.join(d, "sim.conf"), d)
     conf = write_trader_conf(d, n, 64, 1e9, log_level)
     t = Trader(d, conf, sim)
-    got = t.wait_first_order(bound)
+    got = sim.wait_first_order(t, bound)
     if got:
         time.sleep(1)  # the first rounds allocate what a trading account needs
     res = {"accounts": n, "vm_rss_kib": proc_kib(t.p.pid, "VmRSS"),
            "vm_hwm_kib": proc_kib(t.p.pid, "VmHWM")}
     if not got:
         res["did_not_finish_s"] = bound
+        # Each account's filter reads its history; the log says which are done.
         res["accounts_filtered"] = (t.lines_matching(b"of target") +
-                                    t.lines_matching(b"already at target"))
+                                    t.lines_matching(b"already at target")) or None
+        res["requests_so_far"] = {k: v["calls"] for k, v in sim.snapshot().items()}
     t.stop(grace=5)  # still in the filter, it does not look at the stop: killed, no marks
     sim.stop()
     m = (t.marks() or {}).get("marks_unix_ns", {})
