@@ -140,7 +140,11 @@ void latency_tick_read(void)
 }
 
 /* The newest tick is the one whose price the mailbox holds: the WS thread
- * stamps the frame just before it posts that frame's price. */
+ * stamps the frame just before it posts that frame's price, and the
+ * mailbox lock orders that stamp before the worker's read.  A price taken
+ * between the next frame's stamp and its post is credited to that newer
+ * frame: such a sample is short by less than one frame interval, never long.
+ * Prices read over REST (no push) are not sampled. */
 void latency_price_taken(void)
 {
     if (!enabled())
