@@ -14,9 +14,12 @@ exits 0 unless the binaries cannot be started at all.
 
     scripts/bench.py [--only latency,marginal,weight,throughput,scale]
                      [--quick] [--keep] [--log-level info|warn|...]
+                     [--compare EARLIER-STDOUT]
 
 --quick shrinks every scenario (a smoke run of the instrument itself);
---keep leaves the temporary directory (configurations, logs) for reading.
+--keep leaves the temporary directory (configurations, logs) for reading;
+--compare prints an earlier run's figures (its saved standard output) in a
+"before" column.
 Environment: BUILD (default build/release).
 """
 import argparse
@@ -533,7 +536,8 @@ def goal_cell(key, v):
     return "%s %g %s" % (op, g, "met" if ok else "NOT met")
 
 
-def table(results):
+def table_rows(results):
+    """(figure, measured, goal) rows for the scenario results given."""
     rows = []
 
     def add(name, v, unit, key=None):
@@ -603,11 +607,39 @@ def table(results):
                 "weight_per_round")
             add("weight/round, executionReports lost", r.get("pushes_lost_weight_per_round"), "")
             add("weight/round, streams down", r.get("streams_down_weight_per_round"), "")
-    w = max(len(x[0]) for x in rows) if rows else 10
-    v = max(len(x[1]) for x in rows) if rows else 10
-    print("\n%-*s  %-*s  %s" % (w, "figure", v, "measured", "goal (issue 7)"))
+    return rows
+
+
+def table(results, before=None):
+    """Prints the rows; with before (an earlier run's results) a column of
+    its figures too, matched by name, for a before/after comparison."""
+    rows = table_rows(results)
+    old = None
+    if before is not None:
+        try:
+            old = {name: val for name, val, _ in table_rows(before)}
+        except (KeyError, TypeError, ValueError):
+            log("--compare: that run's results have another shape; no before column")
+    w = max([len(x[0]) for x in rows] + [6])
+    v = max([len(x[1]) for x in rows] + [8])
+    b = max([len(old.get(x[0], "-")) for x in rows] + [6]) if old else 0
+    head = ("%-*s  " % (b, "before")) if old is not None else ""
+    print("\n%-*s  %s%-*s  %s" % (w, "figure", head, v, "measured", "goal (issue 7)"))
     for name, val, goal in rows:
-        print("%-*s  %-*s  %s" % (w, name, v, val, goal))
+        cell = ("%-*s  " % (b, old.get(name, "-"))) if old is not None else ""
+        print("%-*s  %s%-*s  %s" % (w, name, cell, v, val, goal))
+
+
+def read_results(path):
+    """The scenario lines of an earlier run's standard output."""
+    out = []
+    with open(path) as f:
+        for line in f:
+            if line.startswith("{"):
+                r = json.loads(line)
+                if "scenario" in r and "error" not in r:
+                    out.append(r)
+    return out
 
 
 def main():
@@ -615,6 +647,8 @@ def main():
     ap.add_argument("--only", default="latency,marginal,weight,throughput,scale")
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--compare", metavar="FILE",
+                    help="an earlier run's standard output: its figures beside these")
     ap.add_argument("--log-level", default="info",
                     help="the trader's log level in throughput and scale (default info)")
     o = ap.parse_args()
@@ -623,6 +657,11 @@ def main():
             print("bench: %s missing (make bench builds it)" % f, file=sys.stderr)
             return 2
     want = o.only.split(",")
+    try:
+        before = read_results(o.compare) if o.compare else None
+    except (OSError, ValueError) as e:
+        print("bench: --compare %s: %s" % (o.compare, e), file=sys.stderr)
+        return 2
     base = tempfile.mkdtemp(prefix="lt-bench.")
     with open("/proc/cpuinfo") as f:
         model = next((l.split(":", 1)[1].strip() for l in f if l.startswith("model name")), "?")
@@ -652,7 +691,7 @@ def main():
                 r = {"scenario": name, "error": str(e)}
             results.append(r)
             print(json.dumps(r), flush=True)
-        table([r for r in results if "error" not in r])
+        table([r for r in results if "error" not in r], before)
         log("done in %.0f s" % (time.time() - t0))
     finally:
         if o.keep:
