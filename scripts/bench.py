@@ -689,6 +689,7 @@ def main():
                     r = scale(base, o.quick, o.log_level)
             except (RuntimeError, OSError) as e:
                 r = {"scenario": name, "error": str(e)}
+            r["loadavg_1m_after"] = round(os.getloadavg()[0], 1)  # how noisy it was
             results.append(r)
             print(json.dumps(r), flush=True)
         table([r for r in results if "error" not in r], before)
