@@ -97,8 +97,9 @@ bench-sim: all $(TOOLS)
 	BUILD=$(BUILD) scripts/bench-sim.sh
 
 # Not part of `make test`: figures, not assertions (docs/performance.md).
+# BENCH_ARGS="--compare docs/bench-baseline.jsonl" prints the baseline beside them.
 bench: all
-	BUILD=$(BUILD) scripts/bench.sh
+	BUILD=$(BUILD) scripts/bench.sh $(BENCH_ARGS)
 
 compat: all
 	BUILD=$(BUILD) scripts/compat-ccxt.sh
