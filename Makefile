@@ -5,6 +5,7 @@
 #   make sanitize   the same tests under ASan + UBSan
 #   make tsan       the same tests under ThreadSanitizer (clang)
 #   make demo       run the main job on the embedded simulator
+#   make bench      the trader's latency, throughput, scale and weight figures
 #   make bench-sim  simulator order place+cancel throughput
 #   make compat     a third-party Binance client (ccxt, from npm) against the simulator
 #   make fuzz       bounded fuzzing of every outside-facing parser (clang)
@@ -95,7 +96,10 @@ demo: all
 bench-sim: all $(TOOLS)
 	BUILD=$(BUILD) scripts/bench-sim.sh
 
-bench: bench-sim
+# Not part of `make test`: figures, not assertions (docs/performance.md).
+# BENCH_ARGS="--compare docs/bench-baseline.jsonl" prints the baseline beside them.
+bench: all
+	BUILD=$(BUILD) scripts/bench.sh $(BENCH_ARGS)
 
 compat: all
 	BUILD=$(BUILD) scripts/compat-ccxt.sh

@@ -22,6 +22,7 @@
 #include "looptrader/config.h"
 #include "looptrader/executor.h"
 #include "looptrader/ladder.h"
+#include "looptrader/latency.h"
 #include "looptrader/ledger.h"
 #include "looptrader/log.h"
 #include "looptrader/report.h"
@@ -422,12 +423,14 @@ int main(int argc, char **argv)
         run_free(&r);
         return 1;
     }
+    latency_mark(LATENCY_MARK_FILTER_START);
     for (size_t i = 0; i < r.n_users; i++) {
         if (!selected(&r.cfg, &r.cfg.users[i]))
             continue;
         queue_me[i] = filter_user(&r, (unsigned)i, &r.users[i]);
         queued += queue_me[i] != 0;
     }
+    latency_mark(LATENCY_MARK_FILTER_END);
     if (r.cfg.dry_run) {
         print_plan(&r);
         free(queue_me);

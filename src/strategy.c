@@ -10,6 +10,7 @@
  */
 #include "looptrader/strategy.h"
 #include "looptrader/ladder.h"
+#include "looptrader/latency.h"
 #include "looptrader/log.h"
 #include "looptrader/target.h"
 
@@ -126,6 +127,7 @@ static int current_book(struct rctx *c, int wait_push, money_t *bid, money_t *as
     if (rc == 0 && mailbox_now_ms() - p.recv_ms > PRICE_STALE_MS)
         rc = LT_ETIMEDOUT;
     if (rc == 0 && p.bid > 0 && p.ask > 0) {
+        latency_price_taken();
         *bid = p.bid;
         *ask = p.ask;
         return 0;
@@ -446,6 +448,7 @@ static int order_run(struct rctx *c, enum order_side side, enum time_in_force ti
             return rc;
         break;
     }
+    latency_fill_known();
     complete_trades(c, cid);
     const struct ledger_order *o = lorder(c, cid);
     enum order_status fin = ledger_order_qty(o) >= qty ? ORDER_FILLED

@@ -23,6 +23,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "looptrader/latency.h"
 #include "looptrader/log.h"
 #include "looptrader/sign.h"
 
@@ -806,6 +807,8 @@ static int attempt(struct venue *v, struct http *h, const struct venue_auth *a,
     };
     int64_t sent_ms = venue_now_ms(v);
     c->sent_local_ms = venue_local_ms(v);
+    if (c->once)
+        latency_order_sent();
     rc = http_do(h, &req, resp, err);
     c->recv_local_ms = venue_local_ms(v);
     if (rc == 0) {

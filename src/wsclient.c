@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "looptrader/http.h"
+#include "looptrader/latency.h"
 #include "looptrader/log.h"
 #include "looptrader/venue_binance.h"
 
@@ -518,6 +519,7 @@ static void on_message(struct wsconn *c, const char *buf, size_t len)
             return;
         if (p.u.book.bid <= 0 || p.u.book.ask <= 0)
             return;
+        latency_tick_read();
         int64_t now = mailbox_now_ms();
         for (size_t i = 0; i < ws->n_users; i++)
             if (!atomic_load(&ws->users[i]->removed))

@@ -2,7 +2,7 @@
  * main.c - looptrader-sim: a Binance Spot v3 exchange simulator on loopback.
  *
  *   looptrader-sim --port N --config FILE [--seed S] [--fault KIND=VALUE]...
- *                  [--bind ADDR] [--log-level L]
+ *                  [--bind ADDR] [--log-level L] [--stats-file FILE]
  *
  * Wires the engine (exchange), the dialect (rest, wsapi) and the transport
  * (server) together, prints "listening on ADDR:PORT" once ready, and runs
@@ -32,9 +32,34 @@ struct app {
     struct listenkeys keys;
     struct faults faults;
     struct simconf conf;
+    const char *stats_file; /* NULL: no per-endpoint counts written */
 };
 
 static struct sim_server *g_server; /* for the signal handler only */
+static volatile sig_atomic_t g_stats_wanted; /* SIGUSR1: write the stats at the next tick */
+
+static void on_usr1(int sig)
+{
+    (void)sig;
+    g_stats_wanted = 1;
+}
+
+/* Written aside and renamed, so a reader polling the file (make bench)
+ * never sees half of it. */
+static void write_stats(const struct app *a)
+{
+    char tmp[4096];
+    if (snprintf(tmp, sizeof tmp, "%s.tmp", a->stats_file) >= (int)sizeof tmp)
+        return;
+    FILE *f = fopen(tmp, "w");
+    if (!f) {
+        log_warn("sim: cannot write %s", tmp);
+        return;
+    }
+    rest_stats_write(&a->rest, f);
+    if (fclose(f) != 0 || rename(tmp, a->stats_file) != 0)
+        log_warn("sim: cannot write %s", a->stats_file);
+}
 
 static void on_signal(int sig)
 {
@@ -58,12 +83,17 @@ static void app_tick(void *arg, int64_t now_ms)
     struct app *a = arg;
     sim_exchange_tick(a->ex, now_ms);
     wsapi_tick(&a->ws, now_ms);
+    if (g_stats_wanted && a->stats_file) {
+        g_stats_wanted = 0;
+        write_stats(a);
+    }
 }
 
 static void usage(FILE *f)
 {
     fprintf(f, "usage: looptrader-sim --port N --config FILE [--seed S] [--fault KIND=VALUE]...\n"
                "                      [--bind ADDR] [--log-level debug|info|warn|error]\n"
+               "                      [--stats-file FILE]\n"
                "faults: latency_ms=N http5xx=RATE http429=RATE ws_drop_ms=N push_loss=RATE "
                "partial=FRACTION\n");
 }
@@ -87,6 +117,7 @@ int main(int argc, char **argv)
         { "port", required_argument, NULL, 'p' },  { "config", required_argument, NULL, 'c' },
         { "seed", required_argument, NULL, 's' },  { "fault", required_argument, NULL, 'f' },
         { "bind", required_argument, NULL, 'b' },  { "log-level", required_argument, NULL, 'l' },
+        { "stats-file", required_argument, NULL, 'S' },
         { "help", no_argument, NULL, 'h' },        { NULL, 0, NULL, 0 },
     };
     static struct app a; /* large (listenKey table); lives for the whole run */
@@ -97,7 +128,7 @@ int main(int argc, char **argv)
     struct lt_err err = { 0 };
     char *end;
 
-    while ((ch = getopt_long(argc, argv, "p:c:s:f:b:l:h", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "p:c:s:f:b:l:S:h", opts, NULL)) != -1) {
         switch (ch) {
         case 'p':
             port = (int)strtol(optarg, &end, 10);
@@ -125,6 +156,9 @@ int main(int argc, char **argv)
             break;
         case 'b':
             bind = optarg;
+            break;
+        case 'S':
+            a.stats_file = optarg;
             break;
         case 'l':
             if (log_level_parse(optarg) < 0) {
@@ -195,6 +229,8 @@ int main(int argc, char **argv)
     g_server = srv;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sa.sa_handler = on_usr1;
+    sigaction(SIGUSR1, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
     printf("listening on %s:%d\n", bind ? bind : "127.0.0.1", server_port(srv));
@@ -203,6 +239,8 @@ int main(int argc, char **argv)
              a.conf.n_accounts, seed, n_faults);
     rc = server_run(srv) ? lt_err_set(&err, LT_EIO, "service loop failed") != 0 : 0;
     log_info("sim: stopping");
+    if (a.stats_file)
+        write_stats(&a);
 out:
     if (rc && err.msg[0])
         fprintf(stderr, "looptrader-sim: %s\n", err.msg);

@@ -933,6 +933,9 @@ static const struct route routes[] = {
       h_listen_key },
 };
 
+#define N_ROUTES (sizeof(routes) / sizeof(routes[0]))
+#define N_METHODS (SIM_OTHER + 1)
+
 int rest_init(struct rest *r, struct sim_exchange *ex, struct listenkeys *keys,
               struct lt_err *err)
 {
@@ -941,15 +944,20 @@ int rest_init(struct rest *r, struct sim_exchange *ex, struct listenkeys *keys,
     r->keys = keys;
     r->n_accounts = sim_exchange_account_count(ex);
     r->orders = calloc(r->n_accounts ? r->n_accounts : 1, sizeof(*r->orders));
-    if (!r->orders)
+    r->stats = calloc(N_ROUTES * N_METHODS, sizeof(*r->stats));
+    if (!r->orders || !r->stats) {
+        rest_free(r);
         return lt_err_set(err, LT_ENOMEM, "out of memory");
+    }
     return 0;
 }
 
 void rest_free(struct rest *r)
 {
     free(r->orders);
+    free(r->stats);
     r->orders = NULL;
+    r->stats = NULL;
 }
 
 int rest_weight_add(struct rest *r, int weight, int64_t now_ms, int *retry_after,
@@ -1051,7 +1059,25 @@ static int route_run(struct rest *r, const struct route *rt, struct sim_req *q, 
     if (!rc)
         rc = rt->fn(&c, err);
     r->weight_used += *weight - rt->weight;
+    struct rest_route_stat *st = &r->stats[(size_t)(rt - routes) * N_METHODS + q->method];
+    st->calls++;
+    st->weight += (uint64_t)*weight;
     return rc;
+}
+
+void rest_stats_write(const struct rest *r, FILE *f)
+{
+    int first = 1;
+    fputc('{', f);
+    for (size_t i = 0; i < N_ROUTES * N_METHODS; i++) {
+        if (!r->stats[i].calls)
+            continue;
+        fprintf(f, "%s\"%s %s\":{\"calls\":%llu,\"weight\":%llu}", first ? "" : ",",
+                method_name((enum sim_method)(i % N_METHODS)), routes[i / N_METHODS].path,
+                (unsigned long long)r->stats[i].calls, (unsigned long long)r->stats[i].weight);
+        first = 0;
+    }
+    fputs("}\n", f);
 }
 
 int rest_call(struct rest *r, struct sim_req *q, int account, struct strbuf *out, int *weight,

@@ -11,6 +11,7 @@
 #define LOOPTRADER_SIM_REST_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include "looptrader/error.h"
 #include "looptrader/sim/exchange.h"
@@ -22,6 +23,11 @@ struct rest_order_count {
     int n10s, nday;
 };
 
+/* Requests served and weight charged, per route and method (make bench). */
+struct rest_route_stat {
+    uint64_t calls, weight;
+};
+
 struct rest {
     struct sim_exchange *ex;
     struct listenkeys *keys;
@@ -30,6 +36,7 @@ struct rest {
     struct rest_order_count *orders; /* per account */
     size_t n_accounts;
     uint64_t cancel_seq;   /* for generated cancel client ids */
+    struct rest_route_stat *stats; /* [route][method]; the service thread only */
 };
 
 int rest_init(struct rest *r, struct sim_exchange *ex, struct listenkeys *keys,
@@ -44,6 +51,11 @@ void rest_handle(void *arg, struct sim_req *req, struct sim_resp *resp);
  * only), writing its JSON answer into out and its weight into *weight. */
 int rest_call(struct rest *r, struct sim_req *q, int account, struct strbuf *out, int *weight,
               struct lt_err *err);
+
+/* Writes the per-endpoint counts as one JSON object:
+ * {"GET /api/v3/account":{"calls":n,"weight":w},...}, endpoints never
+ * called left out. */
+void rest_stats_write(const struct rest *r, FILE *f);
 
 /* Adds weight to the shared minute window (WebSocket API requests count
  * too).  Returns the window's total, or -1 with err set (429 -1003) when
