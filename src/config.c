@@ -766,6 +766,22 @@ int config_load(int argc, char **argv, struct run_config *out, struct lt_err *er
     return rc;
 }
 
+int config_file_state_dir(const char *path, char **out, struct lt_err *err)
+{
+    config_t cf;
+    const char *dir = DEFAULT_STATE_DIR;
+    int rc = conf_file_read(&cf, path, err);
+    if (!rc) {
+        const config_setting_t *s = config_lookup(&cf, "state_dir");
+        if (s && (rc = conf_read_str(s, path, "state_dir", &dir, err)) == 0 && !dir[0])
+            rc = conf_fail_at(err, s, path, "state_dir", "must not be empty");
+    }
+    if (!rc && !(*out = strdup(dir)))
+        rc = lt_err_set(err, LT_ENOMEM, "out of memory");
+    config_destroy(&cf);
+    return rc;
+}
+
 void config_free(struct run_config *c)
 {
     for (size_t i = 0; i < c->n_users; i++) {

@@ -91,6 +91,10 @@ void config_strategy_merge(struct strategy_config *dst, const struct strategy_co
  * of [A-Za-z0-9._-], not starting with '.' or '-'. */
 int config_valid_name(const char *s);
 
+/* The state_dir a configuration file names (default "state"), for the
+ * commands that find a running trader through it (malloc'd into *out). */
+int config_file_state_dir(const char *path, char **out, struct lt_err *err);
+
 /* The --help text. */
 const char *config_usage(void);
 
