@@ -361,8 +361,10 @@ static int filter_user(struct run *r, unsigned idx, struct strategy_user *u)
     char b1[MONEY_STR_MAX], b2[MONEY_STR_MAX];
     if (before >= uc->strategy.target && !strategy_user_has_pending(u)) {
         u->report.status = USER_SKIPPED;
-        log_info("%s: window buy total %s already at target %s: skipped", uc->name,
-                 money_format_min(before, b1), money_format_min(uc->strategy.target, b2));
+        snprintf(u->report.error, sizeof(u->report.error),
+                 "window buy total %s already at target %s", money_format_min(before, b1),
+                 money_format_min(uc->strategy.target, b2));
+        log_info("%s: %s: skipped", uc->name, u->report.error);
         return 0;
     }
     log_info("%s: window buy total %s of target %s", uc->name, money_format_min(before, b1),
