@@ -64,32 +64,6 @@ static int64_t wall_ms(void)
     return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
 }
 
-/* Registers every credential of a user with the log's redactor. */
-static void register_secrets(const struct user_config *u)
-{
-    log_secret_add(u->api_secret);
-    log_secret_add(u->cookies);
-    if (u->cookies) {
-        char *copy = strdup(u->cookies), *save = NULL;
-        for (char *t = copy ? strtok_r(copy, ";", &save) : NULL; t;
-             t = strtok_r(NULL, ";", &save)) {
-            char *eq = strchr(t, '=');
-            if (eq)
-                log_secret_add(eq + 1);
-        }
-        free(copy);
-    }
-    for (size_t i = 0; i < u->n_headers; i++) {
-        const char *colon = strchr(u->headers[i], ':');
-        if (colon) {
-            colon++;
-            while (*colon == ' ')
-                colon++;
-            log_secret_add(colon);
-        }
-    }
-}
-
 static int selected(const struct run_config *cfg, const struct user_config *u)
 {
     if (!cfg->only)
@@ -609,9 +583,10 @@ static int finish(struct run *r, int exit_code, const char *why)
             continue;
         struct report_user *ru = &r->users[i].report;
         if (ru->status == USER_PENDING && !r->users[i].mb && (why || stopped)) {
+            /* short: with thousands of accounts the run's error, once, says why */
             ru->status = stopped ? USER_STOPPED : USER_FAILED;
-            snprintf(ru->error, sizeof ru->error, "%.250s",
-                     stopped ? "stopped during start-up" : why);
+            snprintf(ru->error, sizeof ru->error, "%s",
+                     stopped ? "stopped during start-up" : "not started: see the run's error");
         }
         r->reports[n_rep++] = *ru;
     }
@@ -697,8 +672,7 @@ int main(int argc, char **argv)
     }
 
     /* Phase 1: logging, signals, ownership, the venue and the symbol. */
-    for (size_t i = 0; i < r.cfg.n_users; i++)
-        register_secrets(&r.cfg.users[i]);
+    /* every credential is registered with the redactor as config reads it */
     log_set_level((enum log_level)r.cfg.log_level);
     if (r.cfg.log_file && log_open(r.cfg.log_file) != 0) {
         fprintf(stderr, "looptrader: cannot open log file %s (%s)\n", r.cfg.log_file,
