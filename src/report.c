@@ -9,6 +9,7 @@
 #include "looptrader/strbuf.h"
 #include "looptrader/target.h"
 
+#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -185,14 +186,15 @@ int report_write_json(const struct report_run *run, const char *path, struct lt_
     FILE *f = fopen(tmp, "w");
     if (!f) {
         free(text);
-        return lt_err_set(err, LT_EIO, "report: cannot write %s", tmp);
+        return lt_err_set(err, LT_EIO, "report: cannot write %s (%s)", tmp, strerror(errno));
     }
     int bad = fputs(text, f) < 0;
     bad |= fclose(f) != 0;
     free(text);
     if (bad || rename(tmp, path) != 0) {
+        int e = errno;
         unlink(tmp);
-        return lt_err_set(err, LT_EIO, "report: cannot write %s", path);
+        return lt_err_set(err, LT_EIO, "report: cannot write %s (%s)", path, strerror(e));
     }
     return 0;
 }
