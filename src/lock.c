@@ -45,6 +45,17 @@ static pid_t read_pid(int fd)
 static int ensure_dir(const char *dir, const char *what, struct lt_err *err)
 {
     struct stat st;
+    char path[4096];
+    if (snprintf(path, sizeof path, "%s", dir) >= (int)sizeof path)
+        return lt_err_set(err, LT_EINVAL, "%s %.64s...: path too long", what, dir);
+    /* parents first, each 0700 like the dir itself */
+    for (char *p = strchr(path + 1, '/'); p; p = strchr(p + 1, '/')) {
+        *p = '\0';
+        int bad = mkdir(path, 0700) != 0 && errno != EEXIST;
+        *p = '/';
+        if (bad)
+            break;
+    }
     if (mkdir(dir, 0700) != 0 && errno != EEXIST)
         return lt_err_set(err, LT_EIO, "%s %s: cannot create it (%s)", what, dir,
                           strerror(errno));

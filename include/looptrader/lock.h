@@ -30,7 +30,7 @@
 
 #define LOCK_FILE_NAME "looptrader.lock"
 
-/* Takes <dir>/looptrader.lock (creating dir, one level, mode 0700) and
+/* Takes <dir>/looptrader.lock (creating dir and its parents, mode 0700) and
  * writes our pid into it.  *fd is the lock (release with lock_fd_release).
  * LT_EINVAL "state dir D is in use by pid N" when another trader has it
  * (*holder = N), LT_EIO on a file error. */
@@ -56,8 +56,9 @@ struct lock_accounts {
     size_t n, cap;
 };
 
-/* Opens (creating) lock_dir, mode 0700, and its accounts.lock.  A lock_dir
- * that is a symlink or not a directory is refused. */
+/* Opens (creating, with its parents) lock_dir, mode 0700, and its
+ * accounts.lock.  A lock_dir that is a symlink or not a directory is
+ * refused. */
 int lock_accounts_open(struct lock_accounts *la, const char *lock_dir, struct lt_err *err);
 
 /* Takes one account.  0; LT_EINVAL "owned by pid N" (another process, or

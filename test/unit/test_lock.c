@@ -41,7 +41,7 @@ static void state_dir_lock(void **state)
 {
     (void)state;
     char sd[128];
-    snprintf(sd, sizeof sd, "%s/state", dir);
+    snprintf(sd, sizeof sd, "%s/deep/er/state", dir); /* parents created */
     struct lt_err e = { 0 };
     pid_t holder = -1, pid = 0;
     int fd = -1, fd2 = -1;
