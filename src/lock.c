@@ -40,9 +40,10 @@ static pid_t read_pid(int fd)
     return v > 0 && v <= INT32_MAX ? (pid_t)v : 0;
 }
 
-/* A directory we may create files in, not a symlink (lock dirs under
- * /tmp are shared with every other user of the host). */
-static int ensure_dir(const char *dir, const char *what, struct lt_err *err)
+/* A directory, created if missing.  With no_symlink, not a symlink
+ * either: the default lock dir is under /tmp, shared with every other user
+ * of the host, where a planted symlink would redirect our files. */
+static int ensure_dir(const char *dir, const char *what, int no_symlink, struct lt_err *err)
 {
     struct stat st;
     char path[4096];
@@ -59,10 +60,11 @@ static int ensure_dir(const char *dir, const char *what, struct lt_err *err)
     if (mkdir(dir, 0700) != 0 && errno != EEXIST)
         return lt_err_set(err, LT_EIO, "%s %s: cannot create it (%s)", what, dir,
                           strerror(errno));
-    if (lstat(dir, &st) != 0)
+    if ((no_symlink ? lstat(dir, &st) : stat(dir, &st)) != 0)
         return lt_err_set(err, LT_EIO, "%s %s: %s", what, dir, strerror(errno));
     if (!S_ISDIR(st.st_mode))
-        return lt_err_set(err, LT_EIO, "%s %s: not a directory (or a symlink)", what, dir);
+        return lt_err_set(err, LT_EIO, "%s %s: not a directory%s", what, dir,
+                          no_symlink ? " (or a symlink)" : "");
     return 0;
 }
 
@@ -72,7 +74,7 @@ int lock_state_dir(const char *dir, int *fd, pid_t *holder, struct lt_err *err)
     int rc;
     *fd = -1;
     *holder = 0;
-    if ((rc = ensure_dir(dir, "state dir", err)) != 0 ||
+    if ((rc = ensure_dir(dir, "state dir", 0, err)) != 0 ||
         (rc = lock_path(path, sizeof path, dir, LOCK_FILE_NAME, err)) != 0)
         return rc;
     int f = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
@@ -184,7 +186,7 @@ int lock_accounts_open(struct lock_accounts *la, const char *lock_dir, struct lt
     int rc;
     memset(la, 0, sizeof *la);
     la->fd = -1;
-    if ((rc = ensure_dir(lock_dir, "lock dir", err)) != 0 ||
+    if ((rc = ensure_dir(lock_dir, "lock dir", 1, err)) != 0 ||
         (rc = lock_path(path, sizeof path, lock_dir, "accounts.lock", err)) != 0)
         return rc;
     la->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
