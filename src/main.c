@@ -675,8 +675,11 @@ int main(int argc, char **argv)
     /* every credential is registered with the redactor as config reads it */
     log_set_level((enum log_level)r.cfg.log_level);
     if (r.cfg.log_file && log_open(r.cfg.log_file) != 0) {
-        fprintf(stderr, "looptrader: cannot open log file %s (%s)\n", r.cfg.log_file,
-                strerror(errno));
+        lt_err_set(&err, LT_ECONFIG, "cannot open log file %s (%s)", r.cfg.log_file,
+                   strerror(errno));
+        fprintf(stderr, "looptrader: %s\n", err.msg);
+        if (r.cfg.report_path && check_report_path(r.cfg.report_path, NULL) == 0)
+            return finish(&r, 2, err.msg);
         config_free(&r.cfg);
         return 2;
     }
