@@ -5,7 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/trader_lib.sh"
 
-TARGET=1000
+TARGET=2500
 sim_start --seed 21
 trader_snapshot alice bob
 trader_start --only alice,bob --target $TARGET --lock-dir "$LT_TMP/locks"
