@@ -180,15 +180,21 @@ uint64_t lock_account_key(const char *rest_url, const struct venue_auth *a)
     return ok ? (k ? k : 1) : 0;
 }
 
-int lock_accounts_open(struct lock_accounts *la, const char *lock_dir, struct lt_err *err)
+int lock_accounts_open(struct lock_accounts *la, const char *lock_dir, int private_dir,
+                       struct lt_err *err)
 {
     char path[4096];
+    struct stat st;
     int rc;
     memset(la, 0, sizeof *la);
     la->fd = -1;
     if ((rc = ensure_dir(lock_dir, "lock dir", 1, err)) != 0 ||
         (rc = lock_path(path, sizeof path, lock_dir, "accounts.lock", err)) != 0)
         return rc;
+    /* someone else's dir under our name in /tmp could hold our locks */
+    if (private_dir && (lstat(lock_dir, &st) != 0 || st.st_uid != geteuid()))
+        return lt_err_set(err, LT_EIO, "lock dir %s is not owned by uid %ld: remove it, "
+                          "or give --lock-dir", lock_dir, (long)geteuid());
     la->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (la->fd < 0)
         return lt_err_set(err, LT_EIO, "cannot open %s (%s)", path, strerror(errno));

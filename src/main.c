@@ -712,7 +712,7 @@ int main(int argc, char **argv)
         snprintf(lock_dir, sizeof lock_dir, "%s", r.cfg.lock_dir);
     else
         lock_dir_default(lock_dir, sizeof lock_dir);
-    if (lock_accounts_open(&r.accounts, lock_dir, &err) != 0)
+    if (lock_accounts_open(&r.accounts, lock_dir, !r.cfg.lock_dir, &err) != 0)
         return fail_start(&r, 1, &err);
     r.accounts_open = 1;
     size_t n_sel = 0;

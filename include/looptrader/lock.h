@@ -58,8 +58,10 @@ struct lock_accounts {
 
 /* Opens (creating, with its parents) lock_dir, mode 0700, and its
  * accounts.lock.  A lock_dir that is a symlink or not a directory is
- * refused. */
-int lock_accounts_open(struct lock_accounts *la, const char *lock_dir, struct lt_err *err);
+ * refused; with private_dir (the default dir, named after our uid) so is
+ * one owned by another uid. */
+int lock_accounts_open(struct lock_accounts *la, const char *lock_dir, int private_dir,
+                       struct lt_err *err);
 
 /* Takes one account.  0; LT_EINVAL "owned by pid N" (another process, or
  * "this run" for the same account configured twice), *holder set. */

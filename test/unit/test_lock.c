@@ -71,7 +71,7 @@ static void account_lock(void **state)
     struct lock_accounts la;
     struct lt_err e = { 0 };
     pid_t holder = 0;
-    assert_int_equal(lock_accounts_open(&la, ld, &e), 0);
+    assert_int_equal(lock_accounts_open(&la, ld, 1, &e), 0);
     assert_int_equal(lock_account_take(&la, 42, &holder, &e), 0);
     assert_int_equal(lock_account_take(&la, 42, &holder, &e), LT_EINVAL);
     assert_non_null(strstr(e.msg, "configured twice"));
@@ -86,7 +86,7 @@ static void account_lock(void **state)
         struct lock_accounts lc;
         pid_t h = 0;
         char r = 'x';
-        if (lock_accounts_open(&lc, ld, NULL) == 0 && lock_account_take(&lc, 42, &h, NULL) != 0 &&
+        if (lock_accounts_open(&lc, ld, 0, NULL) == 0 && lock_account_take(&lc, 42, &h, NULL) != 0 &&
             h == getppid() && lock_account_take(&lc, 44, &h, NULL) == 0)
             r = 'y';
         if (write(pipefd[1], &r, 1) != 1)
@@ -116,9 +116,19 @@ static void account_lock(void **state)
     FILE *fp = fopen(f, "w");
     assert_non_null(fp);
     fclose(fp);
-    assert_int_equal(lock_accounts_open(&la, f, &e), LT_EIO);
+    assert_int_equal(lock_accounts_open(&la, f, 0, &e), LT_EIO);
     assert_non_null(strstr(e.msg, "not a directory"));
     lock_accounts_close(&la);
+
+    /* the default dir must be ours: another uid's could hold our locks */
+    if (geteuid() == 0) {
+        assert_int_equal(chown(ld, 12345, 12345), 0);
+        assert_int_equal(lock_accounts_open(&la, ld, 1, &e), LT_EIO);
+        assert_non_null(strstr(e.msg, "not owned by uid 0"));
+        lock_accounts_close(&la);
+        assert_int_equal(lock_accounts_open(&la, ld, 0, &e), 0); /* a given --lock-dir */
+        lock_accounts_close(&la);
+    }
 }
 
 static void default_dir(void **state)
