@@ -12,6 +12,7 @@
 
 #include "looptrader/log.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -66,6 +67,57 @@ int conf_fail_at(struct lt_err *err, const config_setting_t *s, const char *file
                    fmt, ap);
     va_end(ap);
     return rc;
+}
+
+/* ---- unknown settings ---------------------------------------------------- */
+
+/* Levenshtein distance, capped: keys are short, so two rows suffice. */
+static size_t edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    size_t row[2][64];
+    if (la >= 63 || lb >= 63)
+        return 64;
+    for (size_t j = 0; j <= lb; j++)
+        row[0][j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t *prev = row[(i - 1) & 1], *cur = row[i & 1];
+        cur[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
+            size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
+            cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+        }
+    }
+    return row[la & 1][lb];
+}
+
+const char *conf_suggest(const char *key, const char *const *known)
+{
+    const char *best = NULL;
+    size_t best_d = 0, len = strlen(key);
+    /* a third of the key's length, at least 2: "exchang" and "slipage" are
+     * one edit away, "frobnicate" is no near miss of anything */
+    size_t limit = len / 3 > 2 ? len / 3 : 2;
+    for (; *known; known++) {
+        size_t d = edit_distance(key, *known);
+        if (len >= 4 && strncmp(*known, key, len) == 0 && d > limit)
+            d = limit; /* a shortened key: "timeout" for "timeout_ms" */
+        if (d <= limit && (!best || d < best_d)) {
+            best = *known;
+            best_d = d;
+        }
+    }
+    return best;
+}
+
+int conf_unknown(struct lt_err *err, const config_setting_t *s, const char *file,
+                 const char *field, const char *const *known)
+{
+    const char *near = conf_suggest(config_setting_name(s), known);
+    if (near)
+        return conf_fail_at(err, s, file, field, "unknown setting (did you mean \"%s\"?)", near);
+    return conf_fail_at(err, s, file, field, "unknown setting");
 }
 
 /* ---- typed reads -------------------------------------------------------- */
@@ -271,9 +323,12 @@ int conf_strategy_parse(const config_setting_t *grp, const char *file, const cha
             f++;
         snprintf(field, sizeof field, "%s.%s", prefix, key);
         if (!f->key) {
-            log_warn("%s:%d: %s: unknown setting ignored", file_of(s, file),
-                     config_setting_source_line(s), field);
-            continue;
+            const char *known[sizeof conf_strategy_fields / sizeof conf_strategy_fields[0]];
+            size_t n = 0;
+            for (f = conf_strategy_fields; f->key; f++)
+                known[n++] = f->key;
+            known[n] = NULL;
+            return conf_unknown(err, s, file, field, known);
         }
         struct conf_value v = { 0 };
         int rc = 0;
@@ -456,12 +511,31 @@ static int parse_exchange(struct run_config *rc, const config_setting_t *grp, co
             if (!(r = conf_read_str(s, file, field, &str, err)) && strcmp(str, "binance"))
                 r = conf_fail_at(err, s, file, field, "must be \"binance\"");
         } else {
-            log_warn("%s:%d: %s: unknown setting ignored", file_of(s, file), line, field);
+            static const char *const known[] = { "rest_url", "ws_url", "user_stream",
+                                                 "recv_window_ms", "timeout_ms",
+                                                 "users_per_connection", "dialect", NULL };
+            r = conf_unknown(err, s, file, field, known);
         }
         if (r)
             return r;
     }
     return 0;
+}
+
+/* The top-level settings that are paths, and where each is kept. */
+static char **path_slot(struct run_config *rc, const char *key)
+{
+    if (strcmp(key, "state_dir") == 0)
+        return &rc->state_dir;
+    if (strcmp(key, "report") == 0)
+        return &rc->report_path;
+    if (strcmp(key, "log_file") == 0)
+        return &rc->log_file;
+    if (strcmp(key, "lock_dir") == 0)
+        return &rc->lock_dir;
+    if (strcmp(key, "pid_file") == 0)
+        return &rc->pid_file;
+    return NULL;
 }
 
 /* The file's own part of the run: everything except the users, which need
@@ -478,6 +552,7 @@ static int parse_file(struct run_config *rc, const config_t *cf, const char *fil
         const config_setting_t *s = config_setting_get_elem(root, (unsigned)i);
         const char *key = config_setting_name(s);
         const char *str = NULL;
+        char **slot;
         long long n = 0;
         int r = 0;
         if (strcmp(key, "exchange") == 0) {
@@ -491,10 +566,7 @@ static int parse_file(struct run_config *rc, const config_t *cf, const char *fil
         } else if (strcmp(key, "stop_timeout_ms") == 0) {
             if (!(r = conf_read_int(s, file, key, 100, 600000, &n, err)))
                 rc->stop_timeout_ms = (int)n;
-        } else if (strcmp(key, "state_dir") == 0 || strcmp(key, "report") == 0 ||
-                   strcmp(key, "log_file") == 0) {
-            char **slot = key[0] == 's' ? &rc->state_dir
-                          : key[0] == 'r' ? &rc->report_path : &rc->log_file;
+        } else if ((slot = path_slot(rc, key)) != NULL) {
             if (!(r = conf_read_str(s, file, key, &str, err))) {
                 if (!str[0])
                     r = conf_fail_at(err, s, file, key, "must not be empty");
@@ -517,8 +589,11 @@ static int parse_file(struct run_config *rc, const config_t *cf, const char *fil
                 r = conf_fail_at(err, s, file, key, "must not be empty");
             *users_file_set = s;
         } else {
-            log_warn("%s:%d: %s: unknown setting ignored", file_of(s, file),
-                     config_setting_source_line(s), key);
+            static const char *const known[] = { "exchange", "strategy", "workers",
+                                                 "stop_timeout_ms", "state_dir", "report",
+                                                 "log_file", "lock_dir", "pid_file",
+                                                 "log_level", "users", "users_file", NULL };
+            r = conf_unknown(err, s, file, key, known);
         }
         if (r)
             return r;
@@ -537,10 +612,15 @@ int conf_file_read(config_t *cf, const char *path, struct lt_err *err)
         return lt_err_set(err, LT_ENOMEM, "out of memory");
     config_set_include_dir(cf, dir);
     free(dir);
+    /* libconfig does not say why a file cannot be read: ask first */
+    FILE *probe = fopen(path, "r");
+    if (!probe)
+        return conf_fail(err, path, 0, NULL, "cannot read the file (%s)", strerror(errno));
+    fclose(probe);
     if (config_read_file(cf, path) == CONFIG_TRUE)
         return 0;
     if (config_error_type(cf) == CONFIG_ERR_FILE_IO)
-        return conf_fail(err, path, 0, NULL, "cannot read the file");
+        return conf_fail(err, path, 0, NULL, "cannot read the file (%s)", strerror(errno));
     const char *ef = config_error_file(cf);
     return conf_fail(err, ef ? ef : path, config_error_line(cf), NULL, "%s",
                      config_error_text(cf));
@@ -565,6 +645,10 @@ static int apply_flags(struct run_config *rc, const struct conf_flags *f, struct
         r = set_str(&rc->log_file, f->log_file, err);
     if (!r && f->state_dir)
         r = set_str(&rc->state_dir, f->state_dir, err);
+    if (!r && f->lock_dir)
+        r = set_str(&rc->lock_dir, f->lock_dir, err);
+    if (!r && f->pid_file)
+        r = set_str(&rc->pid_file, f->pid_file, err);
     if (r)
         return r;
     if (f->workers)
@@ -640,6 +724,11 @@ int config_load(int argc, char **argv, struct run_config *out, struct lt_err *er
         !(out->state_dir = strdup(DEFAULT_STATE_DIR)))
         return lt_err_set(err, LT_ENOMEM, "out of memory");
 
+    /* Known before the file is read, so a configuration error can still
+     * reach the log file and the report the operator asked for. */
+    if ((flags.log_file && set_str(&out->log_file, flags.log_file, err)) ||
+        (flags.report && set_str(&out->report_path, flags.report, err)))
+        return LT_ENOMEM;
     const char *file = flags.config_path;
     if (file) {
         if (!(out->config_path = strdup(file)))
@@ -677,6 +766,22 @@ int config_load(int argc, char **argv, struct run_config *out, struct lt_err *er
     return rc;
 }
 
+int config_file_state_dir(const char *path, char **out, struct lt_err *err)
+{
+    config_t cf;
+    const char *dir = DEFAULT_STATE_DIR;
+    int rc = conf_file_read(&cf, path, err);
+    if (!rc) {
+        const config_setting_t *s = config_lookup(&cf, "state_dir");
+        if (s && (rc = conf_read_str(s, path, "state_dir", &dir, err)) == 0 && !dir[0])
+            rc = conf_fail_at(err, s, path, "state_dir", "must not be empty");
+    }
+    if (!rc && !(*out = strdup(dir)))
+        rc = lt_err_set(err, LT_ENOMEM, "out of memory");
+    config_destroy(&cf);
+    return rc;
+}
+
 void config_free(struct run_config *c)
 {
     for (size_t i = 0; i < c->n_users; i++) {
@@ -702,5 +807,7 @@ void config_free(struct run_config *c)
     free(c->report_path);
     free(c->log_file);
     free(c->state_dir);
+    free(c->lock_dir);
+    free(c->pid_file);
     memset(c, 0, sizeof *c);
 }

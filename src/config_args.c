@@ -15,7 +15,7 @@
 
 enum opt_id {
     O_STRATEGY, O_CONFIG, O_USERS, O_WORKERS, O_STOP_TIMEOUT, O_REST_URL, O_WS_URL, O_ONLY, O_REPORT,
-    O_LOG_FILE, O_LOG_LEVEL, O_STATE_DIR, O_INSECURE, O_DRY_RUN, O_VERSION, O_HELP
+    O_LOG_FILE, O_LOG_LEVEL, O_STATE_DIR, O_LOCK_DIR, O_PID_FILE, O_INSECURE, O_DRY_RUN, O_VERSION, O_HELP
 };
 
 struct opt {
@@ -31,6 +31,7 @@ static const struct opt opts[] = {
     { "--ws-url", O_WS_URL, 1 },       { "--only", O_ONLY, 1 },
     { "--report", O_REPORT, 1 },       { "--log-file", O_LOG_FILE, 1 },
     { "--log-level", O_LOG_LEVEL, 1 }, { "--state-dir", O_STATE_DIR, 1 },
+    { "--lock-dir", O_LOCK_DIR, 1 },   { "--pid-file", O_PID_FILE, 1 },
     { "--allow-insecure-secrets", O_INSECURE, 0 },
     { "--dry-run", O_DRY_RUN, 0 },     { "--version", O_VERSION, 0 },
     { "--help", O_HELP, 0 },           { "-h", O_HELP, 0 },
@@ -39,6 +40,8 @@ static const struct opt opts[] = {
 
 static const char usage[] =
     "usage: looptrader [--config FILE] [options]\n"
+    "       looptrader stop [--state-dir DIR | --config FILE] USER... | --all\n"
+    "       looptrader status [--state-dir DIR | --config FILE]\n"
     "\n"
     "Buys and sells a token round after round for every configured account until\n"
     "each account's filled buy volume in the window reaches its target.\n"
@@ -74,7 +77,12 @@ static const char usage[] =
     "  --rest-url URL            exchange REST base (default http://127.0.0.1:8080)\n"
     "  --ws-url URL              exchange WebSocket base (default ws://127.0.0.1:8080)\n"
     "  --only USER[,USER]        run only these users (repeatable)\n"
-    "  --state-dir DIR           journal directory (default state)\n"
+    "  --state-dir DIR           journal directory (default state); one trader\n"
+    "                            per state dir (the lock file DIR/looptrader.lock)\n"
+    "  --lock-dir DIR            host-wide account locks: one trader per account\n"
+    "                            (default $XDG_RUNTIME_DIR/looptrader-locks, else\n"
+    "                            /tmp/looptrader-locks-<uid>)\n"
+    "  --pid-file FILE           write the process id to FILE (removed at exit)\n"
     "  --dry-run                 print the plan, place nothing\n"
     "\n"
     "Output:\n"
@@ -84,8 +92,14 @@ static const char usage[] =
     "  --version                 print the version and exit\n"
     "  --help, -h                print this help and exit\n"
     "\n"
-    "Exit status: 0 every user reached its target or was skipped, 1 a failure,\n"
-    "2 a usage or configuration error, 3 stopped early.\n";
+    "Stopping: SIGINT/SIGTERM stop every user gracefully (twice: at once);\n"
+    "SIGHUP reopens the log file. 'looptrader stop USER' writes DIR/stop-USER\n"
+    "and signals the trader holding DIR's lock; the file keeps that user\n"
+    "stopped at later starts too, until it is deleted. 'stop --all' sends SIGTERM.\n"
+    "\n"
+    "Exit status: 0 every user reached its target or was skipped, 1 a failure\n"
+    "(or a dry run with an account that cannot run), 2 a usage or configuration\n"
+    "error or a state dir in use (nothing sent), 3 stopped early.\n";
 
 const char *config_usage(void)
 {
@@ -186,6 +200,8 @@ static int apply(struct conf_flags *f, const struct opt *o, const char *v,
     case O_REPORT: slot = &f->report; break;
     case O_LOG_FILE: slot = &f->log_file; break;
     case O_STATE_DIR: slot = &f->state_dir; break;
+    case O_LOCK_DIR: slot = &f->lock_dir; break;
+    case O_PID_FILE: slot = &f->pid_file; break;
     case O_WORKERS:
         if (parse_int(v, &n) != 0 || n < 1 || n > 1024)
             return fail(err, o->name, "must be an integer between 1 and 1024");

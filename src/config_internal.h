@@ -15,7 +15,7 @@
 struct conf_flags {
     struct strategy_config sc;  /* strategy flags, with their SC_* bits */
     const char *config_path, *users_path, *rest_url, *ws_url;
-    const char *report, *log_file, *state_dir;
+    const char *report, *log_file, *state_dir, *lock_dir, *pid_file;
     int log_level;              /* -1 = not given */
     int workers;                /* 0 = not given */
     int stop_timeout_ms;        /* 0 = not given */
@@ -68,6 +68,14 @@ int conf_fail(struct lt_err *err, const char *file, int line, const char *field,
 int conf_fail_at(struct lt_err *err, const config_setting_t *s, const char *file,
                  const char *field, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
+
+/* The known key nearest to key (a near miss: a typo), or NULL. */
+const char *conf_suggest(const char *key, const char *const *known);
+
+/* An unknown setting is an error, not a silent default: "<file>:<line>:
+ * field: unknown setting (did you mean "x"?)".  known is NULL-terminated. */
+int conf_unknown(struct lt_err *err, const config_setting_t *s, const char *file,
+                 const char *field, const char *const *known);
 
 /* Reads a setting written as an int or a float. */
 int conf_read_int(const config_setting_t *s, const char *file, const char *field,

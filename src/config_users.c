@@ -46,8 +46,7 @@ int conf_check_private(const char *path, int allow_insecure, struct lt_err *err)
     return 0;
 }
 
-/* Names end up in file names (journal, stop files) and in logs. */
-static int valid_name(const char *s)
+int config_valid_name(const char *s)
 {
     size_t n = strlen(s);
     if (n == 0 || n > 64 || s[0] == '.' || s[0] == '-')
@@ -271,7 +270,7 @@ static int parse_user(struct run_config *rc, size_t idx, const config_setting_t 
         return conf_fail_at(err, g, file, field, "missing");
     if ((r = conf_read_str(name, file, field, &v, err)))
         return r;
-    if (!valid_name(v))
+    if (!config_valid_name(v))
         return conf_fail_at(err, name, file, field,
                             "must be 1 to 64 of [A-Za-z0-9._-], not starting with . or -");
     for (size_t i = 0; i < idx; i++)
@@ -322,9 +321,10 @@ static int parse_user(struct run_config *rc, size_t idx, const config_setting_t 
             snprintf(field, sizeof field, "%s.strategy", prefix);
             r = conf_strategy_parse(s, file, field, &own, err);
         } else {
-            log_warn("%s:%d: %s: unknown setting ignored",
-                     config_setting_source_file(s) ? config_setting_source_file(s) : file,
-                     config_setting_source_line(s), field);
+            static const char *const known[] = { "name", "enabled", "api_key", "api_secret",
+                                                 "api_secret_file", "api_secret_env",
+                                                 "headers", "cookies", "strategy", NULL };
+            r = conf_unknown(err, s, file, field, known);
         }
         if (r)
             return r;
@@ -413,11 +413,15 @@ int conf_users_load(struct run_config *rc, const char *path,
         const config_setting_t *root = config_root_setting(&cf), *list = NULL;
         for (int i = 0; i < config_setting_length(root); i++) {
             const config_setting_t *s = config_setting_get_elem(root, (unsigned)i);
+            static const char *const known[] = { "users", NULL };
             if (strcmp(config_setting_name(s), "users") == 0)
                 list = s;
-            else
-                log_warn("%s:%d: %s: unknown setting ignored", path,
-                         config_setting_source_line(s), config_setting_name(s));
+            else if ((r = conf_unknown(err, s, path, config_setting_name(s), known)) != 0)
+                break;
+        }
+        if (r) {
+            config_destroy(&cf);
+            return r;
         }
         r = list ? conf_users_parse(rc, list, path, ctx, err)
                  : conf_fail(err, path, 0, "users", "missing (users = ( { ... }, ... );)");

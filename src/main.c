@@ -2,29 +2,41 @@
  * main.c - looptrader: the five phases of a run and nothing else.
  *
  *   1. configuration (flags + file; a config error exits 2 before anything
- *      is sent), logging, the venue and the symbol's rules;
- *   2. per user: the window buy total from order history; users at target
- *      are skipped (unless an earlier run left something to settle);
- *      --dry-run prints the plan and exits;
+ *      is sent), logging, ownership (the state dir's lock, the fd budget),
+ *      the venue and the symbol's rules;
+ *   2. per user: a stop file or an account owned by another trader keeps
+ *      it out; else its account lock, then the window buy total from order
+ *      history; users at target are skipped (unless an earlier run left
+ *      something to settle); --dry-run prints the plan and exits;
  *   3. the WebSocket thread (prices + order pushes into mailboxes);
  *   4. the executor's workers run the strategy; this thread turns signals
- *      into stops (sigwait: no work in signal handlers at all);
+ *      (seen by the signal thread) into stops;
  *   5. shutdown: streams closed, report written, summary printed, all freed.
  *
- * Signals: SIGINT/SIGTERM stop every user gracefully; a second one exits
- * at once with code 3 (a later run's recovery settles what is left).
- * SIGUSR1 stops single users: for every file <state_dir>/stop-<user> that
- * exists, that user is stopped and the file removed.
+ * Signals are blocked on the first line and read from then on by one
+ * thread (sigtimedwait: no work in handlers at all), so a stop during
+ * start-up ends the run too, with the report written.  SIGINT/SIGTERM stop
+ * every user gracefully; a second one exits at once with code 3 (a later
+ * run's recovery settles what is left).  SIGUSR1 stops the users named by
+ * <state_dir>/stop-<user> files (which stay: the user stays stopped at
+ * later starts until the file is deleted).  SIGHUP reopens the log file.
  *
- * Exit codes: 0 every user done or skipped; 1 a user failed or a start-up
- * error; 2 usage or configuration error; 3 stopped early.
+ * Exit codes: 0 every user done or skipped; 1 a user failed, a start-up
+ * error, or a dry run with an account that cannot run; 2 usage or
+ * configuration error or a state dir in use; 3 stopped early.
  */
 #include "looptrader/config.h"
+#include "looptrader/ctl.h"
 #include "looptrader/executor.h"
+#include "looptrader/http.h"
+#include "looptrader/journal.h"
 #include "looptrader/ladder.h"
 #include "looptrader/latency.h"
 #include "looptrader/ledger.h"
+#include "looptrader/lock.h"
 #include "looptrader/log.h"
+#include "looptrader/mailbox.h"
+#include "looptrader/plan.h"
 #include "looptrader/report.h"
 #include "looptrader/strategy.h"
 #include "looptrader/target.h"
@@ -32,10 +44,16 @@
 #include "looptrader/wsclient.h"
 
 #include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -47,32 +65,6 @@ static int64_t wall_ms(void)
     struct timeval tv;
     gettimeofday(&tv, NULL);
     return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
-}
-
-/* Registers every credential of a user with the log's redactor. */
-static void register_secrets(const struct user_config *u)
-{
-    log_secret_add(u->api_secret);
-    log_secret_add(u->cookies);
-    if (u->cookies) {
-        char *copy = strdup(u->cookies), *save = NULL;
-        for (char *t = copy ? strtok_r(copy, ";", &save) : NULL; t;
-             t = strtok_r(NULL, ";", &save)) {
-            char *eq = strchr(t, '=');
-            if (eq)
-                log_secret_add(eq + 1);
-        }
-        free(copy);
-    }
-    for (size_t i = 0; i < u->n_headers; i++) {
-        const char *colon = strchr(u->headers[i], ':');
-        if (colon) {
-            colon++;
-            while (*colon == ' ')
-                colon++;
-            log_secret_add(colon);
-        }
-    }
 }
 
 static int selected(const struct run_config *cfg, const struct user_config *u)
@@ -94,10 +86,49 @@ static int auth_code(const struct lt_err *e)
 /* Start-up calls are idempotent: a 5xx or 429 is worth a few more tries. */
 static int transient(int rc) { return rc == LT_EUNKNOWN || rc == LT_ERATELIMIT; }
 
-static void nap_ms(long ms)
+/* The signal thread's state.  Written by that thread, read by main: every
+ * shared field is atomic; log_file is set before the thread starts. */
+struct sigctl {
+    sigset_t set;                    /* INT, TERM, HUP, USR1: blocked everywhere */
+    pthread_t thread;
+    int started;                     /* main only */
+    atomic_int *global_stop;         /* the run's stop flag */
+    _Atomic int64_t stop_since_ms;   /* mailbox_now_ms() of the first stop signal */
+    atomic_int stops;                /* SIGINT/SIGTERM seen */
+    atomic_int usr1;                 /* a SIGUSR1 is waiting for main */
+    atomic_int quit;                 /* main asks the thread to end */
+    const char *log_file;            /* reopened on SIGHUP; NULL = none */
+};
+
+static void *signal_main(void *arg)
 {
-    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-    nanosleep(&ts, NULL);
+    struct sigctl *sc = arg;
+    while (!atomic_load(&sc->quit)) {
+        struct timespec ts = { 0, 200 * 1000000L };
+        int sig = sigtimedwait(&sc->set, NULL, &ts);
+        if (sig == SIGINT || sig == SIGTERM) {
+            if (atomic_fetch_add(&sc->stops, 1) == 0) {
+                atomic_store(&sc->stop_since_ms, mailbox_now_ms());
+                atomic_store(sc->global_stop, 1);
+                log_warn("%s: stopping every user (again to stop hard)",
+                         sig == SIGINT ? "SIGINT" : "SIGTERM");
+            } else {
+                log_error("hard stop: exiting now; the next run settles open orders");
+                _exit(3);
+            }
+        } else if (sig == SIGHUP) {
+            if (!sc->log_file)
+                log_info("SIGHUP: no log file to reopen");
+            else if (log_open(sc->log_file) != 0)
+                log_error("SIGHUP: cannot reopen log file %s (%s)", sc->log_file,
+                          strerror(errno));
+            else
+                log_info("SIGHUP: log file %s reopened", sc->log_file);
+        } else if (sig == SIGUSR1) {
+            atomic_store(&sc->usr1, 1);
+        }
+    }
+    return NULL;
 }
 
 /* Everything a run owns, so one function frees it on every path. */
@@ -106,18 +137,54 @@ struct run {
     struct venue *venue;
     struct http *http;                /* main thread's handle (start-up calls) */
     struct symbol_rules rules;        /* the streamed (global) symbol */
+    int have_rules;
     struct symbol_rules *extra;       /* users' other symbols; n_users slots so
                                        * pointers into it stay valid */
     size_t n_extra;
     struct strategy_user *users;      /* n_users slots; [i].journal set once inited */
     struct report_user *reports;      /* copies for the report */
+    unsigned char *stop_seen;         /* n_users: a stop file was acted on */
     size_t n_users;
     struct wsclient *ws;
     struct executor *ex;
     atomic_int global_stop;
+    struct sigctl sig;
+    int state_fd;                     /* the state dir's lock, -1 = not held */
+    int pid_file_written;
+    struct lock_accounts accounts;    /* this run's account locks */
+    int accounts_open;
     char run_tag[8];
+    int64_t started_ms;
     int curl_up;
 };
+
+static int stopping(struct run *r) { return atomic_load(&r->global_stop); }
+
+/* Sleeps up to ms, ending early at a stop. */
+static void nap_ms(struct run *r, long ms)
+{
+    for (long left = ms; left > 0 && !stopping(r); left -= 50) {
+        struct timespec ts = { 0, (left < 50 ? left : 50) * 1000000L };
+        nanosleep(&ts, NULL);
+    }
+}
+
+/* Removes the pid file if it still names this process. */
+static void pid_file_remove(struct run *r)
+{
+    if (!r->pid_file_written)
+        return;
+    FILE *f = fopen(r->cfg.pid_file, "r");
+    long pid = 0;
+    if (f) {
+        if (fscanf(f, "%ld", &pid) != 1)
+            pid = 0;
+        fclose(f);
+    }
+    if (pid == (long)getpid())
+        unlink(r->cfg.pid_file);
+    r->pid_file_written = 0;
+}
 
 static void run_free(struct run *r)
 {
@@ -132,14 +199,34 @@ static void run_free(struct run *r)
     free(r->users);
     free(r->reports);
     free(r->extra);
+    free(r->stop_seen);
     http_free(r->http);
     venue_free(r->venue);
     if (r->curl_up)
         curl_global_cleanup();
+    if (r->accounts_open)
+        lock_accounts_close(&r->accounts);
+    pid_file_remove(r);
+    lock_fd_release(r->state_fd);
+    if (r->sig.started) {
+        atomic_store(&r->sig.quit, 1);
+        pthread_join(r->sig.thread, NULL);
+    }
     config_free(&r->cfg);
     log_close();
     log_secrets_clear();
 }
+
+/* A start-up call, retried a few times when the venue is busy (5xx, 429)
+ * and given up at a stop. */
+#define STARTUP_RETRY(r, rc, err, call)                                                       \
+    for (int t_ = 0;; t_++) {                                                                 \
+        lt_err_clear(err);                                                                    \
+        rc = (call);                                                                          \
+        if (!transient(rc) || t_ >= 4 || stopping(r))                                         \
+            break;                                                                            \
+        nap_ms(r, 200L << t_);                                                                \
+    }
 
 /* The rules of a user's symbol: the streamed one, one fetched already, or
  * fetched now from exchange info. */
@@ -158,13 +245,7 @@ static int rules_for(struct run *r, const char *symbol, const struct symbol_rule
     }
     struct symbol_rules *sr = &r->extra[r->n_extra];
     int rc;
-    for (int t = 0;; t++) {
-        lt_err_clear(err);
-        rc = venue_ops(r->venue)->exchange_info(r->venue, r->http, symbol, sr, err);
-        if (!transient(rc) || t >= 4)
-            break;
-        nap_ms(200L << t);
-    }
+    STARTUP_RETRY(r, rc, err, venue_ops(r->venue)->exchange_info(r->venue, r->http, symbol, sr, err));
     if (rc == 0 && !sr->trading)
         rc = lt_err_set(err, LT_ENOTFOUND, "symbol %.32s is not trading", symbol);
     if (rc != 0)
@@ -174,62 +255,93 @@ static int rules_for(struct run *r, const char *symbol, const struct symbol_rule
     return 0;
 }
 
-/* Phase 2 for one user: window total from history.  Returns 1 when the
- * user should be queued. */
+/* <state_dir>/stop-<name> into path; 0 when it fits. */
+static int stop_path(const struct run *r, const char *name, char *path, size_t size)
+{
+    return snprintf(path, size, "%s/stop-%s", r->cfg.state_dir, name) >= (int)size ? -1 : 0;
+}
+
+static void user_fails(struct strategy_user *u, enum user_status st, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Ends a user before it trades, saying why in the report and the log. */
+static void user_fails(struct strategy_user *u, enum user_status st, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(u->report.error, sizeof(u->report.error), fmt, ap);
+    va_end(ap);
+    u->report.status = st;
+    if (st == USER_FAILED)
+        log_error("%s: %s", u->report.name, u->report.error);
+    else
+        log_warn("%s: %s", u->report.name, u->report.error);
+}
+
+/* Phase 2 for one user: its stop file, its account lock, then the window
+ * total from history.  Returns 1 when the user should be queued. */
 static int filter_user(struct run *r, unsigned idx, struct strategy_user *u)
 {
     const struct user_config *uc = &r->cfg.users[idx];
     struct lt_err err = { 0 };
+    char path[4096];
     int rc = 0;
-    u->report.name = uc->name;
-    u->report.target = uc->strategy.target;
-    u->report.target_points = uc->strategy.target_points;
-    u->report.multiplier = uc->strategy.volume_multiplier;
     if (!uc->enabled) {
         u->report.status = USER_SKIPPED;
         snprintf(u->report.error, sizeof(u->report.error), "disabled");
         return 0;
     }
+    if (stop_path(r, uc->name, path, sizeof path) == 0 && access(path, F_OK) == 0) {
+        r->stop_seen[idx] = 1;
+        user_fails(u, USER_STOPPED, "stop file %.200s present: delete it to let this account trade",
+                   path);
+        return 0;
+    }
+    /* Before any request for the account: another trader's live orders
+     * must never look like an earlier run's to our recovery. */
+    uint64_t key = lock_account_key(r->cfg.exchange.rest_url, &uc->auth);
+    pid_t holder = 0;
+    if (key == 0) {
+        user_fails(u, USER_FAILED, "cannot compute the account's lock key");
+        return 0;
+    }
+    if (lock_account_take(&r->accounts, key, &holder, &err) != 0) {
+        user_fails(u, USER_FAILED, "account %.200s", err.msg);
+        return 0;
+    }
     const struct symbol_rules *rules;
     if ((rc = rules_for(r, uc->strategy.symbol, &rules, &err)) != 0) {
-        u->report.status = USER_FAILED;
-        snprintf(u->report.error, sizeof(u->report.error), "symbol %.32s: %.200s",
-                 uc->strategy.symbol, err.msg);
-        log_error("%s: %s", uc->name, u->report.error);
+        user_fails(u, USER_FAILED, "symbol %.32s: %.200s", uc->strategy.symbol, err.msg);
         return 0;
     }
     int64_t start = target_window_start(&uc->strategy.window, venue_now_ms(r->venue));
     struct order_state *hist = NULL;
     size_t n = 0;
-    for (int t = 0;; t++) {
-        lt_err_clear(&err);
-        rc = venue_ops(r->venue)->order_history(r->venue, r->http, &uc->auth, rules->symbol,
-                                                 start, &hist, &n, &err);
-        if (!transient(rc) || t >= 4)
-            break;
-        nap_ms(200L << t);
-    }
+    STARTUP_RETRY(r, rc, &err,
+                  venue_ops(r->venue)->order_history(r->venue, r->http, &uc->auth, rules->symbol,
+                                                     start, &hist, &n, &err));
     if (rc != 0) {
-        u->report.status = USER_FAILED;
-        snprintf(u->report.error, sizeof(u->report.error), "%s%.200s",
-                 auth_code(&err) ? "credentials rejected: " : "order history: ", err.msg);
-        log_error("%s: %s", uc->name, u->report.error);
+        if (stopping(r))
+            user_fails(u, USER_STOPPED, "stopped during start-up");
+        else
+            user_fails(u, USER_FAILED, "%s%.200s",
+                       auth_code(&err) ? "credentials rejected: " : "order history: ", err.msg);
         return 0;
     }
     money_t before = ledger_window_buy(hist, n, start);
     free(hist);
     rc = strategy_user_init(u, idx, uc, rules, r->rules.symbol, r->cfg.state_dir, before, &err);
     if (rc != 0) {
-        u->report.status = USER_FAILED;
-        snprintf(u->report.error, sizeof(u->report.error), "%s", err.msg);
-        log_error("%s: %s", uc->name, u->report.error);
+        user_fails(u, USER_FAILED, "%s", err.msg);
         return 0;
     }
     char b1[MONEY_STR_MAX], b2[MONEY_STR_MAX];
     if (before >= uc->strategy.target && !strategy_user_has_pending(u)) {
         u->report.status = USER_SKIPPED;
-        log_info("%s: window buy total %s already at target %s: skipped", uc->name,
-                 money_format_min(before, b1), money_format_min(uc->strategy.target, b2));
+        snprintf(u->report.error, sizeof(u->report.error),
+                 "window buy total %s already at target %s", money_format_min(before, b1),
+                 money_format_min(uc->strategy.target, b2));
+        log_info("%s: %s: skipped", uc->name, u->report.error);
         return 0;
     }
     log_info("%s: window buy total %s of target %s", uc->name, money_format_min(before, b1),
@@ -237,103 +349,325 @@ static int filter_user(struct run *r, unsigned idx, struct strategy_user *u)
     return 1;
 }
 
-static void print_plan(struct run *r)
+/* The dry run: the venue, then per account its balances and the plan the
+ * real run would follow.  Returns the number of accounts that cannot run. */
+static int print_plan(struct run *r, const int *queued)
 {
-    char a[MONEY_STR_MAX], b[MONEY_STR_MAX], c[MONEY_STR_MAX];
-    printf("dry run: nothing will be placed\n");
+    char a[MONEY_STR_MAX], b[MONEY_STR_MAX], c[MONEY_STR_MAX], d[MONEY_STR_MAX];
+    const struct venue_ops *ops = venue_ops(r->venue);
+    int cannot = 0;
+    printf("dry run: nothing will be placed\nvenue %s (ws %s)\n", r->cfg.exchange.rest_url,
+           r->cfg.exchange.ws_url);
     for (size_t i = 0; i < r->n_users; i++) {
         const struct strategy_user *u = &r->users[i];
         const struct user_config *uc = &r->cfg.users[i];
         if (!selected(&r->cfg, uc))
             continue;
-        printf("%-12s %-8s", uc->name, u->report.status == USER_PENDING
-                                           ? "queued"
-                                           : user_status_name(u->report.status));
-        if (u->report.status != USER_PENDING) {
-            printf(" %s\n", u->report.error);
+        if (!queued[i]) {
+            int bad = u->report.status == USER_FAILED || u->report.status == USER_STOPPED;
+            cannot += bad;
+            printf("%-12s %-13s %s\n", uc->name,
+                   bad ? "CANNOT RUN" : user_status_name(u->report.status), u->report.error);
             continue;
         }
         const struct strategy_config *sc = &uc->strategy;
         const struct symbol_rules *rules = u->rules;
-        money_t bid = 0, ask = 0;
         struct lt_err err = { 0 };
-        if (venue_ops(r->venue)->book_ticker(r->venue, r->http, rules->symbol, &bid, &ask, &err))
-            printf(" (book unavailable: %s)", err.msg);
-        money_t rem = target_remaining(sc->target, u->window_total);
-        int64_t rounds = sc->buy_amount > 0 ? (rem + sc->buy_amount - 1) / sc->buy_amount : 0;
-        printf(" %s window %s target %s remaining %s rounds ~%lld tif %s\n", rules->symbol,
-               money_format_min(u->window_total, a), money_format_min(sc->target, b),
-               money_format_min(rem, c), (long long)rounds,
-               sc->tif == TIF_IOC ? "IOC" : sc->tif == TIF_FOK ? "FOK" : "GTC");
-        printf("    book bid %s ask %s\n", money_format_min(bid, a), money_format_min(ask, b));
-        struct ladder lad = { sc->slippage, sc->slippage_step, sc->max_tries };
-        money_t quote = sc->buy_amount < rem ? sc->buy_amount : rem;
-        printf("    buy  ladder:");
-        for (int k = 0; k < sc->max_tries && ask > 0; k++) {
-            money_t p = ladder_price(&lad, rules, SIDE_BUY, ask, k);
-            printf(" %s", money_format_min(p, a));
-            if (k == 0)
-                printf(" (qty %s)", money_format_min(symbol_qty_for_quote(rules, quote, p), b));
+        struct plan_input in = { .rules = rules, .sc = sc, .window_total = u->window_total };
+        money_t locked = 0, free_base = 0;
+        int brc = ops->balance(r->venue, r->http, &uc->auth, rules->quote, &in.free_quote,
+                               &locked, &err);
+        if (brc == 0)
+            brc = ops->balance(r->venue, r->http, &uc->auth, rules->base, &free_base, &locked,
+                               &err);
+        if (brc != 0) {
+            cannot++;
+            printf("%-12s %-13s %s%s\n", uc->name, "CANNOT RUN",
+                   auth_code(&err) ? "credentials rejected: " : "balance: ", err.msg);
+            continue;
         }
+        lt_err_clear(&err);
+        if (ops->book_ticker(r->venue, r->http, rules->symbol, &in.bid, &in.ask, &err) != 0)
+            in.bid = in.ask = 0;
+        struct plan p;
+        plan_compute(&in, &p);
+        cannot += !p.can_trade;
+        printf("%-12s %-13s %s window %s target %s remaining %s\n", uc->name,
+               p.can_trade ? "queued" : "CANNOT RUN", rules->symbol,
+               money_format_min(u->window_total, a), money_format_min(sc->target, b),
+               money_format_min(p.remaining, c));
+        printf("    free %s %s, %s %s; book bid %s ask %s\n", money_format_min(in.free_quote, a),
+               rules->quote, money_format_min(free_base, b), rules->base,
+               money_format_min(in.bid, c), money_format_min(in.ask, d));
+        if (!p.can_trade)
+            printf("    cannot run: %s\n", p.why);
+        if (p.qty <= 0)
+            continue;
+        printf("    per round: buy %s %s at %s = %s %s", money_format_min(p.qty, a), rules->base,
+               money_format_min(p.buy_price, b), money_format_min(p.round_quote, c),
+               rules->quote);
+        if (p.raised)
+            printf(" (buy_amount %s raised to the venue's minimums)",
+                   money_format_min(sc->buy_amount, d));
+        printf("\n    needs up to %s %s free (last rung); rounds ~%lld; tif %s\n",
+               money_format_min(p.need_quote, a), rules->quote, (long long)p.rounds,
+               sc->tif == TIF_IOC ? "IOC" : sc->tif == TIF_FOK ? "FOK" : "GTC");
+        printf("    est. cost %s %s per round, ~%s %s in all (spread + first-rung "
+               "slippage; fees not included)\n",
+               money_format_min(p.cost_round, a), rules->quote,
+               money_format_min(p.cost_total, b), rules->quote);
+        struct ladder lad = { sc->slippage, sc->slippage_step, sc->max_tries };
+        printf("    buy  ladder:");
+        for (int k = 0; k < sc->max_tries && in.ask > 0; k++)
+            printf(" %s", money_format_min(ladder_price(&lad, rules, SIDE_BUY, in.ask, k), a));
         printf("\n    sell ladder:");
-        for (int k = 0; k < sc->max_tries && bid > 0; k++)
-            printf(" %s", money_format_min(ladder_price(&lad, rules, SIDE_SELL, bid, k), a));
+        for (int k = 0; k < sc->max_tries && in.bid > 0; k++)
+            printf(" %s", money_format_min(ladder_price(&lad, rules, SIDE_SELL, in.bid, k), a));
         printf("\n");
     }
+    if (cannot)
+        printf("%d account(s) cannot run\n", cannot);
+    return cannot;
 }
 
-/* SIGUSR1: stop the users named by <state_dir>/stop-<user> files. */
+/* SIGUSR1: stop the users named by <state_dir>/stop-<user> files.  The
+ * files stay, so the stop also holds at the next start. */
 static void scan_stop_files(struct run *r)
 {
     char path[4096];
     for (size_t i = 0; i < r->n_users; i++) {
         const char *name = r->cfg.users[i].name;
-        if (snprintf(path, sizeof(path), "%s/stop-%s", r->cfg.state_dir, name) >=
-            (int)sizeof(path))
+        if (r->stop_seen[i] || stop_path(r, name, path, sizeof path) != 0 ||
+            access(path, F_OK) != 0)
             continue;
-        if (access(path, F_OK) == 0) {
-            unlink(path);
-            if (executor_stop_user(r->ex, name) != 0)
-                log_warn("stop requested for %s, which is not running", name);
-        }
+        r->stop_seen[i] = 1;
+        if (executor_stop_user(r->ex, name) != 0)
+            log_warn("stop requested for %s, which is not running", name);
     }
 }
 
-/* Phase 4's control loop: waits for the executor, turning signals into
- * stops.  A second SIGINT/SIGTERM exits at once. */
-static void control_loop(struct run *r, const sigset_t *set)
+/* Phase 4's control loop: waits for the executor, turning what the signal
+ * thread saw into stops. */
+static void control_loop(struct run *r)
 {
-    int stops = 0;
-    while (!executor_wait(r->ex, 0)) {
-        struct timespec ts = { 0, 200 * 1000000L };
-        int sig = sigtimedwait(set, NULL, &ts);
-        if (sig == SIGINT || sig == SIGTERM) {
-            if (++stops == 1) {
-                log_warn("%s: stopping every user (again to stop hard)",
-                         sig == SIGINT ? "SIGINT" : "SIGTERM");
-                executor_stop_all(r->ex);
-            } else {
-                log_error("hard stop: exiting now; the next run settles open orders");
-                _exit(3);
-            }
-        } else if (sig == SIGUSR1) {
-            scan_stop_files(r);
+    int stop_sent = 0;
+    while (!executor_wait(r->ex, 200)) {
+        if (!stop_sent && stopping(r)) {
+            executor_stop_all(r->ex);
+            stop_sent = 1;
         }
+        if (atomic_exchange(&r->sig.usr1, 0))
+            scan_stop_files(r);
     }
+}
+
+/* Checks that the report can be written where asked, before anything is
+ * sent: its directory exists and is writable, and it is not a directory. */
+static int check_report_path(const char *path, struct lt_err *err)
+{
+    struct stat st;
+    char dir[4096];
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else if (slash == path)
+        snprintf(dir, sizeof dir, "/");
+    else if ((size_t)(slash - path) >= sizeof dir)
+        return lt_err_set(err, LT_ECONFIG, "--report %s: path too long", path);
+    else
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+    if (stat(dir, &st) != 0)
+        return lt_err_set(err, LT_ECONFIG, "report %s: directory %s: %s", path, dir,
+                          strerror(errno));
+    if (!S_ISDIR(st.st_mode))
+        return lt_err_set(err, LT_ECONFIG, "report %s: %s is not a directory", path, dir);
+    if (access(dir, W_OK | X_OK) != 0)
+        return lt_err_set(err, LT_ECONFIG, "report %s: directory %s is not writable (%s)", path,
+                          dir, strerror(errno));
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+        return lt_err_set(err, LT_ECONFIG, "report %s is a directory", path);
+    return 0;
+}
+
+static int write_pid_file(struct run *r, struct lt_err *err)
+{
+    const char *path = r->cfg.pid_file;
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+    if (fd < 0)
+        return lt_err_set(err, LT_ECONFIG, "--pid-file %s: %s", path, strerror(errno));
+    char buf[32];
+    int n = snprintf(buf, sizeof buf, "%ld\n", (long)getpid());
+    int bad = write(fd, buf, (size_t)n) != n;
+    bad |= close(fd) != 0;
+    if (bad)
+        return lt_err_set(err, LT_ECONFIG, "--pid-file %s: cannot write it", path);
+    r->pid_file_written = 1;
+    return 0;
+}
+
+/* File descriptors a run needs at most: per worker its HTTP connection
+ * (and the resolver's pair), main's handle, the WebSocket connections,
+ * a journal per account up to the journal's open-descriptor cap, the log, the locks, and a margin for libcurl
+ * and libwebsockets' own (epoll, pipes). */
+static long fds_needed(size_t accounts, int workers, int users_per_connection)
+{
+    size_t upc = users_per_connection > 0 ? (size_t)users_per_connection : 100;
+    size_t ws = (accounts + upc - 1) / upc + 1;
+    size_t journals = accounts < JOURNAL_FDS_MAX ? accounts : JOURNAL_FDS_MAX;
+    return 3 + (long)workers * 3 + 3 + (long)ws + (long)journals + 4 + 48;
+}
+
+/* Raises the soft RLIMIT_NOFILE to what the run needs (up to the hard
+ * limit); refuses when the hard limit is short. */
+static int ensure_fds(const struct run *r, size_t accounts, struct lt_err *err)
+{
+    struct rlimit rl;
+    long need = fds_needed(accounts, r->cfg.workers, r->cfg.users_per_connection);
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return 0; /* cannot tell: the kernel's own errors will say */
+    if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < (rlim_t)need) {
+        rlim_t old = rl.rlim_cur;
+        rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= (rlim_t)need
+                          ? (rlim_t)need
+                          : rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) != 0 || getrlimit(RLIMIT_NOFILE, &rl) != 0)
+            rl.rlim_cur = old;
+        else
+            log_info("open files limit raised from %llu to %llu", (unsigned long long)old,
+                     (unsigned long long)rl.rlim_cur);
+    }
+    if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < (rlim_t)need)
+        return lt_err_set(err, LT_EINVAL,
+                          "%zu accounts with %d workers need up to %ld open files, but the "
+                          "limit is %llu (hard limit %llu): raise it (ulimit -n, docker "
+                          "--ulimit nofile=...) or run fewer accounts per process",
+                          accounts, r->cfg.workers, need, (unsigned long long)rl.rlim_cur,
+                          (unsigned long long)rl.rlim_max);
+    return 0;
+}
+
+/* The report rows of the selected users, filled before any request so a
+ * start-up failure still reports each of them. */
+static int users_prepare(struct run *r)
+{
+    r->n_users = r->cfg.n_users;
+    size_t n = r->n_users ? r->n_users : 1;
+    r->users = calloc(n, sizeof(*r->users));
+    r->reports = calloc(n, sizeof(*r->reports));
+    r->extra = calloc(n, sizeof(*r->extra));
+    r->stop_seen = calloc(n, 1);
+    if (!r->users || !r->reports || !r->extra || !r->stop_seen)
+        return LT_ENOMEM;
+    for (size_t i = 0; i < r->n_users; i++) {
+        const struct user_config *uc = &r->cfg.users[i];
+        struct report_user *ru = &r->users[i].report;
+        ru->name = uc->name;
+        ru->target = uc->strategy.target;
+        ru->target_points = uc->strategy.target_points;
+        ru->multiplier = uc->strategy.volume_multiplier;
+    }
+    return 0;
+}
+
+/* Phase 5, and the end of every start-up failure once the configuration is
+ * read: users never reached are marked with why (or as stopped), the
+ * report is written when asked for, the summary printed.  Returns the exit
+ * code. */
+static int finish(struct run *r, int exit_code, const char *why)
+{
+    if (r->ws) {
+        wsclient_stop(r->ws);
+        wsclient_free(r->ws);
+        r->ws = NULL;
+    }
+    int stopped = stopping(r);
+    size_t n_rep = 0;
+    for (size_t i = 0; r->reports && i < r->n_users; i++) {
+        if (!selected(&r->cfg, &r->cfg.users[i]))
+            continue;
+        struct report_user *ru = &r->users[i].report;
+        if (ru->status == USER_PENDING && !r->users[i].mb && (why || stopped)) {
+            /* short: with thousands of accounts the run's error, once, says why */
+            ru->status = stopped ? USER_STOPPED : USER_FAILED;
+            snprintf(ru->error, sizeof ru->error, "%s",
+                     stopped ? "stopped during start-up" : "not started: see the run's error");
+        }
+        r->reports[n_rep++] = *ru;
+    }
+    int code = report_exit_code(r->reports, n_rep, stopped);
+    if (r->cfg.dry_run && !why)
+        code = exit_code; /* queued accounts are "pending", not cut short */
+    else if (exit_code > code || (exit_code != 0 && code == 0))
+        code = exit_code;
+    struct report_run rep = { .run_id = r->run_tag, .symbol = r->have_rules ? r->rules.symbol
+                                                                              : r->cfg.global.symbol,
+                              .started_ms = r->started_ms, .finished_ms = wall_ms(),
+                              .exit_code = code, .stopped = stopped, .error = why,
+                              .users = r->reports, .n_users = n_rep,
+                              .quote_decimals = r->have_rules ? r->rules.quote_precision : 8,
+                              .base_decimals = r->have_rules ? r->rules.base_precision : 8 };
+    struct lt_err err = { 0 };
+    if (r->cfg.report_path && report_write_json(&rep, r->cfg.report_path, &err) != 0) {
+        log_error("%s", err.msg);
+        if (code == 0)
+            code = 1;
+        rep.exit_code = code;
+    }
+    if (!r->cfg.dry_run || why)
+        report_print_table(&rep, stdout);
+    fflush(stdout);
+    run_free(r);
+    return code;
+}
+
+/* A start-up failure after the configuration is read: logged, reported. */
+static int fail_start(struct run *r, int exit_code, const struct lt_err *err)
+{
+    log_error("%s", err->msg);
+    return finish(r, exit_code, err->msg);
 }
 
 int main(int argc, char **argv)
 {
+    /* First: every later thread inherits the mask, and a signal that comes
+     * during start-up waits for the signal thread instead of killing us. */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
+    sigaddset(&set, SIGUSR1);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    /* Past a file-size limit a journal append must fail with EFBIG (the
+     * journal cuts its partial line), not kill the run mid-write. */
+    signal(SIGXFSZ, SIG_IGN);
+
+    if (argc > 1 && (strcmp(argv[1], "stop") == 0 || strcmp(argv[1], "status") == 0))
+        return ctl_main(argc - 1, argv + 1);
+
     struct run r;
     memset(&r, 0, sizeof(r));
+    r.state_fd = -1;
+    atomic_init(&r.global_stop, 0);
+    r.started_ms = wall_ms();
     struct lt_err err = { 0 };
     int rc = config_load(argc, argv, &r.cfg, &err);
     if (rc != 0) {
-        fprintf(stderr, "looptrader: %s\n", err.msg);
-        if (rc == LT_ECONFIG || rc == LT_EINVAL)
+        int code = rc == LT_ECONFIG || rc == LT_EINVAL ? 2 : 1;
+        /* under nohup stderr is often gone: the log file and the report
+         * the operator named get the error too */
+        if (r.cfg.log_file && log_open(r.cfg.log_file) == 0)
+            log_error("%s", err.msg);
+        else
+            fprintf(stderr, "looptrader: %s\n", err.msg);
+        if (code == 2)
             fprintf(stderr, "try 'looptrader --help'\n");
+        if (r.cfg.report_path && check_report_path(r.cfg.report_path, NULL) == 0)
+            return finish(&r, code, err.msg); /* no user rows: none was read for sure */
         config_free(&r.cfg);
-        return rc == LT_ECONFIG || rc == LT_EINVAL ? 2 : 1;
+        log_close();
+        return code;
     }
     if (r.cfg.show_help || r.cfg.show_version) {
         if (r.cfg.show_help)
@@ -344,98 +678,121 @@ int main(int argc, char **argv)
         return 0;
     }
 
-    /* Phase 1: logging, signals, the venue and the symbol. */
-    for (size_t i = 0; i < r.cfg.n_users; i++)
-        register_secrets(&r.cfg.users[i]);
+    /* Phase 1: logging, signals, ownership, the venue and the symbol. */
+    /* every credential is registered with the redactor as config reads it */
     log_set_level((enum log_level)r.cfg.log_level);
     if (r.cfg.log_file && log_open(r.cfg.log_file) != 0) {
-        fprintf(stderr, "looptrader: cannot open log file %s\n", r.cfg.log_file);
-        run_free(&r);
+        lt_err_set(&err, LT_ECONFIG, "cannot open log file %s (%s)", r.cfg.log_file,
+                   strerror(errno));
+        fprintf(stderr, "looptrader: %s\n", err.msg);
+        if (r.cfg.report_path && check_report_path(r.cfg.report_path, NULL) == 0)
+            return finish(&r, 2, err.msg);
+        config_free(&r.cfg);
         return 2;
     }
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGUSR1);
-    pthread_sigmask(SIG_BLOCK, &set, NULL); /* every thread inherits it */
-    signal(SIGPIPE, SIG_IGN);
-    atomic_init(&r.global_stop, 0);
-
-    int exit_code = 1;
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
-        log_error("libcurl initialisation failed");
+    r.sig.set = set;
+    r.sig.global_stop = &r.global_stop;
+    r.sig.log_file = r.cfg.log_file;
+    if (pthread_create(&r.sig.thread, NULL, signal_main, &r.sig) != 0) {
+        log_error("cannot start the signal thread");
         run_free(&r);
         return 1;
     }
-    r.curl_up = 1;
-    int64_t started = wall_ms();
-    clientid_new_run(r.run_tag, (uint64_t)started ^ ((uint64_t)getpid() << 20));
-    if ((rc = venue_new(&r.cfg.exchange, &r.venue, &err)) != 0 ||
-        (rc = http_new(&r.http, &err)) != 0) {
+    r.sig.started = 1;
+    clientid_new_run(r.run_tag, (uint64_t)r.started_ms ^ ((uint64_t)getpid() << 20));
+    if (r.cfg.report_path && (rc = check_report_path(r.cfg.report_path, &err)) != 0) {
         log_error("%s", err.msg);
         run_free(&r);
-        return rc == LT_ECONFIG || rc == LT_EINVAL ? 2 : 1;
+        return 2;
     }
+    if (users_prepare(&r) != 0) {
+        lt_err_set(&err, LT_ENOMEM, "out of memory");
+        return fail_start(&r, 1, &err);
+    }
+    pid_t holder = 0;
+    if ((rc = lock_state_dir(r.cfg.state_dir, &r.state_fd, &holder, &err)) != 0)
+        return fail_start(&r, 2, &err);
+    if (r.cfg.pid_file && write_pid_file(&r, &err) != 0)
+        return fail_start(&r, 2, &err);
+    char lock_dir[4096];
+    if (r.cfg.lock_dir)
+        snprintf(lock_dir, sizeof lock_dir, "%s", r.cfg.lock_dir);
+    else
+        lock_dir_default(lock_dir, sizeof lock_dir);
+    if (lock_accounts_open(&r.accounts, lock_dir, !r.cfg.lock_dir, &err) != 0)
+        return fail_start(&r, 1, &err);
+    r.accounts_open = 1;
+    size_t n_sel = 0;
+    for (size_t i = 0; i < r.n_users; i++)
+        n_sel += selected(&r.cfg, &r.cfg.users[i]) && r.cfg.users[i].enabled;
+    if (ensure_fds(&r, n_sel, &err) != 0)
+        return fail_start(&r, 1, &err);
+
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
+        lt_err_set(&err, LT_EIO, "libcurl initialisation failed");
+        return fail_start(&r, 1, &err);
+    }
+    r.curl_up = 1;
+    if ((rc = venue_new(&r.cfg.exchange, &r.venue, &err)) != 0 ||
+        (rc = http_new(&r.http, &err)) != 0)
+        return fail_start(&r, rc == LT_ECONFIG || rc == LT_EINVAL ? 2 : 1, &err);
+    /* Start-up GETs end at a stop instead of waiting out their deadline. */
+    http_set_abort(r.http, &r.global_stop);
     /* A stop must not wait out a rate limit's sleep (up to a minute). */
     venue_set_stop(r.venue, &r.global_stop);
     const struct venue_ops *ops = venue_ops(r.venue);
     int64_t server_ms = 0;
     if (ops->server_time(r.venue, r.http, &server_ms, &err) == 0)
         venue_set_clock_offset(r.venue, server_ms - wall_ms());
+    if (stopping(&r))
+        return finish(&r, 3, NULL);
     const char *symbol = r.cfg.global.symbol;
-    for (int t = 0;; t++) {
-        lt_err_clear(&err);
-        rc = ops->exchange_info(r.venue, r.http, symbol, &r.rules, &err);
-        if (!transient(rc) || t >= 4)
-            break;
-        nap_ms(200L << t);
-    }
+    STARTUP_RETRY(&r, rc, &err, ops->exchange_info(r.venue, r.http, symbol, &r.rules, &err));
     if (rc == 0 && !r.rules.trading)
         rc = lt_err_set(&err, LT_ENOTFOUND, "symbol %s is not trading", symbol);
+    if (stopping(&r))
+        return finish(&r, 3, NULL);
     if (rc != 0) {
-        log_error("exchange info for %s: %s", symbol, err.msg);
-        fprintf(stderr, "looptrader: %s\n", err.msg);
-        run_free(&r);
-        return rc == LT_ENOTFOUND ? 2 : 1;
+        char why[sizeof err.msg + 64];
+        snprintf(why, sizeof why, "exchange info for %s from %s: %s", symbol,
+                 r.cfg.exchange.rest_url, err.msg);
+        log_error("%s", why);
+        fprintf(stderr, "looptrader: %s\n", why);
+        return finish(&r, rc == LT_ENOTFOUND ? 2 : 1, why);
     }
+    r.have_rules = 1;
     log_info("run %s: %s tick %s step %s min notional %s", r.run_tag, r.rules.symbol,
              money_format_min(r.rules.tick_size, (char[MONEY_STR_MAX]){ 0 }),
              money_format_min(r.rules.step_size, (char[MONEY_STR_MAX]){ 0 }),
              money_format_min(r.rules.min_notional, (char[MONEY_STR_MAX]){ 0 }));
 
     /* Phase 2: filter. */
-    r.n_users = r.cfg.n_users;
-    r.users = calloc(r.n_users ? r.n_users : 1, sizeof(*r.users));
-    r.reports = calloc(r.n_users ? r.n_users : 1, sizeof(*r.reports));
-    r.extra = calloc(r.n_users ? r.n_users : 1, sizeof(*r.extra));
-    if (!r.users || !r.reports || !r.extra) {
-        log_error("out of memory");
-        run_free(&r);
-        return 1;
-    }
     struct strategy_env env = { .venue = r.venue, .run = r.run_tag,
                                 .global_stop = &r.global_stop,
                                 .stop_flatten_ms = r.cfg.stop_timeout_ms };
     size_t queued = 0;
     int *queue_me = calloc(r.n_users ? r.n_users : 1, sizeof(int));
     if (!queue_me) {
-        run_free(&r);
-        return 1;
+        lt_err_set(&err, LT_ENOMEM, "out of memory");
+        return fail_start(&r, 1, &err);
     }
     latency_mark(LATENCY_MARK_FILTER_START);
-    for (size_t i = 0; i < r.n_users; i++) {
+    for (size_t i = 0; i < r.n_users && !stopping(&r); i++) {
         if (!selected(&r.cfg, &r.cfg.users[i]))
             continue;
         queue_me[i] = filter_user(&r, (unsigned)i, &r.users[i]);
         queued += queue_me[i] != 0;
     }
     latency_mark(LATENCY_MARK_FILTER_END);
-    if (r.cfg.dry_run) {
-        print_plan(&r);
+    if (stopping(&r)) {
         free(queue_me);
-        run_free(&r);
-        return 0;
+        return finish(&r, 3, NULL);
+    }
+    if (r.cfg.dry_run) {
+        int cannot = print_plan(&r, queue_me);
+        free(queue_me);
+        /* the plan printed, the report says the same (nothing ran) */
+        return finish(&r, cannot ? 1 : 0, NULL);
     }
 
     /* Phase 3: the WebSocket thread. */
@@ -450,10 +807,11 @@ int main(int argc, char **argv)
         if (rc == 0)
             rc = wsclient_start(r.ws, &err);
         if (rc != 0) {
-            log_error("websocket client: %s", err.msg);
             free(queue_me);
-            run_free(&r);
-            return 1;
+            char why[sizeof err.msg + 32];
+            snprintf(why, sizeof why, "websocket client: %s", err.msg);
+            log_error("%s", why);
+            return finish(&r, 1, why);
         }
     }
 
@@ -473,36 +831,10 @@ int main(int argc, char **argv)
             executor_stop_all(r.ex);
     }
     if (r.ex && queued > 0)
-        control_loop(&r, &set);
+        control_loop(&r);
     if (r.ex)
         executor_join(r.ex);
 
     /* Phase 5: shutdown and the report. */
-    if (r.ws) {
-        wsclient_stop(r.ws);
-        wsclient_free(r.ws);
-        r.ws = NULL;
-    }
-    size_t n_rep = 0;
-    for (size_t i = 0; i < r.n_users; i++)
-        if (selected(&r.cfg, &r.cfg.users[i]))
-            r.reports[n_rep++] = r.users[i].report;
-    int stopped = atomic_load(&r.global_stop);
-    exit_code = report_exit_code(r.reports, n_rep, stopped);
-    if (rc != 0 && exit_code == 0)
-        exit_code = 1;
-    struct report_run rep = { .run_id = r.run_tag, .symbol = r.rules.symbol,
-                              .started_ms = started, .finished_ms = wall_ms(),
-                              .exit_code = exit_code, .stopped = stopped,
-                              .users = r.reports, .n_users = n_rep };
-    if (r.cfg.report_path && report_write_json(&rep, r.cfg.report_path, &err) != 0) {
-        log_error("%s", err.msg);
-        if (exit_code == 0)
-            exit_code = 1;
-        rep.exit_code = exit_code;
-    }
-    report_print_table(&rep, stdout);
-    fflush(stdout);
-    run_free(&r);
-    return exit_code;
+    return finish(&r, rc != 0 ? 1 : 0, NULL);
 }

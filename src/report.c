@@ -9,6 +9,7 @@
 #include "looptrader/strbuf.h"
 #include "looptrader/target.h"
 
+#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -132,9 +133,15 @@ char *report_json(const struct report_run *run)
     strbuf_addstr(&sb, ", \"symbol\": ");
     add_str(&sb, run->symbol);
     strbuf_addf(&sb, ",\n  \"started_ms\": %lld, \"finished_ms\": %lld, \"stopped\": %s, "
-                     "\"exit_code\": %d,\n  \"users\": [\n",
+                     "\"exit_code\": %d,",
                 (long long)run->started_ms, (long long)run->finished_ms,
                 run->stopped ? "true" : "false", run->exit_code);
+    if (run->error) {
+        strbuf_addstr(&sb, " \"error\": ");
+        add_str(&sb, run->error);
+        strbuf_addstr(&sb, ",");
+    }
+    strbuf_addstr(&sb, "\n  \"users\": [\n");
     struct user_stats tot = { 0 };
     for (size_t i = 0; i < run->n_users; i++) {
         const struct user_stats *s = &run->users[i].s;
@@ -179,40 +186,66 @@ int report_write_json(const struct report_run *run, const char *path, struct lt_
     FILE *f = fopen(tmp, "w");
     if (!f) {
         free(text);
-        return lt_err_set(err, LT_EIO, "report: cannot write %s", tmp);
+        return lt_err_set(err, LT_EIO, "report: cannot write %s (%s)", tmp, strerror(errno));
     }
     int bad = fputs(text, f) < 0;
     bad |= fclose(f) != 0;
     free(text);
     if (bad || rename(tmp, path) != 0) {
+        int e = errno;
         unlink(tmp);
-        return lt_err_set(err, LT_EIO, "report: cannot write %s", path);
+        return lt_err_set(err, LT_EIO, "report: cannot write %s (%s)", path, strerror(e));
     }
     return 0;
+}
+
+char *report_format_amount(money_t v, int decimals, char out[MONEY_STR_MAX])
+{
+    if (decimals < 0)
+        decimals = 0;
+    if (decimals > MONEY_DECIMALS)
+        decimals = MONEY_DECIMALS;
+    money_t unit = 1;
+    for (int i = decimals; i < MONEY_DECIMALS; i++)
+        unit *= 10;
+    /* half away from zero on the magnitude, saturating at the range's end */
+    int neg = v < 0;
+    money_t m = neg ? (v == INT64_MIN ? INT64_MAX : -v) : v, half = unit / 2;
+    money_t r = m > INT64_MAX - half ? money_floor_to(m, unit) : money_floor_to(m + half, unit);
+    if (neg)
+        r = -r;
+    return money_format(r, decimals, out);
 }
 
 void report_print_table(const struct report_run *run, FILE *out)
 {
     char a[MONEY_STR_MAX], b[MONEY_STR_MAX], c[MONEY_STR_MAX], d[MONEY_STR_MAX],
         e[MONEY_STR_MAX], f[MONEY_STR_MAX];
-    fprintf(out, "\n%-12s %-8s %12s %12s %12s %12s %10s %6s %6s %9s %12s\n", "user", "status",
+    int qd = run->quote_decimals, bd = run->base_decimals;
+    fprintf(out, "\n%-12s %-8s %16s %16s %16s %16s %14s %6s %6s %9s %16s\n", "user", "status",
             "before", "after", "target", "bought", "fees", "rounds", "orders", "cost_bps",
             "residual");
     for (size_t i = 0; i < run->n_users; i++) {
         const struct report_user *u = &run->users[i];
         int64_t bps = report_cost_bps_x100(&u->s);
         int64_t abps = bps < 0 ? -bps : bps;
-        fprintf(out, "%-12.12s %-8s %12s %12s %12s %12s %10s %6u %6u %s%5lld.%02lld %12s\n",
-                u->name, user_status_name(u->status), money_format(u->window_before, 2, a),
-                money_format(u->window_after, 2, b), money_format(u->target, 2, c),
-                money_format(u->s.bought_quote, 2, d), money_format(u->s.fees_quote, 4, e),
-                u->s.rounds, u->s.orders, bps < 0 ? "-" : " ", (long long)(abps / 100),
-                (long long)(abps % 100), money_format_min(u->s.residual_base, f));
+        fprintf(out, "%-12.12s %-8s %16s %16s %16s %16s %14s %6u %6u %s%5lld.%02lld %16s\n",
+                u->name, user_status_name(u->status), report_format_amount(u->window_before, qd, a),
+                report_format_amount(u->window_after, qd, b), report_format_amount(u->target, qd, c),
+                report_format_amount(u->s.bought_quote, qd, d),
+                report_format_amount(u->s.fees_quote, qd, e), u->s.rounds, u->s.orders,
+                bps < 0 ? "-" : " ", (long long)(abps / 100), (long long)(abps % 100),
+                report_format_amount(u->s.residual_base, bd, f));
         if (u->error[0]) {
             char clean[300];
             log_redact(u->error, clean, sizeof(clean));
             fprintf(out, "    %s: %s\n", u->name, clean);
         }
+    }
+    if (run->error) {
+        char clean[300];
+        log_redact(run->error, clean, sizeof(clean));
+        fprintf(out, "not started: %s\n", clean);
     }
     fprintf(out, "exit code %d%s\n", run->exit_code, run->stopped ? " (stopped)" : "");
 }

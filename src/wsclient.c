@@ -344,8 +344,8 @@ void wsclient_stop(struct wsclient *ws)
     if (!ws || !ws->started)
         return;
     pthread_mutex_lock(&ws->ctl_lock);
-    atomic_store(&ws->stopping, 1);
-    lws_cancel_service(ws->ctx);
+    if (!atomic_exchange(&ws->stopping, 1)) /* set: the thread is destroying ctx */
+        lws_cancel_service(ws->ctx);
     pthread_mutex_unlock(&ws->ctl_lock);
     pthread_join(ws->thread, NULL);
     ws->started = 0;
@@ -389,6 +389,12 @@ static void *service_main(void *arg)
         lws_sul_cancel(&ws->conns[i]->sul);
         ws->conns[i]->retired = 1; /* closes during destroy must not reconnect */
     }
+    /* Under ctl_lock, so no other thread is inside lws_cancel_service on
+     * the context (it closes the eventfd that call writes) and none starts
+     * one: they all check stopping under the lock first. */
+    pthread_mutex_lock(&ws->ctl_lock);
+    atomic_store(&ws->stopping, 1);
+    pthread_mutex_unlock(&ws->ctl_lock);
     lws_context_destroy(ws->ctx);
     return NULL;
 }

@@ -68,6 +68,8 @@ struct run_config {
     int log_level;             /* enum log_level */
     int dry_run;
     char *state_dir;           /* journal directory; default "state" */
+    char *lock_dir;            /* host-wide account locks; NULL = lock_dir_default() */
+    char *pid_file;            /* --pid-file; NULL = none */
     int allow_insecure_secrets;
     char **only;               /* --only names, NULL-terminated, or NULL */
     struct strategy_config global;  /* file + flags, before per-user merge */
@@ -84,6 +86,14 @@ void config_free(struct run_config *c);
 /* Field-by-field merge: fields set in over replace those of base. */
 void config_strategy_merge(struct strategy_config *dst, const struct strategy_config *base,
                            const struct strategy_config *over);
+
+/* A user name fit for file names (journal, stop files) and logs: 1 to 64
+ * of [A-Za-z0-9._-], not starting with '.' or '-'. */
+int config_valid_name(const char *s);
+
+/* The state_dir a configuration file names (default "state"), for the
+ * commands that find a running trader through it (malloc'd into *out). */
+int config_file_state_dir(const char *path, char **out, struct lt_err *err);
 
 /* The --help text. */
 const char *config_usage(void);

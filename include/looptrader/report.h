@@ -59,6 +59,9 @@ struct report_run {
     int64_t started_ms, finished_ms;
     int exit_code;
     int stopped;             /* a global stop happened */
+    const char *error;       /* why the run could not start; NULL when it ran */
+    int quote_decimals;      /* the table's precision for quote amounts */
+    int base_decimals;       /* and for base amounts (0..8) */
     const struct report_user *users;
     size_t n_users;
 };
@@ -81,7 +84,11 @@ int report_write_json(const struct report_run *run, const char *path, struct lt_
 /* The JSON text itself (caller frees). */
 char *report_json(const struct report_run *run);
 
-/* The human summary table. */
+/* v rounded (half away from zero) to `decimals` (0..8) and formatted with
+ * exactly that many digits: the table's amounts. */
+char *report_format_amount(money_t v, int decimals, char out[MONEY_STR_MAX]);
+
+/* The human summary table: amounts rounded to the symbol's precision. */
 void report_print_table(const struct report_run *run, FILE *out);
 
 #endif

@@ -138,7 +138,7 @@ static void full_file(void **state)
         "             max_tries = 7.0; fill_timeout_ms = 1500; time_in_force = \"ioc\";\n"
         "             window = \"rolling:24h\"; };\n"
         "workers = 16; state_dir = \"st\"; report = \"r.json\"; log_file = \"l.log\";\n"
-        "log_level = \"debug\"; some_future_key = 3;\n"
+        "log_level = \"debug\"; lock_dir = \"locks\"; pid_file = \"lt.pid\";\n"
         "users = ( { name = \"a\"; api_key = \"k\"; api_secret = \"secret-a-1\"; } );\n");
     struct run_config c;
     struct lt_err e;
@@ -168,6 +168,8 @@ static void full_file(void **state)
     assert_string_equal(c.state_dir, "st");
     assert_string_equal(c.report_path, "r.json");
     assert_string_equal(c.log_file, "l.log");
+    assert_string_equal(c.lock_dir, "locks");
+    assert_string_equal(c.pid_file, "lt.pid");
     assert_int_equal(c.log_level, LOG_DEBUG);
     config_free(&c);
 }
@@ -374,8 +376,11 @@ static void users_file(void **state)
         "strategy = { symbol = \"ALPHAUSDT\"; buy_amount = 50.0; target = 300.0; };\n"
         "users_file = \"absent.users\";\n");
     FAILS(NEEDLES("absent.users", "cannot read"), "--config", p2);
-    const char *empty = fixture("empty.users", 0600, "people = ();\n");
+    const char *empty = fixture("empty.users", 0600, "# nobody yet\n");
     FAILS(NEEDLES("empty.users: users: missing"), "--config", p, "--users", empty);
+    const char *typo = fixture("typo.users", 0600, "user = ();\n");
+    FAILS(NEEDLES("typo.users:1: user: unknown setting (did you mean \"users\"?)"), "--config",
+          p, "--users", typo);
 }
 
 static void secrets_env_and_session(void **state)
@@ -671,6 +676,58 @@ static void demo_conf(void **state)
     log_secrets_clear();
 }
 
+/* An unknown key is an error at every level, with file:line and the near
+ * miss it most likely was; a far-off key gets no suggestion. */
+static void unknown_keys(void **state)
+{
+    (void)state;
+    const char *users = "users = ( { name = \"a\"; api_key = \"k\"; api_secret = \"secret-a-1\"; } );\n";
+    char text[1024];
+    snprintf(text, sizeof text, "exchang = { rest_url = \"http://127.0.0.1:1\"; };\n"
+             "strategy = { symbol = \"ALPHAUSDT\"; buy_amount = 5; target = 10; };\n%s", users);
+    FAILS(NEEDLES("top.conf:1: exchang: unknown setting (did you mean \"exchange\"?)"),
+          "--config", fixture("top.conf", 0600, text));
+    snprintf(text, sizeof text, "strategy = { symbol = \"ALPHAUSDT\"; buy_amount = 5;\n"
+             "  target = 10;\n  slipage = 0.01; };\n%s", users);
+    FAILS(NEEDLES("strat.conf:3: strategy.slipage: unknown setting (did you mean \"slippage\"?)"),
+          "--config", fixture("strat.conf", 0600, text));
+    snprintf(text, sizeof text, "exchange = { rest_url = \"http://127.0.0.1:1\";\n"
+             "  timeout = 100; };\n"
+             "strategy = { symbol = \"ALPHAUSDT\"; buy_amount = 5; target = 10; };\n%s", users);
+    FAILS(NEEDLES("ex.conf:2: exchange.timeout: unknown setting (did you mean \"timeout_ms\"?)"),
+          "--config", fixture("ex.conf", 0600, text));
+    FAILS(NEEDLES("usr.conf:2: users[0].api_secert: unknown setting (did you mean \"api_secret\"?)"),
+          "--config", fixture("usr.conf", 0600,
+          "strategy = { symbol = \"ALPHAUSDT\"; buy_amount = 5; target = 10; };\n"
+          "users = ( { name = \"a\"; api_key = \"k\"; api_secert = \"s\"; } );\n"));
+    snprintf(text, sizeof text, "strategy = { symbol = \"ALPHAUSDT\"; buy_amount = 5; target = 10; };\n"
+             "frobnicate = 1;\n%s", users);
+    const char *far = fixture("far.conf", 0600, text);
+    FAILS(NEEDLES("far.conf:2: frobnicate: unknown setting"), "--config", far);
+    struct run_config c;
+    struct lt_err e;
+    assert_int_not_equal(LOAD(&c, &e, "--config", far), 0);
+    assert_null(strstr(e.msg, "did you mean"));
+    config_free(&c);
+}
+
+/* The log file and report named by flags survive a configuration error, so
+ * main can write the error there. */
+static void error_keeps_outputs(void **state)
+{
+    (void)state;
+    const char *p = fixture("bad.conf", 0600, "workers = 0;\n");
+    struct run_config c;
+    struct lt_err e;
+    assert_int_equal(LOAD(&c, &e, "--config", p, "--log-file", "x.log", "--report", "r.json"),
+                     LT_ECONFIG);
+    assert_string_equal(c.log_file, "x.log");
+    assert_string_equal(c.report_path, "r.json");
+    config_free(&c);
+    FAILS(NEEDLES("nothere.conf", "cannot read the file (No such file or directory)"),
+          "--config", "/nonexistent/nothere.conf");
+}
+
 static int nuke(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 {
     (void)sb;
@@ -699,6 +756,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(defaults),
         cmocka_unit_test(full_file),
+        cmocka_unit_test(unknown_keys),
+        cmocka_unit_test(error_keeps_outputs),
         cmocka_unit_test(merge_field_by_field),
         cmocka_unit_test(merge_function),
         cmocka_unit_test(flags_win),

@@ -103,12 +103,56 @@ static void json_round_trip(void **state)
     json_decref(j);
 }
 
+/* The table rounds to the symbol's precision: 6719.82669 at 2 decimals is
+ * 6719.83, not the truncated 6719.82; halves go away from zero. */
+static void amounts_rounded(void **state)
+{
+    (void)state;
+    char b[MONEY_STR_MAX];
+    assert_string_equal(report_format_amount(671982669000LL, 2, b), "6719.83");
+    assert_string_equal(report_format_amount(671982669000LL, 4, b), "6719.8267");
+    assert_string_equal(report_format_amount(671982669000LL, 8, b), "6719.82669000");
+    assert_string_equal(report_format_amount(-671982669000LL, 2, b), "-6719.83");
+    assert_string_equal(report_format_amount(12500000, 1, b), "0.1");   /* 0.125 */
+    assert_string_equal(report_format_amount(15000000, 1, b), "0.2");   /* 0.15 */
+    assert_string_equal(report_format_amount(-15000000, 1, b), "-0.2");
+    assert_string_equal(report_format_amount(149999999, 0, b), "1");
+    assert_string_equal(report_format_amount(150000000, 0, b), "2");
+    assert_string_equal(report_format_amount(5, 12, b), "0.00000005"); /* clamped to 8 */
+    assert_non_null(report_format_amount(INT64_MAX, 2, b));
+    assert_non_null(report_format_amount(INT64_MIN, 2, b));
+    assert_true(b[0] == '-');
+
+    struct report_user u = { .name = "alice", .status = USER_DONE, .target = M(6700),
+                             .window_after = 671982669000LL };
+    u.s.bought_quote = 671982669000LL;
+    struct report_run run = { .run_id = "r", .symbol = "ALPHAUSDT", .users = &u, .n_users = 1,
+                              .quote_decimals = 2, .base_decimals = 1,
+                              .error = "not a secret" };
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    assert_non_null(f);
+    report_print_table(&run, f);
+    fclose(f);
+    assert_non_null(strstr(text, " 6719.83 "));
+    assert_null(strstr(text, "6719.82 "));
+    assert_non_null(strstr(text, "not started: not a secret"));
+    free(text);
+    char *json = report_json(&run);
+    assert_non_null(json);
+    assert_non_null(strstr(json, "\"error\": \"not a secret\""));
+    assert_non_null(strstr(json, "6719.82669")); /* the JSON stays exact */
+    free(json);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(cost_and_bps),
         cmocka_unit_test(exit_codes),
         cmocka_unit_test(json_round_trip),
+        cmocka_unit_test(amounts_rounded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
