@@ -46,7 +46,7 @@
 #define ECHO_MAX 6 /* session requests answered with an echo of their secrets */
 
 enum lie {
-    LIE_FILLED_ZERO,    /* FILLED with executedQty 0 (answers, pushes) */
+    LIE_FILLED_ZERO,    /* FILLED with nothing executed (answers, pushes) */
     LIE_PRICE_ZERO,     /* fills at price 0, quote volume 0 */
     LIE_NEG_ZERO,       /* every executed quantity "-0" */
     LIE_HISTORY_NEG,    /* allOrders rows: negative price, cummulativeQuoteQty -1 */
@@ -273,6 +273,9 @@ static void lie_order(struct hostile *h, json_t *o, enum order_ctx ctx)
         return;
     if (h->on[LIE_FILLED_ZERO] && filled) {
         set_str(o, "executedQty", "0.00000000");
+        set_str(o, "cummulativeQuoteQty", "0.00000000");
+        if (fills)
+            json_array_clear(fills);
         told(h, LIE_FILLED_ZERO);
     }
     if (h->on[LIE_PRICE_ZERO] && get_money(o, "executedQty") > 0) {
@@ -529,6 +532,9 @@ static void lie_report(struct hostile *h, json_t *e)
     int filled = !strcmp(st, "FILLED");
     if (h->on[LIE_FILLED_ZERO] && filled) {
         set_str(e, "z", "0.00000000");
+        set_str(e, "Z", "0.00000000");
+        set_str(e, "l", "0.00000000");
+        set_str(e, "Y", "0.00000000");
         told(h, LIE_FILLED_ZERO);
     }
     if (h->on[LIE_PRICE_ZERO] && get_money(e, "z") > 0) {
