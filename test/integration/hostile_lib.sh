@@ -213,7 +213,7 @@ for u in users:
         rb = D(str(r["bought_quote"]))
         check(abs(rb - bought) <= max(D("0.01"), bought / 100),
               "%s: reported bought %s = really bought %s" % (u, rb, bought))
-    elif st != "skipped":
+    elif st not in ("skipped", "stopped"):
         named = re.search(r"(ERROR|WARN) +%s\b" % re.escape(u), log)
         check(named is not None, "%s: status %s with an ERROR/WARN line naming it%s"
               % (u, st, (": " + named.group(0)) if named else ""))
@@ -272,4 +272,29 @@ hostile_log_has() {
     else
         hostile_fail "$1" "no log line matching /$2/ ($(tail -n 2 "$d/trader.out.err" | tr '\n' ' '))"
     fi
+}
+
+# hostile_stop CASE GRACE: SIGTERM to the trader, then up to GRACE s for it
+# to end (killed otherwise: status 124); prints how long it took.
+hostile_stop() {
+    local name=$1 grace=$2 d t
+    d=$(hostile_dir "$name")
+    t=$(date +%s.%N)
+    kill -TERM "$(cat "$d/trader.pid")" 2>/dev/null
+    if ! test -s "$d/rc" && ! wait_until "$grace" test -s "$d/rc"; then
+        kill -KILL "$(cat "$d/trader.pid")" 2>/dev/null
+        wait_until 5 test -s "$d/rc"
+        echo 124 >"$d/rc"
+    fi
+    python3 -c 'import sys; print("%.1f" % (float(open(sys.argv[1]).read()) - float(sys.argv[2])))' \
+        "$d/t1" "$t" >"$d/stop_elapsed"
+    cp "$d/stop_elapsed" "$d/elapsed"
+    echo "# $name: looptrader exited $(cat "$d/rc") $(cat "$d/stop_elapsed") s after SIGTERM"
+}
+
+# The trader's log has a line matching the regex within $3 s (default 20);
+# 1 otherwise.
+hostile_wait_log() {
+    local d; d=$(hostile_dir "$1")
+    wait_for_line "$d/trader.log" "$2" "${3:-20}" || wait_for_line "$d/trader.out.err" "$2" 1
 }
