@@ -24,6 +24,7 @@
 #include <strings.h>
 
 #include "looptrader/log.h"
+#include "looptrader/parsers.h"
 #include "looptrader/sign.h"
 
 #define PAGE_LIMIT 1000
@@ -1319,3 +1320,16 @@ const struct venue_ops venue_binance_ops = {
     .user_subscribe_msg = b_user_subscribe_msg,
     .parse_push = b_parse_push,
 };
+
+/* Fuzzing entries (parsers.h). */
+int venue_binance_parse_server_time(const char *buf, size_t len, int64_t *ms,
+                                    struct lt_err *err)
+{
+    return parse_server_time(buf, len, ms, err);
+}
+
+int venue_binance_parse_listen_key(const char *buf, size_t len, char *key, size_t size,
+                                   struct lt_err *err)
+{
+    return parse_listen_key(buf, len, key, size, err);
+}
