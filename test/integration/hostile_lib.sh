@@ -20,9 +20,11 @@
 # HOSTILE_LIVE_AT_EXIT, for a venue that never cancels), never two live orders
 # at once, the volume this run bought <= NEED + ROUND (NEED: what the target
 # still needed at start), every venue order of ours (client id lt.*) in the
-# journal <state>/<user>.jsonl; a report that says "done" is true (the
-# window really reached the target, bought_quote matches what was really
-# bought); an account not done has an ERROR or WARN line naming it.
+# journal <state>/<user>.jsonl; base grown at the venue no more than the
+# reported residual (+ one step); a report that says "done" is true (the
+# window really reached the target, the base really came back, bought_quote
+# matches what was really bought); a failed account has an ERROR or WARN
+# line naming it; exit status 0 only when every account is done or skipped.
 
 HOSTILE=$LT_TOOLS/hostile
 HOSTILE_SIM_CONFIG=${HOSTILE_SIM_CONFIG:-$SIM_CONFIG_DEFAULT}
@@ -110,17 +112,23 @@ hostile_trader() {
 # The trader's pid (for signals).
 hostile_trader_pid() { cat "$(hostile_dir "$1")/trader.pid"; }
 
+# hostile_await CASE SECONDS: the trader's end, or SIGKILL and status 124.
+hostile_await() {
+    local d; d=$(hostile_dir "$1")
+    if ! test -s "$d/rc" && ! wait_until "$2" test -s "$d/rc"; then
+        kill -KILL "$(cat "$d/trader.pid")" 2>/dev/null
+        wait_until 5 test -s "$d/rc"
+        echo 124 >"$d/rc"
+    fi
+}
+
 # hostile_wait CASE BOUND: waits until BOUND s after the trader started for
 # it to end (then kills it: status 124); records how long it ran.
 hostile_wait() {
     local name=$1 bound=$2 d left
     d=$(hostile_dir "$name")
     left=$(python3 -c 'import sys, time; print(max(0, int(float(sys.argv[2]) - (time.time() - float(open(sys.argv[1]).read())) + 0.999)))' "$d/t0" "$bound")
-    if ! test -s "$d/rc" && ! wait_until "$left" test -s "$d/rc"; then
-        kill -KILL "$(cat "$d/trader.pid")" 2>/dev/null
-        wait_until 5 test -s "$d/rc"
-        echo 124 >"$d/rc"
-    fi
+    hostile_await "$name" "$left"
     python3 -c 'import sys; print("%.1f" % (float(open(sys.argv[2]).read()) - float(open(sys.argv[1]).read())))' \
         "$d/t0" "$d/t1" >"$d/elapsed"
     echo "# $name: looptrader exited $(cat "$d/rc") after $(cat "$d/elapsed") s"
@@ -210,6 +218,8 @@ for u in users:
         target = D(str(r["target"]))
         check(window >= target, "%s: reported done and the window really holds %s >= %s"
               % (u, window, target))
+        check(grown <= D("0.1"), "%s: reported done and the base really came back (grew %s)"
+              % (u, grown))
         rb = D(str(r["bought_quote"]))
         check(abs(rb - bought) <= max(D("0.01"), bought / 100),
               "%s: reported bought %s = really bought %s" % (u, rb, bought))
@@ -227,14 +237,12 @@ PY
 # hostile_expect CASE 'PYTHON over j' WHAT: a check of the case that does not
 # end the test (j: any JSON given as $4, default {}).
 hostile_expect() {
-    local v
-    v=$(python3 -c '
-import json, sys
-from decimal import Decimal as D
-j = json.loads(sys.argv[2])
-print("yes" if eval(sys.argv[1]) else "no")
-' "$2" "${4:-{\}}" 2>&1)
-    if [ "$v" = yes ]; then ok "$1: $3"; else hostile_fail "$1" "$3 (not true: $2)"; fi
+    local out
+    if out=$(assert_true "$2" "${4:-{\}}" "$1: $3" 2>&1); then
+        ok "$1: $3"
+    else
+        hostile_fail "$1" "$3 (${out#not ok - })"
+    fi
 }
 
 # No fragment of 8 or more characters of a secret, other than text it shares
@@ -281,11 +289,7 @@ hostile_stop() {
     d=$(hostile_dir "$name")
     t=$(date +%s.%N)
     kill -TERM "$(cat "$d/trader.pid")" 2>/dev/null
-    if ! test -s "$d/rc" && ! wait_until "$grace" test -s "$d/rc"; then
-        kill -KILL "$(cat "$d/trader.pid")" 2>/dev/null
-        wait_until 5 test -s "$d/rc"
-        echo 124 >"$d/rc"
-    fi
+    hostile_await "$name" "$grace"
     python3 -c 'import sys; print("%.1f" % (float(open(sys.argv[1]).read()) - float(sys.argv[2])))' \
         "$d/t1" "$t" >"$d/stop_elapsed"
     cp "$d/stop_elapsed" "$d/elapsed"

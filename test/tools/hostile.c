@@ -23,13 +23,7 @@
  */
 #include "looptrader/log.h"
 #include "looptrader/money.h"
-#include "looptrader/sim/exchange.h"
-#include "looptrader/sim/faults.h"
-#include "looptrader/sim/listenkey.h"
-#include "looptrader/sim/rest.h"
-#include "looptrader/sim/server.h"
-#include "looptrader/sim/simconf.h"
-#include "looptrader/sim/wsapi.h"
+#include "looptrader/sim/app.h"
 
 #include <arpa/inet.h>
 #include <getopt.h>
@@ -42,7 +36,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define PUSH_CADENCE_MS 100
 #define ECHO_MAX 6 /* session requests answered with an echo of their secrets */
 
 enum lie {
@@ -83,12 +76,9 @@ struct seen_id {
 };
 
 struct hostile {
-    struct sim_exchange *ex;
-    struct rest rest;
-    struct wsapi ws;
-    struct listenkeys keys;
-    struct faults faults;
-    struct simconf conf;
+    struct sim_app app;   /* the real venue: the ground truth */
+    struct sim_exchange *ex; /* app.ex */
+    struct server_handlers real; /* app's handlers, wrapped by ours */
     struct sim_server *srv;
     int on[LIE_COUNT];
     long told[LIE_COUNT]; /* how often each lie was applied */
@@ -245,6 +235,18 @@ static money_t half_on_grid(struct hostile *h, const char *symbol, money_t qty)
     return money_floor_to(qty / 2, step);
 }
 
+/* Replaces the answer's body with root, which it releases. */
+static void body_set_json(struct sim_resp *r, json_t *root)
+{
+    char *s = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    if (s) {
+        strbuf_reset(&r->body);
+        strbuf_addstr(&r->body, s);
+        free(s);
+    }
+    json_decref(root);
+}
+
 static void told(struct hostile *h, enum lie l)
 {
     h->told[l]++;
@@ -383,7 +385,7 @@ static int lie_cancel(struct hostile *h, struct sim_req *q, struct sim_resp *r)
 {
     int all = !strcmp(q->path, "/api/v3/openOrders");
     q->method = SIM_GET;
-    rest_handle(&h->rest, q, r);
+    h->real.http(h->real.arg, q, r);
     if (r->status != 200)
         return 1;
     json_t *root = json_loadb(r->body.buf, r->body.len, 0, NULL);
@@ -402,13 +404,7 @@ static int lie_cancel(struct hostile *h, struct sim_req *q, struct sim_resp *r)
                             json_string(get_str(root, "clientOrderId")));
         set_str(root, "status", "CANCELED");
     }
-    char *s = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    if (s) {
-        strbuf_reset(&r->body);
-        strbuf_addstr(&r->body, s);
-        free(s);
-    }
-    json_decref(root);
+    body_set_json(r, root);
     told(h, LIE_CANCEL);
     return 1;
 }
@@ -462,25 +458,14 @@ static void lie_answer(struct hostile *h, struct sim_req *q, struct sim_resp *r)
             set_money(o, "free", -get_money(o, "free") - MONEY_SCALE);
         told(h, LIE_NEG_BALANCE);
     }
-    char *s = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    if (s) {
-        strbuf_reset(&r->body);
-        strbuf_addstr(&r->body, s);
-        free(s);
-    }
-    json_decref(root);
+    body_set_json(r, root);
 }
 
 static void app_http(void *arg, struct sim_req *q, struct sim_resp *r)
 {
     struct hostile *h = arg;
     if (!strcmp(q->path, "/hostile/truth")) {
-        json_t *t = truth_json(h);
-        char *s = json_dumps(t, JSON_COMPACT);
-        json_decref(t);
-        strbuf_reset(&r->body);
-        strbuf_addstr(&r->body, s ? s : "{}");
-        free(s);
+        body_set_json(r, truth_json(h));
         return;
     }
     if (h->on[LIE_CLOCK_HALF]) {
@@ -501,7 +486,7 @@ static void app_http(void *arg, struct sim_req *q, struct sim_resp *r)
         endless_page(h, q, r);
         return;
     }
-    rest_handle(&h->rest, q, r);
+    h->real.http(h->real.arg, q, r);
     track_live(h);
     if (r->status == 200)
         lie_answer(h, q, r);
@@ -612,20 +597,20 @@ static int app_ws_filter(void *arg, struct sim_conn *c, const char *msg, size_t 
 
 static int app_ws_open(void *arg, struct sim_req *req, void **app)
 {
-    return wsapi_open(&((struct hostile *)arg)->ws, req, app);
+    struct hostile *h = arg;
+    return h->real.ws_open(h->real.arg, req, app);
 }
 
 static void app_ws_message(void *app, const char *msg, size_t len)
 {
-    wsapi_message(app, msg, len);
+    H.real.ws_message(app, msg, len);
     track_live(&H);
 }
 
 static void app_tick(void *arg, int64_t now_ms)
 {
     struct hostile *h = arg;
-    sim_exchange_tick(h->ex, now_ms);
-    wsapi_tick(&h->ws, now_ms);
+    h->real.tick(h->real.arg, now_ms);
     track_live(h);
 }
 
@@ -744,22 +729,15 @@ int main(int argc, char **argv)
     if (h->on[LIE_BLACKHOLE])
         return blackhole(port);
 
-    faults_init(&h->faults, seed);
-    for (int i = 0; i < n_faults; i++)
-        if (faults_parse(&h->faults, fault_specs[i], &err)) {
-            fprintf(stderr, "hostile: %s\n", err.msg);
-            return 2;
-        }
-    if (simconf_load(config, &h->conf, &err)) {
+    if (sim_app_configure(&h->app, config, seed, fault_specs, n_faults, &err)) {
         fprintf(stderr, "hostile: %s\n", err.msg);
-        simconf_free(&h->conf);
+        sim_app_free(&h->app);
         return 2;
     }
     h->clock0_ms = server_now_ms();
-    struct sim_options so = { .seed = seed, .partial = h->faults.partial };
-    int have_rest = 0, have_ws = 0;
-    if (sim_exchange_create(&h->conf, &so, server_now_ms(), &h->ex, &err))
+    if (sim_app_start(&h->app, seed, &err))
         goto out;
+    h->ex = h->app.ex;
     size_t na = sim_exchange_account_count(h->ex);
     h->live = calloc(na ? na : 1, sizeof(int));
     h->max_live = calloc(na ? na : 1, sizeof(int));
@@ -767,27 +745,14 @@ int main(int argc, char **argv)
         lt_err_set(&err, LT_ENOMEM, "out of memory");
         goto out;
     }
-    listenkeys_init(&h->keys, seed);
-    if (rest_init(&h->rest, h->ex, &h->keys, &err))
-        goto out;
-    have_rest = 1;
-    if (wsapi_init(&h->ws, h->ex, &h->rest, &h->keys, &h->faults, &err))
-        goto out;
-    have_ws = 1;
-    struct server_opts sopts = {
-        .port = port,
-        .faults = &h->faults,
-        .h = { .arg = h,
-               .http = app_http,
-               .ws_open = app_ws_open,
-               .ws_message = app_ws_message,
-               .ws_close = wsapi_close,
-               .tick = app_tick,
-               .tick_ms = h->conf.tick_ms > 0 && h->conf.tick_ms < PUSH_CADENCE_MS
-                              ? h->conf.tick_ms
-                              : PUSH_CADENCE_MS,
-               .ws_filter = app_ws_filter },
-    };
+    sim_app_handlers(&h->app, &h->real);
+    struct server_opts sopts = { .port = port, .faults = &h->app.faults, .h = h->real };
+    sopts.h.arg = h;
+    sopts.h.http = app_http;
+    sopts.h.ws_open = app_ws_open;
+    sopts.h.ws_message = app_ws_message;
+    sopts.h.tick = app_tick;
+    sopts.h.ws_filter = app_ws_filter;
     if (server_create(&h->srv, &sopts, &err))
         goto out;
     struct sigaction sa;
@@ -808,13 +773,7 @@ out:
         fprintf(stderr, "hostile: %s\n", err.msg);
     server_destroy(h->srv);
     h->srv = NULL;
-    if (have_ws)
-        wsapi_free(&h->ws);
-    if (have_rest)
-        rest_free(&h->rest);
-    if (h->ex)
-        sim_exchange_free(h->ex);
-    simconf_free(&h->conf);
+    sim_app_free(&h->app);
     free(h->live);
     free(h->max_live);
     free(h->pushed);
