@@ -24,7 +24,7 @@
 # reported residual (+ one step); a report that says "done" is true (the
 # window really reached the target, the base really came back, bought_quote
 # matches what was really bought); a failed account has an ERROR or WARN
-# line naming it; exit status 0 only when every account is done or skipped.
+# line naming it (a run that ended before reporting on it: an ERROR line); exit status 0 only when every account is done or skipped.
 
 HOSTILE=$LT_TOOLS/hostile
 HOSTILE_SIM_CONFIG=${HOSTILE_SIM_CONFIG:-$SIM_CONFIG_DEFAULT}
@@ -223,10 +223,14 @@ for u in users:
         rb = D(str(r["bought_quote"]))
         check(abs(rb - bought) <= max(D("0.01"), bought / 100),
               "%s: reported bought %s = really bought %s" % (u, rb, bought))
-    elif st not in ("skipped", "stopped"):
-        named = re.search(r"(ERROR|WARN) +%s\b" % re.escape(u), log)
+    elif st == "absent":  # the run ended before this account was reported on
+        line = re.search(r"ERROR .*", log)
+        check(line is not None, "%s: not reported, the run ended with an ERROR line%s"
+              % (u, (": " + line.group(0)[:160]) if line else ""))
+    elif st != "skipped" and st != "stopped":
+        named = re.search(r"(ERROR|WARN) +%s\b.*" % re.escape(u), log)
         check(named is not None, "%s: status %s with an ERROR/WARN line naming it%s"
-              % (u, st, (": " + named.group(0)) if named else ""))
+              % (u, st, (": " + named.group(0)[:160]) if named else ""))
     if rc == 0:
         check(st in ("done", "skipped"), "%s: exit 0 only when done or skipped (%s)" % (u, st))
 sys.exit(1 if bad else 0)

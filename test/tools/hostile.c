@@ -43,7 +43,7 @@ enum lie {
     LIE_PRICE_ZERO,     /* fills at price 0, quote volume 0 */
     LIE_NEG_ZERO,       /* every executed quantity "-0" */
     LIE_HISTORY_NEG,    /* allOrders rows: negative price, cummulativeQuoteQty -1 */
-    LIE_FINAL_DISAGREE, /* FILLED with half the quantity (place answer, push) */
+    LIE_FINAL_DISAGREE, /* FILLED with half the quantity and fills (place answer, push) */
     LIE_PUSH_DROP,      /* only the first push of each order is sent */
     LIE_CANCEL,         /* a cancel answers CANCELED, the order keeps resting */
     LIE_PUSH_CANCEL,    /* every NEW push is followed by a CANCELED one */
@@ -292,8 +292,9 @@ static void lie_order(struct hostile *h, json_t *o, enum order_ctx ctx)
         told(h, LIE_NEG_ZERO);
     }
     if (h->on[LIE_FINAL_DISAGREE] && ctx == ORD_PLACE && filled) {
-        money_t half = half_on_grid(h, get_str(o, "symbol"), get_money(o, "origQty"));
-        set_money(o, "executedQty", half);
+        const char *sym = get_str(o, "symbol");
+        set_money(o, "executedQty", half_on_grid(h, sym, get_money(o, "origQty")));
+        json_array_foreach(fills, i, f) set_money(f, "qty", half_on_grid(h, sym, get_money(f, "qty")));
         told(h, LIE_FINAL_DISAGREE);
     }
     if (h->on[LIE_FILL_10X] && get_money(o, "executedQty") > 0) {
