@@ -355,8 +355,8 @@ static void endless_page(struct hostile *h, struct sim_req *q, struct sim_resp *
 }
 
 /* echo-secret: an error whose text quotes the request's session cookie and
- * header, with padding that moves the secret across the lengths at which a
- * copier may cut the text (around 100 to 200 characters). */
+ * header, several times, so that wherever between about 60 and 400
+ * characters a copier cuts the text, a copy of a secret is split there. */
 static int echo_secret(struct hostile *h, struct sim_req *q, struct sim_resp *r)
 {
     char cookie[512], token[512];
@@ -364,16 +364,16 @@ static int echo_secret(struct hostile *h, struct sim_req *q, struct sim_resp *r)
     int nt = server_header(q->conn, "x-session-token", token, sizeof(token));
     if ((nc <= 0 && nt <= 0) || h->echoes >= ECHO_MAX)
         return 0;
-    int pad = 90 + 15 * h->echoes++;
+    int pad = 7 * h->echoes++; /* each echo moves the copies */
     strbuf_reset(&r->body);
-    strbuf_addf(&r->body, "{\"code\":-1100,\"msg\":\"Illegal characters found in a parameter. %.*s",
-                pad, "Request was rejected by the gateway; please check the parameters and "
-                     "the session of this request carefully. The request carried:           "
-                     "                                                                         ");
-    if (nc > 0)
-        strbuf_addf(&r->body, " Cookie: %s;", cookie);
-    if (nt > 0)
-        strbuf_addf(&r->body, " X-Session-Token: %s;", token);
+    strbuf_addf(&r->body, "{\"code\":-1100,\"msg\":\"Illegal characters found in a parameter; "
+                          "the request carried:%*s", pad, "");
+    for (int i = 0; i < 6; i++) {
+        if (nc > 0)
+            strbuf_addf(&r->body, " Cookie: %s;", cookie);
+        if (nt > 0)
+            strbuf_addf(&r->body, " X-Session-Token: %s;", token);
+    }
     strbuf_addstr(&r->body, " end\"}");
     r->status = 400;
     told(h, LIE_ECHO_SECRET);
