@@ -306,10 +306,10 @@ PY
     ok "$1: no secret fragment of 8 characters in output, log, report or journal"
 }
 
-# The trader's log (and stderr) has a line matching the regex.
+# The trader's log (and stderr) has a line matching the regex (any case).
 hostile_log_has() {
     local d; d=$(hostile_dir "$1")
-    if grep -Eq -- "$2" "$d/trader.log" "$d/trader.out.err" 2>/dev/null; then
+    if grep -Eiq -- "$2" "$d/trader.log" "$d/trader.out.err" 2>/dev/null; then
         ok "$1: log says /$2/"
     else
         hostile_fail "$1" "no log line matching /$2/ ($(tail -n 2 "$d/trader.out.err" | tr '\n' ' '))"

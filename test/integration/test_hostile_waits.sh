@@ -45,7 +45,7 @@ done
 hostile_wait blackhole 30
 hostile_check_exit blackhole
 hostile_expect blackhole "$(hostile_rc blackhole) != 0" "gave up on the silent venue with a failure status"
-hostile_log_has blackhole 'ERROR.*(timed out|timeout|no answer)'
+hostile_log_has blackhole 'ERROR.*(timed out|time-?out|deadline|no answer|not answer)'
 
 hostile_wait endless-pages 30
 hostile_check endless-pages 100 50 alice

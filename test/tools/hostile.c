@@ -68,8 +68,9 @@ static const char *const lie_names[LIE_COUNT] = {
     "time-max",    "time-min",     "clock-half",   "neg-balance",
 };
 
-/* What an order object in a REST answer is. */
-enum order_ctx { ORD_PLACE, ORD_QUERY, ORD_CANCEL, ORD_LIST };
+/* Which answer an order object is in (openOrders rows are never lied
+ * about: they are what lets a careful trader see through a lying cancel). */
+enum order_ctx { ORD_PLACE, ORD_QUERY, ORD_CANCEL };
 
 struct seen_id {
     char cid[SIM_CLIENT_ID_MAX + 1];
@@ -271,8 +272,6 @@ static void lie_order(struct hostile *h, json_t *o, enum order_ctx ctx)
         told(h, LIE_QUERY_FILLED);
         return;
     }
-    if (ctx == ORD_LIST)
-        return;
     if (h->on[LIE_FILLED_ZERO] && filled) {
         set_str(o, "executedQty", "0.00000000");
         set_str(o, "cummulativeQuoteQty", "0.00000000");
@@ -438,8 +437,6 @@ static void lie_answer(struct hostile *h, struct sim_req *q, struct sim_resp *r)
         lie_order(h, root, q->method == SIM_POST ? ORD_PLACE
                           : q->method == SIM_GET ? ORD_QUERY
                                                  : ORD_CANCEL);
-    } else if (!strcmp(p, "/api/v3/openOrders")) {
-        json_array_foreach(root, i, o) lie_order(h, o, ORD_LIST);
     } else if (!strcmp(p, "/api/v3/allOrders") && h->on[LIE_HISTORY_NEG]) {
         lie_history(h, root);
     } else if (!strcmp(p, "/api/v3/ticker/bookTicker")) {
