@@ -76,6 +76,9 @@ struct seen_id {
     char cid[SIM_CLIENT_ID_MAX + 1];
 };
 
+/* Used from the server's one service thread only, like the engine; the
+ * signal handler reaches srv alone, through the async-signal-safe
+ * server_stop. */
 struct hostile {
     struct sim_app app;   /* the real venue: the ground truth */
     struct sim_exchange *ex; /* app.ex */
