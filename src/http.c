@@ -9,7 +9,6 @@
  * buffer, which describes the transport only and never echoes our headers.
  */
 #include "looptrader/http.h"
-#include "looptrader/parsers.h"
 
 #include <curl/curl.h>
 #include <pthread.h>
@@ -272,11 +271,4 @@ int http_do(struct http *h, const struct http_request *req, struct http_response
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, NULL);
     curl_slist_free_all(hdrs);
     return rc;
-}
-
-/* Fuzzing entry (parsers.h): the header callback without a transfer. */
-size_t http_header_line(const char *line, size_t len, struct http_response *resp)
-{
-    struct http_call c = { .resp = resp };
-    return on_header((char *)line, 1, len, &c);
 }

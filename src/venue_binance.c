@@ -1321,13 +1321,7 @@ const struct venue_ops venue_binance_ops = {
     .parse_push = b_parse_push,
 };
 
-/* Fuzzing entries (parsers.h). */
-int venue_binance_parse_server_time(const char *buf, size_t len, int64_t *ms,
-                                    struct lt_err *err)
-{
-    return parse_server_time(buf, len, ms, err);
-}
-
+/* Fuzzing entry (parsers.h). */
 int venue_binance_parse_listen_key(const char *buf, size_t len, char *key, size_t size,
                                    struct lt_err *err)
 {

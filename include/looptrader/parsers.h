@@ -1,6 +1,6 @@
 /*
- * parsers.h - private parsers of the venue, HTTP and WebSocket layers,
- * exposed so that the fuzz harnesses of test/fuzz/ (and the replay test of
+ * parsers.h - private parsers of the venue and WebSocket layers, exposed
+ * so that the fuzz harnesses of test/fuzz/ (and the replay test of
  * their findings) can reach them.
  *
  * Each is a thin entry into a static function of its module, which stays
@@ -14,24 +14,12 @@
 #include <stdint.h>
 
 #include "looptrader/error.h"
-#include "looptrader/http.h"
 #include "looptrader/strbuf.h"
-
-/* GET /api/v3/time body -> serverTime in ms (venue_binance.c).  0 or
- * LT_EPARSE; *ms is set only on success. */
-int venue_binance_parse_server_time(const char *buf, size_t len, int64_t *ms,
-                                    struct lt_err *err);
 
 /* POST /api/v3/userDataStream body -> listenKey, NUL-terminated in key[size]
  * (venue_binance.c).  0 or LT_EPARSE. */
 int venue_binance_parse_listen_key(const char *buf, size_t len, char *key, size_t size,
                                    struct lt_err *err);
-
-/* One response header line as libcurl hands it over ("Name: value\r\n", or
- * the "HTTP/1.1 200 OK" status line), recorded into resp's rate-limit,
- * Retry-After and Date fields (http.c).  Returns the bytes consumed (len:
- * libcurl aborts the transfer on anything else). */
-size_t http_header_line(const char *line, size_t len, struct http_response *resp);
 
 /* One received WebSocket fragment into the message reassembly buffer rx,
  * bounded by rx's strbuf limit (wsclient.c).  final: the message's last

@@ -36,9 +36,7 @@
 #include "../fuzz/fuzz_venue_error.c"
 #include "../fuzz/fuzz_venue_push.c"
 #include "../fuzz/fuzz_venue_pricing.c"
-#include "../fuzz/fuzz_venue_time.c"
 #include "../fuzz/fuzz_venue_listen_key.c"
-#include "../fuzz/fuzz_http_header.c"
 #include "../fuzz/fuzz_ws_frames.c"
 
 typedef int (*fuzz_fn)(const uint8_t *data, size_t size);
@@ -107,9 +105,7 @@ REPLAY(venue_book_ticker)
 REPLAY(venue_error)
 REPLAY(venue_push)
 REPLAY(venue_pricing)
-REPLAY(venue_time)
 REPLAY(venue_listen_key)
-REPLAY(http_header)
 REPLAY(ws_frames)
 
 int main(void)
@@ -131,9 +127,7 @@ int main(void)
         cmocka_unit_test(replay_venue_error),
         cmocka_unit_test(replay_venue_push),
         cmocka_unit_test(replay_venue_pricing),
-        cmocka_unit_test(replay_venue_time),
         cmocka_unit_test(replay_venue_listen_key),
-        cmocka_unit_test(replay_http_header),
         cmocka_unit_test(replay_ws_frames),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
