@@ -28,6 +28,8 @@
 #include "../fuzz/fuzz_config_users.c"
 #include "../fuzz/fuzz_sim_rest.c"
 #include "../fuzz/fuzz_sim_wsapi.c"
+#include "../fuzz/fuzz_venue_listen_key.c"
+#include "../fuzz/fuzz_ws_frames.c"
 #include "../fuzz/fuzz_venue_exchange_info.c"
 #include "../fuzz/fuzz_venue_order.c"
 #include "../fuzz/fuzz_venue_trades.c"
@@ -36,8 +38,6 @@
 #include "../fuzz/fuzz_venue_error.c"
 #include "../fuzz/fuzz_venue_push.c"
 #include "../fuzz/fuzz_venue_pricing.c"
-#include "../fuzz/fuzz_venue_listen_key.c"
-#include "../fuzz/fuzz_ws_frames.c"
 
 typedef int (*fuzz_fn)(const uint8_t *data, size_t size);
 
@@ -97,6 +97,8 @@ REPLAY(config)
 REPLAY(config_users)
 REPLAY(sim_rest)
 REPLAY(sim_wsapi)
+REPLAY(venue_listen_key)
+REPLAY(ws_frames)
 REPLAY(venue_exchange_info)
 REPLAY(venue_order)
 REPLAY(venue_trades)
@@ -105,8 +107,6 @@ REPLAY(venue_book_ticker)
 REPLAY(venue_error)
 REPLAY(venue_push)
 REPLAY(venue_pricing)
-REPLAY(venue_listen_key)
-REPLAY(ws_frames)
 
 int main(void)
 {
@@ -119,6 +119,8 @@ int main(void)
         cmocka_unit_test(replay_config_users),
         cmocka_unit_test(replay_sim_rest),
         cmocka_unit_test(replay_sim_wsapi),
+        cmocka_unit_test(replay_venue_listen_key),
+        cmocka_unit_test(replay_ws_frames),
         cmocka_unit_test(replay_venue_exchange_info),
         cmocka_unit_test(replay_venue_order),
         cmocka_unit_test(replay_venue_trades),
@@ -127,8 +129,6 @@ int main(void)
         cmocka_unit_test(replay_venue_error),
         cmocka_unit_test(replay_venue_push),
         cmocka_unit_test(replay_venue_pricing),
-        cmocka_unit_test(replay_venue_listen_key),
-        cmocka_unit_test(replay_ws_frames),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
