@@ -2,10 +2,11 @@
  * app.h - the simulator assembled: configuration, faults, engine, REST and
  * WebSocket dialect, and the server handlers that serve them.
  *
- * looptrader-sim's main and the test venues built on the simulator (the
- * lying venue of test/tools/hostile.c) assemble it the same way; this is
- * that one way.  A sim_app is filled in place and owns everything in it;
- * like the engine it is used from the server's one service thread only.
+ * A program that runs the real simulator from its own main (the lying
+ * venue of test/tools/hostile.c) assembles it through this, exactly as
+ * looptrader-sim's main does.  A sim_app is filled in place and owns
+ * everything in it; like the engine it is used from the server's one
+ * service thread only.
  */
 #ifndef LOOPTRADER_SIM_APP_H
 #define LOOPTRADER_SIM_APP_H
