@@ -25,6 +25,7 @@
 
 #include "looptrader/latency.h"
 #include "looptrader/log.h"
+#include "looptrader/parsers.h"
 #include "looptrader/sign.h"
 
 #define PAGE_LIMIT 1000
@@ -1371,3 +1372,10 @@ const struct venue_ops venue_binance_ops = {
     .user_subscribe_msg = b_user_subscribe_msg,
     .parse_push = b_parse_push,
 };
+
+/* Fuzzing entry (parsers.h). */
+int venue_binance_parse_listen_key(const char *buf, size_t len, char *key, size_t size,
+                                   struct lt_err *err)
+{
+    return parse_listen_key(buf, len, key, size, err);
+}

@@ -28,6 +28,7 @@
 #include "looptrader/http.h"
 #include "looptrader/latency.h"
 #include "looptrader/log.h"
+#include "looptrader/parsers.h"
 #include "looptrader/venue_binance.h"
 
 #define RX_MAX (1u << 20)          /* largest message we reassemble */
@@ -700,6 +701,31 @@ static int add_session_headers(struct wsconn *c, unsigned char **p, unsigned cha
     return 0;
 }
 
+int wsclient_rx_fragment(struct strbuf *rx, int *dropping, const void *in, size_t len,
+                         int final)
+{
+    int rc = 0;
+    if (!*dropping && strbuf_add(rx, in, len) != 0) {
+        *dropping = 1;
+        strbuf_reset(rx);
+        rc = -1;
+    }
+    if (!final)
+        return rc;
+    if (!*dropping)
+        return 1;
+    *dropping = 0;
+    wsclient_rx_done(rx);
+    return rc;
+}
+
+void wsclient_rx_done(struct strbuf *rx)
+{
+    strbuf_reset(rx);
+    if (rx->alloc > 64 * 1024)
+        strbuf_free(rx); /* do not keep a huge buffer around */
+}
+
 static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                     size_t len)
 {
@@ -742,18 +768,16 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     case LWS_CALLBACK_CLIENT_RECEIVE:
         if (!c)
             return 0;
-        if (!c->rx_dropping && strbuf_add(&c->rx, in, len) != 0) {
+        switch (wsclient_rx_fragment(&c->rx, &c->rx_dropping, in, len,
+                                     lws_is_final_fragment(wsi) &&
+                                         !lws_remaining_packet_payload(wsi))) {
+        case -1:
             log_warn("ws %s: dropped a message over %u bytes", c->label, RX_MAX);
-            c->rx_dropping = 1;
-            strbuf_reset(&c->rx);
-        }
-        if (lws_is_final_fragment(wsi) && !lws_remaining_packet_payload(wsi)) {
-            if (!c->rx_dropping)
-                on_message(c, c->rx.buf, c->rx.len);
-            c->rx_dropping = 0;
-            strbuf_reset(&c->rx);
-            if (c->rx.alloc > 64 * 1024)
-                strbuf_free(&c->rx); /* do not keep a huge buffer around */
+            break;
+        case 1:
+            on_message(c, c->rx.buf, c->rx.len);
+            wsclient_rx_done(&c->rx);
+            break;
         }
         return 0;
     case LWS_CALLBACK_CLIENT_WRITEABLE:

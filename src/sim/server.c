@@ -66,6 +66,7 @@ struct sim_server {
     struct faults *faults;
     int port;
     volatile sig_atomic_t stop;
+    int filtering; /* inside h.ws_filter: its own sends pass unfiltered */
     struct sim_conn *ws_list;
     lws_sorted_usec_list_t tick_sul, drop_sul, ping_sul;
 };
@@ -296,6 +297,14 @@ int server_ws_send(struct sim_conn *c, const char *msg, size_t len)
 {
     if (!c->is_ws || c->closing)
         return LT_EIO;
+    struct sim_server *s = c->srv;
+    if (s->h.ws_filter && !s->filtering) {
+        s->filtering = 1;
+        int handled = s->h.ws_filter(s->h.arg, c, msg, len);
+        s->filtering = 0;
+        if (handled)
+            return 0;
+    }
     if (c->qbytes + len > WS_QUEUE_MAX) {
         log_warn("sim: dropping a WebSocket client that does not read (%zu bytes queued)",
                  c->qbytes);

@@ -28,6 +28,8 @@
 #include "../fuzz/fuzz_config_users.c"
 #include "../fuzz/fuzz_sim_rest.c"
 #include "../fuzz/fuzz_sim_wsapi.c"
+#include "../fuzz/fuzz_venue_listen_key.c"
+#include "../fuzz/fuzz_ws_frames.c"
 #include "../fuzz/fuzz_venue_exchange_info.c"
 #include "../fuzz/fuzz_venue_order.c"
 #include "../fuzz/fuzz_venue_trades.c"
@@ -97,6 +99,8 @@ REPLAY(config)
 REPLAY(config_users)
 REPLAY(sim_rest)
 REPLAY(sim_wsapi)
+REPLAY(venue_listen_key)
+REPLAY(ws_frames)
 REPLAY(venue_exchange_info)
 REPLAY(venue_order)
 REPLAY(venue_trades)
@@ -119,6 +123,8 @@ int main(void)
         cmocka_unit_test(replay_config_users),
         cmocka_unit_test(replay_sim_rest),
         cmocka_unit_test(replay_sim_wsapi),
+        cmocka_unit_test(replay_venue_listen_key),
+        cmocka_unit_test(replay_ws_frames),
         cmocka_unit_test(replay_venue_exchange_info),
         cmocka_unit_test(replay_venue_order),
         cmocka_unit_test(replay_venue_trades),

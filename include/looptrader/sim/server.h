@@ -62,6 +62,12 @@ struct server_handlers {
     /* Called every tick_ms milliseconds (0: never). */
     void (*tick)(void *arg, int64_t now_ms);
     int tick_ms;
+    /* Optional (NULL in the product simulator): sees every WebSocket
+     * message before it is queued.  Returns 0 to let it through unchanged,
+     * nonzero when it dropped it or queued replacements itself (its own
+     * server_ws_send calls are not filtered again).  For test servers that
+     * lie (test/tools/hostile.c). */
+    int (*ws_filter)(void *arg, struct sim_conn *conn, const char *msg, size_t len);
 };
 
 struct server_opts {
