@@ -9,13 +9,8 @@
  * the one service thread until SIGINT or SIGTERM.
  */
 #include "looptrader/log.h"
-#include "looptrader/sim/exchange.h"
-#include "looptrader/sim/faults.h"
-#include "looptrader/sim/listenkey.h"
-#include "looptrader/sim/rest.h"
+#include "looptrader/sim/app.h"
 #include "looptrader/sim/server.h"
-#include "looptrader/sim/simconf.h"
-#include "looptrader/sim/wsapi.h"
 
 #include <getopt.h>
 #include <signal.h>
@@ -23,19 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PUSH_CADENCE_MS 100 /* @depth@100ms needs ticks at least this often */
-
-struct app {
-    struct sim_exchange *ex;
-    struct rest rest;
-    struct wsapi ws;
-    struct listenkeys keys;
-    struct faults faults;
-    struct simconf conf;
-    const char *stats_file; /* NULL: no per-endpoint counts written */
-};
-
 static struct sim_server *g_server; /* for the signal handler only */
+static const char *g_stats_file; /* NULL: no per-endpoint counts written */
 static volatile sig_atomic_t g_stats_wanted; /* SIGUSR1: write the stats at the next tick */
 
 static void on_usr1(int sig)
@@ -46,10 +30,10 @@ static void on_usr1(int sig)
 
 /* Written aside and renamed, so a reader polling the file (make bench)
  * never sees half of it. */
-static void write_stats(const struct app *a)
+static void write_stats(const struct sim_app *a)
 {
     char tmp[4096];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp", a->stats_file) >= (int)sizeof tmp)
+    if (snprintf(tmp, sizeof tmp, "%s.tmp", g_stats_file) >= (int)sizeof tmp)
         return;
     FILE *f = fopen(tmp, "w");
     if (!f) {
@@ -57,8 +41,8 @@ static void write_stats(const struct app *a)
         return;
     }
     rest_stats_write(&a->rest, f);
-    if (fclose(f) != 0 || rename(tmp, a->stats_file) != 0)
-        log_warn("sim: cannot write %s", a->stats_file);
+    if (fclose(f) != 0 || rename(tmp, g_stats_file) != 0)
+        log_warn("sim: cannot write %s", g_stats_file);
 }
 
 static void on_signal(int sig)
@@ -68,24 +52,12 @@ static void on_signal(int sig)
         server_stop(g_server);
 }
 
-static void app_http(void *arg, struct sim_req *req, struct sim_resp *resp)
-{
-    rest_handle(&((struct app *)arg)->rest, req, resp);
-}
-
-static int app_ws_open(void *arg, struct sim_req *req, void **app)
-{
-    return wsapi_open(&((struct app *)arg)->ws, req, app);
-}
-
 static void app_tick(void *arg, int64_t now_ms)
 {
-    struct app *a = arg;
-    sim_exchange_tick(a->ex, now_ms);
-    wsapi_tick(&a->ws, now_ms);
-    if (g_stats_wanted && a->stats_file) {
+    sim_app_tick(arg, now_ms);
+    if (g_stats_wanted && g_stats_file) {
         g_stats_wanted = 0;
-        write_stats(a);
+        write_stats(arg);
     }
 }
 
@@ -98,19 +70,6 @@ static void usage(FILE *f)
                "partial=FRACTION\n");
 }
 
-static void register_secrets(const struct simconf *c)
-{
-    for (size_t i = 0; i < c->n_accounts; i++) {
-        const struct simconf_account *a = &c->accounts[i];
-        if (a->api_secret[0])
-            log_secret_add(a->api_secret);
-        if (a->session_cookie[0])
-            log_secret_add(a->session_cookie);
-        if (a->session_token[0])
-            log_secret_add(a->session_token);
-    }
-}
-
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -120,7 +79,7 @@ int main(int argc, char **argv)
         { "stats-file", required_argument, NULL, 'S' },
         { "help", no_argument, NULL, 'h' },        { NULL, 0, NULL, 0 },
     };
-    static struct app a; /* large (listenKey table); lives for the whole run */
+    static struct sim_app a; /* large (listenKey table); lives for the whole run */
     const char *config = NULL, *bind = NULL;
     const char *fault_specs[64];
     int n_faults = 0, port = -1, ch, rc = 1;
@@ -158,7 +117,7 @@ int main(int argc, char **argv)
             bind = optarg;
             break;
         case 'S':
-            a.stats_file = optarg;
+            g_stats_file = optarg;
             break;
         case 'l':
             if (log_level_parse(optarg) < 0) {
@@ -179,46 +138,18 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
-    faults_init(&a.faults, seed);
-    for (int i = 0; i < n_faults; i++)
-        if (faults_parse(&a.faults, fault_specs[i], &err)) {
-            fprintf(stderr, "looptrader-sim: %s\n", err.msg);
-            return 2;
-        }
-    if (simconf_load(config, &a.conf, &err)) {
+    if (sim_app_configure(&a, config, seed, fault_specs, n_faults, &err)) {
         fprintf(stderr, "looptrader-sim: %s\n", err.msg);
-        simconf_free(&a.conf);
+        sim_app_free(&a);
         return 2;
     }
-    register_secrets(&a.conf);
 
-    struct sim_options so = { .seed = seed, .partial = a.faults.partial };
     struct sim_server *srv = NULL;
-    int have_rest = 0, have_ws = 0;
-    if (sim_exchange_create(&a.conf, &so, server_now_ms(), &a.ex, &err))
+    if (sim_app_start(&a, seed, &err))
         goto out;
-    listenkeys_init(&a.keys, seed);
-    if (rest_init(&a.rest, a.ex, &a.keys, &err))
-        goto out;
-    have_rest = 1;
-    if (wsapi_init(&a.ws, a.ex, &a.rest, &a.keys, &a.faults, &err))
-        goto out;
-    have_ws = 1;
-
-    struct server_opts so2 = {
-        .bind = bind,
-        .port = port,
-        .faults = &a.faults,
-        .h = { .arg = &a,
-               .http = app_http,
-               .ws_open = app_ws_open,
-               .ws_message = wsapi_message,
-               .ws_close = wsapi_close,
-               .tick = app_tick,
-               .tick_ms = a.conf.tick_ms > 0 && a.conf.tick_ms < PUSH_CADENCE_MS
-                              ? a.conf.tick_ms
-                              : PUSH_CADENCE_MS },
-    };
+    struct server_opts so2 = { .bind = bind, .port = port, .faults = &a.faults };
+    sim_app_handlers(&a, &so2.h);
+    so2.h.tick = app_tick;
     if (server_create(&srv, &so2, &err))
         goto out;
 
@@ -239,20 +170,13 @@ int main(int argc, char **argv)
              a.conf.n_accounts, seed, n_faults);
     rc = server_run(srv) ? lt_err_set(&err, LT_EIO, "service loop failed") != 0 : 0;
     log_info("sim: stopping");
-    if (a.stats_file)
+    if (g_stats_file)
         write_stats(&a);
 out:
     if (rc && err.msg[0])
         fprintf(stderr, "looptrader-sim: %s\n", err.msg);
     g_server = NULL;
     server_destroy(srv); /* closes every connection (wsapi_close) first */
-    if (have_ws)
-        wsapi_free(&a.ws);
-    if (have_rest)
-        rest_free(&a.rest);
-    if (a.ex)
-        sim_exchange_free(a.ex);
-    simconf_free(&a.conf);
-    log_secrets_clear();
+    sim_app_free(&a);
     return rc;
 }
