@@ -14,7 +14,11 @@
 . "$(dirname "$0")/reliability_lib.sh"
 
 TARGET=700 ROUND=600
-sim_start --seed 34
+# bob holds base from the start, so that his sale below moves no price.
+sed '/name = "bob"/{n;s/ALPHA = "0"/ALPHA = "5000"/}' \
+    "$SIM_CONFIG_DEFAULT" >"$LT_TMP/sim.conf"
+grep -A1 'name = "bob"' "$LT_TMP/sim.conf" | grep -q 'ALPHA = "5000"' || fail "could not give bob base"
+sim_start --seed 34 --config "$LT_TMP/sim.conf"
 rl_proxy_start 'GET /api/v3/openOrders lag=3000'
 trader_snapshot alice
 ARGS=(--only alice --target "$TARGET" --buy-amount "$ROUND" --slippage 0 --fill-timeout-ms 2000
@@ -35,11 +39,15 @@ runs_before=$(grep -c 'alice: window buy total' "$TRADER_LOG")
 trader_start "${ARGS[@]}"
 wait_until 10 eval '[ "$(grep -c "alice: window buy total" "$TRADER_LOG")" -gt "$runs_before" ]' ||
     fail "the restart did not read alice's window total"
-# bob buys some base at the market and sells it at alice's price: it meets
-# her resting buy (the best bid at or above that price, after any higher one).
-http_as_ok bob POST /api/v3/order symbol="$SYMBOL" side=BUY type=MARKET quoteOrderQty=400
+# bob sells at alice's price: his order takes every bid above her price
+# first (the market may have moved up a long way while the restart ran on a
+# loaded machine), so it is sized from the book to reach into her order by
+# at most 250 (the book may move a few levels between the two calls;
+# her order has 449.8 left).
+http_as_ok bob GET /api/v3/depth symbol="$SYMBOL" limit=100
+qty=$(jget "str(sum(D(q) for p, q in j['bids'] if D(p) > D('$price')) + 250)" <<<"$BODY")
 http_as_ok bob POST /api/v3/order symbol="$SYMBOL" side=SELL type=LIMIT timeInForce=IOC \
-    quantity=300 price="$price"
+    quantity="$qty" price="$price"
 http_as_ok alice GET /api/v3/order symbol="$SYMBOL" origClientOrderId="$cid"
 filled1=$(jget 'j["executedQty"]' <<<"$BODY")
 assert_true "D('$filled1') > D('$filled0') and j['status'] in ('NEW', 'PARTIALLY_FILLED', 'FILLED')" "$BODY" \
