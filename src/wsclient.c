@@ -1,7 +1,8 @@
 /*
  * wsclient.c - the one WebSocket thread (libwebsockets client).
  *
- * Connections: the symbol's market stream; WS API connections carrying up
+ * Connections: the symbol's market stream (each bookTicker posted once on
+ * the board); WS API connections carrying up
  * to users_per_connection userDataStream.subscribe.signature subscriptions
  * each; one listenKey stream per user in legacy mode; one /ws/user stream
  * per cookie/header-auth user whose upgrade request carries its cookie and
@@ -25,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "looptrader/board.h"
 #include "looptrader/http.h"
 #include "looptrader/log.h"
 #include "looptrader/venue_binance.h"
@@ -35,6 +37,7 @@
 #define LISTEN_KEY_MAX 128
 #define SYSTEM_CA_FILE "/etc/ssl/certs/ca-certificates.crt"
 #define MALFORMED_LOG_EVERY 1000   /* after the first few, log one in N */
+#define LABEL_MAX 72
 
 enum conn_kind { CONN_MARKET, CONN_API, CONN_LEGACY, CONN_SESSION };
 enum conn_state { CONN_IDLE, CONN_CONNECTING, CONN_UP };
@@ -42,7 +45,7 @@ enum conn_state { CONN_IDLE, CONN_CONNECTING, CONN_UP };
 struct wsconn;
 
 struct wsuser {
-    int index;                      /* registration order, for log lines */
+    const char *name;               /* borrowed; the account's name, for log lines */
     const struct venue_auth *auth;  /* borrowed; outlives the client */
     struct mailbox *mb;             /* borrowed; outlives the client */
     struct wsconn *conn;            /* NULL: prices only */
@@ -57,7 +60,7 @@ struct wsuser {
 struct wsconn {
     struct wsclient *ws;
     enum conn_kind kind;
-    char label[24];                 /* "market", "ws-api#1", "user#3" */
+    char label[LABEL_MAX];          /* "market", "ws-api#1", "user alice" */
     struct lws *wsi;                /* NULL unless connecting/up */
     enum conn_state state;
     int retired;                    /* all its users removed: no reconnect */
@@ -74,6 +77,8 @@ struct wsconn {
 struct wsclient {
     struct venue *venue;            /* borrowed; immutable */
     char *symbol;                   /* owned; immutable */
+    struct board *board;            /* owned; the symbol's prices: this thread
+                                     * posts, workers read (its own lock) */
     int users_per_connection;       /* immutable */
     int legacy_listen_key;          /* immutable */
     int insecure_tls;               /* immutable */
@@ -191,7 +196,7 @@ int wsclient_new(const struct wsclient_config *cfg, struct wsclient **out, struc
     atomic_init(&ws->stopping, 0);
     atomic_init(&ws->removals_pending, 0);
     int rc = 0;
-    if (!ws->symbol)
+    if (!ws->symbol || board_new(cfg->symbol, &ws->board) != 0)
         rc = lt_err_set(err, LT_ENOMEM, "out of memory");
     if (!rc)
         rc = parse_ws_url(ws, venue_ws_url(cfg->venue), err);
@@ -204,6 +209,7 @@ int wsclient_new(const struct wsclient_config *cfg, struct wsclient **out, struc
         rc = lt_err_set(err, LT_ENOMEM, "cannot create a mutex");
     if (rc) {
         http_free(ws->http);
+        board_free(ws->board);
         free(ws->symbol);
         free(ws);
         return rc;
@@ -212,8 +218,10 @@ int wsclient_new(const struct wsclient_config *cfg, struct wsclient **out, struc
     return 0;
 }
 
-int wsclient_add_user(struct wsclient *ws, const struct venue_auth *auth, struct mailbox *mb,
-                      struct lt_err *err)
+struct board *wsclient_board(struct wsclient *ws) { return ws->board; }
+
+int wsclient_add_user(struct wsclient *ws, const char *name, const struct venue_auth *auth,
+                      struct mailbox *mb, struct lt_err *err)
 {
     if (ws->started)
         return lt_err_set(err, LT_EINVAL, "wsclient_add_user after start");
@@ -226,7 +234,7 @@ int wsclient_add_user(struct wsclient *ws, const struct venue_auth *auth, struct
         return lt_err_set(err, LT_ENOMEM, "out of memory");
     }
     ws->users = grown;
-    u->index = (int)ws->n_users;
+    u->name = name && name[0] ? name : "?";
     u->auth = auth;
     u->mb = mb;
     u->req_id = -1;
@@ -268,7 +276,7 @@ static int conn_add_user(struct wsconn *c, struct wsuser *u)
 /* Lays the users out over connections. */
 static int build_conns(struct wsclient *ws)
 {
-    char label[24];
+    char label[LABEL_MAX];
     if (!conn_new(ws, CONN_MARKET, "market"))
         return LT_ENOMEM;
     struct wsconn *api = NULL;
@@ -285,7 +293,7 @@ static int build_conns(struct wsclient *ws)
             }
             c = api;
         } else if (kind == CONN_LEGACY || kind == CONN_SESSION) {
-            snprintf(label, sizeof label, "user#%d", u->index);
+            snprintf(label, sizeof label, "user %.64s", u->name);
             if (!(c = conn_new(ws, (enum conn_kind)kind, label)))
                 return LT_ENOMEM;
         }
@@ -366,6 +374,7 @@ void wsclient_free(struct wsclient *ws)
     free(ws->conns);
     free(ws->users);
     http_free(ws->http);
+    board_free(ws->board);
     pthread_mutex_destroy(&ws->ctl_lock);
     free(ws->symbol);
     free(ws);
@@ -499,6 +508,8 @@ static struct wsuser *user_by_sub(struct wsconn *c, int sub)
 static void on_message(struct wsconn *c, const char *buf, size_t len)
 {
     struct wsclient *ws = c->ws;
+    /* Tick-to-order latency starts when the frame is read, before parsing. */
+    int64_t rx_us = c->kind == CONN_MARKET ? board_now_us() : 0;
     struct venue_push p;
     struct lt_err err;
     lt_err_clear(&err);
@@ -516,10 +527,7 @@ static void on_message(struct wsconn *c, const char *buf, size_t len)
             return;
         if (p.u.book.bid <= 0 || p.u.book.ask <= 0)
             return;
-        int64_t now = mailbox_now_ms();
-        for (size_t i = 0; i < ws->n_users; i++)
-            if (!atomic_load(&ws->users[i]->removed))
-                mailbox_post_price(ws->users[i]->mb, p.u.book.bid, p.u.book.ask, now);
+        board_post(ws->board, p.u.book.bid, p.u.book.ask, rx_us);
         return;
     case PUSH_EXECUTION:
         if (c->kind == CONN_API)
@@ -540,15 +548,15 @@ static void on_message(struct wsconn *c, const char *buf, size_t len)
         u->req_id = -1;
         if (p.u.response.status == 200 && p.u.response.subscription_id >= 0) {
             u->subscription_id = p.u.response.subscription_id;
-            log_info("ws %s: user#%d subscribed (subscription %d)", c->label, u->index,
+            log_info("ws %s: %s subscribed (subscription %d)", c->label, u->name,
                      u->subscription_id);
             if (!atomic_load(&u->removed))
                 mailbox_post_stream(u->mb, 1);
             else /* removed while the subscribe was in flight */
                 u->need_unsubscribe = 1, lws_callback_on_writable(c->wsi);
         } else {
-            log_warn("ws %s: user#%d subscription refused: %d %s (its orders are polled)",
-                     c->label, u->index, p.u.response.error_code, p.u.response.error_msg);
+            log_warn("ws %s: %s subscription refused: %d %s (its orders are polled)",
+                     c->label, u->name, p.u.response.error_code, p.u.response.error_msg);
         }
         return;
     case PUSH_STREAM_END:
@@ -556,7 +564,7 @@ static void on_message(struct wsconn *c, const char *buf, size_t len)
             u = p.subscription_id >= 0 ? user_by_sub(c, p.subscription_id) : NULL;
             if (!u)
                 return;
-            log_warn("ws %s: user#%d stream terminated; resubscribing", c->label, u->index);
+            log_warn("ws %s: %s stream terminated; resubscribing", c->label, u->name);
             u->subscription_id = -1;
             mailbox_post_stream(u->mb, 0);
             if (!atomic_load(&u->removed)) {
@@ -621,7 +629,7 @@ static int on_writable(struct wsconn *c)
         next->need_subscribe = 0;
         rc = venue_ops(ws->venue)->user_subscribe_msg(ws->venue, next->auth, id, &msg, &err);
         if (rc)
-            log_warn("ws %s: user#%d: %s", c->label, next->index, err.msg);
+            log_warn("ws %s: %s: %s", c->label, next->name, err.msg);
         else
             next->req_id = id;
     }
