@@ -49,8 +49,7 @@ struct wsuser {
     const struct venue_auth *auth;  /* borrowed; outlives the client */
     struct mailbox *mb;             /* borrowed; outlives the client */
     struct wsconn *conn;            /* NULL: prices only */
-    atomic_int removed;             /* any thread sets; service thread reads */
-    int removal_seen;               /* service thread: acted on `removed` */
+    atomic_int removed;             /* any thread sets (once); service thread reads */
     int need_subscribe;             /* service thread: send subscribe when writable */
     int need_unsubscribe;           /* service thread */
     int64_t req_id;                 /* service thread: pending subscribe id, -1 none */
@@ -89,7 +88,14 @@ struct wsclient {
     char base_path[256];            /* "" or "/prefix" without trailing '/' */
 
     struct wsuser **users;          /* owned; grows only before start */
-    size_t n_users;
+    size_t n_users, cap_users;
+    struct wsuser **by_mb;          /* index by mailbox address (open addressing,
+                                     * half full at most); immutable after start */
+    size_t by_mb_mask;
+    struct wsuser **gone;           /* ctl_lock: removed users the service thread
+                                     * has not acted on yet; n_users slots */
+    size_t n_gone;                  /* ctl_lock */
+    struct wsuser **gone_work;      /* service thread: gone, taken out of the lock */
     struct wsconn **conns;          /* owned; built at start */
     size_t n_conns;
 
@@ -99,7 +105,6 @@ struct wsclient {
     int started;                    /* caller thread: thread exists */
     pthread_mutex_t ctl_lock;       /* guards ctx use from other threads + stopping */
     atomic_int stopping;
-    atomic_int removals_pending;
     int64_t next_req_id;            /* service thread */
     unsigned rand_state;            /* service thread: jitter */
     unsigned long malformed;        /* service thread: skipped messages */
@@ -194,7 +199,6 @@ int wsclient_new(const struct wsclient_config *cfg, struct wsclient **out, struc
     ws->next_req_id = 1;
     ws->rand_state = (unsigned)time(NULL) ^ (unsigned)(uintptr_t)ws;
     atomic_init(&ws->stopping, 0);
-    atomic_init(&ws->removals_pending, 0);
     int rc = 0;
     if (!ws->symbol || board_new(cfg->symbol, &ws->board) != 0)
         rc = lt_err_set(err, LT_ENOMEM, "out of memory");
@@ -220,20 +224,66 @@ int wsclient_new(const struct wsclient_config *cfg, struct wsclient **out, struc
 
 struct board *wsclient_board(struct wsclient *ws) { return ws->board; }
 
+static size_t mb_slot(const struct wsclient *ws, const struct mailbox *mb)
+{
+    uint64_t h = (uint64_t)(uintptr_t)mb * 0x9e3779b97f4a7c15ULL;
+    return (size_t)(h >> 17) & ws->by_mb_mask;
+}
+
+static void index_put(struct wsclient *ws, struct wsuser *u)
+{
+    size_t at = mb_slot(ws, u->mb);
+    while (ws->by_mb[at])
+        at = (at + 1) & ws->by_mb_mask;
+    ws->by_mb[at] = u;
+}
+
+/* Room in by_mb for n users.  0 or LT_ENOMEM. */
+static int index_reserve(struct wsclient *ws, size_t n)
+{
+    size_t cap = ws->by_mb ? ws->by_mb_mask + 1 : 0;
+    if (2 * n <= cap)
+        return 0;
+    size_t ncap = cap ? 2 * cap : 32;
+    struct wsuser **idx = calloc(ncap, sizeof *idx);
+    if (!idx)
+        return LT_ENOMEM;
+    free(ws->by_mb);
+    ws->by_mb = idx;
+    ws->by_mb_mask = ncap - 1;
+    for (size_t i = 0; i < ws->n_users; i++)
+        index_put(ws, ws->users[i]);
+    return 0;
+}
+
+static struct wsuser *user_by_mb(const struct wsclient *ws, const struct mailbox *mb)
+{
+    if (!ws->by_mb)
+        return NULL;
+    for (size_t at = mb_slot(ws, mb); ws->by_mb[at]; at = (at + 1) & ws->by_mb_mask)
+        if (ws->by_mb[at]->mb == mb)
+            return ws->by_mb[at];
+    return NULL;
+}
+
 int wsclient_add_user(struct wsclient *ws, const char *name, const struct venue_auth *auth,
                       struct mailbox *mb, struct lt_err *err)
 {
     if (ws->started)
         return lt_err_set(err, LT_EINVAL, "wsclient_add_user after start");
-    struct wsuser *u = calloc(1, sizeof *u);
-    struct wsuser **grown = realloc(ws->users, (ws->n_users + 1) * sizeof *grown);
-    if (!u || !grown) {
-        free(u);
-        if (grown)
-            ws->users = grown;
-        return lt_err_set(err, LT_ENOMEM, "out of memory");
+    if (ws->n_users == ws->cap_users) {
+        size_t cap = ws->cap_users ? 2 * ws->cap_users : 16;
+        struct wsuser **grown = realloc(ws->users, cap * sizeof *grown);
+        if (!grown)
+            return lt_err_set(err, LT_ENOMEM, "out of memory");
+        ws->users = grown;
+        ws->cap_users = cap;
     }
-    ws->users = grown;
+    if (index_reserve(ws, ws->n_users + 1) != 0)
+        return lt_err_set(err, LT_ENOMEM, "out of memory");
+    struct wsuser *u = calloc(1, sizeof *u);
+    if (!u)
+        return lt_err_set(err, LT_ENOMEM, "out of memory");
     u->name = name && name[0] ? name : "?";
     u->auth = auth;
     u->mb = mb;
@@ -241,6 +291,7 @@ int wsclient_add_user(struct wsclient *ws, const char *name, const struct venue_
     u->subscription_id = -1;
     atomic_init(&u->removed, 0);
     ws->users[ws->n_users++] = u;
+    index_put(ws, u);
     return 0;
 }
 
@@ -311,6 +362,12 @@ int wsclient_start(struct wsclient *ws, struct lt_err *err)
         return lt_err_set(err, LT_EINVAL, "wsclient already started");
     if (build_conns(ws))
         return lt_err_set(err, LT_ENOMEM, "out of memory");
+    free(ws->gone);
+    free(ws->gone_work);
+    ws->gone = calloc(ws->n_users ? ws->n_users : 1, sizeof *ws->gone);
+    ws->gone_work = calloc(ws->n_users ? ws->n_users : 1, sizeof *ws->gone_work);
+    if (!ws->gone || !ws->gone_work)
+        return lt_err_set(err, LT_ENOMEM, "out of memory");
     lws_set_log_level(LLL_ERR | LLL_WARN, lws_log_sink);
     struct lws_context_creation_info info;
     memset(&info, 0, sizeof info);
@@ -336,13 +393,14 @@ int wsclient_start(struct wsclient *ws, struct lt_err *err)
 
 void wsclient_remove_user(struct wsclient *ws, struct mailbox *mb)
 {
-    for (size_t i = 0; i < ws->n_users; i++)
-        if (ws->users[i]->mb == mb)
-            atomic_store(&ws->users[i]->removed, 1);
-    atomic_store(&ws->removals_pending, 1);
+    struct wsuser *u = user_by_mb(ws, mb);
+    if (!u || atomic_exchange(&u->removed, 1))
+        return;
     pthread_mutex_lock(&ws->ctl_lock);
-    if (ws->started && !atomic_load(&ws->stopping))
+    if (ws->started && !atomic_load(&ws->stopping)) {
+        ws->gone[ws->n_gone++] = u; /* at most once per user: n_users slots */
         lws_cancel_service(ws->ctx);
+    }
     pthread_mutex_unlock(&ws->ctl_lock);
 }
 
@@ -373,6 +431,9 @@ void wsclient_free(struct wsclient *ws)
         free(ws->users[i]);
     free(ws->conns);
     free(ws->users);
+    free(ws->by_mb);
+    free(ws->gone);
+    free(ws->gone_work);
     http_free(ws->http);
     board_free(ws->board);
     pthread_mutex_destroy(&ws->ctl_lock);
@@ -644,13 +705,13 @@ static int on_writable(struct wsconn *c)
 
 static void on_removals(struct wsclient *ws)
 {
-    if (!atomic_exchange(&ws->removals_pending, 0))
-        return;
-    for (size_t i = 0; i < ws->n_users; i++) {
-        struct wsuser *u = ws->users[i];
-        if (!atomic_load(&u->removed) || u->removal_seen)
-            continue;
-        u->removal_seen = 1;
+    pthread_mutex_lock(&ws->ctl_lock);
+    size_t n = ws->n_gone;
+    memcpy(ws->gone_work, ws->gone, n * sizeof *ws->gone);
+    ws->n_gone = 0;
+    pthread_mutex_unlock(&ws->ctl_lock);
+    for (size_t i = 0; i < n; i++) {
+        struct wsuser *u = ws->gone_work[i];
         struct wsconn *c = u->conn;
         if (!c)
             continue;
