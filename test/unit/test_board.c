@@ -87,6 +87,13 @@ static void *wait_thread(void *arg)
     return NULL;
 }
 
+/* Starts a waiter and gives it time to block. */
+static void start_waiter(struct waiter *w, pthread_t *th)
+{
+    assert_int_equal(pthread_create(th, NULL, wait_thread, w), 0);
+    sleep_ms(20);
+}
+
 static void a_post_wakes_a_waiter(void **state)
 {
     (void)state;
@@ -95,8 +102,7 @@ static void a_post_wakes_a_waiter(void **state)
     atomic_int stop = 0;
     struct waiter w = { b, &stop, 0, -1, 0 };
     pthread_t th;
-    assert_int_equal(pthread_create(&th, NULL, wait_thread, &w), 0);
-    sleep_ms(20);
+    start_waiter(&w, &th);
     board_post(b, 7, 8, board_now_us());
     pthread_join(th, NULL);
     assert_int_equal(w.rc, 0);
@@ -113,8 +119,7 @@ static void stop_ends_a_wait(void **state)
     struct waiter w = { b, &stop, 0, -1, 0 };
     pthread_t th;
     int64_t t0 = board_now_us();
-    assert_int_equal(pthread_create(&th, NULL, wait_thread, &w), 0);
-    sleep_ms(20);
+    start_waiter(&w, &th);
     atomic_store(&stop, 1);
     board_wake(b);
     pthread_join(th, NULL);
@@ -123,8 +128,7 @@ static void stop_ends_a_wait(void **state)
     /* Without a wake, the wait's slices still see the stop. */
     struct waiter w2 = { b, &stop, 0, -1, 0 };
     atomic_store(&stop, 0);
-    assert_int_equal(pthread_create(&th, NULL, wait_thread, &w2), 0);
-    sleep_ms(20);
+    start_waiter(&w2, &th);
     atomic_store(&stop, 1);
     pthread_join(th, NULL);
     assert_int_equal(w2.rc, LT_ESTOPPED);
