@@ -111,6 +111,7 @@ static const char *side_name(enum order_side s) { return s == SIDE_BUY ? "BUY" :
 
 /* --- prices ------------------------------------------------------------ */
 
+/* board_wait's stop predicate: the run's stop or this user's. */
 static int stop_asked(void *c) { return stopping(c); }
 
 /* The board this user reads pushed prices from; NULL: REST only. */
