@@ -32,6 +32,9 @@
 #include <unistd.h>
 
 #define LOG_LINE_MAX 2048
+/* A line is formatted up to twice the length written, so that a secret cut
+ * by the end of the written line is still seen whole by the redactor. */
+#define LOG_FORMAT_MAX (2 * LOG_LINE_MAX)
 #define SECRET_MIN 4
 #define HASH_BASE 0x100000001b3ULL
 #define INDEX_MIN_SLOTS 64
@@ -356,11 +359,11 @@ void log_redact(const char *in, char *out, size_t out_size)
         out[c] = '\0';
         return;
     }
-    uint64_t prefix_stack[LOG_LINE_MAX + 1];
-    size_t ends_stack[LOG_LINE_MAX];
+    uint64_t prefix_stack[LOG_FORMAT_MAX + 1];
+    size_t ends_stack[LOG_FORMAT_MAX];
     uint64_t *prefix = prefix_stack;
     size_t *ends = ends_stack;
-    if (n > LOG_LINE_MAX) {
+    if (n > LOG_FORMAT_MAX) {
         prefix = malloc((n + 1) * sizeof *prefix);
         ends = malloc(n * sizeof *ends);
         if (!prefix || !ends) {
@@ -384,7 +387,7 @@ void log_redact(const char *in, char *out, size_t out_size)
 void log_vmsg(enum log_level lvl, const char *fmt, va_list ap)
 {
     static const char *tags[] = { "DEBUG", "INFO", "WARN", "ERROR" };
-    char raw[LOG_LINE_MAX], line[LOG_LINE_MAX + 1];
+    char raw[LOG_FORMAT_MAX], line[LOG_LINE_MAX + 1];
     struct timespec ts;
     struct tm tm;
 

@@ -224,8 +224,14 @@ static void file_sink_redacts_and_reopens(void **state)
     assert_int_equal(rename(a, b), 0);
     assert_int_equal(log_open(a), 0); /* reopen after rotation */
     log_warn("second line %d", 2);
+
+    /* A secret cut by the end of an over-long line leaks no prefix. */
+    assert_int_equal(log_secret_add("straddling-secret-0123456789"), 0);
+    char pad[2001];
+    memset(pad, 'p', 2000);
+    pad[2000] = '\0';
+    log_info("%s%s tail", pad, "straddling-secret-0123456789");
     log_close();
-    log_info("after close");
 
     dup2(saved, STDERR_FILENO);
     close(saved);
@@ -238,7 +244,10 @@ static void file_sink_redacts_and_reopens(void **state)
     char *cur = slurp(a);
     assert_non_null(cur);
     assert_non_null(strstr(cur, " WARN  second line 2\n"));
-    assert_null(strstr(cur, "after close"));
+    assert_null(strstr(cur, "strad"));
+    assert_non_null(strstr(cur, "ppp***"));
+    log_info("after close");
+    assert_null(strstr(slurp(a), "after close"));
     unlink(a);
     unlink(b);
     assert_int_equal(log_open("/nonexistent-dir/x.log"), LT_EIO);
