@@ -308,7 +308,7 @@ void log_secrets_clear(void)
  * least the end of an occurrence starting at i.  prefix holds n + 1
  * entries, ends n (zeroed by the caller). */
 static void mark_secrets(const struct sec_index *ix, const char *in, size_t n, uint64_t *prefix,
-                         size_t *ends)
+                         uint32_t *ends)
 {
     prefix[0] = 0;
     for (size_t i = 0; i < n; i++)
@@ -320,14 +320,14 @@ static void mark_secrets(const struct sec_index *ix, const char *in, size_t n, u
         for (size_t i = 0; i + len <= n; i++) {
             uint64_t h = prefix[i + len] - prefix[i] * pow;
             if (index_find(ix, in + i, len, h) && ends[i] < i + len)
-                ends[i] = i + len;
+                ends[i] = (uint32_t)(i + len);
         }
     }
 }
 
 /* Copies in[0..n) to out, each maximal run covered by occurrences
  * (overlapping or touching) written as one "***". */
-static void emit_redacted(const char *in, size_t n, const size_t *ends, char *out,
+static void emit_redacted(const char *in, size_t n, const uint32_t *ends, char *out,
                           size_t out_size)
 {
     size_t o = 0, reach = 0;
@@ -359,13 +359,14 @@ void log_redact(const char *in, char *out, size_t out_size)
         out[c] = '\0';
         return;
     }
+    /* About 48 KiB of stack for a log line; longer texts go to the heap. */
     uint64_t prefix_stack[LOG_FORMAT_MAX + 1];
-    size_t ends_stack[LOG_FORMAT_MAX];
+    uint32_t ends_stack[LOG_FORMAT_MAX];
     uint64_t *prefix = prefix_stack;
-    size_t *ends = ends_stack;
+    uint32_t *ends = ends_stack;
     if (n > LOG_FORMAT_MAX) {
-        prefix = malloc((n + 1) * sizeof *prefix);
-        ends = malloc(n * sizeof *ends);
+        prefix = n < UINT32_MAX ? malloc((n + 1) * sizeof *prefix) : NULL;
+        ends = n < UINT32_MAX ? malloc(n * sizeof *ends) : NULL;
         if (!prefix || !ends) {
             free(prefix);
             free(ends);
