@@ -4,6 +4,10 @@
  * Lock: ex->lock guards the queue and the active count, and is never held
  * across a round (which does network I/O).  The users array is written only
  * before executor_start and read-only afterwards.
+ *
+ * Wake-ups are targeted so that more workers cost nothing: a user put back
+ * in the queue wakes one idle worker (work_cv, signal); only the last user
+ * finishing wakes everybody (the idle workers exit, executor_wait returns).
  */
 #include "looptrader/executor.h"
 #include "looptrader/http.h"
@@ -24,7 +28,8 @@ struct executor {
     int started;                    /* threads running (main thread only) */
 
     pthread_mutex_t lock;
-    pthread_cond_t cv;              /* queue changed or a user finished */
+    pthread_cond_t work_cv;         /* a user was queued, or none is left */
+    pthread_cond_t done_cv;         /* the last user finished */
     struct strategy_user **queue;   /* ring of n_users slots; guarded by lock */
     size_t q_head, q_len;           /* guarded by lock */
     size_t active;                  /* users not yet finished; guarded by lock */
@@ -39,7 +44,8 @@ int executor_new(const struct executor_config *cfg, struct executor **out, struc
         return lt_err_set(err, LT_ENOMEM, "executor: out of memory");
     ex->cfg = *cfg;
     pthread_mutex_init(&ex->lock, NULL);
-    pthread_cond_init(&ex->cv, NULL);
+    pthread_cond_init(&ex->work_cv, NULL);
+    pthread_cond_init(&ex->done_cv, NULL);
     *out = ex;
     return 0;
 }
@@ -73,7 +79,7 @@ static void *worker_main(void *p)
     pthread_mutex_lock(&ex->lock);
     for (;;) {
         while (ex->q_len == 0 && ex->active > 0)
-            pthread_cond_wait(&ex->cv, &ex->lock);
+            pthread_cond_wait(&ex->work_cv, &ex->lock);
         if (ex->q_len == 0)
             break; /* nobody left: every user finished */
         struct strategy_user *u = ex->queue[ex->q_head];
@@ -94,10 +100,11 @@ static void *worker_main(void *p)
         if (res == STRATEGY_CONTINUE) {
             ex->queue[(ex->q_head + ex->q_len) % ex->n_users] = u;
             ex->q_len++;
-        } else {
-            ex->active--;
+            pthread_cond_signal(&ex->work_cv);
+        } else if (--ex->active == 0) {
+            pthread_cond_broadcast(&ex->work_cv);
+            pthread_cond_broadcast(&ex->done_cv);
         }
-        pthread_cond_broadcast(&ex->cv);
     }
     pthread_mutex_unlock(&ex->lock);
     return NULL;
@@ -154,7 +161,7 @@ int executor_wait(struct executor *ex, int timeout_ms)
     }
     pthread_mutex_lock(&ex->lock);
     while (ex->active > 0 && ex->started > 0) {
-        if (pthread_cond_timedwait(&ex->cv, &ex->lock, &ts) != 0)
+        if (pthread_cond_timedwait(&ex->done_cv, &ex->lock, &ts) != 0)
             break;
     }
     int done = ex->active == 0 || ex->started == 0;
@@ -167,6 +174,8 @@ void executor_stop_all(struct executor *ex)
     atomic_store(ex->cfg.global_stop, 1);
     for (size_t i = 0; i < ex->n_users; i++)
         mailbox_wake(ex->users[i]->mb);
+    if (ex->cfg.ws)
+        board_wake(wsclient_board(ex->cfg.ws));
 }
 
 int executor_stop_user(struct executor *ex, const char *name)
@@ -200,7 +209,8 @@ void executor_free(struct executor *ex)
     free(ex->threads);
     free(ex->queue);
     free(ex->users);
-    pthread_cond_destroy(&ex->cv);
+    pthread_cond_destroy(&ex->work_cv);
+    pthread_cond_destroy(&ex->done_cv);
     pthread_mutex_destroy(&ex->lock);
     free(ex);
 }

@@ -1,51 +1,124 @@
 /*
  * log.c - the process log (see log.h).
  *
- * One mutex (log_lock) serialises writers and guards the secret registry; it
- * is held only while formatting and writing one line.
+ * No lock on the write path.  A line is formatted and redacted into the
+ * calling thread's own stack buffers and written with one write(2) per
+ * sink; the file sink is an O_APPEND fd whose number never changes once
+ * opened (a reopen dup2()s the new file onto it), so a writer that loaded
+ * it can never write into an fd that was closed and reused meanwhile.
+ *
+ * The secret index is an open-addressing hash set of (length, Rabin-Karp
+ * hash) -> secret, plus the list of distinct secret lengths.  Writers
+ * (log_secret_add) serialise on reg_lock; readers take no lock: a slot is
+ * published by a release store of its string pointer after its hash and
+ * length are written, a new length by a release store of n_lens, and a
+ * grown index by a release store of `published`.  Indexes replaced by a
+ * bigger one are kept on a retired list until log_secrets_clear, because a
+ * reader may still be scanning them; growth doubles, so the retired ones
+ * never outweigh the live one.
  */
 #include "looptrader/log.h"
 #include "looptrader/error.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #define LOG_LINE_MAX 2048
+/* A line is formatted up to twice the length written, so that a secret cut
+ * by the end of the written line is still seen whole by the redactor. */
+#define LOG_FORMAT_MAX (2 * LOG_LINE_MAX)
+#define SECRET_MIN 4
+#define HASH_BASE 0x100000001b3ULL
+#define INDEX_MIN_SLOTS 64
+#define INDEX_MIN_LENS 8
 
-static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
-static FILE *log_file;                          /* guarded by log_lock */
-static char **secrets;                          /* guarded by log_lock */
-static size_t n_secrets;                        /* guarded by log_lock */
+struct sec_slot {
+    _Atomic(const char *) s;    /* NULL: empty; published last */
+    uint64_t hash;              /* written before s */
+    size_t len;                 /* written before s */
+};
+
+struct sec_len {
+    size_t len;
+    uint64_t pow;               /* HASH_BASE^len, mod 2^64 */
+};
+
+struct sec_index {
+    size_t mask;                /* slots - 1; immutable */
+    size_t used;                /* reg_lock */
+    size_t lens_cap;            /* immutable */
+    atomic_size_t n_lens;       /* reg_lock writes; lens[0..n_lens) published */
+    struct sec_len *lens;       /* lens_cap entries */
+    struct sec_slot *slots;     /* mask + 1 entries */
+    struct sec_index *retired;  /* reg_lock: the index this one replaced */
+};
+
+static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
+static _Atomic(struct sec_index *) published;   /* NULL: no secrets */
+static char **owned;                            /* reg_lock: every secret's copy */
+static size_t n_owned, cap_owned;               /* reg_lock */
+
+static pthread_mutex_t open_lock = PTHREAD_MUTEX_INITIALIZER; /* log_open/close only */
+static atomic_int log_fd = -1;                  /* file sink or -1 */
 static atomic_int log_level = LOG_INFO;
+
+/* ---------------------------------------------------------------- sinks */
+
+static void write_all(int fd, const char *buf, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = write(fd, buf, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return; /* a log sink failing is not worth failing a trade for */
+        buf += n;
+        len -= (size_t)n;
+    }
+}
 
 int log_open(const char *path)
 {
-    FILE *f = NULL;
-    if (path) {
-        f = fopen(path, "a");
-        if (!f)
-            return LT_EIO;
-        setvbuf(f, NULL, _IOLBF, 0);
+    if (!path) {
+        log_close();
+        return 0;
     }
-    pthread_mutex_lock(&log_lock);
-    if (log_file)
-        fclose(log_file);
-    log_file = f;
-    pthread_mutex_unlock(&log_lock);
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return LT_EIO;
+    pthread_mutex_lock(&open_lock);
+    int cur = atomic_load(&log_fd);
+    if (cur >= 0) {
+        /* Atomically swaps the file behind cur: concurrent writers keep a
+         * valid fd. */
+        if (dup2(fd, cur) < 0) {
+            pthread_mutex_unlock(&open_lock);
+            close(fd);
+            return LT_EIO;
+        }
+        close(fd);
+    } else {
+        atomic_store(&log_fd, fd);
+    }
+    pthread_mutex_unlock(&open_lock);
     return 0;
 }
 
 void log_close(void)
 {
-    pthread_mutex_lock(&log_lock);
-    if (log_file)
-        fclose(log_file);
-    log_file = NULL;
-    pthread_mutex_unlock(&log_lock);
+    pthread_mutex_lock(&open_lock);
+    int fd = atomic_exchange(&log_fd, -1);
+    if (fd >= 0)
+        close(fd);
+    pthread_mutex_unlock(&open_lock);
 }
 
 void log_set_level(enum log_level lvl) { atomic_store(&log_level, (int)lvl); }
@@ -60,58 +133,215 @@ int log_level_parse(const char *name)
     return -1;
 }
 
+/* ---------------------------------------------------------------- secret index */
+
+static uint64_t hash_bytes(const char *s, size_t len)
+{
+    uint64_t h = 0;
+    for (size_t i = 0; i < len; i++)
+        h = h * HASH_BASE + (unsigned char)s[i];
+    return h;
+}
+
+static uint64_t pow_base(size_t len)
+{
+    uint64_t p = 1;
+    for (size_t i = 0; i < len; i++)
+        p *= HASH_BASE;
+    return p;
+}
+
+static size_t slot_of(const struct sec_index *ix, uint64_t hash, size_t len)
+{
+    uint64_t k = hash ^ ((uint64_t)len * 0x9e3779b97f4a7c15ULL);
+    k ^= k >> 29;
+    k *= 0xbf58476d1ce4e5b9ULL;
+    k ^= k >> 32;
+    return (size_t)k & ix->mask;
+}
+
+/* The registered secret equal to s[0..len) with that hash, or NULL. */
+static const char *index_find(const struct sec_index *ix, const char *s, size_t len,
+                              uint64_t hash)
+{
+    for (size_t at = slot_of(ix, hash, len);; at = (at + 1) & ix->mask) {
+        const char *cand = atomic_load_explicit(&ix->slots[at].s, memory_order_acquire);
+        if (!cand)
+            return NULL;
+        if (ix->slots[at].hash == hash && ix->slots[at].len == len && memcmp(cand, s, len) == 0)
+            return cand;
+    }
+}
+
+static int index_has_len(const struct sec_index *ix, size_t len)
+{
+    size_t n = atomic_load_explicit(&ix->n_lens, memory_order_acquire);
+    for (size_t i = 0; i < n; i++)
+        if (ix->lens[i].len == len)
+            return 1;
+    return 0;
+}
+
+/* Caller holds reg_lock; ix has a free slot and, for a new length, room. */
+static void index_put(struct sec_index *ix, const char *s, size_t len, uint64_t hash)
+{
+    size_t at = slot_of(ix, hash, len);
+    while (atomic_load_explicit(&ix->slots[at].s, memory_order_relaxed))
+        at = (at + 1) & ix->mask;
+    ix->slots[at].hash = hash;
+    ix->slots[at].len = len;
+    atomic_store_explicit(&ix->slots[at].s, s, memory_order_release);
+    ix->used++;
+    if (!index_has_len(ix, len)) {
+        size_t n = atomic_load_explicit(&ix->n_lens, memory_order_relaxed);
+        ix->lens[n] = (struct sec_len){ len, pow_base(len) };
+        atomic_store_explicit(&ix->n_lens, n + 1, memory_order_release);
+    }
+}
+
+static void index_free(struct sec_index *ix)
+{
+    while (ix) {
+        struct sec_index *next = ix->retired;
+        free(ix->slots);
+        free(ix->lens);
+        free(ix);
+        ix = next;
+    }
+}
+
+/* A copy of old (may be NULL) with at least `slots` slots and `lens`
+ * length entries; not yet published.  Caller holds reg_lock. */
+static struct sec_index *index_grow(const struct sec_index *old, size_t slots, size_t lens)
+{
+    struct sec_index *ix = calloc(1, sizeof *ix);
+    if (!ix)
+        return NULL;
+    ix->mask = slots - 1;
+    ix->lens_cap = lens;
+    atomic_init(&ix->n_lens, 0);
+    ix->slots = calloc(slots, sizeof *ix->slots);
+    ix->lens = calloc(lens, sizeof *ix->lens);
+    if (!ix->slots || !ix->lens) {
+        index_free(ix);
+        return NULL;
+    }
+    for (size_t i = 0; old && i <= old->mask; i++) {
+        const char *s = atomic_load_explicit(&old->slots[i].s, memory_order_relaxed);
+        if (s)
+            index_put(ix, s, old->slots[i].len, old->slots[i].hash);
+    }
+    return ix;
+}
+
 int log_secret_add(const char *secret)
 {
-    if (!secret || strlen(secret) < 4)
+    if (!secret)
         return 0;
-    char *copy = strdup(secret);
-    if (!copy)
-        return LT_ENOMEM;
-    pthread_mutex_lock(&log_lock);
-    char **n = realloc(secrets, (n_secrets + 1) * sizeof(*n));
-    if (!n) {
-        pthread_mutex_unlock(&log_lock);
-        free(copy);
-        return LT_ENOMEM;
+    size_t len = strlen(secret);
+    if (len < SECRET_MIN)
+        return 0;
+    uint64_t hash = hash_bytes(secret, len);
+    int rc = 0;
+    pthread_mutex_lock(&reg_lock);
+    struct sec_index *ix = atomic_load_explicit(&published, memory_order_relaxed);
+    if (ix && index_find(ix, secret, len, hash))
+        goto out; /* already registered */
+    if (n_owned == cap_owned) {
+        size_t cap = cap_owned ? 2 * cap_owned : 16;
+        char **grown = realloc(owned, cap * sizeof *grown);
+        if (!grown) {
+            rc = LT_ENOMEM;
+            goto out;
+        }
+        owned = grown;
+        cap_owned = cap;
     }
-    secrets = n;
-    secrets[n_secrets++] = copy;
-    pthread_mutex_unlock(&log_lock);
-    return 0;
+    char *copy = strdup(secret);
+    if (!copy) {
+        rc = LT_ENOMEM;
+        goto out;
+    }
+    size_t n_lens = ix ? atomic_load_explicit(&ix->n_lens, memory_order_relaxed) : 0;
+    int new_len = !ix || !index_has_len(ix, len);
+    if (!ix || 2 * (ix->used + 1) > ix->mask + 1 || (new_len && n_lens == ix->lens_cap)) {
+        /* Keep the load at most one half so probes stay short. */
+        size_t slots = ix ? ix->mask + 1 : INDEX_MIN_SLOTS;
+        while (2 * ((ix ? ix->used : 0) + 1) > slots)
+            slots *= 2;
+        size_t lens = ix ? ix->lens_cap : INDEX_MIN_LENS;
+        if (new_len && n_lens == lens)
+            lens *= 2;
+        struct sec_index *bigger = index_grow(ix, slots, lens);
+        if (!bigger) {
+            free(copy);
+            rc = LT_ENOMEM;
+            goto out;
+        }
+        bigger->retired = ix;
+        index_put(bigger, copy, len, hash);
+        atomic_store_explicit(&published, bigger, memory_order_release);
+    } else {
+        index_put(ix, copy, len, hash);
+    }
+    owned[n_owned++] = copy;
+out:
+    pthread_mutex_unlock(&reg_lock);
+    return rc;
 }
 
 void log_secrets_clear(void)
 {
-    pthread_mutex_lock(&log_lock);
-    for (size_t i = 0; i < n_secrets; i++)
-        free(secrets[i]);
-    free(secrets);
-    secrets = NULL;
-    n_secrets = 0;
-    pthread_mutex_unlock(&log_lock);
+    pthread_mutex_lock(&reg_lock);
+    index_free(atomic_exchange(&published, NULL));
+    for (size_t i = 0; i < n_owned; i++)
+        free(owned[i]);
+    free(owned);
+    owned = NULL;
+    n_owned = cap_owned = 0;
+    pthread_mutex_unlock(&reg_lock);
 }
 
-/* Caller holds log_lock. */
-static void redact_locked(const char *in, char *out, size_t out_size)
+/* ---------------------------------------------------------------- redaction */
+
+/* For every registered secret occurring in in[0..n), ends[i] becomes at
+ * least the end of an occurrence starting at i.  prefix holds n + 1
+ * entries, ends n (zeroed by the caller). */
+static void mark_secrets(const struct sec_index *ix, const char *in, size_t n, uint64_t *prefix,
+                         uint32_t *ends)
 {
-    size_t o = 0;
-    if (out_size == 0)
-        return;
-    while (*in && o + 1 < out_size) {
-        size_t hit = 0;
-        for (size_t i = 0; i < n_secrets; i++) {
-            size_t l = strlen(secrets[i]);
-            if (strncmp(in, secrets[i], l) == 0) {
-                hit = l;
-                break;
-            }
+    prefix[0] = 0;
+    for (size_t i = 0; i < n; i++)
+        prefix[i + 1] = prefix[i] * HASH_BASE + (unsigned char)in[i];
+    size_t n_lens = atomic_load_explicit(&ix->n_lens, memory_order_acquire);
+    for (size_t k = 0; k < n_lens; k++) {
+        size_t len = ix->lens[k].len;
+        uint64_t pow = ix->lens[k].pow;
+        for (size_t i = 0; i + len <= n; i++) {
+            uint64_t h = prefix[i + len] - prefix[i] * pow;
+            if (index_find(ix, in + i, len, h) && ends[i] < i + len)
+                ends[i] = (uint32_t)(i + len);
         }
-        if (hit) {
+    }
+}
+
+/* Copies in[0..n) to out, each maximal run covered by occurrences
+ * (overlapping or touching) written as one "***". */
+static void emit_redacted(const char *in, size_t n, const uint32_t *ends, char *out,
+                          size_t out_size)
+{
+    size_t o = 0, reach = 0;
+    int in_run = 0;
+    for (size_t i = 0; i < n && o + 1 < out_size; i++) {
+        if (ends[i] > reach)
+            reach = ends[i];
+        if (i >= reach) {
+            out[o++] = in[i];
+            in_run = 0;
+        } else if (!in_run) {
             for (const char *r = "***"; *r && o + 1 < out_size; r++)
                 out[o++] = *r;
-            in += hit;
-        } else {
-            out[o++] = *in++;
+            in_run = 1;
         }
     }
     out[o] = '\0';
@@ -119,15 +349,46 @@ static void redact_locked(const char *in, char *out, size_t out_size)
 
 void log_redact(const char *in, char *out, size_t out_size)
 {
-    pthread_mutex_lock(&log_lock);
-    redact_locked(in, out, out_size);
-    pthread_mutex_unlock(&log_lock);
+    if (out_size == 0)
+        return;
+    size_t n = strlen(in);
+    const struct sec_index *ix = atomic_load_explicit(&published, memory_order_acquire);
+    if (!ix || atomic_load_explicit(&ix->n_lens, memory_order_acquire) == 0) {
+        size_t c = n < out_size - 1 ? n : out_size - 1;
+        memcpy(out, in, c);
+        out[c] = '\0';
+        return;
+    }
+    /* About 48 KiB of stack for a log line; longer texts go to the heap. */
+    uint64_t prefix_stack[LOG_FORMAT_MAX + 1];
+    uint32_t ends_stack[LOG_FORMAT_MAX];
+    uint64_t *prefix = prefix_stack;
+    uint32_t *ends = ends_stack;
+    if (n > LOG_FORMAT_MAX) {
+        prefix = n < UINT32_MAX ? malloc((n + 1) * sizeof *prefix) : NULL;
+        ends = n < UINT32_MAX ? malloc(n * sizeof *ends) : NULL;
+        if (!prefix || !ends) {
+            free(prefix);
+            free(ends);
+            snprintf(out, out_size, "[text withheld: out of memory for redaction]");
+            return;
+        }
+    }
+    memset(ends, 0, n * sizeof *ends);
+    mark_secrets(ix, in, n, prefix, ends);
+    emit_redacted(in, n, ends, out, out_size);
+    if (prefix != prefix_stack) {
+        free(prefix);
+        free(ends);
+    }
 }
+
+/* ---------------------------------------------------------------- lines */
 
 void log_vmsg(enum log_level lvl, const char *fmt, va_list ap)
 {
     static const char *tags[] = { "DEBUG", "INFO", "WARN", "ERROR" };
-    char raw[LOG_LINE_MAX], line[LOG_LINE_MAX];
+    char raw[LOG_FORMAT_MAX], line[LOG_LINE_MAX + 1];
     struct timespec ts;
     struct tm tm;
 
@@ -138,13 +399,16 @@ void log_vmsg(enum log_level lvl, const char *fmt, va_list ap)
     int n = snprintf(raw, sizeof(raw), "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ %-5s ",
                      tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
                      tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000, tags[lvl]);
+    if (n < 0 || (size_t)n >= sizeof raw)
+        return;
     vsnprintf(raw + n, sizeof(raw) - (size_t)n, fmt, ap);
-    pthread_mutex_lock(&log_lock);
-    redact_locked(raw, line, sizeof(line));
-    fprintf(stderr, "%s\n", line);
-    if (log_file)
-        fprintf(log_file, "%s\n", line);
-    pthread_mutex_unlock(&log_lock);
+    log_redact(raw, line, LOG_LINE_MAX);
+    size_t len = strlen(line);
+    line[len++] = '\n';
+    write_all(STDERR_FILENO, line, len);
+    int fd = atomic_load(&log_fd);
+    if (fd >= 0)
+        write_all(fd, line, len);
 }
 
 void log_msg(enum log_level lvl, const char *fmt, ...)

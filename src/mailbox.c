@@ -2,11 +2,12 @@
  * mailbox.c - one user's inbox between the WebSocket thread and a worker.
  *
  * The WS thread must never block on a slow worker, so every post is O(1)
- * under the mutex and allocates nothing: the newest price overwrites the
- * previous one and order events go into a ring sized once in mailbox_new.
- * Waits use a CLOCK_MONOTONIC condvar so wall-clock jumps cannot stretch a
- * fill timeout, and wake at least every WAIT_SLICE_MS to notice a global
- * stop flag that was set without a mailbox_wake.
+ * under the mutex; the only allocation is the ring's growth, which happens
+ * a handful of times in an account's life (doubling from RING_FIRST), and
+ * a failed growth is handled like a full ring.  Waits use a
+ * CLOCK_MONOTONIC condvar so wall-clock jumps cannot stretch a fill
+ * timeout, and wake at least every WAIT_SLICE_MS to notice a global stop
+ * flag that was set without a mailbox_wake.
  */
 #include "looptrader/mailbox.h"
 
@@ -14,16 +15,17 @@
 #include <stdlib.h>
 #include <time.h>
 
-#define DEFAULT_RING 64
+#define DEFAULT_RING 256
+#define RING_FIRST 4      /* slots of the first allocation */
+#define RING_KEEP 16      /* a drained ring bigger than this is given back */
 #define WAIT_SLICE_MS 100
 
 struct mailbox {
     pthread_mutex_t lock;           /* guards every field below */
     pthread_cond_t cond;            /* signalled on every post; CLOCK_MONOTONIC */
-    int has_price;                  /* lock */
-    struct mailbox_price price;     /* lock: the newest price */
-    struct venue_push *ring;        /* lock: owned, cap slots, allocated once */
+    struct venue_push *ring;        /* lock: owned, cap slots; NULL while cap is 0 */
     size_t cap, head, count;        /* lock: oldest event at ring[head] */
+    size_t max_cap;                 /* immutable: most events held */
     int overflow;                   /* lock: events were dropped since last take */
     int stopped;                    /* lock: sticky per-user stop */
     int stream_up;                  /* lock: the user's push stream is live */
@@ -39,17 +41,10 @@ int64_t mailbox_now_ms(void)
 int mailbox_new(size_t ring_capacity, struct mailbox **out)
 {
     *out = NULL;
-    if (ring_capacity == 0)
-        ring_capacity = DEFAULT_RING;
     struct mailbox *mb = calloc(1, sizeof *mb);
     if (!mb)
         return LT_ENOMEM;
-    mb->ring = calloc(ring_capacity, sizeof *mb->ring);
-    if (!mb->ring) {
-        free(mb);
-        return LT_ENOMEM;
-    }
-    mb->cap = ring_capacity;
+    mb->max_cap = ring_capacity ? ring_capacity : DEFAULT_RING;
     pthread_condattr_t ca;
     if (pthread_condattr_init(&ca) != 0)
         goto fail;
@@ -65,7 +60,6 @@ int mailbox_new(size_t ring_capacity, struct mailbox **out)
     *out = mb;
     return 0;
 fail:
-    free(mb->ring);
     free(mb);
     return LT_ENOMEM;
 }
@@ -80,25 +74,39 @@ void mailbox_free(struct mailbox *mb)
     free(mb);
 }
 
-void mailbox_post_price(struct mailbox *mb, money_t bid, money_t ask, int64_t recv_ms)
+/* Doubles the ring (up to max_cap), keeping the events in order.  0, or
+ * -1 when it is at max_cap or out of memory.  Caller holds the lock. */
+static int ring_grow(struct mailbox *mb)
 {
-    pthread_mutex_lock(&mb->lock);
-    mb->price.bid = bid;
-    mb->price.ask = ask;
-    mb->price.recv_ms = recv_ms;
-    mb->price.seq++;
-    mb->has_price = 1;
-    pthread_cond_broadcast(&mb->cond);
-    pthread_mutex_unlock(&mb->lock);
+    if (mb->cap >= mb->max_cap)
+        return -1;
+    size_t cap = mb->cap ? 2 * mb->cap : RING_FIRST;
+    if (cap > mb->max_cap)
+        cap = mb->max_cap;
+    struct venue_push *ring = malloc(cap * sizeof *ring);
+    if (!ring)
+        return -1;
+    for (size_t i = 0; i < mb->count; i++)
+        ring[i] = mb->ring[(mb->head + i) % mb->cap];
+    free(mb->ring);
+    mb->ring = ring;
+    mb->cap = cap;
+    mb->head = 0;
+    return 0;
 }
 
 void mailbox_post_exec(struct mailbox *mb, const struct venue_push *exec)
 {
     pthread_mutex_lock(&mb->lock);
-    if (mb->count == mb->cap) {
+    if (mb->count == mb->cap && ring_grow(mb) != 0) {
+        mb->overflow = 1;
+        if (mb->cap == 0) { /* not even a first slot: the event is lost */
+            pthread_cond_broadcast(&mb->cond);
+            pthread_mutex_unlock(&mb->lock);
+            return;
+        }
         mb->head = (mb->head + 1) % mb->cap;
         mb->count--;
-        mb->overflow = 1;
     }
     mb->ring[(mb->head + mb->count) % mb->cap] = *exec;
     mb->count++;
@@ -150,38 +158,6 @@ static int wait_turn(struct mailbox *mb, int64_t deadline_ms)
     return 0;
 }
 
-int mailbox_wait_price(struct mailbox *mb, int64_t after_seq, int64_t deadline_ms,
-                       const atomic_int *global_stop, struct mailbox_price *out)
-{
-    int rc;
-    pthread_mutex_lock(&mb->lock);
-    for (;;) {
-        if (stop_requested(mb, global_stop)) {
-            rc = LT_ESTOPPED;
-            break;
-        }
-        if (mb->has_price && mb->price.seq > after_seq) {
-            *out = mb->price;
-            rc = 0;
-            break;
-        }
-        if ((rc = wait_turn(mb, deadline_ms)))
-            break;
-    }
-    pthread_mutex_unlock(&mb->lock);
-    return rc;
-}
-
-int mailbox_peek_price(struct mailbox *mb, struct mailbox_price *out)
-{
-    pthread_mutex_lock(&mb->lock);
-    int rc = mb->has_price ? 0 : LT_ENOTFOUND;
-    if (!rc)
-        *out = mb->price;
-    pthread_mutex_unlock(&mb->lock);
-    return rc;
-}
-
 int mailbox_wait_exec(struct mailbox *mb, int64_t deadline_ms, const atomic_int *global_stop,
                       struct venue_push *out)
 {
@@ -192,6 +168,12 @@ int mailbox_wait_exec(struct mailbox *mb, int64_t deadline_ms, const atomic_int 
             *out = mb->ring[mb->head];
             mb->head = (mb->head + 1) % mb->cap;
             mb->count--;
+            if (mb->count == 0 && mb->cap > RING_KEEP) {
+                /* A burst is over: do not keep its memory for life. */
+                free(mb->ring);
+                mb->ring = NULL;
+                mb->cap = mb->head = 0;
+            }
             rc = 0;
             break;
         }

@@ -803,9 +803,12 @@ int main(int argc, char **argv)
         rc = wsclient_new(&wc, &r.ws, &err);
         for (size_t i = 0; rc == 0 && i < r.n_users; i++)
             if (queue_me[i])
-                rc = wsclient_add_user(r.ws, &r.cfg.users[i].auth, r.users[i].mb, &err);
-        if (rc == 0)
+                rc = wsclient_add_user(r.ws, r.cfg.users[i].name, &r.cfg.users[i].auth,
+                                       r.users[i].mb, &err);
+        if (rc == 0) {
+            env.board = wsclient_board(r.ws);
             rc = wsclient_start(r.ws, &err);
+        }
         if (rc != 0) {
             free(queue_me);
             char why[sizeof err.msg + 32];

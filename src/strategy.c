@@ -112,25 +112,37 @@ static const char *side_name(enum order_side s) { return s == SIDE_BUY ? "BUY" :
 
 /* --- prices ------------------------------------------------------------ */
 
-/* Newest book: a pushed price if fresh enough, else the REST ticker. */
+/* board_wait's stop predicate: the run's stop or this user's. */
+static int stop_asked(void *c) { return stopping(c); }
+
+/* The board this user reads pushed prices from; NULL: REST only. */
+static struct board *price_board(const struct rctx *c)
+{
+    return c->u->rest_prices ? NULL : c->env->board;
+}
+
+/* Newest book: the board's price if fresh enough, else the REST ticker.
+ * wait_push waits a little for a first pushed price. */
 static int current_book(struct rctx *c, int wait_push, money_t *bid, money_t *ask)
 {
-    struct mailbox_price p;
+    struct board *b = price_board(c);
+    struct board_price p;
     int rc;
-    if (c->u->rest_prices)
-        rc = LT_ENOTFOUND;
-    else if (wait_push && !stopping(c))
-        rc = mailbox_wait_price(c->u->mb, 0, mailbox_now_ms() + ROUND_PRICE_WAIT_MS,
-                                c->env->global_stop, &p);
-    else
-        rc = mailbox_peek_price(c->u->mb, &p);
-    if (rc == 0 && mailbox_now_ms() - p.recv_ms > PRICE_STALE_MS)
-        rc = LT_ETIMEDOUT;
-    if (rc == 0 && p.bid > 0 && p.ask > 0) {
-        latency_price_taken();
-        *bid = p.bid;
-        *ask = p.ask;
-        return 0;
+    if (b) {
+        rc = 0;
+        if (wait_push && !stopping(c))
+            rc = board_wait(b, 0, board_now_us() + ROUND_PRICE_WAIT_MS * 1000LL, stop_asked,
+                            c, &p);
+        if (rc == 0)
+            rc = board_read(b, PRICE_STALE_MS * 1000LL, &p);
+        if (rc == 0) {
+            latency_price_taken();
+            *bid = p.bid;
+            *ask = p.ask;
+            return 0;
+        }
+        if (rc != LT_ESTOPPED)
+            board_note_missing(b);
     }
     struct lt_err e = { 0 };
     rc = c->ops->book_ticker(c->env->venue, c->h, c->r->symbol, bid, ask, &e);
@@ -914,10 +926,15 @@ enum strategy_result strategy_round(const struct strategy_env *env, struct strat
     if (bt.qty == 0) {
         /* Every rung missed (thin book, IOC expiries): let the market move
          * before the next round instead of hammering the venue. */
-        struct mailbox_price p;
-        int64_t after = mailbox_peek_price(u->mb, &p) == 0 ? p.seq : 0;
-        mailbox_wait_price(u->mb, after, mailbox_now_ms() + sc->fill_timeout_ms,
-                           env->global_stop, &p);
+        struct board *b = price_board(&c);
+        struct board_price p = { 0 };
+        if (b) {
+            board_read(b, INT64_MAX, &p); /* p.seq stays 0 while there is none */
+            board_wait(b, p.seq, board_now_us() + (int64_t)sc->fill_timeout_ms * 1000,
+                       stop_asked, &c, &p);
+        } else {
+            nap_unless_stopped(&c, sc->fill_timeout_ms);
+        }
     }
     if (u->window_total >= u->report.target &&
         (u->carry_base <= 0 || u->cleanups >= CLEANUP_ROUNDS))

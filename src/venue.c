@@ -6,7 +6,9 @@
  * The limiters live here, not in the strategy, so that every call through
  * venue_ops() is paced without the caller knowing: one request-weight
  * window shared by every thread (all accounts leave from one IP), and one
- * pair of order windows per account, found by API key in a small table.
+ * pair of order windows per account, found by API key (or, for keyless
+ * session auth, by the auth's address) through a hash index: O(1) per
+ * order whatever the number of accounts.
  * Waits sleep with no lock held, in short slices while the run's stop is
  * unset: a stop ends a wait at once (LT_ESTOPPED, nothing sent).
  */
@@ -16,6 +18,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -53,9 +56,11 @@ struct venue {
     atomic_int clock_claimed;     /* 1 once measured or claimed; atomic */
     atomic_uint clock_gen;        /* offsets set so far; atomic */
     struct ratelimit weight;      /* shared weight window; its own lock */
-    pthread_mutex_t orders_lock;  /* guards the four fields below */
+    pthread_mutex_t orders_lock;  /* guards the six fields below */
     struct order_account *accounts;
     size_t n_accounts, cap_accounts;
+    size_t *account_slots;        /* hash index: accounts[i] as i + 1, 0 empty */
+    size_t slots_mask;            /* slots - 1 (0 before the first account) */
     struct venue_limits order_limits; /* for new accounts (weight unused) */
     _Atomic int64_t stats[VENUE_STAT_COUNT]; /* any thread, atomic */
 };
@@ -163,6 +168,7 @@ void venue_free(struct venue *v)
     for (size_t i = 0; i < v->n_accounts; i++)
         free(v->accounts[i].api_key);
     free(v->accounts);
+    free(v->account_slots);
     pthread_mutex_destroy(&v->orders_lock);
     ratelimit_destroy(&v->weight);
     free(v->rest_url);
@@ -275,17 +281,70 @@ void venue_set_limits(struct venue *v, const struct venue_limits *l)
     pthread_mutex_unlock(&v->orders_lock);
 }
 
+static size_t account_hash(const char *key, const void *auth)
+{
+    uint64_t h = 1469598103934665603ULL;
+    if (key)
+        for (const unsigned char *p = (const unsigned char *)key; *p; p++)
+            h = (h ^ *p) * 1099511628211ULL;
+    else
+        h ^= (uint64_t)(uintptr_t)auth * 0x9e3779b97f4a7c15ULL;
+    return (size_t)(h ^ (h >> 31));
+}
+
+static int account_is(const struct order_account *acc, const char *key, const void *auth)
+{
+    return key ? acc->api_key && strcmp(acc->api_key, key) == 0
+               : !acc->api_key && acc->auth == auth;
+}
+
+/* Puts accounts[i] in the index, which has a free slot.  Caller holds
+ * orders_lock. */
+static void slot_put(struct venue *v, size_t i)
+{
+    const struct order_account *acc = &v->accounts[i];
+    size_t at = account_hash(acc->api_key, acc->auth) & v->slots_mask;
+    while (v->account_slots[at])
+        at = (at + 1) & v->slots_mask;
+    v->account_slots[at] = i + 1;
+}
+
+/* Keeps the index at most half full.  0 or LT_ENOMEM.  Caller holds
+ * orders_lock. */
+static int slots_reserve(struct venue *v, size_t n)
+{
+    size_t cap = v->account_slots ? v->slots_mask + 1 : 0;
+    if (2 * n <= cap)
+        return 0;
+    size_t ncap = cap ? 2 * cap : 16;
+    while (2 * n > ncap)
+        ncap *= 2;
+    size_t *slots = calloc(ncap, sizeof *slots);
+    if (!slots)
+        return LT_ENOMEM;
+    free(v->account_slots);
+    v->account_slots = slots;
+    v->slots_mask = ncap - 1;
+    for (size_t i = 0; i < v->n_accounts; i++)
+        slot_put(v, i);
+    return 0;
+}
+
 /* The order windows of a's account, created on first use; NULL when out of
  * memory (the venue's own limit still holds).  Caller holds orders_lock. */
 static struct ratelimit_orders *account_locked(struct venue *v, const struct venue_auth *a)
 {
     const char *key = a->api_key && a->api_key[0] ? a->api_key : NULL;
-    for (size_t i = 0; i < v->n_accounts; i++) {
-        struct order_account *acc = &v->accounts[i];
-        if (key ? acc->api_key && strcmp(acc->api_key, key) == 0
-                : !acc->api_key && acc->auth == (const void *)a)
-            return &acc->win;
+    if (v->account_slots) {
+        for (size_t at = account_hash(key, a) & v->slots_mask; v->account_slots[at];
+             at = (at + 1) & v->slots_mask) {
+            struct order_account *acc = &v->accounts[v->account_slots[at] - 1];
+            if (account_is(acc, key, a))
+                return &acc->win;
+        }
     }
+    if (slots_reserve(v, v->n_accounts + 1) != 0)
+        return NULL;
     if (v->n_accounts == v->cap_accounts) {
         size_t cap = v->cap_accounts ? 2 * v->cap_accounts : 8;
         struct order_account *p = realloc(v->accounts, cap * sizeof *p);
@@ -301,7 +360,7 @@ static struct ratelimit_orders *account_locked(struct venue *v, const struct ven
     acc->auth = a;
     ratelimit_orders_init(&acc->win, v->order_limits.orders_per_10s,
                           v->order_limits.orders_per_day, LIMIT_MARGIN_MS);
-    v->n_accounts++;
+    slot_put(v, v->n_accounts++);
     return &acc->win;
 }
 

@@ -1,7 +1,8 @@
 /*
  * wsclient.c - the one WebSocket thread (libwebsockets client).
  *
- * Connections: the symbol's market stream; WS API connections carrying up
+ * Connections: the symbol's market stream (each bookTicker posted once on
+ * the board); WS API connections carrying up
  * to users_per_connection userDataStream.subscribe.signature subscriptions
  * each; one listenKey stream per user in legacy mode; one /ws/user stream
  * per cookie/header-auth user whose upgrade request carries its cookie and
@@ -25,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "looptrader/board.h"
 #include "looptrader/http.h"
 #include "looptrader/latency.h"
 #include "looptrader/log.h"
@@ -37,6 +39,7 @@
 #define LISTEN_KEY_MAX 128
 #define SYSTEM_CA_FILE "/etc/ssl/certs/ca-certificates.crt"
 #define MALFORMED_LOG_EVERY 1000   /* after the first few, log one in N */
+#define LABEL_MAX 72
 
 enum conn_kind { CONN_MARKET, CONN_API, CONN_LEGACY, CONN_SESSION };
 enum conn_state { CONN_IDLE, CONN_CONNECTING, CONN_UP };
@@ -44,12 +47,11 @@ enum conn_state { CONN_IDLE, CONN_CONNECTING, CONN_UP };
 struct wsconn;
 
 struct wsuser {
-    int index;                      /* registration order, for log lines */
+    const char *name;               /* borrowed; the account's name, for log lines */
     const struct venue_auth *auth;  /* borrowed; outlives the client */
     struct mailbox *mb;             /* borrowed; outlives the client */
     struct wsconn *conn;            /* NULL: prices only */
-    atomic_int removed;             /* any thread sets; service thread reads */
-    int removal_seen;               /* service thread: acted on `removed` */
+    atomic_int removed;             /* any thread sets (once); service thread reads */
     int need_subscribe;             /* service thread: send subscribe when writable */
     int need_unsubscribe;           /* service thread */
     int64_t req_id;                 /* service thread: pending subscribe id, -1 none */
@@ -59,7 +61,7 @@ struct wsuser {
 struct wsconn {
     struct wsclient *ws;
     enum conn_kind kind;
-    char label[24];                 /* "market", "ws-api#1", "user#3" */
+    char label[LABEL_MAX];          /* "market", "ws-api#1", "user alice" */
     struct lws *wsi;                /* NULL unless connecting/up */
     enum conn_state state;
     int retired;                    /* all its users removed: no reconnect */
@@ -76,6 +78,8 @@ struct wsconn {
 struct wsclient {
     struct venue *venue;            /* borrowed; immutable */
     char *symbol;                   /* owned; immutable */
+    struct board *board;            /* owned; the symbol's prices: this thread
+                                     * posts, workers read (its own lock) */
     int users_per_connection;       /* immutable */
     int legacy_listen_key;          /* immutable */
     int insecure_tls;               /* immutable */
@@ -86,7 +90,14 @@ struct wsclient {
     char base_path[256];            /* "" or "/prefix" without trailing '/' */
 
     struct wsuser **users;          /* owned; grows only before start */
-    size_t n_users;
+    size_t n_users, cap_users;
+    struct wsuser **by_mb;          /* index by mailbox address (open addressing,
+                                     * half full at most); immutable after start */
+    size_t by_mb_mask;
+    struct wsuser **gone;           /* ctl_lock: removed users the service thread
+                                     * has not acted on yet; n_users slots */
+    size_t n_gone;                  /* ctl_lock */
+    struct wsuser **gone_work;      /* service thread: gone, taken out of the lock */
     struct wsconn **conns;          /* owned; built at start */
     size_t n_conns;
 
@@ -96,7 +107,6 @@ struct wsclient {
     int started;                    /* caller thread: thread exists */
     pthread_mutex_t ctl_lock;       /* guards ctx use from other threads + stopping */
     atomic_int stopping;
-    atomic_int removals_pending;
     int64_t next_req_id;            /* service thread */
     unsigned rand_state;            /* service thread: jitter */
     unsigned long malformed;        /* service thread: skipped messages */
@@ -191,9 +201,8 @@ int wsclient_new(const struct wsclient_config *cfg, struct wsclient **out, struc
     ws->next_req_id = 1;
     ws->rand_state = (unsigned)time(NULL) ^ (unsigned)(uintptr_t)ws;
     atomic_init(&ws->stopping, 0);
-    atomic_init(&ws->removals_pending, 0);
     int rc = 0;
-    if (!ws->symbol)
+    if (!ws->symbol || board_new(cfg->symbol, &ws->board) != 0)
         rc = lt_err_set(err, LT_ENOMEM, "out of memory");
     if (!rc)
         rc = parse_ws_url(ws, venue_ws_url(cfg->venue), err);
@@ -206,6 +215,7 @@ int wsclient_new(const struct wsclient_config *cfg, struct wsclient **out, struc
         rc = lt_err_set(err, LT_ENOMEM, "cannot create a mutex");
     if (rc) {
         http_free(ws->http);
+        board_free(ws->board);
         free(ws->symbol);
         free(ws);
         return rc;
@@ -214,27 +224,76 @@ int wsclient_new(const struct wsclient_config *cfg, struct wsclient **out, struc
     return 0;
 }
 
-int wsclient_add_user(struct wsclient *ws, const struct venue_auth *auth, struct mailbox *mb,
-                      struct lt_err *err)
+struct board *wsclient_board(struct wsclient *ws) { return ws->board; }
+
+static size_t mb_slot(const struct wsclient *ws, const struct mailbox *mb)
+{
+    uint64_t h = (uint64_t)(uintptr_t)mb * 0x9e3779b97f4a7c15ULL;
+    return (size_t)(h >> 17) & ws->by_mb_mask;
+}
+
+static void index_put(struct wsclient *ws, struct wsuser *u)
+{
+    size_t at = mb_slot(ws, u->mb);
+    while (ws->by_mb[at])
+        at = (at + 1) & ws->by_mb_mask;
+    ws->by_mb[at] = u;
+}
+
+/* Room in by_mb for n users.  0 or LT_ENOMEM. */
+static int index_reserve(struct wsclient *ws, size_t n)
+{
+    size_t cap = ws->by_mb ? ws->by_mb_mask + 1 : 0;
+    if (2 * n <= cap)
+        return 0;
+    size_t ncap = cap ? 2 * cap : 32;
+    struct wsuser **idx = calloc(ncap, sizeof *idx);
+    if (!idx)
+        return LT_ENOMEM;
+    free(ws->by_mb);
+    ws->by_mb = idx;
+    ws->by_mb_mask = ncap - 1;
+    for (size_t i = 0; i < ws->n_users; i++)
+        index_put(ws, ws->users[i]);
+    return 0;
+}
+
+static struct wsuser *user_by_mb(const struct wsclient *ws, const struct mailbox *mb)
+{
+    if (!ws->by_mb)
+        return NULL;
+    for (size_t at = mb_slot(ws, mb); ws->by_mb[at]; at = (at + 1) & ws->by_mb_mask)
+        if (ws->by_mb[at]->mb == mb)
+            return ws->by_mb[at];
+    return NULL;
+}
+
+int wsclient_add_user(struct wsclient *ws, const char *name, const struct venue_auth *auth,
+                      struct mailbox *mb, struct lt_err *err)
 {
     if (ws->started)
         return lt_err_set(err, LT_EINVAL, "wsclient_add_user after start");
-    struct wsuser *u = calloc(1, sizeof *u);
-    struct wsuser **grown = realloc(ws->users, (ws->n_users + 1) * sizeof *grown);
-    if (!u || !grown) {
-        free(u);
-        if (grown)
-            ws->users = grown;
-        return lt_err_set(err, LT_ENOMEM, "out of memory");
+    if (ws->n_users == ws->cap_users) {
+        size_t cap = ws->cap_users ? 2 * ws->cap_users : 16;
+        struct wsuser **grown = realloc(ws->users, cap * sizeof *grown);
+        if (!grown)
+            return lt_err_set(err, LT_ENOMEM, "out of memory");
+        ws->users = grown;
+        ws->cap_users = cap;
     }
-    ws->users = grown;
-    u->index = (int)ws->n_users;
+    if (index_reserve(ws, ws->n_users + 1) != 0)
+        return lt_err_set(err, LT_ENOMEM, "out of memory");
+    struct wsuser *u = calloc(1, sizeof *u);
+    if (!u)
+        return lt_err_set(err, LT_ENOMEM, "out of memory");
+    u->name = name && name[0] ? name : "?";
     u->auth = auth;
     u->mb = mb;
     u->req_id = -1;
     u->subscription_id = -1;
     atomic_init(&u->removed, 0);
     ws->users[ws->n_users++] = u;
+    index_put(ws, u);
     return 0;
 }
 
@@ -270,7 +329,7 @@ static int conn_add_user(struct wsconn *c, struct wsuser *u)
 /* Lays the users out over connections. */
 static int build_conns(struct wsclient *ws)
 {
-    char label[24];
+    char label[LABEL_MAX];
     if (!conn_new(ws, CONN_MARKET, "market"))
         return LT_ENOMEM;
     struct wsconn *api = NULL;
@@ -287,7 +346,7 @@ static int build_conns(struct wsclient *ws)
             }
             c = api;
         } else if (kind == CONN_LEGACY || kind == CONN_SESSION) {
-            snprintf(label, sizeof label, "user#%d", u->index);
+            snprintf(label, sizeof label, "user %.64s", u->name);
             if (!(c = conn_new(ws, (enum conn_kind)kind, label)))
                 return LT_ENOMEM;
         }
@@ -304,6 +363,12 @@ int wsclient_start(struct wsclient *ws, struct lt_err *err)
     if (ws->started)
         return lt_err_set(err, LT_EINVAL, "wsclient already started");
     if (build_conns(ws))
+        return lt_err_set(err, LT_ENOMEM, "out of memory");
+    free(ws->gone);
+    free(ws->gone_work);
+    ws->gone = calloc(ws->n_users ? ws->n_users : 1, sizeof *ws->gone);
+    ws->gone_work = calloc(ws->n_users ? ws->n_users : 1, sizeof *ws->gone_work);
+    if (!ws->gone || !ws->gone_work)
         return lt_err_set(err, LT_ENOMEM, "out of memory");
     lws_set_log_level(LLL_ERR | LLL_WARN, lws_log_sink);
     struct lws_context_creation_info info;
@@ -330,13 +395,14 @@ int wsclient_start(struct wsclient *ws, struct lt_err *err)
 
 void wsclient_remove_user(struct wsclient *ws, struct mailbox *mb)
 {
-    for (size_t i = 0; i < ws->n_users; i++)
-        if (ws->users[i]->mb == mb)
-            atomic_store(&ws->users[i]->removed, 1);
-    atomic_store(&ws->removals_pending, 1);
+    struct wsuser *u = user_by_mb(ws, mb);
+    if (!u || atomic_exchange(&u->removed, 1))
+        return;
     pthread_mutex_lock(&ws->ctl_lock);
-    if (ws->started && !atomic_load(&ws->stopping))
+    if (ws->started && !atomic_load(&ws->stopping)) {
+        ws->gone[ws->n_gone++] = u; /* at most once per user: n_users slots */
         lws_cancel_service(ws->ctx);
+    }
     pthread_mutex_unlock(&ws->ctl_lock);
 }
 
@@ -367,7 +433,11 @@ void wsclient_free(struct wsclient *ws)
         free(ws->users[i]);
     free(ws->conns);
     free(ws->users);
+    free(ws->by_mb);
+    free(ws->gone);
+    free(ws->gone_work);
     http_free(ws->http);
+    board_free(ws->board);
     pthread_mutex_destroy(&ws->ctl_lock);
     free(ws->symbol);
     free(ws);
@@ -509,6 +579,8 @@ static struct wsuser *user_by_sub(struct wsconn *c, int sub)
 static void on_message(struct wsconn *c, const char *buf, size_t len)
 {
     struct wsclient *ws = c->ws;
+    /* Tick-to-order latency starts when the frame is read, before parsing. */
+    int64_t rx_us = c->kind == CONN_MARKET ? board_now_us() : 0;
     struct venue_push p;
     struct lt_err err;
     lt_err_clear(&err);
@@ -527,10 +599,7 @@ static void on_message(struct wsconn *c, const char *buf, size_t len)
         if (p.u.book.bid <= 0 || p.u.book.ask <= 0)
             return;
         latency_tick_read();
-        int64_t now = mailbox_now_ms();
-        for (size_t i = 0; i < ws->n_users; i++)
-            if (!atomic_load(&ws->users[i]->removed))
-                mailbox_post_price(ws->users[i]->mb, p.u.book.bid, p.u.book.ask, now);
+        board_post(ws->board, p.u.book.bid, p.u.book.ask, rx_us);
         return;
     case PUSH_EXECUTION:
         if (c->kind == CONN_API)
@@ -551,15 +620,15 @@ static void on_message(struct wsconn *c, const char *buf, size_t len)
         u->req_id = -1;
         if (p.u.response.status == 200 && p.u.response.subscription_id >= 0) {
             u->subscription_id = p.u.response.subscription_id;
-            log_info("ws %s: user#%d subscribed (subscription %d)", c->label, u->index,
+            log_info("ws %s: %s subscribed (subscription %d)", c->label, u->name,
                      u->subscription_id);
             if (!atomic_load(&u->removed))
                 mailbox_post_stream(u->mb, 1);
             else /* removed while the subscribe was in flight */
                 u->need_unsubscribe = 1, lws_callback_on_writable(c->wsi);
         } else {
-            log_warn("ws %s: user#%d subscription refused: %d %s (its orders are polled)",
-                     c->label, u->index, p.u.response.error_code, p.u.response.error_msg);
+            log_warn("ws %s: %s subscription refused: %d %s (its orders are polled)",
+                     c->label, u->name, p.u.response.error_code, p.u.response.error_msg);
         }
         return;
     case PUSH_STREAM_END:
@@ -567,7 +636,7 @@ static void on_message(struct wsconn *c, const char *buf, size_t len)
             u = p.subscription_id >= 0 ? user_by_sub(c, p.subscription_id) : NULL;
             if (!u)
                 return;
-            log_warn("ws %s: user#%d stream terminated; resubscribing", c->label, u->index);
+            log_warn("ws %s: %s stream terminated; resubscribing", c->label, u->name);
             u->subscription_id = -1;
             mailbox_post_stream(u->mb, 0);
             if (!atomic_load(&u->removed)) {
@@ -632,7 +701,7 @@ static int on_writable(struct wsconn *c)
         next->need_subscribe = 0;
         rc = venue_ops(ws->venue)->user_subscribe_msg(ws->venue, next->auth, id, &msg, &err);
         if (rc)
-            log_warn("ws %s: user#%d: %s", c->label, next->index, err.msg);
+            log_warn("ws %s: %s: %s", c->label, next->name, err.msg);
         else
             next->req_id = id;
     }
@@ -647,13 +716,13 @@ static int on_writable(struct wsconn *c)
 
 static void on_removals(struct wsclient *ws)
 {
-    if (!atomic_exchange(&ws->removals_pending, 0))
-        return;
-    for (size_t i = 0; i < ws->n_users; i++) {
-        struct wsuser *u = ws->users[i];
-        if (!atomic_load(&u->removed) || u->removal_seen)
-            continue;
-        u->removal_seen = 1;
+    pthread_mutex_lock(&ws->ctl_lock);
+    size_t n = ws->n_gone;
+    memcpy(ws->gone_work, ws->gone, n * sizeof *ws->gone);
+    ws->n_gone = 0;
+    pthread_mutex_unlock(&ws->ctl_lock);
+    for (size_t i = 0; i < n; i++) {
+        struct wsuser *u = ws->gone_work[i];
         struct wsconn *c = u->conn;
         if (!c)
             continue;

@@ -1,10 +1,24 @@
 /*
  * log.h - the process log: levelled, timestamped, thread-safe, redacting.
  *
- * Every line goes to stderr (and to the file given to log_open, if any).
- * Strings registered with log_secret_add() are replaced by "***" in every
- * line before it is written, as a last line of defence: code must still
- * never format a secret on purpose.
+ * Every line goes to stderr (and to the file given to log_open, if any),
+ * each with ONE write(2) per sink, so lines of different threads never
+ * interleave (a line is shorter than PIPE_BUF and the file is O_APPEND) and
+ * no lock is held while a line is formatted, redacted or written.
+ *
+ * Design rule: secrets (API secrets, cookies, header values) are never
+ * formatted into a line in the first place.  Code logs account names, order
+ * ids and error text that carries no credential.  Strings registered with
+ * log_secret_add() are replaced by "***" in every line before it is
+ * written only as the safety net for a mistake: any occurrence of a
+ * registered secret of length >= 4 is hidden, also where two secrets
+ * overlap or one is a prefix of another (the whole covered span becomes one
+ * "***").
+ *
+ * Cost: redaction is a Rabin-Karp scan, O(line length x number of distinct
+ * secret lengths), independent of how many secrets are registered; the
+ * secret index is read without a lock (append-only, published with an
+ * atomic pointer).
  */
 #ifndef LOOPTRADER_LOG_H
 #define LOOPTRADER_LOG_H
@@ -14,8 +28,13 @@
 
 enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR, LOG_OFF };
 
-/* Opens path for appending as a second sink (NULL: stderr only). 0 or LT_EIO. */
+/* Opens path for appending as a second sink (NULL: stderr only).  May be
+ * called again at any time from any thread (e.g. on SIGHUP, from the
+ * thread that handles it) to reopen a rotated file: lines logged
+ * concurrently go wholly to the old or to the new file.  0 or LT_EIO (the
+ * previous sink stays). */
 int log_open(const char *path);
+/* Drops the file sink.  Only once no other thread logs any more. */
 void log_close(void);
 
 void log_set_level(enum log_level lvl);
@@ -24,13 +43,15 @@ enum log_level log_get_level(void);
 int log_level_parse(const char *name);
 
 /* Registers a string (length >= 4) that must never be written; copied.
+ * Any thread, any time: a line being written while a secret is added may
+ * miss it, every line logged after the call returns hides it.
  * Returns 0 or LT_ENOMEM. */
 int log_secret_add(const char *secret);
-/* Replaces every registered secret in buf[0..len) by "***" in place-safe
- * fashion into out (out_size bytes, NUL-terminated).  Used by the log and by
- * any writer of reports or journals. */
+/* Copies in to out (out_size bytes, NUL-terminated) with every registered
+ * secret replaced by "***".  Used by the log and by any writer of reports
+ * or journals. */
 void log_redact(const char *in, char *out, size_t out_size);
-/* Frees the secret registry (at exit). */
+/* Frees the secret registry (at exit, once no other thread logs). */
 void log_secrets_clear(void);
 
 void log_msg(enum log_level lvl, const char *fmt, ...)

@@ -1,12 +1,17 @@
 /*
  * mailbox.h - one user's inbox between the WebSocket thread and a worker.
  *
- * The WS thread posts the newest book price (coalesced: newest wins) and
- * order events (a bounded ring); a worker waits on the condition variable
- * with a deadline.  Every post takes the mailbox mutex for O(1) work with no
- * allocation and no I/O, then signals.  If the ring overflows, the oldest
- * event is dropped and the mailbox remembers it, so the worker falls back to
- * querying the order instead of trusting pushes.
+ * It carries what is this account's own: its order events (a FIFO), its
+ * push-stream state and its stop.  Prices are not here: every worker reads
+ * the symbol's price board (board.h), so a price frame never touches the
+ * accounts' mailboxes and a worker waiting for executions is never woken by
+ * a price.  The WS thread posts, a worker waits on the condition variable
+ * with a deadline.  The event ring starts empty and grows (doubling) only
+ * when events actually queue up, to at most ring_capacity events, and gives
+ * back a grown ring once drained, so an idle account costs a few hundred
+ * bytes.  If the ring is full (or cannot grow), the oldest event is dropped
+ * and the mailbox remembers it, so the worker falls back to querying the
+ * order instead of trusting pushes.
  */
 #ifndef LOOPTRADER_MAILBOX_H
 #define LOOPTRADER_MAILBOX_H
@@ -21,17 +26,12 @@
 
 struct mailbox;
 
-struct mailbox_price {
-    money_t bid, ask;
-    int64_t seq;       /* increases with every posted price */
-    int64_t recv_ms;   /* local monotonic ms when it arrived */
-};
-
+/* ring_capacity: most events held (0: 256); nothing is allocated for them
+ * until the first post. */
 int mailbox_new(size_t ring_capacity, struct mailbox **out);
 void mailbox_free(struct mailbox *mb);
 
 /* WS thread side. */
-void mailbox_post_price(struct mailbox *mb, money_t bid, money_t ask, int64_t recv_ms);
 void mailbox_post_exec(struct mailbox *mb, const struct venue_push *exec);
 /* The user's push stream went up (1) or down (0). */
 void mailbox_post_stream(struct mailbox *mb, int up);
@@ -40,14 +40,7 @@ void mailbox_post_stop(struct mailbox *mb);
 /* Wakes waiters without posting anything (global stop). */
 void mailbox_wake(struct mailbox *mb);
 
-/* Worker side.  Deadlines are CLOCK_MONOTONIC ms (see mailbox_now_ms).
- * Wait until a price with seq > after_seq exists: 0, LT_ETIMEDOUT, or
- * LT_ESTOPPED when the user's stop flag or *global_stop is set. */
-int mailbox_wait_price(struct mailbox *mb, int64_t after_seq, int64_t deadline_ms,
-                       const atomic_int *global_stop, struct mailbox_price *out);
-/* Newest price without waiting: 0 or LT_ENOTFOUND if none yet. */
-int mailbox_peek_price(struct mailbox *mb, struct mailbox_price *out);
-
+/* Worker side.  Deadlines are CLOCK_MONOTONIC ms (see mailbox_now_ms). */
 /* Pops the oldest order event: 0, LT_ETIMEDOUT at the deadline, LT_ESTOPPED.
  * A stop does not hide events already queued (pop drains first) unless
  * deadline has passed. */

@@ -31,6 +31,7 @@
 
 #include <stdatomic.h>
 
+#include "looptrader/board.h"
 #include "looptrader/config.h"
 #include "looptrader/http.h"
 #include "looptrader/journal.h"
@@ -45,6 +46,8 @@ struct strategy_env {
     const char *run;                /* this process's run tag (clientid) */
     const atomic_int *global_stop;  /* set by main on SIGINT/SIGTERM */
     int stop_flatten_ms;            /* bound on selling after a stop; 0 = 10 s */
+    struct board *board;            /* the streamed symbol's prices (the
+                                     * wsclient's); NULL: REST prices only */
 };
 
 enum strategy_result {
@@ -81,7 +84,7 @@ struct strategy_user {
 /* Prepares a user: mailbox, journal under state_dir, report fields
  * (window_before = window_total = window_buy; filled even when it fails,
  * so that a failed user is reported with its target).  streamed_symbol is
- * the symbol whose book the WebSocket thread posts into mailboxes; a user
+ * the symbol whose book the WebSocket thread posts on env->board; a user
  * trading another symbol reads its prices over REST. */
 int strategy_user_init(struct strategy_user *u, unsigned index, const struct user_config *cfg,
                        const struct symbol_rules *rules, const char *streamed_symbol,

@@ -2,7 +2,8 @@
  * wsclient.h - the one WebSocket thread.
  *
  * Owns every WebSocket connection of a run: the market stream of the symbol
- * (bookTicker, fanned out to every registered mailbox) and the users' order
+ * (bookTicker, written once per frame on the symbol's price board, which
+ * the client owns and workers read) and the users' order
  * pushes (WS API userDataStream.subscribe.signature, many users per
  * connection; or one connection per cookie/header-auth user whose upgrade
  * request carries its cookies and headers).  It parses each message with the
@@ -16,6 +17,7 @@
 #ifndef LOOPTRADER_WSCLIENT_H
 #define LOOPTRADER_WSCLIENT_H
 
+#include "looptrader/board.h"
 #include "looptrader/error.h"
 #include "looptrader/mailbox.h"
 #include "looptrader/venue.h"
@@ -32,11 +34,14 @@ struct wsclient_config {
 
 int wsclient_new(const struct wsclient_config *cfg, struct wsclient **out, struct lt_err *err);
 
-/* Registers a user's mailbox; auth is borrowed and must outlive the client.
- * Every mailbox receives prices; only users with credentials get order
- * pushes. */
-int wsclient_add_user(struct wsclient *ws, const struct venue_auth *auth, struct mailbox *mb,
-                      struct lt_err *err);
+/* The streamed symbol's price board; lives as long as the client. */
+struct board *wsclient_board(struct wsclient *ws);
+
+/* Registers a user's mailbox; name (used in log lines) and auth are
+ * borrowed and must outlive the client.  Only users with credentials get
+ * order pushes. */
+int wsclient_add_user(struct wsclient *ws, const char *name, const struct venue_auth *auth,
+                      struct mailbox *mb, struct lt_err *err);
 
 /* Starts the service thread.  Returns once it runs (connection happens in
  * the background). */

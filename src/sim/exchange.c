@@ -36,6 +36,9 @@ struct sim_exchange {
     char (*assets)[16];              /* sorted by name */
     size_t n_acct;
     struct account *acct;
+    int *touched;                    /* [n_acct] accounts touched by the current
+                                      * operation, in order; each once */
+    size_t n_touched;
     int *key_tab;                    /* api key -> account + 1, open addressing */
     size_t key_cap;
     struct sim_event_sink sink;
@@ -358,8 +361,10 @@ int sim_exchange_create(const struct simconf *conf, const struct sim_options *op
     ex->sym_base = calloc(ns, sizeof(int));
     ex->sym_quote = calloc(ns, sizeof(int));
     ex->acct = calloc(ex->n_acct ? ex->n_acct : 1, sizeof(*ex->acct));
+    ex->touched = calloc(ex->n_acct ? ex->n_acct : 1, sizeof(*ex->touched));
     if (!ex->mk || !ex->next_oid || !ex->last_bt || !ex->last_depth || !ex->sym_base ||
-        !ex->sym_quote || !ex->acct || build_assets(ex) < 0 || build_keys(ex) < 0) {
+        !ex->sym_quote || !ex->acct || !ex->touched || build_assets(ex) < 0 ||
+        build_keys(ex) < 0) {
         sim_exchange_free(ex);
         return lt_err_set(err, LT_ENOMEM, "exchange: out of memory");
     }
@@ -411,6 +416,7 @@ void sim_exchange_free(struct sim_exchange *ex)
     free(ex->sym_quote);
     free(ex->assets);
     free(ex->acct);
+    free(ex->touched);
     free(ex->key_tab);
     book_fills_free(&ex->fills);
     free(ex->out_fills);
@@ -566,24 +572,25 @@ static void emit_exec(struct sim_exchange *ex, struct sim_order_rec *o, enum sim
 }
 
 /* Reports what the last operation on symbol changed: balances of the
- * accounts it touched, then the book. */
+ * accounts it touched (from the touched list: never a scan of every
+ * account), then the book. */
 static void emit_after(struct sim_exchange *ex, int symbol, int64_t now_ms)
 {
     struct sim_book_ticker bt;
 
-    for (size_t i = 0; i < ex->n_acct; i++) {
+    for (size_t k = 0; k < ex->n_touched; k++) {
+        int i = ex->touched[k];
         struct account *a = &ex->acct[i];
         int bi = ex->sym_base[symbol], qi = ex->sym_quote[symbol];
         struct sim_balance b[2] = {
             {ex->assets[bi], a->free[bi], a->locked[bi]},
             {ex->assets[qi], a->free[qi], a->locked[qi]},
         };
-        if (!a->touched)
-            continue;
         a->touched = 0;
         if (ex->sink.account_position)
-            ex->sink.account_position(ex->sink.ctx, (int)i, now_ms, b, 2);
+            ex->sink.account_position(ex->sink.ctx, i, now_ms, b, 2);
     }
+    ex->n_touched = 0;
     sim_exchange_book_ticker(ex, symbol, &bt);
     if (bt.bid != ex->last_bt[symbol].bid || bt.bid_qty != ex->last_bt[symbol].bid_qty ||
         bt.ask != ex->last_bt[symbol].ask || bt.ask_qty != ex->last_bt[symbol].ask_qty) {
@@ -600,7 +607,10 @@ static void emit_after(struct sim_exchange *ex, int symbol, int64_t now_ms)
 
 static void touch(struct sim_exchange *ex, int account)
 {
+    if (ex->acct[account].touched)
+        return;
     ex->acct[account].touched = 1;
+    ex->touched[ex->n_touched++] = account;
 }
 
 /* ---- order life ---- */

@@ -37,9 +37,20 @@ struct mkt_sub {
     char name[STREAM_NAME_MAX];
 };
 
+/* One receiver of an account's user-data events: a WS API subscription
+ * (id >= 0, events wrapped with its subscriptionId) or a whole user stream
+ * connection (id -1).  Owned by the connection, linked into subs_of. */
+struct sub_ref {
+    struct wsconn *c;
+    int id;
+    int account;
+    struct sub_ref *prev, *next;
+};
+
 struct ud_sub {
     int id;
     int account;
+    struct sub_ref *ref;  /* owned */
 };
 
 struct wsconn {
@@ -48,6 +59,7 @@ struct wsconn {
     struct wsconn *next, *prev;
     enum kind kind;
     int user_account; /* /ws/<listenKey> or /ws/user; -1 none */
+    struct sub_ref *user_ref; /* owned; linked while user_account >= 0 */
     char listen_key[LISTENKEY_LEN + 1];
     struct ud_sub ud[UD_MAX];
     int n_ud, next_sub_id;
@@ -77,21 +89,59 @@ static void send_market(struct wsconn *c, const struct mkt_sub *s)
     send_sb(c, &w->msg);
 }
 
+/* Links a receiver of account's events; NULL when out of memory. */
+static struct sub_ref *ref_link(struct wsapi *w, struct wsconn *c, int id, int account)
+{
+    if (account < 0 || (size_t)account >= w->n_accounts)
+        return NULL;
+    struct sub_ref *r = calloc(1, sizeof(*r));
+    if (!r)
+        return NULL;
+    r->c = c;
+    r->id = id;
+    r->account = account;
+    r->next = w->subs_of[account];
+    if (r->next)
+        r->next->prev = r;
+    w->subs_of[account] = r;
+    return r;
+}
+
+static void ref_unlink(struct wsapi *w, struct sub_ref *r)
+{
+    if (!r)
+        return;
+    if (r->prev)
+        r->prev->next = r->next;
+    else
+        w->subs_of[r->account] = r->next;
+    if (r->next)
+        r->next->prev = r->prev;
+    free(r);
+}
+
+static void unsubscribe_all(struct wsconn *c)
+{
+    for (int i = 0; i < c->n_ud; i++)
+        ref_unlink(c->w, c->ud[i].ref);
+    c->n_ud = 0;
+}
+
 /* User-data event in w->ev to every subscriber of account. */
 static void send_user(struct wsapi *w, int account)
 {
-    for (struct wsconn *c = w->conns; c; c = c->next) {
-        if (c->user_account == account)
-            send_sb(c, &w->ev);
-        for (int i = 0; i < c->n_ud; i++) {
-            if (c->ud[i].account != account)
-                continue;
-            strbuf_reset(&w->msg);
-            strbuf_addf(&w->msg, "{\"subscriptionId\":%d,\"event\":", c->ud[i].id);
-            strbuf_add(&w->msg, w->ev.buf, w->ev.len);
-            strbuf_addch(&w->msg, '}');
-            send_sb(c, &w->msg);
+    if (account < 0 || (size_t)account >= w->n_accounts)
+        return;
+    for (struct sub_ref *r = w->subs_of[account]; r; r = r->next) {
+        if (r->id < 0) {
+            send_sb(r->c, &w->ev);
+            continue;
         }
+        strbuf_reset(&w->msg);
+        strbuf_addf(&w->msg, "{\"subscriptionId\":%d,\"event\":", r->id);
+        strbuf_add(&w->msg, w->ev.buf, w->ev.len);
+        strbuf_addch(&w->msg, '}');
+        send_sb(r->c, &w->msg);
     }
 }
 
@@ -275,6 +325,8 @@ static void check_listen_keys(struct wsapi *w, int64_t now_ms)
         send_sb(c, &w->ev);
         c->listen_key[0] = '\0';
         c->user_account = -1;
+        ref_unlink(w, c->user_ref);
+        c->user_ref = NULL;
         server_ws_close(c->conn);
     }
 }
@@ -704,6 +756,9 @@ static void api_message(struct wsconn *c, const char *text, size_t len)
             api_fail(c, id, &err, 2);
         } else if (c->n_ud >= UD_MAX) {
             api_reply(c, id, 400, NULL, -1100, "Too many subscriptions on this connection.", 2);
+        } else if (!(c->ud[c->n_ud].ref = ref_link(w, c, c->next_sub_id, account))) {
+            api_reply(c, id, 500, NULL, -1001,
+                      "Internal error; unable to process your request. Please try again.", 2);
         } else {
             c->ud[c->n_ud].id = c->next_sub_id++;
             c->ud[c->n_ud].account = account;
@@ -717,7 +772,7 @@ static void api_message(struct wsconn *c, const char *text, size_t len)
         if (params_int(p, "subscriptionId", &sid, &present, &err)) {
             api_fail(c, id, &err, 2);
         } else if (!present) {
-            c->n_ud = 0;
+            unsubscribe_all(c);
             api_reply(c, id, 200, "{}", 0, NULL, 2);
         } else {
             int k = 0;
@@ -726,6 +781,7 @@ static void api_message(struct wsconn *c, const char *text, size_t len)
             if (k == c->n_ud) {
                 api_reply(c, id, 400, NULL, -2, "Invalid subscriptionId.", 2);
             } else {
+                ref_unlink(w, c->ud[k].ref);
                 memmove(&c->ud[k], &c->ud[k + 1], sizeof(c->ud[0]) * (size_t)(c->n_ud - k - 1));
                 c->n_ud--;
                 api_reply(c, id, 200, "{}", 0, NULL, 2);
@@ -799,6 +855,8 @@ int wsapi_open(void *arg, struct sim_req *req, void **app)
     } else {
         rc = -1;
     }
+    if (!rc && c->user_account >= 0 && !(c->user_ref = ref_link(w, c, -1, c->user_account)))
+        rc = -1;
     if (rc) {
         /* A listenKey is a bearer token: never logged. */
         log_info("sim: refused WebSocket upgrade on %s",
@@ -833,13 +891,14 @@ void wsapi_close(void *app)
         w->conns = c->next;
     if (c->next)
         c->next->prev = c->prev;
+    unsubscribe_all(c);
+    ref_unlink(w, c->user_ref);
     free(c);
 }
 
 int wsapi_init(struct wsapi *w, struct sim_exchange *ex, struct rest *rest,
                struct listenkeys *keys, struct faults *faults, struct lt_err *err)
 {
-    (void)err;
     memset(w, 0, sizeof(*w));
     w->ex = ex;
     w->rest = rest;
@@ -847,6 +906,10 @@ int wsapi_init(struct wsapi *w, struct sim_exchange *ex, struct rest *rest,
     w->faults = faults;
     strbuf_init(&w->ev, 0);
     strbuf_init(&w->msg, 0);
+    w->n_accounts = sim_exchange_account_count(ex);
+    w->subs_of = calloc(w->n_accounts ? w->n_accounts : 1, sizeof(*w->subs_of));
+    if (!w->subs_of)
+        return lt_err_set(err, LT_ENOMEM, "wsapi: out of memory");
     struct sim_event_sink sink = {
         .ctx = w,
         .execution_report = on_exec_report,
@@ -864,4 +927,6 @@ void wsapi_free(struct wsapi *w)
     sim_exchange_set_sink(w->ex, &none);
     strbuf_free(&w->ev);
     strbuf_free(&w->msg);
+    free(w->subs_of);
+    w->subs_of = NULL;
 }

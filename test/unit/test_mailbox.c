@@ -1,4 +1,4 @@
-/* Unit tests: mailbox post/wait/timeout, coalescing, overflow, stop, threads. */
+/* Unit tests: mailbox post/wait/timeout, lazy ring growth, overflow, stop, threads. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -27,25 +27,41 @@ static void sleep_ms(long ms)
     nanosleep(&ts, NULL);
 }
 
-static void price_coalesces_newest_wins(void **state)
+/* The ring grows as events queue (order kept across every doubling), up
+ * to its capacity, and a drained grown ring starts again from nothing. */
+static void ring_grows_lazily_and_keeps_order(void **state)
 {
     (void)state;
     struct mailbox *mb;
-    assert_int_equal(mailbox_new(4, &mb), 0);
-    struct mailbox_price p;
-    assert_int_equal(mailbox_peek_price(mb, &p), LT_ENOTFOUND);
-    mailbox_post_price(mb, 100, 101, 1);
-    mailbox_post_price(mb, 102, 103, 2);
-    mailbox_post_price(mb, 104, 105, 3);
-    assert_int_equal(mailbox_wait_price(mb, 0, mailbox_now_ms() + 1000, NULL, &p), 0);
-    assert_true(p.bid == 104 && p.ask == 105 && p.recv_ms == 3);
-    assert_int_equal(p.seq, 3);
-    /* Nothing newer than what we saw: times out. */
-    int64_t t0 = mailbox_now_ms();
-    assert_int_equal(mailbox_wait_price(mb, p.seq, t0 + 50, NULL, &p), LT_ETIMEDOUT);
-    assert_true(mailbox_now_ms() - t0 >= 50);
-    assert_int_equal(mailbox_peek_price(mb, &p), 0);
-    assert_int_equal(p.seq, 3);
+    assert_int_equal(mailbox_new(100, &mb), 0);
+    struct venue_push out;
+    for (int round = 0; round < 3; round++) {
+        /* Interleave pops so growth happens with a wrapped head. */
+        int64_t next_in = 1, next_out = 1;
+        for (int i = 0; i < 3; i++) {
+            struct venue_push e = exec_with_id(next_in++);
+            mailbox_post_exec(mb, &e);
+        }
+        assert_int_equal(mailbox_wait_exec(mb, mailbox_now_ms() + 100, NULL, &out), 0);
+        assert_int_equal(out.u.exec.order.order_id, next_out++);
+        while (next_in <= 100) {
+            struct venue_push e = exec_with_id(next_in++);
+            mailbox_post_exec(mb, &e);
+        }
+        while (next_out <= 100) {
+            assert_int_equal(mailbox_wait_exec(mb, mailbox_now_ms() + 100, NULL, &out), 0);
+            assert_int_equal(out.u.exec.order.order_id, next_out++);
+        }
+        assert_int_equal(mailbox_take_overflow(mb), 0);
+    }
+    /* Past the capacity: the oldest go, the flag says so. */
+    for (int i = 1; i <= 130; i++) {
+        struct venue_push e = exec_with_id(i);
+        mailbox_post_exec(mb, &e);
+    }
+    assert_int_equal(mailbox_wait_exec(mb, mailbox_now_ms() + 100, NULL, &out), 0);
+    assert_int_equal(out.u.exec.order.order_id, 31);
+    assert_int_equal(mailbox_take_overflow(mb), 1);
     mailbox_free(mb);
 }
 
@@ -99,9 +115,6 @@ static void stop_is_sticky_and_drains_first(void **state)
     assert_int_equal(mailbox_wait_exec(mb, mailbox_now_ms() + 100, NULL, &out), 0);
     assert_int_equal(out.u.exec.order.order_id, 7);
     assert_int_equal(mailbox_wait_exec(mb, mailbox_now_ms() + 5000, NULL, &out), LT_ESTOPPED);
-    struct mailbox_price p;
-    mailbox_post_price(mb, 1, 2, 0);
-    assert_int_equal(mailbox_wait_price(mb, 0, mailbox_now_ms() + 5000, NULL, &p), LT_ESTOPPED);
     assert_true(mailbox_stopped(mb));
     mailbox_free(mb);
 }
@@ -178,7 +191,6 @@ static void global_stop_noticed_without_wake(void **state)
 struct consumer {
     struct mailbox *mb;
     int64_t got, last_id, out_of_order;
-    int64_t price_seq;
 };
 
 static void *producer_thread(void *arg)
@@ -187,7 +199,6 @@ static void *producer_thread(void *arg)
     for (int i = 1; i <= N_EVENTS; i++) {
         struct venue_push e = exec_with_id(i);
         mailbox_post_exec(mb, &e);
-        mailbox_post_price(mb, i, i + 1, 0);
         if (i % 1000 == 0)
             sleep_ms(1);
     }
@@ -206,12 +217,6 @@ static void *consumer_thread(void *arg)
             c->out_of_order++;
         c->last_id = out.u.exec.order.order_id;
         c->got++;
-        struct mailbox_price p;
-        if (mailbox_peek_price(c->mb, &p) == 0) {
-            if (p.seq < c->price_seq)
-                c->out_of_order++;
-            c->price_seq = p.seq;
-        }
     }
     return NULL;
 }
@@ -221,7 +226,7 @@ static void producer_consumer_threads(void **state)
     (void)state;
     struct mailbox *mb;
     assert_int_equal(mailbox_new(256, &mb), 0);
-    struct consumer c = { mb, 0, 0, 0, 0 };
+    struct consumer c = { mb, 0, 0, 0 };
     pthread_t p, q;
     assert_int_equal(pthread_create(&q, NULL, consumer_thread, &c), 0);
     assert_int_equal(pthread_create(&p, NULL, producer_thread, mb), 0);
@@ -232,17 +237,13 @@ static void producer_consumer_threads(void **state)
     /* Everything arrived unless the ring overflowed, and then the flag says so. */
     if (c.got < N_EVENTS)
         assert_int_equal(mailbox_take_overflow(mb), 1);
-    struct mailbox_price pr;
-    assert_int_equal(mailbox_peek_price(mb, &pr), 0);
-    assert_int_equal(pr.seq, N_EVENTS);
-    assert_true(pr.bid == N_EVENTS);
     mailbox_free(mb);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(price_coalesces_newest_wins),
+        cmocka_unit_test(ring_grows_lazily_and_keeps_order),
         cmocka_unit_test(exec_fifo_and_timeout),
         cmocka_unit_test(ring_overflow_drops_oldest_and_flags),
         cmocka_unit_test(stop_is_sticky_and_drains_first),

@@ -58,6 +58,7 @@ static money_t M(const char *s)
 struct events {
     int n_exec, n_new, n_trade, n_cancel, n_expired, n_pos, n_trades, n_depth;
     int64_t last_depth_id;
+    int pos_of[8];                   /* positions reported per account */
     char last_c[40], last_C[40];
     int last_maker;
 };
@@ -79,8 +80,11 @@ static void on_exec(void *ctx, int account, const struct sim_exec_report *r)
 
 static void on_pos(void *ctx, int account, int64_t ms, const struct sim_balance *b, size_t n)
 {
-    (void)account, (void)ms, (void)b, (void)n;
-    ((struct events *)ctx)->n_pos++;
+    (void)ms, (void)b, (void)n;
+    struct events *e = ctx;
+    e->n_pos++;
+    if (account >= 0 && account < 8)
+        e->pos_of[account]++;
 }
 
 static void on_trade(void *ctx, int symbol, const struct sim_trade *t)
@@ -486,6 +490,33 @@ static void resting_order_fills_when_crossed(void **state)
     assert_true(b.usdt_locked == 0 && b.tst_free == M("5"));
 }
 
+/* Balances are reported for the accounts an operation touched, once each,
+ * and for nobody else (the exchange keeps a touched list rather than
+ * scanning every account). */
+static void positions_only_for_touched_accounts(void **state)
+{
+    struct fixture *f = *state;
+    struct sim_place_result r;
+    struct lt_err err;
+
+    assert_int_equal(place(f, 0, SIDE_BUY, SIM_LIMIT, SIM_GTC, "9.97", "5", "rest", &r, &err), 0);
+    assert_int_equal(f->ev.pos_of[0], 1);
+    assert_int_equal(f->ev.n_pos, 1);
+    /* b sells through the book down to a's resting bid: both change. */
+    memset(f->ev.pos_of, 0, sizeof(f->ev.pos_of));
+    f->ev.n_pos = 0;
+    assert_int_equal(place(f, 1, SIDE_SELL, SIM_LIMIT, SIM_IOC, "9.97", "45", "hit", &r, &err),
+                     0);
+    assert_true(r.order.executed_qty > 0);
+    assert_int_equal(f->ev.pos_of[1], 1);
+    assert_int_equal(f->ev.pos_of[0], 1);
+    assert_int_equal(f->ev.n_pos, 2);
+    /* A tick with nothing crossing touches nobody. */
+    f->ev.n_pos = 0;
+    sim_exchange_tick(f->ex, T0 + 1000);
+    assert_int_equal(f->ev.n_pos, 0);
+}
+
 static void partial_cap_spreads_fills(void **state)
 {
     struct fixture *f = *state;
@@ -731,6 +762,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(cancel_and_query_unknown, setup, teardown),
         cmocka_unit_test_setup_teardown(open_orders_and_cancel_all, setup, teardown),
         cmocka_unit_test_setup_teardown(resting_order_fills_when_crossed, setup_moving, teardown),
+        cmocka_unit_test_setup_teardown(positions_only_for_touched_accounts, setup, teardown),
         cmocka_unit_test_setup_teardown(partial_cap_spreads_fills, setup, teardown),
         cmocka_unit_test_setup_teardown(depth_ids_continue, setup, teardown),
         cmocka_unit_test_setup_teardown(history_window, setup, teardown),

@@ -388,6 +388,47 @@ static void order_limits_are_per_account(void **state)
     assert_int_equal(fx_stop(&f), 9);
 }
 
+/* Thousands of accounts each get their own order window, found again by
+ * API key (a copy of the auth with the same key shares it) or, without a
+ * key, by the auth itself; this goes through the table's growth. */
+static void many_accounts_keep_their_windows(void **state)
+{
+    (void)state;
+    enum { N = 3000 };
+    static struct venue_auth auths[N], again;
+    static char keys[N][24];
+    struct venue *v;
+    struct lt_err err;
+    struct venue_config cfg = { "binance", "http://127.0.0.1:1", "ws://127.0.0.1:1", 0, 2000 };
+    assert_int_equal(venue_new(&cfg, &v, &err), 0);
+    struct fake_clock clk = { .now = T0 };
+    struct venue_clock vc = { fake_now, fake_sleep, &clk };
+    venue_set_clock(v, &vc);
+    venue_set_clock_offset(v, 0);
+    struct venue_limits lim = { 0, 1, 1000 };
+    venue_set_limits(v, &lim);
+    for (int i = 0; i < N; i++) {
+        memset(&auths[i], 0, sizeof auths[i]);
+        if (i % 2 == 0) {
+            snprintf(keys[i], sizeof keys[i], "key-%05d", i);
+            auths[i].api_key = keys[i];
+        } else {
+            auths[i].cookies = "session=x"; /* keyless: identified by the auth */
+        }
+    }
+    for (int i = 0; i < N; i++)
+        assert_int_equal(venue_limits_wait(v, &auths[i], 1, 1, &err), 0);
+    assert_int_equal(clk.sleeps, 0); /* one order each: nobody waited */
+    again = auths[N - 1]; /* keyless: another auth is another account */
+    assert_int_equal(venue_limits_wait(v, &again, 1, 1, &err), 0);
+    assert_int_equal(clk.sleeps, 0);
+    again = auths[2]; /* the same key: the same, full window */
+    assert_int_equal(venue_limits_wait(v, &again, 1, 1, &err), 0);
+    assert_true(clk.sleeps >= 1);
+    assert_true(clk.slept >= 10000); /* until T0's 10 s window is over */
+    venue_free(v);
+}
+
 /* Idempotent calls are retried on unknown outcomes with growing, jittered
  * sleeps; a new order is sent once and its unknown outcome returned. */
 static void unknown_outcomes_retry_all_but_orders(void **state)
@@ -567,6 +608,7 @@ int main(void)
         cmocka_unit_test(server_weight_count_is_adopted),
         cmocka_unit_test(retry_after_blocks_everyone),
         cmocka_unit_test(order_limits_are_per_account),
+        cmocka_unit_test(many_accounts_keep_their_windows),
         cmocka_unit_test(unknown_outcomes_retry_all_but_orders),
         cmocka_unit_test(clock_measured_lazily_and_on_1021),
         cmocka_unit_test(a_stop_ends_limit_waits),

@@ -31,12 +31,18 @@
 
 struct wsconn;
 
+struct sub_ref;
+
 struct wsapi {
     struct sim_exchange *ex;
     struct rest *rest;         /* shared request-weight window */
     struct listenkeys *keys;
     struct faults *faults;     /* push_loss */
     struct wsconn *conns;      /* every open connection */
+    struct sub_ref **subs_of;  /* [accounts]: who receives that account's
+                                * user-data events (linked per account, so an
+                                * event never scans every connection) */
+    size_t n_accounts;
     int64_t next_ticker_ms;    /* @ticker / @miniTicker cadence */
     int64_t next_key_check_ms; /* listenKey expiry */
     struct strbuf ev, msg;     /* scratch: one event, one wrapped message */

@@ -1,0 +1,280 @@
+/* Unit tests: the log's redactor (overlaps, prefixes, many secrets,
+ * concurrent registration) and its file sink (one line per write, reopen). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "looptrader/error.h"
+#include "looptrader/log.h"
+
+static int teardown(void **state)
+{
+    (void)state;
+    log_secrets_clear();
+    return 0;
+}
+
+static void redacts_one_secret_everywhere(void **state)
+{
+    (void)state;
+    char out[256];
+    assert_int_equal(log_secret_add("hunter22"), 0);
+    log_redact("a hunter22 b hunter22hunter22 c", out, sizeof out);
+    assert_string_equal(out, "a *** b *** c");
+    log_redact("no secret here", out, sizeof out);
+    assert_string_equal(out, "no secret here");
+    log_redact("hunter2 is not it", out, sizeof out);
+    assert_string_equal(out, "hunter2 is not it");
+}
+
+static void short_strings_are_not_secrets(void **state)
+{
+    (void)state;
+    char out[64];
+    assert_int_equal(log_secret_add("abc"), 0);
+    assert_int_equal(log_secret_add(""), 0);
+    assert_int_equal(log_secret_add(NULL), 0);
+    log_redact("abc abc", out, sizeof out);
+    assert_string_equal(out, "abc abc");
+}
+
+static void overlapping_secrets_cover_their_union(void **state)
+{
+    (void)state;
+    char out[128];
+    assert_int_equal(log_secret_add("abcdef"), 0);
+    assert_int_equal(log_secret_add("defghi"), 0);
+    log_redact("x abcdefghi y", out, sizeof out);
+    assert_string_equal(out, "x *** y");
+    /* The later-starting one alone still hides. */
+    log_redact("x cdefghi y", out, sizeof out);
+    assert_string_equal(out, "x c*** y");
+}
+
+static void longest_of_prefix_secrets_wins(void **state)
+{
+    (void)state;
+    char out[128];
+    assert_int_equal(log_secret_add("token"), 0);
+    assert_int_equal(log_secret_add("token-long-tail"), 0);
+    log_redact("k=token-long-tail; j=token-short", out, sizeof out);
+    assert_string_equal(out, "k=***; j=***-short");
+    assert_null(strstr(out, "long-tail"));
+}
+
+static void duplicates_register_once(void **state)
+{
+    (void)state;
+    char out[64];
+    for (int i = 0; i < 100; i++)
+        assert_int_equal(log_secret_add("same-secret"), 0);
+    log_redact("[same-secret]", out, sizeof out);
+    assert_string_equal(out, "[***]");
+}
+
+/* Secrets sharing a long prefix with each other and with ordinary text:
+ * every one is found, nothing else is touched. */
+static void ten_thousand_secrets(void **state)
+{
+    (void)state;
+    char s[64], line[256], out[256];
+    for (int i = 0; i < 10000; i++) {
+        snprintf(s, sizeof s, "user-%05d-secret-%d", i, i % 7 == 0 ? 1234567 : 42);
+        assert_int_equal(log_secret_add(s), 0);
+    }
+    for (int i = 0; i < 10000; i += 97) {
+        snprintf(line, sizeof line, "user-%05d: sig user-%05d-secret-%d end", i, i,
+                 i % 7 == 0 ? 1234567 : 42);
+        log_redact(line, out, sizeof out);
+        snprintf(s, sizeof s, "user-%05d: sig *** end", i);
+        assert_string_equal(out, s);
+    }
+    log_redact("user-00001-secret-4", out, sizeof out);
+    assert_string_equal(out, "user-00001-secret-4");
+}
+
+static void every_length_is_indexed(void **state)
+{
+    (void)state;
+    char s[80], line[200], out[200];
+    /* More distinct lengths than the index starts with. */
+    for (int len = 4; len < 60; len++) {
+        memset(s, 'a' + len % 26, (size_t)len);
+        s[0] = 'Q';
+        s[len] = '\0';
+        assert_int_equal(log_secret_add(s), 0);
+    }
+    for (int len = 4; len < 60; len++) {
+        memset(s, 'a' + len % 26, (size_t)len);
+        s[0] = 'Q';
+        s[len] = '\0';
+        snprintf(line, sizeof line, "<%s>", s);
+        log_redact(line, out, sizeof out);
+        assert_string_equal(out, "<***>");
+    }
+}
+
+static void output_is_bounded(void **state)
+{
+    (void)state;
+    char out[8];
+    assert_int_equal(log_secret_add("secret"), 0);
+    log_redact("0123456789secret", out, sizeof out);
+    assert_string_equal(out, "0123456");
+    log_redact("ab secret", out, sizeof out);
+    assert_string_equal(out, "ab ***");
+    char big_in[5000], big_out[5000];
+    memset(big_in, 'x', sizeof big_in);
+    memcpy(big_in + 4000, "secret", 6);
+    big_in[sizeof big_in - 1] = '\0';
+    log_redact(big_in, big_out, sizeof big_out);
+    assert_null(strstr(big_out, "secret"));
+    assert_non_null(strstr(big_out, "x***x"));
+}
+
+struct adder_arg {
+    int base;
+};
+
+static void *adder(void *p)
+{
+    struct adder_arg *a = p;
+    char s[32];
+    for (int i = 0; i < 2000; i++) {
+        snprintf(s, sizeof s, "th%d-secret-%06d", a->base, i);
+        if (log_secret_add(s) != 0)
+            return p;
+    }
+    return NULL;
+}
+
+static void *redactor(void *p)
+{
+    (void)p;
+    char out[128];
+    for (int i = 0; i < 20000; i++)
+        log_redact("anchor-secret-1 and text that matches nothing at all", out, sizeof out);
+    return strcmp(out, "*** and text that matches nothing at all") == 0 ? NULL : p;
+}
+
+/* Registration while other threads redact: no lost secret, no torn read
+ * (this is what TSan checks). */
+static void concurrent_add_and_redact(void **state)
+{
+    (void)state;
+    char s[32], line[40], out[40];
+    assert_int_equal(log_secret_add("anchor-secret-1"), 0);
+    pthread_t t[4];
+    struct adder_arg args[2] = { { 0 }, { 1 } };
+    assert_int_equal(pthread_create(&t[0], NULL, adder, &args[0]), 0);
+    assert_int_equal(pthread_create(&t[1], NULL, adder, &args[1]), 0);
+    assert_int_equal(pthread_create(&t[2], NULL, redactor, NULL), 0);
+    assert_int_equal(pthread_create(&t[3], NULL, redactor, NULL), 0);
+    for (int i = 0; i < 4; i++) {
+        void *rv;
+        pthread_join(t[i], &rv);
+        assert_null(rv);
+    }
+    for (int b = 0; b < 2; b++)
+        for (int i = 0; i < 2000; i += 111) {
+            snprintf(s, sizeof s, "th%d-secret-%06d", b % 10, i % 1000000);
+            snprintf(line, sizeof line, "(%s)", s);
+            log_redact(line, out, sizeof out);
+            assert_string_equal(out, "(***)");
+        }
+}
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return NULL;
+    static char buf[1 << 16];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    return buf;
+}
+
+static void file_sink_redacts_and_reopens(void **state)
+{
+    (void)state;
+    char a[] = "/tmp/lt-test-log-XXXXXX", b[64];
+    int fd = mkstemp(a);
+    assert_true(fd >= 0);
+    close(fd);
+    snprintf(b, sizeof b, "%s.rotated", a);
+    /* stderr is not under test: keep it out of the test output. */
+    int saved = dup(STDERR_FILENO);
+    FILE *devnull = freopen("/dev/null", "w", stderr);
+    assert_non_null(devnull);
+
+    assert_int_equal(log_secret_add("file-secret-99"), 0);
+    assert_int_equal(log_open(a), 0);
+    log_info("first line file-secret-99");
+    log_debug("below the level");
+    assert_int_equal(rename(a, b), 0);
+    assert_int_equal(log_open(a), 0); /* reopen after rotation */
+    log_warn("second line %d", 2);
+
+    /* A secret cut by the end of an over-long line leaks no prefix. */
+    assert_int_equal(log_secret_add("straddling-secret-0123456789"), 0);
+    char pad[2001];
+    memset(pad, 'p', 2000);
+    pad[2000] = '\0';
+    log_info("%s%s tail", pad, "straddling-secret-0123456789");
+    log_close();
+
+    dup2(saved, STDERR_FILENO);
+    close(saved);
+    char *old = slurp(b);
+    assert_non_null(old);
+    assert_non_null(strstr(old, " INFO  first line ***\n"));
+    assert_null(strstr(old, "file-secret"));
+    assert_null(strstr(old, "below the level"));
+    assert_null(strstr(old, "second line"));
+    char *cur = slurp(a);
+    assert_non_null(cur);
+    assert_non_null(strstr(cur, " WARN  second line 2\n"));
+    assert_null(strstr(cur, "strad"));
+    assert_non_null(strstr(cur, "ppp***"));
+    log_info("after close");
+    assert_null(strstr(slurp(a), "after close"));
+    unlink(a);
+    unlink(b);
+    assert_int_equal(log_open("/nonexistent-dir/x.log"), LT_EIO);
+}
+
+static void levels_parse(void **state)
+{
+    (void)state;
+    assert_int_equal(log_level_parse("warn"), LOG_WARN);
+    assert_int_equal(log_level_parse("off"), LOG_OFF);
+    assert_int_equal(log_level_parse("loud"), -1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_teardown(redacts_one_secret_everywhere, teardown),
+        cmocka_unit_test_teardown(short_strings_are_not_secrets, teardown),
+        cmocka_unit_test_teardown(overlapping_secrets_cover_their_union, teardown),
+        cmocka_unit_test_teardown(longest_of_prefix_secrets_wins, teardown),
+        cmocka_unit_test_teardown(duplicates_register_once, teardown),
+        cmocka_unit_test_teardown(ten_thousand_secrets, teardown),
+        cmocka_unit_test_teardown(every_length_is_indexed, teardown),
+        cmocka_unit_test_teardown(output_is_bounded, teardown),
+        cmocka_unit_test_teardown(concurrent_add_and_redact, teardown),
+        cmocka_unit_test_teardown(file_sink_redacts_and_reopens, teardown),
+        cmocka_unit_test(levels_parse),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
