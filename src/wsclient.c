@@ -522,6 +522,7 @@ static void on_message(struct wsconn *c, const char *buf, size_t len)
                 mailbox_post_price(ws->users[i]->mb, p.u.book.bid, p.u.book.ask, now);
         return;
     case PUSH_EXECUTION:
+    case PUSH_ACCOUNT: /* in the ring, so that it follows the executions before it */
         if (c->kind == CONN_API)
             u = p.subscription_id >= 0 ? user_by_sub(c, p.subscription_id) : NULL;
         else if (c->kind != CONN_MARKET)
@@ -569,7 +570,6 @@ static void on_message(struct wsconn *c, const char *buf, size_t len)
             lws_callback_on_writable(c->wsi);
         }
         return;
-    case PUSH_ACCOUNT:
     case PUSH_IGNORED:
         return;
     }
