@@ -823,6 +823,8 @@ static int attempt(struct venue *v, struct http *h, const struct venue_auth *a,
     c->sent_local_ms = venue_local_ms(v);
     rc = http_do(h, &req, resp, err);
     c->recv_local_ms = venue_local_ms(v);
+    /* The path only: the query holds signatures and ids. */
+    log_debug("venue: %s %s: %d", c->method, c->path, rc == 0 ? (int)resp->status : rc);
     if (rc == 0) {
         venue_limits_observe(v, a, sent_ms, resp);
         if (resp->status < 200 || resp->status > 299) {

@@ -36,7 +36,7 @@ enum guard_kind {
     GUARD_NO_QUOTE,       /* a fill at price 0, or executed base with no quote */
     GUARD_QUOTE_RANGE,    /* quote beyond what the limit price allows */
     GUARD_FINAL_DISAGREE, /* a final status with less executed than the trades seen */
-    GUARD_BAD_BOOK,       /* bid or ask not above 0, or crossed */
+    GUARD_BAD_BOOK,       /* bid or ask not above 0 */
     GUARD_KINDS
 };
 

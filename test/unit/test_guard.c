@@ -304,7 +304,7 @@ static void books_and_balances(void **state)
     assert_int_equal(guard_check_book(0, M(10), &k), LT_EINVAL);
     assert_int_equal(k, GUARD_BAD_BOOK);
     assert_int_equal(guard_check_book(M(10), 0, &k), LT_EINVAL);
-    assert_int_equal(guard_check_book(M(10.01), M(10), &k), LT_EINVAL);
+    assert_int_equal(guard_check_book(M(10.01), M(10), &k), 0); /* crossed: see guard.c */
     assert_int_equal(guard_check_book(-M(1), M(10), &k), LT_EINVAL);
     assert_int_equal(guard_check_balance(M(1), 0, &k), 0);
     assert_int_equal(guard_check_balance(0, 0, &k), 0);
