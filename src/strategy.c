@@ -794,9 +794,9 @@ static money_t free_base(struct rctx *c, money_t fallback)
 /* Sells goal base down the ladder, on the last rung until sold; *left
  * gets what could not be sold (dust below the minimums, or what a stop's
  * time bound left).  The goal comes from the ledger; the free balance is
- * asked first only for a recovery sell ('f') or when pushes were lost this
- * round (fees may be missing then), and after a sell refused for balance.
- * 0 or a fatal error. */
+ * asked first only for a recovery sell ('f'), whose goal comes from an
+ * earlier run, and after a sell refused for balance (base fees the ledger
+ * missed).  0 or a fatal error. */
 static int sell_step(struct rctx *c, char code, money_t goal, money_t *left)
 {
     struct ladder lad = user_ladder(c->u);
@@ -806,7 +806,7 @@ static int sell_step(struct rctx *c, char code, money_t goal, money_t *left)
     if (goal <= 0 || is_dust(r, goal, 0))
         return 0;
     money_t target = goal;
-    money_t avail = code == 'f' || c->blind ? free_base(c, goal) : goal;
+    money_t avail = code == 'f' ? free_base(c, goal) : goal;
     if (target > avail) {
         log_warn("%s: free base below what is to be sold; selling what is free",
                  c->u->cfg->name);
