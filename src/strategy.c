@@ -103,6 +103,15 @@ static int flatten_expired(struct rctx *c)
     return stopping(c) && mailbox_now_ms() >= c->flatten_deadline;
 }
 
+/* Sleeps ms in POLL_MS slices, ending early at a stop (global or this
+ * user's). */
+static void nap_unless_stopped(struct rctx *c, int64_t ms)
+{
+    int64_t until = mailbox_now_ms() + ms;
+    for (int64_t now = mailbox_now_ms(); now < until && !stopping(c); now = mailbox_now_ms())
+        sleep_ms(until - now < POLL_MS ? until - now : POLL_MS);
+}
+
 static int auth_error(const struct lt_err *e)
 {
     return e->venue_code == -2014 || e->venue_code == -2015 || e->venue_code == -1022 ||
@@ -440,7 +449,7 @@ static void complete_trades(struct rctx *c, const char *cid)
         rc = c->ops->my_trades(c->env->venue, c->h, c->auth, c->r->symbol, oid, 0, &t, &n, &e);
         if (rc == 0 || !transient(rc) || k >= TRANSIENT_TRIES)
             break;
-        sleep_ms(POLL_MS << k);
+        nap_unless_stopped(c, POLL_MS << k);
     }
     if (rc != 0) {
         log_warn("%s: trades of %s unavailable (%s); fees may be undercounted",
@@ -492,14 +501,6 @@ static int is_dust(const struct symbol_rules *r, money_t qty, money_t price)
            (r->min_notional > 0 && price > 0 && money_mul(q, price) < r->min_notional);
 }
 
-/* Sleeps ms in POLL_MS slices, ending early at a stop (global or this
- * user's). */
-static void nap_unless_stopped(struct rctx *c, int64_t ms)
-{
-    int64_t until = mailbox_now_ms() + ms;
-    for (int64_t now = mailbox_now_ms(); now < until && !stopping(c); now = mailbox_now_ms())
-        sleep_ms(until - now < POLL_MS ? until - now : POLL_MS);
-}
 
 /* The venue's Retry-After (the dialect puts "retry after N s" in the
  * message), else an exponential backoff. */
@@ -774,7 +775,7 @@ static int base_balance(struct rctx *c, money_t *free_amt, money_t *locked)
         rc = c->ops->balance(c->env->venue, c->h, c->auth, c->r->base, free_amt, locked, &e);
         if (rc == 0 || !transient(rc) || t >= TRANSIENT_TRIES)
             break;
-        sleep_ms(POLL_MS << t);
+        nap_unless_stopped(c, POLL_MS << t);
     }
     if (rc == 0 && guard_check_balance(*free_amt, *locked, &why) != 0) {
         refused(c, why, "balance", c->r->base);
@@ -886,7 +887,7 @@ static int reread_window_total(struct rctx *c)
                                    &n, &e);
         if (rc == 0 || !transient(rc) || t >= TRANSIENT_TRIES)
             break;
-        sleep_ms(POLL_MS << t);
+        nap_unless_stopped(c, POLL_MS << t);
     }
     if (rc != 0)
         return lt_err_set(&c->err, rc, "order history after settling an earlier run: %s",
@@ -908,7 +909,7 @@ static int list_open(struct rctx *c, struct order_state **open, size_t *n_open)
         rc = c->ops->open_orders(c->env->venue, c->h, c->auth, c->r->symbol, open, n_open, &e);
         if (rc == 0 || !transient(rc) || t >= TRANSIENT_TRIES)
             break;
-        sleep_ms(POLL_MS << t);
+        nap_unless_stopped(c, POLL_MS << t);
     }
     if (rc != 0)
         c->err = e;
@@ -985,7 +986,7 @@ static int recover(struct rctx *c)
             }
             if (rc == 0 || not_found(rc, &e) || ++tries >= 5)
                 break;
-            sleep_ms(2 * POLL_MS);
+            nap_unless_stopped(c, 2 * POLL_MS);
         }
         if (rc == 0)
             net += p[i].side == SIDE_BUY ? st.executed_qty : -st.executed_qty;
