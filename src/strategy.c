@@ -33,6 +33,7 @@
 #define CLEANUP_ROUNDS 3           /* extra rounds to sell dust once the target is reached */
 #define NO_FILL_ROUNDS 5           /* rounds in a row that buy nothing before halting */
 #define CANCEL_TRIES 8             /* cancels an order may survive before halting */
+#define REFUSED_ROW_MAX 6          /* answers in a row refused while settling an order */
 #define RECONCILE_ROUNDS 16        /* base balance queried every this many rounds w/o pushes */
 #define NO_PRICE_LOG_MS 10000      /* "no price" is logged this often while it lasts */
 
@@ -53,6 +54,8 @@ struct rctx {
     int64_t flatten_deadline;  /* stop_ms + the stop's bound */
     int topup;                 /* buying up to a sellable quantity despite a stop */
     int blind;                 /* pushes were down or lost during the round */
+    int refused_row;           /* answers refused since the last believed one */
+    enum guard_kind last_refused;
     int64_t no_price_since;    /* when prices became unusable (0: they are) */
     int64_t no_price_logged;
     struct lt_err err;         /* the error that ends the user, if any */
@@ -227,8 +230,11 @@ static int believe(struct rctx *c, const char *cid, const struct order_state *st
     ledger_guard_order(o, src, &g);
     if (guard_check_order(c->r, &g, st, &why) != 0) {
         refused(c, why, source_name(src), cid);
+        c->refused_row++;
+        c->last_refused = why;
         return LT_EINVAL;
     }
+    c->refused_row = 0;
     ledger_set_cum(&c->u->ledger, cid, st->order_id, st->executed_qty, st->cum_quote,
                    st->status, src);
     return 0;
@@ -402,6 +408,11 @@ static int cancel_until_final(struct rctx *c, const char *cid)
         int qrc = query(c, cid, &st, &e);
         if (lorder(c, cid)->final)
             break;
+        if (c->refused_row >= REFUSED_ROW_MAX)
+            return lt_err_set(&c->err, LT_EEXCHANGE,
+                              "the venue's answers about order %s keep breaking the rules "
+                              "(%s, %d in a row) after %d cancels: halting this account",
+                              cid, guard_kind_name(c->last_refused), c->refused_row, answered);
         if (qrc == 0 && answered >= CANCEL_TRIES)
             return lt_err_set(&c->err, LT_EEXCHANGE,
                               "order %s still open after %d cancels the venue answered: "
@@ -930,7 +941,7 @@ static int cancel_open(struct rctx *c, const char *why, int *found)
     for (size_t i = 0; rc == 0 && i < n_open; i++) {
         if (!clientid_is_ours(open[i].client_id))
             continue;
-        log_warn("%s: cancelling open order %s (%s)", u->cfg->name, open[i].client_id, why);
+        log_warn("%s: cancelling open order %s %s", u->cfg->name, open[i].client_id, why);
         ++*found;
         if (ledger_find(&u->ledger, open[i].client_id) < 0)
             ledger_add_order(&u->ledger, open[i].client_id, open[i].side, 0, 0);
@@ -948,7 +959,7 @@ static int recover(struct rctx *c)
     struct strategy_user *u = c->u;
     struct lt_err e = { 0 };
     int earlier = 0;
-    int rc = cancel_open(c, "left by an earlier run", &earlier);
+    int rc = cancel_open(c, "of an earlier run", &earlier);
     if (rc != 0)
         return rc;
 
@@ -1071,6 +1082,25 @@ static enum strategy_result stopped(struct rctx *c, const char *why)
     return finish(u, USER_STOPPED, STRATEGY_STOPPED);
 }
 
+/* A round that ended with an error may hold base the ledger never
+ * believed (fills the venue lied about): the balance says, so that the
+ * report's residual is true ("never stranded silently"). */
+static void count_unrecorded_base(struct rctx *c)
+{
+    struct strategy_user *u = c->u;
+    money_t f, l;
+    if (!u->base_known || base_balance(c, &f, &l) != 0)
+        return;
+    money_t extra = money_add_sat(f, l) - u->base_expected;
+    if (extra <= c->r->step_size)
+        return;
+    char b[MONEY_STR_MAX];
+    log_warn("%s: the balance holds %s %s more than the recorded fills explain; left unsold",
+             u->cfg->name, money_format_min(extra, b), c->r->base);
+    u->carry_base = money_add_sat(u->carry_base, extra);
+    u->report.s.residual_base = u->carry_base;
+}
+
 /* What ended a round with an error: a stop (an order left for the next
  * run to settle) or a failure. */
 static enum strategy_result ended(struct rctx *c)
@@ -1086,7 +1116,7 @@ static enum strategy_result done(struct rctx *c)
     struct strategy_user *u = c->u;
     int found = 0;
     if (u->report.s.orders > 0) {
-        if (cancel_open(c, "the venue reported it final, but it rests", &found) != 0)
+        if (cancel_open(c, "that the venue reported final", &found) != 0)
             return ended(c);
         if (found) {
             lt_err_set(&c->err, LT_EEXCHANGE,
@@ -1225,8 +1255,10 @@ enum strategy_result strategy_round(const struct strategy_env *env, struct strat
              u->round, money_format_min(bt.qty, b1), c.r->base,
              money_format_min(bt.quote, b2), money_format_min(st.qty, b3),
              money_format_min(u->window_total, b4));
-    if (rc != 0 || rc2 != 0)
+    if (rc != 0 || rc2 != 0) {
+        count_unrecorded_base(&c);
         return ended(&c);
+    }
     if (stopping(&c))
         return stopped(&c, "stopped");
     u->no_fill = bt.qty > 0 ? 0 : bt.orders > 0 ? u->no_fill + 1 : u->no_fill;
