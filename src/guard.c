@@ -21,6 +21,7 @@ static const char *const kind_names[GUARD_KINDS] = {
     [GUARD_QUOTE_RANGE] = "quote-out-of-range",
     [GUARD_FINAL_DISAGREE] = "final-below-trades",
     [GUARD_BAD_BOOK] = "bad-book",
+    [GUARD_FINAL_REFUTED] = "final-refuted-by-query",
 };
 
 const char *guard_kind_name(enum guard_kind k)

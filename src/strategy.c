@@ -55,6 +55,7 @@ struct rctx {
     int topup;                 /* buying up to a sellable quantity despite a stop */
     int blind;                 /* pushes were down or lost during the round */
     int refused_row;           /* answers refused since the last believed one */
+    int live_unknown;          /* an order may still be live: send nothing more */
     enum guard_kind last_refused;
     int64_t no_price_since;    /* when prices became unusable (0: they are) */
     int64_t no_price_logged;
@@ -313,8 +314,10 @@ static int query(struct rctx *c, const char *cid, struct order_state *st, struct
     if (rc != 0)
         return rc;
     if (claimed != ORDER_STATUS_UNKNOWN && !order_status_is_final(st->status)) {
-        log_warn("%s: %s: the venue said %s, a query says %s; reading it again", c->u->cfg->name,
-                 cid, order_status_name(claimed), order_status_name(st->status));
+        if (guard_count(&c->u->refused, GUARD_FINAL_REFUTED))
+            log_warn("%s: %s: the venue said %s, a query says %s; reading it again (further "
+                     "ones are counted)", c->u->cfg->name, cid, order_status_name(claimed),
+                     order_status_name(st->status));
         lt_err_clear(e);
         if ((rc = c->ops->query_order(c->env->venue, c->h, c->auth, c->r->symbol, cid, st, e)))
             return rc;
@@ -378,10 +381,15 @@ static void follow(struct rctx *c, const char *cid, int64_t started, int stop_br
     }
 }
 
+/* An order we could not confirm final may still be live: the round sends
+ * no further order (one live order per account), and the user ends. */
+#define unsettled(c, code, ...) ((c)->live_unknown = 1, lt_err_set(&(c)->err, (code), __VA_ARGS__))
+
 /* A stop's bound ran out while an order's outcome was still open: the
  * order stays unknown in the journal for the next run to settle. */
 static int left_to_next_run(struct rctx *c, const char *cid)
 {
+    c->live_unknown = 1;
     return lt_err_set(&c->err, LT_ESTOPPED,
                       "stopped with order %s not confirmed final; the next run settles it", cid);
 }
@@ -408,13 +416,14 @@ static int cancel_until_final(struct rctx *c, const char *cid)
         int qrc = query(c, cid, &st, &e);
         if (lorder(c, cid)->final)
             break;
+        /* LT_EUNKNOWN, not LT_EEXCHANGE (a rejected order: nothing live). */
         if (c->refused_row >= REFUSED_ROW_MAX)
-            return lt_err_set(&c->err, LT_EEXCHANGE,
+            return unsettled(c, LT_EUNKNOWN,
                               "the venue's answers about order %s keep breaking the rules "
                               "(%s, %d in a row) after %d cancels: halting this account",
                               cid, guard_kind_name(c->last_refused), c->refused_row, answered);
         if (qrc == 0 && answered >= CANCEL_TRIES)
-            return lt_err_set(&c->err, LT_EEXCHANGE,
+            return unsettled(c, LT_EUNKNOWN,
                               "order %s still open after %d cancels the venue answered: "
                               "the venue does not cancel; halting this account",
                               cid, answered);
@@ -426,7 +435,7 @@ static int cancel_until_final(struct rctx *c, const char *cid)
              * limiter asks for does not count against the bound. */
             bound += POLL_MS;
         else if (mailbox_now_ms() >= bound)
-            return lt_err_set(&c->err, LT_EUNKNOWN,
+            return unsettled(c, LT_EUNKNOWN,
                               "order %s could not be confirmed final (%s)", cid,
                               e.msg[0] ? e.msg : "the venue's answers were refused");
         sleep_ms(POLL_MS);
@@ -435,8 +444,11 @@ static int cancel_until_final(struct rctx *c, const char *cid)
 }
 
 /* The final figures are known; fetch the trades the pushes missed, so that
- * their commissions are counted. */
-static void complete_trades(struct rctx *c, const char *cid)
+ * their commissions are counted.  When the venue's own trades add up to
+ * less than the final figure it gave (a FILLED for an order that rests),
+ * the order is in doubt: one cancel is sent, whatever it answers, and the
+ * account halts with the order left unknown.  0 or that error. */
+static int complete_trades(struct rctx *c, const char *cid)
 {
     int64_t grace = mailbox_now_ms() + PUSH_GRACE_MS;
     while (ledger_order_missing_trades(lorder(c, cid)) && mailbox_stream_up(c->u->mb) &&
@@ -449,7 +461,7 @@ static void complete_trades(struct rctx *c, const char *cid)
     }
     const struct ledger_order *o = lorder(c, cid);
     if (!ledger_order_missing_trades(o) || o->order_id <= 0)
-        return;
+        return 0;
     struct trade_fill *t = NULL;
     size_t n = 0;
     struct lt_err e = { 0 };
@@ -465,13 +477,25 @@ static void complete_trades(struct rctx *c, const char *cid)
     if (rc != 0) {
         log_warn("%s: trades of %s unavailable (%s); fees may be undercounted",
                  c->u->cfg->name, cid, e.msg);
-        return;
+        return 0;
     }
     for (size_t i = 0; i < n; i++)
         if (t[i].order_id == oid)
             believe_trade(c, cid, oid, t[i].trade_id, t[i].qty, t[i].price, t[i].quote_qty,
                           t[i].commission, t[i].commission_asset);
     free(t);
+    o = lorder(c, cid);
+    if (!ledger_order_missing_trades(o))
+        return 0;
+    guard_count(&c->u->refused, GUARD_FINAL_DISAGREE);
+    struct order_state st;
+    lt_err_clear(&e);
+    c->ops->cancel_order(c->env->venue, c->h, c->auth, c->r->symbol, cid, &st, &e);
+    char b1[MONEY_STR_MAX], b2[MONEY_STR_MAX];
+    return unsettled(c, LT_EUNKNOWN,
+                     "order %s: the venue reported %s executed but its trades add up to %s: "
+                     "its order states cannot be trusted; cancel sent, halting this account",
+                     cid, money_format_min(o->cum_qty, b1), money_format_min(o->trades_qty, b2));
 }
 
 /* An unknown place outcome: the order may exist.  Query by client id until
@@ -499,7 +523,7 @@ static int settle_unknown(struct rctx *c, const char *cid)
         if (rc == LT_ESTOPPED)
             bound += 2 * POLL_MS; /* not sent: as in cancel_until_final */
         else if (mailbox_now_ms() >= bound)
-            return lt_err_set(&c->err, LT_EUNKNOWN, "order %s: outcome unknown (%s)", cid,
+            return unsettled(c, LT_EUNKNOWN, "order %s: outcome unknown (%s)", cid,
                               e.msg);
     }
 }
@@ -627,7 +651,8 @@ static int order_run(struct rctx *c, enum order_side side, enum time_in_force ti
             return rc;
         break;
     }
-    complete_trades(c, cid);
+    if ((rc = complete_trades(c, cid)) != 0)
+        return rc;
     const struct ledger_order *o = lorder(c, cid);
     enum order_status fin = ledger_order_qty(o) >= qty ? ORDER_FILLED
                             : req.tif == TIF_GTC  ? ORDER_CANCELED
@@ -1089,15 +1114,26 @@ static void count_unrecorded_base(struct rctx *c)
 {
     struct strategy_user *u = c->u;
     money_t f, l;
-    if (!u->base_known || base_balance(c, &f, &l) != 0)
-        return;
-    money_t extra = money_add_sat(f, l) - u->base_expected;
-    if (extra <= c->r->step_size)
-        return;
     char b[MONEY_STR_MAX];
-    log_warn("%s: the balance holds %s %s more than the recorded fills explain; left unsold",
-             u->cfg->name, money_format_min(extra, b), c->r->base);
-    u->carry_base = money_add_sat(u->carry_base, extra);
+    if (u->base_known && base_balance(c, &f, &l) == 0) {
+        money_t extra = money_add_sat(f, l) - u->base_expected;
+        if (extra > c->r->step_size) {
+            log_warn("%s: the balance holds %s %s more than the recorded fills explain; "
+                     "left unsold", u->cfg->name, money_format_min(extra, b), c->r->base);
+            u->carry_base = money_add_sat(u->carry_base, extra);
+        }
+    }
+    /* A buy that may still rest may still fill: its unfilled rest is
+     * reported with the residual (the worst case), not left unsaid. */
+    for (size_t i = 0; c->live_unknown && i < u->ledger.n_orders; i++) {
+        const struct ledger_order *o = &u->ledger.orders[i];
+        money_t rest = o->qty - ledger_order_qty(o);
+        if (o->side != SIDE_BUY || o->final || rest <= 0)
+            continue;
+        log_warn("%s: order %s may still be live and buy up to %s %s more", u->cfg->name,
+                 o->client_id, money_format_min(rest, b), c->r->base);
+        u->carry_base = money_add_sat(u->carry_base, rest);
+    }
     u->report.s.residual_base = u->carry_base;
 }
 
@@ -1223,7 +1259,7 @@ enum strategy_result strategy_round(const struct strategy_env *env, struct strat
     money_t goal = bt.qty - bt.fee_base + u->carry_base;
     money_t left = goal;
     int rc2 = 0;
-    if (goal > 0)
+    if (goal > 0 && !c.live_unknown)
         rc2 = sell_step(&c, 's', goal, &left);
     ledger_side_totals(&u->ledger, SIDE_SELL, &st);
 

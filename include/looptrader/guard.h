@@ -37,6 +37,7 @@ enum guard_kind {
     GUARD_QUOTE_RANGE,    /* quote beyond what the limit price allows */
     GUARD_FINAL_DISAGREE, /* a final status with less executed than the trades seen */
     GUARD_BAD_BOOK,       /* bid or ask not above 0 */
+    GUARD_FINAL_REFUTED,  /* a final status (answer, push) that a query refutes */
     GUARD_KINDS
 };
 
