@@ -222,10 +222,12 @@ void ledger_side_totals(const struct ledger *l, enum order_side side, struct led
     }
 }
 
-money_t ledger_window_buy_checked(const struct order_state *orders, size_t n, int64_t start_ms,
-                                  const struct symbol_rules *r, struct guard_counts *refused)
+int ledger_window_buy(const struct order_state *orders, size_t n, int64_t start_ms,
+                      const struct symbol_rules *r, money_t *out, struct lt_err *err)
 {
     money_t sum = 0;
+    struct guard_counts refused;
+    memset(&refused, 0, sizeof refused);
     for (size_t i = 0; i < n; i++) {
         const struct order_state *o = &orders[i];
         if (o->side != SIDE_BUY || o->time_ms < start_ms)
@@ -234,18 +236,17 @@ money_t ledger_window_buy_checked(const struct order_state *orders, size_t n, in
          * its value) cannot be in a window of today's volume: refused with
          * the rest rather than guessed. */
         enum guard_kind why;
-        if (guard_check_history(r, o, &why) != 0) {
-            if (refused)
-                guard_count(refused, why);
-            continue;
-        }
-        if (o->executed_qty > 0)
+        if (guard_check_history(r, o, &why) != 0)
+            guard_count(&refused, why);
+        else if (o->executed_qty > 0)
             sum = money_add_sat(sum, o->cum_quote);
     }
-    return sum;
-}
-
-money_t ledger_window_buy(const struct order_state *orders, size_t n, int64_t start_ms)
-{
-    return ledger_window_buy_checked(orders, n, start_ms, NULL, NULL);
+    *out = sum;
+    char kinds[160];
+    uint64_t bad = guard_counts_format(&refused, kinds, sizeof kinds);
+    if (bad)
+        return lt_err_set(err, LT_EPARSE,
+                          "order history: %llu buy rows in the window break the rules (%s): "
+                          "the window total cannot be known", (unsigned long long)bad, kinds);
+    return 0;
 }

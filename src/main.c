@@ -215,8 +215,15 @@ static int filter_user(struct run *r, unsigned idx, struct strategy_user *u)
         log_error("%s: %s", uc->name, u->report.error);
         return 0;
     }
-    money_t before = ledger_window_buy(hist, n, start);
+    money_t before = 0;
+    rc = ledger_window_buy(hist, n, start, rules, &before, &err);
     free(hist);
+    if (rc != 0) {
+        u->report.status = USER_FAILED;
+        snprintf(u->report.error, sizeof(u->report.error), "%s", err.msg);
+        log_error("%s: %s", uc->name, u->report.error);
+        return 0;
+    }
     rc = strategy_user_init(u, idx, uc, rules, r->rules.symbol, r->cfg.state_dir, before, &err);
     if (rc != 0) {
         u->report.status = USER_FAILED;

@@ -928,10 +928,10 @@ static int reread_window_total(struct rctx *c)
     if (rc != 0)
         return lt_err_set(&c->err, rc, "order history after settling an earlier run: %s",
                           e.msg);
-    u->window_total = ledger_window_buy_checked(hist, n, start, c->r, &u->refused);
+    rc = ledger_window_buy(hist, n, start, c->r, &u->window_total, &c->err);
     u->report.window_after = u->window_total;
     free(hist);
-    return 0;
+    return rc;
 }
 
 /* The account's open orders on the symbol (*open malloc'd): 0 or the

@@ -27,6 +27,7 @@
 #include <stdint.h>
 
 #include "looptrader/clientid.h"
+#include "looptrader/error.h"
 #include "looptrader/guard.h"
 #include "looptrader/money.h"
 #include "looptrader/symbol.h"
@@ -124,15 +125,15 @@ void ledger_side_totals(const struct ledger *l, enum order_side side,
                         struct ledger_totals *out);
 
 /* The window buy total from order history: filled BUY quote of orders with
- * time >= start_ms; cancelled-but-partially-filled orders count.  A row the
- * guard refuses (a negative price or quote, more executed than ordered,
- * FILLED with nothing executed, a quote the limit does not allow) is not
- * summed. */
-money_t ledger_window_buy(const struct order_state *orders, size_t n, int64_t start_ms);
-
-/* The same, with the symbol's grid checked too (r may be NULL) and the
- * refused rows counted into refused (may be NULL). */
-money_t ledger_window_buy_checked(const struct order_state *orders, size_t n, int64_t start_ms,
-                                  const struct symbol_rules *r, struct guard_counts *refused);
+ * time >= start_ms; cancelled-but-partially-filled orders count.  Rows
+ * the guard refuses (a negative price or quote, more executed than
+ * ordered, FILLED with nothing executed, a quote its limit does not allow,
+ * off the grid of r when r is not NULL) are not summed, and since a total
+ * without them could only be too low, and buying on a total too low is
+ * buying past the target, any refused row in the window makes it
+ * unknown: LT_EPARSE, err says how many of which kind (*out holds the sum
+ * of the rows believed).  Else 0. */
+int ledger_window_buy(const struct order_state *orders, size_t n, int64_t start_ms,
+                      const struct symbol_rules *r, money_t *out, struct lt_err *err);
 
 #endif

@@ -146,9 +146,13 @@ static void window_buy_from_history(void **state)
                                  .executed_qty = M(5), .cum_quote = M(10), .time_ms = 2000 };
     h[4] = (struct order_state){ .side = SIDE_BUY, .status = ORDER_CANCELED, .orig_qty = M(5),
                                  .executed_qty = 0, .cum_quote = 0, .time_ms = 2000 };
-    assert_true(ledger_window_buy(h, 5, 1000) == M(22));
-    assert_true(ledger_window_buy(h, 5, 0) == M(32));
-    assert_true(ledger_window_buy(h, 0, 0) == 0);
+    money_t v = -1;
+    assert_int_equal(ledger_window_buy(h, 5, 1000, NULL, &v, NULL), 0);
+    assert_true(v == M(22));
+    assert_int_equal(ledger_window_buy(h, 5, 0, NULL, &v, NULL), 0);
+    assert_true(v == M(32));
+    assert_int_equal(ledger_window_buy(h, 0, 0, NULL, &v, NULL), 0);
+    assert_true(v == 0);
 }
 
 /* Issue 9: rows that would make the total shrink or explode are refused,
@@ -173,16 +177,26 @@ static void window_buy_refuses_lies(void **state)
     h[4].cum_quote = 0;
     h[5].cum_quote = M(1) * 1000000;              /* absurd quote for a 2.00 limit */
     h[6].executed_qty = h[6].orig_qty = M(10) + 1; /* off the step */
-    struct guard_counts c;
-    memset(&c, 0, sizeof c);
-    assert_true(ledger_window_buy_checked(h, 7, 0, &r, &c) == M(20));
-    assert_int_equal(c.n[GUARD_NEGATIVE], 2);
-    assert_int_equal(c.n[GUARD_OVERFILL], 1);
-    assert_int_equal(c.n[GUARD_FILLED_SHORT], 1);
-    assert_int_equal(c.n[GUARD_QUOTE_RANGE], 1);
-    assert_int_equal(c.n[GUARD_OFF_GRID], 1);
+    struct lt_err err = { 0 };
+    money_t v = -1;
+    assert_int_equal(ledger_window_buy(h, 7, 0, &r, &v, &err), LT_EPARSE);
+    assert_true(v == M(20)); /* the believed row only */
+    assert_non_null(strstr(err.msg, "6 buy rows"));
+    assert_non_null(strstr(err.msg, "2 negative"));
+    assert_non_null(strstr(err.msg, "1 overfill"));
+    assert_non_null(strstr(err.msg, "1 filled-short"));
+    assert_non_null(strstr(err.msg, "1 quote-out-of-range"));
+    assert_non_null(strstr(err.msg, "1 off-grid"));
     /* Without the symbol's rules only the grid goes unchecked. */
-    assert_true(ledger_window_buy(h, 7, 0) == M(20) + h[6].cum_quote);
+    assert_int_equal(ledger_window_buy(h, 7, 0, NULL, &v, &err), LT_EPARSE);
+    assert_true(v == M(20) + h[6].cum_quote);
+    /* A refused row outside the window, or a sell, does not matter. */
+    h[1].time_ms = 10;
+    h[2].side = SIDE_SELL;
+    for (int i = 3; i < 7; i++)
+        h[i] = ok;
+    assert_int_equal(ledger_window_buy(h, 7, 100, &r, &v, &err), 0);
+    assert_true(v == M(20) * 5);
 }
 
 /* Finality needs two sources: a query, or FILLED matched by trades. */
