@@ -35,7 +35,7 @@
 #define CANCEL_TRIES 8             /* cancels an order may survive before halting */
 #define REFUSED_ROW_MAX 6          /* answers in a row refused while settling an order */
 #define RECONCILE_ROUNDS 16        /* base balance queried every this many rounds w/o pushes */
-#define NO_PRICE_LOG_MS 10000      /* "no price" is logged this often while it lasts */
+#define NO_PRICE_LOG_MS 5000       /* "no price" is logged this often while it lasts */
 
 /* Outcomes of order_run besides 0 (final) and fatal errors. */
 #define ORDER_REJECTED_RC LT_EEXCHANGE
@@ -180,8 +180,8 @@ static int book(struct rctx *c, int wait_push, money_t *bid, money_t *ask)
         c->no_price_since = c->no_price_logged = now;
     else if (now - c->no_price_logged >= NO_PRICE_LOG_MS) {
         c->no_price_logged = now;
-        log_warn("%s: no usable price for %s for %lld s", c->u->cfg->name, c->r->symbol,
-                 (long long)((now - c->no_price_since) / 1000));
+        log_warn("%s: no price for %s for %lld s (no bid or ask above 0)", c->u->cfg->name,
+                 c->r->symbol, (long long)((now - c->no_price_since) / 1000));
     }
     return rc ? rc : LT_ENOTFOUND;
 }
