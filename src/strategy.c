@@ -5,8 +5,12 @@
  * Every order goes through order_run(): journal the intent (fsync), send,
  * settle an unknown outcome by query (never by re-sending), follow pushes
  * on the mailbox until the fill timeout, query, cancel, and return only
- * once the order is known final.  That is what keeps one live order per
- * user and makes the ledger's figures final before the next rung is priced.
+ * once the order is known final (a query agreed, or its trades add up to a
+ * FILLED).  That is what keeps one live order per user and makes the
+ * ledger's figures final before the next rung is priced; an order that
+ * cannot be confirmed final ends the user's run with nothing more sent.
+ * Whatever the venue says reaches the ledger through believe() and
+ * believe_trade(), i.e. through the guard.
  */
 #include "looptrader/strategy.h"
 #include "looptrader/ladder.h"
@@ -695,8 +699,9 @@ static int check_buy_cap(struct rctx *c, money_t price, money_t qty)
     struct strategy_user *u = c->u;
     if (u->buy_cap <= 0)
         return 0;
-    money_t would = u->committed + ledger_committed_quote(&u->ledger) + money_mul_up(price, qty);
-    if (would <= u->committed || would > u->buy_cap) {
+    money_t would = money_add_sat(money_add_sat(u->committed, ledger_committed_quote(&u->ledger)),
+                                  money_mul_up(price, qty));
+    if (would > u->buy_cap) {
         char b1[MONEY_STR_MAX], b2[MONEY_STR_MAX];
         return lt_err_set(&c->err, LT_ERANGE,
                           "buy cap reached: this buy would commit %s %s this run, past the "
