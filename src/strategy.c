@@ -194,7 +194,7 @@ static int book(struct rctx *c, int wait_push, money_t *bid, money_t *ask)
 
 static const char *source_name(enum ledger_source src)
 {
-    return src == LEDGER_PUSH ? "push" : src == LEDGER_QUERY ? "query" : "answer";
+    return src == LEDGER_PUSH ? "a push" : src == LEDGER_QUERY ? "a query" : "an answer";
 }
 
 /* Counts a refusal; the first of each kind is logged, the rest are summed
@@ -202,7 +202,7 @@ static const char *source_name(enum ledger_source src)
 static void refused(struct rctx *c, enum guard_kind why, const char *what, const char *cid)
 {
     if (guard_count(&c->u->refused, why))
-        log_warn("%s: refused a %s from the venue for %s (%s); further ones are counted",
+        log_warn("%s: refused %s from the venue for %s (%s); further ones are counted",
                  c->u->cfg->name, what, cid, guard_kind_name(why));
 }
 
@@ -257,7 +257,7 @@ static void believe_trade(struct rctx *c, const char *cid, int64_t order_id, int
     enum guard_kind why;
     ledger_guard_order(o, LEDGER_PUSH, &g);
     if (guard_check_trade(c->r, &g, qty, price, quote, commission, &why) != 0) {
-        refused(c, why, "trade", cid);
+        refused(c, why, "a trade", cid);
         return;
     }
     ledger_add_trade(&c->u->ledger, cid, order_id, trade_id, qty, quote, commission,
@@ -273,7 +273,7 @@ static void note_balance(struct rctx *c, const struct venue_push *ev)
             continue;
         enum guard_kind why;
         if (guard_check_balance(ev->u.account.free_amt[i], ev->u.account.locked[i], &why)) {
-            refused(c, why, "balance push", c->r->base);
+            refused(c, why, "a balance push", c->r->base);
             return;
         }
         c->u->base_push = ev->u.account.free_amt[i] + ev->u.account.locked[i];
@@ -424,8 +424,8 @@ static int cancel_until_final(struct rctx *c, const char *cid)
         if (c->refused_row >= REFUSED_ROW_MAX)
             return unsettled(c, LT_EUNKNOWN,
                               "the venue's answers about order %s keep breaking the rules "
-                              "(%s, %d in a row) after %d cancels: halting this account",
-                              cid, guard_kind_name(c->last_refused), c->refused_row, answered);
+                              "(%s, %d in a row): halting this account",
+                              cid, guard_kind_name(c->last_refused), c->refused_row);
         if (qrc == 0 && answered >= CANCEL_TRIES)
             return unsettled(c, LT_EUNKNOWN,
                               "order %s still open after %d cancels the venue answered: "
@@ -819,7 +819,7 @@ static int base_balance(struct rctx *c, money_t *free_amt, money_t *locked)
         nap_unless_stopped(c, POLL_MS << t);
     }
     if (rc == 0 && guard_check_balance(*free_amt, *locked, &why) != 0) {
-        refused(c, why, "balance", c->r->base);
+        refused(c, why, "a balance", c->r->base);
         return LT_EINVAL;
     }
     if (rc != 0)
@@ -1021,7 +1021,7 @@ static int recover(struct rctx *c)
             rc = c->ops->query_order(c->env->venue, c->h, c->auth, c->r->symbol,
                                      p[i].client_id, &st, &e);
             if (rc == 0 && guard_check_order(c->r, &g, &st, &why) != 0) {
-                refused(c, why, "query", p[i].client_id);
+                refused(c, why, "a query", p[i].client_id);
                 rc = lt_err_set(&e, LT_EEXCHANGE, "its state was refused (%s)",
                                 guard_kind_name(why));
             }
@@ -1118,26 +1118,30 @@ static enum strategy_result stopped(struct rctx *c, const char *why)
 static void count_unrecorded_base(struct rctx *c)
 {
     struct strategy_user *u = c->u;
-    money_t f, l;
+    money_t f, l, extra = 0, rest = 0;
     char b[MONEY_STR_MAX];
     if (u->base_known && base_balance(c, &f, &l) == 0) {
-        money_t extra = money_add_sat(f, l) - u->base_expected;
+        extra = money_add_sat(f, l) - u->base_expected;
         if (extra > c->r->step_size) {
             log_warn("%s: the balance holds %s %s more than the recorded fills explain; "
                      "left unsold", u->cfg->name, money_format_min(extra, b), c->r->base);
             u->carry_base = money_add_sat(u->carry_base, extra);
+        } else {
+            extra = 0;
         }
     }
-    /* A buy that may still rest may still fill: its unfilled rest is
-     * reported with the residual (the worst case), not left unsaid. */
+    /* A buy that may still rest may still fill: what it can still buy
+     * beyond what the balance already shows is reported with the residual
+     * (the worst case), not left unsaid. */
     for (size_t i = 0; c->live_unknown && i < u->ledger.n_orders; i++) {
         const struct ledger_order *o = &u->ledger.orders[i];
-        money_t rest = o->qty - ledger_order_qty(o);
-        if (o->side != SIDE_BUY || o->final || rest <= 0)
-            continue;
-        log_warn("%s: order %s may still be live and buy up to %s %s more", u->cfg->name,
-                 o->client_id, money_format_min(rest, b), c->r->base);
-        u->carry_base = money_add_sat(u->carry_base, rest);
+        if (o->side == SIDE_BUY && !o->final && o->qty > ledger_order_qty(o))
+            rest = money_add_sat(rest, o->qty - ledger_order_qty(o));
+    }
+    if (rest > extra) {
+        log_warn("%s: an order that may still be live can buy up to %s %s more",
+                 u->cfg->name, money_format_min(rest - extra, b), c->r->base);
+        u->carry_base = money_add_sat(u->carry_base, rest - extra);
     }
     u->report.s.residual_base = u->carry_base;
 }
