@@ -40,10 +40,14 @@
  *    (between two of them the strategy waits for the price to move, so a
  *    thin book gets several chances; a book that fills nothing up to the
  *    top rung five times running cannot reach the target either);
- *  - the base balance (from outboundAccountPosition pushes when the
- *    stream is up, confirmed by a query; else a query every
- *    RECONCILE_ROUNDS rounds) may not grow beyond what recorded buys
- *    explain; if it does, the account halts;
+ *  - the base balance (from outboundAccountPosition pushes, a push above
+ *    the fills confirmed by query; without pushes a query each round while
+ *    the stream is down, else every RECONCILE_ROUNDS rounds) may not grow
+ *    beyond what recorded fills explain; if it does, the account halts;
+ *  - an order that cannot be confirmed final (REFUSED_ROW_MAX answers in
+ *    a row refused, or trades that add up to less than its final figure)
+ *    halts the account with nothing more sent, and a failed round reports
+ *    base the balance shows beyond the recorded fills as residual;
  *  - a venue that keeps an order open after CANCEL_TRIES cancels halts
  *    the account;
  *  - before a user is reported done, one open-orders query checks that
