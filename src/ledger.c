@@ -50,7 +50,8 @@ int ledger_find(const struct ledger *l, const char *client_id)
     return -1;
 }
 
-int ledger_add_order(struct ledger *l, const char *client_id, enum order_side side)
+int ledger_add_order(struct ledger *l, const char *client_id, enum order_side side,
+                     money_t price, money_t qty)
 {
     if (!client_id || strlen(client_id) >= CLIENTID_MAX || ledger_find(l, client_id) >= 0)
         return LT_EINVAL;
@@ -66,10 +67,13 @@ int ledger_add_order(struct ledger *l, const char *client_id, enum order_side si
     memset(o, 0, sizeof(*o));
     strcpy(o->client_id, client_id);
     o->side = side;
+    o->price = price;
+    o->qty = qty;
+    o->claimed = ORDER_STATUS_UNKNOWN;
     return 0;
 }
 
-static int seen_trade(const struct ledger *l, int64_t trade_id)
+int ledger_trade_seen(const struct ledger *l, int64_t trade_id)
 {
     for (size_t i = 0; i < l->n_trades; i++)
         if (l->trade_ids[i] == trade_id)
@@ -77,14 +81,11 @@ static int seen_trade(const struct ledger *l, int64_t trade_id)
     return 0;
 }
 
-/* Sums saturate: amounts come from the venue, and a hostile or broken
- * answer must not wrap a total around (found by fuzz_venue_trades). */
-static money_t add_sat(money_t a, money_t b)
+
+/* A FILLED status that the trades seen account for exactly. */
+static int corroborated(const struct ledger_order *o, enum order_status st)
 {
-    money_t r;
-    if (__builtin_add_overflow(a, b, &r))
-        return b > 0 ? INT64_MAX : INT64_MIN;
-    return r;
+    return st == ORDER_FILLED && o->qty > 0 && o->trades_qty == o->qty;
 }
 
 int ledger_add_trade(struct ledger *l, const char *client_id, int64_t order_id,
@@ -96,7 +97,7 @@ int ledger_add_trade(struct ledger *l, const char *client_id, int64_t order_id,
     int i = ledger_find(l, client_id);
     if (i < 0)
         return LT_ENOTFOUND;
-    if (seen_trade(l, trade_id))
+    if (ledger_trade_seen(l, trade_id))
         return 0;
     if (l->n_trades == l->cap_trades) {
         size_t cap = l->cap_trades ? l->cap_trades * 2 : 32;
@@ -110,21 +111,32 @@ int ledger_add_trade(struct ledger *l, const char *client_id, int64_t order_id,
     struct ledger_order *o = &l->orders[i];
     if (order_id > 0)
         o->order_id = order_id;
-    o->trades_qty = add_sat(o->trades_qty, qty);
-    o->trades_quote = add_sat(o->trades_quote, quote);
+    /* Sums saturate: amounts come from the venue, and a hostile or broken
+     * answer must not wrap a total around (found by fuzz_venue_trades). */
+    o->trades_qty = money_add_sat(o->trades_qty, qty);
+    o->trades_quote = money_add_sat(o->trades_quote, quote);
+    if (corroborated(o, o->claimed))
+        o->final = 1;
     if (commission) {
         if (commission_asset && strcmp(commission_asset, l->quote) == 0)
-            o->fee_quote = add_sat(o->fee_quote, commission);
+            o->fee_quote = money_add_sat(o->fee_quote, commission);
         else if (commission_asset && strcmp(commission_asset, l->base) == 0)
-            o->fee_base = add_sat(o->fee_base, commission);
+            o->fee_base = money_add_sat(o->fee_base, commission);
         else
-            o->fee_other = add_sat(o->fee_other, commission);
+            o->fee_other = money_add_sat(o->fee_other, commission);
     }
     return 1;
 }
 
+static void keep_max(money_t *dst, money_t v)
+{
+    if (v > *dst)
+        *dst = v;
+}
+
 int ledger_set_cum(struct ledger *l, const char *client_id, int64_t order_id,
-                   money_t executed_qty, money_t cum_quote, int final)
+                   money_t executed_qty, money_t cum_quote, enum order_status status,
+                   enum ledger_source src)
 {
     int i = ledger_find(l, client_id);
     if (i < 0)
@@ -132,13 +144,45 @@ int ledger_set_cum(struct ledger *l, const char *client_id, int64_t order_id,
     struct ledger_order *o = &l->orders[i];
     if (order_id > 0)
         o->order_id = order_id;
-    if (executed_qty > o->cum_qty)
-        o->cum_qty = executed_qty;
-    if (cum_quote > o->cum_quote)
-        o->cum_quote = cum_quote;
-    if (final)
+    keep_max(&o->cum_qty, executed_qty);
+    keep_max(&o->cum_quote, cum_quote);
+    keep_max(src == LEDGER_PUSH ? &o->push_qty : &o->rest_qty, executed_qty);
+    keep_max(src == LEDGER_PUSH ? &o->push_quote : &o->rest_quote, cum_quote);
+    if (!order_status_is_final(status)) {
+        if (src == LEDGER_QUERY)
+            o->claimed = ORDER_STATUS_UNKNOWN; /* the query wins over a claim */
+        return 0;
+    }
+    if (src == LEDGER_QUERY || corroborated(o, status))
         o->final = 1;
+    else
+        o->claimed = status;
     return 0;
+}
+
+void ledger_guard_order(const struct ledger_order *o, enum ledger_source src,
+                        struct guard_order *out)
+{
+    out->client_id = o->client_id;
+    out->side = o->side;
+    out->price = o->price;
+    out->qty = o->qty;
+    out->prev_qty = src == LEDGER_PUSH ? o->push_qty : o->rest_qty;
+    out->prev_quote = src == LEDGER_PUSH ? o->push_quote : o->rest_quote;
+    out->trades_qty = o->trades_qty;
+}
+
+money_t ledger_committed_quote(const struct ledger *l)
+{
+    money_t sum = 0;
+    for (size_t i = 0; i < l->n_orders; i++) {
+        const struct ledger_order *o = &l->orders[i];
+        if (o->side != SIDE_BUY)
+            continue;
+        money_t q = o->final ? ledger_order_qty(o) : o->qty;
+        sum = money_add_sat(sum, money_mul_up(o->price, q));
+    }
+    return sum;
 }
 
 money_t ledger_order_qty(const struct ledger_order *o)
@@ -169,25 +213,40 @@ void ledger_side_totals(const struct ledger *l, enum order_side side, struct led
         const struct ledger_order *o = &l->orders[i];
         if (o->side != side)
             continue;
-        out->qty = add_sat(out->qty, ledger_order_qty(o));
-        out->quote = add_sat(out->quote, ledger_order_quote(o));
-        out->fee_quote = add_sat(out->fee_quote, o->fee_quote);
-        out->fee_base = add_sat(out->fee_base, o->fee_base);
-        out->fee_other = add_sat(out->fee_other, o->fee_other);
+        out->qty = money_add_sat(out->qty, ledger_order_qty(o));
+        out->quote = money_add_sat(out->quote, ledger_order_quote(o));
+        out->fee_quote = money_add_sat(out->fee_quote, o->fee_quote);
+        out->fee_base = money_add_sat(out->fee_base, o->fee_base);
+        out->fee_other = money_add_sat(out->fee_other, o->fee_other);
         out->orders++;
     }
 }
 
-money_t ledger_window_buy(const struct order_state *orders, size_t n, int64_t start_ms)
+int ledger_window_buy(const struct order_state *orders, size_t n, int64_t start_ms,
+                      const struct symbol_rules *r, money_t *out, struct lt_err *err)
 {
     money_t sum = 0;
+    struct guard_counts refused;
+    memset(&refused, 0, sizeof refused);
     for (size_t i = 0; i < n; i++) {
         const struct order_state *o = &orders[i];
-        if (o->side != SIDE_BUY || o->executed_qty <= 0 || o->time_ms < start_ms)
+        if (o->side != SIDE_BUY || o->time_ms < start_ms)
             continue;
-        /* Binance sends a negative cummulativeQuoteQty for old orders whose
-         * value it no longer has: the limit price bounds what they cost. */
-        sum = add_sat(sum, o->cum_quote >= 0 ? o->cum_quote : money_mul(o->executed_qty, o->price));
+        /* Binance's -1 cummulativeQuoteQty (an order too old for it to know
+         * its value) cannot be in a window of today's volume: refused with
+         * the rest rather than guessed. */
+        enum guard_kind why;
+        if (guard_check_history(r, o, &why) != 0)
+            guard_count(&refused, why);
+        else if (o->executed_qty > 0)
+            sum = money_add_sat(sum, o->cum_quote);
     }
-    return sum;
+    *out = sum;
+    char kinds[160];
+    uint64_t bad = guard_counts_format(&refused, kinds, sizeof kinds);
+    if (bad)
+        return lt_err_set(err, LT_EPARSE,
+                          "order history: %llu buy rows in the window break the rules (%s): "
+                          "the window total cannot be known", (unsigned long long)bad, kinds);
+    return 0;
 }

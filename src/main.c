@@ -328,8 +328,15 @@ static int filter_user(struct run *r, unsigned idx, struct strategy_user *u)
                        auth_code(&err) ? "credentials rejected: " : "order history: ", err.msg);
         return 0;
     }
-    money_t before = ledger_window_buy(hist, n, start);
+    money_t before = 0;
+    rc = ledger_window_buy(hist, n, start, rules, &before, &err);
     free(hist);
+    if (rc != 0) {
+        u->report.status = USER_FAILED;
+        snprintf(u->report.error, sizeof(u->report.error), "%s", err.msg);
+        log_error("%s: %s", uc->name, u->report.error);
+        return 0;
+    }
     rc = strategy_user_init(u, idx, uc, rules, r->rules.symbol, r->cfg.state_dir, before, &err);
     if (rc != 0) {
         user_fails(u, USER_FAILED, "%s", err.msg);
@@ -769,6 +776,7 @@ int main(int argc, char **argv)
     /* Phase 2: filter. */
     struct strategy_env env = { .venue = r.venue, .run = r.run_tag,
                                 .global_stop = &r.global_stop,
+                                .stop_since_ms = &r.sig.stop_since_ms,
                                 .stop_flatten_ms = r.cfg.stop_timeout_ms };
     size_t queued = 0;
     int *queue_me = calloc(r.n_users ? r.n_users : 1, sizeof(int));

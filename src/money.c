@@ -123,6 +123,14 @@ money_t money_mul_up(money_t a, money_t b)
     return clamp128(q);
 }
 
+money_t money_add_sat(money_t a, money_t b)
+{
+    money_t r;
+    if (__builtin_add_overflow(a, b, &r))
+        return b > 0 ? INT64_MAX : INT64_MIN;
+    return r;
+}
+
 money_t money_div(money_t a, money_t b)
 {
     return clamp128((__int128)a * MONEY_SCALE / b);

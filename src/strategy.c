@@ -5,8 +5,12 @@
  * Every order goes through order_run(): journal the intent (fsync), send,
  * settle an unknown outcome by query (never by re-sending), follow pushes
  * on the mailbox until the fill timeout, query, cancel, and return only
- * once the order is known final.  That is what keeps one live order per
- * user and makes the ledger's figures final before the next rung is priced.
+ * once the order is known final (a query agreed, or its trades add up to a
+ * FILLED).  That is what keeps one live order per user and makes the
+ * ledger's figures final before the next rung is priced; an order that
+ * cannot be confirmed final ends the user's run with nothing more sent.
+ * Whatever the venue says reaches the ledger through believe() and
+ * believe_trade(), i.e. through the guard.
  */
 #include "looptrader/strategy.h"
 #include "looptrader/ladder.h"
@@ -32,6 +36,11 @@
 #define STOP_RUNG_MIN_MS 300       /* least wait of a rung once stopping */
 #define DUST_RESTS 3               /* extra fill timeouts a sell with a dust rest keeps resting */
 #define CLEANUP_ROUNDS 3           /* extra rounds to sell dust once the target is reached */
+#define NO_FILL_ROUNDS 5           /* rounds in a row that buy nothing before halting */
+#define CANCEL_TRIES 8             /* cancels an order may survive before halting */
+#define REFUSED_ROW_MAX 6          /* answers in a row refused while settling an order */
+#define RECONCILE_ROUNDS 16        /* base balance queried every this many rounds w/o pushes */
+#define NO_PRICE_LOG_MS 5000       /* "no price" is logged this often while it lasts */
 
 /* Outcomes of order_run besides 0 (final) and fatal errors. */
 #define ORDER_REJECTED_RC LT_EEXCHANGE
@@ -49,6 +58,12 @@ struct rctx {
     int64_t stop_ms;           /* when a stop was first seen (0: not yet) */
     int64_t flatten_deadline;  /* stop_ms + the stop's bound */
     int topup;                 /* buying up to a sellable quantity despite a stop */
+    int blind;                 /* pushes were down or lost during the round */
+    int refused_row;           /* answers refused since the last believed one */
+    int live_unknown;          /* an order may still be live: send nothing more */
+    enum guard_kind last_refused;
+    int64_t no_price_since;    /* when prices became unusable (0: they are) */
+    int64_t no_price_logged;
     struct lt_err err;         /* the error that ends the user, if any */
 };
 
@@ -68,9 +83,12 @@ static int64_t flatten_ms(const struct rctx *c)
 
 static int stopping(struct rctx *c)
 {
-    int s = atomic_load(c->env->global_stop) || mailbox_stopped(c->u->mb);
+    int global = atomic_load(c->env->global_stop);
+    int s = global || mailbox_stopped(c->u->mb);
     if (s && !c->flatten_deadline) {
-        c->stop_ms = mailbox_now_ms();
+        int64_t since = global && c->env->stop_since_ms ? atomic_load(c->env->stop_since_ms) : 0;
+        int64_t now = mailbox_now_ms();
+        c->stop_ms = since > 0 && since <= now ? since : now;
         c->flatten_deadline = c->stop_ms + flatten_ms(c);
     }
     return s;
@@ -92,6 +110,15 @@ static int64_t stop_rung_deadline(const struct rctx *c, int64_t started)
 static int flatten_expired(struct rctx *c)
 {
     return stopping(c) && mailbox_now_ms() >= c->flatten_deadline;
+}
+
+/* Sleeps ms in POLL_MS slices, ending early at a stop (global or this
+ * user's). */
+static void nap_unless_stopped(struct rctx *c, int64_t ms)
+{
+    int64_t until = mailbox_now_ms() + ms;
+    for (int64_t now = mailbox_now_ms(); now < until && !stopping(c); now = mailbox_now_ms())
+        sleep_ms(until - now < POLL_MS ? until - now : POLL_MS);
 }
 
 static int auth_error(const struct lt_err *e)
@@ -153,32 +180,137 @@ static int current_book(struct rctx *c, int wait_push, money_t *bid, money_t *as
     return (*bid > 0 && *ask > 0) ? 0 : LT_ENOTFOUND;
 }
 
+/* current_book through the guard: a bid or ask of 0 (what Binance sends
+ * for an empty side), negative or crossed is no price; "no price" lasting
+ * is logged every NO_PRICE_LOG_MS instead of retried in silence. */
+static int book(struct rctx *c, int wait_push, money_t *bid, money_t *ask)
+{
+    enum guard_kind why = GUARD_BAD_BOOK;
+    int rc = current_book(c, wait_push, bid, ask);
+    if (rc == 0 && guard_check_book(*bid, *ask, &why) == 0) {
+        c->no_price_since = 0;
+        return 0;
+    }
+    if (rc == 0)
+        guard_count(&c->u->refused, why);
+    int64_t now = mailbox_now_ms();
+    if (!c->no_price_since)
+        c->no_price_since = c->no_price_logged = now;
+    else if (now - c->no_price_logged >= NO_PRICE_LOG_MS) {
+        c->no_price_logged = now;
+        log_warn("%s: no price for %s for %lld s (no bid or ask above 0)", c->u->cfg->name,
+                 c->r->symbol, (long long)((now - c->no_price_since) / 1000));
+    }
+    return rc ? rc : LT_ENOTFOUND;
+}
+
 /* --- following one order ------------------------------------------------ */
 
-/* cid names the order we asked about (the answer's own id may be empty in
- * a terse dialect). */
-static void apply_state(struct rctx *c, const char *cid, const struct order_state *st)
+static const char *source_name(enum ledger_source src)
 {
+    return src == LEDGER_PUSH ? "a push" : src == LEDGER_QUERY ? "a query" : "an answer";
+}
+
+/* Counts a refusal; the first of each kind is logged, the rest are summed
+ * up when the user ends (see summarize_refusals). */
+static void refused(struct rctx *c, enum guard_kind why, const char *what, const char *cid)
+{
+    if (guard_count(&c->u->refused, why))
+        log_warn("%s: refused %s from the venue for %s (%s); further ones are counted",
+                 c->u->cfg->name, what, cid, guard_kind_name(why));
+}
+
+static void summarize_refusals(const struct strategy_user *u)
+{
+    char b[256];
+    uint64_t n = guard_counts_format(&u->refused, b, sizeof b);
+    if (n)
+        log_warn("%s: %llu venue answers refused: %s", u->cfg->name, (unsigned long long)n, b);
+}
+
+static const struct ledger_order *lorder(struct rctx *c, const char *cid)
+{
+    int i = ledger_find(&c->u->ledger, cid);
+    return i >= 0 ? &c->u->ledger.orders[i] : NULL;
+}
+
+/* Records st (about our order cid, from src) if the guard believes it:
+ * 0, or LT_EINVAL when refused (the order stays what it was).  cid names
+ * the order we asked about (the answer's own id may be empty in a terse
+ * dialect). */
+static int believe(struct rctx *c, const char *cid, const struct order_state *st,
+                   enum ledger_source src)
+{
+    const struct ledger_order *o = lorder(c, cid);
+    if (!o)
+        return LT_ENOTFOUND;
+    struct guard_order g;
+    enum guard_kind why;
+    ledger_guard_order(o, src, &g);
+    if (guard_check_order(c->r, &g, st, &why) != 0) {
+        refused(c, why, source_name(src), cid);
+        c->refused_row++;
+        c->last_refused = why;
+        return LT_EINVAL;
+    }
+    c->refused_row = 0;
     ledger_set_cum(&c->u->ledger, cid, st->order_id, st->executed_qty, st->cum_quote,
-                   order_status_is_final(st->status));
+                   st->status, src);
+    return 0;
+}
+
+/* A trade of our order cid (pushed or fetched), counted once if believed. */
+static void believe_trade(struct rctx *c, const char *cid, int64_t order_id, int64_t trade_id,
+                          money_t qty, money_t price, money_t quote, money_t commission,
+                          const char *commission_asset)
+{
+    const struct ledger_order *o = lorder(c, cid);
+    if (!o || ledger_trade_seen(&c->u->ledger, trade_id))
+        return;
+    struct guard_order g;
+    enum guard_kind why;
+    ledger_guard_order(o, LEDGER_PUSH, &g);
+    if (guard_check_trade(c->r, &g, qty, price, quote, commission, &why) != 0) {
+        refused(c, why, "a trade", cid);
+        return;
+    }
+    ledger_add_trade(&c->u->ledger, cid, order_id, trade_id, qty, quote, commission,
+                     commission_asset);
+}
+
+/* outboundAccountPosition: the newest base balance, checked at the next
+ * reconcile (see check_base). */
+static void note_balance(struct rctx *c, const struct venue_push *ev)
+{
+    for (size_t i = 0; i < ev->u.account.n; i++) {
+        if (strcmp(ev->u.account.asset[i], c->r->base) != 0)
+            continue;
+        enum guard_kind why;
+        if (guard_check_balance(ev->u.account.free_amt[i], ev->u.account.locked[i], &why)) {
+            refused(c, why, "a balance push", c->r->base);
+            return;
+        }
+        c->u->base_push = ev->u.account.free_amt[i] + ev->u.account.locked[i];
+        c->u->base_pushed = 1;
+    }
 }
 
 static void apply_push(struct rctx *c, const struct venue_push *ev)
 {
+    if (ev->kind == PUSH_ACCOUNT) {
+        note_balance(c, ev);
+        return;
+    }
     if (ev->kind != PUSH_EXECUTION)
         return;
     const struct order_state *o = &ev->u.exec.order;
     if (ledger_find(&c->u->ledger, o->client_id) < 0)
         return; /* another round's order: its figures were final when it ended */
-    if (ev->u.exec.trade_id >= 0 && ev->u.exec.last_qty > 0) {
-        money_t quote = ev->u.exec.last_quote;
-        if (quote <= 0)
-            quote = money_mul(ev->u.exec.last_qty, ev->u.exec.last_price);
-        ledger_add_trade(&c->u->ledger, o->client_id, o->order_id, ev->u.exec.trade_id,
-                         ev->u.exec.last_qty, quote, ev->u.exec.commission,
-                         ev->u.exec.commission_asset);
-    }
-    apply_state(c, o->client_id, o);
+    if (ev->u.exec.trade_id >= 0 && ev->u.exec.last_qty != 0)
+        believe_trade(c, o->client_id, o->order_id, ev->u.exec.trade_id, ev->u.exec.last_qty,
+                      ev->u.exec.last_price, ev->u.exec.last_quote, ev->u.exec.commission,
+                      ev->u.exec.commission_asset);
+    believe(c, o->client_id, o, LEDGER_PUSH);
 }
 
 /* Pops every queued push without waiting. */
@@ -189,29 +321,41 @@ static void drain(struct rctx *c)
         apply_push(c, &ev);
 }
 
-static const struct ledger_order *lorder(struct rctx *c, const char *cid)
-{
-    int i = ledger_find(&c->u->ledger, cid);
-    return i >= 0 ? &c->u->ledger.orders[i] : NULL;
-}
-
+/* Queries cid.  When the answer contradicts a final status claimed by an
+ * answer or a push (the query shows the order still open), the order is
+ * read once more and that second read is what counts.  0 when the venue
+ * answered (believed or not: see lorder(c, cid)->final). */
 static int query(struct rctx *c, const char *cid, struct order_state *st, struct lt_err *e)
 {
+    enum order_status claimed = lorder(c, cid)->claimed;
     int rc = c->ops->query_order(c->env->venue, c->h, c->auth, c->r->symbol, cid, st, e);
-    if (rc == 0)
-        apply_state(c, cid, st);
-    return rc;
+    if (rc != 0)
+        return rc;
+    if (claimed != ORDER_STATUS_UNKNOWN && !order_status_is_final(st->status)) {
+        if (guard_count(&c->u->refused, GUARD_FINAL_REFUTED))
+            log_warn("%s: %s: the venue said %s, a query says %s; reading it again (further "
+                     "ones are counted)", c->u->cfg->name, cid, order_status_name(claimed),
+                     order_status_name(st->status));
+        lt_err_clear(e);
+        if ((rc = c->ops->query_order(c->env->venue, c->h, c->auth, c->r->symbol, cid, st, e)))
+            return rc;
+    }
+    believe(c, cid, st, LEDGER_QUERY);
+    return 0;
 }
 
 /* Waits for pushes until the order (sent at started) is final or its fill
  * timeout ends, shortened to the rung's share of the bound once stopping;
  * polls by query while the push stream is down, overflowed, or the user
- * is stopping. */
+ * is stopping.  A final status that is only claimed is checked by query
+ * at once (a FILLED first gets PUSH_GRACE_MS for its trade pushes, which
+ * would confirm it without a query). */
 static void follow(struct rctx *c, const char *cid, int64_t started, int stop_breaks)
 {
     struct order_state st;
     struct lt_err e;
     int64_t deadline = started + c->u->cfg->strategy.fill_timeout_ms;
+    int64_t claim_check = 0; /* when a claimed final status is queried */
     while (!lorder(c, cid)->final) {
         int64_t now = mailbox_now_ms();
         int stop = stopping(c);
@@ -221,8 +365,22 @@ static void follow(struct rctx *c, const char *cid, int64_t started, int stop_br
             return;
         if (stop && (stop_breaks || now >= c->flatten_deadline))
             return;
-        int poll = stop || !mailbox_stream_up(c->u->mb) || mailbox_take_overflow(c->u->mb);
+        int down = !mailbox_stream_up(c->u->mb) || mailbox_take_overflow(c->u->mb);
+        if (down)
+            c->blind = 1;
+        enum order_status claimed = lorder(c, cid)->claimed;
+        if (claimed != ORDER_STATUS_UNKNOWN && !claim_check)
+            claim_check = claimed == ORDER_FILLED && !down ? now + PUSH_GRACE_MS : now;
+        if (claim_check && now >= claim_check) {
+            lt_err_clear(&e);
+            query(c, cid, &st, &e);
+            claim_check = lorder(c, cid)->claimed != ORDER_STATUS_UNKNOWN ? now + POLL_MS : 0;
+            continue;
+        }
+        int poll = stop || down;
         int64_t until = poll && now + POLL_MS < deadline ? now + POLL_MS : deadline;
+        if (claim_check && claim_check < until)
+            until = claim_check;
         struct venue_push ev;
         int rc = mailbox_wait_exec(c->u->mb, until, c->env->global_stop, &ev);
         if (rc == 0) {
@@ -241,42 +399,74 @@ static void follow(struct rctx *c, const char *cid, int64_t started, int stop_br
     }
 }
 
-/* Cancels cid and returns 0 only once the venue confirms a final state. */
+/* An order we could not confirm final may still be live: the round sends
+ * no further order (one live order per account), and the user ends. */
+#define unsettled(c, code, ...) ((c)->live_unknown = 1, lt_err_set(&(c)->err, (code), __VA_ARGS__))
+
+/* A stop's bound ran out while an order's outcome was still open: the
+ * order stays unknown in the journal for the next run to settle. */
+static int left_to_next_run(struct rctx *c, const char *cid)
+{
+    c->live_unknown = 1;
+    return lt_err_set(&c->err, LT_ESTOPPED,
+                      "stopped with order %s not confirmed final; the next run settles it", cid);
+}
+
+/* Cancels cid and returns 0 only once a query confirms a final state.  A
+ * venue that answers cancels but keeps showing the order open halts the
+ * account after CANCEL_TRIES cancels. */
 static int cancel_until_final(struct rctx *c, const char *cid)
 {
     int64_t bound = mailbox_now_ms() + FINAL_BOUND_MS;
     struct order_state st;
     struct lt_err e;
+    int answered = 0;
     while (!lorder(c, cid)->final) {
         lt_err_clear(&e);
         int rc = c->ops->cancel_order(c->env->venue, c->h, c->auth, c->r->symbol, cid, &st, &e);
         if (rc == 0) {
-            apply_state(c, cid, &st);
-            if (order_status_is_final(st.status))
-                break;
+            answered++;
+            believe(c, cid, &st, LEDGER_ANSWER);
         }
-        /* -2011 (unknown or already final), an unknown outcome or a
-         * non-final answer: the query says what the order is now. */
+        /* Whatever the cancel said (done, -2011 unknown or already final,
+         * no answer), the query says what the order is now. */
         lt_err_clear(&e);
         int qrc = query(c, cid, &st, &e);
-        if (qrc == 0 && order_status_is_final(st.status))
+        if (lorder(c, cid)->final)
             break;
+        /* LT_EUNKNOWN, not LT_EEXCHANGE (a rejected order: nothing live). */
+        if (c->refused_row >= REFUSED_ROW_MAX)
+            return unsettled(c, LT_EUNKNOWN,
+                              "the venue's answers about order %s keep breaking the rules "
+                              "(%s, %d in a row): halting this account",
+                              cid, guard_kind_name(c->last_refused), c->refused_row);
+        if (qrc == 0 && answered >= CANCEL_TRIES)
+            return unsettled(c, LT_EUNKNOWN,
+                              "order %s still open after %d cancels the venue answered: "
+                              "the venue does not cancel; halting this account",
+                              cid, answered);
+        if (flatten_expired(c))
+            return left_to_next_run(c, cid);
         if (rc == LT_ESTOPPED && qrc == LT_ESTOPPED)
             /* The stop cut the rate limiter's waits short and nothing was
              * sent: the order still has to be cancelled, so the time the
              * limiter asks for does not count against the bound. */
             bound += POLL_MS;
         else if (mailbox_now_ms() >= bound)
-            return lt_err_set(&c->err, LT_EUNKNOWN,
-                              "order %s could not be confirmed final (%s)", cid, e.msg);
+            return unsettled(c, LT_EUNKNOWN,
+                              "order %s could not be confirmed final (%s)", cid,
+                              e.msg[0] ? e.msg : "the venue's answers were refused");
         sleep_ms(POLL_MS);
     }
     return 0;
 }
 
 /* The final figures are known; fetch the trades the pushes missed, so that
- * their commissions are counted. */
-static void complete_trades(struct rctx *c, const char *cid)
+ * their commissions are counted.  When the venue's own trades add up to
+ * less than the final figure it gave (a FILLED for an order that rests),
+ * the order is in doubt: one cancel is sent, whatever it answers, and the
+ * account halts with the order left unknown.  0 or that error. */
+static int complete_trades(struct rctx *c, const char *cid)
 {
     int64_t grace = mailbox_now_ms() + PUSH_GRACE_MS;
     while (ledger_order_missing_trades(lorder(c, cid)) && mailbox_stream_up(c->u->mb) &&
@@ -289,7 +479,7 @@ static void complete_trades(struct rctx *c, const char *cid)
     }
     const struct ledger_order *o = lorder(c, cid);
     if (!ledger_order_missing_trades(o) || o->order_id <= 0)
-        return;
+        return 0;
     struct trade_fill *t = NULL;
     size_t n = 0;
     struct lt_err e = { 0 };
@@ -300,22 +490,35 @@ static void complete_trades(struct rctx *c, const char *cid)
         rc = c->ops->my_trades(c->env->venue, c->h, c->auth, c->r->symbol, oid, 0, &t, &n, &e);
         if (rc == 0 || !transient(rc) || k >= TRANSIENT_TRIES)
             break;
-        sleep_ms(POLL_MS << k);
+        nap_unless_stopped(c, POLL_MS << k);
     }
     if (rc != 0) {
         log_warn("%s: trades of %s unavailable (%s); fees may be undercounted",
                  c->u->cfg->name, cid, e.msg);
-        return;
+        return 0;
     }
     for (size_t i = 0; i < n; i++)
         if (t[i].order_id == oid)
-            ledger_add_trade(&c->u->ledger, cid, oid, t[i].trade_id, t[i].qty, t[i].quote_qty,
-                             t[i].commission, t[i].commission_asset);
+            believe_trade(c, cid, oid, t[i].trade_id, t[i].qty, t[i].price, t[i].quote_qty,
+                          t[i].commission, t[i].commission_asset);
     free(t);
+    o = lorder(c, cid);
+    if (!ledger_order_missing_trades(o))
+        return 0;
+    guard_count(&c->u->refused, GUARD_FINAL_DISAGREE);
+    struct order_state st;
+    lt_err_clear(&e);
+    c->ops->cancel_order(c->env->venue, c->h, c->auth, c->r->symbol, cid, &st, &e);
+    char b1[MONEY_STR_MAX], b2[MONEY_STR_MAX];
+    return unsettled(c, LT_EUNKNOWN,
+                     "order %s: the venue reported %s executed but its trades add up to %s: "
+                     "its order states cannot be trusted; cancel sent, halting this account",
+                     cid, money_format_min(o->cum_qty, b1), money_format_min(o->trades_qty, b2));
 }
 
 /* An unknown place outcome: the order may exist.  Query by client id until
- * it shows up or has clearly never arrived. */
+ * it shows up or has clearly never arrived; a stop whose bound runs out
+ * leaves it unknown for the next run. */
 static int settle_unknown(struct rctx *c, const char *cid)
 {
     struct order_state st;
@@ -323,7 +526,11 @@ static int settle_unknown(struct rctx *c, const char *cid)
     int misses = 0;
     int64_t bound = mailbox_now_ms() + FINAL_BOUND_MS;
     for (int i = 0;; i++) {
-        sleep_ms(i == 0 ? POLL_MS : 2 * POLL_MS);
+        int64_t nap = mailbox_now_ms() + (i == 0 ? POLL_MS : 2 * POLL_MS);
+        while (mailbox_now_ms() < nap && !flatten_expired(c))
+            sleep_ms(POLL_MS / 5);
+        if (flatten_expired(c))
+            return left_to_next_run(c, cid);
         drain(c);
         lt_err_clear(&e);
         int rc = query(c, cid, &st, &e);
@@ -334,7 +541,7 @@ static int settle_unknown(struct rctx *c, const char *cid)
         if (rc == LT_ESTOPPED)
             bound += 2 * POLL_MS; /* not sent: as in cancel_until_final */
         else if (mailbox_now_ms() >= bound)
-            return lt_err_set(&c->err, LT_EUNKNOWN, "order %s: outcome unknown (%s)", cid,
+            return unsettled(c, LT_EUNKNOWN, "order %s: outcome unknown (%s)", cid,
                               e.msg);
     }
 }
@@ -347,14 +554,6 @@ static int is_dust(const struct symbol_rules *r, money_t qty, money_t price)
            (r->min_notional > 0 && price > 0 && money_mul(q, price) < r->min_notional);
 }
 
-/* Sleeps ms in POLL_MS slices, ending early at a stop (global or this
- * user's). */
-static void nap_unless_stopped(struct rctx *c, int64_t ms)
-{
-    int64_t until = mailbox_now_ms() + ms;
-    for (int64_t now = mailbox_now_ms(); now < until && !stopping(c); now = mailbox_now_ms())
-        sleep_ms(until - now < POLL_MS ? until - now : POLL_MS);
-}
 
 /* The venue's Retry-After (the dialect puts "retry after N s" in the
  * message), else an exponential backoff. */
@@ -365,6 +564,14 @@ static int64_t retry_after_ms(const struct lt_err *e, int tries)
     if (s > 0 && s <= 120)
         return s * 1000L;
     return 1000L << (tries < 3 ? tries : 3);
+}
+
+/* The venue received the order: it answered it, or refused it itself
+ * (a 429/418 is an answer; our own limiter's refusal has no HTTP status).
+ * An unknown outcome counts once a query finds the order. */
+static int reached_venue(int rc, const struct lt_err *e)
+{
+    return rc == 0 || rc == LT_EEXCHANGE || (rc == LT_ERATELIMIT && e->http_status != 0);
 }
 
 /* Sends one order and follows it until it is final.  Returns 0 (final,
@@ -381,7 +588,7 @@ static int order_run(struct rctx *c, enum order_side side, enum time_in_force ti
     char cid[CLIENTID_MAX];
     int rc = clientid_format(&id, cid);
     if (rc == 0)
-        rc = ledger_add_order(&u->ledger, cid, side);
+        rc = ledger_add_order(&u->ledger, cid, side, price, qty);
     if (rc != 0)
         return lt_err_set(&c->err, rc, "cannot make an order id (%s)", lt_err_name(rc));
     rc = journal_intent(u->journal, c->env->run, u->round, cid, side, price, qty, &c->err);
@@ -398,8 +605,9 @@ static int order_run(struct rctx *c, enum order_side side, enum time_in_force ti
     struct lt_err e;
     for (int tries = 0;; tries++) {
         lt_err_clear(&e);
-        u->report.s.orders++;
         rc = c->ops->place_order(c->env->venue, c->h, c->auth, &req, &st, &e);
+        if (reached_venue(rc, &e))
+            u->report.s.orders++;
         if (rc != LT_ERATELIMIT || tries + 1 >= RATELIMIT_TRIES)
             break;
         /* 429/418: nothing was placed; wait what the venue asked, unless
@@ -409,7 +617,7 @@ static int order_run(struct rctx *c, enum order_side side, enum time_in_force ti
     }
     if (rc == 0) {
         journal_outcome(u->journal, "ack", cid, st.status, st.executed_qty, st.cum_quote, NULL);
-        apply_state(c, cid, &st);
+        believe(c, cid, &st, LEDGER_ANSWER);
     } else if (rc == LT_EEXCHANGE && e.venue_code == -2010 && strstr(e.msg, "Duplicate")) {
         /* The venue already holds an order with this client id: whatever
          * sent it, it exists, and only a query can say what it did. */
@@ -438,6 +646,7 @@ static int order_run(struct rctx *c, enum order_side side, enum time_in_force ti
         }
         if (rc != 0)
             return rc;
+        u->report.s.orders++; /* it reached the venue after all */
     }
 
     /* An IOC answer is already final; a resting order gets fill_timeout,
@@ -461,7 +670,8 @@ static int order_run(struct rctx *c, enum order_side side, enum time_in_force ti
         break;
     }
     latency_fill_known();
-    complete_trades(c, cid);
+    if ((rc = complete_trades(c, cid)) != 0)
+        return rc;
     const struct ledger_order *o = lorder(c, cid);
     enum order_status fin = ledger_order_qty(o) >= qty ? ORDER_FILLED
                             : req.tif == TIF_GTC  ? ORDER_CANCELED
@@ -496,6 +706,45 @@ static money_t min_sellable_qty(const struct rctx *c, const struct ladder *lad, 
     return money_ceil_to(q, r->step_size);
 }
 
+/* The buy cap (strategy.h) from our own intents: what ended rounds
+ * committed, what this round's orders commit, and this order at its
+ * price.  LT_ERANGE (halting the account) when it would pass the cap. */
+static int check_buy_cap(struct rctx *c, money_t price, money_t qty)
+{
+    struct strategy_user *u = c->u;
+    if (u->buy_cap <= 0)
+        return 0;
+    money_t would = money_add_sat(money_add_sat(u->committed, ledger_committed_quote(&u->ledger)),
+                                  money_mul_up(price, qty));
+    if (would > u->buy_cap) {
+        char b1[MONEY_STR_MAX], b2[MONEY_STR_MAX];
+        return lt_err_set(&c->err, LT_ERANGE,
+                          "buy cap reached: this buy would commit %s %s this run, past the "
+                          "cap of %s (the target's need plus one round); halting this account",
+                          money_format_min(would, b1), c->r->quote,
+                          money_format_min(u->buy_cap, b2));
+    }
+    return 0;
+}
+
+/* The run's buy cap, at the first buy: the target's remaining need and one
+ * round priced at the top rung (orders are sized in quote at their own
+ * price, and fills are counted at the price the venue gives, at most
+ * ours), plus the dust margin: a stop's top-up and the cleanup rounds, a
+ * smallest sellable quantity each. */
+static void set_buy_cap(struct rctx *c, const struct ladder *lad, money_t ask, money_t q_min)
+{
+    struct strategy_user *u = c->u;
+    money_t top = ladder_price(lad, c->r, SIDE_BUY, ask, lad->max_tries - 1);
+    if (top <= 0)
+        return;
+    money_t need = target_remaining(u->report.target, u->window_total);
+    need = money_add_sat(need, u->cfg->strategy.buy_amount);
+    money_t cap = money_add_sat(money_div(money_mul_up(need, top), ask),
+                          money_mul_up(money_mul_up(q_min, top), (CLEANUP_ROUNDS + 2) * MONEY_SCALE));
+    u->buy_cap = cap > 0 ? cap : 1;
+}
+
 /* Buys quote_goal quote (at least a sellable quantity: when the goal is
  * below that, e.g. the last round's remainder, the round buys the smallest
  * sellable quantity and overshoots the target by less than one minimum
@@ -511,13 +760,15 @@ static int buy_step(struct rctx *c, money_t quote_goal)
         ledger_side_totals(&c->u->ledger, SIDE_BUY, &t);
         money_t want = quote_goal - t.quote;
         money_t bid, ask;
-        int rc = current_book(c, 0, &bid, &ask);
+        int rc = book(c, 0, &bid, &ask);
         if (rc != 0) {
             sleep_ms(POLL_MS);
             continue;
         }
         if (q_min < 0)
             q_min = min_sellable_qty(c, &lad, bid);
+        if (!c->u->buy_cap)
+            set_buy_cap(c, &lad, ask, q_min);
         money_t short_qty = t.qty < q_min ? q_min - t.qty : 0;
         if (want <= 0 && (t.qty == 0 || short_qty == 0))
             break;
@@ -538,6 +789,8 @@ static int buy_step(struct rctx *c, money_t quote_goal)
             if (symbol_check_order(r, price, qty, &fe) != 0)
                 return lt_err_set(&c->err, LT_EINVAL, "cannot size a buy: %s", fe.msg);
         }
+        if ((rc = check_buy_cap(c, price, qty)) != 0)
+            return rc;
         rc = order_run(c, SIDE_BUY, c->u->cfg->strategy.tif, 'b', price, qty);
         if (rc == LT_ESTOPPED) {
             /* Not sent; a top-up tries again while its bound lasts. */
@@ -566,28 +819,41 @@ static int buy_step(struct rctx *c, money_t quote_goal)
     return 0;
 }
 
-static money_t free_base(struct rctx *c, money_t fallback)
+/* The base balance by query (GET /account: weight 20, so only when
+ * needed), through the guard.  0 or the error, logged. */
+static int base_balance(struct rctx *c, money_t *free_amt, money_t *locked)
 {
-    money_t free_amt = 0, locked = 0;
     struct lt_err e = { 0 };
+    enum guard_kind why;
     int rc;
     for (int t = 0;; t++) {
         lt_err_clear(&e);
-        rc = c->ops->balance(c->env->venue, c->h, c->auth, c->r->base, &free_amt, &locked, &e);
+        rc = c->ops->balance(c->env->venue, c->h, c->auth, c->r->base, free_amt, locked, &e);
         if (rc == 0 || !transient(rc) || t >= TRANSIENT_TRIES)
             break;
-        sleep_ms(POLL_MS << t);
+        nap_unless_stopped(c, POLL_MS << t);
     }
-    if (rc != 0) {
+    if (rc == 0 && guard_check_balance(*free_amt, *locked, &why) != 0) {
+        refused(c, why, "a balance", c->r->base);
+        return LT_EINVAL;
+    }
+    if (rc != 0)
         log_warn("%s: balance unavailable (%s)", c->u->cfg->name, e.msg);
-        return fallback;
-    }
-    return free_amt;
+    return rc;
 }
 
-/* Sells goal base (never more than the free balance) down the ladder, on
- * the last rung until sold; *left gets what could not be sold (dust below
- * the minimums, or what a stop's time bound left).  0 or a fatal error. */
+static money_t free_base(struct rctx *c, money_t fallback)
+{
+    money_t free_amt, locked;
+    return base_balance(c, &free_amt, &locked) == 0 ? free_amt : fallback;
+}
+
+/* Sells goal base down the ladder, on the last rung until sold; *left
+ * gets what could not be sold (dust below the minimums, or what a stop's
+ * time bound left).  The goal comes from the ledger; the free balance is
+ * asked first only for a recovery sell ('f'), whose goal comes from an
+ * earlier run, and after a sell refused for balance (base fees the ledger
+ * missed).  0 or a fatal error. */
 static int sell_step(struct rctx *c, char code, money_t goal, money_t *left)
 {
     struct ladder lad = user_ladder(c->u);
@@ -597,7 +863,7 @@ static int sell_step(struct rctx *c, char code, money_t goal, money_t *left)
     if (goal <= 0 || is_dust(r, goal, 0))
         return 0;
     money_t target = goal;
-    money_t avail = free_base(c, goal);
+    money_t avail = code == 'f' ? free_base(c, goal) : goal;
     if (target > avail) {
         log_warn("%s: free base below what is to be sold; selling what is free",
                  c->u->cfg->name);
@@ -610,7 +876,7 @@ static int sell_step(struct rctx *c, char code, money_t goal, money_t *left)
         if (qty <= 0 || qty < r->min_qty || flatten_expired(c))
             break;
         money_t bid, ask;
-        if (current_book(c, 0, &bid, &ask) != 0) {
+        if (book(c, 0, &bid, &ask) != 0) {
             sleep_ms(POLL_MS);
             continue;
         }
@@ -677,15 +943,57 @@ static int reread_window_total(struct rctx *c)
                                    &n, &e);
         if (rc == 0 || !transient(rc) || t >= TRANSIENT_TRIES)
             break;
-        sleep_ms(POLL_MS << t);
+        nap_unless_stopped(c, POLL_MS << t);
     }
     if (rc != 0)
         return lt_err_set(&c->err, rc, "order history after settling an earlier run: %s",
                           e.msg);
-    u->window_total = ledger_window_buy(hist, n, start);
+    rc = ledger_window_buy(hist, n, start, c->r, &u->window_total, &c->err);
     u->report.window_after = u->window_total;
     free(hist);
-    return 0;
+    return rc;
+}
+
+/* The account's open orders on the symbol (*open malloc'd): 0 or the
+ * error, in c->err. */
+static int list_open(struct rctx *c, struct order_state **open, size_t *n_open)
+{
+    struct lt_err e = { 0 };
+    int rc;
+    for (int t = 0;; t++) {
+        lt_err_clear(&e);
+        rc = c->ops->open_orders(c->env->venue, c->h, c->auth, c->r->symbol, open, n_open, &e);
+        if (rc == 0 || !transient(rc) || t >= TRANSIENT_TRIES)
+            break;
+        nap_unless_stopped(c, POLL_MS << t);
+    }
+    if (rc != 0)
+        c->err = e;
+    return rc;
+}
+
+/* Cancels every open order of ours (an earlier run's at start-up, or one a
+ * venue reported final while it rested) until a query confirms it final.
+ * 0 or the error; *found counts them. */
+static int cancel_open(struct rctx *c, const char *why, int *found)
+{
+    struct strategy_user *u = c->u;
+    struct order_state *open = NULL;
+    size_t n_open = 0;
+    *found = 0;
+    ledger_reset(&u->ledger);
+    int rc = list_open(c, &open, &n_open);
+    for (size_t i = 0; rc == 0 && i < n_open; i++) {
+        if (!clientid_is_ours(open[i].client_id))
+            continue;
+        log_warn("%s: cancelling open order %s %s", u->cfg->name, open[i].client_id, why);
+        ++*found;
+        if (ledger_find(&u->ledger, open[i].client_id) < 0)
+            ledger_add_order(&u->ledger, open[i].client_id, open[i].side, 0, 0);
+        rc = cancel_until_final(c, open[i].client_id);
+    }
+    free(open);
+    return rc;
 }
 
 /* Our open orders are cancelled; base bought by unsettled journal rounds
@@ -694,36 +1002,11 @@ static int reread_window_total(struct rctx *c)
 static int recover(struct rctx *c)
 {
     struct strategy_user *u = c->u;
-    struct order_state *open = NULL;
-    size_t n_open = 0;
     struct lt_err e = { 0 };
-    ledger_reset(&u->ledger);
-    int rc, earlier = 0;
-    for (int t = 0;; t++) {
-        lt_err_clear(&e);
-        rc = c->ops->open_orders(c->env->venue, c->h, c->auth, c->r->symbol, &open, &n_open, &e);
-        if (rc == 0 || !transient(rc) || t >= TRANSIENT_TRIES)
-            break;
-        sleep_ms(POLL_MS << t);
-    }
-    if (rc != 0) {
-        c->err = e;
+    int earlier = 0;
+    int rc = cancel_open(c, "of an earlier run", &earlier);
+    if (rc != 0)
         return rc;
-    }
-    for (size_t i = 0; i < n_open; i++) {
-        if (!clientid_is_ours(open[i].client_id))
-            continue;
-        log_info("%s: cancelling open order %s of an earlier run", u->cfg->name,
-                 open[i].client_id);
-        earlier = 1;
-        if (ledger_find(&u->ledger, open[i].client_id) < 0)
-            ledger_add_order(&u->ledger, open[i].client_id, open[i].side);
-        if ((rc = cancel_until_final(c, open[i].client_id)) != 0) {
-            free(open);
-            return rc;
-        }
-    }
-    free(open);
 
     struct journal_pending *p = NULL;
     size_t n = 0;
@@ -745,14 +1028,21 @@ static int recover(struct rctx *c)
     money_t net = residual;
     for (size_t i = 0; i < n; i++) {
         struct order_state st;
+        struct guard_order g = { .client_id = p[i].client_id, .side = p[i].side };
+        enum guard_kind why;
         int tries = 0;
         for (;;) {
             lt_err_clear(&e);
             rc = c->ops->query_order(c->env->venue, c->h, c->auth, c->r->symbol,
                                      p[i].client_id, &st, &e);
+            if (rc == 0 && guard_check_order(c->r, &g, &st, &why) != 0) {
+                refused(c, why, "a query", p[i].client_id);
+                rc = lt_err_set(&e, LT_EEXCHANGE, "its state was refused (%s)",
+                                guard_kind_name(why));
+            }
             if (rc == 0 || not_found(rc, &e) || ++tries >= 5)
                 break;
-            sleep_ms(2 * POLL_MS);
+            nap_unless_stopped(c, 2 * POLL_MS);
         }
         if (rc == 0)
             net += p[i].side == SIDE_BUY ? st.executed_qty : -st.executed_qty;
@@ -807,6 +1097,7 @@ static enum strategy_result finish(struct strategy_user *u, enum user_status st,
     u->report.status = st;
     u->report.window_after = u->window_total;
     u->report.s.residual_base = u->carry_base;
+    summarize_refusals(u);
     return res;
 }
 
@@ -836,6 +1127,106 @@ static enum strategy_result stopped(struct rctx *c, const char *why)
     return finish(u, USER_STOPPED, STRATEGY_STOPPED);
 }
 
+/* A round that ended with an error may hold base the ledger never
+ * believed (fills the venue lied about): the balance says, so that the
+ * report's residual is true ("never stranded silently"). */
+static void count_unrecorded_base(struct rctx *c)
+{
+    struct strategy_user *u = c->u;
+    money_t f, l, extra = 0, rest = 0;
+    char b[MONEY_STR_MAX];
+    if (u->base_known && base_balance(c, &f, &l) == 0) {
+        extra = money_add_sat(f, l) - u->base_expected;
+        if (extra > c->r->step_size) {
+            log_warn("%s: the balance holds %s %s more than the recorded fills explain; "
+                     "left unsold", u->cfg->name, money_format_min(extra, b), c->r->base);
+            u->carry_base = money_add_sat(u->carry_base, extra);
+        } else {
+            extra = 0;
+        }
+    }
+    /* A buy that may still rest may still fill: what it can still buy
+     * beyond what the balance already shows is reported with the residual
+     * (the worst case), not left unsaid. */
+    for (size_t i = 0; c->live_unknown && i < u->ledger.n_orders; i++) {
+        const struct ledger_order *o = &u->ledger.orders[i];
+        if (o->side == SIDE_BUY && !o->final && o->qty > ledger_order_qty(o))
+            rest = money_add_sat(rest, o->qty - ledger_order_qty(o));
+    }
+    if (rest > extra) {
+        log_warn("%s: an order that may still be live can buy up to %s %s more",
+                 u->cfg->name, money_format_min(rest - extra, b), c->r->base);
+        u->carry_base = money_add_sat(u->carry_base, rest - extra);
+    }
+    u->report.s.residual_base = u->carry_base;
+}
+
+/* What ended a round with an error: a stop (an order left for the next
+ * run to settle) or a failure. */
+static enum strategy_result ended(struct rctx *c)
+{
+    return c->err.code == LT_ESTOPPED ? stopped(c, c->err.msg[0] ? c->err.msg : "stopped")
+                                      : fail(c);
+}
+
+/* Before a user is reported done: one open-orders query, so that an order
+ * a venue called final while it rests does not end the run "done". */
+static enum strategy_result done(struct rctx *c)
+{
+    struct strategy_user *u = c->u;
+    int found = 0;
+    if (u->report.s.orders > 0) {
+        if (cancel_open(c, "that the venue reported final", &found) != 0)
+            return ended(c);
+        if (found) {
+            lt_err_set(&c->err, LT_EEXCHANGE,
+                       "%d order(s) reported final were still open at the end (cancelled "
+                       "now): the venue's order states cannot be trusted; halting this account",
+                       found);
+            return fail(c);
+        }
+    }
+    return finish(u, u->report.s.rounds ? USER_DONE : USER_SKIPPED, STRATEGY_DONE);
+}
+
+/* Base growth without matching recorded buys (strategy.h).  A pushed
+ * balance that the fills explain costs nothing; a pushed one above them
+ * is confirmed by query before anything is concluded (it may predate the
+ * round's last sell); without pushes the balance is queried every round
+ * while the stream is down and every RECONCILE_ROUNDS rounds otherwise.
+ * 0, or LT_ERANGE (halting) when the venue holds more base than the
+ * recorded fills explain. */
+static int check_base(struct rctx *c)
+{
+    struct strategy_user *u = c->u;
+    money_t tol = c->r->step_size;
+    drain(c);
+    int pushed = u->base_pushed;
+    u->base_pushed = 0;
+    if (u->base_known && pushed && u->base_push <= u->base_expected + tol)
+        return 0;
+    if (u->base_known && !pushed && !c->blind && u->round % RECONCILE_ROUNDS != 0)
+        return 0;
+    money_t f, l;
+    if (base_balance(c, &f, &l) != 0)
+        return 0; /* not known now: checked again next round */
+    money_t actual = money_add_sat(f, l);
+    if (u->base_known && actual > u->base_expected + tol) {
+        char b1[MONEY_STR_MAX], b2[MONEY_STR_MAX];
+        return lt_err_set(&c->err, LT_ERANGE,
+                          "base balance %s %s is above the %s this run's recorded fills "
+                          "explain: the venue filled orders it reported unfilled, or "
+                          "something else trades this account; halting it",
+                          money_format_min(actual, b1), c->r->base,
+                          money_format_min(u->base_expected, b2));
+    }
+    /* Less than expected (fees we did not see, dust): the venue's figure
+     * is the new baseline. */
+    u->base_expected = actual;
+    u->base_known = 1;
+    return 0;
+}
+
 enum strategy_result strategy_round(const struct strategy_env *env, struct strategy_user *u,
                                     struct http *h)
 {
@@ -848,7 +1239,7 @@ enum strategy_result strategy_round(const struct strategy_env *env, struct strat
         if (recover(&c) != 0)
             /* A stop that cut a rate-limit wait short is a stop: the next
              * run settles what is left. */
-            return c.err.code == LT_ESTOPPED ? stopped(&c, "stopped") : fail(&c);
+            return ended(&c);
     }
     if (stopping(&c))
         return stopped(&c, "stopped");
@@ -856,7 +1247,7 @@ enum strategy_result strategy_round(const struct strategy_env *env, struct strat
     money_t quote = sc->buy_amount < remaining ? sc->buy_amount : remaining;
     if (remaining <= 0) {
         if (u->carry_base <= 0 || u->cleanups >= CLEANUP_ROUNDS)
-            return finish(u, u->report.s.rounds ? USER_DONE : USER_SKIPPED, STRATEGY_DONE);
+            return done(&c);
         /* Target reached with unsellable dust left: one more smallest
          * round, whose sell takes the dust along. */
         u->cleanups++;
@@ -870,8 +1261,11 @@ enum strategy_result strategy_round(const struct strategy_env *env, struct strat
 
     u->round++;
     ledger_reset(&u->ledger);
+    c.blind = !mailbox_stream_up(u->mb);
+    if (check_base(&c) != 0)
+        return fail(&c);
     money_t bid = 0, ask = 0;
-    if (current_book(&c, 1, &bid, &ask) != 0 && stopping(&c))
+    if (book(&c, 1, &bid, &ask) != 0 && stopping(&c))
         return stopped(&c, "stopped");
 
     int rc = buy_step(&c, quote);
@@ -889,7 +1283,7 @@ enum strategy_result strategy_round(const struct strategy_env *env, struct strat
     money_t goal = bt.qty - bt.fee_base + u->carry_base;
     money_t left = goal;
     int rc2 = 0;
-    if (goal > 0)
+    if (goal > 0 && !c.live_unknown)
         rc2 = sell_step(&c, 's', goal, &left);
     ledger_side_totals(&u->ledger, SIDE_SELL, &st);
 
@@ -902,6 +1296,8 @@ enum strategy_result strategy_round(const struct strategy_env *env, struct strat
     s->fees_base += bt.fee_base + st.fee_base;
     u->window_total += bt.quote;
     u->report.window_after = u->window_total;
+    u->committed = money_add_sat(u->committed, ledger_committed_quote(&u->ledger));
+    u->base_expected = money_add_sat(u->base_expected, bt.qty - bt.fee_base - st.qty);
     if (bt.qty > 0) {
         s->rounds++;
         u->last_round_cost = bt.fee_quote + st.fee_quote + bt.quote - st.quote;
@@ -919,10 +1315,19 @@ enum strategy_result strategy_round(const struct strategy_env *env, struct strat
              u->round, money_format_min(bt.qty, b1), c.r->base,
              money_format_min(bt.quote, b2), money_format_min(st.qty, b3),
              money_format_min(u->window_total, b4));
-    if (rc != 0 || rc2 != 0)
-        return fail(&c);
+    if (rc != 0 || rc2 != 0) {
+        count_unrecorded_base(&c);
+        return ended(&c);
+    }
     if (stopping(&c))
         return stopped(&c, "stopped");
+    u->no_fill = bt.qty > 0 ? 0 : bt.orders > 0 ? u->no_fill + 1 : u->no_fill;
+    if (u->no_fill >= NO_FILL_ROUNDS) {
+        lt_err_set(&c.err, LT_EEXCHANGE,
+                   "%u rounds in a row bought nothing up to the top rung: the venue fills "
+                   "none of our orders; halting this account", u->no_fill);
+        return fail(&c);
+    }
     if (bt.qty == 0) {
         /* Every rung missed (thin book, IOC expiries): let the market move
          * before the next round instead of hammering the venue. */
@@ -938,7 +1343,7 @@ enum strategy_result strategy_round(const struct strategy_env *env, struct strat
     }
     if (u->window_total >= u->report.target &&
         (u->carry_base <= 0 || u->cleanups >= CLEANUP_ROUNDS))
-        return finish(u, USER_DONE, STRATEGY_DONE);
+        return done(&c);
     return STRATEGY_CONTINUE;
 }
 

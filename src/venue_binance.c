@@ -65,8 +65,13 @@ static int jmoney(json_t *o, const char *key, int required, money_t *out, struct
     }
     if (!json_is_string(v))
         return lt_err_set(err, LT_EPARSE, "binance: field '%s' is not a decimal string", key);
-    if (money_parse_n(json_string_value(v), json_string_length(v), out) != 0)
+    const char *str = json_string_value(v);
+    if (money_parse_n(str, json_string_length(v), out) != 0)
         return lt_err_set(err, LT_EPARSE, "binance: field '%s' is not a valid amount", key);
+    /* "-0" is a minus sign where no venue puts one: read it as the least
+     * negative amount, so that the guard refuses it like any negative. */
+    if (*out == 0 && str[0] == '-')
+        *out = -1;
     return 0;
 }
 
@@ -580,6 +585,35 @@ static int push_exec(json_t *o, struct venue_push *out, struct lt_err *err)
     return 0;
 }
 
+/* Balances of the assets the event lists; past PUSH_ASSETS_MAX (a trade
+ * moves two or three) the rest are left out. */
+static int push_account(json_t *o, struct venue_push *out, struct lt_err *err)
+{
+    out->kind = PUSH_ACCOUNT;
+    int rc;
+    if ((rc = jint(o, "E", 0, &out->u.account.event_ms, err)))
+        return rc;
+    json_t *list = json_object_get(o, "B");
+    if (!json_is_array(list))
+        return lt_err_set(err, LT_EPARSE, "binance: outboundAccountPosition without 'B'");
+    size_t i;
+    json_t *b;
+    json_array_foreach(list, i, b) {
+        if (out->u.account.n >= PUSH_ASSETS_MAX)
+            break;
+        size_t k = out->u.account.n;
+        if (!json_is_object(b))
+            return lt_err_set(err, LT_EPARSE, "binance: balance is not an object");
+        if ((rc = jstr(b, "a", 1, out->u.account.asset[k], sizeof out->u.account.asset[k],
+                       err)) ||
+            (rc = jmoney(b, "f", 1, &out->u.account.free_amt[k], err)) ||
+            (rc = jmoney(b, "l", 0, &out->u.account.locked[k], err)))
+            return rc;
+        out->u.account.n++;
+    }
+    return 0;
+}
+
 static int push_response(json_t *o, struct venue_push *out, struct lt_err *err)
 {
     out->kind = PUSH_RESPONSE;
@@ -654,7 +688,7 @@ int venue_binance_parse_push(const char *buf, size_t len, struct venue_push *out
     if (e && strcmp(e, "executionReport") == 0)
         rc = push_exec(o, out, err);
     else if (e && strcmp(e, "outboundAccountPosition") == 0)
-        out->kind = PUSH_ACCOUNT;
+        rc = push_account(o, out, err);
     else if (e && (strcmp(e, "eventStreamTerminated") == 0 ||
                    strcmp(e, "listenKeyExpired") == 0))
         out->kind = PUSH_STREAM_END;
@@ -812,6 +846,8 @@ static int attempt(struct venue *v, struct http *h, const struct venue_auth *a,
         latency_order_sent();
     rc = http_do(h, &req, resp, err);
     c->recv_local_ms = venue_local_ms(v);
+    /* The path only: the query holds signatures and ids. */
+    log_debug("venue: %s %s: %d", c->method, c->path, rc == 0 ? (int)resp->status : rc);
     if (rc == 0) {
         venue_limits_observe(v, a, sent_ms, resp);
         if (resp->status < 200 || resp->status > 299) {

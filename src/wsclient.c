@@ -602,6 +602,7 @@ static void on_message(struct wsconn *c, const char *buf, size_t len)
         board_post(ws->board, p.u.book.bid, p.u.book.ask, rx_us);
         return;
     case PUSH_EXECUTION:
+    case PUSH_ACCOUNT: /* in the ring, so that it follows the executions before it */
         if (c->kind == CONN_API)
             u = p.subscription_id >= 0 ? user_by_sub(c, p.subscription_id) : NULL;
         else if (c->kind != CONN_MARKET)
@@ -649,7 +650,6 @@ static void on_message(struct wsconn *c, const char *buf, size_t len)
             lws_callback_on_writable(c->wsi);
         }
         return;
-    case PUSH_ACCOUNT:
     case PUSH_IGNORED:
         return;
     }

@@ -9,6 +9,16 @@
  * larger of the two, so a lost push and a late push of a cancelled order
  * are both counted once.  Pure: no I/O, no threads.  A ledger belongs to
  * the worker running the round.
+ *
+ * An order is final only when two sources agree: a query says so, or a
+ * FILLED answer or push is matched by distinct trades that add up to the
+ * quantity we sent.  Any other final status (a CANCELED answer or push, an
+ * IOC's EXPIRED, a FILLED whose trades are missing) is only claimed, and
+ * the strategy settles it by query: a lying cancel must not free the
+ * account's one live order.  Figures passed in have been through the guard
+ * (guard.h); the ledger keeps each source's largest figures apart so that
+ * the guard can tell a cumulative figure going down from an older snapshot
+ * of another source.
  */
 #ifndef LOOPTRADER_LEDGER_H
 #define LOOPTRADER_LEDGER_H
@@ -17,14 +27,24 @@
 #include <stdint.h>
 
 #include "looptrader/clientid.h"
+#include "looptrader/error.h"
+#include "looptrader/guard.h"
 #include "looptrader/money.h"
 #include "looptrader/symbol.h"
 #include "looptrader/venue.h"
+
+/* Where a cumulative figure came from. */
+enum ledger_source {
+    LEDGER_ANSWER = 0,         /* the place or cancel answer */
+    LEDGER_QUERY,              /* an order query */
+    LEDGER_PUSH                /* an executionReport */
+};
 
 struct ledger_order {
     char client_id[CLIENTID_MAX];
     int64_t order_id;          /* 0 until the venue told us */
     enum order_side side;
+    money_t price, qty;        /* as sent; 0 when not known (an earlier run's) */
     money_t trades_qty;        /* sum over distinct known trades */
     money_t trades_quote;      /* (pushed, or fetched when pushes were lost) */
     money_t cum_qty;           /* largest cumulative executed qty reported */
@@ -32,7 +52,11 @@ struct ledger_order {
     money_t fee_quote;         /* commissions of known trades, by asset */
     money_t fee_base;
     money_t fee_other;         /* in a third asset (e.g. BNB); not converted */
-    int final;                 /* the venue said no further fill can happen */
+    money_t rest_qty, rest_quote;  /* largest figures answered (answers, queries) */
+    money_t push_qty, push_quote;  /* largest figures pushed */
+    enum order_status claimed; /* newest final status not yet confirmed, else
+                                * ORDER_STATUS_UNKNOWN */
+    int final;                 /* confirmed: no further fill can happen */
 };
 
 struct ledger_totals {
@@ -54,12 +78,17 @@ void ledger_release(struct ledger *l);
 /* Forgets every order and trade, keeps the allocations (new round). */
 void ledger_reset(struct ledger *l);
 
-/* Registers an order of this round before it is sent.  0 or LT_ENOMEM
- * (LT_EINVAL if the client id is already registered). */
-int ledger_add_order(struct ledger *l, const char *client_id, enum order_side side);
+/* Registers an order of this round before it is sent, with the price and
+ * quantity we send (0, 0 for an earlier run's order found open).  0 or
+ * LT_ENOMEM (LT_EINVAL if the client id is already registered). */
+int ledger_add_order(struct ledger *l, const char *client_id, enum order_side side,
+                     money_t price, money_t qty);
 
 /* Index of the order with this client id, or -1. */
 int ledger_find(const struct ledger *l, const char *client_id);
+
+/* 1 when this trade id was counted this round. */
+int ledger_trade_seen(const struct ledger *l, int64_t trade_id);
 
 /* Records one trade of a registered order.  1 if new, 0 if the trade id
  * was already counted, LT_ENOTFOUND if the order is not this round's,
@@ -68,9 +97,20 @@ int ledger_add_trade(struct ledger *l, const char *client_id, int64_t order_id,
                      int64_t trade_id, money_t qty, money_t quote, money_t commission,
                      const char *commission_asset);
 
-/* Records cumulative figures reported by the venue (keeps the largest). */
+/* Records cumulative figures reported by the venue (keeps the largest) and
+ * its status: final (a query's final status, or a corroborated FILLED) or
+ * claimed (see above). */
 int ledger_set_cum(struct ledger *l, const char *client_id, int64_t order_id,
-                   money_t executed_qty, money_t cum_quote, int final);
+                   money_t executed_qty, money_t cum_quote, enum order_status status,
+                   enum ledger_source src);
+
+/* What the guard needs to judge an answer about o from src. */
+void ledger_guard_order(const struct ledger_order *o, enum ledger_source src,
+                        struct guard_order *out);
+
+/* Buy quote the round's orders commit at our own prices: price x quantity
+ * sent while an order may still fill, price x its fill once final. */
+money_t ledger_committed_quote(const struct ledger *l);
 
 /* An order's filled base / quote: the larger of the trades sum and cumulative. */
 money_t ledger_order_qty(const struct ledger_order *o);
@@ -85,7 +125,15 @@ void ledger_side_totals(const struct ledger *l, enum order_side side,
                         struct ledger_totals *out);
 
 /* The window buy total from order history: filled BUY quote of orders with
- * time >= start_ms; cancelled-but-partially-filled orders count. */
-money_t ledger_window_buy(const struct order_state *orders, size_t n, int64_t start_ms);
+ * time >= start_ms; cancelled-but-partially-filled orders count.  Rows
+ * the guard refuses (a negative price or quote, more executed than
+ * ordered, FILLED with nothing executed, a quote its limit does not allow,
+ * off the grid of r when r is not NULL) are not summed, and since a total
+ * without them could only be too low, and buying on a total too low is
+ * buying past the target, any refused row in the window makes it
+ * unknown: LT_EPARSE, err says how many of which kind (*out holds the sum
+ * of the rows believed).  Else 0. */
+int ledger_window_buy(const struct order_state *orders, size_t n, int64_t start_ms,
+                      const struct symbol_rules *r, money_t *out, struct lt_err *err);
 
 #endif

@@ -39,6 +39,9 @@ double money_to_double(money_t v);
 /* a*b, rounded toward zero / toward +inf (of the magnitude). */
 money_t money_mul(money_t a, money_t b);
 money_t money_mul_up(money_t a, money_t b);
+/* a+b, saturating at the int64 bounds (sums of amounts a venue sent). */
+money_t money_add_sat(money_t a, money_t b);
+
 /* a/b rounded toward zero; b must not be 0. */
 money_t money_div(money_t a, money_t b);
 

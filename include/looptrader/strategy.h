@@ -25,6 +25,38 @@
  * with dust runs a few smallest rounds to take it along.  max_cost stops a
  * user before a round when the cost so far plus the last round's cost
  * would pass it.
+ *
+ * Trust no venue.  Every answer, push, trade, history row, balance and
+ * book price goes through the guard (guard.h) before it is believed; a
+ * refused one is logged once per kind and counted (summed up when the
+ * user ends).  An order is final only when a query agrees (or a FILLED is
+ * matched by its trades), so that a lying cancel does not free the one
+ * live order.  Money bounds hold whatever the venue says:
+ *  - buy cap: the buy quote committed this run at our own prices (price x
+ *    quantity of each buy sent while it may fill, price x fill once final)
+ *    never passes what the target needed at the first round, priced at the
+ *    top rung, plus one round and the dust margin; reaching it halts;
+ *  - NO_FILL_ROUNDS rounds in a row that send buys and buy nothing halt
+ *    (between two of them the strategy waits for the price to move, so a
+ *    thin book gets several chances; a book that fills nothing up to the
+ *    top rung five times running cannot reach the target either);
+ *  - the base balance (from outboundAccountPosition pushes, a push above
+ *    the fills confirmed by query; without pushes a query each round while
+ *    the stream is down, else every RECONCILE_ROUNDS rounds) may not grow
+ *    beyond what recorded fills explain; if it does, the account halts;
+ *  - an order that cannot be confirmed final (REFUSED_ROW_MAX answers in
+ *    a row refused, or trades that add up to less than its final figure)
+ *    halts the account with nothing more sent, and a failed round reports
+ *    base the balance shows beyond the recorded fills as residual;
+ *  - a venue that keeps an order open after CANCEL_TRIES cancels halts
+ *    the account;
+ *  - before a user is reported done, one open-orders query checks that
+ *    none of our orders rests.
+ * Request weight: in the steady state a round costs its orders (and the
+ * cancels and queries a GTC order that does not fill needs); sells are
+ * sized from the ledger, not from GET /account, which is read only for the
+ * reconcile above, after a sell was refused for balance, or while pushes
+ * are down.
  */
 #ifndef LOOPTRADER_STRATEGY_H
 #define LOOPTRADER_STRATEGY_H
@@ -33,6 +65,7 @@
 
 #include "looptrader/board.h"
 #include "looptrader/config.h"
+#include "looptrader/guard.h"
 #include "looptrader/http.h"
 #include "looptrader/journal.h"
 #include "looptrader/ledger.h"
@@ -45,6 +78,10 @@ struct strategy_env {
     struct venue *venue;
     const char *run;                /* this process's run tag (clientid) */
     const atomic_int *global_stop;  /* set by main on SIGINT/SIGTERM */
+    /* mailbox_now_ms() of the first SIGINT/SIGTERM (0: none yet), so that
+     * the stop's bound counts from the signal; NULL: from when a worker
+     * notices the stop. */
+    const _Atomic int64_t *stop_since_ms;
     int stop_flatten_ms;            /* bound on selling after a stop; 0 = 10 s */
     struct board *board;            /* the streamed symbol's prices (the
                                      * wsclient's); NULL: REST prices only */
@@ -79,6 +116,16 @@ struct strategy_user {
     unsigned cleanups;               /* extra rounds run to sell dust */
     int recovered;                   /* start-up settlement done */
     struct ledger ledger;            /* the current round's fills */
+    struct guard_counts refused;     /* venue data the guard refused */
+    money_t buy_cap;                 /* most buy quote this run may commit
+                                      * (set at the first round; 0 before) */
+    money_t committed;               /* buy quote committed by ended rounds */
+    unsigned no_fill;                /* rounds in a row that bought nothing */
+    int base_known;                  /* base_expected has a baseline */
+    money_t base_expected;           /* base balance (free + locked) that the
+                                      * recorded fills explain */
+    int base_pushed;                 /* a pushed base balance is unchecked */
+    money_t base_push;               /* newest pushed base free + locked */
 };
 
 /* Prepares a user: mailbox, journal under state_dir, report fields

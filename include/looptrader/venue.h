@@ -105,10 +105,12 @@ enum venue_push_kind {
     PUSH_IGNORED = 0,    /* valid but not interesting (e.g. listStatus) */
     PUSH_BOOK_TICKER,    /* book.* */
     PUSH_EXECUTION,      /* exec.* */
-    PUSH_ACCOUNT,        /* outboundAccountPosition: nothing decoded */
+    PUSH_ACCOUNT,        /* outboundAccountPosition: balances after a change */
     PUSH_RESPONSE,       /* reply to a request of ours: response.* */
     PUSH_STREAM_END      /* eventStreamTerminated / listenKeyExpired */
 };
+
+#define PUSH_ASSETS_MAX 4
 
 struct venue_push {
     enum venue_push_kind kind;
@@ -127,6 +129,12 @@ struct venue_push {
             char commission_asset[16];
             int64_t event_ms;
         } exec;
+        struct {
+            size_t n;              /* assets listed (at most PUSH_ASSETS_MAX) */
+            char asset[PUSH_ASSETS_MAX][16];
+            money_t free_amt[PUSH_ASSETS_MAX], locked[PUSH_ASSETS_MAX];
+            int64_t event_ms;
+        } account;
         struct {
             int64_t id;            /* the request id we sent */
             int status;            /* 200 on success */

@@ -42,14 +42,25 @@ static void venue_push_to_ledger(struct ledger *l, const struct venue_push *p)
     const struct order_state *o = &p->u.exec.order;
     if (!o->client_id[0])
         return;
-    if (ledger_find(l, o->client_id) < 0 && ledger_add_order(l, o->client_id, o->side) != 0)
+    if (ledger_find(l, o->client_id) < 0 &&
+        ledger_add_order(l, o->client_id, o->side, o->price, o->orig_qty) != 0)
         return;
-    if (p->u.exec.trade_id >= 0)
+    /* As the strategy does: the guard first, then the ledger. */
+    struct guard_order g;
+    const struct ledger_order *lo = &l->orders[ledger_find(l, o->client_id)];
+    ledger_guard_order(lo, LEDGER_PUSH, &g);
+    if (p->u.exec.trade_id >= 0 && !ledger_trade_seen(l, p->u.exec.trade_id) &&
+        guard_check_trade(NULL, &g, p->u.exec.last_qty, p->u.exec.last_price,
+                          p->u.exec.last_quote, p->u.exec.commission, NULL) == 0)
         (void)ledger_add_trade(l, o->client_id, o->order_id, p->u.exec.trade_id,
                                p->u.exec.last_qty, p->u.exec.last_quote, p->u.exec.commission,
                                p->u.exec.commission_asset);
-    (void)ledger_set_cum(l, o->client_id, o->order_id, o->executed_qty, o->cum_quote,
-                         order_status_is_final(o->status));
+    ledger_guard_order(lo, LEDGER_PUSH, &g);
+    if (guard_check_order(NULL, &g, o, NULL) == 0)
+        (void)ledger_set_cum(l, o->client_id, o->order_id, o->executed_qty, o->cum_quote,
+                             o->status, LEDGER_PUSH);
+    FUZZ_CHECK(ledger_order_qty(lo) >= 0);
+    FUZZ_CHECK(lo->qty <= 0 || lo->trades_qty <= lo->qty);
 }
 
 FUZZ_TARGET(venue_push)

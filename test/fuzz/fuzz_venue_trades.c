@@ -29,7 +29,7 @@ FUZZ_TARGET(venue_trades)
         FUZZ_CHECK(FUZZ_TERMINATED(t->commission_asset));
         char cid[CLIENTID_MAX];
         snprintf(cid, sizeof cid, "o%lld", (long long)t->order_id);
-        if (ledger_find(&l, cid) < 0 && ledger_add_order(&l, cid, t->side) != 0)
+        if (ledger_find(&l, cid) < 0 && ledger_add_order(&l, cid, t->side, 0, 0) != 0)
             continue;
         (void)ledger_add_trade(&l, cid, t->order_id, t->trade_id, t->qty, t->quote_qty,
                                t->commission, t->commission_asset);

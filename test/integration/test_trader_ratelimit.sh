@@ -6,10 +6,11 @@
 # line counts the waits for both limits), receives no 429 at all, and
 # every user still reaches its target, read back from the simulator.
 #
-# Another client behind the same IP spends 250 of the minute's weight
-# first (one deep order book), which the trader learns from the venue's
-# X-MBX-USED-WEIGHT-1M.  With the trader's own ~400-600 the run needs more
-# than the minute allows, so it must cross a minute boundary, where the
+# Another client behind the same IP spends 400 of the minute's weight
+# first (deep order books), which the trader learns from the venue's
+# X-MBX-USED-WEIGHT-1M.  With the trader's own ~250-300 (sells are sized
+# from the ledger: no GET /account per sell) the run needs more than the
+# minute allows, so it must cross a minute boundary, where the
 # venue's weight window rolls: it starts late in a clock minute (waiting
 # for second 44 when needed) so that the crossing comes early.  The simulator has no skewed-clock option, so the
 # -1021 path (re-measure the clock, send once more) is covered by the unit
@@ -18,7 +19,7 @@
 . "$(dirname "$0")/trader_lib.sh"
 
 USERS=(alice bob carol erin)
-WEIGHT_PER_MINUTE=500 # the run uses 400-600, another client 250
+WEIGHT_PER_MINUTE=500 # the run uses 250-300, another client 400
 ORDERS_PER_10S=6      # a user sends 9-15 orders
 TARGET=200
 
@@ -32,6 +33,9 @@ sim_start --seed 21 --config "$conf"
 http GET /api/v3/depth symbol="$SYMBOL" limit=5000
 assert_eq "$STATUS $(jget 'j.get("x-mbx-used-weight-1m")' <<<"$HEADERS")" "200 250" \
     "another client spent 250 weight"
+for i in 1 2 3; do http GET /api/v3/depth symbol="$SYMBOL" limit=1000; done
+assert_eq "$STATUS $(jget 'j.get("x-mbx-used-weight-1m")' <<<"$HEADERS")" "200 400" \
+    "another client spent 400 weight"
 t0=$(date +%s)
 TRADER_TIMEOUT=50 trader_run --target "$TARGET" --only "$(IFS=,; echo "${USERS[*]}")"
 echo "# run took $(($(date +%s) - t0)) s"

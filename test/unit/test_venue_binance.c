@@ -412,6 +412,28 @@ static void other_user_events(void **state)
     assert_int_equal(venue_binance_parse_push(acct, LEN(acct), &p, &err), 0);
     assert_int_equal(p.kind, PUSH_ACCOUNT);
     assert_int_equal(p.subscription_id, 1);
+    assert_int_equal(p.u.account.n, 1);
+    assert_string_equal(p.u.account.asset[0], "USDT");
+    assert_true(p.u.account.free_amt[0] == 100000000 && p.u.account.locked[0] == 0);
+    assert_true(p.u.account.event_ms == 1);
+    const char many[] =
+        "{\"e\":\"outboundAccountPosition\",\"E\":7,\"u\":7,\"B\":["
+        "{\"a\":\"A\",\"f\":\"1\",\"l\":\"2\"},{\"a\":\"B\",\"f\":\"0.5\",\"l\":\"0\"},"
+        "{\"a\":\"C\",\"f\":\"1\",\"l\":\"0\"},{\"a\":\"D\",\"f\":\"1\",\"l\":\"0\"},"
+        "{\"a\":\"E\",\"f\":\"1\",\"l\":\"0\"}]}";
+    assert_int_equal(venue_binance_parse_push(many, LEN(many), &p, &err), 0);
+    assert_int_equal(p.u.account.n, PUSH_ASSETS_MAX);
+    assert_string_equal(p.u.account.asset[1], "B");
+    assert_true(p.u.account.free_amt[1] == 50000000 && p.u.account.locked[0] == 200000000);
+    const char neg0[] = "{\"e\":\"outboundAccountPosition\",\"E\":7,\"u\":7,\"B\":["
+                        "{\"a\":\"A\",\"f\":\"-0.000\",\"l\":\"0\"}]}";
+    assert_int_equal(venue_binance_parse_push(neg0, LEN(neg0), &p, &err), 0);
+    assert_true(p.u.account.free_amt[0] < 0);
+    const char nolist[] = "{\"e\":\"outboundAccountPosition\",\"E\":7,\"u\":7}";
+    assert_int_equal(venue_binance_parse_push(nolist, LEN(nolist), &p, &err), LT_EPARSE);
+    const char badnum[] = "{\"e\":\"outboundAccountPosition\",\"E\":7,\"u\":7,\"B\":["
+                          "{\"a\":\"A\",\"f\":\"NaN\",\"l\":\"0\"}]}";
+    assert_int_equal(venue_binance_parse_push(badnum, LEN(badnum), &p, &err), LT_EPARSE);
     const char term[] = "{\"subscriptionId\":1,\"event\":{\"e\":\"eventStreamTerminated\",\"E\":5}}";
     assert_int_equal(venue_binance_parse_push(term, LEN(term), &p, &err), 0);
     assert_int_equal(p.kind, PUSH_STREAM_END);
@@ -424,6 +446,44 @@ static void other_user_events(void **state)
     assert_int_equal(p.kind, PUSH_IGNORED);
     assert_int_equal(venue_binance_parse_push("{}", 2, &p, &err), 0);
     assert_int_equal(p.kind, PUSH_IGNORED);
+}
+
+/* Amounts that are not plain decimals are malformed answers; "-0" is
+ * read as negative so that the guard refuses it. */
+static void hostile_amounts(void **state)
+{
+    (void)state;
+    struct order_state o;
+    struct lt_err err;
+    static const char *const bad[] = { "\"NaN\"", "\"inf\"", "\"-inf\"", "\"1e400\"",
+                                       "\"1e-3\"", "1.5", "\"\"", "\"0x10\"",
+                                       "\"99999999999999999999\"" };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char buf[256];
+        int n = snprintf(buf, sizeof buf,
+                         "{\"symbol\":\"ALPHAUSDT\",\"orderId\":1,\"clientOrderId\":\"c\","
+                         "\"price\":\"1\",\"origQty\":\"1\",\"executedQty\":%s,"
+                         "\"cummulativeQuoteQty\":\"0\",\"status\":\"FILLED\","
+                         "\"side\":\"BUY\"}", bad[i]);
+        assert_int_not_equal(venue_binance_parse_order(buf, (size_t)n, &o, &err), 0);
+    }
+    const char neg0[] = "{\"symbol\":\"ALPHAUSDT\",\"orderId\":1,\"clientOrderId\":\"c\","
+                        "\"price\":\"1\",\"origQty\":\"1\",\"executedQty\":\"-0.00000000\","
+                        "\"cummulativeQuoteQty\":\"-0\",\"status\":\"FILLED\",\"side\":\"BUY\"}";
+    assert_int_equal(venue_binance_parse_order(neg0, LEN(neg0), &o, &err), 0);
+    assert_true(o.executed_qty < 0 && o.cum_quote < 0);
+    const char zero[] = "{\"symbol\":\"ALPHAUSDT\",\"orderId\":1,\"clientOrderId\":\"c\","
+                        "\"price\":\"1\",\"origQty\":\"1\",\"executedQty\":\"+0\","
+                        "\"cummulativeQuoteQty\":\"0.0\",\"status\":\"NEW\",\"side\":\"BUY\"}";
+    assert_int_equal(venue_binance_parse_order(zero, LEN(zero), &o, &err), 0);
+    assert_true(o.executed_qty == 0 && o.cum_quote == 0);
+    struct venue_push p;
+    const char exec[] =
+        "{\"e\":\"executionReport\",\"E\":1,\"s\":\"ALPHAUSDT\",\"c\":\"c\",\"S\":\"BUY\","
+        "\"q\":\"1\",\"p\":\"1\",\"X\":\"FILLED\",\"i\":1,\"l\":\"-0\",\"z\":\"1\","
+        "\"L\":\"1\",\"t\":5,\"Z\":\"1\"}";
+    assert_int_equal(venue_binance_parse_push(exec, LEN(exec), &p, &err), 0);
+    assert_true(p.u.exec.last_qty < 0);
 }
 
 static void book_ticker_plain_and_combined(void **state)
@@ -623,6 +683,7 @@ int main(void)
         cmocka_unit_test(error_mapping),
         cmocka_unit_test(execution_report_plain_and_wrapped),
         cmocka_unit_test(other_user_events),
+        cmocka_unit_test(hostile_amounts),
         cmocka_unit_test(book_ticker_plain_and_combined),
         cmocka_unit_test(ws_api_responses),
         cmocka_unit_test(hostile_pushes),
