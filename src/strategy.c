@@ -292,6 +292,7 @@ static void note_balance(struct rctx *c, const struct venue_push *ev)
         }
         c->u->base_push = ev->u.account.free_amt[i] + ev->u.account.locked[i];
         c->u->base_pushed = 1;
+        c->u->base_push_stale = 0;
     }
 }
 
@@ -304,6 +305,8 @@ static void apply_push(struct rctx *c, const struct venue_push *ev)
     if (ev->kind != PUSH_EXECUTION)
         return;
     const struct order_state *o = &ev->u.exec.order;
+    if (ev->u.exec.trade_id >= 0 && ev->u.exec.last_qty != 0)
+        c->u->base_push_stale = 1;
     if (ledger_find(&c->u->ledger, o->client_id) < 0)
         return; /* another round's order: its figures were final when it ended */
     if (ev->u.exec.trade_id >= 0 && ev->u.exec.last_qty != 0)
@@ -1201,7 +1204,15 @@ static int check_base(struct rctx *c)
     struct strategy_user *u = c->u;
     money_t tol = c->r->step_size;
     drain(c);
-    int pushed = u->base_pushed;
+    /* A place or cancel answer tells of a fill before its pushes come: the
+     * balance pushed before that trade is no evidence, the one after it is
+     * due shortly.  If it does not come, the push is not used. */
+    int64_t grace = mailbox_now_ms() + PUSH_GRACE_MS;
+    struct venue_push ev;
+    while (u->base_pushed && u->base_push_stale && mailbox_stream_up(u->mb) &&
+           mailbox_wait_exec(u->mb, grace, c->env->global_stop, &ev) == 0)
+        apply_push(c, &ev);
+    int pushed = u->base_pushed && !u->base_push_stale;
     u->base_pushed = 0;
     if (u->base_known && pushed && u->base_push <= u->base_expected + tol)
         return 0;

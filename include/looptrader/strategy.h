@@ -126,6 +126,10 @@ struct strategy_user {
                                       * recorded fills explain */
     int base_pushed;                 /* a pushed base balance is unchecked */
     money_t base_push;               /* newest pushed base free + locked */
+    int base_push_stale;             /* a trade was pushed after it: the venue
+                                      * sends a trade's balance after its
+                                      * execution event, so base_push predates
+                                      * that trade until the next one comes */
 };
 
 /* Prepares a user: mailbox, journal under state_dir, report fields
