@@ -16,6 +16,7 @@
 #include "looptrader/ladder.h"
 #include "looptrader/latency.h"
 #include "looptrader/log.h"
+#include "looptrader/plan.h"
 #include "looptrader/target.h"
 
 #include <stdlib.h>
@@ -693,22 +694,6 @@ static struct ladder user_ladder(const struct strategy_user *u)
     return l;
 }
 
-/* Smallest base quantity whose sale is still a valid order at the last
- * sell rung below bid, with 2 % to spare for the price moving meanwhile:
- * a round never buys less, or its inventory could not be sold again. */
-static money_t min_sellable_qty(const struct rctx *c, const struct ladder *lad, money_t bid)
-{
-    const struct symbol_rules *r = c->r;
-    money_t q = r->min_qty;
-    money_t p = ladder_price(lad, r, SIDE_SELL, bid, lad->max_tries - 1);
-    if (r->min_notional > 0 && p > 0) {
-        money_t n = money_div(money_mul_up(r->min_notional, MONEY_SCALE + MONEY_SCALE / 50), p);
-        if (n > q)
-            q = n;
-    }
-    return money_ceil_to(q, r->step_size);
-}
-
 /* The buy cap (strategy.h) from our own intents: what ended rounds
  * committed, what this round's orders commit, and this order at its
  * price.  LT_ERANGE (halting the account) when it would pass the cap. */
@@ -769,7 +754,7 @@ static int buy_step(struct rctx *c, money_t quote_goal)
             continue;
         }
         if (q_min < 0)
-            q_min = min_sellable_qty(c, &lad, bid);
+            q_min = plan_min_sellable_qty(c->r, &lad, bid);
         if (!c->u->buy_cap)
             set_buy_cap(c, &lad, ask, q_min);
         money_t short_qty = t.qty < q_min ? q_min - t.qty : 0;
@@ -778,20 +763,12 @@ static int buy_step(struct rctx *c, money_t quote_goal)
         money_t price = ladder_price(&lad, r, SIDE_BUY, ask, k);
         if (price <= 0)
             return lt_err_set(&c->err, LT_ERANGE, "no valid buy price at rung %d", k);
-        money_t qty = want > 0 ? symbol_qty_for_quote(r, want, price) : 0;
-        if (qty < short_qty)
-            qty = short_qty;
-        if (symbol_check_order(r, price, qty, NULL) != 0) {
-            if (t.qty > 0 && short_qty == 0)
-                break; /* the remainder is below the minimums: keep what we have */
-            money_t need = r->min_notional > 0 ? money_div(r->min_notional, price) : 0;
-            if (need < qty)
-                need = qty;
-            qty = money_ceil_to(need, r->step_size);
-            struct lt_err fe = { 0 };
-            if (symbol_check_order(r, price, qty, &fe) != 0)
-                return lt_err_set(&c->err, LT_EINVAL, "cannot size a buy: %s", fe.msg);
-        }
+        money_t qty;
+        struct lt_err fe = { 0 };
+        if (plan_buy_qty(r, want, price, t.qty, q_min, &qty, &fe) != 0)
+            return lt_err_set(&c->err, LT_EINVAL, "%s", fe.msg);
+        if (qty == 0)
+            break; /* the remainder is below the minimums: keep what we have */
         if ((rc = check_buy_cap(c, price, qty)) != 0)
             return rc;
         rc = order_run(c, SIDE_BUY, c->u->cfg->strategy.tif, 'b', price, qty);
@@ -891,7 +868,7 @@ static int sell_step(struct rctx *c, char code, money_t goal, money_t *left)
         /* A small IOC sell that fills partly leaves an unsellable rest
          * behind; as GTC it may rest until the rest fills (see order_run). */
         enum time_in_force tif = c->u->cfg->strategy.tif;
-        if (tif != TIF_GTC && qty < 2 * min_sellable_qty(c, &lad, bid))
+        if (tif != TIF_GTC && qty < 2 * plan_min_sellable_qty(c->r, &lad, bid))
             tif = TIF_GTC;
         int rc = order_run(c, SIDE_SELL, tif, code, price, qty);
         if (rc == LT_ESTOPPED) {

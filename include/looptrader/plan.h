@@ -5,7 +5,7 @@
  *
  * The dry run prints this, so it must be the strategy's own arithmetic:
  * plan_min_sellable_qty and plan_buy_qty are the sizing rules of a round's
- * first buy (strategy.c's min_sellable_qty and buy_step), kept here as pure
+ * first buy (strategy.c's buy_step calls them), kept here as pure
  * functions so both use one definition.  Pure: no I/O, no threads.
  */
 #ifndef LOOPTRADER_PLAN_H
