@@ -37,8 +37,10 @@ struct journal {
     int tail_ok;         /* the file is known to end with '\n' at end_size */
     off_t end_size;
     char user[128];      /* written into every line */
-    char path[4096];
+    char path[];         /* "<dir>/<user>.jsonl", sized to fit */
 };
+
+#define JOURNAL_PATH_MAX 4096
 
 static int64_t wall_ms(void)
 {
@@ -98,22 +100,34 @@ int journal_open(const char *dir, const char *user, struct journal **out, struct
     if (mkdir_p(dir) != 0)
         return lt_err_set(err, LT_EIO, "journal: cannot create state dir %s: %s", dir,
                           strerror(errno));
-    struct journal *j = calloc(1, sizeof(*j));
+    int len = snprintf(NULL, 0, "%s/%s.jsonl", dir, name);
+    if (len < 0 || len >= JOURNAL_PATH_MAX)
+        return lt_err_set(err, LT_EINVAL, "journal: state dir path too long");
+    struct journal *j = calloc(1, sizeof(*j) + (size_t)len + 1);
     if (!j)
         return lt_err_set(err, LT_ENOMEM, "journal: out of memory");
-    if (snprintf(j->path, sizeof(j->path), "%s/%s.jsonl", dir, name) >= (int)sizeof(j->path)) {
-        free(j);
-        return lt_err_set(err, LT_EINVAL, "journal: state dir path too long");
-    }
+    snprintf(j->path, (size_t)len + 1, "%s/%s.jsonl", dir, name);
     snprintf(j->user, sizeof(j->user), "%s", user);
-    /* Opened now so that an unusable journal fails the start, not the
-     * first order; then closed: an idle account holds no descriptor. */
-    int fd = open_file(j->path, O_RDWR | O_APPEND | O_CREAT, err);
-    if (fd < 0) {
-        free(j);
-        return fd;
+    /* Checked now so that an unusable journal fails the start, not the
+     * first order: an existing file must open, a missing one could be
+     * created.  It is created by the first append: thousands of accounts
+     * do not create their files at start-up, and an idle account holds no
+     * descriptor. */
+    struct stat st;
+    int rc = 0;
+    if (lstat(j->path, &st) == 0 || errno != ENOENT) {
+        int fd = open_file(j->path, O_RDWR | O_APPEND, err);
+        if (fd < 0)
+            rc = fd;
+        else
+            close(fd);
+    } else if (access(dir, W_OK | X_OK) != 0) {
+        rc = lt_err_set(err, LT_EIO, "journal: cannot create %s: %s", j->path, strerror(errno));
     }
-    close(fd);
+    if (rc != 0) {
+        free(j);
+        return rc;
+    }
     j->fd = -1;
     *out = j;
     return 0;
@@ -324,7 +338,7 @@ int journal_settled(struct journal *j, const char *run, unsigned round, money_t 
  * crash at any point leaves a journal that still states the residual. */
 int journal_rotate(struct journal *j, const char *run, money_t residual, struct lt_err *err)
 {
-    char prev[sizeof(j->path) + 8], fresh[sizeof(j->path) + 8];
+    char prev[JOURNAL_PATH_MAX + 8], fresh[JOURNAL_PATH_MAX + 8];
     snprintf(prev, sizeof(prev), "%s.prev", j->path);
     snprintf(fresh, sizeof(fresh), "%s.new", j->path);
     int fd = open_file(fresh, O_RDWR | O_APPEND | O_CREAT | O_TRUNC, err);
@@ -343,7 +357,10 @@ int journal_rotate(struct journal *j, const char *run, money_t residual, struct 
                   : lt_err_set(err, LT_ENOMEM, "journal: out of memory");
         free(text);
     }
-    if (rc == 0 && ((unlink(prev) != 0 && errno != ENOENT) || link(j->path, prev) != 0 ||
+    /* A journal never written yet (created by its first append) has no
+     * earlier state to keep. */
+    if (rc == 0 && ((unlink(prev) != 0 && errno != ENOENT) ||
+                    (link(j->path, prev) != 0 && errno != ENOENT) ||
                     rename(fresh, j->path) != 0))
         rc = lt_err_set(err, LT_EIO, "journal: cannot rotate %s: %s", j->path, strerror(errno));
     close(fd);

@@ -278,9 +278,10 @@ static void user_fails(struct strategy_user *u, enum user_status st, const char 
         log_warn("%s: %s", u->report.name, u->report.error);
 }
 
-/* Phase 2 for one user: its stop file, its account lock, then the window
- * total from history.  Returns 1 when the user should be queued. */
-static int filter_user(struct run *r, unsigned idx, struct strategy_user *u)
+/* Phase 2 for one user, on the main thread, before any request for it:
+ * its stop file, its account lock, its symbol's rules.  Returns 1 when its
+ * history is to be read. */
+static int filter_prepare(struct run *r, unsigned idx, struct strategy_user *u)
 {
     const struct user_config *uc = &r->cfg.users[idx];
     struct lt_err err = { 0 };
@@ -309,16 +310,28 @@ static int filter_user(struct run *r, unsigned idx, struct strategy_user *u)
         user_fails(u, USER_FAILED, "account %.200s", err.msg);
         return 0;
     }
-    const struct symbol_rules *rules;
-    if ((rc = rules_for(r, uc->strategy.symbol, &rules, &err)) != 0) {
+    if ((rc = rules_for(r, uc->strategy.symbol, &u->rules, &err)) != 0) {
         user_fails(u, USER_FAILED, "symbol %.32s: %.200s", uc->strategy.symbol, err.msg);
         return 0;
     }
+    return 1;
+}
+
+/* Phase 2 for one prepared user, on a filter thread's own handle: the
+ * window total from order history, then the user's mailbox and journal.
+ * Touches only *u and thread-safe modules.  Returns 1 when the user should
+ * be queued. */
+static int filter_history(struct run *r, unsigned idx, struct strategy_user *u, struct http *h)
+{
+    const struct user_config *uc = &r->cfg.users[idx];
+    const struct symbol_rules *rules = u->rules;
+    struct lt_err err = { 0 };
+    int rc;
     int64_t start = target_window_start(&uc->strategy.window, venue_now_ms(r->venue));
     struct order_state *hist = NULL;
     size_t n = 0;
     STARTUP_RETRY(r, rc, &err,
-                  venue_ops(r->venue)->order_history(r->venue, r->http, &uc->auth, rules->symbol,
+                  venue_ops(r->venue)->order_history(r->venue, h, &uc->auth, rules->symbol,
                                                      start, &hist, &n, &err));
     if (rc != 0) {
         if (stopping(r))
@@ -354,6 +367,64 @@ static int filter_user(struct run *r, unsigned idx, struct strategy_user *u)
     log_info("%s: window buy total %s of target %s", uc->name, money_format_min(before, b1),
              money_format_min(uc->strategy.target, b2));
     return 1;
+}
+
+/* Phase 2's history reads run on a few threads, each with its own HTTP
+ * handle, so that thousands of accounts do not wait on one connection's
+ * round trips in turn; the venue's shared weight budget paces them all. */
+#define FILTER_THREADS_MAX 8
+
+struct filter_pool {
+    struct run *r;
+    int *queue_me;       /* [n_users] in: 1 = prepared; out: 1 = to queue.
+                          * Slot i is written only by the thread that took i. */
+    atomic_size_t next;  /* the next user index to take */
+};
+
+/* Takes users until none is left or a stop comes. */
+static void filter_take(struct filter_pool *fp, struct http *h)
+{
+    for (;;) {
+        size_t i = atomic_fetch_add(&fp->next, 1);
+        if (i >= fp->r->n_users || stopping(fp->r))
+            return;
+        if (fp->queue_me[i])
+            fp->queue_me[i] = filter_history(fp->r, (unsigned)i, &fp->r->users[i], h);
+    }
+}
+
+static void *filter_thread(void *arg)
+{
+    struct filter_pool *fp = arg;
+    struct http *h = NULL;
+    struct lt_err err = { 0 };
+    if (http_new(&h, &err) != 0) {
+        log_warn("history filter: %s (the other threads go on)", err.msg);
+        return NULL;
+    }
+    http_set_abort(h, &fp->r->global_stop);
+    filter_take(fp, h);
+    http_free(h);
+    return NULL;
+}
+
+/* Reads the history of every prepared user (queue_me[i] == 1): on up to
+ * FILTER_THREADS_MAX threads, the main thread among them, so the pass
+ * completes even when no thread can be started. */
+static void filter_histories(struct run *r, int *queue_me, size_t prepared)
+{
+    struct filter_pool fp = { .r = r, .queue_me = queue_me };
+    atomic_init(&fp.next, 0);
+    size_t want = prepared < FILTER_THREADS_MAX ? prepared : FILTER_THREADS_MAX;
+    if (r->cfg.workers > 0 && want > (size_t)r->cfg.workers)
+        want = (size_t)r->cfg.workers;
+    pthread_t tid[FILTER_THREADS_MAX];
+    size_t started = 0;
+    while (started + 1 < want && pthread_create(&tid[started], NULL, filter_thread, &fp) == 0)
+        started++;
+    filter_take(&fp, r->http);
+    for (size_t i = 0; i < started; i++)
+        pthread_join(tid[i], NULL);
 }
 
 /* The dry run: the venue, then per account its balances and the plan the
@@ -785,12 +856,17 @@ int main(int argc, char **argv)
         return fail_start(&r, 1, &err);
     }
     latency_mark(LATENCY_MARK_FILTER_START);
+    size_t prepared = 0;
     for (size_t i = 0; i < r.n_users && !stopping(&r); i++) {
         if (!selected(&r.cfg, &r.cfg.users[i]))
             continue;
-        queue_me[i] = filter_user(&r, (unsigned)i, &r.users[i]);
-        queued += queue_me[i] != 0;
+        queue_me[i] = filter_prepare(&r, (unsigned)i, &r.users[i]);
+        prepared += queue_me[i] != 0;
     }
+    if (prepared > 0 && !stopping(&r))
+        filter_histories(&r, queue_me, prepared);
+    for (size_t i = 0; i < r.n_users; i++)
+        queued += queue_me[i] != 0;
     latency_mark(LATENCY_MARK_FILTER_END);
     if (stopping(&r)) {
         free(queue_me);
