@@ -183,21 +183,31 @@ uint64_t lock_account_key(const char *rest_url, const struct venue_auth *a)
 int lock_accounts_open(struct lock_accounts *la, const char *lock_dir, int private_dir,
                        struct lt_err *err)
 {
-    char path[4096];
+    char path[4096], name[32];
     struct stat st;
     int rc;
     memset(la, 0, sizeof *la);
-    la->fd = -1;
-    if ((rc = ensure_dir(lock_dir, "lock dir", 1, err)) != 0 ||
-        (rc = lock_path(path, sizeof path, lock_dir, "accounts.lock", err)) != 0)
+    for (int k = 0; k < LOCK_ACCOUNT_SHARDS; k++)
+        la->fd[k] = -1;
+    if ((rc = ensure_dir(lock_dir, "lock dir", 1, err)) != 0)
         return rc;
     /* someone else's dir under our name in /tmp could hold our locks */
     if (private_dir && (lstat(lock_dir, &st) != 0 || st.st_uid != geteuid()))
         return lt_err_set(err, LT_EIO, "lock dir %s is not owned by uid %ld: remove it, "
                           "or give --lock-dir", lock_dir, (long)geteuid());
-    la->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (la->fd < 0)
-        return lt_err_set(err, LT_EIO, "cannot open %s (%s)", path, strerror(errno));
+    for (int k = 0; k < LOCK_ACCOUNT_SHARDS; k++) {
+        snprintf(name, sizeof name, "accounts.%d.lock", k);
+        if ((rc = lock_path(path, sizeof path, lock_dir, name, err)) != 0) {
+            lock_accounts_close(la);
+            return rc;
+        }
+        la->fd[k] = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (la->fd[k] < 0) {
+            rc = lt_err_set(err, LT_EIO, "cannot open %s (%s)", path, strerror(errno));
+            lock_accounts_close(la);
+            return rc;
+        }
+    }
     return 0;
 }
 
@@ -219,15 +229,16 @@ int lock_account_take(struct lock_accounts *la, uint64_t key, pid_t *holder,
         la->keys = k;
         la->cap = cap;
     }
+    int fd = la->fd[key % LOCK_ACCOUNT_SHARDS];
     struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = (off_t)key,
                         .l_len = 1 };
-    if (fcntl(la->fd, F_SETLK, &fl) != 0) {
+    if (fcntl(fd, F_SETLK, &fl) != 0) {
         int e = errno;
         if (e != EACCES && e != EAGAIN)
             return lt_err_set(err, LT_EIO, "account lock: %s", strerror(e));
         struct flock q = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = (off_t)key,
                            .l_len = 1 };
-        if (fcntl(la->fd, F_GETLK, &q) == 0 && q.l_type != F_UNLCK)
+        if (fcntl(fd, F_GETLK, &q) == 0 && q.l_type != F_UNLCK)
             *holder = q.l_pid;
         return lt_err_set(err, LT_EINVAL, "owned by pid %ld (another looptrader)",
                           (long)*holder);
@@ -238,9 +249,11 @@ int lock_account_take(struct lock_accounts *la, uint64_t key, pid_t *holder,
 
 void lock_accounts_close(struct lock_accounts *la)
 {
-    if (la->fd >= 0)
-        close(la->fd); /* releases every record lock of this process on it */
+    for (int k = 0; k < LOCK_ACCOUNT_SHARDS; k++)
+        if (la->fd[k] >= 0)
+            close(la->fd[k]); /* releases every record lock of this process on it */
     free(la->keys);
     memset(la, 0, sizeof *la);
-    la->fd = -1;
+    for (int k = 0; k < LOCK_ACCOUNT_SHARDS; k++)
+        la->fd[k] = -1;
 }

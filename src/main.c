@@ -592,7 +592,7 @@ static long fds_needed(size_t accounts, int workers, int users_per_connection)
     size_t upc = users_per_connection > 0 ? (size_t)users_per_connection : 100;
     size_t ws = (accounts + upc - 1) / upc + 1;
     size_t journals = accounts < JOURNAL_FDS_MAX ? accounts : JOURNAL_FDS_MAX;
-    return 3 + (long)workers * 3 + 3 + (long)ws + (long)journals + 4 + 48;
+    return 3 + (long)workers * 3 + 3 + (long)ws + (long)journals + 4 + LOCK_ACCOUNT_SHARDS + 48;
 }
 
 /* Raises the soft RLIMIT_NOFILE to what the run needs (up to the hard

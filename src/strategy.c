@@ -1222,6 +1222,10 @@ enum strategy_result strategy_round(const struct strategy_env *env, struct strat
                       .ops = venue_ops(env->venue), .auth = &u->cfg->auth };
     const struct strategy_config *sc = &u->cfg->strategy;
 
+    if (!u->recovered && stopping(&c))
+        /* Stopped before this run touched the account: what an earlier
+         * run left is the next run's to settle, at no request now. */
+        return stopped(&c, "stopped");
     if (!u->recovered) {
         u->recovered = 1;
         if (recover(&c) != 0)

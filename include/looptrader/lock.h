@@ -8,10 +8,11 @@
  *   - a state dir has one trader: <dir>/looptrader.lock, flock'ed for the
  *     process's life and holding its pid (what `looptrader stop` reads);
  *   - an account has one trader whatever the state dir: one byte of
- *     <lock_dir>/accounts.lock, locked with fcntl at an offset that is a
- *     hash of the venue URL and the account's identity (API key, else its
- *     cookies and headers).  One fd serves every account, so 10,000
- *     accounts cost one descriptor, and the kernel names the holder's pid
+ *     <lock_dir>/accounts.<k>.lock, locked with fcntl at an offset that is
+ *     a hash of the venue URL and the account's identity (API key, else its
+ *     cookies and headers), k being that hash modulo LOCK_ACCOUNT_SHARDS.
+ *     A few fds serve every account, so 10,000 accounts cost 16
+ *     descriptors, and the kernel names the holder's pid
  *     (F_GETLK); nothing stale survives a kill -9.  The identity is hashed
  *     (SHA-256), never written anywhere.
  *
@@ -50,14 +51,19 @@ void lock_dir_default(char *out, size_t size);
  * failed: out of memory).  Pure. */
 uint64_t lock_account_key(const char *rest_url, const struct venue_auth *a);
 
+/* Account locks are spread over this many files: the kernel checks a
+ * record lock against every lock held on the same file, so 10,000 locks on
+ * one file cost O(n^2) at start-up. */
+#define LOCK_ACCOUNT_SHARDS 16
+
 struct lock_accounts {
-    int fd;               /* <lock_dir>/accounts.lock, -1 when closed */
+    int fd[LOCK_ACCOUNT_SHARDS]; /* <lock_dir>/accounts.<k>.lock, -1 when closed */
     uint64_t *keys;       /* keys this process holds (owned) */
     size_t n, cap;
 };
 
 /* Opens (creating, with its parents) lock_dir, mode 0700, and its
- * accounts.lock.  A lock_dir that is a symlink or not a directory is
+ * accounts.<k>.lock files.  A lock_dir that is a symlink or not a directory is
  * refused; with private_dir (the default dir, named after our uid) so is
  * one owned by another uid. */
 int lock_accounts_open(struct lock_accounts *la, const char *lock_dir, int private_dir,
