@@ -32,6 +32,15 @@ SIM_CONFIG_DEFAULT=$LT_ROOT/etc/sim-demo.conf
 LT_PY=$(command python3 -c 'import sys; print(sys.executable)')
 python3() { "$LT_PY" -S "$@"; }
 
+# The trader's default window is the UTC day, and tests read window totals
+# back from the venue: a test that straddles 00:00 UTC would compare two
+# different days.  One that would start in the last 100 s of a day waits
+# for the next.
+lt_secs_to_midnight=$((86400 - $(date -u +%s) % 86400))
+if [ "$lt_secs_to_midnight" -le 100 ]; then
+    echo "# waiting ${lt_secs_to_midnight} s for the UTC day to roll over" >&2
+    sleep $((lt_secs_to_midnight + 1))
+fi
 LT_TMP=$(mktemp -d "${TMPDIR:-/tmp}/lt-test.XXXXXX")
 LT_PIDS=()          # background processes to stop at exit
 LT_EXIT_HOOKS=()    # extra commands to run at exit (lt_on_exit)
