@@ -27,6 +27,7 @@
  */
 #include "looptrader/config.h"
 #include "looptrader/ctl.h"
+#include "looptrader/ctlsock.h"
 #include "looptrader/executor.h"
 #include "looptrader/http.h"
 #include "looptrader/journal.h"
@@ -39,6 +40,7 @@
 #include "looptrader/plan.h"
 #include "looptrader/report.h"
 #include "looptrader/strategy.h"
+#include "looptrader/strbuf.h"
 #include "looptrader/target.h"
 #include "looptrader/venue.h"
 #include "looptrader/wsclient.h"
@@ -453,6 +455,120 @@ static void scan_stop_files(struct run *r)
     }
 }
 
+/* The run's report over users[0..n): the final one, or a live status. */
+static struct report_run run_report(const struct run *r, const struct report_user *users,
+                                    size_t n, int code, const char *why)
+{
+    return (struct report_run){ .run_id = r->run_tag,
+                                .symbol = r->have_rules ? r->rules.symbol : r->cfg.global.symbol,
+                                .started_ms = r->started_ms, .finished_ms = wall_ms(),
+                                .exit_code = code, .stopped = atomic_load(&r->global_stop),
+                                .error = why, .users = users, .n_users = n,
+                                .quote_decimals = r->have_rules ? r->rules.quote_precision : 8,
+                                .base_decimals = r->have_rules ? r->rules.base_precision : 8 };
+}
+
+/* `ctl status`: the selected users' reports as of their last round (the
+ * executor's copies for queued users; the rest were settled by phase 2). */
+static void ctl_status(struct run *r, int json, struct strbuf *out)
+{
+    size_t nx = executor_n_users(r->ex), n = 0, k = 0;
+    const struct strategy_user **who = calloc(nx ? nx : 1, sizeof(*who));
+    struct report_user *snap = calloc(nx ? nx : 1, sizeof(*snap));
+    struct report_user *rows = calloc(r->n_users ? r->n_users : 1, sizeof(*rows));
+    char *text = NULL;
+    size_t len = 0;
+    if (who && snap && rows) {
+        executor_snapshot(r->ex, who, snap);
+        for (size_t i = 0; i < r->n_users; i++) {
+            if (!selected(&r->cfg, &r->cfg.users[i]))
+                continue;
+            /* both in config order: one pass matches them */
+            if (k < nx && who[k] == &r->users[i])
+                rows[n++] = snap[k++];
+            else
+                rows[n++] = r->users[i].report;
+        }
+        struct report_run rep = run_report(r, rows, n, report_exit_code(rows, n, stopping(r)),
+                                           NULL);
+        if (json) {
+            text = report_json(&rep);
+            len = text ? strlen(text) : 0;
+        } else {
+            FILE *f = open_memstream(&text, &len);
+            if (f) {
+                report_print_table(&rep, f);
+                fclose(f);
+            }
+        }
+    }
+    if (text) {
+        strbuf_addstr(out, "ok\n");
+        strbuf_add(out, text, len);
+    } else {
+        strbuf_addstr(out, "error out of memory\n");
+    }
+    free(text);
+    free(rows);
+    free(snap);
+    free(who);
+}
+
+/* The control socket's commands (ctlsock.h), on its thread: they reach
+ * the run only through the executor's thread-safe calls and the stop
+ * flag. */
+static void ctl_handle(void *ctx, const struct ctl_cmd *cmd, struct strbuf *out)
+{
+    struct run *r = ctx;
+    struct lt_err err = { 0 };
+    if (cmd->op == CTL_STATUS) {
+        ctl_status(r, cmd->json, out);
+        return;
+    }
+    if (cmd->op == CTL_STOP_ALL) {
+        int64_t zero = 0;
+        atomic_compare_exchange_strong(&r->sig.stop_since_ms, &zero, mailbox_now_ms());
+        if (!atomic_exchange(&r->global_stop, 1))
+            log_warn("control socket: stopping every user");
+        strbuf_addstr(out, "ok\nstopping every user\n");
+        return;
+    }
+    /* every name is checked before anything is done, so a typo stops nobody */
+    for (size_t i = 0; i < cmd->n_names; i++) {
+        size_t j = 0;
+        while (j < r->n_users && strcmp(r->cfg.users[j].name, cmd->names[i]) != 0)
+            j++;
+        if (j == r->n_users) {
+            strbuf_addf(out, "error unknown account %s: nothing done\n", cmd->names[i]);
+            return;
+        }
+        if (!r->users[j].mb || !selected(&r->cfg, &r->cfg.users[j])) {
+            strbuf_addf(out, "error %s is not running in this run (%s): nothing done\n",
+                        cmd->names[i], user_status_name(r->users[j].report.status));
+            return;
+        }
+    }
+    int rc = 0;
+    if (cmd->op == CTL_STOP) {
+        for (size_t i = 0; i < cmd->n_names; i++)
+            executor_stop_user(r->ex, cmd->names[i]);
+    } else if (cmd->op == CTL_RESUME) {
+        rc = executor_resume_user(r->ex, cmd->names[0], &err);
+    } else if (cmd->op == CTL_SET) {
+        rc = executor_set_target(r->ex, cmd->names[0], cmd->target, &err);
+    }
+    if (rc != 0) {
+        strbuf_addf(out, "error %s\n", err.msg);
+        return;
+    }
+    strbuf_addstr(out, "ok\n");
+    for (size_t i = 0; i < cmd->n_names; i++)
+        strbuf_addf(out, "%s: %s\n", cmd->names[i],
+                    cmd->op == CTL_STOP     ? "stopping"
+                    : cmd->op == CTL_RESUME ? "resumed"
+                                            : "target set from its next round");
+}
+
 /* Phase 4's control loop: waits for the executor, turning what the signal
  * thread saw into stops. */
 static void control_loop(struct run *r)
@@ -606,13 +722,7 @@ static int finish(struct run *r, int exit_code, const char *why)
         code = exit_code; /* queued accounts are "pending", not cut short */
     else if (exit_code > code || (exit_code != 0 && code == 0))
         code = exit_code;
-    struct report_run rep = { .run_id = r->run_tag, .symbol = r->have_rules ? r->rules.symbol
-                                                                              : r->cfg.global.symbol,
-                              .started_ms = r->started_ms, .finished_ms = wall_ms(),
-                              .exit_code = code, .stopped = stopped, .error = why,
-                              .users = r->reports, .n_users = n_rep,
-                              .quote_decimals = r->have_rules ? r->rules.quote_precision : 8,
-                              .base_decimals = r->have_rules ? r->rules.base_precision : 8 };
+    struct report_run rep = run_report(r, r->reports, n_rep, code, why);
     struct lt_err err = { 0 };
     if (r->cfg.report_path && report_write_json(&rep, r->cfg.report_path, &err) != 0) {
         log_error("%s", err.msg);
@@ -652,6 +762,8 @@ int main(int argc, char **argv)
 
     if (argc > 1 && (strcmp(argv[1], "stop") == 0 || strcmp(argv[1], "status") == 0))
         return ctl_main(argc - 1, argv + 1);
+    if (argc > 1 && strcmp(argv[1], "ctl") == 0)
+        return ctl_sock_main(argc - 1, argv + 1);
 
     struct run r;
     memset(&r, 0, sizeof(r));
@@ -841,8 +953,13 @@ int main(int argc, char **argv)
         if (r.ex)
             executor_stop_all(r.ex);
     }
-    if (r.ex && queued > 0)
+    if (r.ex && queued > 0) {
+        struct ctlsock *cs = NULL;
+        if (rc == 0 && ctlsock_start(r.cfg.state_dir, ctl_handle, &r, &cs, &err) != 0)
+            log_warn("%s: `looptrader ctl` cannot reach this run", err.msg);
         control_loop(&r);
+        ctlsock_stop(cs);
+    }
     if (r.ex)
         executor_join(r.ex);
 
