@@ -14,7 +14,7 @@
 #include <string.h>
 
 enum opt_id {
-    O_STRATEGY, O_CONFIG, O_USERS, O_WORKERS, O_STOP_TIMEOUT, O_REST_URL, O_WS_URL, O_ONLY, O_REPORT,
+    O_STRATEGY, O_CONFIG, O_USERS, O_WORKERS, O_STOP_TIMEOUT, O_REST_URL, O_WS_URL, O_ONLY, O_REPORT, O_TRADES,
     O_LOG_FILE, O_LOG_LEVEL, O_STATE_DIR, O_LOCK_DIR, O_PID_FILE, O_INSECURE, O_DRY_RUN, O_VERSION, O_HELP
 };
 
@@ -30,6 +30,7 @@ static const struct opt opts[] = {
     { "--stop-timeout-ms", O_STOP_TIMEOUT, 1 },
     { "--ws-url", O_WS_URL, 1 },       { "--only", O_ONLY, 1 },
     { "--report", O_REPORT, 1 },       { "--log-file", O_LOG_FILE, 1 },
+    { "--trades", O_TRADES, 1 },
     { "--log-level", O_LOG_LEVEL, 1 }, { "--state-dir", O_STATE_DIR, 1 },
     { "--lock-dir", O_LOCK_DIR, 1 },   { "--pid-file", O_PID_FILE, 1 },
     { "--allow-insecure-secrets", O_INSECURE, 0 },
@@ -42,6 +43,8 @@ static const char usage[] =
     "usage: looptrader [--config FILE] [options]\n"
     "       looptrader stop [--state-dir DIR | --config FILE] USER... | --all\n"
     "       looptrader status [--state-dir DIR | --config FILE]\n"
+    "       looptrader ctl [--state-dir DIR | --config FILE] status [--json] | stop USER... |\n"
+    "           stop --all | resume USER | set USER target=AMOUNT\n"
     "\n"
     "Buys and sells a token round after round for every configured account until\n"
     "each account's filled buy volume in the window reaches its target.\n"
@@ -87,6 +90,7 @@ static const char usage[] =
     "\n"
     "Output:\n"
     "  --report FILE             write the JSON report to FILE\n"
+    "  --trades FILE             append a CSV row per filled order to FILE\n"
     "  --log-file FILE           append the log to FILE as well as stderr\n"
     "  --log-level LEVEL         debug, info (default), warn, error or off\n"
     "  --version                 print the version and exit\n"
@@ -198,6 +202,7 @@ static int apply(struct conf_flags *f, const struct opt *o, const char *v,
     case O_REST_URL: slot = &f->rest_url; break;
     case O_WS_URL: slot = &f->ws_url; break;
     case O_REPORT: slot = &f->report; break;
+    case O_TRADES: slot = &f->trades; break;
     case O_LOG_FILE: slot = &f->log_file; break;
     case O_STATE_DIR: slot = &f->state_dir; break;
     case O_LOCK_DIR: slot = &f->lock_dir; break;

@@ -125,6 +125,10 @@ static void *worker_main(void *p)
             u->buy_cap = 0; /* the cap follows the target: set again at the next buy */
         }
         enum strategy_result res = strategy_round(ex->cfg.env, u, h);
+        /* a stop or failure ends a round without the strategy's own call */
+        const struct strategy_hooks *hk = ex->cfg.env->hooks;
+        if (hk && hk->ledger_done)
+            hk->ledger_done(hk->ctx, u);
         /* Between rounds the user is idle: it holds no journal descriptor. */
         journal_release(u->journal);
         /* A user stopped alone may be resumed: its stream stays. */

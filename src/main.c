@@ -42,6 +42,7 @@
 #include "looptrader/strategy.h"
 #include "looptrader/strbuf.h"
 #include "looptrader/target.h"
+#include "looptrader/trades.h"
 #include "looptrader/venue.h"
 #include "looptrader/wsclient.h"
 
@@ -153,6 +154,7 @@ struct run {
     struct sigctl sig;
     int state_fd;                     /* the state dir's lock, -1 = not held */
     int pid_file_written;
+    struct trades *trades;            /* --trades; NULL = none */
     struct lock_accounts accounts;    /* this run's account locks */
     int accounts_open;
     char run_tag[8];
@@ -208,6 +210,7 @@ static void run_free(struct run *r)
         curl_global_cleanup();
     if (r->accounts_open)
         lock_accounts_close(&r->accounts);
+    trades_close(r->trades);
     pid_file_remove(r);
     lock_fd_release(r->state_fd);
     if (r->sig.started) {
@@ -466,6 +469,17 @@ static struct report_run run_report(const struct run *r, const struct report_use
                                 .error = why, .users = users, .n_users = n,
                                 .quote_decimals = r->have_rules ? r->rules.quote_precision : 8,
                                 .base_decimals = r->have_rules ? r->rules.base_precision : 8 };
+}
+
+/* The --trades record's hooks (strategy.h). */
+static void trades_ledger_done(void *ctx, const struct strategy_user *u)
+{
+    trades_ledger(ctx, u->cfg->name, u->rules->symbol, &u->ledger);
+}
+
+static void trades_settled(void *ctx, const struct strategy_user *u, const struct order_state *st)
+{
+    trades_order(ctx, u->cfg->name, u->rules->symbol, st);
 }
 
 /* `ctl status`: the selected users' reports as of their last round (the
@@ -841,6 +855,10 @@ int main(int argc, char **argv)
     if (lock_accounts_open(&r.accounts, lock_dir, !r.cfg.lock_dir, &err) != 0)
         return fail_start(&r, 1, &err);
     r.accounts_open = 1;
+    /* under the state dir's lock: two runs never append to one record */
+    if (r.cfg.trades_path && !r.cfg.dry_run &&
+        (rc = trades_open(r.cfg.trades_path, &r.trades, &err)) != 0)
+        return fail_start(&r, rc == LT_EPARSE ? 2 : 1, &err);
     size_t n_sel = 0;
     for (size_t i = 0; i < r.n_users; i++)
         n_sel += selected(&r.cfg, &r.cfg.users[i]) && r.cfg.users[i].enabled;
@@ -890,6 +908,10 @@ int main(int argc, char **argv)
                                 .global_stop = &r.global_stop,
                                 .stop_since_ms = &r.sig.stop_since_ms,
                                 .stop_flatten_ms = r.cfg.stop_timeout_ms };
+    struct strategy_hooks hooks = { .ledger_done = trades_ledger_done,
+                                    .order_settled = trades_settled, .ctx = r.trades };
+    if (r.trades)
+        env.hooks = &hooks;
     size_t queued = 0;
     int *queue_me = calloc(r.n_users ? r.n_users : 1, sizeof(int));
     if (!queue_me) {

@@ -64,6 +64,7 @@ struct run_config {
     int workers;               /* default 4 */
     int stop_timeout_ms;       /* bound on flattening after a stop; default 10000 */
     char *report_path;
+    char *trades_path;         /* --trades: CSV of filled orders; NULL = none */
     char *log_file;
     int log_level;             /* enum log_level */
     int dry_run;
