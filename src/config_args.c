@@ -45,6 +45,7 @@ static const char usage[] =
     "       looptrader status [--state-dir DIR | --config FILE]\n"
     "       looptrader ctl [--state-dir DIR | --config FILE] status [--json] | stop USER... |\n"
     "           stop --all | resume USER | set USER target=AMOUNT\n"
+    "       looptrader report FILE     (an earlier run's --report, as its table)\n"
     "\n"
     "Buys and sells a token round after round for every configured account until\n"
     "each account's filled buy volume in the window reaches its target.\n"

@@ -758,6 +758,21 @@ static int fail_start(struct run *r, int exit_code, const struct lt_err *err)
     return finish(r, exit_code, err->msg);
 }
 
+/* `looptrader report FILE`: an earlier run's summary. */
+static int print_report_file(int argc, char **argv)
+{
+    if (argc != 2) {
+        fprintf(stderr, "usage: looptrader report FILE (a --report JSON file)\n");
+        return 2;
+    }
+    struct lt_err err = { 0 };
+    if (report_print_file(argv[1], stdout, &err) != 0) {
+        fprintf(stderr, "looptrader: %s\n", err.msg);
+        return 1;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     /* First: every later thread inherits the mask, and a signal that comes
@@ -778,6 +793,8 @@ int main(int argc, char **argv)
         return ctl_main(argc - 1, argv + 1);
     if (argc > 1 && strcmp(argv[1], "ctl") == 0)
         return ctl_sock_main(argc - 1, argv + 1);
+    if (argc > 1 && strcmp(argv[1], "report") == 0)
+        return print_report_file(argc - 1, argv + 1);
 
     struct run r;
     memset(&r, 0, sizeof(r));

@@ -58,6 +58,12 @@ PY
     ok "$u: every filled order once, totals equal the simulator's"
 done
 trader_check_flat "${USERS[@]}"
+# `looptrader report` prints the finished run's table again, from its JSON
+"$LT_BIN/looptrader" report "$TRADER_REPORT" >"$LT_TMP/again.out" || fail "looptrader report"
+assert_eq "$(sed -n '/^user /,$p' "$LT_TMP/again.out")" "$(sed -n '/^user /,$p' "$LT_TMP/trader.out")" \
+    "looptrader report prints the run's summary table"
+"$LT_BIN/looptrader" report "$CSV" >/dev/null 2>"$LT_TMP/again.err" && fail "report of a CSV succeeded"
+assert_contains "$(cat "$LT_TMP/again.err")" "report $CSV" "a file that is not a report is refused"
 # a file that is not ours is refused before anything is sent
 echo "hello" >"$LT_TMP/other.csv"
 trader_run --only alice --trades "$LT_TMP/other.csv" --lock-dir "$LT_TMP/locks"
