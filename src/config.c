@@ -663,6 +663,9 @@ static int apply_flags(struct run_config *rc, const struct conf_flags *f, struct
         rc->log_level = f->log_level;
     rc->allow_insecure_secrets = f->allow_insecure_secrets;
     rc->dry_run = f->dry_run;
+    rc->quiet = f->quiet;
+    if (f->progress_interval_s >= 0)
+        rc->progress_interval_s = f->progress_interval_s;
     return 0;
 }
 
@@ -721,6 +724,7 @@ int config_load(int argc, char **argv, struct run_config *out, struct lt_err *er
 
     out->workers = 4;
     out->stop_timeout_ms = 10000;
+    out->progress_interval_s = 30;
     out->users_per_connection = 100;
     out->log_level = LOG_INFO;
     rc = 0;

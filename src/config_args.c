@@ -15,7 +15,8 @@
 
 enum opt_id {
     O_STRATEGY, O_CONFIG, O_USERS, O_WORKERS, O_STOP_TIMEOUT, O_REST_URL, O_WS_URL, O_ONLY, O_REPORT, O_TRADES,
-    O_LOG_FILE, O_LOG_LEVEL, O_STATE_DIR, O_LOCK_DIR, O_PID_FILE, O_INSECURE, O_DRY_RUN, O_VERSION, O_HELP
+    O_LOG_FILE, O_LOG_LEVEL, O_STATE_DIR, O_LOCK_DIR, O_PID_FILE, O_INSECURE, O_DRY_RUN, O_VERSION, O_HELP,
+    O_PROGRESS, O_QUIET
 };
 
 struct opt {
@@ -30,7 +31,8 @@ static const struct opt opts[] = {
     { "--stop-timeout-ms", O_STOP_TIMEOUT, 1 },
     { "--ws-url", O_WS_URL, 1 },       { "--only", O_ONLY, 1 },
     { "--report", O_REPORT, 1 },       { "--log-file", O_LOG_FILE, 1 },
-    { "--trades", O_TRADES, 1 },
+    { "--trades", O_TRADES, 1 },       { "--progress-interval", O_PROGRESS, 1 },
+    { "--quiet", O_QUIET, 0 },
     { "--log-level", O_LOG_LEVEL, 1 }, { "--state-dir", O_STATE_DIR, 1 },
     { "--lock-dir", O_LOCK_DIR, 1 },   { "--pid-file", O_PID_FILE, 1 },
     { "--allow-insecure-secrets", O_INSECURE, 0 },
@@ -92,6 +94,9 @@ static const char usage[] =
     "Output:\n"
     "  --report FILE             write the JSON report to FILE\n"
     "  --trades FILE             append a CSV row per filled order to FILE\n"
+    "  --progress-interval S     not on a terminal: a progress line per running\n"
+    "                            account every S seconds (0 = none; default 30)\n"
+    "  --quiet                   no live table on a terminal, no progress lines\n"
     "  --log-file FILE           append the log to FILE as well as stderr\n"
     "  --log-level LEVEL         debug, info (default), warn, error or off\n"
     "  --version                 print the version and exit\n"
@@ -225,6 +230,12 @@ static int apply(struct conf_flags *f, const struct opt *o, const char *v,
     case O_ONLY: return only_add(only, v, err);
     case O_INSECURE: f->allow_insecure_secrets = 1; return 0;
     case O_DRY_RUN: f->dry_run = 1; return 0;
+    case O_QUIET: f->quiet = 1; return 0;
+    case O_PROGRESS:
+        if (parse_int(v, &n) != 0 || n < 0 || n > 86400)
+            return fail(err, o->name, "must be an integer between 0 and 86400 (seconds)");
+        f->progress_interval_s = (int)n;
+        return 0;
     case O_VERSION: f->version = 1; return 0;
     case O_HELP: f->help = 1; return 0;
     case O_STRATEGY: break;
@@ -278,6 +289,7 @@ int conf_args_parse(int argc, char **argv, struct conf_flags *f, struct lt_err *
 
     memset(f, 0, sizeof *f);
     f->log_level = -1;
+    f->progress_interval_s = -1;
     int rc = parse(argc, argv, f, &only, err);
     if (!rc && only.n && !(f->only = only_block(&only)))
         rc = lt_err_set(err, LT_ENOMEM, "out of memory");

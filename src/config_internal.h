@@ -19,6 +19,8 @@ struct conf_flags {
     int log_level;              /* -1 = not given */
     int workers;                /* 0 = not given */
     int stop_timeout_ms;        /* 0 = not given */
+    int progress_interval_s;    /* -1 = not given */
+    int quiet;
     int allow_insecure_secrets, dry_run, help, version;
     char **only;                /* one malloc'd block: NULL-terminated pointers, then the names */
 };

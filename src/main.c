@@ -38,6 +38,7 @@
 #include "looptrader/log.h"
 #include "looptrader/mailbox.h"
 #include "looptrader/plan.h"
+#include "looptrader/progress.h"
 #include "looptrader/report.h"
 #include "looptrader/strategy.h"
 #include "looptrader/strbuf.h"
@@ -55,6 +56,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -482,29 +484,45 @@ static void trades_settled(void *ctx, const struct strategy_user *u, const struc
     trades_order(ctx, u->cfg->name, u->rules->symbol, st);
 }
 
-/* `ctl status`: the selected users' reports as of their last round (the
- * executor's copies for queued users; the rest were settled by phase 2). */
-static void ctl_status(struct run *r, int json, struct strbuf *out)
+/* The selected users' reports as of their last round into rows (r->n_users
+ * slots): the executor's copies for queued users, the rest settled by
+ * phase 2.  Returns the count, or -1 out of memory. */
+static long collect_rows(struct run *r, struct report_user *rows)
 {
     size_t nx = executor_n_users(r->ex), n = 0, k = 0;
     const struct strategy_user **who = calloc(nx ? nx : 1, sizeof(*who));
     struct report_user *snap = calloc(nx ? nx : 1, sizeof(*snap));
+    if (!who || !snap) {
+        free(who);
+        free(snap);
+        return -1;
+    }
+    executor_snapshot(r->ex, who, snap);
+    for (size_t i = 0; i < r->n_users; i++) {
+        if (!selected(&r->cfg, &r->cfg.users[i]))
+            continue;
+        /* both in config order: one pass matches them */
+        if (k < nx && who[k] == &r->users[i])
+            rows[n++] = snap[k++];
+        else
+            rows[n++] = r->users[i].report;
+    }
+    free(who);
+    free(snap);
+    return (long)n;
+}
+
+/* `ctl status`: the table or the report's JSON, as of each user's last
+ * round. */
+static void ctl_status(struct run *r, int json, struct strbuf *out)
+{
     struct report_user *rows = calloc(r->n_users ? r->n_users : 1, sizeof(*rows));
+    long n = rows ? collect_rows(r, rows) : -1;
     char *text = NULL;
     size_t len = 0;
-    if (who && snap && rows) {
-        executor_snapshot(r->ex, who, snap);
-        for (size_t i = 0; i < r->n_users; i++) {
-            if (!selected(&r->cfg, &r->cfg.users[i]))
-                continue;
-            /* both in config order: one pass matches them */
-            if (k < nx && who[k] == &r->users[i])
-                rows[n++] = snap[k++];
-            else
-                rows[n++] = r->users[i].report;
-        }
-        struct report_run rep = run_report(r, rows, n, report_exit_code(rows, n, stopping(r)),
-                                           NULL);
+    if (n >= 0) {
+        struct report_run rep = run_report(r, rows, (size_t)n,
+                                           report_exit_code(rows, (size_t)n, stopping(r)), NULL);
         if (json) {
             text = report_json(&rep);
             len = text ? strlen(text) : 0;
@@ -524,8 +542,62 @@ static void ctl_status(struct run *r, int json, struct strbuf *out)
     }
     free(text);
     free(rows);
-    free(snap);
-    free(who);
+}
+
+/* What the run shows of itself while it runs (progress.h): on a terminal
+ * the table redrawn every second, else a line per running account every
+ * --progress-interval seconds.  Main thread only. */
+struct progress_state {
+    int tty;
+    int64_t next_ms, last_ms;
+    unsigned last_orders;
+};
+
+static void progress_tick(struct run *r, struct progress_state *ps)
+{
+    int64_t now = wall_ms();
+    int every = ps->tty ? 1 : r->cfg.progress_interval_s;
+    if (r->cfg.quiet || every <= 0)
+        return;
+    if (ps->next_ms == 0) {
+        ps->next_ms = now + (int64_t)every * 1000;
+        ps->last_ms = now;
+        return;
+    }
+    if (now < ps->next_ms)
+        return;
+    ps->next_ms = now + (int64_t)every * 1000;
+    struct report_user *rows = calloc(r->n_users ? r->n_users : 1, sizeof(*rows));
+    long n = rows ? collect_rows(r, rows) : -1;
+    struct strbuf sb;
+    strbuf_init(&sb, 0);
+    unsigned orders = 0;
+    for (long i = 0; i < n; i++)
+        orders += rows[i].s.orders;
+    if (ps->tty && n >= 0) {
+        struct winsize ws = { 0 };
+        size_t max_rows = ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 4
+                              ? (size_t)ws.ws_row - 3 : 20;
+        double dt = (double)(now - ps->last_ms) / 1000.0;
+        struct progress_totals tot = { .orders_per_s = dt > 0 ? (orders - ps->last_orders) / dt : 0,
+                                       .elapsed_s = (long)((now - r->started_ms) / 1000) };
+        strbuf_addstr(&sb, "\033[H\033[2J");
+        progress_table(rows, (size_t)n, max_rows, &tot, &sb);
+        fwrite(sb.buf, 1, sb.len, stdout);
+        fflush(stdout);
+    } else {
+        for (long i = 0; i < n; i++) {
+            if (rows[i].status != USER_PENDING)
+                continue;
+            strbuf_reset(&sb);
+            progress_line(&rows[i], &sb);
+            log_info("%s", sb.buf);
+        }
+    }
+    ps->last_ms = now;
+    ps->last_orders = orders;
+    strbuf_free(&sb);
+    free(rows);
 }
 
 /* The control socket's commands (ctlsock.h), on its thread: they reach
@@ -588,7 +660,9 @@ static void ctl_handle(void *ctx, const struct ctl_cmd *cmd, struct strbuf *out)
 static void control_loop(struct run *r)
 {
     int stop_sent = 0;
+    struct progress_state ps = { .tty = isatty(STDOUT_FILENO) };
     while (!executor_wait(r->ex, 200)) {
+        progress_tick(r, &ps);
         if (!stop_sent && stopping(r)) {
             executor_stop_all(r->ex);
             stop_sent = 1;

@@ -68,6 +68,8 @@ struct run_config {
     char *log_file;
     int log_level;             /* enum log_level */
     int dry_run;
+    int quiet;                 /* --quiet: no live table, no progress lines */
+    int progress_interval_s;   /* --progress-interval, default 30; 0 = none */
     char *state_dir;           /* journal directory; default "state" */
     char *lock_dir;            /* host-wide account locks; NULL = lock_dir_default() */
     char *pid_file;            /* --pid-file; NULL = none */

@@ -16,12 +16,15 @@ trader_snapshot alice bob carol
 # a stale socket file, as a SIGKILLed run leaves it
 mkdir -p "$TRADER_STATE"
 python3 -c 'import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])' "$SOCK"
-trader_start --only alice,bob,carol --target 100000 --lock-dir "$LT_TMP/locks"
+trader_start --only alice,bob,carol --target 100000 --lock-dir "$LT_TMP/locks" --progress-interval 1
 wait_for_line "$TRADER_LOG" 'alice: round 2 ' 30 || fail "alice never reached round 2"
 wait_until 10 ctl status >"$LT_TMP/status.txt" || fail "ctl status: no answer"
 assert_contains "$(cat "$LT_TMP/status.txt")" "carol" "ctl status prints the table"
 assert_contains "$(cat "$TRADER_LOG")" "replaced a stale" "the stale socket file was replaced"
 assert_eq "$(stat -c %a "$SOCK")" 600 "the socket is owner-only"
+wait_for_line "$TRADER_LOG" 'progress carol: running \[[#.]{20}\] [0-9.]+/100000.00 rounds [0-9]+' 10 ||
+    fail "no progress line off a terminal"
+ok "a progress line per account every --progress-interval seconds"
 
 # bad input: clear errors, nothing done
 ctl stop alice nosuch >"$LT_TMP/bad.out" 2>&1 && fail "stop of an unknown account succeeded"
@@ -51,6 +54,8 @@ assert_contains "$(cat "$LT_TMP/raw.out")" "error command line too long" "the se
 ctl status --json >"$LT_TMP/s0.json" || fail "status after the bad clients"
 assert_eq "$(jget '[u["status"] for u in j["users"]]' <"$LT_TMP/s0.json")" \
     '["pending","pending","pending"]' "every account still running after the bad input"
+
+[ "$(grep -c 'progress alice: ' "$TRADER_LOG")" -ge 1 ] || fail "no progress line for alice"
 
 # stop carol for good, bob for a while
 ctl stop carol >/dev/null || fail "ctl stop carol"
