@@ -645,6 +645,8 @@ static int apply_flags(struct run_config *rc, const struct conf_flags *f, struct
         r = set_str(&rc->report_path, f->report, err);
     if (!r && f->trades)
         r = set_str(&rc->trades_path, f->trades, err);
+    if (!r && f->metrics_addr)
+        r = set_str(&rc->metrics_addr, f->metrics_addr, err);
     if (!r && f->log_file)
         r = set_str(&rc->log_file, f->log_file, err);
     if (!r && f->state_dir)
@@ -814,6 +816,7 @@ void config_free(struct run_config *c)
     free(c->ws_url);
     free(c->report_path);
     free(c->trades_path);
+    free(c->metrics_addr);
     free(c->log_file);
     free(c->state_dir);
     free(c->lock_dir);

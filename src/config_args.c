@@ -16,7 +16,7 @@
 enum opt_id {
     O_STRATEGY, O_CONFIG, O_USERS, O_WORKERS, O_STOP_TIMEOUT, O_REST_URL, O_WS_URL, O_ONLY, O_REPORT, O_TRADES,
     O_LOG_FILE, O_LOG_LEVEL, O_STATE_DIR, O_LOCK_DIR, O_PID_FILE, O_INSECURE, O_DRY_RUN, O_VERSION, O_HELP,
-    O_PROGRESS, O_QUIET
+    O_PROGRESS, O_QUIET, O_METRICS
 };
 
 struct opt {
@@ -32,7 +32,7 @@ static const struct opt opts[] = {
     { "--ws-url", O_WS_URL, 1 },       { "--only", O_ONLY, 1 },
     { "--report", O_REPORT, 1 },       { "--log-file", O_LOG_FILE, 1 },
     { "--trades", O_TRADES, 1 },       { "--progress-interval", O_PROGRESS, 1 },
-    { "--quiet", O_QUIET, 0 },
+    { "--quiet", O_QUIET, 0 },         { "--metrics-addr", O_METRICS, 1 },
     { "--log-level", O_LOG_LEVEL, 1 }, { "--state-dir", O_STATE_DIR, 1 },
     { "--lock-dir", O_LOCK_DIR, 1 },   { "--pid-file", O_PID_FILE, 1 },
     { "--allow-insecure-secrets", O_INSECURE, 0 },
@@ -97,6 +97,8 @@ static const char usage[] =
     "  --progress-interval S     not on a terminal: a progress line per running\n"
     "                            account every S seconds (0 = none; default 30)\n"
     "  --quiet                   no live table on a terminal, no progress lines\n"
+    "  --metrics-addr HOST:PORT  serve Prometheus /metrics and /health there\n"
+    "                            (loopback only, e.g. 127.0.0.1:9464)\n"
     "  --log-file FILE           append the log to FILE as well as stderr\n"
     "  --log-level LEVEL         debug, info (default), warn, error or off\n"
     "  --version                 print the version and exit\n"
@@ -209,6 +211,7 @@ static int apply(struct conf_flags *f, const struct opt *o, const char *v,
     case O_WS_URL: slot = &f->ws_url; break;
     case O_REPORT: slot = &f->report; break;
     case O_TRADES: slot = &f->trades; break;
+    case O_METRICS: slot = &f->metrics_addr; break;
     case O_LOG_FILE: slot = &f->log_file; break;
     case O_STATE_DIR: slot = &f->state_dir; break;
     case O_LOCK_DIR: slot = &f->lock_dir; break;

@@ -15,7 +15,7 @@
 struct conf_flags {
     struct strategy_config sc;  /* strategy flags, with their SC_* bits */
     const char *config_path, *users_path, *rest_url, *ws_url;
-    const char *report, *trades, *log_file, *state_dir, *lock_dir, *pid_file;
+    const char *report, *trades, *metrics_addr, *log_file, *state_dir, *lock_dir, *pid_file;
     int log_level;              /* -1 = not given */
     int workers;                /* 0 = not given */
     int stop_timeout_ms;        /* 0 = not given */

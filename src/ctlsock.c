@@ -130,8 +130,12 @@ int ctl_parse(char *line, struct ctl_cmd *cmd, struct lt_err *err)
 
 struct ctlsock {
     int fd;
-    char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-    ctlsock_handler fn;
+    char path[sizeof(((struct sockaddr_un *)0)->sun_path)]; /* "" = not a UNIX socket */
+    const char *end;                /* what ends a request */
+    size_t max;                     /* longest request */
+    int same_uid;                   /* refuse peers of another uid */
+    oneshot_handler raw;
+    ctlsock_handler fn;             /* the control socket's, under raw */
     void *ctx;
     pthread_t thread;
     atomic_int quit;
@@ -166,19 +170,19 @@ static int ready(int fd, short ev, int64_t deadline)
     return n > 0;
 }
 
-/* Reads one request line into sb (its '\n' replaced by the NUL).  NULL,
- * or a message for the client. */
-static const char *read_request(int fd, struct strbuf *sb)
+/* Reads one request, up to and excluding cs->end (replaced by the NUL),
+ * into sb.  NULL, or a message for the client. */
+static const char *read_request(const struct ctlsock *cs, int fd, struct strbuf *sb)
 {
     int64_t deadline = now_ms() + CTL_IO_MS;
     char buf[4096];
     for (;;) {
-        char *nl = memchr(sb->buf, '\n', sb->len);
-        if (nl && (size_t)(nl - sb->buf) <= CTL_LINE_MAX) {
+        char *nl = strstr(sb->buf, cs->end);
+        if (nl && (size_t)(nl - sb->buf) <= cs->max) {
             *nl = '\0';
             return NULL;
         }
-        if (nl || sb->len > CTL_LINE_MAX)
+        if (nl || sb->len > cs->max)
             return "command line too long";
         if (!ready(fd, POLLIN, deadline))
             return "timed out reading the command";
@@ -212,30 +216,41 @@ static void write_answer(int fd, const struct strbuf *out)
     }
 }
 
+/* The control socket's requests: a command line, parsed, then handled. */
+static void command(void *arg, char *req, const char *bad, struct strbuf *out)
+{
+    struct ctlsock *cs = arg;
+    if (bad) {
+        strbuf_addf(out, "error %s\n", bad);
+        return;
+    }
+    struct ctl_cmd cmd;
+    struct lt_err err = { 0 };
+    if (ctl_parse(req, &cmd, &err) != 0) {
+        strbuf_addf(out, "error %s\n", err.msg);
+        return;
+    }
+    cs->fn(cs->ctx, &cmd, out);
+    ctl_cmd_free(&cmd);
+}
+
 static void serve(struct ctlsock *cs, int fd)
 {
     struct ucred cred;
     socklen_t len = sizeof cred;
     struct strbuf in, out;
-    strbuf_init(&in, CTL_LINE_MAX + 8192);
+    strbuf_init(&in, cs->max + 8192);
     strbuf_init(&out, 0);
     const char *bad = NULL;
-    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 || cred.uid != geteuid())
+    if (cs->same_uid &&
+        (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 || cred.uid != geteuid()))
         bad = "refused: not the trader's user";
     if (!bad)
-        bad = read_request(fd, &in);
-    if (bad) {
-        strbuf_addf(&out, "error %s\n", bad);
-    } else {
-        struct ctl_cmd cmd;
-        struct lt_err err = { 0 };
-        if (ctl_parse(in.buf, &cmd, &err) != 0) {
-            strbuf_addf(&out, "error %s\n", err.msg);
-        } else {
-            cs->fn(cs->ctx, &cmd, &out);
-            ctl_cmd_free(&cmd);
-        }
-    }
+        bad = read_request(cs, fd, &in);
+    if (cs->fn)
+        command(cs, in.buf, bad, &out);
+    else
+        cs->raw(cs->ctx, in.buf, bad, &out);
     if (out.len == 0)
         strbuf_addstr(&out, "error out of memory\n");
     write_answer(fd, &out);
@@ -268,6 +283,9 @@ int ctlsock_start(const char *dir, ctlsock_handler fn, void *ctx, struct ctlsock
     cs->fd = -1;
     cs->fn = fn;
     cs->ctx = ctx;
+    cs->end = "\n";
+    cs->max = CTL_LINE_MAX;
+    cs->same_uid = 1;
     char tmp[sizeof cs->path];
     int rc = ctlsock_path(dir, cs->path, sizeof cs->path, err);
     if (rc == 0 && snprintf(tmp, sizeof tmp, "%s.%ld", cs->path, (long)getpid()) >= (int)sizeof tmp)
@@ -311,6 +329,21 @@ int ctlsock_start(const char *dir, ctlsock_handler fn, void *ctx, struct ctlsock
     return 0;
 }
 
+int ctlsock_serve(int listen_fd, const char *end, size_t max, oneshot_handler fn, void *ctx,
+                  struct ctlsock **out, struct lt_err *err)
+{
+    struct ctlsock *cs = calloc(1, sizeof(*cs));
+    if (!cs)
+        return lt_err_set(err, LT_ENOMEM, "server: out of memory");
+    *cs = (struct ctlsock){ .fd = listen_fd, .end = end, .max = max, .raw = fn, .ctx = ctx };
+    if (pthread_create(&cs->thread, NULL, ctlsock_main, cs) != 0) {
+        free(cs);
+        return lt_err_set(err, LT_ENOMEM, "server: cannot start its thread");
+    }
+    *out = cs;
+    return 0;
+}
+
 void ctlsock_stop(struct ctlsock *cs)
 {
     if (!cs)
@@ -318,6 +351,7 @@ void ctlsock_stop(struct ctlsock *cs)
     atomic_store(&cs->quit, 1);
     pthread_join(cs->thread, NULL);
     close(cs->fd);
-    unlink(cs->path);
+    if (cs->path[0])
+        unlink(cs->path);
     free(cs);
 }

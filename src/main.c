@@ -37,6 +37,7 @@
 #include "looptrader/lock.h"
 #include "looptrader/log.h"
 #include "looptrader/mailbox.h"
+#include "looptrader/metrics.h"
 #include "looptrader/plan.h"
 #include "looptrader/progress.h"
 #include "looptrader/report.h"
@@ -600,6 +601,10 @@ static void progress_tick(struct run *r, struct progress_state *ps)
     free(rows);
 }
 
+/* The metrics endpoint's source (metrics.h), on its thread. */
+static long metrics_rows(void *ctx, struct report_user *out) { return collect_rows(ctx, out); }
+static int metrics_stopping(void *ctx) { return stopping(ctx); }
+
 /* The control socket's commands (ctlsock.h), on its thread: they reach
  * the run only through the executor's thread-safe calls and the stop
  * flag. */
@@ -929,6 +934,12 @@ int main(int argc, char **argv)
         run_free(&r);
         return 2;
     }
+    struct sockaddr_in maddr;
+    if (r.cfg.metrics_addr && metrics_parse_addr(r.cfg.metrics_addr, &maddr, &err) != 0) {
+        log_error("%s", err.msg);
+        run_free(&r);
+        return 2;
+    }
     if (users_prepare(&r) != 0) {
         lt_err_set(&err, LT_ENOMEM, "out of memory");
         return fail_start(&r, 1, &err);
@@ -1059,6 +1070,24 @@ int main(int argc, char **argv)
         if (queue_me[i])
             rc = executor_add(r.ex, &r.users[i], &err);
     free(queue_me);
+    /* before the first order: a port in use refuses the run, nothing sent */
+    struct metrics_source msrc = { .rows = metrics_rows, .max_rows = r.n_users,
+                                   .stopping = metrics_stopping, .ctx = &r };
+    struct ctlsock *metrics = NULL;
+    if (rc == 0 && r.cfg.metrics_addr && queued > 0 &&
+        (rc = metrics_start(r.cfg.metrics_addr, &msrc, &metrics, &err)) != 0) {
+        log_error("%s", err.msg);
+        executor_free(r.ex);
+        r.ex = NULL;
+        for (size_t i = 0; i < r.n_users; i++)
+            if (r.users[i].report.status == USER_PENDING) {
+                /* not logged per user: the run's error, once, says why */
+                r.users[i].report.status = USER_FAILED;
+                snprintf(r.users[i].report.error, sizeof r.users[i].report.error,
+                         "not started: see the run's error");
+            }
+        return finish(&r, 2, err.msg);
+    }
     if (rc == 0 && queued > 0)
         rc = executor_start(r.ex, &err);
     if (rc != 0) {
@@ -1073,6 +1102,7 @@ int main(int argc, char **argv)
         control_loop(&r);
         ctlsock_stop(cs);
     }
+    ctlsock_stop(metrics);
     if (r.ex)
         executor_join(r.ex);
 

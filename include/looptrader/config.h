@@ -65,6 +65,7 @@ struct run_config {
     int stop_timeout_ms;       /* bound on flattening after a stop; default 10000 */
     char *report_path;
     char *trades_path;         /* --trades: CSV of filled orders; NULL = none */
+    char *metrics_addr;        /* --metrics-addr; NULL = none */
     char *log_file;
     int log_level;             /* enum log_level */
     int dry_run;

@@ -65,7 +65,16 @@ struct ctlsock;
 int ctlsock_start(const char *dir, ctlsock_handler fn, void *ctx, struct ctlsock **out,
                   struct lt_err *err);
 
-/* Stops the thread, closes and removes the socket.  NULL is a no-op. */
+/* The same bounded one-client-at-a-time server over another listening
+ * socket (the metrics endpoint): a request ends at `end` (not included),
+ * at most max bytes; fn gets it NUL-terminated, or bad (why it could not be
+ * read) with the request NULL-terminated as far as read, and appends the
+ * whole answer.  The server owns listen_fd from here. */
+typedef void (*oneshot_handler)(void *ctx, char *request, const char *bad, struct strbuf *out);
+int ctlsock_serve(int listen_fd, const char *end, size_t max, oneshot_handler fn, void *ctx,
+                  struct ctlsock **out, struct lt_err *err);
+
+/* Stops the thread, closes (and removes a UNIX) socket.  NULL is a no-op. */
 void ctlsock_stop(struct ctlsock *cs);
 
 /* DIR/looptrader.sock into out; LT_EINVAL when it does not fit a socket
