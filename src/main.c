@@ -46,6 +46,7 @@
 #include "looptrader/target.h"
 #include "looptrader/trades.h"
 #include "looptrader/venue.h"
+#include "looptrader/version.h"
 #include "looptrader/wsclient.h"
 
 #include <curl/curl.h>
@@ -64,7 +65,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define LT_VERSION "0.1.0"
 
 static int64_t wall_ms(void)
 {
