@@ -666,6 +666,7 @@ static int apply_flags(struct run_config *rc, const struct conf_flags *f, struct
     rc->allow_insecure_secrets = f->allow_insecure_secrets;
     rc->dry_run = f->dry_run;
     rc->quiet = f->quiet;
+    rc->daily = f->daily;
     if (f->progress_interval_s >= 0)
         rc->progress_interval_s = f->progress_interval_s;
     return 0;

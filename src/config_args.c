@@ -16,7 +16,7 @@
 enum opt_id {
     O_STRATEGY, O_CONFIG, O_USERS, O_WORKERS, O_STOP_TIMEOUT, O_REST_URL, O_WS_URL, O_ONLY, O_REPORT, O_TRADES,
     O_LOG_FILE, O_LOG_LEVEL, O_STATE_DIR, O_LOCK_DIR, O_PID_FILE, O_INSECURE, O_DRY_RUN, O_VERSION, O_HELP,
-    O_PROGRESS, O_QUIET, O_METRICS
+    O_PROGRESS, O_QUIET, O_METRICS, O_DAILY
 };
 
 struct opt {
@@ -33,6 +33,7 @@ static const struct opt opts[] = {
     { "--report", O_REPORT, 1 },       { "--log-file", O_LOG_FILE, 1 },
     { "--trades", O_TRADES, 1 },       { "--progress-interval", O_PROGRESS, 1 },
     { "--quiet", O_QUIET, 0 },         { "--metrics-addr", O_METRICS, 1 },
+    { "--daily", O_DAILY, 0 },
     { "--log-level", O_LOG_LEVEL, 1 }, { "--state-dir", O_STATE_DIR, 1 },
     { "--lock-dir", O_LOCK_DIR, 1 },   { "--pid-file", O_PID_FILE, 1 },
     { "--allow-insecure-secrets", O_INSECURE, 0 },
@@ -97,6 +98,8 @@ static const char usage[] =
     "  --progress-interval S     not on a terminal: a progress line per running\n"
     "                            account every S seconds (0 = none; default 30)\n"
     "  --quiet                   no live table on a terminal, no progress lines\n"
+    "  --daily                   keep running: when the UTC day rolls over, every\n"
+    "                            account's target applies afresh (SIGTERM ends it)\n"
     "  --metrics-addr HOST:PORT  serve Prometheus /metrics and /health there\n"
     "                            (loopback only, e.g. 127.0.0.1:9464)\n"
     "  --log-file FILE           append the log to FILE as well as stderr\n"
@@ -234,6 +237,7 @@ static int apply(struct conf_flags *f, const struct opt *o, const char *v,
     case O_INSECURE: f->allow_insecure_secrets = 1; return 0;
     case O_DRY_RUN: f->dry_run = 1; return 0;
     case O_QUIET: f->quiet = 1; return 0;
+    case O_DAILY: f->daily = 1; return 0;
     case O_PROGRESS:
         if (parse_int(v, &n) != 0 || n < 0 || n > 86400)
             return fail(err, o->name, "must be an integer between 0 and 86400 (seconds)");

@@ -20,7 +20,7 @@ struct conf_flags {
     int workers;                /* 0 = not given */
     int stop_timeout_ms;        /* 0 = not given */
     int progress_interval_s;    /* -1 = not given */
-    int quiet;
+    int quiet, daily;
     int allow_insecure_secrets, dry_run, help, version;
     char **only;                /* one malloc'd block: NULL-terminated pointers, then the names */
 };

@@ -160,6 +160,7 @@ struct run {
     struct trades *trades;            /* --trades; NULL = none */
     struct lock_accounts accounts;    /* this run's account locks */
     int accounts_open;
+    int between_days;                 /* --daily: waiting for the next day */
     char run_tag[8];
     int64_t started_ms;
     int curl_up;
@@ -468,7 +469,8 @@ static struct report_run run_report(const struct run *r, const struct report_use
     return (struct report_run){ .run_id = r->run_tag,
                                 .symbol = r->have_rules ? r->rules.symbol : r->cfg.global.symbol,
                                 .started_ms = r->started_ms, .finished_ms = wall_ms(),
-                                .exit_code = code, .stopped = atomic_load(&r->global_stop),
+                                .exit_code = code,
+                                .stopped = atomic_load(&r->global_stop) && !r->between_days,
                                 .error = why, .users = users, .n_users = n,
                                 .quote_decimals = r->have_rules ? r->rules.quote_precision : 8,
                                 .base_decimals = r->have_rules ? r->rules.base_precision : 8 };
@@ -764,6 +766,18 @@ static int ensure_fds(const struct run *r, size_t accounts, struct lt_err *err)
 
 /* The report rows of the selected users, filled before any request so a
  * start-up failure still reports each of them. */
+static void user_rows_init(struct run *r)
+{
+    for (size_t i = 0; i < r->n_users; i++) {
+        const struct user_config *uc = &r->cfg.users[i];
+        struct report_user *ru = &r->users[i].report;
+        ru->name = uc->name;
+        ru->target = uc->strategy.target;
+        ru->target_points = uc->strategy.target_points;
+        ru->multiplier = uc->strategy.volume_multiplier;
+    }
+}
+
 static int users_prepare(struct run *r)
 {
     r->n_users = r->cfg.n_users;
@@ -774,14 +788,62 @@ static int users_prepare(struct run *r)
     r->stop_seen = calloc(n, 1);
     if (!r->users || !r->reports || !r->extra || !r->stop_seen)
         return LT_ENOMEM;
-    for (size_t i = 0; i < r->n_users; i++) {
-        const struct user_config *uc = &r->cfg.users[i];
-        struct report_user *ru = &r->users[i].report;
-        ru->name = uc->name;
-        ru->target = uc->strategy.target;
-        ru->target_points = uc->strategy.target_points;
-        ru->multiplier = uc->strategy.volume_multiplier;
+    user_rows_init(r);
+    return 0;
+}
+
+#define DAY_MS (24 * 3600 * 1000LL)
+#define DAY_ROLL_SLACK_MS 1000 /* past midnight, so clock skew never reads the old day */
+
+/* --daily, once every account ended its day: the day's table printed,
+ * then a wait (ended by a stop) for the next UTC day by the venue's clock,
+ * then every user set back to the start of phase 2.  1 when a stop ended
+ * the wait (the run ends with the finished day's report). */
+static int day_next(struct run *r)
+{
+    struct report_user *rows = calloc(r->n_users ? r->n_users : 1, sizeof(*rows));
+    size_t n = 0;
+    for (size_t i = 0; rows && i < r->n_users; i++)
+        if (selected(&r->cfg, &r->cfg.users[i]))
+            rows[n++] = r->users[i].report;
+    if (rows) {
+        struct report_run rep = run_report(r, rows, n, report_exit_code(rows, n, 0), NULL);
+        report_print_table(&rep, stdout);
+        fflush(stdout);
     }
+    free(rows);
+    int64_t now = venue_now_ms(r->venue), next = (now / DAY_MS + 1) * DAY_MS;
+    time_t secs = (time_t)(next / 1000);
+    struct tm tm;
+    gmtime_r(&secs, &tm);
+    log_info("daily: every account has ended its day; the next window opens %04d-%02d-%02d "
+             "00:00 UTC, in %lld s", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+             (long long)((next - now) / 1000));
+    r->between_days = 1;
+    while (!stopping(r) && venue_now_ms(r->venue) < next + DAY_ROLL_SLACK_MS)
+        nap_ms(r, 200);
+    if (stopping(r)) {
+        log_info("daily: stopped between days");
+        return 1;
+    }
+    r->between_days = 0;
+    executor_free(r->ex);
+    r->ex = NULL;
+    if (r->ws) {
+        wsclient_stop(r->ws);
+        wsclient_free(r->ws);
+        r->ws = NULL;
+    }
+    for (size_t i = 0; i < r->n_users; i++) {
+        if (r->users[i].mb)
+            strategy_user_release(&r->users[i]);
+        memset(&r->users[i], 0, sizeof r->users[i]);
+    }
+    user_rows_init(r);
+    /* The accounts stay locked: one process's record locks never conflict
+     * with its own, so phase 2 takes each again as a no-op. */
+    r->accounts.n = 0;
+    log_info("daily: a new day: every account's target applies afresh");
     return 0;
 }
 
@@ -796,7 +858,8 @@ static int finish(struct run *r, int exit_code, const char *why)
         wsclient_free(r->ws);
         r->ws = NULL;
     }
-    int stopped = stopping(r);
+    /* a stop between two days cuts nothing short */
+    int stopped = stopping(r) && !r->between_days;
     size_t n_rep = 0;
     for (size_t i = 0; r->reports && i < r->n_users; i++) {
         if (!selected(&r->cfg, &r->cfg.users[i]))
@@ -1014,97 +1077,102 @@ int main(int argc, char **argv)
                                     .order_settled = trades_settled, .ctx = r.trades };
     if (r.trades)
         env.hooks = &hooks;
-    size_t queued = 0;
-    int *queue_me = calloc(r.n_users ? r.n_users : 1, sizeof(int));
-    if (!queue_me) {
-        lt_err_set(&err, LT_ENOMEM, "out of memory");
-        return fail_start(&r, 1, &err);
-    }
-    latency_mark(LATENCY_MARK_FILTER_START);
-    for (size_t i = 0; i < r.n_users && !stopping(&r); i++) {
-        if (!selected(&r.cfg, &r.cfg.users[i]))
-            continue;
-        queue_me[i] = filter_user(&r, (unsigned)i, &r.users[i]);
-        queued += queue_me[i] != 0;
-    }
-    latency_mark(LATENCY_MARK_FILTER_END);
-    if (stopping(&r)) {
-        free(queue_me);
-        return finish(&r, 3, NULL);
-    }
-    if (r.cfg.dry_run) {
-        int cannot = print_plan(&r, queue_me);
-        free(queue_me);
-        /* the plan printed, the report says the same (nothing ran) */
-        return finish(&r, cannot ? 1 : 0, NULL);
-    }
+    /* Phases 2 to 4, once; with --daily again each UTC day. */
+    for (;;) {
+        size_t queued = 0;
+        int *queue_me = calloc(r.n_users ? r.n_users : 1, sizeof(int));
+        if (!queue_me) {
+            lt_err_set(&err, LT_ENOMEM, "out of memory");
+            return fail_start(&r, 1, &err);
+        }
+        latency_mark(LATENCY_MARK_FILTER_START);
+        for (size_t i = 0; i < r.n_users && !stopping(&r); i++) {
+            if (!selected(&r.cfg, &r.cfg.users[i]))
+                continue;
+            queue_me[i] = filter_user(&r, (unsigned)i, &r.users[i]);
+            queued += queue_me[i] != 0;
+        }
+        latency_mark(LATENCY_MARK_FILTER_END);
+        if (stopping(&r)) {
+            free(queue_me);
+            return finish(&r, 3, NULL);
+        }
+        if (r.cfg.dry_run) {
+            int cannot = print_plan(&r, queue_me);
+            free(queue_me);
+            /* the plan printed, the report says the same (nothing ran) */
+            return finish(&r, cannot ? 1 : 0, NULL);
+        }
 
-    /* Phase 3: the WebSocket thread. */
-    if (queued > 0) {
-        struct wsclient_config wc = { .venue = r.venue, .symbol = r.rules.symbol,
-                                      .users_per_connection = r.cfg.users_per_connection,
-                                      .legacy_listen_key = r.cfg.legacy_listen_key };
-        rc = wsclient_new(&wc, &r.ws, &err);
+        /* Phase 3: the WebSocket thread. */
+        if (queued > 0) {
+            struct wsclient_config wc = { .venue = r.venue, .symbol = r.rules.symbol,
+                                          .users_per_connection = r.cfg.users_per_connection,
+                                          .legacy_listen_key = r.cfg.legacy_listen_key };
+            rc = wsclient_new(&wc, &r.ws, &err);
+            for (size_t i = 0; rc == 0 && i < r.n_users; i++)
+                if (queue_me[i])
+                    rc = wsclient_add_user(r.ws, r.cfg.users[i].name, &r.cfg.users[i].auth,
+                                           r.users[i].mb, &err);
+            if (rc == 0) {
+                env.board = wsclient_board(r.ws);
+                rc = wsclient_start(r.ws, &err);
+            }
+            if (rc != 0) {
+                free(queue_me);
+                char why[sizeof err.msg + 32];
+                snprintf(why, sizeof why, "websocket client: %s", err.msg);
+                log_error("%s", why);
+                return finish(&r, 1, why);
+            }
+        }
+
+        /* Phase 4: the executor. */
+        struct executor_config xc = { .workers = r.cfg.workers > 0 ? r.cfg.workers : 1,
+                                      .env = &env, .global_stop = &r.global_stop, .ws = r.ws };
+        rc = executor_new(&xc, &r.ex, &err);
         for (size_t i = 0; rc == 0 && i < r.n_users; i++)
             if (queue_me[i])
-                rc = wsclient_add_user(r.ws, r.cfg.users[i].name, &r.cfg.users[i].auth,
-                                       r.users[i].mb, &err);
-        if (rc == 0) {
-            env.board = wsclient_board(r.ws);
-            rc = wsclient_start(r.ws, &err);
+                rc = executor_add(r.ex, &r.users[i], &err);
+        free(queue_me);
+        /* before the first order: a port in use refuses the run, nothing sent */
+        struct metrics_source msrc = { .rows = metrics_rows, .max_rows = r.n_users,
+                                       .stopping = metrics_stopping, .ctx = &r };
+        struct ctlsock *metrics = NULL;
+        if (rc == 0 && r.cfg.metrics_addr && queued > 0 &&
+            (rc = metrics_start(r.cfg.metrics_addr, &msrc, &metrics, &err)) != 0) {
+            log_error("%s", err.msg);
+            executor_free(r.ex);
+            r.ex = NULL;
+            for (size_t i = 0; i < r.n_users; i++)
+                if (r.users[i].report.status == USER_PENDING) {
+                    /* not logged per user: the run's error, once, says why */
+                    r.users[i].report.status = USER_FAILED;
+                    snprintf(r.users[i].report.error, sizeof r.users[i].report.error,
+                             "not started: see the run's error");
+                }
+            return finish(&r, 2, err.msg);
         }
+        if (rc == 0 && queued > 0)
+            rc = executor_start(r.ex, &err);
         if (rc != 0) {
-            free(queue_me);
-            char why[sizeof err.msg + 32];
-            snprintf(why, sizeof why, "websocket client: %s", err.msg);
-            log_error("%s", why);
-            return finish(&r, 1, why);
+            log_error("executor: %s", err.msg);
+            if (r.ex)
+                executor_stop_all(r.ex);
         }
-    }
-
-    /* Phase 4: the executor. */
-    struct executor_config xc = { .workers = r.cfg.workers > 0 ? r.cfg.workers : 1,
-                                  .env = &env, .global_stop = &r.global_stop, .ws = r.ws };
-    rc = executor_new(&xc, &r.ex, &err);
-    for (size_t i = 0; rc == 0 && i < r.n_users; i++)
-        if (queue_me[i])
-            rc = executor_add(r.ex, &r.users[i], &err);
-    free(queue_me);
-    /* before the first order: a port in use refuses the run, nothing sent */
-    struct metrics_source msrc = { .rows = metrics_rows, .max_rows = r.n_users,
-                                   .stopping = metrics_stopping, .ctx = &r };
-    struct ctlsock *metrics = NULL;
-    if (rc == 0 && r.cfg.metrics_addr && queued > 0 &&
-        (rc = metrics_start(r.cfg.metrics_addr, &msrc, &metrics, &err)) != 0) {
-        log_error("%s", err.msg);
-        executor_free(r.ex);
-        r.ex = NULL;
-        for (size_t i = 0; i < r.n_users; i++)
-            if (r.users[i].report.status == USER_PENDING) {
-                /* not logged per user: the run's error, once, says why */
-                r.users[i].report.status = USER_FAILED;
-                snprintf(r.users[i].report.error, sizeof r.users[i].report.error,
-                         "not started: see the run's error");
-            }
-        return finish(&r, 2, err.msg);
-    }
-    if (rc == 0 && queued > 0)
-        rc = executor_start(r.ex, &err);
-    if (rc != 0) {
-        log_error("executor: %s", err.msg);
+        if (r.ex && queued > 0) {
+            struct ctlsock *cs = NULL;
+            if (rc == 0 && ctlsock_start(r.cfg.state_dir, ctl_handle, &r, &cs, &err) != 0)
+                log_warn("%s: `looptrader ctl` cannot reach this run", err.msg);
+            control_loop(&r);
+            ctlsock_stop(cs);
+        }
+        ctlsock_stop(metrics);
         if (r.ex)
-            executor_stop_all(r.ex);
+            executor_join(r.ex);
+        if (!r.cfg.daily || rc != 0 || stopping(&r) || day_next(&r) != 0)
+            break;
     }
-    if (r.ex && queued > 0) {
-        struct ctlsock *cs = NULL;
-        if (rc == 0 && ctlsock_start(r.cfg.state_dir, ctl_handle, &r, &cs, &err) != 0)
-            log_warn("%s: `looptrader ctl` cannot reach this run", err.msg);
-        control_loop(&r);
-        ctlsock_stop(cs);
-    }
-    ctlsock_stop(metrics);
-    if (r.ex)
-        executor_join(r.ex);
 
     /* Phase 5: shutdown and the report. */
     return finish(&r, rc != 0 ? 1 : 0, NULL);

@@ -70,6 +70,7 @@ struct run_config {
     int log_level;             /* enum log_level */
     int dry_run;
     int quiet;                 /* --quiet: no live table, no progress lines */
+    int daily;                 /* --daily: a new run of every account each UTC day */
     int progress_interval_s;   /* --progress-interval, default 30; 0 = none */
     char *state_dir;           /* journal directory; default "state" */
     char *lock_dir;            /* host-wide account locks; NULL = lock_dir_default() */
