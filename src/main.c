@@ -46,6 +46,7 @@
 #include "looptrader/target.h"
 #include "looptrader/trades.h"
 #include "looptrader/venue.h"
+#include "looptrader/venue_binance.h" /* the pacing counters (venue_stat) */
 #include "looptrader/version.h"
 #include "looptrader/wsclient.h"
 
@@ -583,7 +584,8 @@ static void progress_tick(struct run *r, struct progress_state *ps)
                               ? (size_t)ws.ws_row - 3 : 20;
         double dt = (double)(now - ps->last_ms) / 1000.0;
         struct progress_totals tot = { .orders_per_s = dt > 0 ? (orders - ps->last_orders) / dt : 0,
-                                       .elapsed_s = (long)((now - r->started_ms) / 1000) };
+                                       .elapsed_s = (long)((now - r->started_ms) / 1000),
+                                       .weight_used = venue_weight_used(r->venue) };
         strbuf_addstr(&sb, "\033[H\033[2J");
         progress_table(rows, (size_t)n, max_rows, &tot, &sb);
         fwrite(sb.buf, 1, sb.len, stdout);
@@ -606,6 +608,17 @@ static void progress_tick(struct run *r, struct progress_state *ps)
 /* The metrics endpoint's source (metrics.h), on its thread. */
 static long metrics_rows(void *ctx, struct report_user *out) { return collect_rows(ctx, out); }
 static int metrics_stopping(void *ctx) { return stopping(ctx); }
+static void metrics_venue(void *ctx, struct metrics_venue *out)
+{
+    struct venue *v = ((struct run *)ctx)->venue;
+    *out = (struct metrics_venue){
+        .weight_used = venue_weight_used(v),
+        .weight_waits = venue_stat(v, VENUE_STAT_WEIGHT_WAITS),
+        .order_waits = venue_stat(v, VENUE_STAT_ORDER_WAITS),
+        .wait_ms = venue_stat(v, VENUE_STAT_WAIT_MS),
+        .rate_limited = venue_stat(v, VENUE_STAT_RATE_LIMITED),
+        .retries = venue_stat(v, VENUE_STAT_RETRIES) };
+}
 
 /* The control socket's commands (ctlsock.h), on its thread: they reach
  * the run only through the executor's thread-safe calls and the stop
@@ -1137,7 +1150,8 @@ int main(int argc, char **argv)
         free(queue_me);
         /* before the first order: a port in use refuses the run, nothing sent */
         struct metrics_source msrc = { .rows = metrics_rows, .max_rows = r.n_users,
-                                       .stopping = metrics_stopping, .ctx = &r };
+                                       .stopping = metrics_stopping, .venue = metrics_venue,
+                                   .ctx = &r };
         struct ctlsock *metrics = NULL;
         if (rc == 0 && r.cfg.metrics_addr && queued > 0 &&
             (rc = metrics_start(r.cfg.metrics_addr, &msrc, &metrics, &err)) != 0) {

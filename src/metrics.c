@@ -72,13 +72,31 @@ static money_t v_progress(const struct report_user *u)
     return money_div(u->window_after, u->target);
 }
 
-void metrics_format(const struct report_user *rows, size_t n, int stopping, struct strbuf *out)
+void metrics_format(const struct report_user *rows, size_t n, int stopping,
+                    const struct metrics_venue *venue, struct strbuf *out)
 {
     static const enum user_status all[] = { USER_PENDING, USER_DONE, USER_SKIPPED, USER_STOPPED,
                                             USER_FAILED };
     strbuf_addf(out, "# HELP looptrader_stopping 1 once a stop of the whole run began.\n"
                      "# TYPE looptrader_stopping gauge\nlooptrader_stopping %d\n",
                 stopping ? 1 : 0);
+    strbuf_addf(out,
+                "# HELP looptrader_weight_used Request weight counted in the current minute.\n"
+                "# TYPE looptrader_weight_used gauge\nlooptrader_weight_used %lld\n"
+                "# HELP looptrader_ratelimit_waits_total Sleeps before a request for the "
+                "venue's limits.\n# TYPE looptrader_ratelimit_waits_total counter\n"
+                "looptrader_ratelimit_waits_total{limit=\"weight\"} %lld\n"
+                "looptrader_ratelimit_waits_total{limit=\"orders\"} %lld\n"
+                "# HELP looptrader_ratelimit_wait_seconds_total Time slept for the limits.\n"
+                "# TYPE looptrader_ratelimit_wait_seconds_total counter\n"
+                "looptrader_ratelimit_wait_seconds_total %lld.%03lld\n"
+                "# HELP looptrader_rate_limited_total 429/418 answers.\n"
+                "# TYPE looptrader_rate_limited_total counter\nlooptrader_rate_limited_total %lld\n"
+                "# HELP looptrader_retries_total Calls sent again (unknown outcome, -1021).\n"
+                "# TYPE looptrader_retries_total counter\nlooptrader_retries_total %lld\n",
+                venue->weight_used, venue->weight_waits, venue->order_waits,
+                venue->wait_ms / 1000, venue->wait_ms % 1000, venue->rate_limited,
+                venue->retries);
     strbuf_addstr(out, "# HELP looptrader_accounts Accounts by status.\n"
                        "# TYPE looptrader_accounts gauge\n");
     for (size_t k = 0; k < sizeof all / sizeof *all; k++) {
@@ -138,7 +156,9 @@ static void handle(void *ctx, char *req, const char *bad, struct strbuf *out)
         struct report_user *rows = calloc(src->max_rows ? src->max_rows : 1, sizeof(*rows));
         long n = rows ? src->rows(src->ctx, rows) : -1;
         if (n >= 0) {
-            metrics_format(rows, (size_t)n, src->stopping(src->ctx), &body);
+            struct metrics_venue mv = { 0 };
+            src->venue(src->ctx, &mv);
+            metrics_format(rows, (size_t)n, src->stopping(src->ctx), &mv, &body);
             answer(out, 200, "OK", "text/plain; version=0.0.4", &body);
         } else {
             strbuf_addstr(&body, "out of memory\n");

@@ -120,9 +120,9 @@ void progress_table(const struct report_user *users, size_t n, size_t max_rows,
     char w[MONEY_STR_MAX], t[MONEY_STR_MAX];
     strbuf_addf(out,
                 "total %zu accounts: %zu running, %zu done, %zu skipped, %zu stopped, %zu failed; "
-                "window %s of %s; %u rounds, %u orders, %.1f orders/s; %ld s\n",
+                "window %s of %s; %u rounds, %u orders, %.1f orders/s; weight %lld/min; %ld s\n",
                 n, count[1], count[3], count[4], count[2], count[0], money_format(win, 2, w),
                 money_format(tgt, 2, t), rounds, orders, tot ? tot->orders_per_s : 0.0,
-                tot ? tot->elapsed_s : 0L);
+                tot ? tot->weight_used : 0LL, tot ? tot->elapsed_s : 0L);
     free(order);
 }

@@ -22,11 +22,18 @@
 #include "looptrader/report.h"
 #include "looptrader/strbuf.h"
 
+/* The venue's pacing counters (venue_binance.h's stats), run-wide. */
+struct metrics_venue {
+    long long weight_used;        /* request weight counted in the current minute */
+    long long weight_waits, order_waits, wait_ms, rate_limited, retries;
+};
+
 struct metrics_source {
     /* Fills out (max_rows slots) and returns the count, -1 out of memory. */
     long (*rows)(void *ctx, struct report_user *out);
     size_t max_rows;
     int (*stopping)(void *ctx);
+    void (*venue)(void *ctx, struct metrics_venue *out);
     void *ctx;
 };
 
@@ -34,7 +41,8 @@ struct metrics_source {
 int metrics_parse_addr(const char *s, struct sockaddr_in *out, struct lt_err *err);
 
 /* The Prometheus text for these rows; pure. */
-void metrics_format(const struct report_user *rows, size_t n, int stopping, struct strbuf *out);
+void metrics_format(const struct report_user *rows, size_t n, int stopping,
+                    const struct metrics_venue *venue, struct strbuf *out);
 
 /* Binds addr and serves until ctlsock_stop(*out).  src is borrowed. */
 int metrics_start(const char *addr, const struct metrics_source *src, struct ctlsock **out,

@@ -22,6 +22,7 @@
 struct progress_totals {
     double orders_per_s;     /* over the last interval */
     long elapsed_s;
+    long long weight_used;   /* request weight counted in the current minute */
 };
 
 /* The table: header, up to max_rows rows (>= 1), "N more", totals. */

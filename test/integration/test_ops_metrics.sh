@@ -47,6 +47,10 @@ assert_contains "$M" 'looptrader_account_status{account="alice",status="running"
 assert_contains "$M" 'looptrader_accounts{status="running"} 2' "two accounts running"
 assert_contains "$M" '# TYPE looptrader_account_orders_total counter' "typed families"
 assert_contains "$M" 'looptrader_account_target_quote{account="bob"} 100000' "bob's target"
+assert_contains "$M" 'looptrader_ratelimit_waits_total{limit="weight"} ' "rate-limit waits exported"
+weight=$(sed -nE 's/^looptrader_weight_used ([0-9]+)?$/\1/p' "$LT_TMP/m1.txt")
+[ "${weight:-0}" -gt 0 ] || fail "weight used in the metrics: '$weight'"
+ok "weight used exported ($weight)"
 alice_rounds=$(sed -nE 's/^looptrader_account_rounds_total\{account="alice"\} ([0-9]+)$/\1/p' "$LT_TMP/m1.txt")
 [ "${alice_rounds:-0}" -ge 1 ] || fail "alice's rounds in the metrics: '$alice_rounds'"
 ok "alice's rounds counted ($alice_rounds)"

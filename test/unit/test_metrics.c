@@ -36,9 +36,13 @@ static void text(void **state)
     u[0].s.orders = 7;
     struct strbuf sb;
     strbuf_init(&sb, 0);
-    metrics_format(u, 2, 0, &sb);
+    struct metrics_venue mv = { .weight_used = 120, .weight_waits = 2, .wait_ms = 61500 };
+    metrics_format(u, 2, 0, &mv, &sb);
     const char *t = sb.buf;
     assert_non_null(strstr(t, "looptrader_stopping 0\n"));
+    assert_non_null(strstr(t, "looptrader_weight_used 120\n"));
+    assert_non_null(strstr(t, "looptrader_ratelimit_waits_total{limit=\"weight\"} 2\n"));
+    assert_non_null(strstr(t, "looptrader_ratelimit_wait_seconds_total 61.500\n"));
     assert_non_null(strstr(t, "looptrader_accounts{status=\"running\"} 1\n"));
     assert_non_null(strstr(t, "looptrader_accounts{status=\"failed\"} 1\n"));
     assert_non_null(strstr(t, "looptrader_account_status{account=\"bob\",status=\"failed\"} 1\n"));

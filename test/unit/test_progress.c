@@ -66,7 +66,7 @@ static void many(void **state)
     snprintf(u[7].error, sizeof u[7].error, "credentials rejected");
     struct strbuf sb;
     strbuf_init(&sb, 0);
-    struct progress_totals tot = { .orders_per_s = 12.5, .elapsed_s = 30 };
+    struct progress_totals tot = { .orders_per_s = 12.5, .elapsed_s = 30, .weight_used = 60 };
     progress_table(u, n, 10, &tot, &sb);
     const char *t = sb.buf;
     const char *failed = strstr(t, "u007"), *run = strstr(t, "u490"), *run2 = strstr(t, "u497");
@@ -78,7 +78,7 @@ static void many(void **state)
     assert_null(strstr(t, "u498"));
     assert_non_null(strstr(t, "... 491 more: 2 running 489 done\n"));
     assert_non_null(strstr(t, "total 500 accounts: 10 running, 489 done, 0 skipped, 0 stopped, 1 failed"));
-    assert_non_null(strstr(t, "1000 orders, 12.5 orders/s"));
+    assert_non_null(strstr(t, "1000 orders, 12.5 orders/s; weight 60/min; 30 s\n"));
     int lines = 0;
     for (const char *p = t; *p; p++)
         lines += *p == '\n';
