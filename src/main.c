@@ -581,7 +581,7 @@ static void progress_tick(struct run *r, struct progress_state *ps)
     if (ps->tty && n >= 0) {
         struct winsize ws = { 0 };
         size_t max_rows = ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 4
-                              ? (size_t)ws.ws_row - 3 : 20;
+                              ? (size_t)ws.ws_row - 5 : 20; /* the totals may wrap */
         double dt = (double)(now - ps->last_ms) / 1000.0;
         struct progress_totals tot = { .orders_per_s = dt > 0 ? (orders - ps->last_orders) / dt : 0,
                                        .elapsed_s = (long)((now - r->started_ms) / 1000),
