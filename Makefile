@@ -9,6 +9,8 @@
 #   make bench-sim  simulator order place+cancel throughput
 #   make compat     a third-party Binance client (ccxt, from npm) against the simulator
 #   make fuzz       bounded fuzzing of every outside-facing parser (clang)
+#   make install    binaries, man pages, example configs, the systemd unit
+#                   (PREFIX=/usr/local, DESTDIR= for staging)
 #
 # Sources are found by wildcard, so adding src/<module>.c or
 # test/unit/test_<module>.c needs no edit here.
@@ -36,7 +38,7 @@ BIN      := $(BUILD)/bin
 UNITS    := $(UNIT_SRC:test/unit/%.c=$(BUILD)/unit/%)
 TOOLS    := $(TOOL_SRC:test/tools/%.c=$(BUILD)/tools/%)
 
-.PHONY: all test unit integration sanitize tsan demo bench bench-sim compat fuzz chaos clean valgrind
+.PHONY: all test unit integration sanitize tsan demo bench bench-sim compat fuzz chaos clean valgrind install
 
 all: $(BIN)/looptrader $(BIN)/looptrader-sim
 
@@ -112,6 +114,21 @@ fuzz:
 
 valgrind: all
 	BUILD=$(BUILD) scripts/valgrind-demo.sh
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+	    $(DESTDIR)$(PREFIX)/share/doc/looptrader/examples $(DESTDIR)$(PREFIX)/share/looptrader
+	install -m 0755 $(BIN)/looptrader $(BIN)/looptrader-sim $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 man/looptrader.1 man/looptrader-sim.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 0644 etc/looptrader.conf.example etc/demo.conf etc/sim-demo.conf \
+	    $(DESTDIR)$(PREFIX)/share/doc/looptrader/examples/
+	install -m 0644 README.md docs/configuration.md $(DESTDIR)$(PREFIX)/share/doc/looptrader/
+	sed 's|/usr/local/bin/|$(PREFIX)/bin/|' scripts/looptrader.service \
+	    >$(DESTDIR)$(PREFIX)/share/looptrader/looptrader.service
+	chmod 0644 $(DESTDIR)$(PREFIX)/share/looptrader/looptrader.service
 
 clean:
 	rm -rf build

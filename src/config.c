@@ -529,6 +529,8 @@ static char **path_slot(struct run_config *rc, const char *key)
         return &rc->state_dir;
     if (strcmp(key, "report") == 0)
         return &rc->report_path;
+    if (strcmp(key, "trades") == 0)
+        return &rc->trades_path;
     if (strcmp(key, "log_file") == 0)
         return &rc->log_file;
     if (strcmp(key, "lock_dir") == 0)
@@ -590,7 +592,7 @@ static int parse_file(struct run_config *rc, const config_t *cf, const char *fil
             *users_file_set = s;
         } else {
             static const char *const known[] = { "exchange", "strategy", "workers",
-                                                 "stop_timeout_ms", "state_dir", "report",
+                                                 "stop_timeout_ms", "state_dir", "report", "trades",
                                                  "log_file", "lock_dir", "pid_file",
                                                  "log_level", "users", "users_file", NULL };
             r = conf_unknown(err, s, file, key, known);
@@ -641,6 +643,10 @@ static int apply_flags(struct run_config *rc, const struct conf_flags *f, struct
         r = set_str(&rc->ws_url, f->ws_url, err);
     if (!r && f->report)
         r = set_str(&rc->report_path, f->report, err);
+    if (!r && f->trades)
+        r = set_str(&rc->trades_path, f->trades, err);
+    if (!r && f->metrics_addr)
+        r = set_str(&rc->metrics_addr, f->metrics_addr, err);
     if (!r && f->log_file)
         r = set_str(&rc->log_file, f->log_file, err);
     if (!r && f->state_dir)
@@ -659,6 +665,10 @@ static int apply_flags(struct run_config *rc, const struct conf_flags *f, struct
         rc->log_level = f->log_level;
     rc->allow_insecure_secrets = f->allow_insecure_secrets;
     rc->dry_run = f->dry_run;
+    rc->quiet = f->quiet;
+    rc->daily = f->daily;
+    if (f->progress_interval_s >= 0)
+        rc->progress_interval_s = f->progress_interval_s;
     return 0;
 }
 
@@ -717,6 +727,7 @@ int config_load(int argc, char **argv, struct run_config *out, struct lt_err *er
 
     out->workers = 4;
     out->stop_timeout_ms = 10000;
+    out->progress_interval_s = 30;
     out->users_per_connection = 100;
     out->log_level = LOG_INFO;
     rc = 0;
@@ -805,6 +816,8 @@ void config_free(struct run_config *c)
     free(c->rest_url);
     free(c->ws_url);
     free(c->report_path);
+    free(c->trades_path);
+    free(c->metrics_addr);
     free(c->log_file);
     free(c->state_dir);
     free(c->lock_dir);

@@ -14,8 +14,9 @@
 #include <string.h>
 
 enum opt_id {
-    O_STRATEGY, O_CONFIG, O_USERS, O_WORKERS, O_STOP_TIMEOUT, O_REST_URL, O_WS_URL, O_ONLY, O_REPORT,
-    O_LOG_FILE, O_LOG_LEVEL, O_STATE_DIR, O_LOCK_DIR, O_PID_FILE, O_INSECURE, O_DRY_RUN, O_VERSION, O_HELP
+    O_STRATEGY, O_CONFIG, O_USERS, O_WORKERS, O_STOP_TIMEOUT, O_REST_URL, O_WS_URL, O_ONLY, O_REPORT, O_TRADES,
+    O_LOG_FILE, O_LOG_LEVEL, O_STATE_DIR, O_LOCK_DIR, O_PID_FILE, O_INSECURE, O_DRY_RUN, O_VERSION, O_HELP,
+    O_PROGRESS, O_QUIET, O_METRICS, O_DAILY
 };
 
 struct opt {
@@ -30,6 +31,9 @@ static const struct opt opts[] = {
     { "--stop-timeout-ms", O_STOP_TIMEOUT, 1 },
     { "--ws-url", O_WS_URL, 1 },       { "--only", O_ONLY, 1 },
     { "--report", O_REPORT, 1 },       { "--log-file", O_LOG_FILE, 1 },
+    { "--trades", O_TRADES, 1 },       { "--progress-interval", O_PROGRESS, 1 },
+    { "--quiet", O_QUIET, 0 },         { "--metrics-addr", O_METRICS, 1 },
+    { "--daily", O_DAILY, 0 },
     { "--log-level", O_LOG_LEVEL, 1 }, { "--state-dir", O_STATE_DIR, 1 },
     { "--lock-dir", O_LOCK_DIR, 1 },   { "--pid-file", O_PID_FILE, 1 },
     { "--allow-insecure-secrets", O_INSECURE, 0 },
@@ -42,6 +46,9 @@ static const char usage[] =
     "usage: looptrader [--config FILE] [options]\n"
     "       looptrader stop [--state-dir DIR | --config FILE] USER... | --all\n"
     "       looptrader status [--state-dir DIR | --config FILE]\n"
+    "       looptrader ctl [--state-dir DIR | --config FILE] status [--json] | stop USER... |\n"
+    "           stop --all | resume USER | set USER target=AMOUNT\n"
+    "       looptrader report FILE     (an earlier run's --report, as its table)\n"
     "\n"
     "Buys and sells a token round after round for every configured account until\n"
     "each account's filled buy volume in the window reaches its target.\n"
@@ -87,6 +94,14 @@ static const char usage[] =
     "\n"
     "Output:\n"
     "  --report FILE             write the JSON report to FILE\n"
+    "  --trades FILE             append a CSV row per filled order to FILE\n"
+    "  --progress-interval S     not on a terminal: a progress line per running\n"
+    "                            account every S seconds (0 = none; default 30)\n"
+    "  --quiet                   no live table on a terminal, no progress lines\n"
+    "  --daily                   keep running: when the UTC day rolls over, every\n"
+    "                            account's target applies afresh (SIGTERM ends it)\n"
+    "  --metrics-addr HOST:PORT  serve Prometheus /metrics and /health there\n"
+    "                            (loopback only, e.g. 127.0.0.1:9464)\n"
     "  --log-file FILE           append the log to FILE as well as stderr\n"
     "  --log-level LEVEL         debug, info (default), warn, error or off\n"
     "  --version                 print the version and exit\n"
@@ -198,6 +213,8 @@ static int apply(struct conf_flags *f, const struct opt *o, const char *v,
     case O_REST_URL: slot = &f->rest_url; break;
     case O_WS_URL: slot = &f->ws_url; break;
     case O_REPORT: slot = &f->report; break;
+    case O_TRADES: slot = &f->trades; break;
+    case O_METRICS: slot = &f->metrics_addr; break;
     case O_LOG_FILE: slot = &f->log_file; break;
     case O_STATE_DIR: slot = &f->state_dir; break;
     case O_LOCK_DIR: slot = &f->lock_dir; break;
@@ -219,6 +236,13 @@ static int apply(struct conf_flags *f, const struct opt *o, const char *v,
     case O_ONLY: return only_add(only, v, err);
     case O_INSECURE: f->allow_insecure_secrets = 1; return 0;
     case O_DRY_RUN: f->dry_run = 1; return 0;
+    case O_QUIET: f->quiet = 1; return 0;
+    case O_DAILY: f->daily = 1; return 0;
+    case O_PROGRESS:
+        if (parse_int(v, &n) != 0 || n < 0 || n > 86400)
+            return fail(err, o->name, "must be an integer between 0 and 86400 (seconds)");
+        f->progress_interval_s = (int)n;
+        return 0;
     case O_VERSION: f->version = 1; return 0;
     case O_HELP: f->help = 1; return 0;
     case O_STRATEGY: break;
@@ -272,6 +296,7 @@ int conf_args_parse(int argc, char **argv, struct conf_flags *f, struct lt_err *
 
     memset(f, 0, sizeof *f);
     f->log_level = -1;
+    f->progress_interval_s = -1;
     int rc = parse(argc, argv, f, &only, err);
     if (!rc && only.n && !(f->only = only_block(&only)))
         rc = lt_err_set(err, LT_ENOMEM, "out of memory");

@@ -15,10 +15,12 @@
 struct conf_flags {
     struct strategy_config sc;  /* strategy flags, with their SC_* bits */
     const char *config_path, *users_path, *rest_url, *ws_url;
-    const char *report, *log_file, *state_dir, *lock_dir, *pid_file;
+    const char *report, *trades, *metrics_addr, *log_file, *state_dir, *lock_dir, *pid_file;
     int log_level;              /* -1 = not given */
     int workers;                /* 0 = not given */
     int stop_timeout_ms;        /* 0 = not given */
+    int progress_interval_s;    /* -1 = not given */
+    int quiet, daily;
     int allow_insecure_secrets, dry_run, help, version;
     char **only;                /* one malloc'd block: NULL-terminated pointers, then the names */
 };

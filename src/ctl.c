@@ -1,10 +1,12 @@
 /*
- * ctl.c - `looptrader stop` and `looptrader status` (see ctl.h).
+ * ctl.c - `looptrader stop`, `status` and `ctl` (see ctl.h).
  */
 #include "looptrader/ctl.h"
 
 #include "looptrader/config.h"
+#include "looptrader/ctlsock.h"
 #include "looptrader/lock.h"
+#include "looptrader/strbuf.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -12,6 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 static int usage(const char *why)
@@ -19,7 +24,9 @@ static int usage(const char *why)
     fprintf(stderr,
             "looptrader: %s\n"
             "usage: looptrader stop [--state-dir DIR | --config FILE] USER... | --all\n"
-            "       looptrader status [--state-dir DIR | --config FILE]\n",
+            "       looptrader status [--state-dir DIR | --config FILE]\n"
+            "       looptrader ctl [--state-dir DIR | --config FILE] status [--json] |\n"
+            "           stop USER... | stop --all | resume USER | set USER target=AMOUNT\n",
             why);
     return 2;
 }
@@ -42,6 +49,40 @@ static int write_stop_file(const char *dir, const char *user)
     return 0;
 }
 
+/* --state-dir DIR / --config FILE at argv[*i]: 1 when taken. */
+static int dir_option(int argc, char **argv, int *i, const char **state_dir, const char **config)
+{
+    const char *a = argv[*i];
+    if ((strcmp(a, "--state-dir") == 0 || strcmp(a, "--config") == 0) && *i + 1 < argc)
+        *(a[2] == 's' ? state_dir : config) = argv[++*i];
+    else if (strncmp(a, "--state-dir=", 12) == 0)
+        *state_dir = a + 12;
+    else if (strncmp(a, "--config=", 9) == 0)
+        *config = a + 9;
+    else
+        return 0;
+    return 1;
+}
+
+/* The state dir the options name (default "state"); *owned is what to free.
+ * Returns 0, or the exit code 2 after saying why. */
+static int resolve_dir(const char *state_dir, const char *config, const char **dir, char **owned)
+{
+    struct lt_err err = { 0 };
+    *owned = NULL;
+    if (state_dir && config)
+        return usage("give --state-dir or --config, not both");
+    if (config) {
+        if (config_file_state_dir(config, owned, &err) != 0) {
+            fprintf(stderr, "looptrader: %s\n", err.msg);
+            return 2;
+        }
+        state_dir = *owned;
+    }
+    *dir = state_dir ? state_dir : "state";
+    return 0;
+}
+
 int ctl_main(int argc, char **argv)
 {
     int is_stop = strcmp(argv[0], "stop") == 0, all = 0, n_users = 0;
@@ -49,12 +90,8 @@ int ctl_main(int argc, char **argv)
     char *from_config = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        if ((strcmp(a, "--state-dir") == 0 || strcmp(a, "--config") == 0) && i + 1 < argc)
-            *(a[2] == 's' ? &state_dir : &config) = argv[++i];
-        else if (strncmp(a, "--state-dir=", 12) == 0)
-            state_dir = a + 12;
-        else if (strncmp(a, "--config=", 9) == 0)
-            config = a + 9;
+        if (dir_option(argc, argv, &i, &state_dir, &config))
+            continue;
         else if (is_stop && strcmp(a, "--all") == 0)
             all = 1;
         else if (a[0] == '-')
@@ -70,18 +107,10 @@ int ctl_main(int argc, char **argv)
         return usage("stop needs USER... or --all");
     if (all && n_users)
         return usage("give USER... or --all, not both");
-    if (state_dir && config)
-        return usage("give --state-dir or --config, not both");
+    int urc = resolve_dir(state_dir, config, &state_dir, &from_config);
+    if (urc != 0)
+        return urc;
     struct lt_err err = { 0 };
-    if (config) {
-        if (config_file_state_dir(config, &from_config, &err) != 0) {
-            fprintf(stderr, "looptrader: %s\n", err.msg);
-            return 2;
-        }
-        state_dir = from_config;
-    }
-    if (!state_dir)
-        state_dir = "state";
 
     pid_t pid = 0;
     int held = lock_state_dir_holder(state_dir, &pid, &err) == 0;
@@ -95,12 +124,10 @@ int ctl_main(int argc, char **argv)
         return held ? 0 : 1;
     }
     for (int i = 1; i < argc && !all; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--state-dir") == 0 || strcmp(a, "--config") == 0) {
-            i++;
+        const char *dummy = NULL;
+        if (dir_option(argc, argv, &i, &dummy, &dummy))
             continue;
-        }
-        if (a[0] != '-' && write_stop_file(state_dir, a) != 0)
+        if (argv[i][0] != '-' && write_stop_file(state_dir, argv[i]) != 0)
             rc = 1;
     }
     if (!held) {
@@ -118,5 +145,113 @@ int ctl_main(int argc, char **argv)
                (long)pid, state_dir);
     }
     free(from_config);
+    return rc;
+}
+
+/* Reads the whole answer until the server closes, within CTL_ANSWER_MS. */
+#define CTL_ANSWER_MS 15000
+
+static int ask(const char *path, const char *line, struct strbuf *answer)
+{
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -errno;
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    size_t plen = strlen(path);
+    if (plen >= sizeof sa.sun_path) {
+        close(fd);
+        return -ENAMETOOLONG;
+    }
+    memcpy(sa.sun_path, path, plen + 1);
+    struct timeval tv = { CTL_ANSWER_MS / 1000, 0 };
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+        int e = errno;
+        close(fd);
+        return -e;
+    }
+    size_t len = strlen(line), off = 0;
+    while (off < len) {
+        ssize_t k = send(fd, line + off, len - off, MSG_NOSIGNAL);
+        if (k <= 0) {
+            int e = k < 0 ? errno : EPIPE;
+            close(fd);
+            return -e;
+        }
+        off += (size_t)k;
+    }
+    char buf[8192];
+    ssize_t k;
+    while ((k = read(fd, buf, sizeof buf)) > 0)
+        if (strbuf_add(answer, buf, (size_t)k) != 0)
+            break;
+    int e = k < 0 ? errno : 0;
+    close(fd);
+    return e == EAGAIN ? -ETIMEDOUT : -e;
+}
+
+int ctl_sock_main(int argc, char **argv)
+{
+    const char *state_dir = NULL, *config = NULL;
+    char *owned = NULL;
+    struct strbuf line, answer;
+    strbuf_init(&line, CTL_LINE_MAX + 1);
+    strbuf_init(&answer, 0);
+    int rc = 0, i = 1;
+    for (; i < argc && argv[i][0] == '-' && strcmp(argv[i], "--") != 0; i++)
+        if (!dir_option(argc, argv, &i, &state_dir, &config)) {
+            rc = usage("ctl: give --state-dir DIR or --config FILE before the command");
+            goto out;
+        }
+    if (i < argc && strcmp(argv[i], "--") == 0)
+        i++;
+    if (i == argc) {
+        rc = usage("ctl needs a command");
+        goto out;
+    }
+    for (int j = i; j < argc; j++)
+        if ((j > i && strbuf_addch(&line, ' ') != 0) || strbuf_addstr(&line, argv[j]) != 0) {
+            fprintf(stderr, "looptrader: ctl: command line longer than %d bytes\n",
+                    CTL_LINE_MAX);
+            rc = 2;
+            goto out;
+        }
+    strbuf_addch(&line, '\n');
+    const char *dir;
+    if ((rc = resolve_dir(state_dir, config, &dir, &owned)) != 0)
+        goto out;
+    char path[4096];
+    struct lt_err err = { 0 };
+    if (ctlsock_path(dir, path, sizeof path, &err) != 0) {
+        fprintf(stderr, "looptrader: %s\n", err.msg);
+        rc = 2;
+        goto out;
+    }
+    int e = ask(path, line.buf, &answer);
+    if (e != 0 && answer.len == 0) {
+        pid_t pid = 0;
+        int held = lock_state_dir_holder(dir, &pid, &err) == 0;
+        fprintf(stderr, "looptrader: control socket %s: %s (%s)\n", path, strerror(-e),
+                held ? "the trader holding the state dir has not opened it yet, or is "
+                       "ending"
+                     : "no trader runs in this state dir");
+        rc = 1;
+        goto out;
+    }
+    const char *body = memchr(answer.buf, '\n', answer.len);
+    body = body ? body + 1 : answer.buf + answer.len;
+    if (strncmp(answer.buf, "ok\n", 3) == 0) {
+        fwrite(body, 1, answer.len - (size_t)(body - answer.buf), stdout);
+    } else {
+        const char *msg = strncmp(answer.buf, "error ", 6) == 0 ? answer.buf + 6 : answer.buf;
+        fprintf(stderr, "looptrader: %.*s\n", (int)(body - msg > 0 ? body - msg - 1 : 0), msg);
+        fwrite(body, 1, answer.len - (size_t)(body - answer.buf), stderr);
+        rc = 1;
+    }
+out:
+    strbuf_free(&line);
+    strbuf_free(&answer);
+    free(owned);
     return rc;
 }

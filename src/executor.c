@@ -13,6 +13,7 @@
 #include "looptrader/http.h"
 #include "looptrader/journal.h"
 #include "looptrader/log.h"
+#include "looptrader/money.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -33,7 +34,33 @@ struct executor {
     struct strategy_user **queue;   /* ring of n_users slots; guarded by lock */
     size_t q_head, q_len;           /* guarded by lock */
     size_t active;                  /* users not yet finished; guarded by lock */
+    struct xslot *slots;            /* n_users, parallel to users; guarded by lock */
 };
+
+/* What other threads (the control socket) may see of a user, copied by
+ * its worker after each round so they never read the worker's fields. */
+struct xslot {
+    struct report_user snap;        /* the report as of the last round */
+    int finished;                   /* out of the queue */
+    enum strategy_result res;       /* its result once finished */
+    money_t new_target;             /* > 0: applied before its next round */
+};
+
+static size_t slot_of(const struct executor *ex, const struct strategy_user *u)
+{
+    for (size_t i = 0; i < ex->n_users; i++)
+        if (ex->users[i] == u)
+            return i;
+    return ex->n_users; /* not reached: workers only run added users */
+}
+
+static size_t slot_named(const struct executor *ex, const char *name)
+{
+    for (size_t i = 0; i < ex->n_users; i++)
+        if (strcmp(ex->users[i]->cfg->name, name) == 0)
+            return i;
+    return ex->n_users;
+}
 
 int executor_new(const struct executor_config *cfg, struct executor **out, struct lt_err *err)
 {
@@ -85,18 +112,37 @@ static void *worker_main(void *p)
         struct strategy_user *u = ex->queue[ex->q_head];
         ex->q_head = (ex->q_head + 1) % ex->n_users;
         ex->q_len--;
+        size_t at = slot_of(ex, u);
+        money_t new_target = ex->slots[at].new_target;
+        ex->slots[at].new_target = 0;
         pthread_mutex_unlock(&ex->lock);
 
+        if (new_target > 0) {
+            log_info("%s: target set to %s", u->cfg->name,
+                     money_format_min(new_target, (char[MONEY_STR_MAX]){ 0 }));
+            u->report.target = new_target;
+            u->report.target_points = 0;
+            u->buy_cap = 0; /* the cap follows the target: set again at the next buy */
+        }
         enum strategy_result res = strategy_round(ex->cfg.env, u, h);
+        /* a stop or failure ends a round without the strategy's own call */
+        const struct strategy_hooks *hk = ex->cfg.env->hooks;
+        if (hk && hk->ledger_done)
+            hk->ledger_done(hk->ctx, u);
         /* Between rounds the user is idle: it holds no journal descriptor. */
         journal_release(u->journal);
+        /* A user stopped alone may be resumed: its stream stays. */
+        int may_resume = res == STRATEGY_STOPPED && !atomic_load(ex->cfg.global_stop);
         if (res != STRATEGY_CONTINUE) {
             log_info("%s: %s", u->cfg->name, user_status_name(u->report.status));
-            if (ex->cfg.ws)
+            if (ex->cfg.ws && !may_resume)
                 wsclient_remove_user(ex->cfg.ws, u->mb);
         }
 
         pthread_mutex_lock(&ex->lock);
+        ex->slots[at].snap = u->report;
+        ex->slots[at].finished = res != STRATEGY_CONTINUE;
+        ex->slots[at].res = res;
         if (res == STRATEGY_CONTINUE) {
             ex->queue[(ex->q_head + ex->q_len) % ex->n_users] = u;
             ex->q_len++;
@@ -117,10 +163,13 @@ int executor_start(struct executor *ex, struct lt_err *err)
         n = (int)ex->n_users; /* idle workers would only hold connections */
     ex->cfg.workers = n;
     ex->queue = calloc(ex->n_users ? ex->n_users : 1, sizeof(*ex->queue));
+    ex->slots = calloc(ex->n_users ? ex->n_users : 1, sizeof(*ex->slots));
     ex->threads = calloc((size_t)n, sizeof(*ex->threads));
     ex->https = calloc((size_t)n, sizeof(*ex->https));
-    if (!ex->queue || !ex->threads || !ex->https)
+    if (!ex->queue || !ex->slots || !ex->threads || !ex->https)
         return lt_err_set(err, LT_ENOMEM, "executor: out of memory");
+    for (size_t i = 0; i < ex->n_users; i++)
+        ex->slots[i].snap = ex->users[i]->report;
     for (int i = 0; i < n; i++) {
         int rc = http_new(&ex->https[i], err);
         if (rc != 0)
@@ -180,15 +229,82 @@ void executor_stop_all(struct executor *ex)
 
 int executor_stop_user(struct executor *ex, const char *name)
 {
-    for (size_t i = 0; i < ex->n_users; i++) {
-        if (strcmp(ex->users[i]->cfg->name, name) == 0) {
-            log_info("%s: stop requested", name);
-            mailbox_post_stop(ex->users[i]->mb);
-            return 0;
-        }
-    }
-    return LT_ENOTFOUND;
+    size_t i = slot_named(ex, name);
+    if (i == ex->n_users)
+        return LT_ENOTFOUND;
+    log_info("%s: stop requested", name);
+    mailbox_post_stop(ex->users[i]->mb);
+    return 0;
 }
+
+int executor_resume_user(struct executor *ex, const char *name, struct lt_err *err)
+{
+    size_t i = slot_named(ex, name);
+    if (i == ex->n_users)
+        return lt_err_set(err, LT_ENOTFOUND, "%s is not an account of this run", name);
+    int rc = 0;
+    pthread_mutex_lock(&ex->lock);
+    struct xslot *sl = &ex->slots[i];
+    if (!ex->started || ex->active == 0 || atomic_load(ex->cfg.global_stop))
+        rc = lt_err_set(err, LT_ESTOPPED, "the run is ending: nothing can be resumed");
+    else if (!mailbox_stopped(ex->users[i]->mb))
+        rc = lt_err_set(err, LT_EINVAL, "%s is not stopped", name);
+    else if (!sl->finished)
+        rc = lt_err_set(err, LT_EINVAL, "%s is still stopping: try again shortly", name);
+    else if (sl->res != STRATEGY_STOPPED)
+        rc = lt_err_set(err, LT_EINVAL, "%s ended %s, not stopped", name,
+                        user_status_name(sl->snap.status));
+    if (rc == 0) {
+        /* Finished, so no worker holds it: its fields are ours under the
+         * lock until it is queued. */
+        struct strategy_user *u = ex->users[i];
+        mailbox_clear_stop(u->mb);
+        u->report.status = USER_PENDING;
+        u->report.error[0] = '\0';
+        sl->snap = u->report;
+        sl->finished = 0;
+        ex->queue[(ex->q_head + ex->q_len) % ex->n_users] = u;
+        ex->q_len++;
+        ex->active++;
+        pthread_cond_signal(&ex->work_cv);
+        log_info("%s: resumed", name);
+    }
+    pthread_mutex_unlock(&ex->lock);
+    return rc;
+}
+
+int executor_set_target(struct executor *ex, const char *name, money_t target,
+                        struct lt_err *err)
+{
+    size_t i = slot_named(ex, name);
+    if (i == ex->n_users)
+        return lt_err_set(err, LT_ENOTFOUND, "%s is not an account of this run", name);
+    if (target <= 0)
+        return lt_err_set(err, LT_EINVAL, "a target is above zero");
+    int rc = 0;
+    pthread_mutex_lock(&ex->lock);
+    if (ex->slots[i].finished)
+        rc = lt_err_set(err, LT_EINVAL, "%s has ended (%s): resume it first", name,
+                        user_status_name(ex->slots[i].snap.status));
+    else
+        ex->slots[i].new_target = target;
+    pthread_mutex_unlock(&ex->lock);
+    return rc;
+}
+
+size_t executor_snapshot(struct executor *ex, const struct strategy_user **who,
+                         struct report_user *out)
+{
+    pthread_mutex_lock(&ex->lock);
+    for (size_t i = 0; i < ex->n_users; i++) {
+        who[i] = ex->users[i];
+        out[i] = ex->slots ? ex->slots[i].snap : ex->users[i]->report;
+    }
+    pthread_mutex_unlock(&ex->lock);
+    return ex->n_users;
+}
+
+size_t executor_n_users(const struct executor *ex) { return ex->n_users; }
 
 void executor_join(struct executor *ex)
 {
@@ -208,6 +324,7 @@ void executor_free(struct executor *ex)
     free(ex->https);
     free(ex->threads);
     free(ex->queue);
+    free(ex->slots);
     free(ex->users);
     pthread_cond_destroy(&ex->work_cv);
     pthread_cond_destroy(&ex->done_cv);

@@ -130,6 +130,13 @@ void mailbox_post_stop(struct mailbox *mb)
     pthread_mutex_unlock(&mb->lock);
 }
 
+void mailbox_clear_stop(struct mailbox *mb)
+{
+    pthread_mutex_lock(&mb->lock);
+    mb->stopped = 0;
+    pthread_mutex_unlock(&mb->lock);
+}
+
 void mailbox_wake(struct mailbox *mb)
 {
     pthread_mutex_lock(&mb->lock);

@@ -27,6 +27,7 @@
  */
 #include "looptrader/config.h"
 #include "looptrader/ctl.h"
+#include "looptrader/ctlsock.h"
 #include "looptrader/executor.h"
 #include "looptrader/http.h"
 #include "looptrader/journal.h"
@@ -36,11 +37,17 @@
 #include "looptrader/lock.h"
 #include "looptrader/log.h"
 #include "looptrader/mailbox.h"
+#include "looptrader/metrics.h"
 #include "looptrader/plan.h"
+#include "looptrader/progress.h"
 #include "looptrader/report.h"
 #include "looptrader/strategy.h"
+#include "looptrader/strbuf.h"
 #include "looptrader/target.h"
+#include "looptrader/trades.h"
 #include "looptrader/venue.h"
+#include "looptrader/venue_binance.h" /* the pacing counters (venue_stat) */
+#include "looptrader/version.h"
 #include "looptrader/wsclient.h"
 
 #include <curl/curl.h>
@@ -52,13 +59,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
-#define LT_VERSION "0.1.0"
 
 static int64_t wall_ms(void)
 {
@@ -151,8 +158,10 @@ struct run {
     struct sigctl sig;
     int state_fd;                     /* the state dir's lock, -1 = not held */
     int pid_file_written;
+    struct trades *trades;            /* --trades; NULL = none */
     struct lock_accounts accounts;    /* this run's account locks */
     int accounts_open;
+    int between_days;                 /* --daily: waiting for the next day */
     char run_tag[8];
     int64_t started_ms;
     int curl_up;
@@ -206,6 +215,7 @@ static void run_free(struct run *r)
         curl_global_cleanup();
     if (r->accounts_open)
         lock_accounts_close(&r->accounts);
+    trades_close(r->trades);
     pid_file_remove(r);
     lock_fd_release(r->state_fd);
     if (r->sig.started) {
@@ -524,12 +534,226 @@ static void scan_stop_files(struct run *r)
     }
 }
 
+/* The run's report over users[0..n): the final one, or a live status. */
+static struct report_run run_report(const struct run *r, const struct report_user *users,
+                                    size_t n, int code, const char *why)
+{
+    return (struct report_run){ .run_id = r->run_tag,
+                                .symbol = r->have_rules ? r->rules.symbol : r->cfg.global.symbol,
+                                .started_ms = r->started_ms, .finished_ms = wall_ms(),
+                                .exit_code = code,
+                                .stopped = atomic_load(&r->global_stop) && !r->between_days,
+                                .error = why, .users = users, .n_users = n,
+                                .quote_decimals = r->have_rules ? r->rules.quote_precision : 8,
+                                .base_decimals = r->have_rules ? r->rules.base_precision : 8 };
+}
+
+/* The --trades record's hooks (strategy.h). */
+static void trades_ledger_done(void *ctx, const struct strategy_user *u)
+{
+    trades_ledger(ctx, u->cfg->name, u->rules->symbol, &u->ledger);
+}
+
+static void trades_settled(void *ctx, const struct strategy_user *u, const struct order_state *st)
+{
+    trades_order(ctx, u->cfg->name, u->rules->symbol, st);
+}
+
+/* The selected users' reports as of their last round into rows (r->n_users
+ * slots): the executor's copies for queued users, the rest settled by
+ * phase 2.  Returns the count, or -1 out of memory. */
+static long collect_rows(struct run *r, struct report_user *rows)
+{
+    size_t nx = executor_n_users(r->ex), n = 0, k = 0;
+    const struct strategy_user **who = calloc(nx ? nx : 1, sizeof(*who));
+    struct report_user *snap = calloc(nx ? nx : 1, sizeof(*snap));
+    if (!who || !snap) {
+        free(who);
+        free(snap);
+        return -1;
+    }
+    executor_snapshot(r->ex, who, snap);
+    for (size_t i = 0; i < r->n_users; i++) {
+        if (!selected(&r->cfg, &r->cfg.users[i]))
+            continue;
+        /* both in config order: one pass matches them */
+        if (k < nx && who[k] == &r->users[i])
+            rows[n++] = snap[k++];
+        else
+            rows[n++] = r->users[i].report;
+    }
+    free(who);
+    free(snap);
+    return (long)n;
+}
+
+/* `ctl status`: the table or the report's JSON, as of each user's last
+ * round. */
+static void ctl_status(struct run *r, int json, struct strbuf *out)
+{
+    struct report_user *rows = calloc(r->n_users ? r->n_users : 1, sizeof(*rows));
+    long n = rows ? collect_rows(r, rows) : -1;
+    char *text = NULL;
+    size_t len = 0;
+    if (n >= 0) {
+        struct report_run rep = run_report(r, rows, (size_t)n,
+                                           report_exit_code(rows, (size_t)n, stopping(r)), NULL);
+        if (json) {
+            text = report_json(&rep);
+            len = text ? strlen(text) : 0;
+        } else {
+            FILE *f = open_memstream(&text, &len);
+            if (f) {
+                report_print_table(&rep, f);
+                fclose(f);
+            }
+        }
+    }
+    if (text) {
+        strbuf_addstr(out, "ok\n");
+        strbuf_add(out, text, len);
+    } else {
+        strbuf_addstr(out, "error out of memory\n");
+    }
+    free(text);
+    free(rows);
+}
+
+/* What the run shows of itself while it runs (progress.h): on a terminal
+ * the table redrawn every second, else a line per running account every
+ * --progress-interval seconds.  Main thread only. */
+struct progress_state {
+    int tty;
+    int64_t next_ms, last_ms;
+    unsigned last_orders;
+};
+
+static void progress_tick(struct run *r, struct progress_state *ps)
+{
+    int64_t now = wall_ms();
+    int every = ps->tty ? 1 : r->cfg.progress_interval_s;
+    if (r->cfg.quiet || every <= 0)
+        return;
+    if (ps->next_ms == 0) {
+        ps->next_ms = now + (int64_t)every * 1000;
+        ps->last_ms = now;
+        return;
+    }
+    if (now < ps->next_ms)
+        return;
+    ps->next_ms = now + (int64_t)every * 1000;
+    struct report_user *rows = calloc(r->n_users ? r->n_users : 1, sizeof(*rows));
+    long n = rows ? collect_rows(r, rows) : -1;
+    struct strbuf sb;
+    strbuf_init(&sb, 0);
+    unsigned orders = 0;
+    for (long i = 0; i < n; i++)
+        orders += rows[i].s.orders;
+    if (ps->tty && n >= 0) {
+        struct winsize ws = { 0 };
+        size_t max_rows = ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 4
+                              ? (size_t)ws.ws_row - 5 : 20; /* the totals may wrap */
+        double dt = (double)(now - ps->last_ms) / 1000.0;
+        struct progress_totals tot = { .orders_per_s = dt > 0 ? (orders - ps->last_orders) / dt : 0,
+                                       .elapsed_s = (long)((now - r->started_ms) / 1000),
+                                       .weight_used = venue_weight_used(r->venue) };
+        strbuf_addstr(&sb, "\033[H\033[2J");
+        progress_table(rows, (size_t)n, max_rows, &tot, &sb);
+        fwrite(sb.buf, 1, sb.len, stdout);
+        fflush(stdout);
+    } else {
+        for (long i = 0; i < n; i++) {
+            if (rows[i].status != USER_PENDING)
+                continue;
+            strbuf_reset(&sb);
+            progress_line(&rows[i], &sb);
+            log_info("%s", sb.buf);
+        }
+    }
+    ps->last_ms = now;
+    ps->last_orders = orders;
+    strbuf_free(&sb);
+    free(rows);
+}
+
+/* The metrics endpoint's source (metrics.h), on its thread. */
+static long metrics_rows(void *ctx, struct report_user *out) { return collect_rows(ctx, out); }
+static int metrics_stopping(void *ctx) { return stopping(ctx); }
+static void metrics_venue(void *ctx, struct metrics_venue *out)
+{
+    struct venue *v = ((struct run *)ctx)->venue;
+    *out = (struct metrics_venue){
+        .weight_used = venue_weight_used(v),
+        .weight_waits = venue_stat(v, VENUE_STAT_WEIGHT_WAITS),
+        .order_waits = venue_stat(v, VENUE_STAT_ORDER_WAITS),
+        .wait_ms = venue_stat(v, VENUE_STAT_WAIT_MS),
+        .rate_limited = venue_stat(v, VENUE_STAT_RATE_LIMITED),
+        .retries = venue_stat(v, VENUE_STAT_RETRIES) };
+}
+
+/* The control socket's commands (ctlsock.h), on its thread: they reach
+ * the run only through the executor's thread-safe calls and the stop
+ * flag. */
+static void ctl_handle(void *ctx, const struct ctl_cmd *cmd, struct strbuf *out)
+{
+    struct run *r = ctx;
+    struct lt_err err = { 0 };
+    if (cmd->op == CTL_STATUS) {
+        ctl_status(r, cmd->json, out);
+        return;
+    }
+    if (cmd->op == CTL_STOP_ALL) {
+        int64_t zero = 0;
+        atomic_compare_exchange_strong(&r->sig.stop_since_ms, &zero, mailbox_now_ms());
+        if (!atomic_exchange(&r->global_stop, 1))
+            log_warn("control socket: stopping every user");
+        strbuf_addstr(out, "ok\nstopping every user\n");
+        return;
+    }
+    /* every name is checked before anything is done, so a typo stops nobody */
+    for (size_t i = 0; i < cmd->n_names; i++) {
+        size_t j = 0;
+        while (j < r->n_users && strcmp(r->cfg.users[j].name, cmd->names[i]) != 0)
+            j++;
+        if (j == r->n_users) {
+            strbuf_addf(out, "error unknown account %s: nothing done\n", cmd->names[i]);
+            return;
+        }
+        if (!r->users[j].mb || !selected(&r->cfg, &r->cfg.users[j])) {
+            strbuf_addf(out, "error %s is not running in this run (%s): nothing done\n",
+                        cmd->names[i], user_status_name(r->users[j].report.status));
+            return;
+        }
+    }
+    int rc = 0;
+    if (cmd->op == CTL_STOP) {
+        for (size_t i = 0; i < cmd->n_names; i++)
+            executor_stop_user(r->ex, cmd->names[i]);
+    } else if (cmd->op == CTL_RESUME) {
+        rc = executor_resume_user(r->ex, cmd->names[0], &err);
+    } else if (cmd->op == CTL_SET) {
+        rc = executor_set_target(r->ex, cmd->names[0], cmd->target, &err);
+    }
+    if (rc != 0) {
+        strbuf_addf(out, "error %s\n", err.msg);
+        return;
+    }
+    strbuf_addstr(out, "ok\n");
+    for (size_t i = 0; i < cmd->n_names; i++)
+        strbuf_addf(out, "%s: %s\n", cmd->names[i],
+                    cmd->op == CTL_STOP     ? "stopping"
+                    : cmd->op == CTL_RESUME ? "resumed"
+                                            : "target set from its next round");
+}
+
 /* Phase 4's control loop: waits for the executor, turning what the signal
  * thread saw into stops. */
 static void control_loop(struct run *r)
 {
     int stop_sent = 0;
+    struct progress_state ps = { .tty = isatty(STDOUT_FILENO) };
     while (!executor_wait(r->ex, 200)) {
+        progress_tick(r, &ps);
         if (!stop_sent && stopping(r)) {
             executor_stop_all(r->ex);
             stop_sent = 1;
@@ -626,6 +850,18 @@ static int ensure_fds(const struct run *r, size_t accounts, struct lt_err *err)
 
 /* The report rows of the selected users, filled before any request so a
  * start-up failure still reports each of them. */
+static void user_rows_init(struct run *r)
+{
+    for (size_t i = 0; i < r->n_users; i++) {
+        const struct user_config *uc = &r->cfg.users[i];
+        struct report_user *ru = &r->users[i].report;
+        ru->name = uc->name;
+        ru->target = uc->strategy.target;
+        ru->target_points = uc->strategy.target_points;
+        ru->multiplier = uc->strategy.volume_multiplier;
+    }
+}
+
 static int users_prepare(struct run *r)
 {
     r->n_users = r->cfg.n_users;
@@ -636,14 +872,62 @@ static int users_prepare(struct run *r)
     r->stop_seen = calloc(n, 1);
     if (!r->users || !r->reports || !r->extra || !r->stop_seen)
         return LT_ENOMEM;
-    for (size_t i = 0; i < r->n_users; i++) {
-        const struct user_config *uc = &r->cfg.users[i];
-        struct report_user *ru = &r->users[i].report;
-        ru->name = uc->name;
-        ru->target = uc->strategy.target;
-        ru->target_points = uc->strategy.target_points;
-        ru->multiplier = uc->strategy.volume_multiplier;
+    user_rows_init(r);
+    return 0;
+}
+
+#define DAY_MS (24 * 3600 * 1000LL)
+#define DAY_ROLL_SLACK_MS 1000 /* past midnight, so clock skew never reads the old day */
+
+/* --daily, once every account ended its day: the day's table printed,
+ * then a wait (ended by a stop) for the next UTC day by the venue's clock,
+ * then every user set back to the start of phase 2.  1 when a stop ended
+ * the wait (the run ends with the finished day's report). */
+static int day_next(struct run *r)
+{
+    struct report_user *rows = calloc(r->n_users ? r->n_users : 1, sizeof(*rows));
+    size_t n = 0;
+    for (size_t i = 0; rows && i < r->n_users; i++)
+        if (selected(&r->cfg, &r->cfg.users[i]))
+            rows[n++] = r->users[i].report;
+    if (rows) {
+        struct report_run rep = run_report(r, rows, n, report_exit_code(rows, n, 0), NULL);
+        report_print_table(&rep, stdout);
+        fflush(stdout);
     }
+    free(rows);
+    int64_t now = venue_now_ms(r->venue), next = (now / DAY_MS + 1) * DAY_MS;
+    time_t secs = (time_t)(next / 1000);
+    struct tm tm;
+    gmtime_r(&secs, &tm);
+    log_info("daily: every account has ended its day; the next window opens %04d-%02d-%02d "
+             "00:00 UTC, in %lld s", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+             (long long)((next - now) / 1000));
+    r->between_days = 1;
+    while (!stopping(r) && venue_now_ms(r->venue) < next + DAY_ROLL_SLACK_MS)
+        nap_ms(r, 200);
+    if (stopping(r)) {
+        log_info("daily: stopped between days");
+        return 1;
+    }
+    r->between_days = 0;
+    executor_free(r->ex);
+    r->ex = NULL;
+    if (r->ws) {
+        wsclient_stop(r->ws);
+        wsclient_free(r->ws);
+        r->ws = NULL;
+    }
+    for (size_t i = 0; i < r->n_users; i++) {
+        if (r->users[i].mb)
+            strategy_user_release(&r->users[i]);
+        memset(&r->users[i], 0, sizeof r->users[i]);
+    }
+    user_rows_init(r);
+    /* The accounts stay locked: one process's record locks never conflict
+     * with its own, so phase 2 takes each again as a no-op. */
+    r->accounts.n = 0;
+    log_info("daily: a new day: every account's target applies afresh");
     return 0;
 }
 
@@ -658,7 +942,8 @@ static int finish(struct run *r, int exit_code, const char *why)
         wsclient_free(r->ws);
         r->ws = NULL;
     }
-    int stopped = stopping(r);
+    /* a stop between two days cuts nothing short */
+    int stopped = stopping(r) && !r->between_days;
     size_t n_rep = 0;
     for (size_t i = 0; r->reports && i < r->n_users; i++) {
         if (!selected(&r->cfg, &r->cfg.users[i]))
@@ -677,13 +962,7 @@ static int finish(struct run *r, int exit_code, const char *why)
         code = exit_code; /* queued accounts are "pending", not cut short */
     else if (exit_code > code || (exit_code != 0 && code == 0))
         code = exit_code;
-    struct report_run rep = { .run_id = r->run_tag, .symbol = r->have_rules ? r->rules.symbol
-                                                                              : r->cfg.global.symbol,
-                              .started_ms = r->started_ms, .finished_ms = wall_ms(),
-                              .exit_code = code, .stopped = stopped, .error = why,
-                              .users = r->reports, .n_users = n_rep,
-                              .quote_decimals = r->have_rules ? r->rules.quote_precision : 8,
-                              .base_decimals = r->have_rules ? r->rules.base_precision : 8 };
+    struct report_run rep = run_report(r, r->reports, n_rep, code, why);
     struct lt_err err = { 0 };
     if (r->cfg.report_path && report_write_json(&rep, r->cfg.report_path, &err) != 0) {
         log_error("%s", err.msg);
@@ -705,6 +984,21 @@ static int fail_start(struct run *r, int exit_code, const struct lt_err *err)
     return finish(r, exit_code, err->msg);
 }
 
+/* `looptrader report FILE`: an earlier run's summary. */
+static int print_report_file(int argc, char **argv)
+{
+    if (argc != 2) {
+        fprintf(stderr, "usage: looptrader report FILE (a --report JSON file)\n");
+        return 2;
+    }
+    struct lt_err err = { 0 };
+    if (report_print_file(argv[1], stdout, &err) != 0) {
+        fprintf(stderr, "looptrader: %s\n", err.msg);
+        return 1;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     /* First: every later thread inherits the mask, and a signal that comes
@@ -723,6 +1017,10 @@ int main(int argc, char **argv)
 
     if (argc > 1 && (strcmp(argv[1], "stop") == 0 || strcmp(argv[1], "status") == 0))
         return ctl_main(argc - 1, argv + 1);
+    if (argc > 1 && strcmp(argv[1], "ctl") == 0)
+        return ctl_sock_main(argc - 1, argv + 1);
+    if (argc > 1 && strcmp(argv[1], "report") == 0)
+        return print_report_file(argc - 1, argv + 1);
 
     struct run r;
     memset(&r, 0, sizeof(r));
@@ -783,6 +1081,12 @@ int main(int argc, char **argv)
         run_free(&r);
         return 2;
     }
+    struct sockaddr_in maddr;
+    if (r.cfg.metrics_addr && metrics_parse_addr(r.cfg.metrics_addr, &maddr, &err) != 0) {
+        log_error("%s", err.msg);
+        run_free(&r);
+        return 2;
+    }
     if (users_prepare(&r) != 0) {
         lt_err_set(&err, LT_ENOMEM, "out of memory");
         return fail_start(&r, 1, &err);
@@ -800,6 +1104,10 @@ int main(int argc, char **argv)
     if (lock_accounts_open(&r.accounts, lock_dir, !r.cfg.lock_dir, &err) != 0)
         return fail_start(&r, 1, &err);
     r.accounts_open = 1;
+    /* under the state dir's lock: two runs never append to one record */
+    if (r.cfg.trades_path && !r.cfg.dry_run &&
+        (rc = trades_open(r.cfg.trades_path, &r.trades, &err)) != 0)
+        return fail_start(&r, rc == LT_EPARSE ? 2 : 1, &err);
     size_t n_sel = 0;
     for (size_t i = 0; i < r.n_users; i++)
         n_sel += selected(&r.cfg, &r.cfg.users[i]) && r.cfg.users[i].enabled;
@@ -849,78 +1157,112 @@ int main(int argc, char **argv)
                                 .global_stop = &r.global_stop,
                                 .stop_since_ms = &r.sig.stop_since_ms,
                                 .stop_flatten_ms = r.cfg.stop_timeout_ms };
-    size_t queued = 0;
-    int *queue_me = calloc(r.n_users ? r.n_users : 1, sizeof(int));
-    if (!queue_me) {
-        lt_err_set(&err, LT_ENOMEM, "out of memory");
-        return fail_start(&r, 1, &err);
-    }
-    latency_mark(LATENCY_MARK_FILTER_START);
-    size_t prepared = 0;
-    for (size_t i = 0; i < r.n_users && !stopping(&r); i++) {
-        if (!selected(&r.cfg, &r.cfg.users[i]))
-            continue;
-        queue_me[i] = filter_prepare(&r, (unsigned)i, &r.users[i]);
-        prepared += queue_me[i] != 0;
-    }
-    if (prepared > 0 && !stopping(&r))
-        filter_histories(&r, queue_me, prepared);
-    for (size_t i = 0; i < r.n_users; i++)
-        queued += queue_me[i] != 0;
-    latency_mark(LATENCY_MARK_FILTER_END);
-    if (stopping(&r)) {
-        free(queue_me);
-        return finish(&r, 3, NULL);
-    }
-    if (r.cfg.dry_run) {
-        int cannot = print_plan(&r, queue_me);
-        free(queue_me);
-        /* the plan printed, the report says the same (nothing ran) */
-        return finish(&r, cannot ? 1 : 0, NULL);
-    }
+    struct strategy_hooks hooks = { .ledger_done = trades_ledger_done,
+                                    .order_settled = trades_settled, .ctx = r.trades };
+    if (r.trades)
+        env.hooks = &hooks;
+    /* Phases 2 to 4, once; with --daily again each UTC day. */
+    for (;;) {
+        size_t queued = 0;
+        int *queue_me = calloc(r.n_users ? r.n_users : 1, sizeof(int));
+        if (!queue_me) {
+            lt_err_set(&err, LT_ENOMEM, "out of memory");
+            return fail_start(&r, 1, &err);
+        }
+        latency_mark(LATENCY_MARK_FILTER_START);
+        size_t prepared = 0;
+        for (size_t i = 0; i < r.n_users && !stopping(&r); i++) {
+            if (!selected(&r.cfg, &r.cfg.users[i]))
+                continue;
+            queue_me[i] = filter_prepare(&r, (unsigned)i, &r.users[i]);
+            prepared += queue_me[i] != 0;
+        }
+        if (prepared > 0 && !stopping(&r))
+            filter_histories(&r, queue_me, prepared);
+        for (size_t i = 0; i < r.n_users; i++)
+            queued += queue_me[i] != 0;
+        latency_mark(LATENCY_MARK_FILTER_END);
+        if (stopping(&r)) {
+            free(queue_me);
+            return finish(&r, 3, NULL);
+        }
+        if (r.cfg.dry_run) {
+            int cannot = print_plan(&r, queue_me);
+            free(queue_me);
+            /* the plan printed, the report says the same (nothing ran) */
+            return finish(&r, cannot ? 1 : 0, NULL);
+        }
 
-    /* Phase 3: the WebSocket thread. */
-    if (queued > 0) {
-        struct wsclient_config wc = { .venue = r.venue, .symbol = r.rules.symbol,
-                                      .users_per_connection = r.cfg.users_per_connection,
-                                      .legacy_listen_key = r.cfg.legacy_listen_key };
-        rc = wsclient_new(&wc, &r.ws, &err);
+        /* Phase 3: the WebSocket thread. */
+        if (queued > 0) {
+            struct wsclient_config wc = { .venue = r.venue, .symbol = r.rules.symbol,
+                                          .users_per_connection = r.cfg.users_per_connection,
+                                          .legacy_listen_key = r.cfg.legacy_listen_key };
+            rc = wsclient_new(&wc, &r.ws, &err);
+            for (size_t i = 0; rc == 0 && i < r.n_users; i++)
+                if (queue_me[i])
+                    rc = wsclient_add_user(r.ws, r.cfg.users[i].name, &r.cfg.users[i].auth,
+                                           r.users[i].mb, &err);
+            if (rc == 0) {
+                env.board = wsclient_board(r.ws);
+                rc = wsclient_start(r.ws, &err);
+            }
+            if (rc != 0) {
+                free(queue_me);
+                char why[sizeof err.msg + 32];
+                snprintf(why, sizeof why, "websocket client: %s", err.msg);
+                log_error("%s", why);
+                return finish(&r, 1, why);
+            }
+        }
+
+        /* Phase 4: the executor. */
+        struct executor_config xc = { .workers = r.cfg.workers > 0 ? r.cfg.workers : 1,
+                                      .env = &env, .global_stop = &r.global_stop, .ws = r.ws };
+        rc = executor_new(&xc, &r.ex, &err);
         for (size_t i = 0; rc == 0 && i < r.n_users; i++)
             if (queue_me[i])
-                rc = wsclient_add_user(r.ws, r.cfg.users[i].name, &r.cfg.users[i].auth,
-                                       r.users[i].mb, &err);
-        if (rc == 0) {
-            env.board = wsclient_board(r.ws);
-            rc = wsclient_start(r.ws, &err);
+                rc = executor_add(r.ex, &r.users[i], &err);
+        free(queue_me);
+        /* before the first order: a port in use refuses the run, nothing sent */
+        struct metrics_source msrc = { .rows = metrics_rows, .max_rows = r.n_users,
+                                       .stopping = metrics_stopping, .venue = metrics_venue,
+                                   .ctx = &r };
+        struct ctlsock *metrics = NULL;
+        if (rc == 0 && r.cfg.metrics_addr && queued > 0 &&
+            (rc = metrics_start(r.cfg.metrics_addr, &msrc, &metrics, &err)) != 0) {
+            log_error("%s", err.msg);
+            executor_free(r.ex);
+            r.ex = NULL;
+            for (size_t i = 0; i < r.n_users; i++)
+                if (r.users[i].report.status == USER_PENDING) {
+                    /* not logged per user: the run's error, once, says why */
+                    r.users[i].report.status = USER_FAILED;
+                    snprintf(r.users[i].report.error, sizeof r.users[i].report.error,
+                             "not started: see the run's error");
+                }
+            return finish(&r, 2, err.msg);
         }
+        if (rc == 0 && queued > 0)
+            rc = executor_start(r.ex, &err);
         if (rc != 0) {
-            free(queue_me);
-            char why[sizeof err.msg + 32];
-            snprintf(why, sizeof why, "websocket client: %s", err.msg);
-            log_error("%s", why);
-            return finish(&r, 1, why);
+            log_error("executor: %s", err.msg);
+            if (r.ex)
+                executor_stop_all(r.ex);
         }
-    }
-
-    /* Phase 4: the executor. */
-    struct executor_config xc = { .workers = r.cfg.workers > 0 ? r.cfg.workers : 1,
-                                  .env = &env, .global_stop = &r.global_stop, .ws = r.ws };
-    rc = executor_new(&xc, &r.ex, &err);
-    for (size_t i = 0; rc == 0 && i < r.n_users; i++)
-        if (queue_me[i])
-            rc = executor_add(r.ex, &r.users[i], &err);
-    free(queue_me);
-    if (rc == 0 && queued > 0)
-        rc = executor_start(r.ex, &err);
-    if (rc != 0) {
-        log_error("executor: %s", err.msg);
+        if (r.ex && queued > 0) {
+            struct ctlsock *cs = NULL;
+            if (rc == 0 && ctlsock_start(r.cfg.state_dir, ctl_handle, &r, &cs, &err) != 0)
+                log_warn("%s: `looptrader ctl` cannot reach this run", err.msg);
+            control_loop(&r);
+            ctlsock_stop(cs);
+        }
+        ctlsock_stop(metrics);
         if (r.ex)
-            executor_stop_all(r.ex);
+            executor_join(r.ex);
+        if (!r.cfg.daily || rc != 0 || stopping(&r) || day_next(&r) != 0)
+            break;
     }
-    if (r.ex && queued > 0)
-        control_loop(&r);
-    if (r.ex)
-        executor_join(r.ex);
 
     /* Phase 5: shutdown and the report. */
     return finish(&r, rc != 0 ? 1 : 0, NULL);

@@ -133,9 +133,10 @@ char *report_json(const struct report_run *run)
     strbuf_addstr(&sb, ", \"symbol\": ");
     add_str(&sb, run->symbol);
     strbuf_addf(&sb, ",\n  \"started_ms\": %lld, \"finished_ms\": %lld, \"stopped\": %s, "
-                     "\"exit_code\": %d,",
+                     "\"exit_code\": %d, \"quote_decimals\": %d, \"base_decimals\": %d,",
                 (long long)run->started_ms, (long long)run->finished_ms,
-                run->stopped ? "true" : "false", run->exit_code);
+                run->stopped ? "true" : "false", run->exit_code, run->quote_decimals,
+                run->base_decimals);
     if (run->error) {
         strbuf_addstr(&sb, " \"error\": ");
         add_str(&sb, run->error);
@@ -248,4 +249,80 @@ void report_print_table(const struct report_run *run, FILE *out)
         fprintf(out, "not started: %s\n", clean);
     }
     fprintf(out, "exit code %d%s\n", run->exit_code, run->stopped ? " (stopped)" : "");
+}
+
+static money_t jmoney(json_t *o, const char *key)
+{
+    json_t *v = json_object_get(o, key);
+    return json_is_number(v) ? money_from_double(json_number_value(v)) : 0;
+}
+
+static int jint(json_t *o, const char *key)
+{
+    json_t *v = json_object_get(o, key);
+    return json_is_integer(v) ? (int)json_integer_value(v) : 0;
+}
+
+int report_print_file(const char *path, FILE *out, struct lt_err *err)
+{
+    json_error_t je;
+    json_t *root = json_load_file(path, 0, &je);
+    if (!root)
+        return lt_err_set(err, LT_EPARSE, "report %s: %s (line %d)", path, je.text, je.line);
+    json_t *users = json_object_get(root, "users");
+    if (!json_is_object(root) || !json_is_array(users)) {
+        json_decref(root);
+        return lt_err_set(err, LT_EPARSE, "report %s: not a looptrader report", path);
+    }
+    size_t n = json_array_size(users);
+    struct report_user *us = calloc(n ? n : 1, sizeof(*us));
+    if (!us) {
+        json_decref(root);
+        return lt_err_set(err, LT_ENOMEM, "report: out of memory");
+    }
+    for (size_t i = 0; i < n; i++) {
+        json_t *u = json_array_get(users, i);
+        struct report_user *ru = &us[i];
+        const char *st = json_string_value(json_object_get(u, "status"));
+        ru->name = json_string_value(json_object_get(u, "name"));
+        if (!ru->name)
+            ru->name = "?";
+        for (int s = USER_PENDING; s <= USER_FAILED; s++)
+            if (st && strcmp(st, user_status_name((enum user_status)s)) == 0)
+                ru->status = (enum user_status)s;
+        snprintf(ru->error, sizeof ru->error, "%s",
+                 json_string_value(json_object_get(u, "error")) ?: "");
+        ru->target = jmoney(u, "target");
+        ru->window_before = jmoney(u, "window_buy_before");
+        ru->window_after = jmoney(u, "window_buy_after");
+        ru->s.bought_base = jmoney(u, "bought_base");
+        ru->s.bought_quote = jmoney(u, "bought_quote");
+        ru->s.sold_base = jmoney(u, "sold_base");
+        ru->s.sold_quote = jmoney(u, "sold_quote");
+        ru->s.fees_quote = jmoney(u, "fees_quote");
+        ru->s.fees_base = jmoney(u, "fees_base");
+        ru->s.residual_base = jmoney(u, "residual_base");
+        ru->s.recovered_base = jmoney(u, "recovered_base");
+        ru->s.rounds = (unsigned)jint(u, "rounds");
+        ru->s.orders = (unsigned)jint(u, "orders");
+    }
+    json_t *started = json_object_get(root, "started_ms"), *ended = json_object_get(root, "finished_ms");
+    struct report_run run = {
+        .run_id = json_string_value(json_object_get(root, "run")),
+        .symbol = json_string_value(json_object_get(root, "symbol")),
+        .started_ms = json_is_integer(started) ? json_integer_value(started) : 0,
+        .finished_ms = json_is_integer(ended) ? json_integer_value(ended) : 0,
+        .exit_code = jint(root, "exit_code"),
+        .stopped = json_is_true(json_object_get(root, "stopped")),
+        .error = json_string_value(json_object_get(root, "error")),
+        .quote_decimals = json_object_get(root, "quote_decimals") ? jint(root, "quote_decimals") : 8,
+        .base_decimals = json_object_get(root, "base_decimals") ? jint(root, "base_decimals") : 8,
+        .users = us, .n_users = n };
+    fprintf(out, "run %s, %s, %lld s, from %s\n", run.run_id ? run.run_id : "?",
+            run.symbol ? run.symbol : "?",
+            (long long)((run.finished_ms - run.started_ms) / 1000), path);
+    report_print_table(&run, out);
+    free(us);
+    json_decref(root);
+    return 0;
 }

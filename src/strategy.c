@@ -952,6 +952,14 @@ static int list_open(struct rctx *c, struct order_state **open, size_t *n_open)
     return rc;
 }
 
+/* The hooks (strategy.h): before a ledger reset and at a round's end. */
+static void hook_ledger(const struct rctx *c)
+{
+    const struct strategy_hooks *hk = c->env->hooks;
+    if (hk && hk->ledger_done)
+        hk->ledger_done(hk->ctx, c->u);
+}
+
 /* Cancels every open order of ours (an earlier run's at start-up, or one a
  * venue reported final while it rested) until a query confirms it final.
  * 0 or the error; *found counts them. */
@@ -961,6 +969,7 @@ static int cancel_open(struct rctx *c, const char *why, int *found)
     struct order_state *open = NULL;
     size_t n_open = 0;
     *found = 0;
+    hook_ledger(c);
     ledger_reset(&u->ledger);
     int rc = list_open(c, &open, &n_open);
     for (size_t i = 0; rc == 0 && i < n_open; i++) {
@@ -1024,6 +1033,8 @@ static int recover(struct rctx *c)
                 break;
             nap_unless_stopped(c, 2 * POLL_MS);
         }
+        if (rc == 0 && c->env->hooks && c->env->hooks->order_settled)
+            c->env->hooks->order_settled(c->env->hooks->ctx, u, &st);
         if (rc == 0)
             net += p[i].side == SIDE_BUY ? st.executed_qty : -st.executed_qty;
         else if (!not_found(rc, &e)) {
@@ -1038,6 +1049,7 @@ static int recover(struct rctx *c)
         char b[MONEY_STR_MAX];
         log_info("%s: selling %s %s left unsold by an earlier run", u->cfg->name,
                  money_format_min(net, b), c->r->base);
+        hook_ledger(c);
         ledger_reset(&u->ledger);
         u->round = 0;
         rc = sell_step(c, 'f', net, &left);
@@ -1252,6 +1264,7 @@ enum strategy_result strategy_round(const struct strategy_env *env, struct strat
     }
 
     u->round++;
+    hook_ledger(&c);
     ledger_reset(&u->ledger);
     c.blind = !mailbox_stream_up(u->mb);
     if (check_base(&c) != 0)
@@ -1299,6 +1312,7 @@ enum strategy_result strategy_round(const struct strategy_env *env, struct strat
     /* Only dust may stay behind in a settled round; real inventory left by
      * a stop, or anything after an error (an order may not be final), stays
      * unsettled for the next run to settle by query and sell. */
+    hook_ledger(&c);
     if (rc == 0 && rc2 == 0 && is_dust(c.r, u->carry_base, bid))
         journal_settled(u->journal, env->run, u->round, bt.qty, st.qty, u->carry_base, NULL);
 

@@ -64,9 +64,14 @@ struct run_config {
     int workers;               /* default 4 */
     int stop_timeout_ms;       /* bound on flattening after a stop; default 10000 */
     char *report_path;
+    char *trades_path;         /* --trades: CSV of filled orders; NULL = none */
+    char *metrics_addr;        /* --metrics-addr; NULL = none */
     char *log_file;
     int log_level;             /* enum log_level */
     int dry_run;
+    int quiet;                 /* --quiet: no live table, no progress lines */
+    int daily;                 /* --daily: a new run of every account each UTC day */
+    int progress_interval_s;   /* --progress-interval, default 30; 0 = none */
     char *state_dir;           /* journal directory; default "state" */
     char *lock_dir;            /* host-wide account locks; NULL = lock_dir_default() */
     char *pid_file;            /* --pid-file; NULL = none */

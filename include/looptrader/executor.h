@@ -6,7 +6,9 @@
  * back unless it is done, stopped or failed, so with more users than
  * workers every user still progresses.  A global stop (the atomic in the
  * strategy env) and per-user stops (the user's mailbox) end users
- * gracefully; the strategy itself cancels and flattens.
+ * gracefully; the strategy itself cancels and flattens.  A user stopped
+ * alone can be resumed, and given a new target, while the run goes on; the
+ * control socket reads each user's report as its worker last copied it.
  */
 #ifndef LOOPTRADER_EXECUTOR_H
 #define LOOPTRADER_EXECUTOR_H
@@ -45,6 +47,25 @@ void executor_stop_all(struct executor *ex);
 /* Per-user graceful stop.  0, or LT_ENOTFOUND if no queued user has that
  * name. */
 int executor_stop_user(struct executor *ex, const char *name);
+
+/* Queues again a user that a per-user stop ended, while the run goes on
+ * (its stop cleared: it continues towards its target).  LT_ENOTFOUND no
+ * such user; LT_EINVAL not stopped, or still stopping; LT_ESTOPPED the run
+ * is ending.  Thread-safe. */
+int executor_resume_user(struct executor *ex, const char *name, struct lt_err *err);
+
+/* A new quote target for a user, applied before its next round (its buy
+ * cap follows).  LT_ENOTFOUND, or LT_EINVAL for a user that has ended or
+ * a target <= 0.  Thread-safe. */
+int executor_set_target(struct executor *ex, const char *name, money_t target,
+                        struct lt_err *err);
+
+/* Copies, under the lock, each added user and its report as of its last
+ * round into who[] and out[] (executor_n_users slots each); returns the
+ * count.  Thread-safe once started. */
+size_t executor_snapshot(struct executor *ex, const struct strategy_user **who,
+                         struct report_user *out);
+size_t executor_n_users(const struct executor *ex);
 
 /* Joins the workers (after executor_wait returned 1). */
 void executor_join(struct executor *ex);

@@ -37,6 +37,8 @@ void mailbox_post_exec(struct mailbox *mb, const struct venue_push *exec);
 void mailbox_post_stream(struct mailbox *mb, int up);
 /* Per-user stop: wakes every waiter; sticky. */
 void mailbox_post_stop(struct mailbox *mb);
+/* Clears the per-user stop (a resume, once the stopped user has ended). */
+void mailbox_clear_stop(struct mailbox *mb);
 /* Wakes waiters without posting anything (global stop). */
 void mailbox_wake(struct mailbox *mb);
 

@@ -91,4 +91,10 @@ char *report_format_amount(money_t v, int decimals, char out[MONEY_STR_MAX]);
 /* The human summary table: amounts rounded to the symbol's precision. */
 void report_print_table(const struct report_run *run, FILE *out);
 
+/* `looptrader report FILE`: an earlier run's JSON report read back and
+ * printed as its table (at the precision the report names, 8 decimals for
+ * older reports; amounts read through double, exact to the table's digits).
+ * LT_EPARSE when it is not a report. */
+int report_print_file(const char *path, FILE *out, struct lt_err *err);
+
 #endif

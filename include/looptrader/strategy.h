@@ -73,6 +73,20 @@
 #include "looptrader/report.h"
 #include "looptrader/venue.h"
 
+struct strategy_user;
+
+/* Observers of a user's orders (the --trades record), called on the worker
+ * running the user; NULL members are skipped. */
+struct strategy_hooks {
+    /* The user's ledger is about to be reset or the round has ended: its
+     * final orders are as final as they get. */
+    void (*ledger_done)(void *ctx, const struct strategy_user *u);
+    /* Start-up settlement found an earlier run's order final by query. */
+    void (*order_settled)(void *ctx, const struct strategy_user *u,
+                          const struct order_state *st);
+    void *ctx;
+};
+
 /* Shared by every worker; read-only while the executor runs. */
 struct strategy_env {
     struct venue *venue;
@@ -85,6 +99,7 @@ struct strategy_env {
     int stop_flatten_ms;            /* bound on selling after a stop; 0 = 10 s */
     struct board *board;            /* the streamed symbol's prices (the
                                      * wsclient's); NULL: REST prices only */
+    const struct strategy_hooks *hooks; /* NULL: none */
 };
 
 enum strategy_result {

@@ -11,6 +11,7 @@
 #include "looptrader/log.h"
 #include "looptrader/sim/app.h"
 #include "looptrader/sim/server.h"
+#include "looptrader/version.h"
 
 #include <getopt.h>
 #include <signal.h>
@@ -65,7 +66,7 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: looptrader-sim --port N --config FILE [--seed S] [--fault KIND=VALUE]...\n"
                "                      [--bind ADDR] [--log-level debug|info|warn|error]\n"
-               "                      [--stats-file FILE]\n"
+               "                      [--stats-file FILE] [--clock-offset-ms MS] | --version\n"
                "faults: latency_ms=N http5xx=RATE http429=RATE ws_drop_ms=N push_loss=RATE "
                "partial=FRACTION\n");
 }
@@ -77,7 +78,9 @@ int main(int argc, char **argv)
         { "seed", required_argument, NULL, 's' },  { "fault", required_argument, NULL, 'f' },
         { "bind", required_argument, NULL, 'b' },  { "log-level", required_argument, NULL, 'l' },
         { "stats-file", required_argument, NULL, 'S' },
-        { "help", no_argument, NULL, 'h' },        { NULL, 0, NULL, 0 },
+        { "help", no_argument, NULL, 'h' },        { "version", no_argument, NULL, 'V' },
+        { "clock-offset-ms", required_argument, NULL, 'O' },
+        { NULL, 0, NULL, 0 },
     };
     static struct sim_app a; /* large (listenKey table); lives for the whole run */
     const char *config = NULL, *bind = NULL;
@@ -87,7 +90,7 @@ int main(int argc, char **argv)
     struct lt_err err = { 0 };
     char *end;
 
-    while ((ch = getopt_long(argc, argv, "p:c:s:f:b:l:S:h", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "p:c:s:f:b:l:S:hVO:", opts, NULL)) != -1) {
         switch (ch) {
         case 'p':
             port = (int)strtol(optarg, &end, 10);
@@ -116,9 +119,21 @@ int main(int argc, char **argv)
         case 'b':
             bind = optarg;
             break;
+        case 'V':
+            printf("looptrader-sim %s\n", LT_VERSION);
+            return 0;
         case 'S':
             g_stats_file = optarg;
             break;
+        case 'O': {
+            long long off = strtoll(optarg, &end, 10);
+            if (*end || !*optarg) {
+                fprintf(stderr, "looptrader-sim: --clock-offset-ms: not an integer: %s\n", optarg);
+                return 2;
+            }
+            server_set_clock_offset(off);
+            break;
+        }
         case 'l':
             if (log_level_parse(optarg) < 0) {
                 fprintf(stderr, "looptrader-sim: --log-level: unknown level %s\n", optarg);

@@ -71,11 +71,15 @@ struct sim_server {
     lws_sorted_usec_list_t tick_sul, drop_sul, ping_sul;
 };
 
+static int64_t g_clock_offset_ms; /* set before any thread starts */
+
+void server_set_clock_offset(int64_t ms) { g_clock_offset_ms = ms; }
+
 int64_t server_now_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + g_clock_offset_ms;
 }
 
 static void conn_init(struct sim_conn *c, struct lws *wsi)

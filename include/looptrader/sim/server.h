@@ -86,8 +86,11 @@ int server_run(struct sim_server *s);
 void server_stop(struct sim_server *s);
 void server_destroy(struct sim_server *s);
 
-/* Wall clock in milliseconds since the epoch. */
+/* Wall clock in milliseconds since the epoch, plus the offset set (tests
+ * of a day boundary: --clock-offset-ms). */
 int64_t server_now_ms(void);
+/* Before the server starts. */
+void server_set_clock_offset(int64_t ms);
 
 /* Copies a request header (case-insensitive name without colon, e.g.
  * "x-mbx-apikey") of the request being served on conn.  Returns its length,

@@ -1,0 +1,51 @@
+/*
+ * metrics.h - the metrics endpoint: --metrics-addr 127.0.0.1:PORT serves
+ * Prometheus text at /metrics and a health check at /health.
+ *
+ * A scrape reads what `ctl status` reads (each account's report as of its
+ * last round, through the source's callback), so it never touches a
+ * worker's state or waits on one; the server is the control socket's
+ * bounded one-client-at-a-time loop (ctlsock_serve) over a loopback TCP
+ * socket: a slow or silent scraper costs at most CTL_IO_MS each way.
+ * Only loopback addresses are accepted: the figures name the accounts.
+ *
+ * /health answers 200 "ok" while the run trades, 503 "stopping" once a
+ * stop began (a container's HEALTHCHECK then sees it going down).
+ */
+#ifndef LOOPTRADER_METRICS_H
+#define LOOPTRADER_METRICS_H
+
+#include <netinet/in.h>
+#include <stddef.h>
+
+#include "looptrader/ctlsock.h"
+#include "looptrader/report.h"
+#include "looptrader/strbuf.h"
+
+/* The venue's pacing counters (venue_binance.h's stats), run-wide. */
+struct metrics_venue {
+    long long weight_used;        /* request weight counted in the current minute */
+    long long weight_waits, order_waits, wait_ms, rate_limited, retries;
+};
+
+struct metrics_source {
+    /* Fills out (max_rows slots) and returns the count, -1 out of memory. */
+    long (*rows)(void *ctx, struct report_user *out);
+    size_t max_rows;
+    int (*stopping)(void *ctx);
+    void (*venue)(void *ctx, struct metrics_venue *out);
+    void *ctx;
+};
+
+/* "127.0.0.1:9464" into out; LT_ECONFIG unless IPv4 loopback with a port. */
+int metrics_parse_addr(const char *s, struct sockaddr_in *out, struct lt_err *err);
+
+/* The Prometheus text for these rows; pure. */
+void metrics_format(const struct report_user *rows, size_t n, int stopping,
+                    const struct metrics_venue *venue, struct strbuf *out);
+
+/* Binds addr and serves until ctlsock_stop(*out).  src is borrowed. */
+int metrics_start(const char *addr, const struct metrics_source *src, struct ctlsock **out,
+                  struct lt_err *err);
+
+#endif
