@@ -280,6 +280,48 @@ static void user_fails(struct strategy_user *u, enum user_status st, const char 
 
 /* Phase 2 for one user: its stop file, its account lock, then the window
  * total from history.  Returns 1 when the user should be queued. */
+/* A venue with a points programme (venue.h's optional ops, Alpha): the
+ * multiplier is the venue's, so target_points means counted volume; and
+ * the start-up total is the larger of our own fills and the venue's counted
+ * figure in real quote (that figure lags our fills; a buy made elsewhere,
+ * on the web page, is in both).  Single-threaded start-up: users[idx] is
+ * still main's alone. */
+static int venue_counting(struct run *r, unsigned idx, const struct symbol_rules *rules,
+                          money_t *before, struct lt_err *err)
+{
+    struct user_config *uc = &r->cfg.users[idx];
+    const struct venue_ops *ops = venue_ops(r->venue);
+    int mul = uc->strategy.volume_multiplier, rc;
+    if (ops->volume_multiplier) {
+        STARTUP_RETRY(r, rc, err, ops->volume_multiplier(r->venue, r->http, rules->symbol, &mul, err));
+        if (rc != 0)
+            return rc;
+        if (mul != uc->strategy.volume_multiplier) {
+            log_info("%s: the venue counts each buy of %s %d times (the configuration said %d): "
+                     "using %d", uc->name, rules->symbol, mul, uc->strategy.volume_multiplier, mul);
+            uc->strategy.volume_multiplier = mul;
+            if (uc->strategy.target_points > 0)
+                uc->strategy.target = target_from_points(uc->strategy.target_points, mul);
+        }
+    }
+    if (!ops->counted_volume)
+        return 0;
+    money_t counted = 0;
+    STARTUP_RETRY(r, rc, err, ops->counted_volume(r->venue, r->http, &uc->auth, rules->symbol,
+                                                   &counted, err));
+    if (rc != 0)
+        return rc;
+    money_t real = counted / (mul > 0 ? mul : 1);
+    char b1[MONEY_STR_MAX], b2[MONEY_STR_MAX];
+    log_info("%s: the venue counts %s of %s today (%s real at x%d); our fills in the window: %s",
+             uc->name, money_format_min(counted, b1), rules->symbol,
+             money_format_min(real, (char[MONEY_STR_MAX]){ 0 }), mul,
+             money_format_min(*before, b2));
+    if (real > *before)
+        *before = real;
+    return 0;
+}
+
 static int filter_user(struct run *r, unsigned idx, struct strategy_user *u)
 {
     const struct user_config *uc = &r->cfg.users[idx];
@@ -335,6 +377,11 @@ static int filter_user(struct run *r, unsigned idx, struct strategy_user *u)
         u->report.status = USER_FAILED;
         snprintf(u->report.error, sizeof(u->report.error), "%s", err.msg);
         log_error("%s: %s", uc->name, u->report.error);
+        return 0;
+    }
+    if ((rc = venue_counting(r, idx, rules, &before, &err)) != 0) {
+        user_fails(u, USER_FAILED, "%s%.200s",
+                   auth_code(&err) ? "credentials rejected: " : "counted volume: ", err.msg);
         return 0;
     }
     rc = strategy_user_init(u, idx, uc, rules, r->rules.symbol, r->cfg.state_dir, before, &err);

@@ -31,6 +31,7 @@
 #define P_HISTORY "/bapi/defi/v1/private/alpha-trade/order/get-order-history-merge"
 #define P_TRADES "/bapi/defi/v1/private/alpha-trade/order/get-user-trades"
 #define P_WALLET "/bapi/defi/v1/private/wallet-direct/cloud-wallet/alpha"
+#define P_VOLUME "/bapi/defi/v1/private/wallet-direct/buw/wallet/today/user-volume"
 
 #define HISTORY_ROWS 500
 #define HISTORY_PAGES_MAX 200
@@ -260,8 +261,8 @@ int venue_alpha_parse_exchange_info(const char *buf, size_t len, const char *sym
     return rc;
 }
 
-int venue_alpha_parse_mul_point(const char *buf, size_t len, const char *base, int *mul,
-                                struct lt_err *err)
+int venue_alpha_parse_token(const char *buf, size_t len, const char *base, int *mul,
+                            char *name, size_t name_size, struct lt_err *err)
 {
     json_t *root, *d = load_data(buf, len, "token list", &root, err);
     int rc = d ? LT_ENOTFOUND : LT_EPARSE;
@@ -277,15 +278,42 @@ int venue_alpha_parse_mul_point(const char *buf, size_t len, const char *base, i
             json_t *m = json_object_get(t, "mulPoint");
             if (!json_is_integer(m) || json_integer_value(m) < 1 || json_integer_value(m) > 64)
                 rc = lt_err_set(err, LT_EPARSE, "alpha: %s: mulPoint is not 1..64", base);
-            else {
+            else if (!(rc = jstr(t, "symbol", name, name_size, err)))
                 *mul = (int)json_integer_value(m);
-                rc = 0;
-            }
             break;
         }
     if (rc == LT_ENOTFOUND)
         lt_err_set(err, LT_ENOTFOUND, "alpha: token %.40s is not listed", base);
     json_decref(root);
+    return rc;
+}
+
+int venue_alpha_parse_counted(const char *buf, size_t len, const char *name, money_t *counted,
+                              struct lt_err *err)
+{
+    json_t *root, *d = load_data(buf, len, "user volume", &root, err);
+    json_t *list = json_is_object(d) ? json_object_get(d, "tradeVolumeInfoList") : NULL;
+    money_t c = 0;
+    int rc = 0;
+    size_t i;
+    json_t *t;
+    if (!json_is_array(list))
+        rc = d ? lt_err_set(err, LT_EPARSE, "alpha user volume: no tradeVolumeInfoList")
+               : LT_EPARSE;
+    else
+        json_array_foreach(list, i, t) {
+            const char *tn = jstrv(t, "tokenName");
+            if (!tn || strcmp(tn, name))
+                continue;
+            if ((rc = jmoney(t, "volume", 1, &c, err)))
+                break;
+            if (c < 0)
+                rc = lt_err_set(err, LT_EPARSE, "alpha user volume: negative volume");
+            break;
+        }
+    json_decref(root);
+    if (!rc)
+        *counted = c;
     return rc;
 }
 
@@ -604,31 +632,58 @@ static int a_server_time(struct venue *v, struct http *h, int64_t *ms, struct lt
     return 0;
 }
 
-static int mul_point(struct venue *v, struct http *h, const char *base, int *mul,
-                     struct lt_err *err)
+/* "ALPHA_971USDT" -> base "ALPHA_971" (the quote is USDT on Alpha). */
+static int split_symbol(const char *symbol, char *base, size_t size, struct lt_err *err)
 {
+    size_t n = strlen(symbol);
+    if (n <= 4 || n - 4 >= size || strcmp(symbol + n - 4, "USDT"))
+        return lt_err_set(err, LT_EINVAL, "alpha: symbol %.40s is not <alphaId>USDT", symbol);
+    memcpy(base, symbol, n - 4);
+    base[n - 4] = '\0';
+    return 0;
+}
+
+/* The token of an Alpha symbol: its mulPoint and the name the volume
+ * figures use ("KOGE" for ALPHA_971). */
+static int token_of(struct venue *v, struct http *h, const char *symbol, int *mul, char *name,
+                    size_t name_size, struct lt_err *err)
+{
+    char base[32];
+    int rc = split_symbol(symbol, base, sizeof base, err);
+    if (rc)
+        return rc;
     struct acall c;
     acall_init(&c, "GET", P_TOKENS);
-    ACALL_AND_PARSE(v, h, NULL, &c, err, venue_alpha_parse_mul_point(body, blen, base, mul, err));
+    ACALL_AND_PARSE(v, h, NULL, &c, err,
+                    venue_alpha_parse_token(body, blen, base, mul, name, name_size, err));
 }
 
 static int a_exchange_info(struct venue *v, struct http *h, const char *symbol,
                            struct symbol_rules *out, struct lt_err *err)
 {
     struct acall c;
-    struct http_response resp;
     acall_init(&c, "GET", P_EXINFO);
-    http_response_init(&resp);
-    int rc = perform(v, h, NULL, &c, &resp, err);
-    if (!rc)
-        rc = venue_alpha_parse_exchange_info(resp.body.buf, resp.body.len, symbol, out, err);
-    http_response_release(&resp);
-    int mul;
-    if (!rc && !(rc = mul_point(v, h, out->base, &mul, err)))
-        log_info("venue: %s: Alpha counts each buy %d time(s) (mulPoint); target_points "
-                 "needs volume_multiplier = %d",
-                 out->symbol, mul, mul);
-    return rc;
+    ACALL_AND_PARSE(v, h, NULL, &c, err,
+                    venue_alpha_parse_exchange_info(body, blen, symbol, out, err));
+}
+
+static int a_volume_multiplier(struct venue *v, struct http *h, const char *symbol, int *mul,
+                               struct lt_err *err)
+{
+    char name[64];
+    return token_of(v, h, symbol, mul, name, sizeof name, err);
+}
+
+static int a_counted_volume(struct venue *v, struct http *h, const struct venue_auth *a,
+                            const char *symbol, money_t *counted, struct lt_err *err)
+{
+    char name[64];
+    int mul, rc = token_of(v, h, symbol, &mul, name, sizeof name, err);
+    if (rc)
+        return rc;
+    struct acall c;
+    acall_init(&c, "GET", P_VOLUME);
+    ACALL_AND_PARSE(v, h, a, &c, err, venue_alpha_parse_counted(body, blen, name, counted, err));
 }
 
 static int a_book_ticker(struct venue *v, struct http *h, const char *symbol, money_t *bid,
@@ -641,17 +696,6 @@ static int a_book_ticker(struct venue *v, struct http *h, const char *symbol, mo
         return lt_err_set(err, LT_ENOMEM, "out of memory");
     }
     ACALL_AND_PARSE(v, h, NULL, &c, err, venue_alpha_parse_depth_top(body, blen, bid, ask, err));
-}
-
-/* "ALPHA_971USDT" -> base "ALPHA_971" (the quote is USDT on Alpha). */
-static int split_symbol(const char *symbol, char *base, size_t size, struct lt_err *err)
-{
-    size_t n = strlen(symbol);
-    if (n <= 4 || n - 4 >= size || strcmp(symbol + n - 4, "USDT"))
-        return lt_err_set(err, LT_EINVAL, "alpha: symbol %.40s is not <alphaId>USDT", symbol);
-    memcpy(base, symbol, n - 4);
-    base[n - 4] = '\0';
-    return 0;
 }
 
 static int a_place_order(struct venue *v, struct http *h, const struct venue_auth *a,
@@ -934,4 +978,6 @@ const struct venue_ops venue_alpha_ops = {
     .market_stream_path = a_market_stream_path,
     .user_subscribe_msg = a_user_subscribe_msg,
     .parse_push = a_parse_push,
+    .volume_multiplier = a_volume_multiplier,
+    .counted_volume = a_counted_volume,
 };

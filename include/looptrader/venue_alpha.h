@@ -43,9 +43,15 @@ int venue_alpha_parse_envelope(long http_status, const char *buf, size_t len,
 int venue_alpha_parse_exchange_info(const char *buf, size_t len, const char *symbol,
                                     struct symbol_rules *out, struct lt_err *err);
 
-/* token list: mulPoint of the token whose alphaId is base ("ALPHA_971"). */
-int venue_alpha_parse_mul_point(const char *buf, size_t len, const char *base, int *mul,
-                                struct lt_err *err);
+/* token list: mulPoint and name ("KOGE") of the token whose alphaId is
+ * base ("ALPHA_971"); LT_ENOTFOUND if absent. */
+int venue_alpha_parse_token(const char *buf, size_t len, const char *base, int *mul,
+                            char *name, size_t name_size, struct lt_err *err);
+
+/* today/user-volume: the counted volume of the token called name (0 when
+ * it is not listed: nothing counted yet). */
+int venue_alpha_parse_counted(const char *buf, size_t len, const char *name, money_t *counted,
+                              struct lt_err *err);
 
 /* fullDepth: the best bid and ask (0 for an empty side). */
 int venue_alpha_parse_depth_top(const char *buf, size_t len, money_t *bid, money_t *ask,
