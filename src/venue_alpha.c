@@ -165,13 +165,13 @@ int venue_alpha_parse_envelope(long http_status, const char *buf, size_t len,
     const char *hint = "";
     if (!strcmp(code, "100002001")) {
         status = 401;
-        hint = ": the web session has expired: log in again in the browser and refresh this "
+        hint = "; the web session expired: log in again in the browser and refresh this "
                "account's cookies and csrftoken";
     } else if (!strcmp(code, "100001005") || strstr(msg, "verification") ||
                strstr(msg, "upplementary authentication")) {
         status = 403;
-        hint = ": Binance asks for a step-up verification: complete it in the browser, then "
-               "refresh this account's cookies and csrftoken";
+        hint = "; step-up verification: complete it in the browser, then refresh this "
+               "account's cookies and csrftoken";
     } else if (!strcmp(code, "481020")) {
         venue_code = -2010;
     } else if (!strcmp(code, "481013")) {

@@ -96,3 +96,18 @@ alpha_counted() {
     alpha_as "$1" GET "$A_VOLUME"
     jget "str(sum(D(t['volume']) for t in j['tradeVolumeInfoList'] if t['tokenName'] == '$2'))" <<<"$DATA"
 }
+
+# Nothing of the sessions (cookies, csrftoken, fvideo-token) in anything
+# the trader wrote.
+alpha_check_no_secrets() {
+    local f s
+    for s in frank-p20t-4c1d9e grace-p20t-77b2c0 heidi-p20t-e1f04a frank-csrf-0a77 \
+             grace-csrf-51e3 heidi-csrf-9c20 fvt-frank fvt-grace fvt-heidi; do
+        for f in "$LT_TMP/trader.out" "$LT_TMP/trader.err" "$TRADER_LOG" "$TRADER_REPORT" \
+                 "$TRADER_STATE"/*.jsonl; do
+            [ -f "$f" ] || continue
+            grep -qF -- "$s" "$f" && fail "a session secret appears in $(basename "$f")"
+        done
+    done
+    ok "no session cookie or header value in output, log, report or journal"
+}
