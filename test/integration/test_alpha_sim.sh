@@ -4,7 +4,8 @@
 # the {code,message,data,success} envelope; browser-session auth (cookie +
 # csrftoken + the other web headers); place, open orders, paged history,
 # user trades and balances; the envelope's error codes (481020, 481013);
-# an OTO pair whose sell appears once the buy fills; today's counted
+# an OTO pair whose sell appears once the buy fills; executionReport on
+# the listen key's stream; today's counted
 # volume, multiplied by mulPoint and lagging by volume_lag_ms; and
 # sessions that expire (100002001) or demand a step-up verification.
 # The market is held still so every figure is exact.
@@ -104,12 +105,32 @@ alpha_post frank "$A_PRIV/alpha-trade/order/cancel" "{\"orderId\":\"$W2\",\"symb
 alpha_as frank GET "$A_PRIV/alpha-trade/order/get-open-order"
 assert_true "len(j) == 1 and j[0]['orderId'] == '$PEND'" "$DATA" "canceling the working buy places no sell"
 
+# ---- pushes: the listen key's stream carries executionReport ----
+alpha_as frank POST "$A_PRIV/alpha-trade/get-listen-key"
+assert_alpha_ok "listen key"
+LK=$(jget j <<<"$DATA")
+assert_true 'isinstance(j, str) and len(j) >= 16' "$DATA" "data is the key"
+LKOUT=$LT_TMP/lk.out
+lt_bg "$LKOUT" "$BNC" ws "$SIM_WS/ws/$LK" --match executionReport --count 1 --timeout-ms 8000
+LKPID=$LT_LAST_PID
+wait_for_line "$LKOUT.err" connected 5 || fail "the listen key's stream did not connect: $(cat "$LKOUT.err")"
+alpha_post frank "$A_PLACE" "$(alpha_order ALPHA_971 BUY "$low" 10 frank-push)"
+PUSHED=$(jget j <<<"$DATA")
+lt_wait_pid "$LKPID" 10
+assert_eq $? 0 "an executionReport came on the listen key's stream"
+assert_true "j[0]['e'] == 'executionReport' and j[0]['c'] == 'frank-push' and j[0]['s'] == 'ALPHA_971USDT' and str(j[0]['i']) == '$PUSHED' and j[0]['X'] == 'NEW'" \
+    "$(jlines j "$LKOUT")" "with i orderId, X status, c the client id"
+alpha_post frank "$A_PRIV/alpha-trade/order/cancel" "{\"orderId\":\"$PUSHED\",\"symbol\":\"ALPHA_971USDT\"}"
+assert_alpha_ok "cancel the pushed order"
+
 # ---- history, paged ----
 alpha_as frank GET "$A_PRIV/alpha-trade/order/get-order-history-merge" page=1 rows=2
 assert_alpha_ok "history page 1"
-assert_true 'j["total"] == 5 and len(j["list"]) == 2 and j["list"][0]["time"] >= j["list"][1]["time"]' "$DATA" "5 orders, newest first, 2 a page"
+assert_true 'j["total"] == 6 and len(j["list"]) == 2 and j["list"][0]["time"] >= j["list"][1]["time"]' "$DATA" "6 orders, newest first, 2 a page"
 alpha_as frank GET "$A_PRIV/alpha-trade/order/get-order-history-merge" page=3 rows=2
-assert_true 'len(j["list"]) == 1' "$DATA" "page 3 holds the last"
+assert_true 'len(j["list"]) == 2' "$DATA" "page 3 holds the last two"
+alpha_as frank GET "$A_PRIV/alpha-trade/order/get-order-history-merge" page=4 rows=2
+assert_true 'j["total"] == 6 and j["list"] == []' "$DATA" "page 4 is empty"
 alpha_as frank GET "$A_PRIV/alpha-trade/order/get-order-history-merge" side=BUY orderStatus=FILLED
 assert_true 'len(j["list"]) == 2 and all(o["side"] == "BUY" and o["status"] == "FILLED" and D(o["cumQuote"]) > 0 and D(o["avgPrice"]) > 0 for o in j["list"])' "$DATA" "filters: side and orderStatus"
 alpha_as frank GET "$A_PRIV/alpha-trade/order/get-order-history-merge" rows=501
