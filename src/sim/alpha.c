@@ -747,15 +747,18 @@ static int h_history(struct acall *c)
         if (o->time_ms < start || o->time_ms > end || (side_s && *side_s && o->side != side) ||
             (status && *status && strcmp(status, sim_status_name(o->status))))
             continue;
-        r.v[k++] = *o;
+        if (k != i)
+            r.v[k] = *o;
+        k++;
     }
-    qsort(r.v, k, sizeof(*r.v), by_time_desc);
+    if (k)
+        qsort(r.v, k, sizeof(*r.v), by_time_desc);
     size_t first = (size_t)((page - 1) * rows);
     size_t n = first < k ? k - first : 0;
     if (n > (size_t)rows)
         n = (size_t)rows;
     strbuf_addf(c->out, "{\"total\":%zu,\"list\":", k);
-    render_rows(c, r.v + (first < k ? first : 0), n);
+    render_rows(c, n ? r.v + first : NULL, n);
     strbuf_addch(c->out, '}');
     free(r.v);
     return 0;
