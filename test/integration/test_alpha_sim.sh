@@ -57,6 +57,12 @@ alpha_as frank GET "$A_PRIV/wallet-direct/cloud-wallet/alpha"
 assert_alpha_ok "frank's session"
 assert_true '[D(b["free"]) for b in j["list"] if b["tokenId"] == "USDT"] == [D(1000)]' "$DATA" "frank holds 1000 USDT"
 
+# grace buys early: her session expires later in this test.
+alpha_post grace "$A_PLACE" "$(alpha_order ALPHA_118 BUY 2.5002 10)"
+assert_alpha_ok "grace buys ZKJ (mulPoint 2)"
+alpha_as grace GET "$A_PRIV/alpha-trade/order/get-user-trades" orderId="$(jget j <<<"$DATA")" symbol=ALPHA_118USDT
+QUOTE3=$(jget 'str(sum(D(t["quoteQty"]) for t in j))' <<<"$DATA")
+
 # ---- orders ----
 alpha_post frank "$A_PLACE" "$(alpha_order ALPHA_971 BUY "$ASK" 100 frank-b1)"
 assert_alpha_ok "a marketable BUY is placed"
@@ -148,11 +154,6 @@ got=$(alpha_counted frank KOGE)
 assert_true "D('$got') == D('$want')" '{}' "after the lag: (buys $QUOTE1 + $QUOTE2) x mulPoint 4 = $want counted"
 alpha_as frank GET "$A_VOLUME"
 assert_true "D(j['totalVolume']) == D('$want') and [t['alphaId'] for t in j['tradeVolumeInfoList']] == ['ALPHA_971']" "$DATA" "totalVolume; sells do not count"
-alpha_post grace "$A_PLACE" "$(alpha_order ALPHA_118 BUY 2.5002 10)"
-assert_alpha_ok "grace buys ZKJ (mulPoint 2)"
-alpha_as grace GET "$A_PRIV/alpha-trade/order/get-user-trades" orderId="$(jget j <<<"$DATA")" symbol=ALPHA_118USDT
-QUOTE3=$(jget 'str(sum(D(t["quoteQty"]) for t in j))' <<<"$DATA")
-sleep 2.2
 got=$(alpha_counted grace ZKJ)
 assert_true "D('$got') == D('$QUOTE3') * 2 and D('$QUOTE3') > 0" '{}' "ZKJ counts twice ($QUOTE3 bought)"
 
