@@ -507,6 +507,9 @@ static int parse_exchange(struct run_config *rc, const config_setting_t *grp, co
         } else if (strcmp(key, "users_per_connection") == 0) {
             if (!(r = conf_read_int(s, file, field, 1, 1000, &n, err)))
                 rc->users_per_connection = (int)n;
+        } else if (strcmp(key, "counted_recheck_ms") == 0) {
+            if (!(r = conf_read_int(s, file, field, 0, 600000, &n, err)))
+                rc->counted_recheck_ms = (long)n;
         } else if (strcmp(key, "dialect") == 0) {
             if (!(r = conf_read_str(s, file, field, &str, err))) {
                 if (strcmp(str, "binance") == 0)
@@ -520,7 +523,8 @@ static int parse_exchange(struct run_config *rc, const config_setting_t *grp, co
         } else {
             static const char *const known[] = { "rest_url", "ws_url", "user_stream",
                                                  "recv_window_ms", "timeout_ms",
-                                                 "users_per_connection", "dialect", NULL };
+                                                 "users_per_connection", "dialect",
+                                                 "counted_recheck_ms", NULL };
             r = conf_unknown(err, s, file, field, known);
         }
         if (r)
