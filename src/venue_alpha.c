@@ -781,6 +781,12 @@ static int history_page(struct venue *v, struct http *h, const struct venue_auth
     ACALL_AND_PARSE(v, h, a, &c, err, venue_alpha_parse_orders(body, blen, out, n, total, err));
 }
 
+static int by_order_id(const void *x, const void *y)
+{
+    const struct order_state *a = x, *b = y;
+    return a->order_id < b->order_id ? -1 : a->order_id > b->order_id;
+}
+
 static int a_order_history(struct venue *v, struct http *h, const struct venue_auth *a,
                            const char *symbol, int64_t start_ms, struct order_state **out,
                            size_t *n, struct lt_err *err)
@@ -820,8 +826,16 @@ static int a_order_history(struct venue *v, struct http *h, const struct venue_a
         free(all);
         return rc;
     }
+    /* Pages run newest first: an order placed while we page pushes a row
+     * onto the next page, read twice.  Ascending ids, each once, as Spot's. */
+    if (nall)
+        qsort(all, nall, sizeof *all, by_order_id);
+    size_t k = 0;
+    for (size_t i = 0; i < nall; i++)
+        if (!k || all[k - 1].order_id != all[i].order_id)
+            all[k++] = all[i];
     *out = all;
-    *n = nall;
+    *n = k;
     return 0;
 }
 
