@@ -284,16 +284,16 @@ static void user_fails(struct strategy_user *u, enum user_status st, const char 
  * multiplier is the venue's, so target_points means counted volume; and
  * the start-up total is the larger of our own fills and the venue's counted
  * figure in real quote (that figure lags our fills; a buy made elsewhere,
- * on the web page, is in both).  Single-threaded start-up: users[idx] is
- * still main's alone. */
+ * on the web page, is in both).  Writes only users[idx], whose start-up is
+ * this caller's alone; h is the caller's HTTP handle. */
 static int venue_counting(struct run *r, unsigned idx, const struct symbol_rules *rules,
-                          money_t *before, struct lt_err *err)
+                          struct http *h, money_t *before, struct lt_err *err)
 {
     struct user_config *uc = &r->cfg.users[idx];
     const struct venue_ops *ops = venue_ops(r->venue);
     int mul = uc->strategy.volume_multiplier, rc;
     if (ops->volume_multiplier) {
-        STARTUP_RETRY(r, rc, err, ops->volume_multiplier(r->venue, r->http, rules->symbol, &mul, err));
+        STARTUP_RETRY(r, rc, err, ops->volume_multiplier(r->venue, h, rules->symbol, &mul, err));
         if (rc != 0)
             return rc;
         if (mul != uc->strategy.volume_multiplier) {
@@ -307,7 +307,7 @@ static int venue_counting(struct run *r, unsigned idx, const struct symbol_rules
     if (!ops->counted_volume)
         return 0;
     money_t counted = 0;
-    STARTUP_RETRY(r, rc, err, ops->counted_volume(r->venue, r->http, &uc->auth, rules->symbol,
+    STARTUP_RETRY(r, rc, err, ops->counted_volume(r->venue, h, &uc->auth, rules->symbol,
                                                    &counted, err));
     if (rc != 0)
         return rc;
@@ -379,7 +379,7 @@ static int filter_user(struct run *r, unsigned idx, struct strategy_user *u)
         log_error("%s: %s", uc->name, u->report.error);
         return 0;
     }
-    if ((rc = venue_counting(r, idx, rules, &before, &err)) != 0) {
+    if ((rc = venue_counting(r, idx, rules, r->http, &before, &err)) != 0) {
         user_fails(u, USER_FAILED, "%s%.200s",
                    auth_code(&err) ? "credentials rejected: " : "counted volume: ", err.msg);
         return 0;
