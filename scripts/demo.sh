@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# make demo: the embedded simulator on a free loopback port, looptrader with
-# etc/demo.conf against it, the summary printed, the simulator stopped.
+# make demo: the embedded simulator on a free loopback port; looptrader with
+# etc/demo.conf (Spot dialect) and, at the same time on the same engine, a
+# second looptrader with etc/demo-alpha.conf (Binance Alpha web dialect);
+# both summaries printed, the simulator stopped.
 set -u
 BUILD=${BUILD:-build/release}
 BIN="$BUILD/bin"
@@ -32,8 +34,14 @@ fi
 echo "demo: simulator on 127.0.0.1:$PORT (seed 42)"
 
 mkdir -p build
-rm -rf build/demo-state
+rm -rf build/demo-state build/demo-alpha-state
 t0=$(date +%s)
+"$BIN/looptrader" --config etc/demo-alpha.conf \
+    --rest-url "http://127.0.0.1:$PORT" --ws-url "ws://127.0.0.1:$PORT" \
+    --report build/demo-alpha-report.json --state-dir build/demo-alpha-state \
+    --log-file build/demo-alpha.log --log-level info >build/demo-alpha.out 2>build/demo-alpha.stderr &
+ALPHA_PID=$!
+echo "demo: Spot accounts (dialect binance, etc/demo.conf):"
 "$BIN/looptrader" --config etc/demo.conf \
     --rest-url "http://127.0.0.1:$PORT" --ws-url "ws://127.0.0.1:$PORT" \
     --report build/demo-report.json --state-dir build/demo-state \
@@ -42,6 +50,16 @@ rc=$?
 if [ "$rc" -ne 0 ] && [ "$rc" -ne 3 ]; then
     tail -n 20 build/demo.stderr >&2
 fi
-echo "demo: looptrader exited $rc after $(( $(date +%s) - t0 )) s;" \
-     "report build/demo-report.json, log build/demo.log"
-exit $rc
+wait "$ALPHA_PID"
+arc=$?
+echo
+echo "demo: Alpha accounts (dialect binance-alpha, etc/demo-alpha.conf), traded at the same time:"
+cat build/demo-alpha.out
+if [ "$arc" -ne 0 ] && [ "$arc" -ne 3 ]; then
+    tail -n 20 build/demo-alpha.stderr >&2
+fi
+echo "demo: looptrader exited $rc (Spot) and $arc (Alpha) after $(( $(date +%s) - t0 )) s;" \
+     "reports build/demo-report.json and build/demo-alpha-report.json," \
+     "logs build/demo.log and build/demo-alpha.log"
+[ "$rc" -ne 0 ] && exit $rc
+exit $arc

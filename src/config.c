@@ -225,13 +225,13 @@ int conf_strategy_set(struct strategy_config *sc, const struct conf_field *f,
     case SC_SYMBOL: {
         size_t len = strlen(v->text);
         if (len == 0 || len >= sizeof sc->symbol)
-            return why_is(why, why_size, "must be 1 to 31 letters or digits, e.g. ALPHAUSDT");
+            return why_is(why, why_size, "must be 1 to 31 letters, digits or _, e.g. ALPHAUSDT");
         for (size_t i = 0; i < len; i++) {
             char c = v->text[i];
             if (c >= 'a' && c <= 'z')
                 c = (char)(c - 'a' + 'A');
-            else if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')))
-                return why_is(why, why_size, "must be 1 to 31 letters or digits, e.g. ALPHAUSDT");
+            else if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'))
+                return why_is(why, why_size, "must be 1 to 31 letters, digits or _, e.g. ALPHAUSDT");
             sc->symbol[i] = c;
         }
         sc->symbol[len] = '\0';
@@ -507,13 +507,24 @@ static int parse_exchange(struct run_config *rc, const config_setting_t *grp, co
         } else if (strcmp(key, "users_per_connection") == 0) {
             if (!(r = conf_read_int(s, file, field, 1, 1000, &n, err)))
                 rc->users_per_connection = (int)n;
+        } else if (strcmp(key, "counted_recheck_ms") == 0) {
+            if (!(r = conf_read_int(s, file, field, 0, 600000, &n, err)))
+                rc->counted_recheck_ms = (long)n;
         } else if (strcmp(key, "dialect") == 0) {
-            if (!(r = conf_read_str(s, file, field, &str, err)) && strcmp(str, "binance"))
-                r = conf_fail_at(err, s, file, field, "must be \"binance\"");
+            if (!(r = conf_read_str(s, file, field, &str, err))) {
+                if (strcmp(str, "binance") == 0)
+                    rc->exchange.dialect = "binance";
+                else if (strcmp(str, "binance-alpha") == 0)
+                    rc->exchange.dialect = "binance-alpha";
+                else
+                    r = conf_fail_at(err, s, file, field,
+                                     "must be \"binance\" or \"binance-alpha\"");
+            }
         } else {
             static const char *const known[] = { "rest_url", "ws_url", "user_stream",
                                                  "recv_window_ms", "timeout_ms",
-                                                 "users_per_connection", "dialect", NULL };
+                                                 "users_per_connection", "dialect",
+                                                 "counted_recheck_ms", NULL };
             r = conf_unknown(err, s, file, field, known);
         }
         if (r)
@@ -767,7 +778,8 @@ int config_load(int argc, char **argv, struct run_config *out, struct lt_err *er
     if (have_file)
         config_destroy(&cf);
 
-    out->exchange.dialect = "binance";
+    if (!out->exchange.dialect)
+        out->exchange.dialect = "binance";
     out->exchange.rest_url = out->rest_url;
     out->exchange.ws_url = out->ws_url;
     if (!out->exchange.recv_window_ms)

@@ -13,6 +13,7 @@
  * unset: a stop ends a wait at once (LT_ESTOPPED, nothing sent).
  */
 #include "looptrader/venue.h"
+#include "looptrader/venue_alpha.h"
 #include "looptrader/venue_binance.h"
 
 #include <errno.h>
@@ -119,15 +120,19 @@ int venue_new(const struct venue_config *cfg, struct venue **out, struct lt_err 
 {
     *out = NULL;
     const char *dialect = cfg->dialect ? cfg->dialect : "binance";
-    if (strcmp(dialect, "binance") != 0)
-        return lt_err_set(err, LT_ECONFIG, "unknown exchange dialect '%.64s' (known: binance)",
+    const struct venue_ops *ops = !strcmp(dialect, "binance")         ? &venue_binance_ops
+                                  : !strcmp(dialect, "binance-alpha") ? &venue_alpha_ops
+                                                                      : NULL;
+    if (!ops)
+        return lt_err_set(err, LT_ECONFIG,
+                          "unknown exchange dialect '%.64s' (known: binance, binance-alpha)",
                           dialect);
     if (!cfg->rest_url || !cfg->rest_url[0] || !cfg->ws_url || !cfg->ws_url[0])
         return lt_err_set(err, LT_ECONFIG, "exchange rest_url and ws_url are required");
     struct venue *v = calloc(1, sizeof *v);
     if (!v)
         return lt_err_set(err, LT_ENOMEM, "out of memory");
-    v->ops = &venue_binance_ops;
+    v->ops = ops;
     v->clock = (struct venue_clock){ real_now_ms, real_sleep_ms, NULL };
     atomic_init(&v->clock_offset_ms, 0);
     atomic_init(&v->clock_claimed, 0);

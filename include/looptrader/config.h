@@ -61,6 +61,8 @@ struct run_config {
     char *rest_url, *ws_url;   /* storage behind exchange.* */
     int legacy_listen_key;     /* exchange.user_stream = "listenkey" */
     int users_per_connection;  /* exchange.users_per_connection, default 100 */
+    long counted_recheck_ms;   /* exchange.counted_recheck_ms: after the run, wait this
+                                  long and re-read a points venue's counted volume; 0 = no */
     int workers;               /* default 4 */
     int stop_timeout_ms;       /* bound on flattening after a stop; default 10000 */
     char *report_path;

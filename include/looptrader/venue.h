@@ -184,6 +184,14 @@ struct venue_ops {
                               struct strbuf *out, struct lt_err *err);
     int (*parse_push)(struct venue *v, const char *buf, size_t len, struct venue_push *out,
                       struct lt_err *err);
+    /* Optional, NULL where the venue counts a buy once, as its filled quote
+     * (Spot).  Venues with a points programme (Alpha) count a buy of symbol
+     * *mul times, and report the account's counted volume of symbol today
+     * (already multiplied, and lagging behind the fills). */
+    int (*volume_multiplier)(struct venue *v, struct http *h, const char *symbol, int *mul,
+                             struct lt_err *err);
+    int (*counted_volume)(struct venue *v, struct http *h, const struct venue_auth *a,
+                          const char *symbol, money_t *counted, struct lt_err *err);
 };
 
 struct venue_config {

@@ -47,12 +47,20 @@ int sim_app_start(struct sim_app *a, uint64_t seed, struct lt_err *err)
     if ((rc = wsapi_init(&a->ws, a->ex, &a->rest, &a->keys, &a->faults, err)))
         return rc;
     a->have_ws = 1;
+    if ((rc = alpha_init(&a->alpha, a->conf.path, a->ex, &a->rest, &a->keys, server_now_ms(),
+                         err)))
+        return rc;
+    a->have_alpha = 1;
     return 0;
 }
 
 static void app_http(void *arg, struct sim_req *req, struct sim_resp *resp)
 {
-    rest_handle(&((struct sim_app *)arg)->rest, req, resp);
+    struct sim_app *a = arg;
+    if (alpha_path(req->path))
+        alpha_handle(&a->alpha, req, resp);
+    else
+        rest_handle(&a->rest, req, resp);
 }
 
 static int app_ws_open(void *arg, struct sim_req *req, void **app)
@@ -64,6 +72,7 @@ void sim_app_tick(void *arg, int64_t now_ms)
 {
     struct sim_app *a = arg;
     sim_exchange_tick(a->ex, now_ms);
+    alpha_tick(&a->alpha, now_ms);
     wsapi_tick(&a->ws, now_ms);
 }
 
@@ -83,13 +92,15 @@ void sim_app_handlers(struct sim_app *a, struct server_handlers *h)
 
 void sim_app_free(struct sim_app *a)
 {
+    if (a->have_alpha)
+        alpha_free(&a->alpha);
     if (a->have_ws)
         wsapi_free(&a->ws);
     if (a->have_rest)
         rest_free(&a->rest);
     if (a->ex)
         sim_exchange_free(a->ex);
-    a->have_ws = a->have_rest = 0;
+    a->have_ws = a->have_rest = a->have_alpha = 0;
     a->ex = NULL;
     simconf_free(&a->conf);
     log_secrets_clear();

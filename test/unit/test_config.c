@@ -455,7 +455,7 @@ static void validation_errors(void **state)
         { "strategy = { symbol = \"ALPHAUSDT\"; buy_amount = 5.0; target = 9.0;\n"
           " window = \"weekly\"; };\n", "bad.conf:2: strategy.window: window \"weekly\"" },
         { "strategy = { symbol = \"ALPHA USDT\"; buy_amount = 5.0; target = 9.0; };\n",
-          "bad.conf:1: strategy.symbol: must be 1 to 31 letters or digits" },
+          "bad.conf:1: strategy.symbol: must be 1 to 31 letters, digits or _" },
         { "strategy = { buy_amount = 5.0; target = 9.0; };\n", "bad.conf:1: strategy.symbol: missing" },
         { "strategy = { symbol = \"ALPHAUSDT\"; buy_amount = \"5\"; target = 9.0; };\n",
           "bad.conf:1: strategy.buy_amount: must be a number" },

@@ -28,7 +28,7 @@ static void demo_file(void **state)
     assert_int_equal(simconf_load("etc/sim-demo.conf", &c, &err), 0);
     assert_int_equal(c.tick_ms, 100);
     assert_true(c.maker_fee == M("0.001") && c.taker_fee == M("0.001"));
-    assert_int_equal(c.n_symbols, 2);
+    assert_int_equal(c.n_symbols, 3);
     const struct symbol_rules *a = &c.symbols[0].rules;
     assert_string_equal(a->symbol, "ALPHAUSDT");
     assert_true(a->tick_size == M("0.0001") && a->step_size == M("0.1"));
@@ -39,7 +39,7 @@ static void demo_file(void **state)
     assert_true(c.symbols[1].rules.step_size == M("0.001"));
     assert_true(c.symbols[1].start_price == M("25"));
     assert_int_equal(simconf_symbol_index(&c, "betausdt"), 1);
-    assert_int_equal(c.n_accounts, 5);
+    assert_int_equal(c.n_accounts, 7);
     assert_string_equal(c.accounts[0].api_key, "demo-alice-key");
     assert_string_equal(c.accounts[2].api_secret, "demo-carol-secret-c0ffee");
     assert_string_equal(c.accounts[3].name, "dave");

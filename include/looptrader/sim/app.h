@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "looptrader/error.h"
+#include "looptrader/sim/alpha.h"
 #include "looptrader/sim/exchange.h"
 #include "looptrader/sim/faults.h"
 #include "looptrader/sim/listenkey.h"
@@ -26,10 +27,11 @@ struct sim_app {
     struct sim_exchange *ex; /* owned */
     struct rest rest;
     struct wsapi ws;
+    struct alpha alpha;      /* the Alpha web dialect: paths under /bapi/ */
     struct listenkeys keys; /* large: keep a sim_app static or on the heap */
     struct faults faults;
     struct simconf conf;
-    int have_rest, have_ws;  /* initialised: sim_app_free releases them */
+    int have_rest, have_ws, have_alpha; /* initialised: sim_app_free releases them */
 };
 
 /* Parses the --fault specs and loads the configuration file, registering
