@@ -165,7 +165,7 @@ static int parse_ws_url(struct wsclient *ws, const char *url, struct lt_err *err
 static int user_kind(const struct wsclient *ws, const struct venue_auth *a)
 {
     int has_key = a->api_key && a->api_key[0];
-    int has_secret = a->api_secret && a->api_secret[0];
+    int has_secret = (a->api_secret && a->api_secret[0]) || a->key;
     int has_session = (a->cookies && a->cookies[0]) || a->n_headers > 0;
     if (ws->legacy_listen_key && has_key)
         return CONN_LEGACY;
