@@ -65,6 +65,9 @@ struct wsconn {
     int n_ud, next_sub_id;
     struct mkt_sub mkt[MKT_MAX];
     int n_mkt;
+    int logon_account;        /* session.logon: the account, -1 none */
+    int64_t logon_ms;         /* when it logged on */
+    int64_t connected_ms;     /* when the connection opened */
 };
 
 /* ---- sending ---- */
@@ -715,12 +718,80 @@ static void api_rest_method(struct wsconn *c, json_t *id, size_t k, struct sim_r
     int account = -1, weight = 1;
     q->method = rest_methods[k].http;
     snprintf(q->path, sizeof(q->path), "%s", rest_methods[k].path);
-    if ((rest_methods[k].is_signed && auth_ws(w->ex, &q->params, q->now_ms, &account, &err)) ||
+    int by_session = rest_methods[k].is_signed && c->logon_account >= 0 &&
+                     !params_get(&q->params, "signature");
+    if (by_session)
+        account = c->logon_account;
+    if ((by_session && auth_check_time(&q->params, q->now_ms, 1, &err)) ||
+        (rest_methods[k].is_signed && !by_session &&
+         auth_ws(w->ex, &q->params, q->now_ms, &account, &err)) ||
         rest_call(w->rest, q, account, &out, &weight, &err))
         api_fail(c, id, &err, 0);
     else
         api_reply(c, id, 200, out.buf, 0, NULL, 0);
     strbuf_free(&out);
+}
+
+/* session.logon / status / logout result: who is logged on since when. */
+static void session_result(const struct wsconn *c, int64_t now, struct strbuf *out)
+{
+    int subscribed = 0;
+    for (int i = 0; i < c->n_ud; i++)
+        subscribed |= c->ud[i].account == c->logon_account && c->logon_account >= 0;
+    strbuf_addstr(out, "{\"apiKey\":");
+    if (c->logon_account >= 0)
+        strbuf_addf(out, "\"%s\",\"authorizedSince\":%lld",
+                    sim_exchange_account_conf(c->w->ex, c->logon_account)->api_key,
+                    (long long)c->logon_ms);
+    else
+        strbuf_addstr(out, "null,\"authorizedSince\":null");
+    strbuf_addf(out,
+                ",\"connectedSince\":%lld,\"returnRateLimits\":true,\"serverTime\":%lld,"
+                "\"userDataStream\":%s}",
+                (long long)c->connected_ms, (long long)now, subscribed ? "true" : "false");
+}
+
+/* session.logon: a signed request like any other, but only an Ed25519 key
+ * may hold a session (Binance's rule); afterwards the connection's signed
+ * requests may leave out apiKey and signature. */
+static void api_logon(struct wsconn *c, json_t *id, const struct params *p, int64_t now)
+{
+    struct lt_err err = { 0 };
+    int account;
+    if (auth_ws(c->w->ex, p, now, &account, &err)) {
+        api_fail(c, id, &err, 2);
+        return;
+    }
+    const struct sign_key *k = sim_exchange_account_conf(c->w->ex, account)->public_key;
+    if (!k || sign_key_type_of(k) != SIGN_KEY_ED25519) {
+        api_reply(c, id, 400, NULL, -4056,
+                  k ? "RSA API key is not supported." : "HMAC_SHA256 API key is not supported.", 2);
+        return;
+    }
+    c->logon_account = account;
+    c->logon_ms = now;
+    struct strbuf res = STRBUF_INIT;
+    session_result(c, now, &res);
+    api_reply(c, id, 200, res.buf, 0, NULL, 2);
+    strbuf_free(&res);
+}
+
+/* A user-data subscription of account on c: {"subscriptionId":N} in res. */
+static void ud_subscribe(struct wsconn *c, json_t *id, int account, char *res, size_t size)
+{
+    struct wsapi *w = c->w;
+    if (c->n_ud >= UD_MAX) {
+        api_reply(c, id, 400, NULL, -1100, "Too many subscriptions on this connection.", 2);
+    } else if (!(c->ud[c->n_ud].ref = ref_link(w, c, c->next_sub_id, account))) {
+        api_reply(c, id, 500, NULL, -1001,
+                  "Internal error; unable to process your request. Please try again.", 2);
+    } else {
+        c->ud[c->n_ud].id = c->next_sub_id++;
+        c->ud[c->n_ud].account = account;
+        snprintf(res, size, "{\"subscriptionId\":%d}", c->ud[c->n_ud].id);
+        c->n_ud++;
+        api_reply(c, id, 200, res, 0, NULL, 2);
+    }
 }
 
 static void api_message(struct wsconn *c, const char *text, size_t len)
@@ -752,20 +823,25 @@ static void api_message(struct wsconn *c, const char *text, size_t len)
         api_reply(c, id, 200, res, 0, NULL, 1);
     } else if (!strcmp(method, "userDataStream.subscribe.signature")) {
         int account;
-        if (auth_ws(w->ex, p, now, &account, &err)) {
+        if (auth_ws(w->ex, p, now, &account, &err))
             api_fail(c, id, &err, 2);
-        } else if (c->n_ud >= UD_MAX) {
-            api_reply(c, id, 400, NULL, -1100, "Too many subscriptions on this connection.", 2);
-        } else if (!(c->ud[c->n_ud].ref = ref_link(w, c, c->next_sub_id, account))) {
-            api_reply(c, id, 500, NULL, -1001,
-                      "Internal error; unable to process your request. Please try again.", 2);
-        } else {
-            c->ud[c->n_ud].id = c->next_sub_id++;
-            c->ud[c->n_ud].account = account;
-            snprintf(res, sizeof(res), "{\"subscriptionId\":%d}", c->ud[c->n_ud].id);
-            c->n_ud++;
-            api_reply(c, id, 200, res, 0, NULL, 2);
-        }
+        else
+            ud_subscribe(c, id, account, res, sizeof(res));
+    } else if (!strcmp(method, "userDataStream.subscribe")) {
+        if (c->logon_account < 0)
+            api_reply(c, id, 401, NULL, -1002,
+                      "You are not authorized to execute this request: session.logon first.", 2);
+        else
+            ud_subscribe(c, id, c->logon_account, res, sizeof(res));
+    } else if (!strcmp(method, "session.logon")) {
+        api_logon(c, id, p, now);
+    } else if (!strcmp(method, "session.status") || !strcmp(method, "session.logout")) {
+        struct strbuf r = STRBUF_INIT;
+        if (method[8] == 'l')
+            c->logon_account = -1;
+        session_result(c, now, &r);
+        api_reply(c, id, 200, r.buf, 0, NULL, 2);
+        strbuf_free(&r);
     } else if (!strcmp(method, "userDataStream.unsubscribe")) {
         int64_t sid = -1;
         int present = 0;
@@ -795,10 +871,6 @@ static void api_message(struct wsconn *c, const char *text, size_t len)
         strbuf_addch(&list, ']');
         api_reply(c, id, 200, list.buf, 0, NULL, 2);
         strbuf_free(&list);
-    } else if (!strcmp(method, "userDataStream.subscribe") || !strcmp(method, "session.logon")) {
-        api_reply(c, id, 400, NULL, -1002,
-                  "Session logon needs an Ed25519 key; use userDataStream.subscribe.signature.",
-                  2);
     } else {
         size_t k = 0, n = sizeof(rest_methods) / sizeof(rest_methods[0]);
         while (k < n && strcmp(rest_methods[k].method, method))
@@ -824,6 +896,8 @@ int wsapi_open(void *arg, struct sim_req *req, void **app)
     c->w = w;
     c->conn = req->conn;
     c->user_account = -1;
+    c->logon_account = -1;
+    c->connected_ms = req->now_ms;
     int rc = 0;
 
     if (!strcmp(path, "/ws-api/v3")) {

@@ -2,7 +2,9 @@
 # Ed25519 and RSA API keys on Spot: the simulator holds each account's
 # public key (public_key_file), the trader signs with the private PEM
 # (key_type + private_key_file).  Both accounts reach their targets over
-# signed REST and the signed WebSocket API subscription, a request signed
+# signed REST with their fills pushed: ed through session.logon +
+# userDataStream.subscribe, rsa through an RSA-signed
+# userDataStream.subscribe.signature.  A request signed
 # with the wrong key is refused with -1022, a private key file readable by
 # others is refused, and no line of either private key reaches the output.
 . "$(dirname "$0")/lib.sh"
@@ -65,17 +67,23 @@ ok "the refusal says chmod 600"
 chmod 600 "$LT_TMP/ed.pem"
 
 trader_snapshot ed rsa
-trader_run
+# A fill learnt from a push needs no GET /api/v3/order; with a 20 s fill
+# timeout, a missing push would also show as a poll after the wait.
+trader_run --log-level debug --fill-timeout-ms 20000
 assert_eq "$TRADER_RC" 0 "looptrader exits 0"
 assert_eq "$(report_status ed)" done "ed (Ed25519) done"
 assert_eq "$(report_status rsa)" done "rsa (RSA) done"
 trader_check_target 150 ed rsa
 trader_check_flat ed rsa
 trader_check_one_live_order ed rsa
-for u in ed rsa; do
-    grep -q "ws-api#1: $u subscribed" "$TRADER_LOG" || fail "$u's signed user-data subscription"
-done
-ok "both subscribed their user data over the WebSocket API with their own signatures"
+grep -q "ws ws-api ed: ed logged on" "$TRADER_LOG" || fail "ed's session.logon"
+grep -q "ws ws-api ed: ed subscribed" "$TRADER_LOG" || fail "ed's userDataStream.subscribe"
+ok "ed (Ed25519) logged on and subscribed on its own WebSocket API session"
+grep -q "ws ws-api#1: rsa subscribed" "$TRADER_LOG" || fail "rsa's signed subscription"
+ok "rsa subscribed with an RSA-signed userDataStream.subscribe.signature"
+grep -q "venue: POST /api/v3/order: 200" "$TRADER_LOG" || fail "the debug log names each request"
+polls=$(grep -c "venue: GET /api/v3/order:" "$TRADER_LOG" || true)
+assert_eq "$polls" 0 "every fill came by push: no order was polled"
 
 # no base64 line of either private key in anything the trader wrote
 for key in "$LT_TMP/ed.pem" "$LT_TMP/rsa.pem"; do
