@@ -242,6 +242,14 @@ int auth_rest(const struct sim_exchange *ex, struct sim_req *req, enum auth_leve
                                req->body.len, err);
 }
 
+int auth_ws_key(const struct sim_exchange *ex, const struct params *p, int *account,
+                struct lt_err *err)
+{
+    const char *key;
+    int rc = params_need(p, "apiKey", &key, err);
+    return rc ? rc : key_account(ex, key, account, err);
+}
+
 int auth_ws(const struct sim_exchange *ex, const struct params *p, int64_t now_ms,
             int *account, struct lt_err *err)
 {

@@ -36,6 +36,11 @@ int auth_rest(const struct sim_exchange *ex, struct sim_req *req, enum auth_leve
 int auth_ws(const struct sim_exchange *ex, const struct params *p, int64_t now_ms,
             int *account, struct lt_err *err);
 
+/* WebSocket API params carrying apiKey alone (userDataStream.start/ping/
+ * stop): *account of the key. */
+int auth_ws_key(const struct sim_exchange *ex, const struct params *p, int *account,
+                struct lt_err *err);
+
 /* Checks `signature` of a REST request whose query parameters (decoded,
  * in order) and raw body are given: hex HMAC under secret, or, when key
  * (an Ed25519 or RSA public key) is given, base64 under it; -1102 when
