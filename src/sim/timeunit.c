@@ -2,6 +2,7 @@
 #include "looptrader/sim/timeunit.h"
 
 #include <jansson.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -28,10 +29,13 @@ static int is_time_key(const char *k)
     return 0;
 }
 
+/* A value past the microsecond range is no time the simulator rendered:
+ * left as it is rather than overflowed. */
 static void scale(json_t *v)
 {
-    if (json_is_integer(v))
-        json_integer_set(v, json_integer_value(v) * 1000);
+    json_int_t t = json_is_integer(v) ? json_integer_value(v) : 0;
+    if (t && t <= INT64_MAX / 1000 && t >= -(INT64_MAX / 1000))
+        json_integer_set(v, t * 1000);
 }
 
 static void walk(json_t *v, int klines)

@@ -32,6 +32,8 @@ static void fields(void **state)
           "[{\"a\":7,\"T\":5000,\"p\":\"1\"},{\"a\":8,\"T\":6000}]");
     /* a time field that is not an integer is left as it is */
     micro("{\"time\":\"soon\",\"E\":null}", 0, "{\"time\":\"soon\",\"E\":null}");
+    /* past the microsecond range: kept, never overflowed (found by fuzzing) */
+    micro("{\"time\":9223372036854775807}", 0, "{\"time\":9223372036854775807}");
 }
 
 static void klines(void **state)
