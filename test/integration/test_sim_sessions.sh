@@ -8,24 +8,10 @@
 # X-MBX-TIME-UNIT: MICROSECOND and request weight counted per client IP.
 . "$(dirname "$0")/lib.sh"
 
-DATA=$LT_ROOT/test/data
-install -m 600 "$DATA/test_ed25519.pem" "$LT_TMP/ed.pem"
-install -m 600 "$DATA/test_rsa.pem" "$LT_TMP/rsa.pem"
-python3 - "$SIM_CONFIG_DEFAULT" "$DATA" >"$LT_TMP/sim.conf" <<'PY'
-import re, sys
-text, data = open(sys.argv[1]).read(), sys.argv[2]
-text = re.sub(r'volatility = [0-9.]+', 'volatility = 0.0', text)
-text = re.sub(r'trade_rate = [0-9.]+', 'trade_rate = 0.0', text)
-extra = '''accounts = (
-  { name = "ed"; api_key = "keys-ed-key"; public_key_file = "%s/test_ed25519.pub.pem";
-    balances = { USDT = "5000"; ALPHA = "0"; BETA = "0"; }; },
-  { name = "rsa"; api_key = "keys-rsa-key"; public_key_file = "%s/test_rsa.pub.pem";
-    balances = { USDT = "5000"; ALPHA = "0"; BETA = "0"; }; },''' % (data, data)
-print(text.replace("accounts = (", extra, 1))
-PY
+. "$(dirname "$0")/keys_lib.sh"
+
+keys_setup "$LT_TMP/sim.conf" still
 sim_start --seed 44 --config "$LT_TMP/sim.conf"
-ED=(--key keys-ed-key --private-key "$LT_TMP/ed.pem")
-RSA=(--key keys-rsa-key --private-key "$LT_TMP/rsa.pem")
 auth_for alice
 
 http GET /api/v3/ticker/bookTicker symbol=ALPHAUSDT

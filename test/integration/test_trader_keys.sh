@@ -9,23 +9,9 @@
 # others is refused, and no line of either private key reaches the output.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/trader_lib.sh"
+. "$(dirname "$0")/keys_lib.sh"
 
-DATA=$LT_ROOT/test/data
-# git does not keep mode 600: the private keys are copied private
-install -m 600 "$DATA/test_ed25519.pem" "$LT_TMP/ed.pem"
-install -m 600 "$DATA/test_rsa.pem" "$LT_TMP/rsa.pem"
-
-python3 - "$LT_ROOT/etc/sim-demo.conf" "$DATA" >"$LT_TMP/sim.conf" <<'PY'
-import sys
-text, data = open(sys.argv[1]).read(), sys.argv[2]
-head = text[:text.index("accounts = (")]
-print(head + '''accounts = (
-  { name = "ed"; api_key = "keys-ed-key"; public_key_file = "%s/test_ed25519.pub.pem";
-    balances = { USDT = "5000"; ALPHA = "0"; BETA = "0"; }; },
-  { name = "rsa"; api_key = "keys-rsa-key"; public_key_file = "%s/test_rsa.pub.pem";
-    balances = { USDT = "5000"; ALPHA = "0"; BETA = "0"; }; }
-);''' % (data, data))
-PY
+keys_setup "$LT_TMP/sim.conf"
 
 cat >"$LT_TMP/keys.conf" <<CONF
 exchange = { rest_url = "http://127.0.0.1:9"; ws_url = "ws://127.0.0.1:9"; user_stream = "ws-api"; };
@@ -39,8 +25,8 @@ TRADER_CONFIG=$LT_TMP/keys.conf
 
 auth_for() {
     case $1 in
-        ed)  AUTH=(--key keys-ed-key --private-key "$LT_TMP/ed.pem") ;;
-        rsa) AUTH=(--key keys-rsa-key --private-key "$LT_TMP/rsa.pem") ;;
+        ed)  AUTH=("${ED[@]}") ;;
+        rsa) AUTH=("${RSA[@]}") ;;
         *) fail "auth_for: unknown account '$1'" ;;
     esac
 }
