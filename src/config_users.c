@@ -391,7 +391,7 @@ static int parse_user(struct run_config *rc, size_t idx, const config_setting_t 
             return conf_fail_at(err, g, file, field,
                                 "user %s has key_type \"%s\": give private_key_file, "
                                 "not api_secret", u->name, sign_key_type_name(u->key_type));
-        if (!key_file)
+        if (u->enabled && !key_file)
             return conf_fail_at(err, g, file, field, "missing for user %s (key_type \"%s\")",
                                 u->name, sign_key_type_name(u->key_type));
         if (u->enabled && !u->api_key) {

@@ -62,10 +62,10 @@ const char *order_status_name(enum order_status s);
 struct venue_auth {
     const char *api_key;          /* may be NULL for cookie/header auth */
     const char *api_secret;       /* HMAC only; may be NULL for cookie/header auth */
-    const struct sign_key *key;   /* Ed25519 or RSA private key, NULL for HMAC */
     const char *const *headers;   /* extra "Name: value" lines */
     size_t n_headers;
     const char *cookies;          /* "a=b; c=d" or NULL */
+    const struct sign_key *key;   /* Ed25519 or RSA private key, NULL for HMAC */
 };
 
 struct order_state {

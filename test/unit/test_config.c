@@ -589,7 +589,8 @@ static void key_files(void **state)
     snprintf(text, sizeof text, "%s%s", head,
              "  { name = \"e\"; api_key = \"k1\"; key_type = \"ed25519\"; private_key_file = \"ed.pem\"; },\n"
              "  { name = \"r\"; private_key_file = \"rsa.pem\"; key_type = \"rsa\"; api_key = \"k2\"; },\n"
-             "  { name = \"h\"; api_key = \"k3\"; key_type = \"hmac\"; api_secret = \"secret-h\"; }\n);\n");
+             "  { name = \"h\"; api_key = \"k3\"; key_type = \"hmac\"; api_secret = \"secret-h\"; },\n"
+             "  { name = \"off\"; enabled = false; key_type = \"rsa\"; }\n);\n");
     const char *p = fixture("k.conf", 0644, text);
     assert_int_equal(LOAD(&c, &e, "--config", p), 0);
     assert_int_equal(c.users[0].key_type, SIGN_KEY_ED25519);
@@ -599,6 +600,8 @@ static void key_files(void **state)
     assert_int_equal(sign_key_type_of(c.users[1].auth.key), SIGN_KEY_RSA);
     assert_null(c.users[2].auth.key);
     assert_string_equal(c.users[2].auth.api_secret, "secret-h");
+    /* a disabled user needs no key file, as it needs no secret */
+    assert_null(c.users[3].key);
     config_free(&c);
 
     struct {
