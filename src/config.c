@@ -816,6 +816,7 @@ void config_free(struct run_config *c)
             explicit_bzero(u->api_secret, strlen(u->api_secret));
             free(u->api_secret);
         }
+        sign_key_free(u->key);
         for (size_t h = 0; h < u->n_headers; h++)
             free(u->headers[h]);
         free(u->headers);

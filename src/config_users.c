@@ -129,8 +129,13 @@ struct secret_source {
     const config_setting_t *inline_s, *file_s, *env_s;
 };
 
-static int read_secret_file(struct user_config *u, const config_setting_t *s, const char *file,
-                            const char *field, int allow_insecure, struct lt_err *err)
+/* Reads the file named by s (relative to the file that names it) into buf
+ * after the same checks for every secret: a regular file, private to its
+ * owner unless allowed, at most SECRET_FILE_MAX bytes.  *n gets its length,
+ * trailing newlines kept. */
+static int read_private_file(const struct user_config *u, const config_setting_t *s,
+                             const char *file, const char *field, int allow_insecure,
+                             char buf[SECRET_FILE_MAX + 1], ssize_t *n, struct lt_err *err)
 {
     const char *rel = config_setting_get_string(s);
     char *path = conf_path_near(config_setting_source_file(s) ? config_setting_source_file(s)
@@ -138,10 +143,9 @@ static int read_secret_file(struct user_config *u, const config_setting_t *s, co
                                   rel);
     if (!path)
         return oom(err);
-    char buf[SECRET_FILE_MAX + 1];
     int rc = 0;
-    ssize_t n = -1;
     struct stat st;
+    *n = -1;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0 || fstat(fd, &st) != 0)
         rc = conf_fail_at(err, s, file, field, "cannot read %s for user %s (%s)", path,
@@ -151,26 +155,66 @@ static int read_secret_file(struct user_config *u, const config_setting_t *s, co
                           u->name);
     else if ((st.st_mode & 077) && !allow_insecure)
         rc = insecure(path, st.st_mode, err);
-    else if ((n = read(fd, buf, sizeof buf)) < 0)
+    else if ((*n = read(fd, buf, SECRET_FILE_MAX + 1)) < 0)
         rc = conf_fail_at(err, s, file, field, "cannot read %s for user %s (%s)", path,
                           u->name, strerror(errno));
     if (fd >= 0)
         close(fd);
-    if (!rc && n > SECRET_FILE_MAX)
+    if (!rc && *n > SECRET_FILE_MAX)
         rc = conf_fail_at(err, s, file, field, "%s for user %s is larger than %d bytes", path,
                           u->name, SECRET_FILE_MAX);
+    free(path);
+    return rc;
+}
+
+static int read_secret_file(struct user_config *u, const config_setting_t *s, const char *file,
+                            const char *field, int allow_insecure, struct lt_err *err)
+{
+    char buf[SECRET_FILE_MAX + 1];
+    ssize_t n;
+    int rc = read_private_file(u, s, file, field, allow_insecure, buf, &n, err);
     if (!rc) {
         while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
             n--;
         buf[n] = '\0';
         if (strlen(buf) != (size_t)n || !valid_key(buf))
             rc = conf_fail_at(err, s, file, field,
-                              "%s for user %s must hold one line: the secret", path, u->name);
+                              "%s for user %s must hold one line: the secret",
+                              config_setting_get_string(s), u->name);
         else if (!(u->api_secret = strdup(buf)))
             rc = oom(err);
     }
     explicit_bzero(buf, sizeof buf);
-    free(path);
+    return rc;
+}
+
+/* Every base64 line of a PEM goes to the redactor, so no slice of the key
+ * can reach a log even if one is ever printed by mistake. */
+static int register_pem(char *pem)
+{
+    char *save = NULL;
+    for (char *line = strtok_r(pem, "\r\n", &save); line; line = strtok_r(NULL, "\r\n", &save))
+        if (strncmp(line, "-----", 5) && log_secret_add(line))
+            return LT_ENOMEM;
+    return 0;
+}
+
+static int read_key_file(struct user_config *u, const config_setting_t *s, const char *file,
+                         const char *field, int allow_insecure, struct lt_err *err)
+{
+    char buf[SECRET_FILE_MAX + 1];
+    ssize_t n;
+    struct lt_err kerr = { 0 };
+    int rc = read_private_file(u, s, file, field, allow_insecure, buf, &n, err);
+    if (!rc && sign_key_private_pem(buf, (size_t)n, u->key_type, &u->key, &kerr))
+        rc = conf_fail_at(err, s, file, field, "%s for user %s: %s",
+                          config_setting_get_string(s), u->name, kerr.msg);
+    if (!rc) {
+        buf[n] = '\0';
+        if (register_pem(buf))
+            rc = oom(err);
+    }
+    explicit_bzero(buf, sizeof buf);
     return rc;
 }
 
@@ -253,7 +297,7 @@ static int parse_user(struct run_config *rc, size_t idx, const config_setting_t 
     struct user_config *u = &rc->users[idx];
     struct strategy_config own;
     struct secret_source src = { 0 };
-    const config_setting_t *strat = NULL;
+    const config_setting_t *strat = NULL, *key_file = NULL;
     char prefix[48], field[96];
     const char *v;
     int r;
@@ -305,6 +349,13 @@ static int parse_user(struct run_config *rc, size_t idx, const config_setting_t 
             src.file_s = s;
         } else if (strcmp(key, "api_secret_env") == 0) {
             src.env_s = s;
+        } else if (strcmp(key, "key_type") == 0) {
+            if (!(r = conf_read_str(s, file, field, &v, err)) &&
+                sign_key_type_parse(v, &u->key_type))
+                r = conf_fail_at(err, s, file, field, "must be \"hmac\", \"ed25519\" or \"rsa\"");
+        } else if (strcmp(key, "private_key_file") == 0) {
+            if (!(r = conf_read_str(s, file, field, &v, err)))
+                key_file = s;
         } else if (strcmp(key, "headers") == 0) {
             r = parse_headers(u, s, file, prefix, err);
         } else if (strcmp(key, "cookies") == 0) {
@@ -323,7 +374,8 @@ static int parse_user(struct run_config *rc, size_t idx, const config_setting_t 
         } else {
             static const char *const known[] = { "name", "enabled", "api_key", "api_secret",
                                                  "api_secret_file", "api_secret_env",
-                                                 "headers", "cookies", "strategy", NULL };
+                                                 "key_type", "private_key_file", "headers",
+                                                 "cookies", "strategy", NULL };
             r = conf_unknown(err, s, file, field, known);
         }
         if (r)
@@ -331,12 +383,35 @@ static int parse_user(struct run_config *rc, size_t idx, const config_setting_t 
     }
 
     int n_src = !!src.inline_s + !!src.file_s + !!src.env_s;
+    if (u->key_type != SIGN_KEY_HMAC) {
+        /* an asymmetric key replaces the secret; a stray secret is a
+         * mistake worth naming rather than a value silently ignored */
+        snprintf(field, sizeof field, "%s.private_key_file", prefix);
+        if (n_src)
+            return conf_fail_at(err, g, file, field,
+                                "user %s has key_type \"%s\": give private_key_file, "
+                                "not api_secret", u->name, sign_key_type_name(u->key_type));
+        if (u->enabled && !key_file)
+            return conf_fail_at(err, g, file, field, "missing for user %s (key_type \"%s\")",
+                                u->name, sign_key_type_name(u->key_type));
+        if (u->enabled && !u->api_key) {
+            snprintf(field, sizeof field, "%s.api_key", prefix);
+            return conf_fail_at(err, g, file, field, "missing for user %s", u->name);
+        }
+        if (u->enabled &&
+            (r = read_key_file(u, key_file, file, field, ctx->allow_insecure_secrets, err)))
+            return r;
+    } else if (key_file) {
+        snprintf(field, sizeof field, "%s.private_key_file", prefix);
+        return conf_fail_at(err, key_file, file, field,
+                            "needs key_type = \"ed25519\" or \"rsa\" (user %s)", u->name);
+    }
     if (n_src > 1) {
         snprintf(field, sizeof field, "%s.api_secret", prefix);
         return conf_fail_at(err, g, file, field,
                             "give one of api_secret, api_secret_file, api_secret_env");
     }
-    if (u->enabled) {
+    if (u->enabled && u->key_type == SIGN_KEY_HMAC) {
         if (u->api_key && !n_src) {
             snprintf(field, sizeof field, "%s.api_secret", prefix);
             return conf_fail_at(err, g, file, field,
@@ -391,6 +466,7 @@ int conf_users_parse(struct run_config *rc, const config_setting_t *list, const 
         struct user_config *u = &rc->users[i];
         u->auth.api_key = u->api_key;
         u->auth.api_secret = u->api_secret;
+        u->auth.key = u->key;
         u->auth.headers = (const char *const *)u->headers;
         u->auth.n_headers = u->n_headers;
         u->auth.cookies = u->cookies;

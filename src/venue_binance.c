@@ -778,6 +778,22 @@ static int param_money(struct call *c, const char *name, money_t v)
     return param(c, name, money_format_min(v, tmp));
 }
 
+/* data's signature under a's key: hex HMAC, or base64 Ed25519/RSA that
+ * REST (for_url) sends percent-encoded and the WebSocket API as it is. */
+static int signature(const struct venue_auth *a, const char *data, size_t len, int for_url,
+                     char out[SIGN_URL_MAX + 1])
+{
+    if (!a->key)
+        return sign_hmac_sha256_hex(a->api_secret, strlen(a->api_secret), data, len, out);
+    char b64[SIGN_B64_MAX + 1];
+    int rc = sign_key_sign_b64(a->key, data, len, b64);
+    if (!rc && for_url)
+        sign_url_encode(b64, out);
+    else if (!rc)
+        memcpy(out, b64, strlen(b64) + 1);
+    return rc;
+}
+
 /* c's parameters plus, for a signed call, recvWindow, a fresh timestamp
  * and the signature over exactly that string. */
 static int signed_query(struct venue *v, const struct venue_auth *a, const struct call *c,
@@ -790,10 +806,10 @@ static int signed_query(struct venue *v, const struct venue_auth *a, const struc
     if (strbuf_addf(q, "%srecvWindow=%ld&timestamp=%lld", q->len ? "&" : "",
                     venue_recv_window_ms(v), (long long)venue_now_ms(v)))
         return lt_err_set(err, LT_ENOMEM, "out of memory");
-    if (!a || !a->api_secret || !a->api_secret[0])
+    if (!a || ((!a->api_secret || !a->api_secret[0]) && !a->key))
         return 0;
-    char sig[SIGN_HEX_LEN + 1];
-    if (sign_hmac_sha256_hex(a->api_secret, strlen(a->api_secret), q->buf, q->len, sig) != 0)
+    char sig[SIGN_URL_MAX + 1];
+    if (signature(a, q->buf, q->len, 1, sig))
         return lt_err_set(err, LT_EINVAL, "cannot sign request");
     if (strbuf_addf(q, "&signature=%s", sig))
         return lt_err_set(err, LT_ENOMEM, "out of memory");
@@ -1322,32 +1338,50 @@ static int b_market_stream_path(struct venue *v, const char *symbol, struct strb
     return rc ? rc : strbuf_addstr(out, "@bookTicker");
 }
 
-static int b_user_subscribe_msg(struct venue *v, const struct venue_auth *a, int64_t req_id,
-                                struct strbuf *out, struct lt_err *err)
+/* {"id":N,"method":M,"params":{apiKey,timestamp,signature}}: the WS API
+ * signs its params sorted by name, here apiKey then timestamp. */
+static int signed_ws_msg(struct venue *v, const struct venue_auth *a, int64_t req_id,
+                         const char *method, struct strbuf *out, struct lt_err *err)
 {
-    if (!a->api_key || !a->api_key[0] || !a->api_secret || !a->api_secret[0])
+    if (!a->api_key || !a->api_key[0] || ((!a->api_secret || !a->api_secret[0]) && !a->key))
         return lt_err_set(err, LT_EINVAL, "WebSocket API subscription needs an API key and secret");
     int64_t ts = venue_now_ms(v);
-    /* The WS API signs its params sorted by name: apiKey, timestamp. */
     struct strbuf payload = STRBUF_INIT;
-    char sig[SIGN_HEX_LEN + 1];
+    char sig[SIGN_URL_MAX + 1];
     int rc = strbuf_addf(&payload, "apiKey=%s&timestamp=%lld", a->api_key, (long long)ts);
     if (!rc)
-        rc = sign_hmac_sha256_hex(a->api_secret, strlen(a->api_secret), payload.buf, payload.len,
-                                  sig) ? LT_EINVAL : 0;
+        rc = signature(a, payload.buf, payload.len, 0, sig) ? LT_EINVAL : 0;
     strbuf_free(&payload);
     if (rc)
-        return lt_err_set(err, rc, "cannot sign the subscription");
+        return lt_err_set(err, rc, "cannot sign %s", method);
     json_t *msg = json_pack("{s:I,s:s,s:{s:s,s:I,s:s}}", "id", (json_int_t)req_id, "method",
-                            "userDataStream.subscribe.signature", "params", "apiKey", a->api_key,
-                            "timestamp", (json_int_t)ts, "signature", sig);
+                            method, "params", "apiKey", a->api_key, "timestamp", (json_int_t)ts,
+                            "signature", sig);
     char *text = msg ? json_dumps(msg, JSON_COMPACT) : NULL;
     json_decref(msg);
     if (!text)
-        return lt_err_set(err, LT_EINVAL, "cannot encode the subscription (API key not UTF-8?)");
+        return lt_err_set(err, LT_EINVAL, "cannot encode %s (API key not UTF-8?)", method);
     rc = strbuf_addstr(out, text);
     free(text);
     return rc ? lt_err_set(err, rc, "out of memory") : 0;
+}
+
+static int b_user_subscribe_msg(struct venue *v, const struct venue_auth *a, int64_t req_id,
+                                struct strbuf *out, struct lt_err *err)
+{
+    return signed_ws_msg(v, a, req_id, "userDataStream.subscribe.signature", out, err);
+}
+
+int venue_binance_logon_msg(struct venue *v, const struct venue_auth *a, int64_t req_id,
+                            struct strbuf *out, struct lt_err *err)
+{
+    return signed_ws_msg(v, a, req_id, "session.logon", out, err);
+}
+
+int venue_binance_session_subscribe_msg(int64_t req_id, struct strbuf *out)
+{
+    return strbuf_addf(out, "{\"id\":%lld,\"method\":\"userDataStream.subscribe\"}",
+                       (long long)req_id);
 }
 
 static int b_parse_push(struct venue *v, const char *buf, size_t len, struct venue_push *out,

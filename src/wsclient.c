@@ -4,7 +4,10 @@
  * Connections: the symbol's market stream (each bookTicker posted once on
  * the board); WS API connections carrying up
  * to users_per_connection userDataStream.subscribe.signature subscriptions
- * each; one listenKey stream per user in legacy mode; one /ws/user stream
+ * each; one WS API connection per Ed25519 user, which logs on
+ * (session.logon) and then subscribes with userDataStream.subscribe, as
+ * Binance's connector does (a connection holds one session); one listenKey
+ * stream per user in legacy mode; one /ws/user stream
  * per cookie/header-auth user whose upgrade request carries its cookie and
  * headers.  Every connection reconnects on its own with jittered
  * exponential backoff and re-subscribes; users' mailboxes hear "stream
@@ -41,7 +44,7 @@
 #define MALFORMED_LOG_EVERY 1000   /* after the first few, log one in N */
 #define LABEL_MAX 72
 
-enum conn_kind { CONN_MARKET, CONN_API, CONN_LEGACY, CONN_SESSION };
+enum conn_kind { CONN_MARKET, CONN_API, CONN_LEGACY, CONN_SESSION, CONN_LOGON };
 enum conn_state { CONN_IDLE, CONN_CONNECTING, CONN_UP };
 
 struct wsconn;
@@ -54,6 +57,8 @@ struct wsuser {
     atomic_int removed;             /* any thread sets (once); service thread reads */
     int need_subscribe;             /* service thread: send subscribe when writable */
     int need_unsubscribe;           /* service thread */
+    int need_logon;                 /* service thread: CONN_LOGON, send session.logon */
+    int req_is_logon;               /* service thread: req_id is the session.logon */
     int64_t req_id;                 /* service thread: pending subscribe id, -1 none */
     int subscription_id;            /* service thread: -1 when not subscribed */
 };
@@ -165,10 +170,12 @@ static int parse_ws_url(struct wsclient *ws, const char *url, struct lt_err *err
 static int user_kind(const struct wsclient *ws, const struct venue_auth *a)
 {
     int has_key = a->api_key && a->api_key[0];
-    int has_secret = a->api_secret && a->api_secret[0];
+    int has_secret = (a->api_secret && a->api_secret[0]) || a->key;
     int has_session = (a->cookies && a->cookies[0]) || a->n_headers > 0;
     if (ws->legacy_listen_key && has_key)
         return CONN_LEGACY;
+    if (has_key && a->key && sign_key_type_of(a->key) == SIGN_KEY_ED25519)
+        return CONN_LOGON;
     if (has_key && has_secret)
         return CONN_API;
     if (has_session)
@@ -345,8 +352,9 @@ static int build_conns(struct wsclient *ws)
                     return LT_ENOMEM;
             }
             c = api;
-        } else if (kind == CONN_LEGACY || kind == CONN_SESSION) {
-            snprintf(label, sizeof label, "user %.64s", u->name);
+        } else if (kind == CONN_LEGACY || kind == CONN_SESSION || kind == CONN_LOGON) {
+            snprintf(label, sizeof label, "%s%.64s", kind == CONN_LOGON ? "ws-api " : "user ",
+                     u->name);
             if (!(c = conn_new(ws, (enum conn_kind)kind, label)))
                 return LT_ENOMEM;
         }
@@ -493,6 +501,8 @@ static void conn_lost(struct wsconn *c, const char *why)
         c->users[i]->req_id = -1;
         c->users[i]->need_subscribe = 0;
         c->users[i]->need_unsubscribe = 0;
+        c->users[i]->need_logon = 0;
+        c->users[i]->req_is_logon = 0;
     }
     users_stream(c, 0);
     if (c->retired || atomic_load(&c->ws->stopping))
@@ -529,6 +539,7 @@ static void conn_connect(struct wsconn *c)
         strbuf_free(&sp);
         break;
     case CONN_API:
+    case CONN_LOGON:
         snprintf(path, sizeof path, "%s/ws-api/v3", ws->base_path);
         break;
     case CONN_SESSION:
@@ -603,7 +614,7 @@ static void on_message(struct wsconn *c, const char *buf, size_t len)
         return;
     case PUSH_EXECUTION:
     case PUSH_ACCOUNT: /* in the ring, so that it follows the executions before it */
-        if (c->kind == CONN_API)
+        if (c->kind == CONN_API || c->kind == CONN_LOGON)
             u = p.subscription_id >= 0 ? user_by_sub(c, p.subscription_id) : NULL;
         else if (c->kind != CONN_MARKET)
             u = c->users[0];
@@ -619,6 +630,18 @@ static void on_message(struct wsconn *c, const char *buf, size_t len)
         if (!u)
             return;
         u->req_id = -1;
+        if (u->req_is_logon) {
+            u->req_is_logon = 0;
+            if (p.u.response.status != 200) {
+                log_warn("ws %s: %s session.logon refused: %d %s (its orders are polled)",
+                         c->label, u->name, p.u.response.error_code, p.u.response.error_msg);
+            } else if (!atomic_load(&u->removed)) {
+                log_info("ws %s: %s logged on", c->label, u->name);
+                u->need_subscribe = 1;
+                lws_callback_on_writable(c->wsi);
+            }
+            return;
+        }
         if (p.u.response.status == 200 && p.u.response.subscription_id >= 0) {
             u->subscription_id = p.u.response.subscription_id;
             log_info("ws %s: %s subscribed (subscription %d)", c->label, u->name,
@@ -633,7 +656,7 @@ static void on_message(struct wsconn *c, const char *buf, size_t len)
         }
         return;
     case PUSH_STREAM_END:
-        if (c->kind == CONN_API) {
+        if (c->kind == CONN_API || c->kind == CONN_LOGON) {
             u = p.subscription_id >= 0 ? user_by_sub(c, p.subscription_id) : NULL;
             if (!u)
                 return;
@@ -676,7 +699,7 @@ static int on_writable(struct wsconn *c)
     int more = 0;
     for (size_t i = 0; i < c->n_users; i++) {
         struct wsuser *u = c->users[i];
-        if (u->need_subscribe || u->need_unsubscribe) {
+        if (u->need_subscribe || u->need_unsubscribe || u->need_logon) {
             if (next) {
                 more = 1;
                 break;
@@ -697,11 +720,20 @@ static int on_writable(struct wsconn *c)
                  ? venue_binance_unsubscribe_msg(id, next->subscription_id, &msg)
                  : LT_ENOTFOUND;
         next->subscription_id = -1;
-    } else {
-        next->need_subscribe = 0;
-        rc = venue_ops(ws->venue)->user_subscribe_msg(ws->venue, next->auth, id, &msg, &err);
+    } else if (next->need_logon) {
+        next->need_logon = 0;
+        rc = venue_binance_logon_msg(ws->venue, next->auth, id, &msg, &err);
         if (rc)
             log_warn("ws %s: %s: %s", c->label, next->name, err.msg);
+        else
+            next->req_id = id, next->req_is_logon = 1;
+    } else {
+        next->need_subscribe = 0;
+        rc = c->kind == CONN_LOGON
+                 ? venue_binance_session_subscribe_msg(id, &msg)
+                 : venue_ops(ws->venue)->user_subscribe_msg(ws->venue, next->auth, id, &msg, &err);
+        if (rc)
+            log_warn("ws %s: %s: %s", c->label, next->name, err.msg[0] ? err.msg : "out of memory");
         else
             next->req_id = id;
     }
@@ -821,12 +853,16 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         c->backoff_ms = BACKOFF_MIN_MS;
         c->fails = 0;
         log_info("ws %s: connected", c->label);
-        if (c->kind == CONN_API) {
+        if (c->kind == CONN_API || c->kind == CONN_LOGON) {
             int any = 0;
             for (size_t i = 0; i < c->n_users; i++) {
                 struct wsuser *u = c->users[i];
-                u->need_subscribe = !atomic_load(&u->removed);
-                any |= u->need_subscribe;
+                int want = !atomic_load(&u->removed);
+                if (c->kind == CONN_LOGON)
+                    u->need_logon = want;
+                else
+                    u->need_subscribe = want;
+                any |= want;
             }
             if (any)
                 lws_callback_on_writable(wsi);

@@ -45,7 +45,9 @@ struct strategy_config {
 struct user_config {
     char *name;
     char *api_key;             /* may be NULL (cookie/header auth) */
-    char *api_secret;          /* resolved from api_secret / _file / _env */
+    char *api_secret;          /* HMAC: resolved from api_secret / _file / _env */
+    enum sign_key_type key_type;   /* key_type, default hmac */
+    struct sign_key *key;      /* owned; ed25519/rsa: from private_key_file */
     char **headers;            /* "Name: value" */
     size_t n_headers;
     char *cookies;

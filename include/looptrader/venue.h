@@ -37,6 +37,7 @@
 #include "looptrader/error.h"
 #include "looptrader/http.h"
 #include "looptrader/money.h"
+#include "looptrader/sign.h"
 #include "looptrader/strbuf.h"
 #include "looptrader/symbol.h"
 
@@ -60,10 +61,11 @@ const char *order_status_name(enum order_status s);
 /* An account's credentials.  Secrets live here and nowhere else. */
 struct venue_auth {
     const char *api_key;          /* may be NULL for cookie/header auth */
-    const char *api_secret;       /* may be NULL for cookie/header auth */
+    const char *api_secret;       /* HMAC only; may be NULL for cookie/header auth */
     const char *const *headers;   /* extra "Name: value" lines */
     size_t n_headers;
     const char *cookies;          /* "a=b; c=d" or NULL */
+    const struct sign_key *key;   /* Ed25519 or RSA private key, NULL for HMAC */
 };
 
 struct order_state {

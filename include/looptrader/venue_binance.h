@@ -64,6 +64,12 @@ int venue_binance_parse_push(const char *buf, size_t len, struct venue_push *out
 /* WS API: {"id":N,"method":"userDataStream.unsubscribe","params":{"subscriptionId":S}}. */
 int venue_binance_unsubscribe_msg(int64_t req_id, int subscription_id, struct strbuf *out);
 
+/* WS API session (Ed25519 keys only, as Binance allows): session.logon
+ * signed with a's key, then userDataStream.subscribe with no params. */
+int venue_binance_logon_msg(struct venue *v, const struct venue_auth *a, int64_t req_id,
+                            struct strbuf *out, struct lt_err *err);
+int venue_binance_session_subscribe_msg(int64_t req_id, struct strbuf *out);
+
 /* Legacy user stream: POST /api/v3/userDataStream; copies the listenKey. */
 int venue_binance_listen_key(struct venue *v, struct http *h, const struct venue_auth *a,
                              char *key, size_t key_size, struct lt_err *err);

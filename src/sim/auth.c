@@ -103,12 +103,29 @@ static void build_body(struct strbuf *sb, const char *raw, size_t len)
     }
 }
 
-static int sig_matches(const char *secret, const char *want, const char *data, size_t len)
+/* want is the request's signature: hex HMAC under secret, or base64 under
+ * key when the account has a public key. */
+static int sig_matches(const char *secret, const struct sign_key *key, const char *want,
+                       const char *data, size_t len)
 {
+    if (key)
+        return sign_key_verify_b64(key, data, len, want);
     char got[SIGN_HEX_LEN + 1];
     if (sign_hmac_sha256_hex(secret, strlen(secret), data, len, got))
         return 0;
     return sign_equal(got, want);
+}
+
+/* The signature as sig_matches compares it: hex lowercased (Binance takes
+ * either case), base64 as sent.  0 when it cannot be one. */
+static int normalize_sig(const char *sig, const struct sign_key *key, char *want, size_t size)
+{
+    size_t n = strlen(sig);
+    if (key ? n == 0 || n >= size : n != SIGN_HEX_LEN)
+        return 0;
+    for (size_t i = 0; i <= n; i++)
+        want[i] = (char)(!key && sig[i] >= 'A' && sig[i] <= 'F' ? sig[i] + 32 : sig[i]);
+    return 1;
 }
 
 static int bad_signature(struct lt_err *err)
@@ -116,21 +133,17 @@ static int bad_signature(struct lt_err *err)
     return params_fail(err, 400, -1022, "Signature for this request is not valid.");
 }
 
-int auth_rest_signature(const char *secret, const struct params *p, const char *body_raw,
-                        size_t body_len, struct lt_err *err)
+int auth_rest_signature(const char *secret, const struct sign_key *key, const struct params *p,
+                        const char *body_raw, size_t body_len, struct lt_err *err)
 {
     const char *sig = params_get(p, "signature");
-    char want[SIGN_HEX_LEN + 1];
+    char want[SIGN_B64_MAX + 1];
     if (!sig)
         return params_fail(err, 400, -1102,
                            "Mandatory parameter 'signature' was not sent, was empty/null, "
                            "or malformed.");
-    size_t n = strlen(sig);
-    if (n != SIGN_HEX_LEN)
+    if (!normalize_sig(sig, key, want, sizeof want))
         return bad_signature(err);
-    for (size_t i = 0; i < n; i++)
-        want[i] = (char)((sig[i] >= 'A' && sig[i] <= 'F') ? sig[i] + 32 : sig[i]);
-    want[n] = '\0';
 
     struct strbuf body = STRBUF_INIT, payload = STRBUF_INIT;
     build_body(&body, body_raw, body_len);
@@ -139,7 +152,7 @@ int auth_rest_signature(const char *secret, const struct params *p, const char *
         strbuf_reset(&payload);
         build_query(&payload, p, (enum enc_style)st);
         strbuf_add(&payload, body.buf, body.len);
-        ok = sig_matches(secret, want, payload.buf, payload.len);
+        ok = sig_matches(secret, key, want, payload.buf, payload.len);
     }
     strbuf_free(&body);
     strbuf_free(&payload);
@@ -225,7 +238,16 @@ int auth_rest(const struct sim_exchange *ex, struct sim_req *req, enum auth_leve
     if ((rc = auth_check_time(&req->params, req->now_ms, 1, err)))
         return rc;
     const struct simconf_account *a = sim_exchange_account_conf(ex, *account);
-    return auth_rest_signature(a->api_secret, &req->params, req->body.buf, req->body.len, err);
+    return auth_rest_signature(a->api_secret, a->public_key, &req->params, req->body.buf,
+                               req->body.len, err);
+}
+
+int auth_ws_key(const struct sim_exchange *ex, const struct params *p, int *account,
+                struct lt_err *err)
+{
+    const char *key;
+    int rc = params_need(p, "apiKey", &key, err);
+    return rc ? rc : key_account(ex, key, account, err);
 }
 
 int auth_ws(const struct sim_exchange *ex, const struct params *p, int64_t now_ms,
@@ -253,16 +275,10 @@ int auth_ws(const struct sim_exchange *ex, const struct params *p, int64_t now_m
     for (int k = 0; k < n; k++)
         strbuf_addf(&payload, "%s%s=%s", k ? "&" : "", params_key(p, order[k]),
                     params_val(p, order[k]));
-    char want[SIGN_HEX_LEN + 1];
-    size_t sl = strlen(sig);
-    int ok = sl == SIGN_HEX_LEN;
-    for (size_t i = 0; ok && i < sl; i++)
-        want[i] = (char)((sig[i] >= 'A' && sig[i] <= 'F') ? sig[i] + 32 : sig[i]);
-    if (ok) {
-        want[sl] = '\0';
-        ok = sig_matches(sim_exchange_account_conf(ex, *account)->api_secret, want, payload.buf,
-                         payload.len);
-    }
+    const struct simconf_account *a = sim_exchange_account_conf(ex, *account);
+    char want[SIGN_B64_MAX + 1];
+    int ok = normalize_sig(sig, a->public_key, want, sizeof want) &&
+             sig_matches(a->api_secret, a->public_key, want, payload.buf, payload.len);
     strbuf_free(&payload);
     return ok ? 0 : bad_signature(err);
 }

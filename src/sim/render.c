@@ -228,7 +228,7 @@ void render_symbol_info(struct strbuf *sb, const struct symbol_rules *r)
                 "\"baseCommissionPrecision\":%d,\"quoteCommissionPrecision\":%d",
                 r->quote_precision, r->quote_precision, r->base_precision, r->quote_precision);
     strbuf_addstr(sb, ",\"orderTypes\":[\"LIMIT\",\"LIMIT_MAKER\",\"MARKET\"],"
-                      "\"icebergAllowed\":false,\"ocoAllowed\":false,\"otoAllowed\":false,"
+                      "\"icebergAllowed\":false,\"ocoAllowed\":false,\"otoAllowed\":false,\"opoAllowed\":false,"
                       "\"quoteOrderQtyMarketAllowed\":true,\"allowTrailingStop\":false,"
                       "\"cancelReplaceAllowed\":false,\"amendAllowed\":false,"
                       "\"pegInstructionsAllowed\":false,\"isSpotTradingAllowed\":true,"

@@ -7,6 +7,7 @@
  * either into the response and adds the rate-limit headers.
  */
 #include "looptrader/sim/rest.h"
+#include "looptrader/sim/timeunit.h"
 #include "looptrader/sim/auth.h"
 #include "looptrader/sim/render.h"
 #include "looptrader/log.h"
@@ -960,17 +961,44 @@ void rest_free(struct rest *r)
     r->stats = NULL;
 }
 
-int rest_weight_add(struct rest *r, int weight, int64_t now_ms, int *retry_after,
-                    struct lt_err *err)
+/* ip's window for the minute of now_ms: its own, or the stalest slot
+ * taken over (a slot of an earlier minute holds nothing that still counts). */
+static struct rest_ip_weight *ip_window(struct rest *r, const char *ip, int64_t now_ms)
 {
     int64_t minute = now_ms / 60000;
-    if (minute != r->weight_minute) {
-        r->weight_minute = minute;
-        r->weight_used = 0;
+    struct rest_ip_weight *w = &r->ips[0];
+    for (int i = 0; i < REST_IPS; i++) {
+        if (!strcmp(r->ips[i].ip, ip)) {
+            w = &r->ips[i];
+            break;
+        }
+        if (r->ips[i].minute < w->minute)
+            w = &r->ips[i];
     }
-    r->weight_used += weight;
+    if (strcmp(w->ip, ip)) {
+        snprintf(w->ip, sizeof(w->ip), "%s", ip);
+        w->minute = minute;
+        w->used = 0;
+    }
+    if (w->minute != minute) {
+        w->minute = minute;
+        w->used = 0;
+    }
+    return w;
+}
+
+int rest_weight_used(struct rest *r, const char *ip, int64_t now_ms)
+{
+    return ip_window(r, ip, now_ms)->used;
+}
+
+int rest_weight_add(struct rest *r, const char *ip, int weight, int64_t now_ms,
+                    int *retry_after, struct lt_err *err)
+{
+    struct rest_ip_weight *w = ip_window(r, ip, now_ms);
+    w->used += weight;
     int limit = sim_exchange_conf(r->ex)->limits.weight_per_minute;
-    if (limit > 0 && r->weight_used > limit) {
+    if (limit > 0 && w->used > limit) {
         *retry_after = (int)(60 - (now_ms / 1000) % 60);
         params_fail(err, 429, -1003,
                     "Too much request weight used; current limit is %d request weight per 1 "
@@ -979,7 +1007,7 @@ int rest_weight_add(struct rest *r, int weight, int64_t now_ms, int *retry_after
                     limit);
         return -1;
     }
-    return r->weight_used;
+    return w->used;
 }
 
 /* Counts one new order of account; fails with 429 -1015 past a limit. */
@@ -1048,7 +1076,7 @@ static int route_run(struct rest *r, const struct route *rt, struct sim_req *q, 
     struct call c = { .r = r, .q = q, .out = out, .account = account, .weight = weight };
     int rc = 0;
     *weight = rt->weight;
-    if (rest_weight_add(r, rt->weight, q->now_ms, &resp->retry_after, err) < 0)
+    if (rest_weight_add(r, q->ip, rt->weight, q->now_ms, &resp->retry_after, err) < 0)
         rc = LT_EEXCHANGE;
     else if (rt->sec != SEC_NONE && authenticate)
         rc = auth_rest(r->ex, q, rt->sec == SEC_KEY ? AUTH_KEY : AUTH_SIGNED, &c.account, err);
@@ -1058,7 +1086,7 @@ static int route_run(struct rest *r, const struct route *rt, struct sim_req *q, 
         rc = order_count(r, c.account, q->now_ms, resp, err);
     if (!rc)
         rc = rt->fn(&c, err);
-    r->weight_used += *weight - rt->weight;
+    ip_window(r, q->ip, q->now_ms)->used += *weight - rt->weight;
     struct rest_route_stat *st = &r->stats[(size_t)(rt - routes) * N_METHODS + q->method];
     st->calls++;
     st->weight += (uint64_t)*weight;
@@ -1110,10 +1138,17 @@ void rest_handle(void *arg, struct sim_req *q, struct sim_resp *resp)
     }
 
     int weight;
+    char unit_hdr[32];
+    enum time_unit unit = TIME_UNIT_MS;
     rc = params_validate(&q->params, &err);
+    if (!rc && server_header(q->conn, "x-mbx-time-unit", unit_hdr, sizeof(unit_hdr)) >= 0 &&
+        time_unit_parse(unit_hdr, &unit))
+        rc = params_fail(&err, 400, -1100, "Invalid time unit: use MILLISECOND or MICROSECOND.");
     if (!rc)
         rc = route_run(r, rt, q, -1, 1, &resp->body, &weight, resp, &err);
-    resp->used_weight = r->weight_used;
+    if (!rc && unit == TIME_UNIT_US)
+        time_unit_micro(&resp->body, strstr(q->path, "lines") != NULL);
+    resp->used_weight = ip_window(r, q->ip, q->now_ms)->used;
     if (rc) {
         strbuf_reset(&resp->body);
         resp->status = err.http_status ? err.http_status : 400;

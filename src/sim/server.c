@@ -154,6 +154,7 @@ static int req_begin(struct sim_conn *c, const char *path, size_t path_len)
     c->too_big = 0;
     c->dispatched = 0;
     r->conn = c;
+    lws_get_peer_simple(c->wsi, r->ip, sizeof(r->ip));
     r->method = method_of(c->wsi);
     if (path_len >= sizeof(r->path))
         path_len = sizeof(r->path) - 1;

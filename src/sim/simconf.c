@@ -281,6 +281,36 @@ static int parse_session(const struct ctx *c, const config_setting_t *g, const c
     return 0;
 }
 
+/* public_key_file: an Ed25519 or RSA public key PEM, the path relative to
+ * the configuration file's directory. */
+static int parse_public_key(const struct ctx *c, const config_setting_t *g, const char *path,
+                            struct simconf_account *a)
+{
+    char rel[512], full[1024], pem[8192];
+    struct lt_err kerr = {0};
+    const config_setting_t *s = config_setting_get_member(g, "public_key_file");
+    int rc;
+    if (!s)
+        return 0;
+    if ((rc = get_str(c, g, path, "public_key_file", rel, sizeof(rel), 1)) < 0)
+        return rc;
+    const char *slash = strrchr(c->file, '/');
+    if (rel[0] == '/' || !slash)
+        snprintf(full, sizeof(full), "%s", rel);
+    else
+        snprintf(full, sizeof(full), "%.*s/%s", (int)(slash - c->file), c->file, rel);
+    FILE *f = fopen(full, "rb");
+    size_t n = f ? fread(pem, 1, sizeof(pem), f) : 0;
+    if (f)
+        fclose(f);
+    if (!f)
+        return fail_member(c, s, path, "public_key_file", "cannot read");
+    if (n == sizeof(pem) || sign_key_public_pem(pem, n, &a->public_key, &kerr))
+        return fail_member(c, s, path, "public_key_file",
+                           n == sizeof(pem) ? "larger than 8 KiB" : kerr.msg);
+    return 0;
+}
+
 static int parse_account(const struct ctx *c, const struct simconf *conf,
                          const config_setting_t *g, int i, struct simconf_account *a)
 {
@@ -299,8 +329,14 @@ static int parse_account(const struct ctx *c, const struct simconf *conf,
     if ((sess = config_setting_get_member(g, "session")) &&
         (rc = parse_session(c, sess, path, a)) < 0)
         return rc;
-    if (*a->api_key && !*a->api_secret)
-        return fail_member(c, g, path, "api_secret", "missing (api_key needs api_secret)");
+    if ((rc = parse_public_key(c, g, path, a)) < 0)
+        return rc;
+    if (*a->api_key && !*a->api_secret && !a->public_key)
+        return fail_member(c, g, path, "api_secret",
+                           "missing (api_key needs api_secret or public_key_file)");
+    if (a->public_key && (!*a->api_key || *a->api_secret))
+        return fail_member(c, g, path, "public_key_file",
+                           "needs api_key and replaces api_secret (give one of them)");
     if (!*a->api_key && !sess)
         return fail_member(c, g, path, "api_key",
                            "missing (or give session = { cookie; header; })");
@@ -452,6 +488,7 @@ void simconf_free(struct simconf *c)
         return;
     for (size_t i = 0; i < c->n_accounts; i++) {
         free(c->accounts[i].balances);
+        sign_key_free(c->accounts[i].public_key);
         free(c->accounts[i].history);
     }
     free(c->accounts);

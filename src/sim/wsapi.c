@@ -65,6 +65,10 @@ struct wsconn {
     int n_ud, next_sub_id;
     struct mkt_sub mkt[MKT_MAX];
     int n_mkt;
+    int logon_account;        /* session.logon: the account, -1 none */
+    int64_t logon_ms;         /* when it logged on */
+    int64_t connected_ms;     /* when the connection opened */
+    char ip[48];              /* the client's address (weight is counted per IP) */
 };
 
 /* ---- sending ---- */
@@ -133,6 +137,15 @@ static void send_user(struct wsapi *w, int account)
     if (account < 0 || (size_t)account >= w->n_accounts)
         return;
     for (struct sub_ref *r = w->subs_of[account]; r; r = r->next) {
+        if (r->id < 0 && r->c->kind == K_COMBINED) {
+            /* a listenKey subscribed on /stream comes wrapped like a market stream */
+            strbuf_reset(&w->msg);
+            strbuf_addf(&w->msg, "{\"stream\":\"%s\",\"data\":", r->c->listen_key);
+            strbuf_add(&w->msg, w->ev.buf, w->ev.len);
+            strbuf_addch(&w->msg, '}');
+            send_sb(r->c, &w->msg);
+            continue;
+        }
         if (r->id < 0) {
             send_sb(r->c, &w->ev);
             continue;
@@ -489,9 +502,42 @@ static int find_stream(const struct wsconn *c, const char *name)
     return -1;
 }
 
+/* A live listenKey as a stream name (SUBSCRIBE, streams=): the account's
+ * events on this connection.  One key per connection; 1 when name is not a
+ * listenKey at all, -1 when it is one that cannot be taken. */
+static int subscribe_listen_key(struct wsconn *c, const char *name, size_t len)
+{
+    char key[LISTENKEY_LEN + 1];
+    if (len != LISTENKEY_LEN || memchr(name, '@', len))
+        return 1;
+    memcpy(key, name, len);
+    key[len] = '\0';
+    int account = listenkeys_account(c->w->keys, key, server_now_ms());
+    if (account < 0)
+        return 1;
+    if (c->user_ref)
+        return strcmp(c->listen_key, key) ? -1 : 0;
+    if (!(c->user_ref = ref_link(c->w, c, -1, account)))
+        return -1;
+    c->user_account = account;
+    memcpy(c->listen_key, key, sizeof(key));
+    return 0;
+}
+
+static void unsubscribe_listen_key(struct wsconn *c)
+{
+    ref_unlink(c->w, c->user_ref);
+    c->user_ref = NULL;
+    c->user_account = -1;
+    c->listen_key[0] = '\0';
+}
+
 static int subscribe(struct wsconn *c, const char *name, size_t len)
 {
     struct mkt_sub s;
+    int lk = subscribe_listen_key(c, name, len);
+    if (lk <= 0)
+        return lk;
     if (parse_stream(c->w, name, len, &s))
         return -1;
     if (find_stream(c, s.name) >= 0)
@@ -558,6 +604,11 @@ static void stream_message(struct wsconn *c, const char *text, size_t len)
                 strbuf_addch(&list, ',');
             render_str(&list, c->mkt[i].name);
         }
+        if (c->listen_key[0]) {
+            if (c->n_mkt)
+                strbuf_addch(&list, ',');
+            render_str(&list, c->listen_key);
+        }
         strbuf_addch(&list, ']');
         stream_reply(c, id, list.buf, 0, NULL);
         strbuf_free(&list);
@@ -577,6 +628,8 @@ static void stream_message(struct wsconn *c, const char *text, size_t len)
                 const char *name = json_string_value(v);
                 if (sub) {
                     bad |= subscribe(c, name, strlen(name)) != 0;
+                } else if (c->listen_key[0] && !strcmp(name, c->listen_key)) {
+                    unsubscribe_listen_key(c);
                 } else {
                     int k = find_stream(c, name);
                     if (k >= 0)
@@ -607,7 +660,8 @@ static void api_reply(struct wsconn *c, json_t *id, int status, const char *resu
     char *ids = id ? json_dumps(id, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
     struct lt_err err = { 0 };
     int retry = 0;
-    int used = rest_weight_add(w->rest, weight, server_now_ms(), &retry, &err);
+    int64_t now = server_now_ms();
+    int used = rest_weight_add(w->rest, c->ip, weight, now, &retry, &err);
     strbuf_reset(sb);
     strbuf_addf(sb, "{\"id\":%s,\"status\":%d,", ids ? ids : "null", status);
     if (msg) {
@@ -622,7 +676,7 @@ static void api_reply(struct wsconn *c, json_t *id, int status, const char *resu
                 sim_exchange_conf(w->ex)->limits.weight_per_minute > 0
                     ? sim_exchange_conf(w->ex)->limits.weight_per_minute
                     : 6000,
-                used < 0 ? w->rest->weight_used : used);
+                used < 0 ? rest_weight_used(w->rest, c->ip, now) : used);
     free(ids);
     send_sb(c, sb);
 }
@@ -681,7 +735,7 @@ static const struct {
     const char *method;
     enum sim_method http;
     const char *path;
-    int is_signed;
+    int is_signed;  /* 1 signed (or a session's), 2 apiKey only */
 } rest_methods[] = {
     { "order.place", SIM_POST, "/api/v3/order", 1 },
     { "order.test", SIM_POST, "/api/v3/order/test", 1 },
@@ -705,6 +759,10 @@ static const struct {
     { "ticker.24hr", SIM_GET, "/api/v3/ticker/24hr", 0 },
     { "ticker.price", SIM_GET, "/api/v3/ticker/price", 0 },
     { "ticker.book", SIM_GET, "/api/v3/ticker/bookTicker", 0 },
+    /* the listenKey of the legacy stream, with apiKey alone (no signature) */
+    { "userDataStream.start", SIM_POST, "/api/v3/userDataStream", 2 },
+    { "userDataStream.ping", SIM_PUT, "/api/v3/userDataStream", 2 },
+    { "userDataStream.stop", SIM_DELETE, "/api/v3/userDataStream", 2 },
 };
 
 static void api_rest_method(struct wsconn *c, json_t *id, size_t k, struct sim_req *q)
@@ -715,12 +773,80 @@ static void api_rest_method(struct wsconn *c, json_t *id, size_t k, struct sim_r
     int account = -1, weight = 1;
     q->method = rest_methods[k].http;
     snprintf(q->path, sizeof(q->path), "%s", rest_methods[k].path);
-    if ((rest_methods[k].is_signed && auth_ws(w->ex, &q->params, q->now_ms, &account, &err)) ||
+    int sec = rest_methods[k].is_signed;
+    int by_session = sec == 1 && c->logon_account >= 0 && !params_get(&q->params, "signature");
+    if (by_session)
+        account = c->logon_account;
+    if ((by_session && auth_check_time(&q->params, q->now_ms, 1, &err)) ||
+        (sec == 1 && !by_session && auth_ws(w->ex, &q->params, q->now_ms, &account, &err)) ||
+        (sec == 2 && auth_ws_key(w->ex, &q->params, &account, &err)) ||
         rest_call(w->rest, q, account, &out, &weight, &err))
         api_fail(c, id, &err, 0);
     else
         api_reply(c, id, 200, out.buf, 0, NULL, 0);
     strbuf_free(&out);
+}
+
+/* session.logon / status / logout result: who is logged on since when. */
+static void session_result(const struct wsconn *c, int64_t now, struct strbuf *out)
+{
+    int subscribed = 0;
+    for (int i = 0; i < c->n_ud; i++)
+        subscribed |= c->ud[i].account == c->logon_account && c->logon_account >= 0;
+    strbuf_addstr(out, "{\"apiKey\":");
+    if (c->logon_account >= 0)
+        strbuf_addf(out, "\"%s\",\"authorizedSince\":%lld",
+                    sim_exchange_account_conf(c->w->ex, c->logon_account)->api_key,
+                    (long long)c->logon_ms);
+    else
+        strbuf_addstr(out, "null,\"authorizedSince\":null");
+    strbuf_addf(out,
+                ",\"connectedSince\":%lld,\"returnRateLimits\":true,\"serverTime\":%lld,"
+                "\"userDataStream\":%s}",
+                (long long)c->connected_ms, (long long)now, subscribed ? "true" : "false");
+}
+
+/* session.logon: a signed request like any other, but only an Ed25519 key
+ * may hold a session (Binance's rule); afterwards the connection's signed
+ * requests may leave out apiKey and signature. */
+static void api_logon(struct wsconn *c, json_t *id, const struct params *p, int64_t now)
+{
+    struct lt_err err = { 0 };
+    int account;
+    if (auth_ws(c->w->ex, p, now, &account, &err)) {
+        api_fail(c, id, &err, 2);
+        return;
+    }
+    const struct sign_key *k = sim_exchange_account_conf(c->w->ex, account)->public_key;
+    if (!k || sign_key_type_of(k) != SIGN_KEY_ED25519) {
+        api_reply(c, id, 400, NULL, -4056,
+                  k ? "RSA API key is not supported." : "HMAC_SHA256 API key is not supported.", 2);
+        return;
+    }
+    c->logon_account = account;
+    c->logon_ms = now;
+    struct strbuf res = STRBUF_INIT;
+    session_result(c, now, &res);
+    api_reply(c, id, 200, res.buf, 0, NULL, 2);
+    strbuf_free(&res);
+}
+
+/* A user-data subscription of account on c: {"subscriptionId":N} in res. */
+static void ud_subscribe(struct wsconn *c, json_t *id, int account, char *res, size_t size)
+{
+    struct wsapi *w = c->w;
+    if (c->n_ud >= UD_MAX) {
+        api_reply(c, id, 400, NULL, -1100, "Too many subscriptions on this connection.", 2);
+    } else if (!(c->ud[c->n_ud].ref = ref_link(w, c, c->next_sub_id, account))) {
+        api_reply(c, id, 500, NULL, -1001,
+                  "Internal error; unable to process your request. Please try again.", 2);
+    } else {
+        c->ud[c->n_ud].id = c->next_sub_id++;
+        c->ud[c->n_ud].account = account;
+        snprintf(res, size, "{\"subscriptionId\":%d}", c->ud[c->n_ud].id);
+        c->n_ud++;
+        api_reply(c, id, 200, res, 0, NULL, 2);
+    }
 }
 
 static void api_message(struct wsconn *c, const char *text, size_t len)
@@ -738,6 +864,7 @@ static void api_message(struct wsconn *c, const char *text, size_t len)
 
     params_init(p);
     q.now_ms = now;
+    snprintf(q.ip, sizeof(q.ip), "%s", c->ip);
     if (!json_is_object(root)) {
         api_reply(c, NULL, 400, NULL, -1135, "Invalid JSON request.", 1);
     } else if (!method) {
@@ -752,20 +879,25 @@ static void api_message(struct wsconn *c, const char *text, size_t len)
         api_reply(c, id, 200, res, 0, NULL, 1);
     } else if (!strcmp(method, "userDataStream.subscribe.signature")) {
         int account;
-        if (auth_ws(w->ex, p, now, &account, &err)) {
+        if (auth_ws(w->ex, p, now, &account, &err))
             api_fail(c, id, &err, 2);
-        } else if (c->n_ud >= UD_MAX) {
-            api_reply(c, id, 400, NULL, -1100, "Too many subscriptions on this connection.", 2);
-        } else if (!(c->ud[c->n_ud].ref = ref_link(w, c, c->next_sub_id, account))) {
-            api_reply(c, id, 500, NULL, -1001,
-                      "Internal error; unable to process your request. Please try again.", 2);
-        } else {
-            c->ud[c->n_ud].id = c->next_sub_id++;
-            c->ud[c->n_ud].account = account;
-            snprintf(res, sizeof(res), "{\"subscriptionId\":%d}", c->ud[c->n_ud].id);
-            c->n_ud++;
-            api_reply(c, id, 200, res, 0, NULL, 2);
-        }
+        else
+            ud_subscribe(c, id, account, res, sizeof(res));
+    } else if (!strcmp(method, "userDataStream.subscribe")) {
+        if (c->logon_account < 0)
+            api_reply(c, id, 401, NULL, -1002,
+                      "You are not authorized to execute this request: session.logon first.", 2);
+        else
+            ud_subscribe(c, id, c->logon_account, res, sizeof(res));
+    } else if (!strcmp(method, "session.logon")) {
+        api_logon(c, id, p, now);
+    } else if (!strcmp(method, "session.status") || !strcmp(method, "session.logout")) {
+        struct strbuf r = STRBUF_INIT;
+        if (method[8] == 'l')
+            c->logon_account = -1;
+        session_result(c, now, &r);
+        api_reply(c, id, 200, r.buf, 0, NULL, 2);
+        strbuf_free(&r);
     } else if (!strcmp(method, "userDataStream.unsubscribe")) {
         int64_t sid = -1;
         int present = 0;
@@ -795,10 +927,6 @@ static void api_message(struct wsconn *c, const char *text, size_t len)
         strbuf_addch(&list, ']');
         api_reply(c, id, 200, list.buf, 0, NULL, 2);
         strbuf_free(&list);
-    } else if (!strcmp(method, "userDataStream.subscribe") || !strcmp(method, "session.logon")) {
-        api_reply(c, id, 400, NULL, -1002,
-                  "Session logon needs an Ed25519 key; use userDataStream.subscribe.signature.",
-                  2);
     } else {
         size_t k = 0, n = sizeof(rest_methods) / sizeof(rest_methods[0]);
         while (k < n && strcmp(rest_methods[k].method, method))
@@ -824,6 +952,9 @@ int wsapi_open(void *arg, struct sim_req *req, void **app)
     c->w = w;
     c->conn = req->conn;
     c->user_account = -1;
+    c->logon_account = -1;
+    c->connected_ms = req->now_ms;
+    snprintf(c->ip, sizeof(c->ip), "%s", req->ip);
     int rc = 0;
 
     if (!strcmp(path, "/ws-api/v3")) {
@@ -855,9 +986,11 @@ int wsapi_open(void *arg, struct sim_req *req, void **app)
     } else {
         rc = -1;
     }
-    if (!rc && c->user_account >= 0 && !(c->user_ref = ref_link(w, c, -1, c->user_account)))
+    if (!rc && c->user_account >= 0 && !c->user_ref &&
+        !(c->user_ref = ref_link(w, c, -1, c->user_account)))
         rc = -1;
     if (rc) {
+        ref_unlink(w, c->user_ref);
         /* A listenKey is a bearer token: never logged. */
         log_info("sim: refused WebSocket upgrade on %s",
                  strncmp(path, "/ws/", 4) || !strcmp(path, "/ws/user") ? path : "/ws/<listenKey>");

@@ -40,14 +40,16 @@
 #define MAX_SENDS 64
 
 static const char usage[] =
-    "usage: bnc [--url BASE] [--key K] [--secret S] [--cookie C] [--header 'N: V']...\n"
+    "usage: bnc [--url BASE] [--key K] [--secret S | --private-key PEM] [--cookie C]\n"
+    "           [--header 'N: V']...\n"
     "           [--body] [--bad-signature] [--no-timestamp] [--raw-query Q]\n"
     "           [--raw-body B] [--content-type T] [-i] [-j] [--timeout-ms T]\n"
     "           METHOD PATH [k=v | ?k=v]...\n"
     "  Parameters go in the query string, or all in a form body with --body\n"
     "  (a ?k=v parameter stays in the query).  With --secret the request is\n"
     "  signed: timestamp added (unless given or --no-timestamp), signature =\n"
-    "  HMAC-SHA256(query + body) appended to the body when there is one,\n"
+    "  HMAC-SHA256(query + body) (with --private-key: its Ed25519 or RSA\n"
+    "  signature, base64, URL-encoded) appended to the body when there is one,\n"
     "  else to the query.  --raw-query/--raw-body are sent verbatim (and\n"
     "  signed as such).  Output: 'HTTP <status>' then the body; -i also prints\n"
     "  the response headers ('name: value', lower-case names) and a blank line\n"
@@ -62,7 +64,8 @@ static const char usage[] =
     "  timeout when N is 0), 1 on timeout before N, 2 when the connection\n"
     "  failed or was refused, 3 when the server closed it before N.\n"
     "\n"
-    "usage: bnc wsapi --key K --secret S --id ID [--timestamp T] METHOD [k=v]...\n"
+    "usage: bnc wsapi --key K (--secret S | --private-key PEM) --id ID [--timestamp T]\n"
+    "           METHOD [k=v]...\n"
     "       bnc wsapi-subscribe --key K --secret S --id ID [--timestamp T]\n"
     "  Prints one signed WebSocket API request (params sorted, apiKey and\n"
     "  timestamp added, signature over 'k=v&...' of the sorted params).\n";
@@ -115,11 +118,37 @@ static int has_param(char **kv, int n, const char *key)
     return 0;
 }
 
-static void sign_payload(const char *secret, const char *data, size_t len, int corrupt,
-                         char out[SIGN_HEX_LEN + 1])
+/* An Ed25519 or RSA private key PEM (--private-key), its type its own. */
+static struct sign_key *load_private_key(const char *path)
 {
-    if (sign_hmac_sha256_hex(secret, strlen(secret), data, len, out))
+    char pem[8192];
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        die("cannot read %s", path);
+    size_t n = fread(pem, 1, sizeof(pem), f);
+    fclose(f);
+    struct sign_key *k = NULL;
+    if (sign_key_private_pem(pem, n, SIGN_KEY_ED25519, &k, NULL) &&
+        sign_key_private_pem(pem, n, SIGN_KEY_RSA, &k, NULL))
+        die("%s is not an Ed25519 or RSA private key", path);
+    return k;
+}
+
+/* HMAC hex under secret, or base64 under key (percent-encoded for_url). */
+static void sign_payload(const char *secret, const struct sign_key *key, const char *data,
+                         size_t len, int corrupt, int for_url, char out[SIGN_URL_MAX + 1])
+{
+    char b64[SIGN_B64_MAX + 1];
+    if (!key) {
+        if (sign_hmac_sha256_hex(secret, strlen(secret), data, len, out))
+            die("%s", "signing failed");
+    } else if (sign_key_sign_b64(key, data, len, b64)) {
         die("%s", "signing failed");
+    } else if (for_url) {
+        sign_url_encode(b64, out);
+    } else {
+        memcpy(out, b64, strlen(b64) + 1);
+    }
     if (corrupt)
         out[0] = out[0] == '0' ? '1' : '0';
 }
@@ -128,6 +157,7 @@ static void sign_payload(const char *secret, const char *data, size_t len, int c
 
 struct http_opts {
     const char *url, *key, *secret, *cookie, *content_type;
+    struct sign_key *private_key;   /* --private-key: signs instead of secret */
     const char *headers[MAX_HEADERS];
     int n_headers;
     const char *raw_query, *raw_body;
@@ -158,15 +188,15 @@ static int http_main(struct http_opts *o, const char *method, const char *path, 
         oom_check(strbuf_addstr(&query, o->raw_query));
     if (o->raw_body)
         oom_check(strbuf_addstr(&body, o->raw_body));
-    if (o->secret) {
+    if (o->secret || o->private_key) {
         if (!o->no_ts && !has_param(kv, n_kv, "timestamp")) {
             snprintf(ts, sizeof(ts), "timestamp=%lld", (long long)now_ms());
             add_param(o->in_body ? &body : &query, ts);
         }
-        char sig[SIGN_HEX_LEN + 1];
+        char sig[SIGN_URL_MAX + 1];
         oom_check(strbuf_add(&payload, query.buf, query.len));
         oom_check(strbuf_add(&payload, body.buf, body.len));
-        sign_payload(o->secret, payload.buf, payload.len, o->bad_sig, sig);
+        sign_payload(o->secret, o->private_key, payload.buf, payload.len, o->bad_sig, 1, sig);
         struct strbuf *dst = body.len ? &body : &query;
         oom_check(strbuf_addf(dst, "%ssignature=%s", dst->len ? "&" : "", sig));
     }
@@ -554,6 +584,7 @@ static int all_digits(const char *s)
 static int wsapi_main(int argc, char **argv, const char *fixed_method)
 {
     const char *key = NULL, *secret = NULL, *id = NULL, *method = fixed_method;
+    struct sign_key *pk = NULL;
     char *kv[MAX_PARAMS + 3];
     int n = 0;
     char ts[48], ak[256];
@@ -566,6 +597,8 @@ static int wsapi_main(int argc, char **argv, const char *fixed_method)
             key = argv[++i];
         } else if (!strcmp(a, "--secret") && v) {
             secret = argv[++i];
+        } else if (!strcmp(a, "--private-key") && v) {
+            pk = load_private_key(argv[++i]);
         } else if (!strcmp(a, "--id") && v) {
             id = argv[++i];
         } else if (!strcmp(a, "--timestamp") && v) {
@@ -579,8 +612,8 @@ static int wsapi_main(int argc, char **argv, const char *fixed_method)
             die("wsapi: unexpected argument '%s' (see --help)", a);
         }
     }
-    if (!key || !secret || !id || !method)
-        die("%s", "wsapi: --key, --secret, --id and METHOD are required");
+    if (!key || (!secret && !pk) || !id || !method)
+        die("%s", "wsapi: --key, --secret (or --private-key), --id and METHOD are required");
     if (!have_ts)
         snprintf(ts, sizeof(ts), "timestamp=%lld", (long long)now_ms());
     snprintf(ak, sizeof(ak), "apiKey=%s", key);
@@ -599,8 +632,9 @@ static int wsapi_main(int argc, char **argv, const char *fixed_method)
                                            : json_string(eq + 1));
         free(k);
     }
-    char sig[SIGN_HEX_LEN + 1];
-    sign_payload(secret, payload.buf, payload.len, 0, sig);
+    char sig[SIGN_URL_MAX + 1];
+    sign_payload(secret, pk, payload.buf, payload.len, 0, 0, sig);
+    sign_key_free(pk);
     json_object_set_new(params, "signature", json_string(sig));
 
     json_t *req = json_object();
@@ -648,6 +682,8 @@ int main(int argc, char **argv)
             o.key = argv[++i];
         } else if (!strcmp(a, "--secret") && has_v) {
             o.secret = argv[++i];
+        } else if (!strcmp(a, "--private-key") && has_v) {
+            o.private_key = load_private_key(argv[++i]);
         } else if (!strcmp(a, "--cookie") && has_v) {
             o.cookie = argv[++i];
         } else if (!strcmp(a, "--header") && has_v) {
@@ -690,6 +726,7 @@ int main(int argc, char **argv)
     }
     curl_global_init(CURL_GLOBAL_DEFAULT);
     int rc = http_main(&o, method, path, kv, n_kv);
+    sign_key_free(o.private_key);
     curl_global_cleanup();
     return rc;
 }

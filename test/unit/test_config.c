@@ -561,6 +561,90 @@ static void user_errors(void **state)
     FAILS(NEEDLES("u3.conf:2: users: no user is enabled"), "--config", p);
 }
 
+/* A test-only PEM from test/data, copied into dir with mode. */
+static void pem_fixture(const char *src, const char *name, mode_t mode)
+{
+    char path[512], text[8192];
+    const char *root = getenv("LT_ROOT");
+    snprintf(path, sizeof path, "%s/test/data/%s", root ? root : ".", src);
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    fixture(name, mode, text);
+}
+
+static void key_files(void **state)
+{
+    (void)state;
+    static const char head[] =
+        "strategy = { symbol = \"ALPHAUSDT\"; buy_amount = 50.0; target = 300.0; };\n"
+        "users = (\n";
+    char text[1024];
+    struct run_config c;
+    struct lt_err e;
+    pem_fixture("test_ed25519.pem", "ed.pem", 0600);
+    pem_fixture("test_rsa.pem", "rsa.pem", 0600);
+    snprintf(text, sizeof text, "%s%s", head,
+             "  { name = \"e\"; api_key = \"k1\"; key_type = \"ed25519\"; private_key_file = \"ed.pem\"; },\n"
+             "  { name = \"r\"; private_key_file = \"rsa.pem\"; key_type = \"rsa\"; api_key = \"k2\"; },\n"
+             "  { name = \"h\"; api_key = \"k3\"; key_type = \"hmac\"; api_secret = \"secret-h\"; },\n"
+             "  { name = \"off\"; enabled = false; key_type = \"rsa\"; }\n);\n");
+    const char *p = fixture("k.conf", 0644, text);
+    assert_int_equal(LOAD(&c, &e, "--config", p), 0);
+    assert_int_equal(c.users[0].key_type, SIGN_KEY_ED25519);
+    assert_non_null(c.users[0].key);
+    assert_ptr_equal(c.users[0].auth.key, c.users[0].key);
+    assert_null(c.users[0].auth.api_secret);
+    assert_int_equal(sign_key_type_of(c.users[1].auth.key), SIGN_KEY_RSA);
+    assert_null(c.users[2].auth.key);
+    assert_string_equal(c.users[2].auth.api_secret, "secret-h");
+    /* a disabled user needs no key file, as it needs no secret */
+    assert_null(c.users[3].key);
+    config_free(&c);
+
+    struct {
+        const char *user;
+        const char *needle;
+    } cases[] = {
+        { "  { name = \"b\"; api_key = \"k\"; key_type = \"ed25519\"; private_key_file = \"rsa.pem\"; }\n",
+          "users[0].private_key_file: rsa.pem for user b: the key is rsa, not ed25519" },
+        { "  { name = \"b\"; api_key = \"k\"; key_type = \"ed25519\"; }\n",
+          "users[0].private_key_file: missing for user b" },
+        { "  { name = \"b\"; api_key = \"k\"; key_type = \"rsa\"; private_key_file = \"rsa.pem\";"
+          " api_secret = \"hidden-1\"; }\n", "give private_key_file, not api_secret" },
+        { "  { name = \"b\"; api_key = \"k\"; private_key_file = \"rsa.pem\"; api_secret = \"hidden-1\"; }\n",
+          "users[0].private_key_file: needs key_type" },
+        { "  { name = \"b\"; api_key = \"k\"; key_type = \"Ed25519\"; }\n",
+          "users[0].key_type: must be \"hmac\", \"ed25519\" or \"rsa\"" },
+        { "  { name = \"b\"; key_type = \"rsa\"; private_key_file = \"rsa.pem\"; }\n",
+          "users[0].api_key: missing for user b" },
+        { "  { name = \"b\"; api_key = \"k\"; key_type = \"rsa\"; private_key_file = \"k.conf\"; }\n",
+          "not an unencrypted PEM private key" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        snprintf(text, sizeof text, "%s%s);\n", head, cases[i].user);
+        p = fixture("k.conf", 0600, text);
+        int rc = LOAD(&c, &e, "--config", p);
+        if (rc != LT_ECONFIG || !strstr(e.msg, cases[i].needle))
+            fail_msg("case %zu: rc %d, message \"%s\", wanted \"%s\"", i, rc, e.msg,
+                     cases[i].needle);
+        if (strstr(e.msg, "hidden-1") || strstr(e.msg, "MII") || strstr(e.msg, "MC4"))
+            fail_msg("case %zu: secret in \"%s\"", i, e.msg);
+        config_free(&c);
+    }
+
+    /* a key file others can read is refused like any secret file */
+    pem_fixture("test_ed25519.pem", "ed.pem", 0640);
+    snprintf(text, sizeof text, "%s%s", head,
+             "  { name = \"e\"; api_key = \"k1\"; key_type = \"ed25519\"; private_key_file = \"ed.pem\"; }\n);\n");
+    p = fixture("k.conf", 0644, text);
+    FAILS(NEEDLES("ed.pem", "chmod 600"), "--config", p);
+    assert_int_equal(LOAD(&c, &e, "--config", p, "--allow-insecure-secrets"), 0);
+    config_free(&c);
+}
+
 static void syntax_and_io(void **state)
 {
     (void)state;
@@ -765,7 +849,7 @@ int main(void)
         cmocka_unit_test(users_file),
         cmocka_unit_test(secrets_env_and_session),
         cmocka_unit_test(validation_errors),
-        cmocka_unit_test(user_errors),
+        cmocka_unit_test(user_errors), cmocka_unit_test(key_files),
         cmocka_unit_test(syntax_and_io),
         cmocka_unit_test(only_filter),
         cmocka_unit_test(bad_flags),

@@ -40,6 +40,8 @@
 #include "../fuzz/fuzz_venue_pricing.c"
 #include "../fuzz/fuzz_http_header.c"
 #include "../fuzz/fuzz_venue_server_time.c"
+#include "../fuzz/fuzz_sign_pem.c"
+#include "../fuzz/fuzz_sim_timeunit.c"
 
 typedef int (*fuzz_fn)(const uint8_t *data, size_t size);
 
@@ -111,6 +113,8 @@ REPLAY(venue_push)
 REPLAY(venue_pricing)
 REPLAY(http_header)
 REPLAY(venue_server_time)
+REPLAY(sign_pem)
+REPLAY(sim_timeunit)
 
 int main(void)
 {
@@ -135,6 +139,8 @@ int main(void)
         cmocka_unit_test(replay_venue_pricing),
         cmocka_unit_test(replay_http_header),
         cmocka_unit_test(replay_venue_server_time),
+        cmocka_unit_test(replay_sign_pem),
+        cmocka_unit_test(replay_sim_timeunit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,6 +6,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "looptrader/sign.h"
@@ -38,12 +39,12 @@ static void plain_query(void **state)
     add(&p, "symbol=ALPHAUSDT");
     add(&p, "timestamp=1700000000000");
     add(&p, sig_of("symbol=ALPHAUSDT&timestamp=1700000000000"));
-    assert_int_equal(auth_rest_signature(secret, &p, "", 0, &err), 0);
+    assert_int_equal(auth_rest_signature(secret, NULL, &p, "", 0, &err), 0);
     params_reset(&p);
     add(&p, "timestamp=1700000000000");
     add(&p, "symbol=ALPHAUSDT");
     add(&p, sig_of("symbol=ALPHAUSDT&timestamp=1700000000000"));
-    assert_int_equal(auth_rest_signature(secret, &p, "", 0, &err), LT_EEXCHANGE);
+    assert_int_equal(auth_rest_signature(secret, NULL, &p, "", 0, &err), LT_EEXCHANGE);
     assert_int_equal(err.venue_code, -1022);
     params_release(&p);
 }
@@ -65,7 +66,7 @@ static void encoded_query_styles(void **state)
         add(&p, "newClientOrderId=a:b/c d");
         add(&p, "x=+");
         add(&p, sig_of(signed_as[i]));
-        assert_int_equal(auth_rest_signature(secret, &p, "", 0, &err), 0);
+        assert_int_equal(auth_rest_signature(secret, NULL, &p, "", 0, &err), 0);
         params_release(&p);
     }
 }
@@ -82,10 +83,10 @@ static void body_raw_and_mixed(void **state)
     snprintf(body, sizeof(body), "side=BUY&price=1%%2E25&%s",
              sig_of("symbol=ALPHAUSDTside=BUY&price=1%2E25"));
     assert_int_equal(params_parse_form(&p, body, strlen(body), &err), 0);
-    assert_int_equal(auth_rest_signature(secret, &p, body, strlen(body), &err), 0);
+    assert_int_equal(auth_rest_signature(secret, NULL, &p, body, strlen(body), &err), 0);
     /* a tampered body fails */
     body[5] = 'S';
-    assert_int_equal(auth_rest_signature(secret, &p, body, strlen(body), &err), LT_EEXCHANGE);
+    assert_int_equal(auth_rest_signature(secret, NULL, &p, body, strlen(body), &err), LT_EEXCHANGE);
     params_release(&p);
 }
 
@@ -96,10 +97,10 @@ static void missing_or_malformed(void **state)
     struct lt_err err = { 0 };
     params_init(&p);
     add(&p, "symbol=ALPHAUSDT");
-    assert_int_equal(auth_rest_signature(secret, &p, "", 0, &err), LT_EEXCHANGE);
+    assert_int_equal(auth_rest_signature(secret, NULL, &p, "", 0, &err), LT_EEXCHANGE);
     assert_int_equal(err.venue_code, -1102);
     add(&p, "signature=abc");
-    assert_int_equal(auth_rest_signature(secret, &p, "", 0, &err), LT_EEXCHANGE);
+    assert_int_equal(auth_rest_signature(secret, NULL, &p, "", 0, &err), LT_EEXCHANGE);
     assert_int_equal(err.venue_code, -1022);
     params_release(&p);
 }
@@ -135,12 +136,61 @@ static void timestamps(void **state)
     params_release(&p);
 }
 
+static struct sign_key *key_file(const char *rel, int private)
+{
+    char path[512], pem[8192];
+    const char *root = getenv("LT_ROOT");
+    snprintf(path, sizeof path, "%s/test/data/%s", root ? root : ".", rel);
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    size_t n = fread(pem, 1, sizeof pem, f);
+    fclose(f);
+    struct sign_key *k = NULL;
+    assert_int_equal(private ? sign_key_private_pem(pem, n, SIGN_KEY_ED25519, &k, NULL)
+                             : sign_key_public_pem(pem, n, &k, NULL), 0);
+    return k;
+}
+
+/* An Ed25519 account: the base64 signature arrives decoded by lws (the
+ * client sent it percent-encoded), is checked against the public key, and
+ * an HMAC hex signature or a signature over other bytes is refused. */
+static void ed25519_account(void **state)
+{
+    (void)state;
+    struct sign_key *priv = key_file("test_ed25519.pem", 1), *pub = key_file("test_ed25519.pub.pem", 0);
+    const char *payload = "symbol=ALPHAUSDT&timestamp=1700000000000";
+    char b64[SIGN_B64_MAX + 1], frag[SIGN_B64_MAX + 16];
+    struct params p;
+    struct lt_err err = { 0 };
+    assert_int_equal(sign_key_sign_b64(priv, payload, strlen(payload), b64), 0);
+    params_init(&p);
+    add(&p, "symbol=ALPHAUSDT");
+    add(&p, "timestamp=1700000000000");
+    snprintf(frag, sizeof frag, "signature=%s", b64);
+    add(&p, frag);
+    assert_int_equal(auth_rest_signature("", pub, &p, "", 0, &err), 0);
+    params_reset(&p);
+    add(&p, "symbol=ALPHAUSDT");
+    add(&p, "timestamp=1700000000001");
+    add(&p, frag);
+    assert_int_equal(auth_rest_signature("", pub, &p, "", 0, &err), LT_EEXCHANGE);
+    assert_int_equal(err.venue_code, -1022);
+    params_reset(&p);
+    add(&p, "symbol=ALPHAUSDT");
+    add(&p, "timestamp=1700000000000");
+    add(&p, sig_of(payload));
+    assert_int_equal(auth_rest_signature(secret, pub, &p, "", 0, &err), LT_EEXCHANGE);
+    params_release(&p);
+    sign_key_free(priv);
+    sign_key_free(pub);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(plain_query),        cmocka_unit_test(encoded_query_styles),
         cmocka_unit_test(body_raw_and_mixed), cmocka_unit_test(missing_or_malformed),
-        cmocka_unit_test(timestamps),
+        cmocka_unit_test(timestamps),         cmocka_unit_test(ed25519_account),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

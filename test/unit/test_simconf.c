@@ -118,7 +118,7 @@ static void errors_name_file_line_field(void **state)
     snprintf(text, sizeof(text), "%.*s  { name = \"a\"; api_key = \"k\"; } );\n",
              (int)(strstr(base, "  { name") - base), base);
     assert_string_equal(fails(text), "t.conf:5: accounts[0](a).api_secret: missing "
-                                      "(api_key needs api_secret)");
+                                      "(api_key needs api_secret or public_key_file)");
     snprintf(text, sizeof(text),
              "%.*s  { name = \"a\"; api_key = \"k\"; api_secret = \"s\";\n"
              "    history = ( { symbol = \"NOPE\"; side = \"BUY\"; quote = 1.0; } ); } );\n",

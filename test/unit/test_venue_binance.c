@@ -633,7 +633,7 @@ static void market_path_and_subscribe_msg(void **state)
     assert_int_equal(ops->market_stream_path(v, "ALPHA/USDT", &sb), LT_EINVAL);
     strbuf_reset(&sb);
 
-    struct venue_auth a = { "demo-alice-key", "demo-alice-secret-7f3a9c", NULL, 0, NULL };
+    struct venue_auth a = { .api_key = "demo-alice-key", .api_secret = "demo-alice-secret-7f3a9c" };
     assert_int_equal(ops->user_subscribe_msg(v, &a, 42, &sb, &err), 0);
     assert_null(strstr(sb.buf, "demo-alice-secret"));
     long long ts = 0;
@@ -650,7 +650,7 @@ static void market_path_and_subscribe_msg(void **state)
     assert_string_equal(sb.buf, want);
     strbuf_reset(&sb);
 
-    struct venue_auth session = { NULL, NULL, NULL, 0, "session=x" };
+    struct venue_auth session = { .cookies = "session=x" };
     assert_int_equal(ops->user_subscribe_msg(v, &session, 1, &sb, &err), LT_EINVAL);
     assert_int_equal(venue_binance_unsubscribe_msg(5, 2, &sb), 0);
     assert_string_equal(sb.buf, "{\"id\":5,\"method\":\"userDataStream.unsubscribe\","

@@ -163,8 +163,8 @@ struct fixture {
     struct lt_err err;
 };
 
-static const struct venue_auth ALICE = { "alice-key", "alice-secret-0001", NULL, 0, NULL };
-static const struct venue_auth BOB = { "bob-key", "bob-secret-0002", NULL, 0, NULL };
+static const struct venue_auth ALICE = { .api_key = "alice-key", .api_secret = "alice-secret-0001" };
+static const struct venue_auth BOB = { .api_key = "bob-key", .api_secret = "bob-secret-0002" };
 
 /* Starts the server with the script and a venue on a fake clock at T0.
  * measured: the clock offset counts as measured (no lazy /time call). */

@@ -137,7 +137,7 @@ static int64_t fast_now(void *arg)
 
 static void fast_sleep(void *arg, int64_t ms) { ((struct fast_clock *)arg)->now += ms; }
 
-static const struct venue_auth ALICE = { "alice-key", "alice-secret-0001", NULL, 0, NULL };
+static const struct venue_auth ALICE = { .api_key = "alice-key", .api_secret = "alice-secret-0001" };
 
 /* The server, and a venue on a fast clock at T0 (offset measured: 0). */
 struct fixture {

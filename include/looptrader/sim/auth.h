@@ -1,5 +1,5 @@
 /*
- * auth.h - who is calling: API key + HMAC signature, or a web session.
+ * auth.h - who is calling: API key + HMAC/Ed25519/RSA signature, or a web session.
  *
  * Binance's SIGNED endpoints sign the exact bytes "query string" followed
  * by "request body".  libwebsockets hands the server query arguments
@@ -36,10 +36,17 @@ int auth_rest(const struct sim_exchange *ex, struct sim_req *req, enum auth_leve
 int auth_ws(const struct sim_exchange *ex, const struct params *p, int64_t now_ms,
             int *account, struct lt_err *err);
 
+/* WebSocket API params carrying apiKey alone (userDataStream.start/ping/
+ * stop): *account of the key. */
+int auth_ws_key(const struct sim_exchange *ex, const struct params *p, int *account,
+                struct lt_err *err);
+
 /* Checks `signature` of a REST request whose query parameters (decoded,
- * in order) and raw body are given; -1102 when absent, -1022 when wrong. */
-int auth_rest_signature(const char *secret, const struct params *p, const char *body_raw,
-                        size_t body_len, struct lt_err *err);
+ * in order) and raw body are given: hex HMAC under secret, or, when key
+ * (an Ed25519 or RSA public key) is given, base64 under it; -1102 when
+ * absent, -1022 when wrong. */
+int auth_rest_signature(const char *secret, const struct sign_key *key, const struct params *p,
+                        const char *body_raw, size_t body_len, struct lt_err *err);
 
 /* The session account of a request or WebSocket upgrade, or -1. */
 int auth_session(const struct sim_exchange *ex, struct sim_conn *conn);

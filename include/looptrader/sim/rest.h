@@ -28,11 +28,19 @@ struct rest_route_stat {
     uint64_t calls, weight;
 };
 
+/* One client address's request weight in the current minute. */
+struct rest_ip_weight {
+    char ip[48];
+    int64_t minute;        /* window number (now / 60 s) */
+    int used;
+};
+
+#define REST_IPS 64        /* addresses tracked at once; the stalest is reused */
+
 struct rest {
     struct sim_exchange *ex;
     struct listenkeys *keys;
-    int64_t weight_minute; /* window number */
-    int weight_used;
+    struct rest_ip_weight ips[REST_IPS];
     struct rest_order_count *orders; /* per account */
     size_t n_accounts;
     uint64_t cancel_seq;   /* for generated cancel client ids */
@@ -57,10 +65,14 @@ int rest_call(struct rest *r, struct sim_req *q, int account, struct strbuf *out
  * called left out. */
 void rest_stats_write(const struct rest *r, FILE *f);
 
-/* Adds weight to the shared minute window (WebSocket API requests count
- * too).  Returns the window's total, or -1 with err set (429 -1003) when
- * the configured limit is passed. */
-int rest_weight_add(struct rest *r, int weight, int64_t now_ms, int *retry_after,
-                    struct lt_err *err);
+/* Adds weight to the minute window of client address ip, as Binance counts
+ * request weight per IP (WebSocket API requests count too, every account
+ * behind one address shares it).  Returns the window's total, or -1 with
+ * err set (429 -1003) when the configured limit is passed. */
+int rest_weight_add(struct rest *r, const char *ip, int weight, int64_t now_ms,
+                    int *retry_after, struct lt_err *err);
+
+/* ip's weight in the current minute. */
+int rest_weight_used(struct rest *r, const char *ip, int64_t now_ms);
 
 #endif

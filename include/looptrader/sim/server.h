@@ -35,6 +35,7 @@ struct sim_req {
     struct strbuf body;   /* raw body bytes, capped at SIM_BODY_MAX */
     struct sim_conn *conn;
     int64_t now_ms;       /* wall clock when the request was complete */
+    char ip[48];          /* the client's address: request weight is counted per IP */
 };
 
 /* What a handler answers.  Headers with a negative value are omitted. */

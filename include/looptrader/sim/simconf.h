@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "looptrader/error.h"
+#include "looptrader/sign.h"
 #include "looptrader/money.h"
 #include "looptrader/symbol.h"
 
@@ -47,7 +48,8 @@ struct simconf_history {
 struct simconf_account {
     char name[64];
     char api_key[128];          /* "" when the account uses session auth */
-    char api_secret[128];
+    char api_secret[128];       /* HMAC; "" when public_key is set */
+    struct sign_key *public_key;  /* owned: Ed25519 or RSA from public_key_file, or NULL */
     char session_cookie[256];   /* "name=value", "" when none */
     char session_header[64];    /* header name, e.g. "X-Session-Token" */
     char session_token[256];    /* that header's value */
