@@ -953,12 +953,13 @@ void alpha_handle(void *arg, struct sim_req *q, struct sim_resp *resp)
     }
     struct lt_err err = { 0 };
     alpha_tick(a, q->now_ms);
-    if (rest_weight_add(a->rest, rt->weight, q->now_ms, &resp->retry_after, &err) < 0) {
+    int used = rest_weight_add(a->rest, q->ip, rt->weight, q->now_ms, &resp->retry_after, &err);
+    if (used < 0) {
         resp->status = 429;
         alpha_render_error(&resp->body, ALPHA_E_TOO_MANY, "Too many requests.");
         return;
     }
-    resp->used_weight = a->rest->weight_used;
+    resp->used_weight = used;
     if (q->method == SIM_POST) {
         json_error_t je;
         c.body = q->body.len ? json_loadb(q->body.buf, q->body.len, 0, &je) : json_object();

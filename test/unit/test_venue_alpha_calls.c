@@ -73,7 +73,8 @@ struct fixture {
 };
 
 static const char *const SESSION_HEADERS[] = { "csrftoken: c", "clienttype: web" };
-static const struct venue_auth FRANK = { NULL, NULL, SESSION_HEADERS, 2, "p20t=x" };
+static const struct venue_auth FRANK = { .headers = SESSION_HEADERS, .n_headers = 2,
+                                         .cookies = "p20t=x" };
 
 static void up(struct fixture *f, const char *const *script, int n)
 {
