@@ -13,6 +13,7 @@
  * believe_trade(), i.e. through the guard.
  */
 #include "looptrader/strategy.h"
+#include "looptrader/coord.h"
 #include "looptrader/ladder.h"
 #include "looptrader/latency.h"
 #include "looptrader/log.h"
@@ -422,6 +423,8 @@ static int cancel_until_final(struct rctx *c, const char *cid)
     struct lt_err e;
     int answered = 0;
     while (!lorder(c, cid)->final) {
+        if (!coord_owns(c->env->coord, c->u->index))
+            return lt_err_set(&c->err, LT_ESTOPPED, "lease lost with order %s open: halted", cid);
         lt_err_clear(&e);
         int rc = c->ops->cancel_order(c->env->venue, c->h, c->auth, c->r->symbol, cid, &st, &e);
         if (rc == 0) {
@@ -508,7 +511,8 @@ static int complete_trades(struct rctx *c, const char *cid)
     guard_count(&c->u->refused, GUARD_FINAL_DISAGREE);
     struct order_state st;
     lt_err_clear(&e);
-    c->ops->cancel_order(c->env->venue, c->h, c->auth, c->r->symbol, cid, &st, &e);
+    if (coord_owns(c->env->coord, c->u->index))
+        c->ops->cancel_order(c->env->venue, c->h, c->auth, c->r->symbol, cid, &st, &e);
     char b1[MONEY_STR_MAX], b2[MONEY_STR_MAX];
     return unsettled(c, LT_EUNKNOWN,
                      "order %s: the venue reported %s executed but its trades add up to %s: "
@@ -591,6 +595,13 @@ static int order_run(struct rctx *c, enum order_side side, enum time_in_force ti
         rc = ledger_add_order(&u->ledger, cid, side, price, qty);
     if (rc != 0)
         return lt_err_set(&c->err, rc, "cannot make an order id (%s)", lt_err_name(rc));
+    if (c->env->coord) {
+        char pb[MONEY_STR_MAX], qb[MONEY_STR_MAX];
+        rc = coord_fence_intent(c->env->coord, u->index, cid, code, money_format_min(price, pb),
+                                money_format_min(qty, qb), &c->err);
+        if (rc != 0)
+            return rc; /* a lost lease: this account is another process's now */
+    }
     rc = journal_intent(u->journal, c->env->run, u->round, cid, side, price, qty, &c->err);
     if (rc != 0)
         return rc; /* an order we could not journal is an order we must not send */
@@ -1227,8 +1238,51 @@ static int check_base(struct rctx *c)
     return 0;
 }
 
+static enum strategy_result round_run(const struct strategy_env *env, struct strategy_user *u,
+                                      struct http *h);
+
+/* With a coordinator a user runs only while this process holds its lease
+ * (claimed, the previous owner's requests expired): until then it waits
+ * its turn, a lost lease halts it with nothing sent, and an account that
+ * another process finished is done here too. */
 enum strategy_result strategy_round(const struct strategy_env *env, struct strategy_user *u,
                                     struct http *h)
+{
+    struct coord *co = env->coord;
+    if (!co)
+        return round_run(env, u, h);
+    struct rctx c = { .env = env, .u = u, .h = h, .r = u->rules,
+                      .ops = venue_ops(env->venue), .auth = &u->cfg->auth };
+    switch (coord_state(co, u->index)) {
+    case COORD_OWNED:
+        break;
+    case COORD_LOST:
+        lt_err_set(&c.err, LT_ESTOPPED, "lease lost to another process: halted, nothing sent");
+        return fail(&c);
+    case COORD_DONE_ELSEWHERE:
+        snprintf(u->report.error, sizeof u->report.error, "done by another process");
+        return finish(u, USER_SKIPPED, STRATEGY_DONE);
+    case COORD_WAITING: {
+        /* not claimed yet, the previous owner's wait, or our lease lapsed
+         * while the coordinator is away: nothing may be signed meanwhile */
+        if (stopping(&c))
+            return stopped(&c, "stopped");
+        struct timespec ts = { 0, 250 * 1000000L };
+        nanosleep(&ts, NULL);
+        return STRATEGY_CONTINUE;
+    }
+    }
+    /* taken over: what the previous owner bought since our start counts */
+    if (!u->recovered && reread_window_total(&c) != 0)
+        return ended(&c);
+    enum strategy_result res = round_run(env, u, h);
+    if (res != STRATEGY_CONTINUE)
+        coord_end(co, u->index, res == STRATEGY_DONE);
+    return res;
+}
+
+static enum strategy_result round_run(const struct strategy_env *env, struct strategy_user *u,
+                                      struct http *h)
 {
     struct rctx c = { .env = env, .u = u, .h = h, .r = u->rules,
                       .ops = venue_ops(env->venue), .auth = &u->cfg->auth };

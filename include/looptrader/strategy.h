@@ -65,6 +65,7 @@
 
 #include "looptrader/board.h"
 #include "looptrader/config.h"
+#include "looptrader/coord.h"
 #include "looptrader/guard.h"
 #include "looptrader/http.h"
 #include "looptrader/journal.h"
@@ -85,6 +86,8 @@ struct strategy_env {
     int stop_flatten_ms;            /* bound on selling after a stop; 0 = 10 s */
     struct board *board;            /* the streamed symbol's prices (the
                                      * wsclient's); NULL: REST prices only */
+    struct coord *coord;            /* leases across hosts (coord.h); NULL:
+                                     * this process owns every account */
 };
 
 enum strategy_result {
