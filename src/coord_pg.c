@@ -55,10 +55,9 @@ static int64_t mono_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* The schema, one step per version: step i takes version i to i + 1. */
+/* The schema, one step per version: step i takes version i to i + 1
+ * (version 0 is the version table alone, which migrate() creates). */
 static const char *const migrations[] = {
-    "CREATE TABLE lt_schema (version integer NOT NULL);"
-    "INSERT INTO lt_schema VALUES (0);"
     "CREATE TABLE lt_process ("
     "  id text PRIMARY KEY, ip_group text NOT NULL,"
     "  started timestamptz NOT NULL DEFAULT now(), seen timestamptz NOT NULL DEFAULT now());"
@@ -79,6 +78,8 @@ static const char *const migrations[] = {
     "CREATE INDEX lt_order_journal_account ON lt_order_journal (account, epoch);",
 };
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
+_Static_assert(sizeof migrations / sizeof migrations[0] == COORD_SCHEMA_VERSION,
+               "COORD_SCHEMA_VERSION is the number of migration steps");
 
 static int connect_db(const char *url, PGconn **out, struct lt_err *err)
 {
@@ -129,6 +130,12 @@ static int migrate(PGconn *c, int from, struct lt_err *err)
     PGresult *r = PQexec(c, "BEGIN; SELECT pg_advisory_xact_lock(7474747)");
     int ok = PQresultStatus(r) == PGRES_TUPLES_OK;
     PQclear(r);
+    if (ok && from == 0) {
+        r = PQexec(c, "CREATE TABLE IF NOT EXISTS lt_schema (version integer NOT NULL);"
+                      "INSERT INTO lt_schema SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM lt_schema)");
+        ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+        PQclear(r);
+    }
     for (int i = from; ok && i < N_MIGRATIONS; i++) {
         char up[96];
         r = PQexec(c, migrations[i]);
