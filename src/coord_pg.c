@@ -11,6 +11,7 @@
  * time), so a worker waits at most one renewal-free fence behind another.
  */
 #include "looptrader/coord.h"
+#include "looptrader/journal.h"
 #include "looptrader/log.h"
 
 #include <libpq-fe.h>
@@ -71,11 +72,15 @@ static const char *const migrations[] = {
     "  account text PRIMARY KEY REFERENCES lt_account_lease, epoch bigint NOT NULL,"
     "  window_start bigint, bought text, inventory text, last_round integer,"
     "  updated timestamptz NOT NULL DEFAULT now());"
+    /* the file journal's lines, per account across owners: intents (one
+     * per order, before it is sent) and settled marks (everything before
+     * is final; residual = the base all of it left) */
     "CREATE TABLE lt_order_journal ("
-    "  client_id text PRIMARY KEY, account text NOT NULL REFERENCES lt_account_lease,"
-    "  epoch bigint NOT NULL, side char(1) NOT NULL, price text NOT NULL, qty text NOT NULL,"
-    "  status text NOT NULL, at timestamptz NOT NULL DEFAULT now());"
-    "CREATE INDEX lt_order_journal_account ON lt_order_journal (account, epoch);",
+    "  seq bigserial PRIMARY KEY, account text NOT NULL REFERENCES lt_account_lease,"
+    "  epoch bigint NOT NULL, kind text NOT NULL CHECK (kind IN ('intent', 'settled')),"
+    "  run text NOT NULL, round integer NOT NULL, client_id text UNIQUE, side char(1),"
+    "  price text, qty text, residual text, at timestamptz NOT NULL DEFAULT now());"
+    "CREATE INDEX lt_order_journal_account ON lt_order_journal (account, kind, seq);",
 };
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 _Static_assert(sizeof migrations / sizeof migrations[0] == COORD_SCHEMA_VERSION,
@@ -572,26 +577,32 @@ int coord_owns(struct coord *c, size_t slot)
            now >= atomic_load(&sl->start_after) && now < atomic_load(&sl->trust_until);
 }
 
-int coord_fence_intent(struct coord *c, size_t slot, const char *client_id, char side,
-                       const char *price, const char *qty, struct lt_err *err)
+/* One fenced journal row: written only while (account, epoch, owner)
+ * holds an unexpired lease, under the row's lock so a claim cannot slip
+ * between the check and the write. */
+static int fence_write(struct coord *c, size_t slot, const char *kind, const char *run,
+                       unsigned round, const char *client_id, const char *side,
+                       const char *price, const char *qty, const char *residual,
+                       struct lt_err *err)
 {
     static const char sql[] =
-        "INSERT INTO lt_order_journal (client_id, account, epoch, side, price, qty, status)"
-        " SELECT $1, account, epoch, $4, $5, $6, 'intent' FROM lt_account_lease"
-        " WHERE account = $2 AND epoch = $3 AND owner = $7 AND lease_end > now()"
-        " FOR UPDATE";
-    if (!c)
-        return 0;
+        "WITH l AS (SELECT account, epoch FROM lt_account_lease"
+        "   WHERE account = $1 AND epoch = $2 AND owner = $3 AND lease_end > now() FOR UPDATE)"
+        " INSERT INTO lt_order_journal"
+        "   (account, epoch, kind, run, round, client_id, side, price, qty, residual)"
+        " SELECT account, epoch, $4, $5, $6, $7, $8, $9, $10, $11 FROM l";
     if (!coord_owns(c, slot))
         return lt_err_set(err, LT_ESTOPPED, "lease on the account is not held: halted");
     struct coord_slot *sl = &c->slots[slot];
-    char ep[32], sd[2] = { side, '\0' };
+    char ep[32], rd[16];
     snprintf(ep, sizeof ep, "%lld", (long long)atomic_load(&sl->epoch));
-    const char *p[] = { client_id, sl->account, ep, sd, price, qty, c->owner };
+    snprintf(rd, sizeof rd, "%u", round);
+    const char *p[] = { sl->account, ep, c->owner, kind, run, rd, client_id, side, price, qty,
+                        residual };
     pthread_mutex_lock(&c->fence_lock);
     if (PQstatus(c->fence) != CONNECTION_OK)
         PQreset(c->fence);
-    PGresult *r = PQexecParams(c->fence, sql, 7, NULL, p, NULL, NULL, 0);
+    PGresult *r = PQexecParams(c->fence, sql, 11, NULL, p, NULL, NULL, 0);
     int rc = 0;
     if (PQresultStatus(r) != PGRES_COMMAND_OK)
         rc = lt_err_set(err, LT_EIO, "coordinator: journal write: %s", PQerrorMessage(c->fence));
@@ -600,9 +611,82 @@ int coord_fence_intent(struct coord *c, size_t slot, const char *client_id, char
                         ep);
     PQclear(r);
     pthread_mutex_unlock(&c->fence_lock);
-    if (rc == LT_ESTOPPED)
+    if (rc == LT_ESTOPPED) {
         atomic_store(&sl->epoch, -1);
+        log_error("coordinator: %s: epoch %s fenced: halted, nothing more is sent", sl->account,
+                  ep);
+    }
     return rc;
+}
+
+int coord_fence_intent(struct coord *c, size_t slot, const char *run, unsigned round,
+                       const char *client_id, char side, const char *price, const char *qty,
+                       struct lt_err *err)
+{
+    if (!c)
+        return 0;
+    char sd[2] = { side, '\0' };
+    return fence_write(c, slot, "intent", run, round, client_id, sd, price, qty, NULL, err);
+}
+
+int coord_fence_settled(struct coord *c, size_t slot, const char *run, unsigned round,
+                        money_t residual, struct lt_err *err)
+{
+    if (!c)
+        return 0;
+    char rs[MONEY_STR_MAX];
+    money_format_min(residual, rs);
+    return fence_write(c, slot, "settled", run, round, NULL, NULL, NULL, NULL, rs, err);
+}
+
+int coord_load_pending(struct coord *c, size_t slot, struct journal_pending **out, size_t *n,
+                       money_t *residual, struct lt_err *err)
+{
+    static const char sql[] =
+        "WITH s AS (SELECT seq, residual FROM lt_order_journal"
+        "   WHERE account = $1 AND kind = 'settled' ORDER BY seq DESC LIMIT 1)"
+        " SELECT i.run, i.round, i.client_id, i.side, s.residual"
+        " FROM (SELECT 1) one LEFT JOIN s ON true"
+        " LEFT JOIN lt_order_journal i ON i.account = $1 AND i.kind = 'intent'"
+        "   AND i.seq > coalesce(s.seq, 0)"
+        " ORDER BY i.seq NULLS FIRST";
+    *out = NULL;
+    *n = 0;
+    *residual = 0;
+    if (slot >= c->n_slots)
+        return lt_err_set(err, LT_EINVAL, "no such account slot");
+    const char *p[] = { c->slots[slot].account };
+    pthread_mutex_lock(&c->fence_lock);
+    PGresult *r = PQexecParams(c->fence, sql, 1, NULL, p, NULL, NULL, 0);
+    pthread_mutex_unlock(&c->fence_lock);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+        int rc = lt_err_set(err, LT_EIO, "coordinator: journal read: %s", PQerrorMessage(c->fence));
+        PQclear(r);
+        return rc;
+    }
+    int rows = PQntuples(r);
+    struct journal_pending *jp = calloc((size_t)rows + 1, sizeof *jp);
+    if (!jp) {
+        PQclear(r);
+        return lt_err_set(err, LT_ENOMEM, "out of memory");
+    }
+    size_t k = 0;
+    for (int i = 0; i < rows; i++) {
+        if (!PQgetisnull(r, i, 4) && money_parse(PQgetvalue(r, i, 4), residual) != 0)
+            *residual = 0;
+        if (PQgetisnull(r, i, 0))
+            continue;
+        struct journal_pending *e = &jp[k];
+        snprintf(e->run, sizeof e->run, "%s", PQgetvalue(r, i, 0));
+        e->round = (unsigned)strtoul(PQgetvalue(r, i, 1), NULL, 10);
+        snprintf(e->client_id, sizeof e->client_id, "%s", PQgetvalue(r, i, 2));
+        e->side = PQgetvalue(r, i, 3)[0] == 'b' ? SIDE_BUY : SIDE_SELL;
+        k++;
+    }
+    PQclear(r);
+    *out = jp;
+    *n = k;
+    return 0;
 }
 
 void coord_release_all(struct coord *c)

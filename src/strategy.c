@@ -413,6 +413,15 @@ static int left_to_next_run(struct rctx *c, const char *cid)
                       "stopped with order %s not confirmed final; the next run settles it", cid);
 }
 
+/* A settled line in the file journal and, with a coordinator, the same
+ * mark in PostgreSQL (fenced: a lost lease shows at the next order). */
+static void settle(struct rctx *c, const char *run, unsigned round, money_t bought,
+                   money_t sold, money_t residual)
+{
+    journal_settled(c->u->journal, run, round, bought, sold, residual, NULL);
+    coord_fence_settled(c->env->coord, c->u->index, run, round, residual, NULL);
+}
+
 /* Cancels cid and returns 0 only once a query confirms a final state.  A
  * venue that answers cancels but keeps showing the order open halts the
  * account after CANCEL_TRIES cancels. */
@@ -597,8 +606,8 @@ static int order_run(struct rctx *c, enum order_side side, enum time_in_force ti
         return lt_err_set(&c->err, rc, "cannot make an order id (%s)", lt_err_name(rc));
     if (c->env->coord) {
         char pb[MONEY_STR_MAX], qb[MONEY_STR_MAX];
-        rc = coord_fence_intent(c->env->coord, u->index, cid, code, money_format_min(price, pb),
-                                money_format_min(qty, qb), &c->err);
+        rc = coord_fence_intent(c->env->coord, u->index, c->env->run, u->round, cid, code,
+                                money_format_min(price, pb), money_format_min(qty, qb), &c->err);
         if (rc != 0)
             return rc; /* a lost lease: this account is another process's now */
     }
@@ -1022,7 +1031,11 @@ static int recover(struct rctx *c)
     struct journal_pending *p = NULL;
     size_t n = 0;
     money_t residual = 0;
-    rc = journal_load_pending(journal_path(u->journal), &p, &n, &residual, &c->err);
+    /* with a coordinator the account's journal is the one every owner
+     * wrote, in PostgreSQL */
+    rc = c->env->coord
+             ? coord_load_pending(c->env->coord, u->index, &p, &n, &residual, &c->err)
+             : journal_load_pending(journal_path(u->journal), &p, &n, &residual, &c->err);
     if (rc != 0)
         return rc;
     if (n == 0) {
@@ -1092,9 +1105,9 @@ static int recover(struct rctx *c)
             for (size_t k = 0; k < i && !dup; k++)
                 dup = p[k].round == p[i].round && strcmp(p[k].run, p[i].run) == 0;
             if (!dup)
-                journal_settled(u->journal, p[i].run, p[i].round, 0, 0, left, NULL);
+                settle(c, p[i].run, p[i].round, 0, 0, left);
         }
-        journal_settled(u->journal, c->env->run, 0, 0, net > 0 ? net - left : 0, left, NULL);
+        settle(c, c->env->run, 0, 0, net > 0 ? net - left : 0, left);
     }
     free(p);
     return reread_window_total(c);
@@ -1362,7 +1375,7 @@ static enum strategy_result round_run(const struct strategy_env *env, struct str
      * a stop, or anything after an error (an order may not be final), stays
      * unsettled for the next run to settle by query and sell. */
     if (rc == 0 && rc2 == 0 && is_dust(c.r, u->carry_base, bid))
-        journal_settled(u->journal, env->run, u->round, bt.qty, st.qty, u->carry_base, NULL);
+        settle(&c, env->run, u->round, bt.qty, st.qty, u->carry_base);
 
     char b1[MONEY_STR_MAX], b2[MONEY_STR_MAX], b3[MONEY_STR_MAX], b4[MONEY_STR_MAX];
     log_info("%s: round %u bought %s %s for %s, sold %s; window total %s", u->cfg->name,

@@ -34,6 +34,9 @@
 #include <stdint.h>
 
 #include "looptrader/error.h"
+#include "looptrader/money.h"
+
+struct journal_pending;
 
 #define COORD_SCHEMA_VERSION 1
 #define COORD_LEASE_MS_DEFAULT 10000
@@ -107,12 +110,23 @@ enum coord_state coord_state(struct coord *c, size_t slot);
  * process may).  Either way this process never claims it again. */
 void coord_end(struct coord *c, size_t slot, int done);
 
-/* Before an order: the intent written to the order journal, fenced by
- * epoch.  0; LT_ESTOPPED when the lease is lost (the account must halt);
- * LT_EIO when the coordinator cannot be reached (nothing may be sent).
- * NULL coordinator: 0. */
-int coord_fence_intent(struct coord *c, size_t slot, const char *client_id, char side,
-                       const char *price, const char *qty, struct lt_err *err);
+/* Before an order: its intent in the order journal, fenced by epoch.
+ * 0; LT_ESTOPPED when the lease is lost (the account halts: nothing more
+ * is signed); LT_EIO when the coordinator cannot be reached (nothing may
+ * be sent).  NULL coordinator: 0.  side is the client id's code. */
+int coord_fence_intent(struct coord *c, size_t slot, const char *run, unsigned round,
+                       const char *client_id, char side, const char *price, const char *qty,
+                       struct lt_err *err);
+
+/* A round settled (as journal_settled), fenced the same way. */
+int coord_fence_settled(struct coord *c, size_t slot, const char *run, unsigned round,
+                        money_t residual, struct lt_err *err);
+
+/* As journal_load_pending over the account's journal in PostgreSQL,
+ * whichever process wrote it: the intents after its last settled mark and
+ * that mark's residual.  *out malloc'd (caller frees). */
+int coord_load_pending(struct coord *c, size_t slot, struct journal_pending **out, size_t *n,
+                       money_t *residual, struct lt_err *err);
 
 /* Gives every lease up (owner cleared, lease ended now); coord_close
  * does it too. */
