@@ -49,6 +49,9 @@ struct coord {
     atomic_int claiming;           /* 0 until the first claim is due */
 };
 
+static PGresult *fence_exec(struct coord *c, size_t slot, const char *sql, int n,
+                            const char *const *p);
+
 static int64_t mono_ms(void)
 {
     struct timespec ts;
@@ -552,11 +555,11 @@ void coord_end(struct coord *c, size_t slot, int done)
     snprintf(ep, sizeof ep, "%lld", (long long)epoch);
     const char *p[] = { sl->account, c->owner, ep, done ? "t" : "f" };
     pthread_mutex_lock(&c->fence_lock);
-    PGresult *r = PQexecParams(c->fence,
-                               "UPDATE lt_account_lease SET owner = NULL, lease_end = now(),"
-                               " done = $4::boolean"
-                               " WHERE account = $1 AND owner = $2 AND epoch = $3",
-                               4, NULL, p, NULL, NULL, 0);
+    PGresult *r = fence_exec(c, slot,
+                             "UPDATE lt_account_lease SET owner = NULL, lease_end = now(),"
+                             " done = $4::boolean"
+                             " WHERE account = $1 AND owner = $2 AND epoch = $3",
+                             4, p);
     if (PQresultStatus(r) != PGRES_COMMAND_OK)
         log_warn("coordinator: %s: cannot give the lease up (%s); it ends by itself",
                  sl->account, PQerrorMessage(c->fence));
@@ -577,9 +580,31 @@ int coord_owns(struct coord *c, size_t slot)
            now >= atomic_load(&sl->start_after) && now < atomic_load(&sl->trust_until);
 }
 
+/* fence_lock held.  A statement on the workers' connection; a broken
+ * connection (a restarted server) is reset and the statement sent again
+ * while the lease on slot is still trusted, every POLL a try. */
+static PGresult *fence_exec(struct coord *c, size_t slot, const char *sql, int n,
+                            const char *const *p)
+{
+    for (;;) {
+        if (PQstatus(c->fence) != CONNECTION_OK)
+            PQreset(c->fence);
+        PGresult *r = PQexecParams(c->fence, sql, n, NULL, p, NULL, NULL, 0);
+        ExecStatusType st = PQresultStatus(r);
+        if ((st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) ||
+            PQstatus(c->fence) == CONNECTION_OK || !coord_owns(c, slot) ||
+            atomic_load(&c->quit))
+            return r;
+        PQclear(r);
+        struct timespec ts = { 0, 200 * 1000000L };
+        nanosleep(&ts, NULL);
+    }
+}
+
 /* One fenced journal row: written only while (account, epoch, owner)
  * holds an unexpired lease, under the row's lock so a claim cannot slip
- * between the check and the write. */
+ * between the check and the write.  0; LT_EFENCED (the lease is lost or
+ * no longer trusted: the account halts); LT_EIO. */
 static int fence_write(struct coord *c, size_t slot, const char *kind, const char *run,
                        unsigned round, const char *client_id, const char *side,
                        const char *price, const char *qty, const char *residual,
@@ -592,7 +617,7 @@ static int fence_write(struct coord *c, size_t slot, const char *kind, const cha
         "   (account, epoch, kind, run, round, client_id, side, price, qty, residual)"
         " SELECT account, epoch, $4, $5, $6, $7, $8, $9, $10, $11 FROM l";
     if (!coord_owns(c, slot))
-        return lt_err_set(err, LT_ESTOPPED, "lease on the account is not held: halted");
+        return lt_err_set(err, LT_EFENCED, "lease on the account is not held: halted");
     struct coord_slot *sl = &c->slots[slot];
     char ep[32], rd[16];
     snprintf(ep, sizeof ep, "%lld", (long long)atomic_load(&sl->epoch));
@@ -600,18 +625,20 @@ static int fence_write(struct coord *c, size_t slot, const char *kind, const cha
     const char *p[] = { sl->account, ep, c->owner, kind, run, rd, client_id, side, price, qty,
                         residual };
     pthread_mutex_lock(&c->fence_lock);
-    if (PQstatus(c->fence) != CONNECTION_OK)
-        PQreset(c->fence);
-    PGresult *r = PQexecParams(c->fence, sql, 11, NULL, p, NULL, NULL, 0);
+    PGresult *r = fence_exec(c, slot, sql, 11, p);
     int rc = 0;
     if (PQresultStatus(r) != PGRES_COMMAND_OK)
-        rc = lt_err_set(err, LT_EIO, "coordinator: journal write: %s", PQerrorMessage(c->fence));
+        rc = coord_owns(c, slot)
+                 ? lt_err_set(err, LT_EIO, "coordinator: journal write: %s",
+                              PQerrorMessage(c->fence))
+                 : lt_err_set(err, LT_EFENCED, "lease ran out with the coordinator away: "
+                                               "halted, nothing more is sent");
     else if (strcmp(PQcmdTuples(r), "1") != 0)
-        rc = lt_err_set(err, LT_ESTOPPED, "lease on the account lost (epoch %s fenced): halted",
+        rc = lt_err_set(err, LT_EFENCED, "lease on the account lost (epoch %s fenced): halted",
                         ep);
     PQclear(r);
     pthread_mutex_unlock(&c->fence_lock);
-    if (rc == LT_ESTOPPED) {
+    if (rc == LT_EFENCED) {
         atomic_store(&sl->epoch, -1);
         log_error("coordinator: %s: epoch %s fenced: halted, nothing more is sent", sl->account,
                   ep);
@@ -657,7 +684,7 @@ int coord_load_pending(struct coord *c, size_t slot, struct journal_pending **ou
         return lt_err_set(err, LT_EINVAL, "no such account slot");
     const char *p[] = { c->slots[slot].account };
     pthread_mutex_lock(&c->fence_lock);
-    PGresult *r = PQexecParams(c->fence, sql, 1, NULL, p, NULL, NULL, 0);
+    PGresult *r = fence_exec(c, slot, sql, 1, p);
     pthread_mutex_unlock(&c->fence_lock);
     if (PQresultStatus(r) != PGRES_TUPLES_OK) {
         int rc = lt_err_set(err, LT_EIO, "coordinator: journal read: %s", PQerrorMessage(c->fence));

@@ -433,7 +433,7 @@ static int cancel_until_final(struct rctx *c, const char *cid)
     int answered = 0;
     while (!lorder(c, cid)->final) {
         if (!coord_owns(c->env->coord, c->u->index))
-            return lt_err_set(&c->err, LT_ESTOPPED, "lease lost with order %s open: halted", cid);
+            return lt_err_set(&c->err, LT_EFENCED, "lease lost with order %s open: halted", cid);
         lt_err_clear(&e);
         int rc = c->ops->cancel_order(c->env->venue, c->h, c->auth, c->r->symbol, cid, &st, &e);
         if (rc == 0) {
@@ -1270,7 +1270,7 @@ enum strategy_result strategy_round(const struct strategy_env *env, struct strat
     case COORD_OWNED:
         break;
     case COORD_LOST:
-        lt_err_set(&c.err, LT_ESTOPPED, "lease lost to another process: halted, nothing sent");
+        lt_err_set(&c.err, LT_EFENCED, "lease lost to another process: halted, nothing sent");
         return fail(&c);
     case COORD_DONE_ELSEWHERE:
         snprintf(u->report.error, sizeof u->report.error, "done by another process");
