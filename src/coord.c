@@ -112,18 +112,3 @@ long coord_fair_share(long accounts, long live)
         live = 1;
     return (accounts + live - 1) / live;
 }
-
-void coord_epoch_tag(int64_t epoch, char out[5])
-{
-    static const char b36[] = "0123456789abcdefghijklmnopqrstuvwxyz";
-    char tmp[5];
-    int n = 0;
-    uint64_t e = (uint64_t)(epoch < 0 ? 0 : epoch) % (36ULL * 36 * 36 * 36);
-    do {
-        tmp[n++] = b36[e % 36];
-        e /= 36;
-    } while (e && n < 4);
-    for (int i = 0; i < n; i++)
-        out[i] = tmp[n - 1 - i];
-    out[n] = '\0';
-}

@@ -528,6 +528,14 @@ int coord_start(struct coord *c, struct lt_err *err)
     return 0;
 }
 
+unsigned coord_epoch(struct coord *c, size_t slot)
+{
+    if (!c || slot >= c->n_slots)
+        return 0;
+    int64_t e = atomic_load(&c->slots[slot].epoch);
+    return e > 0 && e <= (int64_t)UINT32_MAX ? (unsigned)e : 0;
+}
+
 enum coord_state coord_state(struct coord *c, size_t slot)
 {
     if (!c)

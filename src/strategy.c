@@ -596,7 +596,8 @@ static int order_run(struct rctx *c, enum order_side side, enum time_in_force ti
                      money_t price, money_t qty)
 {
     struct strategy_user *u = c->u;
-    struct clientid id = { .user = u->index, .round = u->round, .side = code, .seq = ++c->seq };
+    struct clientid id = { .user = u->index, .round = u->round, .side = code, .seq = ++c->seq,
+                           .epoch = coord_epoch(c->env->coord, u->index) };
     snprintf(id.run, sizeof(id.run), "%s", c->env->run);
     char cid[CLIENTID_MAX];
     int rc = clientid_format(&id, cid);

@@ -63,10 +63,6 @@ void coord_url_redact(const char *url, char *out, size_t size);
 /* Fair share: the most accounts one of `live` processes may hold. Pure. */
 long coord_fair_share(long accounts, long live);
 
-/* The epoch as it appears in client order ids: base 36, at most 4 chars
- * (epochs wrap at 36^4 there, which only has to tell a handful of
- * successive owners apart).  Pure. */
-void coord_epoch_tag(int64_t epoch, char out[5]);
 
 /* `looptrader db init|migrate [--coordinator URL]`: exit code. */
 int coord_db_main(int argc, char **argv);
@@ -94,6 +90,10 @@ int coord_start(struct coord *c, struct lt_err *err);
 /* 1 while the lease on slot is trusted (renewed, not past the local
  * deadline, desired run).  NULL coordinator: 1. */
 int coord_owns(struct coord *c, size_t slot);
+
+/* The epoch this process holds slot's lease under, for client order ids
+ * (0: none, or no coordinator). */
+unsigned coord_epoch(struct coord *c, size_t slot);
 
 enum coord_state {
     COORD_OWNED,           /* ours, trusted, the fence wait is over */

@@ -92,7 +92,7 @@ ok "p2 found itself fenced after SIGCONT"
 assert_eq "$rc3" 0 "p3 ran every account it ended with to target"
 
 step=$(step_size)
-printf '%-4s %-7s %9s %5s %10s %s\n' acct owners window open base_delta failover
+printf '%-4s %-11s %9s %5s %10s %s\n' acct owners window open base_delta failover
 bad=0
 for u in "${ACCTS[@]}"; do
     win=$(window_buy "$u")
@@ -111,18 +111,27 @@ t_kill, t_stop, t_cont = (int(x) for x in sys.argv[11:14])
 orders = sorted((o for o in json.load(open(sys.argv[14])) if o["clientOrderId"].startswith("lt.")),
                 key=lambda o: o["orderId"])
 run = lambda o: o["clientOrderId"].split(".")[1]
+def epoch(o):
+    last = o["clientOrderId"].split(".")[-1]
+    return int(last.split("e")[1]) if "e" in last else 0
 overlap = sum(1 for a, b in zip(orders, orders[1:]) if a["updateTime"] > b["time"])
+two_epochs = sum(1 for a, b in zip(orders, orders[1:])
+                 if epoch(a) != epoch(b) and a["updateTime"] > b["time"])
 owners = []
 for o in orders:
     if not owners or owners[-1] != run(o):
         owners.append(run(o))
+eps = [epoch(o) for o in orders]
 names = {runs[0]: "p1", runs[1]: "p2", runs[2]: "p3"}
 why = []
 if win < target: why.append("below target")
 if win > target + rnd: why.append("beyond target by more than a round")
 if opn != 0: why.append("open orders")
 if abs(b1 - b0) > step: why.append("base not back")
-if overlap: why.append("%d overlapping live orders" % overlap)
+if overlap: why.append("%d overlapping live orders (%d of two epochs)" % (overlap, two_epochs))
+if 0 in eps: why.append("an order without its epoch")
+if any(b < a for a, b in zip(eps, eps[1:])): why.append("an older epoch's order after a newer one's")
+if len(set(eps)) != len(owners): why.append("owners and epochs disagree")
 late = [o for o in orders if run(o) == runs[1] and o["time"] > t_cont]
 if late: why.append("p2 sent %d order(s) after SIGCONT" % len(late))
 fo = ""
@@ -131,7 +140,8 @@ for a, b in zip(owners, owners[1:]):
     first = min(o["time"] for o in orders if run(o) == b)
     if t0:
         fo += "%s->%s %.1fs " % (names.get(a, a), names.get(b, b), (first - t0) / 1000.0)
-print("%-7s %9s %5s %10s %s%s" % (">".join(names.get(r, r) for r in owners), win.normalize(), opn,
+print("%-11s %9s %5s %10s %s%s" % (">".join("%s(e%d)" % (names.get(r, r), e) for r, e in
+                                           zip(owners, sorted(set(eps)))), win.normalize(), opn,
       (b1 - b0).normalize(), fo, "ok" if not why else "; ".join(why)))
 PY
 )
@@ -139,5 +149,5 @@ PY
     [[ "$line" == *ok ]] || bad=$((bad + 1))
 done
 [ "$bad" = 0 ] || fail "$bad account(s) failed the read-back checks (see the table)"
-ok "every account at target within one round, nothing open, base back, one live order at a time, p2 silent after SIGCONT"
+ok "every account at target within one round, nothing open, base back, one live order at a time (never two epochs'), epochs in order, p2 silent after SIGCONT"
 lt_done
