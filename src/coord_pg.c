@@ -547,7 +547,9 @@ enum coord_state coord_state(struct coord *c, size_t slot)
         return COORD_LOST;
     if (atomic_load(&sl->done_elsewhere))
         return COORD_DONE_ELSEWHERE;
-    return coord_owns(c, slot) ? COORD_OWNED : COORD_WAITING;
+    /* desired = stop parks the account between rounds; the round under
+     * way ends as rounds do */
+    return coord_owns(c, slot) && !atomic_load(&sl->stop) ? COORD_OWNED : COORD_WAITING;
 }
 
 void coord_end(struct coord *c, size_t slot, int done)
@@ -584,8 +586,8 @@ int coord_owns(struct coord *c, size_t slot)
         return 0;
     struct coord_slot *sl = &c->slots[slot];
     int64_t now = mono_ms();
-    return atomic_load(&sl->epoch) > 0 && !atomic_load(&sl->stop) &&
-           now >= atomic_load(&sl->start_after) && now < atomic_load(&sl->trust_until);
+    return atomic_load(&sl->epoch) > 0 && now >= atomic_load(&sl->start_after) &&
+           now < atomic_load(&sl->trust_until);
 }
 
 /* fence_lock held.  A statement on the workers' connection; a broken

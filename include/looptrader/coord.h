@@ -87,8 +87,8 @@ int coord_register(struct coord *c, const char *const *accounts, size_t n, struc
  * so that peers started together count each other. */
 int coord_start(struct coord *c, struct lt_err *err);
 
-/* 1 while the lease on slot is trusted (renewed, not past the local
- * deadline, desired run).  NULL coordinator: 1. */
+/* 1 while the lease on slot is trusted (claimed, the fence wait over,
+ * renewed, not past the local deadline).  NULL coordinator: 1. */
 int coord_owns(struct coord *c, size_t slot);
 
 /* The epoch this process holds slot's lease under, for client order ids
@@ -97,7 +97,8 @@ unsigned coord_epoch(struct coord *c, size_t slot);
 
 enum coord_state {
     COORD_OWNED,           /* ours, trusted, the fence wait is over */
-    COORD_WAITING,         /* not ours (yet), or not trusted right now */
+    COORD_WAITING,         /* not ours (yet), not trusted right now, or
+                            * desired = stop */
     COORD_LOST,            /* another process holds it now: halt */
     COORD_DONE_ELSEWHERE   /* another process brought it to its target */
 };
