@@ -15,6 +15,7 @@
 #include "looptrader/log.h"
 
 #include <libpq-fe.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -222,6 +223,18 @@ int coord_db_main(int argc, char **argv)
     return code;
 }
 
+/* A statement without rows: 0 or LT_EIO with libpq's message. */
+static int command(PGconn *conn, const char *sql, int n, const char *const *p,
+                   struct lt_err *err)
+{
+    PGresult *r = PQexecParams(conn, sql, n, NULL, p, NULL, NULL, 0);
+    int rc = PQresultStatus(r) == PGRES_COMMAND_OK
+                 ? 0
+                 : lt_err_set(err, LT_EIO, "coordinator: %s", PQerrorMessage(conn));
+    PQclear(r);
+    return rc;
+}
+
 int coord_open(const struct coord_config *cfg, const char *run_tag, struct coord **out,
                struct lt_err *err)
 {
@@ -252,14 +265,14 @@ int coord_open(const struct coord_config *cfg, const char *run_tag, struct coord
     }
     if (rc == 0) {
         const char *p[] = { c->owner, cfg->ip_group };
-        PGresult *r = PQexecParams(c->ctl,
-                                   "INSERT INTO lt_process (id, ip_group) VALUES ($1, $2) "
-                                   "ON CONFLICT (id) DO UPDATE SET seen = now()",
-                                   2, NULL, p, NULL, NULL, 0);
-        if (PQresultStatus(r) != PGRES_COMMAND_OK)
-            rc = lt_err_set(err, LT_EIO, "coordinator: %s", PQerrorMessage(c->ctl));
-        PQclear(r);
+        rc = command(c->ctl, "INSERT INTO lt_process (id, ip_group) VALUES ($1, $2) "
+                             "ON CONFLICT (id) DO UPDATE SET seen = now()",
+                     2, p, err);
     }
+    /* `looptrader ctl` notifies after changing `desired`: a wake-up only,
+     * the renewal's answer is what counts */
+    if (rc == 0)
+        rc = command(c->ctl, "LISTEN lt_desired", 0, NULL, err);
     if (rc != 0) {
         coord_close(c);
         return rc;
@@ -282,13 +295,9 @@ int coord_register(struct coord *c, const char *const *accounts, size_t n, struc
         if (!c->slots[i].account)
             return lt_err_set(err, LT_ENOMEM, "out of memory");
         const char *p[] = { accounts[i], c->cfg.ip_group };
-        PGresult *r = PQexecParams(c->ctl,
-                                   "INSERT INTO lt_account_lease (account, ip_group) "
-                                   "VALUES ($1, $2) ON CONFLICT (account) DO NOTHING",
-                                   2, NULL, p, NULL, NULL, 0);
-        if (PQresultStatus(r) != PGRES_COMMAND_OK)
-            rc = lt_err_set(err, LT_EIO, "coordinator: %s", PQerrorMessage(c->ctl));
-        PQclear(r);
+        rc = command(c->ctl, "INSERT INTO lt_account_lease (account, ip_group) "
+                             "VALUES ($1, $2) ON CONFLICT (account) DO NOTHING",
+                     2, p, err);
     }
     return rc;
 }
@@ -363,6 +372,7 @@ static int claim_locked(struct coord *c, struct coord_claim **out, size_t *n, st
         " pick AS (SELECT account, owner AS old_owner, lease_end AS old_end"
         "   FROM lt_account_lease"
         "   WHERE ip_group = $1 AND account = ANY($4::text[]) AND NOT done"
+        "     AND desired = 'run'"
         "     AND (owner IS NULL OR lease_end IS NULL OR lease_end <= now())"
         "   ORDER BY account"
         "   LIMIT (SELECT greatest(0, ceil(total.n::numeric / live.n) - mine.n)"
@@ -489,9 +499,19 @@ static void *coord_main(void *arg)
     while (!atomic_load(&c->quit)) {
         int64_t now = mono_ms();
         if (now < next) {
-            struct timespec ts = { 0, 100 * 1000000L };
-            nanosleep(&ts, NULL);
-            continue;
+            /* only this thread uses ctl once started: no lock to wait on */
+            struct pollfd pfd = { .fd = PQsocket(c->ctl), .events = POLLIN };
+            if (pfd.fd < 0 || poll(&pfd, 1, 100) <= 0)
+                continue;
+            PQconsumeInput(c->ctl);
+            PGnotify *nt;
+            int woken = 0;
+            while ((nt = PQnotifies(c->ctl)) != NULL) {
+                PQfreemem(nt);
+                woken = 1;
+            }
+            if (!woken)
+                continue;
         }
         next = now + c->cfg.lease_ms / 4;
         if (now >= first_claim)
@@ -724,6 +744,96 @@ int coord_load_pending(struct coord *c, size_t slot, struct journal_pending **ou
     *out = jp;
     *n = k;
     return 0;
+}
+
+/* `looptrader ctl --coordinator URL status | stop|resume ACCOUNT...|--all`. */
+int coord_ctl_main(int argc, char **argv)
+{
+    struct coord_config cfg = { 0 };
+    struct lt_err err = { 0 };
+    int has = 0, all = 0, group_given = 0;
+    for (int i = 1; i < argc; i++)
+        group_given |= strncmp(argv[i], "--ip-group", 10) == 0;
+    if (coord_args_take(&argc, argv, &cfg, &has, &err) != 0) {
+        fprintf(stderr, "looptrader ctl: %s\n", err.msg);
+        return 2;
+    }
+    const char *verb = argc > 1 ? argv[1] : "";
+    int status = strcmp(verb, "status") == 0;
+    int stop = strcmp(verb, "stop") == 0, resume = strcmp(verb, "resume") == 0;
+    for (int i = 2; i < argc; i++)
+        all |= strcmp(argv[i], "--all") == 0;
+    if (!has || !(status || stop || resume) || (status && argc != 2) ||
+        (!status && (argc < 3 || (all && argc != 3)))) {
+        fprintf(stderr, "usage: looptrader ctl --coordinator URL [--ip-group G] status\n"
+                        "       looptrader ctl --coordinator URL [--ip-group G] "
+                        "stop|resume ACCOUNT...|--all\n");
+        return 2;
+    }
+    PGconn *c = NULL;
+    if (connect_db(cfg.url, &c, &err) != 0) {
+        fprintf(stderr, "looptrader ctl: %s\n", err.msg);
+        return 2;
+    }
+    int v = 0, code = 0;
+    if (schema_version(c, &v, &err) != 0 || v != COORD_SCHEMA_VERSION) {
+        fprintf(stderr, "looptrader ctl: %s\n",
+                err.msg[0] ? err.msg : "schema of another version: run 'looptrader db migrate'");
+        PQfinish(c);
+        return 2;
+    }
+    const char *grp = group_given ? cfg.ip_group : NULL;
+    if (status) {
+        const char *p[] = { grp };
+        PGresult *r = PQexecParams(
+            c,
+            "SELECT account, ip_group, coalesce(owner, '-'), epoch,"
+            " CASE WHEN owner IS NULL THEN '-' WHEN lease_end > now()"
+            "  THEN round(extract(epoch FROM lease_end - now())::numeric, 1)::text || ' s'"
+            "  ELSE 'expired' END, desired, CASE WHEN done THEN 'done' ELSE '' END"
+            " FROM lt_account_lease WHERE $1::text IS NULL OR ip_group = $1"
+            " ORDER BY ip_group, account",
+            1, NULL, p, NULL, NULL, 0);
+        if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+            fprintf(stderr, "looptrader ctl: %s", PQerrorMessage(c));
+            code = 1;
+        } else {
+            printf("%-20s %-10s %-40s %6s %9s %-7s %s\n", "account", "ip_group", "owner",
+                   "epoch", "lease", "desired", "");
+            for (int i = 0; i < PQntuples(r); i++)
+                printf("%-20s %-10s %-40s %6s %9s %-7s %s\n", PQgetvalue(r, i, 0),
+                       PQgetvalue(r, i, 1), PQgetvalue(r, i, 2), PQgetvalue(r, i, 3),
+                       PQgetvalue(r, i, 4), PQgetvalue(r, i, 5), PQgetvalue(r, i, 6));
+        }
+        PQclear(r);
+    } else {
+        const char *want = stop ? "stop" : "run";
+        for (int i = 2; i < argc && code == 0; i++) {
+            const char *acct = all ? NULL : argv[i];
+            const char *p[] = { want, acct, grp };
+            PGresult *r = PQexecParams(
+                c,
+                "UPDATE lt_account_lease SET desired = $1"
+                " WHERE ($2::text IS NULL OR account = $2) AND ($3::text IS NULL OR ip_group = $3)",
+                3, NULL, p, NULL, NULL, 0);
+            if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+                fprintf(stderr, "looptrader ctl: %s", PQerrorMessage(c));
+                code = 1;
+            } else if (strcmp(PQcmdTuples(r), "0") == 0) {
+                fprintf(stderr, "looptrader ctl: no account %s\n", acct ? acct : "at all");
+                code = 1;
+            } else {
+                printf("%s: %s %s\n", acct ? acct : "every account", want,
+                       all ? PQcmdTuples(r) : "");
+            }
+            PQclear(r);
+            if (all)
+                break;
+        }
+        PQclear(PQexec(c, "NOTIFY lt_desired"));
+    }
+    PQfinish(c);
+    return code;
 }
 
 void coord_release_all(struct coord *c)

@@ -692,6 +692,8 @@ int main(int argc, char **argv)
         return ctl_main(argc - 1, argv + 1);
     if (argc > 1 && strcmp(argv[1], "db") == 0)
         return coord_db_main(argc - 1, argv + 1);
+    if (argc > 1 && strcmp(argv[1], "ctl") == 0)
+        return coord_ctl_main(argc - 1, argv + 1);
 
     struct run r;
     memset(&r, 0, sizeof(r));

@@ -67,6 +67,12 @@ long coord_fair_share(long accounts, long live);
 /* `looptrader db init|migrate [--coordinator URL]`: exit code. */
 int coord_db_main(int argc, char **argv);
 
+/* `looptrader ctl --coordinator URL [--ip-group G] status` (who owns which
+ * account, epoch, lease left, desired) or `stop|resume ACCOUNT...|--all`
+ * (desired = stop parks an account between rounds on whichever process
+ * owns it; the owners wake on NOTIFY lt_desired).  Exit code. */
+int coord_ctl_main(int argc, char **argv);
+
 struct coord;
 
 /* Connects and checks the schema: LT_EIO "coordinator unreachable: ..."
