@@ -48,6 +48,7 @@ struct coord {
     int started;
     atomic_int quit;
     atomic_int claiming;           /* 0 until the first claim is due */
+    int registered;                /* our lt_process row exists (main only) */
 };
 
 static PGresult *fence_exec(struct coord *c, size_t slot, const char *sql, int n,
@@ -271,6 +272,7 @@ int coord_open(const struct coord_config *cfg, const char *run_tag, struct coord
     }
     /* `looptrader ctl` notifies after changing `desired`: a wake-up only,
      * the renewal's answer is what counts */
+    c->registered = rc == 0;
     if (rc == 0)
         rc = command(c->ctl, "LISTEN lt_desired", 0, NULL, err);
     if (rc != 0) {
@@ -741,6 +743,10 @@ int coord_load_pending(struct coord *c, size_t slot, struct journal_pending **ou
         k++;
     }
     PQclear(r);
+    if (k == 0) {
+        free(jp); /* as journal_load_pending: nothing pending, nothing to free */
+        jp = NULL;
+    }
     *out = jp;
     *n = k;
     return 0;
@@ -859,7 +865,7 @@ void coord_close(struct coord *c)
         atomic_store(&c->quit, 1);
         pthread_join(c->thread, NULL);
     }
-    if (c->ctl)
+    if (c->ctl && c->registered)
         coord_release_all(c);
     if (c->ctl)
         PQfinish(c->ctl);
