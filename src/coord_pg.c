@@ -635,8 +635,9 @@ static PGresult *fence_exec(struct coord *c, size_t slot, const char *sql, int n
 
 /* One fenced journal row: written only while (account, epoch, owner)
  * holds an unexpired lease, under the row's lock so a claim cannot slip
- * between the check and the write.  0; LT_EFENCED (the lease is lost or
- * no longer trusted: the account halts); LT_EIO. */
+ * between the check and the write.  0; LT_EFENCED (the lease is lost:
+ * the account halts); LT_ETIMEDOUT (not trusted right now: nothing
+ * written, try again once renewed); LT_EIO. */
 static int fence_write(struct coord *c, size_t slot, const char *kind, const char *run,
                        unsigned round, const char *client_id, const char *side,
                        const char *price, const char *qty, const char *residual,
@@ -647,9 +648,13 @@ static int fence_write(struct coord *c, size_t slot, const char *kind, const cha
         "   WHERE account = $1 AND epoch = $2 AND owner = $3 AND lease_end > now() FOR UPDATE)"
         " INSERT INTO lt_order_journal"
         "   (account, epoch, kind, run, round, client_id, side, price, qty, residual)"
-        " SELECT account, epoch, $4, $5, $6, $7, $8, $9, $10, $11 FROM l";
+        " SELECT account, epoch, $4, $5, $6, $7, $8, $9, $10, $11 FROM l"
+        /* the same intent again: its first write's answer was lost */
+        " ON CONFLICT (client_id) DO UPDATE SET at = lt_order_journal.at";
+    if (coord_state(c, slot) == COORD_LOST)
+        return lt_err_set(err, LT_EFENCED, "lease on the account lost: halted");
     if (!coord_owns(c, slot))
-        return lt_err_set(err, LT_EFENCED, "lease on the account is not held: halted");
+        return lt_err_set(err, LT_ETIMEDOUT, "lease not renewed lately: nothing written");
     struct coord_slot *sl = &c->slots[slot];
     char ep[32], rd[16];
     snprintf(ep, sizeof ep, "%lld", (long long)atomic_load(&sl->epoch));
@@ -663,8 +668,8 @@ static int fence_write(struct coord *c, size_t slot, const char *kind, const cha
         rc = coord_owns(c, slot)
                  ? lt_err_set(err, LT_EIO, "coordinator: journal write: %s",
                               PQerrorMessage(c->fence))
-                 : lt_err_set(err, LT_EFENCED, "lease ran out with the coordinator away: "
-                                               "halted, nothing more is sent");
+                 : lt_err_set(err, LT_ETIMEDOUT, "lease ran out with the coordinator away: "
+                                                 "nothing written");
     else if (strcmp(PQcmdTuples(r), "1") != 0)
         rc = lt_err_set(err, LT_EFENCED, "lease on the account lost (epoch %s fenced): halted",
                         ep);

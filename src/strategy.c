@@ -413,6 +413,52 @@ static int left_to_next_run(struct rctx *c, const char *cid)
                       "stopped with order %s not confirmed final; the next run settles it", cid);
 }
 
+/* With a coordinator: waits, signing nothing, while the lease is ours
+ * but not trusted (the coordinator away past the renewal margin; it is
+ * renewed when it returns); 0 once trusted, LT_EFENCED when lost,
+ * LT_ESTOPPED at a stop.  Logged once when the wait is long. */
+static int lease_wait(struct rctx *c)
+{
+    struct coord *co = c->env->coord;
+    int64_t since = mailbox_now_ms();
+    int logged = 0;
+    while (!coord_owns(co, c->u->index)) {
+        if (coord_state(co, c->u->index) == COORD_LOST)
+            return lt_err_set(&c->err, LT_EFENCED, "lease lost to another process: halted");
+        if (stopping(c))
+            return lt_err_set(&c->err, LT_ESTOPPED, "stopped while the lease was not renewed");
+        if (!logged && mailbox_now_ms() - since > 2000) {
+            log_warn("%s: lease not renewed (coordinator away?): waiting, nothing is sent",
+                     c->u->cfg->name);
+            logged = 1;
+        }
+        sleep_ms(200);
+    }
+    if (logged)
+        log_info("%s: lease renewed: going on", c->u->cfg->name);
+    return 0;
+}
+
+/* The order's intent in the coordinator's journal, fenced by epoch;
+ * waits out a lease that lapsed while the coordinator was away. */
+static int fence_intent(struct rctx *c, char code, const char *cid, money_t price, money_t qty)
+{
+    char pb[MONEY_STR_MAX], qb[MONEY_STR_MAX];
+    if (!c->env->coord)
+        return 0;
+    money_format_min(price, pb);
+    money_format_min(qty, qb);
+    for (;;) {
+        int rc = lease_wait(c);
+        if (rc == 0)
+            rc = coord_fence_intent(c->env->coord, c->u->index, c->env->run, c->u->round, cid,
+                                    code, pb, qb, &c->err);
+        if (rc != LT_ETIMEDOUT)
+            return rc;
+        lt_err_clear(&c->err);
+    }
+}
+
 /* A settled line in the file journal and, with a coordinator, the same
  * mark in PostgreSQL (fenced: a lost lease shows at the next order). */
 static void settle(struct rctx *c, const char *run, unsigned round, money_t bought,
@@ -432,8 +478,9 @@ static int cancel_until_final(struct rctx *c, const char *cid)
     struct lt_err e;
     int answered = 0;
     while (!lorder(c, cid)->final) {
-        if (!coord_owns(c->env->coord, c->u->index))
-            return lt_err_set(&c->err, LT_EFENCED, "lease lost with order %s open: halted", cid);
+        int lrc = lease_wait(c);
+        if (lrc != 0)
+            return lrc;
         lt_err_clear(&e);
         int rc = c->ops->cancel_order(c->env->venue, c->h, c->auth, c->r->symbol, cid, &st, &e);
         if (rc == 0) {
@@ -601,17 +648,14 @@ static int order_run(struct rctx *c, enum order_side side, enum time_in_force ti
     snprintf(id.run, sizeof(id.run), "%s", c->env->run);
     char cid[CLIENTID_MAX];
     int rc = clientid_format(&id, cid);
-    if (rc == 0)
-        rc = ledger_add_order(&u->ledger, cid, side, price, qty);
     if (rc != 0)
         return lt_err_set(&c->err, rc, "cannot make an order id (%s)", lt_err_name(rc));
-    if (c->env->coord) {
-        char pb[MONEY_STR_MAX], qb[MONEY_STR_MAX];
-        rc = coord_fence_intent(c->env->coord, u->index, c->env->run, u->round, cid, code,
-                                money_format_min(price, pb), money_format_min(qty, qb), &c->err);
-        if (rc != 0)
-            return rc; /* a lost lease: this account is another process's now */
-    }
+    /* before the ledger counts it: an order the lease does not allow is
+     * never a live order */
+    if ((rc = fence_intent(c, code, cid, price, qty)) != 0)
+        return rc;
+    if ((rc = ledger_add_order(&u->ledger, cid, side, price, qty)) != 0)
+        return lt_err_set(&c->err, rc, "cannot make an order id (%s)", lt_err_name(rc));
     rc = journal_intent(u->journal, c->env->run, u->round, cid, side, price, qty, &c->err);
     if (rc != 0)
         return rc; /* an order we could not journal is an order we must not send */

@@ -118,9 +118,11 @@ enum coord_state coord_state(struct coord *c, size_t slot);
 void coord_end(struct coord *c, size_t slot, int done);
 
 /* Before an order: its intent in the order journal, fenced by epoch.
- * 0; LT_EFENCED when the lease is lost or no longer trusted (the account
- * halts: nothing more is signed); LT_EIO when the coordinator cannot be reached (nothing may
- * be sent).  NULL coordinator: 0.  side is the client id's code. */
+ * 0; LT_EFENCED when the lease is lost (the account halts: nothing more
+ * is signed); LT_ETIMEDOUT when it is not trusted right now (the
+ * coordinator away past the renewal margin: nothing written, nothing may
+ * be sent until it is renewed); LT_EIO on a database error.  NULL
+ * coordinator: 0.  side is the client id's code. */
 int coord_fence_intent(struct coord *c, size_t slot, const char *run, unsigned round,
                        const char *client_id, char side, const char *price, const char *qty,
                        struct lt_err *err);
