@@ -670,6 +670,14 @@ static int order_run(struct rctx *c, enum order_side side, enum time_in_force ti
     struct lt_err e;
     for (int tries = 0;; tries++) {
         lt_err_clear(&e);
+        /* The fence proved the lease when the intent was written; the
+         * request is signed now, so the lease must still be trusted now
+         * (a process frozen in between must not sign on waking). */
+        if (!coord_owns(c->env->coord, u->index)) {
+            journal_outcome(u->journal, "never_placed", cid, ORDER_STATUS_UNKNOWN, 0, 0, NULL);
+            return lt_err_set(&c->err, LT_EFENCED,
+                              "lease not trusted when %s was to be signed: halted", cid);
+        }
         rc = c->ops->place_order(c->env->venue, c->h, c->auth, &req, &st, &e);
         if (reached_venue(rc, &e))
             u->report.s.orders++;

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Several processes share accounts through PostgreSQL (issue 11): three
-# traders, 12 accounts, one simulator, one throwaway PostgreSQL.  One
+# traders, 30 accounts (COORD_CHAOS_ACCOUNTS), one simulator, one throwaway PostgreSQL.  One
 # trader is killed with SIGKILL; another is stopped (SIGSTOP) past its
 # lease and continued: it must find itself fenced and send nothing more;
 # PostgreSQL is restarted once mid-run (between the two).  Then, read back from the
@@ -12,7 +12,7 @@
 . "$(dirname "$0")/trader_lib.sh"
 . "$(dirname "$0")/pg_lib.sh"
 
-N=12 TARGET=600 ROUND=50 LEASE=4000
+N=${COORD_CHAOS_ACCOUNTS:-30} TARGET=${COORD_CHAOS_TARGET:-400} ROUND=50 LEASE=4000
 ACCTS=()
 for i in $(seq -w 1 $N); do ACCTS+=("c$i"); done
 auth_for() { AUTH=(--key "key-$1" --secret "secret-$1-0f0f0f"); }
