@@ -612,6 +612,16 @@ int coord_owns(struct coord *c, size_t slot)
            now < atomic_load(&sl->trust_until);
 }
 
+/* The statement failed for want of a server, not for what it said: no
+ * SQLSTATE (libpq's own error: the connection broke), class 08
+ * (connection exception) or 57P (the server shutting down, restarting). */
+static int lost_connection(PGconn *conn, const PGresult *r)
+{
+    const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+    return PQstatus(conn) != CONNECTION_OK || !state || strncmp(state, "08", 2) == 0 ||
+           strncmp(state, "57P", 3) == 0;
+}
+
 /* fence_lock held.  A statement on the workers' connection; a broken
  * connection (a restarted server) is reset and the statement sent again
  * while the lease on slot is still trusted, every POLL a try. */
@@ -623,11 +633,11 @@ static PGresult *fence_exec(struct coord *c, size_t slot, const char *sql, int n
             PQreset(c->fence);
         PGresult *r = PQexecParams(c->fence, sql, n, NULL, p, NULL, NULL, 0);
         ExecStatusType st = PQresultStatus(r);
-        if ((st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) ||
-            PQstatus(c->fence) == CONNECTION_OK || !coord_owns(c, slot) ||
-            atomic_load(&c->quit))
+        if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || !lost_connection(c->fence, r) ||
+            !coord_owns(c, slot) || atomic_load(&c->quit))
             return r;
         PQclear(r);
+        PQreset(c->fence);
         struct timespec ts = { 0, 200 * 1000000L };
         nanosleep(&ts, NULL);
     }
