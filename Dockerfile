@@ -25,7 +25,7 @@ RUN make -j"$(nproc)" all
 
 FROM debian:bookworm-slim
 RUN apt-get update && apt-get install -y --no-install-recommends \
-        libcurl4 libwebsockets17 libjansson4 libconfig9 libssl3 ca-certificates \
+        libcurl4 libwebsockets17 libjansson4 libconfig9 libssl3 libpq5 ca-certificates \
     && rm -rf /var/lib/apt/lists/*
 COPY --from=build /src/build/release/bin/looptrader /src/build/release/bin/looptrader-sim /usr/local/bin/
 RUN groupadd --system --gid 10001 looptrader \

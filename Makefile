@@ -19,8 +19,8 @@ CC       ?= gcc
 BUILD    ?= build/release
 OPT      ?= -O2
 SAN      ?=
-PKGS     := libcurl libwebsockets jansson libconfig openssl
-CPPFLAGS += -Iinclude -D_GNU_SOURCE
+PKGS     := libcurl libwebsockets jansson libconfig openssl libpq
+CPPFLAGS += -Iinclude -D_GNU_SOURCE $(shell pkg-config --cflags $(PKGS))
 CFLAGS   += -std=c11 $(OPT) -g -Wall -Wextra -Werror -pthread $(SAN)
 LDFLAGS  += -pthread $(SAN)
 LDLIBS   += $(shell pkg-config --libs $(PKGS)) -lm

@@ -9,5 +9,6 @@ $SUDO apt-get update
 $SUDO apt-get install -y --no-install-recommends \
     build-essential clang pkg-config \
     libcurl4-openssl-dev libwebsockets-dev libjansson-dev libconfig-dev libssl-dev \
+    libpq-dev postgresql \
     libcmocka-dev \
     libclang-rt-dev valgrind curl ca-certificates python3

@@ -48,8 +48,10 @@ int clientid_format(const struct clientid *id, char out[CLIENTID_MAX])
 {
     if (!valid_run(id->run) || !valid_side(id->side))
         return LT_EINVAL;
-    int n = snprintf(out, CLIENTID_MAX, CLIENTID_PREFIX "%s.%u.%u.%c%u", id->run, id->user,
-                     id->round, id->side, id->seq);
+    int n = id->epoch ? snprintf(out, CLIENTID_MAX, CLIENTID_PREFIX "%s.%u.%u.%c%ue%u", id->run,
+                                 id->user, id->round, id->side, id->seq, id->epoch)
+                      : snprintf(out, CLIENTID_MAX, CLIENTID_PREFIX "%s.%u.%u.%c%u", id->run,
+                                 id->user, id->round, id->side, id->seq);
     if (n < 0 || n >= CLIENTID_MAX) {
         out[0] = '\0';
         return LT_ERANGE;
@@ -97,7 +99,12 @@ int clientid_parse(const char *s, struct clientid *out)
     id.side = *p++;
     if (!valid_side(id.side))
         return LT_EPARSE;
-    if (!(p = parse_uint(p, &id.seq)) || *p != '\0')
+    if (!(p = parse_uint(p, &id.seq)))
+        return LT_EPARSE;
+    id.epoch = 0;
+    if (*p == 'e' && (!(p = parse_uint(p + 1, &id.epoch)) || id.epoch == 0))
+        return LT_EPARSE;
+    if (*p != '\0')
         return LT_EPARSE;
     *out = id;
     return 0;

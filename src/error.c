@@ -45,6 +45,7 @@ const char *lt_err_name(int code)
     case LT_ERANGE: return "ERANGE";
     case LT_ENOTFOUND: return "ENOTFOUND";
     case LT_ERATELIMIT: return "ERATELIMIT";
+    case LT_EFENCED: return "EFENCED";
     }
     return "E?";
 }

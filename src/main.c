@@ -26,6 +26,7 @@
  * configuration error or a state dir in use; 3 stopped early.
  */
 #include "looptrader/config.h"
+#include "looptrader/coord.h"
 #include "looptrader/ctl.h"
 #include "looptrader/ctlsock.h"
 #include "looptrader/executor.h"
@@ -162,6 +163,9 @@ struct run {
     struct lock_accounts accounts;    /* this run's account locks */
     int accounts_open;
     int between_days;                 /* --daily: waiting for the next day */
+    struct coord_config coord_cfg;    /* --coordinator flags (borrowed from argv) */
+    int has_coord;
+    struct coord *coord;              /* NULL: this process owns its accounts */
     char run_tag[8];
     int64_t started_ms;
     int curl_up;
@@ -198,6 +202,7 @@ static void pid_file_remove(struct run *r)
 static void run_free(struct run *r)
 {
     executor_free(r->ex);
+    coord_close(r->coord); /* every lease given up: the workers are joined */
     if (r->ws) {
         wsclient_stop(r->ws);
         wsclient_free(r->ws);
@@ -330,6 +335,38 @@ static int venue_counting(struct run *r, unsigned idx, const struct symbol_rules
     return 0;
 }
 
+/* With --coordinator: connected, the schema checked (unreachable or of
+ * another version: exit 2), every configured account in the lease table
+ * (the users file is the same on every host). */
+static int coord_setup(struct run *r, struct lt_err *err)
+{
+    r->coord_cfg.recv_window_ms = r->cfg.exchange.recv_window_ms;
+    int rc = coord_open(&r->coord_cfg, r->run_tag, &r->coord, err);
+    if (rc != 0)
+        return rc;
+    const char **names = calloc(r->n_users ? r->n_users : 1, sizeof *names);
+    if (!names)
+        return lt_err_set(err, LT_ENOMEM, "out of memory");
+    for (size_t i = 0; i < r->n_users; i++)
+        names[i] = r->cfg.users[i].name;
+    rc = coord_register(r->coord, names, r->n_users, err);
+    free(names);
+    if (rc == 0)
+        log_info("coordinator: process %s in IP group %s, lease %ld ms", coord_owner(r->coord),
+                 r->coord_cfg.ip_group, r->coord_cfg.lease_ms);
+    return rc;
+}
+
+/* Accounts that will not run here are never claimed; then the
+ * coordinator thread starts claiming the others. */
+static int coord_go(struct run *r, const int *queue_me, struct lt_err *err)
+{
+    for (size_t i = 0; i < r->n_users; i++)
+        if (!queue_me[i])
+            coord_end(r->coord, i, 0);
+    return coord_start(r->coord, err);
+}
+
 /* Phase 2 for one user, on the main thread, before any request for it:
  * its stop file, its account lock, its symbol's rules.  Returns 1 when its
  * history is to be read. */
@@ -351,14 +388,15 @@ static int filter_prepare(struct run *r, unsigned idx, struct strategy_user *u)
         return 0;
     }
     /* Before any request for the account: another trader's live orders
-     * must never look like an earlier run's to our recovery. */
+     * must never look like an earlier run's to our recovery.  With a
+     * coordinator its lease does that, on every host at once. */
     uint64_t key = lock_account_key(r->cfg.exchange.rest_url, &uc->auth);
     pid_t holder = 0;
     if (key == 0) {
         user_fails(u, USER_FAILED, "cannot compute the account's lock key");
         return 0;
     }
-    if (lock_account_take(&r->accounts, key, &holder, &err) != 0) {
+    if (!r->coord && lock_account_take(&r->accounts, key, &holder, &err) != 0) {
         user_fails(u, USER_FAILED, "account %.200s", err.msg);
         return 0;
     }
@@ -1110,10 +1148,18 @@ int main(int argc, char **argv)
 
     if (argc > 1 && (strcmp(argv[1], "stop") == 0 || strcmp(argv[1], "status") == 0))
         return ctl_main(argc - 1, argv + 1);
-    if (argc > 1 && strcmp(argv[1], "ctl") == 0)
+    if (argc > 1 && strcmp(argv[1], "ctl") == 0) {
+        /* Cluster-wide with --coordinator (the lease table), else this
+         * host's trader through its state dir's control socket. */
+        for (int i = 2; i < argc; i++)
+            if (strncmp(argv[i], "--coordinator", 13) == 0)
+                return coord_ctl_main(argc - 1, argv + 1);
         return ctl_sock_main(argc - 1, argv + 1);
+    }
     if (argc > 1 && strcmp(argv[1], "report") == 0)
         return print_report_file(argc - 1, argv + 1);
+    if (argc > 1 && strcmp(argv[1], "db") == 0)
+        return coord_db_main(argc - 1, argv + 1);
 
     struct run r;
     memset(&r, 0, sizeof(r));
@@ -1121,7 +1167,12 @@ int main(int argc, char **argv)
     atomic_init(&r.global_stop, 0);
     r.started_ms = wall_ms();
     struct lt_err err = { 0 };
-    int rc = config_load(argc, argv, &r.cfg, &err);
+    int rc = coord_args_take(&argc, argv, &r.coord_cfg, &r.has_coord, &err);
+    if (rc != 0) {
+        fprintf(stderr, "looptrader: %s\ntry 'looptrader --help'\n", err.msg);
+        return 2;
+    }
+    rc = config_load(argc, argv, &r.cfg, &err);
     if (rc != 0) {
         int code = rc == LT_ECONFIG || rc == LT_EINVAL ? 2 : 1;
         /* under nohup stderr is often gone: the log file and the report
@@ -1245,8 +1296,11 @@ int main(int argc, char **argv)
              money_format_min(r.rules.step_size, (char[MONEY_STR_MAX]){ 0 }),
              money_format_min(r.rules.min_notional, (char[MONEY_STR_MAX]){ 0 }));
 
+    if (r.has_coord && (rc = coord_setup(&r, &err)) != 0)
+        return fail_start(&r, 2, &err);
+
     /* Phase 2: filter. */
-    struct strategy_env env = { .venue = r.venue, .run = r.run_tag,
+    struct strategy_env env = { .coord = r.coord, .venue = r.venue, .run = r.run_tag,
                                 .global_stop = &r.global_stop,
                                 .stop_since_ms = &r.sig.stop_since_ms,
                                 .stop_flatten_ms = r.cfg.stop_timeout_ms };
@@ -1255,6 +1309,7 @@ int main(int argc, char **argv)
     if (r.trades)
         env.hooks = &hooks;
     /* Phases 2 to 4, once; with --daily again each UTC day. */
+    int coord_started = 0;
     for (;;) {
         size_t queued = 0;
         int *queue_me = calloc(r.n_users ? r.n_users : 1, sizeof(int));
@@ -1275,6 +1330,15 @@ int main(int argc, char **argv)
         for (size_t i = 0; i < r.n_users; i++)
             queued += queue_me[i] != 0;
         latency_mark(LATENCY_MARK_FILTER_END);
+        /* Leases are claimed from the first day on by the coordinator's
+         * own thread; later days reuse it. */
+        if (r.coord && !r.cfg.dry_run && !coord_started) {
+            if ((rc = coord_go(&r, queue_me, &err)) != 0) {
+                free(queue_me);
+                return fail_start(&r, 1, &err);
+            }
+            coord_started = 1;
+        }
         if (stopping(&r)) {
             free(queue_me);
             return finish(&r, 3, NULL);

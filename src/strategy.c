@@ -13,6 +13,7 @@
  * believe_trade(), i.e. through the guard.
  */
 #include "looptrader/strategy.h"
+#include "looptrader/coord.h"
 #include "looptrader/ladder.h"
 #include "looptrader/latency.h"
 #include "looptrader/log.h"
@@ -416,6 +417,61 @@ static int left_to_next_run(struct rctx *c, const char *cid)
                       "stopped with order %s not confirmed final; the next run settles it", cid);
 }
 
+/* With a coordinator: waits, signing nothing, while the lease is ours
+ * but not trusted (the coordinator away past the renewal margin; it is
+ * renewed when it returns); 0 once trusted, LT_EFENCED when lost,
+ * LT_ESTOPPED at a stop.  Logged once when the wait is long. */
+static int lease_wait(struct rctx *c)
+{
+    struct coord *co = c->env->coord;
+    int64_t since = mailbox_now_ms();
+    int logged = 0;
+    while (!coord_owns(co, c->u->index)) {
+        if (coord_state(co, c->u->index) == COORD_LOST)
+            return lt_err_set(&c->err, LT_EFENCED, "lease lost to another process: halted");
+        if (stopping(c))
+            return lt_err_set(&c->err, LT_ESTOPPED, "stopped while the lease was not renewed");
+        if (!logged && mailbox_now_ms() - since > 2000) {
+            log_warn("%s: lease not renewed (coordinator away?): waiting, nothing is sent",
+                     c->u->cfg->name);
+            logged = 1;
+        }
+        sleep_ms(200);
+    }
+    if (logged)
+        log_info("%s: lease renewed: going on", c->u->cfg->name);
+    return 0;
+}
+
+/* The order's intent in the coordinator's journal, fenced by epoch;
+ * waits out a lease that lapsed while the coordinator was away. */
+static int fence_intent(struct rctx *c, char code, const char *cid, money_t price, money_t qty)
+{
+    char pb[MONEY_STR_MAX], qb[MONEY_STR_MAX];
+    if (!c->env->coord)
+        return 0;
+    money_format_min(price, pb);
+    money_format_min(qty, qb);
+    for (;;) {
+        int rc = lease_wait(c);
+        if (rc == 0)
+            rc = coord_fence_intent(c->env->coord, c->u->index, c->env->run, c->u->round, cid,
+                                    code, pb, qb, &c->err);
+        if (rc != LT_ETIMEDOUT)
+            return rc;
+        lt_err_clear(&c->err);
+    }
+}
+
+/* A settled line in the file journal and, with a coordinator, the same
+ * mark in PostgreSQL (fenced: a lost lease shows at the next order). */
+static void settle(struct rctx *c, const char *run, unsigned round, money_t bought,
+                   money_t sold, money_t residual)
+{
+    journal_settled(c->u->journal, run, round, bought, sold, residual, NULL);
+    coord_fence_settled(c->env->coord, c->u->index, run, round, residual, NULL);
+}
+
 /* Cancels cid and returns 0 only once a query confirms a final state.  A
  * venue that answers cancels but keeps showing the order open halts the
  * account after CANCEL_TRIES cancels. */
@@ -426,6 +482,9 @@ static int cancel_until_final(struct rctx *c, const char *cid)
     struct lt_err e;
     int answered = 0;
     while (!lorder(c, cid)->final) {
+        int lrc = lease_wait(c);
+        if (lrc != 0)
+            return lrc;
         lt_err_clear(&e);
         int rc = c->ops->cancel_order(c->env->venue, c->h, c->auth, c->r->symbol, cid, &st, &e);
         if (rc == 0) {
@@ -512,7 +571,8 @@ static int complete_trades(struct rctx *c, const char *cid)
     guard_count(&c->u->refused, GUARD_FINAL_DISAGREE);
     struct order_state st;
     lt_err_clear(&e);
-    c->ops->cancel_order(c->env->venue, c->h, c->auth, c->r->symbol, cid, &st, &e);
+    if (coord_owns(c->env->coord, c->u->index))
+        c->ops->cancel_order(c->env->venue, c->h, c->auth, c->r->symbol, cid, &st, &e);
     char b1[MONEY_STR_MAX], b2[MONEY_STR_MAX];
     return unsettled(c, LT_EUNKNOWN,
                      "order %s: the venue reported %s executed but its trades add up to %s: "
@@ -587,13 +647,18 @@ static int order_run(struct rctx *c, enum order_side side, enum time_in_force ti
                      money_t price, money_t qty)
 {
     struct strategy_user *u = c->u;
-    struct clientid id = { .user = u->index, .round = u->round, .side = code, .seq = ++c->seq };
+    struct clientid id = { .user = u->index, .round = u->round, .side = code, .seq = ++c->seq,
+                           .epoch = coord_epoch(c->env->coord, u->index) };
     snprintf(id.run, sizeof(id.run), "%s", c->env->run);
     char cid[CLIENTID_MAX];
     int rc = clientid_format(&id, cid);
-    if (rc == 0)
-        rc = ledger_add_order(&u->ledger, cid, side, price, qty);
     if (rc != 0)
+        return lt_err_set(&c->err, rc, "cannot make an order id (%s)", lt_err_name(rc));
+    /* before the ledger counts it: an order the lease does not allow is
+     * never a live order */
+    if ((rc = fence_intent(c, code, cid, price, qty)) != 0)
+        return rc;
+    if ((rc = ledger_add_order(&u->ledger, cid, side, price, qty)) != 0)
         return lt_err_set(&c->err, rc, "cannot make an order id (%s)", lt_err_name(rc));
     rc = journal_intent(u->journal, c->env->run, u->round, cid, side, price, qty, &c->err);
     if (rc != 0)
@@ -609,6 +674,14 @@ static int order_run(struct rctx *c, enum order_side side, enum time_in_force ti
     struct lt_err e;
     for (int tries = 0;; tries++) {
         lt_err_clear(&e);
+        /* The fence proved the lease when the intent was written; the
+         * request is signed now, so the lease must still be trusted now
+         * (a process frozen in between must not sign on waking). */
+        if (!coord_owns(c->env->coord, u->index)) {
+            journal_outcome(u->journal, "never_placed", cid, ORDER_STATUS_UNKNOWN, 0, 0, NULL);
+            return lt_err_set(&c->err, LT_EFENCED,
+                              "lease not trusted when %s was to be signed: halted", cid);
+        }
         rc = c->ops->place_order(c->env->venue, c->h, c->auth, &req, &st, &e);
         if (reached_venue(rc, &e))
             u->report.s.orders++;
@@ -1000,7 +1073,11 @@ static int recover(struct rctx *c)
     struct journal_pending *p = NULL;
     size_t n = 0;
     money_t residual = 0;
-    rc = journal_load_pending(journal_path(u->journal), &p, &n, &residual, &c->err);
+    /* with a coordinator the account's journal is the one every owner
+     * wrote, in PostgreSQL */
+    rc = c->env->coord
+             ? coord_load_pending(c->env->coord, u->index, &p, &n, &residual, &c->err)
+             : journal_load_pending(journal_path(u->journal), &p, &n, &residual, &c->err);
     if (rc != 0)
         return rc;
     if (n == 0) {
@@ -1073,9 +1150,9 @@ static int recover(struct rctx *c)
             for (size_t k = 0; k < i && !dup; k++)
                 dup = p[k].round == p[i].round && strcmp(p[k].run, p[i].run) == 0;
             if (!dup)
-                journal_settled(u->journal, p[i].run, p[i].round, 0, 0, left, NULL);
+                settle(c, p[i].run, p[i].round, 0, 0, left);
         }
-        journal_settled(u->journal, c->env->run, 0, 0, net > 0 ? net - left : 0, left, NULL);
+        settle(c, c->env->run, 0, 0, net > 0 ? net - left : 0, left);
     }
     free(p);
     return reread_window_total(c);
@@ -1227,8 +1304,51 @@ static int check_base(struct rctx *c)
     return 0;
 }
 
+static enum strategy_result round_run(const struct strategy_env *env, struct strategy_user *u,
+                                      struct http *h);
+
+/* With a coordinator a user runs only while this process holds its lease
+ * (claimed, the previous owner's requests expired): until then it waits
+ * its turn, a lost lease halts it with nothing sent, and an account that
+ * another process finished is done here too. */
 enum strategy_result strategy_round(const struct strategy_env *env, struct strategy_user *u,
                                     struct http *h)
+{
+    struct coord *co = env->coord;
+    if (!co)
+        return round_run(env, u, h);
+    struct rctx c = { .env = env, .u = u, .h = h, .r = u->rules,
+                      .ops = venue_ops(env->venue), .auth = &u->cfg->auth };
+    switch (coord_state(co, u->index)) {
+    case COORD_OWNED:
+        break;
+    case COORD_LOST:
+        lt_err_set(&c.err, LT_EFENCED, "lease lost to another process: halted, nothing sent");
+        return fail(&c);
+    case COORD_DONE_ELSEWHERE:
+        snprintf(u->report.error, sizeof u->report.error, "done by another process");
+        return finish(u, USER_SKIPPED, STRATEGY_DONE);
+    case COORD_WAITING: {
+        /* not claimed yet, the previous owner's wait, or our lease lapsed
+         * while the coordinator is away: nothing may be signed meanwhile */
+        if (stopping(&c))
+            return stopped(&c, "stopped");
+        struct timespec ts = { 0, 250 * 1000000L };
+        nanosleep(&ts, NULL);
+        return STRATEGY_CONTINUE;
+    }
+    }
+    /* taken over: what the previous owner bought since our start counts */
+    if (!u->recovered && reread_window_total(&c) != 0)
+        return ended(&c);
+    enum strategy_result res = round_run(env, u, h);
+    if (res != STRATEGY_CONTINUE)
+        coord_end(co, u->index, res == STRATEGY_DONE);
+    return res;
+}
+
+static enum strategy_result round_run(const struct strategy_env *env, struct strategy_user *u,
+                                      struct http *h)
 {
     struct rctx c = { .env = env, .u = u, .h = h, .r = u->rules,
                       .ops = venue_ops(env->venue), .auth = &u->cfg->auth };
@@ -1314,7 +1434,7 @@ enum strategy_result strategy_round(const struct strategy_env *env, struct strat
      * unsettled for the next run to settle by query and sell. */
     hook_ledger(&c);
     if (rc == 0 && rc2 == 0 && is_dust(c.r, u->carry_base, bid))
-        journal_settled(u->journal, env->run, u->round, bt.qty, st.qty, u->carry_base, NULL);
+        settle(&c, env->run, u->round, bt.qty, st.qty, u->carry_base);
 
     char b1[MONEY_STR_MAX], b2[MONEY_STR_MAX], b3[MONEY_STR_MAX], b4[MONEY_STR_MAX];
     log_info("%s: round %u bought %s %s for %s, sold %s; window total %s", u->cfg->name,

@@ -2,10 +2,13 @@
  * clientid.h - client order ids that the program can find again.
  *
  * Format (<= 36 chars, Binance's [.A-Za-z0-9_:/-] alphabet):
- *     lt.<run>.<user>.<round>.<side><seq>      e.g. "lt.k3j9x2.3.17.b2"
+ *     lt.<run>.<user>.<round>.<side><seq>[e<epoch>]   e.g. "lt.k3j9x2.3.17.b2"
  * run: 6 base-36 chars, new per process; user: index in the config; round:
  * round number within the run; side: 'b' or 's' (or 'f' for a flatten sell
- * during recovery/stop); seq: order number within the round (unique).
+ * during recovery/stop); seq: order number within the round (unique);
+ * epoch: with a coordinator (coord.h), the account's lease epoch, so the
+ * venue's own order history tells which owner sent each order (absent,
+ * never "e0", without one).
  * Every order of ours starts with "lt.", which is how recovery finds them.
  */
 #ifndef LOOPTRADER_CLIENTID_H
@@ -22,6 +25,7 @@ struct clientid {
     unsigned round;
     char side;       /* 'b', 's' or 'f' */
     unsigned seq;
+    unsigned epoch;  /* 0 = none */
 };
 
 /* Makes a fresh run tag from entropy (time, pid). */

@@ -28,7 +28,8 @@ enum {
     LT_ESTOPPED = -9,   /* a stop flag interrupted the operation */
     LT_ERANGE = -10,    /* value out of representable range */
     LT_ENOTFOUND = -11, /* no such order / user / symbol */
-    LT_ERATELIMIT = -12 /* the exchange asked us to slow down */
+    LT_ERATELIMIT = -12, /* the exchange asked us to slow down */
+    LT_EFENCED = -13    /* another process owns the account now (coord.h) */
 };
 
 struct lt_err {

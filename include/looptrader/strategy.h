@@ -65,6 +65,7 @@
 
 #include "looptrader/board.h"
 #include "looptrader/config.h"
+#include "looptrader/coord.h"
 #include "looptrader/guard.h"
 #include "looptrader/http.h"
 #include "looptrader/journal.h"
@@ -100,6 +101,8 @@ struct strategy_env {
     struct board *board;            /* the streamed symbol's prices (the
                                      * wsclient's); NULL: REST prices only */
     const struct strategy_hooks *hooks; /* NULL: none */
+    struct coord *coord;            /* leases across hosts (coord.h); NULL:
+                                     * this process owns every account */
 };
 
 enum strategy_result {

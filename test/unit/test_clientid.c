@@ -24,7 +24,7 @@ static int binance_ok(const char *s)
 static void round_trip(void **state)
 {
     (void)state;
-    struct clientid id = { "k3j9x2", 3, 17, 'b', 2 }, back;
+    struct clientid id = { "k3j9x2", 3, 17, 'b', 2, 0 }, back;
     char s[CLIENTID_MAX];
     assert_int_equal(clientid_format(&id, s), 0);
     assert_string_equal(s, "lt.k3j9x2.3.17.b2");
@@ -37,11 +37,38 @@ static void round_trip(void **state)
     assert_int_equal(back.seq, 2);
     assert_true(clientid_is_ours(s));
 
-    struct clientid z = { "000000", 0, 0, 'f', 0 };
+    struct clientid z = { "000000", 0, 0, 'f', 0, 0 };
     assert_int_equal(clientid_format(&z, s), 0);
     assert_string_equal(s, "lt.000000.0.0.f0");
     assert_int_equal(clientid_parse(s, &back), 0);
     assert_int_equal(back.side, 'f');
+}
+
+/* With a coordinator the lease epoch rides along; "e0" and a leading
+ * zero are not canonical, so they are not ours. */
+static void epoch_field(void **state)
+{
+    (void)state;
+    char s[CLIENTID_MAX];
+    struct clientid id = { "k3j9x2", 3, 17, 's', 2, 41 }, back;
+    assert_int_equal(clientid_format(&id, s), 0);
+    assert_string_equal(s, "lt.k3j9x2.3.17.s2e41");
+    assert_true(binance_ok(s));
+    assert_int_equal(clientid_parse(s, &back), 0);
+    assert_int_equal(back.seq, 2);
+    assert_int_equal(back.epoch, 41);
+    assert_int_equal(clientid_parse("lt.k3j9x2.3.17.b2", &back), 0);
+    assert_int_equal(back.epoch, 0);
+    assert_int_equal(clientid_parse("lt.k3j9x2.3.17.b2e0", &back), LT_EPARSE);
+    assert_int_equal(clientid_parse("lt.k3j9x2.3.17.b2e07", &back), LT_EPARSE);
+    assert_int_equal(clientid_parse("lt.k3j9x2.3.17.b2e", &back), LT_EPARSE);
+    assert_int_equal(clientid_parse("lt.k3j9x2.3.17.b2e4x", &back), LT_EPARSE);
+    /* the longest realistic id still fits Binance's 36 characters */
+    struct clientid big = { "zzzzzz", 99999, 999999, 's', 999, 999999 };
+    assert_int_equal(clientid_format(&big, s), 0);
+    assert_true(binance_ok(s));
+    struct clientid max = { "zzzzzz", 0xffffffffu, 0xffffffffu, 's', 1, 0xffffffffu };
+    assert_int_equal(clientid_format(&max, s), LT_ERANGE);
 }
 
 static void field_limits(void **state)
@@ -50,26 +77,26 @@ static void field_limits(void **state)
     char s[CLIENTID_MAX];
     struct clientid back;
     /* large but realistic values fit in 36 chars */
-    struct clientid big = { "zzzzzz", 99999, 9999999, 's', 99999 };
+    struct clientid big = { "zzzzzz", 99999, 9999999, 's', 99999, 0 };
     assert_int_equal(clientid_format(&big, s), 0);
     assert_true(strlen(s) <= 36 && binance_ok(s));
     assert_int_equal(clientid_parse(s, &back), 0);
     assert_int_equal(back.round, 9999999);
     /* all fields at their maximum do not fit: refused, not truncated */
-    struct clientid max = { "zzzzzz", 0xffffffffu, 0xffffffffu, 's', 0xffffffffu };
+    struct clientid max = { "zzzzzz", 0xffffffffu, 0xffffffffu, 's', 0xffffffffu, 0 };
     assert_int_equal(clientid_format(&max, s), LT_ERANGE);
     assert_string_equal(s, "");
     /* two maximal fields still fit (3+6+1+10+1+10+1+1+1 = 34) */
-    struct clientid two = { "abc123", 0xffffffffu, 0xffffffffu, 'b', 1 };
+    struct clientid two = { "abc123", 0xffffffffu, 0xffffffffu, 'b', 1, 0 };
     assert_int_equal(clientid_format(&two, s), 0);
     assert_int_equal(clientid_parse(s, &back), 0);
     assert_true(back.user == 0xffffffffu && back.round == 0xffffffffu);
     /* malformed structs are refused */
-    struct clientid bad_run = { "ABC123", 1, 1, 'b', 1 };
+    struct clientid bad_run = { "ABC123", 1, 1, 'b', 1, 0 };
     assert_int_equal(clientid_format(&bad_run, s), LT_EINVAL);
-    struct clientid short_run = { "abc", 1, 1, 'b', 1 };
+    struct clientid short_run = { "abc", 1, 1, 'b', 1, 0 };
     assert_int_equal(clientid_format(&short_run, s), LT_EINVAL);
-    struct clientid bad_side = { "abc123", 1, 1, 'x', 1 };
+    struct clientid bad_side = { "abc123", 1, 1, 'x', 1, 0 };
     assert_int_equal(clientid_format(&bad_side, s), LT_EINVAL);
 }
 
@@ -105,7 +132,7 @@ static void run_tags(void **state)
     assert_string_not_equal(a, b);
     for (uint64_t e = 0; e < 1000; e++) {
         clientid_new_run(a, e * 7919);
-        struct clientid id = { "", 1, 1, 'b', 1 }, back;
+        struct clientid id = { "", 1, 1, 'b', 1, 0 }, back;
         memcpy(id.run, a, sizeof a);
         assert_int_equal(clientid_format(&id, s), 0);
         assert_int_equal(clientid_parse(s, &back), 0);
@@ -121,6 +148,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(round_trip),
+        cmocka_unit_test(epoch_field),
         cmocka_unit_test(field_limits),
         cmocka_unit_test(garbage_refused),
         cmocka_unit_test(run_tags),

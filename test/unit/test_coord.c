@@ -1,0 +1,98 @@
+/* Unit tests: the coordinator's pure parts (flags, fair share, redaction). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "looptrader/coord.h"
+#include "looptrader/error.h"
+
+static void args_taken_out(void **state)
+{
+    (void)state;
+    char *argv[] = { "looptrader", "--config", "x.conf", "--coordinator", "postgresql://h/db",
+                     "--ip-group=eu1", "--lease-ms", "6000", "--workers", "2", NULL };
+    int argc = 10, has = 0;
+    struct coord_config cc = { 0 };
+    struct lt_err err = { 0 };
+    assert_int_equal(coord_args_take(&argc, argv, &cc, &has, &err), 0);
+    assert_int_equal(has, 1);
+    assert_string_equal(cc.url, "postgresql://h/db");
+    assert_string_equal(cc.ip_group, "eu1");
+    assert_int_equal(cc.lease_ms, 6000);
+    assert_int_equal(argc, 5);
+    assert_string_equal(argv[1], "--config");
+    assert_string_equal(argv[2], "x.conf");
+    assert_string_equal(argv[3], "--workers");
+    assert_string_equal(argv[4], "2");
+    assert_null(argv[5]);
+}
+
+static void args_defaults_and_errors(void **state)
+{
+    (void)state;
+    struct lt_err err = { 0 };
+    int has = 1;
+    char *plain[] = { "looptrader", "--only", "alice", NULL };
+    int argc = 3;
+    struct coord_config cc = { 0 };
+    assert_int_equal(coord_args_take(&argc, plain, &cc, &has, &err), 0);
+    assert_int_equal(has, 0);
+    assert_int_equal(argc, 3);
+    assert_string_equal(cc.ip_group, "default");
+    assert_int_equal(cc.lease_ms, COORD_LEASE_MS_DEFAULT);
+
+    char *missing[] = { "looptrader", "--coordinator", NULL };
+    argc = 2;
+    assert_int_equal(coord_args_take(&argc, missing, &cc, &has, &err), LT_ECONFIG);
+    char *short_lease[] = { "looptrader", "--lease-ms", "500", NULL };
+    argc = 3;
+    assert_int_equal(coord_args_take(&argc, short_lease, &cc, &has, &err), LT_ECONFIG);
+    char *empty_group[] = { "looptrader", "--ip-group=", NULL };
+    argc = 2;
+    assert_int_equal(coord_args_take(&argc, empty_group, &cc, &has, &err), LT_ECONFIG);
+    /* a longer flag with the same beginning is not ours */
+    char *other[] = { "looptrader", "--coordinators", "x", NULL };
+    argc = 3;
+    assert_int_equal(coord_args_take(&argc, other, &cc, &has, &err), 0);
+    assert_int_equal(argc, 3);
+}
+
+static void fair_share(void **state)
+{
+    (void)state;
+    assert_int_equal(coord_fair_share(30, 3), 10);
+    assert_int_equal(coord_fair_share(31, 3), 11);
+    assert_int_equal(coord_fair_share(12, 2), 6);
+    assert_int_equal(coord_fair_share(5, 0), 5);
+    assert_int_equal(coord_fair_share(0, 4), 0);
+    assert_int_equal(coord_fair_share(2, 5), 1);
+}
+
+static void url_redacted(void **state)
+{
+    (void)state;
+    char out[256];
+    coord_url_redact("postgresql://lt:s3cret@db.example:5432/lt", out, sizeof out);
+    assert_string_equal(out, "postgresql://lt:***@db.example:5432/lt");
+    coord_url_redact("postgresql://lt@db/lt?sslmode=require&password=s3cret&x=1", out, sizeof out);
+    assert_null(strstr(out, "s3cret"));
+    assert_non_null(strstr(out, "password=***&x=1"));
+    coord_url_redact("host=db password=s3cret dbname=lt", out, sizeof out);
+    assert_null(strstr(out, "s3cret"));
+    coord_url_redact("postgresql:///lt?host=/tmp/s", out, sizeof out);
+    assert_string_equal(out, "postgresql:///lt?host=/tmp/s");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(args_taken_out),
+        cmocka_unit_test(args_defaults_and_errors),
+        cmocka_unit_test(fair_share),
+        cmocka_unit_test(url_redacted),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
