@@ -12,8 +12,11 @@
 #   make install    binaries, man pages, example configs, the systemd unit
 #                   (PREFIX=/usr/local, DESTDIR= for staging)
 #
-# Sources are found by wildcard, so adding src/<module>.c or
-# test/unit/test_<module>.c needs no edit here.
+# Sources are found by wildcard, so adding src/<group>/<module>.c or
+# test/unit/test_<module>.c needs no edit here.  The trader's modules are
+# grouped by layer: base, logic (pure), config, venue (dialects and their
+# transport), run (the run machinery), ops (operations), coord; the
+# simulator is src/sim.
 
 CC       ?= gcc
 BUILD    ?= build/release
@@ -25,7 +28,7 @@ CFLAGS   += -std=c11 $(OPT) -g -Wall -Wextra -Werror -pthread $(SAN)
 LDFLAGS  += -pthread $(SAN)
 LDLIBS   += $(shell pkg-config --libs $(PKGS)) -lm
 
-LIB_SRC  := $(filter-out src/main.c,$(wildcard src/*.c))
+LIB_SRC  := $(filter-out src/sim/%,$(wildcard src/*/*.c))
 SIM_SRC  := $(filter-out src/sim/main.c,$(wildcard src/sim/*.c))
 UNIT_SRC := $(wildcard test/unit/test_*.c)
 TOOL_SRC := $(wildcard test/tools/*.c)

@@ -4,7 +4,7 @@
 Runs the scenarios of docs/performance.md on loopback: generates the venue's
 and the trader's configurations for N accounts, starts a fresh simulator
 per measurement, drives the real binaries, reads the trader's in-process
-marks (LT_LATENCY_FILE, src/latency.c), its CPU and memory (/proc, wait4)
+marks (LT_LATENCY_FILE, src/ops/latency.c), its CPU and memory (/proc, wait4)
 and the simulator's per-endpoint counts (--stats-file).  Prints one JSON
 line per scenario and a table of figures beside the goals of issue 7.
 
