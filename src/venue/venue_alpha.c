@@ -12,6 +12,7 @@
  * symbols there), so they reuse Spot's push parser.
  */
 #include "looptrader/venue_alpha.h"
+#include "looptrader/venue_json.h"
 #include "looptrader/venue_binance.h"
 
 #include <ctype.h>
@@ -56,30 +57,14 @@ static json_t *load_data(const char *buf, size_t len, const char *what, json_t *
     return d && !json_is_null(d) ? d : NULL;
 }
 
-/* A decimal string (Alpha writes every amount as one).  "-0" reads as the
- * least negative amount so that the guard refuses it like any negative. */
 static int jmoney(json_t *o, const char *key, int required, money_t *out, struct lt_err *err)
 {
-    json_t *v = json_object_get(o, key);
-    if (!v || json_is_null(v))
-        return required ? lt_err_set(err, LT_EPARSE, "alpha: field '%s' missing", key) : 0;
-    if (!json_is_string(v) ||
-        money_parse_n(json_string_value(v), json_string_length(v), out) != 0)
-        return lt_err_set(err, LT_EPARSE, "alpha: field '%s' is not a decimal string", key);
-    if (*out == 0 && json_string_value(v)[0] == '-')
-        *out = -1;
-    return 0;
+    return venue_json_money("alpha", o, key, required, out, err);
 }
 
 static int jint(json_t *o, const char *key, int required, int64_t *out, struct lt_err *err)
 {
-    json_t *v = json_object_get(o, key);
-    if (!v || json_is_null(v))
-        return required ? lt_err_set(err, LT_EPARSE, "alpha: field '%s' missing", key) : 0;
-    if (!json_is_integer(v))
-        return lt_err_set(err, LT_EPARSE, "alpha: field '%s' is not an integer", key);
-    *out = (int64_t)json_integer_value(v);
-    return 0;
+    return venue_json_int("alpha", o, key, required, out, err);
 }
 
 /* An id the web API writes as a decimal string ("123"), or an integer. */
@@ -101,27 +86,10 @@ static int jid(json_t *o, const char *key, int64_t *out, struct lt_err *err)
 
 static int jstr(json_t *o, const char *key, char *out, size_t size, struct lt_err *err)
 {
-    json_t *v = json_object_get(o, key);
-    if (!json_is_string(v) || json_string_length(v) >= size)
-        return lt_err_set(err, LT_EPARSE, "alpha: field '%s' missing or too long", key);
-    memcpy(out, json_string_value(v), json_string_length(v) + 1);
-    return 0;
+    return venue_json_str("alpha", o, key, 1, out, size, err);
 }
 
-static const char *jstrv(json_t *o, const char *key)
-{
-    json_t *v = json_object_get(o, key);
-    return json_is_string(v) ? json_string_value(v) : NULL;
-}
 
-/* Venue text reaches our messages printable and bounded. */
-static void clean_text(const char *in, char *out, size_t size)
-{
-    size_t k = 0;
-    for (const unsigned char *p = (const unsigned char *)in; *p && k + 1 < size; p++)
-        out[k++] = (*p >= 0x20 && *p < 0x7f) ? (char)*p : '?';
-    out[k] = '\0';
-}
 
 /* ---------------------------------------------------------------- envelope */
 
@@ -132,14 +100,14 @@ int venue_alpha_parse_envelope(long http_status, const char *buf, size_t len,
     int success = 0, have = 0;
     if (len > 0 && len < ENV_BODY_MAX) {
         json_t *root = json_loadb(buf, len, 0, NULL);
-        const char *c = json_is_object(root) ? jstrv(root, "code") : NULL;
+        const char *c = json_is_object(root) ? venue_json_strv(root, "code") : NULL;
         if (c && strlen(c) < sizeof code) {
             have = 1;
             memcpy(code, c, strlen(c) + 1);
             success = json_is_true(json_object_get(root, "success"));
-            const char *m = jstrv(root, "message");
+            const char *m = venue_json_strv(root, "message");
             if (m)
-                clean_text(m, msg, sizeof msg);
+                venue_json_clean_text(m, msg, sizeof msg);
         }
         json_decref(root);
     }
@@ -197,7 +165,7 @@ static int filters(json_t *arr, struct symbol_rules *r, struct lt_err *err)
     if (!json_is_array(arr))
         return lt_err_set(err, LT_EPARSE, "alpha: filters missing");
     json_array_foreach(arr, i, f) {
-        const char *t = jstrv(f, "filterType");
+        const char *t = venue_json_strv(f, "filterType");
         if (!t)
             continue;
         if (!strcmp(t, "PRICE_FILTER"))
@@ -231,13 +199,13 @@ int venue_alpha_parse_exchange_info(const char *buf, size_t len, const char *sym
         rc = lt_err_set(err, LT_EPARSE, "alpha exchange info: no symbols");
     else if (d)
         json_array_foreach(syms, i, s) {
-            const char *name = jstrv(s, "symbol");
+            const char *name = venue_json_strv(s, "symbol");
             if (!name || strcmp(name, symbol))
                 continue;
             struct symbol_rules r;
             memset(&r, 0, sizeof r);
             int64_t bp = 8, qp = 8;
-            const char *status = jstrv(s, "status");
+            const char *status = venue_json_strv(s, "status");
             if ((rc = jstr(s, "symbol", r.symbol, sizeof r.symbol, err)) ||
                 (rc = jstr(s, "baseAsset", r.base, sizeof r.base, err)) ||
                 (rc = jstr(s, "quoteAsset", r.quote, sizeof r.quote, err)) ||
@@ -272,7 +240,7 @@ int venue_alpha_parse_token(const char *buf, size_t len, const char *base, int *
         rc = lt_err_set(err, LT_EPARSE, "alpha token list: not an array");
     else if (d)
         json_array_foreach(d, i, t) {
-            const char *id = jstrv(t, "alphaId");
+            const char *id = venue_json_strv(t, "alphaId");
             if (!id || strcmp(id, base))
                 continue;
             json_t *m = json_object_get(t, "mulPoint");
@@ -302,7 +270,7 @@ int venue_alpha_parse_counted(const char *buf, size_t len, const char *name, mon
                : LT_EPARSE;
     else
         json_array_foreach(list, i, t) {
-            const char *tn = jstrv(t, "tokenName");
+            const char *tn = venue_json_strv(t, "tokenName");
             if (!tn || strcmp(tn, name))
                 continue;
             if ((rc = jmoney(t, "volume", 1, &c, err)))
@@ -350,19 +318,6 @@ int venue_alpha_parse_depth_top(const char *buf, size_t len, money_t *bid, money
     return rc;
 }
 
-static enum order_status status_of(const char *s)
-{
-    static const struct { const char *name; enum order_status st; } map[] = {
-        { "NEW", ORDER_NEW }, { "PARTIALLY_FILLED", ORDER_PARTIALLY_FILLED },
-        { "FILLED", ORDER_FILLED }, { "CANCELED", ORDER_CANCELED },
-        { "EXPIRED", ORDER_EXPIRED }, { "REJECTED", ORDER_REJECTED },
-        { "PENDING_CANCEL", ORDER_PENDING_CANCEL },
-    };
-    for (size_t i = 0; s && i < sizeof map / sizeof map[0]; i++)
-        if (!strcmp(s, map[i].name))
-            return map[i].st;
-    return ORDER_STATUS_UNKNOWN;
-}
 
 static int order_from(json_t *o, struct order_state *out, struct lt_err *err)
 {
@@ -370,13 +325,13 @@ static int order_from(json_t *o, struct order_state *out, struct lt_err *err)
     memset(&st, 0, sizeof st);
     if (!json_is_object(o))
         return lt_err_set(err, LT_EPARSE, "alpha: order is not an object");
-    const char *cid = jstrv(o, "clientOrderId"), *side = jstrv(o, "side");
+    const char *cid = venue_json_strv(o, "clientOrderId"), *side = venue_json_strv(o, "side");
     if (cid && strlen(cid) < sizeof st.client_id)
         memcpy(st.client_id, cid, strlen(cid) + 1);
     if (!side || (strcmp(side, "BUY") && strcmp(side, "SELL")))
         return lt_err_set(err, LT_EPARSE, "alpha: order side missing");
     st.side = side[0] == 'B' ? SIDE_BUY : SIDE_SELL;
-    st.status = status_of(jstrv(o, "status"));
+    st.status = venue_json_status(venue_json_strv(o, "status"));
     int rc;
     if ((rc = jid(o, "orderId", &st.order_id, err)) ||
         (rc = jmoney(o, "price", 0, &st.price, err)) ||
@@ -464,7 +419,7 @@ int venue_alpha_parse_trades(const char *buf, size_t len, struct trade_fill **ou
     for (size_t i = 0; !rc && i < k; i++) {
         json_t *t = json_array_get(d, i);
         json_t *buyer = json_object_get(t, "isBuyer");
-        const char *ca = jstrv(t, "commissionAsset");
+        const char *ca = venue_json_strv(t, "commissionAsset");
         if (!json_is_object(t) || !json_is_boolean(buyer)) {
             rc = lt_err_set(err, LT_EPARSE, "alpha trades: bad trade");
             break;
@@ -504,7 +459,7 @@ int venue_alpha_parse_balance(const char *buf, size_t len, const char *asset, mo
         rc = d ? lt_err_set(err, LT_EPARSE, "alpha balances: no list") : LT_EPARSE;
     else
         json_array_foreach(list, i, b) {
-            const char *id = jstrv(b, "tokenId");
+            const char *id = venue_json_strv(b, "tokenId");
             if (!id || strcmp(id, asset))
                 continue;
             rc = jmoney(b, "free", 1, &f, err) || jmoney(b, "freeze", 0, &l, err) ? LT_EPARSE : 0;

@@ -15,6 +15,7 @@
  * before use.
  */
 #include "looptrader/venue_binance.h"
+#include "looptrader/venue_json.h"
 
 #include <ctype.h>
 #include <jansson.h>
@@ -53,89 +54,27 @@ static json_t *load(const char *buf, size_t len, const char *what, struct lt_err
     return root;
 }
 
-/* Field accessors: absent and not required -> 0 with *out untouched;
- * absent and required, or of the wrong type -> LT_EPARSE. */
 static int jmoney(json_t *o, const char *key, int required, money_t *out, struct lt_err *err)
 {
-    json_t *v = json_object_get(o, key);
-    if (!v || json_is_null(v)) {
-        if (required)
-            return lt_err_set(err, LT_EPARSE, "binance: field '%s' missing", key);
-        return 0;
-    }
-    if (!json_is_string(v))
-        return lt_err_set(err, LT_EPARSE, "binance: field '%s' is not a decimal string", key);
-    const char *str = json_string_value(v);
-    if (money_parse_n(str, json_string_length(v), out) != 0)
-        return lt_err_set(err, LT_EPARSE, "binance: field '%s' is not a valid amount", key);
-    /* "-0" is a minus sign where no venue puts one: read it as the least
-     * negative amount, so that the guard refuses it like any negative. */
-    if (*out == 0 && str[0] == '-')
-        *out = -1;
-    return 0;
+    return venue_json_money("binance", o, key, required, out, err);
 }
 
 static int jint(json_t *o, const char *key, int required, int64_t *out, struct lt_err *err)
 {
-    json_t *v = json_object_get(o, key);
-    if (!v || json_is_null(v)) {
-        if (required)
-            return lt_err_set(err, LT_EPARSE, "binance: field '%s' missing", key);
-        return 0;
-    }
-    if (!json_is_integer(v))
-        return lt_err_set(err, LT_EPARSE, "binance: field '%s' is not an integer", key);
-    *out = (int64_t)json_integer_value(v);
-    return 0;
+    return venue_json_int("binance", o, key, required, out, err);
 }
 
-/* Copies a string field into out[size]; too long is malformed. */
 static int jstr(json_t *o, const char *key, int required, char *out, size_t size,
                 struct lt_err *err)
 {
-    json_t *v = json_object_get(o, key);
-    if (!v || json_is_null(v)) {
-        if (required)
-            return lt_err_set(err, LT_EPARSE, "binance: field '%s' missing", key);
-        return 0;
-    }
-    if (!json_is_string(v))
-        return lt_err_set(err, LT_EPARSE, "binance: field '%s' is not a string", key);
-    size_t n = json_string_length(v);
-    if (n >= size)
-        return lt_err_set(err, LT_EPARSE, "binance: field '%s' too long", key);
-    memcpy(out, json_string_value(v), n);
-    out[n] = '\0';
-    return 0;
+    return venue_json_str("binance", o, key, required, out, size, err);
 }
 
-static const char *jstrv(json_t *o, const char *key)
-{
-    json_t *v = json_object_get(o, key);
-    return json_is_string(v) ? json_string_value(v) : NULL;
-}
 
-static enum order_status parse_status(const char *s)
-{
-    static const struct { const char *name; enum order_status st; } map[] = {
-        { "NEW", ORDER_NEW },
-        { "PARTIALLY_FILLED", ORDER_PARTIALLY_FILLED },
-        { "FILLED", ORDER_FILLED },
-        { "CANCELED", ORDER_CANCELED },
-        { "PENDING_CANCEL", ORDER_PENDING_CANCEL },
-        { "REJECTED", ORDER_REJECTED },
-        { "EXPIRED", ORDER_EXPIRED },
-        { "EXPIRED_IN_MATCH", ORDER_EXPIRED },
-    };
-    for (size_t i = 0; s && i < sizeof map / sizeof map[0]; i++)
-        if (strcmp(s, map[i].name) == 0)
-            return map[i].st;
-    return ORDER_STATUS_UNKNOWN;
-}
 
 static int parse_side(json_t *o, const char *key, enum order_side *out, struct lt_err *err)
 {
-    const char *s = jstrv(o, key);
+    const char *s = venue_json_strv(o, key);
     if (s && strcmp(s, "BUY") == 0)
         *out = SIDE_BUY;
     else if (s && strcmp(s, "SELL") == 0)
@@ -160,15 +99,15 @@ static int order_from_json(json_t *o, struct order_state *out, struct lt_err *er
     memset(&st, 0, sizeof st);
     if (!json_is_object(o))
         return lt_err_set(err, LT_EPARSE, "binance: order is not an object");
-    const char *orig = jstrv(o, "origClientOrderId"); /* cancel replies */
-    const char *cid = orig && orig[0] ? orig : jstrv(o, "clientOrderId");
+    const char *orig = venue_json_strv(o, "origClientOrderId"); /* cancel replies */
+    const char *cid = orig && orig[0] ? orig : venue_json_strv(o, "clientOrderId");
     if (!cid)
         return lt_err_set(err, LT_EPARSE, "binance: field 'clientOrderId' missing");
     copy_client_id(st.client_id, cid);
-    const char *status = jstrv(o, "status");
+    const char *status = venue_json_strv(o, "status");
     if (!status)
         return lt_err_set(err, LT_EPARSE, "binance: field 'status' missing");
-    st.status = parse_status(status);
+    st.status = venue_json_status(status);
     int rc;
     if ((rc = jint(o, "orderId", 1, &st.order_id, err)) ||
         (rc = parse_side(o, "side", &st.side, err)) ||
@@ -293,7 +232,7 @@ static int filters_from_json(json_t *filters, struct symbol_rules *r, struct lt_
     if (!json_is_array(filters))
         return lt_err_set(err, LT_EPARSE, "binance: symbol %s has no filters", r->symbol);
     json_array_foreach(filters, i, f) {
-        const char *type = jstrv(f, "filterType");
+        const char *type = venue_json_strv(f, "filterType");
         if (!type)
             continue;
         if (strcmp(type, "PRICE_FILTER") == 0) {
@@ -347,13 +286,13 @@ int venue_binance_parse_exchange_info(const char *buf, size_t len, const char *s
     size_t i;
     json_t *s;
     json_array_foreach(symbols, i, s) {
-        const char *name = jstrv(s, "symbol");
+        const char *name = venue_json_strv(s, "symbol");
         if (!name || strcasecmp(name, symbol) != 0)
             continue;
         struct symbol_rules r;
         memset(&r, 0, sizeof r);
         int64_t bp = 8, qp = 8;
-        const char *status = jstrv(s, "status");
+        const char *status = venue_json_strv(s, "status");
         if ((rc = jstr(s, "symbol", 1, r.symbol, sizeof r.symbol, err)) ||
             (rc = jstr(s, "baseAsset", 1, r.base, sizeof r.base, err)) ||
             (rc = jstr(s, "quoteAsset", 1, r.quote, sizeof r.quote, err)) ||
@@ -396,8 +335,8 @@ int venue_binance_parse_rate_limits(const char *buf, size_t len, struct venue_li
     else if (list && !json_is_array(list))
         rc = lt_err_set(err, LT_EPARSE, "binance: rateLimits is not a list");
     json_array_foreach(list, i, o) {
-        const char *type = jstrv(o, "rateLimitType");
-        const char *interval = jstrv(o, "interval");
+        const char *type = venue_json_strv(o, "rateLimitType");
+        const char *interval = venue_json_strv(o, "interval");
         int64_t num = 0, limit = 0;
         if (!type || !interval)
             continue;
@@ -433,7 +372,7 @@ int venue_binance_parse_balance(const char *buf, size_t len, const char *asset,
         size_t i;
         json_t *b;
         json_array_foreach(bal, i, b) {
-            const char *a = jstrv(b, "asset");
+            const char *a = venue_json_strv(b, "asset");
             if (!a || strcasecmp(a, asset) != 0)
                 continue;
             if ((rc = jmoney(b, "free", 1, &f, err)) || (rc = jmoney(b, "locked", 0, &l, err)))
@@ -468,24 +407,6 @@ int venue_binance_parse_book_ticker(const char *buf, size_t len, money_t *bid, m
     return rc;
 }
 
-/* Exchange text goes into our messages: keep it printable and short.  It
- * may echo a cookie or header, so the whole of it is redacted before it is
- * cut: a secret cut in two would no longer match the redactor. */
-static void clean_text(const char *in, char *out, size_t size)
-{
-    size_t n = strlen(in);
-    char *red = malloc(n + 1);
-    if (!red) {
-        out[0] = '\0';
-        return;
-    }
-    log_redact(in, red, n + 1);
-    size_t j = 0;
-    for (size_t i = 0; red[i] && j + 1 < size && i < 200; i++)
-        out[j++] = isprint((unsigned char)red[i]) ? red[i] : '?';
-    out[j] = '\0';
-    free(red);
-}
 
 int venue_binance_parse_error(long http_status, const char *buf, size_t len,
                               int retry_after_s, struct lt_err *err)
@@ -496,9 +417,9 @@ int venue_binance_parse_error(long http_status, const char *buf, size_t len,
         json_t *root = json_loadb(buf, len, 0, NULL);
         if (json_is_object(root)) {
             jint(root, "code", 0, &code, NULL);
-            const char *m = jstrv(root, "msg");
+            const char *m = venue_json_strv(root, "msg");
             if (m)
-                clean_text(m, msg, sizeof msg);
+                venue_json_clean_text(m, msg, sizeof msg);
         }
         json_decref(root);
     }
@@ -548,15 +469,15 @@ static int push_exec(json_t *o, struct venue_push *out, struct lt_err *err)
     out->kind = PUSH_EXECUTION;
     out->u.exec.trade_id = -1;
     /* A cancel's c is the cancel request's own id; C names the order. */
-    const char *orig = jstrv(o, "C");
-    const char *cid = orig && orig[0] ? orig : jstrv(o, "c");
+    const char *orig = venue_json_strv(o, "C");
+    const char *cid = orig && orig[0] ? orig : venue_json_strv(o, "c");
     if (!cid)
         return lt_err_set(err, LT_EPARSE, "binance: executionReport without 'c'");
     copy_client_id(st->client_id, cid);
-    const char *status = jstrv(o, "X");
+    const char *status = venue_json_strv(o, "X");
     if (!status)
         return lt_err_set(err, LT_EPARSE, "binance: executionReport without 'X'");
-    st->status = parse_status(status);
+    st->status = venue_json_status(status);
     int rc;
     if ((rc = jint(o, "i", 1, &st->order_id, err)) ||
         (rc = parse_side(o, "S", &st->side, err)) ||
@@ -643,9 +564,9 @@ static int push_response(json_t *o, struct venue_push *out, struct lt_err *err)
         int64_t code = 0;
         jint(error, "code", 0, &code, NULL);
         out->u.response.error_code = code >= -100000 && code <= 100000 ? (int)code : 0;
-        const char *m = jstrv(error, "msg");
+        const char *m = venue_json_strv(error, "msg");
         if (m)
-            clean_text(m, out->u.response.error_msg, sizeof out->u.response.error_msg);
+            venue_json_clean_text(m, out->u.response.error_msg, sizeof out->u.response.error_msg);
     }
     return 0;
 }
@@ -684,7 +605,7 @@ int venue_binance_parse_push(const char *buf, size_t len, struct venue_push *out
         rc = push_response(root, out, err);
         goto out;
     }
-    const char *e = jstrv(o, "e");
+    const char *e = venue_json_strv(o, "e");
     if (e && strcmp(e, "executionReport") == 0)
         rc = push_exec(o, out, err);
     else if (e && strcmp(e, "outboundAccountPosition") == 0)
