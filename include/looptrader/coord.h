@@ -39,7 +39,7 @@
 struct journal_pending;
 
 #define COORD_SCHEMA_VERSION 1
-#define COORD_LEASE_MS_DEFAULT 10000
+#define COORD_LEASE_MS_DEFAULT 6000
 #define COORD_OWNER_MAX 96
 
 /* What the coordinator flags say; strings borrowed from argv. */
