@@ -207,10 +207,21 @@ static void put(struct trades *t, const char *account, int64_t order_id, const c
     t->written++;
 }
 
-static void sync_if(struct trades *t, size_t before)
+/* Called with the lock held, which it releases before the fsync: rows are
+ * appended in order under the lock, and no worker waits on another's disk
+ * flush (one fsync covers every row written before it). */
+static void unlock_and_sync(struct trades *t, size_t before)
 {
-    if (t->written != before && fsync(t->fd) != 0 && !t->failed++)
-        log_error("trades %s: fsync: %s", t->path, strerror(errno));
+    int need = t->written != before;
+    pthread_mutex_unlock(&t->lock);
+    if (!need || fsync(t->fd) == 0)
+        return;
+    int e = errno;
+    pthread_mutex_lock(&t->lock);
+    int first = !t->failed++;
+    pthread_mutex_unlock(&t->lock);
+    if (first)
+        log_error("trades %s: fsync: %s", t->path, strerror(e));
 }
 
 void trades_ledger(struct trades *t, const char *account, const char *symbol,
@@ -238,8 +249,7 @@ void trades_ledger(struct trades *t, const char *account, const char *symbol,
                               o->client_id, qty, quote, fee, asset) == 0)
             put(t, account, o->order_id, row);
     }
-    sync_if(t, before);
-    pthread_mutex_unlock(&t->lock);
+    unlock_and_sync(t, before);
 }
 
 void trades_order(struct trades *t, const char *account, const char *symbol,
@@ -254,8 +264,7 @@ void trades_order(struct trades *t, const char *account, const char *symbol,
     pthread_mutex_lock(&t->lock);
     size_t before = t->written;
     put(t, account, st->order_id, row);
-    sync_if(t, before);
-    pthread_mutex_unlock(&t->lock);
+    unlock_and_sync(t, before);
 }
 
 size_t trades_written(const struct trades *t) { return t->written; }
