@@ -1,5 +1,5 @@
 /*
- * venue_json.h - the JSON field readers every venue dialect shares.
+ * venue_json.h - the answer-reading helpers every venue dialect shares.
  *
  * A dialect's answers are untrusted: a field is read only through these,
  * which check its JSON type, bound its length and say which field of which
@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "looptrader/error.h"
+#include "looptrader/http.h"
 #include "looptrader/money.h"
 #include "looptrader/venue.h"
 
@@ -36,6 +37,25 @@ const char *venue_json_strv(json_t *o, const char *key);
 
 /* Binance's order status names (both dialects use them); UNKNOWN otherwise. */
 enum order_status venue_json_status(const char *s);
+
+/* The body of a dialect call: PERFORM(v, h, a, c, &resp, err) sends the
+ * call c (retries, limits and error answers are the dialect's), and a 2xx
+ * body (const char *body, size_t blen) is handed to PARSE_EXPR, whose
+ * result the enclosing function returns.  The response is freed on every
+ * path. */
+#define VENUE_CALL_AND_PARSE(PERFORM, v, h, a, c, err, PARSE_EXPR)                       \
+    do {                                                                                 \
+        struct http_response resp_;                                                      \
+        http_response_init(&resp_);                                                      \
+        int rc_ = PERFORM((v), (h), (a), (c), &resp_, (err));                            \
+        if (rc_ == 0) {                                                                  \
+            const char *body = resp_.body.buf;                                           \
+            size_t blen = resp_.body.len;                                                \
+            rc_ = (PARSE_EXPR);                                                          \
+        }                                                                                \
+        http_response_release(&resp_);                                                   \
+        return rc_;                                                                      \
+    } while (0)
 
 /* in, redacted whole, then cut to at most 200 characters and size - 1
  * bytes, non-printable bytes as '?'. */

@@ -914,19 +914,8 @@ static int perform(struct venue *v, struct http *h, const struct venue_auth *a, 
 }
 
 /* perform() and hand the 2xx body to parse. */
-#define CALL_AND_PARSE(v, h, a, c, err, PARSE_EXPR)                                      \
-    do {                                                                                 \
-        struct http_response resp_;                                                      \
-        http_response_init(&resp_);                                                      \
-        int rc_ = perform((v), (h), (a), (c), &resp_, (err));                            \
-        if (rc_ == 0) {                                                                  \
-            const char *body = resp_.body.buf;                                           \
-            size_t blen = resp_.body.len;                                                \
-            rc_ = (PARSE_EXPR);                                                          \
-        }                                                                                \
-        http_response_release(&resp_);                                                   \
-        return rc_;                                                                      \
-    } while (0)
+#define CALL_AND_PARSE(v, h, a, c, err, PARSE_EXPR) \
+    VENUE_CALL_AND_PARSE(perform, v, h, a, c, err, PARSE_EXPR)
 
 static int b_server_time(struct venue *v, struct http *h, int64_t *ms, struct lt_err *err)
 {
