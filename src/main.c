@@ -1201,6 +1201,7 @@ int main(int argc, char **argv)
     /* Phase 1: logging, signals, ownership, the venue and the symbol. */
     /* every credential is registered with the redactor as config reads it */
     log_set_level((enum log_level)r.cfg.log_level);
+    log_set_format((enum log_format)r.cfg.log_format);
     if (r.cfg.log_file && log_open(r.cfg.log_file) != 0) {
         lt_err_set(&err, LT_ECONFIG, "cannot open log file %s (%s)", r.cfg.log_file,
                    strerror(errno));

@@ -72,6 +72,7 @@ struct run_config {
     char *metrics_addr;        /* --metrics-addr; NULL = none */
     char *log_file;
     int log_level;             /* enum log_level */
+    int log_format;            /* enum log_format */
     int dry_run;
     int quiet;                 /* --quiet: no live table, no progress lines */
     int daily;                 /* --daily: a new run of every account each UTC day */

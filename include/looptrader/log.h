@@ -38,6 +38,14 @@ int log_open(const char *path);
 void log_close(void);
 
 void log_set_level(enum log_level lvl);
+
+/* LOG_TEXT: "2026-12-01T12:00:00.000Z INFO  message"; LOG_JSON: one object a
+ * line, {"ts":"...","level":"info","msg":"..."}, the message redacted and
+ * then escaped, for log shippers.  Set before other threads log. */
+enum log_format { LOG_TEXT = 0, LOG_JSON = 1 };
+void log_set_format(enum log_format f);
+/* "text", "json" -> format; -1 if unknown. */
+int log_format_parse(const char *name);
 enum log_level log_get_level(void);
 /* "debug", "info", "warn", "error", "off" -> level; -1 if unknown. */
 int log_level_parse(const char *name);

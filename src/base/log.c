@@ -69,6 +69,7 @@ static size_t n_owned, cap_owned;               /* reg_lock */
 static pthread_mutex_t open_lock = PTHREAD_MUTEX_INITIALIZER; /* log_open/close only */
 static atomic_int log_fd = -1;                  /* file sink or -1 */
 static atomic_int log_level = LOG_INFO;
+static atomic_int log_format = LOG_TEXT;
 
 /* ---------------------------------------------------------------- sinks */
 
@@ -123,6 +124,36 @@ void log_close(void)
 
 void log_set_level(enum log_level lvl) { atomic_store(&log_level, (int)lvl); }
 enum log_level log_get_level(void) { return (enum log_level)atomic_load(&log_level); }
+
+void log_set_format(enum log_format f) { atomic_store(&log_format, (int)f); }
+
+int log_format_parse(const char *name)
+{
+    return strcmp(name, "text") == 0 ? LOG_TEXT : strcmp(name, "json") == 0 ? LOG_JSON : -1;
+}
+
+/* in as the inside of a JSON string into out[size] (NUL-terminated, cut at
+ * a whole escape); returns the length written. */
+static size_t json_escape(const char *in, char *out, size_t size)
+{
+    size_t o = 0;
+    for (const unsigned char *p = (const unsigned char *)in; *p; p++) {
+        char esc[8];
+        size_t k;
+        if (*p == '"' || *p == '\\')
+            k = (size_t)snprintf(esc, sizeof esc, "\\%c", *p);
+        else if (*p < 0x20)
+            k = (size_t)snprintf(esc, sizeof esc, "\\u%04x", *p);
+        else
+            esc[0] = (char)*p, k = 1;
+        if (o + k + 1 > size)
+            break;
+        memcpy(out + o, esc, k);
+        o += k;
+    }
+    out[o] = '\0';
+    return o;
+}
 
 int log_level_parse(const char *name)
 {
@@ -388,7 +419,8 @@ void log_redact(const char *in, char *out, size_t out_size)
 void log_vmsg(enum log_level lvl, const char *fmt, va_list ap)
 {
     static const char *tags[] = { "DEBUG", "INFO", "WARN", "ERROR" };
-    char raw[LOG_FORMAT_MAX], line[LOG_LINE_MAX + 1];
+    static const char *names[] = { "debug", "info", "warn", "error" };
+    char raw[LOG_FORMAT_MAX], line[2 * LOG_LINE_MAX + 96];
     struct timespec ts;
     struct tm tm;
 
@@ -396,14 +428,28 @@ void log_vmsg(enum log_level lvl, const char *fmt, va_list ap)
         return;
     clock_gettime(CLOCK_REALTIME, &ts);
     gmtime_r(&ts.tv_sec, &tm);
-    int n = snprintf(raw, sizeof(raw), "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ %-5s ",
-                     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-                     tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000, tags[lvl]);
+    char stamp[96];
+    snprintf(stamp, sizeof stamp, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900,
+             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+             ts.tv_nsec / 1000000);
+    int json = atomic_load(&log_format) == LOG_JSON;
+    int n = json ? 0 : snprintf(raw, sizeof(raw), "%s %-5s ", stamp, tags[lvl]);
     if (n < 0 || (size_t)n >= sizeof raw)
         return;
     vsnprintf(raw + n, sizeof(raw) - (size_t)n, fmt, ap);
-    log_redact(raw, line, LOG_LINE_MAX);
-    size_t len = strlen(line);
+    size_t len;
+    if (json) {
+        char msg[LOG_LINE_MAX + 1];
+        log_redact(raw, msg, LOG_LINE_MAX);
+        len = (size_t)snprintf(line, sizeof line, "{\"ts\":\"%s\",\"level\":\"%s\",\"msg\":\"",
+                               stamp, names[lvl]);
+        len += json_escape(msg, line + len, sizeof line - len - 3);
+        line[len++] = '"';
+        line[len++] = '}';
+    } else {
+        log_redact(raw, line, LOG_LINE_MAX);
+        len = strlen(line);
+    }
     line[len++] = '\n';
     write_all(STDERR_FILENO, line, len);
     int fd = atomic_load(&log_fd);

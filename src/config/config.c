@@ -595,6 +595,14 @@ static int parse_file(struct run_config *rc, const config_t *cf, const char *fil
                 else
                     rc->log_level = lvl;
             }
+        } else if (strcmp(key, "log_format") == 0) {
+            if (!(r = conf_read_str(s, file, key, &str, err))) {
+                int fmt = log_format_parse(str);
+                if (fmt < 0)
+                    r = conf_fail_at(err, s, file, key, "must be text or json");
+                else
+                    rc->log_format = fmt;
+            }
         } else if (strcmp(key, "users") == 0) {
             *users_set = s;
         } else if (strcmp(key, "users_file") == 0) {
@@ -605,7 +613,8 @@ static int parse_file(struct run_config *rc, const config_t *cf, const char *fil
             static const char *const known[] = { "exchange", "strategy", "workers",
                                                  "stop_timeout_ms", "state_dir", "report", "trades",
                                                  "log_file", "lock_dir", "pid_file",
-                                                 "log_level", "users", "users_file", NULL };
+                                                 "log_level", "log_format", "users", "users_file",
+                                                 NULL };
             r = conf_unknown(err, s, file, key, known);
         }
         if (r)
@@ -674,6 +683,8 @@ static int apply_flags(struct run_config *rc, const struct conf_flags *f, struct
         rc->stop_timeout_ms = f->stop_timeout_ms;
     if (f->log_level >= 0)
         rc->log_level = f->log_level;
+    if (f->log_format >= 0)
+        rc->log_format = f->log_format;
     rc->allow_insecure_secrets = f->allow_insecure_secrets;
     rc->dry_run = f->dry_run;
     rc->quiet = f->quiet;

@@ -16,7 +16,7 @@
 enum opt_id {
     O_STRATEGY, O_CONFIG, O_USERS, O_WORKERS, O_STOP_TIMEOUT, O_REST_URL, O_WS_URL, O_ONLY, O_REPORT, O_TRADES,
     O_LOG_FILE, O_LOG_LEVEL, O_STATE_DIR, O_LOCK_DIR, O_PID_FILE, O_INSECURE, O_DRY_RUN, O_VERSION, O_HELP,
-    O_PROGRESS, O_QUIET, O_METRICS, O_DAILY
+    O_PROGRESS, O_QUIET, O_METRICS, O_DAILY, O_LOG_FORMAT
 };
 
 struct opt {
@@ -34,7 +34,8 @@ static const struct opt opts[] = {
     { "--trades", O_TRADES, 1 },       { "--progress-interval", O_PROGRESS, 1 },
     { "--quiet", O_QUIET, 0 },         { "--metrics-addr", O_METRICS, 1 },
     { "--daily", O_DAILY, 0 },
-    { "--log-level", O_LOG_LEVEL, 1 }, { "--state-dir", O_STATE_DIR, 1 },
+    { "--log-level", O_LOG_LEVEL, 1 }, { "--log-format", O_LOG_FORMAT, 1 },
+    { "--state-dir", O_STATE_DIR, 1 },
     { "--lock-dir", O_LOCK_DIR, 1 },   { "--pid-file", O_PID_FILE, 1 },
     { "--allow-insecure-secrets", O_INSECURE, 0 },
     { "--dry-run", O_DRY_RUN, 0 },     { "--version", O_VERSION, 0 },
@@ -108,6 +109,7 @@ static const char usage[] =
     "                            (loopback only, e.g. 127.0.0.1:9464)\n"
     "  --log-file FILE           append the log to FILE as well as stderr\n"
     "  --log-level LEVEL         debug, info (default), warn, error or off\n"
+    "  --log-format FORMAT       text (default) or json: one object a line for log shippers\n"
     "  --version                 print the version and exit\n"
     "  --help, -h                print this help and exit\n"
     "\n"
@@ -237,6 +239,10 @@ static int apply(struct conf_flags *f, const struct opt *o, const char *v,
         if ((f->log_level = log_level_parse(v)) < 0)
             return fail(err, o->name, "must be debug, info, warn, error or off");
         return 0;
+    case O_LOG_FORMAT:
+        if ((f->log_format = log_format_parse(v)) < 0)
+            return fail(err, o->name, "must be text or json");
+        return 0;
     case O_ONLY: return only_add(only, v, err);
     case O_INSECURE: f->allow_insecure_secrets = 1; return 0;
     case O_DRY_RUN: f->dry_run = 1; return 0;
@@ -300,6 +306,7 @@ int conf_args_parse(int argc, char **argv, struct conf_flags *f, struct lt_err *
 
     memset(f, 0, sizeof *f);
     f->log_level = -1;
+    f->log_format = -1;
     f->progress_interval_s = -1;
     int rc = parse(argc, argv, f, &only, err);
     if (!rc && only.n && !(f->only = only_block(&only)))

@@ -17,6 +17,7 @@ struct conf_flags {
     const char *config_path, *users_path, *rest_url, *ws_url;
     const char *report, *trades, *metrics_addr, *log_file, *state_dir, *lock_dir, *pid_file;
     int log_level;              /* -1 = not given */
+    int log_format;             /* -1 = not given */
     int workers;                /* 0 = not given */
     int stop_timeout_ms;        /* 0 = not given */
     int progress_interval_s;    /* -1 = not given */

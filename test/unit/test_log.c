@@ -12,6 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "looptrader/error.h"
 #include "looptrader/log.h"
 
@@ -253,6 +255,45 @@ static void file_sink_redacts_and_reopens(void **state)
     assert_int_equal(log_open("/nonexistent-dir/x.log"), LT_EIO);
 }
 
+/* --log-format json: one object a line, the message redacted, then
+ * escaped so that quotes, backslashes and control bytes stay valid JSON. */
+static void json_lines_parse_and_redact(void **state)
+{
+    (void)state;
+    char a[] = "/tmp/lt-test-log-XXXXXX";
+    int fd = mkstemp(a);
+    assert_true(fd >= 0);
+    close(fd);
+    int saved = dup(STDERR_FILENO);
+    FILE *devnull = freopen("/dev/null", "w", stderr);
+    assert_non_null(devnull);
+    assert_int_equal(log_secret_add("json-secret-42"), 0);
+    assert_int_equal(log_open(a), 0);
+    log_set_format(LOG_JSON);
+    log_warn("say \"hi\" \\ tab\tnl\n json-secret-42 end");
+    log_set_format(LOG_TEXT);
+    log_close();
+    dup2(saved, STDERR_FILENO);
+    close(saved);
+
+    char *text = slurp(a);
+    assert_non_null(text);
+    char *nl = strchr(text, '\n');
+    assert_non_null(nl);
+    assert_null(strchr(nl + 1, '\n')); /* the embedded newline is escaped: one line */
+    json_error_t je;
+    json_t *j = json_loadb(text, (size_t)(nl - text), 0, &je);
+    assert_non_null(j);
+    assert_string_equal(json_string_value(json_object_get(j, "level")), "warn");
+    assert_string_equal(json_string_value(json_object_get(j, "msg")),
+                        "say \"hi\" \\ tab\tnl\n *** end");
+    assert_int_equal(strlen(json_string_value(json_object_get(j, "ts"))), 24);
+    json_decref(j);
+    unlink(a);
+    assert_int_equal(log_format_parse("json"), LOG_JSON);
+    assert_int_equal(log_format_parse("xml"), -1);
+}
+
 static void levels_parse(void **state)
 {
     (void)state;
@@ -274,6 +315,7 @@ int main(void)
         cmocka_unit_test_teardown(output_is_bounded, teardown),
         cmocka_unit_test_teardown(concurrent_add_and_redact, teardown),
         cmocka_unit_test_teardown(file_sink_redacts_and_reopens, teardown),
+        cmocka_unit_test_teardown(json_lines_parse_and_redact, teardown),
         cmocka_unit_test(levels_parse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
