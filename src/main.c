@@ -42,6 +42,7 @@
 #include "looptrader/plan.h"
 #include "looptrader/progress.h"
 #include "looptrader/report.h"
+#include "looptrader/runctx.h"
 #include "looptrader/strategy.h"
 #include "looptrader/strbuf.h"
 #include "looptrader/target.h"
@@ -66,182 +67,6 @@
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
-
-
-static int64_t wall_ms(void)
-{
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
-    return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
-}
-
-static int selected(const struct run_config *cfg, const struct user_config *u)
-{
-    if (!cfg->only)
-        return 1;
-    for (char **p = cfg->only; *p; p++)
-        if (strcmp(*p, u->name) == 0)
-            return 1;
-    return 0;
-}
-
-static int auth_code(const struct lt_err *e)
-{
-    return e->venue_code == -2014 || e->venue_code == -2015 || e->venue_code == -1022 ||
-           e->venue_code == -1002 || e->http_status == 401 || e->http_status == 403;
-}
-
-/* Start-up calls are idempotent: a 5xx or 429 is worth a few more tries. */
-static int transient(int rc) { return rc == LT_EUNKNOWN || rc == LT_ERATELIMIT; }
-
-/* The signal thread's state.  Written by that thread, read by main: every
- * shared field is atomic; log_file is set before the thread starts. */
-struct sigctl {
-    sigset_t set;                    /* INT, TERM, HUP, USR1: blocked everywhere */
-    pthread_t thread;
-    int started;                     /* main only */
-    atomic_int *global_stop;         /* the run's stop flag */
-    _Atomic int64_t stop_since_ms;   /* mailbox_now_ms() of the first stop signal */
-    atomic_int stops;                /* SIGINT/SIGTERM seen */
-    atomic_int usr1;                 /* a SIGUSR1 is waiting for main */
-    atomic_int quit;                 /* main asks the thread to end */
-    const char *log_file;            /* reopened on SIGHUP; NULL = none */
-};
-
-static void *signal_main(void *arg)
-{
-    struct sigctl *sc = arg;
-    while (!atomic_load(&sc->quit)) {
-        struct timespec ts = { 0, 200 * 1000000L };
-        int sig = sigtimedwait(&sc->set, NULL, &ts);
-        if (sig == SIGINT || sig == SIGTERM) {
-            if (atomic_fetch_add(&sc->stops, 1) == 0) {
-                atomic_store(&sc->stop_since_ms, mailbox_now_ms());
-                atomic_store(sc->global_stop, 1);
-                log_warn("%s: stopping every user (again to stop hard)",
-                         sig == SIGINT ? "SIGINT" : "SIGTERM");
-            } else {
-                log_error("hard stop: exiting now; the next run settles open orders");
-                _exit(3);
-            }
-        } else if (sig == SIGHUP) {
-            if (!sc->log_file)
-                log_info("SIGHUP: no log file to reopen");
-            else if (log_open(sc->log_file) != 0)
-                log_error("SIGHUP: cannot reopen log file %s (%s)", sc->log_file,
-                          strerror(errno));
-            else
-                log_info("SIGHUP: log file %s reopened", sc->log_file);
-        } else if (sig == SIGUSR1) {
-            atomic_store(&sc->usr1, 1);
-        }
-    }
-    return NULL;
-}
-
-/* Everything a run owns, so one function frees it on every path. */
-struct run {
-    struct run_config cfg;
-    struct venue *venue;
-    struct http *http;                /* main thread's handle (start-up calls) */
-    struct symbol_rules rules;        /* the streamed (global) symbol */
-    int have_rules;
-    struct symbol_rules *extra;       /* users' other symbols; n_users slots so
-                                       * pointers into it stay valid */
-    size_t n_extra;
-    struct strategy_user *users;      /* n_users slots; [i].journal set once inited */
-    struct report_user *reports;      /* copies for the report */
-    unsigned char *stop_seen;         /* n_users: a stop file was acted on */
-    size_t n_users;
-    struct wsclient *ws;
-    struct executor *ex;
-    atomic_int global_stop;
-    struct sigctl sig;
-    int state_fd;                     /* the state dir's lock, -1 = not held */
-    int pid_file_written;
-    struct trades *trades;            /* --trades; NULL = none */
-    struct lock_accounts accounts;    /* this run's account locks */
-    int accounts_open;
-    int between_days;                 /* --daily: waiting for the next day */
-    struct coord_config coord_cfg;    /* --coordinator flags (borrowed from argv) */
-    int has_coord;
-    struct coord *coord;              /* NULL: this process owns its accounts */
-    char run_tag[8];
-    int64_t started_ms;
-    int curl_up;
-};
-
-static int stopping(struct run *r) { return atomic_load(&r->global_stop); }
-
-/* Sleeps up to ms, ending early at a stop. */
-static void nap_ms(struct run *r, long ms)
-{
-    for (long left = ms; left > 0 && !stopping(r); left -= 50) {
-        struct timespec ts = { 0, (left < 50 ? left : 50) * 1000000L };
-        nanosleep(&ts, NULL);
-    }
-}
-
-/* Removes the pid file if it still names this process. */
-static void pid_file_remove(struct run *r)
-{
-    if (!r->pid_file_written)
-        return;
-    FILE *f = fopen(r->cfg.pid_file, "r");
-    long pid = 0;
-    if (f) {
-        if (fscanf(f, "%ld", &pid) != 1)
-            pid = 0;
-        fclose(f);
-    }
-    if (pid == (long)getpid())
-        unlink(r->cfg.pid_file);
-    r->pid_file_written = 0;
-}
-
-static void run_free(struct run *r)
-{
-    executor_free(r->ex);
-    coord_close(r->coord); /* every lease given up: the workers are joined */
-    if (r->ws) {
-        wsclient_stop(r->ws);
-        wsclient_free(r->ws);
-    }
-    for (size_t i = 0; i < r->n_users; i++)
-        if (r->users[i].mb)
-            strategy_user_release(&r->users[i]);
-    free(r->users);
-    free(r->reports);
-    free(r->extra);
-    free(r->stop_seen);
-    http_free(r->http);
-    venue_free(r->venue);
-    if (r->curl_up)
-        curl_global_cleanup();
-    if (r->accounts_open)
-        lock_accounts_close(&r->accounts);
-    trades_close(r->trades);
-    pid_file_remove(r);
-    lock_fd_release(r->state_fd);
-    if (r->sig.started) {
-        atomic_store(&r->sig.quit, 1);
-        pthread_join(r->sig.thread, NULL);
-    }
-    config_free(&r->cfg);
-    log_close();
-    log_secrets_clear();
-}
-
-/* A start-up call, retried a few times when the venue is busy (5xx, 429)
- * and given up at a stop. */
-#define STARTUP_RETRY(r, rc, err, call)                                                       \
-    for (int t_ = 0;; t_++) {                                                                 \
-        lt_err_clear(err);                                                                    \
-        rc = (call);                                                                          \
-        if (!transient(rc) || t_ >= 4 || stopping(r))                                         \
-            break;                                                                            \
-        nap_ms(r, 200L << t_);                                                                \
-    }
 
 /* The rules of a user's symbol: the streamed one, one fetched already, or
  * fetched now from exchange info. */
@@ -268,29 +93,6 @@ static int rules_for(struct run *r, const char *symbol, const struct symbol_rule
     r->n_extra++;
     *out = sr;
     return 0;
-}
-
-/* <state_dir>/stop-<name> into path; 0 when it fits. */
-static int stop_path(const struct run *r, const char *name, char *path, size_t size)
-{
-    return snprintf(path, size, "%s/stop-%s", r->cfg.state_dir, name) >= (int)size ? -1 : 0;
-}
-
-static void user_fails(struct strategy_user *u, enum user_status st, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-/* Ends a user before it trades, saying why in the report and the log. */
-static void user_fails(struct strategy_user *u, enum user_status st, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(u->report.error, sizeof(u->report.error), fmt, ap);
-    va_end(ap);
-    u->report.status = st;
-    if (st == USER_FAILED)
-        log_error("%s: %s", u->report.name, u->report.error);
-    else
-        log_warn("%s: %s", u->report.name, u->report.error);
 }
 
 /* A venue with a points programme (venue.h's optional ops, Alpha): the
@@ -922,22 +724,6 @@ static int check_report_path(const char *path, struct lt_err *err)
     return 0;
 }
 
-static int write_pid_file(struct run *r, struct lt_err *err)
-{
-    const char *path = r->cfg.pid_file;
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-    if (fd < 0)
-        return lt_err_set(err, LT_ECONFIG, "--pid-file %s: %s", path, strerror(errno));
-    char buf[32];
-    int n = snprintf(buf, sizeof buf, "%ld\n", (long)getpid());
-    int bad = write(fd, buf, (size_t)n) != n;
-    bad |= close(fd) != 0;
-    if (bad)
-        return lt_err_set(err, LT_ECONFIG, "--pid-file %s: cannot write it", path);
-    r->pid_file_written = 1;
-    return 0;
-}
-
 /* File descriptors a run needs at most: per worker its HTTP connection
  * (and the resolver's pair), main's handle, the WebSocket connections,
  * a journal per account up to the journal's open-descriptor cap, the log, the locks, and a margin for libcurl
@@ -976,34 +762,6 @@ static int ensure_fds(const struct run *r, size_t accounts, struct lt_err *err)
                           "--ulimit nofile=...) or run fewer accounts per process",
                           accounts, r->cfg.workers, need, (unsigned long long)rl.rlim_cur,
                           (unsigned long long)rl.rlim_max);
-    return 0;
-}
-
-/* The report rows of the selected users, filled before any request so a
- * start-up failure still reports each of them. */
-static void user_rows_init(struct run *r)
-{
-    for (size_t i = 0; i < r->n_users; i++) {
-        const struct user_config *uc = &r->cfg.users[i];
-        struct report_user *ru = &r->users[i].report;
-        ru->name = uc->name;
-        ru->target = uc->strategy.target;
-        ru->target_points = uc->strategy.target_points;
-        ru->multiplier = uc->strategy.volume_multiplier;
-    }
-}
-
-static int users_prepare(struct run *r)
-{
-    r->n_users = r->cfg.n_users;
-    size_t n = r->n_users ? r->n_users : 1;
-    r->users = calloc(n, sizeof(*r->users));
-    r->reports = calloc(n, sizeof(*r->reports));
-    r->extra = calloc(n, sizeof(*r->extra));
-    r->stop_seen = calloc(n, 1);
-    if (!r->users || !r->reports || !r->extra || !r->stop_seen)
-        return LT_ENOMEM;
-    user_rows_init(r);
     return 0;
 }
 
