@@ -31,7 +31,9 @@
 #include "looptrader/counting.h"
 #include "looptrader/ctl.h"
 #include "looptrader/ctlsock.h"
+#include "looptrader/day.h"
 #include "looptrader/executor.h"
+#include "looptrader/fdbudget.h"
 #include "looptrader/finish.h"
 #include "looptrader/http.h"
 #include "looptrader/journal.h"
@@ -82,102 +84,6 @@ static void trades_ledger_done(void *ctx, const struct strategy_user *u)
 static void trades_settled(void *ctx, const struct strategy_user *u, const struct order_state *st)
 {
     trades_order(ctx, u->cfg->name, u->rules->symbol, st);
-}
-
-/* File descriptors a run needs at most: per worker its HTTP connection
- * (and the resolver's pair), main's handle, the WebSocket connections,
- * a journal per account up to the journal's open-descriptor cap, the log, the locks, and a margin for libcurl
- * and libwebsockets' own (epoll, pipes). */
-static long fds_needed(size_t accounts, int workers, int users_per_connection)
-{
-    size_t upc = users_per_connection > 0 ? (size_t)users_per_connection : 100;
-    size_t ws = (accounts + upc - 1) / upc + 1;
-    size_t journals = accounts < JOURNAL_FDS_MAX ? accounts : JOURNAL_FDS_MAX;
-    return 3 + (long)workers * 3 + 3 + (long)ws + (long)journals + 4 + LOCK_ACCOUNT_SHARDS + 48;
-}
-
-/* Raises the soft RLIMIT_NOFILE to what the run needs (up to the hard
- * limit); refuses when the hard limit is short. */
-static int ensure_fds(const struct run *r, size_t accounts, struct lt_err *err)
-{
-    struct rlimit rl;
-    long need = fds_needed(accounts, r->cfg.workers, r->cfg.users_per_connection);
-    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
-        return 0; /* cannot tell: the kernel's own errors will say */
-    if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < (rlim_t)need) {
-        rlim_t old = rl.rlim_cur;
-        rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= (rlim_t)need
-                          ? (rlim_t)need
-                          : rl.rlim_max;
-        if (setrlimit(RLIMIT_NOFILE, &rl) != 0 || getrlimit(RLIMIT_NOFILE, &rl) != 0)
-            rl.rlim_cur = old;
-        else
-            log_info("open files limit raised from %llu to %llu", (unsigned long long)old,
-                     (unsigned long long)rl.rlim_cur);
-    }
-    if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < (rlim_t)need)
-        return lt_err_set(err, LT_EINVAL,
-                          "%zu accounts with %d workers need up to %ld open files, but the "
-                          "limit is %llu (hard limit %llu): raise it (ulimit -n, docker "
-                          "--ulimit nofile=...) or run fewer accounts per process",
-                          accounts, r->cfg.workers, need, (unsigned long long)rl.rlim_cur,
-                          (unsigned long long)rl.rlim_max);
-    return 0;
-}
-
-#define DAY_MS (24 * 3600 * 1000LL)
-#define DAY_ROLL_SLACK_MS 1000 /* past midnight, so clock skew never reads the old day */
-
-/* --daily, once every account ended its day: the day's table printed,
- * then a wait (ended by a stop) for the next UTC day by the venue's clock,
- * then every user set back to the start of phase 2.  1 when a stop ended
- * the wait (the run ends with the finished day's report). */
-static int day_next(struct run *r)
-{
-    struct report_user *rows = calloc(r->n_users ? r->n_users : 1, sizeof(*rows));
-    size_t n = 0;
-    for (size_t i = 0; rows && i < r->n_users; i++)
-        if (selected(&r->cfg, &r->cfg.users[i]))
-            rows[n++] = r->users[i].report;
-    if (rows) {
-        struct report_run rep = run_report(r, rows, n, report_exit_code(rows, n, 0), NULL);
-        report_print_table(&rep, stdout);
-        fflush(stdout);
-    }
-    free(rows);
-    int64_t now = venue_now_ms(r->venue), next = (now / DAY_MS + 1) * DAY_MS;
-    time_t secs = (time_t)(next / 1000);
-    struct tm tm;
-    gmtime_r(&secs, &tm);
-    log_info("daily: every account has ended its day; the next window opens %04d-%02d-%02d "
-             "00:00 UTC, in %lld s", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-             (long long)((next - now) / 1000));
-    r->between_days = 1;
-    while (!stopping(r) && venue_now_ms(r->venue) < next + DAY_ROLL_SLACK_MS)
-        nap_ms(r, 200);
-    if (stopping(r)) {
-        log_info("daily: stopped between days");
-        return 1;
-    }
-    r->between_days = 0;
-    executor_free(r->ex);
-    r->ex = NULL;
-    if (r->ws) {
-        wsclient_stop(r->ws);
-        wsclient_free(r->ws);
-        r->ws = NULL;
-    }
-    for (size_t i = 0; i < r->n_users; i++) {
-        if (r->users[i].mb)
-            strategy_user_release(&r->users[i]);
-        memset(&r->users[i], 0, sizeof r->users[i]);
-    }
-    user_rows_init(r);
-    /* The accounts stay locked: one process's record locks never conflict
-     * with its own, so phase 2 takes each again as a no-op. */
-    r->accounts.n = 0;
-    log_info("daily: a new day: every account's target applies afresh");
-    return 0;
 }
 
 /* `looptrader report FILE`: an earlier run's summary. */
