@@ -13,6 +13,12 @@
  *      (seen by the signal thread) into stops;
  *   5. shutdown: streams closed, report written, summary printed, all freed.
  *
+ * This file holds the subcommand dispatch, the argument handling and the
+ * sequence; each phase's work is its module's: runctx.h (struct run),
+ * sigctl.h, fdbudget.h, coordsetup.h, startup.h (phase 2), counting.h,
+ * plan_print.h (--dry-run), runctl.h (phase 4's loop, ctl, metrics),
+ * day.h (--daily), finish.h (phase 5).
+ *
  * Signals are blocked on the first line and read from then on by one
  * thread (sigtimedwait: no work in handlers at all), so a stop during
  * start-up ends the run too, with the report written.  SIGINT/SIGTERM stop
@@ -36,43 +42,28 @@
 #include "looptrader/fdbudget.h"
 #include "looptrader/finish.h"
 #include "looptrader/http.h"
-#include "looptrader/journal.h"
-#include "looptrader/ladder.h"
 #include "looptrader/latency.h"
-#include "looptrader/ledger.h"
 #include "looptrader/lock.h"
 #include "looptrader/log.h"
-#include "looptrader/mailbox.h"
 #include "looptrader/metrics.h"
 #include "looptrader/plan_print.h"
-#include "looptrader/progress.h"
 #include "looptrader/report.h"
-#include "looptrader/startup.h"
 #include "looptrader/runctl.h"
 #include "looptrader/runctx.h"
+#include "looptrader/startup.h"
 #include "looptrader/strategy.h"
-#include "looptrader/strbuf.h"
-#include "looptrader/target.h"
 #include "looptrader/trades.h"
 #include "looptrader/venue.h"
-#include "looptrader/venue_binance.h" /* the pacing counters (venue_stat) */
 #include "looptrader/version.h"
 #include "looptrader/wsclient.h"
 
 #include <curl/curl.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/resource.h>
-#include <sys/stat.h>
-#include <sys/time.h>
-#include <time.h>
 #include <unistd.h>
 
 /* The --trades record's hooks (strategy.h). */
