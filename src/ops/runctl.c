@@ -150,9 +150,7 @@ static void progress_tick(struct run *r, struct progress_state *ps)
 
 /* The metrics endpoint's source (metrics.h), on its thread. */
 long metrics_rows(void *ctx, struct report_user *out) { return collect_rows(ctx, out); }
-
 int metrics_stopping(void *ctx) { return stopping(ctx); }
-
 void metrics_venue(void *ctx, struct metrics_venue *out)
 {
     struct venue *v = ((struct run *)ctx)->venue;
