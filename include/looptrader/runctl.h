@@ -1,0 +1,38 @@
+/*
+ * runctl.h - a running run's control surface, phase 4: the control loop
+ * (the executor waited for, signals turned into stops, the progress
+ * shown), the control socket's commands (`looptrader ctl`), the metrics
+ * endpoint's source, and the status rows they all share.
+ *
+ * Threads and locks: control_loop and its progress ticks run on the main
+ * thread; ctl_handle on the control socket's thread and the metrics_*
+ * callbacks on the metrics thread.  Those two reach the run only through
+ * the executor's thread-safe calls (executor.h: its snapshot copies
+ * under the executor's lock), the venue's counters and the stop flag;
+ * no lock here.
+ */
+#ifndef LOOPTRADER_RUNCTL_H
+#define LOOPTRADER_RUNCTL_H
+
+#include "looptrader/ctlsock.h"
+#include "looptrader/metrics.h"
+#include "looptrader/report.h"
+#include "looptrader/runctx.h"
+#include "looptrader/strbuf.h"
+
+/* The metrics endpoint's source (metrics.h; ctx is the run), on its
+ * thread. */
+long metrics_rows(void *ctx, struct report_user *out);
+int metrics_stopping(void *ctx);
+void metrics_venue(void *ctx, struct metrics_venue *out);
+
+/* The control socket's commands (ctlsock.h; ctx is the run), on its
+ * thread: they reach the run only through the executor's thread-safe
+ * calls and the stop flag. */
+void ctl_handle(void *ctx, const struct ctl_cmd *cmd, struct strbuf *out);
+
+/* Phase 4's control loop: waits for the executor, turning what the signal
+ * thread saw into stops (SIGUSR1: the stop files), showing progress. */
+void control_loop(struct run *r);
+
+#endif

@@ -1,0 +1,236 @@
+/*
+ * runctl.c - the control loop, `ctl` commands, progress and the metrics
+ * source of a running run (see runctl.h).
+ */
+#include "looptrader/runctl.h"
+
+#include "looptrader/finish.h"
+#include "looptrader/log.h"
+#include "looptrader/mailbox.h"
+#include "looptrader/progress.h"
+#include "looptrader/venue_binance.h" /* the pacing counters (venue_stat) */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+/* SIGUSR1: stop the users named by <state_dir>/stop-<user> files.  The
+ * files stay, so the stop also holds at the next start. */
+static void scan_stop_files(struct run *r)
+{
+    char path[4096];
+    for (size_t i = 0; i < r->n_users; i++) {
+        const char *name = r->cfg.users[i].name;
+        if (r->stop_seen[i] || stop_path(r, name, path, sizeof path) != 0 ||
+            access(path, F_OK) != 0)
+            continue;
+        r->stop_seen[i] = 1;
+        if (executor_stop_user(r->ex, name) != 0)
+            log_warn("stop requested for %s, which is not running", name);
+    }
+}
+
+/* The selected users' reports as of their last round into rows (r->n_users
+ * slots): the executor's copies for queued users, the rest settled by
+ * phase 2.  Returns the count, or -1 out of memory. */
+static long collect_rows(struct run *r, struct report_user *rows)
+{
+    size_t nx = executor_n_users(r->ex), n = 0, k = 0;
+    const struct strategy_user **who = calloc(nx ? nx : 1, sizeof(*who));
+    struct report_user *snap = calloc(nx ? nx : 1, sizeof(*snap));
+    if (!who || !snap) {
+        free(who);
+        free(snap);
+        return -1;
+    }
+    executor_snapshot(r->ex, who, snap);
+    for (size_t i = 0; i < r->n_users; i++) {
+        if (!selected(&r->cfg, &r->cfg.users[i]))
+            continue;
+        /* both in config order: one pass matches them */
+        if (k < nx && who[k] == &r->users[i])
+            rows[n++] = snap[k++];
+        else
+            rows[n++] = r->users[i].report;
+    }
+    free(who);
+    free(snap);
+    return (long)n;
+}
+
+/* `ctl status`: the table or the report's JSON, as of each user's last
+ * round. */
+static void ctl_status(struct run *r, int json, struct strbuf *out)
+{
+    struct report_user *rows = calloc(r->n_users ? r->n_users : 1, sizeof(*rows));
+    long n = rows ? collect_rows(r, rows) : -1;
+    char *text = NULL;
+    size_t len = 0;
+    if (n >= 0) {
+        struct report_run rep = run_report(r, rows, (size_t)n,
+                                           report_exit_code(rows, (size_t)n, stopping(r)), NULL);
+        if (json) {
+            text = report_json(&rep);
+            len = text ? strlen(text) : 0;
+        } else {
+            FILE *f = open_memstream(&text, &len);
+            if (f) {
+                report_print_table(&rep, f);
+                fclose(f);
+            }
+        }
+    }
+    if (text) {
+        strbuf_addstr(out, "ok\n");
+        strbuf_add(out, text, len);
+    } else {
+        strbuf_addstr(out, "error out of memory\n");
+    }
+    free(text);
+    free(rows);
+}
+
+/* What the run shows of itself while it runs (progress.h): on a terminal
+ * the table redrawn every second, else a line per running account every
+ * --progress-interval seconds.  Main thread only. */
+struct progress_state {
+    int tty;
+    int64_t next_ms, last_ms;
+    unsigned last_orders;
+};
+
+static void progress_tick(struct run *r, struct progress_state *ps)
+{
+    int64_t now = wall_ms();
+    int every = ps->tty ? 1 : r->cfg.progress_interval_s;
+    if (r->cfg.quiet || every <= 0)
+        return;
+    if (ps->next_ms == 0) {
+        ps->next_ms = now + (int64_t)every * 1000;
+        ps->last_ms = now;
+        return;
+    }
+    if (now < ps->next_ms)
+        return;
+    ps->next_ms = now + (int64_t)every * 1000;
+    struct report_user *rows = calloc(r->n_users ? r->n_users : 1, sizeof(*rows));
+    long n = rows ? collect_rows(r, rows) : -1;
+    struct strbuf sb;
+    strbuf_init(&sb, 0);
+    unsigned orders = 0;
+    for (long i = 0; i < n; i++)
+        orders += rows[i].s.orders;
+    if (ps->tty && n >= 0) {
+        struct winsize ws = { 0 };
+        size_t max_rows = ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 4
+                              ? (size_t)ws.ws_row - 5 : 20; /* the totals may wrap */
+        double dt = (double)(now - ps->last_ms) / 1000.0;
+        struct progress_totals tot = { .orders_per_s = dt > 0 ? (orders - ps->last_orders) / dt : 0,
+                                       .elapsed_s = (long)((now - r->started_ms) / 1000),
+                                       .weight_used = venue_weight_used(r->venue) };
+        strbuf_addstr(&sb, "\033[H\033[2J");
+        progress_table(rows, (size_t)n, max_rows, &tot, &sb);
+        fwrite(sb.buf, 1, sb.len, stdout);
+        fflush(stdout);
+    } else {
+        for (long i = 0; i < n; i++) {
+            if (rows[i].status != USER_PENDING)
+                continue;
+            strbuf_reset(&sb);
+            progress_line(&rows[i], &sb);
+            log_info("%s", sb.buf);
+        }
+    }
+    ps->last_ms = now;
+    ps->last_orders = orders;
+    strbuf_free(&sb);
+    free(rows);
+}
+
+/* The metrics endpoint's source (metrics.h), on its thread. */
+long metrics_rows(void *ctx, struct report_user *out) { return collect_rows(ctx, out); }
+int metrics_stopping(void *ctx) { return stopping(ctx); }
+void metrics_venue(void *ctx, struct metrics_venue *out)
+{
+    struct venue *v = ((struct run *)ctx)->venue;
+    *out = (struct metrics_venue){
+        .weight_used = venue_weight_used(v),
+        .weight_waits = venue_stat(v, VENUE_STAT_WEIGHT_WAITS),
+        .order_waits = venue_stat(v, VENUE_STAT_ORDER_WAITS),
+        .wait_ms = venue_stat(v, VENUE_STAT_WAIT_MS),
+        .rate_limited = venue_stat(v, VENUE_STAT_RATE_LIMITED),
+        .retries = venue_stat(v, VENUE_STAT_RETRIES) };
+}
+
+/* The control socket's commands (ctlsock.h), on its thread: they reach
+ * the run only through the executor's thread-safe calls and the stop
+ * flag. */
+void ctl_handle(void *ctx, const struct ctl_cmd *cmd, struct strbuf *out)
+{
+    struct run *r = ctx;
+    struct lt_err err = { 0 };
+    if (cmd->op == CTL_STATUS) {
+        ctl_status(r, cmd->json, out);
+        return;
+    }
+    if (cmd->op == CTL_STOP_ALL) {
+        int64_t zero = 0;
+        atomic_compare_exchange_strong(&r->sig.stop_since_ms, &zero, mailbox_now_ms());
+        if (!atomic_exchange(&r->global_stop, 1))
+            log_warn("control socket: stopping every user");
+        strbuf_addstr(out, "ok\nstopping every user\n");
+        return;
+    }
+    /* every name is checked before anything is done, so a typo stops nobody */
+    for (size_t i = 0; i < cmd->n_names; i++) {
+        size_t j = 0;
+        while (j < r->n_users && strcmp(r->cfg.users[j].name, cmd->names[i]) != 0)
+            j++;
+        if (j == r->n_users) {
+            strbuf_addf(out, "error unknown account %s: nothing done\n", cmd->names[i]);
+            return;
+        }
+        if (!r->users[j].mb || !selected(&r->cfg, &r->cfg.users[j])) {
+            strbuf_addf(out, "error %s is not running in this run (%s): nothing done\n",
+                        cmd->names[i], user_status_name(r->users[j].report.status));
+            return;
+        }
+    }
+    int rc = 0;
+    if (cmd->op == CTL_STOP) {
+        for (size_t i = 0; i < cmd->n_names; i++)
+            executor_stop_user(r->ex, cmd->names[i]);
+    } else if (cmd->op == CTL_RESUME) {
+        rc = executor_resume_user(r->ex, cmd->names[0], &err);
+    } else if (cmd->op == CTL_SET) {
+        rc = executor_set_target(r->ex, cmd->names[0], cmd->target, &err);
+    }
+    if (rc != 0) {
+        strbuf_addf(out, "error %s\n", err.msg);
+        return;
+    }
+    strbuf_addstr(out, "ok\n");
+    for (size_t i = 0; i < cmd->n_names; i++)
+        strbuf_addf(out, "%s: %s\n", cmd->names[i],
+                    cmd->op == CTL_STOP     ? "stopping"
+                    : cmd->op == CTL_RESUME ? "resumed"
+                                            : "target set from its next round");
+}
+
+/* Phase 4's control loop: waits for the executor, turning what the signal
+ * thread saw into stops. */
+void control_loop(struct run *r)
+{
+    int stop_sent = 0;
+    struct progress_state ps = { .tty = isatty(STDOUT_FILENO) };
+    while (!executor_wait(r->ex, 200)) {
+        progress_tick(r, &ps);
+        if (!stop_sent && stopping(r)) {
+            executor_stop_all(r->ex);
+            stop_sent = 1;
+        }
+        if (atomic_exchange(&r->sig.usr1, 0))
+            scan_stop_files(r);
+    }
+}
