@@ -127,7 +127,7 @@ int main(int argc, char **argv)
     memset(&r, 0, sizeof(r));
     r.state_fd = -1;
     atomic_init(&r.global_stop, 0);
-    r.started_ms = wall_ms();
+    r.started_ms = run_wall_ms();
     struct lt_err err = { 0 };
     int rc = coord_args_take(&argc, argv, &r.coord_cfg, &r.has_coord, &err);
     if (rc != 0) {
@@ -145,8 +145,8 @@ int main(int argc, char **argv)
             fprintf(stderr, "looptrader: %s\n", err.msg);
         if (code == 2)
             fprintf(stderr, "try 'looptrader --help'\n");
-        if (r.cfg.report_path && check_report_path(r.cfg.report_path, NULL) == 0)
-            return finish(&r, code, err.msg); /* no user rows: none was read for sure */
+        if (r.cfg.report_path && run_check_report_path(r.cfg.report_path, NULL) == 0)
+            return run_finish(&r, code, err.msg); /* no user rows: none was read for sure */
         config_free(&r.cfg);
         log_close();
         return code;
@@ -168,22 +168,22 @@ int main(int argc, char **argv)
         lt_err_set(&err, LT_ECONFIG, "cannot open log file %s (%s)", r.cfg.log_file,
                    strerror(errno));
         fprintf(stderr, "looptrader: %s\n", err.msg);
-        if (r.cfg.report_path && check_report_path(r.cfg.report_path, NULL) == 0)
-            return finish(&r, 2, err.msg);
+        if (r.cfg.report_path && run_check_report_path(r.cfg.report_path, NULL) == 0)
+            return run_finish(&r, 2, err.msg);
         config_free(&r.cfg);
         return 2;
     }
     r.sig.set = set;
     r.sig.global_stop = &r.global_stop;
     r.sig.log_file = r.cfg.log_file;
-    if (pthread_create(&r.sig.thread, NULL, signal_main, &r.sig) != 0) {
+    if (pthread_create(&r.sig.thread, NULL, sigctl_main, &r.sig) != 0) {
         log_error("cannot start the signal thread");
         run_free(&r);
         return 1;
     }
     r.sig.started = 1;
     clientid_new_run(r.run_tag, (uint64_t)r.started_ms ^ ((uint64_t)getpid() << 20));
-    if (r.cfg.report_path && (rc = check_report_path(r.cfg.report_path, &err)) != 0) {
+    if (r.cfg.report_path && (rc = run_check_report_path(r.cfg.report_path, &err)) != 0) {
         log_error("%s", err.msg);
         run_free(&r);
         return 2;
@@ -194,41 +194,41 @@ int main(int argc, char **argv)
         run_free(&r);
         return 2;
     }
-    if (users_prepare(&r) != 0) {
+    if (run_users_prepare(&r) != 0) {
         lt_err_set(&err, LT_ENOMEM, "out of memory");
-        return fail_start(&r, 1, &err);
+        return run_fail_start(&r, 1, &err);
     }
     pid_t holder = 0;
     if ((rc = lock_state_dir(r.cfg.state_dir, &r.state_fd, &holder, &err)) != 0)
-        return fail_start(&r, 2, &err);
-    if (r.cfg.pid_file && write_pid_file(&r, &err) != 0)
-        return fail_start(&r, 2, &err);
+        return run_fail_start(&r, 2, &err);
+    if (r.cfg.pid_file && run_write_pid_file(&r, &err) != 0)
+        return run_fail_start(&r, 2, &err);
     char lock_dir[4096];
     if (r.cfg.lock_dir)
         snprintf(lock_dir, sizeof lock_dir, "%s", r.cfg.lock_dir);
     else
         lock_dir_default(lock_dir, sizeof lock_dir);
     if (lock_accounts_open(&r.accounts, lock_dir, !r.cfg.lock_dir, &err) != 0)
-        return fail_start(&r, 1, &err);
+        return run_fail_start(&r, 1, &err);
     r.accounts_open = 1;
     /* under the state dir's lock: two runs never append to one record */
     if (r.cfg.trades_path && !r.cfg.dry_run &&
         (rc = trades_open(r.cfg.trades_path, &r.trades, &err)) != 0)
-        return fail_start(&r, rc == LT_EPARSE ? 2 : 1, &err);
+        return run_fail_start(&r, rc == LT_EPARSE ? 2 : 1, &err);
     size_t n_sel = 0;
     for (size_t i = 0; i < r.n_users; i++)
-        n_sel += selected(&r.cfg, &r.cfg.users[i]) && r.cfg.users[i].enabled;
-    if (ensure_fds(&r, n_sel, &err) != 0)
-        return fail_start(&r, 1, &err);
+        n_sel += run_selected(&r.cfg, &r.cfg.users[i]) && r.cfg.users[i].enabled;
+    if (fdbudget_ensure(&r, n_sel, &err) != 0)
+        return run_fail_start(&r, 1, &err);
 
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
         lt_err_set(&err, LT_EIO, "libcurl initialisation failed");
-        return fail_start(&r, 1, &err);
+        return run_fail_start(&r, 1, &err);
     }
     r.curl_up = 1;
     if ((rc = venue_new(&r.cfg.exchange, &r.venue, &err)) != 0 ||
         (rc = http_new(&r.http, &err)) != 0)
-        return fail_start(&r, rc == LT_ECONFIG || rc == LT_EINVAL ? 2 : 1, &err);
+        return run_fail_start(&r, rc == LT_ECONFIG || rc == LT_EINVAL ? 2 : 1, &err);
     /* Start-up GETs end at a stop instead of waiting out their deadline. */
     http_set_abort(r.http, &r.global_stop);
     /* A stop must not wait out a rate limit's sleep (up to a minute). */
@@ -236,22 +236,22 @@ int main(int argc, char **argv)
     const struct venue_ops *ops = venue_ops(r.venue);
     int64_t server_ms = 0;
     if (ops->server_time(r.venue, r.http, &server_ms, &err) == 0)
-        venue_set_clock_offset(r.venue, server_ms - wall_ms());
-    if (stopping(&r))
-        return finish(&r, 3, NULL);
+        venue_set_clock_offset(r.venue, server_ms - run_wall_ms());
+    if (run_stopping(&r))
+        return run_finish(&r, 3, NULL);
     const char *symbol = r.cfg.global.symbol;
     STARTUP_RETRY(&r, rc, &err, ops->exchange_info(r.venue, r.http, symbol, &r.rules, &err));
     if (rc == 0 && !r.rules.trading)
         rc = lt_err_set(&err, LT_ENOTFOUND, "symbol %s is not trading", symbol);
-    if (stopping(&r))
-        return finish(&r, 3, NULL);
+    if (run_stopping(&r))
+        return run_finish(&r, 3, NULL);
     if (rc != 0) {
         char why[sizeof err.msg + 64];
         snprintf(why, sizeof why, "exchange info for %s from %s: %s", symbol,
                  r.cfg.exchange.rest_url, err.msg);
         log_error("%s", why);
         fprintf(stderr, "looptrader: %s\n", why);
-        return finish(&r, rc == LT_ENOTFOUND ? 2 : 1, why);
+        return run_finish(&r, rc == LT_ENOTFOUND ? 2 : 1, why);
     }
     r.have_rules = 1;
     log_info("run %s: %s tick %s step %s min notional %s", r.run_tag, r.rules.symbol,
@@ -259,8 +259,8 @@ int main(int argc, char **argv)
              money_format_min(r.rules.step_size, (char[MONEY_STR_MAX]){ 0 }),
              money_format_min(r.rules.min_notional, (char[MONEY_STR_MAX]){ 0 }));
 
-    if (r.has_coord && (rc = coord_setup(&r, &err)) != 0)
-        return fail_start(&r, 2, &err);
+    if (r.has_coord && (rc = coordsetup_init(&r, &err)) != 0)
+        return run_fail_start(&r, 2, &err);
 
     /* Phase 2: filter. */
     struct strategy_env env = { .coord = r.coord, .venue = r.venue, .run = r.run_tag,
@@ -278,39 +278,39 @@ int main(int argc, char **argv)
         int *queue_me = calloc(r.n_users ? r.n_users : 1, sizeof(int));
         if (!queue_me) {
             lt_err_set(&err, LT_ENOMEM, "out of memory");
-            return fail_start(&r, 1, &err);
+            return run_fail_start(&r, 1, &err);
         }
         latency_mark(LATENCY_MARK_FILTER_START);
         size_t prepared = 0;
-        for (size_t i = 0; i < r.n_users && !stopping(&r); i++) {
-            if (!selected(&r.cfg, &r.cfg.users[i]))
+        for (size_t i = 0; i < r.n_users && !run_stopping(&r); i++) {
+            if (!run_selected(&r.cfg, &r.cfg.users[i]))
                 continue;
-            queue_me[i] = filter_prepare(&r, (unsigned)i, &r.users[i]);
+            queue_me[i] = startup_filter_prepare(&r, (unsigned)i, &r.users[i]);
             prepared += queue_me[i] != 0;
         }
-        if (prepared > 0 && !stopping(&r))
-            filter_histories(&r, queue_me, prepared);
+        if (prepared > 0 && !run_stopping(&r))
+            startup_filter_histories(&r, queue_me, prepared);
         for (size_t i = 0; i < r.n_users; i++)
             queued += queue_me[i] != 0;
         latency_mark(LATENCY_MARK_FILTER_END);
         /* Leases are claimed from the first day on by the coordinator's
          * own thread; later days reuse it. */
         if (r.coord && !r.cfg.dry_run && !coord_started) {
-            if ((rc = coord_go(&r, queue_me, &err)) != 0) {
+            if ((rc = coordsetup_go(&r, queue_me, &err)) != 0) {
                 free(queue_me);
-                return fail_start(&r, 1, &err);
+                return run_fail_start(&r, 1, &err);
             }
             coord_started = 1;
         }
-        if (stopping(&r)) {
+        if (run_stopping(&r)) {
             free(queue_me);
-            return finish(&r, 3, NULL);
+            return run_finish(&r, 3, NULL);
         }
         if (r.cfg.dry_run) {
-            int cannot = print_plan(&r, queue_me);
+            int cannot = plan_print(&r, queue_me);
             free(queue_me);
             /* the plan printed, the report says the same (nothing ran) */
-            return finish(&r, cannot ? 1 : 0, NULL);
+            return run_finish(&r, cannot ? 1 : 0, NULL);
         }
 
         /* Phase 3: the WebSocket thread. */
@@ -332,7 +332,7 @@ int main(int argc, char **argv)
                 char why[sizeof err.msg + 32];
                 snprintf(why, sizeof why, "websocket client: %s", err.msg);
                 log_error("%s", why);
-                return finish(&r, 1, why);
+                return run_finish(&r, 1, why);
             }
         }
 
@@ -345,8 +345,8 @@ int main(int argc, char **argv)
                 rc = executor_add(r.ex, &r.users[i], &err);
         free(queue_me);
         /* before the first order: a port in use refuses the run, nothing sent */
-        struct metrics_source msrc = { .rows = metrics_rows, .max_rows = r.n_users,
-                                       .stopping = metrics_stopping, .venue = metrics_venue,
+        struct metrics_source msrc = { .rows = runctl_metrics_rows, .max_rows = r.n_users,
+                                       .stopping = runctl_metrics_stopping, .venue = runctl_metrics_venue,
                                    .ctx = &r };
         struct ctlsock *metrics = NULL;
         if (rc == 0 && r.cfg.metrics_addr && queued > 0 &&
@@ -361,7 +361,7 @@ int main(int argc, char **argv)
                     snprintf(r.users[i].report.error, sizeof r.users[i].report.error,
                              "not started: see the run's error");
                 }
-            return finish(&r, 2, err.msg);
+            return run_finish(&r, 2, err.msg);
         }
         if (rc == 0 && queued > 0)
             rc = executor_start(r.ex, &err);
@@ -372,20 +372,20 @@ int main(int argc, char **argv)
         }
         if (r.ex && queued > 0) {
             struct ctlsock *cs = NULL;
-            if (rc == 0 && ctlsock_start(r.cfg.state_dir, ctl_handle, &r, &cs, &err) != 0)
+            if (rc == 0 && ctlsock_start(r.cfg.state_dir, runctl_handle, &r, &cs, &err) != 0)
                 log_warn("%s: `looptrader ctl` cannot reach this run", err.msg);
-            control_loop(&r);
+            runctl_loop(&r);
             ctlsock_stop(cs);
         }
         ctlsock_stop(metrics);
         if (r.ex)
             executor_join(r.ex);
-        if (!r.cfg.daily || rc != 0 || stopping(&r) || day_next(&r) != 0)
+        if (!r.cfg.daily || rc != 0 || run_stopping(&r) || day_next(&r) != 0)
             break;
     }
 
-    recheck_counted(&r);
+    counting_recheck(&r);
 
     /* Phase 5: shutdown and the report. */
-    return finish(&r, rc != 0 ? 1 : 0, NULL);
+    return run_finish(&r, rc != 0 ? 1 : 0, NULL);
 }

@@ -5,7 +5,7 @@
  *
  * Main thread only.  The coordinator handle is the run's (r->coord, freed
  * by run_free once the workers are joined); its own thread, started by
- * coord_go, claims and renews the leases (see coord.h for its locks).
+ * coordsetup_go, claims and renews the leases (see coord.h for its locks).
  */
 #ifndef LOOPTRADER_COORDSETUP_H
 #define LOOPTRADER_COORDSETUP_H
@@ -16,10 +16,10 @@
 /* With --coordinator: connected, the schema checked (unreachable or of
  * another version: exit 2), every configured account in the lease table
  * (the users file is the same on every host). */
-int coord_setup(struct run *r, struct lt_err *err);
+int coordsetup_init(struct run *r, struct lt_err *err);
 
 /* Accounts that will not run here (queue_me[i] == 0) are never claimed;
  * then the coordinator thread starts claiming the others. */
-int coord_go(struct run *r, const int *queue_me, struct lt_err *err);
+int coordsetup_go(struct run *r, const int *queue_me, struct lt_err *err);
 
 #endif

@@ -21,13 +21,13 @@
  * configured one (and the target from target_points follows), and
  * *before becomes the larger of our fills and the venue's counted figure
  * in real quote.  Writes only users[idx] and its configuration. */
-int venue_counting(struct run *r, unsigned idx, const struct symbol_rules *rules,
+int counting_check(struct run *r, unsigned idx, const struct symbol_rules *rules,
                    struct http *h, money_t *before, struct lt_err *err);
 
 /* After the run, once exchange.counted_recheck_ms has passed (a nap that
  * ends at a stop): each account that bought is read again and the
  * venue's figure logged against the run's window total x the multiplier.
  * Changes nothing. */
-void recheck_counted(struct run *r);
+void counting_recheck(struct run *r);
 
 #endif

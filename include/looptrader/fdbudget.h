@@ -16,6 +16,6 @@
 
 /* Raises the soft RLIMIT_NOFILE to what the run needs for accounts
  * accounts (up to the hard limit); refuses when the hard limit is short. */
-int ensure_fds(const struct run *r, size_t accounts, struct lt_err *err);
+int fdbudget_ensure(const struct run *r, size_t accounts, struct lt_err *err);
 
 #endif

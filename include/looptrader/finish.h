@@ -3,7 +3,7 @@
  * configuration is read: the run's report (final, or rows for a live
  * status), written and printed, then everything freed.
  *
- * The report's path is checked up front (check_report_path) so that a
+ * The report's path is checked up front (run_check_report_path) so that a
  * run that could not write its report never sends an order.  Main thread
  * only, except run_report, which only reads the run (the control socket
  * calls it on its thread).
@@ -23,14 +23,14 @@ struct report_run run_report(const struct run *r, const struct report_user *user
 
 /* Checks that the report can be written where asked, before anything is
  * sent: its directory exists and is writable, and it is not a directory. */
-int check_report_path(const char *path, struct lt_err *err);
+int run_check_report_path(const char *path, struct lt_err *err);
 
 /* Phase 5: users never reached are marked with why (or as stopped), the
  * report is written when asked for, the summary printed, the run freed
  * (run_free).  Returns the exit code. */
-int finish(struct run *r, int exit_code, const char *why);
+int run_finish(struct run *r, int exit_code, const char *why);
 
 /* A start-up failure after the configuration is read: logged, reported. */
-int fail_start(struct run *r, int exit_code, const struct lt_err *err);
+int run_fail_start(struct run *r, int exit_code, const struct lt_err *err);
 
 #endif

@@ -14,6 +14,6 @@
 /* The dry run: the venue, then per account (queued[i]: phase 2 queued
  * it) its balances and the plan.  Returns the number of accounts that
  * cannot run. */
-int print_plan(struct run *r, const int *queued);
+int plan_print(struct run *r, const int *queued);
 
 #endif

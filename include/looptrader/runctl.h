@@ -4,8 +4,8 @@
  * shown), the control socket's commands (`looptrader ctl`), the metrics
  * endpoint's source, and the status rows they all share.
  *
- * Threads and locks: control_loop and its progress ticks run on the main
- * thread; ctl_handle on the control socket's thread and the metrics_*
+ * Threads and locks: runctl_loop and its progress ticks run on the main
+ * thread; runctl_handle on the control socket's thread and the metrics_*
  * callbacks on the metrics thread.  Those two reach the run only through
  * the executor's thread-safe calls (executor.h: its snapshot copies
  * under the executor's lock), the venue's counters and the stop flag;
@@ -22,17 +22,17 @@
 
 /* The metrics endpoint's source (metrics.h; ctx is the run), on its
  * thread. */
-long metrics_rows(void *ctx, struct report_user *out);
-int metrics_stopping(void *ctx);
-void metrics_venue(void *ctx, struct metrics_venue *out);
+long runctl_metrics_rows(void *ctx, struct report_user *out);
+int runctl_metrics_stopping(void *ctx);
+void runctl_metrics_venue(void *ctx, struct metrics_venue *out);
 
 /* The control socket's commands (ctlsock.h; ctx is the run), on its
  * thread: they reach the run only through the executor's thread-safe
  * calls and the stop flag. */
-void ctl_handle(void *ctx, const struct ctl_cmd *cmd, struct strbuf *out);
+void runctl_handle(void *ctx, const struct ctl_cmd *cmd, struct strbuf *out);
 
 /* Phase 4's control loop: waits for the executor, turning what the signal
  * thread saw into stops (SIGUSR1: the stop files), showing progress. */
-void control_loop(struct run *r);
+void runctl_loop(struct run *r);
 
 #endif

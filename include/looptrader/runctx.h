@@ -36,7 +36,7 @@
 #include "looptrader/wsclient.h"
 
 /* The wall clock in ms (report times, the run's start). */
-static inline int64_t wall_ms(void)
+static inline int64_t run_wall_ms(void)
 {
     struct timeval tv;
     gettimeofday(&tv, NULL);
@@ -44,7 +44,7 @@ static inline int64_t wall_ms(void)
 }
 
 /* 1 when --only names u, or there is no --only. */
-static inline int selected(const struct run_config *cfg, const struct user_config *u)
+static inline int run_selected(const struct run_config *cfg, const struct user_config *u)
 {
     if (!cfg->only)
         return 1;
@@ -55,14 +55,14 @@ static inline int selected(const struct run_config *cfg, const struct user_confi
 }
 
 /* 1 when the venue refused the credentials (key, signature, session). */
-static inline int auth_code(const struct lt_err *e)
+static inline int run_auth_code(const struct lt_err *e)
 {
     return e->venue_code == -2014 || e->venue_code == -2015 || e->venue_code == -1022 ||
            e->venue_code == -1002 || e->http_status == 401 || e->http_status == 403;
 }
 
 /* Start-up calls are idempotent: a 5xx or 429 is worth a few more tries. */
-static inline int transient(int rc) { return rc == LT_EUNKNOWN || rc == LT_ERATELIMIT; }
+static inline int run_transient(int rc) { return rc == LT_EUNKNOWN || rc == LT_ERATELIMIT; }
 
 /* Everything a run owns, so one function frees it on every path. */
 struct run {
@@ -97,7 +97,7 @@ struct run {
 };
 
 /* 1 once the run stops (a signal, `ctl stop`). */
-static inline int stopping(struct run *r) { return atomic_load(&r->global_stop); }
+static inline int run_stopping(struct run *r) { return atomic_load(&r->global_stop); }
 
 /* A start-up call, retried a few times when the venue is busy (5xx, 429)
  * and given up at a stop. */
@@ -105,13 +105,13 @@ static inline int stopping(struct run *r) { return atomic_load(&r->global_stop);
     for (int t_ = 0;; t_++) {                                                                 \
         lt_err_clear(err);                                                                    \
         rc = (call);                                                                          \
-        if (!transient(rc) || t_ >= 4 || stopping(r))                                         \
+        if (!run_transient(rc) || t_ >= 4 || run_stopping(r))                                         \
             break;                                                                            \
-        nap_ms(r, 200L << t_);                                                                \
+        run_nap_ms(r, 200L << t_);                                                                \
     }
 
 /* Sleeps up to ms, ending early at a stop. */
-void nap_ms(struct run *r, long ms);
+void run_nap_ms(struct run *r, long ms);
 
 /* Frees everything the run owns (the workers joined first), removes the
  * pid file if it still names this process, ends the signal thread and
@@ -119,21 +119,21 @@ void nap_ms(struct run *r, long ms);
 void run_free(struct run *r);
 
 /* Writes --pid-file (this process's pid); run_free removes it. */
-int write_pid_file(struct run *r, struct lt_err *err);
+int run_write_pid_file(struct run *r, struct lt_err *err);
 
 /* <state_dir>/stop-<name> into path; 0 when it fits. */
-int stop_path(const struct run *r, const char *name, char *path, size_t size);
+int run_stop_path(const struct run *r, const char *name, char *path, size_t size);
 
 /* Ends a user before it trades, saying why in the report and the log. */
-void user_fails(struct strategy_user *u, enum user_status st, const char *fmt, ...)
+void run_user_fails(struct strategy_user *u, enum user_status st, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /* The users' slots (users, reports, extra, stop_seen: n_users each) and
  * their report rows; LT_ENOMEM when out of memory. */
-int users_prepare(struct run *r);
+int run_users_prepare(struct run *r);
 
 /* The report rows of the selected users, filled before any request so a
  * start-up failure still reports each of them (again each --daily day). */
-void user_rows_init(struct run *r);
+void run_user_rows_init(struct run *r);
 
 #endif

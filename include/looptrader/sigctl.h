@@ -37,6 +37,6 @@ struct sigctl {
 
 /* The thread's body (pthread_create with the run's struct sigctl): ends
  * when quit is set. */
-void *signal_main(void *arg);
+void *sigctl_main(void *arg);
 
 #endif

@@ -10,7 +10,7 @@
 
 /* The dry run: the venue, then per account its balances and the plan the
  * real run would follow.  Returns the number of accounts that cannot run. */
-int print_plan(struct run *r, const int *queued)
+int plan_print(struct run *r, const int *queued)
 {
     char a[MONEY_STR_MAX], b[MONEY_STR_MAX], c[MONEY_STR_MAX], d[MONEY_STR_MAX];
     const struct venue_ops *ops = venue_ops(r->venue);
@@ -20,7 +20,7 @@ int print_plan(struct run *r, const int *queued)
     for (size_t i = 0; i < r->n_users; i++) {
         const struct strategy_user *u = &r->users[i];
         const struct user_config *uc = &r->cfg.users[i];
-        if (!selected(&r->cfg, uc))
+        if (!run_selected(&r->cfg, uc))
             continue;
         if (!queued[i]) {
             int bad = u->report.status == USER_FAILED || u->report.status == USER_STOPPED;
@@ -42,7 +42,7 @@ int print_plan(struct run *r, const int *queued)
         if (brc != 0) {
             cannot++;
             printf("%-12s %-13s %s%s\n", uc->name, "CANNOT RUN",
-                   auth_code(&err) ? "credentials rejected: " : "balance: ", err.msg);
+                   run_auth_code(&err) ? "credentials rejected: " : "balance: ", err.msg);
             continue;
         }
         lt_err_clear(&err);

@@ -22,7 +22,7 @@ static void scan_stop_files(struct run *r)
     char path[4096];
     for (size_t i = 0; i < r->n_users; i++) {
         const char *name = r->cfg.users[i].name;
-        if (r->stop_seen[i] || stop_path(r, name, path, sizeof path) != 0 ||
+        if (r->stop_seen[i] || run_stop_path(r, name, path, sizeof path) != 0 ||
             access(path, F_OK) != 0)
             continue;
         r->stop_seen[i] = 1;
@@ -46,7 +46,7 @@ static long collect_rows(struct run *r, struct report_user *rows)
     }
     executor_snapshot(r->ex, who, snap);
     for (size_t i = 0; i < r->n_users; i++) {
-        if (!selected(&r->cfg, &r->cfg.users[i]))
+        if (!run_selected(&r->cfg, &r->cfg.users[i]))
             continue;
         /* both in config order: one pass matches them */
         if (k < nx && who[k] == &r->users[i])
@@ -69,7 +69,7 @@ static void ctl_status(struct run *r, int json, struct strbuf *out)
     size_t len = 0;
     if (n >= 0) {
         struct report_run rep = run_report(r, rows, (size_t)n,
-                                           report_exit_code(rows, (size_t)n, stopping(r)), NULL);
+                                           report_exit_code(rows, (size_t)n, run_stopping(r)), NULL);
         if (json) {
             text = report_json(&rep);
             len = text ? strlen(text) : 0;
@@ -102,7 +102,7 @@ struct progress_state {
 
 static void progress_tick(struct run *r, struct progress_state *ps)
 {
-    int64_t now = wall_ms();
+    int64_t now = run_wall_ms();
     int every = ps->tty ? 1 : r->cfg.progress_interval_s;
     if (r->cfg.quiet || every <= 0)
         return;
@@ -149,9 +149,9 @@ static void progress_tick(struct run *r, struct progress_state *ps)
 }
 
 /* The metrics endpoint's source (metrics.h), on its thread. */
-long metrics_rows(void *ctx, struct report_user *out) { return collect_rows(ctx, out); }
-int metrics_stopping(void *ctx) { return stopping(ctx); }
-void metrics_venue(void *ctx, struct metrics_venue *out)
+long runctl_metrics_rows(void *ctx, struct report_user *out) { return collect_rows(ctx, out); }
+int runctl_metrics_stopping(void *ctx) { return run_stopping(ctx); }
+void runctl_metrics_venue(void *ctx, struct metrics_venue *out)
 {
     struct venue *v = ((struct run *)ctx)->venue;
     *out = (struct metrics_venue){
@@ -166,7 +166,7 @@ void metrics_venue(void *ctx, struct metrics_venue *out)
 /* The control socket's commands (ctlsock.h), on its thread: they reach
  * the run only through the executor's thread-safe calls and the stop
  * flag. */
-void ctl_handle(void *ctx, const struct ctl_cmd *cmd, struct strbuf *out)
+void runctl_handle(void *ctx, const struct ctl_cmd *cmd, struct strbuf *out)
 {
     struct run *r = ctx;
     struct lt_err err = { 0 };
@@ -191,7 +191,7 @@ void ctl_handle(void *ctx, const struct ctl_cmd *cmd, struct strbuf *out)
             strbuf_addf(out, "error unknown account %s: nothing done\n", cmd->names[i]);
             return;
         }
-        if (!r->users[j].mb || !selected(&r->cfg, &r->cfg.users[j])) {
+        if (!r->users[j].mb || !run_selected(&r->cfg, &r->cfg.users[j])) {
             strbuf_addf(out, "error %s is not running in this run (%s): nothing done\n",
                         cmd->names[i], user_status_name(r->users[j].report.status));
             return;
@@ -220,13 +220,13 @@ void ctl_handle(void *ctx, const struct ctl_cmd *cmd, struct strbuf *out)
 
 /* Phase 4's control loop: waits for the executor, turning what the signal
  * thread saw into stops. */
-void control_loop(struct run *r)
+void runctl_loop(struct run *r)
 {
     int stop_sent = 0;
     struct progress_state ps = { .tty = isatty(STDOUT_FILENO) };
     while (!executor_wait(r->ex, 200)) {
         progress_tick(r, &ps);
-        if (!stop_sent && stopping(r)) {
+        if (!stop_sent && run_stopping(r)) {
             executor_stop_all(r->ex);
             stop_sent = 1;
         }

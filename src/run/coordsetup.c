@@ -10,7 +10,7 @@
 /* With --coordinator: connected, the schema checked (unreachable or of
  * another version: exit 2), every configured account in the lease table
  * (the users file is the same on every host). */
-int coord_setup(struct run *r, struct lt_err *err)
+int coordsetup_init(struct run *r, struct lt_err *err)
 {
     r->coord_cfg.recv_window_ms = r->cfg.exchange.recv_window_ms;
     int rc = coord_open(&r->coord_cfg, r->run_tag, &r->coord, err);
@@ -31,7 +31,7 @@ int coord_setup(struct run *r, struct lt_err *err)
 
 /* Accounts that will not run here are never claimed; then the
  * coordinator thread starts claiming the others. */
-int coord_go(struct run *r, const int *queue_me, struct lt_err *err)
+int coordsetup_go(struct run *r, const int *queue_me, struct lt_err *err)
 {
     for (size_t i = 0; i < r->n_users; i++)
         if (!queue_me[i])

@@ -13,7 +13,7 @@
  * figure in real quote (that figure lags our fills; a buy made elsewhere,
  * on the web page, is in both).  Writes only users[idx], whose start-up is
  * this caller's alone; h is the caller's HTTP handle. */
-int venue_counting(struct run *r, unsigned idx, const struct symbol_rules *rules,
+int counting_check(struct run *r, unsigned idx, const struct symbol_rules *rules,
                    struct http *h, money_t *before, struct lt_err *err)
 {
     struct user_config *uc = &r->cfg.users[idx];
@@ -54,10 +54,10 @@ int venue_counting(struct run *r, unsigned idx, const struct symbol_rules *rules
  * again and the venue's figure set against the run's window total x the
  * multiplier.  It changes nothing; a shortfall is the operator's to see
  * (the next run tops it up, as it starts from the larger of the two). */
-void recheck_counted(struct run *r)
+void counting_recheck(struct run *r)
 {
     const struct venue_ops *ops = venue_ops(r->venue);
-    if (!ops->counted_volume || r->cfg.counted_recheck_ms <= 0 || stopping(r))
+    if (!ops->counted_volume || r->cfg.counted_recheck_ms <= 0 || run_stopping(r))
         return;
     int any = 0;
     for (size_t i = 0; i < r->n_users; i++)
@@ -65,8 +65,8 @@ void recheck_counted(struct run *r)
     if (!any)
         return;
     log_info("waiting %ld ms to re-read the venue's counted volume", r->cfg.counted_recheck_ms);
-    nap_ms(r, r->cfg.counted_recheck_ms);
-    for (size_t i = 0; i < r->n_users && !stopping(r); i++) {
+    run_nap_ms(r, r->cfg.counted_recheck_ms);
+    for (size_t i = 0; i < r->n_users && !run_stopping(r); i++) {
         const struct strategy_user *u = &r->users[i];
         const struct user_config *uc = &r->cfg.users[i];
         if (u->report.s.bought_quote <= 0)

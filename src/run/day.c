@@ -22,7 +22,7 @@ int day_next(struct run *r)
     struct report_user *rows = calloc(r->n_users ? r->n_users : 1, sizeof(*rows));
     size_t n = 0;
     for (size_t i = 0; rows && i < r->n_users; i++)
-        if (selected(&r->cfg, &r->cfg.users[i]))
+        if (run_selected(&r->cfg, &r->cfg.users[i]))
             rows[n++] = r->users[i].report;
     if (rows) {
         struct report_run rep = run_report(r, rows, n, report_exit_code(rows, n, 0), NULL);
@@ -38,9 +38,9 @@ int day_next(struct run *r)
              "00:00 UTC, in %lld s", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
              (long long)((next - now) / 1000));
     r->between_days = 1;
-    while (!stopping(r) && venue_now_ms(r->venue) < next + DAY_ROLL_SLACK_MS)
-        nap_ms(r, 200);
-    if (stopping(r)) {
+    while (!run_stopping(r) && venue_now_ms(r->venue) < next + DAY_ROLL_SLACK_MS)
+        run_nap_ms(r, 200);
+    if (run_stopping(r)) {
         log_info("daily: stopped between days");
         return 1;
     }
@@ -57,7 +57,7 @@ int day_next(struct run *r)
             strategy_user_release(&r->users[i]);
         memset(&r->users[i], 0, sizeof r->users[i]);
     }
-    user_rows_init(r);
+    run_user_rows_init(r);
     /* The accounts stay locked: one process's record locks never conflict
      * with its own, so phase 2 takes each again as a no-op. */
     r->accounts.n = 0;

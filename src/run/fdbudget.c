@@ -13,7 +13,7 @@
  * (and the resolver's pair), main's handle, the WebSocket connections,
  * a journal per account up to the journal's open-descriptor cap, the log, the locks, and a margin for libcurl
  * and libwebsockets' own (epoll, pipes). */
-static long fds_needed(size_t accounts, int workers, int users_per_connection)
+static long fdbudget_needed(size_t accounts, int workers, int users_per_connection)
 {
     size_t upc = users_per_connection > 0 ? (size_t)users_per_connection : 100;
     size_t ws = (accounts + upc - 1) / upc + 1;
@@ -23,10 +23,10 @@ static long fds_needed(size_t accounts, int workers, int users_per_connection)
 
 /* Raises the soft RLIMIT_NOFILE to what the run needs (up to the hard
  * limit); refuses when the hard limit is short. */
-int ensure_fds(const struct run *r, size_t accounts, struct lt_err *err)
+int fdbudget_ensure(const struct run *r, size_t accounts, struct lt_err *err)
 {
     struct rlimit rl;
-    long need = fds_needed(accounts, r->cfg.workers, r->cfg.users_per_connection);
+    long need = fdbudget_needed(accounts, r->cfg.workers, r->cfg.users_per_connection);
     if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
         return 0; /* cannot tell: the kernel's own errors will say */
     if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < (rlim_t)need) {

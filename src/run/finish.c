@@ -17,7 +17,7 @@ struct report_run run_report(const struct run *r, const struct report_user *user
 {
     return (struct report_run){ .run_id = r->run_tag,
                                 .symbol = r->have_rules ? r->rules.symbol : r->cfg.global.symbol,
-                                .started_ms = r->started_ms, .finished_ms = wall_ms(),
+                                .started_ms = r->started_ms, .finished_ms = run_wall_ms(),
                                 .exit_code = code,
                                 .stopped = atomic_load(&r->global_stop) && !r->between_days,
                                 .error = why, .users = users, .n_users = n,
@@ -27,7 +27,7 @@ struct report_run run_report(const struct run *r, const struct report_user *user
 
 /* Checks that the report can be written where asked, before anything is
  * sent: its directory exists and is writable, and it is not a directory. */
-int check_report_path(const char *path, struct lt_err *err)
+int run_check_report_path(const char *path, struct lt_err *err)
 {
     struct stat st;
     char dir[4096];
@@ -57,7 +57,7 @@ int check_report_path(const char *path, struct lt_err *err)
  * read: users never reached are marked with why (or as stopped), the
  * report is written when asked for, the summary printed.  Returns the exit
  * code. */
-int finish(struct run *r, int exit_code, const char *why)
+int run_finish(struct run *r, int exit_code, const char *why)
 {
     if (r->ws) {
         wsclient_stop(r->ws);
@@ -65,10 +65,10 @@ int finish(struct run *r, int exit_code, const char *why)
         r->ws = NULL;
     }
     /* a stop between two days cuts nothing short */
-    int stopped = stopping(r) && !r->between_days;
+    int stopped = run_stopping(r) && !r->between_days;
     size_t n_rep = 0;
     for (size_t i = 0; r->reports && i < r->n_users; i++) {
-        if (!selected(&r->cfg, &r->cfg.users[i]))
+        if (!run_selected(&r->cfg, &r->cfg.users[i]))
             continue;
         struct report_user *ru = &r->users[i].report;
         if (ru->status == USER_PENDING && !r->users[i].mb && (why || stopped)) {
@@ -100,8 +100,8 @@ int finish(struct run *r, int exit_code, const char *why)
 }
 
 /* A start-up failure after the configuration is read: logged, reported. */
-int fail_start(struct run *r, int exit_code, const struct lt_err *err)
+int run_fail_start(struct run *r, int exit_code, const struct lt_err *err)
 {
     log_error("%s", err->msg);
-    return finish(r, exit_code, err->msg);
+    return run_finish(r, exit_code, err->msg);
 }

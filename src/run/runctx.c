@@ -18,9 +18,9 @@
 #include <unistd.h>
 
 /* Sleeps up to ms, ending early at a stop. */
-void nap_ms(struct run *r, long ms)
+void run_nap_ms(struct run *r, long ms)
 {
-    for (long left = ms; left > 0 && !stopping(r); left -= 50) {
+    for (long left = ms; left > 0 && !run_stopping(r); left -= 50) {
         struct timespec ts = { 0, (left < 50 ? left : 50) * 1000000L };
         nanosleep(&ts, NULL);
     }
@@ -77,13 +77,13 @@ void run_free(struct run *r)
 }
 
 /* <state_dir>/stop-<name> into path; 0 when it fits. */
-int stop_path(const struct run *r, const char *name, char *path, size_t size)
+int run_stop_path(const struct run *r, const char *name, char *path, size_t size)
 {
     return snprintf(path, size, "%s/stop-%s", r->cfg.state_dir, name) >= (int)size ? -1 : 0;
 }
 
 /* Ends a user before it trades, saying why in the report and the log. */
-void user_fails(struct strategy_user *u, enum user_status st, const char *fmt, ...)
+void run_user_fails(struct strategy_user *u, enum user_status st, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -96,7 +96,7 @@ void user_fails(struct strategy_user *u, enum user_status st, const char *fmt, .
         log_warn("%s: %s", u->report.name, u->report.error);
 }
 
-int write_pid_file(struct run *r, struct lt_err *err)
+int run_write_pid_file(struct run *r, struct lt_err *err)
 {
     const char *path = r->cfg.pid_file;
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
@@ -114,7 +114,7 @@ int write_pid_file(struct run *r, struct lt_err *err)
 
 /* The report rows of the selected users, filled before any request so a
  * start-up failure still reports each of them. */
-void user_rows_init(struct run *r)
+void run_user_rows_init(struct run *r)
 {
     for (size_t i = 0; i < r->n_users; i++) {
         const struct user_config *uc = &r->cfg.users[i];
@@ -126,7 +126,7 @@ void user_rows_init(struct run *r)
     }
 }
 
-int users_prepare(struct run *r)
+int run_users_prepare(struct run *r)
 {
     r->n_users = r->cfg.n_users;
     size_t n = r->n_users ? r->n_users : 1;
@@ -136,6 +136,6 @@ int users_prepare(struct run *r)
     r->stop_seen = calloc(n, 1);
     if (!r->users || !r->reports || !r->extra || !r->stop_seen)
         return LT_ENOMEM;
-    user_rows_init(r);
+    run_user_rows_init(r);
     return 0;
 }

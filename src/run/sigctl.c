@@ -12,7 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
-void *signal_main(void *arg)
+void *sigctl_main(void *arg)
 {
     struct sigctl *sc = arg;
     while (!atomic_load(&sc->quit)) {

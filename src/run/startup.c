@@ -43,7 +43,7 @@ static int rules_for(struct run *r, const char *symbol, const struct symbol_rule
 /* Phase 2 for one user, on the main thread, before any request for it:
  * its stop file, its account lock, its symbol's rules.  Returns 1 when its
  * history is to be read. */
-int filter_prepare(struct run *r, unsigned idx, struct strategy_user *u)
+int startup_filter_prepare(struct run *r, unsigned idx, struct strategy_user *u)
 {
     const struct user_config *uc = &r->cfg.users[idx];
     struct lt_err err = { 0 };
@@ -54,9 +54,9 @@ int filter_prepare(struct run *r, unsigned idx, struct strategy_user *u)
         snprintf(u->report.error, sizeof(u->report.error), "disabled");
         return 0;
     }
-    if (stop_path(r, uc->name, path, sizeof path) == 0 && access(path, F_OK) == 0) {
+    if (run_stop_path(r, uc->name, path, sizeof path) == 0 && access(path, F_OK) == 0) {
         r->stop_seen[idx] = 1;
-        user_fails(u, USER_STOPPED, "stop file %.200s present: delete it to let this account trade",
+        run_user_fails(u, USER_STOPPED, "stop file %.200s present: delete it to let this account trade",
                    path);
         return 0;
     }
@@ -66,15 +66,15 @@ int filter_prepare(struct run *r, unsigned idx, struct strategy_user *u)
     uint64_t key = lock_account_key(r->cfg.exchange.rest_url, &uc->auth);
     pid_t holder = 0;
     if (key == 0) {
-        user_fails(u, USER_FAILED, "cannot compute the account's lock key");
+        run_user_fails(u, USER_FAILED, "cannot compute the account's lock key");
         return 0;
     }
     if (!r->coord && lock_account_take(&r->accounts, key, &holder, &err) != 0) {
-        user_fails(u, USER_FAILED, "account %.200s", err.msg);
+        run_user_fails(u, USER_FAILED, "account %.200s", err.msg);
         return 0;
     }
     if ((rc = rules_for(r, uc->strategy.symbol, &u->rules, &err)) != 0) {
-        user_fails(u, USER_FAILED, "symbol %.32s: %.200s", uc->strategy.symbol, err.msg);
+        run_user_fails(u, USER_FAILED, "symbol %.32s: %.200s", uc->strategy.symbol, err.msg);
         return 0;
     }
     return 1;
@@ -97,11 +97,11 @@ static int filter_history(struct run *r, unsigned idx, struct strategy_user *u, 
                   venue_ops(r->venue)->order_history(r->venue, h, &uc->auth, rules->symbol,
                                                      start, &hist, &n, &err));
     if (rc != 0) {
-        if (stopping(r))
-            user_fails(u, USER_STOPPED, "stopped during start-up");
+        if (run_stopping(r))
+            run_user_fails(u, USER_STOPPED, "stopped during start-up");
         else
-            user_fails(u, USER_FAILED, "%s%.200s",
-                       auth_code(&err) ? "credentials rejected: " : "order history: ", err.msg);
+            run_user_fails(u, USER_FAILED, "%s%.200s",
+                       run_auth_code(&err) ? "credentials rejected: " : "order history: ", err.msg);
         return 0;
     }
     money_t before = 0;
@@ -113,14 +113,14 @@ static int filter_history(struct run *r, unsigned idx, struct strategy_user *u, 
         log_error("%s: %s", uc->name, u->report.error);
         return 0;
     }
-    if ((rc = venue_counting(r, idx, rules, h, &before, &err)) != 0) {
-        user_fails(u, USER_FAILED, "%s%.200s",
-                   auth_code(&err) ? "credentials rejected: " : "counted volume: ", err.msg);
+    if ((rc = counting_check(r, idx, rules, h, &before, &err)) != 0) {
+        run_user_fails(u, USER_FAILED, "%s%.200s",
+                   run_auth_code(&err) ? "credentials rejected: " : "counted volume: ", err.msg);
         return 0;
     }
     rc = strategy_user_init(u, idx, uc, rules, r->rules.symbol, r->cfg.state_dir, before, &err);
     if (rc != 0) {
-        user_fails(u, USER_FAILED, "%s", err.msg);
+        run_user_fails(u, USER_FAILED, "%s", err.msg);
         return 0;
     }
     char b1[MONEY_STR_MAX], b2[MONEY_STR_MAX];
@@ -140,7 +140,6 @@ static int filter_history(struct run *r, unsigned idx, struct strategy_user *u, 
 /* Phase 2's history reads run on a few threads, each with its own HTTP
  * handle, so that thousands of accounts do not wait on one connection's
  * round trips in turn; the venue's shared weight budget paces them all. */
-#define FILTER_THREADS_MAX 8
 
 struct filter_pool {
     struct run *r;
@@ -154,7 +153,7 @@ static void filter_take(struct filter_pool *fp, struct http *h)
 {
     for (;;) {
         size_t i = atomic_fetch_add(&fp->next, 1);
-        if (i >= fp->r->n_users || stopping(fp->r))
+        if (i >= fp->r->n_users || run_stopping(fp->r))
             return;
         if (fp->queue_me[i])
             fp->queue_me[i] = filter_history(fp->r, (unsigned)i, &fp->r->users[i], h);
@@ -179,7 +178,7 @@ static void *filter_thread(void *arg)
 /* Reads the history of every prepared user (queue_me[i] == 1): on up to
  * FILTER_THREADS_MAX threads, the main thread among them, so the pass
  * completes even when no thread can be started. */
-void filter_histories(struct run *r, int *queue_me, size_t prepared)
+void startup_filter_histories(struct run *r, int *queue_me, size_t prepared)
 {
     struct filter_pool fp = { .r = r, .queue_me = queue_me };
     atomic_init(&fp.next, 0);
