@@ -39,6 +39,7 @@
 #include "looptrader/log.h"
 #include "looptrader/mailbox.h"
 #include "looptrader/metrics.h"
+#include "looptrader/oto.h"
 #include "looptrader/plan.h"
 #include "looptrader/progress.h"
 #include "looptrader/report.h"
@@ -1272,6 +1273,8 @@ int main(int argc, char **argv)
     /* A stop must not wait out a rate limit's sleep (up to a minute). */
     venue_set_stop(r.venue, &r.global_stop);
     const struct venue_ops *ops = venue_ops(r.venue);
+    if (oto_check(&r.cfg, ops, &err) != 0)
+        return fail_start(&r, 2, &err);
     int64_t server_ms = 0;
     if (ops->server_time(r.venue, r.http, &server_ms, &err) == 0)
         venue_set_clock_offset(r.venue, server_ms - wall_ms());

@@ -13,6 +13,7 @@
  * believe_trade(), i.e. through the guard.
  */
 #include "looptrader/strategy.h"
+#include "strategy_internal.h"
 #include "looptrader/coord.h"
 #include "looptrader/ladder.h"
 #include "looptrader/latency.h"
@@ -31,7 +32,6 @@
 #define PUSH_GRACE_MS 500          /* time given to late trade pushes before fetching trades */
 #define UNKNOWN_QUERIES 8          /* queries (POLL_MS..2 s apart) to settle an unknown place */
 #define FINAL_BOUND_MS 30000       /* give up (fail the user) if an order stays unconfirmed */
-#define RATELIMIT_TRIES 6
 #define TRANSIENT_TRIES 5          /* retries of idempotent calls after 5xx / 429 */
 #define LOST_ORDERS_MAX 5          /* unknown outcomes that were never placed, per step */
 #define DEFAULT_FLATTEN_MS 10000
@@ -43,31 +43,6 @@
 #define REFUSED_ROW_MAX 6          /* answers in a row refused while settling an order */
 #define RECONCILE_ROUNDS 16        /* base balance queried every this many rounds w/o pushes */
 #define NO_PRICE_LOG_MS 5000       /* "no price" is logged this often while it lasts */
-
-/* Outcomes of order_run besides 0 (final) and fatal errors. */
-#define ORDER_REJECTED_RC LT_EEXCHANGE
-#define ORDER_NOT_PLACED_RC LT_ENOTFOUND
-
-/* One round's working state, on the worker's stack. */
-struct rctx {
-    const struct strategy_env *env;
-    struct strategy_user *u;
-    struct http *h;
-    const struct symbol_rules *r;
-    const struct venue_ops *ops;
-    const struct venue_auth *auth;
-    unsigned seq;              /* order number within the round */
-    int64_t stop_ms;           /* when a stop was first seen (0: not yet) */
-    int64_t flatten_deadline;  /* stop_ms + the stop's bound */
-    int topup;                 /* buying up to a sellable quantity despite a stop */
-    int blind;                 /* pushes were down or lost during the round */
-    int refused_row;           /* answers refused since the last believed one */
-    int live_unknown;          /* an order may still be live: send nothing more */
-    enum guard_kind last_refused;
-    int64_t no_price_since;    /* when prices became unusable (0: they are) */
-    int64_t no_price_logged;
-    struct lt_err err;         /* the error that ends the user, if any */
-};
 
 static void sleep_ms(int64_t ms)
 {
@@ -83,7 +58,7 @@ static int64_t flatten_ms(const struct rctx *c)
     return c->env->stop_flatten_ms > 0 ? c->env->stop_flatten_ms : DEFAULT_FLATTEN_MS;
 }
 
-static int stopping(struct rctx *c)
+int stopping(struct rctx *c)
 {
     int global = atomic_load(c->env->global_stop);
     int s = global || mailbox_stopped(c->u->mb);
@@ -109,21 +84,21 @@ static int64_t stop_rung_deadline(const struct rctx *c, int64_t started)
 }
 
 /* A stop's time to flatten has run out. */
-static int flatten_expired(struct rctx *c)
+int flatten_expired(struct rctx *c)
 {
     return stopping(c) && mailbox_now_ms() >= c->flatten_deadline;
 }
 
 /* Sleeps ms in POLL_MS slices, ending early at a stop (global or this
  * user's). */
-static void nap_unless_stopped(struct rctx *c, int64_t ms)
+void nap_unless_stopped(struct rctx *c, int64_t ms)
 {
     int64_t until = mailbox_now_ms() + ms;
     for (int64_t now = mailbox_now_ms(); now < until && !stopping(c); now = mailbox_now_ms())
         sleep_ms(until - now < POLL_MS ? until - now : POLL_MS);
 }
 
-static int auth_error(const struct lt_err *e)
+int auth_error(const struct lt_err *e)
 {
     return e->venue_code == -2014 || e->venue_code == -2015 || e->venue_code == -1022 ||
            e->venue_code == -1002 || e->http_status == 401 || e->http_status == 403;
@@ -132,7 +107,7 @@ static int auth_error(const struct lt_err *e)
 /* Worth another try of an idempotent call. */
 static int transient(int rc) { return rc == LT_EUNKNOWN || rc == LT_ERATELIMIT; }
 
-static int not_found(int rc, const struct lt_err *e)
+int not_found(int rc, const struct lt_err *e)
 {
     return rc == LT_ENOTFOUND || (rc == LT_EEXCHANGE && e->venue_code == -2013);
 }
@@ -185,7 +160,7 @@ static int current_book(struct rctx *c, int wait_push, money_t *bid, money_t *as
 /* current_book through the guard: a bid or ask of 0 (what Binance sends
  * for an empty side), negative or crossed is no price; "no price" lasting
  * is logged every NO_PRICE_LOG_MS instead of retried in silence. */
-static int book(struct rctx *c, int wait_push, money_t *bid, money_t *ask)
+int book(struct rctx *c, int wait_push, money_t *bid, money_t *ask)
 {
     enum guard_kind why = GUARD_BAD_BOOK;
     int rc = current_book(c, wait_push, bid, ask);
@@ -230,7 +205,7 @@ static void summarize_refusals(const struct strategy_user *u)
         log_warn("%s: %llu venue answers refused: %s", u->cfg->name, (unsigned long long)n, b);
 }
 
-static const struct ledger_order *lorder(struct rctx *c, const char *cid)
+const struct ledger_order *lorder(struct rctx *c, const char *cid)
 {
     int i = ledger_find(&c->u->ledger, cid);
     return i >= 0 ? &c->u->ledger.orders[i] : NULL;
@@ -240,7 +215,7 @@ static const struct ledger_order *lorder(struct rctx *c, const char *cid)
  * 0, or LT_EINVAL when refused (the order stays what it was).  cid names
  * the order we asked about (the answer's own id may be empty in a terse
  * dialect). */
-static int believe(struct rctx *c, const char *cid, const struct order_state *st,
+int believe(struct rctx *c, const char *cid, const struct order_state *st,
                    enum ledger_source src)
 {
     const struct ledger_order *o = lorder(c, cid);
@@ -330,7 +305,7 @@ static void drain(struct rctx *c)
  * answer or a push (the query shows the order still open), the order is
  * read once more and that second read is what counts.  0 when the venue
  * answered (believed or not: see lorder(c, cid)->final). */
-static int query(struct rctx *c, const char *cid, struct order_state *st, struct lt_err *e)
+int query(struct rctx *c, const char *cid, struct order_state *st, struct lt_err *e)
 {
     enum order_status claimed = lorder(c, cid)->claimed;
     int rc = c->ops->query_order(c->env->venue, c->h, c->auth, c->r->symbol, cid, st, e);
@@ -445,7 +420,7 @@ static int lease_wait(struct rctx *c)
 
 /* The order's intent in the coordinator's journal, fenced by epoch;
  * waits out a lease that lapsed while the coordinator was away. */
-static int fence_intent(struct rctx *c, char code, const char *cid, money_t price, money_t qty)
+int fence_intent(struct rctx *c, char code, const char *cid, money_t price, money_t qty)
 {
     char pb[MONEY_STR_MAX], qb[MONEY_STR_MAX];
     if (!c->env->coord)
@@ -583,7 +558,7 @@ static int complete_trades(struct rctx *c, const char *cid)
 /* An unknown place outcome: the order may exist.  Query by client id until
  * it shows up or has clearly never arrived; a stop whose bound runs out
  * leaves it unknown for the next run. */
-static int settle_unknown(struct rctx *c, const char *cid)
+int settle_unknown(struct rctx *c, const char *cid)
 {
     struct order_state st;
     struct lt_err e;
@@ -621,7 +596,7 @@ static int is_dust(const struct symbol_rules *r, money_t qty, money_t price)
 
 /* The venue's Retry-After (the dialect puts "retry after N s" in the
  * message), else an exponential backoff. */
-static int64_t retry_after_ms(const struct lt_err *e, int tries)
+int64_t retry_after_ms(const struct lt_err *e, int tries)
 {
     const char *p = strstr(e->msg, "retry after ");
     long s = p ? strtol(p + 12, NULL, 10) : 0;
@@ -633,7 +608,7 @@ static int64_t retry_after_ms(const struct lt_err *e, int tries)
 /* The venue received the order: it answered it, or refused it itself
  * (a 429/418 is an answer; our own limiter's refusal has no HTTP status).
  * An unknown outcome counts once a query finds the order. */
-static int reached_venue(int rc, const struct lt_err *e)
+int reached_venue(int rc, const struct lt_err *e)
 {
     return rc == 0 || rc == LT_EEXCHANGE || (rc == LT_ERATELIMIT && e->http_status != 0);
 }
@@ -725,11 +700,19 @@ static int order_run(struct rctx *c, enum order_side side, enum time_in_force ti
             return rc;
         u->report.s.orders++; /* it reached the venue after all */
     }
+    return order_finish(c, cid, side, tif, price, qty);
+}
 
-    /* An IOC answer is already final; a resting order gets fill_timeout,
-     * then the query, then the cancel.  A partly filled sell whose rest
-     * could not be sold as an order of its own (below the minimums) keeps
-     * resting instead: cancelling it would strand that rest as dust. */
+/* An IOC answer is already final; a resting order gets fill_timeout,
+ * then the query, then the cancel.  A partly filled sell whose rest
+ * could not be sold as an order of its own (below the minimums) keeps
+ * resting instead: cancelling it would strand that rest as dust. */
+int order_finish(struct rctx *c, const char *cid, enum order_side side, enum time_in_force tif,
+                 money_t price, money_t qty)
+{
+    struct order_state st;
+    struct lt_err e;
+    int rc;
     for (int rests = 0;; rests++) {
         follow(c, cid, mailbox_now_ms(), side == SIDE_BUY && !c->topup);
         if (!lorder(c, cid)->final) {
@@ -751,16 +734,16 @@ static int order_run(struct rctx *c, enum order_side side, enum time_in_force ti
         return rc;
     const struct ledger_order *o = lorder(c, cid);
     enum order_status fin = ledger_order_qty(o) >= qty ? ORDER_FILLED
-                            : req.tif == TIF_GTC  ? ORDER_CANCELED
+                            : tif == TIF_GTC      ? ORDER_CANCELED
                                                   : ORDER_EXPIRED;
-    journal_outcome(u->journal, "final", cid, fin, ledger_order_qty(o), ledger_order_quote(o),
+    journal_outcome(c->u->journal, "final", cid, fin, ledger_order_qty(o), ledger_order_quote(o),
                     NULL);
     return 0;
 }
 
 /* --- the two steps of a round ------------------------------------------ */
 
-static struct ladder user_ladder(const struct strategy_user *u)
+struct ladder user_ladder(const struct strategy_user *u)
 {
     struct ladder l = { u->cfg->strategy.slippage, u->cfg->strategy.slippage_step,
                         u->cfg->strategy.max_tries };
@@ -770,7 +753,7 @@ static struct ladder user_ladder(const struct strategy_user *u)
 /* The buy cap (strategy.h) from our own intents: what ended rounds
  * committed, what this round's orders commit, and this order at its
  * price.  LT_ERANGE (halting the account) when it would pass the cap. */
-static int check_buy_cap(struct rctx *c, money_t price, money_t qty)
+int check_buy_cap(struct rctx *c, money_t price, money_t qty)
 {
     struct strategy_user *u = c->u;
     if (u->buy_cap <= 0)
@@ -793,7 +776,7 @@ static int check_buy_cap(struct rctx *c, money_t price, money_t qty)
  * price, and fills are counted at the price the venue gives, at most
  * ours), plus the dust margin: a stop's top-up and the cleanup rounds, a
  * smallest sellable quantity each. */
-static void set_buy_cap(struct rctx *c, const struct ladder *lad, money_t ask, money_t q_min)
+void set_buy_cap(struct rctx *c, const struct ladder *lad, money_t ask, money_t q_min)
 {
     struct strategy_user *u = c->u;
     money_t top = ladder_price(lad, c->r, SIDE_BUY, ask, lad->max_tries - 1);
@@ -810,7 +793,7 @@ static void set_buy_cap(struct rctx *c, const struct ladder *lad, money_t ask, m
  * below that, e.g. the last round's remainder, the round buys the smallest
  * sellable quantity and overshoots the target by less than one minimum
  * order).  0 or a fatal error (c->err). */
-static int buy_step(struct rctx *c, money_t quote_goal)
+int buy_step(struct rctx *c, money_t quote_goal)
 {
     struct ladder lad = user_ladder(c->u);
     const struct symbol_rules *r = c->r;
@@ -1393,7 +1376,7 @@ static enum strategy_result round_run(const struct strategy_env *env, struct str
     if (book(&c, 1, &bid, &ask) != 0 && stopping(&c))
         return stopped(&c, "stopped");
 
-    int rc = buy_step(&c, quote);
+    int rc = sc->oto ? oto_buy_step(&c, quote) : buy_step(&c, quote);
     struct ledger_totals bt, st;
     ledger_side_totals(&u->ledger, SIDE_BUY, &bt);
     if (rc == 0 && stopping(&c) && bt.qty > 0 &&
