@@ -125,8 +125,9 @@ static int send_oto(struct rctx *c, const struct oto_request *req)
 }
 
 /* The sell leg of a buy that filled filled base: the venue places it for
- * a completely filled buy (expect), so it is looked for until it shows up;
- * after a partial buy one query says whether this venue placed one.  Once
+ * a completely filled buy (expect), so it is looked for until it shows up
+ * (it may come a little after the buy's fill); after a partial buy one
+ * query says whether this venue placed one all the same.  Once
  * found it is followed to final like any sell; 0 also when it never
  * came (the round's sell_step sells the base). */
 static int sell_leg(struct rctx *c, const char *scid, money_t price, money_t filled, int expect)
@@ -141,8 +142,8 @@ static int sell_leg(struct rctx *c, const char *scid, money_t price, money_t fil
     }
     if ((rc = ledger_add_order(&u->ledger, scid, SIDE_SELL, price, filled)) != 0)
         return lt_err_set(&c->err, rc, "cannot track the OTO sell (%s)", lt_err_name(rc));
-    rc = expect ? ORDER_NOT_PLACED_RC : query(c, scid, &st, &e);
-    if (expect || (rc != 0 && !not_found(rc, &e)))
+    rc = query(c, scid, &st, &e);
+    if (rc != 0 && (expect || !not_found(rc, &e)))
         rc = settle_unknown(c, scid);
     else if (rc != 0)
         rc = ORDER_NOT_PLACED_RC;

@@ -1075,6 +1075,7 @@ static int recover(struct rctx *c)
         return earlier ? reread_window_total(c) : 0;
     }
     money_t net = residual;
+    int reopened = 0;
     for (size_t i = 0; i < n; i++) {
         struct order_state st;
         struct guard_order g = { .client_id = p[i].client_id, .side = p[i].side };
@@ -1088,6 +1089,16 @@ static int recover(struct rctx *c)
                 refused(c, why, "a query", p[i].client_id);
                 rc = lt_err_set(&e, LT_EEXCHANGE, "its state was refused (%s)",
                                 guard_kind_name(why));
+            }
+            /* Open after the cancels above: an OTO's sell the venue placed
+             * in between, once its buy filled.  Cancelled, then read again. */
+            if (rc == 0 && !order_status_is_final(st.status) && reopened++ < CANCEL_TRIES) {
+                int found = 0;
+                if ((rc = cancel_open(c, "placed while the earlier run was settled", &found))) {
+                    free(p);
+                    return rc;
+                }
+                continue;
             }
             if (rc == 0 || not_found(rc, &e) || ++tries >= 5)
                 break;
