@@ -1106,6 +1106,12 @@ static int recover(struct rctx *c)
         }
         if (rc == 0 && c->env->hooks && c->env->hooks->order_settled)
             c->env->hooks->order_settled(c->env->hooks->ctx, u, &st);
+        char xb[MONEY_STR_MAX];
+        if (rc == 0 || not_found(rc, &e))
+            log_info("%s: earlier order %s %s: %s, %s executed", u->cfg->name,
+                     side_name(p[i].side), p[i].client_id,
+                     rc == 0 ? order_status_name(st.status) : "never placed",
+                     money_format_min(rc == 0 ? st.executed_qty : 0, xb));
         if (rc == 0)
             net += p[i].side == SIDE_BUY ? st.executed_qty : -st.executed_qty;
         else if (!not_found(rc, &e)) {

@@ -52,4 +52,55 @@ sleep 0.7
 counted=$(alpha_counted frank ZKJ)
 assert_true "D('$counted') == D('$bought') * 2 and D('$counted') >= 64" '{}' "the venue counts $counted = 2 x bought >= 2^6"
 alpha_check_no_secrets
-cp -r "$LT_TMP" /tmp/oto_dbg; lt_done
+
+# ---- kill -9 once an OTO's sell leg is acknowledged, then a restart ----
+sim_stop
+sim_start --seed 23 --config "$LT_TMP/alpha.conf" --fault partial=0.3
+rm -rf "$TRADER_STATE"
+sell_leg_acked() { # an OTO sell of round >= 2 the trader has seen at the venue
+    [ "$(jlines 'any(l["ev"] == "ack" and l["cid"] in {i["cid"] for i in j if i["ev"] == "intent" and i["side"] == "SELL" and i["round"] >= 2} for l in j)' \
+        "$TRADER_STATE/frank.jsonl" 2>/dev/null)" = true ]
+}
+trader_start --only frank --symbol "$SYMBOL" --target-points 7 --buy-amount 5 --oto true --fill-timeout-ms 3000
+wait_until 30 sell_leg_acked || fail "no OTO sell leg acknowledged in round 2 or later"
+kill -KILL "$TRADER_PID"
+wait "$TRADER_PID" 2>/dev/null
+lt_forget_pid "$TRADER_PID"
+ok "looptrader killed with an OTO sell leg acknowledged"
+legs=$(jlines '" ".join(l["cid"] for l in j if l["ev"] == "intent" and l["round"] == max(i["round"] for i in j if i["ev"] == "intent"))' "$TRADER_STATE/frank.jsonl")
+alpha_as frank GET "$A_PRIV/alpha-trade/order/get-open-order"
+echo "# killed in the round of $legs; frank holds $(alpha_token ALPHA_118) ALPHA_118 with $(jget 'len(j)' <<<"$DATA") open order(s)"
+
+trader_run --only frank --symbol "$SYMBOL" --target-points 6 --buy-amount 5 --oto true
+assert_eq "$TRADER_RC" 0 "the restarted run exits 0"
+for cid in $legs; do
+    assert_contains "$(cat "$TRADER_LOG")" "earlier order $([[ $cid == *.b* ]] && echo BUY || echo SELL) $cid:" "the restart settled the killed round's leg $cid"
+done
+assert_eq "$(jlines '{(l["run"], l["round"]) for l in j if l["ev"] == "intent"} <= {(l["run"], l["round"]) for l in j if l["ev"] == "settled"}' "$TRADER_STATE/frank.jsonl")" \
+    true "every journal round settled, the killed run's too"
+assert_eq "$(report_status frank)" done "frank reached 2^6 counted"
+alpha_as frank GET "$A_PRIV/alpha-trade/order/get-open-order"
+assert_eq "$DATA" "[]" "nothing open"
+left=$(alpha_token ALPHA_118)
+assert_true "D('$left') < D('0.002')" '{}' "the token is sold back (left: $left, under 2 steps)"
+sleep 0.7
+counted=$(alpha_counted frank ZKJ)
+assert_true "D('$counted') >= 64 and D('$counted') / 2 < 32 + 5 + 1" '{}' "the venue counts $counted: 2^6 reached, by less than one round more"
+alpha_check_no_secrets
+
+# ---- the Spot dialect offers no OTO orders: oto = true is refused ----
+sim_stop
+sim_start --seed 24
+TRADER_CONFIG=$LT_ROOT/etc/demo.conf SYMBOL=ALPHAUSDT BASE_ASSET=ALPHA
+trader_run --only alice --symbol ALPHAUSDT --oto true
+assert_eq "$TRADER_RC" 2 "Spot with --oto true: a configuration error (exit 2)"
+assert_contains "$(cat "$LT_TMP/trader.err" "$TRADER_LOG" 2>/dev/null)" "the binance dialect offers no OTO orders" "the error says the dialect offers none"
+sed 's/^exchange = {/exchange = { oto = true;/' "$LT_ROOT/etc/demo.conf" >"$LT_TMP/spot-oto.conf"
+grep -q 'oto = true' "$LT_TMP/spot-oto.conf" || fail "could not write exchange.oto into the Spot config"
+TRADER_CONFIG=$LT_TMP/spot-oto.conf
+trader_run --only alice --symbol ALPHAUSDT
+assert_eq "$TRADER_RC" 2 "Spot with exchange.oto = true: exit 2"
+rm -rf "$TRADER_STATE"
+trader_run --only alice --symbol ALPHAUSDT --oto false --target 2 --buy-amount 1
+assert_eq "$TRADER_RC" 0 "--oto false beats exchange.oto: the run trades (exit 0)"
+lt_done
