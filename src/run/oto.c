@@ -158,8 +158,11 @@ static int sell_leg(struct rctx *c, const char *scid, money_t price, money_t fil
         return rc;
     u->report.s.orders++;
     const struct ledger_order *o = lorder(c, scid);
-    journal_outcome(u->journal, "ack", scid, o->final ? ORDER_FILLED : ORDER_NEW,
-                    ledger_order_qty(o), ledger_order_quote(o), NULL);
+    money_t sold = ledger_order_qty(o);
+    enum order_status shown = o->final ? (sold >= filled ? ORDER_FILLED : ORDER_CANCELED)
+                              : sold > 0 ? ORDER_PARTIALLY_FILLED
+                                         : ORDER_NEW;
+    journal_outcome(u->journal, "ack", scid, shown, sold, ledger_order_quote(o), NULL);
     return order_finish(c, scid, SIDE_SELL, TIF_GTC, price, filled);
 }
 

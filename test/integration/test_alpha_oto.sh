@@ -53,6 +53,23 @@ counted=$(alpha_counted frank ZKJ)
 assert_true "D('$counted') == D('$bought') * 2 and D('$counted') >= 64" '{}' "the venue counts $counted = 2 x bought >= 2^6"
 alpha_check_no_secrets
 
+# ---- partial fills: a buy partly filled, then cancelled at its fill
+# timeout; the venue places no sell for it, the ladder buys the rest and
+# sells it all ----
+sim_stop
+sim_start --seed 22 --config "$LT_TMP/alpha.conf" --fault partial=0.3
+rm -rf "$TRADER_STATE"
+trader_run --only frank --symbol "$SYMBOL" --target-points 4 --buy-amount 5 --oto true --fill-timeout-ms 100
+assert_eq "$TRADER_RC" 0 "partial fills: exit 0"
+assert_eq "$(report_status frank)" done "partial fills: frank reached 2^4"
+# each round's OTO is its first two ids: <round>.b1 (the buy), <round>.s2 (its sell)
+assert_true 'any(l["ev"] == "final" and l["status"] == "CANCELED" and D(l["executed"]) > 0 and l["cid"].endswith(".b1") and {"ev": "never_placed", "cid": l["cid"][:-2] + "s2"} in [{"ev": m["ev"], "cid": m.get("cid")} for m in j] for l in j)' \
+    "$(jlines 'j' "$TRADER_STATE/frank.jsonl")" "an OTO buy filled partly and was cancelled; its sell leg, never placed, journaled so"
+alpha_as frank GET "$A_PRIV/alpha-trade/order/get-open-order"
+assert_eq "$DATA" "[]" "partial fills: nothing open"
+left=$(alpha_token ALPHA_118)
+assert_true "D('$left') < D('0.002')" '{}' "partial fills: the token is sold back (left: $left)"
+
 # ---- kill -9 once an OTO's sell leg is acknowledged, then a restart ----
 sim_stop
 sim_start --seed 23 --config "$LT_TMP/alpha.conf" --fault partial=0.3
