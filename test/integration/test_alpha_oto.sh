@@ -6,8 +6,8 @@
 # in points on ZKJ (mulPoint 2); afterwards nothing is open, the token is
 # sold back, the venue counts the target.  Then kill -9 with an OTO sell
 # leg acknowledged, and a restart that settles both legs of the killed
-# round and reaches the target within one round; and the Spot dialect
-# refusing oto = true.
+# round and reaches the target within one round; SIGTERM with a sell leg
+# live; and the Spot dialect refusing oto = true.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/trader_lib.sh"
 . "$(dirname "$0")/alpha_lib.sh"
@@ -104,6 +104,21 @@ sleep 0.7
 counted=$(alpha_counted frank ZKJ)
 assert_true "D('$counted') >= 64 and D('$counted') / 2 < 32 + 5 + 1" '{}' "the venue counts $counted: 2^6 reached, by less than one round more"
 alpha_check_no_secrets
+
+# ---- SIGTERM with an OTO's sell leg live: the round ends, the token is sold ----
+rm -rf "$TRADER_STATE"
+trader_start --only frank --symbol "$SYMBOL" --target 100000 --buy-amount 5 --oto true --fill-timeout-ms 1500
+wait_until 30 sell_leg_acked || fail "no OTO sell leg acknowledged in round 2 or later"
+kill -TERM "$TRADER_PID"
+trader_wait 30
+assert_eq "$TRADER_RC" 3 "stopped run exits 3"
+assert_eq "$(report_status frank)" stopped "frank stopped"
+alpha_as frank GET "$A_PRIV/alpha-trade/order/get-open-order"
+assert_eq "$DATA" "[]" "stopped: nothing open"
+left=$(alpha_token ALPHA_118)
+assert_true "D('$left') < D('0.002')" '{}' "stopped: the token is sold back (left: $left)"
+assert_eq "$(jlines '{(l["run"], l["round"]) for l in j if l["ev"] == "intent"} <= {(l["run"], l["round"]) for l in j if l["ev"] == "settled"}' "$TRADER_STATE/frank.jsonl")" \
+    true "stopped: every round settled in the journal"
 
 # ---- the Spot dialect offers no OTO orders: oto = true is refused ----
 sim_stop
