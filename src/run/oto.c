@@ -81,12 +81,12 @@ static int send_oto(struct rctx *c, const struct oto_request *req)
                               "lease not trusted when %s was to be sent: halted", req->client_id);
         }
         rc = c->ops->place_oto(c->env->venue, c->h, c->auth, req, &placed, &e);
-        if (reached_venue(rc, &e))
+        if (strategy_reached_venue(rc, &e))
             u->report.s.orders++;
         if (rc != LT_ERATELIMIT || tries + 1 >= RATELIMIT_TRIES)
             break;
         log_warn("%s: rate limited (%s)", u->cfg->name, e.msg);
-        nap_unless_stopped(c, retry_after_ms(&e, tries));
+        strategy_nap(c, strategy_retry_after_ms(&e, tries));
     }
     if (rc == 0) {
         /* The answer holds ids only: the buy as sent, resting. */
@@ -98,7 +98,7 @@ static int send_oto(struct rctx *c, const struct oto_request *req)
         log_info("%s: OTO list %lld: buy %lld, sell %lld%s", u->cfg->name,
                  (long long)placed.list_id, (long long)placed.buy_id,
                  (long long)placed.sell_id, placed.sell_id ? "" : " (once the buy fills)");
-        believe(c, req->client_id, &st, LEDGER_ANSWER);
+        strategy_believe(c, req->client_id, &st, LEDGER_ANSWER);
         return 0;
     }
     if (rc == LT_ESTOPPED) {
@@ -115,7 +115,7 @@ static int send_oto(struct rctx *c, const struct oto_request *req)
     journal_outcome(u->journal, "unknown", req->client_id, ORDER_STATUS_UNKNOWN, 0, 0, NULL);
     log_warn("%s: OTO %s outcome unknown (%s); settling by query", u->cfg->name,
              req->client_id, e.msg);
-    rc = settle_unknown(c, req->client_id);
+    rc = strategy_settle_unknown(c, req->client_id);
     if (rc == ORDER_NOT_PLACED_RC)
         outcome_both(c, "never_placed", req->client_id, req->sell_client_id,
                      ORDER_STATUS_UNKNOWN);
@@ -142,9 +142,9 @@ static int sell_leg(struct rctx *c, const char *scid, money_t price, money_t fil
     }
     if ((rc = ledger_add_order(&u->ledger, scid, SIDE_SELL, price, filled)) != 0)
         return lt_err_set(&c->err, rc, "cannot track the OTO sell (%s)", lt_err_name(rc));
-    rc = query(c, scid, &st, &e);
-    if (rc != 0 && (expect || !not_found(rc, &e)))
-        rc = settle_unknown(c, scid);
+    rc = strategy_query(c, scid, &st, &e);
+    if (rc != 0 && (expect || !strategy_not_found(rc, &e)))
+        rc = strategy_settle_unknown(c, scid);
     else if (rc != 0)
         rc = ORDER_NOT_PLACED_RC;
     if (rc == ORDER_NOT_PLACED_RC) {
@@ -157,13 +157,13 @@ static int sell_leg(struct rctx *c, const char *scid, money_t price, money_t fil
     if (rc != 0)
         return rc;
     u->report.s.orders++;
-    const struct ledger_order *o = lorder(c, scid);
+    const struct ledger_order *o = strategy_lorder(c, scid);
     money_t sold = ledger_order_qty(o);
     enum order_status shown = o->final ? (sold >= filled ? ORDER_FILLED : ORDER_CANCELED)
                               : sold > 0 ? ORDER_PARTIALLY_FILLED
                                          : ORDER_NEW;
     journal_outcome(u->journal, "ack", scid, shown, sold, ledger_order_quote(o), NULL);
-    return order_finish(c, scid, SIDE_SELL, TIF_GTC, price, filled);
+    return strategy_order_finish(c, scid, SIDE_SELL, TIF_GTC, price, filled);
 }
 
 /* One OTO at the first rungs: the buy to final, then its sell leg. */
@@ -176,8 +176,8 @@ static int oto_run(struct rctx *c, money_t price, money_t qty, money_t sell_pric
         return rc;
     /* before the ledger counts it: an order the lease does not allow is
      * never a live order */
-    if ((rc = fence_intent(c, 'b', bcid, price, qty)) != 0 ||
-        (rc = fence_intent(c, 's', scid, sell_price, qty)) != 0)
+    if ((rc = strategy_fence_intent(c, 'b', bcid, price, qty)) != 0 ||
+        (rc = strategy_fence_intent(c, 's', scid, sell_price, qty)) != 0)
         return rc;
     if ((rc = ledger_add_order(&u->ledger, bcid, SIDE_BUY, price, qty)) != 0)
         return lt_err_set(&c->err, rc, "cannot make an order id (%s)", lt_err_name(rc));
@@ -197,27 +197,27 @@ static int oto_run(struct rctx *c, money_t price, money_t qty, money_t sell_pric
                                .sell_client_id = scid };
     if ((rc = send_oto(c, &req)) != 0)
         return rc;
-    if ((rc = order_finish(c, bcid, SIDE_BUY, TIF_GTC, price, qty)) != 0)
+    if ((rc = strategy_order_finish(c, bcid, SIDE_BUY, TIF_GTC, price, qty)) != 0)
         return rc;
-    money_t filled = ledger_order_qty(lorder(c, bcid));
+    money_t filled = ledger_order_qty(strategy_lorder(c, bcid));
     return sell_leg(c, scid, sell_price, filled, filled >= qty);
 }
 
 int oto_buy_step(struct rctx *c, money_t quote_goal)
 {
-    struct ladder lad = user_ladder(c->u);
+    struct ladder lad = strategy_ladder(c->u);
     const struct symbol_rules *r = c->r;
     money_t bid, ask;
     for (;;) {
-        if (stopping(c))
+        if (strategy_stopping(c))
             return 0;
-        if (book(c, 0, &bid, &ask) == 0)
+        if (strategy_book(c, &bid, &ask) == 0)
             break;
-        nap_unless_stopped(c, BOOK_RETRY_MS);
+        strategy_nap(c, BOOK_RETRY_MS);
     }
     money_t q_min = plan_min_sellable_qty(r, &lad, bid);
     if (!c->u->buy_cap)
-        set_buy_cap(c, &lad, ask, q_min);
+        strategy_set_buy_cap(c, &lad, ask, q_min);
     money_t price = ladder_price(&lad, r, SIDE_BUY, ask, 0);
     money_t sell_price = ladder_price(&lad, r, SIDE_SELL, bid, 0);
     if (price <= 0 || sell_price <= 0)
@@ -229,14 +229,14 @@ int oto_buy_step(struct rctx *c, money_t quote_goal)
     /* A pending sell the venue would refuse (below its minimums) would
      * leave the buy to the ladder anyway: send an ordinary round. */
     if (qty == 0 || symbol_check_order(r, sell_price, qty, NULL) != 0)
-        return buy_step(c, quote_goal);
-    int rc = check_buy_cap(c, price, qty);
+        return strategy_buy_step(c, quote_goal);
+    int rc = strategy_check_buy_cap(c, price, qty);
     if (rc == 0)
         rc = oto_run(c, price, qty, sell_price);
     if (rc == LT_ESTOPPED && !c->live_unknown)
         return 0; /* not sent: the round's stop path takes over */
     if (rc == ORDER_NOT_PLACED_RC)
-        return buy_step(c, quote_goal); /* lost on the way: the ladder, new ids */
+        return strategy_buy_step(c, quote_goal); /* lost on the way: the ladder, new ids */
     if (rc == ORDER_REJECTED_RC) {
         log_warn("%s: OTO rejected (%s)", c->u->cfg->name, c->err.msg);
         return c->err.code ? c->err.code : LT_EEXCHANGE;
@@ -246,5 +246,5 @@ int oto_buy_step(struct rctx *c, money_t quote_goal)
     struct ledger_totals t;
     ledger_side_totals(&c->u->ledger, SIDE_BUY, &t);
     /* Bought less than asked (no sell leg then): the ladder buys the rest. */
-    return t.qty < qty && !stopping(c) ? buy_step(c, quote_goal) : 0;
+    return t.qty < qty && !strategy_stopping(c) ? strategy_buy_step(c, quote_goal) : 0;
 }

@@ -58,7 +58,7 @@ static int64_t flatten_ms(const struct rctx *c)
     return c->env->stop_flatten_ms > 0 ? c->env->stop_flatten_ms : DEFAULT_FLATTEN_MS;
 }
 
-int stopping(struct rctx *c)
+static int stopping(struct rctx *c)
 {
     int global = atomic_load(c->env->global_stop);
     int s = global || mailbox_stopped(c->u->mb);
@@ -84,21 +84,21 @@ static int64_t stop_rung_deadline(const struct rctx *c, int64_t started)
 }
 
 /* A stop's time to flatten has run out. */
-int flatten_expired(struct rctx *c)
+static int flatten_expired(struct rctx *c)
 {
     return stopping(c) && mailbox_now_ms() >= c->flatten_deadline;
 }
 
 /* Sleeps ms in POLL_MS slices, ending early at a stop (global or this
  * user's). */
-void nap_unless_stopped(struct rctx *c, int64_t ms)
+static void nap_unless_stopped(struct rctx *c, int64_t ms)
 {
     int64_t until = mailbox_now_ms() + ms;
     for (int64_t now = mailbox_now_ms(); now < until && !stopping(c); now = mailbox_now_ms())
         sleep_ms(until - now < POLL_MS ? until - now : POLL_MS);
 }
 
-int auth_error(const struct lt_err *e)
+static int auth_error(const struct lt_err *e)
 {
     return e->venue_code == -2014 || e->venue_code == -2015 || e->venue_code == -1022 ||
            e->venue_code == -1002 || e->http_status == 401 || e->http_status == 403;
@@ -107,7 +107,7 @@ int auth_error(const struct lt_err *e)
 /* Worth another try of an idempotent call. */
 static int transient(int rc) { return rc == LT_EUNKNOWN || rc == LT_ERATELIMIT; }
 
-int not_found(int rc, const struct lt_err *e)
+static int not_found(int rc, const struct lt_err *e)
 {
     return rc == LT_ENOTFOUND || (rc == LT_EEXCHANGE && e->venue_code == -2013);
 }
@@ -160,7 +160,7 @@ static int current_book(struct rctx *c, int wait_push, money_t *bid, money_t *as
 /* current_book through the guard: a bid or ask of 0 (what Binance sends
  * for an empty side), negative or crossed is no price; "no price" lasting
  * is logged every NO_PRICE_LOG_MS instead of retried in silence. */
-int book(struct rctx *c, int wait_push, money_t *bid, money_t *ask)
+static int book(struct rctx *c, int wait_push, money_t *bid, money_t *ask)
 {
     enum guard_kind why = GUARD_BAD_BOOK;
     int rc = current_book(c, wait_push, bid, ask);
@@ -205,7 +205,7 @@ static void summarize_refusals(const struct strategy_user *u)
         log_warn("%s: %llu venue answers refused: %s", u->cfg->name, (unsigned long long)n, b);
 }
 
-const struct ledger_order *lorder(struct rctx *c, const char *cid)
+static const struct ledger_order *lorder(struct rctx *c, const char *cid)
 {
     int i = ledger_find(&c->u->ledger, cid);
     return i >= 0 ? &c->u->ledger.orders[i] : NULL;
@@ -215,7 +215,7 @@ const struct ledger_order *lorder(struct rctx *c, const char *cid)
  * 0, or LT_EINVAL when refused (the order stays what it was).  cid names
  * the order we asked about (the answer's own id may be empty in a terse
  * dialect). */
-int believe(struct rctx *c, const char *cid, const struct order_state *st,
+static int believe(struct rctx *c, const char *cid, const struct order_state *st,
                    enum ledger_source src)
 {
     const struct ledger_order *o = lorder(c, cid);
@@ -305,7 +305,7 @@ static void drain(struct rctx *c)
  * answer or a push (the query shows the order still open), the order is
  * read once more and that second read is what counts.  0 when the venue
  * answered (believed or not: see lorder(c, cid)->final). */
-int query(struct rctx *c, const char *cid, struct order_state *st, struct lt_err *e)
+static int query(struct rctx *c, const char *cid, struct order_state *st, struct lt_err *e)
 {
     enum order_status claimed = lorder(c, cid)->claimed;
     int rc = c->ops->query_order(c->env->venue, c->h, c->auth, c->r->symbol, cid, st, e);
@@ -420,7 +420,7 @@ static int lease_wait(struct rctx *c)
 
 /* The order's intent in the coordinator's journal, fenced by epoch;
  * waits out a lease that lapsed while the coordinator was away. */
-int fence_intent(struct rctx *c, char code, const char *cid, money_t price, money_t qty)
+static int fence_intent(struct rctx *c, char code, const char *cid, money_t price, money_t qty)
 {
     char pb[MONEY_STR_MAX], qb[MONEY_STR_MAX];
     if (!c->env->coord)
@@ -558,7 +558,7 @@ static int complete_trades(struct rctx *c, const char *cid)
 /* An unknown place outcome: the order may exist.  Query by client id until
  * it shows up or has clearly never arrived; a stop whose bound runs out
  * leaves it unknown for the next run. */
-int settle_unknown(struct rctx *c, const char *cid)
+static int settle_unknown(struct rctx *c, const char *cid)
 {
     struct order_state st;
     struct lt_err e;
@@ -596,7 +596,7 @@ static int is_dust(const struct symbol_rules *r, money_t qty, money_t price)
 
 /* The venue's Retry-After (the dialect puts "retry after N s" in the
  * message), else an exponential backoff. */
-int64_t retry_after_ms(const struct lt_err *e, int tries)
+static int64_t retry_after_ms(const struct lt_err *e, int tries)
 {
     const char *p = strstr(e->msg, "retry after ");
     long s = p ? strtol(p + 12, NULL, 10) : 0;
@@ -608,10 +608,13 @@ int64_t retry_after_ms(const struct lt_err *e, int tries)
 /* The venue received the order: it answered it, or refused it itself
  * (a 429/418 is an answer; our own limiter's refusal has no HTTP status).
  * An unknown outcome counts once a query finds the order. */
-int reached_venue(int rc, const struct lt_err *e)
+static int reached_venue(int rc, const struct lt_err *e)
 {
     return rc == 0 || rc == LT_EEXCHANGE || (rc == LT_ERATELIMIT && e->http_status != 0);
 }
+
+static int order_finish(struct rctx *c, const char *cid, enum order_side side,
+                        enum time_in_force tif, money_t price, money_t qty);
 
 /* Sends one order and follows it until it is final.  Returns 0 (final,
  * ledger updated), ORDER_REJECTED_RC (c->err says why; nothing live),
@@ -707,8 +710,8 @@ static int order_run(struct rctx *c, enum order_side side, enum time_in_force ti
  * then the query, then the cancel.  A partly filled sell whose rest
  * could not be sold as an order of its own (below the minimums) keeps
  * resting instead: cancelling it would strand that rest as dust. */
-int order_finish(struct rctx *c, const char *cid, enum order_side side, enum time_in_force tif,
-                 money_t price, money_t qty)
+static int order_finish(struct rctx *c, const char *cid, enum order_side side,
+                        enum time_in_force tif, money_t price, money_t qty)
 {
     struct order_state st;
     struct lt_err e;
@@ -743,7 +746,7 @@ int order_finish(struct rctx *c, const char *cid, enum order_side side, enum tim
 
 /* --- the two steps of a round ------------------------------------------ */
 
-struct ladder user_ladder(const struct strategy_user *u)
+static struct ladder user_ladder(const struct strategy_user *u)
 {
     struct ladder l = { u->cfg->strategy.slippage, u->cfg->strategy.slippage_step,
                         u->cfg->strategy.max_tries };
@@ -753,7 +756,7 @@ struct ladder user_ladder(const struct strategy_user *u)
 /* The buy cap (strategy.h) from our own intents: what ended rounds
  * committed, what this round's orders commit, and this order at its
  * price.  LT_ERANGE (halting the account) when it would pass the cap. */
-int check_buy_cap(struct rctx *c, money_t price, money_t qty)
+static int check_buy_cap(struct rctx *c, money_t price, money_t qty)
 {
     struct strategy_user *u = c->u;
     if (u->buy_cap <= 0)
@@ -776,7 +779,7 @@ int check_buy_cap(struct rctx *c, money_t price, money_t qty)
  * price, and fills are counted at the price the venue gives, at most
  * ours), plus the dust margin: a stop's top-up and the cleanup rounds, a
  * smallest sellable quantity each. */
-void set_buy_cap(struct rctx *c, const struct ladder *lad, money_t ask, money_t q_min)
+static void set_buy_cap(struct rctx *c, const struct ladder *lad, money_t ask, money_t q_min)
 {
     struct strategy_user *u = c->u;
     money_t top = ladder_price(lad, c->r, SIDE_BUY, ask, lad->max_tries - 1);
@@ -793,7 +796,7 @@ void set_buy_cap(struct rctx *c, const struct ladder *lad, money_t ask, money_t 
  * below that, e.g. the last round's remainder, the round buys the smallest
  * sellable quantity and overshoots the target by less than one minimum
  * order).  0 or a fatal error (c->err). */
-int buy_step(struct rctx *c, money_t quote_goal)
+static int buy_step(struct rctx *c, money_t quote_goal)
 {
     struct ladder lad = user_ladder(c->u);
     const struct symbol_rules *r = c->r;
@@ -1524,3 +1527,49 @@ int strategy_user_has_pending(const struct strategy_user *u)
     free(p);
     return n > 0;
 }
+
+/* --- shared with oto.c (strategy_internal.h) ----------------------------- */
+
+int strategy_stopping(struct rctx *c) { return stopping(c); }
+void strategy_nap(struct rctx *c, int64_t ms) { nap_unless_stopped(c, ms); }
+int strategy_not_found(int rc, const struct lt_err *e) { return not_found(rc, e); }
+int strategy_book(struct rctx *c, money_t *bid, money_t *ask) { return book(c, 0, bid, ask); }
+const struct ledger_order *strategy_lorder(struct rctx *c, const char *cid)
+{
+    return lorder(c, cid);
+}
+int strategy_believe(struct rctx *c, const char *cid, const struct order_state *st,
+                     enum ledger_source src)
+{
+    return believe(c, cid, st, src);
+}
+int strategy_query(struct rctx *c, const char *cid, struct order_state *st, struct lt_err *e)
+{
+    return query(c, cid, st, e);
+}
+int strategy_fence_intent(struct rctx *c, char code, const char *cid, money_t price,
+                          money_t qty)
+{
+    return fence_intent(c, code, cid, price, qty);
+}
+int strategy_settle_unknown(struct rctx *c, const char *cid) { return settle_unknown(c, cid); }
+int64_t strategy_retry_after_ms(const struct lt_err *e, int tries)
+{
+    return retry_after_ms(e, tries);
+}
+int strategy_reached_venue(int rc, const struct lt_err *e) { return reached_venue(rc, e); }
+int strategy_order_finish(struct rctx *c, const char *cid, enum order_side side,
+                          enum time_in_force tif, money_t price, money_t qty)
+{
+    return order_finish(c, cid, side, tif, price, qty);
+}
+struct ladder strategy_ladder(const struct strategy_user *u) { return user_ladder(u); }
+int strategy_check_buy_cap(struct rctx *c, money_t price, money_t qty)
+{
+    return check_buy_cap(c, price, qty);
+}
+void strategy_set_buy_cap(struct rctx *c, const struct ladder *lad, money_t ask, money_t q_min)
+{
+    set_buy_cap(c, lad, ask, q_min);
+}
+int strategy_buy_step(struct rctx *c, money_t quote_goal) { return buy_step(c, quote_goal); }

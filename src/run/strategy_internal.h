@@ -37,39 +37,43 @@ struct rctx {
     struct lt_err err;         /* the error that ends the user, if any */
 };
 
-/* strategy.c: the user's stop (global or its own) / its bound ran out. */
-int stopping(struct rctx *c);
-int flatten_expired(struct rctx *c);
-void nap_unless_stopped(struct rctx *c, int64_t ms);
-/* The venue refused the account's credentials (401/403, -2014, ...). */
-int auth_error(const struct lt_err *e);
+/* strategy.c's steps, under the module's prefix (strategy.c keeps its
+ * short static names; these call them): */
+/* The user's stop (global or its own) is set. */
+int strategy_stopping(struct rctx *c);
+/* Sleeps ms, ending early at a stop. */
+void strategy_nap(struct rctx *c, int64_t ms);
 /* The answer said the order does not exist (-2013). */
-int not_found(int rc, const struct lt_err *e);
+int strategy_not_found(int rc, const struct lt_err *e);
 /* The newest book through the guard. */
-int book(struct rctx *c, int wait_push, money_t *bid, money_t *ask);
+int strategy_book(struct rctx *c, money_t *bid, money_t *ask);
 /* The ledger's order cid (registered with ledger_add_order), or NULL. */
-const struct ledger_order *lorder(struct rctx *c, const char *cid);
+const struct ledger_order *strategy_lorder(struct rctx *c, const char *cid);
 /* Records st about cid if the guard believes it (0), else LT_EINVAL. */
-int believe(struct rctx *c, const char *cid, const struct order_state *st,
-            enum ledger_source src);
+int strategy_believe(struct rctx *c, const char *cid, const struct order_state *st,
+                     enum ledger_source src);
 /* Queries cid and believes the answer: 0 when the venue answered. */
-int query(struct rctx *c, const char *cid, struct order_state *st, struct lt_err *e);
-/* The intent in the coordinator's journal (none without one). */
-int fence_intent(struct rctx *c, char code, const char *cid, money_t price, money_t qty);
+int strategy_query(struct rctx *c, const char *cid, struct order_state *st, struct lt_err *e);
+/* The intent in the coordinator's journal (nothing without one). */
+int strategy_fence_intent(struct rctx *c, char code, const char *cid, money_t price,
+                          money_t qty);
 /* Queries an order whose place outcome is unknown until it shows up (0),
  * or ORDER_NOT_PLACED_RC once it has clearly never arrived. */
-int settle_unknown(struct rctx *c, const char *cid);
-int64_t retry_after_ms(const struct lt_err *e, int tries);
-int reached_venue(int rc, const struct lt_err *e);
+int strategy_settle_unknown(struct rctx *c, const char *cid);
+/* The venue's Retry-After, else a backoff. */
+int64_t strategy_retry_after_ms(const struct lt_err *e, int tries);
+/* The venue received the order (answered it, or refused it itself). */
+int strategy_reached_venue(int rc, const struct lt_err *e);
 /* Follows the sent order cid until final (cancelling it once its fill
  * timeout ends), completes its trades, journals it final: 0 or fatal. */
-int order_finish(struct rctx *c, const char *cid, enum order_side side, enum time_in_force tif,
-                 money_t price, money_t qty);
-struct ladder user_ladder(const struct strategy_user *u);
-int check_buy_cap(struct rctx *c, money_t price, money_t qty);
-void set_buy_cap(struct rctx *c, const struct ladder *lad, money_t ask, money_t q_min);
+int strategy_order_finish(struct rctx *c, const char *cid, enum order_side side,
+                          enum time_in_force tif, money_t price, money_t qty);
+struct ladder strategy_ladder(const struct strategy_user *u);
+/* The buy cap (strategy.h): LT_ERANGE when this buy would pass it. */
+int strategy_check_buy_cap(struct rctx *c, money_t price, money_t qty);
+void strategy_set_buy_cap(struct rctx *c, const struct ladder *lad, money_t ask, money_t q_min);
 /* The ladder's buy of quote_goal quote, less what the round bought. */
-int buy_step(struct rctx *c, money_t quote_goal);
+int strategy_buy_step(struct rctx *c, money_t quote_goal);
 
 /* oto.c: the round's buy as one OTO request when the user asks for it
  * (strategy.oto), else buy_step; see oto.c. */
