@@ -90,6 +90,7 @@ echo "# killed in the round of $legs; frank holds $(alpha_token ALPHA_118) ALPHA
 
 trader_run --only frank --symbol "$SYMBOL" --target-points 6 --buy-amount 5 --oto true
 assert_eq "$TRADER_RC" 0 "the restarted run exits 0"
+grep -E "cancelling open order|earlier order" "$TRADER_LOG" | sed 's/^.*frank: /#   /'
 for cid in $legs; do
     assert_contains "$(cat "$TRADER_LOG")" "earlier order $([[ $cid == *.b* ]] && echo BUY || echo SELL) $cid:" "the restart settled the killed round's leg $cid"
 done
