@@ -46,6 +46,7 @@
 #include "looptrader/lock.h"
 #include "looptrader/log.h"
 #include "looptrader/metrics.h"
+#include "looptrader/oto.h"
 #include "looptrader/plan_print.h"
 #include "looptrader/report.h"
 #include "looptrader/runctl.h"
@@ -234,6 +235,10 @@ int main(int argc, char **argv)
     /* A stop must not wait out a rate limit's sleep (up to a minute). */
     venue_set_stop(r.venue, &r.global_stop);
     const struct venue_ops *ops = venue_ops(r.venue);
+    if (oto_check(&r.cfg, ops, &err) != 0)
+        return run_fail_start(&r, 2, &err);
+    if (oto_check(&r.cfg, ops, &err) != 0)
+        return fail_start(&r, 2, &err);
     int64_t server_ms = 0;
     if (ops->server_time(r.venue, r.http, &server_ms, &err) == 0)
         venue_set_clock_offset(r.venue, server_ms - run_wall_ms());

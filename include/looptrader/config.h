@@ -23,7 +23,7 @@ enum {
     SC_SYMBOL = 1 << 0, SC_BUY_AMOUNT = 1 << 1, SC_TARGET = 1 << 2,
     SC_TARGET_POINTS = 1 << 3, SC_MULTIPLIER = 1 << 4, SC_MAX_COST = 1 << 5,
     SC_SLIPPAGE = 1 << 6, SC_SLIPPAGE_STEP = 1 << 7, SC_MAX_TRIES = 1 << 8,
-    SC_FILL_TIMEOUT = 1 << 9, SC_TIF = 1 << 10, SC_WINDOW = 1 << 11
+    SC_FILL_TIMEOUT = 1 << 9, SC_TIF = 1 << 10, SC_WINDOW = 1 << 11, SC_OTO = 1 << 12
 };
 
 struct strategy_config {
@@ -40,6 +40,9 @@ struct strategy_config {
     int fill_timeout_ms;       /* default 2000 */
     enum time_in_force tif;    /* default GTC */
     struct window window;      /* default utc-day */
+    int oto;                   /* rounds as one OTO request (buy + its sell)
+                                  where the venue offers it; default
+                                  exchange.oto, else 0 */
 };
 
 struct user_config {
@@ -63,6 +66,8 @@ struct run_config {
     char *rest_url, *ws_url;   /* storage behind exchange.* */
     int legacy_listen_key;     /* exchange.user_stream = "listenkey" */
     int users_per_connection;  /* exchange.users_per_connection, default 100 */
+    int oto;                   /* exchange.oto: the accounts' default for
+                                  strategy.oto (default false) */
     long counted_recheck_ms;   /* exchange.counted_recheck_ms: after the run, wait this
                                   long and re-read a points venue's counted volume; 0 = no */
     int workers;               /* default 4 */

@@ -90,6 +90,27 @@ struct order_request {
     const char *client_id;
 };
 
+/* One-Triggers-the-Other: a limit BUY (the working order) and the limit
+ * SELL of what it bought (the pending order), placed by the venue once the
+ * buy has filled completely, in one request.  client_id names the buy,
+ * sell_client_id the sell (both ours, so that a restart finds either). */
+struct oto_request {
+    const char *symbol;
+    money_t price;              /* the buy's limit (working price) */
+    money_t qty;                /* the buy's quantity */
+    money_t sell_price;         /* the sell's limit (pending price) */
+    const char *client_id;
+    const char *sell_client_id;
+};
+
+/* What the venue answered to an OTO: the list and both legs' ids (the
+ * sell's 0 while it is not placed yet). */
+struct oto_placed {
+    int64_t list_id;
+    int64_t buy_id;
+    int64_t sell_id;
+};
+
 struct trade_fill {
     int64_t trade_id;
     int64_t order_id;
@@ -194,6 +215,13 @@ struct venue_ops {
                              struct lt_err *err);
     int (*counted_volume)(struct venue *v, struct http *h, const struct venue_auth *a,
                           const char *symbol, money_t *counted, struct lt_err *err);
+    /* Optional, NULL where the venue offers no OTO orders (Spot here).
+     * Sent at most once, like place_order, with its return codes; on 0
+     * *out holds the ids, and the buy's state is read with query_order
+     * (by req->client_id), the sell's by req->sell_client_id. */
+    int (*place_oto)(struct venue *v, struct http *h, const struct venue_auth *a,
+                     const struct oto_request *req, struct oto_placed *out,
+                     struct lt_err *err);
 };
 
 struct venue_config {

@@ -66,6 +66,12 @@ int venue_alpha_parse_orders(const char *buf, size_t len, struct order_state **o
 /* order/place: data is the orderId string. */
 int venue_alpha_parse_order_id(const char *buf, size_t len, int64_t *id, struct lt_err *err);
 
+/* oto-order/place: data {orderListId, workingOrderId, pendingOrderId}, the
+ * ids as strings or integers, pendingOrderId null (0) until the buy has
+ * filled; orderListId may be absent (0). */
+int venue_alpha_parse_oto(const char *buf, size_t len, struct oto_placed *out,
+                          struct lt_err *err);
+
 /* get-user-trades: *out malloc'd (caller frees). */
 int venue_alpha_parse_trades(const char *buf, size_t len, struct trade_fill **out, size_t *n,
                              struct lt_err *err);

@@ -148,6 +148,15 @@ int conf_read_int(const config_setting_t *s, const char *file, const char *field
     return 0;
 }
 
+int conf_read_bool(const config_setting_t *s, const char *file, const char *field,
+                   long long *out, struct lt_err *err)
+{
+    if (config_setting_type(s) != CONFIG_TYPE_BOOL)
+        return conf_fail_at(err, s, file, field, "must be true or false");
+    *out = config_setting_get_bool(s);
+    return 0;
+}
+
 /* Money written as an int or a float: ints convert exactly, floats once
  * through money_from_double (the only place a double becomes money). */
 static int read_money(const config_setting_t *s, const char *file, const char *field,
@@ -198,6 +207,7 @@ const struct conf_field conf_strategy_fields[] = {
     { "fill_timeout_ms", "--fill-timeout-ms", SC_FILL_TIMEOUT, CK_INT },
     { "time_in_force", "--tif", SC_TIF, CK_TEXT },
     { "window", "--window", SC_WINDOW, CK_TEXT },
+    { "oto", "--oto", SC_OTO, CK_BOOL },
     { NULL, NULL, 0, CK_TEXT },
 };
 
@@ -294,6 +304,9 @@ int conf_strategy_set(struct strategy_config *sc, const struct conf_field *f,
             return why_is(why, why_size, e.msg);
         break;
     }
+    case SC_OTO:
+        sc->oto = v->num != 0;
+        break;
     default:
         return why_is(why, why_size, "unknown field");
     }
@@ -336,6 +349,8 @@ int conf_strategy_parse(const config_setting_t *grp, const char *file, const cha
             rc = conf_read_str(s, file, field, &v.text, err);
         else if (f->kind == CK_MONEY)
             rc = read_money(s, file, field, &v.money, err);
+        else if (f->kind == CK_BOOL)
+            rc = conf_read_bool(s, file, field, &v.num, err);
         else
             rc = conf_read_int(s, file, field, INT32_MIN, INT32_MAX, &v.num, err);
         if (rc)
@@ -413,6 +428,8 @@ void config_strategy_merge(struct strategy_config *dst, const struct strategy_co
         r.tif = over->tif;
     if (s & SC_WINDOW)
         r.window = over->window;
+    if (s & SC_OTO)
+        r.oto = over->oto;
     r.set |= s;
     *dst = r;
 }
@@ -510,6 +527,10 @@ static int parse_exchange(struct run_config *rc, const config_setting_t *grp, co
         } else if (strcmp(key, "counted_recheck_ms") == 0) {
             if (!(r = conf_read_int(s, file, field, 0, 600000, &n, err)))
                 rc->counted_recheck_ms = (long)n;
+        } else if (strcmp(key, "oto") == 0) {
+            long long b = 0;
+            if (!(r = conf_read_bool(s, file, field, &b, err)))
+                rc->oto = (int)b;
         } else if (strcmp(key, "dialect") == 0) {
             if (!(r = conf_read_str(s, file, field, &str, err))) {
                 if (strcmp(str, "binance") == 0)
@@ -524,7 +545,7 @@ static int parse_exchange(struct run_config *rc, const config_setting_t *grp, co
             static const char *const known[] = { "rest_url", "ws_url", "user_stream",
                                                  "recv_window_ms", "timeout_ms",
                                                  "users_per_connection", "dialect",
-                                                 "counted_recheck_ms", NULL };
+                                                 "counted_recheck_ms", "oto", NULL };
             r = conf_unknown(err, s, file, field, known);
         }
         if (r)
@@ -775,6 +796,8 @@ int config_load(int argc, char **argv, struct run_config *out, struct lt_err *er
     if (!rc)
         rc = apply_flags(out, &flags, err);
 
+    /* exchange.oto is every account's default; a strategy block's oto wins */
+    defaults.oto = out->oto;
     config_strategy_merge(&base, &defaults, &file_global);
     config_strategy_merge(&out->global, &base, &flags.sc);
     if (!rc)

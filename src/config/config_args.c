@@ -78,6 +78,8 @@ static const char usage[] =
     "  --fill-timeout-ms MS      wait for a fill per rung (10..600000, default 2000)\n"
     "  --tif GTC|IOC             time in force of every order (default GTC)\n"
     "  --window W                utc-day (default), all, or rolling:<N><d|h|m|s>\n"
+    "  --oto true|false          a round as one OTO request, the buy and its sell\n"
+    "                            (binance-alpha only; default exchange.oto, else false)\n"
     "\n"
     "Run:\n"
     "  --workers N               worker threads (1..1024, default 4)\n"
@@ -155,6 +157,11 @@ static int strategy_flag(struct conf_flags *f, const struct conf_field *fld, con
         return fail(err, fld->flag, "must be a decimal number, e.g. 0.002");
     if (fld->kind == CK_INT && parse_int(v, &val.num) != 0)
         return fail(err, fld->flag, "must be an integer");
+    if (fld->kind == CK_BOOL) {
+        if (strcmp(v, "true") != 0 && strcmp(v, "false") != 0)
+            return fail(err, fld->flag, "must be true or false");
+        val.num = v[0] == 't';
+    }
     if (conf_strategy_set(&f->sc, fld, &val, why, sizeof why) != 0)
         return fail(err, fld->flag, why);
     return 0;

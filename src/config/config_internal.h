@@ -30,7 +30,7 @@ struct conf_flags {
 int conf_args_parse(int argc, char **argv, struct conf_flags *f, struct lt_err *err);
 
 /* One field of a strategy block: its key in a file and its flag. */
-enum conf_kind { CK_TEXT, CK_MONEY, CK_INT };
+enum conf_kind { CK_TEXT, CK_MONEY, CK_INT, CK_BOOL };
 struct conf_field {
     const char *key;    /* "slippage_step" */
     const char *flag;   /* "--slippage-step" */
@@ -85,6 +85,9 @@ int conf_read_int(const config_setting_t *s, const char *file, const char *field
                   long long min, long long max, long long *out, struct lt_err *err);
 int conf_read_str(const config_setting_t *s, const char *file, const char *field,
                   const char **out, struct lt_err *err);
+/* true or false, as 1 or 0. */
+int conf_read_bool(const config_setting_t *s, const char *file, const char *field,
+                   long long *out, struct lt_err *err);
 
 /* config_init + config_read_file with syntax errors as "<file>:<line>:
  * <message>".  The caller calls config_destroy(cf) whatever the result. */

@@ -13,6 +13,7 @@
  * believe_trade(), i.e. through the guard.
  */
 #include "looptrader/strategy.h"
+#include "strategy_internal.h"
 #include "looptrader/coord.h"
 #include "looptrader/ladder.h"
 #include "looptrader/latency.h"
@@ -31,7 +32,6 @@
 #define PUSH_GRACE_MS 500          /* time given to late trade pushes before fetching trades */
 #define UNKNOWN_QUERIES 8          /* queries (POLL_MS..2 s apart) to settle an unknown place */
 #define FINAL_BOUND_MS 30000       /* give up (fail the user) if an order stays unconfirmed */
-#define RATELIMIT_TRIES 6
 #define TRANSIENT_TRIES 5          /* retries of idempotent calls after 5xx / 429 */
 #define LOST_ORDERS_MAX 5          /* unknown outcomes that were never placed, per step */
 #define DEFAULT_FLATTEN_MS 10000
@@ -43,31 +43,6 @@
 #define REFUSED_ROW_MAX 6          /* answers in a row refused while settling an order */
 #define RECONCILE_ROUNDS 16        /* base balance queried every this many rounds w/o pushes */
 #define NO_PRICE_LOG_MS 5000       /* "no price" is logged this often while it lasts */
-
-/* Outcomes of order_run besides 0 (final) and fatal errors. */
-#define ORDER_REJECTED_RC LT_EEXCHANGE
-#define ORDER_NOT_PLACED_RC LT_ENOTFOUND
-
-/* One round's working state, on the worker's stack. */
-struct rctx {
-    const struct strategy_env *env;
-    struct strategy_user *u;
-    struct http *h;
-    const struct symbol_rules *r;
-    const struct venue_ops *ops;
-    const struct venue_auth *auth;
-    unsigned seq;              /* order number within the round */
-    int64_t stop_ms;           /* when a stop was first seen (0: not yet) */
-    int64_t flatten_deadline;  /* stop_ms + the stop's bound */
-    int topup;                 /* buying up to a sellable quantity despite a stop */
-    int blind;                 /* pushes were down or lost during the round */
-    int refused_row;           /* answers refused since the last believed one */
-    int live_unknown;          /* an order may still be live: send nothing more */
-    enum guard_kind last_refused;
-    int64_t no_price_since;    /* when prices became unusable (0: they are) */
-    int64_t no_price_logged;
-    struct lt_err err;         /* the error that ends the user, if any */
-};
 
 static void sleep_ms(int64_t ms)
 {
@@ -638,6 +613,9 @@ static int reached_venue(int rc, const struct lt_err *e)
     return rc == 0 || rc == LT_EEXCHANGE || (rc == LT_ERATELIMIT && e->http_status != 0);
 }
 
+static int order_finish(struct rctx *c, const char *cid, enum order_side side,
+                        enum time_in_force tif, money_t price, money_t qty);
+
 /* Sends one order and follows it until it is final.  Returns 0 (final,
  * ledger updated), ORDER_REJECTED_RC (c->err says why; nothing live),
  * ORDER_NOT_PLACED_RC (an unknown outcome that turned out never placed),
@@ -725,11 +703,19 @@ static int order_run(struct rctx *c, enum order_side side, enum time_in_force ti
             return rc;
         u->report.s.orders++; /* it reached the venue after all */
     }
+    return order_finish(c, cid, side, tif, price, qty);
+}
 
-    /* An IOC answer is already final; a resting order gets fill_timeout,
-     * then the query, then the cancel.  A partly filled sell whose rest
-     * could not be sold as an order of its own (below the minimums) keeps
-     * resting instead: cancelling it would strand that rest as dust. */
+/* An IOC answer is already final; a resting order gets fill_timeout,
+ * then the query, then the cancel.  A partly filled sell whose rest
+ * could not be sold as an order of its own (below the minimums) keeps
+ * resting instead: cancelling it would strand that rest as dust. */
+static int order_finish(struct rctx *c, const char *cid, enum order_side side,
+                        enum time_in_force tif, money_t price, money_t qty)
+{
+    struct order_state st;
+    struct lt_err e;
+    int rc;
     for (int rests = 0;; rests++) {
         follow(c, cid, mailbox_now_ms(), side == SIDE_BUY && !c->topup);
         if (!lorder(c, cid)->final) {
@@ -751,9 +737,9 @@ static int order_run(struct rctx *c, enum order_side side, enum time_in_force ti
         return rc;
     const struct ledger_order *o = lorder(c, cid);
     enum order_status fin = ledger_order_qty(o) >= qty ? ORDER_FILLED
-                            : req.tif == TIF_GTC  ? ORDER_CANCELED
+                            : tif == TIF_GTC      ? ORDER_CANCELED
                                                   : ORDER_EXPIRED;
-    journal_outcome(u->journal, "final", cid, fin, ledger_order_qty(o), ledger_order_quote(o),
+    journal_outcome(c->u->journal, "final", cid, fin, ledger_order_qty(o), ledger_order_quote(o),
                     NULL);
     return 0;
 }
@@ -1092,6 +1078,7 @@ static int recover(struct rctx *c)
         return earlier ? reread_window_total(c) : 0;
     }
     money_t net = residual;
+    int reopened = 0;
     for (size_t i = 0; i < n; i++) {
         struct order_state st;
         struct guard_order g = { .client_id = p[i].client_id, .side = p[i].side };
@@ -1106,12 +1093,28 @@ static int recover(struct rctx *c)
                 rc = lt_err_set(&e, LT_EEXCHANGE, "its state was refused (%s)",
                                 guard_kind_name(why));
             }
+            /* Open after the cancels above: an OTO's sell the venue placed
+             * in between, once its buy filled.  Cancelled, then read again. */
+            if (rc == 0 && !order_status_is_final(st.status) && reopened++ < CANCEL_TRIES) {
+                int found = 0;
+                if ((rc = cancel_open(c, "placed while the earlier run was settled", &found))) {
+                    free(p);
+                    return rc;
+                }
+                continue;
+            }
             if (rc == 0 || not_found(rc, &e) || ++tries >= 5)
                 break;
             nap_unless_stopped(c, 2 * POLL_MS);
         }
         if (rc == 0 && c->env->hooks && c->env->hooks->order_settled)
             c->env->hooks->order_settled(c->env->hooks->ctx, u, &st);
+        char xb[MONEY_STR_MAX];
+        if (rc == 0 || not_found(rc, &e))
+            log_info("%s: earlier order %s %s: %s, %s executed", u->cfg->name,
+                     side_name(p[i].side), p[i].client_id,
+                     rc == 0 ? order_status_name(st.status) : "never placed",
+                     money_format_min(rc == 0 ? st.executed_qty : 0, xb));
         if (rc == 0)
             net += p[i].side == SIDE_BUY ? st.executed_qty : -st.executed_qty;
         else if (!not_found(rc, &e)) {
@@ -1393,7 +1396,7 @@ static enum strategy_result round_run(const struct strategy_env *env, struct str
     if (book(&c, 1, &bid, &ask) != 0 && stopping(&c))
         return stopped(&c, "stopped");
 
-    int rc = buy_step(&c, quote);
+    int rc = sc->oto ? oto_buy_step(&c, quote) : buy_step(&c, quote);
     struct ledger_totals bt, st;
     ledger_side_totals(&u->ledger, SIDE_BUY, &bt);
     if (rc == 0 && stopping(&c) && bt.qty > 0 &&
@@ -1524,3 +1527,49 @@ int strategy_user_has_pending(const struct strategy_user *u)
     free(p);
     return n > 0;
 }
+
+/* --- shared with oto.c (strategy_internal.h) ----------------------------- */
+
+int strategy_stopping(struct rctx *c) { return stopping(c); }
+void strategy_nap(struct rctx *c, int64_t ms) { nap_unless_stopped(c, ms); }
+int strategy_not_found(int rc, const struct lt_err *e) { return not_found(rc, e); }
+int strategy_book(struct rctx *c, money_t *bid, money_t *ask) { return book(c, 0, bid, ask); }
+const struct ledger_order *strategy_lorder(struct rctx *c, const char *cid)
+{
+    return lorder(c, cid);
+}
+int strategy_believe(struct rctx *c, const char *cid, const struct order_state *st,
+                     enum ledger_source src)
+{
+    return believe(c, cid, st, src);
+}
+int strategy_query(struct rctx *c, const char *cid, struct order_state *st, struct lt_err *e)
+{
+    return query(c, cid, st, e);
+}
+int strategy_fence_intent(struct rctx *c, char code, const char *cid, money_t price,
+                          money_t qty)
+{
+    return fence_intent(c, code, cid, price, qty);
+}
+int strategy_settle_unknown(struct rctx *c, const char *cid) { return settle_unknown(c, cid); }
+int64_t strategy_retry_after_ms(const struct lt_err *e, int tries)
+{
+    return retry_after_ms(e, tries);
+}
+int strategy_reached_venue(int rc, const struct lt_err *e) { return reached_venue(rc, e); }
+int strategy_order_finish(struct rctx *c, const char *cid, enum order_side side,
+                          enum time_in_force tif, money_t price, money_t qty)
+{
+    return order_finish(c, cid, side, tif, price, qty);
+}
+struct ladder strategy_ladder(const struct strategy_user *u) { return user_ladder(u); }
+int strategy_check_buy_cap(struct rctx *c, money_t price, money_t qty)
+{
+    return check_buy_cap(c, price, qty);
+}
+void strategy_set_buy_cap(struct rctx *c, const struct ladder *lad, money_t ask, money_t q_min)
+{
+    set_buy_cap(c, lad, ask, q_min);
+}
+int strategy_buy_step(struct rctx *c, money_t quote_goal) { return buy_step(c, quote_goal); }

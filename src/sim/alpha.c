@@ -559,6 +559,11 @@ static int h_oto_place(struct acall *c)
     const struct symbol_rules *r = sim_exchange_symbol_rules(c->a->ex, t->symbol);
     if (pending % r->tick_size)
         return afail(c, ALPHA_E_PARAM, "illegal parameter: pendingPrice");
+    /* pendingClientOrderId names the sell, as clientOrderId names the buy
+     * (both the simulator's extension: docs/venues.md). */
+    const char *pcid = json_str(c->body, "pendingClientOrderId");
+    if (pcid && strlen(pcid) > SIM_CLIENT_ID_MAX)
+        return afail(c, ALPHA_E_PARAM, "illegal parameter: pendingClientOrderId");
     if (c->a->n_otos == c->a->cap_otos) {
         size_t cap = c->a->cap_otos ? c->a->cap_otos * 2 : 16;
         struct alpha_oto *n = realloc(c->a->otos, cap * sizeof(*n));
@@ -573,6 +578,7 @@ static int h_oto_place(struct acall *c)
     *o = (struct alpha_oto){ .account = c->account, .symbol = t->symbol,
                              .list_id = (int64_t)c->a->n_otos,
                              .working_id = res.order.order_id, .pending_price = pending };
+    snprintf(o->pending_client_id, sizeof o->pending_client_id, "%s", pcid ? pcid : "");
     alpha_tick(c->a, c->q->now_ms);
     strbuf_addf(c->out, "{\"orderListId\":%lld,\"workingOrderId\":\"%lld\",\"pendingOrderId\":",
                 (long long)o->list_id, (long long)o->working_id);
@@ -997,7 +1003,8 @@ void alpha_tick(struct alpha *a, int64_t now_ms)
         if (w.status == SIM_FILLED) {
             struct sim_place_req pr = { .symbol = r->symbol, .side = SIDE_SELL, .type = SIM_LIMIT,
                                         .tif = SIM_GTC, .price = o->pending_price,
-                                        .quantity = w.executed_qty };
+                                        .quantity = w.executed_qty,
+                                        .client_order_id = o->pending_client_id };
             struct sim_place_result res;
             if (sim_exchange_place(a->ex, o->account, &pr, now_ms, &res, &err)) {
                 log_info("sim alpha: OTO %lld: the pending sell was refused: %s",

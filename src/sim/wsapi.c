@@ -6,6 +6,7 @@
  * and keeps no second index to keep consistent.  An event is rendered once
  * into a scratch buffer and wrapped per subscriber.
  */
+#include "looptrader/sim/timeunit.h"
 #include "looptrader/sim/wsapi.h"
 #include "looptrader/sim/auth.h"
 #include "looptrader/sim/render.h"
@@ -69,13 +70,27 @@ struct wsconn {
     int64_t logon_ms;         /* when it logged on */
     int64_t connected_ms;     /* when the connection opened */
     char ip[48];              /* the client's address (weight is counted per IP) */
+    enum time_unit unit;      /* ?timeUnit= of the connection URL */
 };
 
 /* ---- sending ---- */
 
+/* Every frame of a connection opened with ?timeUnit=MICROSECOND has its
+ * times in microseconds (answers, user data and market events alike), as
+ * Binance's; arrays of 7 or more are klines here, as nothing else the
+ * simulator sends on a WebSocket is an array of such arrays. */
 static void send_sb(struct wsconn *c, const struct strbuf *sb)
 {
-    server_ws_send(c->conn, sb->buf, sb->len);
+    if (c->unit == TIME_UNIT_MS) {
+        server_ws_send(c->conn, sb->buf, sb->len);
+        return;
+    }
+    struct strbuf us = STRBUF_INIT;
+    if (strbuf_add(&us, sb->buf, sb->len) == 0 && time_unit_micro(&us, 1) == 0)
+        server_ws_send(c->conn, us.buf, us.len);
+    else
+        log_warn("sim: a frame could not be given in microseconds: not sent");
+    strbuf_free(&us);
 }
 
 /* Market event in w->ev to one subscription, wrapped for /stream. */
@@ -957,7 +972,10 @@ int wsapi_open(void *arg, struct sim_req *req, void **app)
     snprintf(c->ip, sizeof(c->ip), "%s", req->ip);
     int rc = 0;
 
-    if (!strcmp(path, "/ws-api/v3")) {
+    /* an unknown timeUnit is refused, as Binance refuses the connection */
+    if (time_unit_parse(params_get(&req->params, "timeUnit"), &c->unit)) {
+        rc = -1;
+    } else if (!strcmp(path, "/ws-api/v3")) {
         c->kind = K_API;
     } else if (!strcmp(path, "/stream")) {
         const char *streams = params_get(&req->params, "streams");

@@ -27,6 +27,7 @@
 #define P_EXINFO "/bapi/defi/v1/public/alpha-trade/get-exchange-info"
 #define P_DEPTH "/bapi/defi/v1/public/alpha-trade/fullDepth"
 #define P_PLACE "/bapi/asset/v1/private/alpha-trade/order/place"
+#define P_OTO "/bapi/asset/v1/private/alpha-trade/oto-order/place"
 #define P_CANCEL "/bapi/defi/v1/private/alpha-trade/order/cancel"
 #define P_OPEN "/bapi/defi/v1/private/alpha-trade/order/get-open-order"
 #define P_HISTORY "/bapi/defi/v1/private/alpha-trade/order/get-order-history-merge"
@@ -401,6 +402,37 @@ int venue_alpha_parse_order_id(const char *buf, size_t len, int64_t *id, struct 
     return rc;
 }
 
+/* An OTO leg's id: a decimal string or an integer; null or absent (the
+ * sell not placed yet) is 0 when optional. */
+static int leg_id(json_t *o, const char *key, int optional, int64_t *out, struct lt_err *err)
+{
+    json_t *v = json_object_get(o, key);
+    *out = 0;
+    if (optional && (!v || json_is_null(v)))
+        return 0;
+    return jid(o, key, out, err);
+}
+
+int venue_alpha_parse_oto(const char *buf, size_t len, struct oto_placed *out,
+                          struct lt_err *err)
+{
+    json_t *root, *d = load_data(buf, len, "OTO order", &root, err);
+    struct oto_placed p = { 0 };
+    int rc = LT_EPARSE;
+    if (d && !json_is_object(d))
+        lt_err_set(err, LT_EPARSE, "alpha OTO order: not an object");
+    else if (d && !(rc = leg_id(d, "workingOrderId", 0, &p.buy_id, err)) &&
+             !(rc = leg_id(d, "pendingOrderId", 1, &p.sell_id, err)) &&
+             !(rc = jint(d, "orderListId", 0, &p.list_id, err))) {
+        if (p.sell_id == p.buy_id || p.list_id < 0)
+            rc = lt_err_set(err, LT_EPARSE, "alpha OTO order: bad ids");
+    }
+    json_decref(root);
+    if (!rc)
+        *out = p;
+    return rc;
+}
+
 int venue_alpha_parse_trades(const char *buf, size_t len, struct trade_fill **out, size_t *n,
                              struct lt_err *err)
 {
@@ -643,6 +675,24 @@ static int a_book_ticker(struct venue *v, struct http *h, const char *symbol, mo
     ACALL_AND_PARSE(v, h, NULL, &c, err, venue_alpha_parse_depth_top(body, blen, bid, ask, err));
 }
 
+/* Sends a new order's JSON body to path, once (never re-sent: an unknown
+ * outcome is settled by query); the 2xx answer is left in resp. */
+static int send_new(struct venue *v, struct http *h, const struct venue_auth *a,
+                    const char *path, json_t *b, struct http_response *resp, struct lt_err *err)
+{
+    char *body = b ? json_dumps(b, JSON_COMPACT) : NULL;
+    json_decref(b);
+    if (!body)
+        return lt_err_set(err, LT_ENOMEM, "out of memory");
+    struct acall c;
+    acall_init(&c, "POST", path);
+    c.body = body;
+    c.once = 1;
+    int rc = perform(v, h, a, &c, resp, err);
+    free(body);
+    return rc;
+}
+
 static int a_place_order(struct venue *v, struct http *h, const struct venue_auth *a,
                          const struct order_request *req, struct order_state *out,
                          struct lt_err *err)
@@ -662,22 +712,13 @@ static int a_place_order(struct venue *v, struct http *h, const struct venue_aut
                           req->side == SIDE_BUY ? money_format_min(quote, amt) : qty,
                           "paymentWalletType", req->side == SIDE_BUY ? "CARD" : "ALPHA",
                           "clientOrderId", req->client_id ? req->client_id : "");
-    char *body = b ? json_dumps(b, JSON_COMPACT) : NULL;
-    json_decref(b);
-    if (!body)
-        return lt_err_set(err, LT_ENOMEM, "out of memory");
-    struct acall c;
-    acall_init(&c, "POST", P_PLACE);
-    c.body = body;
-    c.once = 1;
     struct http_response resp;
     http_response_init(&resp);
     int64_t id = 0;
-    rc = perform(v, h, a, &c, &resp, err);
+    rc = send_new(v, h, a, P_PLACE, b, &resp, err);
     if (!rc)
         rc = venue_alpha_parse_order_id(resp.body.buf, resp.body.len, &id, err);
     http_response_release(&resp);
-    free(body);
     if (rc == LT_EPARSE)
         rc = LT_EUNKNOWN; /* accepted or not, we cannot tell: settle it by query */
     if (rc)
@@ -691,6 +732,40 @@ static int a_place_order(struct venue *v, struct http *h, const struct venue_aut
     out->orig_qty = req->qty;
     out->time_ms = out->update_ms = venue_now_ms(v);
     return 0;
+}
+
+/* The OTO body is the web page's (workingSide, workingPrice,
+ * workingQuantity, paymentDetails, pendingPrice, pendingType) plus the two
+ * client ids, clientOrderId for the buy as on order/place and
+ * pendingClientOrderId for the sell: the simulator's extension, as
+ * clientOrderId is (docs/venues.md). */
+static int a_place_oto(struct venue *v, struct http *h, const struct venue_auth *a,
+                       const struct oto_request *req, struct oto_placed *out,
+                       struct lt_err *err)
+{
+    char base[32], px[MONEY_STR_MAX], qty[MONEY_STR_MAX], amt[MONEY_STR_MAX],
+        spx[MONEY_STR_MAX];
+    int rc;
+    if ((rc = split_symbol(req->symbol, base, sizeof base, err)))
+        return rc;
+    if (!req->client_id || !req->sell_client_id)
+        return lt_err_set(err, LT_EINVAL, "alpha: an OTO needs both legs' client ids");
+    json_t *b = json_pack("{s:s,s:s,s:s,s:s,s:s,s:[{s:s,s:s}],s:s,s:s,s:s,s:s}", "baseAsset",
+                          base, "quoteAsset", "USDT", "workingSide", "BUY", "workingPrice",
+                          money_format_min(req->price, px), "workingQuantity",
+                          money_format_min(req->qty, qty), "paymentDetails", "amount",
+                          money_format_min(money_mul_up(req->price, req->qty), amt),
+                          "paymentWalletType", "CARD", "pendingPrice",
+                          money_format_min(req->sell_price, spx), "pendingType", "LIMIT",
+                          "clientOrderId", req->client_id, "pendingClientOrderId",
+                          req->sell_client_id);
+    struct http_response resp;
+    http_response_init(&resp);
+    rc = send_new(v, h, a, P_OTO, b, &resp, err);
+    if (!rc)
+        rc = venue_alpha_parse_oto(resp.body.buf, resp.body.len, out, err);
+    http_response_release(&resp);
+    return rc == LT_EPARSE ? LT_EUNKNOWN : rc;
 }
 
 static int open_list(struct venue *v, struct http *h, const struct venue_auth *a,
@@ -939,4 +1014,5 @@ const struct venue_ops venue_alpha_ops = {
     .parse_push = a_parse_push,
     .volume_multiplier = a_volume_multiplier,
     .counted_volume = a_counted_volume,
+    .place_oto = a_place_oto,
 };

@@ -97,12 +97,14 @@ assert_alpha_error 000002 "a body that is not JSON"
 
 # ---- OTO: the sell is placed once the buy fills ----
 pend=$(python3 -c "from decimal import Decimal as D; print((D('$ASK') * D('1.2')).quantize(D('0.00001')))")
-alpha_post frank "$A_OTO" "{\"baseAsset\":\"ALPHA_971\",\"quoteAsset\":\"USDT\",\"workingSide\":\"BUY\",\"workingPrice\":\"$ASK\",\"workingQuantity\":\"40\",\"paymentDetails\":[{\"amount\":\"20\",\"paymentWalletType\":\"CARD\"}],\"pendingPrice\":\"$pend\",\"pendingType\":\"LIMIT\"}"
+alpha_post frank "$A_OTO" "{\"baseAsset\":\"ALPHA_971\",\"quoteAsset\":\"USDT\",\"workingSide\":\"BUY\",\"workingPrice\":\"$ASK\",\"workingQuantity\":\"40\",\"paymentDetails\":[{\"amount\":\"20\",\"paymentWalletType\":\"CARD\"}],\"pendingPrice\":\"$pend\",\"pendingType\":\"LIMIT\",\"clientOrderId\":\"oto-buy-1\",\"pendingClientOrderId\":\"oto-sell-1\"}"
 assert_alpha_ok "OTO placed"
 assert_true 'int(j["workingOrderId"]) > 0 and int(j["pendingOrderId"]) > int(j["workingOrderId"]) and j["orderListId"] >= 1' "$DATA" "a marketable working buy: the pending sell exists at once"
 PEND=$(jget 'j["pendingOrderId"]' <<<"$DATA")
 alpha_as frank GET "$A_PRIV/alpha-trade/order/get-open-order"
-assert_true "[(o['orderId'], o['side'], D(o['origQty']), D(o['price']), o['contingencyType']) for o in j] == [('$PEND', 'SELL', D(40), D('$pend'), 'OTO')]" "$DATA" "the pending SELL of 40 rests at pendingPrice, marked OTO"
+assert_true "[(o['orderId'], o['side'], D(o['origQty']), D(o['price']), o['contingencyType'], o['clientOrderId']) for o in j] == [('$PEND', 'SELL', D(40), D('$pend'), 'OTO', 'oto-sell-1')]" "$DATA" "the pending SELL of 40 rests at pendingPrice, marked OTO, named by pendingClientOrderId"
+alpha_post frank "$A_OTO" "{\"baseAsset\":\"ALPHA_971\",\"quoteAsset\":\"USDT\",\"workingSide\":\"BUY\",\"workingPrice\":\"$ASK\",\"workingQuantity\":\"40\",\"paymentDetails\":[{\"amount\":\"20\",\"paymentWalletType\":\"CARD\"}],\"pendingPrice\":\"$pend\",\"pendingClientOrderId\":\"$(printf 'x%.0s' {1..37})\"}"
+assert_alpha_error 000002 "a pendingClientOrderId over 36 characters is refused"
 QUOTE2=$(python3 -c "from decimal import Decimal as D; print(D('$ASK') * 40)")
 alpha_post frank "$A_OTO" "{\"baseAsset\":\"ALPHA_971\",\"quoteAsset\":\"USDT\",\"workingSide\":\"BUY\",\"workingPrice\":\"$low\",\"workingQuantity\":\"40\",\"paymentDetails\":[{\"amount\":\"20\",\"paymentWalletType\":\"CARD\"}],\"pendingPrice\":\"$pend\"}"
 assert_true 'j["pendingOrderId"] is None' "$DATA" "a resting working buy: no pending order yet"

@@ -5,7 +5,8 @@
 # without apiKey/signature once logged on, userDataStream.subscribe after
 # logon, session.logout), userDataStream.start/ping/stop over the WS API,
 # a listenKey subscribed on /stream (streams= and SUBSCRIBE), opoAllowed,
-# X-MBX-TIME-UNIT: MICROSECOND and request weight counted per client IP.
+# X-MBX-TIME-UNIT: MICROSECOND (and ?timeUnit= on WebSocket URLs) and
+# request weight counted per client IP.
 . "$(dirname "$0")/lib.sh"
 
 . "$(dirname "$0")/keys_lib.sh"
@@ -109,6 +110,32 @@ assert_true "len(j) == 1 and abs(j[0]['time'] - $MS * 1000) < 60 * 10**6 and j[0
     "$BODY" "an order's times in microseconds, its price untouched"
 http --header "X-MBX-TIME-UNIT: NANOSECOND" GET /api/v3/time
 assert_eq "$STATUS" 400 "an unknown time unit is refused"
+# WebSocket connections: ?timeUnit= on the URL, answers and events alike
+"$BNC" ws "$SIM_WS/ws-api/v3?timeUnit=MICROSECOND" --send '{"id":1,"method":"time"}' --count 1 \
+    --timeout-ms 5000 >"$LT_TMP/tu-api.out" 2>/dev/null || fail "WS API with timeUnit: no answer"
+MS=$(date +%s%3N)
+assert_true "abs(j[0]['result']['serverTime'] - $MS * 1000) < 60 * 10**6" "$(jlines j "$LT_TMP/tu-api.out")" \
+    "WS API ?timeUnit=MICROSECOND: serverTime in microseconds"
+lt_bg "$LT_TMP/tu-ud.out" "$BNC" ws "$SIM_WS/ws-api/v3?timeUnit=microsecond" \
+    --send "$("$BNC" wsapi-subscribe --key "${AUTH[1]}" --secret "${AUTH[3]}" --id 1)" \
+    --count 3 --timeout-ms 8000
+TUPID=$LT_LAST_PID
+wait_for_line "$LT_TMP/tu-ud.out" '"id":1' 5 || fail "the WS API subscription did not answer"
+http "${AUTH[@]}" POST /api/v3/order symbol=ALPHAUSDT side=BUY type=LIMIT timeInForce=GTC price="$LOW" quantity=10
+OID=$(jget 'j["orderId"]' <<<"$BODY")
+lt_wait_pid "$TUPID" 10
+assert_eq $? 0 "an executionReport and the balance came on the WS API subscription"
+MS=$(date +%s%3N)
+assert_true "[m['event']['e'] for m in j[1:]] == ['executionReport', 'outboundAccountPosition'] and all(abs(j[1]['event'][k] - $MS * 1000) < 60 * 10**6 for k in 'ETOW') and j[1]['event']['i'] == $OID and j[1]['event']['t'] == -1 and abs(j[2]['event']['u'] - $MS * 1000) < 60 * 10**6" \
+    "$(jlines j "$LT_TMP/tu-ud.out")" "the order's E, T, O, W and the balance's u in microseconds, ids untouched"
+http "${AUTH[@]}" DELETE /api/v3/order symbol=ALPHAUSDT orderId="$OID"
+"$BNC" ws "$SIM_WS/stream?streams=alphausdt@kline_1m&timeUnit=MICROSECOND" --count 1 --timeout-ms 8000 \
+    >"$LT_TMP/tu-kline.out" 2>/dev/null || fail "no kline event with timeUnit"
+assert_true "j[0]['data']['k']['T'] - j[0]['data']['k']['t'] == 60 * 10**6 - 1000 and abs(j[0]['data']['E'] - $MS * 1000) < 60 * 10**6" \
+    "$(jlines j "$LT_TMP/tu-kline.out")" "a stream's kline: start, close and event time in microseconds"
+"$BNC" ws "$SIM_WS/ws-api/v3?timeUnit=NANOSECOND" --send '{"id":1,"method":"time"}' --count 1 \
+    --timeout-ms 5000 >"$LT_TMP/tu-bad.out" 2>/dev/null
+assert_ne $? 0 "a WebSocket with an unknown timeUnit is refused"
 
 # ---- request weight per client IP ----
 for i in 1 2 3; do http GET /api/v3/exchangeInfo; done

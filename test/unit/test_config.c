@@ -474,6 +474,9 @@ static void validation_errors(void **state)
         { "users_file = \"x\";\nusers = ();\n", "bad.conf:1: users_file: give either users_file or an inline users list" },
         { "users = ();\n", "bad.conf:1: users: the list is empty" },
         { "users = 5;\n", "bad.conf:1: users: must be a list" },
+        { "exchange = { oto = 1; };\n", "bad.conf:1: exchange.oto: must be true or false" },
+        { "strategy = { symbol = \"ALPHAUSDT\"; buy_amount = 5.0; target = 9.0;\n"
+          " oto = \"yes\"; };\n", "bad.conf:2: strategy.oto: must be true or false" },
     };
     char text[1024];
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
@@ -494,6 +497,37 @@ static void validation_errors(void **state)
         assert_null(strstr(e.msg, "s3cr3t-x"));
         config_free(&c);
     }
+}
+
+/* oto: off by default; exchange.oto is every account's default, a
+ * strategy block (global or the account's) beats it, --oto beats all. */
+static void oto_levels(void **state)
+{
+    (void)state;
+    struct run_config c;
+    struct lt_err e;
+    const char *p = fixture("oto.conf", 0644,
+        "exchange = { oto = true; };\n"
+        "strategy = { symbol = \"ALPHAUSDT\"; buy_amount = 5.0; target = 9.0; };\n"
+        "users = ( { name = \"a\"; api_key = \"k1\"; api_secret = \"secret-1\"; },\n"
+        "          { name = \"b\"; api_key = \"k2\"; api_secret = \"secret-2\";\n"
+        "            strategy = { oto = false; }; } );\n");
+    assert_int_equal(LOAD(&c, &e, "--config", p), 0);
+    assert_int_equal(c.oto, 1);
+    assert_int_equal(c.users[0].strategy.oto, 1);
+    assert_int_equal(c.users[1].strategy.oto, 0);
+    config_free(&c);
+    assert_int_equal(LOAD(&c, &e, "--config", p, "--oto", "false"), 0);
+    assert_int_equal(c.users[0].strategy.oto, 0);
+    config_free(&c);
+    p = fixture("oto2.conf", 0644, base_conf);
+    assert_int_equal(LOAD(&c, &e, "--config", p), 0);
+    assert_int_equal(c.users[0].strategy.oto, 0);
+    config_free(&c);
+    assert_int_equal(LOAD(&c, &e, "--config", p, "--oto=true"), 0);
+    assert_int_equal(c.users[0].strategy.oto, 1);
+    config_free(&c);
+    FAILS(NEEDLES("--oto", "true or false"), "--config", p, "--oto", "1");
 }
 
 static void user_errors(void **state)
@@ -843,6 +877,7 @@ int main(void)
         cmocka_unit_test(unknown_keys),
         cmocka_unit_test(error_keeps_outputs),
         cmocka_unit_test(merge_field_by_field),
+        cmocka_unit_test(oto_levels),
         cmocka_unit_test(merge_function),
         cmocka_unit_test(flags_win),
         cmocka_unit_test(flags_only),

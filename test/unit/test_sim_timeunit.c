@@ -36,6 +36,35 @@ static void fields(void **state)
     micro("{\"time\":9223372036854775807}", 0, "{\"time\":9223372036854775807}");
 }
 
+/* WebSocket events: the letters that are times only in some events */
+static void events(void **state)
+{
+    (void)state;
+    /* executionReport: E, T, O, W scaled; t (trade id), i, I untouched */
+    micro("{\"e\":\"executionReport\",\"E\":1,\"t\":7,\"i\":8,\"I\":9,\"T\":2,\"O\":3,\"W\":4}", 0,
+          "{\"e\":\"executionReport\",\"E\":1000,\"t\":7,\"i\":8,\"I\":9,\"T\":2000,"
+          "\"O\":3000,\"W\":4000}");
+    /* wrapped for a WS API subscription */
+    micro("{\"subscriptionId\":0,\"event\":{\"e\":\"outboundAccountPosition\",\"E\":1,\"u\":2}}", 0,
+          "{\"subscriptionId\":0,\"event\":{\"e\":\"outboundAccountPosition\",\"E\":1000,"
+          "\"u\":2000}}");
+    /* u is an update id in a depth event, t a trade id in a trade */
+    micro("{\"e\":\"depthUpdate\",\"E\":1,\"U\":5,\"u\":6}", 0,
+          "{\"e\":\"depthUpdate\",\"E\":1000,\"U\":5,\"u\":6}");
+    micro("{\"stream\":\"x@trade\",\"data\":{\"e\":\"trade\",\"E\":1,\"t\":5,\"T\":2}}", 0,
+          "{\"stream\":\"x@trade\",\"data\":{\"e\":\"trade\",\"E\":1000,\"t\":5,\"T\":2000}}");
+    /* a kline event's k: its start t and close T */
+    micro("{\"e\":\"kline\",\"E\":1,\"k\":{\"t\":2,\"T\":3,\"f\":4}}", 0,
+          "{\"e\":\"kline\",\"E\":1000,\"k\":{\"t\":2000,\"T\":3000,\"f\":4}}");
+    micro("{\"e\":\"24hrTicker\",\"E\":1,\"O\":2,\"C\":3,\"F\":4}", 0,
+          "{\"e\":\"24hrTicker\",\"E\":1000,\"O\":2000,\"C\":3000,\"F\":4}");
+    /* outside an event those letters are left alone (a REST answer) */
+    micro("{\"u\":2,\"O\":3,\"t\":4}", 0, "{\"u\":2,\"O\":3,\"t\":4}");
+    /* session.status */
+    micro("{\"authorizedSince\":1,\"connectedSince\":2,\"serverTime\":3}", 0,
+          "{\"authorizedSince\":1000,\"connectedSince\":2000,\"serverTime\":3000}");
+}
+
 static void klines(void **state)
 {
     (void)state;
@@ -67,7 +96,8 @@ static void parse(void **state)
 
 int main(void)
 {
-    const struct CMUnitTest tests[] = { cmocka_unit_test(fields), cmocka_unit_test(klines),
+    const struct CMUnitTest tests[] = { cmocka_unit_test(fields), cmocka_unit_test(events),
+                                        cmocka_unit_test(klines),
                                         cmocka_unit_test(parse) };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -270,6 +270,44 @@ static void test_depth(void **state)
     assert_int_equal(venue_alpha_parse_depth_top(bad, LEN(bad), &b, &a, &e), LT_EPARSE);
 }
 
+static void test_oto(void **state)
+{
+    (void)state;
+    struct lt_err e = { 0 };
+    struct oto_placed p;
+    static const char waiting[] = OK(
+        "{\"orderListId\":7,\"workingOrderId\":\"101\",\"pendingOrderId\":null}");
+    assert_int_equal(venue_alpha_parse_oto(waiting, LEN(waiting), &p, &e), 0);
+    assert_int_equal(p.list_id, 7);
+    assert_int_equal(p.buy_id, 101);
+    assert_int_equal(p.sell_id, 0);
+    /* ids as integers too; the sell placed at once; no list id */
+    static const char placed[] = OK("{\"workingOrderId\":101,\"pendingOrderId\":\"102\"}");
+    assert_int_equal(venue_alpha_parse_oto(placed, LEN(placed), &p, &e), 0);
+    assert_int_equal(p.list_id, 0);
+    assert_int_equal(p.buy_id, 101);
+    assert_int_equal(p.sell_id, 102);
+    static const char *bad[] = {
+        OK("{\"pendingOrderId\":\"102\"}"),                              /* no buy */
+        OK("{\"workingOrderId\":null}"),
+        OK("{\"workingOrderId\":\"0\"}"),
+        OK("{\"workingOrderId\":\"-5\"}"),
+        OK("{\"workingOrderId\":\"12a\"}"),
+        OK("{\"workingOrderId\":\"12345678901234567890\"}"),             /* past int64 */
+        OK("{\"workingOrderId\":\"5\",\"pendingOrderId\":\"5\"}"),       /* one order twice */
+        OK("{\"workingOrderId\":\"5\",\"pendingOrderId\":true}"),
+        OK("{\"workingOrderId\":\"5\",\"orderListId\":-1}"),
+        OK("{\"workingOrderId\":\"5\",\"orderListId\":\"x\"}"),
+        OK("[\"5\"]"),
+        OK("\"5\""),
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        p.buy_id = 99;
+        assert_int_equal(venue_alpha_parse_oto(bad[i], strlen(bad[i]), &p, &e), LT_EPARSE);
+        assert_int_equal(p.buy_id, 99); /* nothing half-filled */
+    }
+}
+
 static void test_garbage(void **state)
 {
     (void)state;
@@ -294,6 +332,8 @@ static void test_garbage(void **state)
         assert_int_not_equal(venue_alpha_parse_token(s, strlen(s), "A", &mul, name, sizeof name, &e), 0);
         assert_int_not_equal(venue_alpha_parse_order_id(s, strlen(s), &id, &e), 0);
         assert_int_not_equal(venue_alpha_parse_counted(s, strlen(s), "A", &x, &e), 0);
+        struct oto_placed p;
+        assert_int_not_equal(venue_alpha_parse_oto(s, strlen(s), &p, &e), 0);
     }
 }
 
@@ -308,6 +348,7 @@ int main(void)
         cmocka_unit_test(test_orders),
         cmocka_unit_test(test_order_id_trades_balance),
         cmocka_unit_test(test_depth),
+        cmocka_unit_test(test_oto),
         cmocka_unit_test(test_garbage),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -2,7 +2,8 @@
  * history pages that repeat a row are merged by orderId; an order is found
  * by client id in the open orders, else in today's history; cancelling a
  * final order is Spot's -2011; a refused place maps its code, and a place
- * whose outcome is unknown is sent once and reported LT_EUNKNOWN. */
+ * whose outcome is unknown is sent once and reported LT_EUNKNOWN; the same
+ * for an OTO, whose body names both legs. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -29,6 +30,7 @@ struct scripted {
     int n_script;
     atomic_int served;
     char last_req[8][512]; /* request lines, in turn */
+    char last_body[8][1024]; /* and their bodies */
     pthread_t th;
 };
 
@@ -45,10 +47,23 @@ static void *serve(void *arg)
             got += (size_t)n;
             req[got] = '\0';
         }
+        char *end = strstr(req, "\r\n\r\n");
+        const char *cl = strcasestr(req, "\r\nContent-Length:");
+        size_t want = end && cl && cl < end ? (size_t)atol(cl + 17) : 0;
+        size_t body_at = end ? (size_t)(end + 4 - req) : got;
+        while (got + 1 < sizeof req && got - body_at < want) {
+            ssize_t n = read(c, req + got, sizeof req - 1 - got);
+            if (n <= 0)
+                break;
+            got += (size_t)n;
+            req[got] = '\0';
+        }
         int i = atomic_fetch_add(&s->served, 1);
-        if (i < 8)
+        if (i < 8) {
             snprintf(s->last_req[i], sizeof s->last_req[i], "%.*s",
                      (int)strcspn(req, "\r\n"), req);
+            snprintf(s->last_body[i], sizeof s->last_body[i], "%s", req + body_at);
+        }
         const char *body = s->script[i < s->n_script ? i : s->n_script - 1];
         int status = 200;
         if (body[0] == '5') { /* "503": a bare status */
@@ -193,12 +208,65 @@ static void test_place(void **state)
     down(&f);
 }
 
+/* The OTO request: both legs' figures and client ids in the body, ids
+ * answered as strings, a sell not yet placed as null; refusals map their
+ * code; an unknown outcome is sent once; Spot offers no OTO. */
+static void test_place_oto(void **state)
+{
+    (void)state;
+    const char *script[] = {
+        ENV("{\"orderListId\":3,\"workingOrderId\":\"41\",\"pendingOrderId\":null}"),
+        ENV("{\"orderListId\":4,\"workingOrderId\":\"43\",\"pendingOrderId\":\"44\"}"),
+        "{\"code\":\"481013\",\"message\":\"below the minimum\",\"data\":null,\"success\":false}",
+        "503",
+        ENV("{\"workingOrderId\":\"x\"}"),
+    };
+    struct fixture f;
+    up(&f, script, 5);
+    struct oto_request req = { .symbol = "ALPHA_1USDT", .price = MONEY_SCALE / 2,
+                               .qty = 10 * MONEY_SCALE, .sell_price = MONEY_SCALE * 49 / 100,
+                               .client_id = "lt.r.0.1.b1", .sell_client_id = "lt.r.0.1.s2" };
+    struct oto_placed p;
+    const struct venue_ops *ops = venue_ops(f.v);
+    assert_non_null(ops->place_oto);
+    assert_int_equal(ops->place_oto(f.v, f.h, &FRANK, &req, &p, &f.err), 0);
+    assert_int_equal(p.list_id, 3);
+    assert_int_equal(p.buy_id, 41);
+    assert_int_equal(p.sell_id, 0);
+    assert_non_null(strstr(f.s.last_req[0], "POST /bapi/asset/v1/private/alpha-trade/oto-order/place"));
+    const char *b = f.s.last_body[0];
+    assert_non_null(strstr(b, "\"baseAsset\":\"ALPHA_1\""));
+    assert_non_null(strstr(b, "\"workingSide\":\"BUY\""));
+    assert_non_null(strstr(b, "\"workingPrice\":\"0.5\""));
+    assert_non_null(strstr(b, "\"workingQuantity\":\"10\""));
+    assert_non_null(strstr(b, "\"amount\":\"5\""));
+    assert_non_null(strstr(b, "\"paymentWalletType\":\"CARD\""));
+    assert_non_null(strstr(b, "\"pendingPrice\":\"0.49\""));
+    assert_non_null(strstr(b, "\"pendingType\":\"LIMIT\""));
+    assert_non_null(strstr(b, "\"clientOrderId\":\"lt.r.0.1.b1\""));
+    assert_non_null(strstr(b, "\"pendingClientOrderId\":\"lt.r.0.1.s2\""));
+    assert_int_equal(ops->place_oto(f.v, f.h, &FRANK, &req, &p, &f.err), 0);
+    assert_int_equal(p.sell_id, 44);
+    assert_int_equal(ops->place_oto(f.v, f.h, &FRANK, &req, &p, &f.err), LT_EEXCHANGE);
+    assert_int_equal(f.err.venue_code, -1013);
+    assert_int_equal(ops->place_oto(f.v, f.h, &FRANK, &req, &p, &f.err), LT_EUNKNOWN);
+    assert_int_equal(atomic_load(&f.s.served), 4); /* an unknown outcome is not sent again */
+    /* an answer we cannot read: placed or not, only a query can tell */
+    assert_int_equal(ops->place_oto(f.v, f.h, &FRANK, &req, &p, &f.err), LT_EUNKNOWN);
+    req.sell_client_id = NULL;
+    assert_int_equal(ops->place_oto(f.v, f.h, &FRANK, &req, &p, &f.err), LT_EINVAL);
+    assert_int_equal(atomic_load(&f.s.served), 5);
+    assert_null(venue_binance_ops.place_oto);
+    down(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_history_merged),
         cmocka_unit_test(test_query_and_cancel),
         cmocka_unit_test(test_place),
+        cmocka_unit_test(test_place_oto),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -78,6 +78,7 @@ struct alpha_oto {
     int64_t working_id;  /* the buy */
     int64_t pending_id;  /* the sell, once placed; 0 before */
     money_t pending_price;
+    char pending_client_id[SIM_CLIENT_ID_MAX + 1]; /* pendingClientOrderId, "" = generated */
     enum alpha_oto_state state;
 };
 
