@@ -237,8 +237,6 @@ int main(int argc, char **argv)
     const struct venue_ops *ops = venue_ops(r.venue);
     if (oto_check(&r.cfg, ops, &err) != 0)
         return run_fail_start(&r, 2, &err);
-    if (oto_check(&r.cfg, ops, &err) != 0)
-        return fail_start(&r, 2, &err);
     int64_t server_ms = 0;
     if (ops->server_time(r.venue, r.http, &server_ms, &err) == 0)
         venue_set_clock_offset(r.venue, server_ms - run_wall_ms());
