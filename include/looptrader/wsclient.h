@@ -5,8 +5,10 @@
  * (bookTicker, written once per frame on the symbol's price board, which
  * the client owns and workers read) and the users' order
  * pushes (WS API userDataStream.subscribe.signature, many users per
- * connection; or one connection per cookie/header-auth user whose upgrade
- * request carries its cookies and headers).  It parses each message with the
+ * connection, paced within the IP's request weight; optionally one
+ * session.logon connection per Ed25519 user; or one connection per
+ * cookie/header-auth user whose upgrade request carries its cookies and
+ * headers).  It parses each message with the
  * venue dialect and posts into the owning user's mailbox.  It reconnects with
  * backoff and re-subscribes after any drop, posting stream up/down into the
  * affected mailboxes so workers know when to poll instead.
@@ -29,6 +31,8 @@ struct wsclient_config {
     const char *symbol;
     int users_per_connection;   /* 0 = 100 */
     int legacy_listen_key;      /* 1: POST /api/v3/userDataStream + /ws/<key> */
+    int ws_logon;               /* 1: each Ed25519 user on its own connection with
+                                 * session.logon; 0: shared like every key type */
     int insecure_tls;           /* tests only */
 };
 

@@ -491,12 +491,11 @@ static int parse_exchange(struct run_config *rc, const config_setting_t *grp, co
                 r = set_str(&rc->ws_url, str, err);
         } else if (strcmp(key, "user_stream") == 0) {
             if (!(r = conf_read_str(s, file, field, &str, err))) {
-                if (strcmp(str, "ws-api") == 0)
-                    rc->legacy_listen_key = 0;
-                else if (strcmp(str, "listenkey") == 0)
-                    rc->legacy_listen_key = 1;
-                else
-                    r = conf_fail_at(err, s, file, field, "must be \"ws-api\" or \"listenkey\"");
+                rc->legacy_listen_key = strcmp(str, "listenkey") == 0;
+                rc->ws_logon = strcmp(str, "ws-api-logon") == 0;
+                if (!rc->legacy_listen_key && !rc->ws_logon && strcmp(str, "ws-api") != 0)
+                    r = conf_fail_at(err, s, file, field,
+                                     "must be \"ws-api\", \"ws-api-logon\" or \"listenkey\"");
             }
         } else if (strcmp(key, "recv_window_ms") == 0) {
             if (!(r = conf_read_int(s, file, field, 1, 60000, &n, err)))
