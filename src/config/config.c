@@ -506,6 +506,9 @@ static int parse_exchange(struct run_config *rc, const config_setting_t *grp, co
         } else if (strcmp(key, "users_per_connection") == 0) {
             if (!(r = conf_read_int(s, file, field, 1, 1000, &n, err)))
                 rc->users_per_connection = (int)n;
+        } else if (strcmp(key, "ws_requests_per_second") == 0) {
+            if (!(r = conf_read_int(s, file, field, 1, 1000, &n, err)))
+                rc->ws_requests_per_second = (int)n;
         } else if (strcmp(key, "counted_recheck_ms") == 0) {
             if (!(r = conf_read_int(s, file, field, 0, 600000, &n, err)))
                 rc->counted_recheck_ms = (long)n;
@@ -523,7 +526,8 @@ static int parse_exchange(struct run_config *rc, const config_setting_t *grp, co
             static const char *const known[] = { "rest_url", "ws_url", "user_stream",
                                                  "recv_window_ms", "timeout_ms",
                                                  "users_per_connection", "dialect",
-                                                 "counted_recheck_ms", NULL };
+                                                 "counted_recheck_ms", "ws_requests_per_second",
+                                                 NULL };
             r = conf_unknown(err, s, file, field, known);
         }
         if (r)
@@ -750,6 +754,7 @@ int config_load(int argc, char **argv, struct run_config *out, struct lt_err *er
     out->stop_timeout_ms = 10000;
     out->progress_interval_s = 30;
     out->users_per_connection = 100;
+    out->ws_requests_per_second = 25;
     out->log_level = LOG_INFO;
     rc = 0;
     if (!(out->rest_url = strdup(DEFAULT_REST_URL)) || !(out->ws_url = strdup(DEFAULT_WS_URL)) ||

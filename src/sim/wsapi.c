@@ -662,6 +662,7 @@ static void api_reply(struct wsconn *c, json_t *id, int status, const char *resu
     int retry = 0;
     int64_t now = server_now_ms();
     int used = rest_weight_add(w->rest, c->ip, weight, now, &retry, &err);
+    w->stats[c->kind].weight += (unsigned long long)weight;
     strbuf_reset(sb);
     strbuf_addf(sb, "{\"id\":%s,\"status\":%d,", ids ? ids : "null", status);
     if (msg) {
@@ -865,7 +866,11 @@ static void api_message(struct wsconn *c, const char *text, size_t len)
     params_init(p);
     q.now_ms = now;
     snprintf(q.ip, sizeof(q.ip), "%s", c->ip);
-    if (!json_is_object(root)) {
+    int retry = 0;
+    if (rest_weight_add(w->rest, c->ip, 0, now, &retry, &err) < 0) {
+        /* As Binance: past the IP's weight every request is refused, 429 */
+        api_fail(c, id, &err, 0);
+    } else if (!json_is_object(root)) {
         api_reply(c, NULL, 400, NULL, -1135, "Invalid JSON request.", 1);
     } else if (!method) {
         api_reply(c, id, 400, NULL, -1102,
@@ -1001,6 +1006,10 @@ int wsapi_open(void *arg, struct sim_req *req, void **app)
     if (w->conns)
         w->conns->prev = c;
     w->conns = c;
+    struct wsapi_stat *st = &w->stats[c->kind];
+    st->opened++;
+    if (++st->open > st->peak)
+        st->peak = st->open;
     *app = c;
     return 0;
 }
@@ -1008,6 +1017,7 @@ int wsapi_open(void *arg, struct sim_req *req, void **app)
 void wsapi_message(void *app, const char *msg, size_t len)
 {
     struct wsconn *c = app;
+    c->w->stats[c->kind].calls++;
     if (c->kind == K_API)
         api_message(c, msg, len);
     else
@@ -1024,6 +1034,7 @@ void wsapi_close(void *app)
         w->conns = c->next;
     if (c->next)
         c->next->prev = c->prev;
+    w->stats[c->kind].open--;
     unsubscribe_all(c);
     ref_unlink(w, c->user_ref);
     free(c);
@@ -1052,6 +1063,20 @@ int wsapi_init(struct wsapi *w, struct sim_exchange *ex, struct rest *rest,
     };
     sim_exchange_set_sink(ex, &sink);
     return 0;
+}
+
+void wsapi_stats_write(const struct wsapi *w, FILE *f, int comma)
+{
+    static const char *const names[] = { "WS /ws-api/v3", "WS /ws", "WS /stream" };
+    for (int k = K_API; k <= K_COMBINED; k++) {
+        const struct wsapi_stat *s = &w->stats[k];
+        if (!s->opened)
+            continue;
+        fprintf(f, "%s\"%s\":{\"calls\":%llu,\"weight\":%llu,\"connections\":%llu,"
+                   "\"open\":%llu,\"peak\":%llu}",
+                comma ? "," : "", names[k], s->calls, s->weight, s->opened, s->open, s->peak);
+        comma = 1;
+    }
 }
 
 void wsapi_free(struct wsapi *w)

@@ -17,8 +17,8 @@
  *
  * Pacing: every WS API request we send (subscribe, logon, unsubscribe)
  * counts WS_REQ_WEIGHT in the IP's request-weight window that REST shares
- * (venue_weight_try), and at most WS_REQ_PER_S go out per second over all
- * connections, so re-subscribing thousands of users after a drop spreads
+ * (venue_weight_try), and at most requests_per_second (WS_REQ_PER_S) go out
+ * per second over all connections, so re-subscribing thousands of users after a drop spreads
  * over seconds and leaves the orders most of the minute's budget.  A
  * request that must wait arms its connection's pace timer; nothing blocks.
  *
@@ -54,7 +54,7 @@
 #define MALFORMED_LOG_EVERY 1000   /* after the first few, log one in N */
 #define LABEL_MAX 72
 #define WS_REQ_WEIGHT 2            /* Binance: userDataStream.*, session.logon */
-#define WS_REQ_PER_S 25            /* 50 weight/s: half of 6000 per minute */
+#define WS_REQ_PER_S 25            /* default: 50 weight/s, half of 6000 per minute */
 
 enum conn_kind { CONN_MARKET, CONN_API, CONN_LEGACY, CONN_SESSION, CONN_LOGON };
 enum conn_state { CONN_IDLE, CONN_CONNECTING, CONN_UP };
@@ -222,7 +222,9 @@ int wsclient_new(const struct wsclient_config *cfg, struct wsclient **out, struc
     ws->insecure_tls = cfg->insecure_tls;
     ws->symbol = strdup(cfg->symbol);
     ws->next_req_id = 1;
-    ratelimit_window_init(&ws->pace, 1000, WS_REQ_PER_S, 0);
+    ratelimit_window_init(&ws->pace, 1000,
+                          cfg->requests_per_second > 0 ? cfg->requests_per_second : WS_REQ_PER_S,
+                          0);
     ws->rand_state = (unsigned)time(NULL) ^ (unsigned)(uintptr_t)ws;
     atomic_init(&ws->stopping, 0);
     int rc = 0;

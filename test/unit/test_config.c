@@ -110,6 +110,7 @@ static void defaults(void **state)
     assert_int_equal(c.users_per_connection, 100);
     assert_int_equal(c.legacy_listen_key, 0);
     assert_int_equal(c.ws_logon, 0);
+    assert_int_equal(c.ws_requests_per_second, 25);
     assert_string_equal(c.state_dir, "state");
     assert_null(c.report_path);
     assert_null(c.log_file);
@@ -180,13 +181,14 @@ static void user_stream_logon(void **state)
 {
     (void)state;
     const char *p = fixture("logon.conf", 0644,
-        "exchange = { user_stream = \"ws-api-logon\"; };\n"
+        "exchange = { user_stream = \"ws-api-logon\"; ws_requests_per_second = 100; };\n"
         "strategy = { symbol = \"ALPHAUSDT\"; buy_amount = 50; target = 100; };\n"
         "users = ( { name = \"a\"; api_key = \"k\"; api_secret = \"secret-a-1\"; } );\n");
     struct run_config c;
     struct lt_err e;
     assert_int_equal(LOAD(&c, &e, "--config", p), 0);
     assert_int_equal(c.ws_logon, 1);
+    assert_int_equal(c.ws_requests_per_second, 100);
     assert_int_equal(c.legacy_listen_key, 0);
     config_free(&c);
 }
@@ -488,6 +490,7 @@ static void validation_errors(void **state)
         { "exchange = { user_stream = \"poll\"; };\n", "bad.conf:1: exchange.user_stream: must be \"ws-api\", \"ws-api-logon\" or \"listenkey\"" },
         { "exchange = { recv_window_ms = 70000; };\n", "bad.conf:1: exchange.recv_window_ms: must be an integer between 1 and 60000" },
         { "exchange = { users_per_connection = 0; };\n", "exchange.users_per_connection: must be an integer" },
+        { "exchange = { ws_requests_per_second = 0; };\n", "exchange.ws_requests_per_second: must be an integer" },
         { "users_file = \"x\";\nusers = ();\n", "bad.conf:1: users_file: give either users_file or an inline users list" },
         { "users = ();\n", "bad.conf:1: users: the list is empty" },
         { "users = 5;\n", "bad.conf:1: users: must be a list" },
