@@ -9,6 +9,7 @@
 #include "looptrader/sim/wsapi.h"
 #include "looptrader/sim/auth.h"
 #include "looptrader/sim/render.h"
+#include "looptrader/sim/timeunit.h"
 #include "looptrader/log.h"
 
 #include <jansson.h>
@@ -69,12 +70,23 @@ struct wsconn {
     int64_t logon_ms;         /* when it logged on */
     int64_t connected_ms;     /* when the connection opened */
     char ip[48];              /* the client's address (weight is counted per IP) */
+    enum time_unit unit;      /* timeUnit= of the connection's URL */
 };
 
 /* ---- sending ---- */
 
+/* Every message to c goes through here: a timeUnit=MICROSECOND
+ * connection gets it converted (on a copy: an event is shared). */
 static void send_sb(struct wsconn *c, const struct strbuf *sb)
 {
+    struct strbuf *us = &c->w->us;
+    if (c->unit == TIME_UNIT_US) {
+        strbuf_reset(us);
+        if (strbuf_add(us, sb->buf, sb->len) == 0 && time_unit_micro_ws(us) == 0) {
+            server_ws_send(c->conn, us->buf, us->len);
+            return;
+        }
+    }
     server_ws_send(c->conn, sb->buf, sb->len);
 }
 
@@ -960,9 +972,12 @@ int wsapi_open(void *arg, struct sim_req *req, void **app)
     c->logon_account = -1;
     c->connected_ms = req->now_ms;
     snprintf(c->ip, sizeof(c->ip), "%s", req->ip);
-    int rc = 0;
+    /* any path: the WS API and the streams both take timeUnit= */
+    int rc = time_unit_parse(params_get(&req->params, "timeUnit"), &c->unit);
 
-    if (!strcmp(path, "/ws-api/v3")) {
+    if (rc) {
+        /* an unknown timeUnit: refused below */
+    } else if (!strcmp(path, "/ws-api/v3")) {
         c->kind = K_API;
     } else if (!strcmp(path, "/stream")) {
         const char *streams = params_get(&req->params, "streams");
@@ -1050,6 +1065,7 @@ int wsapi_init(struct wsapi *w, struct sim_exchange *ex, struct rest *rest,
     w->faults = faults;
     strbuf_init(&w->ev, 0);
     strbuf_init(&w->msg, 0);
+    strbuf_init(&w->us, 0);
     w->n_accounts = sim_exchange_account_count(ex);
     w->subs_of = calloc(w->n_accounts ? w->n_accounts : 1, sizeof(*w->subs_of));
     if (!w->subs_of)
@@ -1085,6 +1101,7 @@ void wsapi_free(struct wsapi *w)
     sim_exchange_set_sink(w->ex, &none);
     strbuf_free(&w->ev);
     strbuf_free(&w->msg);
+    strbuf_free(&w->us);
     free(w->subs_of);
     w->subs_of = NULL;
 }

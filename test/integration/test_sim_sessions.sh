@@ -5,7 +5,9 @@
 # without apiKey/signature once logged on, userDataStream.subscribe after
 # logon, session.logout), userDataStream.start/ping/stop over the WS API,
 # a listenKey subscribed on /stream (streams= and SUBSCRIBE), opoAllowed,
-# X-MBX-TIME-UNIT: MICROSECOND and request weight counted per client IP.
+# X-MBX-TIME-UNIT: MICROSECOND, userDataStream.subscribe.signature signed
+# with Ed25519 and RSA keys, timeUnit=MICROSECOND on WebSocket URLs, and
+# request weight counted per client IP.
 . "$(dirname "$0")/lib.sh"
 
 . "$(dirname "$0")/keys_lib.sh"
@@ -109,6 +111,39 @@ assert_true "len(j) == 1 and abs(j[0]['time'] - $MS * 1000) < 60 * 10**6 and j[0
     "$BODY" "an order's times in microseconds, its price untouched"
 http --header "X-MBX-TIME-UNIT: NANOSECOND" GET /api/v3/time
 assert_eq "$STATUS" 400 "an unknown time unit is refused"
+
+# ---- userDataStream.subscribe.signature with each key type, timeUnit= on WebSockets ----
+# Signed like any request (apiKey and timestamp sorted) with the account's
+# own key, whatever its type; and a connection opened with
+# ?timeUnit=MICROSECOND gets its answers and events in microseconds.
+U=$LT_TMP/sig.out
+ws_session "$U" "$LT_TMP/sig.fifo" 8 "$SIM_WS/ws-api/v3?timeUnit=MICROSECOND"
+"$BNC" wsapi "${ED[@]}" --id 21 userDataStream.subscribe.signature >&8
+"$BNC" wsapi "${RSA[@]}" --id 22 userDataStream.subscribe.signature >&8
+"$BNC" wsapi --key keys-ed-key --private-key "$LT_TMP/rsa.pem" --id 23 userDataStream.subscribe.signature >&8
+echo '{"id":24,"method":"time"}' >&8
+await "$U" 24
+MS=$(date +%s%3N)
+assert_true 'j["status"] == 200 and isinstance(j["result"]["subscriptionId"], int)' "$(reply "$U" 21)" "subscribe.signature signed with the Ed25519 key"
+assert_true 'j["status"] == 200' "$(reply "$U" 22)" "subscribe.signature signed with the RSA key"
+assert_true 'j["status"] == 400 and j["error"]["code"] == -1022' "$(reply "$U" 23)" "ed's key signed with rsa's private key: -1022"
+assert_true "abs(j['result']['serverTime'] - $MS * 1000) < 60 * 10**6" "$(reply "$U" 24)" "WS API ?timeUnit=MICROSECOND: serverTime in microseconds"
+EDSUB=$(jget 'j["result"]["subscriptionId"]' <<<"$(reply "$U" 21)")
+http "${ED[@]}" POST /api/v3/order symbol=ALPHAUSDT side=BUY type=LIMIT timeInForce=GTC quantity=10 price="$LOW" newClientOrderId=sig-ed-1
+assert_eq "$STATUS" 200 "ed places an order"
+wait_for_line "$U" 'sig-ed-1' 5 || fail "no executionReport on ed's signature subscription: $(cat "$U")"
+assert_true "any(m.get('subscriptionId') == $EDSUB and m['event']['c'] == 'sig-ed-1' and abs(m['event']['E'] - $MS * 1000) < 60 * 10**6 and m['event']['O'] >= m['event']['E'] - 10**6 and m['event']['i'] < 10**9 for m in j if 'event' in m)" \
+    "$(jlines j "$U")" "ed's executionReport on its subscription, its times (E, O) in microseconds, its order id not"
+exec 8>&-
+"$BNC" ws "$SIM_WS/ws-api/v3" --send '{"id":1,"method":"time"}' --count 1 --timeout-ms 5000 >"$LT_TMP/ms.out"
+assert_true "abs(j['result']['serverTime'] - $MS) < 60 * 10**3" "$(cat "$LT_TMP/ms.out")" "without timeUnit: milliseconds"
+rc=0
+"$BNC" ws "$SIM_WS/ws/alphausdt@bookTicker?timeUnit=NANOSECOND" --count 1 --timeout-ms 3000 >"$LT_TMP/ns.out" 2>/dev/null || rc=$?
+assert_true "$rc in (2, 3)" '{}' "a stream with an unknown timeUnit is refused (bnc exit $rc)"
+assert_eq "$(wc -l <"$LT_TMP/ns.out")" 0 "... before any message"
+"$BNC" ws "$SIM_WS/ws/alphausdt@ticker?timeUnit=microsecond" --count 1 --timeout-ms 5000 >"$LT_TMP/us.out"
+assert_true "j['e'] == '24hrTicker' and abs(j['E'] - $MS * 1000) < 60 * 10**6 and j['C'] > 10**15 and j['n'] < 10**9" \
+    "$(cat "$LT_TMP/us.out")" "a market stream takes timeUnit too: the 24hrTicker's E and C in microseconds, its count not"
 
 # ---- request weight per client IP ----
 for i in 1 2 3; do http GET /api/v3/exchangeInfo; done

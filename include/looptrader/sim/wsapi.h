@@ -13,6 +13,8 @@
  *                         ({"stream":..,"data":..}); SUBSCRIBE, UNSUBSCRIBE
  *                         and LIST_SUBSCRIPTIONS on any /ws or /stream path
  *
+ * Any of them with ?timeUnit=MICROSECOND gets its times in microseconds.
+ *
  * It is the exchange's event sink: executionReport, outboundAccountPosition,
  * trades and book tickers are pushed as they happen; depth diffs and
  * tickers on wsapi_tick.
@@ -56,6 +58,7 @@ struct wsapi {
     int64_t next_ticker_ms;    /* @ticker / @miniTicker cadence */
     int64_t next_key_check_ms; /* listenKey expiry */
     struct strbuf ev, msg;     /* scratch: one event, one wrapped message */
+    struct strbuf us;          /* scratch: a message in microseconds */
     struct wsapi_stat stats[3]; /* by path kind: /ws-api/v3, /ws..., /stream */
 };
 
