@@ -17,10 +17,11 @@
  *
  * Pacing: every WS API request we send (subscribe, logon, unsubscribe)
  * counts WS_REQ_WEIGHT in the IP's request-weight window that REST shares
- * (venue_weight_try), and at most requests_per_second (WS_REQ_PER_S) go out
- * per second over all connections, so re-subscribing thousands of users after a drop spreads
- * over seconds and leaves the orders most of the minute's budget.  A
- * request that must wait arms its connection's pace timer; nothing blocks.
+ * (venue_weight_try), and at most requests_per_second (WS_REQ_PER_S) go
+ * out per second over all connections, so re-subscribing thousands of
+ * users after a drop spreads over seconds and leaves the orders most of
+ * the minute's budget.  A request that must wait arms its connection's
+ * pace timer; nothing blocks.
  *
  * Everything below belongs to the service thread, except the fields marked
  * atomic or guarded by ctl_lock, which are how other threads talk to it:
