@@ -31,7 +31,7 @@ struct wsclient_config {
     const char *symbol;
     int users_per_connection;   /* 0 = 100 */
     int requests_per_second;    /* WS API requests (subscribe, logon), all
-                                 * connections together; 0 = 25 */
+                                 * connections together; 0 = 200 */
     int legacy_listen_key;      /* 1: POST /api/v3/userDataStream + /ws/<key> */
     int ws_logon;               /* 1: each Ed25519 user on its own connection with
                                  * session.logon; 0: shared like every key type */

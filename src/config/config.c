@@ -754,7 +754,7 @@ int config_load(int argc, char **argv, struct run_config *out, struct lt_err *er
     out->stop_timeout_ms = 10000;
     out->progress_interval_s = 30;
     out->users_per_connection = 100;
-    out->ws_requests_per_second = 25;
+    out->ws_requests_per_second = 200;
     out->log_level = LOG_INFO;
     rc = 0;
     if (!(out->rest_url = strdup(DEFAULT_REST_URL)) || !(out->ws_url = strdup(DEFAULT_WS_URL)) ||

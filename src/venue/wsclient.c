@@ -17,11 +17,13 @@
  *
  * Pacing: every WS API request we send (subscribe, logon, unsubscribe)
  * counts WS_REQ_WEIGHT in the IP's request-weight window that REST shares
- * (venue_weight_try), and at most requests_per_second (WS_REQ_PER_S) go
- * out per second over all connections, so re-subscribing thousands of
- * users after a drop spreads over seconds and leaves the orders most of
- * the minute's budget.  A request that must wait arms its connection's
- * pace timer; nothing blocks.
+ * (venue_weight_try), so re-subscribing thousands of users after a drop
+ * never goes past the venue's limit (Binance's WS API has no other message
+ * limit), and at most requests_per_second (WS_REQ_PER_S) go out per second
+ * over all connections, which spreads the burst so REST calls interleave.
+ * Fast is cheap: a user without its stream polls its orders (weight 4 per
+ * poll), far more than its subscription's 2.  A request that must wait
+ * arms its connection's pace timer; nothing blocks.
  *
  * Everything below belongs to the service thread, except the fields marked
  * atomic or guarded by ctl_lock, which are how other threads talk to it:
@@ -55,7 +57,7 @@
 #define MALFORMED_LOG_EVERY 1000   /* after the first few, log one in N */
 #define LABEL_MAX 72
 #define WS_REQ_WEIGHT 2            /* Binance: userDataStream.*, session.logon */
-#define WS_REQ_PER_S 25            /* default: 50 weight/s, half of 6000 per minute */
+#define WS_REQ_PER_S 200           /* default pace (requests_per_second 0) */
 
 enum conn_kind { CONN_MARKET, CONN_API, CONN_LEGACY, CONN_SESSION, CONN_LOGON };
 enum conn_state { CONN_IDLE, CONN_CONNECTING, CONN_UP };

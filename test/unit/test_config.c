@@ -110,7 +110,7 @@ static void defaults(void **state)
     assert_int_equal(c.users_per_connection, 100);
     assert_int_equal(c.legacy_listen_key, 0);
     assert_int_equal(c.ws_logon, 0);
-    assert_int_equal(c.ws_requests_per_second, 25);
+    assert_int_equal(c.ws_requests_per_second, 200);
     assert_string_equal(c.state_dir, "state");
     assert_null(c.report_path);
     assert_null(c.log_file);
