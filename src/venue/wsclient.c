@@ -23,7 +23,12 @@
  * over all connections, which spreads the burst so REST calls interleave.
  * Fast is cheap: a user without its stream polls its orders (weight 4 per
  * poll), far more than its subscription's 2.  A request that must wait
- * arms its connection's pace timer; nothing blocks.
+ * arms its connection's pace timer; nothing blocks.  Connection attempts,
+ * first ones and reconnects alike, stay within Binance's 300 per 5 minutes
+ * per IP, counted apart for the WS API and for the streams (separate
+ * services on Binance, each with that limit): past it a connection waits
+ * (its reconnect timer) for the next window instead of hammering a venue
+ * that is down.
  *
  * Everything below belongs to the service thread, except the fields marked
  * atomic or guarded by ctl_lock, which are how other threads talk to it:
@@ -58,6 +63,8 @@
 #define LABEL_MAX 72
 #define WS_REQ_WEIGHT 2            /* Binance: userDataStream.*, session.logon */
 #define WS_REQ_PER_S 200           /* default pace (requests_per_second 0) */
+#define WS_CONNECTS_PER_5M 300     /* Binance: connection attempts per IP per 5 minutes */
+#define WS_CONNECTS_WINDOW_MS (5 * 60 * 1000)
 
 enum conn_kind { CONN_MARKET, CONN_API, CONN_LEGACY, CONN_SESSION, CONN_LOGON };
 enum conn_state { CONN_IDLE, CONN_CONNECTING, CONN_UP };
@@ -131,6 +138,9 @@ struct wsclient {
     atomic_int stopping;
     int64_t next_req_id;            /* service thread */
     struct ratelimit_window pace;   /* service thread: WS API requests per second */
+    struct ratelimit_window connects[2]; /* service thread: connection attempts,
+                                          * [0] WS API, [1] streams */
+    int64_t connects_warned_ms;     /* service thread: last "at the limit" warning */
     unsigned rand_state;            /* service thread: jitter */
     unsigned long malformed;        /* service thread: skipped messages */
 };
@@ -228,6 +238,8 @@ int wsclient_new(const struct wsclient_config *cfg, struct wsclient **out, struc
     ratelimit_window_init(&ws->pace, 1000,
                           cfg->requests_per_second > 0 ? cfg->requests_per_second : WS_REQ_PER_S,
                           0);
+    for (int i = 0; i < 2; i++)
+        ratelimit_window_init(&ws->connects[i], WS_CONNECTS_WINDOW_MS, WS_CONNECTS_PER_5M, 1000);
     ws->rand_state = (unsigned)time(NULL) ^ (unsigned)(uintptr_t)ws;
     atomic_init(&ws->stopping, 0);
     int rc = 0;
@@ -547,9 +559,34 @@ static void conn_lost(struct wsconn *c, const char *why)
     lws_sul_schedule(ws->ctx, 0, &c->sul, reconnect_cb, (lws_usec_t)delay * 1000);
 }
 
+/* 1 when c may try to connect now (counted); else its retry is scheduled
+ * for when the connection-attempt window has room. */
+static int connect_turn(struct wsconn *c)
+{
+    struct wsclient *ws = c->ws;
+    int64_t now = venue_now_ms(ws->venue);
+    int api = c->kind == CONN_API || c->kind == CONN_LOGON;
+    int64_t wait = ratelimit_window_reserve(&ws->connects[api ? 0 : 1], now, 1);
+    if (wait == 0)
+        return 1;
+    if (now - ws->connects_warned_ms >= WS_CONNECTS_WINDOW_MS) {
+        ws->connects_warned_ms = now;
+        log_warn("ws: %d %s connection attempts in 5 minutes, the venue's limit; %s and any "
+                 "other waits %lld s (meanwhile orders are polled)",
+                 WS_CONNECTS_PER_5M, api ? "WebSocket API" : "stream", c->label,
+                 (long long)((wait + 999) / 1000));
+    }
+    /* spread over a second: the window opens for every waiting connection at once */
+    int64_t jitter = (int64_t)(rand_r(&ws->rand_state) % 1000u);
+    lws_sul_schedule(ws->ctx, 0, &c->sul, reconnect_cb, (lws_usec_t)(wait + jitter) * 1000);
+    return 0;
+}
+
 static void conn_connect(struct wsconn *c)
 {
     struct wsclient *ws = c->ws;
+    if (!connect_turn(c))
+        return;
     char path[512];
     char key[LISTEN_KEY_MAX];
     struct strbuf sp = STRBUF_INIT;

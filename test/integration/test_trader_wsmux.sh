@@ -76,4 +76,30 @@ assert_true "j['WS /ws']['peak'] == 1" "$S" "and one market stream: ceil(users/p
 assert_true "j['WS /ws-api/v3']['connections'] >= 2 * $(( (N + PER - 1) / PER ))" "$S" \
     "the WS API connections were opened again after the drop"
 assert_true "j['WS /ws-api/v3']['weight'] >= 2 * $N" "$S" "each subscription charged weight 2"
+
+# A reconnect storm (a new simulator): 40 users on a connection each,
+# every WebSocket cut every 100 ms, for a few seconds of trading.  Unpaced,
+# 41 connections reconnecting every ~0.2 s would make hundreds of attempts
+# a second; the trader keeps to Binance's 300 WS API connection attempts
+# per 5 minutes per IP (twice that at most when the run crosses a window's
+# edge; the market stream has a budget of its own, as on Binance), says so
+# once, and stops cleanly on SIGTERM (exit 3) with its users polling.
+rm -f "$STATS"
+sim_start --seed 32 --config "$LT_TMP/sim.conf" --stats-file "$STATS" --fault ws_drop_ms=100
+sed -i -e "s|$PER; };|1; };|" -e "s|127.0.0.1:[0-9]*|127.0.0.1:$SIM_PORT|g" "$LT_TMP/trader.conf"
+grep -q "users_per_connection = 1;" "$LT_TMP/trader.conf" || fail "users_per_connection not set to 1"
+ONLY=$(python3 -c 'print(",".join("m%03d" % i for i in range(40)))')
+TRADER_LOG=$LT_TMP/trader2.log TRADER_REPORT=$LT_TMP/report2.json \
+    trader_start --only "$ONLY" --target 100000
+wait_for_line "$LT_TMP/trader2.log" "WebSocket API connection attempts in 5 minutes, the venue's limit" 30 ||
+    fail "the trader never reached its connection-attempt budget"
+ok "the trader stopped at its connection-attempt budget and said so"
+sleep 3 # the storm goes on: unpaced, hundreds more attempts would come now
+kill -TERM "$TRADER_PID"
+trader_wait 30
+assert_eq "$TRADER_RC" 3 "storm: SIGTERM stops the run cleanly (exit 3)"
+sim_stop
+S=$(cat "$STATS")
+assert_true "j['WS /ws-api/v3']['connections'] <= 600" "$S" \
+    "storm: at most 300 WS API connection attempts per 5-minute window ($(jget "j['WS /ws-api/v3']['connections']" <<<"$S") accepted)"
 lt_done
