@@ -11,7 +11,8 @@
  * headers).  It parses each message with the
  * venue dialect and posts into the owning user's mailbox.  It reconnects with
  * backoff and re-subscribes after any drop, posting stream up/down into the
- * affected mailboxes so workers know when to poll instead.
+ * affected mailboxes so workers know when to poll instead; connection
+ * attempts stay within the venue's 300 per 5 minutes per IP.
  *
  * Thread rules: wsclient_add_user only before wsclient_start; after start,
  * other threads may only call wsclient_remove_user and wsclient_stop.
