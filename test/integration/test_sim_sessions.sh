@@ -7,7 +7,7 @@
 # a listenKey subscribed on /stream (streams= and SUBSCRIBE), opoAllowed,
 # X-MBX-TIME-UNIT: MICROSECOND, userDataStream.subscribe.signature signed
 # with Ed25519 and RSA keys, timeUnit=MICROSECOND on WebSocket URLs, and
-# request weight counted per client IP.
+# request weight counted per client IP, the WS API refusing past it.
 . "$(dirname "$0")/lib.sh"
 
 . "$(dirname "$0")/keys_lib.sh"
@@ -152,4 +152,16 @@ assert_true "int('$used1') >= 60" '{}' "127.0.0.1 has used $used1 weight"
 used2=$(curl -s -o /dev/null -D - --interface 127.0.0.2 "http://127.0.0.1:$SIM_PORT/api/v3/time" |
         tr -d '\r' | sed -n 's/^x-mbx-used-weight-1m: //Ip')
 assert_eq "$used2" 1 "127.0.0.2 counts its own weight (1 after one /api/v3/time)"
+
+# ---- past the IP's weight the WebSocket API refuses too ----
+sim_stop
+sed '/^symbols = (/i limits = { weight_per_minute = 30; };\n' "$LT_TMP/sim.conf" >"$LT_TMP/sim-limit.conf"
+while [ "$(date +%-S)" -ge 50 ]; do sleep 0.2; done # the two calls below in one minute window
+sim_start --seed 45 --config "$LT_TMP/sim-limit.conf"
+http GET /api/v3/exchangeInfo
+http GET /api/v3/exchangeInfo
+assert_eq "$STATUS" 429 "REST past 30 weight: 429"
+"$BNC" ws "$SIM_WS/ws-api/v3" --send '{"id":1,"method":"time"}' --count 1 --timeout-ms 5000 >"$LT_TMP/w429.out"
+assert_true 'j["status"] == 429 and j["error"]["code"] == -1003 and "result" not in j' \
+    "$(cat "$LT_TMP/w429.out")" "the WS API past the IP's weight: 429 -1003, nothing done"
 lt_done
