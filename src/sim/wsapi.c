@@ -972,12 +972,9 @@ int wsapi_open(void *arg, struct sim_req *req, void **app)
     c->logon_account = -1;
     c->connected_ms = req->now_ms;
     snprintf(c->ip, sizeof(c->ip), "%s", req->ip);
-    /* any path: the WS API and the streams both take timeUnit= */
-    int rc = time_unit_parse(params_get(&req->params, "timeUnit"), &c->unit);
+    int rc = 0;
 
-    if (rc) {
-        /* an unknown timeUnit: refused below */
-    } else if (!strcmp(path, "/ws-api/v3")) {
+    if (!strcmp(path, "/ws-api/v3")) {
         c->kind = K_API;
     } else if (!strcmp(path, "/stream")) {
         const char *streams = params_get(&req->params, "streams");
@@ -1006,6 +1003,9 @@ int wsapi_open(void *arg, struct sim_req *req, void **app)
     } else {
         rc = -1;
     }
+    /* any path: the WS API and the streams both take timeUnit= */
+    if (!rc && time_unit_parse(params_get(&req->params, "timeUnit"), &c->unit))
+        rc = -1;
     if (!rc && c->user_account >= 0 && !c->user_ref &&
         !(c->user_ref = ref_link(w, c, -1, c->user_account)))
         rc = -1;
