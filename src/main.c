@@ -955,9 +955,7 @@ static long fds_needed(size_t accounts, int workers, int users_per_connection)
 static int ensure_fds(const struct run *r, size_t accounts, struct lt_err *err)
 {
     struct rlimit rl;
-    /* ws-api-logon: at worst every user an Ed25519 one, on a connection of its own */
-    long need = fds_needed(accounts, r->cfg.workers,
-                           r->cfg.ws_logon ? 1 : r->cfg.users_per_connection);
+    long need = fds_needed(accounts, r->cfg.workers, r->cfg.users_per_connection);
     if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
         return 0; /* cannot tell: the kernel's own errors will say */
     if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < (rlim_t)need) {
