@@ -320,7 +320,9 @@ int main(int argc, char **argv)
         if (queued > 0) {
             struct wsclient_config wc = { .venue = r.venue, .symbol = r.rules.symbol,
                                           .users_per_connection = r.cfg.users_per_connection,
-                                          .legacy_listen_key = r.cfg.legacy_listen_key };
+                                          .legacy_listen_key = r.cfg.legacy_listen_key,
+                                          .ws_logon = r.cfg.ws_logon,
+                                          .requests_per_second = r.cfg.ws_requests_per_second };
             rc = wsclient_new(&wc, &r.ws, &err);
             for (size_t i = 0; rc == 0 && i < r.n_users; i++)
                 if (queue_me[i])

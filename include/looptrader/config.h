@@ -65,9 +65,12 @@ struct run_config {
     struct venue_config exchange;
     char *rest_url, *ws_url;   /* storage behind exchange.* */
     int legacy_listen_key;     /* exchange.user_stream = "listenkey" */
+    int ws_logon;              /* exchange.user_stream = "ws-api-logon": an Ed25519 user
+                                  logs on its own WS API connection */
     int users_per_connection;  /* exchange.users_per_connection, default 100 */
     int oto;                   /* exchange.oto: the accounts' default for
                                   strategy.oto (default false) */
+    int ws_requests_per_second; /* exchange.ws_requests_per_second, default 200 */
     long counted_recheck_ms;   /* exchange.counted_recheck_ms: after the run, wait this
                                   long and re-read a points venue's counted volume; 0 = no */
     int workers;               /* default 4 */

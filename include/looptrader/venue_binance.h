@@ -122,6 +122,10 @@ void venue_set_limits(struct venue *v, const struct venue_limits *l);
  * stop is set before the wait is over (venue_set_stop). */
 int venue_limits_wait(struct venue *v, const struct venue_auth *a, int order, int64_t weight,
                       struct lt_err *err);
+/* venue_limits_wait's weight half for a thread that must not sleep (the
+ * WebSocket thread; its WS API requests count in the same per-IP window):
+ * 0 when `weight` fits now (counted), else the ms to wait (nothing counted). */
+int64_t venue_weight_try(struct venue *v, int64_t weight);
 /* After an answer to a request sent at sent_ms (venue time): adopts the
  * venue's X-MBX-USED-WEIGHT-1M and order counts when higher than ours. */
 void venue_limits_observe(struct venue *v, const struct venue_auth *a, int64_t sent_ms,

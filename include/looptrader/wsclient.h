@@ -5,11 +5,14 @@
  * (bookTicker, written once per frame on the symbol's price board, which
  * the client owns and workers read) and the users' order
  * pushes (WS API userDataStream.subscribe.signature, many users per
- * connection; or one connection per cookie/header-auth user whose upgrade
- * request carries its cookies and headers).  It parses each message with the
+ * connection, paced within the IP's request weight; optionally one
+ * session.logon connection per Ed25519 user; or one connection per
+ * cookie/header-auth user whose upgrade request carries its cookies and
+ * headers).  It parses each message with the
  * venue dialect and posts into the owning user's mailbox.  It reconnects with
  * backoff and re-subscribes after any drop, posting stream up/down into the
- * affected mailboxes so workers know when to poll instead.
+ * affected mailboxes so workers know when to poll instead; connection
+ * attempts stay within the venue's 300 per 5 minutes per IP.
  *
  * Thread rules: wsclient_add_user only before wsclient_start; after start,
  * other threads may only call wsclient_remove_user and wsclient_stop.
@@ -28,7 +31,11 @@ struct wsclient_config {
     struct venue *venue;
     const char *symbol;
     int users_per_connection;   /* 0 = 100 */
+    int requests_per_second;    /* WS API requests (subscribe, logon), all
+                                 * connections together; 0 = 200 */
     int legacy_listen_key;      /* 1: POST /api/v3/userDataStream + /ws/<key> */
+    int ws_logon;               /* 1: each Ed25519 user on its own connection with
+                                 * session.logon; 0: shared like every key type */
     int insecure_tls;           /* tests only */
 };
 

@@ -508,12 +508,11 @@ static int parse_exchange(struct run_config *rc, const config_setting_t *grp, co
                 r = set_str(&rc->ws_url, str, err);
         } else if (strcmp(key, "user_stream") == 0) {
             if (!(r = conf_read_str(s, file, field, &str, err))) {
-                if (strcmp(str, "ws-api") == 0)
-                    rc->legacy_listen_key = 0;
-                else if (strcmp(str, "listenkey") == 0)
-                    rc->legacy_listen_key = 1;
-                else
-                    r = conf_fail_at(err, s, file, field, "must be \"ws-api\" or \"listenkey\"");
+                rc->legacy_listen_key = strcmp(str, "listenkey") == 0;
+                rc->ws_logon = strcmp(str, "ws-api-logon") == 0;
+                if (!rc->legacy_listen_key && !rc->ws_logon && strcmp(str, "ws-api") != 0)
+                    r = conf_fail_at(err, s, file, field,
+                                     "must be \"ws-api\", \"ws-api-logon\" or \"listenkey\"");
             }
         } else if (strcmp(key, "recv_window_ms") == 0) {
             if (!(r = conf_read_int(s, file, field, 1, 60000, &n, err)))
@@ -524,6 +523,9 @@ static int parse_exchange(struct run_config *rc, const config_setting_t *grp, co
         } else if (strcmp(key, "users_per_connection") == 0) {
             if (!(r = conf_read_int(s, file, field, 1, 1000, &n, err)))
                 rc->users_per_connection = (int)n;
+        } else if (strcmp(key, "ws_requests_per_second") == 0) {
+            if (!(r = conf_read_int(s, file, field, 1, 1000, &n, err)))
+                rc->ws_requests_per_second = (int)n;
         } else if (strcmp(key, "counted_recheck_ms") == 0) {
             if (!(r = conf_read_int(s, file, field, 0, 600000, &n, err)))
                 rc->counted_recheck_ms = (long)n;
@@ -545,7 +547,8 @@ static int parse_exchange(struct run_config *rc, const config_setting_t *grp, co
             static const char *const known[] = { "rest_url", "ws_url", "user_stream",
                                                  "recv_window_ms", "timeout_ms",
                                                  "users_per_connection", "dialect",
-                                                 "counted_recheck_ms", "oto", NULL };
+                                                 "counted_recheck_ms", "oto", "ws_requests_per_second",
+                                                 NULL };
             r = conf_unknown(err, s, file, field, known);
         }
         if (r)
@@ -772,6 +775,7 @@ int config_load(int argc, char **argv, struct run_config *out, struct lt_err *er
     out->stop_timeout_ms = 10000;
     out->progress_interval_s = 30;
     out->users_per_connection = 100;
+    out->ws_requests_per_second = 200;
     out->log_level = LOG_INFO;
     rc = 0;
     if (!(out->rest_url = strdup(DEFAULT_REST_URL)) || !(out->ws_url = strdup(DEFAULT_WS_URL)) ||

@@ -41,7 +41,9 @@ static void write_stats(const struct sim_app *a)
         log_warn("sim: cannot write %s", tmp);
         return;
     }
-    rest_stats_write(&a->rest, f);
+    fputc('{', f);
+    wsapi_stats_write(&a->ws, f, rest_stats_write(&a->rest, f));
+    fputs("}\n", f);
     if (fclose(f) != 0 || rename(tmp, g_stats_file) != 0)
         log_warn("sim: cannot write %s", g_stats_file);
 }

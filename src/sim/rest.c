@@ -1093,10 +1093,9 @@ static int route_run(struct rest *r, const struct route *rt, struct sim_req *q, 
     return rc;
 }
 
-void rest_stats_write(const struct rest *r, FILE *f)
+int rest_stats_write(const struct rest *r, FILE *f)
 {
     int first = 1;
-    fputc('{', f);
     for (size_t i = 0; i < N_ROUTES * N_METHODS; i++) {
         if (!r->stats[i].calls)
             continue;
@@ -1105,7 +1104,7 @@ void rest_stats_write(const struct rest *r, FILE *f)
                 (unsigned long long)r->stats[i].calls, (unsigned long long)r->stats[i].weight);
         first = 0;
     }
-    fputs("}\n", f);
+    return !first;
 }
 
 int rest_call(struct rest *r, struct sim_req *q, int account, struct strbuf *out, int *weight,

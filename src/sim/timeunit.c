@@ -18,39 +18,14 @@ int time_unit_parse(const char *s, enum time_unit *out)
     return 0;
 }
 
-static int listed(const char *k, const char *const *keys)
+static int is_time_key(const char *k)
 {
+    static const char *const keys[] = { "serverTime", "time",      "updateTime", "transactTime",
+                                        "workingTime", "openTime", "closeTime",  "T",
+                                        "E",           NULL };
     for (int i = 0; keys[i]; i++)
         if (!strcmp(k, keys[i]))
             return 1;
-    return 0;
-}
-
-/* k is a time in an object of the event named event (the "e" of the
- * nearest object that has one; NULL in REST answers).  Single letters
- * mean a time only in some events: "u" is an update id in a depth event
- * and the last update's time in outboundAccountPosition, "t" a trade id
- * in a trade and a kline's start in a kline. */
-static int is_time_key(const char *k, const char *event)
-{
-    static const char *const keys[] = { "serverTime", "time", "updateTime", "transactTime",
-                                        "workingTime", "openTime", "closeTime", "T", "E",
-                                        "authorizedSince", "connectedSince", NULL };
-    static const struct {
-        const char *event;
-        const char *const keys[3];
-    } per_event[] = {
-        { "executionReport", { "O", "W", NULL } },
-        { "outboundAccountPosition", { "u", NULL } },
-        { "kline", { "t", NULL } },
-        { "24hrTicker", { "O", "C", NULL } },
-        { "24hrMiniTicker", { "O", "C", NULL } },
-    };
-    if (listed(k, keys))
-        return 1;
-    for (size_t i = 0; event && i < sizeof per_event / sizeof per_event[0]; i++)
-        if (!strcmp(event, per_event[i].event))
-            return listed(k, per_event[i].keys);
     return 0;
 }
 
@@ -63,20 +38,46 @@ static void scale(json_t *v)
         json_integer_set(v, t * 1000);
 }
 
-static void walk(json_t *v, int klines, const char *event)
+/* WebSocket events abbreviate times to letters that other events use for
+ * ids or counts, so these depend on the event ("e") of the object holding
+ * them; event is "kline.k" inside a kline's candle. */
+static int is_event_time_key(const char *event, const char *k)
+{
+    static const struct {
+        const char *event, *keys[3];
+    } ev[] = {
+        { "session", { "authorizedSince", "connectedSince", NULL } },
+        { "executionReport", { "O", "W", NULL } },
+        { "outboundAccountPosition", { "u", NULL } },
+        { "24hrTicker", { "O", "C", NULL } },
+        { "kline.k", { "t", NULL } },
+    };
+    for (size_t i = 0; i < sizeof ev / sizeof ev[0]; i++)
+        if (event && !strcmp(event, ev[i].event))
+            for (int j = 0; ev[i].keys[j]; j++)
+                if (!strcmp(k, ev[i].keys[j]))
+                    return 1;
+    return 0;
+}
+
+/* ws: a WebSocket message (event-dependent keys too; event is the
+ * enclosing object's, NULL outside any). */
+static void walk(json_t *v, int klines, int ws, const char *event)
 {
     const char *k;
     json_t *x;
     size_t i;
     if (json_is_object(v)) {
-        json_t *e = json_object_get(v, "e");
-        if (json_is_string(e))
-            event = json_string_value(e);
+        const char *e = json_string_value(json_object_get(v, "e"));
+        if (ws && !e)
+            e = json_object_get(v, "connectedSince") ? "session" : event;
         json_object_foreach(v, k, x) {
-            if (is_time_key(k, event))
+            if (is_time_key(k) || (ws && is_event_time_key(e, k)))
                 scale(x);
+            else if (e && !strcmp(e, "kline") && !strcmp(k, "k"))
+                walk(x, klines, ws, "kline.k");
             else
-                walk(x, klines, event);
+                walk(x, klines, ws, NULL);
         }
     } else if (json_is_array(v)) {
         json_array_foreach(v, i, x) {
@@ -85,19 +86,19 @@ static void walk(json_t *v, int klines, const char *event)
                 scale(json_array_get(x, 0));
                 scale(json_array_get(x, 6));
             } else {
-                walk(x, klines, event);
+                walk(x, klines, ws, NULL);
             }
         }
     }
 }
 
-int time_unit_micro(struct strbuf *json, int klines)
+static int micro(struct strbuf *json, int klines, int ws)
 {
     json_error_t je;
     json_t *root = json_loadb(json->buf, json->len, JSON_DECODE_ANY, &je);
     if (!root)
         return -1;
-    walk(root, klines, NULL);
+    walk(root, klines, ws, NULL);
     char *text = json_dumps(root, JSON_COMPACT | JSON_ENCODE_ANY);
     json_decref(root);
     if (!text)
@@ -106,4 +107,14 @@ int time_unit_micro(struct strbuf *json, int klines)
     int rc = strbuf_addstr(json, text) ? -1 : 0;
     free(text);
     return rc;
+}
+
+int time_unit_micro(struct strbuf *json, int klines)
+{
+    return micro(json, klines, 0);
+}
+
+int time_unit_micro_ws(struct strbuf *json)
+{
+    return micro(json, 1, 1);
 }

@@ -6,10 +6,10 @@
  * and keeps no second index to keep consistent.  An event is rendered once
  * into a scratch buffer and wrapped per subscriber.
  */
-#include "looptrader/sim/timeunit.h"
 #include "looptrader/sim/wsapi.h"
 #include "looptrader/sim/auth.h"
 #include "looptrader/sim/render.h"
+#include "looptrader/sim/timeunit.h"
 #include "looptrader/log.h"
 
 #include <jansson.h>
@@ -70,27 +70,24 @@ struct wsconn {
     int64_t logon_ms;         /* when it logged on */
     int64_t connected_ms;     /* when the connection opened */
     char ip[48];              /* the client's address (weight is counted per IP) */
-    enum time_unit unit;      /* ?timeUnit= of the connection URL */
+    enum time_unit unit;      /* timeUnit= of the connection's URL */
 };
 
 /* ---- sending ---- */
 
-/* Every frame of a connection opened with ?timeUnit=MICROSECOND has its
- * times in microseconds (answers, user data and market events alike), as
- * Binance's; arrays of 7 or more are klines here, as nothing else the
- * simulator sends on a WebSocket is an array of such arrays. */
+/* Every message to c goes through here: a timeUnit=MICROSECOND
+ * connection gets it converted (on a copy: an event is shared). */
 static void send_sb(struct wsconn *c, const struct strbuf *sb)
 {
-    if (c->unit == TIME_UNIT_MS) {
-        server_ws_send(c->conn, sb->buf, sb->len);
-        return;
+    struct strbuf *us = &c->w->us;
+    if (c->unit == TIME_UNIT_US) {
+        strbuf_reset(us);
+        if (strbuf_add(us, sb->buf, sb->len) == 0 && time_unit_micro_ws(us) == 0) {
+            server_ws_send(c->conn, us->buf, us->len);
+            return;
+        }
     }
-    struct strbuf us = STRBUF_INIT;
-    if (strbuf_add(&us, sb->buf, sb->len) == 0 && time_unit_micro(&us, 1) == 0)
-        server_ws_send(c->conn, us.buf, us.len);
-    else
-        log_warn("sim: a frame could not be given in microseconds: not sent");
-    strbuf_free(&us);
+    server_ws_send(c->conn, sb->buf, sb->len);
 }
 
 /* Market event in w->ev to one subscription, wrapped for /stream. */
@@ -677,6 +674,7 @@ static void api_reply(struct wsconn *c, json_t *id, int status, const char *resu
     int retry = 0;
     int64_t now = server_now_ms();
     int used = rest_weight_add(w->rest, c->ip, weight, now, &retry, &err);
+    w->stats[c->kind].weight += (unsigned long long)weight;
     strbuf_reset(sb);
     strbuf_addf(sb, "{\"id\":%s,\"status\":%d,", ids ? ids : "null", status);
     if (msg) {
@@ -880,7 +878,11 @@ static void api_message(struct wsconn *c, const char *text, size_t len)
     params_init(p);
     q.now_ms = now;
     snprintf(q.ip, sizeof(q.ip), "%s", c->ip);
-    if (!json_is_object(root)) {
+    int retry = 0;
+    if (rest_weight_add(w->rest, c->ip, 0, now, &retry, &err) < 0) {
+        /* As Binance: past the IP's weight every request is refused, 429 */
+        api_fail(c, id, &err, 0);
+    } else if (!json_is_object(root)) {
         api_reply(c, NULL, 400, NULL, -1135, "Invalid JSON request.", 1);
     } else if (!method) {
         api_reply(c, id, 400, NULL, -1102,
@@ -972,10 +974,7 @@ int wsapi_open(void *arg, struct sim_req *req, void **app)
     snprintf(c->ip, sizeof(c->ip), "%s", req->ip);
     int rc = 0;
 
-    /* an unknown timeUnit is refused, as Binance refuses the connection */
-    if (time_unit_parse(params_get(&req->params, "timeUnit"), &c->unit)) {
-        rc = -1;
-    } else if (!strcmp(path, "/ws-api/v3")) {
+    if (!strcmp(path, "/ws-api/v3")) {
         c->kind = K_API;
     } else if (!strcmp(path, "/stream")) {
         const char *streams = params_get(&req->params, "streams");
@@ -1004,6 +1003,9 @@ int wsapi_open(void *arg, struct sim_req *req, void **app)
     } else {
         rc = -1;
     }
+    /* any path: the WS API and the streams both take timeUnit= */
+    if (!rc && time_unit_parse(params_get(&req->params, "timeUnit"), &c->unit))
+        rc = -1;
     if (!rc && c->user_account >= 0 && !c->user_ref &&
         !(c->user_ref = ref_link(w, c, -1, c->user_account)))
         rc = -1;
@@ -1019,6 +1021,10 @@ int wsapi_open(void *arg, struct sim_req *req, void **app)
     if (w->conns)
         w->conns->prev = c;
     w->conns = c;
+    struct wsapi_stat *st = &w->stats[c->kind];
+    st->opened++;
+    if (++st->open > st->peak)
+        st->peak = st->open;
     *app = c;
     return 0;
 }
@@ -1026,6 +1032,7 @@ int wsapi_open(void *arg, struct sim_req *req, void **app)
 void wsapi_message(void *app, const char *msg, size_t len)
 {
     struct wsconn *c = app;
+    c->w->stats[c->kind].calls++;
     if (c->kind == K_API)
         api_message(c, msg, len);
     else
@@ -1042,6 +1049,7 @@ void wsapi_close(void *app)
         w->conns = c->next;
     if (c->next)
         c->next->prev = c->prev;
+    w->stats[c->kind].open--;
     unsubscribe_all(c);
     ref_unlink(w, c->user_ref);
     free(c);
@@ -1057,6 +1065,7 @@ int wsapi_init(struct wsapi *w, struct sim_exchange *ex, struct rest *rest,
     w->faults = faults;
     strbuf_init(&w->ev, 0);
     strbuf_init(&w->msg, 0);
+    strbuf_init(&w->us, 0);
     w->n_accounts = sim_exchange_account_count(ex);
     w->subs_of = calloc(w->n_accounts ? w->n_accounts : 1, sizeof(*w->subs_of));
     if (!w->subs_of)
@@ -1072,12 +1081,27 @@ int wsapi_init(struct wsapi *w, struct sim_exchange *ex, struct rest *rest,
     return 0;
 }
 
+void wsapi_stats_write(const struct wsapi *w, FILE *f, int comma)
+{
+    static const char *const names[] = { "WS /ws-api/v3", "WS /ws", "WS /stream" };
+    for (int k = K_API; k <= K_COMBINED; k++) {
+        const struct wsapi_stat *s = &w->stats[k];
+        if (!s->opened)
+            continue;
+        fprintf(f, "%s\"%s\":{\"calls\":%llu,\"weight\":%llu,\"connections\":%llu,"
+                   "\"open\":%llu,\"peak\":%llu}",
+                comma ? "," : "", names[k], s->calls, s->weight, s->opened, s->open, s->peak);
+        comma = 1;
+    }
+}
+
 void wsapi_free(struct wsapi *w)
 {
     struct sim_event_sink none = { 0 };
     sim_exchange_set_sink(w->ex, &none);
     strbuf_free(&w->ev);
     strbuf_free(&w->msg);
+    strbuf_free(&w->us);
     free(w->subs_of);
     w->subs_of = NULL;
 }

@@ -270,6 +270,11 @@ int64_t venue_weight_used(struct venue *v)
     return used;
 }
 
+int64_t venue_weight_try(struct venue *v, int64_t weight)
+{
+    return ratelimit_reserve(&v->weight, venue_now_ms(v), weight);
+}
+
 void venue_set_limits(struct venue *v, const struct venue_limits *l)
 {
     if (l->weight_per_minute > 0)

@@ -2,16 +2,33 @@
  * wsclient.c - the one WebSocket thread (libwebsockets client).
  *
  * Connections: the symbol's market stream (each bookTicker posted once on
- * the board); WS API connections carrying up
- * to users_per_connection userDataStream.subscribe.signature subscriptions
- * each; one WS API connection per Ed25519 user, which logs on
- * (session.logon) and then subscribes with userDataStream.subscribe, as
- * Binance's connector does (a connection holds one session); one listenKey
- * stream per user in legacy mode; one /ws/user stream
- * per cookie/header-auth user whose upgrade request carries its cookie and
- * headers.  Every connection reconnects on its own with jittered
- * exponential backoff and re-subscribes; users' mailboxes hear "stream
- * down" at once so workers poll meanwhile.
+ * the board); WS API connections carrying up to users_per_connection
+ * userDataStream.subscribe.signature subscriptions each, whatever the key
+ * type (HMAC, RSA or Ed25519: the signature is the key's own), so thousands
+ * of users need tens of connections; with ws_logon, one WS API connection
+ * per Ed25519 user instead, which logs on (session.logon) and then
+ * subscribes with userDataStream.subscribe, as Binance's connector does (a
+ * connection holds one session); one listenKey stream per user in legacy
+ * mode; one /ws/user stream per cookie/header-auth user whose upgrade
+ * request carries its cookie and headers.  Every connection reconnects on
+ * its own with jittered exponential backoff and re-subscribes; users'
+ * mailboxes hear "stream down" at once so workers poll meanwhile, and
+ * "up" when their subscription is confirmed.
+ *
+ * Pacing: every WS API request we send (subscribe, logon, unsubscribe)
+ * counts WS_REQ_WEIGHT in the IP's request-weight window that REST shares
+ * (venue_weight_try), so re-subscribing thousands of users after a drop
+ * never goes past the venue's limit (Binance's WS API has no other message
+ * limit), and at most requests_per_second (WS_REQ_PER_S) go out per second
+ * over all connections, which spreads the burst so REST calls interleave.
+ * Fast is cheap: a user without its stream polls its orders (weight 4 per
+ * poll), far more than its subscription's 2.  A request that must wait
+ * arms its connection's pace timer; nothing blocks.  Connection attempts,
+ * first ones and reconnects alike, stay within Binance's 300 per 5 minutes
+ * per IP, counted apart for the WS API and for the streams (separate
+ * services on Binance, each with that limit): past it a connection waits
+ * (its reconnect timer) for the next window instead of hammering a venue
+ * that is down.
  *
  * Everything below belongs to the service thread, except the fields marked
  * atomic or guarded by ctl_lock, which are how other threads talk to it:
@@ -34,6 +51,7 @@
 #include "looptrader/latency.h"
 #include "looptrader/log.h"
 #include "looptrader/parsers.h"
+#include "looptrader/ratelimit.h"
 #include "looptrader/venue_binance.h"
 
 #define RX_MAX (1u << 20)          /* largest message we reassemble */
@@ -43,6 +61,10 @@
 #define SYSTEM_CA_FILE "/etc/ssl/certs/ca-certificates.crt"
 #define MALFORMED_LOG_EVERY 1000   /* after the first few, log one in N */
 #define LABEL_MAX 72
+#define WS_REQ_WEIGHT 2            /* Binance: userDataStream.*, session.logon */
+#define WS_REQ_PER_S 200           /* default pace (requests_per_second 0) */
+#define WS_CONNECTS_PER_5M 300     /* Binance: connection attempts per IP per 5 minutes */
+#define WS_CONNECTS_WINDOW_MS (5 * 60 * 1000)
 
 enum conn_kind { CONN_MARKET, CONN_API, CONN_LEGACY, CONN_SESSION, CONN_LOGON };
 enum conn_state { CONN_IDLE, CONN_CONNECTING, CONN_UP };
@@ -72,6 +94,7 @@ struct wsconn {
     int retired;                    /* all its users removed: no reconnect */
     int closing;                    /* close at the next writable callback */
     lws_sorted_usec_list_t sul;     /* reconnect timer */
+    lws_sorted_usec_list_t pace_sul; /* up: a paced request waits for its turn */
     int backoff_ms;
     unsigned fails;                 /* attempts since the last success */
     struct wsuser **users;          /* owned array of borrowed pointers */
@@ -87,6 +110,7 @@ struct wsclient {
                                      * posts, workers read (its own lock) */
     int users_per_connection;       /* immutable */
     int legacy_listen_key;          /* immutable */
+    int ws_logon;                   /* immutable */
     int insecure_tls;               /* immutable */
     /* URL pieces of ws_url; immutable after new */
     char host[256];
@@ -113,6 +137,10 @@ struct wsclient {
     pthread_mutex_t ctl_lock;       /* guards ctx use from other threads + stopping */
     atomic_int stopping;
     int64_t next_req_id;            /* service thread */
+    struct ratelimit_window pace;   /* service thread: WS API requests per second */
+    struct ratelimit_window connects[2]; /* service thread: connection attempts,
+                                          * [0] WS API, [1] streams */
+    int64_t connects_warned_ms;     /* service thread: last "at the limit" warning */
     unsigned rand_state;            /* service thread: jitter */
     unsigned long malformed;        /* service thread: skipped messages */
 };
@@ -174,7 +202,7 @@ static int user_kind(const struct wsclient *ws, const struct venue_auth *a)
     int has_session = (a->cookies && a->cookies[0]) || a->n_headers > 0;
     if (ws->legacy_listen_key && has_key)
         return CONN_LEGACY;
-    if (has_key && a->key && sign_key_type_of(a->key) == SIGN_KEY_ED25519)
+    if (has_key && ws->ws_logon && a->key && sign_key_type_of(a->key) == SIGN_KEY_ED25519)
         return CONN_LOGON;
     if (has_key && has_secret)
         return CONN_API;
@@ -203,9 +231,15 @@ int wsclient_new(const struct wsclient_config *cfg, struct wsclient **out, struc
     ws->venue = cfg->venue;
     ws->users_per_connection = cfg->users_per_connection > 0 ? cfg->users_per_connection : 100;
     ws->legacy_listen_key = cfg->legacy_listen_key;
+    ws->ws_logon = cfg->ws_logon;
     ws->insecure_tls = cfg->insecure_tls;
     ws->symbol = strdup(cfg->symbol);
     ws->next_req_id = 1;
+    ratelimit_window_init(&ws->pace, 1000,
+                          cfg->requests_per_second > 0 ? cfg->requests_per_second : WS_REQ_PER_S,
+                          0);
+    for (int i = 0; i < 2; i++)
+        ratelimit_window_init(&ws->connects[i], WS_CONNECTS_WINDOW_MS, WS_CONNECTS_PER_5M, 1000);
     ws->rand_state = (unsigned)time(NULL) ^ (unsigned)(uintptr_t)ws;
     atomic_init(&ws->stopping, 0);
     int rc = 0;
@@ -466,6 +500,7 @@ static void *service_main(void *arg)
         }
     for (size_t i = 0; i < ws->n_conns; i++) {
         lws_sul_cancel(&ws->conns[i]->sul);
+        lws_sul_cancel(&ws->conns[i]->pace_sul);
         ws->conns[i]->retired = 1; /* closes during destroy must not reconnect */
     }
     /* Under ctl_lock, so no other thread is inside lws_cancel_service on
@@ -494,6 +529,7 @@ static void conn_lost(struct wsconn *c, const char *why)
     c->state = CONN_IDLE;
     c->wsi = NULL;
     c->closing = 0;
+    lws_sul_cancel(&c->pace_sul);
     strbuf_reset(&c->rx);
     c->rx_dropping = 0;
     for (size_t i = 0; i < c->n_users; i++) {
@@ -523,9 +559,34 @@ static void conn_lost(struct wsconn *c, const char *why)
     lws_sul_schedule(ws->ctx, 0, &c->sul, reconnect_cb, (lws_usec_t)delay * 1000);
 }
 
+/* 1 when c may try to connect now (counted); else its retry is scheduled
+ * for when the connection-attempt window has room. */
+static int connect_turn(struct wsconn *c)
+{
+    struct wsclient *ws = c->ws;
+    int64_t now = venue_now_ms(ws->venue);
+    int api = c->kind == CONN_API || c->kind == CONN_LOGON;
+    int64_t wait = ratelimit_window_reserve(&ws->connects[api ? 0 : 1], now, 1);
+    if (wait == 0)
+        return 1;
+    if (now - ws->connects_warned_ms >= WS_CONNECTS_WINDOW_MS) {
+        ws->connects_warned_ms = now;
+        log_warn("ws: %d %s connection attempts in 5 minutes, the venue's limit; %s and any "
+                 "other waits %lld s (meanwhile orders are polled)",
+                 WS_CONNECTS_PER_5M, api ? "WebSocket API" : "stream", c->label,
+                 (long long)((wait + 999) / 1000));
+    }
+    /* spread over a second: the window opens for every waiting connection at once */
+    int64_t jitter = (int64_t)(rand_r(&ws->rand_state) % 1000u);
+    lws_sul_schedule(ws->ctx, 0, &c->sul, reconnect_cb, (lws_usec_t)(wait + jitter) * 1000);
+    return 0;
+}
+
 static void conn_connect(struct wsconn *c)
 {
     struct wsclient *ws = c->ws;
+    if (!connect_turn(c))
+        return;
     char path[512];
     char key[LISTEN_KEY_MAX];
     struct strbuf sp = STRBUF_INIT;
@@ -630,6 +691,23 @@ static void on_message(struct wsconn *c, const char *buf, size_t len)
         if (!u)
             return;
         u->req_id = -1;
+        if (p.u.response.status == 429 || p.u.response.status == 418) {
+            /* Over the IP's weight: the whole IP waits, this request is
+             * sent again when the pacer lets it. */
+            log_warn("ws %s: %s %s refused for request weight: %d %s; retrying", c->label,
+                     u->name, u->req_is_logon ? "session.logon" : "subscription",
+                     p.u.response.error_code, p.u.response.error_msg);
+            venue_limits_block(ws->venue, NULL, p.u.response.error_code, -1);
+            if (!atomic_load(&u->removed)) {
+                if (u->req_is_logon)
+                    u->need_logon = 1;
+                else
+                    u->need_subscribe = 1;
+                lws_callback_on_writable(c->wsi);
+            }
+            u->req_is_logon = 0;
+            return;
+        }
         if (u->req_is_logon) {
             u->req_is_logon = 0;
             if (p.u.response.status != 200) {
@@ -689,7 +767,26 @@ static int send_text(struct lws *wsi, const char *text, size_t len)
     return n < (int)len ? -1 : 0;
 }
 
-/* Sends one pending subscribe/unsubscribe; asks for another turn if more wait. */
+static void pace_cb(lws_sorted_usec_list_t *sul)
+{
+    struct wsconn *c = lws_container_of(sul, struct wsconn, pace_sul);
+    if (c->state == CONN_UP && c->wsi && !atomic_load(&c->ws->stopping))
+        lws_callback_on_writable(c->wsi);
+}
+
+/* One WS API request's turn (see Pacing at the top): 0 when it may go now
+ * (counted in both windows), else the ms to wait (nothing counted). */
+static int64_t pace_take(struct wsclient *ws)
+{
+    int64_t now = venue_now_ms(ws->venue);
+    int64_t wait = ratelimit_window_wait(&ws->pace, now, 1);
+    if (wait == 0 && (wait = venue_weight_try(ws->venue, WS_REQ_WEIGHT)) == 0)
+        ratelimit_window_count(&ws->pace, now, 1);
+    return wait;
+}
+
+/* Sends one pending logon/subscribe/unsubscribe when its turn has come;
+ * asks for another turn if more wait. */
 static int on_writable(struct wsconn *c)
 {
     struct wsclient *ws = c->ws;
@@ -699,6 +796,8 @@ static int on_writable(struct wsconn *c)
     int more = 0;
     for (size_t i = 0; i < c->n_users; i++) {
         struct wsuser *u = c->users[i];
+        if (u->need_unsubscribe && u->subscription_id < 0)
+            u->need_unsubscribe = 0; /* nothing to undo: costs no request */
         if (u->need_subscribe || u->need_unsubscribe || u->need_logon) {
             if (next) {
                 more = 1;
@@ -709,6 +808,11 @@ static int on_writable(struct wsconn *c)
     }
     if (!next)
         return 0;
+    int64_t wait = pace_take(ws);
+    if (wait > 0) {
+        lws_sul_schedule(ws->ctx, 0, &c->pace_sul, pace_cb, (lws_usec_t)wait * 1000);
+        return 0;
+    }
     struct strbuf msg = STRBUF_INIT;
     struct lt_err err;
     lt_err_clear(&err);
@@ -716,9 +820,7 @@ static int on_writable(struct wsconn *c)
     int rc;
     if (next->need_unsubscribe) {
         next->need_unsubscribe = 0;
-        rc = next->subscription_id >= 0
-                 ? venue_binance_unsubscribe_msg(id, next->subscription_id, &msg)
-                 : LT_ENOTFOUND;
+        rc = venue_binance_unsubscribe_msg(id, next->subscription_id, &msg);
         next->subscription_id = -1;
     } else if (next->need_logon) {
         next->need_logon = 0;

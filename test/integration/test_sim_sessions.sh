@@ -5,8 +5,9 @@
 # without apiKey/signature once logged on, userDataStream.subscribe after
 # logon, session.logout), userDataStream.start/ping/stop over the WS API,
 # a listenKey subscribed on /stream (streams= and SUBSCRIBE), opoAllowed,
-# X-MBX-TIME-UNIT: MICROSECOND (and ?timeUnit= on WebSocket URLs) and
-# request weight counted per client IP.
+# X-MBX-TIME-UNIT: MICROSECOND, userDataStream.subscribe.signature signed
+# with Ed25519 and RSA keys, timeUnit=MICROSECOND on WebSocket URLs, and
+# request weight counted per client IP, the WS API refusing past it.
 . "$(dirname "$0")/lib.sh"
 
 . "$(dirname "$0")/keys_lib.sh"
@@ -110,32 +111,39 @@ assert_true "len(j) == 1 and abs(j[0]['time'] - $MS * 1000) < 60 * 10**6 and j[0
     "$BODY" "an order's times in microseconds, its price untouched"
 http --header "X-MBX-TIME-UNIT: NANOSECOND" GET /api/v3/time
 assert_eq "$STATUS" 400 "an unknown time unit is refused"
-# WebSocket connections: ?timeUnit= on the URL, answers and events alike
-"$BNC" ws "$SIM_WS/ws-api/v3?timeUnit=MICROSECOND" --send '{"id":1,"method":"time"}' --count 1 \
-    --timeout-ms 5000 >"$LT_TMP/tu-api.out" 2>/dev/null || fail "WS API with timeUnit: no answer"
+
+# ---- userDataStream.subscribe.signature with each key type, timeUnit= on WebSockets ----
+# Signed like any request (apiKey and timestamp sorted) with the account's
+# own key, whatever its type; and a connection opened with
+# ?timeUnit=MICROSECOND gets its answers and events in microseconds.
+U=$LT_TMP/sig.out
+ws_session "$U" "$LT_TMP/sig.fifo" 8 "$SIM_WS/ws-api/v3?timeUnit=MICROSECOND"
+"$BNC" wsapi "${ED[@]}" --id 21 userDataStream.subscribe.signature >&8
+"$BNC" wsapi "${RSA[@]}" --id 22 userDataStream.subscribe.signature >&8
+"$BNC" wsapi --key keys-ed-key --private-key "$LT_TMP/rsa.pem" --id 23 userDataStream.subscribe.signature >&8
+echo '{"id":24,"method":"time"}' >&8
+await "$U" 24
 MS=$(date +%s%3N)
-assert_true "abs(j[0]['result']['serverTime'] - $MS * 1000) < 60 * 10**6" "$(jlines j "$LT_TMP/tu-api.out")" \
-    "WS API ?timeUnit=MICROSECOND: serverTime in microseconds"
-lt_bg "$LT_TMP/tu-ud.out" "$BNC" ws "$SIM_WS/ws-api/v3?timeUnit=microsecond" \
-    --send "$("$BNC" wsapi-subscribe --key "${AUTH[1]}" --secret "${AUTH[3]}" --id 1)" \
-    --count 3 --timeout-ms 8000
-TUPID=$LT_LAST_PID
-wait_for_line "$LT_TMP/tu-ud.out" '"id":1' 5 || fail "the WS API subscription did not answer"
-http "${AUTH[@]}" POST /api/v3/order symbol=ALPHAUSDT side=BUY type=LIMIT timeInForce=GTC price="$LOW" quantity=10
-OID=$(jget 'j["orderId"]' <<<"$BODY")
-lt_wait_pid "$TUPID" 10
-assert_eq $? 0 "an executionReport and the balance came on the WS API subscription"
-MS=$(date +%s%3N)
-assert_true "[m['event']['e'] for m in j[1:]] == ['executionReport', 'outboundAccountPosition'] and all(abs(j[1]['event'][k] - $MS * 1000) < 60 * 10**6 for k in 'ETOW') and j[1]['event']['i'] == $OID and j[1]['event']['t'] == -1 and abs(j[2]['event']['u'] - $MS * 1000) < 60 * 10**6" \
-    "$(jlines j "$LT_TMP/tu-ud.out")" "the order's E, T, O, W and the balance's u in microseconds, ids untouched"
-http "${AUTH[@]}" DELETE /api/v3/order symbol=ALPHAUSDT orderId="$OID"
-"$BNC" ws "$SIM_WS/stream?streams=alphausdt@kline_1m&timeUnit=MICROSECOND" --count 1 --timeout-ms 8000 \
-    >"$LT_TMP/tu-kline.out" 2>/dev/null || fail "no kline event with timeUnit"
-assert_true "j[0]['data']['k']['T'] - j[0]['data']['k']['t'] == 60 * 10**6 - 1000 and abs(j[0]['data']['E'] - $MS * 1000) < 60 * 10**6" \
-    "$(jlines j "$LT_TMP/tu-kline.out")" "a stream's kline: start, close and event time in microseconds"
-"$BNC" ws "$SIM_WS/ws-api/v3?timeUnit=NANOSECOND" --send '{"id":1,"method":"time"}' --count 1 \
-    --timeout-ms 5000 >"$LT_TMP/tu-bad.out" 2>/dev/null
-assert_ne $? 0 "a WebSocket with an unknown timeUnit is refused"
+assert_true 'j["status"] == 200 and isinstance(j["result"]["subscriptionId"], int)' "$(reply "$U" 21)" "subscribe.signature signed with the Ed25519 key"
+assert_true 'j["status"] == 200' "$(reply "$U" 22)" "subscribe.signature signed with the RSA key"
+assert_true 'j["status"] == 400 and j["error"]["code"] == -1022' "$(reply "$U" 23)" "ed's key signed with rsa's private key: -1022"
+assert_true "abs(j['result']['serverTime'] - $MS * 1000) < 60 * 10**6" "$(reply "$U" 24)" "WS API ?timeUnit=MICROSECOND: serverTime in microseconds"
+EDSUB=$(jget 'j["result"]["subscriptionId"]' <<<"$(reply "$U" 21)")
+http "${ED[@]}" POST /api/v3/order symbol=ALPHAUSDT side=BUY type=LIMIT timeInForce=GTC quantity=10 price="$LOW" newClientOrderId=sig-ed-1
+assert_eq "$STATUS" 200 "ed places an order"
+wait_for_line "$U" 'sig-ed-1' 5 || fail "no executionReport on ed's signature subscription: $(cat "$U")"
+assert_true "any(m.get('subscriptionId') == $EDSUB and m['event']['c'] == 'sig-ed-1' and abs(m['event']['E'] - $MS * 1000) < 60 * 10**6 and m['event']['O'] >= m['event']['E'] - 10**6 and m['event']['i'] < 10**9 for m in j if 'event' in m)" \
+    "$(jlines j "$U")" "ed's executionReport on its subscription, its times (E, O) in microseconds, its order id not"
+exec 8>&-
+"$BNC" ws "$SIM_WS/ws-api/v3" --send '{"id":1,"method":"time"}' --count 1 --timeout-ms 5000 >"$LT_TMP/ms.out"
+assert_true "abs(j['result']['serverTime'] - $MS) < 60 * 10**3" "$(cat "$LT_TMP/ms.out")" "without timeUnit: milliseconds"
+rc=0
+"$BNC" ws "$SIM_WS/ws/alphausdt@bookTicker?timeUnit=NANOSECOND" --count 1 --timeout-ms 3000 >"$LT_TMP/ns.out" 2>/dev/null || rc=$?
+assert_true "$rc in (2, 3)" '{}' "a stream with an unknown timeUnit is refused (bnc exit $rc)"
+assert_eq "$(wc -l <"$LT_TMP/ns.out")" 0 "... before any message"
+"$BNC" ws "$SIM_WS/ws/alphausdt@ticker?timeUnit=microsecond" --count 1 --timeout-ms 5000 >"$LT_TMP/us.out"
+assert_true "j['e'] == '24hrTicker' and abs(j['E'] - $MS * 1000) < 60 * 10**6 and j['C'] > 10**15 and j['n'] < 10**9" \
+    "$(cat "$LT_TMP/us.out")" "a market stream takes timeUnit too: the 24hrTicker's E and C in microseconds, its count not"
 
 # ---- request weight per client IP ----
 for i in 1 2 3; do http GET /api/v3/exchangeInfo; done
@@ -144,4 +152,16 @@ assert_true "int('$used1') >= 60" '{}' "127.0.0.1 has used $used1 weight"
 used2=$(curl -s -o /dev/null -D - --interface 127.0.0.2 "http://127.0.0.1:$SIM_PORT/api/v3/time" |
         tr -d '\r' | sed -n 's/^x-mbx-used-weight-1m: //Ip')
 assert_eq "$used2" 1 "127.0.0.2 counts its own weight (1 after one /api/v3/time)"
+
+# ---- past the IP's weight the WebSocket API refuses too ----
+sim_stop
+sed '/^symbols = (/i limits = { weight_per_minute = 30; };\n' "$LT_TMP/sim.conf" >"$LT_TMP/sim-limit.conf"
+while [ "$(date +%-S)" -ge 50 ]; do sleep 0.2; done # the two calls below in one minute window
+sim_start --seed 45 --config "$LT_TMP/sim-limit.conf"
+http GET /api/v3/exchangeInfo
+http GET /api/v3/exchangeInfo
+assert_eq "$STATUS" 429 "REST past 30 weight: 429"
+"$BNC" ws "$SIM_WS/ws-api/v3" --send '{"id":1,"method":"time"}' --count 1 --timeout-ms 5000 >"$LT_TMP/w429.out"
+assert_true 'j["status"] == 429 and j["error"]["code"] == -1003 and "result" not in j' \
+    "$(cat "$LT_TMP/w429.out")" "the WS API past the IP's weight: 429 -1003, nothing done"
 lt_done

@@ -2,9 +2,11 @@
 # Ed25519 and RSA API keys on Spot: the simulator holds each account's
 # public key (public_key_file), the trader signs with the private PEM
 # (key_type + private_key_file).  Both accounts reach their targets over
-# signed REST with their fills pushed: ed through session.logon +
-# userDataStream.subscribe, rsa through an RSA-signed
-# userDataStream.subscribe.signature.  A request signed
+# signed REST with their fills pushed, sharing one WebSocket API connection:
+# ed through an Ed25519-signed, rsa through an RSA-signed
+# userDataStream.subscribe.signature; with user_stream = "ws-api-logon", ed
+# through session.logon + userDataStream.subscribe on its own connection
+# instead.  A request signed
 # with the wrong key is refused with -1022, a private key file readable by
 # others is refused, and no line of either private key reaches the output.
 . "$(dirname "$0")/lib.sh"
@@ -62,21 +64,36 @@ assert_eq "$(report_status rsa)" done "rsa (RSA) done"
 trader_check_target 150 ed rsa
 trader_check_flat ed rsa
 trader_check_one_live_order ed rsa
-grep -q "ws ws-api ed: ed logged on" "$TRADER_LOG" || fail "ed's session.logon"
-grep -q "ws ws-api ed: ed subscribed" "$TRADER_LOG" || fail "ed's userDataStream.subscribe"
-ok "ed (Ed25519) logged on and subscribed on its own WebSocket API session"
+grep -q "ws ws-api#1: ed subscribed" "$TRADER_LOG" || fail "ed's signed subscription"
+ok "ed subscribed with an Ed25519-signed userDataStream.subscribe.signature"
 grep -q "ws ws-api#1: rsa subscribed" "$TRADER_LOG" || fail "rsa's signed subscription"
-ok "rsa subscribed with an RSA-signed userDataStream.subscribe.signature"
+ok "rsa subscribed with an RSA-signed userDataStream.subscribe.signature, same connection"
+grep -q "logged on" "$TRADER_LOG" && fail "no session.logon by default"
 grep -q "venue: POST /api/v3/order: 200" "$TRADER_LOG" || fail "the debug log names each request"
 polls=$(grep -c "venue: GET /api/v3/order:" "$TRADER_LOG" || true)
 assert_eq "$polls" 0 "every fill came by push: no order was polled"
+
+# The session.logon path, for operators who choose it.
+sed -i -e 's/user_stream = "ws-api"/user_stream = "ws-api-logon"/' \
+    -e 's/target = 150.0/target = 300.0/' "$LT_TMP/keys.conf"
+cp "$TRADER_LOG" "$LT_TMP/trader-signature.log"
+trader_snapshot ed rsa
+trader_run --log-level debug --fill-timeout-ms 20000
+assert_eq "$TRADER_RC" 0 "ws-api-logon: looptrader exits 0"
+trader_check_target 300 ed rsa
+grep -q "ws ws-api ed: ed logged on" "$TRADER_LOG" || fail "ed's session.logon"
+grep -q "ws ws-api ed: ed subscribed" "$TRADER_LOG" || fail "ed's userDataStream.subscribe"
+ok "ws-api-logon: ed (Ed25519) logged on and subscribed on its own WebSocket API session"
+grep -q "ws ws-api#1: rsa subscribed" "$TRADER_LOG" || fail "rsa's signed subscription"
+polls=$(grep -c "venue: GET /api/v3/order:" "$TRADER_LOG" || true)
+assert_eq "$polls" 0 "ws-api-logon: every fill came by push"
 
 # no base64 line of either private key in anything the trader wrote
 for key in "$LT_TMP/ed.pem" "$LT_TMP/rsa.pem"; do
     while read -r line; do
         case $line in -----*) continue ;; esac
         for f in "$LT_TMP/trader.out" "$LT_TMP/trader.err" "$TRADER_LOG" "$TRADER_REPORT" \
-                 "$TRADER_STATE"/*.jsonl; do
+                 "$LT_TMP/trader-signature.log" "$TRADER_STATE"/*.jsonl; do
             [ -f "$f" ] || continue
             grep -qF -- "$line" "$f" && fail "a line of $(basename "$key") appears in $(basename "$f")"
         done

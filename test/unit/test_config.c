@@ -109,6 +109,8 @@ static void defaults(void **state)
     assert_int_equal(c.exchange.timeout_ms, 10000);
     assert_int_equal(c.users_per_connection, 100);
     assert_int_equal(c.legacy_listen_key, 0);
+    assert_int_equal(c.ws_logon, 0);
+    assert_int_equal(c.ws_requests_per_second, 200);
     assert_string_equal(c.state_dir, "state");
     assert_null(c.report_path);
     assert_null(c.log_file);
@@ -147,6 +149,7 @@ static void full_file(void **state)
     assert_string_equal(c.rest_url, "https://api.example.com");
     assert_string_equal(c.ws_url, "wss://ws.example.com");
     assert_int_equal(c.legacy_listen_key, 1);
+    assert_int_equal(c.ws_logon, 0);
     assert_int_equal(c.exchange.recv_window_ms, 3000);
     assert_int_equal(c.exchange.timeout_ms, 2500);
     assert_int_equal(c.users_per_connection, 20);
@@ -171,6 +174,22 @@ static void full_file(void **state)
     assert_string_equal(c.lock_dir, "locks");
     assert_string_equal(c.pid_file, "lt.pid");
     assert_int_equal(c.log_level, LOG_DEBUG);
+    config_free(&c);
+}
+
+static void user_stream_logon(void **state)
+{
+    (void)state;
+    const char *p = fixture("logon.conf", 0644,
+        "exchange = { user_stream = \"ws-api-logon\"; ws_requests_per_second = 100; };\n"
+        "strategy = { symbol = \"ALPHAUSDT\"; buy_amount = 50; target = 100; };\n"
+        "users = ( { name = \"a\"; api_key = \"k\"; api_secret = \"secret-a-1\"; } );\n");
+    struct run_config c;
+    struct lt_err e;
+    assert_int_equal(LOAD(&c, &e, "--config", p), 0);
+    assert_int_equal(c.ws_logon, 1);
+    assert_int_equal(c.ws_requests_per_second, 100);
+    assert_int_equal(c.legacy_listen_key, 0);
     config_free(&c);
 }
 
@@ -468,9 +487,10 @@ static void validation_errors(void **state)
         { "state_dir = \"\";\n", "bad.conf:1: state_dir: must not be empty" },
         { "exchange = {\n rest_url = \"ftp://x\"; };\n", "bad.conf:2: exchange.rest_url: must start with http:// or https://" },
         { "exchange = { ws_url = \"http://x\"; };\n", "bad.conf:1: exchange.ws_url: must start with ws:// or wss://" },
-        { "exchange = { user_stream = \"poll\"; };\n", "bad.conf:1: exchange.user_stream: must be \"ws-api\" or \"listenkey\"" },
+        { "exchange = { user_stream = \"poll\"; };\n", "bad.conf:1: exchange.user_stream: must be \"ws-api\", \"ws-api-logon\" or \"listenkey\"" },
         { "exchange = { recv_window_ms = 70000; };\n", "bad.conf:1: exchange.recv_window_ms: must be an integer between 1 and 60000" },
         { "exchange = { users_per_connection = 0; };\n", "exchange.users_per_connection: must be an integer" },
+        { "exchange = { ws_requests_per_second = 0; };\n", "exchange.ws_requests_per_second: must be an integer" },
         { "users_file = \"x\";\nusers = ();\n", "bad.conf:1: users_file: give either users_file or an inline users list" },
         { "users = ();\n", "bad.conf:1: users: the list is empty" },
         { "users = 5;\n", "bad.conf:1: users: must be a list" },
@@ -874,6 +894,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(defaults),
         cmocka_unit_test(full_file),
+        cmocka_unit_test(user_stream_logon),
         cmocka_unit_test(unknown_keys),
         cmocka_unit_test(error_keeps_outputs),
         cmocka_unit_test(merge_field_by_field),

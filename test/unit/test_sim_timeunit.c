@@ -36,35 +36,6 @@ static void fields(void **state)
     micro("{\"time\":9223372036854775807}", 0, "{\"time\":9223372036854775807}");
 }
 
-/* WebSocket events: the letters that are times only in some events */
-static void events(void **state)
-{
-    (void)state;
-    /* executionReport: E, T, O, W scaled; t (trade id), i, I untouched */
-    micro("{\"e\":\"executionReport\",\"E\":1,\"t\":7,\"i\":8,\"I\":9,\"T\":2,\"O\":3,\"W\":4}", 0,
-          "{\"e\":\"executionReport\",\"E\":1000,\"t\":7,\"i\":8,\"I\":9,\"T\":2000,"
-          "\"O\":3000,\"W\":4000}");
-    /* wrapped for a WS API subscription */
-    micro("{\"subscriptionId\":0,\"event\":{\"e\":\"outboundAccountPosition\",\"E\":1,\"u\":2}}", 0,
-          "{\"subscriptionId\":0,\"event\":{\"e\":\"outboundAccountPosition\",\"E\":1000,"
-          "\"u\":2000}}");
-    /* u is an update id in a depth event, t a trade id in a trade */
-    micro("{\"e\":\"depthUpdate\",\"E\":1,\"U\":5,\"u\":6}", 0,
-          "{\"e\":\"depthUpdate\",\"E\":1000,\"U\":5,\"u\":6}");
-    micro("{\"stream\":\"x@trade\",\"data\":{\"e\":\"trade\",\"E\":1,\"t\":5,\"T\":2}}", 0,
-          "{\"stream\":\"x@trade\",\"data\":{\"e\":\"trade\",\"E\":1000,\"t\":5,\"T\":2000}}");
-    /* a kline event's k: its start t and close T */
-    micro("{\"e\":\"kline\",\"E\":1,\"k\":{\"t\":2,\"T\":3,\"f\":4}}", 0,
-          "{\"e\":\"kline\",\"E\":1000,\"k\":{\"t\":2000,\"T\":3000,\"f\":4}}");
-    micro("{\"e\":\"24hrTicker\",\"E\":1,\"O\":2,\"C\":3,\"F\":4}", 0,
-          "{\"e\":\"24hrTicker\",\"E\":1000,\"O\":2000,\"C\":3000,\"F\":4}");
-    /* outside an event those letters are left alone (a REST answer) */
-    micro("{\"u\":2,\"O\":3,\"t\":4}", 0, "{\"u\":2,\"O\":3,\"t\":4}");
-    /* session.status */
-    micro("{\"authorizedSince\":1,\"connectedSince\":2,\"serverTime\":3}", 0,
-          "{\"authorizedSince\":1000,\"connectedSince\":2000,\"serverTime\":3000}");
-}
-
 static void klines(void **state)
 {
     (void)state;
@@ -72,6 +43,49 @@ static void klines(void **state)
           "[[1000000,\"1\",\"2\",\"0.5\",\"1.5\",\"10\",1999000,\"15\",3,\"5\",\"7\",\"0\"]]");
     /* without the klines flag an array of numbers is not a kline */
     micro("[[1000,2,3,4,5,6,7]]", 0, "[[1000,2,3,4,5,6,7]]");
+}
+
+static void micro_ws(const char *in, const char *want)
+{
+    struct strbuf sb = STRBUF_INIT;
+    assert_int_equal(strbuf_addstr(&sb, in), 0);
+    assert_int_equal(time_unit_micro_ws(&sb), 0);
+    assert_string_equal(sb.buf, want);
+    strbuf_free(&sb);
+}
+
+static void websocket(void **state)
+{
+    (void)state;
+    /* a WS API response: the REST fields of its result, rateLimits untouched */
+    micro_ws("{\"id\":1,\"status\":200,\"result\":{\"orderId\":9,\"transactTime\":4},"
+             "\"rateLimits\":[{\"intervalNum\":1,\"count\":7}]}",
+             "{\"id\":1,\"status\":200,\"result\":{\"orderId\":9,\"transactTime\":4000},"
+             "\"rateLimits\":[{\"intervalNum\":1,\"count\":7}]}");
+    /* a session's times */
+    micro_ws("{\"result\":{\"apiKey\":null,\"authorizedSince\":null,\"connectedSince\":5,"
+             "\"serverTime\":6}}",
+             "{\"result\":{\"apiKey\":null,\"authorizedSince\":null,\"connectedSince\":5000,"
+             "\"serverTime\":6000}}");
+    /* executionReport wrapped by its subscription: O, W, T, E are times; I, t, u are not */
+    micro_ws("{\"subscriptionId\":0,\"event\":{\"e\":\"executionReport\",\"E\":1,\"t\":3,"
+             "\"I\":4,\"O\":5,\"W\":6,\"T\":7}}",
+             "{\"subscriptionId\":0,\"event\":{\"e\":\"executionReport\",\"E\":1000,\"t\":3,"
+             "\"I\":4,\"O\":5000,\"W\":6000,\"T\":7000}}");
+    micro_ws("{\"e\":\"outboundAccountPosition\",\"E\":1,\"u\":2,\"B\":[]}",
+             "{\"e\":\"outboundAccountPosition\",\"E\":1000,\"u\":2000,\"B\":[]}");
+    /* a bookTicker's u is its update id; a trade's t its id */
+    micro_ws("{\"u\":12,\"s\":\"X\"}", "{\"u\":12,\"s\":\"X\"}");
+    micro_ws("{\"stream\":\"x@trade\",\"data\":{\"e\":\"trade\",\"E\":1,\"t\":2,\"T\":3}}",
+             "{\"stream\":\"x@trade\",\"data\":{\"e\":\"trade\",\"E\":1000,\"t\":2,\"T\":3000}}");
+    /* a kline's candle: t and T; its ids f and L untouched */
+    micro_ws("{\"e\":\"kline\",\"E\":1,\"k\":{\"t\":2,\"T\":3,\"f\":4,\"L\":5}}",
+             "{\"e\":\"kline\",\"E\":1000,\"k\":{\"t\":2000,\"T\":3000,\"f\":4,\"L\":5}}");
+    micro_ws("{\"e\":\"24hrTicker\",\"E\":1,\"O\":2,\"C\":3,\"F\":4,\"n\":5}",
+             "{\"e\":\"24hrTicker\",\"E\":1000,\"O\":2000,\"C\":3000,\"F\":4,\"n\":5}");
+    /* the WS API's klines method: arrays of candles */
+    micro_ws("{\"result\":[[1,\"1\",\"2\",\"0.5\",\"1.5\",\"10\",2,\"15\",3]]}",
+             "{\"result\":[[1000,\"1\",\"2\",\"0.5\",\"1.5\",\"10\",2000,\"15\",3]]}");
 }
 
 static void parse(void **state)
@@ -96,8 +110,7 @@ static void parse(void **state)
 
 int main(void)
 {
-    const struct CMUnitTest tests[] = { cmocka_unit_test(fields), cmocka_unit_test(events),
-                                        cmocka_unit_test(klines),
-                                        cmocka_unit_test(parse) };
+    const struct CMUnitTest tests[] = { cmocka_unit_test(fields), cmocka_unit_test(klines),
+                                        cmocka_unit_test(websocket), cmocka_unit_test(parse) };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

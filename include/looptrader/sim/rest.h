@@ -60,10 +60,10 @@ void rest_handle(void *arg, struct sim_req *req, struct sim_resp *resp);
 int rest_call(struct rest *r, struct sim_req *q, int account, struct strbuf *out, int *weight,
               struct lt_err *err);
 
-/* Writes the per-endpoint counts as one JSON object:
- * {"GET /api/v3/account":{"calls":n,"weight":w},...}, endpoints never
- * called left out. */
-void rest_stats_write(const struct rest *r, FILE *f);
+/* Writes the per-endpoint counts as members of a JSON object:
+ * "GET /api/v3/account":{"calls":n,"weight":w},... (no braces), endpoints
+ * never called left out.  1 when it wrote any. */
+int rest_stats_write(const struct rest *r, FILE *f);
 
 /* Adds weight to the minute window of client address ip, as Binance counts
  * request weight per IP (WebSocket API requests count too, every account

@@ -13,6 +13,8 @@
  *                         ({"stream":..,"data":..}); SUBSCRIBE, UNSUBSCRIBE
  *                         and LIST_SUBSCRIPTIONS on any /ws or /stream path
  *
+ * Any of them with ?timeUnit=MICROSECOND gets its times in microseconds.
+ *
  * It is the exchange's event sink: executionReport, outboundAccountPosition,
  * trades and book tickers are pushed as they happen; depth diffs and
  * tickers on wsapi_tick.
@@ -21,6 +23,7 @@
 #define LOOPTRADER_SIM_WSAPI_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include "looptrader/error.h"
 #include "looptrader/sim/exchange.h"
@@ -32,6 +35,15 @@
 struct wsconn;
 
 struct sub_ref;
+
+/* What one kind of WebSocket path served (--stats-file). */
+struct wsapi_stat {
+    unsigned long long opened;   /* connections accepted */
+    unsigned long long open;     /* open now */
+    unsigned long long peak;     /* most open at once */
+    unsigned long long calls;    /* messages received */
+    unsigned long long weight;   /* request weight charged (WS API) */
+};
 
 struct wsapi {
     struct sim_exchange *ex;
@@ -46,6 +58,8 @@ struct wsapi {
     int64_t next_ticker_ms;    /* @ticker / @miniTicker cadence */
     int64_t next_key_check_ms; /* listenKey expiry */
     struct strbuf ev, msg;     /* scratch: one event, one wrapped message */
+    struct strbuf us;          /* scratch: a message in microseconds */
+    struct wsapi_stat stats[3]; /* by path kind: /ws-api/v3, /ws..., /stream */
 };
 
 int wsapi_init(struct wsapi *w, struct sim_exchange *ex, struct rest *rest,
@@ -57,6 +71,12 @@ void wsapi_free(struct wsapi *w);
 int wsapi_open(void *arg, struct sim_req *req, void **app);
 void wsapi_message(void *app, const char *msg, size_t len);
 void wsapi_close(void *app);
+
+/* Writes the connection counts as members of the --stats-file object:
+ * "WS /ws-api/v3":{"calls":n,"weight":w,"connections":n,"open":n,"peak":n}
+ * and likewise "WS /ws" and "WS /stream" (kinds never opened left out);
+ * comma: members were written before. */
+void wsapi_stats_write(const struct wsapi *w, FILE *f, int comma);
 
 /* Pushes what is due by now: depth diffs, tickers, listenKey expiry. */
 void wsapi_tick(struct wsapi *w, int64_t now_ms);
