@@ -26,7 +26,8 @@ static long fdbudget_needed(size_t accounts, int workers, int users_per_connecti
 int fdbudget_ensure(const struct run *r, size_t accounts, struct lt_err *err)
 {
     struct rlimit rl;
-    long need = fdbudget_needed(accounts, r->cfg.workers, r->cfg.ws_logon ? 1 : r->cfg.users_per_connection);
+    long need = fdbudget_needed(accounts, r->cfg.workers,
+                                r->cfg.ws_logon ? 1 : r->cfg.users_per_connection);
     if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
         return 0; /* cannot tell: the kernel's own errors will say */
     if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < (rlim_t)need) {
