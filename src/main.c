@@ -357,10 +357,12 @@ static int coord_setup(struct run *r, struct lt_err *err)
     return rc;
 }
 
-/* Accounts that will not run here are never claimed; then the
- * coordinator thread starts claiming the others. */
+/* Each day: the day set (accounts finished on an earlier one may be
+ * claimed again), accounts that will not run here never claimed; the
+ * coordinator thread (started the first day) claims the others. */
 static int coord_go(struct run *r, const int *queue_me, struct lt_err *err)
 {
+    coord_day(r->coord, venue_now_ms(r->venue));
     for (size_t i = 0; i < r->n_users; i++)
         if (!queue_me[i])
             coord_end(r->coord, i, 0);
@@ -1310,7 +1312,6 @@ int main(int argc, char **argv)
     if (r.trades)
         env.hooks = &hooks;
     /* Phases 2 to 4, once; with --daily again each UTC day. */
-    int coord_started = 0;
     for (;;) {
         size_t queued = 0;
         int *queue_me = calloc(r.n_users ? r.n_users : 1, sizeof(int));
@@ -1332,13 +1333,10 @@ int main(int argc, char **argv)
             queued += queue_me[i] != 0;
         latency_mark(LATENCY_MARK_FILTER_END);
         /* Leases are claimed from the first day on by the coordinator's
-         * own thread; later days reuse it. */
-        if (r.coord && !r.cfg.dry_run && !coord_started) {
-            if ((rc = coord_go(&r, queue_me, &err)) != 0) {
-                free(queue_me);
-                return fail_start(&r, 1, &err);
-            }
-            coord_started = 1;
+         * own thread; later days reuse it (coord_go each day). */
+        if (r.coord && !r.cfg.dry_run && (rc = coord_go(&r, queue_me, &err)) != 0) {
+            free(queue_me);
+            return fail_start(&r, 1, &err);
         }
         if (stopping(&r)) {
             free(queue_me);

@@ -1307,6 +1307,64 @@ static int check_base(struct rctx *c)
 static enum strategy_result round_run(const struct strategy_env *env, struct strategy_user *u,
                                       struct http *h);
 
+/* The account's state now, as the venue and this round's end say. */
+static struct coord_acct_state state_now(struct rctx *c)
+{
+    struct strategy_user *u = c->u;
+    return (struct coord_acct_state){
+        .window_start = target_window_start(&u->cfg->strategy.window,
+                                            venue_now_ms(c->env->venue)),
+        .bought = u->window_total, .inventory = u->carry_base, .target = u->report.target,
+        .last_round = -1 };
+}
+
+/* With a coordinator, at a round's end: the account's state, fenced by
+ * epoch (a new owner reads it back).  A lost lease halts the account (in
+ * c->err); a write the coordinator's absence stopped is written by the
+ * next round's end, whose order intents wait for the lease meanwhile. */
+static int save_state(struct rctx *c, int settled)
+{
+    if (!c->env->coord)
+        return 0;
+    struct coord_acct_state st = state_now(c);
+    struct lt_err e = { 0 };
+    if (settled)
+        st.last_round = (long)c->u->round;
+    int rc = coord_state_save(c->env->coord, c->u->index, &st, &e);
+    if (rc == LT_EFENCED)
+        return lt_err_set(&c->err, rc, "%s", e.msg);
+    if (rc != 0)
+        log_warn("%s: state not saved: %s", c->u->cfg->name, e.msg);
+    return 0;
+}
+
+/* With a coordinator, once the venue is reconciled (open orders, unsold
+ * inventory, the window total): the state the previous owner saved is
+ * checked against it.  The venue wins; a disagreement is logged (the old
+ * owner died mid-round, or its figures were wrong). */
+static void takeover_check(struct rctx *c)
+{
+    struct coord_acct_state saved, now = state_now(c);
+    struct lt_err e = { 0 };
+    int found = 0;
+    char why[256];
+    if (!c->env->coord)
+        return;
+    if (coord_state_load(c->env->coord, c->u->index, &saved, &found, &e) != 0) {
+        log_warn("%s: saved state unreadable (%s): the venue's figures are used",
+                 c->u->cfg->name, e.msg);
+        return;
+    }
+    if (!found)
+        return;
+    if (coord_state_compare(&saved, &now, 0, c->r->step_size, why, sizeof why) != 0)
+        log_warn("%s: saved state (epoch %lld) disagrees with the venue: %s; the venue's "
+                 "figures are used", c->u->cfg->name, (long long)saved.epoch, why);
+    else
+        log_info("%s: saved state (epoch %lld, last settled round %ld) agrees with the venue",
+                 c->u->cfg->name, (long long)saved.epoch, saved.last_round);
+}
+
 /* With a coordinator a user runs only while this process holds its lease
  * (claimed, the previous owner's requests expired): until then it waits
  * its turn, a lost lease halts it with nothing sent, and an account that
@@ -1319,6 +1377,14 @@ enum strategy_result strategy_round(const struct strategy_env *env, struct strat
         return round_run(env, u, h);
     struct rctx c = { .env = env, .u = u, .h = h, .r = u->rules,
                       .ops = venue_ops(env->venue), .auth = &u->cfg->auth };
+    /* rebalancing: between two rounds, so nothing is live and the state
+     * of the last round's end is written; whoever takes it over (this
+     * process too, later) recovers from the venue as after a restart */
+    if (coord_handover_due(co, u->index)) {
+        coord_handover(co, u->index);
+        u->recovered = 0;
+        return STRATEGY_CONTINUE;
+    }
     switch (coord_state(co, u->index)) {
     case COORD_OWNED:
         break;
@@ -1364,6 +1430,7 @@ static enum strategy_result round_run(const struct strategy_env *env, struct str
             /* A stop that cut a rate-limit wait short is a stop: the next
              * run settles what is left. */
             return ended(&c);
+        takeover_check(&c);
     }
     if (stopping(&c))
         return stopped(&c, "stopped");
@@ -1445,6 +1512,8 @@ static enum strategy_result round_run(const struct strategy_env *env, struct str
         count_unrecorded_base(&c);
         return ended(&c);
     }
+    if (save_state(&c, is_dust(c.r, u->carry_base, bid)) != 0)
+        return fail(&c);
     if (stopping(&c))
         return stopped(&c, "stopped");
     u->no_fill = bt.qty > 0 ? 0 : bt.orders > 0 ? u->no_fill + 1 : u->no_fill;
