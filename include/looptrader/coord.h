@@ -69,7 +69,7 @@ long coord_fair_share(long accounts, long live);
 
 /* Rebalancing, pure: how many more of its `held` leases (`pending` of them
  * already asked to be handed over) a process should hand over now, with
- * `accounts` unfinished accounts in its group over `live` processes.
+ * `accounts` accounts in its group over `live` processes.
  * Hysteresis in *draining (the caller keeps it, 0 at first): handing over
  * starts only above share + 1 and then goes on down to the share, so a
  * share that moves by one account never makes leases flap. */

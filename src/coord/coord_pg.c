@@ -377,8 +377,7 @@ static int claim_locked(struct coord *c, struct coord_claim **out, size_t *n, st
     static const char sql[] =
         "WITH live AS (SELECT greatest(count(*), 1) AS n FROM lt_process"
         "   WHERE ip_group = $1 AND seen > now() - make_interval(secs => $3::bigint / 1000.0)),"
-        " total AS (SELECT count(*) AS n FROM lt_account_lease"
-        "   WHERE ip_group = $1 AND NOT (done AND done_day >= $6)),"
+        " total AS (SELECT count(*) AS n FROM lt_account_lease WHERE ip_group = $1),"
         " mine AS (SELECT count(*) AS n FROM lt_account_lease"
         "   WHERE owner = $2 AND lease_end > now()),"
         " pick AS (SELECT account, owner AS old_owner, lease_end AS old_end"
@@ -513,7 +512,9 @@ static int done_scan_locked(struct coord *c, struct lt_err *err)
 }
 
 /* ctl_lock held.  Rebalancing: a process above its fair share (live
- * processes and unfinished accounts counted on the server) asks workers
+ * processes and the group's accounts counted on the server, the same
+ * share as the claim's; finished accounts count too, so that the last
+ * accounts of a day are not passed around) asks workers
  * to hand accounts over at their rounds' ends, a few at a time; a process
  * below it gets them by its own claims. */
 static int rebalance_locked(struct coord *c, struct lt_err *err)
@@ -521,13 +522,11 @@ static int rebalance_locked(struct coord *c, struct lt_err *err)
     static const char sql[] =
         "SELECT (SELECT greatest(count(*), 1) FROM lt_process WHERE ip_group = $1"
         "   AND seen > now() - make_interval(secs => $2::bigint / 1000.0)),"
-        " (SELECT count(*) FROM lt_account_lease WHERE ip_group = $1"
-        "   AND NOT (done AND done_day >= $3))";
-    char lease[32], day[32];
+        " (SELECT count(*) FROM lt_account_lease WHERE ip_group = $1)";
+    char lease[32];
     snprintf(lease, sizeof lease, "%ld", c->cfg.lease_ms);
-    snprintf(day, sizeof day, "%lld", (long long)atomic_load(&c->day));
-    const char *p[] = { c->cfg.ip_group, lease, day };
-    PGresult *r = PQexecParams(c->ctl, sql, 3, NULL, p, NULL, NULL, 0);
+    const char *p[] = { c->cfg.ip_group, lease };
+    PGresult *r = PQexecParams(c->ctl, sql, 2, NULL, p, NULL, NULL, 0);
     if (PQresultStatus(r) != PGRES_TUPLES_OK) {
         int rc = lt_err_set(err, LT_EIO, "coordinator: %s", PQerrorMessage(c->ctl));
         PQclear(r);
