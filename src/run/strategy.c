@@ -443,6 +443,23 @@ static int lease_wait(struct rctx *c)
     return 0;
 }
 
+/* The order gate (venue.h) with a coordinator: the lease is trusted now.
+ * Asked after the venue's last wait, microseconds before the timestamp is
+ * taken and signed.  Why what is left is bounded: a request signed at
+ * time t (venue clock) is refused by the venue after t + recvWindow; t
+ * is before the trust deadline, which is a margin before the lease's end
+ * on the server (both measured as durations from a renewal's send time,
+ * so the hosts' clocks never meet); the next owner signs nothing before
+ * the lease's end + recvWindow + 1 s.  So however long this process
+ * freezes between the gate and the send, or the request lingers in the
+ * network, the venue can no longer accept it by the time the next owner
+ * trades; the 1 s covers the venue's clock against our estimate of it. */
+static int lease_trusted(void *ctx)
+{
+    struct rctx *c = ctx;
+    return coord_owns(c->env->coord, c->u->index);
+}
+
 /* The order's intent in the coordinator's journal, fenced by epoch;
  * waits out a lease that lapsed while the coordinator was away. */
 static int fence_intent(struct rctx *c, char code, const char *cid, money_t price, money_t qty)
@@ -667,22 +684,24 @@ static int order_run(struct rctx *c, enum order_side side, enum time_in_force ti
     char pb[MONEY_STR_MAX], qb[MONEY_STR_MAX];
     log_info("%s: round %u %s %s @ %s (%s)", u->cfg->name, u->round, side_name(side),
              money_format_min(qty, qb), money_format_min(price, pb), cid);
+    /* The fence proved the lease when the intent was written; the order
+     * is signed later (after the rate limits' wait), so the venue asks
+     * the gate again after its last wait, just before the timestamp:
+     * a process frozen in between signs nothing on waking. */
+    struct order_gate gate = { .may_sign = lease_trusted, .ctx = c };
     struct order_request req = { .symbol = c->r->symbol, .side = side,
                                  .tif = tif, .price = price, .qty = qty,
-                                 .client_id = cid };
+                                 .client_id = cid, .gate = c->env->coord ? &gate : NULL };
     struct order_state st;
     struct lt_err e;
     for (int tries = 0;; tries++) {
         lt_err_clear(&e);
-        /* The fence proved the lease when the intent was written; the
-         * request is signed now, so the lease must still be trusted now
-         * (a process frozen in between must not sign on waking). */
-        if (!coord_owns(c->env->coord, u->index)) {
+        rc = c->ops->place_order(c->env->venue, c->h, c->auth, &req, &st, &e);
+        if (rc == LT_EFENCED) {
             journal_outcome(u->journal, "never_placed", cid, ORDER_STATUS_UNKNOWN, 0, 0, NULL);
             return lt_err_set(&c->err, LT_EFENCED,
                               "lease not trusted when %s was to be signed: halted", cid);
         }
-        rc = c->ops->place_order(c->env->venue, c->h, c->auth, &req, &st, &e);
         if (reached_venue(rc, &e))
             u->report.s.orders++;
         if (rc != LT_ERATELIMIT || tries + 1 >= RATELIMIT_TRIES)

@@ -481,6 +481,7 @@ struct acall {
     struct strbuf query;   /* url-encoded parameters */
     const char *body;      /* JSON, POST only */
     int once;              /* a new order: sent at most once, counted as an order */
+    const struct order_gate *gate; /* a new order's, asked after the waits */
     enum alpha_call kind;
 };
 
@@ -512,7 +513,9 @@ static int attempt(struct venue *v, struct http *h, const struct venue_auth *a,
     const char **hdrs = NULL;
     size_t nh = 0;
     int rc = venue_limits_wait(v, a, c->once, 1, err);
-    if (rc)
+    /* the gate after the last wait (this venue's requests carry no
+     * timestamp: its session stands for the signature) */
+    if (rc || (rc = venue_gate_check(c->gate, err)))
         return rc;
     hdrs = calloc((a ? a->n_headers : 0) + 1, sizeof *hdrs);
     if (!hdrs || strbuf_addf(&url, "%s%s%s%s", venue_rest_url(v), c->path,
@@ -670,6 +673,7 @@ static int a_place_order(struct venue *v, struct http *h, const struct venue_aut
     acall_init(&c, "POST", P_PLACE);
     c.body = body;
     c.once = 1;
+    c.gate = req->gate;
     struct http_response resp;
     http_response_init(&resp);
     int64_t id = 0;
