@@ -35,6 +35,8 @@ struct coord_slot {
     atomic_int ended;              /* its user ended here: never claimed again */
     atomic_int done_elsewhere;     /* another process reached its target */
     atomic_int handover;           /* rebalancing: give it up at its round's end */
+    atomic_int extra;              /* claimed back beyond the share, an orphan */
+    _Atomic int64_t handed_at;     /* monotonic ms of our last handover; 0 none */
 };
 
 struct coord {
@@ -319,10 +321,12 @@ static int claimable(struct coord_slot *sl)
            !atomic_load(&sl->done_elsewhere);
 }
 
-/* The accounts this process may still claim as a PostgreSQL text[]
- * literal ({"a","b"}), malloc'd. */
-static char *text_array(struct coord *c)
+/* The accounts this process may still claim (orphans: only those it
+ * handed over more than a lease ago) as a PostgreSQL text[] literal
+ * ({"a","b"}), malloc'd. */
+static char *text_array(struct coord *c, int orphans)
 {
+    int64_t long_ago = mono_ms() - c->cfg.lease_ms;
     size_t len = 3, k = 0;
     for (size_t i = 0; i < c->n_slots; i++)
         len += 2 * strlen(c->slots[i].account) + 3;
@@ -331,7 +335,8 @@ static char *text_array(struct coord *c)
         return NULL;
     *p++ = '{';
     for (size_t i = 0; i < c->n_slots; i++) {
-        if (!claimable(&c->slots[i]))
+        int64_t handed = atomic_load(&c->slots[i].handed_at);
+        if (!claimable(&c->slots[i]) || (orphans && (handed == 0 || handed > long_ago)))
             continue;
         if (k++)
             *p++ = ',';
@@ -371,8 +376,15 @@ struct coord_claim {
 };
 
 /* ctl_lock held.  The claim: the process's fair share of its group's
- * accounts (live processes = seen within a lease), free ones only. */
-static int claim_locked(struct coord *c, struct coord_claim **out, size_t *n, struct lt_err *err)
+ * accounts (live processes = seen within a lease), free ones only.  With
+ * orphans, one account beyond the share: one this process handed over
+ * that is still free a lease later, because the process that should have
+ * taken it cannot (a fenced process never claims its lost accounts again,
+ * one where the account failed or has a stop file never claims it).  An
+ * orphan is kept outside the share (never handed over again): no
+ * flapping. */
+static int claim_locked(struct coord *c, int orphans, struct coord_claim **out, size_t *n,
+                        struct lt_err *err)
 {
     static const char sql[] =
         "WITH live AS (SELECT greatest(count(*), 1) AS n FROM lt_process"
@@ -386,9 +398,12 @@ static int claim_locked(struct coord *c, struct coord_claim **out, size_t *n, st
         "     AND NOT (done AND done_day >= $6)"
         "     AND desired = 'run'"
         "     AND (owner IS NULL OR lease_end IS NULL OR lease_end <= now())"
+        "     AND (NOT $7::boolean"
+        "          OR lease_end <= now() - make_interval(secs => $3::bigint / 1000.0))"
         "   ORDER BY account"
-        "   LIMIT (SELECT greatest(0, ceil(total.n::numeric / live.n) - mine.n)"
-        "          FROM live, total, mine)"
+        "   LIMIT CASE WHEN $7::boolean THEN 1 ELSE"
+        "     (SELECT greatest(0, ceil(total.n::numeric / live.n) - mine.n)"
+        "      FROM live, total, mine) END"
         "   FOR UPDATE SKIP LOCKED)"
         " UPDATE lt_account_lease a SET owner = $2, epoch = a.epoch + 1,"
         "   lease_end = now() + make_interval(secs => $3::bigint / 1000.0)"
@@ -403,12 +418,12 @@ static int claim_locked(struct coord *c, struct coord_claim **out, size_t *n, st
     snprintf(lease, sizeof lease, "%ld", c->cfg.lease_ms);
     snprintf(rw, sizeof rw, "%ld", c->cfg.recv_window_ms > 0 ? c->cfg.recv_window_ms : 5000);
     snprintf(day, sizeof day, "%lld", (long long)atomic_load(&c->day));
-    char *arr = text_array(c);
+    char *arr = text_array(c, orphans);
     if (!arr)
         return lt_err_set(err, LT_ENOMEM, "out of memory");
-    const char *p[] = { c->cfg.ip_group, c->owner, lease, arr, rw, day };
+    const char *p[] = { c->cfg.ip_group, c->owner, lease, arr, rw, day, orphans ? "t" : "f" };
     int64_t sent = mono_ms();
-    PGresult *r = PQexecParams(c->ctl, sql, 6, NULL, p, NULL, NULL, 0);
+    PGresult *r = PQexecParams(c->ctl, sql, 7, NULL, p, NULL, NULL, 0);
     free(arr);
     if (PQresultStatus(r) != PGRES_TUPLES_OK) {
         int rc = lt_err_set(err, LT_EIO, "coordinator: claim: %s", PQerrorMessage(c->ctl));
@@ -432,8 +447,11 @@ static int claim_locked(struct coord *c, struct coord_claim **out, size_t *n, st
         cl[k].wait_ms = strtol(PQgetvalue(r, i, 2), NULL, 10);
         atomic_store(&sl->start_after, sent + cl[k].wait_ms);
         atomic_store(&sl->trust_until, sent + c->cfg.lease_ms - trust_margin(c));
+        atomic_store(&sl->extra, orphans);
+        atomic_store(&sl->handed_at, 0);
         atomic_store(&sl->epoch, cl[k].epoch);
-        log_info("coordinator: %s claimed (epoch %lld)%s", sl->account, (long long)cl[k].epoch,
+        log_info("coordinator: %s claimed (epoch %lld)%s%s", sl->account,
+                 (long long)cl[k].epoch, orphans ? " beyond the fair share: nobody took it" : "",
                  cl[k].wait_ms ? ", waiting out the previous owner's lease" : "");
         k++;
     }
@@ -538,7 +556,7 @@ static int rebalance_locked(struct coord *c, struct lt_err *err)
     long held = 0, pending = 0;
     for (size_t s = 0; s < c->n_slots; s++) {
         struct coord_slot *sl = &c->slots[s];
-        if (atomic_load(&sl->epoch) > 0 && !atomic_load(&sl->ended)) {
+        if (atomic_load(&sl->epoch) > 0 && !atomic_load(&sl->ended) && !atomic_load(&sl->extra)) {
             held++;
             pending += atomic_load(&sl->handover) != 0;
         }
@@ -547,7 +565,8 @@ static int rebalance_locked(struct coord *c, struct lt_err *err)
     /* the last claimed first: the least likely to have started trading */
     for (size_t s = c->n_slots; give > 0 && s-- > 0;) {
         struct coord_slot *sl = &c->slots[s];
-        if (atomic_load(&sl->epoch) <= 0 || atomic_load(&sl->ended) || atomic_load(&sl->handover))
+        if (atomic_load(&sl->epoch) <= 0 || atomic_load(&sl->ended) ||
+            atomic_load(&sl->handover) || atomic_load(&sl->extra))
             continue;
         atomic_store(&sl->handover, 1);
         give--;
@@ -638,7 +657,11 @@ static void *coord_main(void *arg)
         if (rc == 0)
             rc = rebalance_locked(c, &err);
         if (rc == 0 && atomic_load(&c->claiming))
-            rc = claim_locked(c, &cl, &n, &err);
+            rc = claim_locked(c, 0, &cl, &n, &err);
+        free(cl);
+        cl = NULL;
+        if (rc == 0 && atomic_load(&c->claiming))
+            rc = claim_locked(c, 1, &cl, &n, &err);
         pthread_mutex_unlock(&c->ctl_lock);
         free(cl);
         if (rc != 0 && !down) {
@@ -739,6 +762,7 @@ void coord_handover(struct coord *c, size_t slot)
     atomic_store(&sl->handover, 0);
     if (epoch <= 0)
         return;
+    atomic_store(&sl->handed_at, mono_ms());
     release(c, slot, epoch, 0);
     log_info("coordinator: %s handed over at a round's end (epoch %lld released)", sl->account,
              (long long)epoch);
