@@ -562,7 +562,8 @@ static int rebalance_locked(struct coord *c, struct lt_err *err)
         }
     }
     long give = coord_rebalance(held, pending, accounts, live, &c->draining);
-    /* the last claimed first: the least likely to have started trading */
+    /* the highest slots first: a claim takes accounts in name order, so
+     * these are the most recently claimed, the least likely to be far in */
     for (size_t s = c->n_slots; give > 0 && s-- > 0;) {
         struct coord_slot *sl = &c->slots[s];
         if (atomic_load(&sl->epoch) <= 0 || atomic_load(&sl->ended) ||

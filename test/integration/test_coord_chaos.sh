@@ -90,6 +90,7 @@ lt_forget_pid "${PIDS[1]}"; lt_forget_pid "${PIDS[2]}"
 echo "# p2 exited $rc2, p3 exited $rc3"
 grep -q 'lease lost\|fenced' "$LT_TMP/p2.log" || fail "p2 never noticed it was fenced"
 ok "p2 found itself fenced after SIGCONT"
+echo "# saved state read back by p3's takeovers: $(grep -c 'saved state .* agrees' "$LT_TMP/p3.log") agreed, $(grep -c 'saved state .* disagrees' "$LT_TMP/p3.log") disagreed (a killed owner's round under way)"
 assert_eq "$rc3" 0 "p3 ran every account it ended with to target"
 
 step=$(step_size)
