@@ -592,11 +592,11 @@ static int reconnect_locked(struct coord *c, struct lt_err *err)
     return rc;
 }
 
-/* Until the next tick: sleeps on the connection's socket, returns 1 when
- * a notification came (ctl changed `desired`).  A broken connection is
+/* Until the next tick, or sooner when a notification comes (ctl changed
+ * `desired`): sleeps on the connection's socket.  A broken connection is
  * noticed here (its socket reads EOF) and made again at most once a
  * second, so LISTEN is back long before the next tick. */
-static int wait_tick(struct coord *c, int64_t next, int64_t *retry_at)
+static void wait_tick(struct coord *c, int64_t next, int64_t *retry_at)
 {
     while (!atomic_load(&c->quit) && mono_ms() < next) {
         if (PQstatus(c->ctl) != CONNECTION_OK) {
@@ -626,10 +626,9 @@ static int wait_tick(struct coord *c, int64_t next, int64_t *retry_at)
         }
         if (woken) {
             log_info("coordinator: notified by ctl: reading desired states now");
-            return 1;
+            return;
         }
     }
-    return 0;
 }
 
 static void *coord_main(void *arg)

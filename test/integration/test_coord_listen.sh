@@ -29,8 +29,10 @@ out=$("$LT" ctl --coordinator "$PG_URL" stop alice 2>&1) || fail "ctl stop alice
 notified() { tail -n +"$((mark + 1))" "$TRADER_LOG" | grep -q 'coordinator: notified by ctl'; }
 wait_until 10 notified || fail "no notification reached the trader after the restart"
 ok "ctl stop reached the trader by NOTIFY after the restart"
-wait_for_line "$TRADER_LOG" 'alice: .*(bought|sold) ' 10
-sleep 3  # the round under way ends; then alice parks
+# the round under way ends (its summary line after the stop); then alice parks
+round_ended() { tail -n +"$((mark + 1))" "$TRADER_LOG" | grep -qE 'alice: round [0-9]+ bought '; }
+wait_until 30 round_ended || fail "alice's round under way never ended"
+sleep 1
 a1=$(orders alice)
 sleep 4
 assert_eq "$(orders alice)" "$a1" "a stopped alice sends no new order"
