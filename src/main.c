@@ -275,7 +275,6 @@ int main(int argc, char **argv)
     if (r.trades)
         env.hooks = &hooks;
     /* Phases 2 to 4, once; with --daily again each UTC day. */
-    int coord_started = 0;
     for (;;) {
         size_t queued = 0;
         int *queue_me = calloc(r.n_users ? r.n_users : 1, sizeof(int));
@@ -297,13 +296,10 @@ int main(int argc, char **argv)
             queued += queue_me[i] != 0;
         latency_mark(LATENCY_MARK_FILTER_END);
         /* Leases are claimed from the first day on by the coordinator's
-         * own thread; later days reuse it. */
-        if (r.coord && !r.cfg.dry_run && !coord_started) {
-            if ((rc = coordsetup_go(&r, queue_me, &err)) != 0) {
-                free(queue_me);
-                return run_fail_start(&r, 1, &err);
-            }
-            coord_started = 1;
+         * own thread; later days reuse it (coordsetup_go each day). */
+        if (r.coord && !r.cfg.dry_run && (rc = coordsetup_go(&r, queue_me, &err)) != 0) {
+            free(queue_me);
+            return run_fail_start(&r, 1, &err);
         }
         if (run_stopping(&r)) {
             free(queue_me);

@@ -38,7 +38,7 @@
 
 struct journal_pending;
 
-#define COORD_SCHEMA_VERSION 1
+#define COORD_SCHEMA_VERSION 2
 #define COORD_LEASE_MS_DEFAULT 6000
 #define COORD_OWNER_MAX 96
 
@@ -62,6 +62,37 @@ void coord_url_redact(const char *url, char *out, size_t size);
 
 /* Fair share: the most accounts one of `live` processes may hold. Pure. */
 long coord_fair_share(long accounts, long live);
+
+/* At most this many accounts are being handed over by one process at a
+ * time (asked for and not yet released). */
+#define COORD_HANDOVER_MAX 2
+
+/* Rebalancing, pure: how many more of its `held` leases (`pending` of them
+ * already asked to be handed over) a process should hand over now, with
+ * `accounts` accounts in its group over `live` processes.
+ * Hysteresis in *draining (the caller keeps it, 0 at first): handing over
+ * starts only above share + 1 and then goes on down to the share, so a
+ * share that moves by one account never makes leases flap. */
+long coord_rebalance(long held, long pending, long accounts, long live, int *draining);
+
+/* An account's window state as its owner writes it at each round's end
+ * (lt_account_state), and as a new owner reads it back. */
+struct coord_acct_state {
+    int64_t window_start;  /* the window's start, venue clock, ms */
+    money_t bought;        /* quote bought in the window (the target's measure) */
+    money_t inventory;     /* base left unsold: dust carried to the next sell */
+    money_t target;        /* the window's target, for `ctl status` */
+    long last_round;       /* the last settled round of the writer's run; -1: none */
+    int64_t epoch;         /* the writer's epoch (read back only) */
+};
+
+/* Pure: 0 when the saved state agrees with what the venue says now (the
+ * same window, bought within tol_quote, inventory within tol_base), else 1
+ * and what differs in why.  A saved state of another window is no
+ * disagreement (a new window starts from the venue's figures anyway). */
+int coord_state_compare(const struct coord_acct_state *saved,
+                        const struct coord_acct_state *venue, money_t tol_quote,
+                        money_t tol_base, char *why, size_t size);
 
 
 /* `looptrader db init|migrate [--coordinator URL]`: exit code. */
@@ -91,7 +122,7 @@ int coord_register(struct coord *c, const char *const *accounts, size_t n, struc
  * ours in one statement and claims free accounts up to the fair share
  * (FOR UPDATE SKIP LOCKED), the first claim a quarter lease after start
  * so that peers started together count each other. */
-int coord_start(struct coord *c, struct lt_err *err);
+int coord_start(struct coord *c, struct lt_err *err);  /* once; later calls: 0 */
 
 /* 1 while the lease on slot is trusted (claimed, the fence wait over,
  * renewed, not past the local deadline).  NULL coordinator: 1. */
@@ -136,6 +167,37 @@ int coord_fence_settled(struct coord *c, size_t slot, const char *run, unsigned 
  * that mark's residual.  *out malloc'd (caller frees). */
 int coord_load_pending(struct coord *c, size_t slot, struct journal_pending **out, size_t *n,
                        money_t *residual, struct lt_err *err);
+
+/* The account's state at a round's end, fenced by epoch as the journal:
+ * 0; LT_EFENCED (0 rows: the lease is lost, the account halts);
+ * LT_ETIMEDOUT / LT_EIO (not written now: the next round's end writes
+ * again).  NULL coordinator: 0. */
+int coord_state_save(struct coord *c, size_t slot, const struct coord_acct_state *st,
+                     struct lt_err *err);
+
+/* The account's saved state, whichever owner wrote it: *found 0 when
+ * none was ever written. */
+int coord_state_load(struct coord *c, size_t slot, struct coord_acct_state *out, int *found,
+                     struct lt_err *err);
+
+/* 1 when the coordinator thread asked for slot to be handed over to a
+ * process holding less than its share (rebalancing).  NULL: 0. */
+int coord_handover_due(struct coord *c, size_t slot);
+
+/* At a round's end, the account's state written: gives slot's lease up
+ * with its end set to now (so the next owner waits only recvWindow + 1 s
+ * more).  The slot stays claimable by this process later (a peer may
+ * die), never while it holds its share. */
+void coord_handover(struct coord *c, size_t slot);
+
+#define COORD_DAY_MS (24 * 3600 * 1000LL)
+
+/* The trading day (UTC, venue clock), set before its accounts are
+ * claimed.  An account is done for the day it was finished on only: on
+ * a new day (--daily) every account here may be claimed and trade again
+ * (except those another process finished today already).  NULL:
+ * nothing. */
+void coord_day(struct coord *c, int64_t venue_now_ms);
 
 /* Gives every lease up (owner cleared, lease ended now); coord_close
  * does it too. */

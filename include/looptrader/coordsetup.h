@@ -18,8 +18,10 @@
  * (the users file is the same on every host). */
 int coordsetup_init(struct run *r, struct lt_err *err);
 
-/* Accounts that will not run here (queue_me[i] == 0) are never claimed;
- * then the coordinator thread starts claiming the others. */
+/* Each day (--daily calls it again): the coordinator's day set, accounts
+ * that will not run here (queue_me[i] == 0) never claimed, then the
+ * coordinator thread (started the first day, kept after) claims the
+ * others. */
 int coordsetup_go(struct run *r, const int *queue_me, struct lt_err *err);
 
 #endif

@@ -81,6 +81,16 @@ struct order_state {
     int64_t update_ms;      /* last update time */
 };
 
+/* A new order's last word before it is signed: asked after every wait of
+ * the call (the rate limits), right before the timestamp is taken and the
+ * request signed.  0 refuses: nothing is sent, the call returns
+ * LT_EFENCED.  (With a coordinator: is the account's lease still
+ * trusted.) */
+struct order_gate {
+    int (*may_sign)(void *ctx);
+    void *ctx;
+};
+
 struct order_request {
     const char *symbol;
     enum order_side side;
@@ -88,7 +98,12 @@ struct order_request {
     money_t price;
     money_t qty;
     const char *client_id;
+    const struct order_gate *gate; /* NULL: none */
 };
+
+/* The gate's answer for a call after its waits: 0, or LT_EFENCED with
+ * nothing to send.  NULL gate: 0. */
+int venue_gate_check(const struct order_gate *g, struct lt_err *err);
 
 /* One-Triggers-the-Other: a limit BUY (the working order) and the limit
  * SELL of what it bought (the pending order), placed by the venue once the
@@ -101,6 +116,7 @@ struct oto_request {
     money_t sell_price;         /* the sell's limit (pending price) */
     const char *client_id;
     const char *sell_client_id;
+    const struct order_gate *gate; /* NULL: none */
 };
 
 /* What the venue answered to an OTO: the list and both legs' ids (the

@@ -112,3 +112,39 @@ long coord_fair_share(long accounts, long live)
         live = 1;
     return (accounts + live - 1) / live;
 }
+
+long coord_rebalance(long held, long pending, long accounts, long live, int *draining)
+{
+    long share = coord_fair_share(accounts, live);
+    if (held > share + 1)
+        *draining = 1;
+    if (held <= share)
+        *draining = 0;
+    if (!*draining)
+        return 0;
+    long want = held - pending - share, room = COORD_HANDOVER_MAX - pending;
+    long n = want < room ? want : room;
+    return n > 0 ? n : 0;
+}
+
+int coord_state_compare(const struct coord_acct_state *saved,
+                        const struct coord_acct_state *venue, money_t tol_quote,
+                        money_t tol_base, char *why, size_t size)
+{
+    char a[MONEY_STR_MAX], b[MONEY_STR_MAX];
+    size_t len = 0;
+    why[0] = '\0';
+    if (saved->window_start != venue->window_start)
+        return 0;
+    money_t d = saved->bought - venue->bought;
+    if (d > tol_quote || d < -tol_quote)
+        len += (size_t)snprintf(why + len, size - len, "bought %s saved, %s at the venue",
+                                money_format_min(saved->bought, a),
+                                money_format_min(venue->bought, b));
+    d = saved->inventory - venue->inventory;
+    if ((d > tol_base || d < -tol_base) && len < size)
+        snprintf(why + len, size - len, "%sinventory %s saved, %s at the venue",
+                 len ? "; " : "", money_format_min(saved->inventory, a),
+                 money_format_min(venue->inventory, b));
+    return why[0] != '\0';
+}

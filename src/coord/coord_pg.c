@@ -34,6 +34,9 @@ struct coord_slot {
     atomic_int stop;               /* desired = stop */
     atomic_int ended;              /* its user ended here: never claimed again */
     atomic_int done_elsewhere;     /* another process reached its target */
+    atomic_int handover;           /* rebalancing: give it up at its round's end */
+    atomic_int extra;              /* claimed back beyond the share, an orphan */
+    _Atomic int64_t handed_at;     /* monotonic ms of our last handover; 0 none */
 };
 
 struct coord {
@@ -49,6 +52,10 @@ struct coord {
     atomic_int quit;
     atomic_int claiming;           /* 0 until the first claim is due */
     int registered;                /* our lt_process row exists (main only) */
+    int draining;                  /* rebalancing's hysteresis (renewal thread) */
+    _Atomic int64_t day;           /* the trading day's start, venue clock, ms
+                                    * (coord_day); done marks of earlier days
+                                    * do not count */
 };
 
 static PGresult *fence_exec(struct coord *c, size_t slot, const char *sql, int n,
@@ -86,6 +93,10 @@ static const char *const migrations[] = {
     "  run text NOT NULL, round integer NOT NULL, client_id text UNIQUE, side char(1),"
     "  price text, qty text, residual text, at timestamptz NOT NULL DEFAULT now());"
     "CREATE INDEX lt_order_journal_account ON lt_order_journal (account, kind, seq);",
+    /* 2: the target beside the state (ctl status shows bought/target);
+     * done is per trading day (--daily trades finished accounts again) */
+    "ALTER TABLE lt_account_state ADD COLUMN target text;"
+    "ALTER TABLE lt_account_lease ADD COLUMN done_day bigint NOT NULL DEFAULT 0;",
 };
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 _Static_assert(sizeof migrations / sizeof migrations[0] == COORD_SCHEMA_VERSION,
@@ -310,10 +321,12 @@ static int claimable(struct coord_slot *sl)
            !atomic_load(&sl->done_elsewhere);
 }
 
-/* The accounts this process may still claim as a PostgreSQL text[]
- * literal ({"a","b"}), malloc'd. */
-static char *text_array(struct coord *c)
+/* The accounts this process may still claim (orphans: only those it
+ * handed over more than a lease ago) as a PostgreSQL text[] literal
+ * ({"a","b"}), malloc'd. */
+static char *text_array(struct coord *c, int orphans)
 {
+    int64_t long_ago = mono_ms() - c->cfg.lease_ms;
     size_t len = 3, k = 0;
     for (size_t i = 0; i < c->n_slots; i++)
         len += 2 * strlen(c->slots[i].account) + 3;
@@ -322,7 +335,8 @@ static char *text_array(struct coord *c)
         return NULL;
     *p++ = '{';
     for (size_t i = 0; i < c->n_slots; i++) {
-        if (!claimable(&c->slots[i]))
+        int64_t handed = atomic_load(&c->slots[i].handed_at);
+        if (!claimable(&c->slots[i]) || (orphans && (handed == 0 || handed > long_ago)))
             continue;
         if (k++)
             *p++ = ',';
@@ -362,8 +376,15 @@ struct coord_claim {
 };
 
 /* ctl_lock held.  The claim: the process's fair share of its group's
- * accounts (live processes = seen within a lease), free ones only. */
-static int claim_locked(struct coord *c, struct coord_claim **out, size_t *n, struct lt_err *err)
+ * accounts (live processes = seen within a lease), free ones only.  With
+ * orphans, one account beyond the share: one this process handed over
+ * that is still free a lease later, because the process that should have
+ * taken it cannot (a fenced process never claims its lost accounts again,
+ * one where the account failed or has a stop file never claims it).  An
+ * orphan is kept outside the share (never handed over again): no
+ * flapping. */
+static int claim_locked(struct coord *c, int orphans, struct coord_claim **out, size_t *n,
+                        struct lt_err *err)
 {
     static const char sql[] =
         "WITH live AS (SELECT greatest(count(*), 1) AS n FROM lt_process"
@@ -373,29 +394,36 @@ static int claim_locked(struct coord *c, struct coord_claim **out, size_t *n, st
         "   WHERE owner = $2 AND lease_end > now()),"
         " pick AS (SELECT account, owner AS old_owner, lease_end AS old_end"
         "   FROM lt_account_lease"
-        "   WHERE ip_group = $1 AND account = ANY($4::text[]) AND NOT done"
+        "   WHERE ip_group = $1 AND account = ANY($4::text[])"
+        "     AND NOT (done AND done_day >= $6)"
         "     AND desired = 'run'"
         "     AND (owner IS NULL OR lease_end IS NULL OR lease_end <= now())"
+        "     AND (NOT $7::boolean"
+        "          OR lease_end <= now() - make_interval(secs => $3::bigint / 1000.0))"
         "   ORDER BY account"
-        "   LIMIT (SELECT greatest(0, ceil(total.n::numeric / live.n) - mine.n)"
-        "          FROM live, total, mine)"
+        "   LIMIT CASE WHEN $7::boolean THEN 1 ELSE"
+        "     (SELECT greatest(0, ceil(total.n::numeric / live.n) - mine.n)"
+        "      FROM live, total, mine) END"
         "   FOR UPDATE SKIP LOCKED)"
         " UPDATE lt_account_lease a SET owner = $2, epoch = a.epoch + 1,"
         "   lease_end = now() + make_interval(secs => $3::bigint / 1000.0)"
         " FROM pick WHERE a.account = pick.account"
         " RETURNING a.account, a.epoch,"
-        "   CASE WHEN pick.old_owner IS NULL OR pick.old_end IS NULL THEN 0"
+        /* a lease given up (owner cleared, end = then) is waited out
+         * too: requests signed just before are not expired yet */
+        "   CASE WHEN pick.old_end IS NULL THEN 0"
         "   ELSE greatest(0, ceil(extract(epoch FROM pick.old_end - now()) * 1000)"
         "        + $5::bigint + 1000) END";
-    char lease[32], rw[32];
+    char lease[32], rw[32], day[32];
     snprintf(lease, sizeof lease, "%ld", c->cfg.lease_ms);
     snprintf(rw, sizeof rw, "%ld", c->cfg.recv_window_ms > 0 ? c->cfg.recv_window_ms : 5000);
-    char *arr = text_array(c);
+    snprintf(day, sizeof day, "%lld", (long long)atomic_load(&c->day));
+    char *arr = text_array(c, orphans);
     if (!arr)
         return lt_err_set(err, LT_ENOMEM, "out of memory");
-    const char *p[] = { c->cfg.ip_group, c->owner, lease, arr, rw };
+    const char *p[] = { c->cfg.ip_group, c->owner, lease, arr, rw, day, orphans ? "t" : "f" };
     int64_t sent = mono_ms();
-    PGresult *r = PQexecParams(c->ctl, sql, 5, NULL, p, NULL, NULL, 0);
+    PGresult *r = PQexecParams(c->ctl, sql, 7, NULL, p, NULL, NULL, 0);
     free(arr);
     if (PQresultStatus(r) != PGRES_TUPLES_OK) {
         int rc = lt_err_set(err, LT_EIO, "coordinator: claim: %s", PQerrorMessage(c->ctl));
@@ -419,8 +447,11 @@ static int claim_locked(struct coord *c, struct coord_claim **out, size_t *n, st
         cl[k].wait_ms = strtol(PQgetvalue(r, i, 2), NULL, 10);
         atomic_store(&sl->start_after, sent + cl[k].wait_ms);
         atomic_store(&sl->trust_until, sent + c->cfg.lease_ms - trust_margin(c));
+        atomic_store(&sl->extra, orphans);
+        atomic_store(&sl->handed_at, 0);
         atomic_store(&sl->epoch, cl[k].epoch);
-        log_info("coordinator: %s claimed (epoch %lld)%s", sl->account, (long long)cl[k].epoch,
+        log_info("coordinator: %s claimed (epoch %lld)%s%s", sl->account,
+                 (long long)cl[k].epoch, orphans ? " beyond the fair share: nobody took it" : "",
                  cl[k].wait_ms ? ", waiting out the previous owner's lease" : "");
         k++;
     }
@@ -464,10 +495,12 @@ static int renew_locked(struct coord *c, struct lt_err *err)
     }
     for (size_t s = 0; seen && s < c->n_slots; s++) {
         struct coord_slot *sl = &c->slots[s];
-        if (!seen[s] && atomic_load(&sl->epoch) > 0 && !atomic_load(&sl->ended)) {
-            atomic_store(&sl->epoch, -1);
+        int64_t e = atomic_load(&sl->epoch);
+        /* only the epoch it saw: a worker that gave the lease up since
+         * (coord_end, coord_handover) set 0 first and must keep it */
+        if (!seen[s] && e > 0 && !atomic_load(&sl->ended) &&
+            atomic_compare_exchange_strong(&sl->epoch, &e, -1))
             log_error("coordinator: %s: lease lost to another owner: halted", sl->account);
-        }
     }
     free(seen);
     PQclear(r);
@@ -477,10 +510,13 @@ static int renew_locked(struct coord *c, struct lt_err *err)
 /* ctl_lock held.  Accounts another process brought to target. */
 static int done_scan_locked(struct coord *c, struct lt_err *err)
 {
-    const char *p[] = { c->cfg.ip_group };
+    char day[32];
+    snprintf(day, sizeof day, "%lld", (long long)atomic_load(&c->day));
+    const char *p[] = { c->cfg.ip_group, day };
     PGresult *r = PQexecParams(c->ctl,
-                               "SELECT account FROM lt_account_lease WHERE ip_group = $1 AND done",
-                               1, NULL, p, NULL, NULL, 0);
+                               "SELECT account FROM lt_account_lease WHERE ip_group = $1 AND done"
+                               " AND done_day >= $2",
+                               2, NULL, p, NULL, NULL, 0);
     int rc = 0;
     if (PQresultStatus(r) != PGRES_TUPLES_OK)
         rc = lt_err_set(err, LT_EIO, "coordinator: %s", PQerrorMessage(c->ctl));
@@ -493,28 +529,119 @@ static int done_scan_locked(struct coord *c, struct lt_err *err)
     return rc;
 }
 
+/* ctl_lock held.  Rebalancing: a process above its fair share (live
+ * processes and the group's accounts counted on the server, the same
+ * share as the claim's; finished accounts count too, so that the last
+ * accounts of a day are not passed around) asks workers
+ * to hand accounts over at their rounds' ends, a few at a time; a process
+ * below it gets them by its own claims. */
+static int rebalance_locked(struct coord *c, struct lt_err *err)
+{
+    static const char sql[] =
+        "SELECT (SELECT greatest(count(*), 1) FROM lt_process WHERE ip_group = $1"
+        "   AND seen > now() - make_interval(secs => $2::bigint / 1000.0)),"
+        " (SELECT count(*) FROM lt_account_lease WHERE ip_group = $1)";
+    char lease[32];
+    snprintf(lease, sizeof lease, "%ld", c->cfg.lease_ms);
+    const char *p[] = { c->cfg.ip_group, lease };
+    PGresult *r = PQexecParams(c->ctl, sql, 2, NULL, p, NULL, NULL, 0);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+        int rc = lt_err_set(err, LT_EIO, "coordinator: %s", PQerrorMessage(c->ctl));
+        PQclear(r);
+        return rc;
+    }
+    long live = strtol(PQgetvalue(r, 0, 0), NULL, 10);
+    long accounts = strtol(PQgetvalue(r, 0, 1), NULL, 10);
+    PQclear(r);
+    long held = 0, pending = 0;
+    for (size_t s = 0; s < c->n_slots; s++) {
+        struct coord_slot *sl = &c->slots[s];
+        if (atomic_load(&sl->epoch) > 0 && !atomic_load(&sl->ended) && !atomic_load(&sl->extra)) {
+            held++;
+            pending += atomic_load(&sl->handover) != 0;
+        }
+    }
+    long give = coord_rebalance(held, pending, accounts, live, &c->draining);
+    /* the highest slots first: a claim takes accounts in name order, so
+     * these are the most recently claimed, the least likely to be far in */
+    for (size_t s = c->n_slots; give > 0 && s-- > 0;) {
+        struct coord_slot *sl = &c->slots[s];
+        if (atomic_load(&sl->epoch) <= 0 || atomic_load(&sl->ended) ||
+            atomic_load(&sl->handover) || atomic_load(&sl->extra))
+            continue;
+        atomic_store(&sl->handover, 1);
+        give--;
+        log_info("coordinator: %s: handing over at its round's end (%ld held, fair share %ld: "
+                 "%ld accounts over %ld processes)",
+                 sl->account, held, coord_fair_share(accounts, live), accounts, live);
+    }
+    return 0;
+}
+
+/* ctl_lock held.  A new connection after the old one broke (a restarted
+ * or failed-over server): LISTEN again, which a new session forgets, so
+ * that `ctl` notifications keep waking us at once. */
+static int reconnect_locked(struct coord *c, struct lt_err *err)
+{
+    PQreset(c->ctl);
+    if (PQstatus(c->ctl) != CONNECTION_OK)
+        return lt_err_set(err, LT_EIO, "coordinator: reconnect: %s", PQerrorMessage(c->ctl));
+    int rc = command(c->ctl, "LISTEN lt_desired", 0, NULL, err);
+    if (rc == 0)
+        log_info("coordinator: connected again, listening for ctl notifications");
+    return rc;
+}
+
+/* Until the next tick, or sooner when a notification comes (ctl changed
+ * `desired`): sleeps on the connection's socket.  A broken connection is
+ * noticed here (its socket reads EOF) and made again at most once a
+ * second, so LISTEN is back long before the next tick. */
+static void wait_tick(struct coord *c, int64_t next, int64_t *retry_at)
+{
+    while (!atomic_load(&c->quit) && mono_ms() < next) {
+        if (PQstatus(c->ctl) != CONNECTION_OK) {
+            if (mono_ms() >= *retry_at) {
+                struct lt_err err = { 0 };
+                *retry_at = mono_ms() + 1000;
+                pthread_mutex_lock(&c->ctl_lock);
+                reconnect_locked(c, &err);
+                pthread_mutex_unlock(&c->ctl_lock);
+            }
+            if (PQstatus(c->ctl) != CONNECTION_OK) {
+                struct timespec ts = { 0, 100 * 1000000L };
+                nanosleep(&ts, NULL);
+                continue;
+            }
+        }
+        /* only this thread uses ctl once started: no lock to wait on */
+        struct pollfd pfd = { .fd = PQsocket(c->ctl), .events = POLLIN };
+        if (poll(&pfd, 1, 100) <= 0)
+            continue;
+        PQconsumeInput(c->ctl);
+        PGnotify *nt;
+        int woken = 0;
+        while ((nt = PQnotifies(c->ctl)) != NULL) {
+            PQfreemem(nt);
+            woken = 1;
+        }
+        if (woken) {
+            log_info("coordinator: notified by ctl: reading desired states now");
+            return;
+        }
+    }
+}
+
 static void *coord_main(void *arg)
 {
     struct coord *c = arg;
     int down = 0;
-    int64_t next = 0, first_claim = mono_ms() + c->cfg.lease_ms / 4;
+    int64_t next = 0, retry_at = 0, first_claim = mono_ms() + c->cfg.lease_ms / 4;
     while (!atomic_load(&c->quit)) {
+        if (mono_ms() < next)
+            wait_tick(c, next, &retry_at);
+        if (atomic_load(&c->quit))
+            break;
         int64_t now = mono_ms();
-        if (now < next) {
-            /* only this thread uses ctl once started: no lock to wait on */
-            struct pollfd pfd = { .fd = PQsocket(c->ctl), .events = POLLIN };
-            if (pfd.fd < 0 || poll(&pfd, 1, 100) <= 0)
-                continue;
-            PQconsumeInput(c->ctl);
-            PGnotify *nt;
-            int woken = 0;
-            while ((nt = PQnotifies(c->ctl)) != NULL) {
-                PQfreemem(nt);
-                woken = 1;
-            }
-            if (!woken)
-                continue;
-        }
         next = now + c->cfg.lease_ms / 4;
         if (now >= first_claim)
             atomic_store(&c->claiming, 1);
@@ -522,13 +649,19 @@ static void *coord_main(void *arg)
         struct coord_claim *cl = NULL;
         size_t n = 0;
         pthread_mutex_lock(&c->ctl_lock);
-        if (PQstatus(c->ctl) != CONNECTION_OK)
-            PQreset(c->ctl);
-        int rc = renew_locked(c, &err);
+        int rc = PQstatus(c->ctl) == CONNECTION_OK ? 0 : reconnect_locked(c, &err);
+        if (rc == 0)
+            rc = renew_locked(c, &err);
         if (rc == 0)
             rc = done_scan_locked(c, &err);
+        if (rc == 0)
+            rc = rebalance_locked(c, &err);
         if (rc == 0 && atomic_load(&c->claiming))
-            rc = claim_locked(c, &cl, &n, &err);
+            rc = claim_locked(c, 0, &cl, &n, &err);
+        free(cl);
+        cl = NULL;
+        if (rc == 0 && atomic_load(&c->claiming))
+            rc = claim_locked(c, 1, &cl, &n, &err);
         pthread_mutex_unlock(&c->ctl_lock);
         free(cl);
         if (rc != 0 && !down) {
@@ -544,6 +677,8 @@ static void *coord_main(void *arg)
 
 int coord_start(struct coord *c, struct lt_err *err)
 {
+    if (c->started)
+        return 0;
     if (pthread_create(&c->thread, NULL, coord_main, c) != 0)
         return lt_err_set(err, LT_EIO, "cannot start the coordinator thread");
     c->started = 1;
@@ -574,6 +709,30 @@ enum coord_state coord_state(struct coord *c, size_t slot)
     return coord_owns(c, slot) && !atomic_load(&sl->stop) ? COORD_OWNED : COORD_WAITING;
 }
 
+/* Gives slot's lease (held under epoch) up: owner cleared, its end now
+ * (the next owner waits recvWindow + 1 s from here), done for today or
+ * not. */
+static void release(struct coord *c, size_t slot, int64_t epoch, int done)
+{
+    struct coord_slot *sl = &c->slots[slot];
+    char ep[32], day[32];
+    snprintf(ep, sizeof ep, "%lld", (long long)epoch);
+    snprintf(day, sizeof day, "%lld", (long long)atomic_load(&c->day));
+    const char *p[] = { sl->account, c->owner, ep, done ? "t" : "f", day };
+    pthread_mutex_lock(&c->fence_lock);
+    PGresult *r = fence_exec(c, slot,
+                             "UPDATE lt_account_lease SET owner = NULL,"
+                             " lease_end = least(lease_end, now()), done = $4::boolean,"
+                             " done_day = CASE WHEN $4::boolean THEN $5::bigint ELSE done_day END"
+                             " WHERE account = $1 AND owner = $2 AND epoch = $3",
+                             5, p);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK)
+        log_warn("coordinator: %s: cannot give the lease up (%s); it ends by itself",
+                 sl->account, PQerrorMessage(c->fence));
+    PQclear(r);
+    pthread_mutex_unlock(&c->fence_lock);
+}
+
 void coord_end(struct coord *c, size_t slot, int done)
 {
     if (!c || slot >= c->n_slots)
@@ -583,21 +742,51 @@ void coord_end(struct coord *c, size_t slot, int done)
     int64_t epoch = atomic_load(&sl->epoch);
     if (epoch <= 0)
         return;
-    char ep[32];
-    snprintf(ep, sizeof ep, "%lld", (long long)epoch);
-    const char *p[] = { sl->account, c->owner, ep, done ? "t" : "f" };
-    pthread_mutex_lock(&c->fence_lock);
-    PGresult *r = fence_exec(c, slot,
-                             "UPDATE lt_account_lease SET owner = NULL, lease_end = now(),"
-                             " done = $4::boolean"
-                             " WHERE account = $1 AND owner = $2 AND epoch = $3",
-                             4, p);
-    if (PQresultStatus(r) != PGRES_COMMAND_OK)
-        log_warn("coordinator: %s: cannot give the lease up (%s); it ends by itself",
-                 sl->account, PQerrorMessage(c->fence));
-    PQclear(r);
-    pthread_mutex_unlock(&c->fence_lock);
+    release(c, slot, epoch, done);
     atomic_store(&sl->epoch, 0);
+}
+
+int coord_handover_due(struct coord *c, size_t slot)
+{
+    return c && slot < c->n_slots && atomic_load(&c->slots[slot].handover) &&
+           atomic_load(&c->slots[slot].epoch) > 0;
+}
+
+void coord_handover(struct coord *c, size_t slot)
+{
+    if (!c || slot >= c->n_slots)
+        return;
+    struct coord_slot *sl = &c->slots[slot];
+    /* not ours from here on: the renewal skips it, nothing is signed */
+    int64_t epoch = atomic_exchange(&sl->epoch, 0);
+    atomic_store(&sl->handover, 0);
+    if (epoch <= 0)
+        return;
+    atomic_store(&sl->handed_at, mono_ms());
+    release(c, slot, epoch, 0);
+    log_info("coordinator: %s handed over at a round's end (epoch %lld released)", sl->account,
+             (long long)epoch);
+}
+
+void coord_day(struct coord *c, int64_t venue_now_ms)
+{
+    if (!c)
+        return;
+    int64_t day = venue_now_ms - venue_now_ms % COORD_DAY_MS;
+    int64_t was = atomic_exchange(&c->day, day);
+    if (was == 0 || was == day)
+        return;
+    /* every user of the last day ended (the day loop joined them): each
+     * account may be claimed again, unless finished today already */
+    for (size_t i = 0; i < c->n_slots; i++) {
+        struct coord_slot *sl = &c->slots[i];
+        int64_t e = atomic_load(&sl->epoch);
+        if (e < 0)
+            atomic_compare_exchange_strong(&sl->epoch, &e, 0);
+        atomic_store(&sl->ended, 0);
+        atomic_store(&sl->done_elsewhere, 0);
+    }
+    log_info("coordinator: a new day: accounts finished earlier are claimed again");
 }
 
 int coord_owns(struct coord *c, size_t slot)
@@ -643,40 +832,31 @@ static PGresult *fence_exec(struct coord *c, size_t slot, const char *sql, int n
     }
 }
 
-/* One fenced journal row: written only while (account, epoch, owner)
- * holds an unexpired lease, under the row's lock so a claim cannot slip
- * between the check and the write.  0; LT_EFENCED (the lease is lost:
- * the account halts); LT_ETIMEDOUT (not trusted right now: nothing
- * written, try again once renewed); LT_EIO. */
-static int fence_write(struct coord *c, size_t slot, const char *kind, const char *run,
-                       unsigned round, const char *client_id, const char *side,
-                       const char *price, const char *qty, const char *residual,
-                       struct lt_err *err)
+/* One fenced write: sql's $1..$3 are the account, our epoch and owner,
+ * and it writes only while they hold an unexpired lease (the row locked
+ * FOR UPDATE, so a claim cannot slip between the check and the write);
+ * p[3..n-1] are sql's own.  0; LT_EFENCED (0 rows: the lease is lost, the
+ * account halts); LT_ETIMEDOUT (not trusted right now: nothing written,
+ * try again once renewed); LT_EIO. */
+static int fenced(struct coord *c, size_t slot, const char *what, const char *sql, int n,
+                  const char **p, struct lt_err *err)
 {
-    static const char sql[] =
-        "WITH l AS (SELECT account, epoch FROM lt_account_lease"
-        "   WHERE account = $1 AND epoch = $2 AND owner = $3 AND lease_end > now() FOR UPDATE)"
-        " INSERT INTO lt_order_journal"
-        "   (account, epoch, kind, run, round, client_id, side, price, qty, residual)"
-        " SELECT account, epoch, $4, $5, $6, $7, $8, $9, $10, $11 FROM l"
-        /* the same intent again: its first write's answer was lost */
-        " ON CONFLICT (client_id) DO UPDATE SET at = lt_order_journal.at";
     if (coord_state(c, slot) == COORD_LOST)
         return lt_err_set(err, LT_EFENCED, "lease on the account lost: halted");
     if (!coord_owns(c, slot))
         return lt_err_set(err, LT_ETIMEDOUT, "lease not renewed lately: nothing written");
     struct coord_slot *sl = &c->slots[slot];
-    char ep[32], rd[16];
+    char ep[32];
     snprintf(ep, sizeof ep, "%lld", (long long)atomic_load(&sl->epoch));
-    snprintf(rd, sizeof rd, "%u", round);
-    const char *p[] = { sl->account, ep, c->owner, kind, run, rd, client_id, side, price, qty,
-                        residual };
+    p[0] = sl->account;
+    p[1] = ep;
+    p[2] = c->owner;
     pthread_mutex_lock(&c->fence_lock);
-    PGresult *r = fence_exec(c, slot, sql, 11, p);
+    PGresult *r = fence_exec(c, slot, sql, n, p);
     int rc = 0;
     if (PQresultStatus(r) != PGRES_COMMAND_OK)
         rc = coord_owns(c, slot)
-                 ? lt_err_set(err, LT_EIO, "coordinator: journal write: %s",
+                 ? lt_err_set(err, LT_EIO, "coordinator: %s write: %s", what,
                               PQerrorMessage(c->fence))
                  : lt_err_set(err, LT_ETIMEDOUT, "lease ran out with the coordinator away: "
                                                  "nothing written");
@@ -690,6 +870,92 @@ static int fence_write(struct coord *c, size_t slot, const char *kind, const cha
         log_error("coordinator: %s: epoch %s fenced: halted, nothing more is sent", sl->account,
                   ep);
     }
+    return rc;
+}
+
+/* The lease row (account, epoch, owner) locked while it is unexpired. */
+#define FENCE_CTE                                                                                 \
+    "WITH l AS (SELECT account, epoch FROM lt_account_lease"                                    \
+    "   WHERE account = $1 AND epoch = $2 AND owner = $3 AND lease_end > now() FOR UPDATE)"
+
+/* One fenced journal row (an intent or a settled mark). */
+static int fence_write(struct coord *c, size_t slot, const char *kind, const char *run,
+                       unsigned round, const char *client_id, const char *side,
+                       const char *price, const char *qty, const char *residual,
+                       struct lt_err *err)
+{
+    static const char sql[] =
+        FENCE_CTE
+        " INSERT INTO lt_order_journal"
+        "   (account, epoch, kind, run, round, client_id, side, price, qty, residual)"
+        " SELECT account, epoch, $4, $5, $6, $7, $8, $9, $10, $11 FROM l"
+        /* the same intent again: its first write's answer was lost */
+        " ON CONFLICT (client_id) DO UPDATE SET at = lt_order_journal.at";
+    char rd[16];
+    snprintf(rd, sizeof rd, "%u", round);
+    const char *p[] = { NULL, NULL, NULL, kind, run, rd, client_id, side, price, qty, residual };
+    return fenced(c, slot, "journal", sql, 11, p, err);
+}
+
+int coord_state_save(struct coord *c, size_t slot, const struct coord_acct_state *st,
+                     struct lt_err *err)
+{
+    static const char sql[] =
+        FENCE_CTE
+        " INSERT INTO lt_account_state"
+        "   (account, epoch, window_start, bought, inventory, target, last_round, updated)"
+        " SELECT account, epoch, $4, $5, $6, $7, nullif($8::integer, -1), now() FROM l"
+        " ON CONFLICT (account) DO UPDATE SET epoch = excluded.epoch,"
+        "   window_start = excluded.window_start, bought = excluded.bought,"
+        "   inventory = excluded.inventory, target = excluded.target,"
+        "   last_round = coalesce(excluded.last_round, lt_account_state.last_round),"
+        "   updated = now()";
+    if (!c)
+        return 0;
+    if (slot >= c->n_slots)
+        return lt_err_set(err, LT_EINVAL, "no such account slot");
+    char ws[24], bought[MONEY_STR_MAX], inv[MONEY_STR_MAX], target[MONEY_STR_MAX], rd[24];
+    snprintf(ws, sizeof ws, "%lld", (long long)st->window_start);
+    snprintf(rd, sizeof rd, "%ld", st->last_round < 0 ? -1L : st->last_round);
+    const char *p[] = { NULL, NULL, NULL, ws, money_format_min(st->bought, bought),
+                        money_format_min(st->inventory, inv),
+                        money_format_min(st->target, target), rd };
+    return fenced(c, slot, "state", sql, 8, p, err);
+}
+
+int coord_state_load(struct coord *c, size_t slot, struct coord_acct_state *out, int *found,
+                     struct lt_err *err)
+{
+    *found = 0;
+    memset(out, 0, sizeof *out);
+    if (!c)
+        return 0;
+    if (slot >= c->n_slots)
+        return lt_err_set(err, LT_EINVAL, "no such account slot");
+    const char *p[] = { c->slots[slot].account };
+    pthread_mutex_lock(&c->fence_lock);
+    PGresult *r = fence_exec(c, slot,
+                             "SELECT epoch, coalesce(window_start, 0), coalesce(bought, '0'),"
+                             " coalesce(inventory, '0'), coalesce(target, '0'),"
+                             " coalesce(last_round, -1) FROM lt_account_state WHERE account = $1",
+                             1, p);
+    pthread_mutex_unlock(&c->fence_lock);
+    int rc = 0;
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+        rc = lt_err_set(err, LT_EIO, "coordinator: state read: %s", PQerrorMessage(c->fence));
+    } else if (PQntuples(r) == 1) {
+        /* written by a process of ours, but read as untrusted all the same */
+        out->epoch = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+        out->window_start = strtoll(PQgetvalue(r, 0, 1), NULL, 10);
+        out->last_round = strtol(PQgetvalue(r, 0, 5), NULL, 10);
+        if (money_parse(PQgetvalue(r, 0, 2), &out->bought) != 0 ||
+            money_parse(PQgetvalue(r, 0, 3), &out->inventory) != 0 ||
+            money_parse(PQgetvalue(r, 0, 4), &out->target) != 0)
+            rc = lt_err_set(err, LT_EPARSE, "coordinator: the saved state does not parse");
+        else
+            *found = 1;
+    }
+    PQclear(r);
     return rc;
 }
 
@@ -808,23 +1074,28 @@ int coord_ctl_main(int argc, char **argv)
         const char *p[] = { grp };
         PGresult *r = PQexecParams(
             c,
-            "SELECT account, ip_group, coalesce(owner, '-'), epoch,"
+            "SELECT l.account, ip_group, coalesce(owner, '-'), l.epoch,"
             " CASE WHEN owner IS NULL THEN '-' WHEN lease_end > now()"
             "  THEN round(extract(epoch FROM lease_end - now())::numeric, 1)::text || ' s'"
-            "  ELSE 'expired' END, desired, CASE WHEN done THEN 'done' ELSE '' END"
-            " FROM lt_account_lease WHERE $1::text IS NULL OR ip_group = $1"
-            " ORDER BY ip_group, account",
+            "  ELSE 'expired' END, desired,"
+            /* the owners' own figures at their last round's end */
+            " coalesce(s.bought || '/' || s.target, '-'),"
+            " CASE WHEN done THEN 'done' ELSE '' END"
+            " FROM lt_account_lease l LEFT JOIN lt_account_state s ON s.account = l.account"
+            " WHERE $1::text IS NULL OR ip_group = $1"
+            " ORDER BY ip_group, l.account",
             1, NULL, p, NULL, NULL, 0);
         if (PQresultStatus(r) != PGRES_TUPLES_OK) {
             fprintf(stderr, "looptrader ctl: %s", PQerrorMessage(c));
             code = 1;
         } else {
-            printf("%-20s %-10s %-40s %6s %9s %-7s %s\n", "account", "ip_group", "owner",
-                   "epoch", "lease", "desired", "");
+            printf("%-20s %-10s %-40s %6s %9s %-7s %-21s %s\n", "account", "ip_group", "owner",
+                   "epoch", "lease", "desired", "bought/target", "");
             for (int i = 0; i < PQntuples(r); i++)
-                printf("%-20s %-10s %-40s %6s %9s %-7s %s\n", PQgetvalue(r, i, 0),
+                printf("%-20s %-10s %-40s %6s %9s %-7s %-21s %s\n", PQgetvalue(r, i, 0),
                        PQgetvalue(r, i, 1), PQgetvalue(r, i, 2), PQgetvalue(r, i, 3),
-                       PQgetvalue(r, i, 4), PQgetvalue(r, i, 5), PQgetvalue(r, i, 6));
+                       PQgetvalue(r, i, 4), PQgetvalue(r, i, 5), PQgetvalue(r, i, 6),
+                       PQgetvalue(r, i, 7));
         }
         PQclear(r);
     } else {

@@ -29,10 +29,12 @@ int coordsetup_init(struct run *r, struct lt_err *err)
     return rc;
 }
 
-/* Accounts that will not run here are never claimed; then the
- * coordinator thread starts claiming the others. */
+/* Each day: the day set (accounts finished on an earlier one may be
+ * claimed again), accounts that will not run here never claimed; the
+ * coordinator thread (started the first day) claims the others. */
 int coordsetup_go(struct run *r, const int *queue_me, struct lt_err *err)
 {
+    coord_day(r->coord, venue_now_ms(r->venue));
     for (size_t i = 0; i < r->n_users; i++)
         if (!queue_me[i])
             coord_end(r->coord, i, 0);

@@ -73,14 +73,15 @@ static int send_oto(struct rctx *c, const struct oto_request *req)
     int rc;
     for (int tries = 0;; tries++) {
         lt_err_clear(&e);
-        /* as in order_run: the lease must still be trusted when signing */
-        if (!coord_owns(c->env->coord, u->index)) {
+        rc = c->ops->place_oto(c->env->venue, c->h, c->auth, req, &placed, &e);
+        if (rc == LT_EFENCED) {
+            /* as in order_run: the gate found the lease untrusted at signing */
             outcome_both(c, "never_placed", req->client_id, req->sell_client_id,
                          ORDER_STATUS_UNKNOWN);
             return lt_err_set(&c->err, LT_EFENCED,
-                              "lease not trusted when %s was to be sent: halted", req->client_id);
+                              "lease not trusted when %s was to be signed: halted",
+                              req->client_id);
         }
-        rc = c->ops->place_oto(c->env->venue, c->h, c->auth, req, &placed, &e);
         if (strategy_reached_venue(rc, &e))
             u->report.s.orders++;
         if (rc != LT_ERATELIMIT || tries + 1 >= RATELIMIT_TRIES)
@@ -192,9 +193,11 @@ static int oto_run(struct rctx *c, money_t price, money_t qty, money_t sell_pric
     log_info("%s: round %u OTO BUY %s @ %s then SELL @ %s (%s, %s)", u->cfg->name, u->round,
              money_format_min(qty, qb), money_format_min(price, pb),
              money_format_min(sell_price, sb), bcid, scid);
+    struct order_gate gate = strategy_gate(c);
     struct oto_request req = { .symbol = c->r->symbol, .price = price, .qty = qty,
                                .sell_price = sell_price, .client_id = bcid,
-                               .sell_client_id = scid };
+                               .sell_client_id = scid,
+                               .gate = c->env->coord ? &gate : NULL };
     if ((rc = send_oto(c, &req)) != 0)
         return rc;
     if ((rc = strategy_order_finish(c, bcid, SIDE_BUY, TIF_GTC, price, qty)) != 0)

@@ -418,6 +418,23 @@ static int lease_wait(struct rctx *c)
     return 0;
 }
 
+/* The order gate (venue.h) with a coordinator: the lease is trusted now.
+ * Asked after the venue's last wait, microseconds before the timestamp is
+ * taken and signed.  Why what is left is bounded: a request signed at
+ * time t (venue clock) is refused by the venue after t + recvWindow; t
+ * is before the trust deadline, which is a margin before the lease's end
+ * on the server (both measured as durations from a renewal's send time,
+ * so the hosts' clocks never meet); the next owner signs nothing before
+ * the lease's end + recvWindow + 1 s.  So however long this process
+ * freezes between the gate and the send, or the request lingers in the
+ * network, the venue can no longer accept it by the time the next owner
+ * trades; the 1 s covers the venue's clock against our estimate of it. */
+static int lease_trusted(void *ctx)
+{
+    struct rctx *c = ctx;
+    return coord_owns(c->env->coord, c->u->index);
+}
+
 /* The order's intent in the coordinator's journal, fenced by epoch;
  * waits out a lease that lapsed while the coordinator was away. */
 static int fence_intent(struct rctx *c, char code, const char *cid, money_t price, money_t qty)
@@ -645,22 +662,24 @@ static int order_run(struct rctx *c, enum order_side side, enum time_in_force ti
     char pb[MONEY_STR_MAX], qb[MONEY_STR_MAX];
     log_info("%s: round %u %s %s @ %s (%s)", u->cfg->name, u->round, side_name(side),
              money_format_min(qty, qb), money_format_min(price, pb), cid);
+    /* The fence proved the lease when the intent was written; the order
+     * is signed later (after the rate limits' wait), so the venue asks
+     * the gate again after its last wait, just before the timestamp:
+     * a process frozen in between signs nothing on waking. */
+    struct order_gate gate = strategy_gate(c);
     struct order_request req = { .symbol = c->r->symbol, .side = side,
                                  .tif = tif, .price = price, .qty = qty,
-                                 .client_id = cid };
+                                 .client_id = cid, .gate = c->env->coord ? &gate : NULL };
     struct order_state st;
     struct lt_err e;
     for (int tries = 0;; tries++) {
         lt_err_clear(&e);
-        /* The fence proved the lease when the intent was written; the
-         * request is signed now, so the lease must still be trusted now
-         * (a process frozen in between must not sign on waking). */
-        if (!coord_owns(c->env->coord, u->index)) {
+        rc = c->ops->place_order(c->env->venue, c->h, c->auth, &req, &st, &e);
+        if (rc == LT_EFENCED) {
             journal_outcome(u->journal, "never_placed", cid, ORDER_STATUS_UNKNOWN, 0, 0, NULL);
             return lt_err_set(&c->err, LT_EFENCED,
                               "lease not trusted when %s was to be signed: halted", cid);
         }
-        rc = c->ops->place_order(c->env->venue, c->h, c->auth, &req, &st, &e);
         if (reached_venue(rc, &e))
             u->report.s.orders++;
         if (rc != LT_ERATELIMIT || tries + 1 >= RATELIMIT_TRIES)
@@ -1310,6 +1329,64 @@ static int check_base(struct rctx *c)
 static enum strategy_result round_run(const struct strategy_env *env, struct strategy_user *u,
                                       struct http *h);
 
+/* The account's state now, as the venue and this round's end say. */
+static struct coord_acct_state state_now(struct rctx *c)
+{
+    struct strategy_user *u = c->u;
+    return (struct coord_acct_state){
+        .window_start = target_window_start(&u->cfg->strategy.window,
+                                            venue_now_ms(c->env->venue)),
+        .bought = u->window_total, .inventory = u->carry_base, .target = u->report.target,
+        .last_round = -1 };
+}
+
+/* With a coordinator, at a round's end: the account's state, fenced by
+ * epoch (a new owner reads it back).  A lost lease halts the account (in
+ * c->err); a write the coordinator's absence stopped is written by the
+ * next round's end, whose order intents wait for the lease meanwhile. */
+static int save_state(struct rctx *c, int settled)
+{
+    if (!c->env->coord)
+        return 0;
+    struct coord_acct_state st = state_now(c);
+    struct lt_err e = { 0 };
+    if (settled)
+        st.last_round = (long)c->u->round;
+    int rc = coord_state_save(c->env->coord, c->u->index, &st, &e);
+    if (rc == LT_EFENCED)
+        return lt_err_set(&c->err, rc, "%s", e.msg);
+    if (rc != 0)
+        log_warn("%s: state not saved: %s", c->u->cfg->name, e.msg);
+    return 0;
+}
+
+/* With a coordinator, once the venue is reconciled (open orders, unsold
+ * inventory, the window total): the state the previous owner saved is
+ * checked against it.  The venue wins; a disagreement is logged (the old
+ * owner died mid-round, or its figures were wrong). */
+static void takeover_check(struct rctx *c)
+{
+    struct coord_acct_state saved, now = state_now(c);
+    struct lt_err e = { 0 };
+    int found = 0;
+    char why[256];
+    if (!c->env->coord)
+        return;
+    if (coord_state_load(c->env->coord, c->u->index, &saved, &found, &e) != 0) {
+        log_warn("%s: saved state unreadable (%s): the venue's figures are used",
+                 c->u->cfg->name, e.msg);
+        return;
+    }
+    if (!found)
+        return;
+    if (coord_state_compare(&saved, &now, 0, c->r->step_size, why, sizeof why) != 0)
+        log_warn("%s: saved state (epoch %lld) disagrees with the venue: %s; the venue's "
+                 "figures are used", c->u->cfg->name, (long long)saved.epoch, why);
+    else
+        log_info("%s: saved state (epoch %lld, last settled round %ld) agrees with the venue",
+                 c->u->cfg->name, (long long)saved.epoch, saved.last_round);
+}
+
 /* With a coordinator a user runs only while this process holds its lease
  * (claimed, the previous owner's requests expired): until then it waits
  * its turn, a lost lease halts it with nothing sent, and an account that
@@ -1322,6 +1399,14 @@ enum strategy_result strategy_round(const struct strategy_env *env, struct strat
         return round_run(env, u, h);
     struct rctx c = { .env = env, .u = u, .h = h, .r = u->rules,
                       .ops = venue_ops(env->venue), .auth = &u->cfg->auth };
+    /* rebalancing: between two rounds, so nothing is live and the state
+     * of the last round's end is written; whoever takes it over (this
+     * process too, later) recovers from the venue as after a restart */
+    if (coord_handover_due(co, u->index)) {
+        coord_handover(co, u->index);
+        u->recovered = 0;
+        return STRATEGY_CONTINUE;
+    }
     switch (coord_state(co, u->index)) {
     case COORD_OWNED:
         break;
@@ -1367,6 +1452,7 @@ static enum strategy_result round_run(const struct strategy_env *env, struct str
             /* A stop that cut a rate-limit wait short is a stop: the next
              * run settles what is left. */
             return ended(&c);
+        takeover_check(&c);
     }
     if (stopping(&c))
         return stopped(&c, "stopped");
@@ -1448,6 +1534,8 @@ static enum strategy_result round_run(const struct strategy_env *env, struct str
         count_unrecorded_base(&c);
         return ended(&c);
     }
+    if (save_state(&c, is_dust(c.r, u->carry_base, bid)) != 0)
+        return fail(&c);
     if (stopping(&c))
         return stopped(&c, "stopped");
     u->no_fill = bt.qty > 0 ? 0 : bt.orders > 0 ? u->no_fill + 1 : u->no_fill;
@@ -1553,6 +1641,10 @@ int strategy_fence_intent(struct rctx *c, char code, const char *cid, money_t pr
     return fence_intent(c, code, cid, price, qty);
 }
 int strategy_settle_unknown(struct rctx *c, const char *cid) { return settle_unknown(c, cid); }
+struct order_gate strategy_gate(struct rctx *c)
+{
+    return (struct order_gate){ .may_sign = lease_trusted, .ctx = c };
+}
 int64_t strategy_retry_after_ms(const struct lt_err *e, int tries)
 {
     return retry_after_ms(e, tries);

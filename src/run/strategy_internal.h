@@ -57,6 +57,9 @@ int strategy_query(struct rctx *c, const char *cid, struct order_state *st, stru
 /* The intent in the coordinator's journal (nothing without one). */
 int strategy_fence_intent(struct rctx *c, char code, const char *cid, money_t price,
                           money_t qty);
+/* The order gate of c's account (venue.h): with a coordinator, whether the
+ * lease is trusted at the moment of signing; pass it only then. */
+struct order_gate strategy_gate(struct rctx *c);
 /* Queries an order whose place outcome is unknown until it shows up (0),
  * or ORDER_NOT_PLACED_RC once it has clearly never arrived. */
 int strategy_settle_unknown(struct rctx *c, const char *cid);

@@ -383,6 +383,14 @@ static int64_t order_reserve(struct venue *v, const struct venue_auth *a, int64_
     return wait;
 }
 
+int venue_gate_check(const struct order_gate *g, struct lt_err *err)
+{
+    if (!g || g->may_sign(g->ctx))
+        return 0;
+    return lt_err_set(err, LT_EFENCED, "the order's gate refused it after the rate limits' "
+                                       "wait: nothing signed");
+}
+
 int venue_limits_wait(struct venue *v, const struct venue_auth *a, int order, int64_t weight,
                       struct lt_err *err)
 {

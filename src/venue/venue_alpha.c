@@ -513,6 +513,7 @@ struct acall {
     struct strbuf query;   /* url-encoded parameters */
     const char *body;      /* JSON, POST only */
     int once;              /* a new order: sent at most once, counted as an order */
+    const struct order_gate *gate; /* a new order's, asked after the waits */
     enum alpha_call kind;
 };
 
@@ -544,7 +545,9 @@ static int attempt(struct venue *v, struct http *h, const struct venue_auth *a,
     const char **hdrs = NULL;
     size_t nh = 0;
     int rc = venue_limits_wait(v, a, c->once, 1, err);
-    if (rc)
+    /* the gate after the last wait (this venue's requests carry no
+     * timestamp: its session stands for the signature) */
+    if (rc || (rc = venue_gate_check(c->gate, err)))
         return rc;
     hdrs = calloc((a ? a->n_headers : 0) + 1, sizeof *hdrs);
     if (!hdrs || strbuf_addf(&url, "%s%s%s%s", venue_rest_url(v), c->path,
@@ -678,7 +681,8 @@ static int a_book_ticker(struct venue *v, struct http *h, const char *symbol, mo
 /* Sends a new order's JSON body to path, once (never re-sent: an unknown
  * outcome is settled by query); the 2xx answer is left in resp. */
 static int send_new(struct venue *v, struct http *h, const struct venue_auth *a,
-                    const char *path, json_t *b, struct http_response *resp, struct lt_err *err)
+                    const char *path, json_t *b, const struct order_gate *gate,
+                    struct http_response *resp, struct lt_err *err)
 {
     char *body = b ? json_dumps(b, JSON_COMPACT) : NULL;
     json_decref(b);
@@ -688,6 +692,7 @@ static int send_new(struct venue *v, struct http *h, const struct venue_auth *a,
     acall_init(&c, "POST", path);
     c.body = body;
     c.once = 1;
+    c.gate = gate;
     int rc = perform(v, h, a, &c, resp, err);
     free(body);
     return rc;
@@ -715,7 +720,7 @@ static int a_place_order(struct venue *v, struct http *h, const struct venue_aut
     struct http_response resp;
     http_response_init(&resp);
     int64_t id = 0;
-    rc = send_new(v, h, a, P_PLACE, b, &resp, err);
+    rc = send_new(v, h, a, P_PLACE, b, req->gate, &resp, err);
     if (!rc)
         rc = venue_alpha_parse_order_id(resp.body.buf, resp.body.len, &id, err);
     http_response_release(&resp);
@@ -761,7 +766,7 @@ static int a_place_oto(struct venue *v, struct http *h, const struct venue_auth 
                           req->sell_client_id);
     struct http_response resp;
     http_response_init(&resp);
-    rc = send_new(v, h, a, P_OTO, b, &resp, err);
+    rc = send_new(v, h, a, P_OTO, b, req->gate, &resp, err);
     if (!rc)
         rc = venue_alpha_parse_oto(resp.body.buf, resp.body.len, out, err);
     http_response_release(&resp);

@@ -657,6 +657,7 @@ struct call {
     int sign;                  /* 1: timestamp + recvWindow (+ signature with a secret) */
     int once;                  /* a new order: parameters in the body, sent at most
                                   once, counted against the account's order limits */
+    const struct order_gate *gate; /* a new order's, asked after the waits */
     int weight;                /* the venue's request weight */
     int64_t sent_local_ms;     /* local clock around the last send */
     int64_t recv_local_ms;
@@ -670,6 +671,7 @@ static void call_init(struct call *c, const char *method, const char *path, int 
     strbuf_init(&c->query, 0);
     c->sign = sign;
     c->once = 0;
+    c->gate = NULL;
     c->weight = weight;
     c->sent_local_ms = c->recv_local_ms = 0;
 }
@@ -748,7 +750,9 @@ static int attempt(struct venue *v, struct http *h, const struct venue_auth *a,
     const char **hdrs = NULL;
     size_t nh = 0;
     int rc = venue_limits_wait(v, a, c->once, c->weight, err);
-    if (rc || (rc = signed_query(v, a, c, &q, err)))
+    /* the gate after the last wait: from here to the timestamp nothing
+     * blocks */
+    if (rc || (rc = venue_gate_check(c->gate, err)) || (rc = signed_query(v, a, c, &q, err)))
         goto done;
     int in_url = !c->once && q.len;
     hdrs = calloc((a ? a->n_headers : 0) + 1, sizeof *hdrs);
@@ -973,6 +977,7 @@ static int b_place_order(struct venue *v, struct http *h, const struct venue_aut
     struct call c;
     call_init(&c, "POST", "/api/v3/order", 1, W_ORDER);
     c.once = 1;
+    c.gate = req->gate;
     if (param(&c, "symbol", req->symbol) ||
         param(&c, "side", req->side == SIDE_BUY ? "BUY" : "SELL") ||
         param(&c, "type", "LIMIT") || param(&c, "timeInForce", tif_name(req->tif)) ||

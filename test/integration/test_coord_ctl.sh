@@ -25,9 +25,12 @@ ok "both accounts owned by the trader"
 # orders sent, from the trader's log (one "round N BUY|SELL" line each)
 orders() { grep -cE "$1: round [0-9]+ (BUY|SELL) " "$TRADER_LOG"; }
 b0=$(orders bob)
+mark=$(wc -l <"$TRADER_LOG")
 out=$("$LT" ctl --coordinator "$PG_URL" stop alice 2>&1) || fail "ctl stop alice: $out"
-wait_for_line "$TRADER_LOG" 'alice: .*(bought|sold) ' 10
-sleep 3  # the round under way ends; then alice parks
+# the round under way ends (its summary line after the stop); then alice parks
+round_ended() { tail -n +"$((mark + 1))" "$TRADER_LOG" | grep -qE 'alice: round [0-9]+ bought '; }
+wait_until 30 round_ended || fail "alice's round under way never ended"
+sleep 1
 a1=$(orders alice) b1=$b0
 sleep 4
 a2=$(orders alice)

@@ -40,17 +40,22 @@ assert_contains "$(cat "$TRADER_LOG")" "db migrate" "an older schema: the migrat
 out=$("$LT" db init --coordinator "$PG_URL" 2>&1) && fail "db init over an older schema: $out"
 assert_contains "$out" "db migrate" "db init over an older schema points to db migrate"
 out=$("$LT" db migrate --coordinator "$PG_URL" 2>&1) || fail "db migrate: $out"
-assert_contains "$out" "from version 0 to 1" "db migrate upgrades 0 -> 1"
+assert_contains "$out" "from version 0 to 2" "db migrate upgrades 0 -> 2"
 out=$("$LT" db migrate --coordinator "$PG_URL" 2>&1) || fail "db migrate again: $out"
 assert_contains "$out" "already" "db migrate again changes nothing"
+# a version 1 schema (the first release's) takes step 2 alone
+pg_sql "ALTER TABLE lt_account_state DROP COLUMN target; ALTER TABLE lt_account_lease DROP COLUMN done_day; UPDATE lt_schema SET version = 1"
+out=$("$LT" db migrate --coordinator "$PG_URL" 2>&1) || fail "db migrate from 1: $out"
+assert_contains "$out" "from version 1 to 2" "db migrate upgrades 1 -> 2"
+assert_eq "$(pg_sql "SELECT count(*) FROM information_schema.columns WHERE column_name IN ('target', 'done_day')")" 2 "step 2 adds target and done_day"
 
-pg_sql "UPDATE lt_schema SET version = 2"
+pg_sql "UPDATE lt_schema SET version = 3"
 : >"$TRADER_LOG"; trader_run --only alice --coordinator "$PG_URL"
 assert_eq "$TRADER_RC" 2 "a newer schema: exit 2"
 assert_contains "$(cat "$TRADER_LOG")" "upgrade looptrader" "a newer schema: the upgrade hint"
 pg_sql "DROP TABLE lt_order_journal, lt_account_state, lt_account_lease, lt_process, lt_schema"
 out=$("$LT" db init --coordinator "$PG_URL" 2>&1) || fail "db init: $out"
-assert_contains "$out" "schema created (version 1)" "db init creates version 1"
+assert_contains "$out" "schema created (version 2)" "db init creates version 2"
 
 trader_snapshot alice bob
 trader_run --only alice,bob --coordinator "$PG_URL" --lease-ms 4000 --target 150

@@ -86,12 +86,59 @@ static void url_redacted(void **state)
     assert_string_equal(out, "postgresql:///lt?host=/tmp/s");
 }
 
+/* 20 accounts, 2 processes at 10 each, a third joins: share 7.  Handing
+ * over starts above share + 1, at most COORD_HANDOVER_MAX outstanding,
+ * and goes on down to the share; no flapping within one of it. */
+static void rebalance_hysteresis(void **state)
+{
+    (void)state;
+    int dr = 0;
+    assert_int_equal(coord_rebalance(10, 0, 20, 2, &dr), 0); /* at share */
+    assert_int_equal(dr, 0);
+    assert_int_equal(coord_rebalance(10, 0, 20, 3, &dr), 2); /* capped */
+    assert_int_equal(dr, 1);
+    assert_int_equal(coord_rebalance(10, 2, 20, 3, &dr), 0); /* 2 under way */
+    assert_int_equal(coord_rebalance(8, 0, 20, 3, &dr), 1);  /* on down to 7 */
+    assert_int_equal(coord_rebalance(8, 1, 20, 3, &dr), 0);
+    assert_int_equal(coord_rebalance(7, 0, 20, 3, &dr), 0);
+    assert_int_equal(dr, 0);
+    /* share + 1 alone does not start it */
+    assert_int_equal(coord_rebalance(8, 0, 20, 3, &dr), 0);
+    assert_int_equal(dr, 0);
+    /* a lone process keeps everything; no accounts, nothing held */
+    assert_int_equal(coord_rebalance(20, 0, 20, 1, &dr), 0);
+    assert_int_equal(coord_rebalance(0, 0, 0, 3, &dr), 0);
+}
+
+static void state_compared(void **state)
+{
+    (void)state;
+    char why[256];
+    struct coord_acct_state saved = { .window_start = 86400000, .bought = 300 * MONEY_SCALE,
+                                      .inventory = 1000, .target = 400 * MONEY_SCALE },
+                            venue = saved;
+    assert_int_equal(coord_state_compare(&saved, &venue, 0, 10000, why, sizeof why), 0);
+    assert_string_equal(why, "");
+    venue.inventory = 5000; /* within a step */
+    assert_int_equal(coord_state_compare(&saved, &venue, 0, 10000, why, sizeof why), 0);
+    venue.bought = 350 * MONEY_SCALE;
+    venue.inventory = 2 * MONEY_SCALE;
+    assert_int_equal(coord_state_compare(&saved, &venue, 0, 10000, why, sizeof why), 1);
+    assert_non_null(strstr(why, "bought 300 saved, 350 at the venue"));
+    assert_non_null(strstr(why, "; inventory 0.00001 saved, 2 at the venue"));
+    /* another window: no disagreement, the venue's figures start it */
+    venue.window_start = 2 * 86400000;
+    assert_int_equal(coord_state_compare(&saved, &venue, 0, 10000, why, sizeof why), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(args_taken_out),
         cmocka_unit_test(args_defaults_and_errors),
         cmocka_unit_test(fair_share),
+        cmocka_unit_test(rebalance_hysteresis),
+        cmocka_unit_test(state_compared),
         cmocka_unit_test(url_redacted),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

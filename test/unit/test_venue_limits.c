@@ -199,7 +199,7 @@ static int fx_stop(struct fixture *f)
 
 static int place(struct fixture *f, const struct venue_auth *a)
 {
-    struct order_request req = { "ALPHAUSDT", SIDE_BUY, TIF_GTC, 100000000, 500000000, "lt.x" };
+    struct order_request req = { "ALPHAUSDT", SIDE_BUY, TIF_GTC, 100000000, 500000000, "lt.x", NULL };
     struct order_state st;
     lt_err_clear(&f->err);
     return f->ops->place_order(f->v, f->h, a, &req, &st, &f->err);
@@ -386,6 +386,51 @@ static void order_limits_are_per_account(void **state)
     assert_int_equal(place(&f, &BOB), 0);             /* after Retry-After */
     assert_true(f.clk.slept == slept + 3000);
     assert_int_equal(fx_stop(&f), 9);
+}
+
+/* An order's gate (with a coordinator: the lease) is asked after the
+ * rate limits' wait, just before signing: a gate that says no by then
+ * sends nothing (LT_EFENCED). */
+struct gate_probe {
+    struct fake_clock *clk;
+    int64_t asked_at;
+    int answer;
+};
+
+static int probe_gate(void *ctx)
+{
+    struct gate_probe *g = ctx;
+    g->asked_at = g->clk->now;
+    return g->answer;
+}
+
+static void the_gate_is_asked_after_the_wait(void **state)
+{
+    (void)state;
+    const char *script[] = {
+        OK(INFO_BODY("[{\"rateLimitType\":\"ORDERS\",\"interval\":\"SECOND\","
+                     "\"intervalNum\":10,\"limit\":1}]")),
+        OK(ORDER_BODY), OK(ORDER_BODY),
+    };
+    struct fixture f;
+    fx_start(&f, 1, 3, script);
+    struct symbol_rules r;
+    assert_int_equal(f.ops->exchange_info(f.v, f.h, "ALPHAUSDT", &r, &f.err), 0);
+    struct gate_probe probe = { .clk = &f.clk, .answer = 1 };
+    struct order_gate gate = { probe_gate, &probe };
+    struct order_request req = { .symbol = "ALPHAUSDT", .side = SIDE_BUY, .tif = TIF_GTC,
+                                 .price = 100000000, .qty = 500000000, .client_id = "lt.x",
+                                 .gate = &gate };
+    struct order_state st;
+    assert_int_equal(f.ops->place_order(f.v, f.h, &ALICE, &req, &st, &f.err), 0);
+    assert_true(probe.asked_at == T0);
+    probe.answer = 0; /* the lease lapses during the next order's wait */
+    assert_int_equal(f.ops->place_order(f.v, f.h, &ALICE, &req, &st, &f.err), LT_EFENCED);
+    assert_true(f.clk.slept >= 10000);
+    assert_true(probe.asked_at == T0 + f.clk.slept); /* after the wait, not before */
+    req.gate = NULL;
+    assert_int_equal(f.ops->place_order(f.v, f.h, &ALICE, &req, &st, &f.err), 0);
+    assert_int_equal(fx_stop(&f), 3); /* the refused order never reached the venue */
 }
 
 /* Thousands of accounts each get their own order window, found again by
@@ -612,6 +657,7 @@ int main(void)
         cmocka_unit_test(unknown_outcomes_retry_all_but_orders),
         cmocka_unit_test(clock_measured_lazily_and_on_1021),
         cmocka_unit_test(a_stop_ends_limit_waits),
+        cmocka_unit_test(the_gate_is_asked_after_the_wait),
         cmocka_unit_test(pages_end_at_the_largest_id),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
