@@ -221,6 +221,7 @@ static void run_free(struct run *r)
     if (r->accounts_open)
         lock_accounts_close(&r->accounts);
     trades_close(r->trades);
+    journal_wal_close();
     pid_file_remove(r);
     lock_fd_release(r->state_fd);
     if (r->sig.started) {
@@ -1241,6 +1242,9 @@ int main(int argc, char **argv)
         return fail_start(&r, 2, &err);
     if (r.cfg.pid_file && write_pid_file(&r, &err) != 0)
         return fail_start(&r, 2, &err);
+    /* under the state dir's lock: one process replays and writes the log */
+    if (journal_wal_open(r.cfg.state_dir, &err) != 0)
+        return fail_start(&r, 1, &err);
     char lock_dir[4096];
     if (r.cfg.lock_dir)
         snprintf(lock_dir, sizeof lock_dir, "%s", r.cfg.lock_dir);

@@ -21,6 +21,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "looptrader/intentlog.h"
 #include "looptrader/log.h"
 
 /* Rotation keeps a journal to what the last runs wrote: one this big is
@@ -31,6 +32,11 @@
  * Beyond it an append opens and closes (about 4 us more than a write on
  * a kept descriptor, measured on ext4; an fsync costs 150-300 us). */
 static atomic_int kept_fds; /* any thread, atomic */
+
+/* The process's intent log (journal_wal_open), or NULL: then every
+ * durable line is fsync'ed in its own file.  Set before any worker starts
+ * and cleared after they end, so workers only read it. */
+static struct intentlog *wal;
 
 struct journal {
     int fd;              /* kept descriptor, -1 when none; counted in kept_fds */
@@ -257,7 +263,11 @@ static int append(struct journal *j, json_t *line, int sync, struct lt_err *err)
         free(text);
         return fd;
     }
-    rc = write_line(j, fd, text, len, sync, err);
+    /* With the intent log, the line is made durable there (group commit);
+     * the journal's own copy reaches the disk with the next syncfs. */
+    rc = write_line(j, fd, text, len, sync && !wal, err);
+    if (rc == 0 && sync && wal)
+        rc = intentlog_append(wal, text, len, err);
     free(text);
     if (j->fd >= 0) {
         if (rc != 0) /* a fresh descriptor next time */
@@ -482,4 +492,192 @@ int journal_load_pending(const char *path, struct journal_pending **out, size_t 
     if (residual)
         *residual = carried;
     return 0;
+}
+
+/* --- the intent log: replay at start, then group commit ---------------- */
+
+struct wal_rec {
+    char *text;
+    size_t len;
+    size_t seq;      /* its place in the log */
+    int settled;
+    char user[128];
+};
+
+struct wal_recs {
+    struct wal_rec *v;
+    size_t n, cap;
+};
+
+static int collect(void *arg, const char *text, size_t len)
+{
+    struct wal_recs *rs = arg;
+    json_t *o = json_loadb(text, len, 0, NULL);
+    const char *user = json_string_value(json_object_get(o, "user"));
+    const char *ev = json_string_value(json_object_get(o, "ev"));
+    /* A record is our own line; one that is not (the hash matched by
+     * chance) stands for nothing. */
+    if (!user || !ev || strlen(user) >= sizeof(rs->v[0].user)) {
+        json_decref(o);
+        return 0;
+    }
+    if (rs->n == rs->cap) {
+        size_t cap = rs->cap ? rs->cap * 2 : 256;
+        struct wal_rec *nv = realloc(rs->v, cap * sizeof(*nv));
+        if (!nv) {
+            json_decref(o);
+            return LT_ENOMEM;
+        }
+        rs->v = nv;
+        rs->cap = cap;
+    }
+    struct wal_rec *r = &rs->v[rs->n];
+    r->text = malloc(len);
+    if (!r->text) {
+        json_decref(o);
+        return LT_ENOMEM;
+    }
+    memcpy(r->text, text, len);
+    r->len = len;
+    r->seq = rs->n;
+    r->settled = strcmp(ev, "settled") == 0;
+    snprintf(r->user, sizeof(r->user), "%s", user);
+    rs->n++;
+    json_decref(o);
+    return 0;
+}
+
+static int rec_cmp(const void *a, const void *b)
+{
+    const struct wal_rec *x = a, *y = b;
+    int c = strcmp(x->user, y->user);
+    return c ? c : (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+/* The whole file at path (absent: empty), bounded like a journal read. */
+static int read_all(const char *path, char **out, size_t *n, struct lt_err *err)
+{
+    *out = NULL;
+    *n = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0)
+        return errno == ENOENT ? 0
+                               : lt_err_set(err, LT_EIO, "journal: cannot read %s: %s", path,
+                                            strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > JOURNAL_READ_MAX) {
+        close(fd);
+        return lt_err_set(err, LT_EIO, "journal: cannot read %s: not a regular file of at "
+                          "most %lld MiB", path, (long long)(JOURNAL_READ_MAX >> 20));
+    }
+    char *buf = malloc((size_t)st.st_size + 1);
+    size_t got = 0;
+    ssize_t r = 1;
+    while (buf && got < (size_t)st.st_size &&
+           (r = read(fd, buf + got, (size_t)st.st_size - got)) > 0)
+        got += (size_t)r;
+    close(fd);
+    if (!buf || r < 0) {
+        free(buf);
+        return lt_err_set(err, LT_EIO, "journal: cannot read %s", path);
+    }
+    *out = buf;
+    *n = got;
+    return 0;
+}
+
+/* One user's records of the log's lap, v[0..n) in log order.  Only what
+ * follows the user's last settled record matters to recovery (that line
+ * stands for everything before it).  When that settled line is missing
+ * from the journal (a power loss took pages the journal had not synced),
+ * it is appended again with every record after it; otherwise only the
+ * missing records after it are.  Either way the journal then ends with
+ * what recovery needs: the last residual and every intent after it. */
+static int replay_user(const char *dir, struct wal_rec *v, size_t n, struct lt_err *err)
+{
+    size_t from = 0;
+    for (size_t i = 0; i < n; i++)
+        if (v[i].settled)
+            from = i;
+    struct journal *j;
+    int rc = journal_open(dir, v[0].user, &j, err);
+    if (rc != 0)
+        return rc;
+    char *file;
+    size_t flen;
+    if ((rc = read_all(j->path, &file, &flen, err)) != 0) {
+        journal_close(j);
+        return rc;
+    }
+    int all = v[from].settled && !(file && memmem(file, flen, v[from].text, v[from].len));
+    size_t restored = 0;
+    int fd = -1;
+    for (size_t i = from; i < n && rc == 0; i++) {
+        if (!all && file && memmem(file, flen, v[i].text, v[i].len))
+            continue;
+        if (fd < 0 && (fd = open_file(j->path, O_RDWR | O_APPEND | O_CREAT, err)) < 0) {
+            rc = fd;
+            break;
+        }
+        if ((rc = write_line(j, fd, v[i].text, v[i].len, 0, err)) == 0)
+            restored++;
+    }
+    free(file);
+    if (fd >= 0) {
+        if (rc == 0 && fsync(fd) != 0)
+            rc = lt_err_set(err, LT_EIO, "journal: fsync of %s failed: %s", j->path,
+                            strerror(errno));
+        close(fd);
+    }
+    if (rc == 0 && restored > 0)
+        log_warn("journal: %s lacked %zu line(s) the intent log held (an unsynced tail lost): "
+                 "restored from the log", j->path, restored);
+    journal_close(j);
+    return rc;
+}
+
+int journal_wal_open(const char *dir, struct lt_err *err)
+{
+    char path[JOURNAL_PATH_MAX];
+    if (snprintf(path, sizeof(path), "%s/%s", dir, JOURNAL_WAL_NAME) >= (int)sizeof(path))
+        return lt_err_set(err, LT_EINVAL, "journal: state dir path too long");
+    struct wal_recs rs = { 0 };
+    struct intentlog *l;
+    int rc = intentlog_open(path, INTENTLOG_SIZE, collect, &rs, &l, err);
+    if (rc == 0 && rs.n > 0) {
+        qsort(rs.v, rs.n, sizeof(*rs.v), rec_cmp);
+        for (size_t a = 0, b; a < rs.n && rc == 0; a = b) {
+            for (b = a + 1; b < rs.n && strcmp(rs.v[b].user, rs.v[a].user) == 0; b++)
+                ;
+            rc = replay_user(dir, rs.v + a, b - a, err);
+        }
+    }
+    for (size_t i = 0; i < rs.n; i++)
+        free(rs.v[i].text);
+    free(rs.v);
+    if (rc != 0) {
+        intentlog_close(l); /* NULL when the open failed */
+        return rc;
+    }
+    rc = intentlog_new_lap(l, err);
+    if (rc == LT_ERANGE) {
+        /* No room for the log: each durable line is fsync'ed in its own
+         * journal, as without one (slower, as safe). */
+        log_warn("%s; each journal line is fsync'ed on its own instead", err->msg);
+        intentlog_close(l);
+        lt_err_clear(err);
+        return 0;
+    }
+    if (rc != 0) {
+        intentlog_close(l);
+        return rc;
+    }
+    wal = l;
+    return 0;
+}
+
+void journal_wal_close(void)
+{
+    intentlog_close(wal);
+    wal = NULL;
 }
