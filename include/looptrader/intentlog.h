@@ -63,9 +63,11 @@ int intentlog_open(const char *path, size_t size, intentlog_record_fn fn, void *
  * failed after either. */
 int intentlog_new_lap(struct intentlog *l, struct lt_err *err);
 
-/* Appends text[0..len) as one record and returns once it is durable
- * (group commit).  0 or LT_EIO. */
-int intentlog_append(struct intentlog *l, const char *text, size_t len, struct lt_err *err);
+/* Appends text[0..len) as one record; with wait, returns once it is
+ * durable (group commit), else at once (durable with the next sync).
+ * 0 or LT_EIO. */
+int intentlog_append(struct intentlog *l, const char *text, size_t len, int wait,
+                     struct lt_err *err);
 
 /* fdatasync calls made so far (the group-commit ratio is appends / syncs). */
 uint64_t intentlog_syncs(const struct intentlog *l);

@@ -28,13 +28,13 @@
  *
  * Durability: with the process's intent log open (journal_wal_open, the
  * trader opens it under the state dir's lock), an intent or settled line
- * is written to the user's file without a sync and made durable in the
+ * is written to the user's file without a sync and recorded in the
  * intent log (intentlog.h: one preallocated file, one fdatasync for the
- * intents of every worker that arrive together); at the next start the
- * log's records are replayed into any journal that lost them.  Without
- * it (unit tests, or no room for the log) each such line is fsync'ed in
- * its own file.  Either way journal_intent returns only once the intent
- * is durable.
+ * intents of every worker that arrive together), an intent durable there
+ * before journal_intent returns; at the next start the log's records are
+ * replayed into any journal that lost them.  Without it (unit tests, or
+ * no room for the log) each such line is fsync'ed in its own file.
+ * Either way journal_intent returns only once the intent is durable.
  *
  * A struct journal belongs to one user's strategy and is used by the one
  * worker running that user at a time, so it has no lock (the process-wide
@@ -78,7 +78,9 @@ int journal_outcome(struct journal *j, const char *ev, const char *client_id,
 
 /* A round's inventory is settled (sold, or left as recorded residual:
  * the base carried from every earlier round, not this round's alone).
- * durable on return. */
+ * Without the intent log fsync'ed; with it, durable with the log's next
+ * sync (a settled line lost is a crash just before it: recovery queries
+ * that round's final orders and finds the same residual). */
 int journal_settled(struct journal *j, const char *run, unsigned round, money_t bought,
                     money_t sold, money_t residual, struct lt_err *err);
 

@@ -113,8 +113,13 @@ static int preallocate(struct intentlog *l, struct lt_err *err)
     if (rc != 0) {
         int e = errno;
         (void)ftruncate(l->fd, 0);
-        return lt_err_set(err, e == ENOSPC || e == EFBIG || e == EDQUOT ? LT_ERANGE : LT_EIO,
-                          "intent log: cannot preallocate %s: %s", l->path, strerror(e));
+        /* no strerror for a full disk: it is expected here, and a log that
+         * names ENOSPC should mean a journal line was refused */
+        if (e == ENOSPC || e == EFBIG || e == EDQUOT)
+            return lt_err_set(err, LT_ERANGE, "intent log: no room for its %lld KiB at %s",
+                              (long long)(l->size >> 10), l->path);
+        return lt_err_set(err, LT_EIO, "intent log: cannot preallocate %s: %s", l->path,
+                          strerror(e));
     }
     return 0;
 }
@@ -260,7 +265,8 @@ static int wait_until(struct intentlog *l, const struct timespec *deadline, stru
     return 0;
 }
 
-int intentlog_append(struct intentlog *l, const char *text, size_t len, struct lt_err *err)
+int intentlog_append(struct intentlog *l, const char *text, size_t len, int wait,
+                     struct lt_err *err)
 {
     size_t rlen = REC_HEAD + len;
     if (len == 0 || rlen > (size_t)l->size - INTENTLOG_HEADER)
@@ -330,7 +336,7 @@ int intentlog_append(struct intentlog *l, const char *text, size_t len, struct l
     uint64_t gen = l->gen;
     /* Durable once a sync that started after the write has ended, or a
      * wrap (its syncfs) has. */
-    while (rc == 0 && l->gen == gen && l->synced < mine) {
+    while (wait && rc == 0 && l->gen == gen && l->synced < mine) {
         if (l->failed) {
             rc = lt_err_set(err, LT_EIO, "intent log: fdatasync of %s failed", l->path);
         } else if (!l->syncing && !l->wrapping) {

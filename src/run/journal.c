@@ -252,7 +252,18 @@ static char *line_text(struct journal *j, json_t *line, size_t *len)
     return text;
 }
 
-static int append(struct journal *j, json_t *line, int sync, struct lt_err *err)
+/* How an appended line is kept.  Without the intent log, both durable
+ * kinds are fsync'ed in the journal itself. */
+enum keep {
+    KEEP_PLAIN,   /* outcomes: recovery asks the venue, not these lines */
+    KEEP_SOON,    /* settled: in the intent log, durable with its next sync
+                   * (lost, it is a crash just before it: recovery queries
+                   * that round's orders, which are final, and finds the
+                   * same residual) */
+    KEEP_DURABLE, /* intents: durable before the call returns */
+};
+
+static int append(struct journal *j, json_t *line, enum keep keep, struct lt_err *err)
 {
     size_t len;
     char *text = line_text(j, line, &len);
@@ -265,9 +276,9 @@ static int append(struct journal *j, json_t *line, int sync, struct lt_err *err)
     }
     /* With the intent log, the line is made durable there (group commit);
      * the journal's own copy reaches the disk with the next syncfs. */
-    rc = write_line(j, fd, text, len, sync && !wal, err);
-    if (rc == 0 && sync && wal)
-        rc = intentlog_append(wal, text, len, err);
+    rc = write_line(j, fd, text, len, keep != KEEP_PLAIN && !wal, err);
+    if (rc == 0 && keep != KEEP_PLAIN && wal)
+        rc = intentlog_append(wal, text, len, keep == KEEP_DURABLE, err);
     free(text);
     if (j->fd >= 0) {
         if (rc != 0) /* a fresh descriptor next time */
@@ -301,7 +312,7 @@ int journal_intent(struct journal *j, const char *run, unsigned round, const cha
     json_object_set_new(o, "side", json_string(side == SIDE_BUY ? "BUY" : "SELL"));
     json_object_set_new(o, "price", money_json(price));
     json_object_set_new(o, "qty", money_json(qty));
-    return append(j, o, 1, err);
+    return append(j, o, KEEP_DURABLE, err);
 }
 
 int journal_outcome(struct journal *j, const char *ev, const char *client_id,
@@ -316,7 +327,7 @@ int journal_outcome(struct journal *j, const char *ev, const char *client_id,
     json_object_set_new(o, "status", json_string(order_status_name(st)));
     json_object_set_new(o, "executed", money_json(executed_qty));
     json_object_set_new(o, "quote", money_json(cum_quote));
-    return append(j, o, 0, err);
+    return append(j, o, KEEP_PLAIN, err);
 }
 
 static json_t *settled_line(const char *run, unsigned round, money_t bought, money_t sold,
@@ -340,7 +351,7 @@ int journal_settled(struct journal *j, const char *run, unsigned round, money_t 
     json_t *o = settled_line(run, round, bought, sold, residual);
     if (!o)
         return lt_err_set(err, LT_ENOMEM, "journal: out of memory");
-    return append(j, o, 1, err);
+    return append(j, o, KEEP_SOON, err);
 }
 
 /* The fresh file is written complete (with the residual's line) beside the

@@ -79,9 +79,9 @@ static void records_in_order_and_laps(void **state)
     struct stat st;
     assert_int_equal(stat(wal_path, &st), 0);
     assert_int_equal(st.st_size, 65536); /* preallocated */
-    assert_int_equal(intentlog_append(l, "one\n", 4, &err), 0);
-    assert_int_equal(intentlog_append(l, "two\n", 4, &err), 0);
-    assert_int_equal(intentlog_append(l, "three\n", 6, &err), 0);
+    assert_int_equal(intentlog_append(l, "one\n", 4, 1, &err), 0);
+    assert_int_equal(intentlog_append(l, "two\n", 4, 1, &err), 0);
+    assert_int_equal(intentlog_append(l, "three\n", 6, 1, &err), 0);
     intentlog_close(l);
 
     l = reopen(65536, &s);
@@ -90,7 +90,7 @@ static void records_in_order_and_laps(void **state)
     assert_string_equal(s.text[2], "three\n");
     /* a new lap: the last one's records are no longer read */
     assert_int_equal(intentlog_new_lap(l, &err), 0);
-    assert_int_equal(intentlog_append(l, "four\n", 5, &err), 0);
+    assert_int_equal(intentlog_append(l, "four\n", 5, 1, &err), 0);
     intentlog_close(l);
     l = reopen(65536, &s);
     assert_int_equal(s.n, 1);
@@ -105,9 +105,9 @@ static void torn_record_ends_the_scan(void **state)
     struct lt_err err;
     struct intentlog *l = reopen(65536, &s);
     assert_int_equal(intentlog_new_lap(l, &err), 0);
-    assert_int_equal(intentlog_append(l, "whole\n", 6, &err), 0);
-    assert_int_equal(intentlog_append(l, "torn!\n", 6, &err), 0);
-    assert_int_equal(intentlog_append(l, "after\n", 6, &err), 0);
+    assert_int_equal(intentlog_append(l, "whole\n", 6, 1, &err), 0);
+    assert_int_equal(intentlog_append(l, "torn!\n", 6, 1, &err), 0);
+    assert_int_equal(intentlog_append(l, "after\n", 6, 1, &err), 0);
     intentlog_close(l);
     /* the second record's text changed (a torn write): its hash fails */
     int fd = open(wal_path, O_RDWR);
@@ -131,7 +131,7 @@ static void full_log_wraps(void **state)
     char text[16];
     for (int i = 0; i < 25; i++) {
         snprintf(text, sizeof(text), "rec%05d\n", i);
-        assert_int_equal(intentlog_append(l, text, 9, &err), 0);
+        assert_int_equal(intentlog_append(l, text, 9, 1, &err), 0);
     }
     uint64_t syncs = intentlog_syncs(l);
     assert_true(syncs >= 25); /* one each (no concurrency) and the laps' */
@@ -156,7 +156,7 @@ static void *append_many(void *arg)
     struct lt_err err;
     for (int i = 0; i < 40; i++) {
         snprintf(text, sizeof(text), "w%d-%d\n", w->id, i);
-        if (intentlog_append(w->l, text, strlen(text), &err) != 0)
+        if (intentlog_append(w->l, text, strlen(text), 1, &err) != 0)
             w->fails++;
     }
     return NULL;
