@@ -91,9 +91,10 @@ int journal_settled(struct journal *j, const char *run, unsigned round, money_t 
 int journal_rotate(struct journal *j, const char *run, money_t residual, struct lt_err *err);
 
 /* Opens <dir>/intents.wal (intentlog.h), replays the records of its last
- * lap into the journals that lack them (a settled line missing: it and
- * every record after it; else the missing records after it), fsyncs
- * those, and starts a new lap; from then on durable lines go through it.
+ * lap into the journals that lack them (each missing record, in log
+ * order; then, if that put the lap's last settled line out of place, that
+ * line again and every record after it), fsyncs those, and starts a new
+ * lap; from then on durable lines go through it.
  * Call once, before any journal is used, from one thread.  A file system
  * without room for the log is no error (a warning; lines are fsync'ed in
  * their own files).  LT_EIO or LT_ENOMEM otherwise. */

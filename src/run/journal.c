@@ -597,19 +597,23 @@ static int read_all(const char *path, char **out, size_t *n, struct lt_err *err)
     return 0;
 }
 
-/* One user's records of the log's lap, v[0..n) in log order.  Only what
- * follows the user's last settled record matters to recovery (that line
- * stands for everything before it).  When that settled line is missing
- * from the journal (a power loss took pages the journal had not synced),
- * it is appended again with every record after it; otherwise only the
- * missing records after it are.  Either way the journal then ends with
- * what recovery needs: the last residual and every intent after it. */
+/* One user's records of the log's lap, v[0..n) in log order, replayed
+ * into its journal: every record the journal lacks (a power loss took
+ * pages it had not synced, in any order) is appended, in log order, so
+ * that every intent of the lap is in the journal again.  Recovery reads
+ * the last settled line and the intents after it, so the journal must
+ * then end with the lap's last settled record S followed by the records
+ * after it.  Appending in log order gives that unless S was there while
+ * records before it were appended (they now follow it), or S was appended
+ * while records after it were there (they now precede it): then S and
+ * every record after it are appended once more (the earlier copies come
+ * before the last settled line and are read past). */
 static int replay_user(const char *dir, struct wal_rec *v, size_t n, struct lt_err *err)
 {
-    size_t from = 0;
+    size_t last = n; /* S, n when none */
     for (size_t i = 0; i < n; i++)
         if (v[i].settled)
-            from = i;
+            last = i;
     struct journal *j;
     int rc = journal_open(dir, v[0].user, &j, err);
     if (rc != 0)
@@ -620,17 +624,28 @@ static int replay_user(const char *dir, struct wal_rec *v, size_t n, struct lt_e
         journal_close(j);
         return rc;
     }
-    int all = v[from].settled && !(file && memmem(file, flen, v[from].text, v[from].len));
+    int before_added = 0, after_there = 0, last_added = 0;
     size_t restored = 0;
     int fd = -1;
-    for (size_t i = from; i < n && rc == 0; i++) {
-        if (!all && file && memmem(file, flen, v[i].text, v[i].len))
-            continue;
+    for (size_t i = 0; i < n + (last < n ? n - last : 0) && rc == 0; i++) {
+        /* the first n turns: what is missing; then S and what follows */
+        size_t k = i < n ? i : last + (i - n);
+        if (i == n && !((!last_added && before_added) || (last_added && after_there)))
+            break;
+        if (i < n) {
+            int there = file && memmem(file, flen, v[k].text, v[k].len) != NULL;
+            if (there) {
+                after_there |= last < n && k > last;
+                continue;
+            }
+            before_added |= last < n && k < last;
+            last_added |= k == last;
+        }
         if (fd < 0 && (fd = open_file(j->path, O_RDWR | O_APPEND | O_CREAT, err)) < 0) {
             rc = fd;
             break;
         }
-        if ((rc = write_line(j, fd, v[i].text, v[i].len, 0, err)) == 0)
+        if ((rc = write_line(j, fd, v[k].text, v[k].len, 0, err)) == 0)
             restored++;
     }
     free(file);
@@ -641,8 +656,8 @@ static int replay_user(const char *dir, struct wal_rec *v, size_t n, struct lt_e
         close(fd);
     }
     if (rc == 0 && restored > 0)
-        log_warn("journal: %s lacked %zu line(s) the intent log held (an unsynced tail lost): "
-                 "restored from the log", j->path, restored);
+        log_warn("journal: %s lacked lines the intent log held (unsynced pages lost): "
+                 "%zu line(s) restored from the log", j->path, restored);
     journal_close(j);
     return rc;
 }
