@@ -239,17 +239,55 @@ static int write_line(struct journal *j, int fd, const char *text, size_t len, i
     return 0;
 }
 
-static char *line_text(struct journal *j, json_t *line, size_t *len)
+/* A journal line: short, one per order event, so built with snprintf
+ * into the caller's buffer (jansson cost a dozen allocations a line). */
+#define LINE_MAX 2048
+
+/* s as a JSON string into out: names, client ids, run tags and amounts
+ * are of a plain alphabet and copied between quotes; anything else is
+ * escaped by jansson.  NULL when it does not fit (or is not UTF-8). */
+static const char *jstr(const char *s, char *out, size_t cap)
 {
-    json_object_set_new(line, "ts", json_integer(wall_ms()));
-    json_object_set_new(line, "user", json_string(j->user));
-    char *text = json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    json_decref(line);
-    if (!text)
+    size_t n = strlen(s);
+    int plain = n + 3 <= cap;
+    for (size_t i = 0; plain && i < n; i++) {
+        char c = s[i];
+        plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                c == '.' || c == '_' || c == '-';
+    }
+    if (plain) {
+        out[0] = '"';
+        memcpy(out + 1, s, n);
+        out[n + 1] = '"';
+        out[n + 2] = '\0';
+        return out;
+    }
+    json_t *v = json_string(s);
+    char *d = v ? json_dumps(v, JSON_ENCODE_ANY) : NULL;
+    json_decref(v);
+    if (!d || strlen(d) >= cap) {
+        free(d);
         return NULL;
-    *len = strlen(text);
-    text[(*len)++] = '\n'; /* replaces the NUL: written as one line */
-    return text;
+    }
+    strcpy(out, d);
+    free(d);
+    return out;
+}
+
+/* buf gets "{" fields ",\"ts\":N,\"user\":U}\n" (the field order jansson
+ * wrote before); *len its length.  LT_ENOMEM when it does not fit. */
+static int line_text(struct journal *j, char *buf, size_t *len, const char *fields,
+                     struct lt_err *err)
+{
+    char user[LINE_MAX / 2];
+    int n = jstr(j->user, user, sizeof(user))
+                ? snprintf(buf, LINE_MAX, "{%s,\"ts\":%lld,\"user\":%s}\n", fields,
+                           (long long)wall_ms(), user)
+                : -1;
+    if (n < 0 || n >= LINE_MAX)
+        return lt_err_set(err, LT_ENOMEM, "journal: a line over %d bytes", LINE_MAX);
+    *len = (size_t)n;
+    return 0;
 }
 
 /* How an appended line is kept.  Without the intent log, both durable
@@ -263,23 +301,21 @@ enum keep {
     KEEP_DURABLE, /* intents: durable before the call returns */
 };
 
-static int append(struct journal *j, json_t *line, enum keep keep, struct lt_err *err)
+static int append(struct journal *j, const char *fields, enum keep keep, struct lt_err *err)
 {
+    char text[LINE_MAX];
     size_t len;
-    char *text = line_text(j, line, &len);
-    if (!text)
-        return lt_err_set(err, LT_ENOMEM, "journal: out of memory");
-    int fd = j->fd, rc;
-    if (fd < 0 && (fd = open_file(j->path, O_RDWR | O_APPEND | O_CREAT, err)) < 0) {
-        free(text);
+    int rc = line_text(j, text, &len, fields, err);
+    if (rc != 0)
+        return rc;
+    int fd = j->fd;
+    if (fd < 0 && (fd = open_file(j->path, O_RDWR | O_APPEND | O_CREAT, err)) < 0)
         return fd;
-    }
     /* With the intent log, the line is made durable there (group commit);
      * the journal's own copy reaches the disk with the next syncfs. */
     rc = write_line(j, fd, text, len, keep != KEEP_PLAIN && !wal, err);
     if (rc == 0 && keep != KEEP_PLAIN && wal)
         rc = intentlog_append(wal, text, len, keep == KEEP_DURABLE, err);
-    free(text);
     if (j->fd >= 0) {
         if (rc != 0) /* a fresh descriptor next time */
             journal_release(j);
@@ -293,65 +329,59 @@ static int append(struct journal *j, json_t *line, enum keep keep, struct lt_err
     return rc;
 }
 
-static json_t *money_json(money_t v)
-{
-    char b[MONEY_STR_MAX];
-    return json_string(money_format_min(v, b));
-}
+/* The quoted strings of a line's fields; LT_EINVAL when one is no
+ * string a line can carry. */
+#define Q(name, v)                                                                      \
+    char name[LINE_MAX / 4];                                                            \
+    if (!jstr((v), name, sizeof(name)))                                                 \
+        return lt_err_set(err, LT_EINVAL, "journal: %s cannot be written in a line", #name)
 
 int journal_intent(struct journal *j, const char *run, unsigned round, const char *client_id,
                    enum order_side side, money_t price, money_t qty, struct lt_err *err)
 {
-    json_t *o = json_object();
-    if (!o)
-        return lt_err_set(err, LT_ENOMEM, "journal: out of memory");
-    json_object_set_new(o, "ev", json_string("intent"));
-    json_object_set_new(o, "run", json_string(run));
-    json_object_set_new(o, "round", json_integer(round));
-    json_object_set_new(o, "cid", json_string(client_id));
-    json_object_set_new(o, "side", json_string(side == SIDE_BUY ? "BUY" : "SELL"));
-    json_object_set_new(o, "price", money_json(price));
-    json_object_set_new(o, "qty", money_json(qty));
-    return append(j, o, KEEP_DURABLE, err);
+    char pb[MONEY_STR_MAX], qb[MONEY_STR_MAX], f[LINE_MAX];
+    Q(qrun, run);
+    Q(qcid, client_id);
+    snprintf(f, sizeof(f),
+             "\"ev\":\"intent\",\"run\":%s,\"round\":%u,\"cid\":%s,\"side\":\"%s\","
+             "\"price\":\"%s\",\"qty\":\"%s\"",
+             qrun, round, qcid, side == SIDE_BUY ? "BUY" : "SELL", money_format_min(price, pb),
+             money_format_min(qty, qb));
+    return append(j, f, KEEP_DURABLE, err);
 }
 
 int journal_outcome(struct journal *j, const char *ev, const char *client_id,
                     enum order_status st, money_t executed_qty, money_t cum_quote,
                     struct lt_err *err)
 {
-    json_t *o = json_object();
-    if (!o)
-        return lt_err_set(err, LT_ENOMEM, "journal: out of memory");
-    json_object_set_new(o, "ev", json_string(ev));
-    json_object_set_new(o, "cid", json_string(client_id));
-    json_object_set_new(o, "status", json_string(order_status_name(st)));
-    json_object_set_new(o, "executed", money_json(executed_qty));
-    json_object_set_new(o, "quote", money_json(cum_quote));
-    return append(j, o, KEEP_PLAIN, err);
+    char eb[MONEY_STR_MAX], cb[MONEY_STR_MAX], f[LINE_MAX];
+    Q(qev, ev);
+    Q(qcid, client_id);
+    Q(qst, order_status_name(st));
+    snprintf(f, sizeof(f), "\"ev\":%s,\"cid\":%s,\"status\":%s,\"executed\":\"%s\",\"quote\":\"%s\"",
+             qev, qcid, qst, money_format_min(executed_qty, eb), money_format_min(cum_quote, cb));
+    return append(j, f, KEEP_PLAIN, err);
 }
 
-static json_t *settled_line(const char *run, unsigned round, money_t bought, money_t sold,
-                            money_t residual)
+static int settled_fields(char *f, const char *run, unsigned round, money_t bought,
+                          money_t sold, money_t residual, struct lt_err *err)
 {
-    json_t *o = json_object();
-    if (!o)
-        return NULL;
-    json_object_set_new(o, "ev", json_string("settled"));
-    json_object_set_new(o, "run", json_string(run));
-    json_object_set_new(o, "round", json_integer(round));
-    json_object_set_new(o, "bought", money_json(bought));
-    json_object_set_new(o, "sold", money_json(sold));
-    json_object_set_new(o, "residual", money_json(residual));
-    return o;
+    char bb[MONEY_STR_MAX], sb[MONEY_STR_MAX], rb[MONEY_STR_MAX];
+    Q(qrun, run);
+    snprintf(f, LINE_MAX,
+             "\"ev\":\"settled\",\"run\":%s,\"round\":%u,\"bought\":\"%s\",\"sold\":\"%s\","
+             "\"residual\":\"%s\"",
+             qrun, round, money_format_min(bought, bb), money_format_min(sold, sb),
+             money_format_min(residual, rb));
+    return 0;
 }
 
 int journal_settled(struct journal *j, const char *run, unsigned round, money_t bought,
                     money_t sold, money_t residual, struct lt_err *err)
 {
-    json_t *o = settled_line(run, round, bought, sold, residual);
-    if (!o)
-        return lt_err_set(err, LT_ENOMEM, "journal: out of memory");
-    return append(j, o, KEEP_SOON, err);
+    char f[LINE_MAX];
+    int rc = settled_fields(f, run, round, bought, sold, residual, err);
+    return rc ? rc : append(j, f, KEEP_SOON, err);
 }
 
 /* The fresh file is written complete (with the residual's line) beside the
@@ -371,12 +401,11 @@ int journal_rotate(struct journal *j, const char *run, money_t residual, struct 
     j->end_size = 0;
     int rc = 0;
     if (residual > 0) {
-        json_t *o = settled_line(run, 0, 0, 0, residual);
+        char f[LINE_MAX], text[LINE_MAX];
         size_t len;
-        char *text = o ? line_text(j, o, &len) : NULL;
-        rc = text ? write_line(j, fd, text, len, 1, err)
-                  : lt_err_set(err, LT_ENOMEM, "journal: out of memory");
-        free(text);
+        if ((rc = settled_fields(f, run, 0, 0, 0, residual, err)) == 0 &&
+            (rc = line_text(j, text, &len, f, err)) == 0)
+            rc = write_line(j, fd, text, len, 1, err);
     }
     /* A journal never written yet (created by its first append) has no
      * earlier state to keep. */
