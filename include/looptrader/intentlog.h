@@ -55,7 +55,9 @@ typedef int (*intentlog_record_fn)(void *arg, const char *text, size_t len);
 int intentlog_open(const char *path, size_t size, intentlog_record_fn fn, void *arg,
                    struct intentlog **out, struct lt_err *err);
 
-/* Makes every file of the log's file system durable (syncfs), then
+/* Called before the first append, or when no thread appends.  Makes
+ * every file of the log's file system durable (syncfs; skipped for the
+ * first lap after an open that found no record), then
  * preallocates the log to its size in zeros (once) and starts a new lap:
  * what the last lap's records stood for is on disk by then.  LT_ERANGE
  * when the file system has no room for the log (it is left empty: the

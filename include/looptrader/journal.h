@@ -99,7 +99,8 @@ int journal_rotate(struct journal *j, const char *run, money_t residual, struct 
  * without room for the log is no error (a warning; lines are fsync'ed in
  * their own files).  LT_EIO or LT_ENOMEM otherwise. */
 int journal_wal_open(const char *dir, struct lt_err *err);
-/* Closes the intent log, after every journal user has ended. */
+/* Closes the intent log, after every journal user has ended: syncfs and
+ * an empty lap first, so the next start replays nothing. */
 void journal_wal_close(void);
 
 /* An order after the last "settled" line. */

@@ -31,6 +31,7 @@ struct intentlog {
     int syncing;          /* a leader is in fdatasync */
     int wrapping;         /* a wrap (syncfs, header) is under way */
     int failed;           /* a write or sync failed: no append succeeds */
+    size_t scanned;       /* records of the lap found at open */
     atomic_uint_fast64_t syncs;
     char path[];
 };
@@ -165,6 +166,7 @@ static int scan(struct intentlog *l, intentlog_record_fn fn, void *arg, struct l
             break;
         rc = fn(arg, h + REC_HEAD, (size_t)len);
         off += REC_HEAD + (size_t)len;
+        l->scanned++;
     }
     free(buf);
     return rc;
@@ -210,7 +212,9 @@ int intentlog_open(const char *path, size_t size, intentlog_record_fn fn, void *
 }
 
 /* syncfs, then the next lap's header.  Called with no lock held by the
- * one thread that set l->wrapping. */
+ * one thread that set l->wrapping.  The first lap after an open whose
+ * last lap held no record has nothing to make durable: no syncfs (it
+ * waits for every dirty page of the file system, other programs' too). */
 static int start_lap(struct intentlog *l, uint64_t lap, struct lt_err *err)
 {
     char h[INTENTLOG_HEADER];
@@ -218,7 +222,7 @@ static int start_lap(struct intentlog *l, uint64_t lap, struct lt_err *err)
     snprintf(h, sizeof(h), "LTWAL 1 %016" PRIx64 "\n", lap);
     h[25] = ' '; /* snprintf's NUL: the header is text */
     h[INTENTLOG_HEADER - 1] = '\n';
-    if (syncfs(l->fd) != 0)
+    if ((l->gen > 0 || l->scanned > 0) && syncfs(l->fd) != 0)
         return lt_err_set(err, LT_EIO, "intent log: syncfs for %s failed: %s", l->path,
                           strerror(errno));
     int rc = preallocate(l, err);
@@ -233,8 +237,9 @@ static int start_lap(struct intentlog *l, uint64_t lap, struct lt_err *err)
 
 int intentlog_new_lap(struct intentlog *l, struct lt_err *err)
 {
-    /* Before the first append (l->wrapping is still set by open) or by the
-     * one appender that set it: no other thread touches the fields. */
+    /* Before the first append (l->wrapping is still set by open), by the
+     * one appender that set it, or once no thread appends: no other thread
+     * touches the fields. */
     uint64_t lap = l->lap + 1 ? l->lap + 1 : 1;
     int rc = start_lap(l, lap, err);
     pthread_mutex_lock(&l->mu);

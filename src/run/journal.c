@@ -733,6 +733,13 @@ int journal_wal_open(const char *dir, struct lt_err *err)
 
 void journal_wal_close(void)
 {
+    if (!wal)
+        return;
+    /* Every line is made durable and the log left with an empty lap: the
+     * next start has nothing to replay and no syncfs to wait for. */
+    struct lt_err err = { 0 };
+    if (intentlog_new_lap(wal, &err) != 0)
+        log_warn("%s", err.msg);
     intentlog_close(wal);
     wal = NULL;
 }

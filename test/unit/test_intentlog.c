@@ -3,7 +3,7 @@
  * concurrent appends are all durable with fewer syncs) and the journal's
  * replay of it (an unsynced tail lost from a journal comes back: missing
  * intents, a missing settled line with what follows it; nothing of an
- * earlier lap comes back). */
+ * earlier lap comes back; a clean close leaves nothing to replay). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "looptrader/intentlog.h"
@@ -221,25 +222,32 @@ static void keep_lines(const char *path, int keep)
     assert_int_equal(truncate(path, off), 0);
 }
 
-/* alice: round 1 settled, round 2's buy intent after it.  Lines:
- * 1 intent b1, 2 final b1, 3 intent s1, 4 final s1, 5 settled 1, 6 intent b2. */
+/* alice: round 1 settled, round 2's buy intent after it, written by a
+ * child process that then dies without closing the log (a crash: a clean
+ * close would leave an empty lap).  Lines: 1 intent b1, 2 final b1,
+ * 3 intent s1, 4 final s1, 5 settled 1, 6 intent b2.  The journal's path. */
 static char *two_rounds(void)
 {
-    struct journal *j;
-    struct lt_err err;
-    assert_int_equal(journal_wal_open(dir, &err), 0);
-    assert_int_equal(journal_open(dir, "alice", &j, &err), 0);
-    assert_int_equal(journal_intent(j, "r1", 1, "c.b1", SIDE_BUY, M(2), M(5), &err), 0);
-    assert_int_equal(journal_outcome(j, "final", "c.b1", ORDER_FILLED, M(5), M(10), &err), 0);
-    assert_int_equal(journal_intent(j, "r1", 1, "c.s1", SIDE_SELL, M(2), M(5), &err), 0);
-    assert_int_equal(journal_outcome(j, "final", "c.s1", ORDER_FILLED, M(4.9), M(9.8), &err),
-                     0);
-    assert_int_equal(journal_settled(j, "r1", 1, M(5), M(4.9), M(0.1), &err), 0);
-    assert_int_equal(journal_intent(j, "r1", 2, "c.b2", SIDE_BUY, M(2), M(5), &err), 0);
-    char *path = strdup(journal_path(j));
-    journal_close(j);
-    journal_wal_close();
-    return path;
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        struct journal *j;
+        struct lt_err err;
+        int ok = journal_wal_open(dir, &err) == 0 && journal_open(dir, "alice", &j, &err) == 0 &&
+                 journal_intent(j, "r1", 1, "c.b1", SIDE_BUY, M(2), M(5), &err) == 0 &&
+                 journal_outcome(j, "final", "c.b1", ORDER_FILLED, M(5), M(10), &err) == 0 &&
+                 journal_intent(j, "r1", 1, "c.s1", SIDE_SELL, M(2), M(5), &err) == 0 &&
+                 journal_outcome(j, "final", "c.s1", ORDER_FILLED, M(4.9), M(9.8), &err) == 0 &&
+                 journal_settled(j, "r1", 1, M(5), M(4.9), M(0.1), &err) == 0 &&
+                 journal_intent(j, "r1", 2, "c.b2", SIDE_BUY, M(2), M(5), &err) == 0;
+        _exit(ok ? 0 : 1);
+    }
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    char path[256];
+    snprintf(path, sizeof(path), "%s/alice.jsonl", dir);
+    return strdup(path);
 }
 
 static void pending_of(const char *path, size_t want_n, const char *first, money_t want_res)
@@ -351,6 +359,22 @@ static void nothing_lost_nothing_written(void **state)
     free(path);
 }
 
+static void clean_close_leaves_an_empty_lap(void **state)
+{
+    (void)state;
+    struct lt_err err;
+    struct journal *j;
+    assert_int_equal(journal_wal_open(dir, &err), 0);
+    assert_int_equal(journal_open(dir, "alice", &j, &err), 0);
+    assert_int_equal(journal_intent(j, "r1", 1, "c.b1", SIDE_BUY, M(2), M(5), &err), 0);
+    journal_close(j);
+    journal_wal_close();
+    struct seen s;
+    struct intentlog *l = reopen(INTENTLOG_SIZE, &s);
+    assert_int_equal(s.n, 0);
+    intentlog_close(l);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -365,6 +389,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(replay_restores_lost_intents_before_a_kept_settled_line,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(nothing_lost_nothing_written, setup, teardown),
+        cmocka_unit_test_setup_teardown(clean_close_leaves_an_empty_lap, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
