@@ -300,13 +300,10 @@ int intentlog_append(struct intentlog *l, const char *text, size_t len, int wait
         } else if (l->end + (off_t)rlen > l->size) {
             l->wrapping = 1;
             pthread_mutex_unlock(&l->mu);
-            struct lt_err we = { 0 };
-            rc = intentlog_new_lap(l, &we);
+            rc = intentlog_new_lap(l, err); /* err may be NULL */
             pthread_mutex_lock(&l->mu);
-            if (rc != 0) {
-                *err = we;
+            if (rc != 0)
                 break;
-            }
             continue;
         }
         break;
