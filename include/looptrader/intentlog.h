@@ -14,11 +14,13 @@
  * records from offset 64, each "R <lap 16 hex> <len 8 hex> <hash 16 hex>\n"
  * followed by len bytes of text (a journal line, '\n' included).  The hash
  * (FNV-1a 64 of the lap and the text) tells a whole record from a torn or
- * stale one.  A lap is one pass over the file: when the file is full, or
- * when a process opens it, every journal is first made durable (syncfs)
- * and a new lap starts at offset 64 with lap + 1 in the header; records
- * of older laps left behind it never match the header's lap, so a scan
- * stops at the first record that is torn, stale or of another lap.
+ * stale one.  A lap is one pass over the file: when the file is full,
+ * when a process opens it (after replaying the last lap's records) and
+ * when it closes it cleanly, every journal is first made durable (syncfs;
+ * not needed when the last lap held no record) and a new lap starts at
+ * offset 64 with lap + 1 in the header; records of older laps left
+ * behind it never match the header's lap, so a scan stops at the first
+ * record that is torn, stale or of another lap.
  *
  * An fdatasync or a write that fails leaves the log failed: every later
  * append returns LT_EIO (the caller must not send), as a durability
