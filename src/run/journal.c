@@ -241,7 +241,7 @@ static int write_line(struct journal *j, int fd, const char *text, size_t len, i
 
 /* A journal line: short, one per order event, so built with snprintf
  * into the caller's buffer (jansson cost a dozen allocations a line). */
-#define LINE_MAX 2048
+#define JOURNAL_LINE_MAX 2048
 
 /* s as a JSON string into out: names, client ids, run tags and amounts
  * are of a plain alphabet and copied between quotes; anything else is
@@ -279,13 +279,13 @@ static const char *jstr(const char *s, char *out, size_t cap)
 static int line_text(struct journal *j, char *buf, size_t *len, const char *fields,
                      struct lt_err *err)
 {
-    char user[LINE_MAX / 2];
+    char user[JOURNAL_LINE_MAX / 2];
     int n = jstr(j->user, user, sizeof(user))
-                ? snprintf(buf, LINE_MAX, "{%s,\"ts\":%lld,\"user\":%s}\n", fields,
+                ? snprintf(buf, JOURNAL_LINE_MAX, "{%s,\"ts\":%lld,\"user\":%s}\n", fields,
                            (long long)wall_ms(), user)
                 : -1;
-    if (n < 0 || n >= LINE_MAX)
-        return lt_err_set(err, LT_ENOMEM, "journal: a line over %d bytes", LINE_MAX);
+    if (n < 0 || n >= JOURNAL_LINE_MAX)
+        return lt_err_set(err, LT_ENOMEM, "journal: a line over %d bytes", JOURNAL_LINE_MAX);
     *len = (size_t)n;
     return 0;
 }
@@ -303,7 +303,7 @@ enum keep {
 
 static int append(struct journal *j, const char *fields, enum keep keep, struct lt_err *err)
 {
-    char text[LINE_MAX];
+    char text[JOURNAL_LINE_MAX];
     size_t len;
     int rc = line_text(j, text, &len, fields, err);
     if (rc != 0)
@@ -332,14 +332,14 @@ static int append(struct journal *j, const char *fields, enum keep keep, struct 
 /* The quoted strings of a line's fields; LT_EINVAL when one is no
  * string a line can carry. */
 #define Q(name, v)                                                                      \
-    char name[LINE_MAX / 4];                                                            \
+    char name[JOURNAL_LINE_MAX / 4];                                                            \
     if (!jstr((v), name, sizeof(name)))                                                 \
         return lt_err_set(err, LT_EINVAL, "journal: %s cannot be written in a line", #name)
 
 int journal_intent(struct journal *j, const char *run, unsigned round, const char *client_id,
                    enum order_side side, money_t price, money_t qty, struct lt_err *err)
 {
-    char pb[MONEY_STR_MAX], qb[MONEY_STR_MAX], f[LINE_MAX];
+    char pb[MONEY_STR_MAX], qb[MONEY_STR_MAX], f[JOURNAL_LINE_MAX];
     Q(qrun, run);
     Q(qcid, client_id);
     snprintf(f, sizeof(f),
@@ -354,7 +354,7 @@ int journal_outcome(struct journal *j, const char *ev, const char *client_id,
                     enum order_status st, money_t executed_qty, money_t cum_quote,
                     struct lt_err *err)
 {
-    char eb[MONEY_STR_MAX], cb[MONEY_STR_MAX], f[LINE_MAX];
+    char eb[MONEY_STR_MAX], cb[MONEY_STR_MAX], f[JOURNAL_LINE_MAX];
     Q(qev, ev);
     Q(qcid, client_id);
     Q(qst, order_status_name(st));
@@ -368,7 +368,7 @@ static int settled_fields(char *f, const char *run, unsigned round, money_t boug
 {
     char bb[MONEY_STR_MAX], sb[MONEY_STR_MAX], rb[MONEY_STR_MAX];
     Q(qrun, run);
-    snprintf(f, LINE_MAX,
+    snprintf(f, JOURNAL_LINE_MAX,
              "\"ev\":\"settled\",\"run\":%s,\"round\":%u,\"bought\":\"%s\",\"sold\":\"%s\","
              "\"residual\":\"%s\"",
              qrun, round, money_format_min(bought, bb), money_format_min(sold, sb),
@@ -379,7 +379,7 @@ static int settled_fields(char *f, const char *run, unsigned round, money_t boug
 int journal_settled(struct journal *j, const char *run, unsigned round, money_t bought,
                     money_t sold, money_t residual, struct lt_err *err)
 {
-    char f[LINE_MAX];
+    char f[JOURNAL_LINE_MAX];
     int rc = settled_fields(f, run, round, bought, sold, residual, err);
     return rc ? rc : append(j, f, KEEP_SOON, err);
 }
@@ -401,7 +401,7 @@ int journal_rotate(struct journal *j, const char *run, money_t residual, struct 
     j->end_size = 0;
     int rc = 0;
     if (residual > 0) {
-        char f[LINE_MAX], text[LINE_MAX];
+        char f[JOURNAL_LINE_MAX], text[JOURNAL_LINE_MAX];
         size_t len;
         if ((rc = settled_fields(f, run, 0, 0, 0, residual, err)) == 0 &&
             (rc = line_text(j, text, &len, f, err)) == 0)
