@@ -204,6 +204,9 @@ int main(int argc, char **argv)
         return run_fail_start(&r, 2, &err);
     if (r.cfg.pid_file && run_write_pid_file(&r, &err) != 0)
         return run_fail_start(&r, 2, &err);
+    /* under the state dir's lock: one process replays and writes the log */
+    if (journal_wal_open(r.cfg.state_dir, &err) != 0)
+        return run_fail_start(&r, 1, &err);
     char lock_dir[4096];
     if (r.cfg.lock_dir)
         snprintf(lock_dir, sizeof lock_dir, "%s", r.cfg.lock_dir);

@@ -2,7 +2,7 @@
  * journal.h - the append-only order journal that makes crash recovery exact.
  *
  * One file per user, <state_dir>/<user>.jsonl, one JSON line per order
- * event: the intent is written and fsync'ed before the order is sent, then
+ * event: the intent is written and made durable before the order is sent, then
  * outcomes (ack, final, unknown, rejected, never_placed) follow, and a
  * "settled" line closes a round once its inventory is sold.  A settled line
  * is written only when every order before it is final, and its `residual`
@@ -26,6 +26,16 @@
  * opens, writes and closes.  Under `ulimit -n 1024` thousands of accounts
  * thus cost at most JOURNAL_FDS_MAX descriptors.
  *
+ * Durability: with the process's intent log open (journal_wal_open, the
+ * trader opens it under the state dir's lock), an intent or settled line
+ * is written to the user's file without a sync and recorded in the
+ * intent log (intentlog.h: one preallocated file, one fdatasync for the
+ * intents of every worker that arrive together), an intent durable there
+ * before journal_intent returns; at the next start the log's records are
+ * replayed into any journal that lost them.  Without it (unit tests, or
+ * no room for the log) each such line is fsync'ed in its own file.
+ * Either way journal_intent returns only once the intent is durable.
+ *
  * A struct journal belongs to one user's strategy and is used by the one
  * worker running that user at a time, so it has no lock (the process-wide
  * count of kept descriptors is atomic).
@@ -43,6 +53,7 @@
 #include "looptrader/venue.h"
 
 #define JOURNAL_FDS_MAX 128
+#define JOURNAL_WAL_NAME "intents.wal"
 
 struct journal;
 
@@ -55,7 +66,7 @@ void journal_release(struct journal *j);
 void journal_close(struct journal *j);
 const char *journal_path(const struct journal *j);
 
-/* Before sending: {"ev":"intent",...}; fsync'ed.  0 or LT_EIO. */
+/* Before sending: {"ev":"intent",...}; durable on return.  0 or LT_EIO. */
 int journal_intent(struct journal *j, const char *run, unsigned round, const char *client_id,
                    enum order_side side, money_t price, money_t qty, struct lt_err *err);
 
@@ -67,7 +78,9 @@ int journal_outcome(struct journal *j, const char *ev, const char *client_id,
 
 /* A round's inventory is settled (sold, or left as recorded residual:
  * the base carried from every earlier round, not this round's alone).
- * fsync'ed. */
+ * Without the intent log fsync'ed; with it, durable with the log's next
+ * sync (a settled line lost is a crash just before it: recovery queries
+ * that round's final orders and finds the same residual). */
 int journal_settled(struct journal *j, const char *run, unsigned round, money_t bought,
                     money_t sold, money_t residual, struct lt_err *err);
 
@@ -76,6 +89,19 @@ int journal_settled(struct journal *j, const char *run, unsigned round, money_t 
  * without end across runs.  A residual > 0 is carried over as the fresh
  * file's first line (settled, run, round 0).  0 or LT_EIO. */
 int journal_rotate(struct journal *j, const char *run, money_t residual, struct lt_err *err);
+
+/* Opens <dir>/intents.wal (intentlog.h), replays the records of its last
+ * lap into the journals that lack them (each missing record, in log
+ * order; then, if that put the lap's last settled line out of place, that
+ * line again and every record after it), fsyncs those, and starts a new
+ * lap; from then on durable lines go through it.
+ * Call once, before any journal is used, from one thread.  A file system
+ * without room for the log is no error (a warning; lines are fsync'ed in
+ * their own files).  LT_EIO or LT_ENOMEM otherwise. */
+int journal_wal_open(const char *dir, struct lt_err *err);
+/* Closes the intent log, after every journal user has ended: syncfs and
+ * an empty lap first, so the next start replays nothing. */
+void journal_wal_close(void);
 
 /* An order after the last "settled" line. */
 struct journal_pending {

@@ -21,6 +21,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "looptrader/intentlog.h"
 #include "looptrader/log.h"
 
 /* Rotation keeps a journal to what the last runs wrote: one this big is
@@ -31,6 +32,11 @@
  * Beyond it an append opens and closes (about 4 us more than a write on
  * a kept descriptor, measured on ext4; an fsync costs 150-300 us). */
 static atomic_int kept_fds; /* any thread, atomic */
+
+/* The process's intent log (journal_wal_open), or NULL: then every
+ * durable line is fsync'ed in its own file.  Set before any worker starts
+ * and cleared after they end, so workers only read it. */
+static struct intentlog *wal;
 
 struct journal {
     int fd;              /* kept descriptor, -1 when none; counted in kept_fds */
@@ -233,32 +239,83 @@ static int write_line(struct journal *j, int fd, const char *text, size_t len, i
     return 0;
 }
 
-static char *line_text(struct journal *j, json_t *line, size_t *len)
+/* A journal line: short, one per order event, so built with snprintf
+ * into the caller's buffer (jansson cost a dozen allocations a line). */
+#define JOURNAL_LINE_MAX 2048
+
+/* s as a JSON string into out: names, client ids, run tags and amounts
+ * are of a plain alphabet and copied between quotes; anything else is
+ * escaped by jansson.  NULL when it does not fit (or is not UTF-8). */
+static const char *jstr(const char *s, char *out, size_t cap)
 {
-    json_object_set_new(line, "ts", json_integer(wall_ms()));
-    json_object_set_new(line, "user", json_string(j->user));
-    char *text = json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    json_decref(line);
-    if (!text)
+    size_t n = strlen(s);
+    int plain = n + 3 <= cap;
+    for (size_t i = 0; plain && i < n; i++) {
+        char c = s[i];
+        plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                c == '.' || c == '_' || c == '-';
+    }
+    if (plain) {
+        out[0] = '"';
+        memcpy(out + 1, s, n);
+        out[n + 1] = '"';
+        out[n + 2] = '\0';
+        return out;
+    }
+    json_t *v = json_string(s);
+    char *d = v ? json_dumps(v, JSON_ENCODE_ANY) : NULL;
+    json_decref(v);
+    if (!d || strlen(d) >= cap) {
+        free(d);
         return NULL;
-    *len = strlen(text);
-    text[(*len)++] = '\n'; /* replaces the NUL: written as one line */
-    return text;
+    }
+    strcpy(out, d);
+    free(d);
+    return out;
 }
 
-static int append(struct journal *j, json_t *line, int sync, struct lt_err *err)
+/* buf gets "{" fields ",\"ts\":N,\"user\":U}\n" (the field order jansson
+ * wrote before); *len its length.  LT_ENOMEM when it does not fit. */
+static int line_text(struct journal *j, char *buf, size_t *len, const char *fields,
+                     struct lt_err *err)
 {
+    char user[JOURNAL_LINE_MAX / 2];
+    int n = jstr(j->user, user, sizeof(user))
+                ? snprintf(buf, JOURNAL_LINE_MAX, "{%s,\"ts\":%lld,\"user\":%s}\n", fields,
+                           (long long)wall_ms(), user)
+                : -1;
+    if (n < 0 || n >= JOURNAL_LINE_MAX)
+        return lt_err_set(err, LT_ENOMEM, "journal: a line over %d bytes", JOURNAL_LINE_MAX);
+    *len = (size_t)n;
+    return 0;
+}
+
+/* How an appended line is kept.  Without the intent log, both durable
+ * kinds are fsync'ed in the journal itself. */
+enum keep {
+    KEEP_PLAIN,   /* outcomes: recovery asks the venue, not these lines */
+    KEEP_SOON,    /* settled: in the intent log, durable with its next sync
+                   * (lost, it is a crash just before it: recovery queries
+                   * that round's orders, which are final, and finds the
+                   * same residual) */
+    KEEP_DURABLE, /* intents: durable before the call returns */
+};
+
+static int append(struct journal *j, const char *fields, enum keep keep, struct lt_err *err)
+{
+    char text[JOURNAL_LINE_MAX];
     size_t len;
-    char *text = line_text(j, line, &len);
-    if (!text)
-        return lt_err_set(err, LT_ENOMEM, "journal: out of memory");
-    int fd = j->fd, rc;
-    if (fd < 0 && (fd = open_file(j->path, O_RDWR | O_APPEND | O_CREAT, err)) < 0) {
-        free(text);
+    int rc = line_text(j, text, &len, fields, err);
+    if (rc != 0)
+        return rc;
+    int fd = j->fd;
+    if (fd < 0 && (fd = open_file(j->path, O_RDWR | O_APPEND | O_CREAT, err)) < 0)
         return fd;
-    }
-    rc = write_line(j, fd, text, len, sync, err);
-    free(text);
+    /* With the intent log, the line is made durable there (group commit);
+     * the journal's own copy reaches the disk with the next syncfs. */
+    rc = write_line(j, fd, text, len, keep != KEEP_PLAIN && !wal, err);
+    if (rc == 0 && keep != KEEP_PLAIN && wal)
+        rc = intentlog_append(wal, text, len, keep == KEEP_DURABLE, err);
     if (j->fd >= 0) {
         if (rc != 0) /* a fresh descriptor next time */
             journal_release(j);
@@ -272,65 +329,59 @@ static int append(struct journal *j, json_t *line, int sync, struct lt_err *err)
     return rc;
 }
 
-static json_t *money_json(money_t v)
-{
-    char b[MONEY_STR_MAX];
-    return json_string(money_format_min(v, b));
-}
+/* The quoted strings of a line's fields; LT_EINVAL when one is no
+ * string a line can carry. */
+#define Q(name, v)                                                                      \
+    char name[JOURNAL_LINE_MAX / 4];                                                            \
+    if (!jstr((v), name, sizeof(name)))                                                 \
+        return lt_err_set(err, LT_EINVAL, "journal: %s cannot be written in a line", #name)
 
 int journal_intent(struct journal *j, const char *run, unsigned round, const char *client_id,
                    enum order_side side, money_t price, money_t qty, struct lt_err *err)
 {
-    json_t *o = json_object();
-    if (!o)
-        return lt_err_set(err, LT_ENOMEM, "journal: out of memory");
-    json_object_set_new(o, "ev", json_string("intent"));
-    json_object_set_new(o, "run", json_string(run));
-    json_object_set_new(o, "round", json_integer(round));
-    json_object_set_new(o, "cid", json_string(client_id));
-    json_object_set_new(o, "side", json_string(side == SIDE_BUY ? "BUY" : "SELL"));
-    json_object_set_new(o, "price", money_json(price));
-    json_object_set_new(o, "qty", money_json(qty));
-    return append(j, o, 1, err);
+    char pb[MONEY_STR_MAX], qb[MONEY_STR_MAX], f[JOURNAL_LINE_MAX];
+    Q(qrun, run);
+    Q(qcid, client_id);
+    snprintf(f, sizeof(f),
+             "\"ev\":\"intent\",\"run\":%s,\"round\":%u,\"cid\":%s,\"side\":\"%s\","
+             "\"price\":\"%s\",\"qty\":\"%s\"",
+             qrun, round, qcid, side == SIDE_BUY ? "BUY" : "SELL", money_format_min(price, pb),
+             money_format_min(qty, qb));
+    return append(j, f, KEEP_DURABLE, err);
 }
 
 int journal_outcome(struct journal *j, const char *ev, const char *client_id,
                     enum order_status st, money_t executed_qty, money_t cum_quote,
                     struct lt_err *err)
 {
-    json_t *o = json_object();
-    if (!o)
-        return lt_err_set(err, LT_ENOMEM, "journal: out of memory");
-    json_object_set_new(o, "ev", json_string(ev));
-    json_object_set_new(o, "cid", json_string(client_id));
-    json_object_set_new(o, "status", json_string(order_status_name(st)));
-    json_object_set_new(o, "executed", money_json(executed_qty));
-    json_object_set_new(o, "quote", money_json(cum_quote));
-    return append(j, o, 0, err);
+    char eb[MONEY_STR_MAX], cb[MONEY_STR_MAX], f[JOURNAL_LINE_MAX];
+    Q(qev, ev);
+    Q(qcid, client_id);
+    Q(qst, order_status_name(st));
+    snprintf(f, sizeof(f), "\"ev\":%s,\"cid\":%s,\"status\":%s,\"executed\":\"%s\",\"quote\":\"%s\"",
+             qev, qcid, qst, money_format_min(executed_qty, eb), money_format_min(cum_quote, cb));
+    return append(j, f, KEEP_PLAIN, err);
 }
 
-static json_t *settled_line(const char *run, unsigned round, money_t bought, money_t sold,
-                            money_t residual)
+static int settled_fields(char *f, const char *run, unsigned round, money_t bought,
+                          money_t sold, money_t residual, struct lt_err *err)
 {
-    json_t *o = json_object();
-    if (!o)
-        return NULL;
-    json_object_set_new(o, "ev", json_string("settled"));
-    json_object_set_new(o, "run", json_string(run));
-    json_object_set_new(o, "round", json_integer(round));
-    json_object_set_new(o, "bought", money_json(bought));
-    json_object_set_new(o, "sold", money_json(sold));
-    json_object_set_new(o, "residual", money_json(residual));
-    return o;
+    char bb[MONEY_STR_MAX], sb[MONEY_STR_MAX], rb[MONEY_STR_MAX];
+    Q(qrun, run);
+    snprintf(f, JOURNAL_LINE_MAX,
+             "\"ev\":\"settled\",\"run\":%s,\"round\":%u,\"bought\":\"%s\",\"sold\":\"%s\","
+             "\"residual\":\"%s\"",
+             qrun, round, money_format_min(bought, bb), money_format_min(sold, sb),
+             money_format_min(residual, rb));
+    return 0;
 }
 
 int journal_settled(struct journal *j, const char *run, unsigned round, money_t bought,
                     money_t sold, money_t residual, struct lt_err *err)
 {
-    json_t *o = settled_line(run, round, bought, sold, residual);
-    if (!o)
-        return lt_err_set(err, LT_ENOMEM, "journal: out of memory");
-    return append(j, o, 1, err);
+    char f[JOURNAL_LINE_MAX];
+    int rc = settled_fields(f, run, round, bought, sold, residual, err);
+    return rc ? rc : append(j, f, KEEP_SOON, err);
 }
 
 /* The fresh file is written complete (with the residual's line) beside the
@@ -350,12 +401,11 @@ int journal_rotate(struct journal *j, const char *run, money_t residual, struct 
     j->end_size = 0;
     int rc = 0;
     if (residual > 0) {
-        json_t *o = settled_line(run, 0, 0, 0, residual);
+        char f[JOURNAL_LINE_MAX], text[JOURNAL_LINE_MAX];
         size_t len;
-        char *text = o ? line_text(j, o, &len) : NULL;
-        rc = text ? write_line(j, fd, text, len, 1, err)
-                  : lt_err_set(err, LT_ENOMEM, "journal: out of memory");
-        free(text);
+        if ((rc = settled_fields(f, run, 0, 0, 0, residual, err)) == 0 &&
+            (rc = line_text(j, text, &len, f, err)) == 0)
+            rc = write_line(j, fd, text, len, 1, err);
     }
     /* A journal never written yet (created by its first append) has no
      * earlier state to keep. */
@@ -482,4 +532,214 @@ int journal_load_pending(const char *path, struct journal_pending **out, size_t 
     if (residual)
         *residual = carried;
     return 0;
+}
+
+/* --- the intent log: replay at start, then group commit ---------------- */
+
+struct wal_rec {
+    char *text;
+    size_t len;
+    size_t seq;      /* its place in the log */
+    int settled;
+    char user[128];
+};
+
+struct wal_recs {
+    struct wal_rec *v;
+    size_t n, cap;
+};
+
+static int collect(void *arg, const char *text, size_t len)
+{
+    struct wal_recs *rs = arg;
+    json_t *o = json_loadb(text, len, 0, NULL);
+    const char *user = json_string_value(json_object_get(o, "user"));
+    const char *ev = json_string_value(json_object_get(o, "ev"));
+    /* A record is our own line; one that is not (the hash matched by
+     * chance) stands for nothing. */
+    if (!user || !ev || strlen(user) >= sizeof(rs->v[0].user)) {
+        json_decref(o);
+        return 0;
+    }
+    if (rs->n == rs->cap) {
+        size_t cap = rs->cap ? rs->cap * 2 : 256;
+        struct wal_rec *nv = realloc(rs->v, cap * sizeof(*nv));
+        if (!nv) {
+            json_decref(o);
+            return LT_ENOMEM;
+        }
+        rs->v = nv;
+        rs->cap = cap;
+    }
+    struct wal_rec *r = &rs->v[rs->n];
+    r->text = malloc(len);
+    if (!r->text) {
+        json_decref(o);
+        return LT_ENOMEM;
+    }
+    memcpy(r->text, text, len);
+    r->len = len;
+    r->seq = rs->n;
+    r->settled = strcmp(ev, "settled") == 0;
+    snprintf(r->user, sizeof(r->user), "%s", user);
+    rs->n++;
+    json_decref(o);
+    return 0;
+}
+
+static int rec_cmp(const void *a, const void *b)
+{
+    const struct wal_rec *x = a, *y = b;
+    int c = strcmp(x->user, y->user);
+    return c ? c : (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+/* The whole file at path (absent: empty), bounded like a journal read. */
+static int read_all(const char *path, char **out, size_t *n, struct lt_err *err)
+{
+    *out = NULL;
+    *n = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0)
+        return errno == ENOENT ? 0
+                               : lt_err_set(err, LT_EIO, "journal: cannot read %s: %s", path,
+                                            strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > JOURNAL_READ_MAX) {
+        close(fd);
+        return lt_err_set(err, LT_EIO, "journal: cannot read %s: not a regular file of at "
+                          "most %lld MiB", path, (long long)(JOURNAL_READ_MAX >> 20));
+    }
+    char *buf = malloc((size_t)st.st_size + 1);
+    size_t got = 0;
+    ssize_t r = 1;
+    while (buf && got < (size_t)st.st_size &&
+           (r = read(fd, buf + got, (size_t)st.st_size - got)) > 0)
+        got += (size_t)r;
+    close(fd);
+    if (!buf || r < 0) {
+        free(buf);
+        return lt_err_set(err, LT_EIO, "journal: cannot read %s", path);
+    }
+    *out = buf;
+    *n = got;
+    return 0;
+}
+
+/* One user's records of the log's lap, v[0..n) in log order, replayed
+ * into its journal: every record the journal lacks (a power loss took
+ * pages it had not synced, in any order) is appended, in log order, so
+ * that every intent of the lap is in the journal again.  Recovery reads
+ * the last settled line and the intents after it, so the journal must
+ * then end with the lap's last settled record S followed by the records
+ * after it.  Appending in log order gives that unless S was there while
+ * records before it were appended (they now follow it), or S was appended
+ * while records after it were there (they now precede it): then S and
+ * every record after it are appended once more (the earlier copies come
+ * before the last settled line and are read past). */
+static int replay_user(const char *dir, struct wal_rec *v, size_t n, struct lt_err *err)
+{
+    size_t last = n; /* S, n when none */
+    for (size_t i = 0; i < n; i++)
+        if (v[i].settled)
+            last = i;
+    struct journal *j;
+    int rc = journal_open(dir, v[0].user, &j, err);
+    if (rc != 0)
+        return rc;
+    char *file;
+    size_t flen;
+    if ((rc = read_all(j->path, &file, &flen, err)) != 0) {
+        journal_close(j);
+        return rc;
+    }
+    int before_added = 0, after_there = 0, last_added = 0;
+    size_t restored = 0;
+    int fd = -1;
+    for (size_t i = 0; i < n + (last < n ? n - last : 0) && rc == 0; i++) {
+        /* the first n turns: what is missing; then S and what follows */
+        size_t k = i < n ? i : last + (i - n);
+        if (i == n && !((!last_added && before_added) || (last_added && after_there)))
+            break;
+        if (i < n) {
+            int there = file && memmem(file, flen, v[k].text, v[k].len) != NULL;
+            if (there) {
+                after_there |= last < n && k > last;
+                continue;
+            }
+            before_added |= last < n && k < last;
+            last_added |= k == last;
+        }
+        if (fd < 0 && (fd = open_file(j->path, O_RDWR | O_APPEND | O_CREAT, err)) < 0) {
+            rc = fd;
+            break;
+        }
+        if ((rc = write_line(j, fd, v[k].text, v[k].len, 0, err)) == 0)
+            restored++;
+    }
+    free(file);
+    if (fd >= 0) {
+        if (rc == 0 && fsync(fd) != 0)
+            rc = lt_err_set(err, LT_EIO, "journal: fsync of %s failed: %s", j->path,
+                            strerror(errno));
+        close(fd);
+    }
+    if (rc == 0 && restored > 0)
+        log_warn("journal: %s lacked lines the intent log held (unsynced pages lost): "
+                 "%zu line(s) restored from the log", j->path, restored);
+    journal_close(j);
+    return rc;
+}
+
+int journal_wal_open(const char *dir, struct lt_err *err)
+{
+    char path[JOURNAL_PATH_MAX];
+    if (snprintf(path, sizeof(path), "%s/%s", dir, JOURNAL_WAL_NAME) >= (int)sizeof(path))
+        return lt_err_set(err, LT_EINVAL, "journal: state dir path too long");
+    struct wal_recs rs = { 0 };
+    struct intentlog *l;
+    int rc = intentlog_open(path, INTENTLOG_SIZE, collect, &rs, &l, err);
+    if (rc == 0 && rs.n > 0) {
+        qsort(rs.v, rs.n, sizeof(*rs.v), rec_cmp);
+        for (size_t a = 0, b; a < rs.n && rc == 0; a = b) {
+            for (b = a + 1; b < rs.n && strcmp(rs.v[b].user, rs.v[a].user) == 0; b++)
+                ;
+            rc = replay_user(dir, rs.v + a, b - a, err);
+        }
+    }
+    for (size_t i = 0; i < rs.n; i++)
+        free(rs.v[i].text);
+    free(rs.v);
+    if (rc != 0) {
+        intentlog_close(l); /* NULL when the open failed */
+        return rc;
+    }
+    rc = intentlog_new_lap(l, err);
+    if (rc == LT_ERANGE) {
+        /* No room for the log: each durable line is fsync'ed in its own
+         * journal, as without one (slower, as safe). */
+        log_warn("%s; each journal line is fsync'ed on its own instead", err->msg);
+        intentlog_close(l);
+        lt_err_clear(err);
+        return 0;
+    }
+    if (rc != 0) {
+        intentlog_close(l);
+        return rc;
+    }
+    wal = l;
+    return 0;
+}
+
+void journal_wal_close(void)
+{
+    if (!wal)
+        return;
+    /* Every line is made durable and the log left with an empty lap: the
+     * next start has nothing to replay and no syncfs to wait for. */
+    struct lt_err err = { 0 };
+    if (intentlog_new_lap(wal, &err) != 0)
+        log_warn("%s", err.msg);
+    intentlog_close(wal);
+    wal = NULL;
 }

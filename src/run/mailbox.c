@@ -7,7 +7,11 @@
  * a failed growth is handled like a full ring.  Waits use a
  * CLOCK_MONOTONIC condvar so wall-clock jumps cannot stretch a fill
  * timeout, and wake at least every WAIT_SLICE_MS to notice a global stop
- * flag that was set without a mailbox_wake.
+ * flag that was set without a mailbox_wake.  A post broadcasts after it
+ * has released the mutex, and only when a worker waits: a waiter woken
+ * under the mutex would block on it at once (a second sleep and wake per
+ * push), and a worker busy elsewhere needs no wake-up (it looks at the
+ * ring before it waits).
  */
 #include "looptrader/mailbox.h"
 
@@ -29,7 +33,19 @@ struct mailbox {
     int overflow;                   /* lock: events were dropped since last take */
     int stopped;                    /* lock: sticky per-user stop */
     int stream_up;                  /* lock: the user's push stream is live */
+    int waiters;                    /* lock: threads in wait_turn */
 };
+
+/* Ends a post: unlocks, then wakes the waiters there were.  A thread that
+ * starts waiting after the unlock has seen the post (it looks under the
+ * lock first), so no post is missed. */
+static void post_done(struct mailbox *mb)
+{
+    int w = mb->waiters;
+    pthread_mutex_unlock(&mb->lock);
+    if (w)
+        pthread_cond_broadcast(&mb->cond);
+}
 
 int64_t mailbox_now_ms(void)
 {
@@ -101,8 +117,7 @@ void mailbox_post_exec(struct mailbox *mb, const struct venue_push *exec)
     if (mb->count == mb->cap && ring_grow(mb) != 0) {
         mb->overflow = 1;
         if (mb->cap == 0) { /* not even a first slot: the event is lost */
-            pthread_cond_broadcast(&mb->cond);
-            pthread_mutex_unlock(&mb->lock);
+            post_done(mb);
             return;
         }
         mb->head = (mb->head + 1) % mb->cap;
@@ -110,24 +125,21 @@ void mailbox_post_exec(struct mailbox *mb, const struct venue_push *exec)
     }
     mb->ring[(mb->head + mb->count) % mb->cap] = *exec;
     mb->count++;
-    pthread_cond_broadcast(&mb->cond);
-    pthread_mutex_unlock(&mb->lock);
+    post_done(mb);
 }
 
 void mailbox_post_stream(struct mailbox *mb, int up)
 {
     pthread_mutex_lock(&mb->lock);
     mb->stream_up = up ? 1 : 0;
-    pthread_cond_broadcast(&mb->cond);
-    pthread_mutex_unlock(&mb->lock);
+    post_done(mb);
 }
 
 void mailbox_post_stop(struct mailbox *mb)
 {
     pthread_mutex_lock(&mb->lock);
     mb->stopped = 1;
-    pthread_cond_broadcast(&mb->cond);
-    pthread_mutex_unlock(&mb->lock);
+    post_done(mb);
 }
 
 void mailbox_clear_stop(struct mailbox *mb)
@@ -140,8 +152,7 @@ void mailbox_clear_stop(struct mailbox *mb)
 void mailbox_wake(struct mailbox *mb)
 {
     pthread_mutex_lock(&mb->lock);
-    pthread_cond_broadcast(&mb->cond);
-    pthread_mutex_unlock(&mb->lock);
+    post_done(mb);
 }
 
 static int stop_requested(const struct mailbox *mb, const atomic_int *global_stop)
@@ -161,7 +172,9 @@ static int wait_turn(struct mailbox *mb, int64_t deadline_ms)
     if (until - now > WAIT_SLICE_MS)
         until = now + WAIT_SLICE_MS;
     struct timespec ts = { .tv_sec = until / 1000, .tv_nsec = (long)(until % 1000) * 1000000 };
+    mb->waiters++;
     pthread_cond_timedwait(&mb->cond, &mb->lock, &ts);
+    mb->waiters--;
     return 0;
 }
 

@@ -5,6 +5,8 @@
  */
 #include "looptrader/runctx.h"
 
+#include "looptrader/journal.h"
+
 #include "looptrader/log.h"
 
 #include <curl/curl.h>
@@ -65,6 +67,7 @@ void run_free(struct run *r)
     if (r->accounts_open)
         lock_accounts_close(&r->accounts);
     trades_close(r->trades);
+    journal_wal_close();
     pid_file_remove(r);
     lock_fd_release(r->state_fd);
     if (r->sig.started) {
