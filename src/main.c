@@ -35,6 +35,7 @@
 #include "looptrader/ladder.h"
 #include "looptrader/latency.h"
 #include "looptrader/ledger.h"
+#include "looptrader/live.h"
 #include "looptrader/lock.h"
 #include "looptrader/log.h"
 #include "looptrader/mailbox.h"
@@ -228,6 +229,7 @@ static void run_free(struct run *r)
         pthread_join(r->sig.thread, NULL);
     }
     config_free(&r->cfg);
+    live_free();
     log_close();
     log_secrets_clear();
 }
@@ -420,6 +422,7 @@ static int filter_history(struct run *r, unsigned idx, struct strategy_user *u, 
     int64_t start = target_window_start(&uc->strategy.window, venue_now_ms(r->venue));
     struct order_state *hist = NULL;
     size_t n = 0;
+    live_step(idx, LIVE_FILTERING, -1);
     STARTUP_RETRY(r, rc, &err,
                   venue_ops(r->venue)->order_history(r->venue, h, &uc->auth, rules->symbol,
                                                      start, &hist, &n, &err));
@@ -461,6 +464,7 @@ static int filter_history(struct run *r, unsigned idx, struct strategy_user *u, 
     }
     log_info("%s: window buy total %s of target %s", uc->name, money_format_min(before, b1),
              money_format_min(uc->strategy.target, b2));
+    live_step(idx, LIVE_QUEUED, -1);
     return 1;
 }
 
@@ -630,7 +634,8 @@ static struct report_run run_report(const struct run *r, const struct report_use
                                 .stopped = atomic_load(&r->global_stop) && !r->between_days,
                                 .error = why, .users = users, .n_users = n,
                                 .quote_decimals = r->have_rules ? r->rules.quote_precision : 8,
-                                .base_decimals = r->have_rules ? r->rules.base_precision : 8 };
+                                .base_decimals = r->have_rules ? r->rules.base_precision : 8,
+                                .fee_asset = live_fee_asset_name() };
 }
 
 /* The --trades record's hooks (strategy.h). */
@@ -666,6 +671,7 @@ static long collect_rows(struct run *r, struct report_user *rows)
             rows[n++] = snap[k++];
         else
             rows[n++] = r->users[i].report;
+        live_fill_row(&rows[n - 1], (unsigned)i);
     }
     free(who);
     free(snap);
@@ -741,7 +747,9 @@ static void progress_tick(struct run *r, struct progress_state *ps)
         double dt = (double)(now - ps->last_ms) / 1000.0;
         struct progress_totals tot = { .orders_per_s = dt > 0 ? (orders - ps->last_orders) / dt : 0,
                                        .elapsed_s = (long)((now - r->started_ms) / 1000),
-                                       .weight_used = venue_weight_used(r->venue) };
+                                       .weight_used = venue_weight_used(r->venue),
+                                       .weight_limit = venue_weight_limit(r->venue) };
+        snprintf(tot.fee_asset, sizeof tot.fee_asset, "%s", live_fee_asset_name());
         strbuf_addstr(&sb, "\033[H\033[2J");
         progress_table(rows, (size_t)n, max_rows, &tot, &sb);
         fwrite(sb.buf, 1, sb.len, stdout);
@@ -768,12 +776,14 @@ static void metrics_venue(void *ctx, struct metrics_venue *out)
 {
     struct venue *v = ((struct run *)ctx)->venue;
     *out = (struct metrics_venue){
-        .weight_used = venue_weight_used(v),
+        .weight_used = venue_weight_used(v), .weight_limit = venue_weight_limit(v),
         .weight_waits = venue_stat(v, VENUE_STAT_WEIGHT_WAITS),
         .order_waits = venue_stat(v, VENUE_STAT_ORDER_WAITS),
         .wait_ms = venue_stat(v, VENUE_STAT_WAIT_MS),
         .rate_limited = venue_stat(v, VENUE_STAT_RATE_LIMITED),
         .retries = venue_stat(v, VENUE_STAT_RETRIES) };
+    snprintf(out->base, sizeof out->base, "%s", ((struct run *)ctx)->rules.base);
+    snprintf(out->quote, sizeof out->quote, "%s", ((struct run *)ctx)->rules.quote);
 }
 
 /* The control socket's commands (ctlsock.h), on its thread: they reach
@@ -884,6 +894,7 @@ static void control_loop(struct run *r)
     int stop_sent = 0;
     struct progress_state ps = { .tty = isatty(STDOUT_FILENO) };
     while (!executor_wait(r->ex, 200)) {
+        live_fee_price_refresh(r->venue, r->http, r->rules.quote);
         progress_tick(r, &ps);
         if (!stop_sent && stopping(r)) {
             executor_stop_all(r->ex);
@@ -1001,7 +1012,7 @@ static int users_prepare(struct run *r)
     r->reports = calloc(n, sizeof(*r->reports));
     r->extra = calloc(n, sizeof(*r->extra));
     r->stop_seen = calloc(n, 1);
-    if (!r->users || !r->reports || !r->extra || !r->stop_seen)
+    if (!r->users || !r->reports || !r->extra || !r->stop_seen || live_init(r->n_users) != 0)
         return LT_ENOMEM;
     user_rows_init(r);
     return 0;
@@ -1055,6 +1066,7 @@ static int day_next(struct run *r)
         memset(&r->users[i], 0, sizeof r->users[i]);
     }
     user_rows_init(r);
+    live_init(r->n_users); /* same size: resets in place */
     /* The accounts stay locked: one process's record locks never conflict
      * with its own, so phase 2 takes each again as a no-op. */
     r->accounts.n = 0;
@@ -1076,6 +1088,7 @@ static int finish(struct run *r, int exit_code, const char *why)
     /* a stop between two days cuts nothing short */
     int stopped = stopping(r) && !r->between_days;
     size_t n_rep = 0;
+    live_fee_price_refresh(r->venue, r->http, r->rules.quote); /* the report's BNB price */
     for (size_t i = 0; r->reports && i < r->n_users; i++) {
         if (!selected(&r->cfg, &r->cfg.users[i]))
             continue;
@@ -1087,6 +1100,7 @@ static int finish(struct run *r, int exit_code, const char *why)
                      stopped ? "stopped during start-up" : "not started: see the run's error");
         }
         r->reports[n_rep++] = *ru;
+        live_fill_row(&r->reports[n_rep - 1], (unsigned)i);
     }
     int code = report_exit_code(r->reports, n_rep, stopped);
     if (r->cfg.dry_run && !why)
