@@ -693,11 +693,21 @@ static void ctl_status(struct run *r, int json, struct strbuf *out)
             text = report_json(&rep);
             len = text ? strlen(text) : 0;
         } else {
-            FILE *f = open_memstream(&text, &len);
-            if (f) {
-                report_print_table(&rep, f);
-                fclose(f);
-            }
+            /* the live table, every row, the same fields as the JSON */
+            long el = (long)((wall_ms() - r->started_ms) / 1000);
+            unsigned orders = 0;
+            for (long i = 0; i < n; i++)
+                orders += rows[i].s.orders;
+            struct progress_totals tot = { .elapsed_s = el,
+                                           .orders_per_s = el > 0 ? (double)orders / el : 0,
+                                           .weight_used = venue_weight_used(r->venue),
+                                           .weight_limit = venue_weight_limit(r->venue) };
+            snprintf(tot.fee_asset, sizeof tot.fee_asset, "%s", live_fee_asset_name());
+            struct strbuf sb;
+            strbuf_init(&sb, 0);
+            progress_table(rows, (size_t)n, (size_t)n + 1, &tot, &sb);
+            len = sb.len;
+            text = strbuf_detach(&sb, NULL);
         }
     }
     if (text) {
