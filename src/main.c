@@ -156,6 +156,14 @@ struct run {
     size_t n_users;
     struct wsclient *ws;
     struct executor *ex;
+    /* What the control socket and the metrics read, on their threads:
+     * view_lock guards ex_view (r->ex once its users are added; NULL during
+     * start-up and from the end of a day), held for a command or a
+     * snapshot (never across a blocking call); main takes it only to set
+     * or clear ex_view. */
+    pthread_mutex_t view_lock;
+    struct executor *ex_view;
+    struct ctlsock *ctl, *metrics;    /* from phase 2 to the end of the run */
     atomic_int global_stop;
     struct sigctl sig;
     int state_fd;                     /* the state dir's lock, -1 = not held */
@@ -229,6 +237,7 @@ static void run_free(struct run *r)
         pthread_join(r->sig.thread, NULL);
     }
     config_free(&r->cfg);
+    pthread_mutex_destroy(&r->view_lock);
     live_free();
     log_close();
     log_secrets_clear();
@@ -652,7 +661,44 @@ static void trades_settled(void *ctx, const struct strategy_user *u, const struc
 /* The selected users' reports as of their last round into rows (r->n_users
  * slots): the executor's copies for queued users, the rest settled by
  * phase 2.  Returns the count, or -1 out of memory. */
+static long collect_rows_locked(struct run *r, struct report_user *rows);
+
+/* During start-up (and between days) each selected account as configured,
+ * at its live step (starting, filtering, queued, stopping): the filter
+ * threads own the accounts' reports until the executor has them. */
+static long startup_rows(struct run *r, struct report_user *rows)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->n_users; i++) {
+        const struct user_config *uc = &r->cfg.users[i];
+        if (!selected(&r->cfg, uc))
+            continue;
+        rows[n] = (struct report_user){ .name = uc->name, .status = USER_PENDING,
+                                        .target = uc->strategy.target,
+                                        .target_points = uc->strategy.target_points,
+                                        .multiplier = uc->strategy.volume_multiplier };
+        live_fill_row(&rows[n++], (unsigned)i);
+    }
+    return (long)n;
+}
+
 static long collect_rows(struct run *r, struct report_user *rows)
+{
+    pthread_mutex_lock(&r->view_lock);
+    long n = r->ex_view ? collect_rows_locked(r, rows) : startup_rows(r, rows);
+    pthread_mutex_unlock(&r->view_lock);
+    return n;
+}
+
+/* Sets what the control socket and the metrics read (see struct run). */
+static void view_set(struct run *r, struct executor *ex)
+{
+    pthread_mutex_lock(&r->view_lock);
+    r->ex_view = ex;
+    pthread_mutex_unlock(&r->view_lock);
+}
+
+static long collect_rows_locked(struct run *r, struct report_user *rows)
 {
     size_t nx = executor_n_users(r->ex), n = 0, k = 0;
     const struct strategy_user **who = calloc(nx ? nx : 1, sizeof(*who));
@@ -799,14 +845,72 @@ static void metrics_venue(void *ctx, struct metrics_venue *out)
 /* The control socket's commands (ctlsock.h), on its thread: they reach
  * the run only through the executor's thread-safe calls and the stop
  * flag. */
+static void ctl_handle_locked(struct run *r, const struct ctl_cmd *cmd, struct strbuf *out);
+
+/* During start-up: a stop is remembered (live.h) and applied once the
+ * executor has the account; resume and set wait for the run to trade. */
+static void ctl_startup(struct run *r, const struct ctl_cmd *cmd, struct strbuf *out)
+{
+    size_t idx[CTL_NAMES_MAX];
+    if (cmd->op != CTL_STOP) {
+        strbuf_addstr(out, "error the run is starting (or between days): try again once it "
+                           "trades\n");
+        return;
+    }
+    for (size_t i = 0; i < cmd->n_names && i < CTL_NAMES_MAX; i++) {
+        size_t j = 0;
+        while (j < r->n_users && strcmp(r->cfg.users[j].name, cmd->names[i]) != 0)
+            j++;
+        if (j == r->n_users || !selected(&r->cfg, &r->cfg.users[j])) {
+            strbuf_addf(out, "error unknown account %s: nothing done\n", cmd->names[i]);
+            return;
+        }
+        idx[i] = j;
+    }
+    strbuf_addstr(out, "ok\n");
+    for (size_t i = 0; i < cmd->n_names && i < CTL_NAMES_MAX; i++) {
+        live_ask_stop((unsigned)idx[i]);
+        log_warn("control socket: %s: stop requested during start-up", cmd->names[i]);
+        strbuf_addf(out, "%s: stopping (during start-up: it will not trade)\n", cmd->names[i]);
+    }
+}
+
+/* Start-up stops, once the executor has the accounts (after view_set, so
+ * that no stop falls between the two). */
+static void apply_startup_stops(struct run *r)
+{
+    for (size_t i = 0; i < r->n_users; i++) {
+        struct live_account a;
+        live_account((unsigned)i, &a);
+        if (a.stop_asked)
+            executor_stop_user(r->ex, r->cfg.users[i].name);
+    }
+}
+
 static void ctl_handle(void *ctx, const struct ctl_cmd *cmd, struct strbuf *out)
 {
     struct run *r = ctx;
-    struct lt_err err = { 0 };
     if (cmd->op == CTL_STATUS) {
         ctl_status(r, cmd->json, out);
         return;
     }
+    if (cmd->op == CTL_STOP_ALL) {
+        ctl_handle_locked(r, cmd, out);
+        return;
+    }
+    pthread_mutex_lock(&r->view_lock);
+    if (r->ex_view)
+        ctl_handle_locked(r, cmd, out);
+    else
+        ctl_startup(r, cmd, out);
+    pthread_mutex_unlock(&r->view_lock);
+}
+
+/* The commands once the executor has the accounts (view_lock held), and
+ * stop --all at any time. */
+static void ctl_handle_locked(struct run *r, const struct ctl_cmd *cmd, struct strbuf *out)
+{
+    struct lt_err err = { 0 };
     if (cmd->op == CTL_STOP_ALL) {
         int64_t zero = 0;
         atomic_compare_exchange_strong(&r->sig.stop_since_ms, &zero, mailbox_now_ms());
@@ -1063,6 +1167,7 @@ static int day_next(struct run *r)
         return 1;
     }
     r->between_days = 0;
+    view_set(r, NULL);
     executor_free(r->ex);
     r->ex = NULL;
     if (r->ws) {
@@ -1090,6 +1195,10 @@ static int day_next(struct run *r)
  * code. */
 static int finish(struct run *r, int exit_code, const char *why)
 {
+    /* nothing reads the run from other threads from here on */
+    ctlsock_stop(r->ctl);
+    ctlsock_stop(r->metrics);
+    r->ctl = r->metrics = NULL;
     if (r->ws) {
         wsclient_stop(r->ws);
         wsclient_free(r->ws);
@@ -1188,6 +1297,7 @@ int main(int argc, char **argv)
     struct run r;
     memset(&r, 0, sizeof(r));
     r.state_fd = -1;
+    pthread_mutex_init(&r.view_lock, NULL);
     atomic_init(&r.global_stop, 0);
     r.started_ms = wall_ms();
     struct lt_err err = { 0 };
@@ -1333,6 +1443,17 @@ int main(int argc, char **argv)
                                     .order_settled = trades_settled, .ctx = r.trades };
     if (r.trades)
         env.hooks = &hooks;
+    /* From here to the end the control socket and the metrics answer
+     * (start-up rows while the accounts are filtered); a metrics port in
+     * use refuses the run before anything is sent for an account. */
+    struct metrics_source msrc = { .rows = metrics_rows, .max_rows = r.n_users,
+                                   .stopping = metrics_stopping, .venue = metrics_venue,
+                                   .ctx = &r };
+    if (!r.cfg.dry_run && r.cfg.metrics_addr &&
+        (rc = metrics_start(r.cfg.metrics_addr, &msrc, &r.metrics, &err)) != 0)
+        return fail_start(&r, 2, &err);
+    if (!r.cfg.dry_run && ctlsock_start(r.cfg.state_dir, ctl_handle, &r, &r.ctl, &err) != 0)
+        log_warn("%s: `looptrader ctl` cannot reach this run", err.msg);
     /* Phases 2 to 4, once; with --daily again each UTC day. */
     int coord_started = 0;
     for (;;) {
@@ -1406,24 +1527,9 @@ int main(int argc, char **argv)
             if (queue_me[i])
                 rc = executor_add(r.ex, &r.users[i], &err);
         free(queue_me);
-        /* before the first order: a port in use refuses the run, nothing sent */
-        struct metrics_source msrc = { .rows = metrics_rows, .max_rows = r.n_users,
-                                       .stopping = metrics_stopping, .venue = metrics_venue,
-                                   .ctx = &r };
-        struct ctlsock *metrics = NULL;
-        if (rc == 0 && r.cfg.metrics_addr && queued > 0 &&
-            (rc = metrics_start(r.cfg.metrics_addr, &msrc, &metrics, &err)) != 0) {
-            log_error("%s", err.msg);
-            executor_free(r.ex);
-            r.ex = NULL;
-            for (size_t i = 0; i < r.n_users; i++)
-                if (r.users[i].report.status == USER_PENDING) {
-                    /* not logged per user: the run's error, once, says why */
-                    r.users[i].report.status = USER_FAILED;
-                    snprintf(r.users[i].report.error, sizeof r.users[i].report.error,
-                             "not started: see the run's error");
-                }
-            return finish(&r, 2, err.msg);
+        if (rc == 0) {
+            view_set(&r, r.ex);
+            apply_startup_stops(&r);
         }
         if (rc == 0 && queued > 0)
             rc = executor_start(r.ex, &err);
@@ -1432,14 +1538,8 @@ int main(int argc, char **argv)
             if (r.ex)
                 executor_stop_all(r.ex);
         }
-        if (r.ex && queued > 0) {
-            struct ctlsock *cs = NULL;
-            if (rc == 0 && ctlsock_start(r.cfg.state_dir, ctl_handle, &r, &cs, &err) != 0)
-                log_warn("%s: `looptrader ctl` cannot reach this run", err.msg);
+        if (r.ex && queued > 0)
             control_loop(&r);
-            ctlsock_stop(cs);
-        }
-        ctlsock_stop(metrics);
         if (r.ex)
             executor_join(r.ex);
         if (!r.cfg.daily || rc != 0 || stopping(&r) || day_next(&r) != 0)
