@@ -5,8 +5,10 @@
  * Pure formatting over report rows (each account's report as of its last
  * round, see executor_snapshot): main decides when and where to print.
  * With hundreds of accounts the table stays readable: rows are sorted
- * failed first, then running (furthest from target first), stopped, done,
- * skipped, and cut at max_rows with a count of the rest by status.
+ * failed first, then running (those buying, selling, waiting or filtering
+ * before those waiting for their turn; then furthest from target first),
+ * stopped, done, skipped, and cut at max_rows with a count of the rest by
+ * status.
  * Each row shows the account's step (report_user.step: buying or selling
  * at rung k, waiting for the rate limit, recovering, ... or its status
  * once ended), the average price of its latest filled order and its cost

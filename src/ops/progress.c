@@ -25,12 +25,22 @@ static money_t left_of(const struct report_user *u)
     return u->target > u->window_after ? u->target - u->window_after : 0;
 }
 
+/* A running account with an order or a wait in hand, rather than one
+ * waiting for its turn (or its start): shown first among the running. */
+static int busy(const struct report_user *u)
+{
+    return u->status == USER_PENDING && u->step && strcmp(u->step, "queued") != 0 &&
+           strcmp(u->step, "starting") != 0;
+}
+
 static int cmp_rows(const void *a, const void *b)
 {
     const struct report_user *x = *(const struct report_user *const *)a;
     const struct report_user *y = *(const struct report_user *const *)b;
     int d = rank(x->status) - rank(y->status);
     if (d)
+        return d;
+    if ((d = busy(y) - busy(x)) != 0)
         return d;
     money_t lx = left_of(x), ly = left_of(y);
     if (lx != ly)

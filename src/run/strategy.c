@@ -1450,6 +1450,7 @@ static enum strategy_result round_run(const struct strategy_env *env, struct str
     s->fees_base += bt.fee_base + st.fee_base;
     s->fees_other += bt.fee_other + st.fee_other;
     live_value_fees(s); /* max_cost counts BNB fees at the newest price */
+    live_step(u->index, LIVE_QUEUED, -1); /* the round is over: its next turn */
     u->window_total += bt.quote;
     u->report.window_after = u->window_total;
     u->committed = money_add_sat(u->committed, ledger_committed_quote(&u->ledger));

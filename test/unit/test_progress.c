@@ -123,6 +123,12 @@ static void columns(void **state)
     assert_non_null(strstr(t, "0.00*\n"));
     assert_non_null(strstr(t, "weight 300 of 6000 (5%)/min"));
     assert_non_null(strstr(t, "* 1 account(s): cost leaves out fees in BNB"));
+    /* busy accounts before those waiting for their turn, whatever their names */
+    u[0].step = "queued";
+    u[0].rung = -1;
+    strbuf_reset(&sb);
+    progress_table(u, 2, 10, &tot, &sb);
+    assert_true(strstr(sb.buf, "bob") < strstr(sb.buf, "alice"));
     strbuf_free(&sb);
 }
 
