@@ -494,8 +494,10 @@ static void filter_take(struct filter_pool *fp, struct http *h)
 {
     for (;;) {
         size_t i = atomic_fetch_add(&fp->next, 1);
-        if (i >= fp->r->n_users || stopping(fp->r))
+        if (i >= fp->r->n_users || stopping(fp->r)) {
+            live_unbind(); /* main's later waits are no account's */
             return;
+        }
         if (fp->queue_me[i])
             fp->queue_me[i] = filter_history(fp->r, (unsigned)i, &fp->r->users[i], h);
     }

@@ -83,6 +83,8 @@ void live_free(void);
  * waits are idx's), at step s; rung is the ladder rung (0 = at the touch)
  * for buying/selling, else -1. */
 void live_step(unsigned idx, enum live_step s, int rung);
+/* The calling thread works for no account any more. */
+void live_unbind(void);
 /* The venue's limiter sleeps (on) or is done sleeping (off) for the
  * calling thread's account. */
 void live_rate_wait(int on);

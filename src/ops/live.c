@@ -93,6 +93,8 @@ void live_step(unsigned idx, enum live_step s, int rung)
     atomic_store_explicit(&sl->rung, rung, memory_order_relaxed);
 }
 
+void live_unbind(void) { my_idx = -1; }
+
 void live_rate_wait(int on)
 {
     struct slot *sl = slot_of(my_idx);

@@ -151,6 +151,52 @@ static void third_asset_fees(void **state)
     json_decref(j);
 }
 
+/* `looptrader report FILE` on a report written before the step and BNB
+ * fields existed, and on one with BNB fees: both print their table. */
+static void print_old_and_new(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/test_report_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    const char *old_json =
+        "{\"run\": \"r1\", \"symbol\": \"S\", \"started_ms\": 0, \"finished_ms\": 5000,"
+        " \"exit_code\": 0, \"users\": [{\"name\": \"alice\", \"status\": \"done\","
+        " \"target\": 10, \"bought_quote\": 10, \"sold_quote\": 9.9, \"fees_quote\": 0.02,"
+        " \"rounds\": 1, \"orders\": 2}]}";
+    assert_int_equal(write(fd, old_json, strlen(old_json)), (ssize_t)strlen(old_json));
+    close(fd);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    struct lt_err err = { 0 };
+    assert_int_equal(report_print_file(path, f, &err), 0);
+    fclose(f);
+    assert_non_null(strstr(text, "alice"));
+    assert_null(strstr(text, "BNB"));
+    free(text);
+    /* a new one, BNB fees valued and not */
+    struct report_user u[2];
+    memset(u, 0, sizeof(u));
+    u[0].name = "alice";
+    u[1].name = "bob";
+    u[0].status = u[1].status = USER_DONE;
+    u[0].s.bought_quote = u[1].s.bought_quote = M(10);
+    u[0].s.fees_other = u[1].s.fees_other = M(1) / 10000;
+    u[0].s.fees_other_quote = M(6) / 100;
+    u[1].s.fees_unpriced = 1;
+    struct report_run run = { .run_id = "r2", .symbol = "S", .fee_asset = "BNB", .users = u,
+                              .n_users = 2, .quote_decimals = 2, .base_decimals = 2 };
+    assert_int_equal(report_write_json(&run, path, &err), 0);
+    f = open_memstream(&text, &len);
+    assert_int_equal(report_print_file(path, f, &err), 0);
+    fclose(f);
+    unlink(path);
+    assert_non_null(strstr(text, "alice: fees 0.0001 BNB valued 0.06 in the cost"));
+    assert_non_null(strstr(text, "bob: fees 0.0001 BNB left out of the cost: no price"));
+    free(text);
+}
+
 /* The table rounds to the symbol's precision: 6719.82669 at 2 decimals is
  * 6719.83, not the truncated 6719.82; halves go away from zero. */
 static void amounts_rounded(void **state)
@@ -201,6 +247,7 @@ int main(void)
         cmocka_unit_test(exit_codes),
         cmocka_unit_test(json_round_trip),
         cmocka_unit_test(third_asset_fees),
+        cmocka_unit_test(print_old_and_new),
         cmocka_unit_test(amounts_rounded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
