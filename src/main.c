@@ -795,9 +795,8 @@ static void progress_tick(struct run *r, struct progress_state *ps)
     long n = rows ? collect_rows(r, rows) : -1;
     struct strbuf sb;
     strbuf_init(&sb, 0);
-    unsigned orders = 0;
-    for (long i = 0; i < n; i++)
-        orders += rows[i].s.orders;
+    /* live, not as of each account's last round: a steady rate */
+    unsigned orders = (unsigned)live_orders_ended();
     if (ps->tty && n >= 0) {
         struct winsize ws = { 0 };
         size_t max_rows = ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 4

@@ -134,6 +134,8 @@ struct live_totals {
                                                                  * Prometheus wants */
 };
 void live_totals(struct live_totals *out);
+/* Orders ended so far (every side and result): the table's orders/s. */
+uint64_t live_orders_ended(void);
 
 /* --- start-up stops --- */
 

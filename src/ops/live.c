@@ -256,6 +256,15 @@ void live_totals(struct live_totals *out)
     }
 }
 
+uint64_t live_orders_ended(void)
+{
+    uint64_t n = 0;
+    for (int s = 0; s < 2; s++)
+        for (int r = 0; r < LIVE_RESULTS; r++)
+            n += atomic_load_explicit(&orders[s][r], memory_order_relaxed);
+    return n;
+}
+
 void live_ask_stop(unsigned idx)
 {
     struct slot *sl = slot_of(idx);

@@ -63,6 +63,7 @@ static void counters(void **state)
     (void)state;
     struct live_totals t0, t;
     live_totals(&t0);
+    uint64_t ended = live_orders_ended();
     live_order(0, SIDE_BUY, LIVE_PARTIAL, M("1"), M("2"));
     live_order(0, SIDE_BUY, LIVE_REJECTED, 0, 0);
     live_order(0, SIDE_SELL, LIVE_CANCELLED, 0, 0);
@@ -78,6 +79,7 @@ static void counters(void **state)
     assert_int_equal(t.orders[0][LIVE_PARTIAL] - t0.orders[0][LIVE_PARTIAL], 1);
     assert_int_equal(t.orders[0][LIVE_REJECTED] - t0.orders[0][LIVE_REJECTED], 1);
     assert_int_equal(t.orders[1][LIVE_CANCELLED] - t0.orders[1][LIVE_CANCELLED], 1);
+    assert_int_equal(live_orders_ended() - ended, 3);
     assert_int_equal(t.fills[0] - t0.fills[0], 1);
     assert_int_equal(t.fills[1] - t0.fills[1], 0);
     assert_int_equal(t.ws_reconnects - t0.ws_reconnects, 1);
