@@ -848,6 +848,15 @@ static void metrics_venue(void *ctx, struct metrics_venue *out)
  * flag. */
 static void ctl_handle_locked(struct run *r, const struct ctl_cmd *cmd, struct strbuf *out);
 
+/* The configured account named name: its index, or r->n_users. */
+static size_t user_index(const struct run *r, const char *name)
+{
+    size_t j = 0;
+    while (j < r->n_users && strcmp(r->cfg.users[j].name, name) != 0)
+        j++;
+    return j;
+}
+
 /* During start-up: a stop is remembered (live.h) and applied once the
  * executor has the account; resume and set wait for the run to trade. */
 static void ctl_startup(struct run *r, const struct ctl_cmd *cmd, struct strbuf *out)
@@ -859,9 +868,7 @@ static void ctl_startup(struct run *r, const struct ctl_cmd *cmd, struct strbuf 
         return;
     }
     for (size_t i = 0; i < cmd->n_names && i < CTL_NAMES_MAX; i++) {
-        size_t j = 0;
-        while (j < r->n_users && strcmp(r->cfg.users[j].name, cmd->names[i]) != 0)
-            j++;
+        size_t j = user_index(r, cmd->names[i]);
         if (j == r->n_users || !selected(&r->cfg, &r->cfg.users[j])) {
             strbuf_addf(out, "error unknown account %s: nothing done\n", cmd->names[i]);
             return;
@@ -870,7 +877,7 @@ static void ctl_startup(struct run *r, const struct ctl_cmd *cmd, struct strbuf 
     }
     strbuf_addstr(out, "ok\n");
     for (size_t i = 0; i < cmd->n_names && i < CTL_NAMES_MAX; i++) {
-        live_ask_stop((unsigned)idx[i]);
+        live_set_stop((unsigned)idx[i], 1);
         log_warn("control socket: %s: stop requested during start-up", cmd->names[i]);
         strbuf_addf(out, "%s: stopping (during start-up: it will not trade)\n", cmd->names[i]);
     }
@@ -922,9 +929,7 @@ static void ctl_handle_locked(struct run *r, const struct ctl_cmd *cmd, struct s
     }
     /* every name is checked before anything is done, so a typo stops nobody */
     for (size_t i = 0; i < cmd->n_names; i++) {
-        size_t j = 0;
-        while (j < r->n_users && strcmp(r->cfg.users[j].name, cmd->names[i]) != 0)
-            j++;
+        size_t j = user_index(r, cmd->names[i]);
         if (j == r->n_users) {
             strbuf_addf(out, "error unknown account %s: nothing done\n", cmd->names[i]);
             return;
@@ -937,10 +942,13 @@ static void ctl_handle_locked(struct run *r, const struct ctl_cmd *cmd, struct s
     }
     int rc = 0;
     if (cmd->op == CTL_STOP) {
-        for (size_t i = 0; i < cmd->n_names; i++)
+        for (size_t i = 0; i < cmd->n_names; i++) {
             executor_stop_user(r->ex, cmd->names[i]);
+            live_set_stop((unsigned)user_index(r, cmd->names[i]), 1); /* "stopping" */
+        }
     } else if (cmd->op == CTL_RESUME) {
-        rc = executor_resume_user(r->ex, cmd->names[0], &err);
+        if ((rc = executor_resume_user(r->ex, cmd->names[0], &err)) == 0)
+            live_set_stop((unsigned)user_index(r, cmd->names[0]), 0);
     } else if (cmd->op == CTL_SET) {
         rc = executor_set_target(r->ex, cmd->names[0], cmd->target, &err);
     }

@@ -108,7 +108,7 @@ struct live_account {
     enum live_step step;
     int rung;                   /* -1: none */
     int rate_wait;              /* sleeping for the limits now */
-    int stop_asked;             /* live_ask_stop during start-up */
+    int stop_asked;             /* live_set_stop: a ctl stop not yet resumed */
     money_t last_fill_price;    /* 0: no fill yet */
 };
 /* Account idx's rung as its last live_step set it (-1 none). */
@@ -137,11 +137,12 @@ void live_totals(struct live_totals *out);
 /* Orders ended so far (every side and result): the table's orders/s. */
 uint64_t live_orders_ended(void);
 
-/* --- start-up stops --- */
+/* --- per-account stops --- */
 
-/* A `ctl stop USER` before the executor has the account: remembered, and
- * applied by the caller once it has (live_account's stop_asked). */
-void live_ask_stop(unsigned idx);
+/* A `ctl stop USER` (on) or its resume (off): the account shows
+ * "stopping" until it has ended; during start-up, before the executor has
+ * the account, the caller applies it once it has (stop_asked). */
+void live_set_stop(unsigned idx, int on);
 
 /* --- the third fee asset (BNB) --- */
 

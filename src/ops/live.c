@@ -265,11 +265,11 @@ uint64_t live_orders_ended(void)
     return n;
 }
 
-void live_ask_stop(unsigned idx)
+void live_set_stop(unsigned idx, int on)
 {
     struct slot *sl = slot_of(idx);
     if (sl)
-        atomic_store(&sl->stop_asked, 1);
+        atomic_store(&sl->stop_asked, on ? 1 : 0);
 }
 
 void live_value_fees(struct user_stats *s)

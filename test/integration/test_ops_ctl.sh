@@ -73,6 +73,9 @@ ok "the table names each account's step, as the JSON does"
 
 # stop carol for good, bob for a while
 ctl stop carol >/dev/null || fail "ctl stop carol"
+ctl status --json >"$LT_TMP/s_stop.json" || fail "status after the stop"
+assert_eq "$(jget '[u["step"] for u in j["users"] if u["name"] == "carol"][0] in ("stopping", "stopped")' <"$LT_TMP/s_stop.json")" \
+    true "carol's step says stopping (or stopped) once asked"
 wait_for_line "$TRADER_LOG" 'carol: stopped' 30 || fail "carol did not stop"
 ctl stop bob >/dev/null || fail "ctl stop bob"
 wait_for_line "$TRADER_LOG" 'bob: stopped' 30 || fail "bob did not stop"

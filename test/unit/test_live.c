@@ -35,9 +35,13 @@ static void steps(void **state)
     assert_string_equal(live_step_name(USER_PENDING, &a), "rate-limit wait");
     live_rate_wait(0);
     assert_string_equal(live_step_name(USER_DONE, &a), "done");
-    live_ask_stop(1);
+    live_set_stop(1, 1);
     live_account(1, &a);
     assert_string_equal(live_step_name(USER_PENDING, &a), "stopping");
+    assert_string_equal(live_step_name(USER_STOPPED, &a), "stopped");
+    live_set_stop(1, 0); /* resumed */
+    live_account(1, &a);
+    assert_string_equal(live_step_name(USER_PENDING, &a), "buying");
     /* an index past the table is ignored, never written */
     live_step(7, LIVE_SELLING, 1);
     live_account(7, &a);
