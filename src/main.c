@@ -128,6 +128,7 @@ int main(int argc, char **argv)
     memset(&r, 0, sizeof(r));
     r.state_fd = -1;
     atomic_init(&r.global_stop, 0);
+    pthread_mutex_init(&r.view_lock, NULL);
     r.started_ms = run_wall_ms();
     struct lt_err err = { 0 };
     int rc = coord_args_take(&argc, argv, &r.coord_cfg, &r.has_coord, &err);
@@ -277,6 +278,17 @@ int main(int argc, char **argv)
                                     .order_settled = trades_settled, .ctx = r.trades };
     if (r.trades)
         env.hooks = &hooks;
+    /* From here to the end the control socket and the metrics answer
+     * (start-up rows while the accounts are filtered); a metrics port in
+     * use refuses the run before anything is sent for an account. */
+    struct metrics_source msrc = { .rows = runctl_metrics_rows, .max_rows = r.n_users,
+                                   .stopping = runctl_metrics_stopping,
+                                   .venue = runctl_metrics_venue, .ctx = &r };
+    if (!r.cfg.dry_run && r.cfg.metrics_addr &&
+        (rc = metrics_start(r.cfg.metrics_addr, &msrc, &r.metrics, &err)) != 0)
+        return run_fail_start(&r, 2, &err);
+    if (!r.cfg.dry_run && ctlsock_start(r.cfg.state_dir, runctl_handle, &r, &r.ctl, &err) != 0)
+        log_warn("%s: `looptrader ctl` cannot reach this run", err.msg);
     /* Phases 2 to 4, once; with --daily again each UTC day. */
     for (;;) {
         size_t queued = 0;
@@ -348,24 +360,9 @@ int main(int argc, char **argv)
             if (queue_me[i])
                 rc = executor_add(r.ex, &r.users[i], &err);
         free(queue_me);
-        /* before the first order: a port in use refuses the run, nothing sent */
-        struct metrics_source msrc = { .rows = runctl_metrics_rows, .max_rows = r.n_users,
-                                       .stopping = runctl_metrics_stopping, .venue = runctl_metrics_venue,
-                                   .ctx = &r };
-        struct ctlsock *metrics = NULL;
-        if (rc == 0 && r.cfg.metrics_addr && queued > 0 &&
-            (rc = metrics_start(r.cfg.metrics_addr, &msrc, &metrics, &err)) != 0) {
-            log_error("%s", err.msg);
-            executor_free(r.ex);
-            r.ex = NULL;
-            for (size_t i = 0; i < r.n_users; i++)
-                if (r.users[i].report.status == USER_PENDING) {
-                    /* not logged per user: the run's error, once, says why */
-                    r.users[i].report.status = USER_FAILED;
-                    snprintf(r.users[i].report.error, sizeof r.users[i].report.error,
-                             "not started: see the run's error");
-                }
-            return run_finish(&r, 2, err.msg);
+        if (rc == 0) {
+            runctl_view_set(&r, r.ex);
+            runctl_apply_startup_stops(&r);
         }
         if (rc == 0 && queued > 0)
             rc = executor_start(r.ex, &err);
@@ -374,14 +371,8 @@ int main(int argc, char **argv)
             if (r.ex)
                 executor_stop_all(r.ex);
         }
-        if (r.ex && queued > 0) {
-            struct ctlsock *cs = NULL;
-            if (rc == 0 && ctlsock_start(r.cfg.state_dir, runctl_handle, &r, &cs, &err) != 0)
-                log_warn("%s: `looptrader ctl` cannot reach this run", err.msg);
+        if (r.ex && queued > 0)
             runctl_loop(&r);
-            ctlsock_stop(cs);
-        }
-        ctlsock_stop(metrics);
         if (r.ex)
             executor_join(r.ex);
         if (!r.cfg.daily || rc != 0 || run_stopping(&r) || day_next(&r) != 0)

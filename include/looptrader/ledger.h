@@ -57,6 +57,8 @@ struct ledger_order {
     enum order_status claimed; /* newest final status not yet confirmed, else
                                 * ORDER_STATUS_UNKNOWN */
     int final;                 /* confirmed: no further fill can happen */
+    int rung;                  /* the ladder rung it was priced at (0 = the
+                                * touch), set by its sender; -1 unknown */
 };
 
 struct ledger_totals {

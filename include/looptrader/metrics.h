@@ -9,6 +9,13 @@
  * socket: a slow or silent scraper costs at most CTL_IO_MS each way.
  * Only loopback addresses are accepted: the figures name the accounts.
  *
+ * Families: per account its status, step (buying/selling/rate-limit wait
+ * ...), rung, last fill price, window, target, progress, bought, sold,
+ * fees (quote, base, third asset and its quote value), cost, rounds,
+ * orders, residual; run-wide orders by side and result, fills by side,
+ * fees by asset, WebSocket reconnects, the HTTP request latency histogram
+ * by endpoint class, request weight and rate-limit waits.
+ *
  * /health answers 200 "ok" while the run trades, 503 "stopping" once a
  * stop began (a container's HEALTHCHECK then sees it going down).
  */
@@ -19,13 +26,20 @@
 #include <stddef.h>
 
 #include "looptrader/ctlsock.h"
+#include "looptrader/live.h"
 #include "looptrader/report.h"
 #include "looptrader/strbuf.h"
 
-/* The venue's pacing counters (venue_binance.h's stats), run-wide. */
+/* Run-wide figures: the venue's pacing counters (venue_binance.h's
+ * stats, from the source), the live counters (live.h, read by the
+ * server) and the asset names the fee families are labelled with. */
 struct metrics_venue {
     long long weight_used;        /* request weight counted in the current minute */
+    long long weight_limit;       /* allowed per minute, 0 unlimited */
     long long weight_waits, order_waits, wait_ms, rate_limited, retries;
+    char base[16], quote[16];     /* the symbol's assets ("" before its rules) */
+    char fee_asset[16];           /* the third fee asset, "" none */
+    struct live_totals live;
 };
 
 struct metrics_source {

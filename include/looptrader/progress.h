@@ -5,8 +5,15 @@
  * Pure formatting over report rows (each account's report as of its last
  * round, see executor_snapshot): main decides when and where to print.
  * With hundreds of accounts the table stays readable: rows are sorted
- * failed first, then running (furthest from target first), stopped, done,
- * skipped, and cut at max_rows with a count of the rest by status.
+ * failed first, then running (those buying, selling, waiting or filtering
+ * before those waiting for their turn; then furthest from target first),
+ * stopped, done, skipped, and cut at max_rows with a count of the rest by
+ * status.
+ * Each row shows the account's step (report_user.step: buying or selling
+ * at rung k, waiting for the rate limit, recovering, ... or its status
+ * once ended), the average price of its latest filled order and its cost
+ * so far in bps; a cost that leaves out third-asset fees it could not
+ * value (no price) is marked '*' and explained under the table.
  */
 #ifndef LOOPTRADER_PROGRESS_H
 #define LOOPTRADER_PROGRESS_H
@@ -23,6 +30,8 @@ struct progress_totals {
     double orders_per_s;     /* over the last interval */
     long elapsed_s;
     long long weight_used;   /* request weight counted in the current minute */
+    long long weight_limit;  /* of the minute's budget; 0 = unlimited/unknown */
+    char fee_asset[16];      /* the third fee asset (live.h), "" none */
 };
 
 /* The table: header, up to max_rows rows (>= 1), "N more", totals. */

@@ -32,6 +32,11 @@ struct user_stats {
     money_t sold_base, sold_quote;
     money_t fees_quote;      /* commissions paid in the quote asset */
     money_t fees_base;       /* commissions paid in the base asset */
+    money_t fees_other;      /* commissions paid in a third asset (BNB) */
+    money_t fees_other_quote; /* fees_other valued in the quote (live.h's
+                              * live_value_fees); 0 while unpriced */
+    int fees_unpriced;       /* fees_other > 0 and no price to value it: the
+                              * cost figures leave it out (and say so) */
     money_t residual_base;   /* bought this run and not sold (dust, stop timeout) */
     money_t recovered_base;  /* an earlier run's leftover sold at start-up */
     unsigned rounds;         /* completed rounds */
@@ -51,6 +56,11 @@ struct report_user {
                               * (its orders' late fills included) plus this
                               * run's buys */
     struct user_stats s;
+    /* What it is doing now (live.h; filled for status, the table and the
+     * metrics, and from the status in the final report). */
+    const char *step;        /* static text; NULL: the status's name */
+    int rung;                /* the ladder rung of its order, -1 none */
+    money_t last_fill_price; /* average price of its latest filled order, 0 none */
 };
 
 struct report_run {
@@ -62,12 +72,14 @@ struct report_run {
     const char *error;       /* why the run could not start; NULL when it ran */
     int quote_decimals;      /* the table's precision for quote amounts */
     int base_decimals;       /* and for base amounts (0..8) */
+    const char *fee_asset;   /* the third fee asset (BNB); NULL or "" none */
     const struct report_user *users;
     size_t n_users;
 };
 
 /* fees + buy quote - sell quote (fees in base valued at nothing: they are
- * already missing from the sold quantity, so from sell quote). */
+ * already missing from the sold quantity, so from sell quote; fees in a
+ * third asset at fees_other_quote, nothing while unpriced). */
 money_t report_cost(const struct user_stats *s);
 
 /* Average cost per bought volume in hundredths of a basis point:

@@ -8,8 +8,11 @@
  * thread; runctl_handle on the control socket's thread and the metrics_*
  * callbacks on the metrics thread.  Those two reach the run only through
  * the executor's thread-safe calls (executor.h: its snapshot copies
- * under the executor's lock), the venue's counters and the stop flag;
- * no lock here.
+ * under the executor's lock), the venue's counters, the live state
+ * (live.h: atomics) and the stop flag.  Which executor they read is
+ * r->ex_view, under r->view_lock (runctx.h): none during start-up and
+ * between days, when the rows are each account as configured at its live
+ * step and a `stop` is remembered for when the executor has the account.
  */
 #ifndef LOOPTRADER_RUNCTL_H
 #define LOOPTRADER_RUNCTL_H
@@ -30,6 +33,16 @@ void runctl_metrics_venue(void *ctx, struct metrics_venue *out);
  * thread: they reach the run only through the executor's thread-safe
  * calls and the stop flag. */
 void runctl_handle(void *ctx, const struct ctl_cmd *cmd, struct strbuf *out);
+
+/* Sets what the control socket and the metrics read (r->ex_view, under
+ * r->view_lock): the executor once its users are added, NULL before a day's
+ * executor is freed.  Main thread. */
+void runctl_view_set(struct run *r, struct executor *ex);
+
+/* The stops asked during start-up (live.h), applied once the executor has
+ * the accounts (after runctl_view_set, so no stop falls between the two).
+ * Main thread. */
+void runctl_apply_startup_stops(struct run *r);
 
 /* Phase 4's control loop: waits for the executor, turning what the signal
  * thread saw into stops (SIGUSR1: the stop files), showing progress. */

@@ -80,6 +80,14 @@ struct run {
     size_t n_users;
     struct wsclient *ws;
     struct executor *ex;
+    /* What the control socket and the metrics read, on their threads:
+     * view_lock guards ex_view (r->ex once its users are added; NULL during
+     * start-up and from the end of a day), held for a command or a
+     * snapshot (never across a blocking call); main takes it only to set
+     * or clear ex_view (runctl_view_set). */
+    pthread_mutex_t view_lock;
+    struct executor *ex_view;
+    struct ctlsock *ctl, *metrics;    /* from phase 2 to the end of the run */
     atomic_int global_stop;
     struct sigctl sig;
     int state_fd;                     /* the state dir's lock, -1 = not held */

@@ -1,7 +1,15 @@
 /*
  * trades.h - the --trades record: a CSV row per filled order, appended.
  *
- *   time,account,symbol,side,order_id,client_id,price,qty,quote,fee,fee_asset,round,order_no
+ *   time,account,symbol,side,order_id,client_id,price,qty,quote,fee,fee_asset,round,order_no,rung
+ *
+ * rung is the ladder rung the order was priced at (0 = at the touch;
+ * empty when not known: an earlier run's order settled at start-up).  A
+ * file begun by an older version has no rung column (TRADES_HEADER_V1):
+ * its header decides, so rows appended to it keep its columns (and a log
+ * line says so); name a new file to get the rung.  Readers go by the
+ * header's column names, so either file reads the same.  A fee in a third
+ * asset is written with that asset's name (BNB) as fee_asset.
  *
  * One row per order that filled (its trades summed; price is the average),
  * written once the order is final, so a row never changes afterwards.  The
@@ -26,8 +34,11 @@
 #include "looptrader/ledger.h"
 #include "looptrader/venue.h"
 
-#define TRADES_HEADER \
+#define TRADES_HEADER_V1 \
     "time,account,symbol,side,order_id,client_id,price,qty,quote,fee,fee_asset,round,order_no\n"
+#define TRADES_HEADER \
+    "time,account,symbol,side,order_id,client_id,price,qty,quote,fee,fee_asset,round,order_no," \
+    "rung\n"
 
 struct trades;
 
@@ -47,10 +58,11 @@ void trades_order(struct trades *t, const char *account, const char *symbol,
 /* Rows written since open (for tests and the log). */
 size_t trades_written(const struct trades *t);
 
-/* One CSV row (with '\n') into out; pure.  fee_asset NULL: fee unknown. */
+/* One CSV row (with '\n') into out; pure.  fee_asset NULL: fee unknown.
+ * rung < 0: unknown (empty); with_rung 0: the older file's columns. */
 int trades_format_row(char *out, size_t size, int64_t time_ms, const char *account,
                       const char *symbol, enum order_side side, int64_t order_id,
                       const char *client_id, money_t qty, money_t quote, money_t fee,
-                      const char *fee_asset);
+                      const char *fee_asset, int rung, int with_rung);
 
 #endif

@@ -149,5 +149,7 @@ void venue_stat_add(struct venue *v, enum venue_stat which, int64_t n);
 int64_t venue_stat(const struct venue *v, enum venue_stat which);
 /* Weight counted in the current window (tests). */
 int64_t venue_weight_used(struct venue *v);
+/* The weight allowed per minute (0 = unlimited): the live table's budget. */
+int64_t venue_weight_limit(struct venue *v);
 
 #endif

@@ -70,6 +70,7 @@ int ledger_add_order(struct ledger *l, const char *client_id, enum order_side si
     o->price = price;
     o->qty = qty;
     o->claimed = ORDER_STATUS_UNKNOWN;
+    o->rung = -1;
     return 0;
 }
 

@@ -65,6 +65,77 @@ static money_t v_fees(const struct report_user *u) { return u->s.fees_quote; }
 static money_t v_rounds(const struct report_user *u) { return (money_t)u->s.rounds * MONEY_SCALE; }
 static money_t v_orders(const struct report_user *u) { return (money_t)u->s.orders * MONEY_SCALE; }
 static money_t v_residual(const struct report_user *u) { return u->s.residual_base; }
+static money_t v_fees_base(const struct report_user *u) { return u->s.fees_base; }
+static money_t v_fees_other(const struct report_user *u) { return u->s.fees_other; }
+static money_t v_fees_other_quote(const struct report_user *u) { return u->s.fees_other_quote; }
+static money_t v_unpriced(const struct report_user *u) { return (money_t)u->s.fees_unpriced * MONEY_SCALE; }
+static money_t v_cost(const struct report_user *u) { return report_cost(&u->s); }
+static money_t v_last(const struct report_user *u) { return u->last_fill_price; }
+static money_t v_rung(const struct report_user *u) { return (money_t)u->rung * MONEY_SCALE; }
+
+/* The run-wide families of live.h's counters. */
+static void live_families(struct strbuf *out, const struct metrics_venue *v,
+                          const struct report_user *rows, size_t n)
+{
+    static const char *const results[LIVE_RESULTS] = { "filled", "partially_filled",
+                                                       "cancelled", "rejected", "unknown" };
+    static const char *const sides[2] = { "buy", "sell" };
+    const struct live_totals *t = &v->live;
+    strbuf_addstr(out, "# HELP looptrader_orders_total Orders sent, by side and how they ended "
+                       "(partially_filled: the rest cancelled or expired).\n"
+                       "# TYPE looptrader_orders_total counter\n");
+    for (int s = 0; s < 2; s++)
+        for (int r = 0; r < LIVE_RESULTS; r++)
+            strbuf_addf(out, "looptrader_orders_total{side=\"%s\",result=\"%s\"} %llu\n",
+                        sides[s], results[r], (unsigned long long)t->orders[s][r]);
+    strbuf_addstr(out, "# HELP looptrader_fills_total Orders that filled, in full or in part.\n"
+                       "# TYPE looptrader_fills_total counter\n");
+    for (int s = 0; s < 2; s++)
+        strbuf_addf(out, "looptrader_fills_total{side=\"%s\"} %llu\n", sides[s],
+                    (unsigned long long)t->fills[s]);
+    money_t fq = 0, fb = 0, fo = 0;
+    for (size_t i = 0; i < n; i++) {
+        fq = money_add_sat(fq, rows[i].s.fees_quote);
+        fb = money_add_sat(fb, rows[i].s.fees_base);
+        fo = money_add_sat(fo, rows[i].s.fees_other);
+    }
+    char b[MONEY_STR_MAX];
+    strbuf_addstr(out, "# HELP looptrader_fees_total Commissions paid this run, by asset "
+                       "(as of each account's last round).\n"
+                       "# TYPE looptrader_fees_total counter\n");
+    strbuf_addf(out, "looptrader_fees_total{asset=\"%s\"} %s\n", v->quote[0] ? v->quote : "quote",
+                money_format_min(fq, b));
+    strbuf_addf(out, "looptrader_fees_total{asset=\"%s\"} %s\n", v->base[0] ? v->base : "base",
+                money_format_min(fb, b));
+    if (fo > 0)
+        strbuf_addf(out, "looptrader_fees_total{asset=\"%s\"} %s\n",
+                    v->fee_asset[0] && strcmp(v->fee_asset, "*") ? v->fee_asset : "other",
+                    money_format_min(fo, b));
+    strbuf_addf(out, "# HELP looptrader_ws_reconnects_total WebSocket connections lost while up "
+                     "(each is reconnected).\n# TYPE looptrader_ws_reconnects_total counter\n"
+                     "looptrader_ws_reconnects_total %llu\n",
+                (unsigned long long)t->ws_reconnects);
+    strbuf_addstr(out, "# HELP looptrader_http_request_duration_seconds REST request time "
+                       "(libcurl's total), by endpoint class.\n"
+                       "# TYPE looptrader_http_request_duration_seconds histogram\n");
+    for (int c = 0; c < LIVE_HTTP_CLASSES; c++) {
+        for (int k = 0; k < LIVE_HTTP_BUCKETS; k++)
+            strbuf_addf(out,
+                        "looptrader_http_request_duration_seconds_bucket{class=\"%s\",le=\"%g\"} "
+                        "%llu\n",
+                        live_http_class_names[c], live_http_le[k],
+                        (unsigned long long)t->http_bucket[c][k]);
+        strbuf_addf(out,
+                    "looptrader_http_request_duration_seconds_bucket{class=\"%s\",le=\"+Inf\"} "
+                    "%llu\nlooptrader_http_request_duration_seconds_sum{class=\"%s\"} "
+                    "%llu.%06llu\nlooptrader_http_request_duration_seconds_count{class=\"%s\"} "
+                    "%llu\n",
+                    live_http_class_names[c], (unsigned long long)t->http_count[c],
+                    live_http_class_names[c], (unsigned long long)(t->http_sum_us[c] / 1000000),
+                    (unsigned long long)(t->http_sum_us[c] % 1000000), live_http_class_names[c],
+                    (unsigned long long)t->http_count[c]);
+    }
+}
 static money_t v_progress(const struct report_user *u)
 {
     if (u->target <= 0)
@@ -83,6 +154,8 @@ void metrics_format(const struct report_user *rows, size_t n, int stopping,
     strbuf_addf(out,
                 "# HELP looptrader_weight_used Request weight counted in the current minute.\n"
                 "# TYPE looptrader_weight_used gauge\nlooptrader_weight_used %lld\n"
+                "# HELP looptrader_weight_limit Request weight allowed per minute (0 unlimited).\n"
+                "# TYPE looptrader_weight_limit gauge\nlooptrader_weight_limit %lld\n"
                 "# HELP looptrader_ratelimit_waits_total Sleeps before a request for the "
                 "venue's limits.\n# TYPE looptrader_ratelimit_waits_total counter\n"
                 "looptrader_ratelimit_waits_total{limit=\"weight\"} %lld\n"
@@ -94,7 +167,7 @@ void metrics_format(const struct report_user *rows, size_t n, int stopping,
                 "# TYPE looptrader_rate_limited_total counter\nlooptrader_rate_limited_total %lld\n"
                 "# HELP looptrader_retries_total Calls sent again (unknown outcome, -1021).\n"
                 "# TYPE looptrader_retries_total counter\nlooptrader_retries_total %lld\n",
-                venue->weight_used, venue->weight_waits, venue->order_waits,
+                venue->weight_used, venue->weight_limit, venue->weight_waits, venue->order_waits,
                 venue->wait_ms / 1000, venue->wait_ms % 1000, venue->rate_limited,
                 venue->retries);
     strbuf_addstr(out, "# HELP looptrader_accounts Accounts by status.\n"
@@ -110,6 +183,15 @@ void metrics_format(const struct report_user *rows, size_t n, int stopping,
     for (size_t i = 0; i < n; i++)
         strbuf_addf(out, "looptrader_account_status{account=\"%s\",status=\"%s\"} 1\n",
                     rows[i].name, state_of(rows[i].status));
+    strbuf_addstr(out, "# HELP looptrader_account_step 1 for what the account is doing now.\n"
+                       "# TYPE looptrader_account_step gauge\n");
+    for (size_t i = 0; i < n; i++)
+        strbuf_addf(out, "looptrader_account_step{account=\"%s\",step=\"%s\"} 1\n", rows[i].name,
+                    rows[i].step ? rows[i].step : state_of(rows[i].status));
+    family(out, rows, n, "looptrader_account_rung", "gauge",
+           "Ladder rung of the account's current order (0 at the touch, -1 none).", v_rung);
+    family(out, rows, n, "looptrader_account_last_fill_price", "gauge",
+           "Average price of the account's latest filled order (0 none yet).", v_last);
     family(out, rows, n, "looptrader_account_window_quote", "gauge",
            "Filled buy volume in the window (quote), as of the last round.", v_window);
     family(out, rows, n, "looptrader_account_target_quote", "gauge",
@@ -122,12 +204,25 @@ void metrics_format(const struct report_user *rows, size_t n, int stopping,
            "Quote received from sells this run.", v_sold);
     family(out, rows, n, "looptrader_account_fees_quote_total", "counter",
            "Commissions paid in the quote asset this run.", v_fees);
+    family(out, rows, n, "looptrader_account_fees_base_total", "counter",
+           "Commissions paid in the base asset this run.", v_fees_base);
+    family(out, rows, n, "looptrader_account_fees_other_total", "counter",
+           "Commissions paid in a third asset (BNB) this run, in that asset.", v_fees_other);
+    family(out, rows, n, "looptrader_account_fees_other_quote", "gauge",
+           "Those commissions valued in the quote at the newest price (0 while unpriced).",
+           v_fees_other_quote);
+    family(out, rows, n, "looptrader_account_fees_unpriced", "gauge",
+           "1 when third-asset fees could not be valued (no price): the cost leaves them out.",
+           v_unpriced);
+    family(out, rows, n, "looptrader_account_cost_quote", "gauge",
+           "Fees + bought - sold quote this run (third-asset fees valued).", v_cost);
     family(out, rows, n, "looptrader_account_rounds_total", "counter",
            "Completed rounds this run.", v_rounds);
     family(out, rows, n, "looptrader_account_orders_total", "counter",
            "Orders sent this run.", v_orders);
     family(out, rows, n, "looptrader_account_residual_base", "gauge",
            "Base bought this run and not sold (dust, a stop's remainder).", v_residual);
+    live_families(out, venue, rows, n);
 }
 
 struct server {
@@ -158,6 +253,8 @@ static void handle(void *ctx, char *req, const char *bad, struct strbuf *out)
         if (n >= 0) {
             struct metrics_venue mv = { 0 };
             src->venue(src->ctx, &mv);
+            live_totals(&mv.live);
+            snprintf(mv.fee_asset, sizeof mv.fee_asset, "%s", live_fee_asset_name());
             metrics_format(rows, (size_t)n, src->stopping(src->ctx), &mv, &body);
             answer(out, 200, "OK", "text/plain; version=0.0.4", &body);
         } else {

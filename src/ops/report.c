@@ -30,7 +30,7 @@ const char *user_status_name(enum user_status s)
 
 money_t report_cost(const struct user_stats *s)
 {
-    return s->fees_quote + s->bought_quote - s->sold_quote;
+    return s->fees_quote + s->fees_other_quote + s->bought_quote - s->sold_quote;
 }
 
 int64_t report_cost_bps_x100(const struct user_stats *s)
@@ -77,13 +77,43 @@ static void add_bps(struct strbuf *sb, int64_t x100)
                 (long long)(a % 100));
 }
 
-static void add_user(struct strbuf *sb, const struct report_user *u)
+/* The third-asset fees and how they entered the cost: valued, or left
+ * out for want of a price (never a silent 0). */
+static void add_other_fees(struct strbuf *sb, const struct user_stats *s, const char *asset)
+{
+    if (s->fees_other <= 0)
+        return;
+    char b[MONEY_STR_MAX];
+    const char *a = asset && asset[0] && strcmp(asset, "*") != 0 ? asset : "other";
+    strbuf_addstr(sb, ", ");
+    add_money(sb, "fees_other", s->fees_other);
+    strbuf_addstr(sb, ", \"fees_other_asset\": ");
+    add_str(sb, a);
+    if (!s->fees_unpriced) {
+        strbuf_addstr(sb, ", ");
+        add_money(sb, "fees_other_quote", s->fees_other_quote);
+        return;
+    }
+    char note[160];
+    snprintf(note, sizeof note, "cost leaves out %s %s of fees: no price to value them",
+             money_format_min(s->fees_other, b), a);
+    strbuf_addstr(sb, ", \"fees_other_quote\": null, \"cost_note\": ");
+    add_str(sb, note);
+}
+
+static void add_user(struct strbuf *sb, const struct report_user *u, const char *fee_asset)
 {
     const struct user_stats *s = &u->s;
     int mult = u->multiplier > 0 ? u->multiplier : 1;
     strbuf_addstr(sb, "    {\"name\": ");
     add_str(sb, u->name);
-    strbuf_addf(sb, ", \"status\": \"%s\", ", user_status_name(u->status));
+    strbuf_addf(sb, ", \"status\": \"%s\", \"step\": ", user_status_name(u->status));
+    add_str(sb, u->step ? u->step : user_status_name(u->status));
+    if (u->rung >= 0 && u->step)
+        strbuf_addf(sb, ", \"rung\": %d", u->rung);
+    strbuf_addstr(sb, ", ");
+    add_money(sb, "last_fill_price", u->last_fill_price);
+    strbuf_addstr(sb, ", ");
     if (u->error[0]) {
         strbuf_addstr(sb, "\"error\": ");
         add_str(sb, u->error);
@@ -112,6 +142,7 @@ static void add_user(struct strbuf *sb, const struct report_user *u)
     add_money(sb, "fees_quote", s->fees_quote);
     strbuf_addstr(sb, ", ");
     add_money(sb, "fees_base", s->fees_base);
+    add_other_fees(sb, s, fee_asset);
     strbuf_addstr(sb, ", ");
     add_money(sb, "cost_quote", report_cost(s));
     strbuf_addstr(sb, ", \"avg_cost_bps\": ");
@@ -146,7 +177,7 @@ char *report_json(const struct report_run *run)
     struct user_stats tot = { 0 };
     for (size_t i = 0; i < run->n_users; i++) {
         const struct user_stats *s = &run->users[i].s;
-        add_user(&sb, &run->users[i]);
+        add_user(&sb, &run->users[i], run->fee_asset);
         strbuf_addstr(&sb, i + 1 < run->n_users ? ",\n" : "\n");
         tot.bought_base += s->bought_base;
         tot.bought_quote += s->bought_quote;
@@ -154,6 +185,9 @@ char *report_json(const struct report_run *run)
         tot.sold_quote += s->sold_quote;
         tot.fees_quote += s->fees_quote;
         tot.fees_base += s->fees_base;
+        tot.fees_other += s->fees_other;
+        tot.fees_other_quote += s->fees_other_quote;
+        tot.fees_unpriced |= s->fees_unpriced;
         tot.residual_base += s->residual_base;
         tot.rounds += s->rounds;
         tot.orders += s->orders;
@@ -164,6 +198,9 @@ char *report_json(const struct report_run *run)
     add_money(&sb, "sold_quote", tot.sold_quote);
     strbuf_addstr(&sb, ", ");
     add_money(&sb, "fees_quote", tot.fees_quote);
+    add_other_fees(&sb, &tot, run->fee_asset);
+    strbuf_addstr(&sb, ", ");
+    add_money(&sb, "cost_quote", report_cost(&tot));
     strbuf_addstr(&sb, ", ");
     add_money(&sb, "residual_base", tot.residual_base);
     strbuf_addstr(&sb, ", \"avg_cost_bps\": ");
@@ -242,6 +279,16 @@ void report_print_table(const struct report_run *run, FILE *out)
             log_redact(u->error, clean, sizeof(clean));
             fprintf(out, "    %s: %s\n", u->name, clean);
         }
+        if (u->s.fees_other > 0) {
+            const char *fa = run->fee_asset && run->fee_asset[0] ? run->fee_asset : "other";
+            if (u->s.fees_unpriced)
+                fprintf(out, "    %s: fees %s %s left out of the cost: no price to value them\n",
+                        u->name, money_format_min(u->s.fees_other, a), fa);
+            else
+                fprintf(out, "    %s: fees %s %s valued %s in the cost\n", u->name,
+                        money_format_min(u->s.fees_other, a), fa,
+                        report_format_amount(u->s.fees_other_quote, qd, b));
+        }
     }
     if (run->error) {
         char clean[300];
@@ -301,11 +348,19 @@ int report_print_file(const char *path, FILE *out, struct lt_err *err)
         ru->s.sold_quote = jmoney(u, "sold_quote");
         ru->s.fees_quote = jmoney(u, "fees_quote");
         ru->s.fees_base = jmoney(u, "fees_base");
+        /* absent from older reports: none */
+        ru->s.fees_other = jmoney(u, "fees_other");
+        ru->s.fees_other_quote = jmoney(u, "fees_other_quote");
+        ru->s.fees_unpriced = ru->s.fees_other > 0 && json_is_null(json_object_get(u, "fees_other_quote"));
+        ru->rung = -1;
         ru->s.residual_base = jmoney(u, "residual_base");
         ru->s.recovered_base = jmoney(u, "recovered_base");
         ru->s.rounds = (unsigned)jint(u, "rounds");
         ru->s.orders = (unsigned)jint(u, "orders");
     }
+    const char *fee_asset = NULL;
+    for (size_t i = 0; i < n && !fee_asset; i++)
+        fee_asset = json_string_value(json_object_get(json_array_get(users, i), "fees_other_asset"));
     json_t *started = json_object_get(root, "started_ms"), *ended = json_object_get(root, "finished_ms");
     struct report_run run = {
         .run_id = json_string_value(json_object_get(root, "run")),
@@ -317,7 +372,7 @@ int report_print_file(const char *path, FILE *out, struct lt_err *err)
         .error = json_string_value(json_object_get(root, "error")),
         .quote_decimals = json_object_get(root, "quote_decimals") ? jint(root, "quote_decimals") : 8,
         .base_decimals = json_object_get(root, "base_decimals") ? jint(root, "base_decimals") : 8,
-        .users = us, .n_users = n };
+        .fee_asset = fee_asset, .users = us, .n_users = n };
     fprintf(out, "run %s, %s, %lld s, from %s\n", run.run_id ? run.run_id : "?",
             run.symbol ? run.symbol : "?",
             (long long)((run.finished_ms - run.started_ms) / 1000), path);

@@ -5,6 +5,7 @@
 #include "looptrader/runctl.h"
 
 #include "looptrader/finish.h"
+#include "looptrader/live.h"
 #include "looptrader/log.h"
 #include "looptrader/mailbox.h"
 #include "looptrader/progress.h"
@@ -34,7 +35,44 @@ static void scan_stop_files(struct run *r)
 /* The selected users' reports as of their last round into rows (r->n_users
  * slots): the executor's copies for queued users, the rest settled by
  * phase 2.  Returns the count, or -1 out of memory. */
+static long collect_rows_locked(struct run *r, struct report_user *rows);
+
+/* During start-up (and between days) each selected account as configured,
+ * at its live step (starting, filtering, queued, stopping): the filter
+ * threads own the accounts' reports until the executor has them. */
+static long startup_rows(struct run *r, struct report_user *rows)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->n_users; i++) {
+        const struct user_config *uc = &r->cfg.users[i];
+        if (!run_selected(&r->cfg, uc))
+            continue;
+        rows[n] = (struct report_user){ .name = uc->name, .status = USER_PENDING,
+                                        .target = uc->strategy.target,
+                                        .target_points = uc->strategy.target_points,
+                                        .multiplier = uc->strategy.volume_multiplier };
+        live_fill_row(&rows[n++], (unsigned)i);
+    }
+    return (long)n;
+}
+
 static long collect_rows(struct run *r, struct report_user *rows)
+{
+    pthread_mutex_lock(&r->view_lock);
+    long n = r->ex_view ? collect_rows_locked(r, rows) : startup_rows(r, rows);
+    pthread_mutex_unlock(&r->view_lock);
+    return n;
+}
+
+/* Sets what the control socket and the metrics read (runctl.h). */
+void runctl_view_set(struct run *r, struct executor *ex)
+{
+    pthread_mutex_lock(&r->view_lock);
+    r->ex_view = ex;
+    pthread_mutex_unlock(&r->view_lock);
+}
+
+static long collect_rows_locked(struct run *r, struct report_user *rows)
 {
     size_t nx = executor_n_users(r->ex), n = 0, k = 0;
     const struct strategy_user **who = calloc(nx ? nx : 1, sizeof(*who));
@@ -53,6 +91,7 @@ static long collect_rows(struct run *r, struct report_user *rows)
             rows[n++] = snap[k++];
         else
             rows[n++] = r->users[i].report;
+        live_fill_row(&rows[n - 1], (unsigned)i);
     }
     free(who);
     free(snap);
@@ -74,11 +113,21 @@ static void ctl_status(struct run *r, int json, struct strbuf *out)
             text = report_json(&rep);
             len = text ? strlen(text) : 0;
         } else {
-            FILE *f = open_memstream(&text, &len);
-            if (f) {
-                report_print_table(&rep, f);
-                fclose(f);
-            }
+            /* the live table, every row, the same fields as the JSON */
+            long el = (long)((run_wall_ms() - r->started_ms) / 1000);
+            unsigned orders = 0;
+            for (long i = 0; i < n; i++)
+                orders += rows[i].s.orders;
+            struct progress_totals tot = { .elapsed_s = el,
+                                           .orders_per_s = el > 0 ? (double)orders / el : 0,
+                                           .weight_used = venue_weight_used(r->venue),
+                                           .weight_limit = venue_weight_limit(r->venue) };
+            snprintf(tot.fee_asset, sizeof tot.fee_asset, "%s", live_fee_asset_name());
+            struct strbuf sb;
+            strbuf_init(&sb, 0);
+            progress_table(rows, (size_t)n, (size_t)n + 1, &tot, &sb);
+            len = sb.len;
+            text = strbuf_detach(&sb, NULL);
         }
     }
     if (text) {
@@ -118,9 +167,8 @@ static void progress_tick(struct run *r, struct progress_state *ps)
     long n = rows ? collect_rows(r, rows) : -1;
     struct strbuf sb;
     strbuf_init(&sb, 0);
-    unsigned orders = 0;
-    for (long i = 0; i < n; i++)
-        orders += rows[i].s.orders;
+    /* live, not as of each account's last round: a steady rate */
+    unsigned orders = (unsigned)live_orders_ended();
     if (ps->tty && n >= 0) {
         struct winsize ws = { 0 };
         size_t max_rows = ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 4
@@ -128,7 +176,9 @@ static void progress_tick(struct run *r, struct progress_state *ps)
         double dt = (double)(now - ps->last_ms) / 1000.0;
         struct progress_totals tot = { .orders_per_s = dt > 0 ? (orders - ps->last_orders) / dt : 0,
                                        .elapsed_s = (long)((now - r->started_ms) / 1000),
-                                       .weight_used = venue_weight_used(r->venue) };
+                                       .weight_used = venue_weight_used(r->venue),
+                                       .weight_limit = venue_weight_limit(r->venue) };
+        snprintf(tot.fee_asset, sizeof tot.fee_asset, "%s", live_fee_asset_name());
         strbuf_addstr(&sb, "\033[H\033[2J");
         progress_table(rows, (size_t)n, max_rows, &tot, &sb);
         fwrite(sb.buf, 1, sb.len, stdout);
@@ -155,25 +205,92 @@ void runctl_metrics_venue(void *ctx, struct metrics_venue *out)
 {
     struct venue *v = ((struct run *)ctx)->venue;
     *out = (struct metrics_venue){
-        .weight_used = venue_weight_used(v),
+        .weight_used = venue_weight_used(v), .weight_limit = venue_weight_limit(v),
         .weight_waits = venue_stat(v, VENUE_STAT_WEIGHT_WAITS),
         .order_waits = venue_stat(v, VENUE_STAT_ORDER_WAITS),
         .wait_ms = venue_stat(v, VENUE_STAT_WAIT_MS),
         .rate_limited = venue_stat(v, VENUE_STAT_RATE_LIMITED),
         .retries = venue_stat(v, VENUE_STAT_RETRIES) };
+    snprintf(out->base, sizeof out->base, "%s", ((struct run *)ctx)->rules.base);
+    snprintf(out->quote, sizeof out->quote, "%s", ((struct run *)ctx)->rules.quote);
 }
 
 /* The control socket's commands (ctlsock.h), on its thread: they reach
  * the run only through the executor's thread-safe calls and the stop
  * flag. */
+static void ctl_handle_locked(struct run *r, const struct ctl_cmd *cmd, struct strbuf *out);
+
+/* The configured account named name: its index, or r->n_users. */
+static size_t user_index(const struct run *r, const char *name)
+{
+    size_t j = 0;
+    while (j < r->n_users && strcmp(r->cfg.users[j].name, name) != 0)
+        j++;
+    return j;
+}
+
+/* During start-up: a stop is remembered (live.h) and applied once the
+ * executor has the account; resume and set wait for the run to trade. */
+static void ctl_startup(struct run *r, const struct ctl_cmd *cmd, struct strbuf *out)
+{
+    size_t idx[CTL_NAMES_MAX];
+    if (cmd->op != CTL_STOP) {
+        strbuf_addstr(out, "error the run is starting (or between days): try again once it "
+                           "trades\n");
+        return;
+    }
+    for (size_t i = 0; i < cmd->n_names && i < CTL_NAMES_MAX; i++) {
+        size_t j = user_index(r, cmd->names[i]);
+        if (j == r->n_users || !run_selected(&r->cfg, &r->cfg.users[j])) {
+            strbuf_addf(out, "error unknown account %s: nothing done\n", cmd->names[i]);
+            return;
+        }
+        idx[i] = j;
+    }
+    strbuf_addstr(out, "ok\n");
+    for (size_t i = 0; i < cmd->n_names && i < CTL_NAMES_MAX; i++) {
+        live_set_stop((unsigned)idx[i], 1);
+        log_warn("control socket: %s: stop requested during start-up", cmd->names[i]);
+        strbuf_addf(out, "%s: stopping (during start-up: it will not trade)\n", cmd->names[i]);
+    }
+}
+
+/* Start-up stops, once the executor has the accounts (after view_set, so
+ * that no stop falls between the two). */
+void runctl_apply_startup_stops(struct run *r)
+{
+    for (size_t i = 0; i < r->n_users; i++) {
+        struct live_account a;
+        live_account((unsigned)i, &a);
+        if (a.stop_asked)
+            executor_stop_user(r->ex, r->cfg.users[i].name);
+    }
+}
+
 void runctl_handle(void *ctx, const struct ctl_cmd *cmd, struct strbuf *out)
 {
     struct run *r = ctx;
-    struct lt_err err = { 0 };
     if (cmd->op == CTL_STATUS) {
         ctl_status(r, cmd->json, out);
         return;
     }
+    if (cmd->op == CTL_STOP_ALL) {
+        ctl_handle_locked(r, cmd, out);
+        return;
+    }
+    pthread_mutex_lock(&r->view_lock);
+    if (r->ex_view)
+        ctl_handle_locked(r, cmd, out);
+    else
+        ctl_startup(r, cmd, out);
+    pthread_mutex_unlock(&r->view_lock);
+}
+
+/* The commands once the executor has the accounts (view_lock held), and
+ * stop --all at any time. */
+static void ctl_handle_locked(struct run *r, const struct ctl_cmd *cmd, struct strbuf *out)
+{
+    struct lt_err err = { 0 };
     if (cmd->op == CTL_STOP_ALL) {
         int64_t zero = 0;
         atomic_compare_exchange_strong(&r->sig.stop_since_ms, &zero, mailbox_now_ms());
@@ -184,9 +301,7 @@ void runctl_handle(void *ctx, const struct ctl_cmd *cmd, struct strbuf *out)
     }
     /* every name is checked before anything is done, so a typo stops nobody */
     for (size_t i = 0; i < cmd->n_names; i++) {
-        size_t j = 0;
-        while (j < r->n_users && strcmp(r->cfg.users[j].name, cmd->names[i]) != 0)
-            j++;
+        size_t j = user_index(r, cmd->names[i]);
         if (j == r->n_users) {
             strbuf_addf(out, "error unknown account %s: nothing done\n", cmd->names[i]);
             return;
@@ -199,10 +314,13 @@ void runctl_handle(void *ctx, const struct ctl_cmd *cmd, struct strbuf *out)
     }
     int rc = 0;
     if (cmd->op == CTL_STOP) {
-        for (size_t i = 0; i < cmd->n_names; i++)
+        for (size_t i = 0; i < cmd->n_names; i++) {
             executor_stop_user(r->ex, cmd->names[i]);
+            live_set_stop((unsigned)user_index(r, cmd->names[i]), 1); /* "stopping" */
+        }
     } else if (cmd->op == CTL_RESUME) {
-        rc = executor_resume_user(r->ex, cmd->names[0], &err);
+        if ((rc = executor_resume_user(r->ex, cmd->names[0], &err)) == 0)
+            live_set_stop((unsigned)user_index(r, cmd->names[0]), 0);
     } else if (cmd->op == CTL_SET) {
         rc = executor_set_target(r->ex, cmd->names[0], cmd->target, &err);
     }
@@ -225,6 +343,7 @@ void runctl_loop(struct run *r)
     int stop_sent = 0;
     struct progress_state ps = { .tty = isatty(STDOUT_FILENO) };
     while (!executor_wait(r->ex, 200)) {
+        live_fee_price_refresh(r->venue, r->http, r->rules.quote);
         progress_tick(r, &ps);
         if (!stop_sent && run_stopping(r)) {
             executor_stop_all(r->ex);

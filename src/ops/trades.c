@@ -4,6 +4,7 @@
 #include "looptrader/trades.h"
 
 #include "looptrader/clientid.h"
+#include "looptrader/live.h"
 #include "looptrader/log.h"
 #include "looptrader/money.h"
 
@@ -33,6 +34,7 @@ struct trades {
     size_t n_keys, cap_keys;
     size_t written;     /* guarded by lock */
     int failed;         /* a write failed: logged once; guarded by lock */
+    int with_rung;      /* the file's header has the rung column; set at open */
 };
 
 static uint64_t name_hash(const char *s, size_t n)
@@ -77,7 +79,7 @@ static int key_add(struct trades *t, uint64_t a, int64_t id)
 int trades_format_row(char *out, size_t size, int64_t time_ms, const char *account,
                       const char *symbol, enum order_side side, int64_t order_id,
                       const char *client_id, money_t qty, money_t quote, money_t fee,
-                      const char *fee_asset)
+                      const char *fee_asset, int rung, int with_rung)
 {
     char when[96], p[MONEY_STR_MAX], q[MONEY_STR_MAX], v[MONEY_STR_MAX], f[MONEY_STR_MAX];
     time_t secs = (time_t)(time_ms / 1000);
@@ -95,8 +97,16 @@ int trades_format_row(char *out, size_t size, int64_t time_ms, const char *accou
                      fee_asset ? money_format_min(fee, f) : "", fee_asset ? fee_asset : "");
     if (n < 0 || (size_t)n >= size)
         return LT_ERANGE;
-    int m = ours ? snprintf(out + n, size - (size_t)n, "%u,%u\n", id.round, id.seq)
-                 : snprintf(out + n, size - (size_t)n, ",\n");
+    char r[16] = "";
+    if (rung >= 0)
+        snprintf(r, sizeof r, "%d", rung);
+    int m = ours ? snprintf(out + n, size - (size_t)n, "%u,%u", id.round, id.seq)
+                 : snprintf(out + n, size - (size_t)n, ",");
+    if (m < 0 || (size_t)m >= size - (size_t)n)
+        return LT_ERANGE;
+    n += m;
+    m = with_rung ? snprintf(out + n, size - (size_t)n, ",%s\n", r)
+                  : snprintf(out + n, size - (size_t)n, "\n");
     return m < 0 || (size_t)m >= size - (size_t)n ? LT_ERANGE : 0;
 }
 
@@ -107,6 +117,7 @@ static int load(struct trades *t, struct lt_err *err)
     if (fstat(t->fd, &st) != 0)
         return lt_err_set(err, LT_EIO, "trades %s: %s", t->path, strerror(errno));
     size_t size = (size_t)st.st_size;
+    t->with_rung = 1;
     if (size == 0) {
         if (write(t->fd, TRADES_HEADER, strlen(TRADES_HEADER)) != (ssize_t)strlen(TRADES_HEADER))
             return lt_err_set(err, LT_EIO, "trades %s: cannot write (%s)", t->path,
@@ -123,7 +134,13 @@ static int load(struct trades *t, struct lt_err *err)
     }
     buf[size] = '\0';
     int rc = 0;
-    if (strncmp(buf, TRADES_HEADER, strlen(TRADES_HEADER)) != 0)
+    size_t header = strlen(TRADES_HEADER);
+    if (strncmp(buf, TRADES_HEADER_V1, strlen(TRADES_HEADER_V1)) == 0) {
+        t->with_rung = 0;
+        header = strlen(TRADES_HEADER_V1);
+        log_info("trades %s: an older file without the rung column: rows keep its columns "
+                 "(name a new file to record rungs)", t->path);
+    } else if (strncmp(buf, TRADES_HEADER, header) != 0)
         rc = lt_err_set(err, LT_EPARSE,
                         "trades %s exists and is not a looptrader trades file (its first "
                         "line is not the header): name another file", t->path);
@@ -135,7 +152,7 @@ static int load(struct trades *t, struct lt_err *err)
             rc = lt_err_set(err, LT_EIO, "trades %s: cannot cut its torn line (%s)", t->path,
                             strerror(errno));
     }
-    for (char *line = buf + strlen(TRADES_HEADER); rc == 0 && line < buf + keep;) {
+    for (char *line = buf + header; rc == 0 && line < buf + keep;) {
         char *nl = strchr(line, '\n');
         /* account is field 2, order id field 5 */
         char *c1 = memchr(line, ',', (size_t)(nl - line));
@@ -243,10 +260,12 @@ void trades_ledger(struct trades *t, const char *account, const char *symbol,
             asset = l->base;
         } else if (!fee && o->fee_other) {
             fee = o->fee_other;
-            asset = "other";
+            asset = live_fee_asset_name();
+            if (!asset[0] || strcmp(asset, "*") == 0)
+                asset = "other";
         }
         if (trades_format_row(row, sizeof row, now, account, symbol, o->side, o->order_id,
-                              o->client_id, qty, quote, fee, asset) == 0)
+                              o->client_id, qty, quote, fee, asset, o->rung, t->with_rung) == 0)
             put(t, account, o->order_id, row);
     }
     unlock_and_sync(t, before);
@@ -259,7 +278,7 @@ void trades_order(struct trades *t, const char *account, const char *symbol,
     if (!order_status_is_final(st->status) || st->order_id == 0 || st->executed_qty <= 0 ||
         trades_format_row(row, sizeof row, st->update_ms ? st->update_ms : wall_ms(), account,
                           symbol, st->side, st->order_id, st->client_id, st->executed_qty,
-                          st->cum_quote, 0, NULL) != 0)
+                          st->cum_quote, 0, NULL, -1, t->with_rung) != 0)
         return;
     pthread_mutex_lock(&t->lock);
     size_t before = t->written;

@@ -4,7 +4,9 @@
 #include "looptrader/day.h"
 
 #include "looptrader/finish.h"
+#include "looptrader/live.h"
 #include "looptrader/log.h"
+#include "looptrader/runctl.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +47,7 @@ int day_next(struct run *r)
         return 1;
     }
     r->between_days = 0;
+    runctl_view_set(r, NULL);
     executor_free(r->ex);
     r->ex = NULL;
     if (r->ws) {
@@ -58,6 +61,7 @@ int day_next(struct run *r)
         memset(&r->users[i], 0, sizeof r->users[i]);
     }
     run_user_rows_init(r);
+    live_init(r->n_users); /* same size: resets in place */
     /* The accounts stay locked: one process's record locks never conflict
      * with its own, so phase 2 takes each again as a no-op. */
     r->accounts.n = 0;

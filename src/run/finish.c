@@ -3,6 +3,8 @@
  */
 #include "looptrader/finish.h"
 
+#include "looptrader/ctlsock.h"
+#include "looptrader/live.h"
 #include "looptrader/log.h"
 
 #include <errno.h>
@@ -22,7 +24,8 @@ struct report_run run_report(const struct run *r, const struct report_user *user
                                 .stopped = atomic_load(&r->global_stop) && !r->between_days,
                                 .error = why, .users = users, .n_users = n,
                                 .quote_decimals = r->have_rules ? r->rules.quote_precision : 8,
-                                .base_decimals = r->have_rules ? r->rules.base_precision : 8 };
+                                .base_decimals = r->have_rules ? r->rules.base_precision : 8,
+                                .fee_asset = live_fee_asset_name() };
 }
 
 /* Checks that the report can be written where asked, before anything is
@@ -59,6 +62,10 @@ int run_check_report_path(const char *path, struct lt_err *err)
  * code. */
 int run_finish(struct run *r, int exit_code, const char *why)
 {
+    /* nothing reads the run from other threads from here on */
+    ctlsock_stop(r->ctl);
+    ctlsock_stop(r->metrics);
+    r->ctl = r->metrics = NULL;
     if (r->ws) {
         wsclient_stop(r->ws);
         wsclient_free(r->ws);
@@ -67,6 +74,7 @@ int run_finish(struct run *r, int exit_code, const char *why)
     /* a stop between two days cuts nothing short */
     int stopped = run_stopping(r) && !r->between_days;
     size_t n_rep = 0;
+    live_fee_price_refresh(r->venue, r->http, r->rules.quote); /* the report's BNB price */
     for (size_t i = 0; r->reports && i < r->n_users; i++) {
         if (!run_selected(&r->cfg, &r->cfg.users[i]))
             continue;
@@ -78,6 +86,7 @@ int run_finish(struct run *r, int exit_code, const char *why)
                      stopped ? "stopped during start-up" : "not started: see the run's error");
         }
         r->reports[n_rep++] = *ru;
+        live_fill_row(&r->reports[n_rep - 1], (unsigned)i);
     }
     int code = report_exit_code(r->reports, n_rep, stopped);
     if (r->cfg.dry_run && !why)

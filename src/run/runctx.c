@@ -6,6 +6,7 @@
 #include "looptrader/runctx.h"
 
 #include "looptrader/journal.h"
+#include "looptrader/live.h"
 
 #include "looptrader/log.h"
 
@@ -75,6 +76,8 @@ void run_free(struct run *r)
         pthread_join(r->sig.thread, NULL);
     }
     config_free(&r->cfg);
+    pthread_mutex_destroy(&r->view_lock);
+    live_free();
     log_close();
     log_secrets_clear();
 }
@@ -137,7 +140,7 @@ int run_users_prepare(struct run *r)
     r->reports = calloc(n, sizeof(*r->reports));
     r->extra = calloc(n, sizeof(*r->extra));
     r->stop_seen = calloc(n, 1);
-    if (!r->users || !r->reports || !r->extra || !r->stop_seen)
+    if (!r->users || !r->reports || !r->extra || !r->stop_seen || live_init(r->n_users) != 0)
         return LT_ENOMEM;
     run_user_rows_init(r);
     return 0;

@@ -5,6 +5,7 @@
 
 #include "looptrader/counting.h"
 #include "looptrader/ledger.h"
+#include "looptrader/live.h"
 #include "looptrader/log.h"
 #include "looptrader/target.h"
 
@@ -93,6 +94,7 @@ static int filter_history(struct run *r, unsigned idx, struct strategy_user *u, 
     int64_t start = target_window_start(&uc->strategy.window, venue_now_ms(r->venue));
     struct order_state *hist = NULL;
     size_t n = 0;
+    live_step(idx, LIVE_FILTERING, -1);
     STARTUP_RETRY(r, rc, &err,
                   venue_ops(r->venue)->order_history(r->venue, h, &uc->auth, rules->symbol,
                                                      start, &hist, &n, &err));
@@ -134,6 +136,7 @@ static int filter_history(struct run *r, unsigned idx, struct strategy_user *u, 
     }
     log_info("%s: window buy total %s of target %s", uc->name, money_format_min(before, b1),
              money_format_min(uc->strategy.target, b2));
+    live_step(idx, LIVE_QUEUED, -1);
     return 1;
 }
 
@@ -153,8 +156,10 @@ static void filter_take(struct filter_pool *fp, struct http *h)
 {
     for (;;) {
         size_t i = atomic_fetch_add(&fp->next, 1);
-        if (i >= fp->r->n_users || run_stopping(fp->r))
+        if (i >= fp->r->n_users || run_stopping(fp->r)) {
+            live_unbind(); /* main's later waits are no account's */
             return;
+        }
         if (fp->queue_me[i])
             fp->queue_me[i] = filter_history(fp->r, (unsigned)i, &fp->r->users[i], h);
     }

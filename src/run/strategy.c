@@ -17,6 +17,7 @@
 #include "looptrader/coord.h"
 #include "looptrader/ladder.h"
 #include "looptrader/latency.h"
+#include "looptrader/live.h"
 #include "looptrader/log.h"
 #include "looptrader/plan.h"
 #include "looptrader/target.h"
@@ -253,6 +254,7 @@ static void believe_trade(struct rctx *c, const char *cid, int64_t order_id, int
     }
     ledger_add_trade(&c->u->ledger, cid, order_id, trade_id, qty, quote, commission,
                      commission_asset);
+    live_fee_asset(commission_asset, c->r->base, c->r->quote);
 }
 
 /* outboundAccountPosition: the newest base balance, checked at the next
@@ -655,6 +657,7 @@ static int order_run(struct rctx *c, enum order_side side, enum time_in_force ti
         return rc;
     if ((rc = ledger_add_order(&u->ledger, cid, side, price, qty)) != 0)
         return lt_err_set(&c->err, rc, "cannot make an order id (%s)", lt_err_name(rc));
+    u->ledger.orders[u->ledger.n_orders - 1].rung = live_rung(u->index);
     rc = journal_intent(u->journal, c->env->run, u->round, cid, side, price, qty, &c->err);
     if (rc != 0)
         return rc; /* an order we could not journal is an order we must not send */
@@ -763,6 +766,26 @@ static int order_finish(struct rctx *c, const char *cid, enum order_side side,
     return 0;
 }
 
+/* The operator's order counters (live.h) for what order_run returned:
+ * nothing for an order never sent (a stop cut the limiter's wait). */
+static void count_order(struct rctx *c, enum order_side side, int rc)
+{
+    const struct ledger *l = &c->u->ledger;
+    struct clientid id;
+    if (rc == LT_ESTOPPED || l->n_orders == 0)
+        return;
+    const struct ledger_order *o = &l->orders[l->n_orders - 1];
+    if (clientid_parse(o->client_id, &id) != 0 || id.seq != c->seq)
+        return; /* refused before the ledger had it: never sent */
+    money_t got = ledger_order_qty(o);
+    enum live_result res = rc == ORDER_REJECTED_RC ? LIVE_REJECTED
+                           : rc != 0               ? LIVE_UNKNOWN
+                           : got >= o->qty         ? LIVE_FILLED
+                           : got > 0               ? LIVE_PARTIAL
+                                                   : LIVE_CANCELLED;
+    live_order(c->u->index, side, res, rc == 0 ? got : 0, ledger_order_quote(o));
+}
+
 /* --- the two steps of a round ------------------------------------------ */
 
 static struct ladder user_ladder(const struct strategy_user *u)
@@ -849,7 +872,9 @@ static int buy_step(struct rctx *c, money_t quote_goal)
             break; /* the remainder is below the minimums: keep what we have */
         if ((rc = check_buy_cap(c, price, qty)) != 0)
             return rc;
+        live_step(c->u->index, LIVE_BUYING, k);
         rc = order_run(c, SIDE_BUY, c->u->cfg->strategy.tif, 'b', price, qty);
+        count_order(c, SIDE_BUY, rc);
         if (rc == LT_ESTOPPED) {
             /* Not sent; a top-up tries again while its bound lasts. */
             sleep_ms(POLL_MS);
@@ -948,7 +973,9 @@ static int sell_step(struct rctx *c, char code, money_t goal, money_t *left)
         enum time_in_force tif = c->u->cfg->strategy.tif;
         if (tif != TIF_GTC && qty < 2 * plan_min_sellable_qty(c->r, &lad, bid))
             tif = TIF_GTC;
+        live_step(c->u->index, LIVE_SELLING, k);
         int rc = order_run(c, SIDE_SELL, tif, code, price, qty);
+        count_order(c, SIDE_SELL, rc);
         if (rc == LT_ESTOPPED) {
             /* Not sent: the rate limit allows no order yet; try again
              * until the stop's bound runs out. */
@@ -1156,6 +1183,7 @@ static int recover(struct rctx *c)
         ledger_side_totals(&u->ledger, SIDE_SELL, &t);
         u->report.s.recovered_base += t.qty;
         u->report.s.fees_quote += t.fee_quote;
+        u->report.s.fees_other += t.fee_other;
         if (rc != 0) {
             free(p);
             return rc;
@@ -1441,6 +1469,7 @@ static enum strategy_result round_run(const struct strategy_env *env, struct str
     struct rctx c = { .env = env, .u = u, .h = h, .r = u->rules,
                       .ops = venue_ops(env->venue), .auth = &u->cfg->auth };
     const struct strategy_config *sc = &u->cfg->strategy;
+    live_step(u->index, u->recovered ? LIVE_BUYING : LIVE_RECOVERING, -1);
 
     if (!u->recovered && stopping(&c))
         /* Stopped before this run touched the account: what an earlier
@@ -1508,6 +1537,9 @@ static enum strategy_result round_run(const struct strategy_env *env, struct str
     s->sold_quote += st.quote;
     s->fees_quote += bt.fee_quote + st.fee_quote;
     s->fees_base += bt.fee_base + st.fee_base;
+    s->fees_other += bt.fee_other + st.fee_other;
+    live_value_fees(s); /* max_cost counts BNB fees at the newest price */
+    live_step(u->index, LIVE_QUEUED, -1); /* the round is over: its next turn */
     u->window_total += bt.quote;
     u->report.window_after = u->window_total;
     u->committed = money_add_sat(u->committed, ledger_committed_quote(&u->ledger));

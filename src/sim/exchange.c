@@ -637,6 +637,37 @@ static void close_order(struct sim_exchange *ex, struct sim_order_rec *o,
     touch(ex, o->v.account);
 }
 
+/* Where the fee of a fill on symbol goes: with fees.asset configured (BNB)
+ * and an ASSET+QUOTE symbol to value it at its mid, the fee's quote value
+ * in that asset (rounded up to 1e-8), taken from the account's free
+ * balance when it holds enough; else nowhere (the caller charges the quote).
+ * Returns the fee asset's index and sets *amount, or -1. */
+static int fee_in_asset(struct sim_exchange *ex, struct account *a, int symbol, money_t fee,
+                        money_t *amount)
+{
+    const char *fa = ex->conf->fee_asset;
+    if (!fa[0] || fee <= 0)
+        return -1;
+    int fi = asset_index(ex, fa);
+    if (fi < 0 || fi == ex->sym_quote[symbol] || fi == ex->sym_base[symbol])
+        return -1;
+    char sym[40];
+    snprintf(sym, sizeof sym, "%s%s", fa, ex->conf->symbols[symbol].rules.quote);
+    int s = simconf_symbol_index(ex->conf, sym);
+    money_t mid = s >= 0 ? ex->mk[s].mid : 0;
+    if (mid <= 0)
+        return -1;
+    money_t in_fa = money_div(fee, mid);
+    if (money_mul(in_fa, mid) < fee)
+        in_fa++;
+    if (a->free[fi] < in_fa)
+        return -1;
+    a->free[fi] -= in_fa;
+    a->held[fi] = 1;
+    *amount = in_fa;
+    return fi;
+}
+
 /* Books one fill of order o at price for qty: balances, trade record,
  * executionReport.  Closes o when it is complete. */
 static int apply_fill(struct sim_exchange *ex, struct sim_order_rec *o, money_t price,
@@ -647,6 +678,10 @@ static int apply_fill(struct sim_exchange *ex, struct sim_order_rec *o, money_t 
     int bi = ex->sym_base[o->v.symbol], qi = ex->sym_quote[o->v.symbol];
     money_t quote = money_mul(price, qty);
     money_t fee = money_mul(quote, is_maker ? ex->conf->maker_fee : ex->conf->taker_fee);
+    money_t fee_other = 0;
+    int fi = fee_in_asset(ex, a, o->v.symbol, fee, &fee_other);
+    if (fi >= 0)
+        fee = 0; /* paid in the fee asset instead */
     struct sim_account_trade t;
 
     if (o->v.side == SIDE_BUY) {
@@ -678,8 +713,8 @@ static int apply_fill(struct sim_exchange *ex, struct sim_order_rec *o, money_t 
     t.price = price;
     t.qty = qty;
     t.quote_qty = quote;
-    t.commission = fee;
-    t.commission_asset = o->v.rules->quote;
+    t.commission = fi >= 0 ? fee_other : fee;
+    t.commission_asset = fi >= 0 ? ex->conf->fee_asset : o->v.rules->quote;
     t.time_ms = now_ms;
     t.is_buyer = o->v.side == SIDE_BUY;
     t.is_maker = is_maker;

@@ -388,7 +388,8 @@ static int parse_root(const struct ctx *c, const config_t *cfg, struct simconf *
         if (!config_setting_is_group(s))
             return fail(c, s, "fees", "must be a group { maker = ...; taker = ...; }");
         if ((rc = get_money(c, s, "fees", "maker", &out->maker_fee)) < 0 ||
-            (rc = get_money(c, s, "fees", "taker", &out->taker_fee)) < 0)
+            (rc = get_money(c, s, "fees", "taker", &out->taker_fee)) < 0 ||
+            (rc = get_str(c, s, "fees", "asset", out->fee_asset, sizeof out->fee_asset, 0)) < 0)
             return rc;
         if (out->maker_fee < 0 || out->maker_fee >= MONEY_SCALE / 10)
             return fail(c, s, "fees.maker", "must be in 0..0.1");

@@ -9,6 +9,7 @@
  * buffer, which describes the transport only and never echoes our headers.
  */
 #include "looptrader/http.h"
+#include "looptrader/live.h"
 
 #include <curl/curl.h>
 #include <pthread.h>
@@ -285,6 +286,7 @@ int http_do(struct http *h, const struct http_request *req, struct http_response
     curl_easy_setopt(c, CURLOPT_XFERINFODATA, abortable ? (void *)h->abort : NULL);
 
     CURLcode cc = curl_easy_perform(c);
+    live_http_done(req->method, req->url, c);
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);
 
     if (cc == CURLE_ABORTED_BY_CALLBACK) {

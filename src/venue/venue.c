@@ -24,6 +24,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "looptrader/live.h"
 #include "looptrader/log.h"
 #include "looptrader/ratelimit.h"
 
@@ -275,6 +276,14 @@ int64_t venue_weight_try(struct venue *v, int64_t weight)
     return ratelimit_reserve(&v->weight, venue_now_ms(v), weight);
 }
 
+int64_t venue_weight_limit(struct venue *v)
+{
+    pthread_mutex_lock(&v->weight.lock);
+    int64_t limit = v->weight.weight.limit;
+    pthread_mutex_unlock(&v->weight.lock);
+    return limit;
+}
+
 void venue_set_limits(struct venue *v, const struct venue_limits *l)
 {
     if (l->weight_per_minute > 0)
@@ -414,7 +423,9 @@ int venue_limits_wait(struct venue *v, const struct venue_auth *a, int order, in
         if (wait > 1000)
             log_info("venue: waiting %lld ms for the %s limit", (long long)wait,
                      what == VENUE_STAT_ORDER_WAITS ? "order" : "request weight");
+        live_rate_wait(1); /* the table shows the account waiting */
         int64_t slept = sleep_unless_stopped(v, wait);
+        live_rate_wait(0);
         venue_stat_add(v, VENUE_STAT_WAIT_MS, slept);
         /* An order already counted stays counted: the window only errs
          * toward waiting. */

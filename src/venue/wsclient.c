@@ -49,6 +49,7 @@
 #include "looptrader/board.h"
 #include "looptrader/http.h"
 #include "looptrader/latency.h"
+#include "looptrader/live.h"
 #include "looptrader/log.h"
 #include "looptrader/parsers.h"
 #include "looptrader/ratelimit.h"
@@ -548,6 +549,7 @@ static void conn_lost(struct wsconn *c, const char *why)
     int delay = half + (int)(rand_r(&ws->rand_state) % (unsigned)(half + 1));
     /* A long outage logs about once a minute, not on every retry. */
     c->fails++;
+    live_ws_lost(was_up);
     char reason[121]; /* lws's text: redacted whole, then cut */
     log_redact(why, reason, sizeof reason);
     if (was_up)

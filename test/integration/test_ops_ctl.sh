@@ -20,9 +20,12 @@ trader_start --only alice,bob,carol --target 100000 --lock-dir "$LT_TMP/locks" -
 wait_for_line "$TRADER_LOG" 'alice: round 2 ' 30 || fail "alice never reached round 2"
 wait_until 10 ctl status >"$LT_TMP/status.txt" || fail "ctl status: no answer"
 assert_contains "$(cat "$LT_TMP/status.txt")" "carol" "ctl status prints the table"
+assert_contains "$(head -1 "$LT_TMP/status.txt")" "step" "the table has a step column"
+assert_contains "$(head -1 "$LT_TMP/status.txt")" "last_fill" "and the last fill price"
+assert_contains "$(cat "$LT_TMP/status.txt")" "orders/s; weight " "the totals line has orders/s and the weight"
 assert_contains "$(cat "$TRADER_LOG")" "replaced a stale" "the stale socket file was replaced"
 assert_eq "$(stat -c %a "$SOCK")" 600 "the socket is owner-only"
-wait_for_line "$TRADER_LOG" 'progress carol: running \[[#.]{20}\] [0-9.]+/100000.00 rounds [0-9]+' 10 ||
+wait_for_line "$TRADER_LOG" 'progress carol: (queued|recovering|buying|selling|rate-limit wait)( r[0-9]+)? \[[#.]{20}\] [0-9.]+/100000.00 rounds [0-9]+ orders [0-9]+ last [0-9.-]+ cost_bps' 10 ||
     fail "no progress line off a terminal"
 ok "a progress line per account every --progress-interval seconds"
 
@@ -54,11 +57,25 @@ assert_contains "$(cat "$LT_TMP/raw.out")" "error command line too long" "the se
 ctl status --json >"$LT_TMP/s0.json" || fail "status after the bad clients"
 assert_eq "$(jget '[u["status"] for u in j["users"]]' <"$LT_TMP/s0.json")" \
     '["pending","pending","pending"]' "every account still running after the bad input"
+assert_true "all(u['step'] in ('queued', 'recovering', 'buying', 'selling', 'rate-limit wait') for u in j['users'])" \
+    "$(cat "$LT_TMP/s0.json")" "status JSON: each running account's step"
+assert_true "all(u['last_fill_price'] > 0 for u in j['users'] if u['rounds'] > 0)" \
+    "$(cat "$LT_TMP/s0.json")" "status JSON: the last fill price of each account that traded"
+assert_true "all(0 <= u['rung'] < 5 for u in j['users'] if 'rung' in u)" \
+    "$(cat "$LT_TMP/s0.json")" "status JSON: the rung of a buy or sell"
+for u in alice bob carol; do
+    grep -Eq "^$u +(queued|recovering|buying|selling|rate-limit wait)( r[0-4])? +\[" "$LT_TMP/status.txt" ||
+        fail "$u's step in the table: $(grep "^$u " "$LT_TMP/status.txt")"
+done
+ok "the table names each account's step, as the JSON does"
 
 [ "$(grep -c 'progress alice: ' "$TRADER_LOG")" -ge 1 ] || fail "no progress line for alice"
 
 # stop carol for good, bob for a while
 ctl stop carol >/dev/null || fail "ctl stop carol"
+ctl status --json >"$LT_TMP/s_stop.json" || fail "status after the stop"
+assert_eq "$(jget '[u["step"] for u in j["users"] if u["name"] == "carol"][0] in ("stopping", "stopped")' <"$LT_TMP/s_stop.json")" \
+    true "carol's step says stopping (or stopped) once asked"
 wait_for_line "$TRADER_LOG" 'carol: stopped' 30 || fail "carol did not stop"
 ctl stop bob >/dev/null || fail "ctl stop bob"
 wait_for_line "$TRADER_LOG" 'bob: stopped' 30 || fail "bob did not stop"

@@ -21,7 +21,8 @@ sys.stdout.write(data.decode())
 PY
 }
 
-sim_start --seed 35
+# the venue drops every WebSocket connection every 3 s: reconnects to count
+sim_start --seed 35 --fault ws_drop_ms=3000
 trader_run --only alice --metrics-addr 10.1.2.3:"$PORT"
 assert_eq "$TRADER_RC" 2 "a non-loopback metrics address is refused"
 assert_contains "$(cat "$LT_TMP/trader.err" "$TRADER_LOG")" "only a loopback address" "and says why"
@@ -54,6 +55,44 @@ ok "weight used exported ($weight)"
 alice_rounds=$(sed -nE 's/^looptrader_account_rounds_total\{account="alice"\} ([0-9]+)$/\1/p' "$LT_TMP/m1.txt")
 [ "${alice_rounds:-0}" -ge 1 ] || fail "alice's rounds in the metrics: '$alice_rounds'"
 ok "alice's rounds counted ($alice_rounds)"
+# the live families: steps, orders by side and result, fills, fees, the
+# HTTP latency histogram, the weight budget
+grep -Eq '^looptrader_account_step\{account="alice",step="(queued|buying|selling|rate-limit wait)"\} 1$' "$LT_TMP/m1.txt" ||
+    fail "alice's step: $(grep 'account_step{account="alice"' "$LT_TMP/m1.txt")"
+ok "alice's step exported"
+python3 - "$LT_TMP/m1.txt" <<'PY' || fail "the live families"
+import re, sys
+t = open(sys.argv[1]).read()
+def v(name, labels=""):
+    m = re.search(r'^%s%s (\S+)$' % (re.escape(name), re.escape(labels)), t, re.M)
+    assert m, "no %s%s" % (name, labels)
+    return float(m.group(1))
+for side in ("buy", "sell"):
+    for res in ("filled", "partially_filled", "cancelled", "rejected", "unknown"):
+        v("looptrader_orders_total", '{side="%s",result="%s"}' % (side, res))
+done = sum(v("looptrader_orders_total", '{side="buy",result="%s"}' % r) for r in ("filled", "partially_filled"))
+assert done >= 1, "no buy counted as filled"
+# (read a moment apart from the orders: an order may end in between)
+assert 0 <= v("looptrader_fills_total", '{side="buy"}') - done <= 2, "fills != filled + partially filled buys"
+assert v("looptrader_fees_total", '{asset="USDT"}') > 0
+assert "# TYPE looptrader_http_request_duration_seconds histogram" in t
+for cls in ("order", "query", "account", "other"):
+    b = [float(x) for x in re.findall(
+        r'^looptrader_http_request_duration_seconds_bucket\{class="%s",le="[^"]+"\} (\S+)$' % cls, t, re.M)]
+    assert len(b) == 13 and b == sorted(b), (cls, b)  # 12 bounds + Inf, cumulative
+    assert b[-1] == v("looptrader_http_request_duration_seconds_count", '{class="%s"}' % cls)
+assert v("looptrader_http_request_duration_seconds_count", '{class="order"}') >= done
+assert v("looptrader_weight_limit") >= 0
+v("looptrader_ws_reconnects_total")
+v("looptrader_account_last_fill_price", '{account="alice"}')
+v("looptrader_account_cost_quote", '{account="alice"}')
+PY
+ok "orders by side and result, fills, fees, the HTTP latency histogram, the weight budget"
+wait_for_line "$SIM_LOG" 'fault ws_drop_ms: dropped' 10 || fail "the venue dropped no connection"
+wait_for_line "$TRADER_LOG" 'connection lost' 10 || fail "the trader saw no drop"
+scrape_reconnects() { scrape /metrics | grep -Eq '^looptrader_ws_reconnects_total [1-9]'; }
+wait_until 10 scrape_reconnects || fail "WebSocket reconnects not counted"
+ok "WebSocket reconnects counted"
 assert_contains "$(scrape /health)" $'\r\n\r\nok' "/health says ok while trading"
 assert_contains "$(scrape /nope | head -1)" "404" "an unknown path is a 404"
 # a second trader cannot take the same port: refused before sending anything

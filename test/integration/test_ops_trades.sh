@@ -28,7 +28,7 @@ printf '2026-01-01T00:00:00.000Z,alice,%s,BUY,12' "$SYMBOL" >>"$CSV"   # a torn 
 trader_run "${ARGS[@]}"
 assert_eq "$TRADER_RC" 0 "the restarted run finishes"
 assert_contains "$(cat "$TRADER_LOG")" "cutting a torn last line" "the torn row was cut"
-head -1 "$CSV" | grep -q '^time,account,symbol,side,order_id,client_id,price,qty,quote,fee,fee_asset,round,order_no$' ||
+head -1 "$CSV" | grep -q '^time,account,symbol,side,order_id,client_id,price,qty,quote,fee,fee_asset,round,order_no,rung$' ||
     fail "the CSV header"
 for u in "${USERS[@]}"; do
     http_as_ok "$u" GET /api/v3/allOrders symbol="$SYMBOL"

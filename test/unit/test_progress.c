@@ -42,7 +42,15 @@ static void line(void **state)
     strbuf_init(&sb, 0);
     progress_line(&u, &sb);
     assert_string_equal(sb.buf, "progress alice: running [##########..........] 150.00/300.00 "
-                                "rounds 3 orders 7 cost_bps 0.00");
+                                "rounds 3 orders 7 last - cost_bps 0.00");
+    /* the live step, its rung and the last fill price */
+    u.step = "buying";
+    u.rung = 2;
+    u.last_fill_price = M("101.25");
+    strbuf_reset(&sb);
+    progress_line(&u, &sb);
+    assert_string_equal(sb.buf, "progress alice: buying r2 [##########..........] 150.00/300.00 "
+                                "rounds 3 orders 7 last 101.25 cost_bps 0.00");
     strbuf_free(&sb);
 }
 
@@ -88,12 +96,49 @@ static void many(void **state)
     free(u);
 }
 
+/* The table's new columns: step with rung, last fill, a cost marked when
+ * it leaves out unpriced BNB fees; the weight budget in the totals. */
+static void columns(void **state)
+{
+    (void)state;
+    struct report_user u[2] = {
+        { .name = "alice", .status = USER_PENDING, .target = M("100"), .step = "selling",
+          .rung = 1, .last_fill_price = M("99.5") },
+        { .name = "bob", .status = USER_PENDING, .target = M("100"), .step = "rate-limit wait",
+          .rung = -1 },
+    };
+    u[1].s.bought_quote = M("100");
+    u[1].s.fees_other = M("0.01");
+    u[1].s.fees_unpriced = 1;
+    struct progress_totals tot = { .weight_used = 300, .weight_limit = 6000 };
+    snprintf(tot.fee_asset, sizeof tot.fee_asset, "BNB");
+    struct strbuf sb;
+    strbuf_init(&sb, 0);
+    progress_table(u, 2, 10, &tot, &sb);
+    const char *t = sb.buf;
+    assert_non_null(strstr(t, "last_fill"));
+    assert_non_null(strstr(t, "selling r1"));
+    assert_non_null(strstr(t, "99.5"));
+    assert_non_null(strstr(t, "rate-limit wait"));
+    assert_non_null(strstr(t, "0.00*\n"));
+    assert_non_null(strstr(t, "weight 300 of 6000 (5%)/min"));
+    assert_non_null(strstr(t, "* 1 account(s): cost leaves out fees in BNB"));
+    /* busy accounts before those waiting for their turn, whatever their names */
+    u[0].step = "queued";
+    u[0].rung = -1;
+    strbuf_reset(&sb);
+    progress_table(u, 2, 10, &tot, &sb);
+    assert_true(strstr(sb.buf, "bob") < strstr(sb.buf, "alice"));
+    strbuf_free(&sb);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(bar),
         cmocka_unit_test(line),
         cmocka_unit_test(many),
+        cmocka_unit_test(columns),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

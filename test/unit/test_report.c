@@ -103,6 +103,100 @@ static void json_round_trip(void **state)
     json_decref(j);
 }
 
+/* Fees in BNB: valued, they enter the cost; unpriced, the cost leaves
+ * them out and the report says so (null, a note), never a silent 0. */
+static void third_asset_fees(void **state)
+{
+    (void)state;
+    struct report_user u[2];
+    memset(u, 0, sizeof(u));
+    for (int i = 0; i < 2; i++) {
+        u[i].name = i ? "bob" : "alice";
+        u[i].status = USER_PENDING;
+        u[i].step = "selling";
+        u[i].rung = 1;
+        u[i].last_fill_price = M(2);
+        u[i].s.bought_quote = M(100);
+        u[i].s.sold_quote = M(100);
+        u[i].s.fees_other = M(1) / 1000; /* 0.001 BNB */
+    }
+    u[0].s.fees_other_quote = M(6) / 10; /* at 600 */
+    u[1].s.fees_unpriced = 1;
+    assert_int_equal(report_cost(&u[0].s), M(6) / 10);
+    assert_int_equal(report_cost(&u[1].s), 0);
+    struct report_run run = { .run_id = "r", .symbol = "S", .fee_asset = "BNB", .users = u,
+                              .n_users = 2 };
+    char *text = report_json(&run);
+    assert_non_null(text);
+    json_error_t je;
+    json_t *j = json_loads(text, 0, &je);
+    free(text);
+    assert_non_null(j);
+    json_t *a = json_array_get(json_object_get(j, "users"), 0);
+    json_t *b = json_array_get(json_object_get(j, "users"), 1);
+    assert_string_equal(json_string_value(json_object_get(a, "step")), "selling");
+    assert_int_equal(json_integer_value(json_object_get(a, "rung")), 1);
+    assert_true(json_number_value(json_object_get(a, "last_fill_price")) == 2);
+    assert_string_equal(json_string_value(json_object_get(a, "fees_other_asset")), "BNB");
+    assert_true(json_number_value(json_object_get(a, "fees_other_quote")) == 0.6);
+    assert_true(json_number_value(json_object_get(a, "cost_quote")) == 0.6);
+    assert_true(json_number_value(json_object_get(a, "avg_cost_bps")) == 60);
+    assert_null(json_object_get(a, "cost_note"));
+    assert_true(json_is_null(json_object_get(b, "fees_other_quote")));
+    assert_non_null(strstr(json_string_value(json_object_get(b, "cost_note")),
+                           "leaves out 0.001 BNB"));
+    json_t *tot = json_object_get(j, "totals");
+    assert_true(json_number_value(json_object_get(tot, "fees_other")) == 0.002);
+    assert_non_null(json_object_get(tot, "cost_note"));
+    json_decref(j);
+}
+
+/* `looptrader report FILE` on a report written before the step and BNB
+ * fields existed, and on one with BNB fees: both print their table. */
+static void print_old_and_new(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/test_report_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    const char *old_json =
+        "{\"run\": \"r1\", \"symbol\": \"S\", \"started_ms\": 0, \"finished_ms\": 5000,"
+        " \"exit_code\": 0, \"users\": [{\"name\": \"alice\", \"status\": \"done\","
+        " \"target\": 10, \"bought_quote\": 10, \"sold_quote\": 9.9, \"fees_quote\": 0.02,"
+        " \"rounds\": 1, \"orders\": 2}]}";
+    assert_int_equal(write(fd, old_json, strlen(old_json)), (ssize_t)strlen(old_json));
+    close(fd);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    struct lt_err err = { 0 };
+    assert_int_equal(report_print_file(path, f, &err), 0);
+    fclose(f);
+    assert_non_null(strstr(text, "alice"));
+    assert_null(strstr(text, "BNB"));
+    free(text);
+    /* a new one, BNB fees valued and not */
+    struct report_user u[2];
+    memset(u, 0, sizeof(u));
+    u[0].name = "alice";
+    u[1].name = "bob";
+    u[0].status = u[1].status = USER_DONE;
+    u[0].s.bought_quote = u[1].s.bought_quote = M(10);
+    u[0].s.fees_other = u[1].s.fees_other = M(1) / 10000;
+    u[0].s.fees_other_quote = M(6) / 100;
+    u[1].s.fees_unpriced = 1;
+    struct report_run run = { .run_id = "r2", .symbol = "S", .fee_asset = "BNB", .users = u,
+                              .n_users = 2, .quote_decimals = 2, .base_decimals = 2 };
+    assert_int_equal(report_write_json(&run, path, &err), 0);
+    f = open_memstream(&text, &len);
+    assert_int_equal(report_print_file(path, f, &err), 0);
+    fclose(f);
+    unlink(path);
+    assert_non_null(strstr(text, "alice: fees 0.0001 BNB valued 0.06 in the cost"));
+    assert_non_null(strstr(text, "bob: fees 0.0001 BNB left out of the cost: no price"));
+    free(text);
+}
+
 /* The table rounds to the symbol's precision: 6719.82669 at 2 decimals is
  * 6719.83, not the truncated 6719.82; halves go away from zero. */
 static void amounts_rounded(void **state)
@@ -152,6 +246,8 @@ int main(void)
         cmocka_unit_test(cost_and_bps),
         cmocka_unit_test(exit_codes),
         cmocka_unit_test(json_round_trip),
+        cmocka_unit_test(third_asset_fees),
+        cmocka_unit_test(print_old_and_new),
         cmocka_unit_test(amounts_rounded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

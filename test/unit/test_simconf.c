@@ -88,6 +88,18 @@ static void defaults(void **state)
     assert_int_equal(c.symbols[0].rules.base_precision, 8);
     assert_int_equal(c.symbols[0].levels, 20);
     assert_int_equal(c.limits.weight_per_minute, 0);
+    assert_string_equal(c.fee_asset, ""); /* fees in the quote */
+    simconf_free(&c);
+    /* fees.asset: charged in that asset (BNB) */
+    char text[1024];
+    snprintf(text, sizeof text, "fees = { maker = \"0.001\"; taker = \"0.002\"; asset = \"BNB\"; };\n%s",
+             base);
+    assert_int_equal(simconf_parse_string(text, "t.conf", &c, &err), 0);
+    assert_string_equal(c.fee_asset, "BNB");
+    assert_true(c.taker_fee == M("0.002"));
+    simconf_free(&c);
+    snprintf(text, sizeof text, "fees = { maker = \"0.001\"; taker = \"0.001\"; asset = 5; };\n%s", base);
+    assert_int_equal(simconf_parse_string(text, "t.conf", &c, &err), LT_ECONFIG);
     simconf_free(&c);
 }
 

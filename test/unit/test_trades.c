@@ -36,17 +36,24 @@ static void row_format(void **state)
     char row[1024];
     assert_int_equal(trades_format_row(row, sizeof row, 1767225600123LL, "alice", "ALPHAUSDT",
                                        SIDE_BUY, 42, "lt.abc123.0.3.b2", M("2"), M("5"),
-                                       M("0.005"), "USDT"),
+                                       M("0.005"), "USDT", 1, 1),
                      0);
     assert_string_equal(row, "2026-01-01T00:00:00.123Z,alice,ALPHAUSDT,BUY,42,lt.abc123.0.3.b2,"
-                             "2.5,2,5,0.005,USDT,3,2\n");
+                             "2.5,2,5,0.005,USDT,3,2,1\n");
+    /* an older file's columns: no rung */
+    assert_int_equal(trades_format_row(row, sizeof row, 1767225600123LL, "alice", "ALPHAUSDT",
+                                       SIDE_BUY, 42, "lt.abc123.0.3.b2", M("2"), M("5"),
+                                       M("0.005"), "BNB", 1, 0),
+                     0);
+    assert_string_equal(row, "2026-01-01T00:00:00.123Z,alice,ALPHAUSDT,BUY,42,lt.abc123.0.3.b2,"
+                             "2.5,2,5,0.005,BNB,3,2\n");
     /* not one of ours, fee unknown: empty fields */
     assert_int_equal(trades_format_row(row, sizeof row, 0, "bob", "X", SIDE_SELL, 7, "web", M("1"),
-                                       M("1"), 0, NULL),
+                                       M("1"), 0, NULL, -1, 1),
                      0);
-    assert_string_equal(row, "1970-01-01T00:00:00.000Z,bob,X,SELL,7,web,1,1,1,,,,\n");
+    assert_string_equal(row, "1970-01-01T00:00:00.000Z,bob,X,SELL,7,web,1,1,1,,,,,\n");
     assert_int_equal(trades_format_row(row, 20, 0, "bob", "X", SIDE_SELL, 7, "web", M("1"),
-                                       M("1"), 0, NULL),
+                                       M("1"), 0, NULL, -1, 1),
                      LT_ERANGE);
 }
 
@@ -80,6 +87,7 @@ static void dedupe_and_torn(void **state)
     l.orders[0].rest_qty = M("1");
     l.orders[0].rest_quote = M("3");
     l.orders[0].final = 1;
+    l.orders[0].rung = 2;
     trades_ledger(t, "alice", "S", &l);
     trades_ledger(t, "alice", "S", &l);
     assert_int_equal(trades_written(t), 3);
@@ -104,6 +112,31 @@ static void dedupe_and_torn(void **state)
     for (char *p = text; *p; p++)
         lines += *p == '\n';
     assert_int_equal(lines, 4);
+
+    assert_non_null(strstr(text, "lt.abc123.0.2.s1,3,1,3,0,USDT,2,1,2\n")); /* rung 2 */
+
+    /* an older file (no rung column): read, and appended to in its columns */
+    f = fopen(path, "w");
+    fputs(TRADES_HEADER_V1, f);
+    fputs("2026-01-01T00:00:00.000Z,alice,S,SELL,11,lt.abc123.0.2.s1,3,1,3,0,USDT,2,1\n", f);
+    fclose(f);
+    assert_int_equal(trades_open(path, &t, &e), 0);
+    ledger_init(&l, "ALPHA", "USDT");
+    assert_int_equal(ledger_add_order(&l, "lt.abc123.0.2.s1", SIDE_SELL, M("3"), M("1")), 0);
+    l.orders[0].order_id = 11;
+    l.orders[0].cum_qty = l.orders[0].rest_qty = M("1");
+    l.orders[0].cum_quote = l.orders[0].rest_quote = M("3");
+    l.orders[0].final = 1;
+    l.orders[0].rung = 2;
+    trades_ledger(t, "alice", "S", &l);  /* already there: no row */
+    l.orders[0].order_id = 12;
+    trades_ledger(t, "alice", "S", &l);
+    assert_int_equal(trades_written(t), 1);
+    trades_close(t);
+    ledger_release(&l);
+    text = slurp(path);
+    assert_int_equal(strncmp(text, TRADES_HEADER_V1, strlen(TRADES_HEADER_V1)), 0);
+    assert_non_null(strstr(text, ",12,lt.abc123.0.2.s1,3,1,3,0,USDT,2,1\n"));
 
     /* not a trades file: refused */
     f = fopen(path, "w");

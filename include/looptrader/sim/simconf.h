@@ -71,6 +71,11 @@ struct simconf {
     int tick_ms;                /* market step, default 100 */
     money_t maker_fee;          /* rate as a fraction, e.g. 0.001 */
     money_t taker_fee;
+    char fee_asset[16];         /* "" = fees in the quote; else (e.g. "BNB")
+                                 * charged in this asset, valued at the mid of
+                                 * its ASSET+QUOTE symbol, when the account
+                                 * holds enough of it (Binance's BNB discount
+                                 * without the discount) */
     struct simconf_symbol *symbols;
     size_t n_symbols;
     struct simconf_account *accounts;

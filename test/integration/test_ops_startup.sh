@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# The control socket and /metrics answer during start-up, while the
+# accounts' histories are read (a venue answering every request 400 ms
+# late, one filter thread): `ctl status --json` and the metrics show the
+# accounts starting/filtering/queued, and a `ctl stop USER` given then is
+# applied once the account is handed to the executor: it ends stopped
+# with nothing sent while the others trade to their target.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/trader_lib.sh"
+
+N=6
+python3 - "$LT_ROOT/etc/sim-demo.conf" "$LT_TMP/sim.conf" "$LT_TMP/trader.conf" $N <<'PY'
+import re, sys
+demo, sim, trader, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+symbols = re.search(r'^symbols = \(.*?^\);', open(demo).read(), re.S | re.M).group(0)
+with open(sim, "w") as f:
+    f.write("tick_ms = 100;\nfees = { maker = \"0.001\"; taker = \"0.001\"; };\n" + symbols)
+    f.write("\naccounts = (\n" + ",\n".join(
+        '  { name = "u%d"; api_key = "key-%d"; api_secret = "secret-%d-xyz";'
+        ' balances = { USDT = "100"; ALPHA = "0"; }; }' % (i, i, i) for i in range(n)) + "\n);\n")
+with open(trader, "w") as f:
+    f.write("strategy = { symbol = \"ALPHAUSDT\"; buy_amount = 6.0; target = 6.0; };\n")
+    f.write("users = (\n" + ",\n".join(
+        '  { name = "u%d"; api_key = "key-%d"; api_secret = "secret-%d-xyz"; }' % (i, i, i)
+        for i in range(n)) + "\n);\n")
+PY
+chmod 600 "$LT_TMP/trader.conf"
+sim_start --seed 43 --config "$LT_TMP/sim.conf" --fault latency_ms=400
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+ctl() { "$LT_BIN/looptrader" ctl --state-dir "$TRADER_STATE" "$@"; }
+TRADER_CONFIG=$LT_TMP/trader.conf
+trader_start --workers 1 --lock-dir "$LT_TMP/locks" --metrics-addr 127.0.0.1:"$PORT"
+wait_until 10 ctl status --json >"$LT_TMP/s0.json" 2>/dev/null || fail "no status during start-up"
+steps=$(jget '[u["step"] for u in j["users"]]' <"$LT_TMP/s0.json")
+echo "# steps during start-up: $steps"
+assert_true "all(u['status'] == 'pending' and u['step'] in ('starting', 'filtering', 'queued') for u in j['users'])" \
+    "$(cat "$LT_TMP/s0.json")" "status JSON during start-up: every account starting, filtering or queued"
+assert_true "any(u['step'] in ('starting', 'filtering') for u in j['users'])" \
+    "$(cat "$LT_TMP/s0.json")" "some account is still to be filtered"
+grep -q 'window buy total' "$TRADER_LOG" && [ "$(grep -c 'window buy total' "$TRADER_LOG")" -ge $N ] &&
+    fail "start-up was over before the status"
+python3 - "$PORT" >"$LT_TMP/m0.txt" <<'PY' || fail "scrape during start-up"
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+s.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+data = b""
+while True:
+    b = s.recv(65536)
+    if not b:
+        break
+    data += b
+sys.stdout.write(data.decode())
+PY
+assert_contains "$(head -1 "$LT_TMP/m0.txt")" "200 OK" "/metrics answers during start-up"
+grep -Eq '^looptrader_account_step\{account="u5",step="(starting|filtering|queued)"\} 1$' "$LT_TMP/m0.txt" ||
+    fail "u5's start-up step in the metrics: $(grep 'account_step{account="u5"' "$LT_TMP/m0.txt")"
+ok "the metrics show the start-up steps"
+ctl stop u5 >"$LT_TMP/stop.out" || fail "ctl stop u5 during start-up: $(cat "$LT_TMP/stop.out")"
+assert_contains "$(cat "$LT_TMP/stop.out")" "u5: stopping (during start-up" "the stop is taken during start-up"
+ctl stop nosuch >"$LT_TMP/bad.out" 2>&1 && fail "a stop for an unknown account succeeded"
+assert_contains "$(cat "$LT_TMP/bad.out")" "unknown account nosuch" "an unknown account is refused during start-up"
+ctl resume u5 >"$LT_TMP/bad.out" 2>&1 && fail "resume during start-up succeeded"
+assert_contains "$(cat "$LT_TMP/bad.out")" "starting" "resume waits for the run to trade"
+trader_wait 40
+assert_eq "$TRADER_RC" 3 "a run with an account stopped exits 3"
+assert_eq "$(report_status u5)" stopped "u5, stopped during start-up, ended stopped"
+assert_eq "$(report_get "[u['orders'] for u in j['users'] if u['name'] == 'u5'][0]")" 0 "u5 sent no order"
+http --key key-5 --secret secret-5-xyz GET /api/v3/allOrders symbol="$SYMBOL"
+assert_eq "$(jget 'len(j)' <<<"$BODY")" 0 "the venue has no order of u5"
+for i in 0 1 2 3 4; do
+    assert_eq "$(report_status u$i)" done "u$i traded to its target"
+done
+lt_done
