@@ -42,6 +42,7 @@
 #include "../fuzz/fuzz_venue_server_time.c"
 #include "../fuzz/fuzz_sign_pem.c"
 #include "../fuzz/fuzz_sim_timeunit.c"
+#include "../fuzz/fuzz_plan.c"
 
 typedef int (*fuzz_fn)(const uint8_t *data, size_t size);
 
@@ -115,6 +116,7 @@ REPLAY(http_header)
 REPLAY(venue_server_time)
 REPLAY(sign_pem)
 REPLAY(sim_timeunit)
+REPLAY(plan)
 
 int main(void)
 {
@@ -141,6 +143,7 @@ int main(void)
         cmocka_unit_test(replay_venue_server_time),
         cmocka_unit_test(replay_sign_pem),
         cmocka_unit_test(replay_sim_timeunit),
+        cmocka_unit_test(replay_plan),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
