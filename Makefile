@@ -115,8 +115,10 @@ chaos: all $(TOOLS)
 fuzz:
 	BUILD=build/fuzz scripts/fuzz.sh
 
+# The coordinator part prints SKIP without PostgreSQL's server binaries.
 valgrind: all
 	BUILD=$(BUILD) scripts/valgrind-demo.sh
+	BUILD=$(BUILD) scripts/valgrind-coord.sh
 
 PREFIX  ?= /usr/local
 DESTDIR ?=

@@ -45,7 +45,8 @@ money_t money_add_sat(money_t a, money_t b);
 /* a/b rounded toward zero; b must not be 0. */
 money_t money_div(money_t a, money_t b);
 
-/* Rounds v down / up / to nearest to a multiple of unit (unit > 0). */
+/* Rounds v down / up / to nearest to a multiple of unit (unit > 0); up
+ * saturates at INT64_MAX. */
 money_t money_floor_to(money_t v, money_t unit);
 money_t money_ceil_to(money_t v, money_t unit);
 money_t money_round_to(money_t v, money_t unit);

@@ -144,16 +144,24 @@ money_t money_floor_to(money_t v, money_t unit)
     return v - r;
 }
 
+/* f + unit, saturating: a multiple past INT64_MAX (a venue's huge minimum
+ * over a tiny price) becomes INT64_MAX, which the filters then judge. */
+static money_t next_multiple(money_t f, money_t unit)
+{
+    money_t r;
+    return __builtin_add_overflow(f, unit, &r) ? INT64_MAX : r;
+}
+
 money_t money_ceil_to(money_t v, money_t unit)
 {
     money_t f = money_floor_to(v, unit);
-    return f == v ? v : f + unit;
+    return f == v ? v : next_multiple(f, unit);
 }
 
 money_t money_round_to(money_t v, money_t unit)
 {
     money_t f = money_floor_to(v, unit);
-    return (v - f) * 2 >= unit ? f + unit : f;
+    return v - f >= unit - (v - f) ? next_multiple(f, unit) : f;
 }
 
 int money_decimals_of(money_t unit)

@@ -102,8 +102,25 @@ static const char *const migrations[] = {
 _Static_assert(sizeof migrations / sizeof migrations[0] == COORD_SCHEMA_VERSION,
                "COORD_SCHEMA_VERSION is the number of migration steps");
 
+/* The password wherever libpq reads one in url (user:pw@, ?password=, a
+ * repeated or percent-encoded key, keyword=value) goes to the redactor, so
+ * no error text or log line carries it, whatever coord_url_redact's
+ * reading of the URL misses.  0 or LT_ENOMEM. */
+static int password_register(const char *url)
+{
+    PQconninfoOption *opts = PQconninfoParse(url, NULL);
+    int rc = 0;
+    for (PQconninfoOption *o = opts; o && o->keyword && !rc; o++)
+        if (strcmp(o->keyword, "password") == 0 && o->val && o->val[0])
+            rc = log_secret_add(o->val);
+    PQconninfoFree(opts);
+    return rc;
+}
+
 static int connect_db(const char *url, PGconn **out, struct lt_err *err)
 {
+    if (url && url[0] && password_register(url) != 0)
+        return lt_err_set(err, LT_ENOMEM, "out of memory");
     const char *keys[] = { "dbname", "connect_timeout", "application_name", NULL };
     const char *vals[] = { url && url[0] ? url : NULL, "5", "looptrader", NULL };
     PGconn *c = PQconnectdbParams(keys, vals, 1);

@@ -80,11 +80,17 @@ void plan_compute(const struct plan_input *in, struct plan *p)
     p->need_quote = money_mul_up(p->qty, last);
     p->raised = p->round_quote > goal;
     /* with the round's quote at least min notional, rounds stay bounded */
-    p->rounds = p->round_quote > 0 ? (p->remaining + p->round_quote - 1) / p->round_quote : 0;
+    p->rounds = p->round_quote > 0 ? p->remaining / p->round_quote +
+                                         (p->remaining % p->round_quote != 0)
+                                   : 0;
     p->cost_round = p->sell_price > 0 ? money_mul(p->qty, p->buy_price - p->sell_price) : 0;
-    p->cost_total = p->rounds > 0 && p->cost_round > INT64_MAX / p->rounds
-                        ? INT64_MAX
-                        : p->cost_round * p->rounds;
+    /* cost_round is negative when the venue's book is crossed (bid above ask) */
+    if (p->rounds > 0 && p->cost_round > INT64_MAX / p->rounds)
+        p->cost_total = INT64_MAX;
+    else if (p->rounds > 0 && p->cost_round < INT64_MIN / p->rounds)
+        p->cost_total = INT64_MIN;
+    else
+        p->cost_total = p->cost_round * p->rounds;
     if (in->free_quote < p->need_quote) {
         snprintf(p->why, sizeof p->why, "balance too low for one round: free %s %s < %s",
                  money_format_min(in->free_quote, a), r->quote,

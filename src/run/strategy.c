@@ -1082,8 +1082,12 @@ static int cancel_open(struct rctx *c, const char *why, int *found)
             continue;
         log_warn("%s: cancelling open order %s %s", u->cfg->name, open[i].client_id, why);
         ++*found;
-        if (ledger_find(&u->ledger, open[i].client_id) < 0)
-            ledger_add_order(&u->ledger, open[i].client_id, open[i].side, 0, 0);
+        /* cancel_until_final reads the order's ledger entry: it must exist */
+        if (ledger_find(&u->ledger, open[i].client_id) < 0 &&
+            ledger_add_order(&u->ledger, open[i].client_id, open[i].side, 0, 0) != 0) {
+            rc = lt_err_set(&c->err, LT_ENOMEM, "out of memory");
+            break;
+        }
         rc = cancel_until_final(c, open[i].client_id);
     }
     free(open);

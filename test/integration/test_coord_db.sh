@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The coordinator's start-up (issue 11): unreachable -> a clear error and
-# exit 2 with the password nowhere; no schema or one of another version ->
-# refused with the hint (db init / db migrate / upgrade), exit 2; db init
+# exit 2 with the password nowhere (wherever in the URL libpq reads it); no
+# schema or one of another version -> refused with the hint (db init / db
+# migrate / upgrade), exit 2; db init
 # and db migrate create and upgrade the schema.  Then one process runs two
 # accounts through PostgreSQL: both reach their targets, every order the
 # simulator saw was first written to the fenced order journal under the
@@ -18,6 +19,13 @@ assert_eq "$rc" 2 "db init against nothing exits 2"
 assert_contains "$out" "unreachable" "db init says the coordinator is unreachable"
 case $out in *s3cr3tpw*) fail "the password was printed: $out" ;; esac
 ok "the password is not in db init's message"
+# libpq reads a password from a repeated or percent-encoded query key too
+for url in "postgresql://lt@127.0.0.1:1/lt?password=a&password=s3cr3tpw" \
+           "postgresql://lt@127.0.0.1:1/lt?pass%77ord=s3cr3tpw"; do
+    out=$("$LT" db init --coordinator "$url" 2>&1) && fail "db init against nothing: $out"
+    case $out in *s3cr3tpw*) fail "the password was printed: $out" ;; esac
+done
+ok "nor when libpq finds it under a repeated or percent-encoded password key"
 
 sim_start --seed 41
 rc=0

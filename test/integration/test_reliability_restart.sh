@@ -55,7 +55,15 @@ for u in "${USERS[@]}"; do
             cancelled=$((cancelled + 1))
         fi
     done
-    assert_eq "$(report_status "$u")" done "$u done"
+    # bob, never killed with an order open, may reach the target in a killed
+    # run (a slow machine): the restart then skips him; alice always has base
+    # to settle.
+    st=$(report_status "$u")
+    if [ "$u" = bob ] && [ "$st" = skipped ]; then
+        ok "bob skipped: an earlier run reached his target"
+    else
+        assert_eq "$st" done "$u done"
+    fi
     rl_check_window "$u" "$TARGET" "$ROUND"
     rl_check_counted_once "$u"
 done

@@ -43,6 +43,7 @@
 #include "../fuzz/fuzz_sign_pem.c"
 #include "../fuzz/fuzz_sim_timeunit.c"
 #include "../fuzz/fuzz_venue_alpha_oto.c"
+#include "../fuzz/fuzz_plan.c"
 
 typedef int (*fuzz_fn)(const uint8_t *data, size_t size);
 
@@ -117,6 +118,7 @@ REPLAY(venue_server_time)
 REPLAY(sign_pem)
 REPLAY(sim_timeunit)
 REPLAY(venue_alpha_oto)
+REPLAY(plan)
 
 int main(void)
 {
@@ -144,6 +146,7 @@ int main(void)
         cmocka_unit_test(replay_sign_pem),
         cmocka_unit_test(replay_sim_timeunit),
         cmocka_unit_test(replay_venue_alpha_oto),
+        cmocka_unit_test(replay_plan),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -79,6 +79,11 @@ static void rounding(void **state)
     assert_true(money_round_to(123500, tick) == 124000);
     assert_true(money_round_to(123499, tick) == 123000);
     assert_true(money_floor_to(-1, tick) == -1000);
+    /* past the last multiple below INT64_MAX: saturated, never wrapped
+     * (fuzz_plan: a venue's huge minimum over a tiny price) */
+    assert_true(money_ceil_to(INT64_MAX - 5, 10000001) == INT64_MAX);
+    assert_true(money_round_to(INT64_MAX, INT64_MAX / 2 + 1) == INT64_MAX);
+    assert_true(money_round_to(INT64_MAX / 4, INT64_MAX / 2 + 1) == 0);
     assert_int_equal(money_decimals_of(1000), 5);
     assert_int_equal(money_decimals_of(MONEY_SCALE), 0);
     assert_int_equal(money_decimals_of(1), 8);

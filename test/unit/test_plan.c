@@ -114,6 +114,18 @@ static void plans(void **state)
     plan_compute(&in, &p);
     assert_int_equal(p.raised, 0);
     assert_int_equal(p.rounds, 3); /* 2 x 49.9 < 100 */
+
+    /* the largest target money holds: rounds without overflow (found by
+     * UBSan: remaining + round_quote - 1 passed INT64_MAX) */
+    sc = strat(M(5), INT64_MAX);
+    plan_compute(&in, &p);
+    assert_int_equal(p.can_trade, 1);
+    assert_true(p.rounds == INT64_MAX / p.round_quote + (INT64_MAX % p.round_quote != 0));
+
+    /* a crossed book (bid above ask) makes the cost negative, never wrapped */
+    in.bid = M(1000000000);
+    plan_compute(&in, &p);
+    assert_true(p.cost_round < 0 && p.cost_total < 0);
 }
 
 int main(void)
