@@ -12,6 +12,8 @@
 #   pg_start                  # sets PG_URL (postgresql://lt@/lt?host=SOCK&port=N)
 #   pg_restart                # a fast stop, then the same cluster again
 #   pg_sql "SELECT 1"         # psql -At on PG_URL
+#   coord_fleet PREFIX N SEED # N accounts PREFIX01.. (ACCTS) on a started simulator,
+#                             # trader.conf for them, the cluster started, db init
 
 pg_find_bin() {
     local d
@@ -67,3 +69,48 @@ pg_restart() {
 }
 
 pg_sql() { psql "$PG_URL" -qAt -c "$1"; }
+
+# The coordinator's multi-process tests: N accounts PREFIX01..PREFIXNN
+# (in ACCTS; auth_for then sets their AUTH) with ample USDT on the demo
+# venue's symbols, the simulator started with SEED, $LT_TMP/trader.conf
+# trading ALPHAUSDT to $TARGET in rounds of $ROUND (recvWindow 3 s), a
+# throwaway cluster with the schema, and trader_snapshot of every account.
+coord_fleet() {
+    local prefix=$1 n=$2 seed=$3 i a sep
+    ACCTS=()
+    for i in $(seq -w 1 "$n"); do ACCTS+=("$prefix$i"); done
+    sed -n '/^accounts = (/q;p' "$SIM_CONFIG_DEFAULT" >"$LT_TMP/sim.conf"
+    {
+        echo "accounts = ("
+        for a in "${ACCTS[@]}"; do
+            sep=","; [ "$a" = "${ACCTS[-1]}" ] && sep=""
+            echo "  { name = \"$a\"; api_key = \"key-$a\"; api_secret = \"secret-$a-0f0f0f\";"
+            echo "    balances = { USDT = \"5000\"; ALPHA = \"0\"; BETA = \"0\"; }; }$sep"
+        done
+        echo ");"
+    } >>"$LT_TMP/sim.conf"
+    sim_start --seed "$seed" --config "$LT_TMP/sim.conf"
+    {
+        cat <<EOF2
+exchange = { rest_url = "$SIM_URL"; ws_url = "$SIM_WS"; user_stream = "ws-api";
+             recv_window_ms = 3000; };
+strategy = { symbol = "ALPHAUSDT"; buy_amount = $ROUND.0; target = $TARGET.0;
+             slippage = 0.001; slippage_step = 0.002; max_tries = 5;
+             fill_timeout_ms = 2000; time_in_force = "GTC"; window = "utc-day"; };
+workers = 4;
+log_level = "info";
+users = (
+EOF2
+        for a in "${ACCTS[@]}"; do
+            sep=","; [ "$a" = "${ACCTS[-1]}" ] && sep=""
+            echo "  { name = \"$a\"; api_key = \"key-$a\"; api_secret = \"secret-$a-0f0f0f\"; }$sep"
+        done
+        echo ");"
+    } >"$LT_TMP/trader.conf"
+    chmod 600 "$LT_TMP/trader.conf"
+    pg_start
+    "$LT_BIN/looptrader" db init --coordinator "$PG_URL" >/dev/null || fail "db init"
+    # the fleet's keys, for lib.sh's signed reads of its accounts
+    auth_for() { AUTH=(--key "key-$1" --secret "secret-$1-0f0f0f"); }
+    trader_snapshot "${ACCTS[@]}"
+}

@@ -15,42 +15,7 @@
 . "$(dirname "$0")/pg_lib.sh"
 
 N=20 TARGET=600 ROUND=50 LEASE=4000
-ACCTS=()
-for i in $(seq -w 1 $N); do ACCTS+=("r$i"); done
-auth_for() { AUTH=(--key "key-$1" --secret "secret-$1-0f0f0f"); }
-
-sed -n '/^accounts = (/q;p' "$SIM_CONFIG_DEFAULT" >"$LT_TMP/sim.conf"
-{
-    echo "accounts = ("
-    for a in "${ACCTS[@]}"; do
-        sep=","; [ "$a" = "${ACCTS[-1]}" ] && sep=""
-        echo "  { name = \"$a\"; api_key = \"key-$a\"; api_secret = \"secret-$a-0f0f0f\";"
-        echo "    balances = { USDT = \"5000\"; ALPHA = \"0\"; BETA = \"0\"; }; }$sep"
-    done
-    echo ");"
-} >>"$LT_TMP/sim.conf"
-sim_start --seed 57 --config "$LT_TMP/sim.conf"
-
-cat >"$LT_TMP/trader.conf" <<EOF2
-exchange = { rest_url = "$SIM_URL"; ws_url = "$SIM_WS"; user_stream = "ws-api";
-             recv_window_ms = 3000; };
-strategy = { symbol = "ALPHAUSDT"; buy_amount = $ROUND.0; target = $TARGET.0;
-             slippage = 0.001; slippage_step = 0.002; max_tries = 5;
-             fill_timeout_ms = 2000; time_in_force = "GTC"; window = "utc-day"; };
-workers = 4;
-log_level = "info";
-users = (
-$(for a in "${ACCTS[@]}"; do
-    sep=","; [ "$a" = "${ACCTS[-1]}" ] && sep=""
-    echo "  { name = \"$a\"; api_key = \"key-$a\"; api_secret = \"secret-$a-0f0f0f\"; }$sep"
-done)
-);
-EOF2
-chmod 600 "$LT_TMP/trader.conf"
-
-pg_start
-"$LT_BIN/looptrader" db init --coordinator "$PG_URL" >/dev/null || fail "db init"
-trader_snapshot "${ACCTS[@]}"
+coord_fleet r "$N" 57
 
 PIDS=()
 start_p() {
