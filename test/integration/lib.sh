@@ -231,6 +231,22 @@ for v in (r["status"], r["body"], r["headers"]):
     { read -r STATUS; read -r BODY; read -r HEADERS; } <<<"$parts"
 }
 
+# The trader's metrics endpoint, raw HTTP/1.1 read to the close (status
+# line, headers, body): scrape_port PORT PATH.
+scrape_port() { python3 - "$1" "$2" <<'PY'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+s.sendall(("GET %s HTTP/1.1\r\nHost: x\r\nUser-Agent: test\r\n\r\n" % sys.argv[2]).encode())
+data = b""
+while True:
+    b = s.recv(65536)
+    if not b:
+        break
+    data += b
+sys.stdout.write(data.decode())
+PY
+}
+
 # http with the named demo account's credentials: http_as alice GET /api/v3/account
 http_as() {
     local who=$1; shift

@@ -43,18 +43,7 @@ ok "BNB fees are valued at the venue's BNBUSDT mid"
 # a scrape and a status during the run
 wait_until 10 "$LT_BIN/looptrader" ctl --state-dir "$TRADER_STATE" status --json >"$LT_TMP/status.json" ||
     fail "ctl status --json"
-python3 - "$PORT" >"$LT_TMP/metrics.txt" <<'PY' || fail "scrape"
-import socket, sys
-s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
-s.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
-data = b""
-while True:
-    b = s.recv(65536)
-    if not b:
-        break
-    data += b
-sys.stdout.write(data.decode())
-PY
+scrape_port "$PORT" /metrics >"$LT_TMP/metrics.txt" || fail "scrape"
 assert_contains "$(cat "$LT_TMP/metrics.txt")" 'looptrader_fees_total{asset="BNB"} ' \
     "/metrics: fees paid in BNB"
 assert_contains "$(cat "$LT_TMP/metrics.txt")" 'looptrader_account_fees_unpriced{account="alice"} 0' \

@@ -7,19 +7,7 @@
 . "$(dirname "$0")/trader_lib.sh"
 
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-scrape() { python3 - "$PORT" "$1" <<'PY'
-import socket, sys
-s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
-s.sendall(("GET %s HTTP/1.1\r\nHost: x\r\nUser-Agent: test\r\n\r\n" % sys.argv[2]).encode())
-data = b""
-while True:
-    b = s.recv(65536)
-    if not b:
-        break
-    data += b
-sys.stdout.write(data.decode())
-PY
-}
+scrape() { scrape_port "$PORT" "$1"; }
 
 # the venue drops every WebSocket connection every 3 s: reconnects to count
 sim_start --seed 35 --fault ws_drop_ms=3000

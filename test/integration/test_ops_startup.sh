@@ -39,18 +39,7 @@ assert_true "any(u['step'] in ('starting', 'filtering') for u in j['users'])" \
     "$(cat "$LT_TMP/s0.json")" "some account is still to be filtered"
 grep -q 'window buy total' "$TRADER_LOG" && [ "$(grep -c 'window buy total' "$TRADER_LOG")" -ge $N ] &&
     fail "start-up was over before the status"
-python3 - "$PORT" >"$LT_TMP/m0.txt" <<'PY' || fail "scrape during start-up"
-import socket, sys
-s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
-s.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
-data = b""
-while True:
-    b = s.recv(65536)
-    if not b:
-        break
-    data += b
-sys.stdout.write(data.decode())
-PY
+scrape_port "$PORT" /metrics >"$LT_TMP/m0.txt" || fail "scrape during start-up"
 assert_contains "$(head -1 "$LT_TMP/m0.txt")" "200 OK" "/metrics answers during start-up"
 grep -Eq '^looptrader_account_step\{account="u5",step="(starting|filtering|queued)"\} 1$' "$LT_TMP/m0.txt" ||
     fail "u5's start-up step in the metrics: $(grep 'account_step{account="u5"' "$LT_TMP/m0.txt")"
