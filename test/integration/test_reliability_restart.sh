@@ -1,20 +1,19 @@
 #!/usr/bin/env bash
-# Restart after kill -9 with an order open and inventory held.  Rounds of
-# 300 USDT at the best price (slippage 0) rest partly filled for up to
-# 1.5 s per rung (the market held still and stepping once a second, an
-# order at the touch fills by itself 30 ALPHA a second: orders open at a
-# kill are still open when the restart comes, however loaded the machine,
-# and a rung across the spread fills); the trader is killed with SIGKILL the moment the
-# simulator shows an account holding base with one of our orders open:
-# first alice's round sell, then (after a restart) a partly filled buy.  The same
-# command run again must settle the killed runs before trading: cancel
-# their open orders, sell the base they left, then reach the target.  Read
-# back from the simulator: the orders open at the kills are final
-# (cancelled by a restart, or filled meanwhile), each killed run's orders
-# ended before the next run's first order (never two live), every account
-# at or above target and not beyond it by more than one round, the report's
-# window total is the exchange's, nothing open, base balances back (± one
-# step).
+# Restart after kill -9 with an order open and inventory held.  Rounds of 300
+# USDT at the best price (slippage 0) rest partly filled for up to 1.5 s per
+# rung (the market held still and stepping once a second, an order at the
+# touch fills by itself 30 ALPHA a second: orders open at a kill are still
+# open when the restart comes, however loaded the machine, and a rung across
+# the spread fills); the trader is killed with SIGKILL the moment the
+# simulator shows an account holding base with one of our orders open: first
+# alice's round sell, then (after a restart) a partly filled buy.  The same
+# command run again must settle the killed runs before trading: cancel their
+# open orders, sell the base they left, then reach the target.  Read back
+# from the simulator: the orders open at the kills are final (cancelled by a
+# restart, or filled meanwhile), each killed run's orders ended before the
+# next run's first order (never two live), every account at or above target
+# and not beyond it by more than one round, the report's window total is the
+# exchange's, nothing open, base balances back (± one step).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/trader_lib.sh"
 . "$(dirname "$0")/reliability_lib.sh"
