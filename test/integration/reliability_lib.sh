@@ -30,6 +30,7 @@
 #
 # Read-back checks shared by the scenarios (all from the simulator's API):
 #   rl_config 'timeout_ms = 800;'        a demo.conf copy with exchange settings
+#   rl_sim_config 1000                   a sim-demo.conf copy, market still, slow steps
 #   rl_orders USER                       our orders (client id lt.*) -> RL_ORDERS
 #   rl_check_window USER TARGET ROUND    target <= window buy <= target + round
 #   rl_check_counted_once USER           report's window total = the exchange's
@@ -42,6 +43,22 @@ rl_config() {
     TRADER_CONFIG=$LT_TMP/rl.conf
     sed "s|^\(\s*user_stream = .*\)$|\1\n  $1|" "$LT_ROOT/etc/demo.conf" >"$TRADER_CONFIG"
     grep -qF -- "$1" "$TRADER_CONFIG" || fail "rl_config: could not add '$1' to the exchange block"
+}
+
+# Writes a copy of the demo venue (or of $2) with a market that is held
+# still and steps only every $1 ms to $LT_TMP/rl-sim.conf, its path in
+# RL_SIM_CONFIG (for sim_start --config).
+# Each market step refills the synthetic levels and crosses resting orders
+# at the touch (one level's quantity, 30 ALPHA, a step); with the price held
+# still it crosses nothing else.  So an order resting at the touch fills by
+# itself at a known slow rate instead of at random (a price walk through it
+# fills it at once): a scenario that must find an order still open seconds
+# later finds it open, and a rung that crosses the spread still fills.
+rl_sim_config() {
+    RL_SIM_CONFIG=$LT_TMP/rl-sim.conf
+    sed -E "s/^tick_ms = [0-9]+;/tick_ms = $1;/; s/volatility = [0-9.]+/volatility = 0.0/" \
+        "${2:-$SIM_CONFIG_DEFAULT}" >"$RL_SIM_CONFIG"
+    grep -q "^tick_ms = $1;" "$RL_SIM_CONFIG" || fail "rl_sim_config: no tick_ms in ${2:-$SIM_CONFIG_DEFAULT}"
 }
 
 rl_proxy_start() {

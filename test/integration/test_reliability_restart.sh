@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
-# Restart after kill -9 with an order open and inventory held.  Rounds of
-# 300 USDT at the best price (slippage 0) rest partly filled for up to
-# 1.5 s per rung; the trader is killed with SIGKILL the moment the
-# simulator shows alice holding base with one of our orders open: first her
-# round's sell, then (after a restart) a partly filled buy.  The same
-# command run again must settle the killed runs before trading: cancel
-# their open orders, sell the base they left, then reach the target.  Read
-# back from the simulator: the orders open at the kills are final
-# (cancelled by a restart, or filled meanwhile), each killed run's orders
-# ended before the next run's first order (never two live), every account
-# at or above target and not beyond it by more than one round, the report's
-# window total is the exchange's, nothing open, base balances back (± one
-# step).
+# Restart after kill -9 with an order open and inventory held.  Rounds of 300
+# USDT at the best price (slippage 0) rest partly filled for up to 1.5 s per
+# rung (the market held still and stepping once a second, an order at the
+# touch fills by itself 30 ALPHA a second: orders open at a kill are still
+# open when the restart comes, however loaded the machine, and a rung across
+# the spread fills); the trader is killed with SIGKILL the moment the
+# simulator shows an account holding base with one of our orders open: first
+# alice's round sell, then (after a restart) a partly filled buy.  The same
+# command run again must settle the killed runs before trading: cancel their
+# open orders, sell the base they left, then reach the target.  Read back
+# from the simulator: the orders open at the kills are final (cancelled by a
+# restart, or filled meanwhile), each killed run's orders ended before the
+# next run's first order (never two live), every account at or above target
+# and not beyond it by more than one round, the report's window total is the
+# exchange's, nothing open, base balances back (± one step).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/trader_lib.sh"
 . "$(dirname "$0")/reliability_lib.sh"
@@ -19,23 +21,44 @@
 USERS=(alice bob)
 TARGET=900 ROUND=300
 ARGS=(--only alice,bob --target "$TARGET" --buy-amount "$ROUND" --slippage 0 --fill-timeout-ms 1500)
-sim_start --seed 29
+rl_sim_config 1000
+sim_start --seed 29 --config "$RL_SIM_CONFIG"
 trader_snapshot "${USERS[@]}"
-declare -A OPEN=() LAST_OPEN=()
-# Kill 1: alice's round sell open; kill 2 (after a restart): her buy open
-# with a fill.  Both leave base held and an order of ours open.
+declare -A OPEN=() LAST_OPEN=() LAST_BASE=()
+# Polls alice's and bob's open orders in turn until one of ours satisfies
+# the predicate $2 (rl_wait_open) within $1 seconds; KILL_USER names whose.
+wait_open_any() {
+    local limit=$1 pred=$2 t0=$SECONDS u
+    while ((SECONDS - t0 < limit)); do
+        for u in "${USERS[@]}"; do
+            rl_wait_open "$u" "$pred" 1 && { KILL_USER=$u; return 0; }
+        done
+    done
+    return 1
+}
+# Kill 1: alice's round sell open; kill 2 (after a restart): a buy open with
+# a fill.  Both leave base held and an order of ours open.  Kill 2 takes
+# either account's: the two buy at the same touch at once, and the one
+# that comes second finds it taken (the still market refills it only once
+# a second, for the first), so only the first rests with a fill.
 for when in 'o["side"] == "SELL"' 'o["side"] == "BUY" and D(o["executedQty"]) > 0'; do
     trader_start "${ARGS[@]}"
-    rl_wait_open alice "$when" 20 || fail "alice never had an order open with: $when"
+    if [ "$when" = 'o["side"] == "SELL"' ]; then
+        KILL_USER=alice
+        rl_wait_open alice "$when" 30 || fail "alice never had an order open with: $when"
+    else
+        wait_open_any 30 "$when" || fail "neither account had an order open with: $when"
+    fi
     kill -KILL "$TRADER_PID"
     { wait "$TRADER_PID"; } 2>/dev/null
     lt_forget_pid "$TRADER_PID"
-    ok "looptrader killed with SIGKILL while alice's $(jget 'j["side"]' <<<"$RL_OPEN") $(jget 'j["clientOrderId"]' <<<"$RL_OPEN") was open"
+    ok "looptrader killed with SIGKILL while $KILL_USER's $(jget 'j["side"]' <<<"$RL_OPEN") $(jget 'j["clientOrderId"]' <<<"$RL_OPEN") was open"
     for u in "${USERS[@]}"; do
         http_as "$u" GET /api/v3/openOrders symbol="$SYMBOL"
         LAST_OPEN[$u]=$(jget '" ".join(o["clientOrderId"] for o in j if o["clientOrderId"].startswith("lt."))' <<<"$BODY")
         OPEN[$u]+=" ${LAST_OPEN[$u]}"
-        echo "# after the kill $u holds $(base_balance "$u") $BASE_ASSET; open: ${OPEN[$u]}"
+        LAST_BASE[$u]=$(base_balance "$u")
+        echo "# after the kill $u holds ${LAST_BASE[$u]} $BASE_ASSET; open: ${OPEN[$u]}"
     done
 done
 
@@ -71,12 +94,18 @@ assert_true "$cancelled > 0" '{}' "the restarts found and cancelled $cancelled o
 assert_contains "$(cat "$TRADER_LOG")" "alice: selling" "the restart sells what the killed run left"
 # The last restart recovers base only from an account whose order open at the
 # last kill it had to cancel (one that filled by itself meanwhile sold the
-# round's base already): that account's report counts it.
+# round's base already) and that held base then (the kill's, or what its
+# cancelled buy bought; a buy cancelled unfilled leaves none): that
+# account's report counts it.
 recovering=0
 for u in "${USERS[@]}"; do
     for cid in ${LAST_OPEN[$u]}; do
         http_as "$u" GET /api/v3/order symbol="$SYMBOL" origClientOrderId="$cid"
         [ "$(jget 'j["status"]' <<<"$BODY")" = CANCELED ] || continue
+        [ "$(jget "D('${LAST_BASE[$u]}') > 0 or D(j['executedQty']) > 0" <<<"$BODY")" = true ] || {
+            echo "# $u: $cid was cancelled unfilled with no base held: nothing to recover"
+            continue
+        }
         recovering=$((recovering + 1))
         assert_true "D(str($(report_get "[u['recovered_base'] for u in j['users'] if u['name'] == '$u'][0]"))) > 0" '{}' \
             "$u's report counts the base the restart recovered"
