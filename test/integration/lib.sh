@@ -76,6 +76,15 @@ lt_cleanup() {
             echo "# last lines of the latest simulator's log ($SIM_LOG):" >&2
             tail -n 20 "$SIM_LOG" | sed 's/^/#   /' >&2
         }
+        # the trader's own last words: why it exited as it did
+        [ "$rc" -ne 0 ] && [ -s "$LT_TMP/trader.err" ] && {
+            echo "# last lines of the trader's stderr:" >&2
+            tail -n 15 "$LT_TMP/trader.err" | sed 's/^/#   /' >&2
+        }
+        [ "$rc" -ne 0 ] && [ -s "${TRADER_LOG:-}" ] && {
+            echo "# last lines of the trader's log ($TRADER_LOG):" >&2
+            tail -n 15 "$TRADER_LOG" | sed 's/^/#   /' >&2
+        }
         [ "${LT_KEEP_TMP:-0}" = 1 ] && echo "# kept $LT_TMP" >&2 || rm -rf "$LT_TMP"
     else
         rm -rf "$LT_TMP"
