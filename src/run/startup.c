@@ -79,6 +79,7 @@ int startup_filter_prepare(struct run *r, unsigned idx, struct strategy_user *u)
         run_user_fails(u, USER_FAILED, "symbol %.32s: %.200s", uc->strategy.symbol, err.msg);
         return 0;
     }
+    live_tick(idx, u->rules->tick_size);
     return 1;
 }
 
