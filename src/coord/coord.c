@@ -151,12 +151,19 @@ void coord_url_redact(const char *url, char *out, size_t size)
     /* userinfo: everything before the last '@' ahead of the query, so a
      * password holding an unencoded '@' or '/' is cut whole (a dbname with
      * an '@' after a port is then over-cut, which only costs legibility);
-     * the password is what follows the userinfo's first ':' */
-    const char *query = s + strcspn(s, "?");
+     * or before libpq's own choice, the first '@' ahead of the first '/',
+     * when that is later (a password holding an unencoded '?').  The
+     * password is what follows the userinfo's first ':' */
     const char *at = NULL;
-    for (const char *p = s; p < query; p++)
+    for (const char *p = s; *p && *p != '?'; p++)
         if (*p == '@')
             at = p;
+    const char *first = memchr(s, '@', strcspn(s, "/"));
+    if (first && (!at || first > at))
+        at = first;
+    /* the parameters: from the first '?' (or '&', should libpq's '@' have
+     * fallen inside them) after the userinfo */
+    const char *query = (at ? at : s) + strcspn(at ? at : s, "?&");
     const char *colon = at ? memchr(s, ':', (size_t)(at - s)) : NULL;
     if (colon) {
         redact_put(out, size, &len, url, (size_t)(colon + 1 - url));
@@ -165,12 +172,13 @@ void coord_url_redact(const char *url, char *out, size_t size)
     } else {
         redact_put(out, size, &len, url, (size_t)(query - url));
     }
-    /* the query: every parameter whose decoded key names a password */
+    /* every parameter whose decoded key names a password; a '?' also
+     * separates (one inside a value only makes the cut more eager) */
     const char *p = query;
     while (*p) {
         redact_put(out, size, &len, p, 1); /* '?' or '&' */
         p++;
-        size_t n = strcspn(p, "&");
+        size_t n = strcspn(p, "&?");
         const char *eq = memchr(p, '=', n);
         size_t klen = eq ? (size_t)(eq - p) : n;
         if (eq && query_key_secret(p, klen)) {

@@ -101,6 +101,17 @@ static void url_redacted_hard_cases(void **state)
     /* an unencoded '/' in it is cut too, not taken for the path */
     coord_url_redact("postgresql://u:p/ss@host/lt", out, sizeof out);
     assert_string_equal(out, "postgresql://u:***@host/lt");
+    /* an unencoded '?' in it: libpq still reads up to the '@' */
+    coord_url_redact("postgresql://u:p?ss@host/lt?sslmode=require", out, sizeof out);
+    assert_string_equal(out, "postgresql://u:***@host/lt?sslmode=require");
+    /* no '/' before the query: libpq would take "host?user=a" for userinfo;
+     * the password parameter after it is cut either way */
+    coord_url_redact("postgresql://host?user=a@b&password=s3cret", out, sizeof out);
+    assert_null(strstr(out, "s3cret"));
+    coord_url_redact("postgresql://host:5432?user=a@b&password=s3cret", out, sizeof out);
+    assert_null(strstr(out, "s3cret"));
+    coord_url_redact("postgresql://db/lt?application_name=a?password=s3cret", out, sizeof out);
+    assert_null(strstr(out, "s3cret"));
     /* a query value with an '@' is not taken for userinfo */
     coord_url_redact("postgresql://db/lt?user=me@corp&password=s3cret", out, sizeof out);
     assert_string_equal(out, "postgresql://db/lt?user=me@corp&password=***");
