@@ -41,8 +41,8 @@ typedef void startup_tick_fn(void *ctx, size_t read, size_t prepared);
 /* Reads the history of every prepared user (queue_me[i] == 1; out: 1 =
  * to queue) on up to FILTER_THREADS_MAX threads (and --workers at most),
  * while the main thread calls tick(ctx, ...) (NULL: none) so the operator
- * sees the pass advance; on the main thread itself, without ticks, when
- * no thread can be started. */
+ * sees the pass advance; the users no thread could read (none started,
+ * or none got an HTTP handle) are read on the main thread after them. */
 void startup_filter_histories(struct run *r, int *queue_me, size_t prepared,
                               startup_tick_fn *tick, void *ctx);
 

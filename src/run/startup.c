@@ -219,8 +219,9 @@ static void filter_watch(struct filter_pool *fp, size_t prepared, startup_tick_f
 }
 
 /* Reads the history of every prepared user (queue_me[i] == 1) on up to
- * FILTER_THREADS_MAX threads while the main thread ticks; on the main
- * thread itself when no thread can be started. */
+ * FILTER_THREADS_MAX threads while the main thread ticks; the main thread
+ * reads what is left when no thread could (none started, or none got an
+ * HTTP handle). */
 void startup_filter_histories(struct run *r, int *queue_me, size_t prepared,
                               startup_tick_fn *tick, void *ctx)
 {
@@ -257,12 +258,13 @@ void startup_filter_histories(struct run *r, int *queue_me, size_t prepared,
         }
         started++;
     }
-    if (started == 0)
-        filter_take(&fp, r->http);
-    else
+    if (started > 0)
         filter_watch(&fp, prepared, tick, ctx);
     for (size_t i = 0; i < started; i++)
         pthread_join(tid[i], NULL);
+    /* what no thread took (none started, or none got an HTTP handle): a
+     * prepared user is never queued unread */
+    filter_take(&fp, r->http);
     if (sync_ok) {
         pthread_mutex_destroy(&fp.lock);
         pthread_cond_destroy(&fp.done);
