@@ -305,8 +305,10 @@ int main(int argc, char **argv)
             queue_me[i] = startup_filter_prepare(&r, (unsigned)i, &r.users[i]);
             prepared += queue_me[i] != 0;
         }
+        struct runctl_progress ps;
+        runctl_progress_init(&ps, &r);
         if (prepared > 0 && !run_stopping(&r))
-            startup_filter_histories(&r, queue_me, prepared);
+            startup_filter_histories(&r, queue_me, prepared, runctl_startup_tick, &ps);
         for (size_t i = 0; i < r.n_users; i++)
             queued += queue_me[i] != 0;
         latency_mark(LATENCY_MARK_FILTER_END);

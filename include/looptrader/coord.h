@@ -57,7 +57,11 @@ struct coord_config {
 int coord_args_take(int *argc, char **argv, struct coord_config *out, int *has,
                     struct lt_err *err);
 
-/* The URL with any password replaced by "***" (for messages). */
+/* The URL with any password replaced by "***" (for messages): the one in
+ * the userinfo (everything before the authority's last '@'), and the value
+ * of every query parameter whose percent-decoded key contains "password"
+ * (any case, so sslpassword too).  A "key=value" string that mentions a
+ * password is replaced whole.  Never longer than size - 1. */
 void coord_url_redact(const char *url, char *out, size_t size);
 
 /* Fair share: the most accounts one of `live` processes may hold. Pure. */

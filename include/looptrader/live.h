@@ -89,9 +89,14 @@ void live_unbind(void);
  * calling thread's account. */
 void live_rate_wait(int on);
 /* Account idx's order of side ended: res, with qty base filled for quote
- * (qty > 0 makes quote/qty its last fill price). */
+ * (qty > 0 makes quote/qty, rounded to the nearest tick set by live_tick,
+ * its last fill price). */
 void live_order(unsigned idx, enum order_side side, enum live_result res, money_t qty,
                 money_t quote);
+/* Account idx trades a symbol whose price tick is tick (the precision its
+ * last fill price is shown at); 0 = unknown, shown exact.  Before its
+ * first order. */
+void live_tick(unsigned idx, money_t tick);
 /* A commission was charged in asset for an account's fill. */
 void live_fee_asset(const char *asset, const char *base, const char *quote);
 /* A WebSocket connection ended: counted as a reconnect when it was up

@@ -44,6 +44,23 @@ void runctl_view_set(struct run *r, struct executor *ex);
  * Main thread. */
 void runctl_apply_startup_stops(struct run *r);
 
+/* What the run shows of itself while it runs (the live table on a
+ * terminal, progress lines elsewhere): when it last did.  Main thread. */
+struct runctl_progress {
+    struct run *r;
+    int tty;                 /* stdout is a terminal */
+    int64_t next_ms, last_ms;
+    unsigned last_orders;
+};
+
+void runctl_progress_init(struct runctl_progress *ps, struct run *r);
+
+/* The start-up filter's tick (startup.h's startup_tick_fn; ctx is a
+ * struct runctl_progress): the table headed by "start-up: filtering, k
+ * of n account histories read", or off a terminal that line alone every
+ * --progress-interval seconds.  Main thread. */
+void runctl_startup_tick(void *ctx, size_t read, size_t prepared);
+
 /* Phase 4's control loop: waits for the executor, turning what the signal
  * thread saw into stops (SIGUSR1: the stop files), showing progress. */
 void runctl_loop(struct run *r);

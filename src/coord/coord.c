@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* Matches "--name VALUE" or "--name=VALUE" at argv[i]; sets *val and how
  * many argv slots it used (0 = no match, -1 = value missing). */
@@ -77,30 +78,116 @@ int coord_args_take(int *argc, char **argv, struct coord_config *out, int *has,
     return 0;
 }
 
+/* Appends n bytes of s to out (size bytes, *len used), truncating. */
+static void redact_put(char *out, size_t size, size_t *len, const char *s, size_t n)
+{
+    if (*len + 1 >= size)
+        return;
+    if (n > size - 1 - *len)
+        n = size - 1 - *len;
+    memcpy(out + *len, s, n);
+    *len += n;
+    out[*len] = '\0';
+}
+
+static int hex_digit(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* Whether a query key (n bytes, percent-encoded as libpq accepts it) names
+ * a secret: any key containing "password", in any case, so "sslpassword"
+ * and "pass%77ord" are caught too.  A malformed escape counts as a secret:
+ * libpq refuses the URL, and the message must not show what follows. */
+static int query_key_secret(const char *k, size_t n)
+{
+    char key[64];
+    size_t len = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = k[i];
+        if (c == '%') {
+            int hi = i + 2 < n ? hex_digit(k[i + 1]) : -1;
+            int lo = i + 2 < n ? hex_digit(k[i + 2]) : -1;
+            if (hi < 0 || lo < 0)
+                return 1;
+            c = (char)(hi * 16 + lo);
+            i += 2;
+        }
+        if (len + 1 >= sizeof key)
+            return 1;
+        key[len++] = c;
+    }
+    key[len] = '\0';
+    for (size_t i = 0; i + 8 <= len; i++)
+        if (strncasecmp(key + i, "password", 8) == 0)
+            return 1;
+    return 0;
+}
+
 void coord_url_redact(const char *url, char *out, size_t size)
 {
-    /* postgresql://user:PASSWORD@host/...: cut between the scheme's
-     * user ':' and the last '@' before the path */
-    const char *s = strstr(url, "://");
-    const char *at = s ? strchr(s + 3, '@') : NULL;
-    const char *slash = s ? strchr(s + 3, '/') : NULL;
-    if (at && slash && slash < at)
-        at = NULL;
-    const char *colon = at ? memchr(s + 3, ':', (size_t)(at - (s + 3))) : NULL;
-    if (colon) {
-        snprintf(out, size, "%.*s:***%s", (int)(colon - url), url, at);
-    } else if (!s && strstr(url, "password")) {
-        snprintf(out, size, "(connection string with a password)");
-    } else {
-        snprintf(out, size, "%s", url);
+    size_t len = 0;
+    if (!size)
+        return;
+    out[0] = '\0';
+    /* libpq takes a URL only with one of its two schemes; anything else is
+     * a "key=value" string, where any mention of a password hides it all */
+    const char *s = NULL;
+    if (strncmp(url, "postgresql://", 13) == 0)
+        s = url + 13;
+    else if (strncmp(url, "postgres://", 11) == 0)
+        s = url + 11;
+    if (!s) {
+        snprintf(out, size, "%s",
+                 strcasestr(url, "password") ? "(connection string with a password)" : url);
+        return;
     }
-    /* a password= query parameter */
-    char *q = strstr(out, "password=");
-    if (q && s) {
-        char *end = strchr(q, '&');
-        char rest[512];
-        snprintf(rest, sizeof rest, "%s", end ? end : "");
-        snprintf(q, size - (size_t)(q - out), "password=***%s", rest);
+    /* userinfo: everything before the last '@' ahead of the query, so a
+     * password holding an unencoded '@' or '/' is cut whole (a dbname with
+     * an '@' after a port is then over-cut, which only costs legibility);
+     * or before libpq's own choice, the first '@' ahead of the first '/',
+     * when that is later (a password holding an unencoded '?').  The
+     * password is what follows the userinfo's first ':' */
+    const char *at = NULL;
+    for (const char *p = s; *p && *p != '?'; p++)
+        if (*p == '@')
+            at = p;
+    const char *first = memchr(s, '@', strcspn(s, "/"));
+    if (first && (!at || first > at))
+        at = first;
+    /* the parameters: from the first '?' (or '&', should libpq's '@' have
+     * fallen inside them) after the userinfo */
+    const char *query = (at ? at : s) + strcspn(at ? at : s, "?&");
+    const char *colon = at ? memchr(s, ':', (size_t)(at - s)) : NULL;
+    if (colon) {
+        redact_put(out, size, &len, url, (size_t)(colon + 1 - url));
+        redact_put(out, size, &len, "***", 3);
+        redact_put(out, size, &len, at, (size_t)(query - at));
+    } else {
+        redact_put(out, size, &len, url, (size_t)(query - url));
+    }
+    /* every parameter whose decoded key names a password; a '?' also
+     * separates (one inside a value only makes the cut more eager) */
+    const char *p = query;
+    while (*p) {
+        redact_put(out, size, &len, p, 1); /* '?' or '&' */
+        p++;
+        size_t n = strcspn(p, "&?");
+        const char *eq = memchr(p, '=', n);
+        size_t klen = eq ? (size_t)(eq - p) : n;
+        if (eq && query_key_secret(p, klen)) {
+            redact_put(out, size, &len, p, klen + 1);
+            redact_put(out, size, &len, "***", 3);
+        } else {
+            redact_put(out, size, &len, p, n);
+        }
+        p += n;
     }
 }
 

@@ -102,16 +102,18 @@ static const char *const migrations[] = {
 _Static_assert(sizeof migrations / sizeof migrations[0] == COORD_SCHEMA_VERSION,
                "COORD_SCHEMA_VERSION is the number of migration steps");
 
-/* The password wherever libpq reads one in url (user:pw@, ?password=, a
- * repeated or percent-encoded key, keyword=value) goes to the redactor, so
- * no error text or log line carries it, whatever coord_url_redact's
- * reading of the URL misses.  0 or LT_ENOMEM. */
+/* The password (and the client key's sslpassword) wherever libpq reads
+ * one in url (user:pw@, ?password=, a repeated or percent-encoded key,
+ * keyword=value) goes to the redactor, so no error text or log line
+ * carries it, whatever coord_url_redact's reading of the URL misses.
+ * 0 or LT_ENOMEM. */
 static int password_register(const char *url)
 {
     PQconninfoOption *opts = PQconninfoParse(url, NULL);
     int rc = 0;
     for (PQconninfoOption *o = opts; o && o->keyword && !rc; o++)
-        if (strcmp(o->keyword, "password") == 0 && o->val && o->val[0])
+        if ((strcmp(o->keyword, "password") == 0 || strcmp(o->keyword, "sslpassword") == 0) &&
+            o->val && o->val[0])
             rc = log_secret_add(o->val);
     PQconninfoFree(opts);
     return rc;

@@ -23,6 +23,7 @@
 struct slot {
     atomic_int step, rung, rate_wait, stop_asked;
     _Atomic int64_t last_fill_price;
+    _Atomic int64_t tick;  /* its symbol's price tick, 0 unknown */
 };
 
 static struct slot *slots;   /* [n_slots]; main writes the pointer before any hook */
@@ -54,6 +55,7 @@ static void slot_reset(struct slot *s)
     atomic_store(&s->rate_wait, 0);
     atomic_store(&s->stop_asked, 0);
     atomic_store(&s->last_fill_price, 0);
+    atomic_store(&s->tick, 0);
 }
 
 int live_init(size_t n)
@@ -113,8 +115,22 @@ void live_order(unsigned idx, enum order_side side, enum live_result res, money_
         return;
     atomic_fetch_add_explicit(&fills[sd], 1, memory_order_relaxed);
     struct slot *sl = slot_of(idx);
-    if (sl && quote > 0)
-        atomic_store_explicit(&sl->last_fill_price, money_div(quote, qty), memory_order_relaxed);
+    if (!sl || quote <= 0)
+        return;
+    /* the average of fills at several prices is rarely on the tick: shown
+     * at the symbol's price precision (nearest tick), never below one */
+    money_t p = money_div(quote, qty);
+    money_t tick = atomic_load_explicit(&sl->tick, memory_order_relaxed);
+    if (tick > 0 && p >= tick)
+        p = money_round_to(p, tick);
+    atomic_store_explicit(&sl->last_fill_price, p, memory_order_relaxed);
+}
+
+void live_tick(unsigned idx, money_t tick)
+{
+    struct slot *sl = slot_of(idx);
+    if (sl)
+        atomic_store_explicit(&sl->tick, tick > 0 ? tick : 0, memory_order_relaxed);
 }
 
 void live_fee_asset(const char *asset, const char *base, const char *quote)

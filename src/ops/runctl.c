@@ -140,17 +140,21 @@ static void ctl_status(struct run *r, int json, struct strbuf *out)
     free(rows);
 }
 
-/* What the run shows of itself while it runs (progress.h): on a terminal
- * the table redrawn every second, else a line per running account every
- * --progress-interval seconds.  Main thread only. */
-struct progress_state {
-    int tty;
-    int64_t next_ms, last_ms;
-    unsigned last_orders;
-};
-
-static void progress_tick(struct run *r, struct progress_state *ps)
+void runctl_progress_init(struct runctl_progress *ps, struct run *r)
 {
+    *ps = (struct runctl_progress){ .r = r, .tty = isatty(STDOUT_FILENO) };
+}
+
+/* What the run shows of itself (progress.h): on a terminal the table
+ * redrawn every second, else a line per running account every
+ * --progress-interval seconds.  During start-up (starting) the table
+ * is headed by how far the history pass is, and off a terminal that is
+ * the one line shown: each account's own line would say "filtering" for
+ * thousands of them.  Main thread only. */
+static void progress_tick(struct runctl_progress *ps, int starting, size_t read,
+                          size_t prepared)
+{
+    struct run *r = ps->r;
     int64_t now = run_wall_ms();
     int every = ps->tty ? 1 : r->cfg.progress_interval_s;
     if (r->cfg.quiet || every <= 0)
@@ -163,6 +167,11 @@ static void progress_tick(struct run *r, struct progress_state *ps)
     if (now < ps->next_ms)
         return;
     ps->next_ms = now + (int64_t)every * 1000;
+    if (!ps->tty && starting) {
+        log_info("start-up: filtering, %zu of %zu account histories read", read, prepared);
+        ps->last_ms = now;
+        return;
+    }
     struct report_user *rows = calloc(r->n_users ? r->n_users : 1, sizeof(*rows));
     long n = rows ? collect_rows(r, rows) : -1;
     struct strbuf sb;
@@ -171,8 +180,9 @@ static void progress_tick(struct run *r, struct progress_state *ps)
     unsigned orders = (unsigned)live_orders_ended();
     if (ps->tty && n >= 0) {
         struct winsize ws = { 0 };
-        size_t max_rows = ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 4
-                              ? (size_t)ws.ws_row - 5 : 20; /* the totals may wrap */
+        size_t lines = starting ? 6 : 5; /* the totals may wrap */
+        size_t max_rows = ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > lines
+                              ? (size_t)ws.ws_row - lines : 20;
         double dt = (double)(now - ps->last_ms) / 1000.0;
         struct progress_totals tot = { .orders_per_s = dt > 0 ? (orders - ps->last_orders) / dt : 0,
                                        .elapsed_s = (long)((now - r->started_ms) / 1000),
@@ -180,6 +190,9 @@ static void progress_tick(struct run *r, struct progress_state *ps)
                                        .weight_limit = venue_weight_limit(r->venue) };
         snprintf(tot.fee_asset, sizeof tot.fee_asset, "%s", live_fee_asset_name());
         strbuf_addstr(&sb, "\033[H\033[2J");
+        if (starting)
+            strbuf_addf(&sb, "start-up: filtering, %zu of %zu account histories read\n", read,
+                        prepared);
         progress_table(rows, (size_t)n, max_rows, &tot, &sb);
         fwrite(sb.buf, 1, sb.len, stdout);
         fflush(stdout);
@@ -196,6 +209,11 @@ static void progress_tick(struct run *r, struct progress_state *ps)
     ps->last_orders = orders;
     strbuf_free(&sb);
     free(rows);
+}
+
+void runctl_startup_tick(void *ctx, size_t read, size_t prepared)
+{
+    progress_tick(ctx, 1, read, prepared);
 }
 
 /* The metrics endpoint's source (metrics.h), on its thread. */
@@ -341,10 +359,11 @@ static void ctl_handle_locked(struct run *r, const struct ctl_cmd *cmd, struct s
 void runctl_loop(struct run *r)
 {
     int stop_sent = 0;
-    struct progress_state ps = { .tty = isatty(STDOUT_FILENO) };
+    struct runctl_progress ps;
+    runctl_progress_init(&ps, r);
     while (!executor_wait(r->ex, 200)) {
         live_fee_price_refresh(r->venue, r->http, r->rules.quote);
-        progress_tick(r, &ps);
+        progress_tick(&ps, 0, 0, 0);
         if (!stop_sent && run_stopping(r)) {
             executor_stop_all(r->ex);
             stop_sent = 1;

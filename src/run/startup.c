@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 /* The rules of a user's symbol: the streamed one, one fetched already, or
@@ -78,6 +79,7 @@ int startup_filter_prepare(struct run *r, unsigned idx, struct strategy_user *u)
         run_user_fails(u, USER_FAILED, "symbol %.32s: %.200s", uc->strategy.symbol, err.msg);
         return 0;
     }
+    live_tick(idx, u->rules->tick_size);
     return 1;
 }
 
@@ -142,13 +144,18 @@ static int filter_history(struct run *r, unsigned idx, struct strategy_user *u, 
 
 /* Phase 2's history reads run on a few threads, each with its own HTTP
  * handle, so that thousands of accounts do not wait on one connection's
- * round trips in turn; the venue's shared weight budget paces them all. */
+ * round trips in turn; the venue's shared weight budget paces them all.
+ * Meanwhile the main thread shows the progress. */
 
 struct filter_pool {
     struct run *r;
     int *queue_me;       /* [n_users] in: 1 = prepared; out: 1 = to queue.
                           * Slot i is written only by the thread that took i. */
     atomic_size_t next;  /* the next user index to take */
+    atomic_size_t read;  /* prepared users whose history pass is over */
+    pthread_mutex_t lock; /* scope: running, and the signal of done */
+    pthread_cond_t done;  /* a filter thread ended (CLOCK_MONOTONIC) */
+    size_t running;       /* filter threads not yet ended */
 };
 
 /* Takes users until none is left or a stop comes. */
@@ -160,8 +167,10 @@ static void filter_take(struct filter_pool *fp, struct http *h)
             live_unbind(); /* main's later waits are no account's */
             return;
         }
-        if (fp->queue_me[i])
+        if (fp->queue_me[i]) {
             fp->queue_me[i] = filter_history(fp->r, (unsigned)i, &fp->r->users[i], h);
+            atomic_fetch_add_explicit(&fp->read, 1, memory_order_relaxed);
+        }
     }
 }
 
@@ -172,29 +181,92 @@ static void *filter_thread(void *arg)
     struct lt_err err = { 0 };
     if (http_new(&h, &err) != 0) {
         log_warn("history filter: %s (the other threads go on)", err.msg);
-        return NULL;
+    } else {
+        http_set_abort(h, &fp->r->global_stop);
+        filter_take(fp, h);
+        http_free(h);
     }
-    http_set_abort(h, &fp->r->global_stop);
-    filter_take(fp, h);
-    http_free(h);
+    pthread_mutex_lock(&fp->lock);
+    fp->running--;
+    pthread_mutex_unlock(&fp->lock);
+    pthread_cond_signal(&fp->done);
     return NULL;
 }
 
-/* Reads the history of every prepared user (queue_me[i] == 1): on up to
- * FILTER_THREADS_MAX threads, the main thread among them, so the pass
- * completes even when no thread can be started. */
-void startup_filter_histories(struct run *r, int *queue_me, size_t prepared)
+/* Until every filter thread has ended: tick every 200 ms.  Each thread
+ * ends once the users run out or on a stop (its HTTP handle aborts on the
+ * stop flag), so this ends too. */
+static void filter_watch(struct filter_pool *fp, size_t prepared, startup_tick_fn *tick,
+                         void *ctx)
+{
+    pthread_mutex_lock(&fp->lock);
+    while (fp->running > 0) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        ts.tv_nsec += 200 * 1000000L;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&fp->done, &fp->lock, &ts);
+        if (fp->running == 0 || !tick)
+            continue;
+        pthread_mutex_unlock(&fp->lock); /* the tick prints: not under the lock */
+        tick(ctx, atomic_load_explicit(&fp->read, memory_order_relaxed), prepared);
+        pthread_mutex_lock(&fp->lock);
+    }
+    pthread_mutex_unlock(&fp->lock);
+}
+
+/* Reads the history of every prepared user (queue_me[i] == 1) on up to
+ * FILTER_THREADS_MAX threads while the main thread ticks; the main thread
+ * reads what is left when no thread could (none started, or none got an
+ * HTTP handle). */
+void startup_filter_histories(struct run *r, int *queue_me, size_t prepared,
+                              startup_tick_fn *tick, void *ctx)
 {
     struct filter_pool fp = { .r = r, .queue_me = queue_me };
     atomic_init(&fp.next, 0);
+    atomic_init(&fp.read, 0);
     size_t want = prepared < FILTER_THREADS_MAX ? prepared : FILTER_THREADS_MAX;
     if (r->cfg.workers > 0 && want > (size_t)r->cfg.workers)
         want = (size_t)r->cfg.workers;
+    pthread_condattr_t ca;
+    int sync_ok = pthread_condattr_init(&ca) == 0;
+    if (sync_ok) {
+        pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+        sync_ok = pthread_cond_init(&fp.done, &ca) == 0;
+        pthread_condattr_destroy(&ca);
+    }
+    if (sync_ok && pthread_mutex_init(&fp.lock, NULL) != 0) {
+        pthread_cond_destroy(&fp.done);
+        sync_ok = 0;
+    }
     pthread_t tid[FILTER_THREADS_MAX];
     size_t started = 0;
-    while (started + 1 < want && pthread_create(&tid[started], NULL, filter_thread, &fp) == 0)
+    /* running is counted before the create: a thread may end before
+     * pthread_create returns */
+    while (sync_ok && started < want) {
+        pthread_mutex_lock(&fp.lock);
+        fp.running++;
+        pthread_mutex_unlock(&fp.lock);
+        if (pthread_create(&tid[started], NULL, filter_thread, &fp) != 0) {
+            pthread_mutex_lock(&fp.lock);
+            fp.running--;
+            pthread_mutex_unlock(&fp.lock);
+            break;
+        }
         started++;
-    filter_take(&fp, r->http);
+    }
+    if (started > 0)
+        filter_watch(&fp, prepared, tick, ctx);
     for (size_t i = 0; i < started; i++)
         pthread_join(tid[i], NULL);
+    /* what no thread took (none started, or none got an HTTP handle): a
+     * prepared user is never queued unread */
+    filter_take(&fp, r->http);
+    if (sync_ok) {
+        pthread_mutex_destroy(&fp.lock);
+        pthread_cond_destroy(&fp.done);
+    }
 }

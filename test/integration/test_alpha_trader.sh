@@ -32,6 +32,14 @@ assert_contains "$(report_user grace error)" "refresh this account's cookies and
 assert_contains "$(report_user grace error)" "session expired" "and that the session expired"
 assert_eq "$(report_status heidi)" failed "heidi failed"
 assert_contains "$(report_user heidi error)" "verification" "heidi's error names the step-up verification"
+# mid-run: grace and heidi had traded before their sessions ran out, and
+# were then blocked while frank went on
+for u in grace heidi; do
+    assert_true "int('$(report_user $u rounds)') >= 1" '{}' "$u traded before its session ended (mid-run)"
+done
+echo "# rounds: frank $(report_user frank rounds), grace $(report_user grace rounds), heidi $(report_user heidi rounds)"
+assert_true "int('$(report_user frank rounds)') > int('$(report_user grace rounds)')" '{}' \
+    "frank went on trading after grace was blocked"
 bought=$(report_user frank bought_quote)
 assert_true "D('$bought') >= 64 and D('$bought') < 64 + 1 + 1" '{}' "frank bought 64 USDT (+ less than a round)"
 sleep 1.7

@@ -61,6 +61,8 @@ assert_true "all(u['step'] in ('queued', 'recovering', 'buying', 'selling', 'rat
     "$(cat "$LT_TMP/s0.json")" "status JSON: each running account's step"
 assert_true "all(u['last_fill_price'] > 0 for u in j['users'] if u['rounds'] > 0)" \
     "$(cat "$LT_TMP/s0.json")" "status JSON: the last fill price of each account that traded"
+assert_true "all(D(str(u['last_fill_price'])) % D('0.0001') == 0 for u in j['users'])" \
+    "$(cat "$LT_TMP/s0.json")" "status JSON: the last fill price at ALPHAUSDT's tick (0.0001)"
 assert_true "all(0 <= u['rung'] < 5 for u in j['users'] if 'rung' in u)" \
     "$(cat "$LT_TMP/s0.json")" "status JSON: the rung of a buy or sell"
 for u in alice bob carol; do

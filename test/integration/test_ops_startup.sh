@@ -4,7 +4,9 @@
 # late, one filter thread): `ctl status --json` and the metrics show the
 # accounts starting/filtering/queued, and a `ctl stop USER` given then is
 # applied once the account is handed to the executor: it ends stopped
-# with nothing sent while the others trade to their target.
+# with nothing sent while the others trade to their target.  Off a
+# terminal the main thread logs how far the history pass is
+# ("start-up: filtering, k of n ...") while the filter thread reads.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/trader_lib.sh"
 
@@ -29,7 +31,8 @@ sim_start --seed 43 --config "$LT_TMP/sim.conf" --fault latency_ms=400
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 ctl() { "$LT_BIN/looptrader" ctl --state-dir "$TRADER_STATE" "$@"; }
 TRADER_CONFIG=$LT_TMP/trader.conf
-trader_start --workers 1 --lock-dir "$LT_TMP/locks" --metrics-addr 127.0.0.1:"$PORT"
+trader_start --workers 1 --lock-dir "$LT_TMP/locks" --metrics-addr 127.0.0.1:"$PORT" \
+    --progress-interval 1
 wait_until 10 ctl status --json >"$LT_TMP/s0.json" 2>/dev/null || fail "no status during start-up"
 steps=$(jget '[u["step"] for u in j["users"]]' <"$LT_TMP/s0.json")
 echo "# steps during start-up: $steps"
@@ -59,4 +62,16 @@ assert_eq "$(jget 'len(j)' <<<"$BODY")" 0 "the venue has no order of u5"
 for i in 0 1 2 3 4; do
     assert_eq "$(report_status u$i)" done "u$i traded to its target"
 done
+# the progress line came while histories were still being read: before
+# the last account's window total
+first=$(grep -nE 'start-up: filtering, [0-9]+ of 6 account histories read' "$TRADER_LOG" |
+        head -n 1 | cut -d: -f1)
+last=$(grep -n 'window buy total' "$TRADER_LOG" | tail -n 1 | cut -d: -f1)
+[ -n "$first" ] || fail "no start-up progress line in the log"
+[ -n "$last" ] && [ "$first" -lt "$last" ] ||
+    fail "the start-up progress line (line $first) came after the pass (line $last)"
+ok "off a terminal, start-up progress lines while the histories are read"
+grep -qE 'progress u[0-9]: filtering' "$TRADER_LOG" &&
+    fail "per-account progress lines during start-up"
+ok "no per-account line during start-up"
 lt_done

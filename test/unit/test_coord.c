@@ -84,6 +84,77 @@ static void url_redacted(void **state)
     assert_null(strstr(out, "s3cret"));
     coord_url_redact("postgresql:///lt?host=/tmp/s", out, sizeof out);
     assert_string_equal(out, "postgresql:///lt?host=/tmp/s");
+    coord_url_redact("postgres://lt:s3cret@db/lt", out, sizeof out);
+    assert_string_equal(out, "postgres://lt:***@db/lt");
+}
+
+/* The three ways a password used to come through, and their neighbours. */
+static void url_redacted_hard_cases(void **state)
+{
+    (void)state;
+    char out[256];
+    /* an unencoded '@' in the password: the userinfo ends at the last one */
+    coord_url_redact("postgresql://u:p@ss@host:5432/lt", out, sizeof out);
+    assert_string_equal(out, "postgresql://u:***@host:5432/lt");
+    coord_url_redact("postgresql://u:a@b@c@h1,h2/lt?sslmode=require", out, sizeof out);
+    assert_string_equal(out, "postgresql://u:***@h1,h2/lt?sslmode=require");
+    /* an unencoded '/' in it is cut too, not taken for the path */
+    coord_url_redact("postgresql://u:p/ss@host/lt", out, sizeof out);
+    assert_string_equal(out, "postgresql://u:***@host/lt");
+    /* an unencoded '?' in it: libpq still reads up to the '@' */
+    coord_url_redact("postgresql://u:p?ss@host/lt?sslmode=require", out, sizeof out);
+    assert_string_equal(out, "postgresql://u:***@host/lt?sslmode=require");
+    /* no '/' before the query: libpq would take "host?user=a" for userinfo;
+     * the password parameter after it is cut either way */
+    coord_url_redact("postgresql://host?user=a@b&password=s3cret", out, sizeof out);
+    assert_null(strstr(out, "s3cret"));
+    coord_url_redact("postgresql://host:5432?user=a@b&password=s3cret", out, sizeof out);
+    assert_null(strstr(out, "s3cret"));
+    coord_url_redact("postgresql://db/lt?application_name=a?password=s3cret", out, sizeof out);
+    assert_null(strstr(out, "s3cret"));
+    /* a query value with an '@' is not taken for userinfo */
+    coord_url_redact("postgresql://db/lt?user=me@corp&password=s3cret", out, sizeof out);
+    assert_string_equal(out, "postgresql://db/lt?user=me@corp&password=***");
+    /* a percent-encoded key, in any case, and sslpassword */
+    coord_url_redact("postgresql://db/lt?pass%77ord=s3cret", out, sizeof out);
+    assert_string_equal(out, "postgresql://db/lt?pass%77ord=***");
+    coord_url_redact("postgresql://db/lt?%70%61%73%73%77%6F%72%64=s3cret&x=1", out, sizeof out);
+    assert_string_equal(out, "postgresql://db/lt?%70%61%73%73%77%6F%72%64=***&x=1");
+    coord_url_redact("postgresql://db/lt?PassWord=s3cret&sslpassword=k3y", out, sizeof out);
+    assert_string_equal(out, "postgresql://db/lt?PassWord=***&sslpassword=***");
+    /* a malformed escape in a key: its value is hidden */
+    coord_url_redact("postgresql://db/lt?pass%7word=s3cret", out, sizeof out);
+    assert_null(strstr(out, "s3cret"));
+    /* every occurrence, not only the first */
+    coord_url_redact("postgresql://db/lt?password=one&sslmode=disable&password=two", out,
+                     sizeof out);
+    assert_string_equal(out, "postgresql://db/lt?password=***&sslmode=disable&password=***");
+    /* all at once */
+    coord_url_redact("postgresql://u:p@w@db/lt?password=a&pass%77ord=b", out, sizeof out);
+    assert_string_equal(out, "postgresql://u:***@db/lt?password=***&pass%77ord=***");
+    /* harmless keys and no userinfo stay as written */
+    coord_url_redact("postgresql://u@db/lt?passfile=/x&application_name=lt", out, sizeof out);
+    assert_string_equal(out, "postgresql://u@db/lt?passfile=/x&application_name=lt");
+    /* key=value strings: any mention hides the whole string */
+    coord_url_redact("host=db PASSWORD=s3cret", out, sizeof out);
+    assert_null(strstr(out, "s3cret"));
+    /* "://" inside a key=value string does not make it a URL */
+    coord_url_redact("host=db password=x://s3cret@y", out, sizeof out);
+    assert_null(strstr(out, "s3cret"));
+}
+
+/* A short buffer truncates and stays terminated; never an overflow. */
+static void url_redacted_truncated(void **state)
+{
+    (void)state;
+    char out[16];
+    memset(out, 'x', sizeof out);
+    coord_url_redact("postgresql://u:s3cret@db/lt?password=s3cret", out, sizeof out);
+    assert_int_equal(strlen(out), sizeof out - 1);
+    assert_null(strstr(out, "s3cret"));
+    char one[1] = { 'x' };
+    coord_url_redact("postgresql://u:s3cret@db/lt", one, sizeof one);
+    assert_int_equal(one[0], '\0');
 }
 
 /* 20 accounts, 2 processes at 10 each, a third joins: share 7.  Handing
@@ -140,6 +211,8 @@ int main(void)
         cmocka_unit_test(rebalance_hysteresis),
         cmocka_unit_test(state_compared),
         cmocka_unit_test(url_redacted),
+        cmocka_unit_test(url_redacted_hard_cases),
+        cmocka_unit_test(url_redacted_truncated),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -62,6 +62,43 @@ static void steps(void **state)
     live_free();
 }
 
+/* The last fill price at the symbol's tick: an average of fills at two
+ * prices is rounded to the nearest tick; no tick (or a price under one)
+ * stays exact; a new day forgets the tick. */
+static void last_fill_at_tick(void **state)
+{
+    (void)state;
+    struct live_account a;
+    assert_int_equal(live_init(2), 0);
+    live_tick(0, M("0.01"));
+    /* 3 base for 10 quote: 3.3333... -> 3.33 */
+    live_order(0, SIDE_BUY, LIVE_FILLED, M("3"), M("10"));
+    live_account(0, &a);
+    assert_true(a.last_fill_price == M("3.33"));
+    /* 3 for 11: 3.6666... -> 3.67 (nearest, not down) */
+    live_order(0, SIDE_SELL, LIVE_FILLED, M("3"), M("11"));
+    live_account(0, &a);
+    assert_true(a.last_fill_price == M("3.67"));
+    /* half a tick rounds up: 2 for 2.01 = 1.005 -> 1.01 */
+    live_order(0, SIDE_BUY, LIVE_FILLED, M("2"), M("2.01"));
+    live_account(0, &a);
+    assert_true(a.last_fill_price == M("1.01"));
+    /* under one tick: exact, never shown as 0 */
+    live_order(0, SIDE_BUY, LIVE_FILLED, M("1000"), M("1"));
+    live_account(0, &a);
+    assert_true(a.last_fill_price == M("0.001"));
+    /* no tick known: exact */
+    live_order(1, SIDE_BUY, LIVE_FILLED, M("3"), M("10"));
+    live_account(1, &a);
+    assert_true(a.last_fill_price == M("3.33333333"));
+    /* a new day resets the tick with the rest */
+    assert_int_equal(live_init(2), 0);
+    live_order(0, SIDE_BUY, LIVE_FILLED, M("3"), M("10"));
+    live_account(0, &a);
+    assert_true(a.last_fill_price == M("3.33333333"));
+    live_free();
+}
+
 static void counters(void **state)
 {
     (void)state;
@@ -129,6 +166,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(steps),
+        cmocka_unit_test(last_fill_at_tick),
         cmocka_unit_test(counters),
         cmocka_unit_test(fee_asset),
     };
