@@ -46,6 +46,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "looptrader/arm.h"
 #include "looptrader/clientid.h"
 #include "looptrader/error.h"
 #include "looptrader/money.h"
@@ -69,6 +70,19 @@ const char *journal_path(const struct journal *j);
 /* Before sending: {"ev":"intent",...}; durable on return.  0 or LT_EIO. */
 int journal_intent(struct journal *j, const char *run, unsigned round, const char *client_id,
                    enum order_side side, money_t price, money_t qty, struct lt_err *err);
+
+/* A pre-armed intent (arm.h): the next order's client id, side and
+ * bounds, before its price is known; durable on return.  0 or LT_EIO. */
+int journal_armed(struct journal *j, const char *run, unsigned round, const char *client_id,
+                  const struct arm_bounds *b, struct lt_err *err);
+
+/* The exact price and quantity an armed intent was sent with: the same
+ * line as journal_intent, not waited for (durable with the intent log's
+ * next sync; without the log, not synced).  Until it is durable the armed
+ * line bounds the order. */
+int journal_intent_exact(struct journal *j, const char *run, unsigned round,
+                         const char *client_id, enum order_side side, money_t price,
+                         money_t qty, struct lt_err *err);
 
 /* What became of an order: ev is "ack", "final", "unknown", "rejected" or
  * "never_placed"; st and the cumulative figures as last known. */
@@ -109,11 +123,15 @@ struct journal_pending {
     unsigned round;
     char client_id[CLIENTID_MAX];
     enum order_side side;
+    money_t price, qty;         /* as sent (the intent line); 0: not known */
+    int armed;                  /* only an armed line: bounded by the two below */
+    money_t max_qty, max_quote; /* the armed bounds (max_quote 0: none) */
 };
 
 /* Reads the journal file at path (absent file: none pending) and returns
- * the orders after its last settled line in file order (*out malloc'd,
- * caller frees) and, when residual is not NULL, that line's residual (0
+ * the orders after its last settled line in file order (an armed
+ * intent and its exact line are one order; an armed intent closed by a
+ * never_placed line is none; *out malloc'd, caller frees) and, when residual is not NULL, that line's residual (0
  * without one).  Torn or malformed lines (a crash mid-write; a settled
  * line without a valid residual) are skipped.  LT_EIO for a path that is
  * not a regular file (a FIFO or a device could block or never end), and
