@@ -7,7 +7,11 @@
  * "settled" line closes a round once its inventory is sold.  A settled line
  * is written only when every order before it is final, and its `residual`
  * is all the base those orders left the user (dust carried into the next
- * sell), so it stands for everything before it.  A restart reads back the
+ * sell), so it stands for everything before it.  An intent may instead
+ * be pre-armed (arm.h): an "armed" line, durable, with the order's client
+ * id, side and bounds before its price is known; after the send the
+ * exact "intent" line, not waited for; an armed line never used is
+ * closed by a never_placed line.  A restart reads back the
  * last residual and the orders after that line and asks the exchange (the
  * source of truth) what they did.  No secret is ever written: lines carry
  * only the user name, client ids, sides, prices and quantities.

@@ -2,7 +2,9 @@
  * strategy.c - LoopLimitStrategy: one user's rounds of buy-then-sell
  * (see strategy.h for the contract).
  *
- * Every order goes through order_run(): journal the intent (fsync), send,
+ * Every order goes through order_run(): journal the intent (durable; or,
+ * pre-armed before the price was taken, its bounds durable already and
+ * its exact line written after the send, see arm.h), send,
  * settle an unknown outcome by query (never by re-sending), follow pushes
  * on the mailbox until the fill timeout, query, cancel, and return only
  * once the order is known final (a query agreed, or its trades add up to a
