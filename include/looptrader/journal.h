@@ -76,9 +76,11 @@ int journal_intent(struct journal *j, const char *run, unsigned round, const cha
                    enum order_side side, money_t price, money_t qty, struct lt_err *err);
 
 /* A pre-armed intent (arm.h): the next order's client id, side and
- * bounds, before its price is known; durable on return.  0 or LT_EIO. */
+ * bounds, before its price is known; with wait, durable on return (and
+ * so is every line written before it); without, as a settled line (the
+ * next waiting line makes it durable).  0 or LT_EIO. */
 int journal_armed(struct journal *j, const char *run, unsigned round, const char *client_id,
-                  const struct arm_bounds *b, struct lt_err *err);
+                  const struct arm_bounds *b, int wait, struct lt_err *err);
 
 /* The exact price and quantity an armed intent was sent with: the same
  * line as journal_intent, not waited for (durable with the intent log's

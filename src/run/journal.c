@@ -365,10 +365,10 @@ int journal_intent(struct journal *j, const char *run, unsigned round, const cha
 }
 
 int journal_armed(struct journal *j, const char *run, unsigned round, const char *client_id,
-                  const struct arm_bounds *b, struct lt_err *err)
+                  const struct arm_bounds *b, int wait, struct lt_err *err)
 {
     return order_line(j, "armed", run, round, client_id, b->side, "max_qty", b->max_qty,
-                      "max_quote", b->max_quote, KEEP_DURABLE, err);
+                      "max_quote", b->max_quote, wait ? KEEP_DURABLE : KEEP_SOON, err);
 }
 
 int journal_intent_exact(struct journal *j, const char *run, unsigned round,

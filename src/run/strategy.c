@@ -654,37 +654,56 @@ static int next_cid(struct rctx *c, char code, char cid[CLIENTID_MAX])
 
 /* --- pre-armed intents (arm.h) ------------------------------------------ */
 
-/* Arms the next order: a client id of its own (never reused, used or
- * not) and bounds b, made durable now, before its price is taken.  Not
- * with a coordinator: the intent fenced in PostgreSQL carries the exact
- * price and quantity and stays before the send (arming it too would need
- * a bounded intent there as well).  A failure only leaves the order
- * unarmed: its own intent then decides whether it may be sent. */
-static void arm_next(struct rctx *c, char code, const struct arm_bounds *b)
+/* An armed intent of side code code and bounds b in slot a: a client
+ * id of its own (never reused, used or not), its line written (with
+ * wait, durable on return).  0, or -1 (logged) when it could not be. */
+static int arm_slot(struct rctx *c, struct armed *a, char code, const struct arm_bounds *b,
+                    int wait)
 {
-    if (c->arm.set || c->env->coord)
-        return;
     struct lt_err e = { 0 };
-    if (next_cid(c, code, c->arm.cid) != 0) {
+    if (next_cid(c, code, a->cid) != 0) {
         lt_err_clear(&c->err);
-        return;
+        return -1;
     }
-    if (journal_armed(c->u->journal, c->env->run, c->u->round, c->arm.cid, b, &e) != 0) {
+    if (journal_armed(c->u->journal, c->env->run, c->u->round, a->cid, b, wait, &e) != 0) {
         log_warn("%s: %s (the next order is journaled on its own)", c->u->cfg->name, e.msg);
-        return;
+        return -1;
     }
-    c->arm.set = 1;
-    c->arm.code = code;
-    c->arm.b = *b;
+    a->code = code;
+    a->b = *b;
+    return 0;
 }
 
 /* An armed intent that will not be used is closed (never sent). */
-static void arm_close(struct rctx *c)
+static void arm_close(struct rctx *c, struct armed *a)
 {
-    if (!c->arm.set)
+    if (!a->set)
         return;
-    journal_outcome(c->u->journal, "never_placed", c->arm.cid, ORDER_STATUS_UNKNOWN, 0, 0, NULL);
-    c->arm.set = 0;
+    journal_outcome(c->u->journal, "never_placed", a->cid, ORDER_STATUS_UNKNOWN, 0, 0, NULL);
+    a->set = 0;
+}
+
+/* Arms the next order (side code code, bounds b) before its price is
+ * taken and, when sell is not NULL, the round's sell with it: one sync
+ * for both, and none between the buy's fill (the tick the sell is priced
+ * from) and the sell.  Not with a coordinator: the intent fenced in
+ * PostgreSQL carries the exact price and quantity and stays before the
+ * send (arming it too would need a bounded intent there as well).  A
+ * failure only leaves the order unarmed: its own intent then decides
+ * whether it may be sent. */
+static void arm_next(struct rctx *c, char code, const struct arm_bounds *b,
+                     const struct arm_bounds *sell)
+{
+    if (c->arm.set || c->env->coord)
+        return;
+    int ahead = sell && !c->arm_sell.set && arm_slot(c, &c->arm_sell, 's', sell, 0) == 0;
+    if (arm_slot(c, &c->arm, code, b, 1) == 0) {
+        c->arm.set = 1;
+        c->arm_sell.set |= ahead;
+    } else if (ahead) {
+        c->arm_sell.set = 1; /* its line may be on disk: closed, never sent */
+        arm_close(c, &c->arm_sell);
+    }
 }
 
 /* The buy at rung k armed from the last book taken, before the next one
@@ -695,6 +714,7 @@ static void set_buy_cap(struct rctx *c, const struct ladder *lad, money_t ask, m
 static void arm_buy(struct rctx *c, const struct ladder *lad, int k, money_t want,
                     money_t held, money_t q_min)
 {
+    struct arm_bounds b, sell;
     if (c->arm.set || c->env->coord || c->ref_ask <= 0 || (want <= 0 && held == 0))
         return;
     if (q_min < 0)
@@ -704,10 +724,14 @@ static void arm_buy(struct rctx *c, const struct ladder *lad, int k, money_t wan
     if (c->u->buy_cap <= 0)
         return;
     money_t used = money_add_sat(c->u->committed, ledger_committed_quote(&c->u->ledger));
-    struct arm_bounds b;
     if (arm_buy_bounds(c->r, ladder_price(lad, c->r, SIDE_BUY, c->ref_ask, k), want, held,
-                       q_min, c->u->buy_cap - used, &b) == 0)
-        arm_next(c, 'b', &b);
+                       q_min, c->u->buy_cap - used, &b) != 0)
+        return;
+    /* the round's first buy: its sell sells at most what the buy can buy
+     * and what earlier rounds carried */
+    int first = k == 0 && held == 0 && !c->topup &&
+                arm_sell_bounds(money_add_sat(b.max_qty, c->u->carry_base), &sell) == 0;
+    arm_next(c, 'b', &b, first ? &sell : NULL);
 }
 
 /* The armed intent's client id into cid when the order (code, side,
@@ -719,7 +743,7 @@ static int arm_take(struct rctx *c, char code, enum order_side side, money_t pri
     if (!c->arm.set)
         return 0;
     if (c->arm.code != code || arm_fits(&c->arm.b, side, price, qty) != 0) {
-        arm_close(c);
+        arm_close(c, &c->arm);
         return 0;
     }
     memcpy(cid, c->arm.cid, CLIENTID_MAX);
@@ -870,15 +894,12 @@ static int order_finish(struct rctx *c, const char *cid, enum order_side side,
 
 /* The operator's order counters (live.h) for what order_run returned:
  * nothing for an order never sent (a stop cut the limiter's wait). */
-static void count_order(struct rctx *c, enum order_side side, int rc)
+static void count_order(struct rctx *c, enum order_side side, int rc, size_t before)
 {
     const struct ledger *l = &c->u->ledger;
-    struct clientid id;
-    if (rc == LT_ESTOPPED || l->n_orders == 0)
-        return;
-    const struct ledger_order *o = &l->orders[l->n_orders - 1];
-    if (clientid_parse(o->client_id, &id) != 0 || id.seq != c->seq)
+    if (rc == LT_ESTOPPED || l->n_orders <= before)
         return; /* refused before the ledger had it: never sent */
+    const struct ledger_order *o = &l->orders[l->n_orders - 1];
     money_t got = ledger_order_qty(o);
     enum live_result res = rc == ORDER_REJECTED_RC ? LIVE_REJECTED
                            : rc != 0               ? LIVE_UNKNOWN
@@ -976,8 +997,9 @@ static int buy_ladder(struct rctx *c, money_t quote_goal)
         if ((rc = check_buy_cap(c, price, qty)) != 0)
             return rc;
         live_step(c->u->index, LIVE_BUYING, k);
+        size_t before = c->u->ledger.n_orders;
         rc = order_run(c, SIDE_BUY, c->u->cfg->strategy.tif, 'b', price, qty);
-        count_order(c, SIDE_BUY, rc);
+        count_order(c, SIDE_BUY, rc, before);
         if (rc == LT_ESTOPPED) {
             /* Not sent; a top-up tries again while its bound lasts. */
             sleep_ms(POLL_MS);
@@ -1009,7 +1031,7 @@ static int buy_ladder(struct rctx *c, money_t quote_goal)
 static int buy_step(struct rctx *c, money_t quote_goal)
 {
     int rc = buy_ladder(c, quote_goal);
-    arm_close(c);
+    arm_close(c, &c->arm);
     return rc;
 }
 
@@ -1070,8 +1092,12 @@ static int sell_ladder(struct rctx *c, char code, money_t goal, money_t *left)
         if (qty <= 0 || qty < r->min_qty || flatten_expired(c))
             break;
         struct arm_bounds b;
-        if (arm_sell_bounds(qty, &b) == 0)
-            arm_next(c, code, &b);
+        if (!c->arm.set && c->arm_sell.set && c->arm_sell.code == code) {
+            c->arm = c->arm_sell; /* armed with the round's first buy */
+            c->arm_sell.set = 0;
+        } else if (arm_sell_bounds(qty, &b) == 0) {
+            arm_next(c, code, &b, NULL);
+        }
         money_t bid, ask;
         if (book(c, 0, &bid, &ask) != 0) {
             sleep_ms(POLL_MS);
@@ -1088,8 +1114,9 @@ static int sell_ladder(struct rctx *c, char code, money_t goal, money_t *left)
         if (tif != TIF_GTC && qty < 2 * plan_min_sellable_qty(c->r, &lad, bid))
             tif = TIF_GTC;
         live_step(c->u->index, LIVE_SELLING, k);
+        size_t before = c->u->ledger.n_orders;
         int rc = order_run(c, SIDE_SELL, tif, code, price, qty);
-        count_order(c, SIDE_SELL, rc);
+        count_order(c, SIDE_SELL, rc, before);
         if (rc == LT_ESTOPPED) {
             /* Not sent: the rate limit allows no order yet; try again
              * until the stop's bound runs out. */
@@ -1127,7 +1154,7 @@ static int sell_ladder(struct rctx *c, char code, money_t goal, money_t *left)
 static int sell_step(struct rctx *c, char code, money_t goal, money_t *left)
 {
     int rc = sell_ladder(c, code, goal, left);
-    arm_close(c);
+    arm_close(c, &c->arm);
     return rc;
 }
 
@@ -1660,6 +1687,7 @@ static enum strategy_result round_run(const struct strategy_env *env, struct str
     int rc2 = 0;
     if (goal > 0 && !c.live_unknown)
         rc2 = sell_step(&c, 's', goal, &left);
+    arm_close(&c, &c.arm_sell); /* the buy bought nothing to sell */
     ledger_side_totals(&u->ledger, SIDE_SELL, &st);
 
     struct user_stats *s = &u->report.s;

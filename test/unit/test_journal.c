@@ -126,11 +126,11 @@ static void armed_intents(void **state)
     struct arm_bounds bb = { .side = SIDE_BUY, .max_qty = M(30), .max_quote = M(60) };
     struct arm_bounds bs = { .side = SIDE_SELL, .max_qty = M(25), .max_quote = 0 };
     /* armed, sent, its exact line written */
-    assert_int_equal(journal_armed(j, "r1", 1, "lt.r1.0.1.b1", &bb, &err), 0);
+    assert_int_equal(journal_armed(j, "r1", 1, "lt.r1.0.1.b1", &bb, 1, &err), 0);
     assert_int_equal(journal_intent_exact(j, "r1", 1, "lt.r1.0.1.b1", SIDE_BUY, M(2), M(25),
                                           &err), 0);
     /* armed, closed unused */
-    assert_int_equal(journal_armed(j, "r1", 1, "lt.r1.0.1.b2", &bb, &err), 0);
+    assert_int_equal(journal_armed(j, "r1", 1, "lt.r1.0.1.b2", &bb, 0, &err), 0);
     assert_int_equal(journal_outcome(j, "never_placed", "lt.r1.0.1.b2", ORDER_STATUS_UNKNOWN,
                                      0, 0, &err), 0);
     /* a normal intent the venue never got keeps its place (a query says) */
@@ -138,7 +138,7 @@ static void armed_intents(void **state)
     assert_int_equal(journal_outcome(j, "never_placed", "lt.r1.0.1.b3", ORDER_STATUS_UNKNOWN,
                                      0, 0, &err), 0);
     /* armed and sent, the crash before its exact line */
-    assert_int_equal(journal_armed(j, "r1", 1, "lt.r1.0.1.s4", &bs, &err), 0);
+    assert_int_equal(journal_armed(j, "r1", 1, "lt.r1.0.1.s4", &bs, 1, &err), 0);
     char path[256];
     snprintf(path, sizeof(path), "%s", journal_path(j));
     journal_close(j);
