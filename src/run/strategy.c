@@ -696,14 +696,16 @@ static void arm_next(struct rctx *c, char code, const struct arm_bounds *b,
 {
     if (c->arm.set || c->env->coord)
         return;
-    int ahead = sell && !c->arm_sell.set && arm_slot(c, &c->arm_sell, 's', sell, 0) == 0;
-    if (arm_slot(c, &c->arm, code, b, 1) == 0) {
-        c->arm.set = 1;
-        c->arm_sell.set |= ahead;
-    } else if (ahead) {
-        c->arm_sell.set = 1; /* its line may be on disk: closed, never sent */
-        arm_close(c, &c->arm_sell);
-    }
+    /* the order's line first (client ids in the order they are sent),
+     * the sell's sync making both durable */
+    int pair = sell && !c->arm_sell.set;
+    if (arm_slot(c, &c->arm, code, b, !pair) != 0)
+        return;
+    c->arm.set = 1;
+    if (pair && arm_slot(c, &c->arm_sell, 's', sell, 1) == 0)
+        c->arm_sell.set = 1;
+    else if (pair)
+        arm_close(c, &c->arm); /* not known durable: the order goes the normal way */
 }
 
 /* The buy at rung k armed from the last book taken, before the next one

@@ -25,14 +25,14 @@ J="$TRADER_STATE/alice.jsonl"
 cid=$(python3 - "$J" <<'PY'
 import json, sys
 lines = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-armed = [l["cid"] for l in lines if l["ev"] == "armed"]
+armed = [l["cid"] for l in lines if l["ev"] == "armed" and l["side"] == "BUY"]
 exact = {l["cid"] for l in lines if l["ev"] == "intent"}
 left = [c for c in armed if c not in exact]
 print(left[-1] if left else "")
 PY
 )
-[ -n "$cid" ] || fail "the journal holds no armed intent without its exact line"
-ok "the journal holds the armed intent $cid and no exact line"
+[ -n "$cid" ] || fail "the journal holds no armed buy without its exact line"
+ok "the journal holds the armed buy $cid and no exact line"
 assert_contains "$(grep "\"cid\":\"$cid\"" "$J")" '"max_qty"' "the armed line bounds the quantity"
 http_as_ok alice GET /api/v3/order symbol="$SYMBOL" origClientOrderId="$cid"
 assert_eq "$STATUS" 200 "the venue has order $cid"
