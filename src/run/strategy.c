@@ -708,11 +708,11 @@ static void arm_next(struct rctx *c, char code, const struct arm_bounds *b,
         arm_close(c, &c->arm); /* not known durable: the order goes the normal way */
 }
 
+static void set_buy_cap(struct rctx *c, const struct ladder *lad, money_t ask, money_t q_min);
+
 /* The buy at rung k armed from the last book taken, before the next one
  * is: at most the quantity want buys at that book's price (plus the
  * slack), at most the notional the buy cap leaves. */
-static void set_buy_cap(struct rctx *c, const struct ladder *lad, money_t ask, money_t q_min);
-
 static void arm_buy(struct rctx *c, const struct ladder *lad, int k, money_t want,
                     money_t held, money_t q_min)
 {
@@ -773,8 +773,11 @@ static int order_run(struct rctx *c, enum order_side side, enum time_in_force ti
      * never a live order */
     if (!armed && (rc = fence_intent(c, code, cid, price, qty)) != 0)
         return rc;
-    if ((rc = ledger_add_order(&u->ledger, cid, side, price, qty)) != 0)
+    if ((rc = ledger_add_order(&u->ledger, cid, side, price, qty)) != 0) {
+        if (armed) /* never sent */
+            journal_outcome(u->journal, "never_placed", cid, ORDER_STATUS_UNKNOWN, 0, 0, NULL);
         return lt_err_set(&c->err, rc, "cannot make an order id (%s)", lt_err_name(rc));
+    }
     u->ledger.orders[u->ledger.n_orders - 1].rung = live_rung(u->index);
     if (!armed &&
         (rc = journal_intent(u->journal, c->env->run, u->round, cid, side, price, qty, &c->err)))
