@@ -22,6 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "looptrader/arm.h"
 #include "looptrader/money.h"
 #include "looptrader/symbol.h"
 #include "looptrader/venue.h"
@@ -38,6 +39,7 @@ enum guard_kind {
     GUARD_FINAL_DISAGREE, /* a final status with less executed than the trades seen */
     GUARD_BAD_BOOK,       /* bid or ask not above 0 */
     GUARD_FINAL_REFUTED,  /* a final status (answer, push) that a query refutes */
+    GUARD_ARM_BOUND,      /* an armed order beyond its durable bounds (arm.h) */
     GUARD_KINDS
 };
 
@@ -58,6 +60,16 @@ struct guard_order {
  * left out by a terse answer: 0 / "") are taken as what we sent. */
 int guard_check_order(const struct symbol_rules *r, const struct guard_order *g,
                       const struct order_state *st, enum guard_kind *why);
+
+/* An order state for g whose exact price and quantity were never
+ * recorded, only its armed bounds b (a crash between the send and the
+ * exact line): guard_check_order with what g knows (client id, side),
+ * then the bounds: the quantity ordered and executed at most b's, the
+ * notional (limit x ordered, and the cumulative quote) at most b's.  0 or
+ * LT_EINVAL with *why set. */
+int guard_check_armed(const struct symbol_rules *r, const struct guard_order *g,
+                      const struct arm_bounds *b, const struct order_state *st,
+                      enum guard_kind *why);
 
 /* One trade (a pushed execution or a myTrades row) of g, not counted yet. */
 int guard_check_trade(const struct symbol_rules *r, const struct guard_order *g,

@@ -7,7 +7,11 @@
  * "settled" line closes a round once its inventory is sold.  A settled line
  * is written only when every order before it is final, and its `residual`
  * is all the base those orders left the user (dust carried into the next
- * sell), so it stands for everything before it.  A restart reads back the
+ * sell), so it stands for everything before it.  An intent may instead
+ * be pre-armed (arm.h): an "armed" line, durable, with the order's client
+ * id, side and bounds before its price is known; after the send the
+ * exact "intent" line, not waited for; an armed line never used is
+ * closed by a never_placed line.  A restart reads back the
  * last residual and the orders after that line and asks the exchange (the
  * source of truth) what they did.  No secret is ever written: lines carry
  * only the user name, client ids, sides, prices and quantities.
@@ -46,6 +50,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "looptrader/arm.h"
 #include "looptrader/clientid.h"
 #include "looptrader/error.h"
 #include "looptrader/money.h"
@@ -69,6 +74,21 @@ const char *journal_path(const struct journal *j);
 /* Before sending: {"ev":"intent",...}; durable on return.  0 or LT_EIO. */
 int journal_intent(struct journal *j, const char *run, unsigned round, const char *client_id,
                    enum order_side side, money_t price, money_t qty, struct lt_err *err);
+
+/* A pre-armed intent (arm.h): the next order's client id, side and
+ * bounds, before its price is known; with wait, durable on return (and
+ * so is every line written before it); without, as a settled line (the
+ * next waiting line makes it durable).  0 or LT_EIO. */
+int journal_armed(struct journal *j, const char *run, unsigned round, const char *client_id,
+                  const struct arm_bounds *b, int wait, struct lt_err *err);
+
+/* The exact price and quantity an armed intent was sent with: the same
+ * line as journal_intent, not waited for (durable with the intent log's
+ * next sync; without the log, not synced).  Until it is durable the armed
+ * line bounds the order. */
+int journal_intent_exact(struct journal *j, const char *run, unsigned round,
+                         const char *client_id, enum order_side side, money_t price,
+                         money_t qty, struct lt_err *err);
 
 /* What became of an order: ev is "ack", "final", "unknown", "rejected" or
  * "never_placed"; st and the cumulative figures as last known. */
@@ -109,11 +129,15 @@ struct journal_pending {
     unsigned round;
     char client_id[CLIENTID_MAX];
     enum order_side side;
+    money_t price, qty;         /* as sent (the intent line); 0: not known */
+    int armed;                  /* only an armed line: bounded by the two below */
+    money_t max_qty, max_quote; /* the armed bounds (max_quote 0: none) */
 };
 
 /* Reads the journal file at path (absent file: none pending) and returns
- * the orders after its last settled line in file order (*out malloc'd,
- * caller frees) and, when residual is not NULL, that line's residual (0
+ * the orders after its last settled line in file order (an armed
+ * intent and its exact line are one order; an armed intent closed by a
+ * never_placed line is none; *out malloc'd, caller frees) and, when residual is not NULL, that line's residual (0
  * without one).  Torn or malformed lines (a crash mid-write; a settled
  * line without a valid residual) are skipped.  LT_EIO for a path that is
  * not a regular file (a FIFO or a device could block or never end), and

@@ -22,6 +22,7 @@ static const char *const kind_names[GUARD_KINDS] = {
     [GUARD_FINAL_DISAGREE] = "final-below-trades",
     [GUARD_BAD_BOOK] = "bad-book",
     [GUARD_FINAL_REFUTED] = "final-refuted-by-query",
+    [GUARD_ARM_BOUND] = "outside-armed-bounds",
 };
 
 const char *guard_kind_name(enum guard_kind k)
@@ -83,6 +84,21 @@ int guard_check_order(const struct symbol_rules *r, const struct guard_order *g,
         return refuse(GUARD_QUOTE_RANGE, why);
     if (order_status_is_final(st->status) && st->executed_qty < g->trades_qty)
         return refuse(GUARD_FINAL_DISAGREE, why);
+    return 0;
+}
+
+int guard_check_armed(const struct symbol_rules *r, const struct guard_order *g,
+                      const struct arm_bounds *b, const struct order_state *st,
+                      enum guard_kind *why)
+{
+    int rc = guard_check_order(r, g, st, why);
+    if (rc != 0)
+        return rc;
+    if (st->side != b->side || st->orig_qty > b->max_qty || st->executed_qty > b->max_qty)
+        return refuse(GUARD_ARM_BOUND, why);
+    if (b->max_quote > 0 && (st->cum_quote > b->max_quote ||
+                             money_mul_up(st->price, st->orig_qty) > b->max_quote))
+        return refuse(GUARD_ARM_BOUND, why);
     return 0;
 }
 

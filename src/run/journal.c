@@ -299,6 +299,9 @@ enum keep {
                    * that round's orders, which are final, and finds the
                    * same residual) */
     KEEP_DURABLE, /* intents: durable before the call returns */
+    KEEP_LATER,   /* an armed intent's exact line: in the intent log, durable
+                   * with its next sync; without the log a plain write (the
+                   * armed line, durable, bounds the order meanwhile) */
 };
 
 static int append(struct journal *j, const char *fields, enum keep keep, struct lt_err *err)
@@ -313,7 +316,8 @@ static int append(struct journal *j, const char *fields, enum keep keep, struct 
         return fd;
     /* With the intent log, the line is made durable there (group commit);
      * the journal's own copy reaches the disk with the next syncfs. */
-    rc = write_line(j, fd, text, len, keep != KEEP_PLAIN && !wal, err);
+    rc = write_line(j, fd, text, len, (keep == KEEP_SOON || keep == KEEP_DURABLE) && !wal,
+                    err);
     if (rc == 0 && keep != KEEP_PLAIN && wal)
         rc = intentlog_append(wal, text, len, keep == KEEP_DURABLE, err);
     if (j->fd >= 0) {
@@ -336,18 +340,43 @@ static int append(struct journal *j, const char *fields, enum keep keep, struct 
     if (!jstr((v), name, sizeof(name)))                                                 \
         return lt_err_set(err, LT_EINVAL, "journal: %s cannot be written in a line", #name)
 
-int journal_intent(struct journal *j, const char *run, unsigned round, const char *client_id,
-                   enum order_side side, money_t price, money_t qty, struct lt_err *err)
+/* An intent-like line: ev, run, round, cid, side, then the two amounts
+ * under the names n1 and n2. */
+static int order_line(struct journal *j, const char *ev, const char *run, unsigned round,
+                      const char *client_id, enum order_side side, const char *n1, money_t v1,
+                      const char *n2, money_t v2, enum keep keep, struct lt_err *err)
 {
-    char pb[MONEY_STR_MAX], qb[MONEY_STR_MAX], f[JOURNAL_LINE_MAX];
+    char b1[MONEY_STR_MAX], b2[MONEY_STR_MAX], f[JOURNAL_LINE_MAX];
     Q(qrun, run);
     Q(qcid, client_id);
     snprintf(f, sizeof(f),
-             "\"ev\":\"intent\",\"run\":%s,\"round\":%u,\"cid\":%s,\"side\":\"%s\","
-             "\"price\":\"%s\",\"qty\":\"%s\"",
-             qrun, round, qcid, side == SIDE_BUY ? "BUY" : "SELL", money_format_min(price, pb),
-             money_format_min(qty, qb));
-    return append(j, f, KEEP_DURABLE, err);
+             "\"ev\":\"%s\",\"run\":%s,\"round\":%u,\"cid\":%s,\"side\":\"%s\","
+             "\"%s\":\"%s\",\"%s\":\"%s\"",
+             ev, qrun, round, qcid, side == SIDE_BUY ? "BUY" : "SELL", n1,
+             money_format_min(v1, b1), n2, money_format_min(v2, b2));
+    return append(j, f, keep, err);
+}
+
+int journal_intent(struct journal *j, const char *run, unsigned round, const char *client_id,
+                   enum order_side side, money_t price, money_t qty, struct lt_err *err)
+{
+    return order_line(j, "intent", run, round, client_id, side, "price", price, "qty", qty,
+                      KEEP_DURABLE, err);
+}
+
+int journal_armed(struct journal *j, const char *run, unsigned round, const char *client_id,
+                  const struct arm_bounds *b, int wait, struct lt_err *err)
+{
+    return order_line(j, "armed", run, round, client_id, b->side, "max_qty", b->max_qty,
+                      "max_quote", b->max_quote, wait ? KEEP_DURABLE : KEEP_SOON, err);
+}
+
+int journal_intent_exact(struct journal *j, const char *run, unsigned round,
+                         const char *client_id, enum order_side side, money_t price,
+                         money_t qty, struct lt_err *err)
+{
+    return order_line(j, "intent", run, round, client_id, side, "price", price, "qty", qty,
+                      KEEP_LATER, err);
 }
 
 int journal_outcome(struct journal *j, const char *ev, const char *client_id,
@@ -422,6 +451,28 @@ int journal_rotate(struct journal *j, const char *run, money_t residual, struct 
     return rc;
 }
 
+/* The pending order with client id cid, or n when none (the newest
+ * first: an exact line follows its armed line closely). */
+static size_t pending_find(const struct journal_pending *v, size_t n, const char *cid)
+{
+    for (size_t i = n; i > 0; i--)
+        if (strcmp(v[i - 1].client_id, cid) == 0)
+            return i - 1;
+    return n;
+}
+
+/* The amount field name of o into *v (absent: 0): 1, or 0 when it is
+ * there but no amount >= 0. */
+static int amount(json_t *o, const char *name, money_t *v)
+{
+    json_t *f = json_object_get(o, name);
+    *v = 0;
+    if (!f)
+        return 1;
+    const char *s = json_string_value(f);
+    return s && money_parse(s, v) == 0 && *v >= 0;
+}
+
 int journal_load_pending(const char *path, struct journal_pending **out, size_t *n,
                          money_t *residual, struct lt_err *err)
 {
@@ -473,6 +524,17 @@ int journal_load_pending(const char *path, struct journal_pending **out, size_t 
             continue;
         }
         const char *ev = json_string_value(json_object_get(o, "ev"));
+        if (ev && strcmp(ev, "never_placed") == 0) {
+            /* An armed intent closed unused was never sent: nothing to ask. */
+            const char *cid = json_string_value(json_object_get(o, "cid"));
+            size_t i = cid ? pending_find(orders, n_orders, cid) : n_orders;
+            if (i < n_orders && orders[i].armed) {
+                memmove(orders + i, orders + i + 1, (n_orders - i - 1) * sizeof(*orders));
+                n_orders--;
+            }
+            json_decref(o);
+            continue;
+        }
         const char *run = json_string_value(json_object_get(o, "run"));
         json_t *jr = json_object_get(o, "round");
         if (!ev || !run || strlen(run) >= 8 || !json_is_integer(jr) ||
@@ -489,10 +551,21 @@ int journal_load_pending(const char *path, struct journal_pending **out, size_t 
                 carried = r;
                 n_orders = 0;
             }
-        } else if (strcmp(ev, "intent") == 0) {
+        } else if (strcmp(ev, "intent") == 0 || strcmp(ev, "armed") == 0) {
+            int armed = ev[0] == 'a';
             const char *cid = json_string_value(json_object_get(o, "cid"));
             const char *side = json_string_value(json_object_get(o, "side"));
-            if (cid && side && strlen(cid) < CLIENTID_MAX) {
+            money_t v1 = 0, v2 = 0;
+            if (!amount(o, armed ? "max_qty" : "price", &v1) ||
+                !amount(o, armed ? "max_quote" : "qty", &v2))
+                cid = NULL; /* malformed: as a torn line */
+            size_t i = cid ? pending_find(orders, n_orders, cid) : n_orders;
+            if (cid && !armed && i < n_orders && orders[i].armed) {
+                /* the exact line of an armed intent: the order as sent */
+                orders[i].armed = 0;
+                orders[i].price = v1;
+                orders[i].qty = v2;
+            } else if (cid && side && strlen(cid) < CLIENTID_MAX) {
                 if (n_orders == cap_orders) {
                     size_t cap = cap_orders ? cap_orders * 2 : 64;
                     struct journal_pending *no = realloc(orders, cap * sizeof(*no));
@@ -510,6 +583,14 @@ int journal_load_pending(const char *path, struct journal_pending **out, size_t 
                 p->round = round;
                 strcpy(p->client_id, cid);
                 p->side = strcmp(side, "BUY") == 0 ? SIDE_BUY : SIDE_SELL;
+                p->armed = armed;
+                if (armed) {
+                    p->max_qty = v1;
+                    p->max_quote = v2;
+                } else {
+                    p->price = v1;
+                    p->qty = v2;
+                }
             }
         }
         json_decref(o);

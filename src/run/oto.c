@@ -45,16 +45,6 @@ int oto_check(const struct run_config *cfg, const struct venue_ops *ops, struct 
     return 0;
 }
 
-/* The round's next client id, of side code ('b' or 's'). */
-static int next_cid(struct rctx *c, char code, char cid[CLIENTID_MAX])
-{
-    struct clientid id = { .user = c->u->index, .round = c->u->round, .side = code,
-                           .seq = ++c->seq, .epoch = coord_epoch(c->env->coord, c->u->index) };
-    snprintf(id.run, sizeof(id.run), "%s", c->env->run);
-    int rc = clientid_format(&id, cid);
-    return rc ? lt_err_set(&c->err, rc, "cannot make an order id (%s)", lt_err_name(rc)) : 0;
-}
-
 static void outcome_both(struct rctx *c, const char *ev, const char *bcid, const char *scid,
                          enum order_status st)
 {
@@ -173,7 +163,7 @@ static int oto_run(struct rctx *c, money_t price, money_t qty, money_t sell_pric
     struct strategy_user *u = c->u;
     char bcid[CLIENTID_MAX], scid[CLIENTID_MAX];
     int rc;
-    if ((rc = next_cid(c, 'b', bcid)) || (rc = next_cid(c, 's', scid)))
+    if ((rc = strategy_next_cid(c, 'b', bcid)) || (rc = strategy_next_cid(c, 's', scid)))
         return rc;
     /* before the ledger counts it: an order the lease does not allow is
      * never a live order */

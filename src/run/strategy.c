@@ -2,7 +2,9 @@
  * strategy.c - LoopLimitStrategy: one user's rounds of buy-then-sell
  * (see strategy.h for the contract).
  *
- * Every order goes through order_run(): journal the intent (fsync), send,
+ * Every order goes through order_run(): journal the intent (durable; or,
+ * pre-armed before the price was taken, its bounds durable already and
+ * its exact line written after the send, see arm.h), send,
  * settle an unknown outcome by query (never by re-sending), follow pushes
  * on the mailbox until the fill timeout, query, cancel, and return only
  * once the order is known final (a query agreed, or its trades add up to a
@@ -22,6 +24,8 @@
 #include "looptrader/plan.h"
 #include "looptrader/target.h"
 
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -142,8 +146,8 @@ static int current_book(struct rctx *c, int wait_push, money_t *bid, money_t *as
             rc = board_read(b, PRICE_STALE_MS * 1000LL, &p);
         if (rc == 0) {
             latency_price_taken();
-            *bid = p.bid;
-            *ask = p.ask;
+            *bid = c->ref_bid = p.bid;
+            *ask = c->ref_ask = p.ask;
             return 0;
         }
         if (rc != LT_ESTOPPED)
@@ -155,7 +159,11 @@ static int current_book(struct rctx *c, int wait_push, money_t *bid, money_t *as
         log_warn("%s: no price (%s)", c->u->cfg->name, e.msg);
         return rc;
     }
-    return (*bid > 0 && *ask > 0) ? 0 : LT_ENOTFOUND;
+    if (*bid <= 0 || *ask <= 0)
+        return LT_ENOTFOUND;
+    c->ref_bid = *bid;
+    c->ref_ask = *ask;
+    return 0;
 }
 
 /* current_book through the guard: a bid or ask of 0 (what Binance sends
@@ -635,6 +643,116 @@ static int reached_venue(int rc, const struct lt_err *e)
 static int order_finish(struct rctx *c, const char *cid, enum order_side side,
                         enum time_in_force tif, money_t price, money_t qty);
 
+static int next_cid(struct rctx *c, char code, char cid[CLIENTID_MAX])
+{
+    struct clientid id = { .user = c->u->index, .round = c->u->round, .side = code,
+                           .seq = ++c->seq, .epoch = coord_epoch(c->env->coord, c->u->index) };
+    snprintf(id.run, sizeof(id.run), "%s", c->env->run);
+    int rc = clientid_format(&id, cid);
+    return rc ? lt_err_set(&c->err, rc, "cannot make an order id (%s)", lt_err_name(rc)) : 0;
+}
+
+/* --- pre-armed intents (arm.h) ------------------------------------------ */
+
+/* An armed intent of side code code and bounds b in slot a: a client
+ * id of its own (never reused, used or not), its line written (with
+ * wait, durable on return).  0, or -1 (logged) when it could not be. */
+static int arm_slot(struct rctx *c, struct armed *a, char code, const struct arm_bounds *b,
+                    int wait)
+{
+    struct lt_err e = { 0 };
+    if (next_cid(c, code, a->cid) != 0) {
+        lt_err_clear(&c->err);
+        return -1;
+    }
+    if (journal_armed(c->u->journal, c->env->run, c->u->round, a->cid, b, wait, &e) != 0) {
+        log_warn("%s: %s (the next order is journaled on its own)", c->u->cfg->name, e.msg);
+        return -1;
+    }
+    a->code = code;
+    a->b = *b;
+    return 0;
+}
+
+/* An armed intent that will not be used is closed (never sent). */
+static void arm_close(struct rctx *c, struct armed *a)
+{
+    if (!a->set)
+        return;
+    journal_outcome(c->u->journal, "never_placed", a->cid, ORDER_STATUS_UNKNOWN, 0, 0, NULL);
+    a->set = 0;
+}
+
+/* Arms the next order (side code code, bounds b) before its price is
+ * taken and, when sell is not NULL, the round's sell with it: one sync
+ * for both, and none between the buy's fill (the tick the sell is priced
+ * from) and the sell.  Not with a coordinator: the intent fenced in
+ * PostgreSQL carries the exact price and quantity and stays before the
+ * send (arming it too would need a bounded intent there as well).  A
+ * failure only leaves the order unarmed: its own intent then decides
+ * whether it may be sent. */
+static void arm_next(struct rctx *c, char code, const struct arm_bounds *b,
+                     const struct arm_bounds *sell)
+{
+    if (c->arm.set || c->env->coord)
+        return;
+    /* the order's line first (client ids in the order they are sent),
+     * the sell's sync making both durable */
+    int pair = sell && !c->arm_sell.set;
+    if (arm_slot(c, &c->arm, code, b, !pair) != 0)
+        return;
+    c->arm.set = 1;
+    if (pair && arm_slot(c, &c->arm_sell, 's', sell, 1) == 0)
+        c->arm_sell.set = 1;
+    else if (pair)
+        arm_close(c, &c->arm); /* not known durable: the order goes the normal way */
+}
+
+static void set_buy_cap(struct rctx *c, const struct ladder *lad, money_t ask, money_t q_min);
+
+/* The buy at rung k armed from the last book taken, before the next one
+ * is: at most the quantity want buys at that book's price (plus the
+ * slack), at most the notional the buy cap leaves. */
+static void arm_buy(struct rctx *c, const struct ladder *lad, int k, money_t want,
+                    money_t held, money_t q_min)
+{
+    struct arm_bounds b, sell;
+    if (c->arm.set || c->env->coord || c->ref_ask <= 0 || (want <= 0 && held == 0))
+        return;
+    if (q_min < 0)
+        q_min = plan_min_sellable_qty(c->r, lad, c->ref_bid);
+    if (!c->u->buy_cap)
+        set_buy_cap(c, lad, c->ref_ask, q_min);
+    if (c->u->buy_cap <= 0)
+        return;
+    money_t used = money_add_sat(c->u->committed, ledger_committed_quote(&c->u->ledger));
+    if (arm_buy_bounds(c->r, ladder_price(lad, c->r, SIDE_BUY, c->ref_ask, k), want, held,
+                       q_min, c->u->buy_cap - used, &b) != 0)
+        return;
+    /* the round's first buy: its sell sells at most what the buy can buy
+     * and what earlier rounds carried */
+    int first = k == 0 && held == 0 && !c->topup &&
+                arm_sell_bounds(money_add_sat(b.max_qty, c->u->carry_base), &sell) == 0;
+    arm_next(c, 'b', &b, first ? &sell : NULL);
+}
+
+/* The armed intent's client id into cid when the order (code, side,
+ * price, qty) is within its bounds: 1; else the armed intent is closed
+ * and 0 (the order goes the normal way). */
+static int arm_take(struct rctx *c, char code, enum order_side side, money_t price,
+                    money_t qty, char cid[CLIENTID_MAX])
+{
+    if (!c->arm.set)
+        return 0;
+    if (c->arm.code != code || arm_fits(&c->arm.b, side, price, qty) != 0) {
+        arm_close(c, &c->arm);
+        return 0;
+    }
+    memcpy(cid, c->arm.cid, CLIENTID_MAX);
+    c->arm.set = 0;
+    return 1;
+}
+
 /* Sends one order and follows it until it is final.  Returns 0 (final,
  * ledger updated), ORDER_REJECTED_RC (c->err says why; nothing live),
  * ORDER_NOT_PLACED_RC (an unknown outcome that turned out never placed),
@@ -644,22 +762,25 @@ static int order_run(struct rctx *c, enum order_side side, enum time_in_force ti
                      money_t price, money_t qty)
 {
     struct strategy_user *u = c->u;
-    struct clientid id = { .user = u->index, .round = u->round, .side = code, .seq = ++c->seq,
-                           .epoch = coord_epoch(c->env->coord, u->index) };
-    snprintf(id.run, sizeof(id.run), "%s", c->env->run);
     char cid[CLIENTID_MAX];
-    int rc = clientid_format(&id, cid);
-    if (rc != 0)
-        return lt_err_set(&c->err, rc, "cannot make an order id (%s)", lt_err_name(rc));
+    int rc;
+    /* Armed (never with a coordinator): the durable armed line bounds the
+     * order, no sync between the price and the send. */
+    int armed = arm_take(c, code, side, price, qty, cid);
+    if (!armed && (rc = next_cid(c, code, cid)) != 0)
+        return rc;
     /* before the ledger counts it: an order the lease does not allow is
      * never a live order */
-    if ((rc = fence_intent(c, code, cid, price, qty)) != 0)
+    if (!armed && (rc = fence_intent(c, code, cid, price, qty)) != 0)
         return rc;
-    if ((rc = ledger_add_order(&u->ledger, cid, side, price, qty)) != 0)
+    if ((rc = ledger_add_order(&u->ledger, cid, side, price, qty)) != 0) {
+        if (armed) /* never sent */
+            journal_outcome(u->journal, "never_placed", cid, ORDER_STATUS_UNKNOWN, 0, 0, NULL);
         return lt_err_set(&c->err, rc, "cannot make an order id (%s)", lt_err_name(rc));
+    }
     u->ledger.orders[u->ledger.n_orders - 1].rung = live_rung(u->index);
-    rc = journal_intent(u->journal, c->env->run, u->round, cid, side, price, qty, &c->err);
-    if (rc != 0)
+    if (!armed &&
+        (rc = journal_intent(u->journal, c->env->run, u->round, cid, side, price, qty, &c->err)))
         return rc; /* an order we could not journal is an order we must not send */
 
     char pb[MONEY_STR_MAX], qb[MONEY_STR_MAX];
@@ -691,6 +812,16 @@ static int order_run(struct rctx *c, enum order_side side, enum time_in_force ti
          * a stop comes (then the venue's limiter decides at once). */
         log_warn("%s: rate limited (%s)", u->cfg->name, e.msg);
         nap_unless_stopped(c, retry_after_ms(&e, tries));
+    }
+    if (armed) {
+        /* The exact line, off the path: a restart that misses it checks
+         * the venue's order against the armed bounds instead. */
+        struct lt_err je = { 0 };
+        if (getenv("LT_TEST_KILL_AFTER_ARMED_SEND"))
+            raise(SIGKILL); /* the tests' crash between the send and this line */
+        if (journal_intent_exact(u->journal, c->env->run, u->round, cid, side, price, qty, &je))
+            log_warn("%s: %s (order %s stays bounded by its armed line)", u->cfg->name, je.msg,
+                     cid);
     }
     if (rc == 0) {
         journal_outcome(u->journal, "ack", cid, st.status, st.executed_qty, st.cum_quote, NULL);
@@ -768,15 +899,12 @@ static int order_finish(struct rctx *c, const char *cid, enum order_side side,
 
 /* The operator's order counters (live.h) for what order_run returned:
  * nothing for an order never sent (a stop cut the limiter's wait). */
-static void count_order(struct rctx *c, enum order_side side, int rc)
+static void count_order(struct rctx *c, enum order_side side, int rc, size_t before)
 {
     const struct ledger *l = &c->u->ledger;
-    struct clientid id;
-    if (rc == LT_ESTOPPED || l->n_orders == 0)
-        return;
-    const struct ledger_order *o = &l->orders[l->n_orders - 1];
-    if (clientid_parse(o->client_id, &id) != 0 || id.seq != c->seq)
+    if (rc == LT_ESTOPPED || l->n_orders <= before)
         return; /* refused before the ledger had it: never sent */
+    const struct ledger_order *o = &l->orders[l->n_orders - 1];
     money_t got = ledger_order_qty(o);
     enum live_result res = rc == ORDER_REJECTED_RC ? LIVE_REJECTED
                            : rc != 0               ? LIVE_UNKNOWN
@@ -838,7 +966,7 @@ static void set_buy_cap(struct rctx *c, const struct ladder *lad, money_t ask, m
  * below that, e.g. the last round's remainder, the round buys the smallest
  * sellable quantity and overshoots the target by less than one minimum
  * order).  0 or a fatal error (c->err). */
-static int buy_step(struct rctx *c, money_t quote_goal)
+static int buy_ladder(struct rctx *c, money_t quote_goal)
 {
     struct ladder lad = user_ladder(c->u);
     const struct symbol_rules *r = c->r;
@@ -848,6 +976,7 @@ static int buy_step(struct rctx *c, money_t quote_goal)
         struct ledger_totals t;
         ledger_side_totals(&c->u->ledger, SIDE_BUY, &t);
         money_t want = quote_goal - t.quote;
+        arm_buy(c, &lad, k, want, t.qty, q_min);
         money_t bid, ask;
         int rc = book(c, 0, &bid, &ask);
         if (rc != 0) {
@@ -873,8 +1002,9 @@ static int buy_step(struct rctx *c, money_t quote_goal)
         if ((rc = check_buy_cap(c, price, qty)) != 0)
             return rc;
         live_step(c->u->index, LIVE_BUYING, k);
+        size_t before = c->u->ledger.n_orders;
         rc = order_run(c, SIDE_BUY, c->u->cfg->strategy.tif, 'b', price, qty);
-        count_order(c, SIDE_BUY, rc);
+        count_order(c, SIDE_BUY, rc, before);
         if (rc == LT_ESTOPPED) {
             /* Not sent; a top-up tries again while its bound lasts. */
             sleep_ms(POLL_MS);
@@ -900,6 +1030,14 @@ static int buy_step(struct rctx *c, money_t quote_goal)
         k = ladder_next_rung(&lad, SIDE_BUY, k);
     }
     return 0;
+}
+
+/* The buy ladder; an armed intent it did not use is closed. */
+static int buy_step(struct rctx *c, money_t quote_goal)
+{
+    int rc = buy_ladder(c, quote_goal);
+    arm_close(c, &c->arm);
+    return rc;
 }
 
 /* The base balance by query (GET /account: weight 20, so only when
@@ -937,7 +1075,7 @@ static money_t free_base(struct rctx *c, money_t fallback)
  * asked first only for a recovery sell ('f'), whose goal comes from an
  * earlier run, and after a sell refused for balance (base fees the ledger
  * missed).  0 or a fatal error. */
-static int sell_step(struct rctx *c, char code, money_t goal, money_t *left)
+static int sell_ladder(struct rctx *c, char code, money_t goal, money_t *left)
 {
     struct ladder lad = user_ladder(c->u);
     const struct symbol_rules *r = c->r;
@@ -958,6 +1096,13 @@ static int sell_step(struct rctx *c, char code, money_t goal, money_t *left)
         money_t qty = symbol_round_qty(r, target - t.qty);
         if (qty <= 0 || qty < r->min_qty || flatten_expired(c))
             break;
+        struct arm_bounds b;
+        if (!c->arm.set && c->arm_sell.set && c->arm_sell.code == code) {
+            c->arm = c->arm_sell; /* armed with the round's first buy */
+            c->arm_sell.set = 0;
+        } else if (arm_sell_bounds(qty, &b) == 0) {
+            arm_next(c, code, &b, NULL);
+        }
         money_t bid, ask;
         if (book(c, 0, &bid, &ask) != 0) {
             sleep_ms(POLL_MS);
@@ -974,8 +1119,9 @@ static int sell_step(struct rctx *c, char code, money_t goal, money_t *left)
         if (tif != TIF_GTC && qty < 2 * plan_min_sellable_qty(c->r, &lad, bid))
             tif = TIF_GTC;
         live_step(c->u->index, LIVE_SELLING, k);
+        size_t before = c->u->ledger.n_orders;
         int rc = order_run(c, SIDE_SELL, tif, code, price, qty);
-        count_order(c, SIDE_SELL, rc);
+        count_order(c, SIDE_SELL, rc, before);
         if (rc == LT_ESTOPPED) {
             /* Not sent: the rate limit allows no order yet; try again
              * until the stop's bound runs out. */
@@ -1007,6 +1153,14 @@ static int sell_step(struct rctx *c, char code, money_t goal, money_t *left)
     ledger_side_totals(&c->u->ledger, SIDE_SELL, &t);
     *left = goal - t.qty;
     return 0;
+}
+
+/* The sell ladder; an armed intent it did not use is closed. */
+static int sell_step(struct rctx *c, char code, money_t goal, money_t *left)
+{
+    int rc = sell_ladder(c, code, goal, left);
+    arm_close(c, &c->arm);
+    return rc;
 }
 
 /* --- start-up settlement of an earlier run ------------------------------ */
@@ -1131,14 +1285,20 @@ static int recover(struct rctx *c)
     int reopened = 0;
     for (size_t i = 0; i < n; i++) {
         struct order_state st;
-        struct guard_order g = { .client_id = p[i].client_id, .side = p[i].side };
+        /* the order as sent when its intent line says; an armed one
+         * without its exact line, within its armed bounds */
+        struct guard_order g = { .client_id = p[i].client_id, .side = p[i].side,
+                                 .price = p[i].price, .qty = p[i].qty };
+        struct arm_bounds ab = { .side = p[i].side, .max_qty = p[i].max_qty,
+                                 .max_quote = p[i].max_quote };
         enum guard_kind why;
         int tries = 0;
         for (;;) {
             lt_err_clear(&e);
             rc = c->ops->query_order(c->env->venue, c->h, c->auth, c->r->symbol,
                                      p[i].client_id, &st, &e);
-            if (rc == 0 && guard_check_order(c->r, &g, &st, &why) != 0) {
+            if (rc == 0 && (p[i].armed ? guard_check_armed(c->r, &g, &ab, &st, &why)
+                                       : guard_check_order(c->r, &g, &st, &why)) != 0) {
                 refused(c, why, "a query", p[i].client_id);
                 rc = lt_err_set(&e, LT_EEXCHANGE, "its state was refused (%s)",
                                 guard_kind_name(why));
@@ -1532,6 +1692,7 @@ static enum strategy_result round_run(const struct strategy_env *env, struct str
     int rc2 = 0;
     if (goal > 0 && !c.live_unknown)
         rc2 = sell_step(&c, 's', goal, &left);
+    arm_close(&c, &c.arm_sell); /* the buy bought nothing to sell */
     ledger_side_totals(&u->ledger, SIDE_SELL, &st);
 
     struct user_stats *s = &u->report.s;
@@ -1654,6 +1815,10 @@ int strategy_user_has_pending(const struct strategy_user *u)
 
 /* --- shared with oto.c (strategy_internal.h) ----------------------------- */
 
+int strategy_next_cid(struct rctx *c, char code, char cid[CLIENTID_MAX])
+{
+    return next_cid(c, code, cid);
+}
 int strategy_stopping(struct rctx *c) { return stopping(c); }
 void strategy_nap(struct rctx *c, int64_t ms) { nap_unless_stopped(c, ms); }
 int strategy_not_found(int rc, const struct lt_err *e) { return not_found(rc, e); }

@@ -7,6 +7,7 @@
 #ifndef LOOPTRADER_STRATEGY_INTERNAL_H
 #define LOOPTRADER_STRATEGY_INTERNAL_H
 
+#include "looptrader/arm.h"
 #include "looptrader/ladder.h"
 #include "looptrader/strategy.h"
 
@@ -15,6 +16,14 @@
 #define ORDER_NOT_PLACED_RC LT_ENOTFOUND
 
 #define RATELIMIT_TRIES 6
+
+/* An armed intent (arm.h), durable in the journal, not used yet. */
+struct armed {
+    int set;
+    char code;                 /* its client id's side code */
+    char cid[CLIENTID_MAX];
+    struct arm_bounds b;
+};
 
 /* One round's working state, on the worker's stack. */
 struct rctx {
@@ -34,11 +43,16 @@ struct rctx {
     enum guard_kind last_refused;
     int64_t no_price_since;    /* when prices became unusable (0: they are) */
     int64_t no_price_logged;
+    money_t ref_bid, ref_ask;  /* the last book taken (0: none yet): arms the next buy */
+    struct armed arm;          /* the next order's armed intent */
+    struct armed arm_sell;     /* the round's sell, armed with its first buy */
     struct lt_err err;         /* the error that ends the user, if any */
 };
 
 /* strategy.c's steps, under the module's prefix (strategy.c keeps its
  * short static names; these call them): */
+/* The round's next client id, of side code code: 0 or fatal (c->err). */
+int strategy_next_cid(struct rctx *c, char code, char cid[CLIENTID_MAX]);
 /* The user's stop (global or its own) is set. */
 int strategy_stopping(struct rctx *c);
 /* Sleeps ms, ending early at a stop. */

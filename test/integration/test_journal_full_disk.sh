@@ -4,7 +4,8 @@
 # append that then fails must not be followed by an order (strategy does
 # not send what it could not journal) and must not leave a torn line that
 # the next append would be glued to.  Space is freed, the trader restarts:
-# every order at the venue is an intent in the journal, every journal
+# every order at the venue is an intent (or an armed intent, whose exact
+# line the full disk may have refused) in the journal, every journal
 # line is whole JSON, and the restart settles what was left and reaches
 # the target with nothing open.  Mounting needs root (CI may forbid it):
 # then the test says SKIP; test_journal's unit tests (a failed append
@@ -23,7 +24,8 @@ lt_on_exit "umount -l '$TRADER_STATE' 2>/dev/null"
 sim_start --seed 36
 trader_snapshot alice
 
-# Journal lines: whole JSON each, and the intents' client ids.
+# Journal lines: whole JSON each, and the client ids of intents and armed
+# intents.
 journal_check() {
     python3 - "$TRADER_STATE" <<'PY'
 import json, os, sys
@@ -42,7 +44,9 @@ for name in ("alice.jsonl.prev", "alice.jsonl"):
         except ValueError:
             bad.append(name + ": " + line[:80].decode("ascii", "replace"))
             continue
-        if e.get("ev") == "intent":
+        # an order's durable record: its intent, or its armed line (a
+        # pre-armed order whose exact line the full disk refused)
+        if e.get("ev") in ("intent", "armed"):
             cids.add(e["cid"])
 print(json.dumps({"bad": bad, "cids": sorted(cids)}))
 PY
@@ -64,7 +68,7 @@ J=$(journal_check)
 assert_eq "$(jget 'j["bad"]' <<<"$J")" "[]" "every journal line is whole after the disk filled"
 rl_orders alice
 missing=$(python3 -c 'import json, sys; sent = {o["clientOrderId"] for o in json.loads(sys.argv[1])}; print(" ".join(sorted(sent - set(json.loads(sys.argv[2])["cids"]))))' "$RL_ORDERS" "$J")
-assert_eq "$missing" "" "each of the $(jget 'len(j)' <<<"$RL_ORDERS") orders at the venue is an intent in the journal"
+assert_eq "$missing" "" "each of the $(jget 'len(j)' <<<"$RL_ORDERS") orders at the venue is an intent or an armed intent in the journal"
 
 # Space returns; the next run settles what the failed one left.
 rm -f "$TRADER_STATE/filler"
@@ -76,6 +80,6 @@ J=$(journal_check)
 assert_eq "$(jget 'j["bad"]' <<<"$J")" "[]" "every journal line is whole after the restart"
 rl_orders alice
 missing=$(python3 -c 'import json, sys; sent = {o["clientOrderId"] for o in json.loads(sys.argv[1])}; print(" ".join(sorted(sent - set(json.loads(sys.argv[2])["cids"]))))' "$RL_ORDERS" "$J")
-assert_eq "$missing" "" "each of the $(jget 'len(j)' <<<"$RL_ORDERS") orders at the venue is an intent in the journal"
+assert_eq "$missing" "" "each of the $(jget 'len(j)' <<<"$RL_ORDERS") orders at the venue is an intent or an armed intent in the journal"
 trader_check_flat alice
 lt_done

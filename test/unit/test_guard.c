@@ -337,6 +337,60 @@ static void counts_log_once_per_kind(void **state)
     assert_string_equal(guard_kind_name(GUARD_KINDS), "?");
 }
 
+/* Recovery of an armed order whose exact line was lost: the venue's
+ * figures are checked against the armed bounds (BUY, at most 2.500, at
+ * most 25 USDT of notional), on top of the rules every answer passes. */
+static void armed_bounds(void **state)
+{
+    (void)state;
+    struct symbol_rules r = rules();
+    struct guard_order g = { .client_id = "cid", .side = SIDE_BUY };
+    struct arm_bounds b = { .side = SIDE_BUY, .max_qty = M(2.5), .max_quote = M(25) };
+    enum guard_kind k = GUARD_KINDS;
+    /* 2.000 @ 10.00, filled: within */
+    struct order_state o = answer(ORDER_FILLED, M(2), M(20));
+    assert_int_equal(guard_check_armed(&r, &g, &b, &o, &k), 0);
+    /* more than the armed quantity */
+    o = answer(ORDER_FILLED, M(3), M(30));
+    o.orig_qty = M(3);
+    assert_int_equal(guard_check_armed(&r, &g, &b, &o, &k), LT_EINVAL);
+    assert_int_equal(k, GUARD_ARM_BOUND);
+    /* within the quantity, over the notional (2.4 @ 11 = 26.4) */
+    o = answer(ORDER_NEW, 0, 0);
+    o.orig_qty = M(2.4);
+    o.price = M(11);
+    assert_int_equal(guard_check_armed(&r, &g, &b, &o, &k), LT_EINVAL);
+    assert_int_equal(k, GUARD_ARM_BOUND);
+    /* a cumulative quote over the notional */
+    o = answer(ORDER_PARTIALLY_FILLED, M(1), M(26));
+    assert_int_equal(guard_check_armed(&r, &g, &b, &o, &k), LT_EINVAL);
+    /* the other side, or another client id: not our order */
+    o = answer(ORDER_NEW, 0, 0);
+    o.side = SIDE_SELL;
+    assert_int_equal(guard_check_armed(&r, &g, &b, &o, &k), LT_EINVAL);
+    assert_int_equal(k, GUARD_MISMATCH);
+    o = answer(ORDER_NEW, 0, 0);
+    strcpy(o.client_id, "other");
+    assert_int_equal(guard_check_armed(&r, &g, &b, &o, &k), LT_EINVAL);
+    assert_int_equal(k, GUARD_MISMATCH);
+    /* the rules of every answer still apply: FILLED short */
+    o = answer(ORDER_FILLED, M(1), M(10));
+    assert_int_equal(guard_check_armed(&r, &g, &b, &o, &k), LT_EINVAL);
+    assert_int_equal(k, GUARD_FILLED_SHORT);
+    /* a sell's bounds have no notional: any price, at most the quantity */
+    struct guard_order gs = { .client_id = "cid", .side = SIDE_SELL };
+    struct arm_bounds bs = { .side = SIDE_SELL, .max_qty = M(2) };
+    o = answer(ORDER_FILLED, M(2), M(2000));
+    o.side = SIDE_SELL;
+    o.price = M(1000);
+    assert_int_equal(guard_check_armed(&r, &gs, &bs, &o, &k), 0);
+    o.orig_qty = o.executed_qty = M(2.001);
+    o.cum_quote = M(2001);
+    assert_int_equal(guard_check_armed(&r, &gs, &bs, &o, &k), LT_EINVAL);
+    assert_int_equal(k, GUARD_ARM_BOUND);
+    assert_string_equal(guard_kind_name(GUARD_ARM_BOUND), "outside-armed-bounds");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -354,6 +408,7 @@ int main(void)
         cmocka_unit_test(history_rows),
         cmocka_unit_test(books_and_balances),
         cmocka_unit_test(counts_log_once_per_kind),
+        cmocka_unit_test(armed_bounds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -115,6 +115,52 @@ static void pending_rounds(void **state)
     assert_int_equal(access(prev, F_OK), 0);
 }
 
+/* An armed intent and its exact line are one order; one without its
+ * exact line keeps its bounds; one closed unused is none. */
+static void armed_intents(void **state)
+{
+    (void)state;
+    struct journal *j;
+    struct lt_err err;
+    assert_int_equal(journal_open(dir, "arming", &j, &err), 0);
+    struct arm_bounds bb = { .side = SIDE_BUY, .max_qty = M(30), .max_quote = M(60) };
+    struct arm_bounds bs = { .side = SIDE_SELL, .max_qty = M(25), .max_quote = 0 };
+    /* armed, sent, its exact line written */
+    assert_int_equal(journal_armed(j, "r1", 1, "lt.r1.0.1.b1", &bb, 1, &err), 0);
+    assert_int_equal(journal_intent_exact(j, "r1", 1, "lt.r1.0.1.b1", SIDE_BUY, M(2), M(25),
+                                          &err), 0);
+    /* armed, closed unused */
+    assert_int_equal(journal_armed(j, "r1", 1, "lt.r1.0.1.b2", &bb, 0, &err), 0);
+    assert_int_equal(journal_outcome(j, "never_placed", "lt.r1.0.1.b2", ORDER_STATUS_UNKNOWN,
+                                     0, 0, &err), 0);
+    /* a normal intent the venue never got keeps its place (a query says) */
+    assert_int_equal(journal_intent(j, "r1", 1, "lt.r1.0.1.b3", SIDE_BUY, M(2), M(1), &err), 0);
+    assert_int_equal(journal_outcome(j, "never_placed", "lt.r1.0.1.b3", ORDER_STATUS_UNKNOWN,
+                                     0, 0, &err), 0);
+    /* armed and sent, the crash before its exact line */
+    assert_int_equal(journal_armed(j, "r1", 1, "lt.r1.0.1.s4", &bs, 1, &err), 0);
+    char path[256];
+    snprintf(path, sizeof(path), "%s", journal_path(j));
+    journal_close(j);
+
+    struct journal_pending *p;
+    size_t n;
+    assert_int_equal(journal_load_pending(path, &p, &n, NULL, &err), 0);
+    assert_int_equal(n, 3);
+    assert_string_equal(p[0].client_id, "lt.r1.0.1.b1");
+    assert_int_equal(p[0].armed, 0);
+    assert_true(p[0].price == M(2) && p[0].qty == M(25));
+    assert_string_equal(p[1].client_id, "lt.r1.0.1.b3");
+    assert_int_equal(p[1].armed, 0);
+    assert_true(p[1].price == M(2) && p[1].qty == M(1));
+    assert_string_equal(p[2].client_id, "lt.r1.0.1.s4");
+    assert_int_equal(p[2].armed, 1);
+    assert_int_equal(p[2].side, SIDE_SELL);
+    assert_int_equal(p[2].round, 1);
+    assert_true(p[2].max_qty == M(25) && p[2].max_quote == 0);
+    free(p);
+}
+
 static void missing_file_is_empty(void **state)
 {
     (void)state;
@@ -404,6 +450,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(pending_rounds),
+        cmocka_unit_test(armed_intents),
         cmocka_unit_test(missing_file_is_empty),
         cmocka_unit_test(residual_carried),
         cmocka_unit_test(unreadable_journals),
