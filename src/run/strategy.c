@@ -40,6 +40,7 @@
 #define TRANSIENT_TRIES 5          /* retries of idempotent calls after 5xx / 429 */
 #define LOST_ORDERS_MAX 5          /* unknown outcomes that were never placed, per step */
 #define DEFAULT_FLATTEN_MS 10000
+#define FEE_PRICE_WAIT_MS 5000     /* max_cost: wait this long for a third-asset fee's price */
 #define STOP_RUNG_MIN_MS 300       /* least wait of a rung once stopping */
 #define DUST_RESTS 3               /* extra fill timeouts a sell with a dust rest keeps resting */
 #define CLEANUP_ROUNDS 3           /* extra rounds to sell dust once the target is reached */
@@ -1398,6 +1399,23 @@ static enum strategy_result fail(struct rctx *c)
     return finish(u, USER_FAILED, STRATEGY_FAILED);
 }
 
+/* max_cost with fees in a third asset and no price for it yet (the main
+ * thread asks the venue once such a fee is seen): waits up to
+ * FEE_PRICE_WAIT_MS, ended by a stop, for the price.  1 when the fees are
+ * valued now. */
+static int fee_price_wait(struct rctx *c)
+{
+    struct user_stats *s = &c->u->report.s;
+    log_info("%s: max_cost: waiting for a price of the fees paid in %s", c->u->cfg->name,
+             live_fee_asset_name());
+    int64_t until = mailbox_now_ms() + FEE_PRICE_WAIT_MS;
+    while (s->fees_unpriced && !stopping(c) && mailbox_now_ms() < until) {
+        sleep_ms(100);
+        live_value_fees(s);
+    }
+    return !s->fees_unpriced;
+}
+
 static enum strategy_result stopped(struct rctx *c, const char *why)
 {
     struct strategy_user *u = c->u;
@@ -1659,11 +1677,15 @@ static enum strategy_result round_run(const struct strategy_env *env, struct str
         u->cleanups++;
         quote = 1;
     }
-    if (sc->max_cost > 0) {
-        money_t spent = report_cost(&u->report.s);
-        if (spent + u->last_round_cost > sc->max_cost)
-            return stopped(&c, "max_cost reached");
-    }
+    /* The cost so far with third-asset (BNB) fees at the newest price,
+     * which may have come after the last round. */
+    live_value_fees(&u->report.s);
+    if (sc->max_cost > 0 && u->report.s.fees_unpriced && !fee_price_wait(&c))
+        return stopped(&c, "max_cost: the fees paid in a third asset cannot be valued in the "
+                           "quote (no price for it from the venue), so the bound cannot be kept");
+    money_t cost_before = report_cost(&u->report.s);
+    if (sc->max_cost > 0 && cost_before + u->last_round_cost > sc->max_cost)
+        return stopped(&c, "max_cost reached");
 
     u->round++;
     hook_ledger(&c);
@@ -1711,7 +1733,8 @@ static enum strategy_result round_run(const struct strategy_env *env, struct str
     u->base_expected = money_add_sat(u->base_expected, bt.qty - bt.fee_base - st.qty);
     if (bt.qty > 0) {
         s->rounds++;
-        u->last_round_cost = bt.fee_quote + st.fee_quote + bt.quote - st.quote;
+        money_t cost = report_cost(s) - cost_before; /* BNB fees included */
+        u->last_round_cost = cost > 0 ? cost : 0;
     }
     u->carry_base = left > 0 ? left : 0;
     s->residual_base = u->carry_base;

@@ -5,7 +5,7 @@
 # values them at the BNBUSDT book it reads from the venue, and its cost
 # figures (report, status JSON, /metrics) match the hand computation:
 # cost = bought - sold + USDT fees + BNB fees x the BNB price; the BNB fees
-# equal what left alice's BNB balance.
+# equal what left alice's BNB balance; --max-cost counts them.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/trader_lib.sh"
 
@@ -89,4 +89,14 @@ PY
 ok "alice's BNB fees: the CSV, her balance and the report agree; the cost values them at 600"
 "$LT_BIN/looptrader" report "$TRADER_REPORT" >"$LT_TMP/again.out" || fail "looptrader report"
 assert_contains "$(cat "$LT_TMP/again.out")" "BNB valued" "looptrader report says how the BNB fees were valued"
+
+# max_cost counts the BNB fees too: a run with a budget of 2 USDT stops
+# within it (without them it spent 4.46 USDT, more than half of it in BNB)
+TRADER_REPORT=$LT_TMP/capped.json
+trader_run --only alice --target 100000 --max-cost 2
+assert_eq "$TRADER_RC" 3 "the capped run ends stopped (exit 3)"
+assert_true "j['users'][0]['error'] == 'max_cost reached'" "$(cat "$TRADER_REPORT")" \
+    "alice stopped by max_cost"
+assert_true "D(str(j['users'][0]['fees_other_quote'])) > 0 and 1.5 < D(str(j['users'][0]['cost_quote'])) <= D('2.2')" \
+    "$(cat "$TRADER_REPORT")" "the cost, BNB fees included, stays within the budget (one round's variation)"
 lt_done
