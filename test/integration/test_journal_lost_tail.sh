@@ -47,7 +47,7 @@ journal_cids() {
     jlines '" ".join(sorted({l["cid"] for l in j if l["ev"] == "intent"}))' "$J"
 }
 before=$(window_buy alice)
-target=$(python3 -c "print($before + 40)")
+target=$(plus "$before" 40)
 trader_run --only alice --target "$target"
 assert_eq "$TRADER_RC" 0 "the restarted run exits 0"
 assert_contains "$(cat "$TRADER_LOG")" "restored from the log" "the restart restored the lost intent"

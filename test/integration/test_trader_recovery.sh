@@ -24,7 +24,7 @@ echo "# after the kill alice holds $held $BASE_ASSET with $open open order(s)"
 assert_true "D('$held') > 0 or $open > 0" '{}' "the kill left something to settle"
 
 before=$(window_buy alice)
-target=$(python3 -c "print($before + 60)")
+target=$(plus "$before" 60)
 trader_run --only alice,bob --target "$target"
 assert_eq "$TRADER_RC" 0 "the restarted run exits 0"
 # Every round of both runs is closed in the journal (the killed run's by

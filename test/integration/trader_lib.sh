@@ -95,6 +95,10 @@ trader_check_flat() {
     done
 }
 
+# A + B in decimal, as a plain number the trader's flags take (python's
+# float sum can print 17 digits or an exponent).
+plus() { python3 -c 'import sys; from decimal import Decimal as D; print(D(sys.argv[1]) + D(sys.argv[2]))' "$1" "$2"; }
+
 # Window (UTC day) buy volume of an account, from allOrders.
 window_buy() {
     local start
