@@ -20,7 +20,7 @@ alpha_token() { # free + freeze of frank's ALPHA_971
 }
 
 trader_start --only frank --target 5000 --buy-amount 3 --fill-timeout-ms 3000
-wait_for_line "$TRADER_STATE/frank.jsonl" '"round":2,"cid":"[^"]*","side":"SELL"' 30 ||
+wait_for_line "$TRADER_STATE/frank.jsonl" '"ev":"intent","run":"[^"]*","round":2,"cid":"[^"]*","side":"SELL"' 30 ||
     fail "frank never reached round 2's sell"
 kill -KILL "$TRADER_PID"
 wait "$TRADER_PID" 2>/dev/null

@@ -18,7 +18,7 @@ J="$TRADER_STATE/alice.jsonl"
 sim_start --seed 17
 trader_snapshot alice
 trader_start --only alice --target 100000 --fill-timeout-ms 3000
-wait_for_line "$J" '"round":2,"cid":"[^"]*","side":"SELL"' 30 ||
+wait_for_line "$J" '"ev":"intent","run":"[^"]*","round":2,"cid":"[^"]*","side":"SELL"' 30 ||
     fail "alice never reached round 2's sell"
 kill -KILL "$TRADER_PID"
 wait "$TRADER_PID" 2>/dev/null

@@ -12,7 +12,7 @@ sim_start --seed 16 --fault partial=0.3
 trader_snapshot "${USERS[@]}"
 trader_start --only alice,bob --target 100000 --fill-timeout-ms 3000
 # The journal has the sell's intent before the sell is sent: kill there.
-wait_for_line "$TRADER_STATE/alice.jsonl" '"round":2,"cid":"[^"]*","side":"SELL"' 30 ||
+wait_for_line "$TRADER_STATE/alice.jsonl" '"ev":"intent","run":"[^"]*","round":2,"cid":"[^"]*","side":"SELL"' 30 ||
     fail "alice never reached round 2's sell"
 kill -KILL "$TRADER_PID"
 wait "$TRADER_PID" 2>/dev/null
@@ -23,7 +23,10 @@ open=$(jget 'len(j)' <<<"$BODY")
 echo "# after the kill alice holds $held $BASE_ASSET with $open open order(s)"
 assert_true "D('$held') > 0 or $open > 0" '{}' "the kill left something to settle"
 
-before=$(window_buy alice)
+# 60 beyond the larger of the two window totals, so both trade again
+# (bob's rounds are larger: at the kill his total may be alice's + 60)
+before=$(python3 -c 'import sys; from decimal import Decimal as D; print(max(D(sys.argv[1]), D(sys.argv[2])))' \
+    "$(window_buy alice)" "$(window_buy bob)")
 target=$(plus "$before" 60)
 trader_run --only alice,bob --target "$target"
 assert_eq "$TRADER_RC" 0 "the restarted run exits 0"
