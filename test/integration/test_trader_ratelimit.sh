@@ -12,7 +12,7 @@
 # from the ledger: no GET /account per sell) the run needs more than the
 # minute allows, so it must cross a minute boundary, where the
 # venue's weight window rolls: it starts late in a clock minute (waiting
-# for second 44 when needed) so that the crossing comes early.  The simulator has no skewed-clock option, so the
+# for seconds 44-50) so that the crossing comes early.  The simulator has no skewed-clock option, so the
 # -1021 path (re-measure the clock, send once more) is covered by the unit
 # test test_venue_limits against a scripted venue instead.
 . "$(dirname "$0")/lib.sh"
@@ -28,7 +28,10 @@ sed '/^symbols = (/i limits = { weight_per_minute = '"$WEIGHT_PER_MINUTE"'; orde
     "$LT_ROOT/etc/sim-demo.conf" >"$conf"
 grep -q "weight_per_minute = $WEIGHT_PER_MINUTE" "$conf" || fail "limits not written into $conf"
 
-while [ "$(date +%-S)" -lt 44 ]; do sleep 0.2; done
+# seconds 44-50 of a minute: late enough that the crossing comes early,
+# early enough that the other client's spend and the trader's start fall
+# in the same minute (a start at second 59 saw the window roll at once)
+while sec=$(date +%-S); [ "$sec" -lt 44 ] || [ "$sec" -gt 50 ]; do sleep 0.2; done
 sim_start --seed 21 --config "$conf"
 http GET /api/v3/depth symbol="$SYMBOL" limit=5000
 assert_eq "$STATUS $(jget 'j.get("x-mbx-used-weight-1m")' <<<"$HEADERS")" "200 250" \
