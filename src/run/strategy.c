@@ -655,6 +655,20 @@ static int next_cid(struct rctx *c, char code, char cid[CLIENTID_MAX])
 
 /* --- pre-armed intents (arm.h) ------------------------------------------ */
 
+/* The tests' hook LT_TEST_KILL_AFTER_ARMED_SEND, read from the
+ * environment once (not a getenv scan per order on the workers' path);
+ * threads racing the first read store the same value. */
+static int test_kill_after_armed_send(void)
+{
+    static atomic_int hook = -1;
+    int v = atomic_load_explicit(&hook, memory_order_relaxed);
+    if (v < 0) {
+        v = getenv("LT_TEST_KILL_AFTER_ARMED_SEND") != NULL;
+        atomic_store_explicit(&hook, v, memory_order_relaxed);
+    }
+    return v;
+}
+
 /* An armed intent of side code code and bounds b in slot a: a client
  * id of its own (never reused, used or not), its line written (with
  * wait, durable on return).  0, or -1 (logged) when it could not be. */
@@ -818,7 +832,7 @@ static int order_run(struct rctx *c, enum order_side side, enum time_in_force ti
         /* The exact line, off the path: a restart that misses it checks
          * the venue's order against the armed bounds instead. */
         struct lt_err je = { 0 };
-        if (getenv("LT_TEST_KILL_AFTER_ARMED_SEND"))
+        if (test_kill_after_armed_send())
             raise(SIGKILL); /* the tests' crash between the send and this line */
         if (journal_intent_exact(u->journal, c->env->run, u->round, cid, side, price, qty, &je))
             log_warn("%s: %s (order %s stays bounded by its armed line)", u->cfg->name, je.msg,
