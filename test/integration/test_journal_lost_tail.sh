@@ -50,7 +50,9 @@ journal_cids() {
     jlines '" ".join(sorted({l["cid"] for l in j if l["ev"] in ("intent", "armed")}))' "$J"
 }
 before=$(window_buy alice)
-target=$(plus "$before" 40)
+# several rounds beyond: an order of the killed run still resting can fill
+# after the read (one round at most), and the restart must still trade
+target=$(plus "$before" 200)
 trader_run --only alice --target "$target"
 assert_eq "$TRADER_RC" 0 "the restarted run exits 0"
 assert_contains "$(cat "$TRADER_LOG")" "restored from the log" "the restart restored the lost intent"
