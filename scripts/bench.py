@@ -388,11 +388,11 @@ def throughput_one(base, n, workers, q, log_level):
     return res
 
 
-def throughput(base, q, log_level):
+def throughput(base, q, log_level, workers=(16, 64, 256)):
     """1,000 accounts, 16/64/256 workers: orders/s, CPU per order, peak RSS,
     over a window after the first order (start-up excluded)."""
     n = 100 if q else 1000
-    runs = [throughput_one(base, n, w, q, log_level) for w in (16, 64, 256)]
+    runs = [throughput_one(base, n, w, q, log_level) for w in workers]
     return {"scenario": "throughput", "accounts": n, "log_level": log_level, "runs": runs}
 
 
@@ -651,6 +651,8 @@ def main():
                     help="an earlier run's standard output: its figures beside these")
     ap.add_argument("--log-level", default="info",
                     help="the trader's log level in throughput and scale (default info)")
+    ap.add_argument("--workers", default="16,64,256",
+                    help="the worker counts of the throughput scenario (default 16,64,256)")
     o = ap.parse_args()
     for f in (TRADER, SIM):
         if not os.access(f, os.X_OK):
@@ -684,7 +686,8 @@ def main():
                         _, up_runs = marginal(base, o.quick)
                     r = weight(base, o.quick, up_runs)
                 elif name == "throughput":
-                    r = throughput(base, o.quick, o.log_level)
+                    r = throughput(base, o.quick, o.log_level,
+                                   [int(w) for w in o.workers.split(",")])
                 else:
                     r = scale(base, o.quick, o.log_level)
             except (RuntimeError, OSError) as e:

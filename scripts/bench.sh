@@ -6,6 +6,7 @@
 # as the integration tests use), because it samples /proc, reaps the trader
 # with wait4 for its rusage and prints JSON, which bash does badly.
 #   scripts/bench.sh [--only latency,marginal,weight,throughput,scale] [--quick] [--keep]
+#                     [--workers 16,64,256]
 #                     [--log-level L]
 # Environment: BUILD (default build/release; make bench builds it with -O2).
 set -u
