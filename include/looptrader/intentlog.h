@@ -26,10 +26,16 @@
  * append returns LT_EIO (the caller must not send), as a durability
  * promise broken once cannot be trusted again in this process.
  *
- * Locking: one mutex per log.  It covers the reservation and the pwrite
- * of a record into the page cache of the preallocated file (no
- * allocation, no size change) and the leader/wrap flags; fdatasync and
- * syncfs run with it released.  Every wait is bounded (INTENTLOG_WAIT_MS).
+ * Locking: one mutex per log.  It covers the reservation of a record's
+ * place (offset, lap) and the leader/wrap flags and counters, never I/O:
+ * the pwrite of a record into the page cache of the preallocated file (no
+ * allocation, no size change), fdatasync and syncfs all run with it
+ * released.  A leader claims what is reserved when it starts, waits for
+ * the writes of those reservations still in flight, then syncs; the
+ * waiters of that sync wake when it ends (one condition variable per
+ * sync parity), and one waiter of the next sync wakes to lead it, so a
+ * sync wakes only the threads it made durable.  Every wait is bounded
+ * (INTENTLOG_WAIT_MS).
  */
 #ifndef LOOPTRADER_INTENTLOG_H
 #define LOOPTRADER_INTENTLOG_H

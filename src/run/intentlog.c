@@ -23,12 +23,18 @@ struct intentlog {
     int fd;
     off_t size;           /* preallocated bytes; records never pass it */
     pthread_mutex_t mu;   /* covers every field below */
-    pthread_cond_t cv;    /* a sync or a wrap ended */
+    pthread_cond_t cv;    /* a wrap ended, or writes in flight drained */
+    pthread_cond_t synced_cv[2]; /* sync number k ended: synced_cv[k & 1] */
     uint64_t lap;
     uint64_t gen;         /* bumped by each wrap: the old lap is durable */
-    off_t end;            /* where the next record goes */
+    off_t end;            /* where the next record goes (reserved up to it) */
     off_t synced;         /* records before it are durable (this gen) */
-    int syncing;          /* a leader is in fdatasync */
+    off_t sync_target;    /* what the running sync makes durable */
+    uint64_t syncs_begun; /* the running sync, if any, is number syncs_begun - 1 */
+    unsigned waiters[2];  /* threads waiting on synced_cv[i] */
+    unsigned inflight[2]; /* reserved records not yet written, by phase */
+    unsigned phase;       /* the phase new reservations join */
+    int syncing;          /* a leader is in fdatasync (or draining writes for it) */
     int wrapping;         /* a wrap (syncfs, header) is under way */
     int failed;           /* a write or sync failed: no append succeeds */
     size_t scanned;       /* records of the lap found at open */
@@ -204,6 +210,8 @@ int intentlog_open(const char *path, size_t size, intentlog_record_fn fn, void *
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&l->cv, &ca);
+    pthread_cond_init(&l->synced_cv[0], &ca);
+    pthread_cond_init(&l->synced_cv[1], &ca);
     pthread_condattr_destroy(&ca);
     l->end = l->synced = INTENTLOG_HEADER;
     l->wrapping = 1; /* no append before intentlog_new_lap */
@@ -235,6 +243,14 @@ static int start_lap(struct intentlog *l, uint64_t lap, struct lt_err *err)
     return 0;
 }
 
+/* A wrap ended or the log failed: every waiter looks again. */
+static void wake_all(struct intentlog *l)
+{
+    pthread_cond_broadcast(&l->cv);
+    pthread_cond_broadcast(&l->synced_cv[0]);
+    pthread_cond_broadcast(&l->synced_cv[1]);
+}
+
 int intentlog_new_lap(struct intentlog *l, struct lt_err *err)
 {
     /* Before the first append (l->wrapping is still set by open), by the
@@ -251,15 +267,16 @@ int intentlog_new_lap(struct intentlog *l, struct lt_err *err)
         l->failed = 1;
     }
     l->wrapping = 0;
-    pthread_cond_broadcast(&l->cv);
+    wake_all(l);
     pthread_mutex_unlock(&l->mu);
     return rc;
 }
 
-/* Waits (mu held) for the cv or the deadline; LT_EIO past the deadline. */
-static int wait_until(struct intentlog *l, const struct timespec *deadline, struct lt_err *err)
+/* Waits (mu held) for cv or the deadline; LT_EIO past the deadline. */
+static int wait_until(struct intentlog *l, pthread_cond_t *cv, const struct timespec *deadline,
+                      struct lt_err *err)
 {
-    if (pthread_cond_timedwait(&l->cv, &l->mu, deadline) == ETIMEDOUT) {
+    if (pthread_cond_timedwait(cv, &l->mu, deadline) == ETIMEDOUT) {
         struct timespec now;
         clock_gettime(CLOCK_MONOTONIC, &now);
         if (now.tv_sec > deadline->tv_sec ||
@@ -268,6 +285,52 @@ static int wait_until(struct intentlog *l, const struct timespec *deadline, stru
                               l->path, INTENTLOG_WAIT_MS);
     }
     return 0;
+}
+
+/* Leads one sync (mu held, returned held): claims what is reserved, lets
+ * the writes in flight reach the page cache, fdatasyncs with mu released,
+ * then wakes the waiters of this sync and one waiter of the next, who
+ * leads it.  Only the waiters a sync covers wake: no herd per sync. */
+static int lead_sync(struct intentlog *l, uint64_t gen, const struct timespec *deadline,
+                     struct lt_err *err)
+{
+    l->syncing = 1;
+    uint64_t k = l->syncs_begun++;
+    l->sync_target = l->end;
+    unsigned old = l->phase;
+    l->phase ^= 1; /* reservations from now on are past the target */
+    int rc = 0;
+    while (l->inflight[old] > 0 && !l->failed && rc == 0)
+        rc = wait_until(l, &l->cv, deadline, err);
+    /* A page-cache write still not done at the deadline: the disk is not
+     * answering, and the phase cannot be reused with it in flight. */
+    if (rc != 0)
+        l->failed = 1;
+    if (!l->failed) {
+        off_t target = l->sync_target;
+        pthread_mutex_unlock(&l->mu);
+        int r = fdatasync(l->fd);
+        int e = errno;
+        atomic_fetch_add(&l->syncs, 1);
+        pthread_mutex_lock(&l->mu);
+        if (r != 0) {
+            l->failed = 1;
+            rc = lt_err_set(err, LT_EIO, "intent log: fdatasync of %s failed: %s", l->path,
+                            strerror(e));
+        } else if (l->gen == gen && target > l->synced) {
+            l->synced = target;
+        }
+    }
+    l->syncing = 0;
+    if (l->failed) {
+        wake_all(l);
+    } else {
+        pthread_cond_broadcast(&l->synced_cv[k & 1]);
+        if (l->waiters[(k + 1) & 1] > 0)
+            pthread_cond_signal(&l->synced_cv[(k + 1) & 1]);
+        pthread_cond_broadcast(&l->cv); /* a wrap waits for the leader out */
+    }
+    return rc;
 }
 
 int intentlog_append(struct intentlog *l, const char *text, size_t len, int wait,
@@ -290,14 +353,14 @@ int intentlog_append(struct intentlog *l, const char *text, size_t len, int wait
                             l->path);
             break;
         }
-        if (l->wrapping || l->syncing) {
-            /* a wrap needs the leader out of its sync first */
-            if (l->wrapping || l->end + (off_t)rlen > l->size) {
-                if ((rc = wait_until(l, &deadline, err)) != 0)
+        if (l->wrapping || l->end + (off_t)rlen > l->size) {
+            /* a wrap needs the leader out of its sync and every write
+             * in flight done first */
+            if (l->wrapping || l->syncing || l->inflight[0] || l->inflight[1]) {
+                if ((rc = wait_until(l, &l->cv, &deadline, err)) != 0)
                     break;
                 continue;
             }
-        } else if (l->end + (off_t)rlen > l->size) {
             l->wrapping = 1;
             pthread_mutex_unlock(&l->mu);
             rc = intentlog_new_lap(l, err); /* err may be NULL */
@@ -314,52 +377,52 @@ int intentlog_append(struct intentlog *l, const char *text, size_t len, int wait
             free(rec);
         return rc;
     }
-    char head[80]; /* len < 2^32: the log is smaller */
-    snprintf(head, sizeof(head), "R %016" PRIx64 " %08" PRIx32 " %016" PRIx64 "\n", l->lap,
-             (uint32_t)len, fnv(l->lap, text, len));
-    memcpy(rec, head, REC_HEAD);
-    memcpy(rec + REC_HEAD, text, len);
+    /* The record's place and lap are reserved under the lock; its bytes
+     * go to the page cache with the lock released (a sync leader waits
+     * for the writes of its phase before it syncs). */
+    uint64_t lap = l->lap, gen = l->gen;
     off_t off = l->end;
-    if (write_all(l->fd, rec, rlen, off) != 0) {
-        /* a torn record would hide every later one from the scan */
-        l->failed = 1;
-        rc = lt_err_set(err, LT_EIO, "intent log: write to %s failed: %s", l->path,
-                        strerror(errno));
-        pthread_cond_broadcast(&l->cv);
-        pthread_mutex_unlock(&l->mu);
-        if (rec != small)
-            free(rec);
-        return rc;
-    }
-    if (rec != small)
-        free(rec);
     l->end = off + (off_t)rlen;
     off_t mine = l->end;
-    uint64_t gen = l->gen;
-    /* Durable once a sync that started after the write has ended, or a
-     * wrap (its syncfs) has. */
+    unsigned ph = l->phase;
+    l->inflight[ph]++;
+    pthread_mutex_unlock(&l->mu);
+
+    char head[80]; /* len < 2^32: the log is smaller */
+    snprintf(head, sizeof(head), "R %016" PRIx64 " %08" PRIx32 " %016" PRIx64 "\n", lap,
+             (uint32_t)len, fnv(lap, text, len));
+    memcpy(rec, head, REC_HEAD);
+    memcpy(rec + REC_HEAD, text, len);
+    int wr = write_all(l->fd, rec, rlen, off);
+    int e = errno;
+    if (rec != small)
+        free(rec);
+
+    pthread_mutex_lock(&l->mu);
+    if (--l->inflight[ph] == 0)
+        pthread_cond_broadcast(&l->cv);
+    if (wr != 0) {
+        /* a torn record would hide every later one from the scan */
+        l->failed = 1;
+        wake_all(l);
+        pthread_mutex_unlock(&l->mu);
+        return lt_err_set(err, LT_EIO, "intent log: write to %s failed: %s", l->path,
+                          strerror(e));
+    }
+    /* Durable once a sync that claimed it has ended, or a wrap (its
+     * syncfs) has. */
     while (wait && rc == 0 && l->gen == gen && l->synced < mine) {
         if (l->failed) {
             rc = lt_err_set(err, LT_EIO, "intent log: fdatasync of %s failed", l->path);
         } else if (!l->syncing && !l->wrapping) {
-            l->syncing = 1;
-            off_t target = l->end;
-            pthread_mutex_unlock(&l->mu);
-            int r = fdatasync(l->fd);
-            int e = errno;
-            atomic_fetch_add(&l->syncs, 1);
-            pthread_mutex_lock(&l->mu);
-            l->syncing = 0;
-            if (r != 0) {
-                l->failed = 1;
-                rc = lt_err_set(err, LT_EIO, "intent log: fdatasync of %s failed: %s", l->path,
-                                strerror(e));
-            } else if (l->gen == gen && target > l->synced) {
-                l->synced = target;
-            }
-            pthread_cond_broadcast(&l->cv);
+            rc = lead_sync(l, gen, &deadline, err);
         } else {
-            rc = wait_until(l, &deadline, err);
+            /* the running sync if it claimed this record, else the next */
+            uint64_t k = l->syncing && mine <= l->sync_target ? l->syncs_begun - 1
+                                                                : l->syncs_begun;
+            l->waiters[k & 1]++;
+            rc = wait_until(l, &l->synced_cv[k & 1], &deadline, err);
+            l->waiters[k & 1]--;
         }
     }
     pthread_mutex_unlock(&l->mu);
@@ -378,5 +441,7 @@ void intentlog_close(struct intentlog *l)
     close(l->fd);
     pthread_mutex_destroy(&l->mu);
     pthread_cond_destroy(&l->cv);
+    pthread_cond_destroy(&l->synced_cv[0]);
+    pthread_cond_destroy(&l->synced_cv[1]);
     free(l);
 }
