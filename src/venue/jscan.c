@@ -369,6 +369,10 @@ int jscan_parse(const char *buf, size_t len, struct jscan_value *root)
 static const char *skip_string(const char *p, const char *end, uint8_t *escaped)
 {
     for (p++; p < end; p++) {
+        while (p < end && plain[(unsigned char)*p])
+            p++;
+        if (p == end)
+            break;
         if (*p == '"')
             return p + 1;
         if (*p == '\\') {
@@ -378,6 +382,11 @@ static const char *skip_string(const char *p, const char *end, uint8_t *escaped)
     }
     return end;
 }
+
+/* 1 for the bytes a container's skip stops at. */
+static const unsigned char structural[256] = {
+    ['"'] = 1, ['{'] = 1, ['}'] = 1, ['['] = 1, [']'] = 1,
+};
 
 /* The validated value at p: its span, type and end. */
 static const char *skip_value(const char *p, const char *end, struct jscan_value *v)
@@ -397,14 +406,18 @@ static const char *skip_value(const char *p, const char *end, struct jscan_value
         int depth = 0;
         v->type = *p == '{' ? JSCAN_OBJECT : JSCAN_ARRAY;
         for (; p < end; p++) {
+            while (p < end && !structural[(unsigned char)*p])
+                p++;
+            if (p == end)
+                break;
             if (*p == '"')
                 p = skip_string(p, end, &esc) - 1;
             else if (*p == '{' || *p == '[')
                 depth++;
-            else if ((*p == '}' || *p == ']') && --depth == 0)
+            else if (--depth == 0)
                 break;
         }
-        p++;
+        p += p < end;
         break;
     }
     case 't':

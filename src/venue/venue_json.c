@@ -72,17 +72,53 @@ void venue_jobj_json(json_t *o, struct venue_jobj *out)
     out->n = 0;
 }
 
+/* FNV-1a: on one-byte keys (an event's) the low bits differ for
+ * every byte, so those never collide. */
+static uint32_t key_hash(const char *k, size_t n)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)k[i]) * 16777619u;
+    return h;
+}
+
+static int key_is(const struct jscan_value *k, const char *key, size_t n)
+{
+    return k->len == n && memcmp(k->ptr, key, n) == 0;
+}
+
+/* The slot of key: where it is, or the empty one where it would go. */
+static uint8_t *slot_of(const struct venue_jobj *o, const char *key, size_t n)
+{
+    uint8_t *slot = (uint8_t *)o->slot;
+    for (uint32_t h = key_hash(key, n);; h++) {
+        uint8_t *s = &slot[h & (VENUE_JOBJ_SLOTS - 1)];
+        if (!*s || key_is(&o->m[*s - 1].key, key, n))
+            return s;
+    }
+}
+
 static int jobj_of_span(const struct jscan_value *obj, struct venue_jobj *out)
 {
     struct jscan_iter it;
-    struct venue_jmember m;
+    struct jscan_value k, v;
     out->json = NULL;
     out->n = 0;
+    memset(out->slot, 0, sizeof out->slot);
     jscan_iter_init(&it, obj);
-    while (jscan_iter_next(&it, &m.key, &m.val) > 0) {
-        if (out->n == VENUE_JOBJ_MAX || m.key.escaped)
+    while (jscan_iter_next(&it, &k, &v) > 0) {
+        if (k.escaped)
             return VENUE_JSON_DECLINE;
-        out->m[out->n++] = m;
+        uint8_t *s = slot_of(out, k.ptr, k.len);
+        if (*s) {
+            /* A duplicate: the last value is the one jansson keeps. */
+            out->m[*s - 1].val = v;
+            continue;
+        }
+        if (out->n == VENUE_JOBJ_MAX)
+            return VENUE_JSON_DECLINE;
+        out->m[out->n] = (struct venue_jmember){ k, v };
+        *s = (uint8_t)++out->n;
     }
     return 0;
 }
@@ -110,16 +146,11 @@ void venue_jobj_get(const struct venue_jobj *o, const char *key, struct venue_jv
         jval_of_json(json_object_get(o->json, key), out);
         return;
     }
-    size_t klen = strlen(key);
-    /* From the end: the last of duplicate keys is the one jansson keeps. */
-    for (size_t i = o->n; i-- > 0;) {
-        const struct jscan_value *k = &o->m[i].key;
-        if (k->len == klen && memcmp(k->ptr, key, klen) == 0) {
-            jval_of_scan(&o->m[i].val, out);
-            return;
-        }
-    }
-    memset(out, 0, sizeof *out);
+    const uint8_t *s = slot_of(o, key, strlen(key));
+    if (*s)
+        jval_of_scan(&o->m[*s - 1].val, out);
+    else
+        memset(out, 0, sizeof *out);
 }
 
 void venue_jiter_init(struct venue_jiter *it, const struct venue_jval *arr)

@@ -6,7 +6,9 @@
  * with the same meaning (types, integers, reals, unescaped strings, every
  * object's members with the last duplicate winning), and what jansson
  * accepts jscan must accept too unless it refused on its own limits (depth,
- * an undecided real).  Then, for the whole input and for each of its lines
+ * an undecided real) or the input holds a NUL byte (jansson 2.14 drops a
+ * NUL right after a number or a literal: its lexer's unget of the NUL
+ * reads as an empty look-ahead buffer; jscan refuses the byte).  Then, for the whole input and for each of its lines
  * (as fuzz_venue_push feeds a connection's messages), the public push and
  * order parsers (jscan, jansson where it declines) must give exactly what
  * the jansson path alone gives: the return code, every byte of the output,
@@ -112,7 +114,7 @@ static void scanner_vs_jansson(const char *buf, size_t len)
     if (rc == 0) {
         FUZZ_CHECK(j != NULL);
         jscan_same(&root, j);
-    } else if (rc == JSCAN_EINVAL) {
+    } else if (rc == JSCAN_EINVAL && !memchr(buf, '\0', len)) {
         FUZZ_CHECK(j == NULL);
     }
     json_decref(j);
