@@ -15,36 +15,19 @@
 
 static void jval_of_json(json_t *j, struct venue_jval *out)
 {
+    static const enum venue_jtype type[] = {
+        [JSON_OBJECT] = VJ_OBJECT, [JSON_ARRAY] = VJ_ARRAY, [JSON_STRING] = VJ_STRING,
+        [JSON_INTEGER] = VJ_INTEGER, [JSON_REAL] = VJ_REAL, [JSON_TRUE] = VJ_TRUE,
+        [JSON_FALSE] = VJ_FALSE, [JSON_NULL] = VJ_NULL,
+    };
     memset(out, 0, sizeof *out);
     out->json = j;
-    switch (j ? json_typeof(j) : JSON_NULL) {
-    case JSON_OBJECT:
-        out->type = VJ_OBJECT;
-        break;
-    case JSON_ARRAY:
-        out->type = VJ_ARRAY;
-        break;
-    case JSON_STRING:
-        out->type = VJ_STRING;
+    out->type = j ? type[json_typeof(j)] : VJ_ABSENT;
+    if (out->type == VJ_STRING) {
         out->str = json_string_value(j);
         out->len = json_string_length(j);
-        break;
-    case JSON_INTEGER:
-        out->type = VJ_INTEGER;
+    } else if (out->type == VJ_INTEGER) {
         out->num = (int64_t)json_integer_value(j);
-        break;
-    case JSON_REAL:
-        out->type = VJ_REAL;
-        break;
-    case JSON_TRUE:
-        out->type = VJ_TRUE;
-        break;
-    case JSON_FALSE:
-        out->type = VJ_FALSE;
-        break;
-    case JSON_NULL:
-        out->type = j ? VJ_NULL : VJ_ABSENT;
-        break;
     }
 }
 
