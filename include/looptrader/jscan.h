@@ -12,8 +12,12 @@
  *       for (jscan_iter_init(&it, &root); jscan_iter_next(&it, &key, &val) > 0;)
  *           ... key.ptr[0..key.len) is the key's raw bytes, val the value ...
  *
- * jscan_parse accepts a document only when jansson's json_loadb (flags 0,
- * any root) would accept it too, and the values mean the same: strict
+ * jscan_parse_object lists the root object's members while it validates,
+ * which spares the hot paths a second walk over the body.
+ *
+ * jscan_parse accepts a document only when jansson's json_loadb (with
+ * JSON_DECODE_ANY; without it jansson also wants an object or an array at
+ * the root) would accept it too, and the values mean the same: strict
  * RFC 8259 (structure, literals, number grammar, escapes, no control
  * bytes in strings, nothing but whitespace after the value), plus
  * jansson's own limits: UTF-8 well formed (checked, never decoded),
@@ -68,6 +72,17 @@ struct jscan_value {
 /* Validates buf[0..len) as exactly one JSON value (whitespace around it
  * allowed) and fills *root.  0 or a JSCAN_E* code (*root untouched). */
 int jscan_parse(const char *buf, size_t len, struct jscan_value *root);
+
+/* One member of an object: its key (a string span) and its value. */
+struct jscan_member {
+    struct jscan_value key, val;
+};
+
+/* jscan_parse, and when the root is an object its members in the same
+ * pass: the first max into m[], and *n how many there are (more than max
+ * when some did not fit).  *n is 0 for any other root. */
+int jscan_parse_object(const char *buf, size_t len, struct jscan_value *root,
+                       struct jscan_member *m, size_t max, size_t *n);
 
 /* Walks the members of an object or the elements of an array that
  * jscan_parse accepted (as the root or inside it). */

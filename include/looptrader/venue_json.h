@@ -60,13 +60,10 @@ struct venue_jval {
  * one's members (the last of duplicate keys wins, as in jansson). */
 #define VENUE_JOBJ_MAX 64
 #define VENUE_JOBJ_SLOTS 128 /* a power of two, twice VENUE_JOBJ_MAX */
-struct venue_jmember {
-    struct jscan_value key, val;
-};
 struct venue_jobj {
     json_t *json; /* jansson's object, or NULL when scanned */
     size_t n;     /* scanned distinct keys */
-    struct venue_jmember m[VENUE_JOBJ_MAX];
+    struct jscan_member m[VENUE_JOBJ_MAX];
     /* Open addressing by the key's hash: 1 + the index in m of the key's
      * last value, 0 for an empty slot. */
     uint8_t slot[VENUE_JOBJ_SLOTS];

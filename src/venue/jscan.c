@@ -17,6 +17,8 @@
 
 struct scan {
     const char *p, *end;
+    struct jscan_member *m; /* the root object's members go here, when set */
+    size_t max, n;
 };
 
 /* 1 for the bytes a string holds as they are: printable ASCII but the
@@ -303,8 +305,14 @@ static int container(struct scan *s, int depth, struct jscan_value *v)
                 s->p++;
                 skip_ws(s);
             }
+            struct jscan_value key = item;
             if ((rc = value(s, depth + 1, &item)))
                 return rc;
+            if (object && depth == 0 && s->m) {
+                if (s->n < s->max)
+                    s->m[s->n] = (struct jscan_member){ key, item };
+                s->n++;
+            }
             skip_ws(s);
             if (s->p == s->end)
                 return JSCAN_EINVAL;
@@ -346,11 +354,14 @@ static int value(struct scan *s, int depth, struct jscan_value *v)
     }
 }
 
-int jscan_parse(const char *buf, size_t len, struct jscan_value *root)
+int jscan_parse_object(const char *buf, size_t len, struct jscan_value *root,
+                       struct jscan_member *m, size_t max, size_t *n)
 {
+    if (n)
+        *n = 0;
     if (len > UINT32_MAX)
         return JSCAN_ELONG;
-    struct scan s = { buf, buf + len };
+    struct scan s = { buf, buf + len, m, max, 0 };
     struct jscan_value v;
     skip_ws(&s);
     int rc = value(&s, 0, &v);
@@ -360,7 +371,14 @@ int jscan_parse(const char *buf, size_t len, struct jscan_value *root)
     if (s.p != s.end)
         return JSCAN_EINVAL;
     *root = v;
+    if (n)
+        *n = s.n;
     return 0;
+}
+
+int jscan_parse(const char *buf, size_t len, struct jscan_value *root)
+{
+    return jscan_parse_object(buf, len, root, NULL, 0, NULL);
 }
 
 /* ---------------------------------------------------------------- iteration */

@@ -81,29 +81,41 @@ static uint8_t *slot_of(const struct venue_jobj *o, const char *key, size_t n)
     }
 }
 
-static int jobj_of_span(const struct jscan_value *obj, struct venue_jobj *out)
+/* Indexes the n members in out->m, keeping one per key (the last value,
+ * as jansson does) and the body's order: 0, or VENUE_JSON_DECLINE for an
+ * escaped key. */
+static int jobj_index(struct venue_jobj *out, size_t n)
 {
-    struct jscan_iter it;
-    struct jscan_value k, v;
     out->json = NULL;
     out->n = 0;
     memset(out->slot, 0, sizeof out->slot);
-    jscan_iter_init(&it, obj);
-    while (jscan_iter_next(&it, &k, &v) > 0) {
-        if (k.escaped)
+    for (size_t i = 0; i < n; i++) {
+        const struct jscan_member *m = &out->m[i];
+        if (m->key.escaped)
             return VENUE_JSON_DECLINE;
-        uint8_t *s = slot_of(out, k.ptr, k.len);
+        uint8_t *s = slot_of(out, m->key.ptr, m->key.len);
         if (*s) {
-            /* A duplicate: the last value is the one jansson keeps. */
-            out->m[*s - 1].val = v;
-            continue;
+            out->m[*s - 1].val = m->val;
+        } else {
+            out->m[out->n] = *m;
+            *s = (uint8_t)++out->n;
         }
-        if (out->n == VENUE_JOBJ_MAX)
-            return VENUE_JSON_DECLINE;
-        out->m[out->n] = (struct venue_jmember){ k, v };
-        *s = (uint8_t)++out->n;
     }
     return 0;
+}
+
+static int jobj_of_span(const struct jscan_value *obj, struct venue_jobj *out)
+{
+    struct jscan_iter it;
+    struct jscan_member m;
+    size_t n = 0;
+    jscan_iter_init(&it, obj);
+    while (jscan_iter_next(&it, &m.key, &m.val) > 0) {
+        if (n == VENUE_JOBJ_MAX)
+            return VENUE_JSON_DECLINE;
+        out->m[n++] = m;
+    }
+    return jobj_index(out, n);
 }
 
 int venue_jobj_of(const struct venue_jval *v, struct venue_jobj *out)
@@ -118,9 +130,11 @@ int venue_jobj_of(const struct venue_jval *v, struct venue_jobj *out)
 int venue_jobj_scan(const char *buf, size_t len, struct venue_jobj *out)
 {
     struct jscan_value root;
-    if (jscan_parse(buf, len, &root) != 0 || root.type != JSCAN_OBJECT)
+    size_t n;
+    if (jscan_parse_object(buf, len, &root, out->m, VENUE_JOBJ_MAX, &n) != 0 ||
+        root.type != JSCAN_OBJECT || n > VENUE_JOBJ_MAX)
         return VENUE_JSON_DECLINE;
-    return jobj_of_span(&root, out);
+    return jobj_index(out, n);
 }
 
 void venue_jobj_get(const struct venue_jobj *o, const char *key, struct venue_jval *out)
