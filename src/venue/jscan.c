@@ -292,12 +292,12 @@ static int container(struct scan *s, int depth, struct jscan_value *v)
         s->p++;
     } else {
         for (;;) {
-            struct jscan_value item;
+            struct jscan_value key = { 0 }, item;
             int rc;
             if (object) {
                 if (s->p == s->end || *s->p != '"')
                     return JSCAN_EINVAL;
-                if ((rc = string(s, &item)))
+                if ((rc = string(s, &key)))
                     return rc;
                 skip_ws(s);
                 if (s->p == s->end || *s->p != ':')
@@ -305,7 +305,6 @@ static int container(struct scan *s, int depth, struct jscan_value *v)
                 s->p++;
                 skip_ws(s);
             }
-            struct jscan_value key = item;
             if ((rc = value(s, depth + 1, &item)))
                 return rc;
             if (object && depth == 0 && s->m) {

@@ -267,8 +267,8 @@ static void fast_path_declines(void **state)
     (void)state;
     static const char *const declined[] = {
         /* an escaped string where a value is read */
-        "{\"e\":\"executionReport\",\"c\":\"lt.\\u0061\",\"S\":\"BUY\",\"X\":\"NEW\","
-        "\"i\":1,\"z\":\"0\"}",
+        ("{\"e\":\"executionReport\",\"c\":\"lt.\\u0061\",\"S\":\"BUY\",\"X\":\"NEW\","
+         "\"i\":1,\"z\":\"0\"}"),
         /* an escaped key, which might decode to one read */
         "{\"e\":\"bookTicker\",\"s\":\"A\",\"b\":\"1\",\"a\":\"2\",\"\\u0062\":\"9\"}",
         /* not an object, not JSON, too deep */
