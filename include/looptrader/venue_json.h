@@ -155,7 +155,7 @@ enum order_status venue_json_status_n(const char *s, size_t len);
 /* in, redacted whole, then cut to at most 200 characters and size - 1
  * bytes, non-printable bytes as '?'. */
 void venue_json_clean_text(const char *in, char *out, size_t size);
-/* The same over in[0..len) (no NUL needed; len bytes with no NUL). */
+/* The same over in[0..len), which need not be NUL-terminated. */
 void venue_json_clean_text_n(const char *in, size_t len, char *out, size_t size);
 
 #endif
