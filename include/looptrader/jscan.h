@@ -97,7 +97,8 @@ void jscan_iter_init(struct jscan_iter *it, const struct jscan_value *container)
  * 1, or 0 past the last. */
 int jscan_iter_next(struct jscan_iter *it, struct jscan_value *key, struct jscan_value *val);
 
-/* An integer value's number (exact: jscan_parse checked its range). */
+/* The number of a JSCAN_INTEGER value (exact: jscan_parse checked its
+ * range); meaningless for any other type. */
 int64_t jscan_int64(const struct jscan_value *v);
 
 #endif
