@@ -61,6 +61,20 @@ int venue_binance_parse_error(long http_status, const char *buf, size_t len,
 int venue_binance_parse_push(const char *buf, size_t len, struct venue_push *out,
                              struct lt_err *err);
 
+/* The two halves of venue_binance_parse_push and _parse_order, for the
+ * differential fuzz harness and the tests: _scan reads with jscan and
+ * returns VENUE_JSON_DECLINE (venue_json.h) for what it does not read
+ * exactly, _json reads with jansson; the public parsers run _scan, then
+ * _json when it declines.  Both apply the same field checks. */
+int venue_binance_parse_push_scan(const char *buf, size_t len, struct venue_push *out,
+                                  struct lt_err *err);
+int venue_binance_parse_push_json(const char *buf, size_t len, struct venue_push *out,
+                                  struct lt_err *err);
+int venue_binance_parse_order_scan(const char *buf, size_t len, struct order_state *out,
+                                   struct lt_err *err);
+int venue_binance_parse_order_json(const char *buf, size_t len, struct order_state *out,
+                                   struct lt_err *err);
+
 /* WS API: {"id":N,"method":"userDataStream.unsubscribe","params":{"subscriptionId":S}}. */
 int venue_binance_unsubscribe_msg(int64_t req_id, int subscription_id, struct strbuf *out);
 

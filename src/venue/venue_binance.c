@@ -1,6 +1,8 @@
 /*
  * venue_binance.c - the Binance Spot v3 dialect: REST paths and parameters,
- * HMAC signing, status mapping, and jansson parsing of every body and push.
+ * HMAC signing, status mapping, and parsing of every body and push: jansson,
+ * or on the hot paths (pushes, an order's answer) jscan, with jansson where
+ * the scanner declines.
  *
  * Signed requests carry all parameters in the query string (one exact
  * string is both sent and signed, so ordering can never disagree) with
@@ -72,12 +74,41 @@ static int jstr(json_t *o, const char *key, int required, char *out, size_t size
 
 
 
-static int parse_side(json_t *o, const char *key, enum order_side *out, struct lt_err *err)
+/* The same readers on an object either parser read (the hot paths). */
+static int omoney(const struct venue_jobj *o, const char *key, int required, money_t *out,
+                  struct lt_err *err)
 {
-    const char *s = venue_json_strv(o, key);
-    if (s && strcmp(s, "BUY") == 0)
+    return venue_jobj_money("binance", o, key, required, out, err);
+}
+
+static int oint(const struct venue_jobj *o, const char *key, int required, int64_t *out,
+                struct lt_err *err)
+{
+    return venue_jobj_int("binance", o, key, required, out, err);
+}
+
+static int ostr(const struct venue_jobj *o, const char *key, int required, char *out,
+                size_t size, struct lt_err *err)
+{
+    return venue_jobj_str("binance", o, key, required, out, size, err);
+}
+
+static int text_is(const char *s, size_t n, const char *word)
+{
+    return s && n == strlen(word) && memcmp(s, word, n) == 0;
+}
+
+static int parse_side(const struct venue_jobj *o, const char *key, enum order_side *out,
+                      struct lt_err *err)
+{
+    const char *s;
+    size_t n;
+    int rc = venue_jobj_text(o, key, &s, &n);
+    if (rc)
+        return rc;
+    if (text_is(s, n, "BUY"))
         *out = SIDE_BUY;
-    else if (s && strcmp(s, "SELL") == 0)
+    else if (text_is(s, n, "SELL"))
         *out = SIDE_SELL;
     else
         return lt_err_set(err, LT_EPARSE, "binance: field '%s' is not BUY or SELL", key);
@@ -86,48 +117,83 @@ static int parse_side(json_t *o, const char *key, enum order_side *out, struct l
 
 /* Client ids longer than ours cannot be ours: they are kept empty rather
  * than truncated into something that might look like one of ours. */
-static void copy_client_id(char out[CLIENTID_MAX], const char *s)
+static void copy_client_id(char out[CLIENTID_MAX], const char *s, size_t n)
 {
     out[0] = '\0';
-    if (s && strlen(s) < CLIENTID_MAX)
-        strcpy(out, s);
+    if (s && n < CLIENTID_MAX) {
+        memcpy(out, s, n);
+        out[n] = '\0';
+    }
 }
 
-static int order_from_json(json_t *o, struct order_state *out, struct lt_err *err)
+/* The order's client id: o[orig] when a non-empty string (a cancel names
+ * the order there, its own id being the cancel request's), else o[key];
+ * *s NULL when neither is a string. */
+static int client_id_of(const struct venue_jobj *o, const char *orig, const char *key,
+                        const char **s, size_t *n)
+{
+    int rc = venue_jobj_text(o, orig, s, n);
+    if (rc == 0 && !(*s && *n))
+        rc = venue_jobj_text(o, key, s, n);
+    return rc;
+}
+
+/* o[key] as an order status: LT_EPARSE `missing` when not a string. */
+static int status_of(const struct venue_jobj *o, const char *key, const char *missing,
+                     enum order_status *out, struct lt_err *err)
+{
+    const char *s;
+    size_t n;
+    int rc = venue_jobj_text(o, key, &s, &n);
+    if (rc)
+        return rc;
+    if (!s)
+        return lt_err_set(err, LT_EPARSE, "binance: %s", missing);
+    *out = venue_json_status_n(s, n);
+    return 0;
+}
+
+static int order_from(const struct venue_jobj *o, struct order_state *out, struct lt_err *err)
 {
     struct order_state st;
     memset(&st, 0, sizeof st);
-    if (!json_is_object(o))
-        return lt_err_set(err, LT_EPARSE, "binance: order is not an object");
-    const char *orig = venue_json_strv(o, "origClientOrderId"); /* cancel replies */
-    const char *cid = orig && orig[0] ? orig : venue_json_strv(o, "clientOrderId");
+    const char *cid;
+    size_t cid_n;
+    int rc;
+    if ((rc = client_id_of(o, "origClientOrderId", "clientOrderId", &cid, &cid_n)))
+        return rc;
     if (!cid)
         return lt_err_set(err, LT_EPARSE, "binance: field 'clientOrderId' missing");
-    copy_client_id(st.client_id, cid);
-    const char *status = venue_json_strv(o, "status");
-    if (!status)
-        return lt_err_set(err, LT_EPARSE, "binance: field 'status' missing");
-    st.status = venue_json_status(status);
-    int rc;
-    if ((rc = jint(o, "orderId", 1, &st.order_id, err)) ||
+    copy_client_id(st.client_id, cid, cid_n);
+    if ((rc = status_of(o, "status", "field 'status' missing", &st.status, err)) ||
+        (rc = oint(o, "orderId", 1, &st.order_id, err)) ||
         (rc = parse_side(o, "side", &st.side, err)) ||
-        (rc = jmoney(o, "price", 0, &st.price, err)) ||
-        (rc = jmoney(o, "origQty", 0, &st.orig_qty, err)) ||
-        (rc = jmoney(o, "executedQty", 1, &st.executed_qty, err)) ||
-        (rc = jmoney(o, "cummulativeQuoteQty", 0, &st.cum_quote, err)) ||
-        (rc = jint(o, "transactTime", 0, &st.time_ms, err)) ||
-        (rc = jint(o, "time", 0, &st.time_ms, err)))
+        (rc = omoney(o, "price", 0, &st.price, err)) ||
+        (rc = omoney(o, "origQty", 0, &st.orig_qty, err)) ||
+        (rc = omoney(o, "executedQty", 1, &st.executed_qty, err)) ||
+        (rc = omoney(o, "cummulativeQuoteQty", 0, &st.cum_quote, err)) ||
+        (rc = oint(o, "transactTime", 0, &st.time_ms, err)) ||
+        (rc = oint(o, "time", 0, &st.time_ms, err)))
         return rc;
     st.update_ms = st.time_ms;
-    if ((rc = jint(o, "transactTime", 0, &st.update_ms, err)) ||
-        (rc = jint(o, "updateTime", 0, &st.update_ms, err)))
+    if ((rc = oint(o, "transactTime", 0, &st.update_ms, err)) ||
+        (rc = oint(o, "updateTime", 0, &st.update_ms, err)))
         return rc;
     *out = st;
     return 0;
 }
 
-int venue_binance_parse_order(const char *buf, size_t len, struct order_state *out,
-                              struct lt_err *err)
+static int order_from_json(json_t *o, struct order_state *out, struct lt_err *err)
+{
+    if (!json_is_object(o))
+        return lt_err_set(err, LT_EPARSE, "binance: order is not an object");
+    struct venue_jobj jo;
+    venue_jobj_json(o, &jo);
+    return order_from(&jo, out, err);
+}
+
+int venue_binance_parse_order_json(const char *buf, size_t len, struct order_state *out,
+                                   struct lt_err *err)
 {
     json_t *root = load(buf, len, "order", err);
     if (!root)
@@ -135,6 +201,21 @@ int venue_binance_parse_order(const char *buf, size_t len, struct order_state *o
     int rc = order_from_json(root, out, err);
     json_decref(root);
     return rc;
+}
+
+int venue_binance_parse_order_scan(const char *buf, size_t len, struct order_state *out,
+                                   struct lt_err *err)
+{
+    struct venue_jobj o;
+    int rc = venue_jobj_scan(buf, len, &o);
+    return rc ? rc : order_from(&o, out, err);
+}
+
+int venue_binance_parse_order(const char *buf, size_t len, struct order_state *out,
+                              struct lt_err *err)
+{
+    int rc = venue_binance_parse_order_scan(buf, len, out, err);
+    return rc == VENUE_JSON_DECLINE ? venue_binance_parse_order_json(buf, len, out, err) : rc;
 }
 
 /* A JSON array of objects, each decoded by parse into one elem_size slot
@@ -449,56 +530,57 @@ int venue_binance_parse_error(long http_status, const char *buf, size_t len,
 
 /* ---------------------------------------------------------------- pushes */
 
-static int push_book(json_t *o, struct venue_push *out, struct lt_err *err)
+static int push_book(const struct venue_jobj *o, struct venue_push *out, struct lt_err *err)
 {
     int rc;
     out->kind = PUSH_BOOK_TICKER;
-    if ((rc = jstr(o, "s", 1, out->u.book.symbol, sizeof out->u.book.symbol, err)) ||
-        (rc = jmoney(o, "b", 1, &out->u.book.bid, err)) ||
-        (rc = jmoney(o, "B", 0, &out->u.book.bid_qty, err)) ||
-        (rc = jmoney(o, "a", 1, &out->u.book.ask, err)) ||
-        (rc = jmoney(o, "A", 0, &out->u.book.ask_qty, err)) ||
-        (rc = jint(o, "u", 0, &out->u.book.update_id, err)))
+    if ((rc = ostr(o, "s", 1, out->u.book.symbol, sizeof out->u.book.symbol, err)) ||
+        (rc = omoney(o, "b", 1, &out->u.book.bid, err)) ||
+        (rc = omoney(o, "B", 0, &out->u.book.bid_qty, err)) ||
+        (rc = omoney(o, "a", 1, &out->u.book.ask, err)) ||
+        (rc = omoney(o, "A", 0, &out->u.book.ask_qty, err)) ||
+        (rc = oint(o, "u", 0, &out->u.book.update_id, err)))
         return rc;
     return 0;
 }
 
-static int push_exec(json_t *o, struct venue_push *out, struct lt_err *err)
+static int push_exec(const struct venue_jobj *o, struct venue_push *out, struct lt_err *err)
 {
     struct order_state *st = &out->u.exec.order;
     out->kind = PUSH_EXECUTION;
     out->u.exec.trade_id = -1;
     /* A cancel's c is the cancel request's own id; C names the order. */
-    const char *orig = venue_json_strv(o, "C");
-    const char *cid = orig && orig[0] ? orig : venue_json_strv(o, "c");
+    const char *cid;
+    size_t cid_n;
+    int rc;
+    if ((rc = client_id_of(o, "C", "c", &cid, &cid_n)))
+        return rc;
     if (!cid)
         return lt_err_set(err, LT_EPARSE, "binance: executionReport without 'c'");
-    copy_client_id(st->client_id, cid);
-    const char *status = venue_json_strv(o, "X");
-    if (!status)
-        return lt_err_set(err, LT_EPARSE, "binance: executionReport without 'X'");
-    st->status = venue_json_status(status);
-    int rc;
-    if ((rc = jint(o, "i", 1, &st->order_id, err)) ||
+    copy_client_id(st->client_id, cid, cid_n);
+    if ((rc = status_of(o, "X", "executionReport without 'X'", &st->status, err)) ||
+        (rc = oint(o, "i", 1, &st->order_id, err)) ||
         (rc = parse_side(o, "S", &st->side, err)) ||
-        (rc = jmoney(o, "p", 0, &st->price, err)) ||
-        (rc = jmoney(o, "q", 0, &st->orig_qty, err)) ||
-        (rc = jmoney(o, "z", 1, &st->executed_qty, err)) ||
-        (rc = jmoney(o, "Z", 0, &st->cum_quote, err)) ||
-        (rc = jint(o, "O", 0, &st->time_ms, err)) ||
-        (rc = jint(o, "E", 0, &out->u.exec.event_ms, err)) ||
-        (rc = jint(o, "t", 0, &out->u.exec.trade_id, err)) ||
-        (rc = jmoney(o, "l", 0, &out->u.exec.last_qty, err)) ||
-        (rc = jmoney(o, "L", 0, &out->u.exec.last_price, err)) ||
-        (rc = jmoney(o, "n", 0, &out->u.exec.commission, err)) ||
-        (rc = jstr(o, "N", 0, out->u.exec.commission_asset,
+        (rc = omoney(o, "p", 0, &st->price, err)) ||
+        (rc = omoney(o, "q", 0, &st->orig_qty, err)) ||
+        (rc = omoney(o, "z", 1, &st->executed_qty, err)) ||
+        (rc = omoney(o, "Z", 0, &st->cum_quote, err)) ||
+        (rc = oint(o, "O", 0, &st->time_ms, err)) ||
+        (rc = oint(o, "E", 0, &out->u.exec.event_ms, err)) ||
+        (rc = oint(o, "t", 0, &out->u.exec.trade_id, err)) ||
+        (rc = omoney(o, "l", 0, &out->u.exec.last_qty, err)) ||
+        (rc = omoney(o, "L", 0, &out->u.exec.last_price, err)) ||
+        (rc = omoney(o, "n", 0, &out->u.exec.commission, err)) ||
+        (rc = ostr(o, "N", 0, out->u.exec.commission_asset,
                    sizeof out->u.exec.commission_asset, err)))
         return rc;
     st->update_ms = out->u.exec.event_ms;
-    if ((rc = jint(o, "T", 0, &st->update_ms, err)))
+    if ((rc = oint(o, "T", 0, &st->update_ms, err)))
         return rc;
-    if (json_object_get(o, "Y")) {
-        if ((rc = jmoney(o, "Y", 0, &out->u.exec.last_quote, err)))
+    struct venue_jval y;
+    venue_jobj_get(o, "Y", &y);
+    if (y.type != VJ_ABSENT) {
+        if ((rc = venue_jval_money("binance", "Y", &y, 0, &out->u.exec.last_quote, err)))
             return rc;
     } else {
         out->u.exec.last_quote = money_mul(out->u.exec.last_qty, out->u.exec.last_price);
@@ -508,125 +590,180 @@ static int push_exec(json_t *o, struct venue_push *out, struct lt_err *err)
 
 /* Balances of the assets the event lists; past PUSH_ASSETS_MAX (a trade
  * moves two or three) the rest are left out. */
-static int push_account(json_t *o, struct venue_push *out, struct lt_err *err)
+static int push_account(const struct venue_jobj *o, struct venue_push *out, struct lt_err *err)
 {
     out->kind = PUSH_ACCOUNT;
     int rc;
-    if ((rc = jint(o, "E", 0, &out->u.account.event_ms, err)))
+    if ((rc = oint(o, "E", 0, &out->u.account.event_ms, err)))
         return rc;
-    json_t *list = json_object_get(o, "B");
-    if (!json_is_array(list))
+    struct venue_jval list, b;
+    venue_jobj_get(o, "B", &list);
+    if (list.type != VJ_ARRAY)
         return lt_err_set(err, LT_EPARSE, "binance: outboundAccountPosition without 'B'");
-    size_t i;
-    json_t *b;
-    json_array_foreach(list, i, b) {
+    struct venue_jiter it;
+    venue_jiter_init(&it, &list);
+    while (venue_jiter_next(&it, &b)) {
         if (out->u.account.n >= PUSH_ASSETS_MAX)
             break;
         size_t k = out->u.account.n;
-        if (!json_is_object(b))
+        if (b.type != VJ_OBJECT)
             return lt_err_set(err, LT_EPARSE, "binance: balance is not an object");
-        if ((rc = jstr(b, "a", 1, out->u.account.asset[k], sizeof out->u.account.asset[k],
+        struct venue_jobj bo;
+        if ((rc = venue_jobj_of(&b, &bo)) ||
+            (rc = ostr(&bo, "a", 1, out->u.account.asset[k], sizeof out->u.account.asset[k],
                        err)) ||
-            (rc = jmoney(b, "f", 1, &out->u.account.free_amt[k], err)) ||
-            (rc = jmoney(b, "l", 0, &out->u.account.locked[k], err)))
+            (rc = omoney(&bo, "f", 1, &out->u.account.free_amt[k], err)) ||
+            (rc = omoney(&bo, "l", 0, &out->u.account.locked[k], err)))
             return rc;
         out->u.account.n++;
     }
     return 0;
 }
 
-static int push_response(json_t *o, struct venue_push *out, struct lt_err *err)
+static int push_response(const struct venue_jobj *o, struct venue_push *out, struct lt_err *err)
 {
     out->kind = PUSH_RESPONSE;
     out->u.response.id = -1;
     out->u.response.subscription_id = -1;
-    json_t *id = json_object_get(o, "id");
-    if (json_is_integer(id))
-        out->u.response.id = json_integer_value(id);
-    json_t *status = json_object_get(o, "status");
-    json_t *error = json_object_get(o, "error");
-    if (json_is_integer(status)) {
-        json_int_t s = json_integer_value(status);
-        out->u.response.status = s >= 0 && s < 1000 ? (int)s : 0;
+    struct venue_jval id, status, error, result;
+    venue_jobj_get(o, "id", &id);
+    if (id.type == VJ_INTEGER)
+        out->u.response.id = id.num;
+    venue_jobj_get(o, "status", &status);
+    venue_jobj_get(o, "error", &error);
+    if (status.type == VJ_INTEGER) {
+        out->u.response.status = status.num >= 0 && status.num < 1000 ? (int)status.num : 0;
     } else {
         /* Market stream replies ({"result":null,"id":1}) have no status. */
-        out->u.response.status = error ? 400 : 200;
+        out->u.response.status = error.type != VJ_ABSENT ? 400 : 200;
     }
-    json_t *result = json_object_get(o, "result");
-    if (json_is_object(result)) {
+    venue_jobj_get(o, "result", &result);
+    int rc;
+    if (result.type == VJ_OBJECT) {
+        struct venue_jobj ro;
         int64_t sub = -1;
-        int rc = jint(result, "subscriptionId", 0, &sub, err);
-        if (rc)
+        if ((rc = venue_jobj_of(&result, &ro)) || (rc = oint(&ro, "subscriptionId", 0, &sub, err)))
             return rc;
         out->u.response.subscription_id = sub >= 0 && sub <= 0x7fffffff ? (int)sub : -1;
     }
-    if (json_is_object(error)) {
+    if (error.type == VJ_OBJECT) {
+        struct venue_jobj eo;
         int64_t code = 0;
-        jint(error, "code", 0, &code, NULL);
+        const char *m;
+        size_t mn;
+        if ((rc = venue_jobj_of(&error, &eo)))
+            return rc;
+        oint(&eo, "code", 0, &code, NULL);
         out->u.response.error_code = code >= -100000 && code <= 100000 ? (int)code : 0;
-        const char *m = venue_json_strv(error, "msg");
+        if ((rc = venue_jobj_text(&eo, "msg", &m, &mn)))
+            return rc;
         if (m)
-            venue_json_clean_text(m, out->u.response.error_msg, sizeof out->u.response.error_msg);
+            venue_json_clean_text_n(m, mn, out->u.response.error_msg,
+                                    sizeof out->u.response.error_msg);
     }
     return 0;
 }
 
-int venue_binance_parse_push(const char *buf, size_t len, struct venue_push *out,
-                             struct lt_err *err)
+static int has(const struct venue_jobj *o, const char *key)
+{
+    struct venue_jval v;
+    venue_jobj_get(o, key, &v);
+    return v.type != VJ_ABSENT;
+}
+
+/* The message in root, whichever parser read it.  A WS API event comes as
+ * {"subscriptionId":N,"event":{...}}, a combined stream's as
+ * {"stream":"..","data":{...}}, a legacy stream's bare. */
+static int push_from(const struct venue_jobj *root, struct venue_push *out, struct lt_err *err)
+{
+    struct venue_jval event, sub, data, stream;
+    struct venue_jobj inner;
+    const struct venue_jobj *o = root;
+    int rc;
+    venue_jobj_get(root, "event", &event);
+    venue_jobj_get(root, "subscriptionId", &sub);
+    venue_jobj_get(root, "data", &data);
+    venue_jobj_get(root, "stream", &stream);
+    if (event.type == VJ_OBJECT && sub.type == VJ_INTEGER) {
+        if (sub.num < 0 || sub.num > 0x7fffffff)
+            return lt_err_set(err, LT_EPARSE, "binance: subscriptionId out of range");
+        out->subscription_id = (int)sub.num;
+        if ((rc = venue_jobj_of(&event, &inner)))
+            return rc;
+        o = &inner;
+    } else if (data.type == VJ_OBJECT && stream.type == VJ_STRING) {
+        if ((rc = venue_jobj_of(&data, &inner)))
+            return rc;
+        o = &inner;
+    }
+    if (o == root && has(root, "id") &&
+        (has(root, "status") || has(root, "result") || has(root, "error")))
+        return push_response(root, out, err);
+    const char *e;
+    size_t en;
+    if ((rc = venue_jobj_text(o, "e", &e, &en)))
+        return rc;
+    if (text_is(e, en, "executionReport"))
+        return push_exec(o, out, err);
+    if (text_is(e, en, "outboundAccountPosition"))
+        return push_account(o, out, err);
+    if (text_is(e, en, "eventStreamTerminated") || text_is(e, en, "listenKeyExpired"))
+        out->kind = PUSH_STREAM_END;
+    else if (text_is(e, en, "bookTicker") || (!e && has(o, "s") && has(o, "b") && has(o, "a")))
+        return push_book(o, out, err);
+    else
+        out->kind = PUSH_IGNORED;
+    return 0;
+}
+
+/* push_from with out reset first, and again (but for the subscription)
+ * on an error, so that nothing that looks like data is left. */
+static int push_parse(const struct venue_jobj *root, struct venue_push *out, struct lt_err *err)
+{
+    memset(out, 0, sizeof *out);
+    out->subscription_id = -1;
+    int rc = push_from(root, out, err);
+    if (rc) {
+        int sub_id = rc == VENUE_JSON_DECLINE ? -1 : out->subscription_id;
+        memset(out, 0, sizeof *out);
+        out->subscription_id = sub_id;
+    }
+    return rc;
+}
+
+int venue_binance_parse_push_json(const char *buf, size_t len, struct venue_push *out,
+                                  struct lt_err *err)
 {
     memset(out, 0, sizeof *out);
     out->subscription_id = -1;
     json_t *root = load(buf, len, "push", err);
     if (!root)
         return LT_EPARSE;
-    int rc = 0;
-    json_t *o = root;
+    int rc;
     if (!json_is_object(root)) {
         rc = lt_err_set(err, LT_EPARSE, "binance: push is not an object");
-        goto out;
+    } else {
+        struct venue_jobj o;
+        venue_jobj_json(root, &o);
+        rc = push_parse(&o, out, err);
     }
-    json_t *event = json_object_get(root, "event");
-    json_t *sub = json_object_get(root, "subscriptionId");
-    json_t *data = json_object_get(root, "data");
-    if (json_is_object(event) && json_is_integer(sub)) {
-        json_int_t s = json_integer_value(sub);
-        if (s < 0 || s > 0x7fffffff) {
-            rc = lt_err_set(err, LT_EPARSE, "binance: subscriptionId out of range");
-            goto out;
-        }
-        out->subscription_id = (int)s;
-        o = event;
-    } else if (json_is_object(data) && json_is_string(json_object_get(root, "stream"))) {
-        o = data;
-    }
-    if (o == root && json_object_get(root, "id") &&
-        (json_object_get(root, "status") || json_object_get(root, "result") ||
-         json_object_get(root, "error"))) {
-        rc = push_response(root, out, err);
-        goto out;
-    }
-    const char *e = venue_json_strv(o, "e");
-    if (e && strcmp(e, "executionReport") == 0)
-        rc = push_exec(o, out, err);
-    else if (e && strcmp(e, "outboundAccountPosition") == 0)
-        rc = push_account(o, out, err);
-    else if (e && (strcmp(e, "eventStreamTerminated") == 0 ||
-                   strcmp(e, "listenKeyExpired") == 0))
-        out->kind = PUSH_STREAM_END;
-    else if ((e && strcmp(e, "bookTicker") == 0) ||
-             (!e && json_object_get(o, "s") && json_object_get(o, "b") &&
-              json_object_get(o, "a")))
-        rc = push_book(o, out, err);
-    else
-        out->kind = PUSH_IGNORED;
-out:
     json_decref(root);
-    if (rc) {
-        int sub_id = out->subscription_id;
-        memset(out, 0, sizeof *out);
-        out->subscription_id = sub_id;
-    }
     return rc;
+}
+
+int venue_binance_parse_push_scan(const char *buf, size_t len, struct venue_push *out,
+                                  struct lt_err *err)
+{
+    struct venue_jobj root;
+    int rc = venue_jobj_scan(buf, len, &root);
+    return rc ? rc : push_parse(&root, out, err);
+}
+
+int venue_binance_parse_push(const char *buf, size_t len, struct venue_push *out,
+                             struct lt_err *err)
+{
+    int rc = venue_binance_parse_push_scan(buf, len, out, err);
+    return rc == VENUE_JSON_DECLINE ? venue_binance_parse_push_json(buf, len, out, err) : rc;
 }
 
 /* ---------------------------------------------------------------- requests */

@@ -44,6 +44,7 @@
 #include "../fuzz/fuzz_sim_timeunit.c"
 #include "../fuzz/fuzz_venue_alpha_oto.c"
 #include "../fuzz/fuzz_plan.c"
+#include "../fuzz/fuzz_venue_jscan.c"
 
 typedef int (*fuzz_fn)(const uint8_t *data, size_t size);
 
@@ -119,6 +120,7 @@ REPLAY(sign_pem)
 REPLAY(sim_timeunit)
 REPLAY(venue_alpha_oto)
 REPLAY(plan)
+REPLAY(venue_jscan)
 
 int main(void)
 {
@@ -147,6 +149,7 @@ int main(void)
         cmocka_unit_test(replay_sim_timeunit),
         cmocka_unit_test(replay_venue_alpha_oto),
         cmocka_unit_test(replay_plan),
+        cmocka_unit_test(replay_venue_jscan),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
