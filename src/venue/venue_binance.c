@@ -703,11 +703,11 @@ static int param_money(struct call *c, const char *name, money_t v)
 
 /* data's signature under a's key: hex HMAC, or base64 Ed25519/RSA that
  * REST (for_url) sends percent-encoded and the WebSocket API as it is. */
-static int signature(const struct venue_auth *a, const char *data, size_t len, int for_url,
-                     char out[SIGN_URL_MAX + 1])
+static int signature(struct venue *v, const struct venue_auth *a, const char *data, size_t len,
+                     int for_url, char out[SIGN_URL_MAX + 1])
 {
     if (!a->key)
-        return sign_hmac_sha256_hex(a->api_secret, strlen(a->api_secret), data, len, out);
+        return venue_sign_hmac(v, a, data, len, out);
     char b64[SIGN_B64_MAX + 1];
     int rc = sign_key_sign_b64(a->key, data, len, b64);
     if (!rc && for_url)
@@ -732,7 +732,7 @@ static int signed_query(struct venue *v, const struct venue_auth *a, const struc
     if (!a || ((!a->api_secret || !a->api_secret[0]) && !a->key))
         return 0;
     char sig[SIGN_URL_MAX + 1];
-    if (signature(a, q->buf, q->len, 1, sig))
+    if (signature(v, a, q->buf, q->len, 1, sig))
         return lt_err_set(err, LT_EINVAL, "cannot sign request");
     if (strbuf_addf(q, "&signature=%s", sig))
         return lt_err_set(err, LT_ENOMEM, "out of memory");
@@ -1265,7 +1265,7 @@ static int signed_ws_msg(struct venue *v, const struct venue_auth *a, int64_t re
     char sig[SIGN_URL_MAX + 1];
     int rc = strbuf_addf(&payload, "apiKey=%s&timestamp=%lld", a->api_key, (long long)ts);
     if (!rc)
-        rc = signature(a, payload.buf, payload.len, 0, sig) ? LT_EINVAL : 0;
+        rc = signature(v, a, payload.buf, payload.len, 0, sig) ? LT_EINVAL : 0;
     strbuf_free(&payload);
     if (rc)
         return lt_err_set(err, rc, "cannot sign %s", method);
