@@ -746,27 +746,45 @@ static int signed_query(struct venue *v, const struct venue_auth *a, const struc
 static int attempt(struct venue *v, struct http *h, const struct venue_auth *a,
                    struct call *c, struct http_response *resp, struct lt_err *err)
 {
-    struct strbuf q = STRBUF_INIT, url = STRBUF_INIT, keyhdr = STRBUF_INIT;
+    /* Sized once for what a call usually needs (the signed parameters, the
+     * URL, a few headers): every growth step was an allocation per call. */
+    enum { SIGNED_EXTRA = 160, HDRS_STACK = 8, KEYHDR_STACK = 160 };
+    struct strbuf q = STRBUF_INIT, url = STRBUF_INIT;
+    const char *hdrs_stack[HDRS_STACK];
+    char keyhdr_stack[KEYHDR_STACK];
+    char *keyhdr = NULL;
     const char **hdrs = NULL;
-    size_t nh = 0;
+    size_t nh = 0, nh_max = (a ? a->n_headers : 0) + 1;
     int rc = venue_limits_wait(v, a, c->once, c->weight, err);
     /* the gate after the last wait: from here to the timestamp nothing
      * blocks */
-    if (rc || (rc = venue_gate_check(c->gate, err)) || (rc = signed_query(v, a, c, &q, err)))
+    if (rc || (rc = venue_gate_check(c->gate, err)))
+        goto done;
+    if (strbuf_grow(&q, c->query.len + SIGNED_EXTRA)) {
+        rc = lt_err_set(err, LT_ENOMEM, "out of memory");
+        goto done;
+    }
+    if ((rc = signed_query(v, a, c, &q, err)))
         goto done;
     int in_url = !c->once && q.len;
-    hdrs = calloc((a ? a->n_headers : 0) + 1, sizeof *hdrs);
-    if (!hdrs || strbuf_addf(&url, "%s%s%s%s", venue_rest_url(v), c->path, in_url ? "?" : "",
-                             in_url ? q.buf : "")) {
+    const char *base = venue_rest_url(v);
+    hdrs = nh_max <= HDRS_STACK ? hdrs_stack : calloc(nh_max, sizeof *hdrs);
+    if (!hdrs || strbuf_grow(&url, strlen(base) + strlen(c->path) + 1 + (in_url ? q.len : 0)) ||
+        strbuf_addf(&url, "%s%s%s%s", base, c->path, in_url ? "?" : "", in_url ? q.buf : "")) {
         rc = lt_err_set(err, LT_ENOMEM, "out of memory");
         goto done;
     }
     if (a && a->api_key && a->api_key[0]) {
-        if (strbuf_addf(&keyhdr, "X-MBX-APIKEY: %s", a->api_key)) {
+        static const char name[] = "X-MBX-APIKEY: ";
+        size_t kl = strlen(a->api_key), need = sizeof name + kl;
+        keyhdr = need <= KEYHDR_STACK ? keyhdr_stack : malloc(need);
+        if (!keyhdr) {
             rc = lt_err_set(err, LT_ENOMEM, "out of memory");
             goto done;
         }
-        hdrs[nh++] = keyhdr.buf;
+        memcpy(keyhdr, name, sizeof name - 1);
+        memcpy(keyhdr + sizeof name - 1, a->api_key, kl + 1);
+        hdrs[nh++] = keyhdr;
     }
     for (size_t i = 0; a && i < a->n_headers; i++)
         hdrs[nh++] = a->headers[i];
@@ -799,8 +817,10 @@ static int attempt(struct venue *v, struct http *h, const struct venue_auth *a,
         }
     }
 done:
-    free(hdrs);
-    strbuf_free(&keyhdr);
+    if (hdrs != hdrs_stack)
+        free(hdrs);
+    if (keyhdr != keyhdr_stack)
+        free(keyhdr);
     strbuf_free(&url);
     strbuf_free(&q);
     return rc;
