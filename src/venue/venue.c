@@ -398,23 +398,31 @@ static struct ratelimit_orders *account_locked(struct venue *v, const struct ven
     return acc ? &acc->win : NULL;
 }
 
-/* The account's key is made once, under orders_lock: keying is a few
- * microseconds of hashing, no I/O.  The record is found by API key, so a
- * second auth with the same key but another secret (or a record keyed
- * before) falls back to the one-shot signature rather than use the wrong
- * key. */
+/* The account's key is made once, outside orders_lock (OpenSSL's fetch
+ * takes its own locks), and installed unless another thread was first.
+ * The record is found by API key, so a second auth with the same key but
+ * another secret falls back to the one-shot signature rather than use the
+ * wrong key. */
 int venue_sign_hmac(struct venue *v, const struct venue_auth *a, const void *data, size_t len,
                     char out[SIGN_HEX_LEN + 1])
 {
-    struct sign_hmac *k = NULL;
-    pthread_mutex_lock(&v->orders_lock);
-    struct order_account *acc = account_find_locked(v, a);
-    if (acc && !acc->hmac &&
-        sign_hmac_new(a->api_secret, strlen(a->api_secret), &acc->hmac) == 0)
-        acc->hmac_secret = a->api_secret;
-    if (acc && acc->hmac && acc->hmac_secret == a->api_secret)
-        k = acc->hmac;
-    pthread_mutex_unlock(&v->orders_lock);
+    struct sign_hmac *k = NULL, *made = NULL;
+    for (int pass = 0; pass < 2 && !k; pass++) {
+        pthread_mutex_lock(&v->orders_lock);
+        struct order_account *acc = account_find_locked(v, a);
+        if (acc && !acc->hmac && made) {
+            acc->hmac = made;
+            acc->hmac_secret = a->api_secret;
+            made = NULL;
+        }
+        int missing = acc && !acc->hmac;
+        if (acc && acc->hmac && acc->hmac_secret == a->api_secret)
+            k = acc->hmac;
+        pthread_mutex_unlock(&v->orders_lock);
+        if (!missing || sign_hmac_new(a->api_secret, strlen(a->api_secret), &made) != 0)
+            break;
+    }
+    sign_hmac_free(made); /* another thread installed its key first */
     /* k outlives the unlock: records are freed only by venue_free. */
     if (k)
         return sign_hmac_hex(k, data, len, out);
