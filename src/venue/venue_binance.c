@@ -676,10 +676,16 @@ static void call_init(struct call *c, const char *method, const char *path, int 
     c->sent_local_ms = c->recv_local_ms = 0;
 }
 
+/* A call's parameters are a few hundred bytes (an order's about 200): room
+ * for them at the first, not a reallocation at each doubling. */
+#define QUERY_ROOM 256
+
 static int param(struct call *c, const char *name, const char *value)
 {
     int rc = 0;
-    if (c->query.len)
+    if (!c->query.alloc)
+        rc = strbuf_grow(&c->query, QUERY_ROOM);
+    if (!rc && c->query.len)
         rc = strbuf_addch(&c->query, '&');
     if (!rc)
         rc = strbuf_addf(&c->query, "%s=", name);
