@@ -28,7 +28,6 @@ struct http_call {
 
 struct http {
     CURL *curl;                        /* owned; one thread at a time */
-    int insecure;                      /* TLS verification off (tests) */
     const atomic_int *abort;           /* ends GETs when set; NULL: none */
     struct http_call call;             /* the request under way; the handle's
                                         * callbacks point here once for all */
@@ -112,7 +111,6 @@ void http_free(struct http *h)
 
 void http_set_insecure(struct http *h, int insecure)
 {
-    h->insecure = insecure;
     curl_easy_setopt(h->curl, CURLOPT_SSL_VERIFYPEER, insecure ? 0L : 1L);
     curl_easy_setopt(h->curl, CURLOPT_SSL_VERIFYHOST, insecure ? 0L : 2L);
 }
