@@ -3,6 +3,8 @@
  * headers, cookies, timeouts and a bounded response buffer.
  *
  * One struct http belongs to one thread at a time (workers own one each).
+ * The options every request shares are set once per handle, and the last
+ * request's header list is kept for the next one with the same lines.
  * Transport failures and timeouts return LT_EUNKNOWN: the request may or may
  * not have reached the server, and callers that placed an order must settle
  * it by query, never by re-sending.
@@ -41,9 +43,11 @@ struct http_request {
 
 /* libcurl silently re-sends a request on a fresh connection when a reused
  * keep-alive connection dies before any answer byte arrives.  For an order
- * that is a second order.  With no_resend the body is streamed without the
- * ability to rewind, so such a retry fails (LT_EUNKNOWN) instead, and the
- * caller settles the outcome by query.  Use it with a non-empty body. */
+ * that is a second order.  With no_resend the second send is refused (a
+ * pre-request callback counts the sends), so such a retry fails
+ * (LT_EUNKNOWN) instead, and the caller settles the outcome by query.  The
+ * body of any method leaves with its headers in one write (libcurl
+ * appends a small body to the request's header buffer). */
 
 struct http_response {
     long status;                  /* HTTP status, 0 if none arrived */

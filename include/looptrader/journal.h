@@ -23,12 +23,18 @@
  * records nothing that happened).  A failed append returns LT_EIO and the
  * caller must not send the order whose intent it was.
  *
- * Descriptors: an idle account holds none.  A journal opens its file on
- * its first append and keeps the descriptor until journal_release (the
- * executor calls it after each round) or journal_close, but no more than
- * JOURNAL_FDS_MAX journals keep one process-wide; beyond that an append
- * opens, writes and closes.  Under `ulimit -n 1024` thousands of accounts
- * thus cost at most JOURNAL_FDS_MAX descriptors.
+ * Descriptors: an account that has not written holds none (its file is
+ * created by its first append).  A journal opens its file on its first
+ * append and keeps the descriptor until journal_release, journal_idle
+ * when the budget is short, or journal_close, but no more journals keep
+ * one process-wide than the budget (journal_fds_budget: what the open
+ * files limit leaves, fdbudget.c; JOURNAL_FDS_MAX until it is set);
+ * beyond it an append opens, writes and closes.  When the budget covers
+ * every journal, a journal keeps its descriptor between rounds (no open,
+ * fstat and close per round); when it does not, the executor's
+ * journal_idle after each round hands it back so the running accounts get
+ * the kept ones.  Under `ulimit -n 1024` thousands of accounts thus cost
+ * at most the budget's descriptors.
  *
  * Durability: with the process's intent log open (journal_wal_open, the
  * trader opens it under the state dir's lock), an intent or settled line
@@ -57,6 +63,8 @@
 #include "looptrader/symbol.h"
 #include "looptrader/venue.h"
 
+/* The kept descriptors' default budget, and the least a run needs for its
+ * journals (fdbudget.c). */
 #define JOURNAL_FDS_MAX 128
 #define JOURNAL_WAL_NAME "intents.wal"
 
@@ -68,6 +76,14 @@ struct journal;
 int journal_open(const char *dir, const char *user, struct journal **out, struct lt_err *err);
 /* Closes the kept descriptor, if any (the next append reopens). */
 void journal_release(struct journal *j);
+/* The journal's user is idle (between rounds): journal_release unless the
+ * budget keeps a descriptor for every journal. */
+void journal_idle(struct journal *j);
+/* At most kept journals keep a descriptor, process-wide, out of journals
+ * in all; kept >= journals lets idle ones keep theirs.  Call before any
+ * journal is used (fdbudget_ensure, from main); the default is
+ * JOURNAL_FDS_MAX, idle journals released. */
+void journal_fds_budget(size_t kept, size_t journals);
 void journal_close(struct journal *j);
 const char *journal_path(const struct journal *j);
 

@@ -149,6 +149,12 @@ void venue_limits_observe(struct venue *v, const struct venue_auth *a, int64_t s
 void venue_limits_block(struct venue *v, const struct venue_auth *a, int venue_code,
                         int retry_after_s);
 
+/* The hex HMAC-SHA256 of data under a's api_secret (non-NULL), with the
+ * account's key keyed once and kept beside its order windows until
+ * venue_free (sign_hmac: safe from any thread).  0 or LT_EINVAL. */
+int venue_sign_hmac(struct venue *v, const struct venue_auth *a, const void *data, size_t len,
+                    char out[SIGN_HEX_LEN + 1]);
+
 /* What the limits and faults cost a run (logged by venue_free; tests). */
 enum venue_stat {
     VENUE_STAT_WEIGHT_WAITS,   /* sleeps for request weight or a Retry-After block */

@@ -416,26 +416,62 @@ void log_redact(const char *in, char *out, size_t out_size)
 
 /* ---------------------------------------------------------------- lines */
 
+/* "YYYY-MM-DDTHH:MM:SS.mmmZ" (24 characters and a NUL) for ts.  The part
+ * up to the seconds is kept per thread and rebuilt once a second: gmtime_r
+ * and a seven-field snprintf on every line were a visible share of a
+ * worker's time per order. */
+#define STAMP_LEN 24
+#define STAMP_MAX 96 /* room for any year gmtime_r gives */
+static void stamp_format(const struct timespec *ts, char out[STAMP_MAX])
+{
+    static _Thread_local time_t cached_sec = -1;
+    static _Thread_local char cached[STAMP_LEN + 1];
+    if (ts->tv_sec != cached_sec) {
+        struct tm tm;
+        gmtime_r(&ts->tv_sec, &tm);
+        /* a year past 9999 does not fit the cache: formatted whole */
+        if (snprintf(cached, sizeof cached, "%04d-%02d-%02dT%02d:%02d:%02d.", tm.tm_year + 1900,
+                     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec) != 20) {
+            cached_sec = -1;
+            snprintf(out, STAMP_MAX, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900,
+                     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                     ts->tv_nsec / 1000000);
+            return;
+        }
+        cached_sec = ts->tv_sec;
+    }
+    long ms = ts->tv_nsec / 1000000;
+    memcpy(out, cached, 20);
+    out[20] = (char)('0' + ms / 100);
+    out[21] = (char)('0' + ms / 10 % 10);
+    out[22] = (char)('0' + ms % 10);
+    out[23] = 'Z';
+    out[24] = '\0';
+}
+
 void log_vmsg(enum log_level lvl, const char *fmt, va_list ap)
 {
-    static const char *tags[] = { "DEBUG", "INFO", "WARN", "ERROR" };
+    static const char *tags[] = { "DEBUG", "INFO ", "WARN ", "ERROR" };
     static const char *names[] = { "debug", "info", "warn", "error" };
     char raw[LOG_FORMAT_MAX], line[2 * LOG_LINE_MAX + 96];
     struct timespec ts;
-    struct tm tm;
 
     if ((int)lvl < atomic_load(&log_level) || lvl >= LOG_OFF)
         return;
     clock_gettime(CLOCK_REALTIME, &ts);
-    gmtime_r(&ts.tv_sec, &tm);
-    char stamp[96];
-    snprintf(stamp, sizeof stamp, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900,
-             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-             ts.tv_nsec / 1000000);
+    char stamp[STAMP_MAX];
+    stamp_format(&ts, stamp);
     int json = atomic_load(&log_format) == LOG_JSON;
-    int n = json ? 0 : snprintf(raw, sizeof(raw), "%s %-5s ", stamp, tags[lvl]);
-    if (n < 0 || (size_t)n >= sizeof raw)
-        return;
+    int n = 0;
+    if (!json) {
+        /* "<stamp> <level padded to 5> " */
+        size_t sl = strlen(stamp);
+        memcpy(raw, stamp, sl);
+        raw[sl] = ' ';
+        memcpy(raw + sl + 1, tags[lvl], 5);
+        raw[sl + 6] = ' ';
+        n = (int)sl + 7;
+    }
     vsnprintf(raw + n, sizeof(raw) - (size_t)n, fmt, ap);
     size_t len;
     if (json) {

@@ -129,11 +129,13 @@ static void *worker_main(void *p)
         const struct strategy_hooks *hk = ex->cfg.env->hooks;
         if (hk && hk->ledger_done)
             hk->ledger_done(hk->ctx, u);
-        /* Between rounds the user is idle: it holds no journal descriptor. */
-        journal_release(u->journal);
+        /* Between rounds the user is idle: it keeps its journal descriptor
+         * only when the budget has one for every account. */
+        journal_idle(u->journal);
         /* A user stopped alone may be resumed: its stream stays. */
         int may_resume = res == STRATEGY_STOPPED && !atomic_load(ex->cfg.global_stop);
         if (res != STRATEGY_CONTINUE) {
+            journal_release(u->journal); /* an ended user writes no more until a resume */
             log_info("%s: %s", u->cfg->name, user_status_name(u->report.status));
             if (ex->cfg.ws && !may_resume)
                 wsclient_remove_user(ex->cfg.ws, u->mb);

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <limits.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,10 +29,15 @@
  * not ours to trust, and reading it would stall the start-up. */
 #define JOURNAL_READ_MAX ((off_t)64 << 20)
 
-/* Journals that keep their descriptor between appends, process-wide.
- * Beyond it an append opens and closes (about 4 us more than a write on
- * a kept descriptor, measured on ext4; an fsync costs 150-300 us). */
-static atomic_int kept_fds; /* any thread, atomic */
+/* Journals that keep their descriptor between appends, process-wide, and
+ * how many may (journal_fds_budget).  Beyond it an append opens and closes
+ * (about 4 us more than a write on a kept descriptor, measured on ext4,
+ * and the inode work on every open; an fsync costs 150-300 us). */
+static atomic_int kept_fds;                   /* any thread, atomic */
+static atomic_int kept_max = JOURNAL_FDS_MAX; /* set before workers start */
+/* 1 when the budget keeps a descriptor for every journal of the process:
+ * then an idle journal keeps its own (journal_idle). */
+static atomic_int keep_idle;
 
 /* The process's intent log (journal_wal_open), or NULL: then every
  * durable line is fsync'ed in its own file.  Set before any worker starts
@@ -146,6 +152,19 @@ void journal_release(struct journal *j)
     close(j->fd);
     j->fd = -1;
     atomic_fetch_sub(&kept_fds, 1);
+}
+
+void journal_fds_budget(size_t kept, size_t journals)
+{
+    int k = kept > INT_MAX ? INT_MAX : (int)kept;
+    atomic_store(&kept_max, k);
+    atomic_store(&keep_idle, kept >= journals);
+}
+
+void journal_idle(struct journal *j)
+{
+    if (!atomic_load(&keep_idle))
+        journal_release(j);
 }
 
 void journal_close(struct journal *j)
@@ -323,7 +342,7 @@ static int append(struct journal *j, const char *fields, enum keep keep, struct 
     if (j->fd >= 0) {
         if (rc != 0) /* a fresh descriptor next time */
             journal_release(j);
-    } else if (rc == 0 && atomic_fetch_add(&kept_fds, 1) < JOURNAL_FDS_MAX) {
+    } else if (rc == 0 && atomic_fetch_add(&kept_fds, 1) < atomic_load(&kept_max)) {
         j->fd = fd;
     } else {
         if (rc == 0)

@@ -18,39 +18,43 @@
 #include <string.h>
 #include <strings.h>
 
-struct http {
-    CURL *curl;                        /* owned; one thread at a time */
-    int insecure;                      /* TLS verification off (tests) */
-    const atomic_int *abort;           /* ends GETs when set; NULL: none */
-    char errbuf[CURL_ERROR_SIZE];
-};
-
 /* Per-request state the curl callbacks fill. */
 struct http_call {
     struct http_response *resp;
     int too_big;
-    const char *body;   /* no_resend upload: what is left to send */
-    size_t body_left;
+    int no_resend;      /* this request must reach the venue at most once */
+    int sends;          /* times libcurl was about to send it */
 };
 
-static size_t on_upload(char *buf, size_t size, size_t nmemb, void *arg)
+struct http {
+    CURL *curl;                        /* owned; one thread at a time */
+    const atomic_int *abort;           /* ends GETs when set; NULL: none */
+    struct http_call call;             /* the request under way; the handle's
+                                        * callbacks point here once for all */
+    struct curl_slist *hdrs;           /* owned; the last request's headers,
+                                        * kept for the next one with the same */
+    int cookies_set;                   /* the handle holds a Cookie value */
+    char errbuf[CURL_ERROR_SIZE];
+};
+
+/* libcurl calls this before each send of a request, after the connection
+ * is made or reused, so a silent re-send on a fresh connection (a reused
+ * keep-alive connection died before any answer byte) calls it twice:
+ * refusing the second send is what keeps an order from being placed twice,
+ * while the body still leaves with the headers in one write. */
+static int on_prereq(void *arg, char *primary_ip, char *local_ip, int primary_port,
+                     int local_port)
 {
     struct http_call *c = arg;
-    size_t n = size * nmemb < c->body_left ? size * nmemb : c->body_left;
-    memcpy(buf, c->body, n);
-    c->body += n;
-    c->body_left -= n;
-    return n;
+    (void)primary_ip;
+    (void)local_ip;
+    (void)primary_port;
+    (void)local_port;
+    return c->no_resend && c->sends++ > 0 ? CURL_PREREQFUNC_ABORT : CURL_PREREQFUNC_OK;
 }
 
-/* Refusing to rewind is what turns libcurl's silent re-send into an error. */
-static int on_seek(void *arg, curl_off_t offset, int origin)
-{
-    (void)arg;
-    (void)offset;
-    (void)origin;
-    return CURL_SEEKFUNC_CANTSEEK;
-}
+static size_t on_body(char *data, size_t size, size_t nmemb, void *arg);
+static size_t on_header(char *line, size_t size, size_t nmemb, void *arg);
 
 static pthread_once_t global_once = PTHREAD_ONCE_INIT;
 static CURLcode global_rc;
@@ -75,6 +79,23 @@ int http_new(struct http **out, struct lt_err *err)
         free(h);
         return lt_err_set(err, LT_ENOMEM, "curl_easy_init failed");
     }
+    /* What every request of the handle shares is set once here, not per
+     * call: on the order path each option set is work. */
+    CURL *c = h->curl;
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_TCP_NODELAY, 1L);
+    curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+    curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)HTTP_BODY_MAX);
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, h->errbuf);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &h->call);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, &h->call);
+    curl_easy_setopt(c, CURLOPT_PREREQFUNCTION, on_prereq);
+    curl_easy_setopt(c, CURLOPT_PREREQDATA, &h->call);
     *out = h;
     return 0;
 }
@@ -84,12 +105,14 @@ void http_free(struct http *h)
     if (!h)
         return;
     curl_easy_cleanup(h->curl);
+    curl_slist_free_all(h->hdrs);
     free(h);
 }
 
 void http_set_insecure(struct http *h, int insecure)
 {
-    h->insecure = insecure;
+    curl_easy_setopt(h->curl, CURLOPT_SSL_VERIFYPEER, insecure ? 0L : 1L);
+    curl_easy_setopt(h->curl, CURLOPT_SSL_VERIFYHOST, insecure ? 0L : 2L);
 }
 
 void http_set_abort(struct http *h, const atomic_int *flag)
@@ -209,12 +232,44 @@ static int url_path_len(const char *url)
     return n > 200 ? 200 : (int)n;
 }
 
+/* 1 when the handle's kept header list is exactly req's lines. */
+static int headers_same(const struct curl_slist *l, const struct http_request *req)
+{
+    size_t i = 0;
+    for (; l && i < req->n_headers; l = l->next, i++)
+        if (strcmp(l->data, req->headers[i]) != 0)
+            return 0;
+    return !l && i == req->n_headers;
+}
+
+/* Makes the handle's header list req's: kept when the same (a worker's
+ * calls for one account repeat it), else built anew.  0 or LT_ENOMEM
+ * (the handle then sends no extra header; the caller fails the call). */
+static int headers_set(struct http *h, const struct http_request *req)
+{
+    if (headers_same(h->hdrs, req))
+        return 0;
+    curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, NULL);
+    curl_slist_free_all(h->hdrs);
+    h->hdrs = NULL;
+    struct curl_slist *hdrs = NULL;
+    for (size_t i = 0; i < req->n_headers; i++) {
+        struct curl_slist *n = curl_slist_append(hdrs, req->headers[i]);
+        if (!n) {
+            curl_slist_free_all(hdrs);
+            return LT_ENOMEM;
+        }
+        hdrs = n;
+    }
+    h->hdrs = hdrs;
+    curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, hdrs);
+    return 0;
+}
+
 int http_do(struct http *h, const struct http_request *req, struct http_response *resp,
             struct lt_err *err)
 {
     CURL *c = h->curl;
-    struct http_call call = { resp, 0, NULL, 0 };
-    struct curl_slist *hdrs = NULL;
     int rc = 0;
 
     strbuf_reset(&resp->body);
@@ -225,62 +280,33 @@ int http_do(struct http *h, const struct http_request *req, struct http_response
     resp->order_count_1d = -1;
     resp->server_date_ms = 0;
 
-    for (size_t i = 0; i < req->n_headers; i++) {
-        struct curl_slist *n = curl_slist_append(hdrs, req->headers[i]);
-        if (!n) {
-            curl_slist_free_all(hdrs);
-            return lt_err_set(err, LT_ENOMEM, "out of memory");
-        }
-        hdrs = n;
-    }
-
     int abortable = h->abort && strcmp(req->method, "GET") == 0;
-    if (abortable && atomic_load(h->abort)) {
-        curl_slist_free_all(hdrs);
+    if (abortable && atomic_load(h->abort))
         return lt_err_set(err, LT_ESTOPPED, "%s %.*s: stopped before it was sent", req->method,
                           url_path_len(req->url), req->url);
-    }
+    if (headers_set(h, req))
+        return lt_err_set(err, LT_ENOMEM, "out of memory");
+    h->call = (struct http_call){ .resp = resp, .no_resend = req->no_resend };
     long timeout = req->timeout_ms > 0 ? req->timeout_ms : 10000;
     h->errbuf[0] = '\0';
     curl_easy_setopt(c, CURLOPT_URL, req->url);
     curl_easy_setopt(c, CURLOPT_HTTPGET, 1L); /* resets POST state from the last call */
     curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, NULL);
-    curl_easy_setopt(c, CURLOPT_READFUNCTION, NULL);
-    curl_easy_setopt(c, CURLOPT_SEEKFUNCTION, NULL);
     if (strcmp(req->method, "GET") != 0) {
+        /* POSTFIELDS (not a read callback) lets libcurl write a small body
+         * with the headers in one send; on_prereq stops its re-send. */
         size_t blen = req->body ? strlen(req->body) : 0;
-        if (req->no_resend && blen > 0) {
-            call.body = req->body;
-            call.body_left = blen;
-            curl_easy_setopt(c, CURLOPT_POST, 1L);
-            curl_easy_setopt(c, CURLOPT_POSTFIELDS, NULL);
-            curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)blen);
-            curl_easy_setopt(c, CURLOPT_READFUNCTION, on_upload);
-            curl_easy_setopt(c, CURLOPT_READDATA, &call);
-            curl_easy_setopt(c, CURLOPT_SEEKFUNCTION, on_seek);
-        } else {
-            curl_easy_setopt(c, CURLOPT_POSTFIELDS, req->body ? req->body : "");
-            curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)blen);
-        }
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, req->body ? req->body : "");
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)blen);
         if (strcmp(req->method, "POST") != 0)
             curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req->method);
     }
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
-    curl_easy_setopt(c, CURLOPT_COOKIE, req->cookies);
+    if (req->cookies || h->cookies_set) {
+        curl_easy_setopt(c, CURLOPT_COOKIE, req->cookies);
+        h->cookies_set = req->cookies != NULL;
+    }
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout);
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, timeout < 5000 ? timeout : 5000L);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_TCP_NODELAY, 1L);
-    curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
-    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, h->insecure ? 0L : 1L);
-    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, h->insecure ? 0L : 2L);
-    curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)HTTP_BODY_MAX);
-    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, h->errbuf);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &call);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(c, CURLOPT_HEADERDATA, &call);
     curl_easy_setopt(c, CURLOPT_NOPROGRESS, abortable ? 0L : 1L);
     curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, abortable ? on_progress : NULL);
     curl_easy_setopt(c, CURLOPT_XFERINFODATA, abortable ? (void *)h->abort : NULL);
@@ -289,11 +315,16 @@ int http_do(struct http *h, const struct http_request *req, struct http_response
     live_http_done(req->method, req->url, c);
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);
 
-    if (cc == CURLE_ABORTED_BY_CALLBACK) {
+    if (cc == CURLE_ABORTED_BY_CALLBACK && h->call.no_resend && h->call.sends > 1) {
+        rc = lt_err_set(err, LT_EUNKNOWN,
+                        "%s %.*s: the connection died before an answer; not re-sent",
+                        req->method, url_path_len(req->url), req->url);
+        resp->status = 0;
+    } else if (cc == CURLE_ABORTED_BY_CALLBACK) {
         rc = lt_err_set(err, LT_ESTOPPED, "%s %.*s: stopped", req->method,
                         url_path_len(req->url), req->url);
         resp->status = 0;
-    } else if (call.too_big || cc == CURLE_FILESIZE_EXCEEDED) {
+    } else if (h->call.too_big || cc == CURLE_FILESIZE_EXCEEDED) {
         rc = lt_err_set(err, LT_ERANGE, "%s %.*s: response body over %u bytes", req->method,
                         url_path_len(req->url), req->url, (unsigned)HTTP_BODY_MAX);
     } else if (cc != CURLE_OK) {
@@ -302,10 +333,9 @@ int http_do(struct http *h, const struct http_request *req, struct http_response
         resp->status = 0;
     }
 
-    /* The handle keeps pointers to these; drop them before they go away. */
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
-    curl_easy_setopt(c, CURLOPT_COOKIE, NULL);
+    /* The handle keeps a pointer to the body; drop it before it goes away.
+     * The callbacks' resp is the caller's too. */
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, NULL);
-    curl_slist_free_all(hdrs);
+    h->call.resp = NULL;
     return rc;
 }

@@ -3,7 +3,9 @@
 #include "looptrader/error.h"
 
 #include <limits.h>
+#include <pthread.h>
 #include <openssl/bio.h>
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -17,10 +19,24 @@ struct sign_key {
     EVP_PKEY *pkey;             /* owned; immutable after load */
 };
 
+struct sign_hmac {
+    pthread_mutex_t lock;       /* guards ctx during a signature */
+    EVP_MAC_CTX *ctx;           /* owned; keyed once by sign_hmac_new */
+};
+
+static void to_hex(const unsigned char mac[32], char out[SIGN_HEX_LEN + 1])
+{
+    static const char hex[] = "0123456789abcdef";
+    for (unsigned i = 0; i < 32; i++) {
+        out[2 * i] = hex[mac[i] >> 4];
+        out[2 * i + 1] = hex[mac[i] & 15];
+    }
+    out[SIGN_HEX_LEN] = '\0';
+}
+
 int sign_hmac_sha256_hex(const char *key, size_t key_len, const void *data,
                          size_t data_len, char out[SIGN_HEX_LEN + 1])
 {
-    static const char hex[] = "0123456789abcdef";
     unsigned char mac[EVP_MAX_MD_SIZE];
     unsigned int mac_len = 0;
 
@@ -29,13 +45,61 @@ int sign_hmac_sha256_hex(const char *key, size_t key_len, const void *data,
     if (!HMAC(EVP_sha256(), key, (int)key_len, data, data_len, mac, &mac_len) ||
         mac_len != 32)
         return LT_EINVAL;
-    for (unsigned i = 0; i < mac_len; i++) {
-        out[2 * i] = hex[mac[i] >> 4];
-        out[2 * i + 1] = hex[mac[i] & 15];
-    }
-    out[SIGN_HEX_LEN] = '\0';
+    to_hex(mac, out);
     OPENSSL_cleanse(mac, sizeof(mac));
     return 0;
+}
+
+int sign_hmac_new(const char *key, size_t key_len, struct sign_hmac **out)
+{
+    *out = NULL;
+    struct sign_hmac *k = calloc(1, sizeof *k);
+    if (!k)
+        return LT_ENOMEM;
+    EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+    k->ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
+    EVP_MAC_free(mac); /* the context holds its own reference */
+    char digest[] = "SHA256";
+    OSSL_PARAM params[] = { OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+                            OSSL_PARAM_construct_end() };
+    /* OpenSSL refuses an empty key (NULL means "keep the current one"), as
+     * the one-shot HMAC does not: both must give the same digest. */
+    static const unsigned char empty[1];
+    if (!k->ctx ||
+        EVP_MAC_init(k->ctx, key_len ? (const unsigned char *)key : empty, key_len, params) != 1) {
+        EVP_MAC_CTX_free(k->ctx);
+        free(k);
+        return LT_EINVAL;
+    }
+    pthread_mutex_init(&k->lock, NULL);
+    *out = k;
+    return 0;
+}
+
+int sign_hmac_hex(struct sign_hmac *k, const void *data, size_t data_len,
+                  char out[SIGN_HEX_LEN + 1])
+{
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    size_t mac_len = 0;
+    pthread_mutex_lock(&k->lock);
+    /* A NULL key re-initialises the context with the key it was given. */
+    int ok = EVP_MAC_init(k->ctx, NULL, 0, NULL) == 1 &&
+             EVP_MAC_update(k->ctx, data, data_len) == 1 &&
+             EVP_MAC_final(k->ctx, mac, &mac_len, sizeof mac) == 1 && mac_len == 32;
+    pthread_mutex_unlock(&k->lock);
+    if (ok)
+        to_hex(mac, out);
+    OPENSSL_cleanse(mac, sizeof(mac));
+    return ok ? 0 : LT_EINVAL;
+}
+
+void sign_hmac_free(struct sign_hmac *k)
+{
+    if (!k)
+        return;
+    EVP_MAC_CTX_free(k->ctx); /* OpenSSL cleanses the keyed state it frees */
+    pthread_mutex_destroy(&k->lock);
+    free(k);
 }
 
 int sign_equal(const char *a, const char *b)

@@ -43,6 +43,9 @@ struct order_account {
     char *api_key;            /* owned; NULL: keyed by auth address */
     const void *auth;         /* identity only, never dereferenced */
     struct ratelimit_orders win;
+    struct sign_hmac *hmac;   /* owned; keyed by the first signature, NULL before */
+    const char *hmac_secret;  /* identity of the secret hmac was keyed with,
+                               * never dereferenced */
 };
 
 struct venue {
@@ -171,8 +174,10 @@ void venue_free(struct venue *v)
                  (long long)venue_stat(v, VENUE_STAT_RATE_LIMITED),
                  (long long)venue_stat(v, VENUE_STAT_RETRIES),
                  (long long)venue_stat(v, VENUE_STAT_CLOCK_SYNCS));
-    for (size_t i = 0; i < v->n_accounts; i++)
+    for (size_t i = 0; i < v->n_accounts; i++) {
         free(v->accounts[i].api_key);
+        sign_hmac_free(v->accounts[i].hmac);
+    }
     free(v->accounts);
     free(v->account_slots);
     pthread_mutex_destroy(&v->orders_lock);
@@ -349,9 +354,9 @@ static int slots_reserve(struct venue *v, size_t n)
     return 0;
 }
 
-/* The order windows of a's account, created on first use; NULL when out of
- * memory (the venue's own limit still holds).  Caller holds orders_lock. */
-static struct ratelimit_orders *account_locked(struct venue *v, const struct venue_auth *a)
+/* a's account record, created on first use; NULL when out of memory.
+ * Caller holds orders_lock. */
+static struct order_account *account_find_locked(struct venue *v, const struct venue_auth *a)
 {
     const char *key = a->api_key && a->api_key[0] ? a->api_key : NULL;
     if (v->account_slots) {
@@ -359,7 +364,7 @@ static struct ratelimit_orders *account_locked(struct venue *v, const struct ven
              at = (at + 1) & v->slots_mask) {
             struct order_account *acc = &v->accounts[v->account_slots[at] - 1];
             if (account_is(acc, key, a))
-                return &acc->win;
+                return acc;
         }
     }
     if (slots_reserve(v, v->n_accounts + 1) != 0)
@@ -377,10 +382,51 @@ static struct ratelimit_orders *account_locked(struct venue *v, const struct ven
     if (key && !acc->api_key)
         return NULL;
     acc->auth = a;
+    acc->hmac = NULL;
+    acc->hmac_secret = NULL;
     ratelimit_orders_init(&acc->win, v->order_limits.orders_per_10s,
                           v->order_limits.orders_per_day, LIMIT_MARGIN_MS);
     slot_put(v, v->n_accounts++);
-    return &acc->win;
+    return acc;
+}
+
+/* The order windows of a's account, created on first use; NULL when out of
+ * memory (the venue's own limit still holds).  Caller holds orders_lock. */
+static struct ratelimit_orders *account_locked(struct venue *v, const struct venue_auth *a)
+{
+    struct order_account *acc = account_find_locked(v, a);
+    return acc ? &acc->win : NULL;
+}
+
+/* The account's key is made once, outside orders_lock (OpenSSL's fetch
+ * takes its own locks), and installed unless another thread was first.
+ * The record is found by API key, so a second auth with the same key but
+ * another secret falls back to the one-shot signature rather than use the
+ * wrong key. */
+int venue_sign_hmac(struct venue *v, const struct venue_auth *a, const void *data, size_t len,
+                    char out[SIGN_HEX_LEN + 1])
+{
+    struct sign_hmac *k = NULL, *made = NULL;
+    for (int pass = 0; pass < 2 && !k; pass++) {
+        pthread_mutex_lock(&v->orders_lock);
+        struct order_account *acc = account_find_locked(v, a);
+        if (acc && !acc->hmac && made) {
+            acc->hmac = made;
+            acc->hmac_secret = a->api_secret;
+            made = NULL;
+        }
+        int missing = acc && !acc->hmac;
+        if (acc && acc->hmac && acc->hmac_secret == a->api_secret)
+            k = acc->hmac;
+        pthread_mutex_unlock(&v->orders_lock);
+        if (!missing || sign_hmac_new(a->api_secret, strlen(a->api_secret), &made) != 0)
+            break;
+    }
+    sign_hmac_free(made); /* another thread installed its key first */
+    /* k outlives the unlock: records are freed only by venue_free. */
+    if (k)
+        return sign_hmac_hex(k, data, len, out);
+    return sign_hmac_sha256_hex(a->api_secret, strlen(a->api_secret), data, len, out);
 }
 
 static int64_t order_reserve(struct venue *v, const struct venue_auth *a, int64_t now)

@@ -813,10 +813,16 @@ static void call_init(struct call *c, const char *method, const char *path, int 
     c->sent_local_ms = c->recv_local_ms = 0;
 }
 
+/* A call's parameters are a few hundred bytes (an order's about 200): room
+ * for them at the first, not a reallocation at each doubling. */
+#define QUERY_ROOM 256
+
 static int param(struct call *c, const char *name, const char *value)
 {
     int rc = 0;
-    if (c->query.len)
+    if (!c->query.alloc)
+        rc = strbuf_grow(&c->query, QUERY_ROOM);
+    if (!rc && c->query.len)
         rc = strbuf_addch(&c->query, '&');
     if (!rc)
         rc = strbuf_addf(&c->query, "%s=", name);
@@ -840,11 +846,11 @@ static int param_money(struct call *c, const char *name, money_t v)
 
 /* data's signature under a's key: hex HMAC, or base64 Ed25519/RSA that
  * REST (for_url) sends percent-encoded and the WebSocket API as it is. */
-static int signature(const struct venue_auth *a, const char *data, size_t len, int for_url,
-                     char out[SIGN_URL_MAX + 1])
+static int signature(struct venue *v, const struct venue_auth *a, const char *data, size_t len,
+                     int for_url, char out[SIGN_URL_MAX + 1])
 {
     if (!a->key)
-        return sign_hmac_sha256_hex(a->api_secret, strlen(a->api_secret), data, len, out);
+        return venue_sign_hmac(v, a, data, len, out);
     char b64[SIGN_B64_MAX + 1];
     int rc = sign_key_sign_b64(a->key, data, len, b64);
     if (!rc && for_url)
@@ -869,7 +875,7 @@ static int signed_query(struct venue *v, const struct venue_auth *a, const struc
     if (!a || ((!a->api_secret || !a->api_secret[0]) && !a->key))
         return 0;
     char sig[SIGN_URL_MAX + 1];
-    if (signature(a, q->buf, q->len, 1, sig))
+    if (signature(v, a, q->buf, q->len, 1, sig))
         return lt_err_set(err, LT_EINVAL, "cannot sign request");
     if (strbuf_addf(q, "&signature=%s", sig))
         return lt_err_set(err, LT_ENOMEM, "out of memory");
@@ -883,27 +889,45 @@ static int signed_query(struct venue *v, const struct venue_auth *a, const struc
 static int attempt(struct venue *v, struct http *h, const struct venue_auth *a,
                    struct call *c, struct http_response *resp, struct lt_err *err)
 {
-    struct strbuf q = STRBUF_INIT, url = STRBUF_INIT, keyhdr = STRBUF_INIT;
+    /* Sized once for what a call usually needs (the signed parameters, the
+     * URL, a few headers): every growth step was an allocation per call. */
+    enum { SIGNED_EXTRA = 160, HDRS_STACK = 8, KEYHDR_STACK = 160 };
+    struct strbuf q = STRBUF_INIT, url = STRBUF_INIT;
+    const char *hdrs_stack[HDRS_STACK];
+    char keyhdr_stack[KEYHDR_STACK];
+    char *keyhdr = NULL;
     const char **hdrs = NULL;
-    size_t nh = 0;
+    size_t nh = 0, nh_max = (a ? a->n_headers : 0) + 1;
     int rc = venue_limits_wait(v, a, c->once, c->weight, err);
     /* the gate after the last wait: from here to the timestamp nothing
      * blocks */
-    if (rc || (rc = venue_gate_check(c->gate, err)) || (rc = signed_query(v, a, c, &q, err)))
+    if (rc || (rc = venue_gate_check(c->gate, err)))
+        goto done;
+    if (strbuf_grow(&q, c->query.len + SIGNED_EXTRA)) {
+        rc = lt_err_set(err, LT_ENOMEM, "out of memory");
+        goto done;
+    }
+    if ((rc = signed_query(v, a, c, &q, err)))
         goto done;
     int in_url = !c->once && q.len;
-    hdrs = calloc((a ? a->n_headers : 0) + 1, sizeof *hdrs);
-    if (!hdrs || strbuf_addf(&url, "%s%s%s%s", venue_rest_url(v), c->path, in_url ? "?" : "",
-                             in_url ? q.buf : "")) {
+    const char *base = venue_rest_url(v);
+    hdrs = nh_max <= HDRS_STACK ? hdrs_stack : calloc(nh_max, sizeof *hdrs);
+    if (!hdrs || strbuf_grow(&url, strlen(base) + strlen(c->path) + 1 + (in_url ? q.len : 0)) ||
+        strbuf_addf(&url, "%s%s%s%s", base, c->path, in_url ? "?" : "", in_url ? q.buf : "")) {
         rc = lt_err_set(err, LT_ENOMEM, "out of memory");
         goto done;
     }
     if (a && a->api_key && a->api_key[0]) {
-        if (strbuf_addf(&keyhdr, "X-MBX-APIKEY: %s", a->api_key)) {
+        static const char name[] = "X-MBX-APIKEY: ";
+        size_t kl = strlen(a->api_key), need = sizeof name + kl;
+        keyhdr = need <= KEYHDR_STACK ? keyhdr_stack : malloc(need);
+        if (!keyhdr) {
             rc = lt_err_set(err, LT_ENOMEM, "out of memory");
             goto done;
         }
-        hdrs[nh++] = keyhdr.buf;
+        memcpy(keyhdr, name, sizeof name - 1);
+        memcpy(keyhdr + sizeof name - 1, a->api_key, kl + 1);
+        hdrs[nh++] = keyhdr;
     }
     for (size_t i = 0; a && i < a->n_headers; i++)
         hdrs[nh++] = a->headers[i];
@@ -936,8 +960,10 @@ static int attempt(struct venue *v, struct http *h, const struct venue_auth *a,
         }
     }
 done:
-    free(hdrs);
-    strbuf_free(&keyhdr);
+    if (hdrs != hdrs_stack)
+        free(hdrs);
+    if (keyhdr != keyhdr_stack)
+        free(keyhdr);
     strbuf_free(&url);
     strbuf_free(&q);
     return rc;
@@ -1402,7 +1428,7 @@ static int signed_ws_msg(struct venue *v, const struct venue_auth *a, int64_t re
     char sig[SIGN_URL_MAX + 1];
     int rc = strbuf_addf(&payload, "apiKey=%s&timestamp=%lld", a->api_key, (long long)ts);
     if (!rc)
-        rc = signature(a, payload.buf, payload.len, 0, sig) ? LT_EINVAL : 0;
+        rc = signature(v, a, payload.buf, payload.len, 0, sig) ? LT_EINVAL : 0;
     strbuf_free(&payload);
     if (rc)
         return lt_err_set(err, rc, "cannot sign %s", method);

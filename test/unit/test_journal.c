@@ -446,6 +446,48 @@ static void idle_journals_hold_no_fd(void **state)
     }
 }
 
+/* A budget that covers every journal keeps each one's descriptor across
+ * rounds (journal_idle keeps it); a short one keeps at most the budget,
+ * and journal_idle hands those back.  Every line still reaches its file. */
+static void budget_keeps_descriptors_across_rounds(void **state)
+{
+    (void)state;
+    enum { N = 200, SHORT = 50 };
+    static struct journal *js[N];
+    struct lt_err err;
+    int base = open_fds();
+    char user[32];
+    for (int i = 0; i < N; i++) {
+        snprintf(user, sizeof(user), "k%d", i);
+        assert_int_equal(journal_open(dir, user, &js[i], &err), 0);
+    }
+    journal_fds_budget(N, N);
+    for (int round = 1; round <= 2; round++)
+        for (int i = 0; i < N; i++) {
+            assert_int_equal(journal_intent(js[i], "r1", (unsigned)round, "lt.r1.0.1.b1",
+                                            SIDE_BUY, M(2), M(1), &err), 0);
+            journal_idle(js[i]);
+        }
+    assert_int_equal(open_fds(), base + N);
+    for (int i = 0; i < N; i++)
+        journal_release(js[i]);
+    assert_int_equal(open_fds(), base);
+
+    journal_fds_budget(SHORT, N);
+    for (int i = 0; i < N; i++)
+        assert_int_equal(journal_intent(js[i], "r1", 3, "lt.r1.0.3.b1", SIDE_BUY, M(2), M(1),
+                                        &err), 0);
+    assert_int_equal(open_fds(), base + SHORT);
+    for (int i = 0; i < N; i++)
+        journal_idle(js[i]);
+    assert_int_equal(open_fds(), base);
+    for (int i = 0; i < N; i++) {
+        assert_int_equal(whole_lines(journal_path(js[i])), 3);
+        journal_close(js[i]);
+    }
+    journal_fds_budget(JOURNAL_FDS_MAX, SIZE_MAX);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -457,6 +499,7 @@ int main(void)
         cmocka_unit_test(torn_tail_cut),
         cmocka_unit_test(failed_append_leaves_whole_file),
         cmocka_unit_test(idle_journals_hold_no_fd),
+        cmocka_unit_test(budget_keeps_descriptors_across_rounds),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -294,6 +295,54 @@ static void json_lines_parse_and_redact(void **state)
     assert_int_equal(log_format_parse("xml"), -1);
 }
 
+/* A text line's stamp, per thread from a cached second: each line says
+ * the UTC time it was written (between the clock read before and after),
+ * to the millisecond, then the level padded to five. */
+static void text_stamp_is_the_wall_clock(void **state)
+{
+    (void)state;
+    char a[] = "/tmp/lt-test-log-XXXXXX";
+    int fd = mkstemp(a);
+    assert_true(fd >= 0);
+    close(fd);
+    int saved = dup(STDERR_FILENO);
+    FILE *devnull = freopen("/dev/null", "w", stderr);
+    assert_non_null(devnull);
+    assert_int_equal(log_open(a), 0);
+    struct timespec before, after;
+    clock_gettime(CLOCK_REALTIME, &before);
+    for (int i = 0; i < 3; i++)
+        log_warn("line %d", i);
+    clock_gettime(CLOCK_REALTIME, &after);
+    log_close();
+    dup2(saved, STDERR_FILENO);
+    close(saved);
+
+    char *text = slurp(a);
+    assert_non_null(text);
+    int64_t lo = (int64_t)before.tv_sec * 1000 + before.tv_nsec / 1000000;
+    int64_t hi = (int64_t)after.tv_sec * 1000 + after.tv_nsec / 1000000;
+    const char *p = text;
+    for (int i = 0; i < 3; i++) {
+        struct tm tm;
+        memset(&tm, 0, sizeof tm);
+        int ms = -1, used = 0;
+        const char *rest = strptime(p, "%Y-%m-%dT%H:%M:%S", &tm);
+        assert_non_null(rest);
+        assert_int_equal(sscanf(rest, ".%3dZ%n", &ms, &used), 1);
+        assert_int_equal(used, 5);
+        assert_int_equal(rest - p, 19);
+        int64_t at = (int64_t)timegm(&tm) * 1000 + ms;
+        assert_true(at >= lo && at <= hi);
+        char want[32];
+        snprintf(want, sizeof want, " WARN  line %d\n", i);
+        assert_memory_equal(rest + 5, want, strlen(want));
+        p = strchr(p, '\n') + 1;
+    }
+    assert_int_equal(*p, '\0');
+    unlink(a);
+}
+
 static void levels_parse(void **state)
 {
     (void)state;
@@ -316,6 +365,7 @@ int main(void)
         cmocka_unit_test_teardown(concurrent_add_and_redact, teardown),
         cmocka_unit_test_teardown(file_sink_redacts_and_reopens, teardown),
         cmocka_unit_test_teardown(json_lines_parse_and_redact, teardown),
+        cmocka_unit_test_teardown(text_stamp_is_the_wall_clock, teardown),
         cmocka_unit_test(levels_parse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

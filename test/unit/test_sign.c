@@ -1,7 +1,8 @@
 /*
  * Unit tests: request signatures against known answers.
  *
- * HMAC: Binance's documented example.  Ed25519: RFC 8032 section 7.1 test 1
+ * HMAC: Binance's documented example and RFC 4231's SHA-256 vectors, one-shot
+ * and through a key keyed once (sign_hmac), which must agree.  Ed25519: RFC 8032 section 7.1 test 1
  * and, over Binance's example payload, the answers `openssl pkeyutl -sign
  * -rawin` gave for test/data/test_ed25519.pem; RSA: the answer of `openssl
  * dgst -sha256 -sign test/data/test_rsa.pem` (PKCS#1 v1.5 is deterministic,
@@ -82,6 +83,98 @@ static void binance_doc_example(void **state)
     assert_true(sign_equal(out, "c8db56825ae71d6d79447849e617115f4a920fa2acdcab2b053c4b2838bd6b71"));
     assert_false(sign_equal(out, "c8db56825ae71d6d79447849e617115f4a920fa2acdcab2b053c4b2838bd6b70"));
     assert_false(sign_equal(out, "c8db"));
+}
+
+static void binance_doc_example_prekeyed(void **state)
+{
+    (void)state;
+    const char *secret = "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j";
+    struct sign_hmac *k = NULL;
+    assert_int_equal(sign_hmac_new(secret, strlen(secret), &k), 0);
+    char out[SIGN_HEX_LEN + 1];
+    /* Twice: the second signature re-initialises the keyed context. */
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(sign_hmac_hex(k, doc_query, strlen(doc_query), out), 0);
+        assert_string_equal(out, "c8db56825ae71d6d79447849e617115f4a920fa2acdcab2b053c4b2838bd6b71");
+    }
+    sign_hmac_free(k);
+    sign_hmac_free(NULL);
+}
+
+static size_t fill(unsigned char *buf, unsigned char byte, size_t n)
+{
+    memset(buf, byte, n);
+    return n;
+}
+
+/* RFC 4231 section 4, HMAC-SHA-256 (test case 5 compares the 128 bits the
+ * RFC gives), with a signature in between of other data so that each
+ * vector is also a re-keyed context's second use. */
+static void rfc4231_vectors(void **state)
+{
+    (void)state;
+    struct vec {
+        unsigned char key[131];
+        size_t key_len;
+        unsigned char data[160];
+        size_t data_len;
+        const char *hex;
+    } v[7];
+    memset(v, 0, sizeof v);
+    v[0].key_len = fill(v[0].key, 0x0b, 20);
+    v[0].data_len = strlen(strcpy((char *)v[0].data, "Hi There"));
+    v[0].hex = "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7";
+    v[1].key_len = strlen(strcpy((char *)v[1].key, "Jefe"));
+    v[1].data_len = strlen(strcpy((char *)v[1].data, "what do ya want for nothing?"));
+    v[1].hex = "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843";
+    v[2].key_len = fill(v[2].key, 0xaa, 20);
+    v[2].data_len = fill(v[2].data, 0xdd, 50);
+    v[2].hex = "773ea91e36800e46854db8ebd09181a72959098b3ef8c122d9635514ced565fe";
+    for (int i = 0; i < 25; i++)
+        v[3].key[i] = (unsigned char)(i + 1);
+    v[3].key_len = 25;
+    v[3].data_len = fill(v[3].data, 0xcd, 50);
+    v[3].hex = "82558a389a443c0ea4cc819899f2083a85f0faa3e578f8077a2e3ff46729665b";
+    v[4].key_len = fill(v[4].key, 0x0c, 20);
+    v[4].data_len = strlen(strcpy((char *)v[4].data, "Test With Truncation"));
+    v[4].hex = "a3b6167473100ee06e0c796c2955552b";
+    v[5].key_len = fill(v[5].key, 0xaa, 131);
+    v[5].data_len = strlen(
+        strcpy((char *)v[5].data, "Test Using Larger Than Block-Size Key - Hash Key First"));
+    v[5].hex = "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54";
+    v[6].key_len = fill(v[6].key, 0xaa, 131);
+    v[6].data_len = strlen(strcpy((char *)v[6].data,
+                                  "This is a test using a larger than block-size key and a larger "
+                                  "than block-size data. The key needs to be hashed before being "
+                                  "used by the HMAC algorithm."));
+    v[6].hex = "9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2";
+    for (int i = 0; i < 7; i++) {
+        char once[SIGN_HEX_LEN + 1], keyed[SIGN_HEX_LEN + 1];
+        struct sign_hmac *k = NULL;
+        assert_int_equal(sign_hmac_sha256_hex((const char *)v[i].key, v[i].key_len, v[i].data,
+                                              v[i].data_len, once), 0);
+        assert_int_equal(sign_hmac_new((const char *)v[i].key, v[i].key_len, &k), 0);
+        assert_int_equal(sign_hmac_hex(k, doc_query, strlen(doc_query), keyed), 0);
+        assert_int_equal(sign_hmac_hex(k, v[i].data, v[i].data_len, keyed), 0);
+        sign_hmac_free(k);
+        assert_memory_equal(once, v[i].hex, strlen(v[i].hex));
+        assert_string_equal(keyed, once);
+    }
+}
+
+/* An empty secret is a key OpenSSL's keyed context would take for "none
+ * given"; both paths must still give HMAC's digest under the empty key. */
+static void empty_key_agrees(void **state)
+{
+    (void)state;
+    char once[SIGN_HEX_LEN + 1], keyed[SIGN_HEX_LEN + 1];
+    struct sign_hmac *k = NULL;
+    assert_int_equal(sign_hmac_sha256_hex("", 0, "abc", 3, once), 0);
+    assert_int_equal(sign_hmac_new("", 0, &k), 0);
+    assert_int_equal(sign_hmac_hex(k, "abc", 3, keyed), 0);
+    sign_hmac_free(k);
+    assert_string_equal(keyed, once);
+    assert_string_equal(once, "fd7adb152c05ef80dccf50a1fa4c05d5a3ec6da95575fc312ae7c5d091836351");
 }
 
 static void ed25519_rfc8032(void **state)
@@ -201,7 +294,9 @@ static void types_and_url(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(binance_doc_example), cmocka_unit_test(ed25519_rfc8032),
+        cmocka_unit_test(binance_doc_example), cmocka_unit_test(binance_doc_example_prekeyed),
+        cmocka_unit_test(rfc4231_vectors), cmocka_unit_test(empty_key_agrees),
+        cmocka_unit_test(ed25519_rfc8032),
         cmocka_unit_test(ed25519_openssl_vector), cmocka_unit_test(rsa_openssl_vector),
         cmocka_unit_test(wrong_and_malformed), cmocka_unit_test(types_and_url),
     };

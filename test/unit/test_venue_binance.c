@@ -617,6 +617,32 @@ static void hostile_rest_bodies(void **state)
     assert_string_equal(o.client_id, ""); /* never truncated into one of ours */
 }
 
+/* The venue keeps each account's HMAC key keyed once: every signature
+ * must still be the one-shot HMAC under that auth's own secret, also for
+ * a second auth that shares the API key but not the secret. */
+static void prekeyed_hmac_per_account(void **state)
+{
+    (void)state;
+    struct venue *v;
+    struct lt_err err;
+    struct venue_config cfg = { "binance", "http://127.0.0.1:1/", "ws://127.0.0.1:1", 0, 0 };
+    assert_int_equal(venue_new(&cfg, &v, &err), 0);
+    char s1[] = "first-secret-0123456789", s2[] = "second-secret-9876543210";
+    struct venue_auth a = { .api_key = "shared-key", .api_secret = s1 };
+    struct venue_auth b = { .api_key = "shared-key", .api_secret = s2 };
+    struct venue_auth c = { .api_key = "other-key", .api_secret = s2 };
+    const struct venue_auth *who[] = { &a, &b, &a, &c, &b, &c };
+    for (size_t i = 0; i < sizeof who / sizeof *who; i++) {
+        char data[64], got[SIGN_HEX_LEN + 1], want[SIGN_HEX_LEN + 1];
+        snprintf(data, sizeof data, "symbol=X&timestamp=%zu", i);
+        assert_int_equal(venue_sign_hmac(v, who[i], data, strlen(data), got), 0);
+        sign_hmac_sha256_hex(who[i]->api_secret, strlen(who[i]->api_secret), data, strlen(data),
+                             want);
+        assert_string_equal(got, want);
+    }
+    venue_free(v);
+}
+
 static void market_path_and_subscribe_msg(void **state)
 {
     (void)state;
@@ -689,6 +715,7 @@ int main(void)
         cmocka_unit_test(hostile_pushes),
         cmocka_unit_test(hostile_rest_bodies),
         cmocka_unit_test(market_path_and_subscribe_msg),
+        cmocka_unit_test(prekeyed_hmac_per_account),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
