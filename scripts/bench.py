@@ -206,6 +206,15 @@ class Sim:
             time.sleep(0.2)
         return (self.orders() or 0) > 0
 
+    def wait_subscriptions(self, n, timeout):
+        """Waits until n user-data subscriptions reached the WS API; True then."""
+        deadline = time.time() + timeout
+        while time.time() < deadline and self.p.poll() is None:
+            if self.snapshot().get("WS /ws-api/v3", {}).get("calls", 0) >= n:
+                return True
+            time.sleep(0.2)
+        return False
+
     def stop(self):
         """Stops it and returns its per-endpoint counts (or {})."""
         if self.p.poll() is None:
@@ -366,7 +375,11 @@ def throughput_one(base, n, workers, q, log_level, nice=0):
         res["note"] = "no order within the start-up bound"
         return res
     res["first_order_s"] = r1((time.time_ns() - t.started_ns) / 1e9, 2)
-    time.sleep(1)  # every worker busy before the window opens
+    # The steady state: every user's stream subscribed (until then a user
+    # polls its orders: start-up work, not a round's cost), every worker busy.
+    up = sim.wait_subscriptions(n, startup_bound)
+    res["streams_up_s"] = r1((time.time_ns() - t.started_ns) / 1e9, 2) if up else None
+    time.sleep(0.5)
     window = 3 if q else 6
     o0, w0, c0, s0 = sim.orders(), time.time(), proc_cpu_s(t.p.pid), sim.cpu()
     time.sleep(window)

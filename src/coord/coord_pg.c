@@ -652,6 +652,8 @@ static void wait_tick(struct coord *c, int64_t next, int64_t *retry_at)
 
 static void *coord_main(void *arg)
 {
+    /* the thread's role in top -H, ps -L and perf */
+    pthread_setname_np(pthread_self(), "lt-coord");
     struct coord *c = arg;
     int down = 0;
     int64_t next = 0, retry_at = 0, first_claim = mono_ms() + c->cfg.lease_ms / 4;

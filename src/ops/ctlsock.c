@@ -260,6 +260,8 @@ static void serve(struct ctlsock *cs, int fd)
 
 static void *ctlsock_main(void *arg)
 {
+    /* the thread's role in top -H, ps -L and perf */
+    pthread_setname_np(pthread_self(), "lt-ctl");
     struct ctlsock *cs = arg;
     while (!atomic_load(&cs->quit)) {
         struct pollfd p = { .fd = cs->fd, .events = POLLIN };

@@ -100,6 +100,8 @@ struct worker_arg {
 
 static void *worker_main(void *p)
 {
+    /* the thread's role in top -H, ps -L and perf */
+    pthread_setname_np(pthread_self(), "lt-worker");
     struct executor *ex = ((struct worker_arg *)p)->ex;
     struct http *h = ((struct worker_arg *)p)->h;
     free(p);

@@ -14,6 +14,7 @@
 
 void *sigctl_main(void *arg)
 {
+    pthread_setname_np(pthread_self(), "lt-signals");
     struct sigctl *sc = arg;
     while (!atomic_load(&sc->quit)) {
         struct timespec ts = { 0, 200 * 1000000L };

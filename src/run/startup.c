@@ -176,6 +176,7 @@ static void filter_take(struct filter_pool *fp, struct http *h)
 
 static void *filter_thread(void *arg)
 {
+    pthread_setname_np(pthread_self(), "lt-filter");
     struct filter_pool *fp = arg;
     struct http *h = NULL;
     struct lt_err err = { 0 };

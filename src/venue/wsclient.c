@@ -490,6 +490,8 @@ void wsclient_free(struct wsclient *ws)
 
 static void *service_main(void *arg)
 {
+    /* the thread's role in top -H, ps -L and perf */
+    pthread_setname_np(pthread_self(), "lt-ws");
     struct wsclient *ws = arg;
     for (size_t i = 0; i < ws->n_conns; i++)
         if (ws->conns[i]->kind == CONN_MARKET || ws->conns[i]->n_users > 0)
