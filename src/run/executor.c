@@ -31,7 +31,7 @@ struct executor {
     pthread_mutex_t lock;
     pthread_cond_t work_cv;         /* a user was queued, or none is left */
     pthread_cond_t done_cv;         /* the last user finished */
-    struct strategy_user **queue;   /* ring of n_users slots; guarded by lock */
+    size_t *queue;                  /* ring of n_users user slots; guarded by lock */
     size_t q_head, q_len;           /* guarded by lock */
     size_t active;                  /* users not yet finished; guarded by lock */
     struct xslot *slots;            /* n_users, parallel to users; guarded by lock */
@@ -45,14 +45,6 @@ struct xslot {
     enum strategy_result res;       /* its result once finished */
     money_t new_target;             /* > 0: applied before its next round */
 };
-
-static size_t slot_of(const struct executor *ex, const struct strategy_user *u)
-{
-    for (size_t i = 0; i < ex->n_users; i++)
-        if (ex->users[i] == u)
-            return i;
-    return ex->n_users; /* not reached: workers only run added users */
-}
 
 static size_t slot_named(const struct executor *ex, const char *name)
 {
@@ -111,10 +103,10 @@ static void *worker_main(void *p)
             pthread_cond_wait(&ex->work_cv, &ex->lock);
         if (ex->q_len == 0)
             break; /* nobody left: every user finished */
-        struct strategy_user *u = ex->queue[ex->q_head];
+        size_t at = ex->queue[ex->q_head];
+        struct strategy_user *u = ex->users[at];
         ex->q_head = (ex->q_head + 1) % ex->n_users;
         ex->q_len--;
-        size_t at = slot_of(ex, u);
         money_t new_target = ex->slots[at].new_target;
         ex->slots[at].new_target = 0;
         pthread_mutex_unlock(&ex->lock);
@@ -148,7 +140,7 @@ static void *worker_main(void *p)
         ex->slots[at].finished = res != STRATEGY_CONTINUE;
         ex->slots[at].res = res;
         if (res == STRATEGY_CONTINUE) {
-            ex->queue[(ex->q_head + ex->q_len) % ex->n_users] = u;
+            ex->queue[(ex->q_head + ex->q_len) % ex->n_users] = at;
             ex->q_len++;
             pthread_cond_signal(&ex->work_cv);
         } else if (--ex->active == 0) {
@@ -180,7 +172,7 @@ int executor_start(struct executor *ex, struct lt_err *err)
             return rc;
     }
     for (size_t i = 0; i < ex->n_users; i++)
-        ex->queue[i] = ex->users[i];
+        ex->queue[i] = i;
     ex->q_head = 0;
     ex->q_len = ex->n_users;
     ex->active = ex->n_users;
@@ -267,7 +259,7 @@ int executor_resume_user(struct executor *ex, const char *name, struct lt_err *e
         u->report.error[0] = '\0';
         sl->snap = u->report;
         sl->finished = 0;
-        ex->queue[(ex->q_head + ex->q_len) % ex->n_users] = u;
+        ex->queue[(ex->q_head + ex->q_len) % ex->n_users] = i;
         ex->q_len++;
         ex->active++;
         pthread_cond_signal(&ex->work_cv);
