@@ -366,6 +366,59 @@ int intentlog_append(struct intentlog *l, const char *text, size_t len, int wait
     return rc;
 }
 
+int intentlog_append_upto(struct intentlog *l, const char *text, size_t len,
+                          struct intentlog_pos *upto, struct lt_err *err)
+{
+    int rc = intentlog_append(l, text, len, 0, err);
+    if (rc != 0)
+        return rc;
+    /* at or after the record's end: a wrap since then left a new lap
+     * (whose end covers nothing older, and the wrap made the record
+     * durable) */
+    pthread_mutex_lock(&l->mu);
+    upto->gen = l->gen;
+    upto->end = (int64_t)l->end;
+    pthread_mutex_unlock(&l->mu);
+    return 0;
+}
+
+int intentlog_wait_durable(struct intentlog *l, const struct intentlog_pos *upto,
+                           struct lt_err *err)
+{
+    struct timespec deadline;
+    timespec_in(&deadline, INTENTLOG_WAIT_MS);
+    int rc = 0;
+    pthread_mutex_lock(&l->mu);
+    /* the wait of intentlog_append, for a place instead of a record */
+    while (rc == 0 && l->gen == upto->gen && (int64_t)l->synced < upto->end) {
+        if (l->failed) {
+            rc = lt_err_set(err, LT_EIO, "intent log: fdatasync of %s failed", l->path);
+        } else if (!l->syncing && !l->wrapping) {
+            l->syncing = 1;
+            off_t target = l->end;
+            uint64_t gen = l->gen;
+            pthread_mutex_unlock(&l->mu);
+            int r = fdatasync(l->fd);
+            int e = errno;
+            atomic_fetch_add(&l->syncs, 1);
+            pthread_mutex_lock(&l->mu);
+            l->syncing = 0;
+            if (r != 0) {
+                l->failed = 1;
+                rc = lt_err_set(err, LT_EIO, "intent log: fdatasync of %s failed: %s", l->path,
+                                strerror(e));
+            } else if (l->gen == gen && target > l->synced) {
+                l->synced = target;
+            }
+            pthread_cond_broadcast(&l->cv);
+        } else {
+            rc = wait_until(l, &deadline, err);
+        }
+    }
+    pthread_mutex_unlock(&l->mu);
+    return rc;
+}
+
 uint64_t intentlog_syncs(const struct intentlog *l)
 {
     return atomic_load(&((struct intentlog *)l)->syncs);
