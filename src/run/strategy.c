@@ -676,6 +676,22 @@ static int test_kill_after_armed_send(void)
     return v;
 }
 
+/* The tests' hook LT_TEST_KILL_AT_ROUND=N: SIGKILL as round N starts
+ * (the round before it ended, this round's first buy and sell armed
+ * during its sell, nothing of this round sent); read once as the hook
+ * above. */
+static unsigned test_kill_at_round(void)
+{
+    static atomic_int hook = -1;
+    int v = atomic_load_explicit(&hook, memory_order_relaxed);
+    if (v < 0) {
+        const char *s = getenv("LT_TEST_KILL_AT_ROUND");
+        v = s && atoi(s) > 0 ? atoi(s) : 0;
+        atomic_store_explicit(&hook, v, memory_order_relaxed);
+    }
+    return (unsigned)v;
+}
+
 /* An armed intent of side code code and bounds b in slot a: a client
  * id of its own (never reused, used or not), its line written (with
  * wait, durable on return).  0, or -1 (logged) when it could not be. */
@@ -1818,6 +1834,8 @@ static enum strategy_result round_run(const struct strategy_env *env, struct str
         return stopped(&c, "max_cost reached");
 
     u->round++;
+    if (test_kill_at_round() == u->round)
+        raise(SIGKILL); /* the tests' crash between two rounds */
     /* ids the previous round armed for this one are taken, used or not */
     if (u->next.round == u->round && u->next.seq > c.seq)
         c.seq = u->next.seq;
