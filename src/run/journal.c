@@ -46,9 +46,9 @@ static struct intentlog *wal;
  * are written before its sell is sent; this thread's fdatasync runs
  * while the worker waits for the sell, so the next buy finds them
  * durable instead of syncing between the tick and the send.  A writer
- * that gets there first leads or joins the sync itself (group commit),
- * so nothing depends on this thread being scheduled.  mu covers the
- * fields below, never I/O. */
+ * that needs durability first joins this thread's sync when one runs, or
+ * leads one itself (group commit), so no writer waits for this thread to
+ * wake.  mu covers the fields below, never I/O. */
 static struct {
     pthread_mutex_t mu;
     pthread_cond_t cv;
