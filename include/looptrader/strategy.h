@@ -122,15 +122,17 @@ struct strategy_armed {
     struct journal_upto upto;  /* what to wait for before the send */
 };
 
-/* The next round's first buy and its sell, armed during a round's sell
- * (strategy.c, arm_carry): used by round `round` when its quote goal and
- * the buy cap are still the ones the bounds were made for, else closed
- * (never_placed), as they are whenever the user ends. */
+/* The next round's first buy and its sell, armed during a round
+ * (strategy.c, arm_carry): used by round `round` when its quote goal, the
+ * buy cap and the earlier rounds' commitment are still the ones the bounds
+ * were made for, else closed (never_placed), as they are whenever the
+ * user ends. */
 struct strategy_carried {
     unsigned round;            /* the round they are for (0: none yet) */
     unsigned seq;              /* order numbers of that round their ids took */
     money_t goal;              /* the quote goal the buy's bound is for */
     money_t cap;               /* the buy cap its notional bound is within */
+    money_t used;              /* buy quote committed when armed (at most) */
     struct strategy_armed buy, sell;
 };
 

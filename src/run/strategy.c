@@ -810,20 +810,27 @@ static int carry_slot(struct rctx *c, struct strategy_carried *n, struct strateg
     return 0;
 }
 
-/* The next round's first buy and its sell, armed during this round's
- * sell, before the sell is sent: their lines are written without a wait
- * and the intent log's syncer makes them durable while the sell is out,
- * so that no sync lies between the tick the next buy is priced from (the
- * one this sell's fill pushes) and its send.  Bounds as arm_buy's for the
- * next round's first buy, at the last book taken: its quote goal is known
- * now (this round's buys are final; the goal is what round_run will
- * compute), and so is the notional the buy cap will leave it; its sell,
- * at most what that buy can buy and the dust this round can leave (less
- * than a smallest sellable quantity).  Once per round; not when no next
- * round of that goal can follow (the target reached: done or a dust
- * round), nor with a coordinator or OTO rounds (neither arms), nor when
- * stopping, topping up or with an order in doubt. */
-static void arm_carry(struct rctx *c, const struct ladder *lad)
+/* The next round's first buy and its sell, armed during this round: once
+ * the round's first buy is answered (while the worker waits for its fill
+ * pushes), else before the round's sell is sent.  Their lines are written
+ * without a wait and the intent log's syncer makes them durable while the
+ * orders of this round are out, so that no sync lies between the tick the
+ * next buy is priced from (the one this round's sell fill pushes) and its
+ * send.  Bounds as arm_buy's for the next round's first buy, at the last
+ * book taken, for the quote goal round_run will give it: this round's buy
+ * quote is at most round_quote (what its buys commit at our prices: fills
+ * are at our price or better), and so the next goal is known unless the
+ * target is near (carried_take checks it); the notional bound is what the
+ * buy cap leaves after all this round commits so far (carried_take checks
+ * that nothing more was).  Its sell: at most what that buy can buy and the
+ * dust this round can leave (less than a smallest sellable quantity).
+ * Once per round; not when no next round of that goal can follow (the
+ * target reached: done or a dust round), nor with a coordinator or OTO
+ * rounds (neither arms), nor when stopping, topping up or with an order
+ * in doubt. */
+static struct ladder user_ladder(const struct strategy_user *u);
+
+static void arm_carry(struct rctx *c, const struct ladder *lad, money_t round_quote)
 {
     struct strategy_user *u = c->u;
     const struct strategy_config *sc = &u->cfg->strategy;
@@ -831,9 +838,8 @@ static void arm_carry(struct rctx *c, const struct ladder *lad)
     if (n->round == u->round + 1 || c->env->coord || sc->oto || c->topup || c->live_unknown ||
         c->ref_ask <= 0 || c->ref_bid <= 0 || u->buy_cap <= 0 || stopping(c))
         return;
-    struct ledger_totals bt;
-    ledger_side_totals(&u->ledger, SIDE_BUY, &bt);
-    money_t remaining = target_remaining(u->report.target, money_add_sat(u->window_total, bt.quote));
+    money_t remaining =
+        target_remaining(u->report.target, money_add_sat(u->window_total, round_quote));
     money_t goal = sc->buy_amount < remaining ? sc->buy_amount : remaining;
     if (goal <= 0)
         return;
@@ -844,7 +850,8 @@ static void arm_carry(struct rctx *c, const struct ladder *lad)
                        u->buy_cap - used, &b) != 0 ||
         arm_sell_bounds(money_add_sat(b.max_qty, q_min), &sb) != 0)
         return;
-    *n = (struct strategy_carried){ .round = u->round + 1, .goal = goal, .cap = u->buy_cap };
+    *n = (struct strategy_carried){ .round = u->round + 1, .goal = goal, .cap = u->buy_cap,
+                                    .used = used };
     if (carry_slot(c, n, &n->buy, 'b', &b) != 0)
         return;
     if (carry_slot(c, n, &n->sell, 's', &sb) != 0) {
@@ -855,15 +862,15 @@ static void arm_carry(struct rctx *c, const struct ladder *lad)
 }
 
 /* At a round's first buy: the intents the previous round armed for it
- * become the round's armed buy and sell when the round's quote goal and
- * the buy cap are still those their bounds were made for; else they are
- * closed and the round arms its own. */
+ * become the round's armed buy and sell when the round's quote goal, the
+ * buy cap and what the earlier rounds committed are still those their
+ * bounds were made for; else they are closed and the round arms its own. */
 static void carried_take(struct rctx *c, money_t quote_goal)
 {
     struct strategy_user *u = c->u;
     struct strategy_carried *n = &u->next;
     if (n->round == u->round && n->buy.set && n->sell.set && n->goal == quote_goal &&
-        n->cap == u->buy_cap && !c->arm.set && !c->arm_sell.set) {
+        n->cap == u->buy_cap && u->committed <= n->used && !c->arm.set && !c->arm_sell.set) {
         c->arm = n->buy;
         c->arm_sell = n->sell;
         n->buy.set = n->sell.set = 0;
@@ -970,6 +977,11 @@ static int order_run(struct rctx *c, enum order_side side, enum time_in_force ti
     if (rc == 0) {
         journal_outcome(u->journal, "ack", cid, st.status, st.executed_qty, st.cum_quote, NULL);
         believe(c, cid, &st, LEDGER_ANSWER);
+        if (code == 'b') {
+            /* the fill's pushes are on their way: arm the next round now */
+            struct ladder lad = user_ladder(u);
+            arm_carry(c, &lad, ledger_committed_quote(&u->ledger));
+        }
     } else if (rc == LT_EEXCHANGE && e.venue_code == -2010 && strstr(e.msg, "Duplicate")) {
         /* The venue already holds an order with this client id: whatever
          * sent it, it exists, and only a query can say what it did. */
@@ -1247,8 +1259,11 @@ static int sell_ladder(struct rctx *c, char code, money_t goal, money_t *left)
         } else if (arm_sell_bounds(qty, &b) == 0) {
             arm_next(c, code, &b, NULL);
         }
-        if (code == 's')
-            arm_carry(c, &lad);
+        if (code == 's') {
+            struct ledger_totals bt;
+            ledger_side_totals(&c->u->ledger, SIDE_BUY, &bt);
+            arm_carry(c, &lad, bt.quote);
+        }
         money_t bid, ask;
         if (book(c, 0, &bid, &ask) != 0) {
             sleep_ms(POLL_MS);
