@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# The next round's first buy and its sell are armed during a round's
-# sell, before the sell is sent: their armed lines (of the next round's
-# number) are written without a wait and made durable by the intent log
-# while the sell is out.  LT_TEST_KILL_AT_ROUND=3 makes the trader SIGKILL
+# The next round's first buy and its sell are armed during a round (once
+# its first buy is answered, before its sell is sent): their armed lines,
+# of the next round's number, are written without a wait and made durable
+# by the intent log while the round's orders are out.  LT_TEST_KILL_AT_ROUND=3 makes the trader SIGKILL
 # itself as round 3 starts: round 2 ended (its sell final, its settled
 # line written), round 3's buy and sell armed, nothing of round 3 sent.
 # The journal must hold round 3's armed lines before the outcome lines of
