@@ -677,9 +677,8 @@ static int test_kill_after_armed_send(void)
 }
 
 /* The tests' hook LT_TEST_KILL_AT_ROUND=N: SIGKILL as round N starts
- * (the round before it ended, this round's first buy and sell armed
- * during its sell, nothing of this round sent); read once as the hook
- * above. */
+ * (the round before it ended, having armed this round's first buy and
+ * sell; nothing of this round sent); read once as the hook above. */
 static unsigned test_kill_at_round(void)
 {
     static atomic_int hook = -1;
@@ -858,7 +857,7 @@ static void arm_carry(struct rctx *c, const struct ladder *lad, money_t round_qu
         armed_close(u->journal, &n->buy); /* the pair or nothing */
         return;
     }
-    journal_sync_soon(&n->sell.upto); /* one sync for both, while the sell is out */
+    journal_sync_soon(&n->sell.upto); /* one sync for both, while this round's orders are out */
 }
 
 /* At a round's first buy: the intents the previous round armed for it

@@ -22,12 +22,15 @@ trader_snapshot "${USERS[@]}"
 LT_TEST_KILL_AT_ROUND=3 trader_run --only alice,bob --target 100000
 assert_eq "$TRADER_RC" 137 "the hook killed the trader with SIGKILL as a round 3 started"
 
-# Whose round 3 started: that journal holds round 3's armed lines.
-for u in "${USERS[@]}"; do
+# Whose round 3 started (or was next): that journal holds round 2's
+# settled line and round 3's armed lines (the other account may have armed
+# its round 3 with its round 2's buy, its sell still out at the kill).
+for u in "${USERS[@]}" none; do
+    [ "$u" = none ] && fail "no journal holds round 2's settled line and round 3's armed lines"
     J="$TRADER_STATE/$u.jsonl"
-    [ -n "$(jlines 'sum(1 for l in j if l["ev"] == "armed" and l["round"] == 3) or ""' "$J")" ] && break
+    [ "$(jlines 'any(l["ev"] == "settled" and l["round"] == 2 for l in j) and any(l["ev"] == "armed" and l["round"] == 3 for l in j)' "$J")" = true ] && break
 done
-ok "$u's round 3 started at the kill"
+ok "$u's round 2 ended and its round 3 was armed at the kill"
 read -r buy sell <<<"$(jlines '" ".join(l["cid"] for l in j if l["ev"] == "armed" and l["round"] == 3)' "$J")"
 [ -n "$buy" ] && [ -n "$sell" ] || fail "$u's journal lacks round 3's armed buy and sell"
 assert_contains "$buy $sell" ".3.b1 " "round 3's armed buy has its own id of round 3"
