@@ -12,7 +12,8 @@
  * the order's client id, side and bounds before its price is known; after
  * the send the exact "intent" line, not waited for; an armed line never
  * used is closed by a never_placed line.  The next round's first buy and
- * its sell are armed during the round before (before its sell is sent),
+ * its sell are armed during the round before (once its first buy is
+ * answered, at the latest before its sell is sent),
  * so their armed lines, of that next round's number, come before the
  * earlier round's settled line, which does not stand for them.  A restart
  * reads back the last residual and the orders after that line (and the
@@ -94,7 +95,7 @@ struct journal_upto {
 };
 
 /* A pre-armed intent written ahead of its use (the next round's, during
- * this round's sell): the line as journal_armed, not waited for; *upto
+ * this round): the line as journal_armed, not waited for; *upto
  * says what journal_wait_durable waits for before the order may be sent
  * on it.  Without the intent log the line is fsync'ed (durable on
  * return).  0 or LT_EIO. */

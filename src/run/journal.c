@@ -42,10 +42,11 @@ static struct intentlog *wal;
 
 /* The intent log's syncer: one thread, started with the log and joined
  * before it closes, that makes lines written with journal_armed_soon
- * durable while their writer goes on.  Why: a round's next armed intents
- * are written before its sell is sent; this thread's fdatasync runs
- * while the worker waits for the sell, so the next buy finds them
- * durable instead of syncing between the tick and the send.  A writer
+ * durable while their writer goes on.  Why: the next round's armed
+ * intents are written during a round (once its first buy is answered);
+ * this thread's fdatasync runs while the worker waits for that round's
+ * orders, so the next round's buy finds them durable instead of syncing
+ * between its tick and its send.  A writer
  * that needs durability first joins this thread's sync when one runs, or
  * leads one itself (group commit), so no writer waits for this thread to
  * wake.  mu covers the fields below, never I/O. */
