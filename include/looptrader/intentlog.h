@@ -79,6 +79,29 @@ int intentlog_new_lap(struct intentlog *l, struct lt_err *err);
 int intentlog_append(struct intentlog *l, const char *text, size_t len, int wait,
                      struct lt_err *err);
 
+/* A place in the log: a record is durable once the log is durable up to
+ * a place at or after its end.  gen counts the log's laps (a wrap makes
+ * every earlier record durable). */
+struct intentlog_pos {
+    uint64_t gen;
+    int64_t end;
+};
+
+/* intentlog_append without the wait, and *upto a place at or after the
+ * record's end (a later record's, when others appended meanwhile), for
+ * intentlog_wait_durable.  0 or LT_EIO. */
+int intentlog_append_upto(struct intentlog *l, const char *text, size_t len,
+                          struct intentlog_pos *upto, struct lt_err *err);
+
+/* Returns once every record up to upto is durable: at once when a sync or
+ * a wrap already made it so, else after leading or joining a sync (group
+ * commit, as intentlog_append with wait), bounded by INTENTLOG_WAIT_MS.
+ * Lets a writer append early and wait only where durability is needed
+ * (pre-armed intents: before the send), while another thread syncs.
+ * 0 or LT_EIO. */
+int intentlog_wait_durable(struct intentlog *l, const struct intentlog_pos *upto,
+                           struct lt_err *err);
+
 /* fdatasync calls made so far (the group-commit ratio is appends / syncs). */
 uint64_t intentlog_syncs(const struct intentlog *l);
 

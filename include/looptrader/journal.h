@@ -5,15 +5,20 @@
  * event: the intent is written and made durable before the order is sent, then
  * outcomes (ack, final, unknown, rejected, never_placed) follow, and a
  * "settled" line closes a round once its inventory is sold.  A settled line
- * is written only when every order before it is final, and its `residual`
- * is all the base those orders left the user (dust carried into the next
- * sell), so it stands for everything before it.  An intent may instead
- * be pre-armed (arm.h): an "armed" line, durable, with the order's client
- * id, side and bounds before its price is known; after the send the
- * exact "intent" line, not waited for; an armed line never used is
- * closed by a never_placed line.  A restart reads back the
- * last residual and the orders after that line and asks the exchange (the
- * source of truth) what they did.  No secret is ever written: lines carry
+ * is written only when every order of its round and the rounds before it
+ * is final, and its `residual` is all the base those orders left the user
+ * (dust carried into the next sell), so it stands for all of them.  An
+ * intent may instead be pre-armed (arm.h): an "armed" line, durable, with
+ * the order's client id, side and bounds before its price is known; after
+ * the send the exact "intent" line, not waited for; an armed line never
+ * used is closed by a never_placed line.  The next round's first buy and
+ * its sell are armed during the round before (once its first buy is
+ * answered, at the latest before its sell is sent),
+ * so their armed lines, of that next round's number, come before the
+ * earlier round's settled line, which does not stand for them.  A restart
+ * reads back the last residual and the orders after that line (and the
+ * next round's armed ones before it) and asks the exchange (the source of
+ * truth) what they did.  No secret is ever written: lines carry
  * only the user name, client ids, sides, prices and quantities.
  *
  * A line cut short (a full disk, EFBIG, EIO, a crash mid-write) is never
@@ -59,6 +64,7 @@
 #include "looptrader/arm.h"
 #include "looptrader/clientid.h"
 #include "looptrader/error.h"
+#include "looptrader/intentlog.h"
 #include "looptrader/money.h"
 #include "looptrader/symbol.h"
 #include "looptrader/venue.h"
@@ -98,6 +104,33 @@ int journal_intent(struct journal *j, const char *run, unsigned round, const cha
 int journal_armed(struct journal *j, const char *run, unsigned round, const char *client_id,
                   const struct arm_bounds *b, int wait, struct lt_err *err);
 
+/* When a line written without a wait is durable (journal_armed_soon). */
+struct journal_upto {
+    int pending;               /* 0: durable already */
+    struct intentlog_pos pos;  /* with the intent log: durable once it is up to here */
+};
+
+/* A pre-armed intent written ahead of its use (the next round's, during
+ * this round): the line as journal_armed, not waited for; *upto
+ * says what journal_wait_durable waits for before the order may be sent
+ * on it.  Without the intent log the line is fsync'ed (durable on
+ * return).  0 or LT_EIO. */
+int journal_armed_soon(struct journal *j, const char *run, unsigned round,
+                       const char *client_id, const struct arm_bounds *b,
+                       struct journal_upto *upto, struct lt_err *err);
+
+/* Asks the intent log's syncer thread (started with the log) to make
+ * every line up to upto durable now, without waiting for it: called once
+ * after the lines written together, so that one fdatasync covers them,
+ * and before the caller blocks on something else (a send). */
+void journal_sync_soon(const struct journal_upto *upto);
+
+/* Returns once the line(s) upto stands for are durable: usually at once
+ * (the syncer's fdatasync ran while the writer did other things), else
+ * after joining or leading a sync; bounded.  0 or LT_EIO (the order must
+ * not be sent on that armed line). */
+int journal_wait_durable(const struct journal_upto *upto, struct lt_err *err);
+
 /* The exact price and quantity an armed intent was sent with: the same
  * line as journal_intent, not waited for (durable with the intent log's
  * next sync; without the log, not synced).  Until it is durable the armed
@@ -113,7 +146,9 @@ int journal_outcome(struct journal *j, const char *ev, const char *client_id,
                     struct lt_err *err);
 
 /* A round's inventory is settled (sold, or left as recorded residual:
- * the base carried from every earlier round, not this round's alone).
+ * the base carried from every earlier round, not this round's alone):
+ * it stands for every order of its run's rounds up to round before it,
+ * not for the next round's armed intents written before it).
  * Without the intent log fsync'ed; with it, durable with the log's next
  * sync (a settled line lost is a crash just before it: recovery queries
  * that round's final orders and finds the same residual). */
@@ -151,10 +186,13 @@ struct journal_pending {
 };
 
 /* Reads the journal file at path (absent file: none pending) and returns
- * the orders after its last settled line in file order (an armed
- * intent and its exact line are one order; an armed intent closed by a
- * never_placed line is none; *out malloc'd, caller frees) and, when residual is not NULL, that line's residual (0
- * without one).  Torn or malformed lines (a crash mid-write; a settled
+ * the orders after its last settled line in file order, and the orders
+ * before it of a later round of the settled line's run (the next round's
+ * armed intents, written during the settled round); an armed intent and
+ * its exact line are one order, as are two copies of a line (the intent
+ * log's replay); an armed intent closed by a never_placed line is none;
+ * *out malloc'd, caller frees.  When residual is not NULL, it gets that
+ * line's residual (0 without one).  Torn or malformed lines (a crash mid-write; a settled
  * line without a valid residual) are skipped.  LT_EIO for a path that is
  * not a regular file (a FIFO or a device could block or never end), and
  * LT_ERANGE for a file over 64 MiB (rotation keeps journals far smaller),

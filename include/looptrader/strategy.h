@@ -112,6 +112,30 @@ enum strategy_result {
     STRATEGY_FAILED         /* an error ended it; report.error says why */
 };
 
+/* An armed intent (arm.h): its line in the journal (durable, or durable
+ * once journal_wait_durable says so), its order not sent yet. */
+struct strategy_armed {
+    int set;
+    char code;                 /* its client id's side code */
+    char cid[CLIENTID_MAX];
+    struct arm_bounds b;
+    struct journal_upto upto;  /* what to wait for before the send */
+};
+
+/* The next round's first buy and its sell, armed during a round
+ * (strategy.c, arm_carry): used by round `round` when its quote goal, the
+ * buy cap and the earlier rounds' commitment are still the ones the bounds
+ * were made for, else closed (never_placed), as they are whenever the
+ * user ends. */
+struct strategy_carried {
+    unsigned round;            /* the round they are for (0: none yet) */
+    unsigned seq;              /* order numbers of that round their ids took */
+    money_t goal;              /* the quote goal the buy's bound is for */
+    money_t cap;               /* the buy cap its notional bound is within */
+    money_t used;              /* buy quote committed when armed (at most) */
+    struct strategy_armed buy, sell;
+};
+
 struct strategy_user {
     /* Set by strategy_user_init, read-only afterwards. */
     unsigned index;                  /* position in the config (client ids) */
@@ -148,6 +172,7 @@ struct strategy_user {
                                       * sends a trade's balance after its
                                       * execution event, so base_push predates
                                       * that trade until the next one comes */
+    struct strategy_carried next;    /* armed for the next round */
 };
 
 /* Prepares a user: mailbox, journal under state_dir, report fields

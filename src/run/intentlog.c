@@ -333,8 +333,11 @@ static int lead_sync(struct intentlog *l, uint64_t gen, const struct timespec *d
     return rc;
 }
 
-int intentlog_append(struct intentlog *l, const char *text, size_t len, int wait,
-                     struct lt_err *err)
+/* Writes text[0..len) as one record (its place reserved under the lock,
+ * its bytes written with it released) and says in *pos where it ends. */
+static int put_record(struct intentlog *l, const char *text, size_t len,
+                      const struct timespec *deadline, struct intentlog_pos *pos,
+                      struct lt_err *err)
 {
     size_t rlen = REC_HEAD + len;
     if (len == 0 || rlen > (size_t)l->size - INTENTLOG_HEADER)
@@ -343,8 +346,6 @@ int intentlog_append(struct intentlog *l, const char *text, size_t len, int wait
     char *rec = rlen <= sizeof(small) ? small : malloc(rlen);
     if (!rec)
         return lt_err_set(err, LT_ENOMEM, "intent log: out of memory");
-    struct timespec deadline;
-    timespec_in(&deadline, INTENTLOG_WAIT_MS);
     int rc = 0;
     pthread_mutex_lock(&l->mu);
     for (;;) {
@@ -357,7 +358,7 @@ int intentlog_append(struct intentlog *l, const char *text, size_t len, int wait
             /* a wrap needs the leader out of its sync and every write
              * in flight done first */
             if (l->wrapping || l->syncing || l->inflight[0] || l->inflight[1]) {
-                if ((rc = wait_until(l, &l->cv, &deadline, err)) != 0)
+                if ((rc = wait_until(l, &l->cv, deadline, err)) != 0)
                     break;
                 continue;
             }
@@ -409,24 +410,61 @@ int intentlog_append(struct intentlog *l, const char *text, size_t len, int wait
         return lt_err_set(err, LT_EIO, "intent log: write to %s failed: %s", l->path,
                           strerror(e));
     }
-    /* Durable once a sync that claimed it has ended, or a wrap (its
-     * syncfs) has. */
-    while (wait && rc == 0 && l->gen == gen && l->synced < mine) {
+    pos->gen = gen;
+    pos->end = (int64_t)mine;
+    pthread_mutex_unlock(&l->mu);
+    return 0;
+}
+
+/* Returns (mu not held) once the log is durable up to pos: a sync that
+ * claimed it has ended, or a wrap (its syncfs) has. */
+static int wait_pos(struct intentlog *l, const struct intentlog_pos *pos,
+                    const struct timespec *deadline, struct lt_err *err)
+{
+    int rc = 0;
+    pthread_mutex_lock(&l->mu);
+    while (rc == 0 && l->gen == pos->gen && (int64_t)l->synced < pos->end) {
         if (l->failed) {
             rc = lt_err_set(err, LT_EIO, "intent log: fdatasync of %s failed", l->path);
         } else if (!l->syncing && !l->wrapping) {
-            rc = lead_sync(l, gen, &deadline, err);
+            rc = lead_sync(l, pos->gen, deadline, err);
         } else {
-            /* the running sync if it claimed this record, else the next */
-            uint64_t k = l->syncing && mine <= l->sync_target ? l->syncs_begun - 1
-                                                                : l->syncs_begun;
+            /* the running sync if it claimed this place, else the next */
+            uint64_t k = l->syncing && pos->end <= (int64_t)l->sync_target ? l->syncs_begun - 1
+                                                                            : l->syncs_begun;
             l->waiters[k & 1]++;
-            rc = wait_until(l, &l->synced_cv[k & 1], &deadline, err);
+            rc = wait_until(l, &l->synced_cv[k & 1], deadline, err);
             l->waiters[k & 1]--;
         }
     }
     pthread_mutex_unlock(&l->mu);
     return rc;
+}
+
+int intentlog_append(struct intentlog *l, const char *text, size_t len, int wait,
+                     struct lt_err *err)
+{
+    struct timespec deadline;
+    timespec_in(&deadline, INTENTLOG_WAIT_MS);
+    struct intentlog_pos pos;
+    int rc = put_record(l, text, len, &deadline, &pos, err);
+    return rc == 0 && wait ? wait_pos(l, &pos, &deadline, err) : rc;
+}
+
+int intentlog_append_upto(struct intentlog *l, const char *text, size_t len,
+                          struct intentlog_pos *upto, struct lt_err *err)
+{
+    struct timespec deadline;
+    timespec_in(&deadline, INTENTLOG_WAIT_MS);
+    return put_record(l, text, len, &deadline, upto, err);
+}
+
+int intentlog_wait_durable(struct intentlog *l, const struct intentlog_pos *upto,
+                           struct lt_err *err)
+{
+    struct timespec deadline;
+    timespec_in(&deadline, INTENTLOG_WAIT_MS);
+    return wait_pos(l, upto, &deadline, err);
 }
 
 uint64_t intentlog_syncs(const struct intentlog *l)

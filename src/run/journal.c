@@ -14,12 +14,14 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "looptrader/intentlog.h"
@@ -43,6 +45,103 @@ static atomic_int keep_idle;
  * durable line is fsync'ed in its own file.  Set before any worker starts
  * and cleared after they end, so workers only read it. */
 static struct intentlog *wal;
+
+/* The intent log's syncer: one thread, started with the log and joined
+ * before it closes, that makes lines written with journal_armed_soon
+ * durable while their writer goes on.  Why: the next round's armed
+ * intents are written during a round (once its first buy is answered);
+ * this thread's fdatasync runs while the worker waits for that round's
+ * orders, so the next round's buy finds them durable instead of syncing
+ * between its tick and its send.  A writer
+ * that needs durability first joins this thread's sync when one runs, or
+ * leads one itself (group commit), so no writer waits for this thread to
+ * wake.  mu covers the fields below, never I/O. */
+static struct {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    pthread_t th;
+    int started;              /* th runs (main thread only: open and close) */
+    int stop, idle, pending;
+    struct intentlog_pos want; /* the latest place a writer asked for */
+} syncer = { .mu = PTHREAD_MUTEX_INITIALIZER };
+
+#define SYNCER_IDLE_MS 1000   /* a wait for work is bounded too */
+
+static void *syncer_main(void *arg)
+{
+    pthread_setname_np(pthread_self(), "lt-syncer");
+    (void)arg;
+    pthread_mutex_lock(&syncer.mu);
+    while (!syncer.stop) {
+        if (!syncer.pending) {
+            struct timespec ts;
+            clock_gettime(CLOCK_MONOTONIC, &ts);
+            ts.tv_sec += SYNCER_IDLE_MS / 1000;
+            syncer.idle = 1;
+            pthread_cond_timedwait(&syncer.cv, &syncer.mu, &ts);
+            syncer.idle = 0;
+            continue;
+        }
+        struct intentlog_pos p = syncer.want;
+        syncer.pending = 0;
+        pthread_mutex_unlock(&syncer.mu);
+        /* a failure fails the log: the writer's own wait says so, and
+         * its order is not sent on that line */
+        struct lt_err e = { 0 };
+        intentlog_wait_durable(wal, &p, &e);
+        pthread_mutex_lock(&syncer.mu);
+    }
+    pthread_mutex_unlock(&syncer.mu);
+    return NULL;
+}
+
+/* Without the thread (it could not start) the writer's wait syncs. */
+static void syncer_start(void)
+{
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&syncer.cv, &ca);
+    pthread_condattr_destroy(&ca);
+    syncer.stop = syncer.idle = syncer.pending = 0;
+    syncer.started = pthread_create(&syncer.th, NULL, syncer_main, NULL) == 0;
+    if (!syncer.started) {
+        pthread_cond_destroy(&syncer.cv);
+        log_warn("journal: no intent-log syncer thread; armed lines are synced by their "
+                 "writers");
+    }
+}
+
+static void syncer_stop(void)
+{
+    if (!syncer.started)
+        return;
+    pthread_mutex_lock(&syncer.mu);
+    syncer.stop = 1;
+    pthread_mutex_unlock(&syncer.mu);
+    pthread_cond_signal(&syncer.cv);
+    pthread_join(syncer.th, NULL);
+    pthread_cond_destroy(&syncer.cv);
+    syncer.started = 0;
+}
+
+/* Asks the syncer to make the log durable up to p; a wake-up only when
+ * it is idle (a busy one looks at want before it waits). */
+static void syncer_kick(const struct intentlog_pos *p)
+{
+    if (!syncer.started)
+        return;
+    pthread_mutex_lock(&syncer.mu);
+    if (!syncer.pending || p->gen > syncer.want.gen ||
+        (p->gen == syncer.want.gen && p->end > syncer.want.end))
+        syncer.want = *p;
+    syncer.pending = 1;
+    int wake = syncer.idle;
+    syncer.idle = 0;
+    pthread_mutex_unlock(&syncer.mu);
+    if (wake)
+        pthread_cond_signal(&syncer.cv);
+}
 
 struct journal {
     int fd;              /* kept descriptor, -1 when none; counted in kept_fds */
@@ -321,9 +420,13 @@ enum keep {
     KEEP_LATER,   /* an armed intent's exact line: in the intent log, durable
                    * with its next sync; without the log a plain write (the
                    * armed line, durable, bounds the order meanwhile) */
+    KEEP_UPTO,    /* an armed intent written ahead: in the intent log, not
+                   * waited for, the place to wait for returned; without
+                   * the log fsync'ed (durable) */
 };
 
-static int append(struct journal *j, const char *fields, enum keep keep, struct lt_err *err)
+static int append(struct journal *j, const char *fields, enum keep keep,
+                  struct journal_upto *upto, struct lt_err *err)
 {
     char text[JOURNAL_LINE_MAX];
     size_t len;
@@ -335,10 +438,13 @@ static int append(struct journal *j, const char *fields, enum keep keep, struct 
         return fd;
     /* With the intent log, the line is made durable there (group commit);
      * the journal's own copy reaches the disk with the next syncfs. */
-    rc = write_line(j, fd, text, len, (keep == KEEP_SOON || keep == KEEP_DURABLE) && !wal,
-                    err);
-    if (rc == 0 && keep != KEEP_PLAIN && wal)
+    rc = write_line(j, fd, text, len, keep != KEEP_PLAIN && keep != KEEP_LATER && !wal, err);
+    if (rc == 0 && keep == KEEP_UPTO && wal) {
+        rc = intentlog_append_upto(wal, text, len, &upto->pos, err);
+        upto->pending = rc == 0;
+    } else if (rc == 0 && keep != KEEP_PLAIN && wal) {
         rc = intentlog_append(wal, text, len, keep == KEEP_DURABLE, err);
+    }
     if (j->fd >= 0) {
         if (rc != 0) /* a fresh descriptor next time */
             journal_release(j);
@@ -363,7 +469,8 @@ static int append(struct journal *j, const char *fields, enum keep keep, struct 
  * under the names n1 and n2. */
 static int order_line(struct journal *j, const char *ev, const char *run, unsigned round,
                       const char *client_id, enum order_side side, const char *n1, money_t v1,
-                      const char *n2, money_t v2, enum keep keep, struct lt_err *err)
+                      const char *n2, money_t v2, enum keep keep, struct journal_upto *upto,
+                      struct lt_err *err)
 {
     char b1[MONEY_STR_MAX], b2[MONEY_STR_MAX], f[JOURNAL_LINE_MAX];
     Q(qrun, run);
@@ -373,21 +480,44 @@ static int order_line(struct journal *j, const char *ev, const char *run, unsign
              "\"%s\":\"%s\",\"%s\":\"%s\"",
              ev, qrun, round, qcid, side == SIDE_BUY ? "BUY" : "SELL", n1,
              money_format_min(v1, b1), n2, money_format_min(v2, b2));
-    return append(j, f, keep, err);
+    return append(j, f, keep, upto, err);
 }
 
 int journal_intent(struct journal *j, const char *run, unsigned round, const char *client_id,
                    enum order_side side, money_t price, money_t qty, struct lt_err *err)
 {
     return order_line(j, "intent", run, round, client_id, side, "price", price, "qty", qty,
-                      KEEP_DURABLE, err);
+                      KEEP_DURABLE, NULL, err);
 }
 
 int journal_armed(struct journal *j, const char *run, unsigned round, const char *client_id,
                   const struct arm_bounds *b, int wait, struct lt_err *err)
 {
     return order_line(j, "armed", run, round, client_id, b->side, "max_qty", b->max_qty,
-                      "max_quote", b->max_quote, wait ? KEEP_DURABLE : KEEP_SOON, err);
+                      "max_quote", b->max_quote, wait ? KEEP_DURABLE : KEEP_SOON, NULL, err);
+}
+
+int journal_armed_soon(struct journal *j, const char *run, unsigned round,
+                       const char *client_id, const struct arm_bounds *b,
+                       struct journal_upto *upto, struct lt_err *err)
+{
+    upto->pending = 0;
+    return order_line(j, "armed", run, round, client_id, b->side, "max_qty", b->max_qty,
+                      "max_quote", b->max_quote, KEEP_UPTO, upto, err);
+}
+
+void journal_sync_soon(const struct journal_upto *upto)
+{
+    if (upto->pending)
+        syncer_kick(&upto->pos);
+}
+
+int journal_wait_durable(const struct journal_upto *upto, struct lt_err *err)
+{
+    if (!upto->pending)
+        return 0;
+    /* pending only with the log open: it stays open while workers run */
+    return intentlog_wait_durable(wal, &upto->pos, err);
 }
 
 int journal_intent_exact(struct journal *j, const char *run, unsigned round,
@@ -395,7 +525,7 @@ int journal_intent_exact(struct journal *j, const char *run, unsigned round,
                          money_t qty, struct lt_err *err)
 {
     return order_line(j, "intent", run, round, client_id, side, "price", price, "qty", qty,
-                      KEEP_LATER, err);
+                      KEEP_LATER, NULL, err);
 }
 
 int journal_outcome(struct journal *j, const char *ev, const char *client_id,
@@ -408,7 +538,7 @@ int journal_outcome(struct journal *j, const char *ev, const char *client_id,
     Q(qst, order_status_name(st));
     snprintf(f, sizeof(f), "\"ev\":%s,\"cid\":%s,\"status\":%s,\"executed\":\"%s\",\"quote\":\"%s\"",
              qev, qcid, qst, money_format_min(executed_qty, eb), money_format_min(cum_quote, cb));
-    return append(j, f, KEEP_PLAIN, err);
+    return append(j, f, KEEP_PLAIN, NULL, err);
 }
 
 static int settled_fields(char *f, const char *run, unsigned round, money_t bought,
@@ -429,7 +559,7 @@ int journal_settled(struct journal *j, const char *run, unsigned round, money_t 
 {
     char f[JOURNAL_LINE_MAX];
     int rc = settled_fields(f, run, round, bought, sold, residual, err);
-    return rc ? rc : append(j, f, KEEP_SOON, err);
+    return rc ? rc : append(j, f, KEEP_SOON, NULL, err);
 }
 
 /* The fresh file is written complete (with the residual's line) beside the
@@ -563,12 +693,18 @@ int journal_load_pending(const char *path, struct journal_pending **out, size_t 
         }
         unsigned round = (unsigned)json_integer_value(jr);
         if (strcmp(ev, "settled") == 0) {
-            /* Every order before it is accounted for by its residual. */
+            /* Every order of its run up to its round before it is
+             * accounted for by its residual; the next round's intents,
+             * armed during this one (before its sell), are not. */
             const char *res = json_string_value(json_object_get(o, "residual"));
             money_t r;
             if (res && money_parse(res, &r) == 0 && r >= 0) {
                 carried = r;
-                n_orders = 0;
+                size_t k = 0;
+                for (size_t i = 0; i < n_orders; i++)
+                    if (orders[i].round > round && strcmp(orders[i].run, run) == 0)
+                        orders[k++] = orders[i];
+                n_orders = k;
             }
         } else if (strcmp(ev, "intent") == 0 || strcmp(ev, "armed") == 0) {
             int armed = ev[0] == 'a';
@@ -584,7 +720,10 @@ int journal_load_pending(const char *path, struct journal_pending **out, size_t 
                 orders[i].armed = 0;
                 orders[i].price = v1;
                 orders[i].qty = v2;
-            } else if (cid && side && strlen(cid) < CLIENTID_MAX) {
+            } else if (cid && side && i == n_orders && strlen(cid) < CLIENTID_MAX) {
+                /* a new order; a line of a pending one again (the intent
+                 * log's replay appends a lost line after later ones) is
+                 * the same order */
                 if (n_orders == cap_orders) {
                     size_t cap = cap_orders ? cap_orders * 2 : 64;
                     struct journal_pending *no = realloc(orders, cap * sizeof(*no));
@@ -828,6 +967,7 @@ int journal_wal_open(const char *dir, struct lt_err *err)
         return rc;
     }
     wal = l;
+    syncer_start();
     return 0;
 }
 
@@ -835,6 +975,7 @@ void journal_wal_close(void)
 {
     if (!wal)
         return;
+    syncer_stop();
     /* Every line is made durable and the log left with an empty lap: the
      * next start has nothing to replay and no syncfs to wait for. */
     struct lt_err err = { 0 };

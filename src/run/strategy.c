@@ -644,13 +644,20 @@ static int reached_venue(int rc, const struct lt_err *e)
 static int order_finish(struct rctx *c, const char *cid, enum order_side side,
                         enum time_in_force tif, money_t price, money_t qty);
 
-static int next_cid(struct rctx *c, char code, char cid[CLIENTID_MAX])
+/* The client id of order seq of round (side code code). */
+static int make_cid(struct rctx *c, unsigned round, unsigned seq, char code,
+                    char cid[CLIENTID_MAX])
 {
-    struct clientid id = { .user = c->u->index, .round = c->u->round, .side = code,
-                           .seq = ++c->seq, .epoch = coord_epoch(c->env->coord, c->u->index) };
+    struct clientid id = { .user = c->u->index, .round = round, .side = code, .seq = seq,
+                           .epoch = coord_epoch(c->env->coord, c->u->index) };
     snprintf(id.run, sizeof(id.run), "%s", c->env->run);
     int rc = clientid_format(&id, cid);
     return rc ? lt_err_set(&c->err, rc, "cannot make an order id (%s)", lt_err_name(rc)) : 0;
+}
+
+static int next_cid(struct rctx *c, char code, char cid[CLIENTID_MAX])
+{
+    return make_cid(c, c->u->round, ++c->seq, code, cid);
 }
 
 /* --- pre-armed intents (arm.h) ------------------------------------------ */
@@ -669,11 +676,26 @@ static int test_kill_after_armed_send(void)
     return v;
 }
 
+/* The tests' hook LT_TEST_KILL_AT_ROUND=N: SIGKILL as round N starts
+ * (the round before it ended, having armed this round's first buy and
+ * sell; nothing of this round sent); read once as the hook above. */
+static unsigned test_kill_at_round(void)
+{
+    static atomic_int hook = -1;
+    int v = atomic_load_explicit(&hook, memory_order_relaxed);
+    if (v < 0) {
+        const char *s = getenv("LT_TEST_KILL_AT_ROUND");
+        v = s && atoi(s) > 0 ? atoi(s) : 0;
+        atomic_store_explicit(&hook, v, memory_order_relaxed);
+    }
+    return (unsigned)v;
+}
+
 /* An armed intent of side code code and bounds b in slot a: a client
  * id of its own (never reused, used or not), its line written (with
  * wait, durable on return).  0, or -1 (logged) when it could not be. */
-static int arm_slot(struct rctx *c, struct armed *a, char code, const struct arm_bounds *b,
-                    int wait)
+static int arm_slot(struct rctx *c, struct strategy_armed *a, char code,
+                    const struct arm_bounds *b, int wait)
 {
     struct lt_err e = { 0 };
     if (next_cid(c, code, a->cid) != 0) {
@@ -686,16 +708,30 @@ static int arm_slot(struct rctx *c, struct armed *a, char code, const struct arm
     }
     a->code = code;
     a->b = *b;
+    a->upto.pending = 0; /* durable on return, or made so by the pair's sell line */
     return 0;
 }
 
 /* An armed intent that will not be used is closed (never sent). */
-static void arm_close(struct rctx *c, struct armed *a)
+static void armed_close(struct journal *j, struct strategy_armed *a)
 {
     if (!a->set)
         return;
-    journal_outcome(c->u->journal, "never_placed", a->cid, ORDER_STATUS_UNKNOWN, 0, 0, NULL);
+    journal_outcome(j, "never_placed", a->cid, ORDER_STATUS_UNKNOWN, 0, 0, NULL);
     a->set = 0;
+}
+
+static void arm_close(struct rctx *c, struct strategy_armed *a)
+{
+    armed_close(c->u->journal, a);
+}
+
+/* The intents armed for the next round that it will not use are closed;
+ * the order numbers their ids took stay taken. */
+static void carried_close(struct strategy_user *u)
+{
+    armed_close(u->journal, &u->next.buy);
+    armed_close(u->journal, &u->next.sell);
 }
 
 /* Arms the next order (side code code, bounds b) before its price is
@@ -751,15 +787,114 @@ static void arm_buy(struct rctx *c, const struct ladder *lad, int k, money_t wan
     arm_next(c, 'b', &b, first ? &sell : NULL);
 }
 
+/* One intent armed for round n->round (the next): its own client id of
+ * that round, its line written without a wait (the syncer makes it
+ * durable).  0, or -1 (logged) when it could not be. */
+static int carry_slot(struct rctx *c, struct strategy_carried *n, struct strategy_armed *a,
+                      char code, const struct arm_bounds *b)
+{
+    struct lt_err e = { 0 };
+    if (make_cid(c, n->round, ++n->seq, code, a->cid) != 0) {
+        lt_err_clear(&c->err);
+        return -1;
+    }
+    if (journal_armed_soon(c->u->journal, c->env->run, n->round, a->cid, b, &a->upto, &e) !=
+        0) {
+        log_warn("%s: %s (the next round arms its orders itself)", c->u->cfg->name, e.msg);
+        return -1;
+    }
+    a->code = code;
+    a->b = *b;
+    a->set = 1;
+    return 0;
+}
+
+/* The next round's first buy and its sell, armed during this round: once
+ * the round's first buy is answered (while the worker waits for its fill
+ * pushes), else before the round's sell is sent.  Their lines are written
+ * without a wait and the intent log's syncer makes them durable while the
+ * orders of this round are out, so that no sync lies between the tick the
+ * next buy is priced from (the one this round's sell fill pushes) and its
+ * send.  Bounds as arm_buy's for the next round's first buy, at the last
+ * book taken, for the quote goal round_run will give it: this round's buy
+ * quote is at most round_quote (what its buys commit at our prices: fills
+ * are at our price or better), and so the next goal is known unless the
+ * target is near (carried_take checks it); the notional bound is what the
+ * buy cap leaves after all this round commits so far (carried_take checks
+ * that nothing more was).  Its sell: at most what that buy can buy and the
+ * dust this round can leave (less than a smallest sellable quantity).
+ * Once per round; not when no next round of that goal can follow (the
+ * target reached: done or a dust round), nor with a coordinator or OTO
+ * rounds (neither arms), nor when stopping, topping up or with an order
+ * in doubt. */
+static struct ladder user_ladder(const struct strategy_user *u);
+
+static void arm_carry(struct rctx *c, const struct ladder *lad, money_t round_quote)
+{
+    struct strategy_user *u = c->u;
+    const struct strategy_config *sc = &u->cfg->strategy;
+    struct strategy_carried *n = &u->next;
+    if (n->round == u->round + 1 || c->env->coord || sc->oto || c->topup || c->live_unknown ||
+        c->ref_ask <= 0 || c->ref_bid <= 0 || u->buy_cap <= 0 || stopping(c))
+        return;
+    money_t remaining =
+        target_remaining(u->report.target, money_add_sat(u->window_total, round_quote));
+    money_t goal = sc->buy_amount < remaining ? sc->buy_amount : remaining;
+    if (goal <= 0)
+        return;
+    money_t q_min = plan_min_sellable_qty(c->r, lad, c->ref_bid);
+    money_t used = money_add_sat(u->committed, ledger_committed_quote(&u->ledger));
+    struct arm_bounds b, sb;
+    if (arm_buy_bounds(c->r, ladder_price(lad, c->r, SIDE_BUY, c->ref_ask, 0), goal, 0, q_min,
+                       u->buy_cap - used, &b) != 0 ||
+        arm_sell_bounds(money_add_sat(b.max_qty, q_min), &sb) != 0)
+        return;
+    *n = (struct strategy_carried){ .round = u->round + 1, .goal = goal, .cap = u->buy_cap,
+                                    .used = used };
+    if (carry_slot(c, n, &n->buy, 'b', &b) != 0)
+        return;
+    if (carry_slot(c, n, &n->sell, 's', &sb) != 0) {
+        armed_close(u->journal, &n->buy); /* the pair or nothing */
+        return;
+    }
+    journal_sync_soon(&n->sell.upto); /* one sync for both, while this round's orders are out */
+}
+
+/* At a round's first buy: the intents the previous round armed for it
+ * become the round's armed buy and sell when the round's quote goal, the
+ * buy cap and what the earlier rounds committed are still those their
+ * bounds were made for; else they are closed and the round arms its own. */
+static void carried_take(struct rctx *c, money_t quote_goal)
+{
+    struct strategy_user *u = c->u;
+    struct strategy_carried *n = &u->next;
+    if (n->round == u->round && n->buy.set && n->sell.set && n->goal == quote_goal &&
+        n->cap == u->buy_cap && u->committed <= n->used && !c->arm.set && !c->arm_sell.set) {
+        c->arm = n->buy;
+        c->arm_sell = n->sell;
+        n->buy.set = n->sell.set = 0;
+    }
+    carried_close(u);
+}
+
 /* The armed intent's client id into cid when the order (code, side,
- * price, qty) is within its bounds: 1; else the armed intent is closed
- * and 0 (the order goes the normal way). */
+ * price, qty) is within its bounds and its line is durable: 1; else the
+ * armed intent is closed and 0 (the order goes the normal way). */
 static int arm_take(struct rctx *c, char code, enum order_side side, money_t price,
                     money_t qty, char cid[CLIENTID_MAX])
 {
     if (!c->arm.set)
         return 0;
     if (c->arm.code != code || arm_fits(&c->arm.b, side, price, qty) != 0) {
+        arm_close(c, &c->arm);
+        return 0;
+    }
+    /* armed ahead: normally durable by now (the syncer's sync ran while
+     * the previous order was out) */
+    struct lt_err e = { 0 };
+    if (journal_wait_durable(&c->arm.upto, &e) != 0) {
+        log_warn("%s: %s (order %s is journaled on its own)", c->u->cfg->name, e.msg,
+                 c->arm.cid);
         arm_close(c, &c->arm);
         return 0;
     }
@@ -841,6 +976,11 @@ static int order_run(struct rctx *c, enum order_side side, enum time_in_force ti
     if (rc == 0) {
         journal_outcome(u->journal, "ack", cid, st.status, st.executed_qty, st.cum_quote, NULL);
         believe(c, cid, &st, LEDGER_ANSWER);
+        if (code == 'b') {
+            /* the fill's pushes are on their way: arm the next round now */
+            struct ladder lad = user_ladder(u);
+            arm_carry(c, &lad, ledger_committed_quote(&u->ledger));
+        }
     } else if (rc == LT_EEXCHANGE && e.venue_code == -2010 && strstr(e.msg, "Duplicate")) {
         /* The venue already holds an order with this client id: whatever
          * sent it, it exists, and only a query can say what it did. */
@@ -1118,6 +1258,11 @@ static int sell_ladder(struct rctx *c, char code, money_t goal, money_t *left)
         } else if (arm_sell_bounds(qty, &b) == 0) {
             arm_next(c, code, &b, NULL);
         }
+        if (code == 's') {
+            struct ledger_totals bt;
+            ledger_side_totals(&c->u->ledger, SIDE_BUY, &bt);
+            arm_carry(c, &lad, bt.quote);
+        }
         money_t bid, ask;
         if (book(c, 0, &bid, &ask) != 0) {
             sleep_ms(POLL_MS);
@@ -1392,6 +1537,7 @@ static int recover(struct rctx *c)
 static enum strategy_result finish(struct strategy_user *u, enum user_status st,
                                    enum strategy_result res)
 {
+    carried_close(u); /* no next round */
     u->report.status = st;
     u->report.window_after = u->window_total;
     u->report.s.residual_base = u->carry_base;
@@ -1702,6 +1848,11 @@ static enum strategy_result round_run(const struct strategy_env *env, struct str
         return stopped(&c, "max_cost reached");
 
     u->round++;
+    if (test_kill_at_round() == u->round)
+        raise(SIGKILL); /* the tests' crash between two rounds */
+    /* ids the previous round armed for this one are taken, used or not */
+    if (u->next.round == u->round && u->next.seq > c.seq)
+        c.seq = u->next.seq;
     hook_ledger(&c);
     ledger_reset(&u->ledger);
     c.blind = !mailbox_stream_up(u->mb);
@@ -1711,6 +1862,7 @@ static enum strategy_result round_run(const struct strategy_env *env, struct str
     if (book(&c, 1, &bid, &ask) != 0 && stopping(&c))
         return stopped(&c, "stopped");
 
+    carried_take(&c, quote);
     int rc = sc->oto ? oto_buy_step(&c, quote) : buy_step(&c, quote);
     struct ledger_totals bt, st;
     ledger_side_totals(&u->ledger, SIDE_BUY, &bt);

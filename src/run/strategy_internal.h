@@ -17,14 +17,6 @@
 
 #define RATELIMIT_TRIES 6
 
-/* An armed intent (arm.h), durable in the journal, not used yet. */
-struct armed {
-    int set;
-    char code;                 /* its client id's side code */
-    char cid[CLIENTID_MAX];
-    struct arm_bounds b;
-};
-
 /* One round's working state, on the worker's stack. */
 struct rctx {
     const struct strategy_env *env;
@@ -44,8 +36,8 @@ struct rctx {
     int64_t no_price_since;    /* when prices became unusable (0: they are) */
     int64_t no_price_logged;
     money_t ref_bid, ref_ask;  /* the last book taken (0: none yet): arms the next buy */
-    struct armed arm;          /* the next order's armed intent */
-    struct armed arm_sell;     /* the round's sell, armed with its first buy */
+    struct strategy_armed arm;      /* the next order's armed intent */
+    struct strategy_armed arm_sell; /* the round's sell, armed with its first buy */
     struct lt_err err;         /* the error that ends the user, if any */
 };
 

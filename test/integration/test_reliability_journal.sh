@@ -60,7 +60,9 @@ for line in open(sys.argv[2]):
         e = json.loads(line)
     except ValueError:
         continue
-    if e.get("ev") == "intent":
+    # an armed line journals an order before its price is taken (pre-armed
+    # intents: the next round's first buy and sell are armed in this one)
+    if e.get("ev") in ("intent", "armed"):
         journaled.add(e.get("cid"))
 print(" ".join(sorted(sent - journaled)))
 PY

@@ -1,9 +1,11 @@
 /* Unit tests: intentlog (records read back in order, a torn or stale
  * record ends the scan, a new lap hides the last one, a full log wraps,
- * concurrent appends are all durable with fewer syncs) and the journal's
- * replay of it (an unsynced tail lost from a journal comes back: missing
- * intents, a missing settled line with what follows it; nothing of an
- * earlier lap comes back; a clean close leaves nothing to replay). */
+ * concurrent appends are all durable with fewer syncs, an append without
+ * a wait made durable up to its place) and the journal's replay of it (an
+ * unsynced tail lost from a journal comes back: missing intents, a missing
+ * settled line with what follows it, the next round's armed intents
+ * written ahead; nothing of an earlier lap comes back; a clean close
+ * leaves nothing to replay). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -144,6 +146,41 @@ static void full_log_wraps(void **state)
     assert_int_equal(s.n, 5);
     assert_string_equal(s.text[0], "rec00020\n");
     assert_string_equal(s.text[4], "rec00024\n");
+    intentlog_close(l);
+}
+
+/* intentlog_append_upto writes without a sync; intentlog_wait_durable
+ * syncs once for everything up to the place, then returns at once; a
+ * wrap (its syncfs) makes an older place durable with no fdatasync. */
+static void append_upto_then_wait(void **state)
+{
+    (void)state;
+    struct seen s;
+    struct lt_err err;
+    struct intentlog *l = reopen(INTENTLOG_HEADER + 3 * 55, &s);
+    assert_int_equal(intentlog_new_lap(l, &err), 0);
+    struct intentlog_pos a, b;
+    uint64_t syncs = intentlog_syncs(l);
+    assert_int_equal(intentlog_append_upto(l, "rec00000\n", 9, &a, &err), 0);
+    assert_int_equal(intentlog_append_upto(l, "rec00001\n", 9, &b, &err), 0);
+    assert_true(b.gen == a.gen && b.end > a.end);
+    assert_int_equal(intentlog_syncs(l), syncs);
+    assert_int_equal(intentlog_wait_durable(l, &b, &err), 0);
+    assert_int_equal(intentlog_syncs(l), syncs + 1);
+    assert_int_equal(intentlog_wait_durable(l, &a, &err), 0); /* covered by b's sync */
+    assert_int_equal(intentlog_syncs(l), syncs + 1);
+    /* the third record fills the lap, the fourth starts a new one */
+    struct intentlog_pos c, d;
+    assert_int_equal(intentlog_append_upto(l, "rec00002\n", 9, &c, &err), 0);
+    assert_int_equal(intentlog_append_upto(l, "rec00003\n", 9, &d, &err), 0);
+    assert_true(d.gen == c.gen + 1);
+    syncs = intentlog_syncs(l);
+    assert_int_equal(intentlog_wait_durable(l, &c, &err), 0);
+    assert_int_equal(intentlog_syncs(l), syncs);
+    intentlog_close(l);
+    l = reopen(INTENTLOG_HEADER + 3 * 55, &s);
+    assert_int_equal(s.n, 1);
+    assert_string_equal(s.text[0], "rec00003\n");
     intentlog_close(l);
 }
 
@@ -400,6 +437,58 @@ static void replay_restores_lost_intents_before_a_kept_settled_line(void **state
     free(path);
 }
 
+/* The next round's armed intents written ahead (journal_armed_soon), by
+ * a child that dies right after (a crash): they are in the intent log
+ * and wait for nothing once durable; a journal that lost them (with the
+ * round's settled line written after them) gets them back, and recovery
+ * reads them as round 2's orders although they precede round 1's
+ * settled line. */
+static void armed_ahead_are_replayed(void **state)
+{
+    (void)state;
+    struct lt_err err;
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        struct journal *j;
+        struct journal_upto ub, us;
+        struct arm_bounds bb = { .side = SIDE_BUY, .max_qty = M(6), .max_quote = M(20) };
+        struct arm_bounds bs = { .side = SIDE_SELL, .max_qty = M(7), .max_quote = 0 };
+        int ok = journal_wal_open(dir, &err) == 0 && journal_open(dir, "alice", &j, &err) == 0 &&
+                 journal_intent(j, "r1", 1, "c.1.b1", SIDE_BUY, M(2), M(5), &err) == 0 &&
+                 journal_outcome(j, "final", "c.1.b1", ORDER_FILLED, M(5), M(10), &err) == 0 &&
+                 journal_armed_soon(j, "r1", 2, "c.2.b1", &bb, &ub, &err) == 0 &&
+                 journal_armed_soon(j, "r1", 2, "c.2.s2", &bs, &us, &err) == 0 && ub.pending &&
+                 us.pending;
+        if (ok)
+            journal_sync_soon(&us);
+        ok = ok && journal_intent(j, "r1", 1, "c.1.s2", SIDE_SELL, M(2), M(5), &err) == 0 &&
+             journal_outcome(j, "final", "c.1.s2", ORDER_FILLED, M(5), M(10), &err) == 0 &&
+             journal_settled(j, "r1", 1, M(5), M(5), 0, &err) == 0 &&
+             journal_wait_durable(&ub, &err) == 0 && journal_wait_durable(&us, &err) == 0;
+        _exit(ok ? 0 : 1);
+    }
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    char path[256];
+    snprintf(path, sizeof(path), "%s/alice.jsonl", dir);
+    pending_of(path, 2, "c.2.b1", 0);
+    keep_lines(path, 2); /* the armed lines and everything after them lost */
+    pending_of(path, 1, "c.1.b1", 0);
+    assert_int_equal(journal_wal_open(dir, &err), 0);
+    journal_wal_close();
+    struct journal_pending *p;
+    size_t n;
+    assert_int_equal(journal_load_pending(path, &p, &n, NULL, &err), 0);
+    assert_int_equal(n, 2);
+    assert_string_equal(p[0].client_id, "c.2.b1");
+    assert_true(p[0].armed && p[0].round == 2 && p[0].max_qty == M(6));
+    assert_string_equal(p[1].client_id, "c.2.s2");
+    assert_true(p[1].armed && p[1].side == SIDE_SELL);
+    free(p);
+}
+
 static void nothing_lost_nothing_written(void **state)
 {
     (void)state;
@@ -435,6 +524,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(records_in_order_and_laps, setup, teardown),
         cmocka_unit_test_setup_teardown(torn_record_ends_the_scan, setup, teardown),
         cmocka_unit_test_setup_teardown(full_log_wraps, setup, teardown),
+        cmocka_unit_test_setup_teardown(append_upto_then_wait, setup, teardown),
         cmocka_unit_test_setup_teardown(concurrent_appends_group_commit, setup, teardown),
         cmocka_unit_test_setup_teardown(concurrent_appends_across_wraps, setup, teardown),
         cmocka_unit_test_setup_teardown(replay_restores_a_lost_intent, setup, teardown),
@@ -443,6 +533,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(replay_restores_lost_intents_before_a_kept_settled_line,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(armed_ahead_are_replayed, setup, teardown),
         cmocka_unit_test_setup_teardown(nothing_lost_nothing_written, setup, teardown),
         cmocka_unit_test_setup_teardown(clean_close_leaves_an_empty_lap, setup, teardown),
     };

@@ -161,6 +161,67 @@ static void armed_intents(void **state)
     free(p);
 }
 
+/* The next round's armed intents are written during the round, before
+ * its settled line: that line does not stand for them (they are of a
+ * later round of its run), a later round's settled line does, and a
+ * settled line of another run does too (recovery settles every round it
+ * read).  A line that comes again (the intent log's replay) is one
+ * order.  Without the intent log an armed line written ahead is durable
+ * on return. */
+static void armed_ahead_of_the_settled_line(void **state)
+{
+    (void)state;
+    struct journal *j;
+    struct lt_err err;
+    assert_int_equal(journal_open(dir, "ahead", &j, &err), 0);
+    struct arm_bounds bb = { .side = SIDE_BUY, .max_qty = M(9), .max_quote = M(20) };
+    struct arm_bounds bs = { .side = SIDE_SELL, .max_qty = M(13), .max_quote = 0 };
+    struct journal_upto up;
+    char path[256];
+    snprintf(path, sizeof(path), "%s", journal_path(j));
+    assert_int_equal(journal_intent(j, "r1", 1, "lt.r1.0.1.b1", SIDE_BUY, M(2), M(5), &err), 0);
+    assert_int_equal(journal_armed_soon(j, "r1", 2, "lt.r1.0.2.b1", &bb, &up, &err), 0);
+    assert_int_equal(up.pending, 0);
+    assert_int_equal(journal_wait_durable(&up, &err), 0);
+    assert_int_equal(journal_armed_soon(j, "r1", 2, "lt.r1.0.2.s2", &bs, &up, &err), 0);
+    assert_int_equal(journal_intent(j, "r1", 1, "lt.r1.0.1.s2", SIDE_SELL, M(2), M(5), &err), 0);
+    assert_int_equal(journal_settled(j, "r1", 1, M(5), M(5), 0, &err), 0);
+
+    struct journal_pending *p;
+    size_t n;
+    assert_int_equal(journal_load_pending(path, &p, &n, NULL, &err), 0);
+    assert_int_equal(n, 2);
+    assert_string_equal(p[0].client_id, "lt.r1.0.2.b1");
+    assert_true(p[0].armed && p[0].round == 2 && p[0].max_qty == M(9) &&
+                p[0].max_quote == M(20));
+    assert_string_equal(p[1].client_id, "lt.r1.0.2.s2");
+    free(p);
+
+    /* round 2's buy sent (its exact line), its armed line again: one order */
+    assert_int_equal(journal_intent_exact(j, "r1", 2, "lt.r1.0.2.b1", SIDE_BUY, M(2), M(5),
+                                          &err), 0);
+    assert_int_equal(journal_armed(j, "r1", 2, "lt.r1.0.2.b1", &bb, 0, &err), 0);
+    assert_int_equal(journal_intent(j, "r1", 2, "lt.r1.0.2.b1", SIDE_BUY, M(2), M(5), &err), 0);
+    assert_int_equal(journal_load_pending(path, &p, &n, NULL, &err), 0);
+    assert_int_equal(n, 2);
+    assert_true(!p[0].armed && p[0].price == M(2) && p[0].qty == M(5));
+    free(p);
+
+    /* round 2 settled: nothing pending */
+    assert_int_equal(journal_settled(j, "r1", 2, M(5), M(5), 0, &err), 0);
+    assert_int_equal(journal_load_pending(path, &p, &n, NULL, &err), 0);
+    assert_int_equal(n, 0);
+    free(p);
+
+    /* another run's settled line after an armed line of r1's round 3 */
+    assert_int_equal(journal_armed_soon(j, "r1", 3, "lt.r1.0.3.b1", &bb, &up, &err), 0);
+    assert_int_equal(journal_settled(j, "r2", 0, 0, 0, 0, &err), 0);
+    assert_int_equal(journal_load_pending(path, &p, &n, NULL, &err), 0);
+    assert_int_equal(n, 0);
+    free(p);
+    journal_close(j);
+}
+
 static void missing_file_is_empty(void **state)
 {
     (void)state;
@@ -493,6 +554,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(pending_rounds),
         cmocka_unit_test(armed_intents),
+        cmocka_unit_test(armed_ahead_of_the_settled_line),
         cmocka_unit_test(missing_file_is_empty),
         cmocka_unit_test(residual_carried),
         cmocka_unit_test(unreadable_journals),
