@@ -184,28 +184,50 @@ static void append_upto_then_wait(void **state)
     intentlog_close(l);
 }
 
+/* A writer thread: n records "w<id>-<i> <padding>\n"; with mixed, every
+ * other one is not waited for. */
 struct worker {
     struct intentlog *l;
-    int id, fails;
+    int id, n, mixed, fails;
 };
 
 static void *append_many(void *arg)
 {
     struct worker *w = arg;
-    char text[32];
+    char text[96];
     struct lt_err err;
-    for (int i = 0; i < 40; i++) {
-        snprintf(text, sizeof(text), "w%d-%d\n", w->id, i);
-        if (intentlog_append(w->l, text, strlen(text), 1, &err) != 0)
+    for (int i = 0; i < w->n; i++) {
+        int len = snprintf(text, sizeof(text), "w%d-%d %.*s\n", w->id, i, i % 50,
+                           "..................................................");
+        if (intentlog_append(w->l, text, (size_t)len, !w->mixed || i % 2, &err) != 0)
             w->fails++;
     }
     return NULL;
 }
 
-static int count_only(void *arg, const char *text, size_t len)
+/* Eight writers of n records each, to their end, none failing. */
+static void run_writers(struct intentlog *l, int n, int mixed)
 {
-    (void)text;
-    (void)len;
+    pthread_t t[8];
+    struct worker w[8];
+    for (int i = 0; i < 8; i++) {
+        w[i] = (struct worker){ .l = l, .id = i, .n = n, .mixed = mixed };
+        pthread_create(&t[i], NULL, append_many, &w[i]);
+    }
+    for (int i = 0; i < 8; i++) {
+        pthread_join(t[i], NULL);
+        assert_int_equal(w[i].fails, 0);
+    }
+}
+
+/* Counts records, each a whole line of a writer's own text. */
+static int whole_text(void *arg, const char *text, size_t len)
+{
+    int id, i;
+    char tail[64];
+    if (len == 0 || text[len - 1] != '\n' || sscanf(text, "w%d-%d %63[.]", &id, &i, tail) < 2 ||
+        id < 0 || id >= 8 || i < 0 || i >= 200)
+        return LT_EPARSE;
     (*(int *)arg)++;
     return 0;
 }
@@ -218,53 +240,19 @@ static void concurrent_appends_group_commit(void **state)
     struct intentlog *l = reopen(1 << 20, &s);
     assert_int_equal(intentlog_new_lap(l, &err), 0);
     uint64_t before = intentlog_syncs(l);
-    pthread_t t[8];
-    struct worker w[8];
-    for (int i = 0; i < 8; i++) {
-        w[i] = (struct worker){ l, i, 0 };
-        pthread_create(&t[i], NULL, append_many, &w[i]);
-    }
-    for (int i = 0; i < 8; i++) {
-        pthread_join(t[i], NULL);
-        assert_int_equal(w[i].fails, 0);
-    }
+    run_writers(l, 40, 0);
     /* never more syncs than appends (how many fewer depends on timing) */
     assert_true(intentlog_syncs(l) - before <= 320);
     intentlog_close(l);
     int n = 0;
-    assert_int_equal(intentlog_open(wal_path, 1 << 20, count_only, &n, &l, &err), 0);
+    assert_int_equal(intentlog_open(wal_path, 1 << 20, whole_text, &n, &l, &err), 0);
     assert_int_equal(n, 320);
     intentlog_close(l);
 }
 
 /* Records written outside the lock, across many wraps of a small log,
  * half of them not waited for: the last lap scans as whole records of
- * the writers' own text, none torn, none lost before the last durable. */
-static void *append_wrapping(void *arg)
-{
-    struct worker *w = arg;
-    char text[96];
-    struct lt_err err;
-    for (int i = 0; i < 200; i++) {
-        int n = snprintf(text, sizeof(text), "w%d-%d %.*s\n", w->id, i, i % 50,
-                         "..................................................");
-        if (intentlog_append(w->l, text, (size_t)n, i % 2, &err) != 0)
-            w->fails++;
-    }
-    return NULL;
-}
-
-static int whole_text(void *arg, const char *text, size_t len)
-{
-    int id, i;
-    char tail[64];
-    if (len == 0 || text[len - 1] != '\n' || sscanf(text, "w%d-%d %63[.]", &id, &i, tail) < 2 ||
-        id < 0 || id >= 8 || i < 0 || i >= 200)
-        return LT_EPARSE;
-    (*(int *)arg)++;
-    return 0;
-}
-
+ * the writers' own text, none torn. */
 static void concurrent_appends_across_wraps(void **state)
 {
     (void)state;
@@ -272,16 +260,7 @@ static void concurrent_appends_across_wraps(void **state)
     struct lt_err err;
     struct intentlog *l = reopen(8192, &s);
     assert_int_equal(intentlog_new_lap(l, &err), 0);
-    pthread_t t[8];
-    struct worker w[8];
-    for (int i = 0; i < 8; i++) {
-        w[i] = (struct worker){ l, i, 0 };
-        pthread_create(&t[i], NULL, append_wrapping, &w[i]);
-    }
-    for (int i = 0; i < 8; i++) {
-        pthread_join(t[i], NULL);
-        assert_int_equal(w[i].fails, 0);
-    }
+    run_writers(l, 200, 1);
     intentlog_close(l);
     int n = 0;
     assert_int_equal(intentlog_open(wal_path, 8192, whole_text, &n, &l, &err), 0);
