@@ -207,18 +207,32 @@ static char *slurp(const char *path)
     return buf;
 }
 
+/* A fresh temp file at path (a mkstemp template) and stderr sent to
+ * /dev/null (it is not under test: kept out of the test output); the
+ * saved stderr is returned for quiet_end. */
+static int quiet_begin(char *path)
+{
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    int saved = dup(STDERR_FILENO);
+    FILE *devnull = freopen("/dev/null", "w", stderr);
+    assert_non_null(devnull);
+    return saved;
+}
+
+static void quiet_end(int saved)
+{
+    dup2(saved, STDERR_FILENO);
+    close(saved);
+}
+
 static void file_sink_redacts_and_reopens(void **state)
 {
     (void)state;
     char a[] = "/tmp/lt-test-log-XXXXXX", b[64];
-    int fd = mkstemp(a);
-    assert_true(fd >= 0);
-    close(fd);
+    int saved = quiet_begin(a);
     snprintf(b, sizeof b, "%s.rotated", a);
-    /* stderr is not under test: keep it out of the test output. */
-    int saved = dup(STDERR_FILENO);
-    FILE *devnull = freopen("/dev/null", "w", stderr);
-    assert_non_null(devnull);
 
     assert_int_equal(log_secret_add("file-secret-99"), 0);
     assert_int_equal(log_open(a), 0);
@@ -236,8 +250,7 @@ static void file_sink_redacts_and_reopens(void **state)
     log_info("%s%s tail", pad, "straddling-secret-0123456789");
     log_close();
 
-    dup2(saved, STDERR_FILENO);
-    close(saved);
+    quiet_end(saved);
     char *old = slurp(b);
     assert_non_null(old);
     assert_non_null(strstr(old, " INFO  first line ***\n"));
@@ -262,20 +275,14 @@ static void json_lines_parse_and_redact(void **state)
 {
     (void)state;
     char a[] = "/tmp/lt-test-log-XXXXXX";
-    int fd = mkstemp(a);
-    assert_true(fd >= 0);
-    close(fd);
-    int saved = dup(STDERR_FILENO);
-    FILE *devnull = freopen("/dev/null", "w", stderr);
-    assert_non_null(devnull);
+    int saved = quiet_begin(a);
     assert_int_equal(log_secret_add("json-secret-42"), 0);
     assert_int_equal(log_open(a), 0);
     log_set_format(LOG_JSON);
     log_warn("say \"hi\" \\ tab\tnl\n json-secret-42 end");
     log_set_format(LOG_TEXT);
     log_close();
-    dup2(saved, STDERR_FILENO);
-    close(saved);
+    quiet_end(saved);
 
     char *text = slurp(a);
     assert_non_null(text);
@@ -302,12 +309,7 @@ static void text_stamp_is_the_wall_clock(void **state)
 {
     (void)state;
     char a[] = "/tmp/lt-test-log-XXXXXX";
-    int fd = mkstemp(a);
-    assert_true(fd >= 0);
-    close(fd);
-    int saved = dup(STDERR_FILENO);
-    FILE *devnull = freopen("/dev/null", "w", stderr);
-    assert_non_null(devnull);
+    int saved = quiet_begin(a);
     assert_int_equal(log_open(a), 0);
     struct timespec before, after;
     clock_gettime(CLOCK_REALTIME, &before);
@@ -315,8 +317,7 @@ static void text_stamp_is_the_wall_clock(void **state)
         log_warn("line %d", i);
     clock_gettime(CLOCK_REALTIME, &after);
     log_close();
-    dup2(saved, STDERR_FILENO);
-    close(saved);
+    quiet_end(saved);
 
     char *text = slurp(a);
     assert_non_null(text);
