@@ -28,10 +28,5 @@ before=$(python3 -c 'import sys; from decimal import Decimal as D; print(max(D(s
 target=$(plus "$before" 60)
 trader_run --only alice,bob --target "$target"
 assert_eq "$TRADER_RC" 0 "the run after the stop exits 0"
-for u in "${USERS[@]}"; do
-    assert_eq "$(report_status "$u")" done "$u done after the restart"
-done
-trader_check_target "$target" "${USERS[@]}"
-trader_check_flat "${USERS[@]}"
-trader_check_one_live_order "${USERS[@]}"
+trader_check_restarted_done "$target" "${USERS[@]}"
 lt_done

@@ -36,10 +36,5 @@ for u in "${USERS[@]}"; do
     assert_eq "$(jlines '{(l["run"], l["round"]) for l in j if l["ev"] == "intent"} <= {(l["run"], l["round"]) for l in j if l["ev"] == "settled"}' "$TRADER_STATE/$u.jsonl")" \
         true "$u: every journal round settled"
 done
-for u in "${USERS[@]}"; do
-    assert_eq "$(report_status "$u")" done "$u done after the restart"
-done
-trader_check_target "$target" "${USERS[@]}"
-trader_check_flat "${USERS[@]}"
-trader_check_one_live_order "${USERS[@]}"
+trader_check_restarted_done "$target" "${USERS[@]}"
 lt_done

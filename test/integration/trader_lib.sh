@@ -139,6 +139,19 @@ trader_check_no_secrets() {
     ok "no secret in output, log, report or journal"
 }
 
+# After a restart: every user done at target (the window total at least
+# target), flat, and never with two live orders.
+trader_check_restarted_done() {
+    local target=$1 u
+    shift
+    for u in "$@"; do
+        assert_eq "$(report_status "$u")" done "$u done after the restart"
+    done
+    trader_check_target "$target" "$@"
+    trader_check_flat "$@"
+    trader_check_one_live_order "$@"
+}
+
 # One live order per user: among the account's orders of ours (client id
 # "lt."), each was final (updateTime) before the next one was created.
 trader_check_one_live_order() {
