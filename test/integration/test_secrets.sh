@@ -85,7 +85,7 @@ scan_secrets "run with errors"
 sim_stop
 sim_start --seed 32
 trader_start --users "$USERS_FILE" --target 5000 --buy-amount 600 --slippage 0 --fill-timeout-ms 3000 --log-level debug
-rl_wait_open alice 'True' 20 || fail "alice never had an order open"
+rl_wait_open alice 'True' 40 || fail "alice never had an order open"
 kill -KILL "$TRADER_PID"
 { wait "$TRADER_PID"; } 2>/dev/null
 lt_forget_pid "$TRADER_PID"
