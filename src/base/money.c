@@ -3,7 +3,6 @@
 #include "looptrader/error.h"
 
 #include <math.h>
-#include <stdio.h>
 #include <string.h>
 
 int money_parse_n(const char *s, unsigned long len, money_t *out)
@@ -59,6 +58,23 @@ int money_parse(const char *s, money_t *out)
     return money_parse_n(s, strlen(s), out);
 }
 
+/* The decimal digits of u, most significant first, into out; their count. */
+static size_t digits(unsigned long long u, char *out)
+{
+    char rev[20];
+    size_t n = 0;
+    do {
+        rev[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    for (size_t i = 0; i < n; i++)
+        out[i] = rev[n - 1 - i];
+    return n;
+}
+
+/* Built by hand, not by snprintf: amounts are formatted several times per
+ * order (requests, journal lines, log lines), and printf's machinery was
+ * most of the cost.  At most 1 + 11 + 1 + 8 characters and the NUL. */
 char *money_format(money_t v, int decimals, char out[MONEY_STR_MAX])
 {
     unsigned long long a = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
@@ -69,13 +85,19 @@ char *money_format(money_t v, int decimals, char out[MONEY_STR_MAX])
         decimals = 0;
     if (decimals > MONEY_DECIMALS)
         decimals = MONEY_DECIMALS;
-    if (decimals == 0) {
-        snprintf(out, MONEY_STR_MAX, "%s%llu", v < 0 ? "-" : "", ip);
-        return out;
+    size_t n = 0;
+    if (v < 0)
+        out[n++] = '-';
+    n += digits(ip, out + n);
+    if (decimals > 0) {
+        for (int i = decimals; i < MONEY_DECIMALS; i++)
+            fp /= 10;
+        out[n++] = '.';
+        for (int i = decimals - 1; i >= 0; i--, fp /= 10)
+            out[n + (size_t)i] = (char)('0' + fp % 10);
+        n += (size_t)decimals;
     }
-    for (int i = decimals; i < MONEY_DECIMALS; i++)
-        fp /= 10;
-    snprintf(out, MONEY_STR_MAX, "%s%llu.%0*llu", v < 0 ? "-" : "", ip, decimals, fp);
+    out[n] = '\0';
     return out;
 }
 

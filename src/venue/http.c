@@ -7,16 +7,33 @@
  * header callback.  Error text is built from the method, the URL path
  * (never the query, which carries signatures) and libcurl's own error
  * buffer, which describes the transport only and never echoes our headers.
+ *
+ * A call is driven through a multi handle of the handle's own with
+ * curl_multi_socket_action, not curl_easy_perform: the easy loop polls the
+ * multi's wake-up pair before it starts and polls the socket again, with
+ * no wait, before every read; told which socket is ready, libcurl reads at
+ * once.  That is two polls fewer per request on the order path.
  */
 #include "looptrader/http.h"
 #include "looptrader/live.h"
 
 #include <curl/curl.h>
+#include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
+
+/* Sockets libcurl may ask to watch at once for one transfer: two while
+ * happy eyeballs races IPv6 and IPv4, one for the threaded resolver. */
+#define HTTP_SOCKS_MAX 8
+/* The longest wait between looks at the abort flag, and the margin past a
+ * call's deadline (which libcurl enforces) after which the loop ends it. */
+#define HTTP_WAKE_MS 1000
+#define HTTP_BACKSTOP_MS 2000
 
 /* Per-request state the curl callbacks fill. */
 struct http_call {
@@ -26,8 +43,17 @@ struct http_call {
     int sends;          /* times libcurl was about to send it */
 };
 
+struct http_sock {
+    curl_socket_t fd;
+    int what;                          /* CURL_POLL_IN / _OUT / _INOUT */
+};
+
 struct http {
     CURL *curl;                        /* owned; one thread at a time */
+    CURLM *multi;                      /* owned; holds the kept connection */
+    struct http_sock socks[HTTP_SOCKS_MAX]; /* what libcurl asked to watch */
+    size_t n_socks;
+    long long timer_at_ns;             /* libcurl's next timeout, -1: none */
     const atomic_int *abort;           /* ends GETs when set; NULL: none */
     struct http_call call;             /* the request under way; the handle's
                                         * callbacks point here once for all */
@@ -56,6 +82,44 @@ static int on_prereq(void *arg, char *primary_ip, char *local_ip, int primary_po
 static size_t on_body(char *data, size_t size, size_t nmemb, void *arg);
 static size_t on_header(char *line, size_t size, size_t nmemb, void *arg);
 
+static long long mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* libcurl says which sockets the transfer waits on, and for what. */
+static int on_socket(CURL *e, curl_socket_t fd, int what, void *arg, void *sockp)
+{
+    struct http *h = arg;
+    (void)e;
+    (void)sockp;
+    size_t i = 0;
+    while (i < h->n_socks && h->socks[i].fd != fd)
+        i++;
+    if (what == CURL_POLL_REMOVE) {
+        if (i < h->n_socks)
+            h->socks[i] = h->socks[--h->n_socks];
+        return 0;
+    }
+    if (i == h->n_socks) {
+        if (h->n_socks == HTTP_SOCKS_MAX)
+            return -1; /* fails the call (CURLM_ABORTED_BY_CALLBACK) */
+        h->n_socks++;
+    }
+    h->socks[i] = (struct http_sock){ fd, what };
+    return 0;
+}
+
+static int on_timer(CURLM *m, long timeout_ms, void *arg)
+{
+    struct http *h = arg;
+    (void)m;
+    h->timer_at_ns = timeout_ms < 0 ? -1 : mono_ns() + (long long)timeout_ms * 1000000LL;
+    return 0;
+}
+
 static pthread_once_t global_once = PTHREAD_ONCE_INIT;
 static CURLcode global_rc;
 
@@ -75,10 +139,18 @@ int http_new(struct http **out, struct lt_err *err)
     if (!h)
         return lt_err_set(err, LT_ENOMEM, "out of memory");
     h->curl = curl_easy_init();
-    if (!h->curl) {
+    h->multi = curl_multi_init();
+    if (!h->curl || !h->multi) {
+        curl_easy_cleanup(h->curl);
+        curl_multi_cleanup(h->multi);
         free(h);
         return lt_err_set(err, LT_ENOMEM, "curl_easy_init failed");
     }
+    h->timer_at_ns = -1;
+    curl_multi_setopt(h->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
+    curl_multi_setopt(h->multi, CURLMOPT_SOCKETDATA, h);
+    curl_multi_setopt(h->multi, CURLMOPT_TIMERFUNCTION, on_timer);
+    curl_multi_setopt(h->multi, CURLMOPT_TIMERDATA, h);
     /* What every request of the handle shares is set once here, not per
      * call: on the order path each option set is work. */
     CURL *c = h->curl;
@@ -105,6 +177,7 @@ void http_free(struct http *h)
     if (!h)
         return;
     curl_easy_cleanup(h->curl);
+    curl_multi_cleanup(h->multi);
     curl_slist_free_all(h->hdrs);
     free(h);
 }
@@ -266,6 +339,87 @@ static int headers_set(struct http *h, const struct http_request *req)
     return 0;
 }
 
+/* The milliseconds to wait for a socket: until libcurl's next timeout,
+ * at most HTTP_WAKE_MS (the abort flag is looked at in between). */
+static int wait_ms(const struct http *h, long long now)
+{
+    if (h->timer_at_ns < 0)
+        return HTTP_WAKE_MS;
+    long long left = h->timer_at_ns - now;
+    if (left <= 0)
+        return 0;
+    long long ms = (left + 999999) / 1000000;
+    return ms < HTTP_WAKE_MS ? (int)ms : HTTP_WAKE_MS;
+}
+
+/* Runs the handle's request to its end through the multi handle; the
+ * transfer's own result in *cc.  Bounded: libcurl ends the transfer at its
+ * timeout, and the loop itself HTTP_BACKSTOP_MS after that; a GET also
+ * ends within HTTP_WAKE_MS of the abort flag (CURLE_ABORTED_BY_CALLBACK,
+ * as the progress callback reports it).  0, or LT_EUNKNOWN when the multi
+ * handle failed (*cc then says nothing). */
+static int transfer(struct http *h, long timeout_ms, int abortable, CURLcode *cc)
+{
+    *cc = CURLE_OK;
+    h->n_socks = 0;
+    h->timer_at_ns = -1;
+    if (curl_multi_add_handle(h->multi, h->curl) != CURLM_OK)
+        return LT_EUNKNOWN;
+    long long backstop = mono_ns() + (long long)(timeout_ms + HTTP_BACKSTOP_MS) * 1000000LL;
+    int running = 0, rc = 0;
+    CURLMcode mc = curl_multi_socket_action(h->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+    while (mc == CURLM_OK && running > 0) {
+        long long now = mono_ns();
+        if (now >= backstop) {
+            *cc = CURLE_OPERATION_TIMEDOUT;
+            break;
+        }
+        if (abortable && atomic_load(h->abort)) {
+            *cc = CURLE_ABORTED_BY_CALLBACK;
+            break;
+        }
+        struct pollfd pfd[HTTP_SOCKS_MAX];
+        size_t n = h->n_socks;
+        for (size_t i = 0; i < n; i++) {
+            int w = h->socks[i].what;
+            pfd[i] = (struct pollfd){ .fd = h->socks[i].fd,
+                                      .events = (short)(((w & CURL_POLL_IN) ? POLLIN : 0) |
+                                                        ((w & CURL_POLL_OUT) ? POLLOUT : 0)) };
+        }
+        int r = poll(pfd, (nfds_t)n, wait_ms(h, now));
+        if (r < 0 && errno != EINTR) {
+            rc = LT_EUNKNOWN;
+            break;
+        }
+        if (r > 0) {
+            /* pfd is a copy: a socket an earlier action removed is one
+             * libcurl no longer knows, and ignores. */
+            for (size_t i = 0; i < n && mc == CURLM_OK; i++) {
+                short re = pfd[i].revents;
+                if (!re)
+                    continue;
+                int bits = ((re & (POLLIN | POLLHUP | POLLERR)) ? CURL_CSELECT_IN : 0) |
+                           ((re & POLLOUT) ? CURL_CSELECT_OUT : 0) |
+                           ((re & (POLLERR | POLLNVAL)) ? CURL_CSELECT_ERR : 0);
+                mc = curl_multi_socket_action(h->multi, pfd[i].fd, bits, &running);
+            }
+        } else if (r == 0 && h->timer_at_ns >= 0 && mono_ns() >= h->timer_at_ns) {
+            mc = curl_multi_socket_action(h->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+        }
+    }
+    if (mc != CURLM_OK)
+        rc = LT_EUNKNOWN;
+    int left;
+    CURLMsg *m;
+    while ((m = curl_multi_info_read(h->multi, &left)) != NULL)
+        if (m->msg == CURLMSG_DONE && m->easy_handle == h->curl)
+            *cc = m->data.result;
+    curl_multi_remove_handle(h->multi, h->curl);
+    h->n_socks = 0;
+    h->timer_at_ns = -1;
+    return rc;
+}
+
 int http_do(struct http *h, const struct http_request *req, struct http_response *resp,
             struct lt_err *err)
 {
@@ -311,11 +465,16 @@ int http_do(struct http *h, const struct http_request *req, struct http_response
     curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, abortable ? on_progress : NULL);
     curl_easy_setopt(c, CURLOPT_XFERINFODATA, abortable ? (void *)h->abort : NULL);
 
-    CURLcode cc = curl_easy_perform(c);
+    CURLcode cc;
+    int mrc = transfer(h, timeout, abortable, &cc);
     live_http_done(req->method, req->url, c);
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);
 
-    if (cc == CURLE_ABORTED_BY_CALLBACK && h->call.no_resend && h->call.sends > 1) {
+    if (mrc != 0) {
+        rc = lt_err_set(err, LT_EUNKNOWN, "%s %.*s: the transfer could not be driven",
+                        req->method, url_path_len(req->url), req->url);
+        resp->status = 0;
+    } else if (cc == CURLE_ABORTED_BY_CALLBACK && h->call.no_resend && h->call.sends > 1) {
         rc = lt_err_set(err, LT_EUNKNOWN,
                         "%s %.*s: the connection died before an answer; not re-sent",
                         req->method, url_path_len(req->url), req->url);

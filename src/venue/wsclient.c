@@ -146,6 +146,8 @@ struct wsclient {
     unsigned long malformed;        /* service thread: skipped messages */
 };
 
+#define WS_READ_BUF (64u << 10)
+
 static void conn_connect(struct wsconn *c);
 static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                     size_t len);
@@ -424,6 +426,10 @@ int wsclient_start(struct wsclient *ws, struct lt_err *err)
     if (ws->tls && access(SYSTEM_CA_FILE, R_OK) == 0)
         info.client_ssl_ca_filepath = SYSTEM_CA_FILE;
     info.fd_limit_per_thread = (unsigned)(ws->n_conns + 8);
+    /* The one read buffer of the service thread: lws reads a socket at
+     * most this much per wake-up, and a WS API connection shared by many
+     * users carries a backlog of pushes of about 1 KiB each. */
+    info.pt_serv_buf_size = WS_READ_BUF;
     ws->ctx = lws_create_context(&info);
     if (!ws->ctx)
         return lt_err_set(err, LT_EIO, "cannot create the WebSocket context");

@@ -201,6 +201,89 @@ static void kept_headers_follow_each_request(void **state)
     http_free(h);
 }
 
+/* Serves KEEP_CALLS requests on the first connection it accepts, then
+ * closes it; a request on any other connection is never answered. */
+#define KEEP_CALLS 5
+struct keeper {
+    int fd, port;
+    atomic_int served;
+    pthread_t th;
+};
+
+static void *serve_kept(void *arg)
+{
+    struct keeper *k = arg;
+    int c = accept(k->fd, NULL, NULL);
+    if (c < 0)
+        return NULL;
+    static char buf[16384];
+    size_t got = 0;
+    while (atomic_load(&k->served) < KEEP_CALLS) {
+        char *end = NULL;
+        while (!(end = strstr(buf, "\r\n\r\n")) && got + 1 < sizeof buf) {
+            ssize_t n = read(c, buf + got, sizeof buf - 1 - got);
+            if (n <= 0)
+                goto out;
+            got += (size_t)n;
+            buf[got] = '\0';
+        }
+        if (!end)
+            break;
+        size_t need = (size_t)(end + 4 - buf);
+        const char *cl = strstr(buf, "Content-Length: ");
+        if (cl && cl < end)
+            need += (size_t)atoi(cl + 16);
+        while (got < need && got + 1 < sizeof buf) {
+            ssize_t n = read(c, buf + got, sizeof buf - 1 - got);
+            if (n <= 0)
+                goto out;
+            got += (size_t)n;
+            buf[got] = '\0';
+        }
+        memmove(buf, buf + need, got - need + 1);
+        got -= need;
+        static const char reply[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}";
+        if (write(c, reply, sizeof reply - 1) < 0)
+            break;
+        atomic_fetch_add(&k->served, 1);
+    }
+out:
+    close(c);
+    return NULL;
+}
+
+/* A handle's calls, GETs and POSTs alike, go over the one kept connection
+ * (the multi handle that drives them holds it between calls). */
+static void calls_reuse_one_connection(void **state)
+{
+    (void)state;
+    struct keeper k;
+    memset(&k, 0, sizeof k);
+    atomic_init(&k.served, 0);
+    k.fd = loopback_listen(&k.port);
+    assert_int_equal(pthread_create(&k.th, NULL, serve_kept, &k), 0);
+    struct http *h;
+    struct lt_err err;
+    assert_int_equal(http_new(&h, &err), 0);
+    char url[96];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/api/v3/order", k.port);
+    struct http_response resp;
+    http_response_init(&resp);
+    for (int i = 0; i < KEEP_CALLS; i++) {
+        struct http_request req = { .method = i % 2 ? "POST" : "GET", .url = url,
+                                    .body = i % 2 ? "symbol=X&side=BUY" : NULL,
+                                    .timeout_ms = 3000, .no_resend = i % 2 };
+        assert_int_equal(http_do(h, &req, &resp, &err), 0);
+        assert_int_equal(resp.status, 200);
+        assert_string_equal(resp.body.buf, "{}");
+    }
+    http_response_release(&resp);
+    http_free(h);
+    pthread_join(k.th, NULL);
+    close(k.fd);
+    assert_int_equal(atomic_load(&k.served), KEEP_CALLS);
+}
+
 static void oversized_body_is_refused(void **state)
 {
     (void)state;
@@ -524,6 +607,7 @@ int main(void)
         cmocka_unit_test(captures_status_headers_and_sends_auth),
         cmocka_unit_test(post_without_body_and_missing_headers),
         cmocka_unit_test(kept_headers_follow_each_request),
+        cmocka_unit_test(calls_reuse_one_connection),
         cmocka_unit_test(oversized_body_is_refused),
         cmocka_unit_test(transport_error_is_unknown_and_secret_free),
         cmocka_unit_test(total_deadline_bounds_stalled_servers),

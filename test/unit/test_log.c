@@ -93,7 +93,7 @@ static void ten_thousand_secrets(void **state)
         snprintf(s, sizeof s, "user-%05d-secret-%d", i, i % 7 == 0 ? 1234567 : 42);
         assert_int_equal(log_secret_add(s), 0);
     }
-    for (int i = 0; i < 10000; i += 97) {
+    for (int i = 0; i < 10000; i++) { /* each: the filter never hides one */
         snprintf(line, sizeof line, "user-%05d: sig user-%05d-secret-%d end", i, i,
                  i % 7 == 0 ? 1234567 : 42);
         log_redact(line, out, sizeof out);

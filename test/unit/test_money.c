@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "looptrader/error.h"
@@ -89,6 +90,44 @@ static void rounding(void **state)
     assert_int_equal(money_decimals_of(1), 8);
 }
 
+/* The hand-built formatting writes what printf writes for the same
+ * integer and fraction: the extremes, signs, every width and a spread of
+ * values, decimals out of range clamped. */
+static void format_matches_printf(void **state)
+{
+    (void)state;
+    money_t vals[] = { 0, 1, -1, 9, 10, 99999999, 100000000, -100000000, 123456789012345678,
+                       INT64_MAX, INT64_MIN, INT64_MIN + 1, 5000000, -7 };
+    char b[MONEY_STR_MAX], want[64];
+    uint64_t x = 88172645463325252ULL;
+    for (int k = 0; k < 2000 + (int)(sizeof vals / sizeof vals[0]); k++) {
+        money_t v;
+        if (k < (int)(sizeof vals / sizeof vals[0])) {
+            v = vals[k];
+        } else {
+            x ^= x << 13; /* xorshift: a fixed spread of magnitudes */
+            x ^= x >> 7;
+            x ^= x << 17;
+            v = (money_t)(x >> (x % 60));
+            if (x & 1)
+                v = -v;
+        }
+        unsigned long long a = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+        for (int d = -1; d <= MONEY_DECIMALS + 1; d++) {
+            int dd = d < 0 ? 0 : d > MONEY_DECIMALS ? MONEY_DECIMALS : d;
+            unsigned long long fp = a % 100000000ULL;
+            for (int i = dd; i < MONEY_DECIMALS; i++)
+                fp /= 10;
+            if (dd == 0)
+                snprintf(want, sizeof want, "%s%llu", v < 0 ? "-" : "", a / 100000000ULL);
+            else
+                snprintf(want, sizeof want, "%s%llu.%0*llu", v < 0 ? "-" : "", a / 100000000ULL,
+                         dd, fp);
+            assert_string_equal(money_format(v, d, b), want);
+        }
+    }
+}
+
 static void strbuf_basics(void **state)
 {
     (void)state;
@@ -121,6 +160,7 @@ int main(void)
         cmocka_unit_test(parse_valid), cmocka_unit_test(parse_invalid),
         cmocka_unit_test(format),      cmocka_unit_test(arithmetic),
         cmocka_unit_test(rounding),    cmocka_unit_test(strbuf_basics),
+        cmocka_unit_test(format_matches_printf),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
