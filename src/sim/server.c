@@ -10,12 +10,24 @@
  * request when no latency fault is set (saves a poll round per request);
  * otherwise a per-connection lws timer fires later and the write happens on
  * the next writable callback, so the service thread never sleeps.
+ *
+ * WebSocket messages are framed here, into one per-connection buffer, and
+ * everything queued is written with one send per writable callback: an
+ * order's executionReport and outboundAccountPosition, and the pushes of
+ * the other users sharing the connection, went out as a send (and a poll
+ * round) each, and loopback sends were the largest share of the
+ * simulator's CPU.  lws passes an LWS_WRITE_RAW write on a WebSocket
+ * connection straight to the socket (buffering what it does not take), so
+ * the frames, built as lws builds a server's (unmasked, no extension), are
+ * what the client reads.  A write ends at a frame boundary, so lws's own
+ * control frames (pongs, close) never land inside one of ours.
  */
 #include "looptrader/sim/server.h"
 #include "looptrader/log.h"
 
 #include <libwebsockets.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,18 +35,14 @@
 #include <time.h>
 
 #define WS_QUEUE_MAX (8u * 1024 * 1024) /* bytes queued before a client is dropped */
+#define WS_WRITE_MAX (64u * 1024)       /* bytes of whole frames per writable callback */
+#define WS_FRAME_HDR_MAX 10
 #define WS_RX_MAX (64 * 1024)
 #define WS_PING_MS 20000
 #define HDR_ROOM 1024
 /* Request line + headers lws keeps per request (its default is 4 KiB): room
  * for long signed queries such as a symbols=[...] list of the whole venue. */
 #define HTTP_HEADER_MAX 16384
-
-struct outmsg {
-    struct outmsg *next;
-    size_t len;
-    unsigned char data[]; /* LWS_PRE headroom, then the message */
-};
 
 struct sim_conn {
     struct sim_server *srv;
@@ -53,9 +61,9 @@ struct sim_conn {
     int is_ws;
     void *app;
     struct strbuf rx;
-    struct outmsg *qhead, *qtail;
-    size_t qbytes;
-    int closing, ping_due;
+    struct strbuf tx; /* framed messages; tx.buf[txoff..] not yet written */
+    size_t txoff;
+    int closing;
     struct sim_conn *next, *prev; /* server's WebSocket list */
 };
 
@@ -94,6 +102,8 @@ static void conn_init(struct sim_conn *c, struct lws *wsi)
     strbuf_init(&c->resp.body, 0);
     strbuf_init(&c->out, 0);
     strbuf_init(&c->rx, WS_RX_MAX);
+    strbuf_init(&c->tx, WS_QUEUE_MAX);
+    c->txoff = 0;
 }
 
 static void conn_free(struct sim_conn *c)
@@ -112,17 +122,13 @@ static void conn_free(struct sim_conn *c)
             s->ws_list = c->next;
         if (c->next)
             c->next->prev = c->prev;
-        while (c->qhead) {
-            struct outmsg *m = c->qhead;
-            c->qhead = m->next;
-            free(m);
-        }
     }
     params_release(&c->req.params);
     strbuf_free(&c->req.body);
     strbuf_free(&c->resp.body);
     strbuf_free(&c->out);
     strbuf_free(&c->rx);
+    strbuf_free(&c->tx);
     c->init = 0;
 }
 
@@ -298,6 +304,67 @@ static int req_dispatch(struct sim_conn *c)
 
 /* ---- WebSocket ---- */
 
+/* Appends one unmasked final frame of opcode op (a server's frame: RFC 6455
+ * 5.2) to c's queue.  0, LT_ERANGE past WS_QUEUE_MAX, or LT_ENOMEM. */
+static int ws_queue_frame(struct sim_conn *c, unsigned char op, const char *msg, size_t len)
+{
+    unsigned char hdr[WS_FRAME_HDR_MAX];
+    size_t h = 2;
+    hdr[0] = (unsigned char)(0x80 | op);
+    if (len < 126) {
+        hdr[1] = (unsigned char)len;
+    } else if (len < 65536) {
+        hdr[1] = 126;
+        hdr[2] = (unsigned char)(len >> 8);
+        hdr[3] = (unsigned char)len;
+        h = 4;
+    } else {
+        hdr[1] = 127;
+        for (int i = 0; i < 8; i++)
+            hdr[2 + i] = (unsigned char)((uint64_t)len >> (56 - 8 * i));
+        h = 10;
+    }
+    if (c->tx.len - c->txoff + h + len > WS_QUEUE_MAX)
+        return LT_ERANGE;
+    if (c->txoff) { /* a write left frames behind: keep them at the front */
+        memmove(c->tx.buf, c->tx.buf + c->txoff, c->tx.len - c->txoff);
+        c->tx.len -= c->txoff;
+        c->tx.buf[c->tx.len] = '\0';
+        c->txoff = 0;
+    }
+    if (strbuf_grow(&c->tx, h + len))
+        return LT_ENOMEM;
+    strbuf_add(&c->tx, hdr, h);
+    if (len)
+        strbuf_add(&c->tx, msg, len);
+    return 0;
+}
+
+/* Bytes of the whole frames from tx.buf[off] that fit in max (at least the
+ * first one): the frames were built by ws_queue_frame, so their lengths are
+ * ours to read back. */
+static size_t ws_frames_span(const struct strbuf *tx, size_t off, size_t max)
+{
+    size_t span = 0;
+    while (off + span < tx->len) {
+        const unsigned char *f = (const unsigned char *)tx->buf + off + span;
+        size_t h = 2, n = f[1] & 0x7f;
+        if (n == 126) {
+            n = (size_t)f[2] << 8 | f[3];
+            h = 4;
+        } else if (n == 127) {
+            n = 0;
+            for (int i = 0; i < 8; i++)
+                n = n << 8 | f[2 + i];
+            h = 10;
+        }
+        if (span && span + h + n > max)
+            break;
+        span += h + n;
+    }
+    return span;
+}
+
 int server_ws_send(struct sim_conn *c, const char *msg, size_t len)
 {
     if (!c->is_ws || c->closing)
@@ -310,24 +377,14 @@ int server_ws_send(struct sim_conn *c, const char *msg, size_t len)
         if (handled)
             return 0;
     }
-    if (c->qbytes + len > WS_QUEUE_MAX) {
+    int rc = ws_queue_frame(c, 0x1 /* text */, msg, len);
+    if (rc == LT_ERANGE) {
         log_warn("sim: dropping a WebSocket client that does not read (%zu bytes queued)",
-                 c->qbytes);
+                 c->tx.len - c->txoff);
         server_ws_close(c);
-        return LT_ERANGE;
     }
-    struct outmsg *m = malloc(sizeof(*m) + LWS_PRE + len);
-    if (!m)
-        return LT_ENOMEM;
-    m->next = NULL;
-    m->len = len;
-    memcpy(m->data + LWS_PRE, msg, len);
-    if (c->qtail)
-        c->qtail->next = m;
-    else
-        c->qhead = m;
-    c->qtail = m;
-    c->qbytes += len;
+    if (rc)
+        return rc;
     lws_callback_on_writable(c->wsi);
     return 0;
 }
@@ -340,33 +397,22 @@ void server_ws_close(struct sim_conn *c)
 
 static int ws_writable(struct sim_conn *c)
 {
-    if (c->ping_due) {
-        unsigned char buf[LWS_PRE + 4];
-        c->ping_due = 0;
-        if (lws_write(c->wsi, buf + LWS_PRE, 0, LWS_WRITE_PING) < 0)
-            return -1;
-        if (c->qhead || c->closing)
-            lws_callback_on_writable(c->wsi);
-        return 0;
-    }
-    struct outmsg *m = c->qhead;
-    if (!m) {
+    if (c->txoff == c->tx.len) {
         if (c->closing) {
             lws_close_reason(c->wsi, LWS_CLOSE_STATUS_NORMAL, NULL, 0);
             return -1;
         }
         return 0;
     }
-    c->qhead = m->next;
-    if (!c->qhead)
-        c->qtail = NULL;
-    c->qbytes -= m->len;
-    int n = lws_write(c->wsi, m->data + LWS_PRE, m->len, LWS_WRITE_TEXT);
-    size_t len = m->len;
-    free(m);
-    if (n < (int)len)
+    size_t n = ws_frames_span(&c->tx, c->txoff, WS_WRITE_MAX);
+    if (lws_write(c->wsi, (unsigned char *)c->tx.buf + c->txoff, n, LWS_WRITE_RAW) < (int)n)
         return -1;
-    if (c->qhead || c->closing)
+    c->txoff += n;
+    if (c->txoff == c->tx.len) {
+        strbuf_reset(&c->tx);
+        c->txoff = 0;
+    }
+    if (c->txoff < c->tx.len || c->closing)
         lws_callback_on_writable(c->wsi);
     return 0;
 }
@@ -494,10 +540,9 @@ static void drop_cb(lws_sorted_usec_list_t *sul)
 static void ping_cb(lws_sorted_usec_list_t *sul)
 {
     struct sim_server *s = lws_container_of(sul, struct sim_server, ping_sul);
-    for (struct sim_conn *c = s->ws_list; c; c = c->next) {
-        c->ping_due = 1;
-        lws_callback_on_writable(c->wsi);
-    }
+    for (struct sim_conn *c = s->ws_list; c; c = c->next)
+        if (!c->closing && !ws_queue_frame(c, 0x9 /* ping */, NULL, 0))
+            lws_callback_on_writable(c->wsi);
     lws_sul_schedule(s->ctx, 0, &s->ping_sul, ping_cb, (lws_usec_t)WS_PING_MS * LWS_US_PER_MS);
 }
 
