@@ -40,6 +40,8 @@
 #define WS_RX_MAX (64 * 1024)
 #define WS_PING_MS 20000
 #define HDR_ROOM 1024
+#define HDR_NAME_MAX 96
+#define HDR_NAMES_MAX 16
 /* Request line + headers lws keeps per request (its default is 4 KiB): room
  * for long signed queries such as a symbols=[...] list of the whole venue. */
 #define HTTP_HEADER_MAX 16384
@@ -55,6 +57,7 @@ struct sim_conn {
     int dispatched;    /* this request was handled: lws may still report its
                           (empty) body complete while a delayed answer waits */
     int pending;       /* out holds a response not yet written */
+    char peer[48];     /* the client's address, read once per connection */
     lws_sorted_usec_list_t delay;
 
     /* WebSocket only */
@@ -77,6 +80,14 @@ struct sim_server {
     int filtering; /* inside h.ws_filter: its own sends pass unfiltered */
     struct sim_conn *ws_list;
     lws_sorted_usec_list_t tick_sul, drop_sul, ping_sul;
+    /* Header names server_header was asked for, with their lws token (-1:
+     * a custom header): finding a name among lws's ~90 token strings was a
+     * scan of strcmps per lookup, and every request looks up the same few. */
+    struct {
+        char name[HDR_NAME_MAX]; /* lowercased, with the ':' lws keeps */
+        int token;
+    } hdr_names[HDR_NAMES_MAX];
+    int n_hdr_names;
 };
 
 static int64_t g_clock_offset_ms; /* set before any thread starts */
@@ -97,6 +108,7 @@ static void conn_init(struct sim_conn *c, struct lws *wsi)
     c->init = 1;
     c->wsi = wsi;
     c->srv = lws_context_user(lws_get_context(wsi));
+    lws_get_peer_simple(wsi, c->peer, sizeof(c->peer));
     params_init(&c->req.params);
     strbuf_init(&c->req.body, SIM_BODY_MAX);
     strbuf_init(&c->resp.body, 0);
@@ -160,7 +172,7 @@ static int req_begin(struct sim_conn *c, const char *path, size_t path_len)
     c->too_big = 0;
     c->dispatched = 0;
     r->conn = c;
-    lws_get_peer_simple(c->wsi, r->ip, sizeof(r->ip));
+    memcpy(r->ip, c->peer, sizeof(r->ip));
     r->method = method_of(c->wsi);
     if (path_len >= sizeof(r->path))
         path_len = sizeof(r->path) - 1;
@@ -632,10 +644,30 @@ void server_destroy(struct sim_server *s)
     free(s);
 }
 
+/* The lws token of a lowercased "name:", or -1 when lws keeps it as a
+ * custom header. */
+static int header_token(struct sim_server *s, const char *lname)
+{
+    for (int i = 0; i < s->n_hdr_names; i++)
+        if (!strcmp(s->hdr_names[i].name, lname))
+            return s->hdr_names[i].token;
+    int token = -1;
+    for (int t = 0; t < WSI_TOKEN_COUNT && token < 0; t++) {
+        const unsigned char *tn = lws_token_to_string((enum lws_token_indexes)t);
+        if (tn && !strcmp((const char *)tn, lname))
+            token = t;
+    }
+    if (s->n_hdr_names < HDR_NAMES_MAX) {
+        strcpy(s->hdr_names[s->n_hdr_names].name, lname);
+        s->hdr_names[s->n_hdr_names++].token = token;
+    }
+    return token;
+}
+
 /* Known headers live in lws token slots; the rest are "custom" headers. */
 int server_header(struct sim_conn *c, const char *name, char *out, int out_len)
 {
-    char lname[96];
+    char lname[HDR_NAME_MAX];
     size_t n = strlen(name);
     if (n + 2 > sizeof(lname))
         return -1;
@@ -643,15 +675,13 @@ int server_header(struct sim_conn *c, const char *name, char *out, int out_len)
         lname[i] = (char)((name[i] >= 'A' && name[i] <= 'Z') ? name[i] + 32 : name[i]);
     lname[n] = ':';
     lname[n + 1] = '\0';
-    for (int t = 0; t < WSI_TOKEN_COUNT; t++) {
-        const unsigned char *tn = lws_token_to_string((enum lws_token_indexes)t);
-        if (tn && !strcmp((const char *)tn, lname)) {
-            if (lws_hdr_total_length(c->wsi, (enum lws_token_indexes)t) >= out_len)
-                return -1;
-            return lws_hdr_copy(c->wsi, out, out_len, (enum lws_token_indexes)t) > 0
-                       ? (int)strlen(out)
-                       : -1;
-        }
+    int t = header_token(c->srv, lname);
+    if (t >= 0) {
+        if (lws_hdr_total_length(c->wsi, (enum lws_token_indexes)t) >= out_len)
+            return -1;
+        return lws_hdr_copy(c->wsi, out, out_len, (enum lws_token_indexes)t) > 0
+                   ? (int)strlen(out)
+                   : -1;
     }
     int len = lws_hdr_custom_length(c->wsi, lname, (int)n + 1);
     if (len < 0 || len >= out_len)
