@@ -108,6 +108,7 @@ static void conn_init(struct sim_conn *c, struct lws *wsi)
     c->init = 1;
     c->wsi = wsi;
     c->srv = lws_context_user(lws_get_context(wsi));
+    c->peer[0] = '\0';
     lws_get_peer_simple(wsi, c->peer, sizeof(c->peer));
     params_init(&c->req.params);
     strbuf_init(&c->req.body, SIM_BODY_MAX);
