@@ -42,6 +42,8 @@
 #define HDR_ROOM 1024
 #define HDR_NAME_MAX 96
 #define HDR_NAMES_MAX 16
+#define SPARE_MAX 32               /* sessions' buffers kept for the next ones */
+#define SPARE_KEEP_MAX (64 * 1024) /* a buffer grown past this is freed instead */
 /* Request line + headers lws keeps per request (its default is 4 KiB): room
  * for long signed queries such as a symbols=[...] list of the whole venue. */
 #define HTTP_HEADER_MAX 16384
@@ -57,7 +59,7 @@ struct sim_conn {
     int dispatched;    /* this request was handled: lws may still report its
                           (empty) body complete while a delayed answer waits */
     int pending;       /* out holds a response not yet written */
-    char peer[48];     /* the client's address, read once per connection */
+    char peer[48];     /* the client's address, read once per session */
     lws_sorted_usec_list_t delay;
 
     /* WebSocket only */
@@ -68,6 +70,14 @@ struct sim_conn {
     size_t txoff;
     int closing;
     struct sim_conn *next, *prev; /* server's WebSocket list */
+};
+
+/* The buffers of a session.  lws frees an HTTP session's data at the end of
+ * every transaction (a keep-alive connection's next request is bound
+ * afresh), so each request allocated and regrew them: an ended session
+ * leaves them here, emptied, for the next one to start with. */
+struct spare_bufs {
+    struct strbuf store, body, resp, out;
 };
 
 struct sim_server {
@@ -88,6 +98,8 @@ struct sim_server {
         int token;
     } hdr_names[HDR_NAMES_MAX];
     int n_hdr_names;
+    struct spare_bufs spare[SPARE_MAX];
+    int n_spare;
 };
 
 static int64_t g_clock_offset_ms; /* set before any thread starts */
@@ -111,9 +123,17 @@ static void conn_init(struct sim_conn *c, struct lws *wsi)
     c->peer[0] = '\0';
     lws_get_peer_simple(wsi, c->peer, sizeof(c->peer));
     params_init(&c->req.params);
-    strbuf_init(&c->req.body, SIM_BODY_MAX);
-    strbuf_init(&c->resp.body, 0);
-    strbuf_init(&c->out, 0);
+    if (c->srv->n_spare) {
+        struct spare_bufs *b = &c->srv->spare[--c->srv->n_spare];
+        c->req.params.store = b->store;
+        c->req.body = b->body;
+        c->resp.body = b->resp;
+        c->out = b->out;
+    } else {
+        strbuf_init(&c->req.body, SIM_BODY_MAX);
+        strbuf_init(&c->resp.body, 0);
+        strbuf_init(&c->out, 0);
+    }
     strbuf_init(&c->rx, WS_RX_MAX);
     strbuf_init(&c->tx, WS_QUEUE_MAX);
     c->txoff = 0;
@@ -123,9 +143,9 @@ static void conn_free(struct sim_conn *c)
 {
     if (!c->init)
         return;
+    struct sim_server *s = c->srv;
     lws_sul_cancel(&c->delay);
     if (c->is_ws) {
-        struct sim_server *s = c->srv;
         if (c->app && s->h.ws_close)
             s->h.ws_close(c->app);
         c->app = NULL;
@@ -136,10 +156,24 @@ static void conn_free(struct sim_conn *c)
         if (c->next)
             c->next->prev = c->prev;
     }
-    params_release(&c->req.params);
-    strbuf_free(&c->req.body);
-    strbuf_free(&c->resp.body);
-    strbuf_free(&c->out);
+    if (s->n_spare < SPARE_MAX && c->req.params.store.alloc <= SPARE_KEEP_MAX &&
+        c->req.body.alloc <= SPARE_KEEP_MAX && c->resp.body.alloc <= SPARE_KEEP_MAX &&
+        c->out.alloc <= SPARE_KEEP_MAX) {
+        struct spare_bufs *b = &s->spare[s->n_spare++];
+        b->store = c->req.params.store;
+        b->body = c->req.body;
+        b->resp = c->resp.body;
+        b->out = c->out;
+        strbuf_reset(&b->store);
+        strbuf_reset(&b->body);
+        strbuf_reset(&b->resp);
+        strbuf_reset(&b->out);
+    } else {
+        params_release(&c->req.params);
+        strbuf_free(&c->req.body);
+        strbuf_free(&c->resp.body);
+        strbuf_free(&c->out);
+    }
     strbuf_free(&c->rx);
     strbuf_free(&c->tx);
     c->init = 0;
@@ -642,6 +676,13 @@ void server_destroy(struct sim_server *s)
     lws_sul_cancel(&s->drop_sul);
     lws_sul_cancel(&s->ping_sul);
     lws_context_destroy(s->ctx);
+    while (s->n_spare) {
+        struct spare_bufs *b = &s->spare[--s->n_spare];
+        strbuf_free(&b->store);
+        strbuf_free(&b->body);
+        strbuf_free(&b->resp);
+        strbuf_free(&b->out);
+    }
     free(s);
 }
 
