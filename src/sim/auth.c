@@ -103,15 +103,17 @@ static void build_body(struct strbuf *sb, const char *raw, size_t len)
     }
 }
 
-/* want is the request's signature: hex HMAC under secret, or base64 under
- * key when the account has a public key. */
-static int sig_matches(const char *secret, const struct sign_key *key, const char *want,
-                       const char *data, size_t len)
+/* want is the request's signature: hex HMAC under secret (through hmac,
+ * the same secret keyed once, when given), or base64 under key when the
+ * account has a public key. */
+static int sig_matches(const char *secret, struct sign_hmac *hmac, const struct sign_key *key,
+                       const char *want, const char *data, size_t len)
 {
     if (key)
         return sign_key_verify_b64(key, data, len, want);
     char got[SIGN_HEX_LEN + 1];
-    if (sign_hmac_sha256_hex(secret, strlen(secret), data, len, got))
+    if (hmac ? sign_hmac_hex(hmac, data, len, got)
+             : sign_hmac_sha256_hex(secret, strlen(secret), data, len, got))
         return 0;
     return sign_equal(got, want);
 }
@@ -133,8 +135,9 @@ static int bad_signature(struct lt_err *err)
     return params_fail(err, 400, -1022, "Signature for this request is not valid.");
 }
 
-int auth_rest_signature(const char *secret, const struct sign_key *key, const struct params *p,
-                        const char *body_raw, size_t body_len, struct lt_err *err)
+int auth_rest_signature(const char *secret, struct sign_hmac *hmac, const struct sign_key *key,
+                        const struct params *p, const char *body_raw, size_t body_len,
+                        struct lt_err *err)
 {
     const char *sig = params_get(p, "signature");
     char want[SIGN_B64_MAX + 1];
@@ -152,7 +155,7 @@ int auth_rest_signature(const char *secret, const struct sign_key *key, const st
         strbuf_reset(&payload);
         build_query(&payload, p, (enum enc_style)st);
         strbuf_add(&payload, body.buf, body.len);
-        ok = sig_matches(secret, key, want, payload.buf, payload.len);
+        ok = sig_matches(secret, hmac, key, want, payload.buf, payload.len);
     }
     strbuf_free(&body);
     strbuf_free(&payload);
@@ -238,8 +241,8 @@ int auth_rest(const struct sim_exchange *ex, struct sim_req *req, enum auth_leve
     if ((rc = auth_check_time(&req->params, req->now_ms, 1, err)))
         return rc;
     const struct simconf_account *a = sim_exchange_account_conf(ex, *account);
-    return auth_rest_signature(a->api_secret, a->public_key, &req->params, req->body.buf,
-                               req->body.len, err);
+    return auth_rest_signature(a->api_secret, sim_exchange_account_hmac(ex, *account),
+                               a->public_key, &req->params, req->body.buf, req->body.len, err);
 }
 
 int auth_ws_key(const struct sim_exchange *ex, const struct params *p, int *account,
@@ -278,7 +281,8 @@ int auth_ws(const struct sim_exchange *ex, const struct params *p, int64_t now_m
     const struct simconf_account *a = sim_exchange_account_conf(ex, *account);
     char want[SIGN_B64_MAX + 1];
     int ok = normalize_sig(sig, a->public_key, want, sizeof want) &&
-             sig_matches(a->api_secret, a->public_key, want, payload.buf, payload.len);
+             sig_matches(a->api_secret, sim_exchange_account_hmac(ex, *account), a->public_key,
+                         want, payload.buf, payload.len);
     strbuf_free(&payload);
     return ok ? 0 : bad_signature(err);
 }

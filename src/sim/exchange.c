@@ -18,6 +18,7 @@
 
 #include "looptrader/sim/accounts.h"
 #include "looptrader/sim/market.h"
+#include "looptrader/sign.h"
 
 #define MAX_STEPS_PER_TICK 50
 #define DAY_MS 86400000LL
@@ -41,6 +42,7 @@ struct sim_exchange {
     size_t n_touched;
     int *key_tab;                    /* api key -> account + 1, open addressing */
     size_t key_cap;
+    struct sign_hmac **hmac;         /* [n_acct] HMAC secrets keyed on first use */
     struct sim_event_sink sink;
     int64_t last_tick_ms;
     int64_t next_exec_id;
@@ -197,7 +199,8 @@ static int build_keys(struct sim_exchange *ex)
     ex->key_cap = 16;
     while (ex->key_cap < ex->n_acct * 2)
         ex->key_cap *= 2;
-    if (!(ex->key_tab = calloc(ex->key_cap, sizeof(int))))
+    if (!(ex->key_tab = calloc(ex->key_cap, sizeof(int))) ||
+        !(ex->hmac = calloc(ex->n_acct ? ex->n_acct : 1, sizeof(*ex->hmac))))
         return LT_ENOMEM;
     for (size_t i = 0; i < ex->n_acct; i++) {
         const char *k = ex->conf->accounts[i].api_key;
@@ -418,6 +421,10 @@ void sim_exchange_free(struct sim_exchange *ex)
     free(ex->acct);
     free(ex->touched);
     free(ex->key_tab);
+    if (ex->hmac)
+        for (size_t i = 0; i < ex->n_acct; i++)
+            sign_hmac_free(ex->hmac[i]);
+    free(ex->hmac);
     book_fills_free(&ex->fills);
     free(ex->out_fills);
     free(ex);
@@ -467,6 +474,18 @@ const struct simconf_account *sim_exchange_account_conf(const struct sim_exchang
                                                         int account)
 {
     return account >= 0 && (size_t)account < ex->n_acct ? &ex->conf->accounts[account] : NULL;
+}
+
+struct sign_hmac *sim_exchange_account_hmac(const struct sim_exchange *ex, int account)
+{
+    if (account < 0 || (size_t)account >= ex->n_acct || !ex->hmac)
+        return NULL;
+    if (!ex->hmac[account]) {
+        const char *secret = ex->conf->accounts[account].api_secret;
+        if (sign_hmac_new(secret, strlen(secret), &ex->hmac[account]))
+            return NULL;
+    }
+    return ex->hmac[account];
 }
 
 int sim_exchange_account_by_key(const struct sim_exchange *ex, const char *key)

@@ -100,24 +100,30 @@ static int hexval(char c)
 
 int params_urldecode(struct strbuf *out, const char *src, size_t len)
 {
+    /* Decoding never lengthens: room for len once, then the bytes stored
+     * in place (a strbuf_addch per byte was most of a form body's parse). */
+    int rc = strbuf_grow(out, len);
+    if (rc)
+        return rc;
+    char *d = out->buf + out->len;
     for (size_t i = 0; i < len; i++) {
         char c = src[i];
         if (c == '+') {
             c = ' ';
         } else if (c == '%') {
-            if (i + 2 >= len)
-                return LT_EPARSE;
-            int hi = hexval(src[i + 1]), lo = hexval(src[i + 2]);
-            if (hi < 0 || lo < 0)
-                return LT_EPARSE;
+            int hi = i + 2 < len ? hexval(src[i + 1]) : -1, lo = hi < 0 ? -1 : hexval(src[i + 2]);
+            if (lo < 0) {
+                rc = LT_EPARSE;
+                break;
+            }
             c = (char)(hi * 16 + lo);
             i += 2;
         }
-        int rc = strbuf_addch(out, c);
-        if (rc)
-            return rc;
+        *d++ = c;
     }
-    return 0;
+    out->len = (size_t)(d - out->buf);
+    out->buf[out->len] = '\0';
+    return rc;
 }
 
 int params_parse_form(struct params *p, const char *raw, size_t len, struct lt_err *err)

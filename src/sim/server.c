@@ -10,12 +10,24 @@
  * request when no latency fault is set (saves a poll round per request);
  * otherwise a per-connection lws timer fires later and the write happens on
  * the next writable callback, so the service thread never sleeps.
+ *
+ * WebSocket messages are framed here, into one per-connection buffer, and
+ * everything queued is written with one send per writable callback: an
+ * order's executionReport and outboundAccountPosition, and the pushes of
+ * the other users sharing the connection, went out as a send (and a poll
+ * round) each, and loopback sends were the largest share of the
+ * simulator's CPU.  lws passes an LWS_WRITE_RAW write on a WebSocket
+ * connection straight to the socket (buffering what it does not take), so
+ * the frames, built as lws builds a server's (unmasked, no extension), are
+ * what the client reads.  A write ends at a frame boundary, so lws's own
+ * control frames (pongs, close) never land inside one of ours.
  */
 #include "looptrader/sim/server.h"
 #include "looptrader/log.h"
 
 #include <libwebsockets.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,18 +35,18 @@
 #include <time.h>
 
 #define WS_QUEUE_MAX (8u * 1024 * 1024) /* bytes queued before a client is dropped */
+#define WS_WRITE_MAX (64u * 1024)       /* bytes of whole frames per writable callback */
+#define WS_FRAME_HDR_MAX 10
 #define WS_RX_MAX (64 * 1024)
 #define WS_PING_MS 20000
 #define HDR_ROOM 1024
+#define HDR_NAME_MAX 96
+#define HDR_NAMES_MAX 16
+#define SPARE_MAX 32               /* sessions' buffers kept for the next ones */
+#define SPARE_KEEP_MAX (64 * 1024) /* a buffer grown past this is freed instead */
 /* Request line + headers lws keeps per request (its default is 4 KiB): room
  * for long signed queries such as a symbols=[...] list of the whole venue. */
 #define HTTP_HEADER_MAX 16384
-
-struct outmsg {
-    struct outmsg *next;
-    size_t len;
-    unsigned char data[]; /* LWS_PRE headroom, then the message */
-};
 
 struct sim_conn {
     struct sim_server *srv;
@@ -47,16 +59,25 @@ struct sim_conn {
     int dispatched;    /* this request was handled: lws may still report its
                           (empty) body complete while a delayed answer waits */
     int pending;       /* out holds a response not yet written */
+    char peer[48];     /* the client's address, read once per session */
     lws_sorted_usec_list_t delay;
 
     /* WebSocket only */
     int is_ws;
     void *app;
     struct strbuf rx;
-    struct outmsg *qhead, *qtail;
-    size_t qbytes;
-    int closing, ping_due;
+    struct strbuf tx; /* framed messages; tx.buf[txoff..] not yet written */
+    size_t txoff;
+    int closing;
     struct sim_conn *next, *prev; /* server's WebSocket list */
+};
+
+/* The buffers of a session.  lws frees an HTTP session's data at the end of
+ * every transaction (a keep-alive connection's next request is bound
+ * afresh), so each request allocated and regrew them: an ended session
+ * leaves them here, emptied, for the next one to start with. */
+struct spare_bufs {
+    struct strbuf store, body, resp, out;
 };
 
 struct sim_server {
@@ -69,6 +90,16 @@ struct sim_server {
     int filtering; /* inside h.ws_filter: its own sends pass unfiltered */
     struct sim_conn *ws_list;
     lws_sorted_usec_list_t tick_sul, drop_sul, ping_sul;
+    /* Header names server_header was asked for, with their lws token (-1:
+     * a custom header): finding a name among lws's ~90 token strings was a
+     * scan of strcmps per lookup, and every request looks up the same few. */
+    struct {
+        char name[HDR_NAME_MAX]; /* lowercased, with the ':' lws keeps */
+        int token;
+    } hdr_names[HDR_NAMES_MAX];
+    int n_hdr_names;
+    struct spare_bufs spare[SPARE_MAX];
+    int n_spare;
 };
 
 static int64_t g_clock_offset_ms; /* set before any thread starts */
@@ -89,20 +120,32 @@ static void conn_init(struct sim_conn *c, struct lws *wsi)
     c->init = 1;
     c->wsi = wsi;
     c->srv = lws_context_user(lws_get_context(wsi));
+    c->peer[0] = '\0';
+    lws_get_peer_simple(wsi, c->peer, sizeof(c->peer));
     params_init(&c->req.params);
-    strbuf_init(&c->req.body, SIM_BODY_MAX);
-    strbuf_init(&c->resp.body, 0);
-    strbuf_init(&c->out, 0);
+    if (c->srv->n_spare) {
+        struct spare_bufs *b = &c->srv->spare[--c->srv->n_spare];
+        c->req.params.store = b->store;
+        c->req.body = b->body;
+        c->resp.body = b->resp;
+        c->out = b->out;
+    } else {
+        strbuf_init(&c->req.body, SIM_BODY_MAX);
+        strbuf_init(&c->resp.body, 0);
+        strbuf_init(&c->out, 0);
+    }
     strbuf_init(&c->rx, WS_RX_MAX);
+    strbuf_init(&c->tx, WS_QUEUE_MAX);
+    c->txoff = 0;
 }
 
 static void conn_free(struct sim_conn *c)
 {
     if (!c->init)
         return;
+    struct sim_server *s = c->srv;
     lws_sul_cancel(&c->delay);
     if (c->is_ws) {
-        struct sim_server *s = c->srv;
         if (c->app && s->h.ws_close)
             s->h.ws_close(c->app);
         c->app = NULL;
@@ -112,17 +155,27 @@ static void conn_free(struct sim_conn *c)
             s->ws_list = c->next;
         if (c->next)
             c->next->prev = c->prev;
-        while (c->qhead) {
-            struct outmsg *m = c->qhead;
-            c->qhead = m->next;
-            free(m);
-        }
     }
-    params_release(&c->req.params);
-    strbuf_free(&c->req.body);
-    strbuf_free(&c->resp.body);
-    strbuf_free(&c->out);
+    if (s->n_spare < SPARE_MAX && c->req.params.store.alloc <= SPARE_KEEP_MAX &&
+        c->req.body.alloc <= SPARE_KEEP_MAX && c->resp.body.alloc <= SPARE_KEEP_MAX &&
+        c->out.alloc <= SPARE_KEEP_MAX) {
+        struct spare_bufs *b = &s->spare[s->n_spare++];
+        b->store = c->req.params.store;
+        b->body = c->req.body;
+        b->resp = c->resp.body;
+        b->out = c->out;
+        strbuf_reset(&b->store);
+        strbuf_reset(&b->body);
+        strbuf_reset(&b->resp);
+        strbuf_reset(&b->out);
+    } else {
+        params_release(&c->req.params);
+        strbuf_free(&c->req.body);
+        strbuf_free(&c->resp.body);
+        strbuf_free(&c->out);
+    }
     strbuf_free(&c->rx);
+    strbuf_free(&c->tx);
     c->init = 0;
 }
 
@@ -154,7 +207,7 @@ static int req_begin(struct sim_conn *c, const char *path, size_t path_len)
     c->too_big = 0;
     c->dispatched = 0;
     r->conn = c;
-    lws_get_peer_simple(c->wsi, r->ip, sizeof(r->ip));
+    memcpy(r->ip, c->peer, sizeof(r->ip));
     r->method = method_of(c->wsi);
     if (path_len >= sizeof(r->path))
         path_len = sizeof(r->path) - 1;
@@ -298,6 +351,67 @@ static int req_dispatch(struct sim_conn *c)
 
 /* ---- WebSocket ---- */
 
+/* Appends one unmasked final frame of opcode op (a server's frame: RFC 6455
+ * 5.2) to c's queue.  0, LT_ERANGE past WS_QUEUE_MAX, or LT_ENOMEM. */
+static int ws_queue_frame(struct sim_conn *c, unsigned char op, const char *msg, size_t len)
+{
+    unsigned char hdr[WS_FRAME_HDR_MAX];
+    size_t h = 2;
+    hdr[0] = (unsigned char)(0x80 | op);
+    if (len < 126) {
+        hdr[1] = (unsigned char)len;
+    } else if (len < 65536) {
+        hdr[1] = 126;
+        hdr[2] = (unsigned char)(len >> 8);
+        hdr[3] = (unsigned char)len;
+        h = 4;
+    } else {
+        hdr[1] = 127;
+        for (int i = 0; i < 8; i++)
+            hdr[2 + i] = (unsigned char)((uint64_t)len >> (56 - 8 * i));
+        h = 10;
+    }
+    if (c->tx.len - c->txoff + h + len > WS_QUEUE_MAX)
+        return LT_ERANGE;
+    if (c->txoff) { /* a write left frames behind: keep them at the front */
+        memmove(c->tx.buf, c->tx.buf + c->txoff, c->tx.len - c->txoff);
+        c->tx.len -= c->txoff;
+        c->tx.buf[c->tx.len] = '\0';
+        c->txoff = 0;
+    }
+    if (strbuf_grow(&c->tx, h + len))
+        return LT_ENOMEM;
+    strbuf_add(&c->tx, hdr, h);
+    if (len)
+        strbuf_add(&c->tx, msg, len);
+    return 0;
+}
+
+/* Bytes of the whole frames from tx.buf[off] that fit in max (at least the
+ * first one): the frames were built by ws_queue_frame, so their lengths are
+ * ours to read back. */
+static size_t ws_frames_span(const struct strbuf *tx, size_t off, size_t max)
+{
+    size_t span = 0;
+    while (off + span < tx->len) {
+        const unsigned char *f = (const unsigned char *)tx->buf + off + span;
+        size_t h = 2, n = f[1] & 0x7f;
+        if (n == 126) {
+            n = (size_t)f[2] << 8 | f[3];
+            h = 4;
+        } else if (n == 127) {
+            n = 0;
+            for (int i = 0; i < 8; i++)
+                n = n << 8 | f[2 + i];
+            h = 10;
+        }
+        if (span && span + h + n > max)
+            break;
+        span += h + n;
+    }
+    return span;
+}
+
 int server_ws_send(struct sim_conn *c, const char *msg, size_t len)
 {
     if (!c->is_ws || c->closing)
@@ -310,24 +424,14 @@ int server_ws_send(struct sim_conn *c, const char *msg, size_t len)
         if (handled)
             return 0;
     }
-    if (c->qbytes + len > WS_QUEUE_MAX) {
+    int rc = ws_queue_frame(c, 0x1 /* text */, msg, len);
+    if (rc == LT_ERANGE) {
         log_warn("sim: dropping a WebSocket client that does not read (%zu bytes queued)",
-                 c->qbytes);
+                 c->tx.len - c->txoff);
         server_ws_close(c);
-        return LT_ERANGE;
     }
-    struct outmsg *m = malloc(sizeof(*m) + LWS_PRE + len);
-    if (!m)
-        return LT_ENOMEM;
-    m->next = NULL;
-    m->len = len;
-    memcpy(m->data + LWS_PRE, msg, len);
-    if (c->qtail)
-        c->qtail->next = m;
-    else
-        c->qhead = m;
-    c->qtail = m;
-    c->qbytes += len;
+    if (rc)
+        return rc;
     lws_callback_on_writable(c->wsi);
     return 0;
 }
@@ -340,33 +444,22 @@ void server_ws_close(struct sim_conn *c)
 
 static int ws_writable(struct sim_conn *c)
 {
-    if (c->ping_due) {
-        unsigned char buf[LWS_PRE + 4];
-        c->ping_due = 0;
-        if (lws_write(c->wsi, buf + LWS_PRE, 0, LWS_WRITE_PING) < 0)
-            return -1;
-        if (c->qhead || c->closing)
-            lws_callback_on_writable(c->wsi);
-        return 0;
-    }
-    struct outmsg *m = c->qhead;
-    if (!m) {
+    if (c->txoff == c->tx.len) {
         if (c->closing) {
             lws_close_reason(c->wsi, LWS_CLOSE_STATUS_NORMAL, NULL, 0);
             return -1;
         }
         return 0;
     }
-    c->qhead = m->next;
-    if (!c->qhead)
-        c->qtail = NULL;
-    c->qbytes -= m->len;
-    int n = lws_write(c->wsi, m->data + LWS_PRE, m->len, LWS_WRITE_TEXT);
-    size_t len = m->len;
-    free(m);
-    if (n < (int)len)
+    size_t n = ws_frames_span(&c->tx, c->txoff, WS_WRITE_MAX);
+    if (lws_write(c->wsi, (unsigned char *)c->tx.buf + c->txoff, n, LWS_WRITE_RAW) < (int)n)
         return -1;
-    if (c->qhead || c->closing)
+    c->txoff += n;
+    if (c->txoff == c->tx.len) {
+        strbuf_reset(&c->tx);
+        c->txoff = 0;
+    }
+    if (c->txoff < c->tx.len || c->closing)
         lws_callback_on_writable(c->wsi);
     return 0;
 }
@@ -494,10 +587,9 @@ static void drop_cb(lws_sorted_usec_list_t *sul)
 static void ping_cb(lws_sorted_usec_list_t *sul)
 {
     struct sim_server *s = lws_container_of(sul, struct sim_server, ping_sul);
-    for (struct sim_conn *c = s->ws_list; c; c = c->next) {
-        c->ping_due = 1;
-        lws_callback_on_writable(c->wsi);
-    }
+    for (struct sim_conn *c = s->ws_list; c; c = c->next)
+        if (!c->closing && !ws_queue_frame(c, 0x9 /* ping */, NULL, 0))
+            lws_callback_on_writable(c->wsi);
     lws_sul_schedule(s->ctx, 0, &s->ping_sul, ping_cb, (lws_usec_t)WS_PING_MS * LWS_US_PER_MS);
 }
 
@@ -584,13 +676,40 @@ void server_destroy(struct sim_server *s)
     lws_sul_cancel(&s->drop_sul);
     lws_sul_cancel(&s->ping_sul);
     lws_context_destroy(s->ctx);
+    while (s->n_spare) {
+        struct spare_bufs *b = &s->spare[--s->n_spare];
+        strbuf_free(&b->store);
+        strbuf_free(&b->body);
+        strbuf_free(&b->resp);
+        strbuf_free(&b->out);
+    }
     free(s);
+}
+
+/* The lws token of a lowercased "name:", or -1 when lws keeps it as a
+ * custom header. */
+static int header_token(struct sim_server *s, const char *lname)
+{
+    for (int i = 0; i < s->n_hdr_names; i++)
+        if (!strcmp(s->hdr_names[i].name, lname))
+            return s->hdr_names[i].token;
+    int token = -1;
+    for (int t = 0; t < WSI_TOKEN_COUNT && token < 0; t++) {
+        const unsigned char *tn = lws_token_to_string((enum lws_token_indexes)t);
+        if (tn && !strcmp((const char *)tn, lname))
+            token = t;
+    }
+    if (s->n_hdr_names < HDR_NAMES_MAX) {
+        strcpy(s->hdr_names[s->n_hdr_names].name, lname);
+        s->hdr_names[s->n_hdr_names++].token = token;
+    }
+    return token;
 }
 
 /* Known headers live in lws token slots; the rest are "custom" headers. */
 int server_header(struct sim_conn *c, const char *name, char *out, int out_len)
 {
-    char lname[96];
+    char lname[HDR_NAME_MAX];
     size_t n = strlen(name);
     if (n + 2 > sizeof(lname))
         return -1;
@@ -598,15 +717,13 @@ int server_header(struct sim_conn *c, const char *name, char *out, int out_len)
         lname[i] = (char)((name[i] >= 'A' && name[i] <= 'Z') ? name[i] + 32 : name[i]);
     lname[n] = ':';
     lname[n + 1] = '\0';
-    for (int t = 0; t < WSI_TOKEN_COUNT; t++) {
-        const unsigned char *tn = lws_token_to_string((enum lws_token_indexes)t);
-        if (tn && !strcmp((const char *)tn, lname)) {
-            if (lws_hdr_total_length(c->wsi, (enum lws_token_indexes)t) >= out_len)
-                return -1;
-            return lws_hdr_copy(c->wsi, out, out_len, (enum lws_token_indexes)t) > 0
-                       ? (int)strlen(out)
-                       : -1;
-        }
+    int t = header_token(c->srv, lname);
+    if (t >= 0) {
+        if (lws_hdr_total_length(c->wsi, (enum lws_token_indexes)t) >= out_len)
+            return -1;
+        return lws_hdr_copy(c->wsi, out, out_len, (enum lws_token_indexes)t) > 0
+                   ? (int)strlen(out)
+                   : -1;
     }
     int len = lws_hdr_custom_length(c->wsi, lname, (int)n + 1);
     if (len < 0 || len >= out_len)

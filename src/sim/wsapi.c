@@ -163,7 +163,9 @@ static void send_user(struct wsapi *w, int account)
             continue;
         }
         strbuf_reset(&w->msg);
-        strbuf_addf(&w->msg, "{\"subscriptionId\":%d,\"event\":", r->id);
+        strbuf_addstr(&w->msg, "{\"subscriptionId\":");
+        render_int(&w->msg, r->id);
+        strbuf_addstr(&w->msg, ",\"event\":");
         strbuf_add(&w->msg, w->ev.buf, w->ev.len);
         strbuf_addch(&w->msg, '}');
         send_sb(r->c, &w->msg);
@@ -234,9 +236,10 @@ static void render_book_ticker(struct wsapi *w, int symbol, const struct sim_boo
 {
     struct strbuf *sb = &w->ev;
     strbuf_reset(sb);
-    strbuf_addf(sb, "{\"u\":%lld,\"s\":\"%s\",\"b\":", (long long)bt->update_id,
-                sym_name(w, symbol));
-    render_money(sb, bt->bid);
+    strbuf_addstr(sb, "{\"u\":");
+    render_int(sb, bt->update_id);
+    render_str_field(sb, "s", sym_name(w, symbol));
+    render_money_field(sb, "b", bt->bid);
     render_money_field(sb, "B", bt->bid_qty);
     render_money_field(sb, "a", bt->ask);
     render_money_field(sb, "A", bt->ask_qty);

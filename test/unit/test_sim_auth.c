@@ -39,12 +39,12 @@ static void plain_query(void **state)
     add(&p, "symbol=ALPHAUSDT");
     add(&p, "timestamp=1700000000000");
     add(&p, sig_of("symbol=ALPHAUSDT&timestamp=1700000000000"));
-    assert_int_equal(auth_rest_signature(secret, NULL, &p, "", 0, &err), 0);
+    assert_int_equal(auth_rest_signature(secret, NULL, NULL, &p, "", 0, &err), 0);
     params_reset(&p);
     add(&p, "timestamp=1700000000000");
     add(&p, "symbol=ALPHAUSDT");
     add(&p, sig_of("symbol=ALPHAUSDT&timestamp=1700000000000"));
-    assert_int_equal(auth_rest_signature(secret, NULL, &p, "", 0, &err), LT_EEXCHANGE);
+    assert_int_equal(auth_rest_signature(secret, NULL, NULL, &p, "", 0, &err), LT_EEXCHANGE);
     assert_int_equal(err.venue_code, -1022);
     params_release(&p);
 }
@@ -66,7 +66,7 @@ static void encoded_query_styles(void **state)
         add(&p, "newClientOrderId=a:b/c d");
         add(&p, "x=+");
         add(&p, sig_of(signed_as[i]));
-        assert_int_equal(auth_rest_signature(secret, NULL, &p, "", 0, &err), 0);
+        assert_int_equal(auth_rest_signature(secret, NULL, NULL, &p, "", 0, &err), 0);
         params_release(&p);
     }
 }
@@ -83,11 +83,37 @@ static void body_raw_and_mixed(void **state)
     snprintf(body, sizeof(body), "side=BUY&price=1%%2E25&%s",
              sig_of("symbol=ALPHAUSDTside=BUY&price=1%2E25"));
     assert_int_equal(params_parse_form(&p, body, strlen(body), &err), 0);
-    assert_int_equal(auth_rest_signature(secret, NULL, &p, body, strlen(body), &err), 0);
+    assert_int_equal(auth_rest_signature(secret, NULL, NULL, &p, body, strlen(body), &err), 0);
     /* a tampered body fails */
     body[5] = 'S';
-    assert_int_equal(auth_rest_signature(secret, NULL, &p, body, strlen(body), &err), LT_EEXCHANGE);
+    assert_int_equal(auth_rest_signature(secret, NULL, NULL, &p, body, strlen(body), &err), LT_EEXCHANGE);
     params_release(&p);
+}
+
+/* A secret keyed once gives the one-shot's verdicts, and it is the key the
+ * check uses: a keyed context of another secret refuses a good signature. */
+static void keyed_hmac(void **state)
+{
+    (void)state;
+    struct params p;
+    struct lt_err err = { 0 };
+    struct sign_hmac *k = NULL, *other = NULL;
+    assert_int_equal(sign_hmac_new(secret, strlen(secret), &k), 0);
+    assert_int_equal(sign_hmac_new("another-secret", 14, &other), 0);
+    params_init(&p);
+    add(&p, "symbol=ALPHAUSDT");
+    add(&p, "timestamp=1700000000000");
+    add(&p, sig_of("symbol=ALPHAUSDT&timestamp=1700000000000"));
+    assert_int_equal(auth_rest_signature(secret, k, NULL, &p, "", 0, &err), 0);
+    assert_int_equal(auth_rest_signature(secret, other, NULL, &p, "", 0, &err), LT_EEXCHANGE);
+    assert_int_equal(err.venue_code, -1022);
+    params_reset(&p);
+    add(&p, "newClientOrderId=a:b/c d");
+    add(&p, sig_of("newClientOrderId=a%3Ab%2Fc+d"));
+    assert_int_equal(auth_rest_signature(secret, k, NULL, &p, "", 0, &err), 0);
+    params_release(&p);
+    sign_hmac_free(k);
+    sign_hmac_free(other);
 }
 
 static void missing_or_malformed(void **state)
@@ -97,10 +123,10 @@ static void missing_or_malformed(void **state)
     struct lt_err err = { 0 };
     params_init(&p);
     add(&p, "symbol=ALPHAUSDT");
-    assert_int_equal(auth_rest_signature(secret, NULL, &p, "", 0, &err), LT_EEXCHANGE);
+    assert_int_equal(auth_rest_signature(secret, NULL, NULL, &p, "", 0, &err), LT_EEXCHANGE);
     assert_int_equal(err.venue_code, -1102);
     add(&p, "signature=abc");
-    assert_int_equal(auth_rest_signature(secret, NULL, &p, "", 0, &err), LT_EEXCHANGE);
+    assert_int_equal(auth_rest_signature(secret, NULL, NULL, &p, "", 0, &err), LT_EEXCHANGE);
     assert_int_equal(err.venue_code, -1022);
     params_release(&p);
 }
@@ -168,18 +194,18 @@ static void ed25519_account(void **state)
     add(&p, "timestamp=1700000000000");
     snprintf(frag, sizeof frag, "signature=%s", b64);
     add(&p, frag);
-    assert_int_equal(auth_rest_signature("", pub, &p, "", 0, &err), 0);
+    assert_int_equal(auth_rest_signature("", NULL, pub, &p, "", 0, &err), 0);
     params_reset(&p);
     add(&p, "symbol=ALPHAUSDT");
     add(&p, "timestamp=1700000000001");
     add(&p, frag);
-    assert_int_equal(auth_rest_signature("", pub, &p, "", 0, &err), LT_EEXCHANGE);
+    assert_int_equal(auth_rest_signature("", NULL, pub, &p, "", 0, &err), LT_EEXCHANGE);
     assert_int_equal(err.venue_code, -1022);
     params_reset(&p);
     add(&p, "symbol=ALPHAUSDT");
     add(&p, "timestamp=1700000000000");
     add(&p, sig_of(payload));
-    assert_int_equal(auth_rest_signature(secret, pub, &p, "", 0, &err), LT_EEXCHANGE);
+    assert_int_equal(auth_rest_signature(secret, NULL, pub, &p, "", 0, &err), LT_EEXCHANGE);
     params_release(&p);
     sign_key_free(priv);
     sign_key_free(pub);
@@ -191,6 +217,7 @@ int main(void)
         cmocka_unit_test(plain_query),        cmocka_unit_test(encoded_query_styles),
         cmocka_unit_test(body_raw_and_mixed), cmocka_unit_test(missing_or_malformed),
         cmocka_unit_test(timestamps),         cmocka_unit_test(ed25519_account),
+        cmocka_unit_test(keyed_hmac),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -46,6 +46,24 @@ static void form_body(void **state)
     params_release(&p);
 }
 
+/* Escapes at the ends of a key and of a value, and one cut by the '&'. */
+static void escapes_at_the_edges(void **state)
+{
+    (void)state;
+    struct params p;
+    struct lt_err err = { 0 };
+    params_init(&p);
+    const char *body = "%7Ek=%41%42&v=x%2";
+    assert_int_equal(params_parse_form(&p, body, strlen(body), &err), LT_EEXCHANGE);
+    assert_int_equal(err.venue_code, -1100);
+    params_reset(&p);
+    body = "%7Ek=%41%42&+=%2b";
+    assert_int_equal(params_parse_form(&p, body, strlen(body), &err), 0);
+    assert_string_equal(params_get(&p, "~k"), "AB");
+    assert_string_equal(params_get(&p, " "), "+");
+    params_release(&p);
+}
+
 static void bad_escapes(void **state)
 {
     (void)state;
@@ -118,7 +136,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(query_fragments),   cmocka_unit_test(form_body),
-        cmocka_unit_test(bad_escapes),       cmocka_unit_test(duplicates_and_names),
+        cmocka_unit_test(escapes_at_the_edges), cmocka_unit_test(bad_escapes),       cmocka_unit_test(duplicates_and_names),
         cmocka_unit_test(typed_values),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

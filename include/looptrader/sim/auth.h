@@ -42,11 +42,13 @@ int auth_ws_key(const struct sim_exchange *ex, const struct params *p, int *acco
                 struct lt_err *err);
 
 /* Checks `signature` of a REST request whose query parameters (decoded,
- * in order) and raw body are given: hex HMAC under secret, or, when key
+ * in order) and raw body are given: hex HMAC under secret (computed
+ * through hmac, that secret keyed once, when it is not NULL), or, when key
  * (an Ed25519 or RSA public key) is given, base64 under it; -1102 when
  * absent, -1022 when wrong. */
-int auth_rest_signature(const char *secret, const struct sign_key *key, const struct params *p,
-                        const char *body_raw, size_t body_len, struct lt_err *err);
+int auth_rest_signature(const char *secret, struct sign_hmac *hmac, const struct sign_key *key,
+                        const struct params *p, const char *body_raw, size_t body_len,
+                        struct lt_err *err);
 
 /* The session account of a request or WebSocket upgrade, or -1. */
 int auth_session(const struct sim_exchange *ex, struct sim_conn *conn);

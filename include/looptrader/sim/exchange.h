@@ -240,6 +240,12 @@ int sim_exchange_symbol_index(const struct sim_exchange *ex, const char *symbol)
 size_t sim_exchange_account_count(const struct sim_exchange *ex);
 const struct simconf_account *sim_exchange_account_conf(const struct sim_exchange *ex,
                                                         int account);
+/* The account's api_secret keyed once for HMAC signature checks (keyed at
+ * its first call: a one-shot HMAC fetches the digest and hashes the key's
+ * pads on every request), or NULL when OpenSSL refused it or the account
+ * does not exist: the caller then checks one-shot.  Owned by ex. */
+struct sign_hmac;
+struct sign_hmac *sim_exchange_account_hmac(const struct sim_exchange *ex, int account);
 /* Account whose api_key equals key, or -1.  O(1). */
 int sim_exchange_account_by_key(const struct sim_exchange *ex, const char *key);
 /* 1 when cookie_header (a whole Cookie: header value, may be NULL) holds

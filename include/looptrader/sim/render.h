@@ -15,11 +15,17 @@
 
 /* A JSON string literal with escapes. */
 void render_str(struct strbuf *sb, const char *s);
+/* A JSON integer (ids, times), as printf's %lld writes it. */
+void render_int(struct strbuf *sb, long long v);
+/* A key after the object's first field: ,"key": */
+void render_key(struct strbuf *sb, const char *key);
 /* "1.25000000" */
 void render_money(struct strbuf *sb, money_t v);
 /* A field after the object's first: ,"key":"1.25000000" and ,"key":"text" */
 void render_money_field(struct strbuf *sb, const char *key, money_t v);
 void render_str_field(struct strbuf *sb, const char *key, const char *v);
+/* ,"key":123 */
+void render_int_field(struct strbuf *sb, const char *key, long long v);
 /* A book level ["price","qty"], and an array of n of them (depth answers
  * and the partial-depth and diff-depth streams). */
 void render_level(struct strbuf *sb, money_t price, money_t qty);
