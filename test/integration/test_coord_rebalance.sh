@@ -50,8 +50,16 @@ grep -q 'lease lost\|fenced' "$LT_TMP"/p[123].log && fail "a lease was lost in a
 grep -q 'saved state (epoch [0-9]*, last settled round [0-9-]*) agrees with the venue' "$LT_TMP/p3.log" ||
     fail "the late process did not cross-check a handed-over account's saved state"
 ok "the late process cross-checked the saved state of what it took over"
+# Which accounts the early processes hand over depends on where each is in
+# its round when the third joins: only one of r10/r20 handed over has to be
+# claimed back beyond the fair share (else nobody would run it).
 orphans=$(cat "$LT_TMP/p1.log" "$LT_TMP/p2.log" | grep -c 'r[12]0 claimed .*beyond the fair share')
-assert_true "$orphans > 0" '{}' "what the late process cannot take was claimed back beyond the share ($orphans)"
+handed_orphans=$(cat "$LT_TMP/p1.log" "$LT_TMP/p2.log" | grep -c 'r[12]0 handed over')
+if [ "$handed_orphans" -gt 0 ]; then
+    assert_true "$orphans > 0" '{}' "what the late process cannot take was claimed back beyond the share ($orphans)"
+else
+    ok "r10 and r20 stayed with their first owners (nothing to claim back in this run)"
+fi
 grep -q 'r[12]0 claimed' "$LT_TMP/p3.log" && fail "the late process claimed an account it does not run"
 run_of() { sed -nE 's/.* run ([0-9a-z]{6}): .*/\1/p' "$LT_TMP/p$1.log" | head -n 1; }
 R1=$(run_of 1) R2=$(run_of 2) R3=$(run_of 3)
