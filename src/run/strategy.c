@@ -662,33 +662,36 @@ static int next_cid(struct rctx *c, char code, char cid[CLIENTID_MAX])
 
 /* --- pre-armed intents (arm.h) ------------------------------------------ */
 
-/* The tests' hook LT_TEST_KILL_AFTER_ARMED_SEND, read from the
- * environment once (not a getenv scan per order on the workers' path);
- * threads racing the first read store the same value. */
-static int test_kill_after_armed_send(void)
+/* A tests' hook from the environment, read once (not a getenv scan per
+ * order on the workers' path; threads racing the first read store the
+ * same value): 0 when unset, else 1 + its value as a count (0 when not
+ * one). */
+static int test_hook(atomic_int *cache, const char *name)
 {
-    static atomic_int hook = -1;
-    int v = atomic_load_explicit(&hook, memory_order_relaxed);
+    int v = atomic_load_explicit(cache, memory_order_relaxed);
     if (v < 0) {
-        v = getenv("LT_TEST_KILL_AFTER_ARMED_SEND") != NULL;
-        atomic_store_explicit(&hook, v, memory_order_relaxed);
+        const char *s = getenv(name);
+        v = !s ? 0 : 1 + (atoi(s) > 0 ? atoi(s) : 0);
+        atomic_store_explicit(cache, v, memory_order_relaxed);
     }
     return v;
 }
 
-/* The tests' hook LT_TEST_KILL_AT_ROUND=N: SIGKILL as round N starts
- * (the round before it ended, having armed this round's first buy and
- * sell; nothing of this round sent); read once as the hook above. */
+/* LT_TEST_KILL_AFTER_ARMED_SEND: set or not. */
+static int test_kill_after_armed_send(void)
+{
+    static atomic_int hook = -1;
+    return test_hook(&hook, "LT_TEST_KILL_AFTER_ARMED_SEND") != 0;
+}
+
+/* LT_TEST_KILL_AT_ROUND=N: SIGKILL as round N starts (the round before it
+ * ended, having armed this round's first buy and sell; nothing of this
+ * round sent); 0 when unset. */
 static unsigned test_kill_at_round(void)
 {
     static atomic_int hook = -1;
-    int v = atomic_load_explicit(&hook, memory_order_relaxed);
-    if (v < 0) {
-        const char *s = getenv("LT_TEST_KILL_AT_ROUND");
-        v = s && atoi(s) > 0 ? atoi(s) : 0;
-        atomic_store_explicit(&hook, v, memory_order_relaxed);
-    }
-    return (unsigned)v;
+    int v = test_hook(&hook, "LT_TEST_KILL_AT_ROUND");
+    return v > 1 ? (unsigned)(v - 1) : 0;
 }
 
 /* An armed intent of side code code and bounds b in slot a: a client
