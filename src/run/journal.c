@@ -317,12 +317,19 @@ cut:
 static int write_line(struct journal *j, int fd, const char *text, size_t len, int sync,
                       struct lt_err *err)
 {
-    struct stat st;
-    if (fstat(fd, &st) != 0) {
+    /* The end by lseek, not fstat: on kernels with multigrain timestamps
+     * (Linux 6.13+) a stat makes the file's next write take a
+     * fine-grained time, which moves the coarse clock every file shares,
+     * so the intent log's every record changed its mtime and each
+     * fdatasync wrote its inode too (ext4 without a journal writes it on
+     * every sync): measured 35 against 23 us of CPU per sync. */
+    off_t size = lseek(fd, 0, SEEK_END);
+    if (size < 0) {
         j->tail_ok = 0;
-        return lt_err_set(err, LT_EIO, "journal: cannot stat %s: %s", j->path, strerror(errno));
+        return lt_err_set(err, LT_EIO, "journal: cannot find the end of %s: %s", j->path,
+                          strerror(errno));
     }
-    off_t size = st.st_size;
+    off_t found = size;
     if (!j->tail_ok || size != j->end_size) {
         int r = repair_tail(fd, size, &size);
         if (r < 0) {
@@ -332,7 +339,7 @@ static int write_line(struct journal *j, int fd, const char *text, size_t len, i
         }
         if (r > 0)
             log_warn("journal: %s ended in a torn line (%lld bytes); cut off", j->path,
-                     (long long)(st.st_size - size));
+                     (long long)(found - size));
     }
     /* A short write is continued: the next write either completes the
      * line or says why it cannot (ENOSPC, EFBIG, EIO). */
