@@ -32,6 +32,7 @@
  * configuration error or a state dir in use; 3 stopped early.
  */
 #include "looptrader/config.h"
+#include "looptrader/clock.h"
 #include "looptrader/coord.h"
 #include "looptrader/coordsetup.h"
 #include "looptrader/counting.h"
@@ -129,7 +130,7 @@ int main(int argc, char **argv)
     r.state_fd = -1;
     atomic_init(&r.global_stop, 0);
     pthread_mutex_init(&r.view_lock, NULL);
-    r.started_ms = run_wall_ms();
+    r.started_ms = clock_wall_ms();
     struct lt_err err = { 0 };
     int rc = coord_args_take(&argc, argv, &r.coord_cfg, &r.has_coord, &err);
     if (rc != 0) {
@@ -243,7 +244,7 @@ int main(int argc, char **argv)
         return run_fail_start(&r, 2, &err);
     int64_t server_ms = 0;
     if (ops->server_time(r.venue, r.http, &server_ms, &err) == 0)
-        venue_set_clock_offset(r.venue, server_ms - run_wall_ms());
+        venue_set_clock_offset(r.venue, server_ms - clock_wall_ms());
     if (run_stopping(&r))
         return run_finish(&r, 3, NULL);
     const char *symbol = r.cfg.global.symbol;

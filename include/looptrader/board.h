@@ -31,15 +31,12 @@ struct board;
 struct board_price {
     money_t bid, ask;   /* both > 0 */
     int64_t seq;        /* 1 for the first price, +1 per accepted post */
-    int64_t recv_us;    /* CLOCK_MONOTONIC µs when the frame was read */
+    int64_t recv_us;    /* clock_mono_us() when the frame was read */
 };
 
 int board_new(const char *symbol, struct board **out);
 void board_free(struct board *b);
 const char *board_symbol(const struct board *b);
-
-/* Monotonic clock of recv_us and of the deadlines below. */
-int64_t board_now_us(void);
 
 /* Writer: a new book.  A non-positive bid or ask is not a price: ignored
  * (it stays reported as missing).  Wakes only waiters. */

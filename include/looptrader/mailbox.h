@@ -42,7 +42,7 @@ void mailbox_clear_stop(struct mailbox *mb);
 /* Wakes waiters without posting anything (global stop). */
 void mailbox_wake(struct mailbox *mb);
 
-/* Worker side.  Deadlines are CLOCK_MONOTONIC ms (see mailbox_now_ms). */
+/* Worker side.  Deadlines are CLOCK_MONOTONIC ms (clock_mono_ms). */
 /* Pops the oldest order event: 0, LT_ETIMEDOUT at the deadline, LT_ESTOPPED.
  * A stop does not hide events already queued (pop drains first) unless
  * deadline has passed. */
@@ -53,7 +53,5 @@ int mailbox_stopped(struct mailbox *mb);
 int mailbox_stream_up(struct mailbox *mb);
 /* Returns and clears the "events were dropped" flag. */
 int mailbox_take_overflow(struct mailbox *mb);
-
-int64_t mailbox_now_ms(void);
 
 #endif

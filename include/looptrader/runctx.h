@@ -19,7 +19,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
-#include <sys/time.h>
 
 #include "looptrader/config.h"
 #include "looptrader/coord.h"
@@ -34,14 +33,6 @@
 #include "looptrader/trades.h"
 #include "looptrader/venue.h"
 #include "looptrader/wsclient.h"
-
-/* The wall clock in ms (report times, the run's start). */
-static inline int64_t run_wall_ms(void)
-{
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
-    return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
-}
 
 /* 1 when --only names u, or there is no --only. */
 static inline int run_selected(const struct run_config *cfg, const struct user_config *u)

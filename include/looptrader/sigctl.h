@@ -28,7 +28,7 @@ struct sigctl {
     pthread_t thread;
     int started;                     /* main only */
     atomic_int *global_stop;         /* the run's stop flag */
-    _Atomic int64_t stop_since_ms;   /* mailbox_now_ms() of the first stop signal */
+    _Atomic int64_t stop_since_ms;   /* clock_mono_ms() of the first stop signal */
     atomic_int stops;                /* SIGINT/SIGTERM seen */
     atomic_int usr1;                 /* a SIGUSR1 is waiting for main */
     atomic_int quit;                 /* main asks the thread to end */

@@ -93,7 +93,7 @@ struct strategy_env {
     struct venue *venue;
     const char *run;                /* this process's run tag (clientid) */
     const atomic_int *global_stop;  /* set by main on SIGINT/SIGTERM */
-    /* mailbox_now_ms() of the first SIGINT/SIGTERM (0: none yet), so that
+    /* clock_mono_ms() of the first SIGINT/SIGTERM (0: none yet), so that
      * the stop's bound counts from the signal; NULL: from when a worker
      * notices the stop. */
     const _Atomic int64_t *stop_since_ms;

@@ -11,6 +11,7 @@
  * time), so a worker waits at most one renewal-free fence behind another.
  */
 #include "looptrader/coord.h"
+#include "looptrader/clock.h"
 #include "looptrader/journal.h"
 #include "looptrader/log.h"
 
@@ -60,13 +61,6 @@ struct coord {
 
 static PGresult *fence_exec(struct coord *c, size_t slot, const char *sql, int n,
                             const char *const *p);
-
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* The schema, one step per version: step i takes version i to i + 1
  * (version 0 is the version table alone, which migrate() creates). */
@@ -345,7 +339,7 @@ static int claimable(struct coord_slot *sl)
  * ({"a","b"}), malloc'd. */
 static char *text_array(struct coord *c, int orphans)
 {
-    int64_t long_ago = mono_ms() - c->cfg.lease_ms;
+    int64_t long_ago = clock_mono_ms() - c->cfg.lease_ms;
     size_t len = 3, k = 0;
     for (size_t i = 0; i < c->n_slots; i++)
         len += 2 * strlen(c->slots[i].account) + 3;
@@ -441,7 +435,7 @@ static int claim_locked(struct coord *c, int orphans, struct coord_claim **out, 
     if (!arr)
         return lt_err_set(err, LT_ENOMEM, "out of memory");
     const char *p[] = { c->cfg.ip_group, c->owner, lease, arr, rw, day, orphans ? "t" : "f" };
-    int64_t sent = mono_ms();
+    int64_t sent = clock_mono_ms();
     PGresult *r = PQexecParams(c->ctl, sql, 7, NULL, p, NULL, NULL, 0);
     free(arr);
     if (PQresultStatus(r) != PGRES_TUPLES_OK) {
@@ -493,7 +487,7 @@ static int renew_locked(struct coord *c, struct lt_err *err)
     char lease[32];
     snprintf(lease, sizeof lease, "%ld", c->cfg.lease_ms);
     const char *p[] = { c->owner, lease };
-    int64_t sent = mono_ms();
+    int64_t sent = clock_mono_ms();
     PGresult *r = PQexecParams(c->ctl, sql, 2, NULL, p, NULL, NULL, 0);
     if (PQresultStatus(r) != PGRES_TUPLES_OK) {
         int rc = lt_err_set(err, LT_EIO, "coordinator: renewal: %s", PQerrorMessage(c->ctl));
@@ -617,11 +611,11 @@ static int reconnect_locked(struct coord *c, struct lt_err *err)
  * second, so LISTEN is back long before the next tick. */
 static void wait_tick(struct coord *c, int64_t next, int64_t *retry_at)
 {
-    while (!atomic_load(&c->quit) && mono_ms() < next) {
+    while (!atomic_load(&c->quit) && clock_mono_ms() < next) {
         if (PQstatus(c->ctl) != CONNECTION_OK) {
-            if (mono_ms() >= *retry_at) {
+            if (clock_mono_ms() >= *retry_at) {
                 struct lt_err err = { 0 };
-                *retry_at = mono_ms() + 1000;
+                *retry_at = clock_mono_ms() + 1000;
                 pthread_mutex_lock(&c->ctl_lock);
                 reconnect_locked(c, &err);
                 pthread_mutex_unlock(&c->ctl_lock);
@@ -656,13 +650,13 @@ static void *coord_main(void *arg)
     pthread_setname_np(pthread_self(), "lt-coord");
     struct coord *c = arg;
     int down = 0;
-    int64_t next = 0, retry_at = 0, first_claim = mono_ms() + c->cfg.lease_ms / 4;
+    int64_t next = 0, retry_at = 0, first_claim = clock_mono_ms() + c->cfg.lease_ms / 4;
     while (!atomic_load(&c->quit)) {
-        if (mono_ms() < next)
+        if (clock_mono_ms() < next)
             wait_tick(c, next, &retry_at);
         if (atomic_load(&c->quit))
             break;
-        int64_t now = mono_ms();
+        int64_t now = clock_mono_ms();
         next = now + c->cfg.lease_ms / 4;
         if (now >= first_claim)
             atomic_store(&c->claiming, 1);
@@ -783,7 +777,7 @@ void coord_handover(struct coord *c, size_t slot)
     atomic_store(&sl->handover, 0);
     if (epoch <= 0)
         return;
-    atomic_store(&sl->handed_at, mono_ms());
+    atomic_store(&sl->handed_at, clock_mono_ms());
     release(c, slot, epoch, 0);
     log_info("coordinator: %s handed over at a round's end (epoch %lld released)", sl->account,
              (long long)epoch);
@@ -817,7 +811,7 @@ int coord_owns(struct coord *c, size_t slot)
     if (slot >= c->n_slots)
         return 0;
     struct coord_slot *sl = &c->slots[slot];
-    int64_t now = mono_ms();
+    int64_t now = clock_mono_ms();
     return atomic_load(&sl->epoch) > 0 && now >= atomic_load(&sl->start_after) &&
            now < atomic_load(&sl->trust_until);
 }

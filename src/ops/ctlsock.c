@@ -7,6 +7,7 @@
  */
 #include "looptrader/ctlsock.h"
 
+#include "looptrader/clock.h"
 #include "looptrader/config.h"
 #include "looptrader/log.h"
 
@@ -152,17 +153,10 @@ int ctlsock_path(const char *dir, char *out, size_t size, struct lt_err *err)
     return 0;
 }
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Waits for fd to be ready for ev until deadline; 1 ready, 0 not. */
 static int ready(int fd, short ev, int64_t deadline)
 {
-    int left = (int)(deadline - now_ms());
+    int left = (int)(deadline - clock_mono_ms());
     if (left <= 0)
         return 0;
     struct pollfd p = { .fd = fd, .events = ev };
@@ -174,7 +168,7 @@ static int ready(int fd, short ev, int64_t deadline)
  * into sb.  NULL, or a message for the client. */
 static const char *read_request(const struct ctlsock *cs, int fd, struct strbuf *sb)
 {
-    int64_t deadline = now_ms() + CTL_IO_MS;
+    int64_t deadline = clock_mono_ms() + CTL_IO_MS;
     char buf[4096];
     for (;;) {
         char *nl = strstr(sb->buf, cs->end);
@@ -198,7 +192,7 @@ static const char *read_request(const struct ctlsock *cs, int fd, struct strbuf 
 
 static void write_answer(int fd, const struct strbuf *out)
 {
-    int64_t deadline = now_ms() + CTL_IO_MS;
+    int64_t deadline = clock_mono_ms() + CTL_IO_MS;
     size_t off = 0;
     while (off < out->len) {
         ssize_t k = send(fd, out->buf + off, out->len - off, MSG_NOSIGNAL);

@@ -8,6 +8,8 @@
  */
 #include "looptrader/latency.h"
 
+#include "looptrader/clock.h"
+
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -31,13 +33,6 @@ static atomic_uint_fast64_t newest_tick_ns;        /* CLOCK_MONOTONIC; the WS th
 
 /* The calling worker's own order in flight (CLOCK_MONOTONIC ns, 0 = none). */
 static _Thread_local uint64_t my_tick_ns, my_taken_ns, my_sent_ns;
-
-static uint64_t clock_ns(clockid_t id)
-{
-    struct timespec ts;
-    clock_gettime(id, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 static void write_out(void);
 
@@ -136,7 +131,7 @@ static void sample(enum latency_metric m, uint64_t ns)
 void latency_tick_read(void)
 {
     if (enabled())
-        atomic_store_explicit(&newest_tick_ns, clock_ns(CLOCK_MONOTONIC), memory_order_relaxed);
+        atomic_store_explicit(&newest_tick_ns, (uint64_t)clock_mono_ns(), memory_order_relaxed);
 }
 
 /* The newest tick is the one whose price the mailbox holds: the WS thread
@@ -150,7 +145,7 @@ void latency_price_taken(void)
     if (!enabled())
         return;
     my_tick_ns = atomic_load_explicit(&newest_tick_ns, memory_order_relaxed);
-    my_taken_ns = clock_ns(CLOCK_MONOTONIC);
+    my_taken_ns = (uint64_t)clock_mono_ns();
 }
 
 void latency_order_sent(void)
@@ -158,7 +153,7 @@ void latency_order_sent(void)
     if (!enabled())
         return;
     latency_mark(LATENCY_MARK_FIRST_ORDER);
-    uint64_t now = clock_ns(CLOCK_MONOTONIC);
+    uint64_t now = (uint64_t)clock_mono_ns();
     if (my_taken_ns) {
         sample(LATENCY_TAKE_TO_ORDER, now - my_taken_ns);
         if (my_tick_ns && my_tick_ns <= now)
@@ -172,7 +167,7 @@ void latency_fill_known(void)
 {
     if (!enabled() || !my_sent_ns)
         return;
-    sample(LATENCY_SENT_TO_FILL, clock_ns(CLOCK_MONOTONIC) - my_sent_ns);
+    sample(LATENCY_SENT_TO_FILL, (uint64_t)clock_mono_ns() - my_sent_ns);
     my_sent_ns = 0;
 }
 
@@ -181,7 +176,7 @@ void latency_mark(enum latency_mark m)
     if (!enabled())
         return;
     uint_fast64_t zero = 0;
-    atomic_compare_exchange_strong(&marks[m], &zero, clock_ns(CLOCK_REALTIME));
+    atomic_compare_exchange_strong(&marks[m], &zero, (uint64_t)clock_wall_ns());
 }
 
 static void write_out(void)

@@ -9,6 +9,7 @@
  */
 #include "looptrader/live.h"
 
+#include "looptrader/clock.h"
 #include "looptrader/log.h"
 
 #include <pthread.h>
@@ -308,18 +309,11 @@ const char *live_fee_asset_name(void)
     return st == 1 ? fee_asset : st == 2 ? "*" : "";
 }
 
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 void live_fee_price_refresh(struct venue *v, struct http *h, const char *quote)
 {
     if (atomic_load_explicit(&fee_state, memory_order_acquire) != 1 || !v || !h)
         return;
-    int64_t now = mono_ms();
+    int64_t now = clock_mono_ms();
     if (fee_tried_ms && now - fee_tried_ms < FEE_PRICE_EVERY_MS)
         return;
     fee_tried_ms = now;

@@ -4,6 +4,7 @@
  */
 #include "looptrader/runctl.h"
 
+#include "looptrader/clock.h"
 #include "looptrader/finish.h"
 #include "looptrader/live.h"
 #include "looptrader/log.h"
@@ -114,7 +115,7 @@ static void ctl_status(struct run *r, int json, struct strbuf *out)
             len = text ? strlen(text) : 0;
         } else {
             /* the live table, every row, the same fields as the JSON */
-            long el = (long)((run_wall_ms() - r->started_ms) / 1000);
+            long el = (long)((clock_wall_ms() - r->started_ms) / 1000);
             unsigned orders = 0;
             for (long i = 0; i < n; i++)
                 orders += rows[i].s.orders;
@@ -155,7 +156,7 @@ static void progress_tick(struct runctl_progress *ps, int starting, size_t read,
                           size_t prepared)
 {
     struct run *r = ps->r;
-    int64_t now = run_wall_ms();
+    int64_t now = clock_wall_ms();
     int every = ps->tty ? 1 : r->cfg.progress_interval_s;
     if (r->cfg.quiet || every <= 0)
         return;
@@ -311,7 +312,7 @@ static void ctl_handle_locked(struct run *r, const struct ctl_cmd *cmd, struct s
     struct lt_err err = { 0 };
     if (cmd->op == CTL_STOP_ALL) {
         int64_t zero = 0;
-        atomic_compare_exchange_strong(&r->sig.stop_since_ms, &zero, mailbox_now_ms());
+        atomic_compare_exchange_strong(&r->sig.stop_since_ms, &zero, clock_mono_ms());
         if (!atomic_exchange(&r->global_stop, 1))
             log_warn("control socket: stopping every user");
         strbuf_addstr(out, "ok\nstopping every user\n");

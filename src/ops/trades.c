@@ -4,6 +4,7 @@
 #include "looptrader/trades.h"
 
 #include "looptrader/clientid.h"
+#include "looptrader/clock.h"
 #include "looptrader/live.h"
 #include "looptrader/log.h"
 #include "looptrader/money.h"
@@ -15,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -198,13 +198,6 @@ void trades_close(struct trades *t)
     free(t);
 }
 
-static int64_t wall_ms(void)
-{
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
-    return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
-}
-
 /* Appends one row unless its order is recorded; lock held. */
 static void put(struct trades *t, const char *account, int64_t order_id, const char *row)
 {
@@ -245,7 +238,7 @@ void trades_ledger(struct trades *t, const char *account, const char *symbol,
                    const struct ledger *l)
 {
     char row[ROW_MAX];
-    int64_t now = wall_ms();
+    int64_t now = clock_wall_ms();
     pthread_mutex_lock(&t->lock);
     size_t before = t->written;
     for (size_t i = 0; i < l->n_orders; i++) {
@@ -276,8 +269,8 @@ void trades_order(struct trades *t, const char *account, const char *symbol,
 {
     char row[ROW_MAX];
     if (!order_status_is_final(st->status) || st->order_id == 0 || st->executed_qty <= 0 ||
-        trades_format_row(row, sizeof row, st->update_ms ? st->update_ms : wall_ms(), account,
-                          symbol, st->side, st->order_id, st->client_id, st->executed_qty,
+        trades_format_row(row, sizeof row, st->update_ms ? st->update_ms : clock_wall_ms(),
+                          account, symbol, st->side, st->order_id, st->client_id, st->executed_qty,
                           st->cum_quote, 0, NULL, -1, t->with_rung) != 0)
         return;
     pthread_mutex_lock(&t->lock);

@@ -10,6 +10,7 @@
  * finishing wakes everybody (the idle workers exit, executor_wait returns).
  */
 #include "looptrader/executor.h"
+#include "looptrader/clock.h"
 #include "looptrader/http.h"
 #include "looptrader/journal.h"
 #include "looptrader/log.h"
@@ -196,14 +197,7 @@ int executor_start(struct executor *ex, struct lt_err *err)
 
 int executor_wait(struct executor *ex, int timeout_ms)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_sec += timeout_ms / 1000;
-    ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-    }
+    struct timespec ts = clock_ts_ms(clock_wall_ms() + timeout_ms); /* done_cv: default clock */
     pthread_mutex_lock(&ex->lock);
     while (ex->active > 0 && ex->started > 0) {
         if (pthread_cond_timedwait(&ex->done_cv, &ex->lock, &ts) != 0)

@@ -3,6 +3,7 @@
  */
 #include "looptrader/finish.h"
 
+#include "looptrader/clock.h"
 #include "looptrader/ctlsock.h"
 #include "looptrader/live.h"
 #include "looptrader/log.h"
@@ -19,7 +20,7 @@ struct report_run run_report(const struct run *r, const struct report_user *user
 {
     return (struct report_run){ .run_id = r->run_tag,
                                 .symbol = r->have_rules ? r->rules.symbol : r->cfg.global.symbol,
-                                .started_ms = r->started_ms, .finished_ms = run_wall_ms(),
+                                .started_ms = r->started_ms, .finished_ms = clock_wall_ms(),
                                 .exit_code = code,
                                 .stopped = atomic_load(&r->global_stop) && !r->between_days,
                                 .error = why, .users = users, .n_users = n,

@@ -15,6 +15,8 @@
  */
 #include "looptrader/mailbox.h"
 
+#include "looptrader/clock.h"
+
 #include <pthread.h>
 #include <stdlib.h>
 #include <time.h>
@@ -45,13 +47,6 @@ static void post_done(struct mailbox *mb)
     pthread_mutex_unlock(&mb->lock);
     if (w)
         pthread_cond_broadcast(&mb->cond);
-}
-
-int64_t mailbox_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 int mailbox_new(size_t ring_capacity, struct mailbox **out)
@@ -165,13 +160,13 @@ static int stop_requested(const struct mailbox *mb, const atomic_int *global_sto
  * deadline or WAIT_SLICE_MS, whichever is sooner.  Called with the lock held. */
 static int wait_turn(struct mailbox *mb, int64_t deadline_ms)
 {
-    int64_t now = mailbox_now_ms();
+    int64_t now = clock_mono_ms();
     if (now >= deadline_ms)
         return LT_ETIMEDOUT;
     int64_t until = deadline_ms;
     if (until - now > WAIT_SLICE_MS)
         until = now + WAIT_SLICE_MS;
-    struct timespec ts = { .tv_sec = until / 1000, .tv_nsec = (long)(until % 1000) * 1000000 };
+    struct timespec ts = clock_ts_ms(until);
     mb->waiters++;
     pthread_cond_timedwait(&mb->cond, &mb->lock, &ts);
     mb->waiters--;

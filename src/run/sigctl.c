@@ -4,6 +4,7 @@
  */
 #include "looptrader/sigctl.h"
 
+#include "looptrader/clock.h"
 #include "looptrader/log.h"
 #include "looptrader/mailbox.h"
 
@@ -21,7 +22,7 @@ void *sigctl_main(void *arg)
         int sig = sigtimedwait(&sc->set, NULL, &ts);
         if (sig == SIGINT || sig == SIGTERM) {
             if (atomic_fetch_add(&sc->stops, 1) == 0) {
-                atomic_store(&sc->stop_since_ms, mailbox_now_ms());
+                atomic_store(&sc->stop_since_ms, clock_mono_ms());
                 atomic_store(sc->global_stop, 1);
                 log_warn("%s: stopping every user (again to stop hard)",
                          sig == SIGINT ? "SIGINT" : "SIGTERM");

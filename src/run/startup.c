@@ -3,6 +3,7 @@
  */
 #include "looptrader/startup.h"
 
+#include "looptrader/clock.h"
 #include "looptrader/counting.h"
 #include "looptrader/ledger.h"
 #include "looptrader/live.h"
@@ -202,13 +203,7 @@ static void filter_watch(struct filter_pool *fp, size_t prepared, startup_tick_f
 {
     pthread_mutex_lock(&fp->lock);
     while (fp->running > 0) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        ts.tv_nsec += 200 * 1000000L;
-        if (ts.tv_nsec >= 1000000000L) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000L;
-        }
+        struct timespec ts = clock_ts_ms(clock_mono_ms() + 200);
         pthread_cond_timedwait(&fp->done, &fp->lock, &ts);
         if (fp->running == 0 || !tick)
             continue;

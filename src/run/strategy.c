@@ -16,6 +16,7 @@
  */
 #include "looptrader/strategy.h"
 #include "strategy_internal.h"
+#include "looptrader/clock.h"
 #include "looptrader/coord.h"
 #include "looptrader/ladder.h"
 #include "looptrader/latency.h"
@@ -70,7 +71,7 @@ static int stopping(struct rctx *c)
     int s = global || mailbox_stopped(c->u->mb);
     if (s && !c->flatten_deadline) {
         int64_t since = global && c->env->stop_since_ms ? atomic_load(c->env->stop_since_ms) : 0;
-        int64_t now = mailbox_now_ms();
+        int64_t now = clock_mono_ms();
         c->stop_ms = since > 0 && since <= now ? since : now;
         c->flatten_deadline = c->stop_ms + flatten_ms(c);
     }
@@ -92,15 +93,15 @@ static int64_t stop_rung_deadline(const struct rctx *c, int64_t started)
 /* A stop's time to flatten has run out. */
 static int flatten_expired(struct rctx *c)
 {
-    return stopping(c) && mailbox_now_ms() >= c->flatten_deadline;
+    return stopping(c) && clock_mono_ms() >= c->flatten_deadline;
 }
 
 /* Sleeps ms in POLL_MS slices, ending early at a stop (global or this
  * user's). */
 static void nap_unless_stopped(struct rctx *c, int64_t ms)
 {
-    int64_t until = mailbox_now_ms() + ms;
-    for (int64_t now = mailbox_now_ms(); now < until && !stopping(c); now = mailbox_now_ms())
+    int64_t until = clock_mono_ms() + ms;
+    for (int64_t now = clock_mono_ms(); now < until && !stopping(c); now = clock_mono_ms())
         sleep_ms(until - now < POLL_MS ? until - now : POLL_MS);
 }
 
@@ -141,7 +142,7 @@ static int current_book(struct rctx *c, int wait_push, money_t *bid, money_t *as
     if (b) {
         rc = 0;
         if (wait_push && !stopping(c))
-            rc = board_wait(b, 0, board_now_us() + ROUND_PRICE_WAIT_MS * 1000LL, stop_asked,
+            rc = board_wait(b, 0, clock_mono_us() + ROUND_PRICE_WAIT_MS * 1000LL, stop_asked,
                             c, &p);
         if (rc == 0)
             rc = board_read(b, PRICE_STALE_MS * 1000LL, &p);
@@ -180,7 +181,7 @@ static int book(struct rctx *c, int wait_push, money_t *bid, money_t *ask)
     }
     if (rc == 0)
         guard_count(&c->u->refused, why);
-    int64_t now = mailbox_now_ms();
+    int64_t now = clock_mono_ms();
     if (!c->no_price_since)
         c->no_price_since = c->no_price_logged = now;
     else if (now - c->no_price_logged >= NO_PRICE_LOG_MS) {
@@ -348,7 +349,7 @@ static void follow(struct rctx *c, const char *cid, int64_t started, int stop_br
     int64_t deadline = started + c->u->cfg->strategy.fill_timeout_ms;
     int64_t claim_check = 0; /* when a claimed final status is queried */
     while (!lorder(c, cid)->final) {
-        int64_t now = mailbox_now_ms();
+        int64_t now = clock_mono_ms();
         int stop = stopping(c);
         if (stop && stop_rung_deadline(c, started) < deadline)
             deadline = stop_rung_deadline(c, started);
@@ -382,10 +383,10 @@ static void follow(struct rctx *c, const char *cid, int64_t started, int stop_br
             if (stop_breaks)
                 return;
             /* A stop wakes every wait at once: from here on, poll. */
-            int64_t nap = until - mailbox_now_ms();
+            int64_t nap = until - clock_mono_ms();
             sleep_ms(nap < POLL_MS ? nap : POLL_MS);
         }
-        if (poll && mailbox_now_ms() < deadline)
+        if (poll && clock_mono_ms() < deadline)
             query(c, cid, &st, &e);
     }
 }
@@ -410,14 +411,14 @@ static int left_to_next_run(struct rctx *c, const char *cid)
 static int lease_wait(struct rctx *c)
 {
     struct coord *co = c->env->coord;
-    int64_t since = mailbox_now_ms();
+    int64_t since = clock_mono_ms();
     int logged = 0;
     while (!coord_owns(co, c->u->index)) {
         if (coord_state(co, c->u->index) == COORD_LOST)
             return lt_err_set(&c->err, LT_EFENCED, "lease lost to another process: halted");
         if (stopping(c))
             return lt_err_set(&c->err, LT_ESTOPPED, "stopped while the lease was not renewed");
-        if (!logged && mailbox_now_ms() - since > 2000) {
+        if (!logged && clock_mono_ms() - since > 2000) {
             log_warn("%s: lease not renewed (coordinator away?): waiting, nothing is sent",
                      c->u->cfg->name);
             logged = 1;
@@ -480,7 +481,7 @@ static void settle(struct rctx *c, const char *run, unsigned round, money_t boug
  * account after CANCEL_TRIES cancels. */
 static int cancel_until_final(struct rctx *c, const char *cid)
 {
-    int64_t bound = mailbox_now_ms() + FINAL_BOUND_MS;
+    int64_t bound = clock_mono_ms() + FINAL_BOUND_MS;
     struct order_state st;
     struct lt_err e;
     int answered = 0;
@@ -518,7 +519,7 @@ static int cancel_until_final(struct rctx *c, const char *cid)
              * sent: the order still has to be cancelled, so the time the
              * limiter asks for does not count against the bound. */
             bound += POLL_MS;
-        else if (mailbox_now_ms() >= bound)
+        else if (clock_mono_ms() >= bound)
             return unsettled(c, LT_EUNKNOWN,
                               "order %s could not be confirmed final (%s)", cid,
                               e.msg[0] ? e.msg : "the venue's answers were refused");
@@ -534,9 +535,9 @@ static int cancel_until_final(struct rctx *c, const char *cid)
  * account halts with the order left unknown.  0 or that error. */
 static int complete_trades(struct rctx *c, const char *cid)
 {
-    int64_t grace = mailbox_now_ms() + PUSH_GRACE_MS;
+    int64_t grace = clock_mono_ms() + PUSH_GRACE_MS;
     while (ledger_order_missing_trades(lorder(c, cid)) && mailbox_stream_up(c->u->mb) &&
-           mailbox_now_ms() < grace) {
+           clock_mono_ms() < grace) {
         struct venue_push ev;
         if (mailbox_wait_exec(c->u->mb, grace, c->env->global_stop, &ev) == 0)
             apply_push(c, &ev);
@@ -591,10 +592,10 @@ static int settle_unknown(struct rctx *c, const char *cid)
     struct order_state st;
     struct lt_err e;
     int misses = 0;
-    int64_t bound = mailbox_now_ms() + FINAL_BOUND_MS;
+    int64_t bound = clock_mono_ms() + FINAL_BOUND_MS;
     for (int i = 0;; i++) {
-        int64_t nap = mailbox_now_ms() + (i == 0 ? POLL_MS : 2 * POLL_MS);
-        while (mailbox_now_ms() < nap && !flatten_expired(c))
+        int64_t nap = clock_mono_ms() + (i == 0 ? POLL_MS : 2 * POLL_MS);
+        while (clock_mono_ms() < nap && !flatten_expired(c))
             sleep_ms(POLL_MS / 5);
         if (flatten_expired(c))
             return left_to_next_run(c, cid);
@@ -607,7 +608,7 @@ static int settle_unknown(struct rctx *c, const char *cid)
             return ORDER_NOT_PLACED_RC;
         if (rc == LT_ESTOPPED)
             bound += 2 * POLL_MS; /* not sent: as in cancel_until_final */
-        else if (mailbox_now_ms() >= bound)
+        else if (clock_mono_ms() >= bound)
             return unsettled(c, LT_EUNKNOWN, "order %s: outcome unknown (%s)", cid,
                               e.msg);
     }
@@ -1028,7 +1029,7 @@ static int order_finish(struct rctx *c, const char *cid, enum order_side side,
     struct lt_err e;
     int rc;
     for (int rests = 0;; rests++) {
-        follow(c, cid, mailbox_now_ms(), side == SIDE_BUY && !c->topup);
+        follow(c, cid, clock_mono_ms(), side == SIDE_BUY && !c->topup);
         if (!lorder(c, cid)->final) {
             lt_err_clear(&e);
             query(c, cid, &st, &e);
@@ -1571,8 +1572,8 @@ static int fee_price_wait(struct rctx *c)
     struct user_stats *s = &c->u->report.s;
     log_info("%s: max_cost: waiting for a price of the fees paid in %s", c->u->cfg->name,
              live_fee_asset_name());
-    int64_t until = mailbox_now_ms() + FEE_PRICE_WAIT_MS;
-    while (s->fees_unpriced && !stopping(c) && mailbox_now_ms() < until) {
+    int64_t until = clock_mono_ms() + FEE_PRICE_WAIT_MS;
+    while (s->fees_unpriced && !stopping(c) && clock_mono_ms() < until) {
         sleep_ms(100);
         live_value_fees(s);
     }
@@ -1668,7 +1669,7 @@ static int check_base(struct rctx *c)
     /* A place or cancel answer tells of a fill before its pushes come: the
      * balance pushed before that trade is no evidence, the one after it is
      * due shortly.  If it does not come, the push is not used. */
-    int64_t grace = mailbox_now_ms() + PUSH_GRACE_MS;
+    int64_t grace = clock_mono_ms() + PUSH_GRACE_MS;
     struct venue_push ev;
     while (u->base_pushed && u->base_push_stale && mailbox_stream_up(u->mb) &&
            mailbox_wait_exec(u->mb, grace, c->env->global_stop, &ev) == 0)
@@ -1941,7 +1942,7 @@ static enum strategy_result round_run(const struct strategy_env *env, struct str
         struct board_price p = { 0 };
         if (b) {
             board_read(b, INT64_MAX, &p); /* p.seq stays 0 while there is none */
-            board_wait(b, p.seq, board_now_us() + (int64_t)sc->fill_timeout_ms * 1000,
+            board_wait(b, p.seq, clock_mono_us() + (int64_t)sc->fill_timeout_ms * 1000,
                        stop_asked, &c, &p);
         } else {
             nap_unless_stopped(&c, sc->fill_timeout_ms);

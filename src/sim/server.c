@@ -23,6 +23,7 @@
  * control frames (pongs, close) never land inside one of ours.
  */
 #include "looptrader/sim/server.h"
+#include "looptrader/clock.h"
 #include "looptrader/log.h"
 
 #include <libwebsockets.h>
@@ -108,9 +109,7 @@ void server_set_clock_offset(int64_t ms) { g_clock_offset_ms = ms; }
 
 int64_t server_now_ms(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + g_clock_offset_ms;
+    return clock_wall_ms() + g_clock_offset_ms;
 }
 
 static void conn_init(struct sim_conn *c, struct lws *wsi)

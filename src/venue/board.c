@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "looptrader/clock.h"
 #include "looptrader/log.h"
 
 #define WAIT_SLICE_US 100000
@@ -30,13 +31,6 @@ struct board {
     _Atomic int64_t last_good_us;   /* recv_us of the newest price, created_us before */
     _Atomic int64_t reported_us;    /* when the gap was last logged; 0: not reported */
 };
-
-int64_t board_now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 int board_new(const char *symbol, struct board **out)
 {
@@ -61,7 +55,7 @@ int board_new(const char *symbol, struct board **out)
         free(b);
         return LT_ENOMEM;
     }
-    b->created_us = board_now_us();
+    b->created_us = clock_mono_us();
     atomic_init(&b->last_good_us, b->created_us);
     atomic_init(&b->reported_us, 0);
     *out = b;
@@ -100,7 +94,7 @@ void board_post(struct board *b, money_t bid, money_t ask, int64_t recv_us)
 
 static int usable(const struct board_price *p, int64_t max_age_us)
 {
-    return p->seq > 0 && board_now_us() - p->recv_us <= max_age_us;
+    return p->seq > 0 && clock_mono_us() - p->recv_us <= max_age_us;
 }
 
 int board_read(struct board *b, int64_t max_age_us, struct board_price *out)
@@ -122,12 +116,11 @@ int board_wait(struct board *b, int64_t after_seq, int64_t deadline_us,
         if (should_stop && should_stop(arg))
             return LT_ESTOPPED;
         pthread_mutex_lock(&b->lock);
-        int64_t now = board_now_us();
+        int64_t now = clock_mono_us();
         if (b->price.seq <= after_seq && now < deadline_us) {
             int64_t until =
                 deadline_us - now > WAIT_SLICE_US ? now + WAIT_SLICE_US : deadline_us;
-            struct timespec ts = { .tv_sec = until / 1000000,
-                                   .tv_nsec = (long)(until % 1000000) * 1000 };
+            struct timespec ts = clock_ts_us(until);
             b->n_waiters++;
             pthread_cond_timedwait(&b->cond, &b->lock, &ts);
             b->n_waiters--;
@@ -138,7 +131,7 @@ int board_wait(struct board *b, int64_t after_seq, int64_t deadline_us,
         pthread_mutex_unlock(&b->lock);
         if (got)
             return 0;
-        if (board_now_us() >= deadline_us)
+        if (clock_mono_us() >= deadline_us)
             return LT_ETIMEDOUT;
     }
 }
@@ -152,7 +145,7 @@ void board_wake(struct board *b)
 
 void board_note_missing(struct board *b)
 {
-    int64_t now = board_now_us();
+    int64_t now = clock_mono_us();
     int64_t last = atomic_load(&b->reported_us);
     if (last && now - last < MISSING_LOG_EVERY_US)
         return;

@@ -15,6 +15,7 @@
  * once.  That is two polls fewer per request on the order path.
  */
 #include "looptrader/http.h"
+#include "looptrader/clock.h"
 #include "looptrader/live.h"
 
 #include <curl/curl.h>
@@ -82,13 +83,6 @@ static int on_prereq(void *arg, char *primary_ip, char *local_ip, int primary_po
 static size_t on_body(char *data, size_t size, size_t nmemb, void *arg);
 static size_t on_header(char *line, size_t size, size_t nmemb, void *arg);
 
-static long long mono_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 /* libcurl says which sockets the transfer waits on, and for what. */
 static int on_socket(CURL *e, curl_socket_t fd, int what, void *arg, void *sockp)
 {
@@ -116,7 +110,7 @@ static int on_timer(CURLM *m, long timeout_ms, void *arg)
 {
     struct http *h = arg;
     (void)m;
-    h->timer_at_ns = timeout_ms < 0 ? -1 : mono_ns() + (long long)timeout_ms * 1000000LL;
+    h->timer_at_ns = timeout_ms < 0 ? -1 : clock_mono_ns() + (long long)timeout_ms * 1000000LL;
     return 0;
 }
 
@@ -365,11 +359,11 @@ static int transfer(struct http *h, long timeout_ms, int abortable, CURLcode *cc
     h->timer_at_ns = -1;
     if (curl_multi_add_handle(h->multi, h->curl) != CURLM_OK)
         return LT_EUNKNOWN;
-    long long backstop = mono_ns() + (long long)(timeout_ms + HTTP_BACKSTOP_MS) * 1000000LL;
+    long long backstop = clock_mono_ns() + (long long)(timeout_ms + HTTP_BACKSTOP_MS) * 1000000LL;
     int running = 0, rc = 0;
     CURLMcode mc = curl_multi_socket_action(h->multi, CURL_SOCKET_TIMEOUT, 0, &running);
     while (mc == CURLM_OK && running > 0) {
-        long long now = mono_ns();
+        long long now = clock_mono_ns();
         if (now >= backstop) {
             *cc = CURLE_OPERATION_TIMEDOUT;
             break;
@@ -403,7 +397,7 @@ static int transfer(struct http *h, long timeout_ms, int abortable, CURLcode *cc
                            ((re & (POLLERR | POLLNVAL)) ? CURL_CSELECT_ERR : 0);
                 mc = curl_multi_socket_action(h->multi, pfd[i].fd, bits, &running);
             }
-        } else if (r == 0 && h->timer_at_ns >= 0 && mono_ns() >= h->timer_at_ns) {
+        } else if (r == 0 && h->timer_at_ns >= 0 && clock_mono_ns() >= h->timer_at_ns) {
             mc = curl_multi_socket_action(h->multi, CURL_SOCKET_TIMEOUT, 0, &running);
         }
     }

@@ -47,6 +47,7 @@
 #include <unistd.h>
 
 #include "looptrader/board.h"
+#include "looptrader/clock.h"
 #include "looptrader/http.h"
 #include "looptrader/latency.h"
 #include "looptrader/live.h"
@@ -662,7 +663,7 @@ static void on_message(struct wsconn *c, const char *buf, size_t len)
 {
     struct wsclient *ws = c->ws;
     /* Tick-to-order latency starts when the frame is read, before parsing. */
-    int64_t rx_us = c->kind == CONN_MARKET ? board_now_us() : 0;
+    int64_t rx_us = c->kind == CONN_MARKET ? clock_mono_us() : 0;
     struct venue_push p;
     struct lt_err err;
     lt_err_clear(&err);

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "looptrader/board.h"
+#include "looptrader/clock.h"
 
 static void sleep_ms(long ms)
 {
@@ -26,7 +27,7 @@ static void newest_wins_and_seq_counts(void **state)
     assert_string_equal(board_symbol(b), "ALPHAUSDT");
     struct board_price p;
     assert_int_equal(board_read(b, 1000000, &p), LT_ENOTFOUND);
-    int64_t now = board_now_us();
+    int64_t now = clock_mono_us();
     board_post(b, 100, 101, now);
     board_post(b, 0, 103, now);   /* not a price */
     board_post(b, 102, -1, now);  /* not a price */
@@ -42,7 +43,7 @@ static void old_price_is_not_read(void **state)
     (void)state;
     struct board *b;
     assert_int_equal(board_new("X", &b), 0);
-    board_post(b, 1, 2, board_now_us() - 6000000);
+    board_post(b, 1, 2, clock_mono_us() - 6000000);
     struct board_price p;
     assert_int_equal(board_read(b, 5000000, &p), LT_ENOTFOUND);
     assert_int_equal(board_read(b, 7000000, &p), 0);
@@ -57,14 +58,14 @@ static void wait_returns_newer_or_times_out(void **state)
     struct board *b;
     assert_int_equal(board_new("X", &b), 0);
     struct board_price p;
-    int64_t t0 = board_now_us();
+    int64_t t0 = clock_mono_us();
     assert_int_equal(board_wait(b, 0, t0 + 50000, NULL, NULL, &p), LT_ETIMEDOUT);
-    assert_true(board_now_us() - t0 >= 50000);
-    board_post(b, 5, 6, board_now_us());
-    assert_int_equal(board_wait(b, 0, board_now_us() + 1000000, NULL, NULL, &p), 0);
+    assert_true(clock_mono_us() - t0 >= 50000);
+    board_post(b, 5, 6, clock_mono_us());
+    assert_int_equal(board_wait(b, 0, clock_mono_us() + 1000000, NULL, NULL, &p), 0);
     assert_int_equal(p.seq, 1);
     /* Nothing newer than seq 1 yet; a past deadline does not block. */
-    assert_int_equal(board_wait(b, 1, board_now_us() - 1, NULL, NULL, &p), LT_ETIMEDOUT);
+    assert_int_equal(board_wait(b, 1, clock_mono_us() - 1, NULL, NULL, &p), LT_ETIMEDOUT);
     board_free(b);
 }
 
@@ -82,7 +83,7 @@ static void *wait_thread(void *arg)
 {
     struct waiter *w = arg;
     struct board_price p = { 0 };
-    w->rc = board_wait(w->b, w->after, board_now_us() + 10000000, stop_flag, w->stop, &p);
+    w->rc = board_wait(w->b, w->after, clock_mono_us() + 10000000, stop_flag, w->stop, &p);
     w->seq = p.seq;
     return NULL;
 }
@@ -103,7 +104,7 @@ static void a_post_wakes_a_waiter(void **state)
     struct waiter w = { b, &stop, 0, -1, 0 };
     pthread_t th;
     start_waiter(&w, &th);
-    board_post(b, 7, 8, board_now_us());
+    board_post(b, 7, 8, clock_mono_us());
     pthread_join(th, NULL);
     assert_int_equal(w.rc, 0);
     assert_int_equal(w.seq, 1);
@@ -118,13 +119,13 @@ static void stop_ends_a_wait(void **state)
     atomic_int stop = 0;
     struct waiter w = { b, &stop, 0, -1, 0 };
     pthread_t th;
-    int64_t t0 = board_now_us();
+    int64_t t0 = clock_mono_us();
     start_waiter(&w, &th);
     atomic_store(&stop, 1);
     board_wake(b);
     pthread_join(th, NULL);
     assert_int_equal(w.rc, LT_ESTOPPED);
-    assert_true(board_now_us() - t0 < 5000000);
+    assert_true(clock_mono_us() - t0 < 5000000);
     /* Without a wake, the wait's slices still see the stop. */
     struct waiter w2 = { b, &stop, 0, -1, 0 };
     atomic_store(&stop, 0);
@@ -147,7 +148,7 @@ static void *reader_thread(void *arg)
     struct reader *r = arg;
     struct board_price p;
     while (r->last_seq < N_POSTS) {
-        if (board_wait(r->b, r->last_seq, board_now_us() + 5000000, NULL, NULL, &p) != 0)
+        if (board_wait(r->b, r->last_seq, clock_mono_us() + 5000000, NULL, NULL, &p) != 0)
             break;
         if (p.seq <= r->last_seq)
             r->backwards++;
@@ -171,7 +172,7 @@ static void one_writer_many_readers(void **state)
         assert_int_equal(pthread_create(&th[i], NULL, reader_thread, &r[i]), 0);
     }
     for (int i = 1; i <= N_POSTS; i++) {
-        board_post(b, i, i + 1, board_now_us());
+        board_post(b, i, i + 1, clock_mono_us());
         if (i % 5000 == 0)
             sleep_ms(1);
     }

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "looptrader/clock.h"
 #include "looptrader/mailbox.h"
 
 static struct venue_push exec_with_id(int64_t order_id)
@@ -42,14 +43,14 @@ static void ring_grows_lazily_and_keeps_order(void **state)
             struct venue_push e = exec_with_id(next_in++);
             mailbox_post_exec(mb, &e);
         }
-        assert_int_equal(mailbox_wait_exec(mb, mailbox_now_ms() + 100, NULL, &out), 0);
+        assert_int_equal(mailbox_wait_exec(mb, clock_mono_ms() + 100, NULL, &out), 0);
         assert_int_equal(out.u.exec.order.order_id, next_out++);
         while (next_in <= 100) {
             struct venue_push e = exec_with_id(next_in++);
             mailbox_post_exec(mb, &e);
         }
         while (next_out <= 100) {
-            assert_int_equal(mailbox_wait_exec(mb, mailbox_now_ms() + 100, NULL, &out), 0);
+            assert_int_equal(mailbox_wait_exec(mb, clock_mono_ms() + 100, NULL, &out), 0);
             assert_int_equal(out.u.exec.order.order_id, next_out++);
         }
         assert_int_equal(mailbox_take_overflow(mb), 0);
@@ -59,7 +60,7 @@ static void ring_grows_lazily_and_keeps_order(void **state)
         struct venue_push e = exec_with_id(i);
         mailbox_post_exec(mb, &e);
     }
-    assert_int_equal(mailbox_wait_exec(mb, mailbox_now_ms() + 100, NULL, &out), 0);
+    assert_int_equal(mailbox_wait_exec(mb, clock_mono_ms() + 100, NULL, &out), 0);
     assert_int_equal(out.u.exec.order.order_id, 31);
     assert_int_equal(mailbox_take_overflow(mb), 1);
     mailbox_free(mb);
@@ -73,13 +74,13 @@ static void exec_fifo_and_timeout(void **state)
     struct venue_push e1 = exec_with_id(1), e2 = exec_with_id(2), out;
     mailbox_post_exec(mb, &e1);
     mailbox_post_exec(mb, &e2);
-    assert_int_equal(mailbox_wait_exec(mb, mailbox_now_ms() + 100, NULL, &out), 0);
+    assert_int_equal(mailbox_wait_exec(mb, clock_mono_ms() + 100, NULL, &out), 0);
     assert_int_equal(out.u.exec.order.order_id, 1);
-    assert_int_equal(mailbox_wait_exec(mb, mailbox_now_ms() + 100, NULL, &out), 0);
+    assert_int_equal(mailbox_wait_exec(mb, clock_mono_ms() + 100, NULL, &out), 0);
     assert_int_equal(out.u.exec.order.order_id, 2);
-    assert_int_equal(mailbox_wait_exec(mb, mailbox_now_ms() + 30, NULL, &out), LT_ETIMEDOUT);
+    assert_int_equal(mailbox_wait_exec(mb, clock_mono_ms() + 30, NULL, &out), LT_ETIMEDOUT);
     /* A deadline already in the past does not block. */
-    assert_int_equal(mailbox_wait_exec(mb, mailbox_now_ms() - 1000, NULL, &out), LT_ETIMEDOUT);
+    assert_int_equal(mailbox_wait_exec(mb, clock_mono_ms() - 1000, NULL, &out), LT_ETIMEDOUT);
     assert_int_equal(mailbox_take_overflow(mb), 0);
     mailbox_free(mb);
 }
@@ -95,7 +96,7 @@ static void ring_overflow_drops_oldest_and_flags(void **state)
     }
     struct venue_push out;
     for (int want = 3; want <= 5; want++) {
-        assert_int_equal(mailbox_wait_exec(mb, mailbox_now_ms() + 100, NULL, &out), 0);
+        assert_int_equal(mailbox_wait_exec(mb, clock_mono_ms() + 100, NULL, &out), 0);
         assert_int_equal(out.u.exec.order.order_id, want);
     }
     assert_int_equal(mailbox_take_overflow(mb), 1);
@@ -112,9 +113,9 @@ static void stop_is_sticky_and_drains_first(void **state)
     mailbox_post_exec(mb, &e);
     mailbox_post_stop(mb);
     assert_true(mailbox_stopped(mb));
-    assert_int_equal(mailbox_wait_exec(mb, mailbox_now_ms() + 100, NULL, &out), 0);
+    assert_int_equal(mailbox_wait_exec(mb, clock_mono_ms() + 100, NULL, &out), 0);
     assert_int_equal(out.u.exec.order.order_id, 7);
-    assert_int_equal(mailbox_wait_exec(mb, mailbox_now_ms() + 5000, NULL, &out), LT_ESTOPPED);
+    assert_int_equal(mailbox_wait_exec(mb, clock_mono_ms() + 5000, NULL, &out), LT_ESTOPPED);
     assert_true(mailbox_stopped(mb));
     mailbox_free(mb);
 }
@@ -143,9 +144,9 @@ static void *wait_exec_thread(void *arg)
 {
     struct waiter *w = arg;
     struct venue_push out;
-    int64_t t0 = mailbox_now_ms();
+    int64_t t0 = clock_mono_ms();
     w->rc = mailbox_wait_exec(w->mb, t0 + 10000, w->global_stop, &out);
-    w->waited_ms = mailbox_now_ms() - t0;
+    w->waited_ms = clock_mono_ms() - t0;
     return NULL;
 }
 
@@ -210,7 +211,7 @@ static void *consumer_thread(void *arg)
     struct consumer *c = arg;
     struct venue_push out;
     while (c->last_id < N_EVENTS) {
-        int rc = mailbox_wait_exec(c->mb, mailbox_now_ms() + 5000, NULL, &out);
+        int rc = mailbox_wait_exec(c->mb, clock_mono_ms() + 5000, NULL, &out);
         if (rc)
             break;
         if (out.u.exec.order.order_id <= c->last_id)
