@@ -131,6 +131,7 @@ struct wsuser {
     int need_unsubscribe;           /* service thread */
     int need_logon;                 /* service thread: CONN_LOGON, send session.logon */
     int req_is_logon;               /* service thread: req_id is the session.logon */
+    int req_is_unsubscribe;         /* service thread: req_id is the unsubscribe */
     int64_t req_id;                 /* service thread: pending subscribe id, -1 none */
     int subscription_id;            /* service thread: -1 when not subscribed */
 };
@@ -881,6 +882,7 @@ static void conn_lost(struct wsconn *c, const char *why)
         c->users[i]->need_unsubscribe = 0;
         c->users[i]->need_logon = 0;
         c->users[i]->req_is_logon = 0;
+        c->users[i]->req_is_unsubscribe = 0;
     }
     users_stream(c, 0);
     if (c->retired || atomic_load(&c->ws->stopping))
@@ -1044,6 +1046,11 @@ static void on_message(struct wsconn *c, const char *buf, size_t len)
             return;
         }
         u->req_id = -1;
+        if (u->req_is_unsubscribe) { /* the user is done: nothing follows from it */
+            u->req_is_unsubscribe = 0;
+            log_debug("ws %s: %s unsubscribed: %d", c->label, u->name, p.u.response.status);
+            return;
+        }
         if (p.u.response.status == 429 || p.u.response.status == 418) {
             /* Over the IP's weight: the whole IP waits, this request is
              * sent again when the pacer lets it. */
@@ -1206,6 +1213,8 @@ static int on_writable(struct wsconn *c)
         next->need_unsubscribe = 0;
         rc = venue_binance_unsubscribe_msg(id, next->subscription_id, &msg);
         next->subscription_id = -1;
+        if (!rc)
+            next->req_id = id, next->req_is_unsubscribe = 1;
     } else if (next->need_logon) {
         next->need_logon = 0;
         rc = venue_binance_logon_msg(ws->venue, next->auth, id, &msg, &err);
