@@ -1541,24 +1541,30 @@ static int signed_ws_msg(struct venue *v, const struct venue_auth *a, int64_t re
         if (!ws_plain(p[i].value))
             return lt_err_set(err, LT_EINVAL, "cannot encode %s: %s is not printable ASCII",
                               method, p[i].name);
+    /* appended piece by piece, not printf'd: this runs for every order */
     struct strbuf payload = STRBUF_INIT;
     char sig[SIGN_URL_MAX + 1];
     int rc = strbuf_grow(&payload, QUERY_ROOM);
     for (size_t i = 0; i < n && !rc; i++)
-        rc = strbuf_addf(&payload, "%s%s=%s", i ? "&" : "", p[i].name, p[i].value);
+        rc = (i && strbuf_addch(&payload, '&')) || strbuf_addstr(&payload, p[i].name) ||
+             strbuf_addch(&payload, '=') || strbuf_addstr(&payload, p[i].value);
     if (!rc)
-        rc = signature(v, a, payload.buf, payload.len, 0, sig) ? LT_EINVAL : 0;
+        rc = signature(v, a, payload.buf, payload.len, 0, sig) ? LT_EINVAL : LT_OK;
     strbuf_free(&payload);
     if (rc)
-        return lt_err_set(err, rc, "cannot sign %s", method);
-    rc = strbuf_grow(out, QUERY_ROOM + SIGN_URL_MAX) ||
-         strbuf_addf(out, "{\"id\":%lld,\"method\":\"%s\",\"params\":{", (long long)req_id,
-                     method);
+        return lt_err_set(err, rc < 0 ? rc : LT_ENOMEM, "cannot sign %s", method);
+    char id[24];
+    snprintf(id, sizeof id, "%lld", (long long)req_id);
+    rc = strbuf_grow(out, QUERY_ROOM + SIGN_URL_MAX) || strbuf_addstr(out, "{\"id\":") ||
+         strbuf_addstr(out, id) || strbuf_addstr(out, ",\"method\":\"") ||
+         strbuf_addstr(out, method) || strbuf_addstr(out, "\",\"params\":{");
     for (size_t i = 0; i < n && !rc; i++)
-        rc = strbuf_addf(out, p[i].num ? "\"%s\":%s," : "\"%s\":\"%s\",", p[i].name,
-                         p[i].value);
+        rc = strbuf_addch(out, '"') || strbuf_addstr(out, p[i].name) ||
+             strbuf_addstr(out, p[i].num ? "\":" : "\":\"") || strbuf_addstr(out, p[i].value) ||
+             strbuf_addstr(out, p[i].num ? "," : "\",");
     if (!rc)
-        rc = strbuf_addf(out, "\"signature\":\"%s\"}}", sig);
+        rc = strbuf_addstr(out, "\"signature\":\"") || strbuf_addstr(out, sig) ||
+             strbuf_addstr(out, "\"}}");
     return rc ? lt_err_set(err, LT_ENOMEM, "out of memory") : 0;
 }
 
