@@ -75,15 +75,17 @@ int venue_binance_parse_order_scan(const char *buf, size_t len, struct order_sta
 int venue_binance_parse_order_json(const char *buf, size_t len, struct order_state *out,
                                    struct lt_err *err);
 
-/* WS API order.place / order.cancel / order.status: the request text
- * (params sorted by name, signed over "k=v&..." of exactly them, as the
- * WebSocket API wants), with a fresh timestamp.  LT_EINVAL when a value
- * is not plain printable ASCII (nothing to send: use REST). */
+/* WS API order.place: the request text (the REST order's params,
+ * recvWindow, apiKey and a fresh timestamp, sorted by name and signed
+ * over "k=v&..." of exactly them, as the WebSocket API wants; order.cancel
+ * and order.status are built the same way).  LT_EINVAL when a value is
+ * not plain printable ASCII (nothing to send: use REST). */
 int venue_binance_ws_order_msg(struct venue *v, const struct venue_auth *a, int64_t req_id,
                                const struct order_request *req, struct strbuf *out,
                                struct lt_err *err);
 
-/* A WS API answer to one of our order requests: status 200 with its
+/* A WS API answer to one of our order requests (place, cancel, status):
+ * status 200 with its
  * "result" read by venue_binance_parse_order; an error maps as REST's
  * (venue_binance_parse_error on its "error" object: 4xx -> LT_EEXCHANGE
  * with venue_code, 429/418 -> LT_ERATELIMIT, 5xx -> LT_EUNKNOWN).  An

@@ -1168,32 +1168,42 @@ static void order_params(const struct order_request *req, char qty[MONEY_STR_MAX
     p[7] = (struct named_param){ "newOrderRespType", "FULL", 0 };
 }
 
-/* b_place_order over the WebSocket API, in attempt()'s order: the limits'
- * wait (the same per-IP weight and account order counts as REST), the
- * gate, then the request signed with a fresh timestamp and handed to the
- * user's connection.  VENUE_CHANNEL_UNSENT when nothing reached the venue
- * (no connection up, the request never written, or -1021: the venue did
- * nothing), so that REST sends it; REST then counts its limits again,
- * which errs on the safe side. */
-static int ws_place_order(struct venue *v, struct http *h, const struct venue_auth *a,
-                          const struct venue_order_channel *ch, const struct order_request *req,
-                          struct order_state *out, struct lt_err *err)
+static int ws_request_msg(struct venue *v, const struct venue_auth *a, int64_t req_id,
+                          const char *method, const struct named_param *p, size_t n,
+                          struct strbuf *out, struct lt_err *err);
+
+/* One call over the WebSocket API instead of REST, in attempt()'s order:
+ * the limits' wait (the same per-IP weight and, for a new order (once),
+ * the account's order counts), a new order's gate, then the request
+ * signed with a fresh timestamp and handed to a's connection; the
+ * answer's result is read as an order.  VENUE_CHANNEL_UNSENT when REST is
+ * to send it: nothing reached the venue (no connection up, the request
+ * never written, or -1021: the venue did nothing), or, for a call that is
+ * safe to repeat (not once), an unknown outcome, which REST retries as
+ * it retries its own.  REST then counts its limits again, which errs on
+ * the safe side.  A new order's unknown outcome is the caller's to
+ * settle, as over REST. */
+static int ws_call(struct venue *v, struct http *h, const struct venue_auth *a,
+                   const struct venue_order_channel *ch, const char *method,
+                   const struct named_param *p, size_t n, int once, int weight,
+                   const struct order_gate *gate, struct order_state *out, struct lt_err *err)
 {
     int64_t id = ch->begin(ch->ctx, a);
     if (id < 0)
         return VENUE_CHANNEL_UNSENT;
     clock_first(v, h);
-    int rc = venue_limits_wait(v, a, 1, W_ORDER, err);
-    if (rc || (rc = venue_gate_check(req->gate, err)))
+    int rc = venue_limits_wait(v, a, once, weight, err);
+    if (rc || (rc = venue_gate_check(gate, err)))
         return rc;
     struct strbuf msg = STRBUF_INIT, answer = STRBUF_INIT;
     struct lt_err e;
     lt_err_clear(&e);
-    if (venue_binance_ws_order_msg(v, a, id, req, &msg, &e) != 0) {
-        log_debug("venue: order.place not over the WebSocket API (%s); REST", e.msg);
+    if (ws_request_msg(v, a, id, method, p, n, &msg, &e) != 0) {
+        log_debug("venue: %s not over the WebSocket API (%s); REST", method, e.msg);
         rc = VENUE_CHANNEL_UNSENT;
     } else {
-        latency_order_sent();
+        if (once)
+            latency_order_sent();
         rc = ch->call(ch->ctx, a, id, msg.buf, msg.len, venue_timeout_ms(v), &answer, &e);
     }
     if (rc == 0) {
@@ -1202,8 +1212,10 @@ static int ws_place_order(struct venue *v, struct http *h, const struct venue_au
             venue_limits_block(v, a, e.venue_code, -1);
         else if (rc == LT_EEXCHANGE && e.venue_code == -1021)
             rc = VENUE_CHANNEL_UNSENT; /* REST re-measures the clock and sends */
+    } else if (rc == LT_EUNKNOWN && !once) {
+        rc = VENUE_CHANNEL_UNSENT;
     }
-    log_debug("venue: WS API order.place: %d", rc);
+    log_debug("venue: WS API %s: %d", method, rc);
     strbuf_free(&msg);
     strbuf_free(&answer);
     if (rc < 0 && err)
@@ -1215,9 +1227,13 @@ static int b_place_order(struct venue *v, struct http *h, const struct venue_aut
                          const struct order_request *req, struct order_state *out,
                          struct lt_err *err)
 {
+    char qty[MONEY_STR_MAX], price[MONEY_STR_MAX];
+    struct named_param p[ORDER_PARAMS];
+    order_params(req, qty, price, p);
     const struct venue_order_channel *ch = venue_order_channel(v);
     if (ch) {
-        int rc = ws_place_order(v, h, a, ch, req, out, err);
+        int rc = ws_call(v, h, a, ch, "order.place", p, ORDER_PARAMS, 1, W_ORDER, req->gate, out,
+                         err);
         if (rc != VENUE_CHANNEL_UNSENT)
             return rc;
     }
@@ -1225,9 +1241,6 @@ static int b_place_order(struct venue *v, struct http *h, const struct venue_aut
     call_init(&c, "POST", "/api/v3/order", 1, W_ORDER);
     c.once = 1;
     c.gate = req->gate;
-    char qty[MONEY_STR_MAX], price[MONEY_STR_MAX];
-    struct named_param p[ORDER_PARAMS];
-    order_params(req, qty, price, p);
     for (size_t i = 0; i < ORDER_PARAMS; i++)
         if (param(&c, p[i].name, p[i].value)) {
             strbuf_free(&c.query);
@@ -1237,10 +1250,18 @@ static int b_place_order(struct venue *v, struct http *h, const struct venue_aut
 }
 
 static int order_by_client_id(struct venue *v, struct http *h, const struct venue_auth *a,
-                              const char *method, int weight, const char *symbol,
-                              const char *client_id, struct order_state *out,
-                              struct lt_err *err)
+                              const char *method, const char *ws_method, int weight,
+                              const char *symbol, const char *client_id,
+                              struct order_state *out, struct lt_err *err)
 {
+    const struct venue_order_channel *ch = venue_order_channel(v);
+    if (ch) {
+        const struct named_param p[] = { { "symbol", symbol, 0 },
+                                         { "origClientOrderId", client_id, 0 } };
+        int rc = ws_call(v, h, a, ch, ws_method, p, 2, 0, weight, NULL, out, err);
+        if (rc != VENUE_CHANNEL_UNSENT)
+            return rc;
+    }
     struct call c;
     call_init(&c, method, "/api/v3/order", 1, weight);
     if (param(&c, "symbol", symbol) || param(&c, "origClientOrderId", client_id)) {
@@ -1254,14 +1275,16 @@ static int b_cancel_order(struct venue *v, struct http *h, const struct venue_au
                           const char *symbol, const char *client_id, struct order_state *out,
                           struct lt_err *err)
 {
-    return order_by_client_id(v, h, a, "DELETE", W_CANCEL, symbol, client_id, out, err);
+    return order_by_client_id(v, h, a, "DELETE", "order.cancel", W_CANCEL, symbol, client_id, out,
+                              err);
 }
 
 static int b_query_order(struct venue *v, struct http *h, const struct venue_auth *a,
                          const char *symbol, const char *client_id, struct order_state *out,
                          struct lt_err *err)
 {
-    return order_by_client_id(v, h, a, "GET", W_QUERY, symbol, client_id, out, err);
+    return order_by_client_id(v, h, a, "GET", "order.status", W_QUERY, symbol, client_id, out,
+                              err);
 }
 
 static int b_open_orders(struct venue *v, struct http *h, const struct venue_auth *a,
@@ -1568,16 +1591,30 @@ static int signed_ws_msg(struct venue *v, const struct venue_auth *a, int64_t re
     return rc ? lt_err_set(err, LT_ENOMEM, "out of memory") : 0;
 }
 
+/* A signed call's request: p and recvWindow (signed_ws_msg adds apiKey and
+ * the timestamp). */
+static int ws_request_msg(struct venue *v, const struct venue_auth *a, int64_t req_id,
+                          const char *method, const struct named_param *p, size_t n,
+                          struct strbuf *out, struct lt_err *err)
+{
+    char window[24];
+    struct named_param all[WS_PARAMS_MAX];
+    if (n + 1 > WS_PARAMS_MAX)
+        return lt_err_set(err, LT_EINVAL, "%s: too many parameters", method);
+    memcpy(all, p, n * sizeof *p);
+    snprintf(window, sizeof window, "%ld", venue_recv_window_ms(v));
+    all[n] = (struct named_param){ "recvWindow", window, 1 };
+    return signed_ws_msg(v, a, req_id, method, all, n + 1, out, err);
+}
+
 int venue_binance_ws_order_msg(struct venue *v, const struct venue_auth *a, int64_t req_id,
                                const struct order_request *req, struct strbuf *out,
                                struct lt_err *err)
 {
-    char qty[MONEY_STR_MAX], price[MONEY_STR_MAX], window[24];
-    struct named_param p[ORDER_PARAMS + 1];
+    char qty[MONEY_STR_MAX], price[MONEY_STR_MAX];
+    struct named_param p[ORDER_PARAMS];
     order_params(req, qty, price, p);
-    snprintf(window, sizeof window, "%ld", venue_recv_window_ms(v));
-    p[ORDER_PARAMS] = (struct named_param){ "recvWindow", window, 1 };
-    return signed_ws_msg(v, a, req_id, "order.place", p, ORDER_PARAMS + 1, out, err);
+    return ws_request_msg(v, a, req_id, "order.place", p, ORDER_PARAMS, out, err);
 }
 
 /* venue_binance_parse_ws_order_answer over either parser's root object. */
