@@ -89,9 +89,13 @@ int venue_binance_ws_order_msg(struct venue *v, const struct venue_auth *a, int6
  * "result" read by venue_binance_parse_order; an error maps as REST's
  * (venue_binance_parse_error on its "error" object: 4xx -> LT_EEXCHANGE
  * with venue_code, 429/418 -> LT_ERATELIMIT, 5xx -> LT_EUNKNOWN).  An
- * answer that is not one for req_id, or unreadable, is LT_EPARSE. */
+ * answer that is not one for req_id, or unreadable, is LT_EPARSE.  With
+ * counts (NULL: none), its rateLimits' REQUEST_WEIGHT per minute and
+ * ORDERS per 10 s and per day go into the fields REST's headers fill
+ * (they stay -1 where absent), for venue_limits_observe. */
 int venue_binance_parse_ws_order_answer(const char *buf, size_t len, int64_t req_id,
-                                        struct order_state *out, struct lt_err *err);
+                                        struct order_state *out, struct http_response *counts,
+                                        struct lt_err *err);
 
 /* WS API: {"id":N,"method":"userDataStream.unsubscribe","params":{"subscriptionId":S}}. */
 int venue_binance_unsubscribe_msg(int64_t req_id, int subscription_id, struct strbuf *out);

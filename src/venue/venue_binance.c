@@ -1197,6 +1197,7 @@ static int ws_call(struct venue *v, struct http *h, const struct venue_auth *a,
         return rc;
     struct strbuf msg = STRBUF_INIT, answer = STRBUF_INIT;
     struct lt_err e;
+    int64_t sent_ms = 0;
     lt_err_clear(&e);
     if (ws_request_msg(v, a, id, method, p, n, &msg, &e) != 0) {
         log_debug("venue: %s not over the WebSocket API (%s); REST", method, e.msg);
@@ -1204,10 +1205,15 @@ static int ws_call(struct venue *v, struct http *h, const struct venue_auth *a,
     } else {
         if (once)
             latency_order_sent();
+        sent_ms = venue_now_ms(v);
         rc = ch->call(ch->ctx, a, id, msg.buf, msg.len, venue_timeout_ms(v), &answer, &e);
     }
     if (rc == 0) {
-        rc = venue_binance_parse_ws_order_answer(answer.buf, answer.len, id, out, &e);
+        struct http_response counts;
+        http_response_init(&counts);
+        rc = venue_binance_parse_ws_order_answer(answer.buf, answer.len, id, out, &counts, &e);
+        venue_limits_observe(v, a, sent_ms, &counts);
+        http_response_release(&counts);
         if (rc == LT_ERATELIMIT)
             venue_limits_block(v, a, e.venue_code, -1);
         else if (rc == LT_EEXCHANGE && e.venue_code == -1021)
@@ -1617,9 +1623,40 @@ int venue_binance_ws_order_msg(struct venue *v, const struct venue_auth *a, int6
     return ws_request_msg(v, a, req_id, "order.place", p, ORDER_PARAMS, out, err);
 }
 
+/* A WS API answer's rateLimits as the REST headers' counts (an entry it
+ * cannot read is skipped: the counts only ever raise ours). */
+static void ws_answer_counts(const struct venue_jobj *o, struct http_response *counts)
+{
+    struct venue_jval rl, el;
+    struct venue_jiter it;
+    venue_jobj_get(o, "rateLimits", &rl);
+    if (rl.type != VJ_ARRAY)
+        return;
+    venue_jiter_init(&it, &rl);
+    for (int k = 0; k < 16 && venue_jiter_next(&it, &el); k++) {
+        struct venue_jobj lo;
+        const char *type = NULL, *ival = NULL;
+        size_t tn = 0, in = 0;
+        int64_t num = 0, count = -1;
+        if (el.type != VJ_OBJECT || venue_jobj_of(&el, &lo) ||
+            venue_jobj_text(&lo, "rateLimitType", &type, &tn) ||
+            venue_jobj_text(&lo, "interval", &ival, &in) ||
+            oint(&lo, "intervalNum", 1, &num, NULL) || oint(&lo, "count", 1, &count, NULL) ||
+            !type || !ival || count < 0)
+            continue;
+        int c = count > 1000000000 ? 1000000000 : (int)count;
+        if (text_is(type, tn, "REQUEST_WEIGHT") && text_is(ival, in, "MINUTE") && num == 1)
+            counts->used_weight_1m = c;
+        else if (text_is(type, tn, "ORDERS") && text_is(ival, in, "SECOND") && num == 10)
+            counts->order_count_10s = c;
+        else if (text_is(type, tn, "ORDERS") && text_is(ival, in, "DAY") && num == 1)
+            counts->order_count_1d = c;
+    }
+}
+
 /* venue_binance_parse_ws_order_answer over either parser's root object. */
 static int ws_answer_from(const struct venue_jobj *o, int64_t req_id, struct order_state *out,
-                          struct lt_err *err)
+                          struct http_response *counts, struct lt_err *err)
 {
     struct venue_jval id, status, result, error;
     venue_jobj_get(o, "id", &id);
@@ -1630,6 +1667,8 @@ static int ws_answer_from(const struct venue_jobj *o, int64_t req_id, struct ord
         return lt_err_set(err, LT_EPARSE, "binance: WebSocket answer for another request");
     if (status.type != VJ_INTEGER || status.num < 100 || status.num > 999)
         return lt_err_set(err, LT_EPARSE, "binance: WebSocket answer without a status");
+    if (counts)
+        ws_answer_counts(o, counts);
     struct venue_jobj inner;
     int rc;
     if (status.num == 200) {
@@ -1652,12 +1691,13 @@ static int ws_answer_from(const struct venue_jobj *o, int64_t req_id, struct ord
 }
 
 int venue_binance_parse_ws_order_answer(const char *buf, size_t len, int64_t req_id,
-                                        struct order_state *out, struct lt_err *err)
+                                        struct order_state *out, struct http_response *counts,
+                                        struct lt_err *err)
 {
     struct venue_jobj o;
     int rc = venue_jobj_scan(buf, len, &o);
     if (!rc)
-        rc = ws_answer_from(&o, req_id, out, err);
+        rc = ws_answer_from(&o, req_id, out, counts, err);
     if (rc != VENUE_JSON_DECLINE)
         return rc;
     json_t *root = load(buf, len, "WebSocket answer", err);
@@ -1665,7 +1705,7 @@ int venue_binance_parse_ws_order_answer(const char *buf, size_t len, int64_t req
         return LT_EPARSE;
     if (json_is_object(root)) {
         venue_jobj_json(root, &o);
-        rc = ws_answer_from(&o, req_id, out, err);
+        rc = ws_answer_from(&o, req_id, out, counts, err);
     } else {
         rc = lt_err_set(err, LT_EPARSE, "binance: WebSocket answer is not an object");
     }

@@ -754,36 +754,59 @@ static void ws_order_answer(void **state)
                      "\"cummulativeQuoteQty\":\"12.5\",\"status\":\"PARTIALLY_FILLED\","
                      "\"timeInForce\":\"GTC\",\"type\":\"LIMIT\",\"side\":\"BUY\",\"fills\":[]},"
                      "\"rateLimits\":[{\"rateLimitType\":\"REQUEST_WEIGHT\",\"count\":3}]}";
-    assert_int_equal(venue_binance_parse_ws_order_answer(ok, strlen(ok), 9, &o, &err), 0);
+    assert_int_equal(venue_binance_parse_ws_order_answer(ok, strlen(ok), 9, &o, NULL, &err), 0);
     assert_int_equal(o.order_id, 12);
     assert_string_equal(o.client_id, "lt.a.1");
     assert_int_equal(o.status, ORDER_PARTIALLY_FILLED);
     assert_true(o.executed_qty == M("10") && o.price == M("1.25"));
-    assert_int_equal(venue_binance_parse_ws_order_answer(ok, strlen(ok), 10, &o, &err), LT_EPARSE);
+    assert_int_equal(venue_binance_parse_ws_order_answer(ok, strlen(ok), 10, &o, NULL, &err),
+                     LT_EPARSE);
+    /* its rateLimits as REST's count headers: what it lists, -1 for the rest */
+    const char *counted = "{\"id\":9,\"status\":200,\"result\":{\"symbol\":\"ALPHAUSDT\","
+                          "\"orderId\":12,\"clientOrderId\":\"lt.a.1\",\"price\":\"1.25\","
+                          "\"origQty\":\"40\",\"executedQty\":\"0\",\"cummulativeQuoteQty\":\"0\","
+                          "\"status\":\"NEW\",\"side\":\"BUY\"},\"rateLimits\":["
+                          "{\"rateLimitType\":\"REQUEST_WEIGHT\",\"interval\":\"MINUTE\","
+                          "\"intervalNum\":1,\"limit\":6000,\"count\":321},"
+                          "{\"rateLimitType\":\"ORDERS\",\"interval\":\"SECOND\","
+                          "\"intervalNum\":10,\"limit\":100,\"count\":7},"
+                          "{\"rateLimitType\":\"ORDERS\",\"interval\":\"SECOND\","
+                          "\"intervalNum\":1,\"limit\":10,\"count\":99},7,"
+                          "{\"rateLimitType\":\"ORDERS\",\"interval\":\"DAY\","
+                          "\"intervalNum\":1,\"count\":-5}]}";
+    struct http_response counts;
+    http_response_init(&counts);
+    assert_int_equal(
+        venue_binance_parse_ws_order_answer(counted, strlen(counted), 9, &o, &counts, &err), 0);
+    assert_int_equal(counts.used_weight_1m, 321);
+    assert_int_equal(counts.order_count_10s, 7);
+    assert_int_equal(counts.order_count_1d, -1);
+    http_response_release(&counts);
 
     const char *rej = "{\"id\":9,\"status\":400,\"error\":{\"code\":-2010,"
                       "\"msg\":\"Account has insufficient balance.\"}}";
-    assert_int_equal(venue_binance_parse_ws_order_answer(rej, strlen(rej), 9, &o, &err),
+    assert_int_equal(venue_binance_parse_ws_order_answer(rej, strlen(rej), 9, &o, NULL, &err),
                      LT_EEXCHANGE);
     assert_int_equal(err.venue_code, -2010);
     assert_int_equal(err.http_status, 400);
     const char *esc = "{\"id\":9,\"status\":400,\"error\":{\"code\":-1021,"
                       "\"msg\":\"Timestamp \\\"ahead\\\"\"}}";
-    assert_int_equal(venue_binance_parse_ws_order_answer(esc, strlen(esc), 9, &o, &err),
+    assert_int_equal(venue_binance_parse_ws_order_answer(esc, strlen(esc), 9, &o, NULL, &err),
                      LT_EEXCHANGE);
     assert_int_equal(err.venue_code, -1021);
     const char *lim = "{\"id\":9,\"status\":429,\"error\":{\"code\":-1003,\"msg\":\"Too many\"}}";
-    assert_int_equal(venue_binance_parse_ws_order_answer(lim, strlen(lim), 9, &o, &err),
+    assert_int_equal(venue_binance_parse_ws_order_answer(lim, strlen(lim), 9, &o, NULL, &err),
                      LT_ERATELIMIT);
     const char *down = "{\"id\":9,\"status\":503,\"error\":{\"code\":-1008,\"msg\":\"busy\"}}";
-    assert_int_equal(venue_binance_parse_ws_order_answer(down, strlen(down), 9, &o, &err),
+    assert_int_equal(venue_binance_parse_ws_order_answer(down, strlen(down), 9, &o, NULL, &err),
                      LT_EUNKNOWN);
     const char *bad[] = { "{\"id\":9,\"result\":{}}", "{\"id\":9,\"status\":200}",
                           "{\"id\":9,\"status\":200,\"result\":{\"orderId\":\"x\"}}",
                           "{\"id\":\"9\",\"status\":200,\"result\":{}}", "[9]", "" };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
-        assert_int_equal(venue_binance_parse_ws_order_answer(bad[i], strlen(bad[i]), 9, &o, &err),
-                         LT_EPARSE);
+        assert_int_equal(
+            venue_binance_parse_ws_order_answer(bad[i], strlen(bad[i]), 9, &o, NULL, &err),
+            LT_EPARSE);
 }
 
 int main(void)
