@@ -718,14 +718,7 @@ int wsclient_request(struct wsclient *ws, const struct venue_auth *auth, int64_t
 int wsclient_wait(struct wsclient *ws, struct wsclient_ticket *t, long timeout_ms,
                   struct strbuf *answer, struct lt_err *err)
 {
-    struct timespec dl;
-    clock_gettime(CLOCK_MONOTONIC, &dl);
-    dl.tv_sec += timeout_ms / 1000;
-    dl.tv_nsec += (timeout_ms % 1000) * 1000000L;
-    if (dl.tv_nsec >= 1000000000L) {
-        dl.tv_sec++;
-        dl.tv_nsec -= 1000000000L;
-    }
+    struct timespec dl = clock_ts_ms(clock_mono_ms() + timeout_ms); /* ticket_attr's clock */
     pthread_mutex_lock(&ws->req_lock);
     while (t->state == TICKET_QUEUED || t->state == TICKET_WRITTEN)
         if (pthread_cond_timedwait(&t->done, &ws->req_lock, &dl) == ETIMEDOUT)
