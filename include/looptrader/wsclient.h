@@ -80,8 +80,9 @@ int wsclient_request(struct wsclient *ws, const struct venue_auth *auth, int64_t
                      const char *text, size_t len, struct wsclient_ticket **out);
 
 /* Waits at most timeout_ms for t's answer and frees t.  0: *answer holds
- * the venue's whole answer message (untrusted; the one whose id is t's,
- * on t's connection).  WSCLIENT_UNSENT: t was never written (its
+ * the venue's whole answer message with t's id, from t's connection,
+ * unparsed when it starts {"id":N, (untrusted: the caller reads it in
+ * full and checks its id).  WSCLIENT_UNSENT: t was never written (its
  * connection went first, or the wait ran out before its turn) and never
  * will be.  LT_EUNKNOWN: written, no answer (connection lost, the wait ran
  * out, or the client stopped): the request may have taken effect. */

@@ -986,9 +986,32 @@ static struct wsuser *user_by_sub(struct wsconn *c, int sub)
     return NULL;
 }
 
+/* 1 with *id when buf starts {"id":N, as the venue writes its answers
+ * (and echoes our ids).  Such an answer goes to its ticket unread: its
+ * waiter parses it in full and checks the id again, so a message that
+ * only looks like an answer costs no more than the waiter's own request;
+ * any other spelling is read here first, like every message. */
+static int answer_id(const char *buf, size_t len, int64_t *id)
+{
+    static const char pre[] = "{\"id\":";
+    size_t i = sizeof pre - 1, digits = 0;
+    int64_t v = 0;
+    if (len <= i || memcmp(buf, pre, i) != 0)
+        return 0;
+    for (; i < len && buf[i] >= '0' && buf[i] <= '9' && digits < 18; i++, digits++)
+        v = v * 10 + (buf[i] - '0');
+    if (!digits || i >= len || buf[i] != ',')
+        return 0;
+    *id = v;
+    return 1;
+}
+
 static void on_message(struct wsconn *c, const char *buf, size_t len)
 {
     struct wsclient *ws = c->ws;
+    int64_t id;
+    if (conn_takes_requests(c) && answer_id(buf, len, &id) && ticket_answer(c, id, buf, len))
+        return;
     /* Tick-to-order latency starts when the frame is read, before parsing. */
     int64_t rx_us = c->kind == CONN_MARKET ? clock_mono_us() : 0;
     struct venue_push p;
