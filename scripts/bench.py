@@ -89,6 +89,11 @@ def write_sim_conf(path, n):
         f.write(");\n")
 
 
+# exchange.order_transport of every trader config written: --order-transport,
+# or LT_ORDER_TRANSPORT for the scripts that import this one (bench-syscalls.py).
+ORDER_TRANSPORT = os.environ.get("LT_ORDER_TRANSPORT", "rest")
+
+
 def write_trader_conf(d, n, workers, target, log_level="info"):
     users = os.path.join(d, "users.conf")
     with open(users, "w") as f:
@@ -101,7 +106,8 @@ def write_trader_conf(d, n, workers, target, log_level="info"):
     os.chmod(users, 0o600)
     conf = os.path.join(d, "trader.conf")
     with open(conf, "w") as f:
-        f.write("exchange = { user_stream = \"ws-api\"; };\n")
+        f.write("exchange = { user_stream = \"ws-api\"; order_transport = \"%s\"; };\n"
+                % ORDER_TRANSPORT)
         f.write("strategy = { symbol = \"%s\"; buy_amount = %.1f; target = %.1f; slippage = 0.001; "
                 "slippage_step = 0.002; max_tries = 5; fill_timeout_ms = 2000; "
                 "time_in_force = \"GTC\"; window = \"utc-day\"; };\n" % (SYMBOL, BUY, target))
@@ -680,6 +686,7 @@ def read_results(path):
 
 
 def main():
+    global ORDER_TRANSPORT
     ap = argparse.ArgumentParser(description="looptrader's figures against looptrader-sim")
     ap.add_argument("--only", default="latency,marginal,weight,throughput,scale")
     ap.add_argument("--quick", action="store_true")
@@ -690,7 +697,11 @@ def main():
                     help="the trader's log level in throughput and scale (default info)")
     ap.add_argument("--workers", default="16,64,256",
                     help="the worker counts of the throughput scenario (default 16,64,256)")
+    ap.add_argument("--order-transport", default=ORDER_TRANSPORT, choices=("rest", "ws-api"),
+                    help="the trader's exchange.order_transport (default rest, or "
+                         "LT_ORDER_TRANSPORT)")
     o = ap.parse_args()
+    ORDER_TRANSPORT = o.order_transport
     for f in (TRADER, SIM):
         if not os.access(f, os.X_OK):
             print("bench: %s missing (make bench builds it)" % f, file=sys.stderr)

@@ -7,7 +7,7 @@
 # with wait4 for its rusage and prints JSON, which bash does badly.
 #   scripts/bench.sh [--only latency,marginal,weight,throughput,scale] [--quick] [--keep]
 #                     [--workers 16,64,256]
-#                     [--log-level L]
+#                     [--log-level L] [--order-transport rest|ws-api]
 # Environment: BUILD (default build/release; make bench builds it with -O2).
 set -u
 cd "$(dirname "$0")/.."

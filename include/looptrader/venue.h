@@ -246,6 +246,8 @@ struct venue_config {
     const char *ws_url;     /* "ws://127.0.0.1:8080" */
     long recv_window_ms;    /* 0 = 5000 */
     long timeout_ms;        /* per request, 0 = 10000 */
+    int order_ws_api;       /* exchange.order_transport = "ws-api": orders over the
+                             * WebSocket API where a user's connection is up */
 };
 
 int venue_new(const struct venue_config *cfg, struct venue **out, struct lt_err *err);

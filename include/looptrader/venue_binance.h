@@ -75,6 +75,28 @@ int venue_binance_parse_order_scan(const char *buf, size_t len, struct order_sta
 int venue_binance_parse_order_json(const char *buf, size_t len, struct order_state *out,
                                    struct lt_err *err);
 
+/* WS API order.place: the request text (the REST order's params,
+ * recvWindow, apiKey and a fresh timestamp, sorted by name and signed
+ * over "k=v&..." of exactly them, as the WebSocket API wants; order.cancel
+ * and order.status are built the same way).  LT_EINVAL when a value is
+ * not plain printable ASCII (nothing to send: use REST). */
+int venue_binance_ws_order_msg(struct venue *v, const struct venue_auth *a, int64_t req_id,
+                               const struct order_request *req, struct strbuf *out,
+                               struct lt_err *err);
+
+/* A WS API answer to one of our order requests (place, cancel, status):
+ * status 200 with its
+ * "result" read by venue_binance_parse_order; an error maps as REST's
+ * (venue_binance_parse_error on its "error" object: 4xx -> LT_EEXCHANGE
+ * with venue_code, 429/418 -> LT_ERATELIMIT, 5xx -> LT_EUNKNOWN).  An
+ * answer that is not one for req_id, or unreadable, is LT_EPARSE.  With
+ * counts (NULL: none), its rateLimits' REQUEST_WEIGHT per minute and
+ * ORDERS per 10 s and per day go into the fields REST's headers fill
+ * (they stay -1 where absent), for venue_limits_observe. */
+int venue_binance_parse_ws_order_answer(const char *buf, size_t len, int64_t req_id,
+                                        struct order_state *out, struct http_response *counts,
+                                        struct lt_err *err);
+
 /* WS API: {"id":N,"method":"userDataStream.unsubscribe","params":{"subscriptionId":S}}. */
 int venue_binance_unsubscribe_msg(int64_t req_id, int subscription_id, struct strbuf *out);
 
@@ -104,6 +126,33 @@ int venue_binance_parse_rate_limits(const char *buf, size_t len, struct venue_li
 
 long venue_recv_window_ms(const struct venue *v);
 long venue_timeout_ms(const struct venue *v);
+
+/* exchange.order_transport = "ws-api" (venue_config.order_ws_api). */
+int venue_orders_ws_api(const struct venue *v);
+
+/* Another way than REST to send an account's order requests: the
+ * WebSocket API connection its user stream already holds (wsclient.c
+ * registers one while it runs, with order_transport "ws-api").  Any
+ * thread. */
+struct venue_order_channel {
+    /* A fresh request id (unique on every connection) when a's WS API
+     * connection is up now, else -1 (the caller uses REST). */
+    int64_t (*begin)(void *ctx, const struct venue_auth *a);
+    /* Hands text, one WS API request whose "id" is id, to a's connection
+     * and waits at most timeout_ms for its answer.  0: *answer holds the
+     * answer message as the venue sent it (untrusted);
+     * VENUE_CHANNEL_UNSENT: it was never written (nothing reached the
+     * venue: REST may send it); LT_EUNKNOWN: written, but no answer (the
+     * connection was lost, the wait ran out or the client stopped). */
+    int (*call)(void *ctx, const struct venue_auth *a, int64_t id, const char *text, size_t len,
+                long timeout_ms, struct strbuf *answer, struct lt_err *err);
+    void *ctx;
+};
+#define VENUE_CHANNEL_UNSENT 1 /* positive, never an LT_E* code */
+/* ch (borrowed, NULL: none) is used by every later order; the caller
+ * clears it before ch's owner goes, once no thread orders any more. */
+void venue_set_order_channel(struct venue *v, const struct venue_order_channel *ch);
+const struct venue_order_channel *venue_order_channel(const struct venue *v);
 
 /* The local wall clock and sleep the venue uses: real ones by default, a
  * fake clock in tests.  Set before any other thread uses v. */

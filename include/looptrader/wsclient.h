@@ -14,8 +14,15 @@
  * affected mailboxes so workers know when to poll instead; connection
  * attempts stay within the venue's 300 per 5 minutes per IP.
  *
+ * With order_transport "ws-api" (venue_orders_ws_api) it also carries the
+ * users' order requests on their WS API connections: while it runs it is
+ * the venue's order channel (venue_binance.h), built on wsclient_request
+ * and wsclient_wait below.
+ *
  * Thread rules: wsclient_add_user only before wsclient_start; after start,
- * other threads may only call wsclient_remove_user and wsclient_stop.
+ * other threads may only call wsclient_remove_user, the request calls
+ * and wsclient_stop; wsclient_stop once no thread orders through it any
+ * more (the workers are joined).
  */
 #ifndef LOOPTRADER_WSCLIENT_H
 #define LOOPTRADER_WSCLIENT_H
@@ -53,6 +60,34 @@ int wsclient_add_user(struct wsclient *ws, const char *name, const struct venue_
 /* Starts the service thread.  Returns once it runs (connection happens in
  * the background). */
 int wsclient_start(struct wsclient *ws, struct lt_err *err);
+
+/* ---- requests over a user's WS API connection (any thread) ---- */
+
+struct wsclient_ticket;
+
+#define WSCLIENT_UNSENT 1 /* positive, never an LT_E* code: never written */
+
+/* A fresh request id, unique among every request of the client. */
+int64_t wsclient_request_id(struct wsclient *ws);
+
+/* Queues text, one WS API request whose "id" is id (from
+ * wsclient_request_id), for the user registered with auth, and wakes the
+ * service thread, which writes it on that user's WS API connection.  0
+ * with *out, or WSCLIENT_UNSENT: not possible now (the user has no WS API
+ * connection, it is not up, its queue is full, the client stops), and
+ * nothing will be written. */
+int wsclient_request(struct wsclient *ws, const struct venue_auth *auth, int64_t id,
+                     const char *text, size_t len, struct wsclient_ticket **out);
+
+/* Waits at most timeout_ms for t's answer and frees t.  0: *answer holds
+ * the venue's whole answer message with t's id, from t's connection,
+ * unparsed when it starts {"id":N, (untrusted: the caller reads it in
+ * full and checks its id).  WSCLIENT_UNSENT: t was never written (its
+ * connection went first, or the wait ran out before its turn) and never
+ * will be.  LT_EUNKNOWN: written, no answer (connection lost, the wait ran
+ * out, or the client stopped): the request may have taken effect. */
+int wsclient_wait(struct wsclient *ws, struct wsclient_ticket *t, long timeout_ms,
+                  struct strbuf *answer, struct lt_err *err);
 
 /* A user is finished: unsubscribe its stream (asynchronously). */
 void wsclient_remove_user(struct wsclient *ws, struct mailbox *mb);

@@ -488,6 +488,7 @@ static int parse_exchange(struct run_config *rc, const config_setting_t *grp, co
                           struct lt_err *err)
 {
     char field[64];
+    const config_setting_t *ws_orders = NULL; /* order_transport = "ws-api" here */
 
     if (!config_setting_is_group(grp))
         return conf_fail_at(err, grp, file, "exchange", "must be a group { ... }");
@@ -513,6 +514,13 @@ static int parse_exchange(struct run_config *rc, const config_setting_t *grp, co
                 if (!rc->legacy_listen_key && !rc->ws_logon && strcmp(str, "ws-api") != 0)
                     r = conf_fail_at(err, s, file, field,
                                      "must be \"ws-api\", \"ws-api-logon\" or \"listenkey\"");
+            }
+        } else if (strcmp(key, "order_transport") == 0) {
+            if (!(r = conf_read_str(s, file, field, &str, err))) {
+                rc->exchange.order_ws_api = strcmp(str, "ws-api") == 0;
+                ws_orders = rc->exchange.order_ws_api ? s : NULL;
+                if (!rc->exchange.order_ws_api && strcmp(str, "rest") != 0)
+                    r = conf_fail_at(err, s, file, field, "must be \"rest\" or \"ws-api\"");
             }
         } else if (strcmp(key, "recv_window_ms") == 0) {
             if (!(r = conf_read_int(s, file, field, 1, 60000, &n, err)))
@@ -548,12 +556,21 @@ static int parse_exchange(struct run_config *rc, const config_setting_t *grp, co
                                                  "recv_window_ms", "timeout_ms",
                                                  "users_per_connection", "dialect",
                                                  "counted_recheck_ms", "oto", "ws_requests_per_second",
-                                                 NULL };
+                                                 "order_transport", NULL };
             r = conf_unknown(err, s, file, field, known);
         }
         if (r)
             return r;
     }
+    /* Orders over the WS API need a WS API connection: the Spot dialect's
+     * shared ones (a listenKey stream carries no requests). */
+    if (ws_orders && rc->legacy_listen_key)
+        return conf_fail_at(err, ws_orders, file, "exchange.order_transport",
+                            "\"ws-api\" needs user_stream \"ws-api\" or \"ws-api-logon\", "
+                            "not \"listenkey\"");
+    if (ws_orders && rc->exchange.dialect && strcmp(rc->exchange.dialect, "binance") != 0)
+        return conf_fail_at(err, ws_orders, file, "exchange.order_transport",
+                            "\"ws-api\" is for dialect \"binance\" only");
     return 0;
 }
 

@@ -54,6 +54,9 @@ struct venue {
     char *ws_url;                 /* owned; immutable, no trailing '/' */
     long recv_window_ms;          /* immutable */
     long timeout_ms;              /* immutable */
+    int order_ws_api;             /* immutable: exchange.order_transport = "ws-api" */
+    _Atomic(const struct venue_order_channel *) order_channel; /* any thread, atomic;
+                                   * set and cleared by the WebSocket client */
     struct venue_clock clock;     /* immutable once threads use v */
     const atomic_int *stop;       /* the run's stop or NULL; immutable once
                                    * threads use v; read atomically */
@@ -155,6 +158,8 @@ int venue_new(const struct venue_config *cfg, struct venue **out, struct lt_err 
     }
     v->recv_window_ms = cfg->recv_window_ms > 0 ? cfg->recv_window_ms : 5000;
     v->timeout_ms = cfg->timeout_ms > 0 ? cfg->timeout_ms : 10000;
+    v->order_ws_api = cfg->order_ws_api;
+    atomic_init(&v->order_channel, NULL);
     *out = v;
     return 0;
 }
@@ -192,6 +197,18 @@ const char *venue_rest_url(const struct venue *v) { return v->rest_url; }
 const char *venue_ws_url(const struct venue *v) { return v->ws_url; }
 long venue_recv_window_ms(const struct venue *v) { return v->recv_window_ms; }
 long venue_timeout_ms(const struct venue *v) { return v->timeout_ms; }
+
+int venue_orders_ws_api(const struct venue *v) { return v->order_ws_api; }
+
+void venue_set_order_channel(struct venue *v, const struct venue_order_channel *ch)
+{
+    atomic_store(&v->order_channel, ch);
+}
+
+const struct venue_order_channel *venue_order_channel(const struct venue *v)
+{
+    return atomic_load(&v->order_channel);
+}
 
 void venue_set_clock(struct venue *v, const struct venue_clock *clk)
 {

@@ -489,21 +489,11 @@ int venue_binance_parse_book_ticker(const char *buf, size_t len, money_t *bid, m
 }
 
 
-int venue_binance_parse_error(long http_status, const char *buf, size_t len,
-                              int retry_after_s, struct lt_err *err)
+/* An error answer's status, venue code and (cleaned) message as the
+ * LT_E* code they imply, REST's and the WebSocket API's alike. */
+static int error_map(long http_status, int64_t code, const char *msg, int retry_after_s,
+                     struct lt_err *err)
 {
-    int64_t code = 0;
-    char msg[160] = "";
-    if (len > 0 && len < ERR_BODY_MAX) {
-        json_t *root = json_loadb(buf, len, 0, NULL);
-        if (json_is_object(root)) {
-            jint(root, "code", 0, &code, NULL);
-            const char *m = venue_json_strv(root, "msg");
-            if (m)
-                venue_json_clean_text(m, msg, sizeof msg);
-        }
-        json_decref(root);
-    }
     if (code < -100000 || code > 100000)
         code = 0;
     int lt;
@@ -526,6 +516,24 @@ int venue_binance_parse_error(long http_status, const char *buf, size_t len,
         err->http_status = (int)http_status;
     }
     return lt;
+}
+
+int venue_binance_parse_error(long http_status, const char *buf, size_t len,
+                              int retry_after_s, struct lt_err *err)
+{
+    int64_t code = 0;
+    char msg[160] = "";
+    if (len > 0 && len < ERR_BODY_MAX) {
+        json_t *root = json_loadb(buf, len, 0, NULL);
+        if (json_is_object(root)) {
+            jint(root, "code", 0, &code, NULL);
+            const char *m = venue_json_strv(root, "msg");
+            if (m)
+                venue_json_clean_text(m, msg, sizeof msg);
+        }
+        json_decref(root);
+    }
+    return error_map(http_status, code, msg, retry_after_s, err);
 }
 
 /* ---------------------------------------------------------------- pushes */
@@ -838,12 +846,6 @@ static int param_i64(struct call *c, const char *name, int64_t v)
     return param(c, name, tmp);
 }
 
-static int param_money(struct call *c, const char *name, money_t v)
-{
-    char tmp[MONEY_STR_MAX];
-    return param(c, name, money_format_min(v, tmp));
-}
-
 /* data's signature under a's key: hex HMAC, or base64 Ed25519/RSA that
  * REST (for_url) sends percent-encoded and the WebSocket API as it is. */
 static int signature(struct venue *v, const struct venue_auth *a, const char *data, size_t len,
@@ -1014,6 +1016,14 @@ static int sync_clock(struct venue *v, struct http *h, struct lt_err *err)
     return 0;
 }
 
+/* Before the run's first signed request: its caller measures the clock. */
+static void clock_first(struct venue *v, struct http *h)
+{
+    struct lt_err e;
+    if (venue_clock_claim(v) && sync_clock(v, h, &e) != 0)
+        log_warn("venue: cannot measure the server clock (%s); using the local clock", e.msg);
+}
+
 /* Jittered exponential backoff before send number tries + 1: half to all
  * of BACKOFF_FIRST_MS << (tries - 1), at most BACKOFF_MAX_MS. */
 static int64_t backoff_ms(int tries)
@@ -1042,8 +1052,8 @@ static int perform(struct venue *v, struct http *h, const struct venue_auth *a, 
 {
     struct lt_err e;
     int rc, resyncs = 0;
-    if (c->sign && venue_clock_claim(v) && sync_clock(v, h, &e) != 0)
-        log_warn("venue: cannot measure the server clock (%s); using the local clock", e.msg);
+    if (c->sign)
+        clock_first(v, h);
     for (int tries = 1;; tries++) {
         lt_err_clear(&e);
         unsigned gen = venue_clock_generation(v);
@@ -1133,31 +1143,131 @@ static const char *tif_name(enum time_in_force t)
     return t == TIF_IOC ? "IOC" : t == TIF_FOK ? "FOK" : "GTC";
 }
 
+/* One parameter of a request by name and text value; num: a JSON number
+ * in a WebSocket API request (a string otherwise). */
+struct named_param {
+    const char *name;
+    const char *value;
+    int num;
+};
+
+#define ORDER_PARAMS 8
+
+/* A new order's parameters, the same over REST and the WebSocket API;
+ * qty and price hold their text. */
+static void order_params(const struct order_request *req, char qty[MONEY_STR_MAX],
+                         char price[MONEY_STR_MAX], struct named_param p[ORDER_PARAMS])
+{
+    p[0] = (struct named_param){ "symbol", req->symbol, 0 };
+    p[1] = (struct named_param){ "side", req->side == SIDE_BUY ? "BUY" : "SELL", 0 };
+    p[2] = (struct named_param){ "type", "LIMIT", 0 };
+    p[3] = (struct named_param){ "timeInForce", tif_name(req->tif), 0 };
+    p[4] = (struct named_param){ "quantity", money_format_min(req->qty, qty), 0 };
+    p[5] = (struct named_param){ "price", money_format_min(req->price, price), 0 };
+    p[6] = (struct named_param){ "newClientOrderId", req->client_id, 0 };
+    p[7] = (struct named_param){ "newOrderRespType", "FULL", 0 };
+}
+
+static int ws_request_msg(struct venue *v, const struct venue_auth *a, int64_t req_id,
+                          const char *method, const struct named_param *p, size_t n,
+                          struct strbuf *out, struct lt_err *err);
+
+/* One call over the WebSocket API instead of REST, in attempt()'s order:
+ * the limits' wait (the same per-IP weight and, for a new order (once),
+ * the account's order counts), a new order's gate, then the request
+ * signed with a fresh timestamp and handed to a's connection; the
+ * answer's result is read as an order.  VENUE_CHANNEL_UNSENT when REST is
+ * to send it: nothing reached the venue (no connection up, the request
+ * never written, or -1021: the venue did nothing), or, for a call that is
+ * safe to repeat (not once), an unknown outcome, which REST retries as
+ * it retries its own.  REST then counts its limits again, which errs on
+ * the safe side.  A new order's unknown outcome is the caller's to
+ * settle, as over REST. */
+static int ws_call(struct venue *v, struct http *h, const struct venue_auth *a,
+                   const struct venue_order_channel *ch, const char *method,
+                   const struct named_param *p, size_t n, int once, int weight,
+                   const struct order_gate *gate, struct order_state *out, struct lt_err *err)
+{
+    int64_t id = ch->begin(ch->ctx, a);
+    if (id < 0)
+        return VENUE_CHANNEL_UNSENT;
+    clock_first(v, h);
+    int rc = venue_limits_wait(v, a, once, weight, err);
+    if (rc || (rc = venue_gate_check(gate, err)))
+        return rc;
+    struct strbuf msg = STRBUF_INIT, answer = STRBUF_INIT;
+    struct lt_err e;
+    int64_t sent_ms = 0;
+    lt_err_clear(&e);
+    if (ws_request_msg(v, a, id, method, p, n, &msg, &e) != 0) {
+        log_debug("venue: %s not over the WebSocket API (%s); REST", method, e.msg);
+        rc = VENUE_CHANNEL_UNSENT;
+    } else {
+        if (once)
+            latency_order_sent();
+        sent_ms = venue_now_ms(v);
+        rc = ch->call(ch->ctx, a, id, msg.buf, msg.len, venue_timeout_ms(v), &answer, &e);
+    }
+    if (rc == 0) {
+        struct http_response counts;
+        http_response_init(&counts);
+        rc = venue_binance_parse_ws_order_answer(answer.buf, answer.len, id, out, &counts, &e);
+        venue_limits_observe(v, a, sent_ms, &counts);
+        http_response_release(&counts);
+        if (rc == LT_ERATELIMIT)
+            venue_limits_block(v, a, e.venue_code, -1);
+        else if (rc == LT_EEXCHANGE && e.venue_code == -1021)
+            rc = VENUE_CHANNEL_UNSENT; /* REST re-measures the clock and sends */
+    } else if (rc == LT_EUNKNOWN && !once) {
+        rc = VENUE_CHANNEL_UNSENT;
+    }
+    log_debug("venue: WS API %s: %d", method, rc);
+    strbuf_free(&msg);
+    strbuf_free(&answer);
+    if (rc < 0 && err)
+        *err = e;
+    return rc;
+}
+
 static int b_place_order(struct venue *v, struct http *h, const struct venue_auth *a,
                          const struct order_request *req, struct order_state *out,
                          struct lt_err *err)
 {
+    char qty[MONEY_STR_MAX], price[MONEY_STR_MAX];
+    struct named_param p[ORDER_PARAMS];
+    order_params(req, qty, price, p);
+    const struct venue_order_channel *ch = venue_order_channel(v);
+    if (ch) {
+        int rc = ws_call(v, h, a, ch, "order.place", p, ORDER_PARAMS, 1, W_ORDER, req->gate, out,
+                         err);
+        if (rc != VENUE_CHANNEL_UNSENT)
+            return rc;
+    }
     struct call c;
     call_init(&c, "POST", "/api/v3/order", 1, W_ORDER);
     c.once = 1;
     c.gate = req->gate;
-    if (param(&c, "symbol", req->symbol) ||
-        param(&c, "side", req->side == SIDE_BUY ? "BUY" : "SELL") ||
-        param(&c, "type", "LIMIT") || param(&c, "timeInForce", tif_name(req->tif)) ||
-        param_money(&c, "quantity", req->qty) || param_money(&c, "price", req->price) ||
-        param(&c, "newClientOrderId", req->client_id) ||
-        param(&c, "newOrderRespType", "FULL")) {
-        strbuf_free(&c.query);
-        return lt_err_set(err, LT_ENOMEM, "out of memory");
-    }
+    for (size_t i = 0; i < ORDER_PARAMS; i++)
+        if (param(&c, p[i].name, p[i].value)) {
+            strbuf_free(&c.query);
+            return lt_err_set(err, LT_ENOMEM, "out of memory");
+        }
     CALL_AND_PARSE(v, h, a, &c, err, venue_binance_parse_order(body, blen, out, err));
 }
 
 static int order_by_client_id(struct venue *v, struct http *h, const struct venue_auth *a,
-                              const char *method, int weight, const char *symbol,
-                              const char *client_id, struct order_state *out,
-                              struct lt_err *err)
+                              const char *method, const char *ws_method, int weight,
+                              const char *symbol, const char *client_id,
+                              struct order_state *out, struct lt_err *err)
 {
+    const struct venue_order_channel *ch = venue_order_channel(v);
+    if (ch) {
+        const struct named_param p[] = { { "symbol", symbol, 0 },
+                                         { "origClientOrderId", client_id, 0 } };
+        int rc = ws_call(v, h, a, ch, ws_method, p, 2, 0, weight, NULL, out, err);
+        if (rc != VENUE_CHANNEL_UNSENT)
+            return rc;
+    }
     struct call c;
     call_init(&c, method, "/api/v3/order", 1, weight);
     if (param(&c, "symbol", symbol) || param(&c, "origClientOrderId", client_id)) {
@@ -1171,14 +1281,16 @@ static int b_cancel_order(struct venue *v, struct http *h, const struct venue_au
                           const char *symbol, const char *client_id, struct order_state *out,
                           struct lt_err *err)
 {
-    return order_by_client_id(v, h, a, "DELETE", W_CANCEL, symbol, client_id, out, err);
+    return order_by_client_id(v, h, a, "DELETE", "order.cancel", W_CANCEL, symbol, client_id, out,
+                              err);
 }
 
 static int b_query_order(struct venue *v, struct http *h, const struct venue_auth *a,
                          const char *symbol, const char *client_id, struct order_state *out,
                          struct lt_err *err)
 {
-    return order_by_client_id(v, h, a, "GET", W_QUERY, symbol, client_id, out, err);
+    return order_by_client_id(v, h, a, "GET", "order.status", W_QUERY, symbol, client_id, out,
+                              err);
 }
 
 static int b_open_orders(struct venue *v, struct http *h, const struct venue_auth *a,
@@ -1416,44 +1528,201 @@ static int b_market_stream_path(struct venue *v, const char *symbol, struct strb
     return rc ? rc : strbuf_addstr(out, "@bookTicker");
 }
 
-/* {"id":N,"method":M,"params":{apiKey,timestamp,signature}}: the WS API
- * signs its params sorted by name, here apiKey then timestamp. */
+#define WS_PARAMS_MAX 16
+
+/* 1 when s goes into a JSON string as it is (and signs as it is sent). */
+static int ws_plain(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e || *s == '"' || *s == '\\')
+            return 0;
+    return 1;
+}
+
+/* {"id":N,"method":M,"params":{...,"signature":S}}: extra plus apiKey and
+ * a fresh timestamp, sorted by name, signed over "k=v&..." of exactly
+ * those (the WS API's rule: params sorted by name, signature left out). */
 static int signed_ws_msg(struct venue *v, const struct venue_auth *a, int64_t req_id,
-                         const char *method, struct strbuf *out, struct lt_err *err)
+                         const char *method, const struct named_param *extra, size_t n_extra,
+                         struct strbuf *out, struct lt_err *err)
 {
     if (!a->api_key || !a->api_key[0] || ((!a->api_secret || !a->api_secret[0]) && !a->key))
-        return lt_err_set(err, LT_EINVAL, "WebSocket API subscription needs an API key and secret");
-    int64_t ts = venue_now_ms(v);
+        return lt_err_set(err, LT_EINVAL, "WebSocket API %s needs an API key and secret",
+                          method);
+    if (n_extra + 2 > WS_PARAMS_MAX)
+        return lt_err_set(err, LT_EINVAL, "%s: too many parameters", method);
+    char ts[24];
+    snprintf(ts, sizeof ts, "%lld", (long long)venue_now_ms(v));
+    struct named_param p[WS_PARAMS_MAX];
+    size_t n = 0;
+    p[n++] = (struct named_param){ "apiKey", a->api_key, 0 };
+    p[n++] = (struct named_param){ "timestamp", ts, 1 };
+    for (size_t i = 0; i < n_extra; i++)
+        p[n++] = extra[i];
+    for (size_t i = 1; i < n; i++) {
+        struct named_param x = p[i];
+        size_t j = i;
+        for (; j > 0 && strcmp(p[j - 1].name, x.name) > 0; j--)
+            p[j] = p[j - 1];
+        p[j] = x;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (!ws_plain(p[i].value))
+            return lt_err_set(err, LT_EINVAL, "cannot encode %s: %s is not printable ASCII",
+                              method, p[i].name);
+    /* appended piece by piece, not printf'd: this runs for every order */
     struct strbuf payload = STRBUF_INIT;
     char sig[SIGN_URL_MAX + 1];
-    int rc = strbuf_addf(&payload, "apiKey=%s&timestamp=%lld", a->api_key, (long long)ts);
+    int rc = strbuf_grow(&payload, QUERY_ROOM);
+    for (size_t i = 0; i < n && !rc; i++)
+        rc = (i && strbuf_addch(&payload, '&')) || strbuf_addstr(&payload, p[i].name) ||
+             strbuf_addch(&payload, '=') || strbuf_addstr(&payload, p[i].value);
     if (!rc)
-        rc = signature(v, a, payload.buf, payload.len, 0, sig) ? LT_EINVAL : 0;
+        rc = signature(v, a, payload.buf, payload.len, 0, sig) ? LT_EINVAL : LT_OK;
     strbuf_free(&payload);
     if (rc)
-        return lt_err_set(err, rc, "cannot sign %s", method);
-    json_t *msg = json_pack("{s:I,s:s,s:{s:s,s:I,s:s}}", "id", (json_int_t)req_id, "method",
-                            method, "params", "apiKey", a->api_key, "timestamp", (json_int_t)ts,
-                            "signature", sig);
-    char *text = msg ? json_dumps(msg, JSON_COMPACT) : NULL;
-    json_decref(msg);
-    if (!text)
-        return lt_err_set(err, LT_EINVAL, "cannot encode %s (API key not UTF-8?)", method);
-    rc = strbuf_addstr(out, text);
-    free(text);
-    return rc ? lt_err_set(err, rc, "out of memory") : 0;
+        return lt_err_set(err, rc < 0 ? rc : LT_ENOMEM, "cannot sign %s", method);
+    char id[24];
+    snprintf(id, sizeof id, "%lld", (long long)req_id);
+    rc = strbuf_grow(out, QUERY_ROOM + SIGN_URL_MAX) || strbuf_addstr(out, "{\"id\":") ||
+         strbuf_addstr(out, id) || strbuf_addstr(out, ",\"method\":\"") ||
+         strbuf_addstr(out, method) || strbuf_addstr(out, "\",\"params\":{");
+    for (size_t i = 0; i < n && !rc; i++)
+        rc = strbuf_addch(out, '"') || strbuf_addstr(out, p[i].name) ||
+             strbuf_addstr(out, p[i].num ? "\":" : "\":\"") || strbuf_addstr(out, p[i].value) ||
+             strbuf_addstr(out, p[i].num ? "," : "\",");
+    if (!rc)
+        rc = strbuf_addstr(out, "\"signature\":\"") || strbuf_addstr(out, sig) ||
+             strbuf_addstr(out, "\"}}");
+    return rc ? lt_err_set(err, LT_ENOMEM, "out of memory") : 0;
+}
+
+/* A signed call's request: p and recvWindow (signed_ws_msg adds apiKey and
+ * the timestamp). */
+static int ws_request_msg(struct venue *v, const struct venue_auth *a, int64_t req_id,
+                          const char *method, const struct named_param *p, size_t n,
+                          struct strbuf *out, struct lt_err *err)
+{
+    char window[24];
+    struct named_param all[WS_PARAMS_MAX];
+    if (n + 1 > WS_PARAMS_MAX)
+        return lt_err_set(err, LT_EINVAL, "%s: too many parameters", method);
+    memcpy(all, p, n * sizeof *p);
+    snprintf(window, sizeof window, "%ld", venue_recv_window_ms(v));
+    all[n] = (struct named_param){ "recvWindow", window, 1 };
+    return signed_ws_msg(v, a, req_id, method, all, n + 1, out, err);
+}
+
+int venue_binance_ws_order_msg(struct venue *v, const struct venue_auth *a, int64_t req_id,
+                               const struct order_request *req, struct strbuf *out,
+                               struct lt_err *err)
+{
+    char qty[MONEY_STR_MAX], price[MONEY_STR_MAX];
+    struct named_param p[ORDER_PARAMS];
+    order_params(req, qty, price, p);
+    return ws_request_msg(v, a, req_id, "order.place", p, ORDER_PARAMS, out, err);
+}
+
+/* A WS API answer's rateLimits as the REST headers' counts (an entry it
+ * cannot read is skipped: the counts only ever raise ours). */
+static void ws_answer_counts(const struct venue_jobj *o, struct http_response *counts)
+{
+    struct venue_jval rl, el;
+    struct venue_jiter it;
+    venue_jobj_get(o, "rateLimits", &rl);
+    if (rl.type != VJ_ARRAY)
+        return;
+    venue_jiter_init(&it, &rl);
+    for (int k = 0; k < 16 && venue_jiter_next(&it, &el); k++) {
+        struct venue_jobj lo;
+        const char *type = NULL, *ival = NULL;
+        size_t tn = 0, in = 0;
+        int64_t num = 0, count = -1;
+        if (el.type != VJ_OBJECT || venue_jobj_of(&el, &lo) ||
+            venue_jobj_text(&lo, "rateLimitType", &type, &tn) ||
+            venue_jobj_text(&lo, "interval", &ival, &in) ||
+            oint(&lo, "intervalNum", 1, &num, NULL) || oint(&lo, "count", 1, &count, NULL) ||
+            !type || !ival || count < 0)
+            continue;
+        int c = count > 1000000000 ? 1000000000 : (int)count;
+        if (text_is(type, tn, "REQUEST_WEIGHT") && text_is(ival, in, "MINUTE") && num == 1)
+            counts->used_weight_1m = c;
+        else if (text_is(type, tn, "ORDERS") && text_is(ival, in, "SECOND") && num == 10)
+            counts->order_count_10s = c;
+        else if (text_is(type, tn, "ORDERS") && text_is(ival, in, "DAY") && num == 1)
+            counts->order_count_1d = c;
+    }
+}
+
+/* venue_binance_parse_ws_order_answer over either parser's root object. */
+static int ws_answer_from(const struct venue_jobj *o, int64_t req_id, struct order_state *out,
+                          struct http_response *counts, struct lt_err *err)
+{
+    struct venue_jval id, status, result, error;
+    venue_jobj_get(o, "id", &id);
+    venue_jobj_get(o, "status", &status);
+    venue_jobj_get(o, "result", &result);
+    venue_jobj_get(o, "error", &error);
+    if (id.type != VJ_INTEGER || id.num != req_id)
+        return lt_err_set(err, LT_EPARSE, "binance: WebSocket answer for another request");
+    if (status.type != VJ_INTEGER || status.num < 100 || status.num > 999)
+        return lt_err_set(err, LT_EPARSE, "binance: WebSocket answer without a status");
+    if (counts)
+        ws_answer_counts(o, counts);
+    struct venue_jobj inner;
+    int rc;
+    if (status.num == 200) {
+        if (result.type != VJ_OBJECT)
+            return lt_err_set(err, LT_EPARSE, "binance: WebSocket answer without a result");
+        return (rc = venue_jobj_of(&result, &inner)) ? rc : order_from(&inner, out, err);
+    }
+    int64_t code = 0;
+    char msg[160] = "";
+    if (error.type == VJ_OBJECT) {
+        const char *m;
+        size_t mn;
+        if ((rc = venue_jobj_of(&error, &inner)) || (rc = venue_jobj_text(&inner, "msg", &m, &mn)))
+            return rc;
+        oint(&inner, "code", 0, &code, NULL);
+        if (m)
+            venue_json_clean_text_n(m, mn, msg, sizeof msg);
+    }
+    return error_map((long)status.num, code, msg, -1, err);
+}
+
+int venue_binance_parse_ws_order_answer(const char *buf, size_t len, int64_t req_id,
+                                        struct order_state *out, struct http_response *counts,
+                                        struct lt_err *err)
+{
+    struct venue_jobj o;
+    int rc = venue_jobj_scan(buf, len, &o);
+    if (!rc)
+        rc = ws_answer_from(&o, req_id, out, counts, err);
+    if (rc != VENUE_JSON_DECLINE)
+        return rc;
+    json_t *root = load(buf, len, "WebSocket answer", err);
+    if (!root)
+        return LT_EPARSE;
+    if (json_is_object(root)) {
+        venue_jobj_json(root, &o);
+        rc = ws_answer_from(&o, req_id, out, counts, err);
+    } else {
+        rc = lt_err_set(err, LT_EPARSE, "binance: WebSocket answer is not an object");
+    }
+    json_decref(root);
+    return rc;
 }
 
 static int b_user_subscribe_msg(struct venue *v, const struct venue_auth *a, int64_t req_id,
                                 struct strbuf *out, struct lt_err *err)
 {
-    return signed_ws_msg(v, a, req_id, "userDataStream.subscribe.signature", out, err);
+    return signed_ws_msg(v, a, req_id, "userDataStream.subscribe.signature", NULL, 0, out, err);
 }
 
 int venue_binance_logon_msg(struct venue *v, const struct venue_auth *a, int64_t req_id,
                             struct strbuf *out, struct lt_err *err)
 {
-    return signed_ws_msg(v, a, req_id, "session.logon", out, err);
+    return signed_ws_msg(v, a, req_id, "session.logon", NULL, 0, out, err);
 }
 
 int venue_binance_session_subscribe_msg(int64_t req_id, struct strbuf *out)

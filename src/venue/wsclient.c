@@ -30,13 +30,31 @@
  * (its reconnect timer) for the next window instead of hammering a venue
  * that is down.
  *
+ * Requests (order_transport "ws-api"): a worker hands a signed request
+ * (an order) for its user to the user's WS API connection and waits for
+ * the answer with the same id.  The request is a ticket on the
+ * connection's queue, under req_lock; lws_cancel_service() wakes this
+ * thread, which writes queued tickets (one per writable callback, before
+ * any paced subscription) and keeps each on the connection's pending list
+ * until the answer with its id comes, the connection is lost or the
+ * client stops.  A ticket is marked written before lws_write is called:
+ * from then on its outcome is unknown without an answer, and it is never
+ * written again; a ticket still queued when its connection goes is
+ * "never written" and its waiter may send it another way.  Their pacing
+ * is the caller's (venue_limits_wait, like REST's), not this thread's
+ * requests_per_second, which spreads the subscriptions' bursts.  Ids come
+ * from one counter for every request of the client, so they are unique
+ * on each connection; an answer whose id no ticket and no subscription of
+ * that connection holds is logged and dropped.
+ *
  * Everything below belongs to the service thread, except the fields marked
- * atomic or guarded by ctl_lock, which are how other threads talk to it:
- * they set a flag and lws_cancel_service() wakes the thread, which acts on
- * it in LWS_CALLBACK_EVENT_WAIT_CANCELLED.
+ * atomic or guarded by ctl_lock or req_lock, which are how other threads
+ * talk to it: they set a flag and lws_cancel_service() wakes the thread,
+ * which acts on it in LWS_CALLBACK_EVENT_WAIT_CANCELLED.
  */
 #include "looptrader/wsclient.h"
 
+#include <errno.h>
 #include <libwebsockets.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -67,11 +85,41 @@
 #define WS_REQ_PER_S 200           /* default pace (requests_per_second 0) */
 #define WS_CONNECTS_PER_5M 300     /* Binance: connection attempts per IP per 5 minutes */
 #define WS_CONNECTS_WINDOW_MS (5 * 60 * 1000)
+#define WS_QUEUE_MAX 1024          /* requests queued on one connection */
 
 enum conn_kind { CONN_MARKET, CONN_API, CONN_LEGACY, CONN_SESSION, CONN_LOGON };
 enum conn_state { CONN_IDLE, CONN_CONNECTING, CONN_UP };
 
 struct wsconn;
+
+enum ticket_state {
+    TICKET_QUEUED,   /* on its connection's queue */
+    TICKET_WRITTEN,  /* handed to lws_write, on the pending list */
+    TICKET_ANSWERED, /* answer holds the venue's message */
+    TICKET_LOST,     /* written, then the connection went (or the client stopped) */
+    TICKET_UNSENT    /* never written, and never will be */
+};
+
+/* One request over a WS API connection.  Fields marked req_lock are
+ * guarded by the client's req_lock; the rest is immutable after
+ * wsclient_request.  Freed by its waiter in wsclient_wait, except when the
+ * waiter gave up on a written one (abandoned): then the service thread
+ * frees it when its answer comes or its connection goes. */
+struct wsclient_ticket {
+    struct wsclient_ticket *prev, *next; /* req_lock: queue or pending list */
+    struct wsconn *conn;
+    int64_t id;
+    enum ticket_state state;        /* req_lock */
+    int abandoned;                  /* req_lock */
+    pthread_cond_t done;            /* signalled (req_lock) when the state is final */
+    struct strbuf answer;           /* req_lock until final, then the waiter's */
+    size_t len;
+    unsigned char buf[];            /* LWS_PRE + len: the frame, written in place */
+};
+
+struct ticket_list {
+    struct wsclient_ticket *head, *tail;
+};
 
 struct wsuser {
     const char *name;               /* borrowed; the account's name, for log lines */
@@ -83,6 +131,7 @@ struct wsuser {
     int need_unsubscribe;           /* service thread */
     int need_logon;                 /* service thread: CONN_LOGON, send session.logon */
     int req_is_logon;               /* service thread: req_id is the session.logon */
+    int req_is_unsubscribe;         /* service thread: req_id is the unsubscribe */
     int64_t req_id;                 /* service thread: pending subscribe id, -1 none */
     int subscription_id;            /* service thread: -1 when not subscribed */
 };
@@ -103,6 +152,12 @@ struct wsconn {
     size_t n_users;
     struct strbuf rx;               /* reassembly, bounded by RX_MAX */
     int rx_dropping;                /* current message is over RX_MAX */
+    int accepting;                  /* req_lock: up, requests may be queued */
+    int kicked;                     /* req_lock: queued since the last wake-up */
+    int kick_work;                  /* service thread: kicked, taken out of the lock */
+    size_t n_queued;                /* req_lock */
+    struct ticket_list queue;       /* req_lock: not written yet, oldest first */
+    struct ticket_list pending;     /* req_lock: written, no answer yet */
 };
 
 struct wsclient {
@@ -124,7 +179,8 @@ struct wsclient {
     size_t n_users, cap_users;
     struct wsuser **by_mb;          /* index by mailbox address (open addressing,
                                      * half full at most); immutable after start */
-    size_t by_mb_mask;
+    struct wsuser **by_auth;        /* the same by auth address */
+    size_t by_mb_mask;              /* both indexes' */
     struct wsuser **gone;           /* ctl_lock: removed users the service thread
                                      * has not acted on yet; n_users slots */
     size_t n_gone;                  /* ctl_lock */
@@ -138,13 +194,21 @@ struct wsclient {
     int started;                    /* caller thread: thread exists */
     pthread_mutex_t ctl_lock;       /* guards ctx use from other threads + stopping */
     atomic_int stopping;
-    int64_t next_req_id;            /* service thread */
+    _Atomic int64_t next_req_id;    /* any thread, atomic: every request's id */
+    pthread_mutex_t req_lock;       /* guards the tickets and the connections'
+                                     * request fields: list and flag updates and
+                                     * an answer's copy, never I/O or an lws call */
+    pthread_condattr_t ticket_attr; /* immutable: CLOCK_MONOTONIC waits */
+    int req_closed;                 /* req_lock: the thread ended, no requests */
+    struct venue_order_channel channel; /* immutable: the venue's way to us */
+    int channel_set;                /* caller thread: registered on the venue */
     struct ratelimit_window pace;   /* service thread: WS API requests per second */
     struct ratelimit_window connects[2]; /* service thread: connection attempts,
                                           * [0] WS API, [1] streams */
     int64_t connects_warned_ms;     /* service thread: last "at the limit" warning */
     unsigned rand_state;            /* service thread: jitter */
     unsigned long malformed;        /* service thread: skipped messages */
+    unsigned long strays;           /* service thread: answers nobody waits for */
 };
 
 #define WS_READ_BUF (64u << 10)
@@ -215,6 +279,72 @@ static int user_kind(const struct wsclient *ws, const struct venue_auth *a)
     return -1;
 }
 
+static int conn_takes_requests(const struct wsconn *c)
+{
+    return c->kind == CONN_API || c->kind == CONN_LOGON;
+}
+
+static void list_push(struct ticket_list *l, struct wsclient_ticket *t)
+{
+    t->next = NULL;
+    t->prev = l->tail;
+    if (l->tail)
+        l->tail->next = t;
+    else
+        l->head = t;
+    l->tail = t;
+}
+
+static void list_unlink(struct ticket_list *l, struct wsclient_ticket *t)
+{
+    if (t->prev)
+        t->prev->next = t->next;
+    else
+        l->head = t->next;
+    if (t->next)
+        t->next->prev = t->prev;
+    else
+        l->tail = t->prev;
+    t->prev = t->next = NULL;
+}
+
+static void ticket_free(struct wsclient_ticket *t)
+{
+    pthread_cond_destroy(&t->done);
+    strbuf_free(&t->answer);
+    free(t);
+}
+
+/* t, out of its list, reaches its final state st for its waiter, or is
+ * freed when the waiter has given up on it.  req_lock held. */
+static void ticket_finish(struct wsclient_ticket *t, enum ticket_state st)
+{
+    if (t->abandoned) {
+        ticket_free(t);
+        return;
+    }
+    t->state = st;
+    pthread_cond_signal(&t->done);
+}
+
+/* c takes no more requests: queued ones were never written, written ones
+ * have lost their answer.  req_lock held. */
+static void conn_fail_requests(struct wsconn *c)
+{
+    struct wsclient_ticket *t;
+    c->accepting = 0;
+    c->kicked = 0;
+    while ((t = c->queue.head)) {
+        list_unlink(&c->queue, t);
+        ticket_finish(t, TICKET_UNSENT);
+    }
+    c->n_queued = 0;
+    while ((t = c->pending.head)) {
+        list_unlink(&c->pending, t);
+        ticket_finish(t, TICKET_LOST);
+    }
+}
+
 static void users_stream(struct wsconn *c, int up)
 {
     for (size_t i = 0; i < c->n_users; i++)
@@ -238,7 +368,7 @@ int wsclient_new(const struct wsclient_config *cfg, struct wsclient **out, struc
     ws->ws_logon = cfg->ws_logon;
     ws->insecure_tls = cfg->insecure_tls;
     ws->symbol = strdup(cfg->symbol);
-    ws->next_req_id = 1;
+    atomic_init(&ws->next_req_id, 1);
     ratelimit_window_init(&ws->pace, 1000,
                           cfg->requests_per_second > 0 ? cfg->requests_per_second : WS_REQ_PER_S,
                           0);
@@ -258,6 +388,14 @@ int wsclient_new(const struct wsclient_config *cfg, struct wsclient **out, struc
     }
     if (!rc && pthread_mutex_init(&ws->ctl_lock, NULL) != 0)
         rc = lt_err_set(err, LT_ENOMEM, "cannot create a mutex");
+    if (!rc && pthread_mutex_init(&ws->req_lock, NULL) != 0) {
+        pthread_mutex_destroy(&ws->ctl_lock);
+        rc = lt_err_set(err, LT_ENOMEM, "cannot create a mutex");
+    }
+    if (!rc) {
+        pthread_condattr_init(&ws->ticket_attr);
+        pthread_condattr_setclock(&ws->ticket_attr, CLOCK_MONOTONIC);
+    }
     if (rc) {
         http_free(ws->http);
         board_free(ws->board);
@@ -271,18 +409,21 @@ int wsclient_new(const struct wsclient_config *cfg, struct wsclient **out, struc
 
 struct board *wsclient_board(struct wsclient *ws) { return ws->board; }
 
-static size_t mb_slot(const struct wsclient *ws, const struct mailbox *mb)
+static size_t ptr_slot(const struct wsclient *ws, const void *p)
 {
-    uint64_t h = (uint64_t)(uintptr_t)mb * 0x9e3779b97f4a7c15ULL;
+    uint64_t h = (uint64_t)(uintptr_t)p * 0x9e3779b97f4a7c15ULL;
     return (size_t)(h >> 17) & ws->by_mb_mask;
 }
 
 static void index_put(struct wsclient *ws, struct wsuser *u)
 {
-    size_t at = mb_slot(ws, u->mb);
+    size_t at = ptr_slot(ws, u->mb);
     while (ws->by_mb[at])
         at = (at + 1) & ws->by_mb_mask;
     ws->by_mb[at] = u;
+    for (at = ptr_slot(ws, u->auth); ws->by_auth[at];)
+        at = (at + 1) & ws->by_mb_mask;
+    ws->by_auth[at] = u;
 }
 
 /* Room in by_mb for n users.  0 or LT_ENOMEM. */
@@ -293,10 +434,16 @@ static int index_reserve(struct wsclient *ws, size_t n)
         return 0;
     size_t ncap = cap ? 2 * cap : 32;
     struct wsuser **idx = calloc(ncap, sizeof *idx);
-    if (!idx)
+    struct wsuser **aidx = calloc(ncap, sizeof *aidx);
+    if (!idx || !aidx) {
+        free(idx);
+        free(aidx);
         return LT_ENOMEM;
+    }
     free(ws->by_mb);
+    free(ws->by_auth);
     ws->by_mb = idx;
+    ws->by_auth = aidx;
     ws->by_mb_mask = ncap - 1;
     for (size_t i = 0; i < ws->n_users; i++)
         index_put(ws, ws->users[i]);
@@ -307,9 +454,19 @@ static struct wsuser *user_by_mb(const struct wsclient *ws, const struct mailbox
 {
     if (!ws->by_mb)
         return NULL;
-    for (size_t at = mb_slot(ws, mb); ws->by_mb[at]; at = (at + 1) & ws->by_mb_mask)
+    for (size_t at = ptr_slot(ws, mb); ws->by_mb[at]; at = (at + 1) & ws->by_mb_mask)
         if (ws->by_mb[at]->mb == mb)
             return ws->by_mb[at];
+    return NULL;
+}
+
+static struct wsuser *user_by_auth(const struct wsclient *ws, const struct venue_auth *a)
+{
+    if (!ws->by_auth)
+        return NULL;
+    for (size_t at = ptr_slot(ws, a); ws->by_auth[at]; at = (at + 1) & ws->by_mb_mask)
+        if (ws->by_auth[at]->auth == a)
+            return ws->by_auth[at];
     return NULL;
 }
 
@@ -403,6 +560,9 @@ static int build_conns(struct wsclient *ws)
 }
 
 static void *service_main(void *arg);
+static int64_t channel_begin(void *ctx, const struct venue_auth *a);
+static int channel_call(void *ctx, const struct venue_auth *a, int64_t id, const char *text,
+                        size_t len, long timeout_ms, struct strbuf *answer, struct lt_err *err);
 
 int wsclient_start(struct wsclient *ws, struct lt_err *err)
 {
@@ -440,6 +600,11 @@ int wsclient_start(struct wsclient *ws, struct lt_err *err)
         return lt_err_set(err, LT_EIO, "cannot start the WebSocket thread");
     }
     ws->started = 1;
+    if (venue_orders_ws_api(ws->venue) && !ws->legacy_listen_key) {
+        ws->channel = (struct venue_order_channel){ channel_begin, channel_call, ws };
+        venue_set_order_channel(ws->venue, &ws->channel);
+        ws->channel_set = 1;
+    }
     return 0;
 }
 
@@ -460,6 +625,10 @@ void wsclient_stop(struct wsclient *ws)
 {
     if (!ws || !ws->started)
         return;
+    if (ws->channel_set) {
+        venue_set_order_channel(ws->venue, NULL);
+        ws->channel_set = 0;
+    }
     pthread_mutex_lock(&ws->ctl_lock);
     if (!atomic_exchange(&ws->stopping, 1)) /* set: the thread is destroying ctx */
         lws_cancel_service(ws->ctx);
@@ -484,13 +653,161 @@ void wsclient_free(struct wsclient *ws)
     free(ws->conns);
     free(ws->users);
     free(ws->by_mb);
+    free(ws->by_auth);
     free(ws->gone);
     free(ws->gone_work);
     http_free(ws->http);
     board_free(ws->board);
     pthread_mutex_destroy(&ws->ctl_lock);
+    pthread_mutex_destroy(&ws->req_lock);
+    pthread_condattr_destroy(&ws->ticket_attr);
     free(ws->symbol);
     free(ws);
+}
+
+/* ---------------------------------------------------------------- requests */
+
+int64_t wsclient_request_id(struct wsclient *ws) { return atomic_fetch_add(&ws->next_req_id, 1); }
+
+int wsclient_request(struct wsclient *ws, const struct venue_auth *auth, int64_t id,
+                     const char *text, size_t len, struct wsclient_ticket **out)
+{
+    *out = NULL;
+    struct wsuser *u = user_by_auth(ws, auth);
+    struct wsconn *c = u ? u->conn : NULL;
+    if (!c || !conn_takes_requests(c) || atomic_load(&u->removed))
+        return WSCLIENT_UNSENT;
+    struct wsclient_ticket *t = malloc(sizeof *t + LWS_PRE + len);
+    if (!t)
+        return WSCLIENT_UNSENT;
+    memset(t, 0, sizeof *t);
+    t->conn = c;
+    t->id = id;
+    t->len = len;
+    t->state = TICKET_QUEUED;
+    strbuf_init(&t->answer, RX_MAX);
+    memcpy(t->buf + LWS_PRE, text, len);
+    if (pthread_cond_init(&t->done, &ws->ticket_attr) != 0) {
+        free(t);
+        return WSCLIENT_UNSENT;
+    }
+    pthread_mutex_lock(&ws->req_lock);
+    int ok = c->accepting && !ws->req_closed && c->n_queued < WS_QUEUE_MAX;
+    int wake = ok && !c->kicked; /* else a wake-up is on its way already */
+    if (ok) {
+        list_push(&c->queue, t);
+        c->n_queued++;
+        c->kicked = 1;
+    }
+    pthread_mutex_unlock(&ws->req_lock);
+    if (!ok) {
+        ticket_free(t);
+        return WSCLIENT_UNSENT;
+    }
+    if (wake) {
+        /* a stop under way: the thread's last sweep ends the ticket */
+        pthread_mutex_lock(&ws->ctl_lock);
+        if (!atomic_load(&ws->stopping))
+            lws_cancel_service(ws->ctx);
+        pthread_mutex_unlock(&ws->ctl_lock);
+    }
+    *out = t;
+    return 0;
+}
+
+int wsclient_wait(struct wsclient *ws, struct wsclient_ticket *t, long timeout_ms,
+                  struct strbuf *answer, struct lt_err *err)
+{
+    struct timespec dl = clock_ts_ms(clock_mono_ms() + timeout_ms); /* ticket_attr's clock */
+    pthread_mutex_lock(&ws->req_lock);
+    while (t->state == TICKET_QUEUED || t->state == TICKET_WRITTEN)
+        if (pthread_cond_timedwait(&t->done, &ws->req_lock, &dl) == ETIMEDOUT)
+            break;
+    enum ticket_state st = t->state;
+    if (st == TICKET_QUEUED) { /* never written: it stays so */
+        list_unlink(&t->conn->queue, t);
+        t->conn->n_queued--;
+    } else if (st == TICKET_WRITTEN) { /* the service thread frees it */
+        t->abandoned = 1;
+    } else if (st == TICKET_ANSWERED) {
+        struct strbuf mine = *answer;
+        *answer = t->answer;
+        t->answer = mine;
+    }
+    pthread_mutex_unlock(&ws->req_lock);
+    if (st != TICKET_WRITTEN)
+        ticket_free(t);
+    switch (st) {
+    case TICKET_ANSWERED:
+        return 0;
+    case TICKET_WRITTEN:
+        return lt_err_set(err, LT_EUNKNOWN, "WebSocket API: no answer in %ld ms", timeout_ms);
+    case TICKET_LOST:
+        return lt_err_set(err, LT_EUNKNOWN, "WebSocket API: connection lost before the answer");
+    case TICKET_QUEUED:
+    case TICKET_UNSENT:
+        break;
+    }
+    return WSCLIENT_UNSENT;
+}
+
+/* The venue's order channel (venue_binance.h) over the two calls above. */
+static int64_t channel_begin(void *ctx, const struct venue_auth *a)
+{
+    struct wsclient *ws = ctx;
+    struct wsuser *u = user_by_auth(ws, a);
+    int up = 0;
+    if (u && u->conn && conn_takes_requests(u->conn)) {
+        pthread_mutex_lock(&ws->req_lock);
+        up = u->conn->accepting && !ws->req_closed;
+        pthread_mutex_unlock(&ws->req_lock);
+    }
+    return up ? wsclient_request_id(ws) : -1;
+}
+
+static int channel_call(void *ctx, const struct venue_auth *a, int64_t id, const char *text,
+                        size_t len, long timeout_ms, struct strbuf *answer, struct lt_err *err)
+{
+    struct wsclient *ws = ctx;
+    struct wsclient_ticket *t;
+    int rc = wsclient_request(ws, a, id, text, len, &t);
+    if (rc == 0)
+        rc = wsclient_wait(ws, t, timeout_ms, answer, err);
+    return rc == WSCLIENT_UNSENT ? VENUE_CHANNEL_UNSENT : rc;
+}
+
+/* The answer to a ticket of c with this id: handed to its waiter.  1 when
+ * it was one. */
+static int ticket_answer(struct wsconn *c, int64_t id, const char *buf, size_t len)
+{
+    struct wsclient *ws = c->ws;
+    struct wsclient_ticket *t;
+    if (!conn_takes_requests(c))
+        return 0;
+    pthread_mutex_lock(&ws->req_lock);
+    for (t = c->pending.head; t && t->id != id; t = t->next)
+        ;
+    if (t) {
+        list_unlink(&c->pending, t);
+        ticket_finish(t, t->abandoned || strbuf_add(&t->answer, buf, len) == 0 ? TICKET_ANSWERED
+                                                                                 : TICKET_LOST);
+    }
+    pthread_mutex_unlock(&ws->req_lock);
+    return t != NULL;
+}
+
+/* After a wake-up: the connections that have new requests want to write. */
+static void on_requests(struct wsclient *ws)
+{
+    pthread_mutex_lock(&ws->req_lock);
+    for (size_t i = 0; i < ws->n_conns; i++) {
+        ws->conns[i]->kick_work = ws->conns[i]->kicked;
+        ws->conns[i]->kicked = 0;
+    }
+    pthread_mutex_unlock(&ws->req_lock);
+    for (size_t i = 0; i < ws->n_conns; i++)
+        if (ws->conns[i]->kick_work && ws->conns[i]->state == CONN_UP && ws->conns[i]->wsi)
+            lws_callback_on_writable(ws->conns[i]->wsi);
 }
 
 /* ---------------------------------------------------------------- service thread */
@@ -520,6 +837,12 @@ static void *service_main(void *arg)
     atomic_store(&ws->stopping, 1);
     pthread_mutex_unlock(&ws->ctl_lock);
     lws_context_destroy(ws->ctx);
+    /* every waiter ends now: nothing is written any more */
+    pthread_mutex_lock(&ws->req_lock);
+    ws->req_closed = 1;
+    for (size_t i = 0; i < ws->n_conns; i++)
+        conn_fail_requests(ws->conns[i]);
+    pthread_mutex_unlock(&ws->req_lock);
     return NULL;
 }
 
@@ -542,6 +865,9 @@ static void conn_lost(struct wsconn *c, const char *why)
     lws_sul_cancel(&c->pace_sul);
     strbuf_reset(&c->rx);
     c->rx_dropping = 0;
+    pthread_mutex_lock(&c->ws->req_lock);
+    conn_fail_requests(c);
+    pthread_mutex_unlock(&c->ws->req_lock);
     for (size_t i = 0; i < c->n_users; i++) {
         c->users[i]->subscription_id = -1;
         c->users[i]->req_id = -1;
@@ -549,6 +875,7 @@ static void conn_lost(struct wsconn *c, const char *why)
         c->users[i]->need_unsubscribe = 0;
         c->users[i]->need_logon = 0;
         c->users[i]->req_is_logon = 0;
+        c->users[i]->req_is_unsubscribe = 0;
     }
     users_stream(c, 0);
     if (c->retired || atomic_load(&c->ws->stopping))
@@ -659,9 +986,32 @@ static struct wsuser *user_by_sub(struct wsconn *c, int sub)
     return NULL;
 }
 
+/* 1 with *id when buf starts {"id":N, as the venue writes its answers
+ * (and echoes our ids).  Such an answer goes to its ticket unread: its
+ * waiter parses it in full and checks the id again, so a message that
+ * only looks like an answer costs no more than the waiter's own request;
+ * any other spelling is read here first, like every message. */
+static int answer_id(const char *buf, size_t len, int64_t *id)
+{
+    static const char pre[] = "{\"id\":";
+    size_t i = sizeof pre - 1, digits = 0;
+    int64_t v = 0;
+    if (len <= i || memcmp(buf, pre, i) != 0)
+        return 0;
+    for (; i < len && buf[i] >= '0' && buf[i] <= '9' && digits < 18; i++, digits++)
+        v = v * 10 + (buf[i] - '0');
+    if (!digits || i >= len || buf[i] != ',')
+        return 0;
+    *id = v;
+    return 1;
+}
+
 static void on_message(struct wsconn *c, const char *buf, size_t len)
 {
     struct wsclient *ws = c->ws;
+    int64_t id;
+    if (conn_takes_requests(c) && answer_id(buf, len, &id) && ticket_answer(c, id, buf, len))
+        return;
     /* Tick-to-order latency starts when the frame is read, before parsing. */
     int64_t rx_us = c->kind == CONN_MARKET ? clock_mono_us() : 0;
     struct venue_push p;
@@ -696,12 +1046,27 @@ static void on_message(struct wsconn *c, const char *buf, size_t len)
             log_debug("ws %s: execution report for no known subscription", c->label);
         return;
     case PUSH_RESPONSE:
+        if (ticket_answer(c, p.u.response.id, buf, len))
+            return;
         for (size_t i = 0; i < c->n_users && !u; i++)
             if (c->users[i]->req_id == p.u.response.id)
                 u = c->users[i];
-        if (!u)
+        if (!u) {
+            /* untrusted: an id we never sent here, or one whose waiter is gone */
+            ws->strays++;
+            if (c->kind != CONN_MARKET &&
+                (ws->strays <= 10 || ws->strays % MALFORMED_LOG_EVERY == 0))
+                log_warn("ws %s: dropped an answer to no request of this connection (id %lld, "
+                         "%lu so far)",
+                         c->label, (long long)p.u.response.id, ws->strays);
             return;
+        }
         u->req_id = -1;
+        if (u->req_is_unsubscribe) { /* the user is done: nothing follows from it */
+            u->req_is_unsubscribe = 0;
+            log_debug("ws %s: %s unsubscribed: %d", c->label, u->name, p.u.response.status);
+            return;
+        }
         if (p.u.response.status == 429 || p.u.response.status == 418) {
             /* Over the IP's weight: the whole IP waits, this request is
              * sent again when the pacer lets it. */
@@ -796,13 +1161,44 @@ static int64_t pace_take(struct wsclient *ws)
     return wait;
 }
 
-/* Sends one pending logon/subscribe/unsubscribe when its turn has come;
+/* 1 when a user of c has a logon/subscribe/unsubscribe to send. */
+static int users_want_write(const struct wsconn *c)
+{
+    for (size_t i = 0; i < c->n_users; i++)
+        if (c->users[i]->need_subscribe || c->users[i]->need_unsubscribe ||
+            c->users[i]->need_logon)
+            return 1;
+    return 0;
+}
+
+/* Sends one queued request, or else one pending logon/subscribe/unsubscribe
+ * when its turn has come;
  * asks for another turn if more wait. */
 static int on_writable(struct wsconn *c)
 {
     struct wsclient *ws = c->ws;
     if (c->closing)
         return -1;
+    if (conn_takes_requests(c)) {
+        pthread_mutex_lock(&ws->req_lock);
+        struct wsclient_ticket *t = c->queue.head;
+        if (t) { /* from here on its outcome is unknown without an answer */
+            list_unlink(&c->queue, t);
+            c->n_queued--;
+            t->state = TICKET_WRITTEN;
+            list_push(&c->pending, t);
+        }
+        int queued = c->queue.head != NULL;
+        pthread_mutex_unlock(&ws->req_lock);
+        /* t stays ours: its waiter only marks a written ticket abandoned */
+        if (t) {
+            if (lws_write(c->wsi, t->buf + LWS_PRE, t->len, LWS_WRITE_TEXT) < (int)t->len)
+                return -1;
+            if (queued || users_want_write(c))
+                lws_callback_on_writable(c->wsi);
+            return 0;
+        }
+    }
     struct wsuser *next = NULL;
     int more = 0;
     for (size_t i = 0; i < c->n_users; i++) {
@@ -827,12 +1223,14 @@ static int on_writable(struct wsconn *c)
     struct strbuf msg = STRBUF_INIT;
     struct lt_err err;
     lt_err_clear(&err);
-    int64_t id = ws->next_req_id++;
+    int64_t id = wsclient_request_id(ws);
     int rc;
     if (next->need_unsubscribe) {
         next->need_unsubscribe = 0;
         rc = venue_binance_unsubscribe_msg(id, next->subscription_id, &msg);
         next->subscription_id = -1;
+        if (!rc)
+            next->req_id = id, next->req_is_unsubscribe = 1;
     } else if (next->need_logon) {
         next->need_logon = 0;
         rc = venue_binance_logon_msg(ws->venue, next->auth, id, &msg, &err);
@@ -948,8 +1346,10 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     switch (reason) {
     case LWS_CALLBACK_EVENT_WAIT_CANCELLED: {
         struct wsclient *ws = lws_context_user(lws_get_context(wsi));
-        if (ws)
+        if (ws) {
             on_removals(ws);
+            on_requests(ws);
+        }
         return 0;
     }
     case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER:
@@ -966,7 +1366,10 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         c->backoff_ms = BACKOFF_MIN_MS;
         c->fails = 0;
         log_info("ws %s: connected", c->label);
-        if (c->kind == CONN_API || c->kind == CONN_LOGON) {
+        if (conn_takes_requests(c)) {
+            pthread_mutex_lock(&c->ws->req_lock);
+            c->accepting = 1;
+            pthread_mutex_unlock(&c->ws->req_lock);
             int any = 0;
             for (size_t i = 0; i < c->n_users; i++) {
                 struct wsuser *u = c->users[i];

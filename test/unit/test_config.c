@@ -190,6 +190,14 @@ static void user_stream_logon(void **state)
     assert_int_equal(c.ws_logon, 1);
     assert_int_equal(c.ws_requests_per_second, 100);
     assert_int_equal(c.legacy_listen_key, 0);
+    assert_int_equal(c.exchange.order_ws_api, 0); /* "rest" by default */
+    config_free(&c);
+    p = fixture("wsorders.conf", 0644,
+        "exchange = { user_stream = \"ws-api-logon\"; order_transport = \"ws-api\"; };\n"
+        "strategy = { symbol = \"ALPHAUSDT\"; buy_amount = 50; target = 100; };\n"
+        "users = ( { name = \"a\"; api_key = \"k\"; api_secret = \"secret-a-1\"; } );\n");
+    assert_int_equal(LOAD(&c, &e, "--config", p), 0);
+    assert_int_equal(c.exchange.order_ws_api, 1);
     config_free(&c);
 }
 
@@ -488,6 +496,9 @@ static void validation_errors(void **state)
         { "exchange = {\n rest_url = \"ftp://x\"; };\n", "bad.conf:2: exchange.rest_url: must start with http:// or https://" },
         { "exchange = { ws_url = \"http://x\"; };\n", "bad.conf:1: exchange.ws_url: must start with ws:// or wss://" },
         { "exchange = { user_stream = \"poll\"; };\n", "bad.conf:1: exchange.user_stream: must be \"ws-api\", \"ws-api-logon\" or \"listenkey\"" },
+        { "exchange = { order_transport = \"grpc\"; };\n", "bad.conf:1: exchange.order_transport: must be \"rest\" or \"ws-api\"" },
+        { "exchange = { user_stream = \"listenkey\";\n order_transport = \"ws-api\"; };\n", "bad.conf:2: exchange.order_transport: \"ws-api\" needs user_stream \"ws-api\" or \"ws-api-logon\", not \"listenkey\"" },
+        { "exchange = { dialect = \"binance-alpha\"; order_transport = \"ws-api\"; };\n", "bad.conf:1: exchange.order_transport: \"ws-api\" is for dialect \"binance\" only" },
         { "exchange = { recv_window_ms = 70000; };\n", "bad.conf:1: exchange.recv_window_ms: must be an integer between 1 and 60000" },
         { "exchange = { users_per_connection = 0; };\n", "exchange.users_per_connection: must be an integer" },
         { "exchange = { ws_requests_per_second = 0; };\n", "exchange.ws_requests_per_second: must be an integer" },

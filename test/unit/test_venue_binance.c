@@ -625,7 +625,7 @@ static void prekeyed_hmac_per_account(void **state)
     (void)state;
     struct venue *v;
     struct lt_err err;
-    struct venue_config cfg = { "binance", "http://127.0.0.1:1/", "ws://127.0.0.1:1", 0, 0 };
+    struct venue_config cfg = { "binance", "http://127.0.0.1:1/", "ws://127.0.0.1:1", 0, 0, 0 };
     assert_int_equal(venue_new(&cfg, &v, &err), 0);
     char s1[] = "first-secret-0123456789", s2[] = "second-secret-9876543210";
     struct venue_auth a = { .api_key = "shared-key", .api_secret = s1 };
@@ -648,7 +648,7 @@ static void market_path_and_subscribe_msg(void **state)
     (void)state;
     struct venue *v;
     struct lt_err err;
-    struct venue_config cfg = { "binance", "http://127.0.0.1:1/", "ws://127.0.0.1:1", 0, 0 };
+    struct venue_config cfg = { "binance", "http://127.0.0.1:1/", "ws://127.0.0.1:1", 0, 0, 0 };
     assert_int_equal(venue_new(&cfg, &v, &err), 0);
     assert_string_equal(venue_rest_url(v), "http://127.0.0.1:1");
     const struct venue_ops *ops = venue_ops(v);
@@ -694,6 +694,121 @@ static void market_path_and_subscribe_msg(void **state)
     assert_int_equal(venue_new(&cfg, &v, &err), LT_ECONFIG);
 }
 
+/* order.place over the WebSocket API: every param, apiKey and the
+ * timestamp sorted by name, the HMAC over exactly "k=v&..." of them. */
+static void ws_order_msg_signed(void **state)
+{
+    (void)state;
+    struct venue *v;
+    struct lt_err err;
+    struct venue_config cfg = { "binance", "http://127.0.0.1:1", "ws://127.0.0.1:1", 0, 0, 1 };
+    assert_int_equal(venue_new(&cfg, &v, &err), 0);
+    assert_true(venue_orders_ws_api(v));
+    struct venue_auth a = { .api_key = "demo-alice-key", .api_secret = "demo-alice-secret-7f3a9c" };
+    struct order_request req = { .symbol = "ALPHAUSDT", .side = SIDE_BUY, .tif = TIF_IOC,
+                                 .price = M("1.2523"), .qty = M("39.9"),
+                                 .client_id = "lt.qzztt9.0.1.b1" };
+    struct strbuf sb = STRBUF_INIT;
+    assert_int_equal(venue_binance_ws_order_msg(v, &a, 77, &req, &sb, &err), 0);
+    const char *t = strstr(sb.buf, "\"timestamp\":");
+    assert_non_null(t);
+    long long ts = atoll(t + 12);
+    char payload[512], sig[SIGN_HEX_LEN + 1], want[1024];
+    snprintf(payload, sizeof payload,
+             "apiKey=demo-alice-key&newClientOrderId=lt.qzztt9.0.1.b1&newOrderRespType=FULL&"
+             "price=1.2523&quantity=39.9&recvWindow=5000&side=BUY&symbol=ALPHAUSDT&"
+             "timeInForce=IOC&timestamp=%lld&type=LIMIT",
+             ts);
+    sign_hmac_sha256_hex(a.api_secret, strlen(a.api_secret), payload, strlen(payload), sig);
+    snprintf(want, sizeof want,
+             "{\"id\":77,\"method\":\"order.place\",\"params\":{\"apiKey\":\"demo-alice-key\","
+             "\"newClientOrderId\":\"lt.qzztt9.0.1.b1\",\"newOrderRespType\":\"FULL\","
+             "\"price\":\"1.2523\",\"quantity\":\"39.9\",\"recvWindow\":5000,\"side\":\"BUY\","
+             "\"symbol\":\"ALPHAUSDT\",\"timeInForce\":\"IOC\",\"timestamp\":%lld,"
+             "\"type\":\"LIMIT\",\"signature\":\"%s\"}}",
+             ts, sig);
+    assert_string_equal(sb.buf, want);
+    assert_null(strstr(sb.buf, "secret"));
+
+    /* a value that would need escaping is not sent this way at all */
+    strbuf_reset(&sb);
+    req.client_id = "a\"b";
+    assert_int_equal(venue_binance_ws_order_msg(v, &a, 78, &req, &sb, &err), LT_EINVAL);
+    struct venue_auth session = { .cookies = "session=x" };
+    req.client_id = "lt.x";
+    assert_int_equal(venue_binance_ws_order_msg(v, &session, 79, &req, &sb, &err), LT_EINVAL);
+    strbuf_free(&sb);
+    venue_free(v);
+}
+
+/* A WS API answer: the result through the order parser, errors mapped as
+ * REST's, anything else (another id, no status, no result) refused. */
+static void ws_order_answer(void **state)
+{
+    (void)state;
+    struct order_state o;
+    struct lt_err err;
+    const char *ok = "{\"id\":9,\"status\":200,\"result\":{\"symbol\":\"ALPHAUSDT\","
+                     "\"orderId\":12,\"clientOrderId\":\"lt.a.1\",\"transactTime\":1700000000000,"
+                     "\"price\":\"1.25\",\"origQty\":\"40\",\"executedQty\":\"10\","
+                     "\"cummulativeQuoteQty\":\"12.5\",\"status\":\"PARTIALLY_FILLED\","
+                     "\"timeInForce\":\"GTC\",\"type\":\"LIMIT\",\"side\":\"BUY\",\"fills\":[]},"
+                     "\"rateLimits\":[{\"rateLimitType\":\"REQUEST_WEIGHT\",\"count\":3}]}";
+    assert_int_equal(venue_binance_parse_ws_order_answer(ok, strlen(ok), 9, &o, NULL, &err), 0);
+    assert_int_equal(o.order_id, 12);
+    assert_string_equal(o.client_id, "lt.a.1");
+    assert_int_equal(o.status, ORDER_PARTIALLY_FILLED);
+    assert_true(o.executed_qty == M("10") && o.price == M("1.25"));
+    assert_int_equal(venue_binance_parse_ws_order_answer(ok, strlen(ok), 10, &o, NULL, &err),
+                     LT_EPARSE);
+    /* its rateLimits as REST's count headers: what it lists, -1 for the rest */
+    const char *counted = "{\"id\":9,\"status\":200,\"result\":{\"symbol\":\"ALPHAUSDT\","
+                          "\"orderId\":12,\"clientOrderId\":\"lt.a.1\",\"price\":\"1.25\","
+                          "\"origQty\":\"40\",\"executedQty\":\"0\",\"cummulativeQuoteQty\":\"0\","
+                          "\"status\":\"NEW\",\"side\":\"BUY\"},\"rateLimits\":["
+                          "{\"rateLimitType\":\"REQUEST_WEIGHT\",\"interval\":\"MINUTE\","
+                          "\"intervalNum\":1,\"limit\":6000,\"count\":321},"
+                          "{\"rateLimitType\":\"ORDERS\",\"interval\":\"SECOND\","
+                          "\"intervalNum\":10,\"limit\":100,\"count\":7},"
+                          "{\"rateLimitType\":\"ORDERS\",\"interval\":\"SECOND\","
+                          "\"intervalNum\":1,\"limit\":10,\"count\":99},7,"
+                          "{\"rateLimitType\":\"ORDERS\",\"interval\":\"DAY\","
+                          "\"intervalNum\":1,\"count\":-5}]}";
+    struct http_response counts;
+    http_response_init(&counts);
+    assert_int_equal(
+        venue_binance_parse_ws_order_answer(counted, strlen(counted), 9, &o, &counts, &err), 0);
+    assert_int_equal(counts.used_weight_1m, 321);
+    assert_int_equal(counts.order_count_10s, 7);
+    assert_int_equal(counts.order_count_1d, -1);
+    http_response_release(&counts);
+
+    const char *rej = "{\"id\":9,\"status\":400,\"error\":{\"code\":-2010,"
+                      "\"msg\":\"Account has insufficient balance.\"}}";
+    assert_int_equal(venue_binance_parse_ws_order_answer(rej, strlen(rej), 9, &o, NULL, &err),
+                     LT_EEXCHANGE);
+    assert_int_equal(err.venue_code, -2010);
+    assert_int_equal(err.http_status, 400);
+    const char *esc = "{\"id\":9,\"status\":400,\"error\":{\"code\":-1021,"
+                      "\"msg\":\"Timestamp \\\"ahead\\\"\"}}";
+    assert_int_equal(venue_binance_parse_ws_order_answer(esc, strlen(esc), 9, &o, NULL, &err),
+                     LT_EEXCHANGE);
+    assert_int_equal(err.venue_code, -1021);
+    const char *lim = "{\"id\":9,\"status\":429,\"error\":{\"code\":-1003,\"msg\":\"Too many\"}}";
+    assert_int_equal(venue_binance_parse_ws_order_answer(lim, strlen(lim), 9, &o, NULL, &err),
+                     LT_ERATELIMIT);
+    const char *down = "{\"id\":9,\"status\":503,\"error\":{\"code\":-1008,\"msg\":\"busy\"}}";
+    assert_int_equal(venue_binance_parse_ws_order_answer(down, strlen(down), 9, &o, NULL, &err),
+                     LT_EUNKNOWN);
+    const char *bad[] = { "{\"id\":9,\"result\":{}}", "{\"id\":9,\"status\":200}",
+                          "{\"id\":9,\"status\":200,\"result\":{\"orderId\":\"x\"}}",
+                          "{\"id\":\"9\",\"status\":200,\"result\":{}}", "[9]", "" };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_int_equal(
+            venue_binance_parse_ws_order_answer(bad[i], strlen(bad[i]), 9, &o, NULL, &err),
+            LT_EPARSE);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -715,6 +830,8 @@ int main(void)
         cmocka_unit_test(hostile_pushes),
         cmocka_unit_test(hostile_rest_bodies),
         cmocka_unit_test(market_path_and_subscribe_msg),
+        cmocka_unit_test(ws_order_msg_signed),
+        cmocka_unit_test(ws_order_answer),
         cmocka_unit_test(prekeyed_hmac_per_account),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

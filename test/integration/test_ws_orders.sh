@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Issue 7: order_transport = "ws-api".  New orders go over each key user's
+# WS API connection (order.place, signed like the user's subscription),
+# not POST /api/v3/order: every user reaches its target; the trader's log
+# shows exactly the key users' orders (as the venue holds them) answered
+# over the WebSocket API and only erin's (a cookie user, who has no WS API
+# connection: REST for her, as documented) over REST; and the simulator
+# counted the key users' orders among its WS API requests (its
+# POST /api/v3/order route counts the orders of both transports).  Then the simulator cuts every WebSocket
+# every 700 ms: an order written before a cut is settled by a query (its
+# outcome unknown), one never written goes over REST, and every user still
+# reaches its target with no client id sent twice and never two live
+# orders at once.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/trader_lib.sh"
+
+USERS=(alice bob carol erin)
+ONLY=alice,bob,carol,erin
+sed -e 's|user_stream = "ws-api";|user_stream = "ws-api"; order_transport = "ws-api";|' \
+    -e 's|log_level = "info";|log_level = "debug";|' "$LT_ROOT/etc/demo.conf" >"$LT_TMP/trader.conf"
+grep -q 'order_transport = "ws-api"' "$LT_TMP/trader.conf" || fail "order_transport not set"
+TRADER_CONFIG=$LT_TMP/trader.conf
+
+STATS=$LT_TMP/stats.json
+sim_start --seed 41 --stats-file "$STATS"
+trader_snapshot "${USERS[@]}"
+trader_run --only "$ONLY" --target 200
+assert_eq "$TRADER_RC" 0 "looptrader exits 0"
+for u in "${USERS[@]}"; do
+    assert_eq "$(report_status "$u")" done "$u done"
+done
+trader_check_target 200 "${USERS[@]}"
+trader_check_flat "${USERS[@]}"
+# This run's orders of u as the venue holds them.
+venue_orders() {
+    http_as_ok "$1" GET /api/v3/allOrders symbol="$SYMBOL" limit=1000
+    jget "len([o for o in j if o['clientOrderId'].startswith('lt.$(report_get 'j["run"]').')])" <<<"$BODY"
+}
+key_orders=0
+for u in alice bob carol; do key_orders=$((key_orders + $(venue_orders "$u"))); done
+ws_orders=$(grep -c "venue: WS API order.place: 0" "$TRADER_LOG" || true)
+[ "$key_orders" -ge 6 ] || fail "only $key_orders orders of alice, bob and carol"
+assert_eq "$ws_orders" "$key_orders" "alice's, bob's and carol's $key_orders orders went over the WebSocket API"
+rest_orders=$(grep -c "venue: POST /api/v3/order:" "$TRADER_LOG" || true)
+assert_eq "$rest_orders" "$(venue_orders erin)" "only erin's orders (a cookie user) went over REST"
+sim_stop
+assert_eq "$?" 0 "simulator stopped cleanly"
+S=$(cat "$STATS")
+assert_true "j['POST /api/v3/order']['calls'] == $key_orders + $rest_orders" "$S" \
+    "the simulator placed exactly the $((key_orders + rest_orders)) orders"
+assert_true "j['WS /ws-api/v3']['calls'] >= $key_orders + 3" "$S" \
+    "the WS API carried the $key_orders orders besides the 3 subscriptions"
+
+# Connections cut under the orders.
+rm -f "$STATS"
+TRADER_STATE=$LT_TMP/state2 TRADER_LOG=$LT_TMP/trader2.log TRADER_REPORT=$LT_TMP/report2.json
+sim_start --seed 42 --stats-file "$STATS" --fault ws_drop_ms=700 --fault partial=0.3
+trader_snapshot "${USERS[@]}"
+trader_run --only "$ONLY" --target 200 --fill-timeout-ms 500
+assert_eq "$TRADER_RC" 0 "drops: looptrader exits 0"
+for u in "${USERS[@]}"; do
+    assert_eq "$(report_status "$u")" done "drops: $u done"
+done
+trader_check_target 200 "${USERS[@]}"
+trader_check_one_live_order "${USERS[@]}"
+trader_check_flat "${USERS[@]}"
+for u in "${USERS[@]}"; do
+    http_as_ok "$u" GET /api/v3/allOrders symbol="$SYMBOL" limit=1000
+    assert_true 'len([o["clientOrderId"] for o in j]) == len(set(o["clientOrderId"] for o in j))' \
+        "$BODY" "drops: $u: no client id sent twice"
+done
+drops=$(grep -c "fault ws_drop_ms: dropped" "$SIM_LOG" || true)
+[ "$drops" -ge 1 ] || fail "the simulator never cut the connections during the run"
+ok "the simulator cut every WebSocket $drops time(s) during the run"
+ws_orders=$(grep -c "venue: WS API order.place: 0" "$TRADER_LOG" || true)
+[ "$ws_orders" -ge 1 ] || fail "drops: no order went over the WebSocket API"
+ok "drops: $ws_orders orders over the WebSocket API, $(grep -c 'venue: POST /api/v3/order:' "$TRADER_LOG" || true) over REST"
+sim_stop
+lt_done
