@@ -24,6 +24,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "looptrader/clock.h"
 #include "looptrader/live.h"
 #include "looptrader/log.h"
 #include "looptrader/ratelimit.h"
@@ -97,9 +98,7 @@ const char *order_status_name(enum order_status s)
 static int64_t real_now_ms(void *arg)
 {
     (void)arg;
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return clock_wall_ms();
 }
 
 static void real_sleep_ms(void *arg, int64_t ms)
