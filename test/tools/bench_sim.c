@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "looptrader/clock.h"
 #include "looptrader/sign.h"
 
 #define RESP_MAX (256 * 1024)
@@ -50,20 +51,6 @@ struct conn {
     long errors, requests;
     char first_error[256];
 };
-
-static int64_t mono_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-static int64_t wall_ms(void)
-{
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
-    return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
-}
 
 static int conn_open(struct conn *c)
 {
@@ -153,7 +140,7 @@ static int signed_request(struct conn *c, const char *method, const char *path,
 {
     char payload[512], sig[SIGN_HEX_LEN + 1], req[1024];
     int pn = snprintf(payload, sizeof(payload), "%s&timestamp=%lld", params,
-                      (long long)wall_ms());
+                      (long long)clock_wall_ms());
     if (pn < 0 || (size_t)pn >= sizeof(payload))
         return -1;
     sign_hmac_sha256_hex(c->o->secret, strlen(c->o->secret), payload, (size_t)pn, sig);
@@ -182,7 +169,7 @@ static int get_request(struct conn *c, const char *path_query, char *body, size_
 
 static void record(struct conn *c, int64_t t0, int status, const char *what, const char *body)
 {
-    int64_t dt = mono_us() - t0;
+    int64_t dt = clock_mono_us() - t0;
     c->requests++;
     if (c->n_lat == c->cap_lat) {
         c->cap_lat = c->cap_lat ? c->cap_lat * 2 : 65536;
@@ -212,11 +199,11 @@ static void *conn_run(void *arg)
              "symbol=%s&side=BUY&type=LIMIT&timeInForce=GTC&quantity=%s&price=%s"
              "&newOrderRespType=ACK",
              o->symbol, o->qty, o->price);
-    int64_t start = mono_us();
+    int64_t start = clock_mono_us();
     int64_t measure_from = start + (int64_t)(o->warmup_s * 1e6);
     int64_t end = measure_from + (int64_t)(o->duration_s * 1e6);
     for (;;) {
-        int64_t t0 = mono_us();
+        int64_t t0 = clock_mono_us();
         if (t0 >= end)
             break;
         int measuring = t0 >= measure_from;
@@ -234,7 +221,7 @@ static void *conn_run(void *arg)
             continue;
         snprintf(cancel, sizeof(cancel), "symbol=%s&orderId=%lld", o->symbol,
                  strtoll(id + 10, NULL, 10));
-        t0 = mono_us();
+        t0 = clock_mono_us();
         st = signed_request(c, "DELETE", "/api/v3/order", cancel, body, sizeof(body));
         if (st < 0 && (conn_open(c) || (st = signed_request(c, "DELETE", "/api/v3/order",
                                                             cancel, body, sizeof(body))) < 0)) {

@@ -25,13 +25,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
 #include <jansson.h>
 #include <libwebsockets.h>
 
+#include "looptrader/clock.h"
 #include "looptrader/sign.h"
 #include "looptrader/strbuf.h"
 
@@ -69,13 +69,6 @@ static const char usage[] =
     "       bnc wsapi-subscribe --key K --secret S --id ID [--timestamp T]\n"
     "  Prints one signed WebSocket API request (params sorted, apiKey and\n"
     "  timestamp added, signature over 'k=v&...' of the sorted params).\n";
-
-static int64_t now_ms(void)
-{
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
-    return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
-}
 
 static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 static void die(const char *fmt, ...)
@@ -190,7 +183,7 @@ static int http_main(struct http_opts *o, const char *method, const char *path, 
         oom_check(strbuf_addstr(&body, o->raw_body));
     if (o->secret || o->private_key) {
         if (!o->no_ts && !has_param(kv, n_kv, "timestamp")) {
-            snprintf(ts, sizeof(ts), "timestamp=%lld", (long long)now_ms());
+            snprintf(ts, sizeof(ts), "timestamp=%lld", (long long)clock_wall_ms());
             add_param(o->in_body ? &body : &query, ts);
         }
         char sig[SIGN_URL_MAX + 1];
@@ -615,7 +608,7 @@ static int wsapi_main(int argc, char **argv, const char *fixed_method)
     if (!key || (!secret && !pk) || !id || !method)
         die("%s", "wsapi: --key, --secret (or --private-key), --id and METHOD are required");
     if (!have_ts)
-        snprintf(ts, sizeof(ts), "timestamp=%lld", (long long)now_ms());
+        snprintf(ts, sizeof(ts), "timestamp=%lld", (long long)clock_wall_ms());
     snprintf(ak, sizeof(ak), "apiKey=%s", key);
     kv[n++] = ak;
     kv[n++] = ts;

@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "looptrader/clock.h"
 #include "looptrader/http.h"
 #include "loopback.h"
 
@@ -473,13 +474,6 @@ static void staller_stop(struct staller *s)
     close(s->fd);
 }
 
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* One call against s; its result and how long it took. */
 static int call_staller(struct staller *s, struct http *h, const char *method, long timeout_ms,
                         int64_t *took_ms, struct lt_err *err)
@@ -490,9 +484,9 @@ static int call_staller(struct staller *s, struct http *h, const char *method, l
                                 .body = strcmp(method, "GET") ? "a=b" : NULL };
     struct http_response resp;
     http_response_init(&resp);
-    int64_t t0 = mono_ms();
+    int64_t t0 = clock_mono_ms();
     int rc = http_do(h, &req, &resp, err);
-    *took_ms = mono_ms() - t0;
+    *took_ms = clock_mono_ms() - t0;
     http_response_release(&resp);
     return rc;
 }
