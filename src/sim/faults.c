@@ -67,6 +67,7 @@ int faults_parse(struct faults *f, const char *spec, struct lt_err *err)
         { "http429", 1, offsetof(struct faults, http429) },
         { "push_loss", 1, offsetof(struct faults, push_loss) },
         { "partial", 1, offsetof(struct faults, partial) },
+        { "ws_order_drop", 1, offsetof(struct faults, ws_order_drop) },
     };
     const char *eq = strchr(spec, '=');
     if (!eq)
@@ -88,6 +89,6 @@ int faults_parse(struct faults *f, const char *spec, struct lt_err *err)
     }
     return lt_err_set(err, LT_EINVAL,
                       "fault '%s': unknown kind (latency_ms, http5xx, http429, ws_drop_ms, "
-                      "push_loss, partial)",
+                      "push_loss, partial, ws_order_drop)",
                       spec);
 }

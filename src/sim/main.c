@@ -70,7 +70,7 @@ static void usage(FILE *f)
                "                      [--bind ADDR] [--log-level debug|info|warn|error]\n"
                "                      [--stats-file FILE] [--clock-offset-ms MS] | --version\n"
                "faults: latency_ms=N http5xx=RATE http429=RATE ws_drop_ms=N push_loss=RATE "
-               "partial=FRACTION\n");
+               "partial=FRACTION ws_order_drop=RATE\n");
 }
 
 int main(int argc, char **argv)

@@ -796,10 +796,16 @@ static void api_rest_method(struct wsconn *c, json_t *id, size_t k, struct sim_r
     if ((by_session && auth_check_time(&q->params, q->now_ms, 1, &err)) ||
         (sec == 1 && !by_session && auth_ws(w->ex, &q->params, q->now_ms, &account, &err)) ||
         (sec == 2 && auth_ws_key(w->ex, &q->params, &account, &err)) ||
-        rest_call(w->rest, q, account, &out, &weight, &err))
+        rest_call(w->rest, q, account, &out, &weight, &err)) {
         api_fail(c, id, &err, 0);
-    else
+    } else if (q->method == SIM_POST && !strcmp(rest_methods[k].path, "/api/v3/order") &&
+               w->faults && faults_draw(w->faults, w->faults->ws_order_drop)) {
+        /* placed, and the answer lost with its connection */
+        log_info("sim: fault ws_order_drop: order placed, connection closed before the answer");
+        server_ws_close(c->conn);
+    } else {
         api_reply(c, id, 200, out.buf, 0, NULL, 0);
+    }
     strbuf_free(&out);
 }
 

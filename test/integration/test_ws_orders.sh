@@ -10,7 +10,9 @@
 # every 700 ms: an order written before a cut is settled by a query (its
 # outcome unknown), one never written goes over REST, and every user still
 # reaches its target with no client id sent twice and never two live
-# orders at once.
+# orders at once.  Last, the simulator places a quarter of the orders and
+# closes the connection before their answer: each is an unknown outcome,
+# settled by a query, never sent twice.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/trader_lib.sh"
 
@@ -75,5 +77,32 @@ ok "the simulator cut every WebSocket $drops time(s) during the run"
 ws_orders=$(grep -c "venue: WS API order.place: 0" "$TRADER_LOG" || true)
 [ "$ws_orders" -ge 1 ] || fail "drops: no order went over the WebSocket API"
 ok "drops: $ws_orders orders over the WebSocket API, $(grep -c 'venue: POST /api/v3/order:' "$TRADER_LOG" || true) over REST"
+sim_stop
+
+# Orders placed whose answer is lost with its connection: the venue holds
+# the order, the trader cannot know it; each is settled by a query, none
+# is sent again.
+rm -f "$STATS"
+TRADER_STATE=$LT_TMP/state3 TRADER_LOG=$LT_TMP/trader3.log TRADER_REPORT=$LT_TMP/report3.json
+sim_start --seed 43 --stats-file "$STATS" --fault ws_order_drop=0.25
+trader_snapshot "${USERS[@]}"
+trader_run --only "$ONLY" --target 200
+assert_eq "$TRADER_RC" 0 "lost answers: looptrader exits 0"
+for u in "${USERS[@]}"; do
+    assert_eq "$(report_status "$u")" done "lost answers: $u done"
+done
+trader_check_target 200 "${USERS[@]}"
+trader_check_one_live_order "${USERS[@]}"
+trader_check_flat "${USERS[@]}"
+for u in "${USERS[@]}"; do
+    http_as_ok "$u" GET /api/v3/allOrders symbol="$SYMBOL" limit=1000
+    assert_true 'len([o["clientOrderId"] for o in j]) == len(set(o["clientOrderId"] for o in j))' \
+        "$BODY" "lost answers: $u: no client id sent twice"
+done
+lost=$(grep -c "fault ws_order_drop: order placed" "$SIM_LOG" || true)
+[ "$lost" -ge 1 ] || fail "the simulator never lost an order's answer"
+seen=$(grep -c "connection lost before the answer" "$TRADER_LOG" || true)
+[ "$seen" -ge 1 ] || fail "the trader never met a lost answer"
+ok "lost answers: the simulator dropped $lost answers with their connection, the trader settled $seen unknown outcome(s)"
 sim_stop
 lt_done

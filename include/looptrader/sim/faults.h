@@ -23,6 +23,9 @@ struct faults {
     int ws_drop_ms;      /* close every WebSocket every N ms; 0 = never */
     money_t push_loss;   /* rate of executionReports silently not sent */
     money_t partial;     /* cap on the fraction of an order filled per match; 0 = none */
+    money_t ws_order_drop; /* rate of WS API order.place requests executed, then the
+                            * connection closed before the answer: the trader cannot
+                            * know whether its order exists */
     uint64_t rng;        /* generator state */
 };
 
@@ -30,7 +33,8 @@ struct faults {
 void faults_init(struct faults *f, uint64_t seed);
 
 /* Applies one "KIND=VALUE" spec.  Kinds: latency_ms, ws_drop_ms (integers
- * 0..600000), http5xx, http429, push_loss, partial (decimals 0..1).
+ * 0..600000), http5xx, http429, push_loss, partial, ws_order_drop
+ * (decimals 0..1).
  * LT_EINVAL with a message naming the spec when it is not understood. */
 int faults_parse(struct faults *f, const char *spec, struct lt_err *err);
 
