@@ -213,10 +213,13 @@ class Sim:
         return (self.orders() or 0) > 0
 
     def wait_subscriptions(self, n, timeout):
-        """Waits until n user-data subscriptions reached the WS API; True then."""
+        """Waits until n user-data subscriptions reached the WS API; True then.
+        By the WS API's own weight (2 a subscription): with order_transport
+        "ws-api" its calls count the orders too, which it charges to the REST
+        endpoints."""
         deadline = time.time() + timeout
         while time.time() < deadline and self.p.poll() is None:
-            if self.snapshot().get("WS /ws-api/v3", {}).get("calls", 0) >= n:
+            if self.snapshot().get("WS /ws-api/v3", {}).get("weight", 0) >= 2 * n:
                 return True
             time.sleep(0.2)
         return False
