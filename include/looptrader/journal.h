@@ -34,9 +34,9 @@
  * the executor idles every journal after each round), or when the few
  * held fill the journal's small buffer: recovery asks the venue what an
  * order did and reads none of them, so a crash that loses them loses
- * nothing.  A held line is no acknowledgement to anyone; a write that
- * fails leaves them held, a release or close that cannot write them drops
- * them (logged).
+ * nothing.  A write that fails (cut back to the old end) leaves them
+ * held for the next one; an idle, release or close that cannot write
+ * them drops them (logged), as a crash would.
  *
  * Descriptors: an account that has not written holds none (its file is
  * created by its first append).  A journal opens its file on its first
