@@ -28,6 +28,16 @@
  * records nothing that happened).  A failed append returns LT_EIO and the
  * caller must not send the order whose intent it was.
  *
+ * Outcome lines (journal_outcome) are held in the journal and written
+ * with its next line, in one write(2) and in order, or alone when the
+ * journal is idled, released, closed or rotated (so never past the round:
+ * the executor idles every journal after each round), or when the few
+ * held fill the journal's small buffer: recovery asks the venue what an
+ * order did and reads none of them, so a crash that loses them loses
+ * nothing.  A write that fails (cut back to the old end) leaves them
+ * held for the next one; an idle, release or close that cannot write
+ * them drops them (logged), as a crash would.
+ *
  * Descriptors: an account that has not written holds none (its file is
  * created by its first append).  A journal opens its file on its first
  * append and keeps the descriptor until journal_release, journal_idle
@@ -80,10 +90,12 @@ struct journal;
  * for appending (creating it); LT_EIO when it cannot, or when the path is
  * not a regular file.  Holds no descriptor on return. */
 int journal_open(const char *dir, const char *user, struct journal **out, struct lt_err *err);
-/* Closes the kept descriptor, if any (the next append reopens). */
+/* Writes the held outcome lines, then closes the kept descriptor, if any
+ * (the next append reopens). */
 void journal_release(struct journal *j);
 /* The journal's user is idle (between rounds): journal_release unless the
- * budget keeps a descriptor for every journal. */
+ * budget keeps a descriptor for every journal (then the held lines are
+ * written alone). */
 void journal_idle(struct journal *j);
 /* At most kept journals keep a descriptor, process-wide, out of journals
  * in all; kept >= journals lets idle ones keep theirs.  Call before any
@@ -140,7 +152,8 @@ int journal_intent_exact(struct journal *j, const char *run, unsigned round,
                          money_t qty, struct lt_err *err);
 
 /* What became of an order: ev is "ack", "final", "unknown", "rejected" or
- * "never_placed"; st and the cumulative figures as last known. */
+ * "never_placed"; st and the cumulative figures as last known.  Held for
+ * the next write (see above): 0 on return says nothing of the disk. */
 int journal_outcome(struct journal *j, const char *ev, const char *client_id,
                     enum order_status st, money_t executed_qty, money_t cum_quote,
                     struct lt_err *err);
@@ -156,7 +169,7 @@ int journal_settled(struct journal *j, const char *run, unsigned round, money_t 
                     money_t sold, money_t residual, struct lt_err *err);
 
 /* Starts a fresh file once everything in the current one is settled (the
- * old one is kept as <user>.jsonl.prev), so the journal does not grow
+ * old one, the held lines written to it first, is kept as <user>.jsonl.prev), so the journal does not grow
  * without end across runs.  A residual > 0 is carried over as the fresh
  * file's first line (settled, run, round 0).  0 or LT_EIO. */
 int journal_rotate(struct journal *j, const char *run, money_t residual, struct lt_err *err);

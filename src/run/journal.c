@@ -1,7 +1,9 @@
 /*
  * journal.c - the append-only order journal (see journal.h).
  *
- * Lines are written with one write(2) each on an O_APPEND descriptor.  A
+ * Lines are written with one write(2) each on an O_APPEND descriptor,
+ * except outcome lines, which are held and written in the next line's
+ * write (or alone at idle, release, close and rotation).  A
  * write cut short (ENOSPC, EFBIG, EIO, a crash) can leave a torn last
  * line; before every append the tail is checked and a torn line cut off,
  * so a new line never lands glued to it.  Descriptors are opened on
@@ -143,10 +145,20 @@ static void syncer_kick(const struct intentlog_pos *p)
         pthread_cond_signal(&syncer.cv);
 }
 
+/* Outcome lines held back to go with the next write (struct journal's
+ * held): room for a round's acks and finals, and bounded. */
+#define JOURNAL_HELD_MAX 1024
+
 struct journal {
     int fd;              /* kept descriptor, -1 when none; counted in kept_fds */
     int tail_ok;         /* the file is known to end with '\n' at end_size */
     off_t end_size;
+    /* Whole outcome lines not written yet (KEEP_PLAIN), written ahead of
+     * the next line in its write(2), or alone when the journal goes idle,
+     * is released, closed or rotated.  malloc'd (JOURNAL_HELD_MAX) at the
+     * first one: an account that never trades pays nothing for it. */
+    char *held;
+    size_t held_len;
     char user[128];      /* written into every line */
     char path[];         /* "<dir>/<user>.jsonl", sized to fit */
 };
@@ -244,13 +256,36 @@ int journal_open(const char *dir, const char *user, struct journal **out, struct
     return 0;
 }
 
-void journal_release(struct journal *j)
+static int flush_held(struct journal *j, struct lt_err *err);
+
+/* Closes the kept descriptor, the held lines left as they are. */
+static void fd_drop(struct journal *j)
 {
-    if (!j || j->fd < 0)
+    if (j->fd < 0)
         return;
     close(j->fd);
     j->fd = -1;
     atomic_fetch_sub(&kept_fds, 1);
+}
+
+/* The held lines written where nothing will carry them later; when that
+ * fails they are dropped, as a crash would (see KEEP_PLAIN). */
+static void held_out(struct journal *j)
+{
+    struct lt_err e = { 0 };
+    if (flush_held(j, &e) != 0) {
+        log_warn("%s; %zu bytes of outcome lines dropped (recovery asks the venue)", e.msg,
+                 j->held_len);
+        j->held_len = 0;
+    }
+}
+
+void journal_release(struct journal *j)
+{
+    if (!j)
+        return;
+    held_out(j);
+    fd_drop(j);
 }
 
 void journal_fds_budget(size_t kept, size_t journals)
@@ -260,9 +295,15 @@ void journal_fds_budget(size_t kept, size_t journals)
     atomic_store(&keep_idle, kept >= journals);
 }
 
+/* Held lines never outlast a round: the executor idles every journal
+ * after each round, so the in-process readers (recovery's and start-up's
+ * journal_load_pending, at a round's start or before any) read a file
+ * that has them. */
 void journal_idle(struct journal *j)
 {
-    if (!atomic_load(&keep_idle))
+    if (atomic_load(&keep_idle))
+        held_out(j);
+    else
         journal_release(j);
 }
 
@@ -271,6 +312,7 @@ void journal_close(struct journal *j)
     if (!j)
         return;
     journal_release(j);
+    free(j->held);
     free(j);
 }
 
@@ -418,7 +460,16 @@ static int line_text(struct journal *j, char *buf, size_t *len, const char *fiel
 /* How an appended line is kept.  Without the intent log, both durable
  * kinds are fsync'ed in the journal itself. */
 enum keep {
-    KEEP_PLAIN,   /* outcomes: recovery asks the venue, not these lines */
+    KEEP_PLAIN,   /* outcomes: recovery asks the venue, not these lines, so
+                   * they are held (struct journal's held) and written with
+                   * the next line.  A crash that loses them loses nothing:
+                   * journal_load_pending reads no ack, final, unknown or
+                   * rejected line (the intent stays pending and recovery
+                   * queries the venue for it, as after a crash before
+                   * they were written), and a never_placed line lost
+                   * leaves its armed intent pending, which recovery finds
+                   * unknown to the venue, i.e. never placed; the intent
+                   * log records none of them, so its replay is as before. */
     KEEP_SOON,    /* settled: in the intent log, durable with its next sync
                    * (lost, it is a crash just before it: recovery queries
                    * that round's orders, which are final, and finds the
@@ -432,29 +483,33 @@ enum keep {
                    * the log fsync'ed (durable) */
 };
 
-static int append(struct journal *j, const char *fields, enum keep keep,
-                  struct journal_upto *upto, struct lt_err *err)
+/* Writes text[0..held + len): the held lines (held bytes), then the new
+ * line (len bytes; none when 0), in one write_line, so a torn or failed
+ * write is cut back to the old end as for one line and the file holds
+ * whole lines only.  The held lines are gone from j->held once written;
+ * after a failed write they stay held (the next write carries them). */
+static int write_out(struct journal *j, const char *text, size_t held, size_t len,
+                     enum keep keep, struct journal_upto *upto, struct lt_err *err)
 {
-    char text[JOURNAL_LINE_MAX];
-    size_t len;
-    int rc = line_text(j, text, &len, fields, err);
-    if (rc != 0)
-        return rc;
     int fd = j->fd;
     if (fd < 0 && (fd = open_file(j->path, O_RDWR | O_APPEND | O_CREAT, err)) < 0)
         return fd;
     /* With the intent log, the line is made durable there (group commit);
-     * the journal's own copy reaches the disk with the next syncfs. */
-    rc = write_line(j, fd, text, len, keep != KEEP_PLAIN && keep != KEEP_LATER && !wal, err);
+     * the journal's own copy reaches the disk with the next syncfs.  The
+     * log records the new line alone: the held ones are outcomes. */
+    int rc = write_line(j, fd, text, held + len,
+                        keep != KEEP_PLAIN && keep != KEEP_LATER && !wal, err);
+    if (rc == 0)
+        j->held_len = 0;
     if (rc == 0 && keep == KEEP_UPTO && wal) {
-        rc = intentlog_append_upto(wal, text, len, &upto->pos, err);
+        rc = intentlog_append_upto(wal, text + held, len, &upto->pos, err);
         upto->pending = rc == 0;
     } else if (rc == 0 && keep != KEEP_PLAIN && wal) {
-        rc = intentlog_append(wal, text, len, keep == KEEP_DURABLE, err);
+        rc = intentlog_append(wal, text + held, len, keep == KEEP_DURABLE, err);
     }
     if (j->fd >= 0) {
         if (rc != 0) /* a fresh descriptor next time */
-            journal_release(j);
+            fd_drop(j);
     } else if (rc == 0 && atomic_fetch_add(&kept_fds, 1) < atomic_load(&kept_max)) {
         j->fd = fd;
     } else {
@@ -463,6 +518,39 @@ static int append(struct journal *j, const char *fields, enum keep keep,
         close(fd);
     }
     return rc;
+}
+
+static int flush_held(struct journal *j, struct lt_err *err)
+{
+    return j->held_len ? write_out(j, j->held, j->held_len, 0, KEEP_PLAIN, NULL, err) : 0;
+}
+
+/* Holds an outcome line when there is room: 1, or 0 (it is written now,
+ * with the held ones). */
+static int hold(struct journal *j, const char *line, size_t len)
+{
+    if (j->held_len + len > JOURNAL_HELD_MAX ||
+        (!j->held && !(j->held = malloc(JOURNAL_HELD_MAX))))
+        return 0;
+    memcpy(j->held + j->held_len, line, len);
+    j->held_len += len;
+    return 1;
+}
+
+static int append(struct journal *j, const char *fields, enum keep keep,
+                  struct journal_upto *upto, struct lt_err *err)
+{
+    /* the held lines, then this one: one write for all, in order */
+    char text[JOURNAL_HELD_MAX + JOURNAL_LINE_MAX];
+    size_t held = j->held_len, len;
+    int rc = line_text(j, text + held, &len, fields, err);
+    if (rc != 0)
+        return rc;
+    if (keep == KEEP_PLAIN && hold(j, text + held, len))
+        return 0;
+    if (held)
+        memcpy(text, j->held, held);
+    return write_out(j, text, held, len, keep, upto, err);
 }
 
 /* The quoted strings of a line's fields; LT_EINVAL when one is no
@@ -577,6 +665,10 @@ int journal_rotate(struct journal *j, const char *run, money_t residual, struct 
     char prev[JOURNAL_PATH_MAX + 8], fresh[JOURNAL_PATH_MAX + 8];
     snprintf(prev, sizeof(prev), "%s.prev", j->path);
     snprintf(fresh, sizeof(fresh), "%s.new", j->path);
+    /* The held lines belong to the old file, soon .prev. */
+    int rc = flush_held(j, err);
+    if (rc != 0)
+        return rc;
     int fd = open_file(fresh, O_RDWR | O_APPEND | O_CREAT | O_TRUNC, err);
     if (fd < 0)
         return fd;
@@ -584,7 +676,6 @@ int journal_rotate(struct journal *j, const char *run, money_t residual, struct 
     journal_release(j);
     j->tail_ok = 1;
     j->end_size = 0;
-    int rc = 0;
     if (residual > 0) {
         char f[JOURNAL_LINE_MAX], text[JOURNAL_LINE_MAX];
         size_t len;

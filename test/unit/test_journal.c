@@ -1,6 +1,8 @@
 /* Unit tests: journal (intent/outcome/settled lines; the orders after the
  * last settled line and its residual read back, torn lines skipped and cut
  * off before the next append; a failed append leaves a whole file;
+ * outcome lines held and written with the next line, at release, idle,
+ * close and rotation;
  * rotation keeps the residual; idle journals hold no descriptor). */
 #include <stdarg.h>
 #include <stddef.h>
@@ -400,6 +402,7 @@ static void torn_tail_cut(void **state)
     append_raw(path, "{\"ev\":\"ack\",\"cid\":\"lt.r1.9.1.s2\"");
     assert_int_equal(journal_open(dir, "torn", &j, &err), 0);
     assert_int_equal(journal_outcome(j, "ack", "lt.r1.9.1.s2", ORDER_NEW, 0, 0, &err), 0);
+    journal_release(j); /* writes the held ack, on a fresh descriptor */
     assert_int_equal(whole_lines(path), 3);
     struct journal_pending *p;
     size_t n;
@@ -423,7 +426,8 @@ static void torn_tail_cut(void **state)
 
 /* An append that fails mid-line (here EFBIG past RLIMIT_FSIZE, as ENOSPC
  * on a full disk) returns LT_EIO and leaves the file ending on a whole
- * line; once space returns the next append is whole and readable. */
+ * line, also when it carried a held outcome line; once space returns the
+ * next append is whole and readable, the held line ahead of it. */
 static void failed_append_leaves_whole_file(void **state)
 {
     (void)state;
@@ -442,12 +446,12 @@ static void failed_append_leaves_whole_file(void **state)
     low = saved;
     low.rlim_cur = (rlim_t)st.st_size + 20; /* room for part of a line */
     assert_int_equal(setrlimit(RLIMIT_FSIZE, &low), 0);
-    int rc = journal_intent(j, "r1", 1, "lt.r1.8.1.s2", SIDE_SELL, M(2), M(25), &err);
     int rc2 = journal_outcome(j, "ack", "lt.r1.8.1.b1", ORDER_NEW, 0, 0, &err);
+    int rc = journal_intent(j, "r1", 1, "lt.r1.8.1.s2", SIDE_SELL, M(2), M(25), &err);
     assert_int_equal(setrlimit(RLIMIT_FSIZE, &saved), 0);
     signal(SIGXFSZ, old);
+    assert_int_equal(rc2, 0); /* held: written with the intent */
     assert_int_equal(rc, LT_EIO);
-    assert_int_equal(rc2, LT_EIO);
     assert_non_null(strstr(err.msg, "full.jsonl"));
     assert_non_null(strstr(err.msg, strerror(EFBIG))); /* the short write was continued */
     struct stat after;
@@ -456,7 +460,10 @@ static void failed_append_leaves_whole_file(void **state)
 
     assert_int_equal(journal_intent(j, "r1", 1, "lt.r1.8.1.s3", SIDE_SELL, M(2), M(25), &err), 0);
     journal_close(j);
-    assert_int_equal(whole_lines(path), 2);
+    assert_int_equal(whole_lines(path), 3);
+    char *ack = strstr(slurp(path), "\"ack\"");
+    assert_non_null(ack);
+    assert_true(ack < strstr(slurp(path), "lt.r1.8.1.s3"));
     struct journal_pending *p;
     size_t n;
     assert_int_equal(journal_load_pending(path, &p, &n, NULL, &err), 0);
@@ -474,6 +481,91 @@ static int open_fds(void)
         n++;
     closedir(d);
     return n;
+}
+
+/* The offset of needle in the file at path (it must be there). */
+static long at(const char *path, const char *needle)
+{
+    char *s = slurp(path);
+    char *p = strstr(s, needle);
+    assert_non_null(p);
+    return (long)(p - s);
+}
+
+static long file_size(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 ? (long)st.st_size : -1;
+}
+
+/* Outcome lines are held and written with the next line, in order, or
+ * alone by release, close, idle and rotation, or when the buffer fills;
+ * whole lines throughout. */
+static void held_outcome_lines(void **state)
+{
+    (void)state;
+    struct journal *j;
+    struct lt_err err;
+    assert_int_equal(journal_open(dir, "held", &j, &err), 0);
+    char path[256];
+    snprintf(path, sizeof(path), "%s", journal_path(j));
+    assert_int_equal(journal_intent(j, "r1", 1, "lt.r1.7.1.b1", SIDE_BUY, M(2), M(25), &err), 0);
+    long one = file_size(path);
+    assert_int_equal(journal_outcome(j, "ack", "lt.r1.7.1.b1", ORDER_NEW, 0, 0, &err), 0);
+    assert_int_equal(journal_outcome(j, "final", "lt.r1.7.1.b1", ORDER_FILLED, M(25), M(50),
+                                     &err), 0);
+    assert_int_equal(file_size(path), one); /* held */
+    assert_int_equal(journal_intent(j, "r1", 1, "lt.r1.7.1.s2", SIDE_SELL, M(2), M(25), &err), 0);
+    assert_int_equal(whole_lines(path), 4);
+    assert_true(at(path, "\"ack\"") > at(path, "lt.r1.7.1.b1"));
+    assert_true(at(path, "\"final\"") > at(path, "\"ack\""));
+    assert_true(at(path, "lt.r1.7.1.s2") > at(path, "\"final\""));
+
+    /* release writes them (and holds no descriptor after) */
+    assert_int_equal(journal_outcome(j, "ack", "lt.r1.7.1.s2", ORDER_NEW, 0, 0, &err), 0);
+    assert_int_equal(whole_lines(path), 4);
+    int base = open_fds();
+    journal_release(j);
+    assert_int_equal(open_fds(), base - 1);
+    assert_int_equal(whole_lines(path), 5);
+
+    /* idle with a descriptor kept for every journal writes them too */
+    journal_fds_budget(JOURNAL_FDS_MAX, 1);
+    assert_int_equal(journal_outcome(j, "final", "lt.r1.7.1.s2", ORDER_FILLED, M(25), M(50),
+                                     &err), 0);
+    assert_int_equal(whole_lines(path), 5);
+    journal_idle(j);
+    assert_int_equal(whole_lines(path), 6);
+    journal_fds_budget(JOURNAL_FDS_MAX, SIZE_MAX);
+
+    /* a rotation writes them to the old file, kept as .prev */
+    assert_int_equal(journal_outcome(j, "unknown", "lt.r1.7.1.s2", ORDER_STATUS_UNKNOWN, 0, 0,
+                                     &err), 0);
+    assert_int_equal(journal_rotate(j, "r2", M(1), &err), 0);
+    char prev[300];
+    snprintf(prev, sizeof(prev), "%s.prev", path);
+    assert_int_equal(whole_lines(prev), 7);
+    assert_true(at(prev, "\"unknown\"") > at(prev, "\"ev\":\"final\",\"cid\":\"lt.r1.7.1.s2"));
+    assert_int_equal(whole_lines(path), 1);
+    assert_int_equal(at(path, "\"settled\""), 6);
+
+    /* a full buffer is written; close writes the rest; all in order */
+    enum { K = 30 };
+    char cid[32];
+    for (int i = 0; i < K; i++) {
+        snprintf(cid, sizeof(cid), "lt.r2.7.1.b%d.", i);
+        assert_int_equal(journal_outcome(j, "final", cid, ORDER_FILLED, M(1), M(2), &err), 0);
+    }
+    assert_true(whole_lines(path) > 1);
+    assert_true(whole_lines(path) < K + 1);
+    journal_close(j);
+    assert_int_equal(whole_lines(path), K + 1);
+    for (int i = 1; i < K; i++) {
+        char a[32];
+        snprintf(a, sizeof(a), "lt.r2.7.1.b%d.", i - 1);
+        snprintf(cid, sizeof(cid), "lt.r2.7.1.b%d.", i);
+        assert_true(at(path, cid) > at(path, a));
+    }
 }
 
 /* Thousands of accounts cost at most JOURNAL_FDS_MAX descriptors, an idle
@@ -560,6 +652,7 @@ int main(void)
         cmocka_unit_test(unreadable_journals),
         cmocka_unit_test(torn_tail_cut),
         cmocka_unit_test(failed_append_leaves_whole_file),
+        cmocka_unit_test(held_outcome_lines),
         cmocka_unit_test(idle_journals_hold_no_fd),
         cmocka_unit_test(budget_keeps_descriptors_across_rounds),
     };
