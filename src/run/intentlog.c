@@ -4,6 +4,8 @@
  */
 #include "looptrader/intentlog.h"
 
+#include "looptrader/clock.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -80,17 +82,6 @@ static int write_all(int fd, const char *buf, size_t len, off_t off)
         off += w;
     }
     return 0;
-}
-
-static void timespec_in(struct timespec *ts, long ms)
-{
-    clock_gettime(CLOCK_MONOTONIC, ts);
-    ts->tv_sec += ms / 1000;
-    ts->tv_nsec += (ms % 1000) * 1000000L;
-    if (ts->tv_nsec >= 1000000000L) {
-        ts->tv_sec++;
-        ts->tv_nsec -= 1000000000L;
-    }
 }
 
 /* Zeros from the current size up to l->size: real blocks, so that no
@@ -273,17 +264,13 @@ int intentlog_new_lap(struct intentlog *l, struct lt_err *err)
 }
 
 /* Waits (mu held) for cv or the deadline; LT_EIO past the deadline. */
-static int wait_until(struct intentlog *l, pthread_cond_t *cv, const struct timespec *deadline,
+static int wait_until(struct intentlog *l, pthread_cond_t *cv, int64_t deadline_ms,
                       struct lt_err *err)
 {
-    if (pthread_cond_timedwait(cv, &l->mu, deadline) == ETIMEDOUT) {
-        struct timespec now;
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        if (now.tv_sec > deadline->tv_sec ||
-            (now.tv_sec == deadline->tv_sec && now.tv_nsec >= deadline->tv_nsec))
-            return lt_err_set(err, LT_EIO, "intent log: %s not durable within %d ms",
-                              l->path, INTENTLOG_WAIT_MS);
-    }
+    struct timespec ts = clock_ts_ms(deadline_ms);
+    if (pthread_cond_timedwait(cv, &l->mu, &ts) == ETIMEDOUT && clock_mono_ms() >= deadline_ms)
+        return lt_err_set(err, LT_EIO, "intent log: %s not durable within %d ms", l->path,
+                          INTENTLOG_WAIT_MS);
     return 0;
 }
 
@@ -291,7 +278,7 @@ static int wait_until(struct intentlog *l, pthread_cond_t *cv, const struct time
  * the writes in flight reach the page cache, fdatasyncs with mu released,
  * then wakes the waiters of this sync and one waiter of the next, who
  * leads it.  Only the waiters a sync covers wake: no herd per sync. */
-static int lead_sync(struct intentlog *l, uint64_t gen, const struct timespec *deadline,
+static int lead_sync(struct intentlog *l, uint64_t gen, int64_t deadline_ms,
                      struct lt_err *err)
 {
     l->syncing = 1;
@@ -301,7 +288,7 @@ static int lead_sync(struct intentlog *l, uint64_t gen, const struct timespec *d
     l->phase ^= 1; /* reservations from now on are past the target */
     int rc = 0;
     while (l->inflight[old] > 0 && !l->failed && rc == 0)
-        rc = wait_until(l, &l->cv, deadline, err);
+        rc = wait_until(l, &l->cv, deadline_ms, err);
     /* A page-cache write still not done at the deadline: the disk is not
      * answering, and the phase cannot be reused with it in flight. */
     if (rc != 0)
@@ -336,7 +323,7 @@ static int lead_sync(struct intentlog *l, uint64_t gen, const struct timespec *d
 /* Writes text[0..len) as one record (its place reserved under the lock,
  * its bytes written with it released) and says in *pos where it ends. */
 static int put_record(struct intentlog *l, const char *text, size_t len,
-                      const struct timespec *deadline, struct intentlog_pos *pos,
+                      int64_t deadline_ms, struct intentlog_pos *pos,
                       struct lt_err *err)
 {
     size_t rlen = REC_HEAD + len;
@@ -358,7 +345,7 @@ static int put_record(struct intentlog *l, const char *text, size_t len,
             /* a wrap needs the leader out of its sync and every write
              * in flight done first */
             if (l->wrapping || l->syncing || l->inflight[0] || l->inflight[1]) {
-                if ((rc = wait_until(l, &l->cv, deadline, err)) != 0)
+                if ((rc = wait_until(l, &l->cv, deadline_ms, err)) != 0)
                     break;
                 continue;
             }
@@ -419,7 +406,7 @@ static int put_record(struct intentlog *l, const char *text, size_t len,
 /* Returns (mu not held) once the log is durable up to pos: a sync that
  * claimed it has ended, or a wrap (its syncfs) has. */
 static int wait_pos(struct intentlog *l, const struct intentlog_pos *pos,
-                    const struct timespec *deadline, struct lt_err *err)
+                    int64_t deadline_ms, struct lt_err *err)
 {
     int rc = 0;
     pthread_mutex_lock(&l->mu);
@@ -427,13 +414,13 @@ static int wait_pos(struct intentlog *l, const struct intentlog_pos *pos,
         if (l->failed) {
             rc = lt_err_set(err, LT_EIO, "intent log: fdatasync of %s failed", l->path);
         } else if (!l->syncing && !l->wrapping) {
-            rc = lead_sync(l, pos->gen, deadline, err);
+            rc = lead_sync(l, pos->gen, deadline_ms, err);
         } else {
             /* the running sync if it claimed this place, else the next */
             uint64_t k = l->syncing && pos->end <= (int64_t)l->sync_target ? l->syncs_begun - 1
                                                                             : l->syncs_begun;
             l->waiters[k & 1]++;
-            rc = wait_until(l, &l->synced_cv[k & 1], deadline, err);
+            rc = wait_until(l, &l->synced_cv[k & 1], deadline_ms, err);
             l->waiters[k & 1]--;
         }
     }
@@ -444,27 +431,24 @@ static int wait_pos(struct intentlog *l, const struct intentlog_pos *pos,
 int intentlog_append(struct intentlog *l, const char *text, size_t len, int wait,
                      struct lt_err *err)
 {
-    struct timespec deadline;
-    timespec_in(&deadline, INTENTLOG_WAIT_MS);
+    int64_t deadline_ms = clock_mono_ms() + INTENTLOG_WAIT_MS;
     struct intentlog_pos pos;
-    int rc = put_record(l, text, len, &deadline, &pos, err);
-    return rc == 0 && wait ? wait_pos(l, &pos, &deadline, err) : rc;
+    int rc = put_record(l, text, len, deadline_ms, &pos, err);
+    return rc == 0 && wait ? wait_pos(l, &pos, deadline_ms, err) : rc;
 }
 
 int intentlog_append_upto(struct intentlog *l, const char *text, size_t len,
                           struct intentlog_pos *upto, struct lt_err *err)
 {
-    struct timespec deadline;
-    timespec_in(&deadline, INTENTLOG_WAIT_MS);
-    return put_record(l, text, len, &deadline, upto, err);
+    int64_t deadline_ms = clock_mono_ms() + INTENTLOG_WAIT_MS;
+    return put_record(l, text, len, deadline_ms, upto, err);
 }
 
 int intentlog_wait_durable(struct intentlog *l, const struct intentlog_pos *upto,
                            struct lt_err *err)
 {
-    struct timespec deadline;
-    timespec_in(&deadline, INTENTLOG_WAIT_MS);
-    return wait_pos(l, upto, &deadline, err);
+    int64_t deadline_ms = clock_mono_ms() + INTENTLOG_WAIT_MS;
+    return wait_pos(l, upto, deadline_ms, err);
 }
 
 uint64_t intentlog_syncs(const struct intentlog *l)

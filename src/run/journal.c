@@ -22,10 +22,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "looptrader/clock.h"
 #include "looptrader/intentlog.h"
 #include "looptrader/log.h"
 
@@ -76,9 +76,7 @@ static void *syncer_main(void *arg)
     pthread_mutex_lock(&syncer.mu);
     while (!syncer.stop) {
         if (!syncer.pending) {
-            struct timespec ts;
-            clock_gettime(CLOCK_MONOTONIC, &ts);
-            ts.tv_sec += SYNCER_IDLE_MS / 1000;
+            struct timespec ts = clock_ts_ms(clock_mono_ms() + SYNCER_IDLE_MS);
             syncer.idle = 1;
             pthread_cond_timedwait(&syncer.cv, &syncer.mu, &ts);
             syncer.idle = 0;
@@ -164,13 +162,6 @@ struct journal {
 };
 
 #define JOURNAL_PATH_MAX 4096
-
-static int64_t wall_ms(void)
-{
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
-    return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
-}
 
 static int mkdir_p(const char *dir)
 {
@@ -449,7 +440,7 @@ static int line_text(struct journal *j, char *buf, size_t *len, const char *fiel
     char user[JOURNAL_LINE_MAX / 2];
     int n = jstr(j->user, user, sizeof(user))
                 ? snprintf(buf, JOURNAL_LINE_MAX, "{%s,\"ts\":%lld,\"user\":%s}\n", fields,
-                           (long long)wall_ms(), user)
+                           (long long)clock_wall_ms(), user)
                 : -1;
     if (n < 0 || n >= JOURNAL_LINE_MAX)
         return lt_err_set(err, LT_ENOMEM, "journal: a line over %d bytes", JOURNAL_LINE_MAX);
