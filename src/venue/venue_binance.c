@@ -26,7 +26,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "looptrader/clock.h"
 #include "looptrader/latency.h"
+#include "looptrader/live.h"
 #include "looptrader/log.h"
 #include "looptrader/parsers.h"
 #include "looptrader/sign.h"
@@ -1183,6 +1185,14 @@ static int ws_request_msg(struct venue *v, const struct venue_auth *a, int64_t r
  * it retries its own.  REST then counts its limits again, which errs on
  * the safe side.  A new order's unknown outcome is the caller's to
  * settle, as over REST. */
+/* The REST request a WS API method stands for, so that the request
+ * latency histogram (live_http) counts it in the same class. */
+static void ws_live(const char *method, int64_t us)
+{
+    int place = strcmp(method, "order.place") == 0, cancel = strcmp(method, "order.cancel") == 0;
+    live_http(place ? "POST" : cancel ? "DELETE" : "GET", "/api/v3/order", us);
+}
+
 static int ws_call(struct venue *v, struct http *h, const struct venue_auth *a,
                    const struct venue_order_channel *ch, const char *method,
                    const struct named_param *p, size_t n, int once, int weight,
@@ -1206,7 +1216,10 @@ static int ws_call(struct venue *v, struct http *h, const struct venue_auth *a,
         if (once)
             latency_order_sent();
         sent_ms = venue_now_ms(v);
+        int64_t t0 = clock_mono_us();
         rc = ch->call(ch->ctx, a, id, msg.buf, msg.len, venue_timeout_ms(v), &answer, &e);
+        if (rc != VENUE_CHANNEL_UNSENT)
+            ws_live(method, clock_mono_us() - t0);
     }
     if (rc == 0) {
         struct http_response counts;

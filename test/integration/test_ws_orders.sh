@@ -105,4 +105,25 @@ seen=$(grep -c "connection lost before the answer" "$TRADER_LOG" || true)
 [ "$seen" -ge 1 ] || fail "the trader never met a lost answer"
 ok "lost answers: the simulator dropped $lost answers with their connection, the trader settled $seen unknown outcome(s)"
 sim_stop
+
+# The request-latency histogram counts the orders sent over the WS API in
+# the class REST's would be in.
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+TRADER_STATE=$LT_TMP/state4 TRADER_LOG=$LT_TMP/trader4.log TRADER_REPORT=$LT_TMP/report4.json
+sim_start --seed 44
+trader_start --only alice --target 100000 --lock-dir "$LT_TMP/locks" --metrics-addr 127.0.0.1:"$PORT"
+wait_for_line "$TRADER_LOG" 'alice: round 3 ' 30 || fail "alice never reached round 3"
+# a request is counted before its log line: the lines logged before the
+# scrape are a floor of what it shows
+ws_n=$(grep -c 'venue: WS API order.place: ' "$TRADER_LOG" || true)
+rest_n=$(grep -c 'venue: POST /api/v3/order: ' "$TRADER_LOG" || true)
+scrape_port "$PORT" /metrics >"$LT_TMP/m.txt" || fail "scrape"
+"$LT_BIN/looptrader" ctl --state-dir "$TRADER_STATE" stop --all >/dev/null || fail "ctl stop --all"
+trader_wait 30
+n=$(sed -nE 's/^looptrader_http_request_duration_seconds_count\{class="order"\} ([0-9]+)$/\1/p' "$LT_TMP/m.txt")
+[ "$ws_n" -ge 2 ] || fail "only $ws_n orders over the WebSocket API before the scrape"
+[ "${n:-0}" -ge $((ws_n + rest_n)) ] ||
+    fail "the latency histogram counted ${n:-none} order requests, fewer than the $ws_n over the WS API and $rest_n over REST"
+ok "the latency histogram counted $n order requests ($ws_n over the WebSocket API, $rest_n over REST before the scrape)"
+sim_stop
 lt_done
