@@ -33,9 +33,13 @@
  * matched by its trades), so that a lying cancel does not free the one
  * live order.  Money bounds hold whatever the venue says:
  *  - buy cap: the buy quote committed this run at our own prices (price x
- *    quantity of each buy sent while it may fill, price x fill once final)
- *    never passes what the target needed at the first round, priced at the
- *    top rung, plus one round and the dust margin; reaching it halts;
+ *    quantity of each buy sent while it may fill, price x fill once final,
+ *    or once the venue refused it or queries did not find it: the buy sent
+ *    in its place commits that quote again; one it fills all the same is
+ *    counted by the fills it reports, and by the base-growth check below
+ *    when it reports none) never passes what the target needed at the
+ *    first round, priced at the top rung, plus one round and the dust
+ *    margin; reaching it halts;
  *  - NO_FILL_ROUNDS rounds in a row that send buys and buy nothing halt
  *    (between two of them the strategy waits for the price to move, so a
  *    thin book gets several chances; a book that fills nothing up to the

@@ -50,6 +50,7 @@ static void outcome_both(struct rctx *c, const char *ev, const char *bcid, const
 {
     journal_outcome(c->u->journal, ev, bcid, st, 0, 0, NULL);
     journal_outcome(c->u->journal, ev, scid, st, 0, 0, NULL);
+    ledger_set_not_placed(&c->u->ledger, bcid); /* the ladder that follows buys in its place */
 }
 
 /* Sends the OTO and settles its outcome as order_run does a new order's:

@@ -906,6 +906,16 @@ static int arm_take(struct rctx *c, char code, enum order_side side, money_t pri
     return 1;
 }
 
+/* An order of the ledger the venue does not hold (outcome ev: it refused
+ * it, queries did not find it, or it was never sent): journaled, and out
+ * of the buy cap's commitment but for the fills known of it, since the
+ * order sent in its place commits the same quote again. */
+static void not_placed(struct rctx *c, const char *ev, const char *cid, enum order_status st)
+{
+    journal_outcome(c->u->journal, ev, cid, st, 0, 0, NULL);
+    ledger_set_not_placed(&c->u->ledger, cid);
+}
+
 /* Sends one order and follows it until it is final.  Returns 0 (final,
  * ledger updated), ORDER_REJECTED_RC (c->err says why; nothing live),
  * ORDER_NOT_PLACED_RC (an unknown outcome that turned out never placed),
@@ -953,7 +963,7 @@ static int order_run(struct rctx *c, enum order_side side, enum time_in_force ti
         lt_err_clear(&e);
         rc = c->ops->place_order(c->env->venue, c->h, c->auth, &req, &st, &e);
         if (rc == LT_EFENCED) {
-            journal_outcome(u->journal, "never_placed", cid, ORDER_STATUS_UNKNOWN, 0, 0, NULL);
+            not_placed(c, "never_placed", cid, ORDER_STATUS_UNKNOWN);
             return lt_err_set(&c->err, LT_EFENCED,
                               "lease not trusted when %s was to be signed: halted", cid);
         }
@@ -995,10 +1005,10 @@ static int order_run(struct rctx *c, enum order_side side, enum time_in_force ti
                                              : rc;
     } else if (rc == LT_ESTOPPED) {
         /* The stop cut the venue's rate-limit wait short: nothing sent. */
-        journal_outcome(u->journal, "never_placed", cid, ORDER_STATUS_UNKNOWN, 0, 0, NULL);
+        not_placed(c, "never_placed", cid, ORDER_STATUS_UNKNOWN);
         return rc;
     } else if (rc == LT_EEXCHANGE || rc == LT_ERATELIMIT) {
-        journal_outcome(u->journal, "rejected", cid, ORDER_REJECTED, 0, 0, NULL);
+        not_placed(c, "rejected", cid, ORDER_REJECTED);
         c->err = e;
         c->err.code = rc;
         return ORDER_REJECTED_RC;
@@ -1007,7 +1017,7 @@ static int order_run(struct rctx *c, enum order_side side, enum time_in_force ti
         log_warn("%s: %s outcome unknown (%s); settling by query", u->cfg->name, cid, e.msg);
         rc = settle_unknown(c, cid);
         if (rc == ORDER_NOT_PLACED_RC) {
-            journal_outcome(u->journal, "never_placed", cid, ORDER_STATUS_UNKNOWN, 0, 0, NULL);
+            not_placed(c, "never_placed", cid, ORDER_STATUS_UNKNOWN);
             return rc;
         }
         if (rc != 0)
