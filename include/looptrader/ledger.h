@@ -57,6 +57,8 @@ struct ledger_order {
     enum order_status claimed; /* newest final status not yet confirmed, else
                                 * ORDER_STATUS_UNKNOWN */
     int final;                 /* confirmed: no further fill can happen */
+    int not_placed;            /* the venue refused it or never got it: it
+                                * commits only the fills known of it */
     int rung;                  /* the ladder rung it was priced at (0 = the
                                 * touch), set by its sender; -1 unknown */
 };
@@ -110,8 +112,15 @@ int ledger_set_cum(struct ledger *l, const char *client_id, int64_t order_id,
 void ledger_guard_order(const struct ledger_order *o, enum ledger_source src,
                         struct guard_order *out);
 
+/* Marks an order the venue does not hold: it answered it with a refusal,
+ * queries did not find it, or it was never sent.  0 or LT_ENOTFOUND. */
+int ledger_set_not_placed(struct ledger *l, const char *client_id);
+
 /* Buy quote the round's orders commit at our own prices: price x quantity
- * sent while an order may still fill, price x its fill once final. */
+ * sent while an order may still fill, price x its fill once final or not
+ * placed (a lost order and the one sent in its place are one commitment,
+ * not two; a venue that denied an order and fills it all the same is
+ * still counted by the fills it reports). */
 money_t ledger_committed_quote(const struct ledger *l);
 
 /* An order's filled base / quote: the larger of the trades sum and cumulative. */

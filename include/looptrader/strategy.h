@@ -33,9 +33,15 @@
  * matched by its trades), so that a lying cancel does not free the one
  * live order.  Money bounds hold whatever the venue says:
  *  - buy cap: the buy quote committed this run at our own prices (price x
- *    quantity of each buy sent while it may fill, price x fill once final)
- *    never passes what the target needed at the first round, priced at the
- *    top rung, plus one round and the dust margin; reaching it halts;
+ *    quantity of each buy sent while it may fill, price x fill once final,
+ *    or once the venue refused it or queries did not find it: the buy sent
+ *    in its place commits that quote again; one it fills all the same is
+ *    counted by the fills it reports, and by the base-growth check below
+ *    when it reports none) never passes what the target needed at the
+ *    first round, priced at the top rung, plus one round and the dust
+ *    margin; reaching it halts.  What such denied orders would have
+ *    bought counts too once it passes the cap's own size, so whatever the
+ *    venue says a run sends buys for at most twice the cap;
  *  - NO_FILL_ROUNDS rounds in a row that send buys and buy nothing halt
  *    (between two of them the strategy waits for the price to move, so a
  *    thin book gets several chances; a book that fills nothing up to the
@@ -162,6 +168,10 @@ struct strategy_user {
     money_t buy_cap;                 /* most buy quote this run may commit
                                       * (set at the first round; 0 before) */
     money_t committed;               /* buy quote committed by ended rounds */
+    money_t denied;                  /* buy quote (price x unfilled quantity) of
+                                      * the orders sent this run that the venue
+                                      * refused or could not find: counted
+                                      * against the cap beyond buy_cap only */
     unsigned no_fill;                /* rounds in a row that bought nothing */
     int base_known;                  /* base_expected has a baseline */
     money_t base_expected;           /* base balance (free + locked) that the

@@ -173,6 +173,15 @@ void ledger_guard_order(const struct ledger_order *o, enum ledger_source src,
     out->trades_qty = o->trades_qty;
 }
 
+int ledger_set_not_placed(struct ledger *l, const char *client_id)
+{
+    int i = ledger_find(l, client_id);
+    if (i < 0)
+        return LT_ENOTFOUND;
+    l->orders[i].not_placed = 1;
+    return 0;
+}
+
 money_t ledger_committed_quote(const struct ledger *l)
 {
     money_t sum = 0;
@@ -180,7 +189,7 @@ money_t ledger_committed_quote(const struct ledger *l)
         const struct ledger_order *o = &l->orders[i];
         if (o->side != SIDE_BUY)
             continue;
-        money_t q = o->final ? ledger_order_qty(o) : o->qty;
+        money_t q = o->final || o->not_placed ? ledger_order_qty(o) : o->qty;
         sum = money_add_sat(sum, money_mul_up(o->price, q));
     }
     return sum;

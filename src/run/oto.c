@@ -45,11 +45,18 @@ int oto_check(const struct run_config *cfg, const struct venue_ops *ops, struct 
     return 0;
 }
 
+/* sent: the venue may have the OTO (it refused it, or queries did not
+ * find it), not a request never sent. */
 static void outcome_both(struct rctx *c, const char *ev, const char *bcid, const char *scid,
-                         enum order_status st)
+                         enum order_status st, int sent)
 {
     journal_outcome(c->u->journal, ev, bcid, st, 0, 0, NULL);
     journal_outcome(c->u->journal, ev, scid, st, 0, 0, NULL);
+    /* the ladder that follows buys in its place */
+    if (sent)
+        strategy_denied(c, bcid);
+    else
+        ledger_set_not_placed(&c->u->ledger, bcid);
 }
 
 /* Sends the OTO and settles its outcome as order_run does a new order's:
@@ -67,7 +74,7 @@ static int send_oto(struct rctx *c, const struct oto_request *req)
         if (rc == LT_EFENCED) {
             /* as in order_run: the gate found the lease untrusted at signing */
             outcome_both(c, "never_placed", req->client_id, req->sell_client_id,
-                         ORDER_STATUS_UNKNOWN);
+                         ORDER_STATUS_UNKNOWN, 0);
             return lt_err_set(&c->err, LT_EFENCED,
                               "lease not trusted when %s was to be signed: halted",
                               req->client_id);
@@ -94,11 +101,11 @@ static int send_oto(struct rctx *c, const struct oto_request *req)
     }
     if (rc == LT_ESTOPPED) {
         outcome_both(c, "never_placed", req->client_id, req->sell_client_id,
-                     ORDER_STATUS_UNKNOWN);
+                     ORDER_STATUS_UNKNOWN, 0);
         return rc;
     }
     if (rc == LT_EEXCHANGE || rc == LT_ERATELIMIT) {
-        outcome_both(c, "rejected", req->client_id, req->sell_client_id, ORDER_REJECTED);
+        outcome_both(c, "rejected", req->client_id, req->sell_client_id, ORDER_REJECTED, 1);
         c->err = e;
         c->err.code = rc;
         return ORDER_REJECTED_RC;
@@ -109,7 +116,7 @@ static int send_oto(struct rctx *c, const struct oto_request *req)
     rc = strategy_settle_unknown(c, req->client_id);
     if (rc == ORDER_NOT_PLACED_RC)
         outcome_both(c, "never_placed", req->client_id, req->sell_client_id,
-                     ORDER_STATUS_UNKNOWN);
+                     ORDER_STATUS_UNKNOWN, 1);
     else if (rc == 0)
         u->report.s.orders++; /* it reached the venue after all */
     return rc;

@@ -765,6 +765,21 @@ static void arm_next(struct rctx *c, char code, const struct arm_bounds *b,
 
 static void set_buy_cap(struct rctx *c, const struct ladder *lad, money_t ask, money_t q_min);
 
+/* Denied quote (strategy.h) beyond the cap's own size: the part that
+ * counts against the cap. */
+static money_t denied_excess(const struct strategy_user *u)
+{
+    return u->buy_cap > 0 && u->denied > u->buy_cap ? u->denied - u->buy_cap : 0;
+}
+
+/* What this run has committed against the buy cap: ended rounds, this
+ * round's orders and the denied excess. */
+static money_t cap_used(const struct strategy_user *u)
+{
+    return money_add_sat(money_add_sat(u->committed, ledger_committed_quote(&u->ledger)),
+                         denied_excess(u));
+}
+
 /* The buy at rung k armed from the last book taken, before the next one
  * is: at most the quantity want buys at that book's price (plus the
  * slack), at most the notional the buy cap leaves. */
@@ -780,7 +795,7 @@ static void arm_buy(struct rctx *c, const struct ladder *lad, int k, money_t wan
         set_buy_cap(c, lad, c->ref_ask, q_min);
     if (c->u->buy_cap <= 0)
         return;
-    money_t used = money_add_sat(c->u->committed, ledger_committed_quote(&c->u->ledger));
+    money_t used = cap_used(c->u);
     if (arm_buy_bounds(c->r, ladder_price(lad, c->r, SIDE_BUY, c->ref_ask, k), want, held,
                        q_min, c->u->buy_cap - used, &b) != 0)
         return;
@@ -847,7 +862,7 @@ static void arm_carry(struct rctx *c, const struct ladder *lad, money_t round_qu
     if (goal <= 0)
         return;
     money_t q_min = plan_min_sellable_qty(c->r, lad, c->ref_bid);
-    money_t used = money_add_sat(u->committed, ledger_committed_quote(&u->ledger));
+    money_t used = cap_used(u);
     struct arm_bounds b, sb;
     if (arm_buy_bounds(c->r, ladder_price(lad, c->r, SIDE_BUY, c->ref_ask, 0), goal, 0, q_min,
                        u->buy_cap - used, &b) != 0 ||
@@ -873,7 +888,8 @@ static void carried_take(struct rctx *c, money_t quote_goal)
     struct strategy_user *u = c->u;
     struct strategy_carried *n = &u->next;
     if (n->round == u->round && n->buy.set && n->sell.set && n->goal == quote_goal &&
-        n->cap == u->buy_cap && u->committed <= n->used && !c->arm.set && !c->arm_sell.set) {
+        n->cap == u->buy_cap && money_add_sat(u->committed, denied_excess(u)) <= n->used &&
+        !c->arm.set && !c->arm_sell.set) {
         c->arm = n->buy;
         c->arm_sell = n->sell;
         n->buy.set = n->sell.set = 0;
@@ -905,6 +921,34 @@ static int arm_take(struct rctx *c, char code, enum order_side side, money_t pri
     memcpy(cid, c->arm.cid, CLIENTID_MAX);
     c->arm.set = 0;
     return 1;
+}
+
+void strategy_denied(struct rctx *c, const char *cid)
+{
+    struct strategy_user *u = c->u;
+    int i = ledger_find(&u->ledger, cid);
+    if (i < 0)
+        return;
+    const struct ledger_order *o = &u->ledger.orders[i];
+    money_t left = o->qty - ledger_order_qty(o);
+    if (o->side == SIDE_BUY && !o->not_placed && left > 0)
+        u->denied = money_add_sat(u->denied, money_mul_up(o->price, left));
+    ledger_set_not_placed(&u->ledger, cid);
+}
+
+/* An order of the ledger the venue does not hold (outcome ev: it refused
+ * it or queries did not find it, sent; or it was never sent): journaled,
+ * and out of the buy cap's commitment but for the fills known of it,
+ * since the order sent in its place commits the same quote again; a sent
+ * one's unfilled quote is denied quote (strategy.h). */
+static void not_placed(struct rctx *c, const char *ev, const char *cid, enum order_status st,
+                       int sent)
+{
+    journal_outcome(c->u->journal, ev, cid, st, 0, 0, NULL);
+    if (sent)
+        strategy_denied(c, cid);
+    else
+        ledger_set_not_placed(&c->u->ledger, cid);
 }
 
 /* Sends one order and follows it until it is final.  Returns 0 (final,
@@ -954,7 +998,7 @@ static int order_run(struct rctx *c, enum order_side side, enum time_in_force ti
         lt_err_clear(&e);
         rc = c->ops->place_order(c->env->venue, c->h, c->auth, &req, &st, &e);
         if (rc == LT_EFENCED) {
-            journal_outcome(u->journal, "never_placed", cid, ORDER_STATUS_UNKNOWN, 0, 0, NULL);
+            not_placed(c, "never_placed", cid, ORDER_STATUS_UNKNOWN, 0);
             return lt_err_set(&c->err, LT_EFENCED,
                               "lease not trusted when %s was to be signed: halted", cid);
         }
@@ -996,10 +1040,10 @@ static int order_run(struct rctx *c, enum order_side side, enum time_in_force ti
                                              : rc;
     } else if (rc == LT_ESTOPPED) {
         /* The stop cut the venue's rate-limit wait short: nothing sent. */
-        journal_outcome(u->journal, "never_placed", cid, ORDER_STATUS_UNKNOWN, 0, 0, NULL);
+        not_placed(c, "never_placed", cid, ORDER_STATUS_UNKNOWN, 0);
         return rc;
     } else if (rc == LT_EEXCHANGE || rc == LT_ERATELIMIT) {
-        journal_outcome(u->journal, "rejected", cid, ORDER_REJECTED, 0, 0, NULL);
+        not_placed(c, "rejected", cid, ORDER_REJECTED, 1);
         c->err = e;
         c->err.code = rc;
         return ORDER_REJECTED_RC;
@@ -1008,7 +1052,7 @@ static int order_run(struct rctx *c, enum order_side side, enum time_in_force ti
         log_warn("%s: %s outcome unknown (%s); settling by query", u->cfg->name, cid, e.msg);
         rc = settle_unknown(c, cid);
         if (rc == ORDER_NOT_PLACED_RC) {
-            journal_outcome(u->journal, "never_placed", cid, ORDER_STATUS_UNKNOWN, 0, 0, NULL);
+            not_placed(c, "never_placed", cid, ORDER_STATUS_UNKNOWN, 1);
             return rc;
         }
         if (rc != 0)
@@ -1090,15 +1134,15 @@ static int check_buy_cap(struct rctx *c, money_t price, money_t qty)
     struct strategy_user *u = c->u;
     if (u->buy_cap <= 0)
         return 0;
-    money_t would = money_add_sat(money_add_sat(u->committed, ledger_committed_quote(&u->ledger)),
-                                  money_mul_up(price, qty));
+    money_t would = money_add_sat(cap_used(u), money_mul_up(price, qty));
     if (would > u->buy_cap) {
-        char b1[MONEY_STR_MAX], b2[MONEY_STR_MAX];
+        char b1[MONEY_STR_MAX], b2[MONEY_STR_MAX], b3[MONEY_STR_MAX];
         return lt_err_set(&c->err, LT_ERANGE,
                           "buy cap reached: this buy would commit %s %s this run, past the "
-                          "cap of %s (the target's need plus one round); halting this account",
+                          "cap of %s (the target's need plus one round); the venue denied "
+                          "holding buys of %s this run; halting this account",
                           money_format_min(would, b1), c->r->quote,
-                          money_format_min(u->buy_cap, b2));
+                          money_format_min(u->buy_cap, b2), money_format_min(u->denied, b3));
     }
     return 0;
 }
@@ -1118,6 +1162,9 @@ static void set_buy_cap(struct rctx *c, const struct ladder *lad, money_t ask, m
     need = money_add_sat(need, u->cfg->strategy.buy_amount);
     money_t cap = money_add_sat(money_div(money_mul_up(need, top), ask),
                           money_mul_up(money_mul_up(q_min, top), (CLEANUP_ROUNDS + 2) * MONEY_SCALE));
+    /* Set again after a target change (executor.c): on top of what the
+     * run has committed so far, or a raised target halted at once. */
+    cap = money_add_sat(cap, money_add_sat(u->committed, ledger_committed_quote(&u->ledger)));
     u->buy_cap = cap > 0 ? cap : 1;
 }
 

@@ -71,6 +71,10 @@ struct order_gate strategy_gate(struct rctx *c);
 int strategy_settle_unknown(struct rctx *c, const char *cid);
 /* The venue's Retry-After, else a backoff. */
 int64_t strategy_retry_after_ms(const struct lt_err *e, int tries);
+/* The venue denied holding the buy or sell cid (it refused it, or queries
+ * did not find it): out of the cap's commitment but for its known fills,
+ * its unfilled quote added to the run's denied quote (strategy.h). */
+void strategy_denied(struct rctx *c, const char *cid);
 /* The venue received the order (answered it, or refused it itself). */
 int strategy_reached_venue(int rc, const struct lt_err *e);
 /* Follows the sent order cid until final (cancelling it once its fill
