@@ -14,7 +14,7 @@
 
 sed -E 's/volatility = [0-9.]+/volatility = 0.0/; s/trade_rate = [0-9.]+/trade_rate = 0.0/;
         s/volume_lag_ms = [0-9]+/volume_lag_ms = 2000/;
-        s/expire_after_s = [0-9.]+/expire_after_s = 15.0/; s/step_up_after_s = [0-9.]+/step_up_after_s = 15.0/' \
+        s/expire_after_s = [0-9.]+/expire_after_s = 20.0/; s/step_up_after_s = [0-9.]+/step_up_after_s = 20.0/' \
     "$ALPHA_SIM_CONFIG" >"$LT_TMP/alpha.conf"
 sim_start --seed 11 --config "$LT_TMP/alpha.conf"
 T0=$(date +%s%3N)  # the sessions count from about here
@@ -160,7 +160,7 @@ got=$(alpha_counted grace ZKJ)
 assert_true "D('$got') == D('$QUOTE3') * 2 and D('$QUOTE3') > 0" '{}' "ZKJ counts twice ($QUOTE3 bought)"
 
 # ---- sessions expire, or demand a step-up ----
-while [ $(( $(date +%s%3N) - T0 )) -lt 15500 ]; do sleep 0.2; done
+while [ $(( $(date +%s%3N) - T0 )) -lt 20500 ]; do sleep 0.2; done
 alpha_as grace GET "$A_PRIV/wallet-direct/cloud-wallet/alpha"
 assert_alpha_error 100002001 "grace's session expired: login state expired"
 alpha_post grace "$A_PLACE" "$(alpha_order ALPHA_118 BUY 2.5002 10)"
