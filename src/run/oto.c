@@ -52,11 +52,7 @@ static void outcome_both(struct rctx *c, const char *ev, const char *bcid, const
 {
     journal_outcome(c->u->journal, ev, bcid, st, 0, 0, NULL);
     journal_outcome(c->u->journal, ev, scid, st, 0, 0, NULL);
-    /* the ladder that follows buys in its place */
-    if (sent)
-        strategy_denied(c, bcid);
-    else
-        ledger_set_not_placed(&c->u->ledger, bcid);
+    strategy_not_placed(c, bcid, sent); /* the ladder that follows buys in its place */
 }
 
 /* Sends the OTO and settles its outcome as order_run does a new order's:

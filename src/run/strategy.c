@@ -923,7 +923,7 @@ static int arm_take(struct rctx *c, char code, enum order_side side, money_t pri
     return 1;
 }
 
-void strategy_denied(struct rctx *c, const char *cid)
+void strategy_not_placed(struct rctx *c, const char *cid, int sent)
 {
     struct strategy_user *u = c->u;
     int i = ledger_find(&u->ledger, cid);
@@ -931,7 +931,7 @@ void strategy_denied(struct rctx *c, const char *cid)
         return;
     const struct ledger_order *o = &u->ledger.orders[i];
     money_t left = o->qty - ledger_order_qty(o);
-    if (o->side == SIDE_BUY && !o->not_placed && left > 0)
+    if (sent && o->side == SIDE_BUY && !o->not_placed && left > 0)
         u->denied = money_add_sat(u->denied, money_mul_up(o->price, left));
     ledger_set_not_placed(&u->ledger, cid);
 }
@@ -945,10 +945,7 @@ static void not_placed(struct rctx *c, const char *ev, const char *cid, enum ord
                        int sent)
 {
     journal_outcome(c->u->journal, ev, cid, st, 0, 0, NULL);
-    if (sent)
-        strategy_denied(c, cid);
-    else
-        ledger_set_not_placed(&c->u->ledger, cid);
+    strategy_not_placed(c, cid, sent);
 }
 
 /* Sends one order and follows it until it is final.  Returns 0 (final,

@@ -71,10 +71,11 @@ struct order_gate strategy_gate(struct rctx *c);
 int strategy_settle_unknown(struct rctx *c, const char *cid);
 /* The venue's Retry-After, else a backoff. */
 int64_t strategy_retry_after_ms(const struct lt_err *e, int tries);
-/* The venue denied holding the buy or sell cid (it refused it, or queries
- * did not find it): out of the cap's commitment but for its known fills,
- * its unfilled quote added to the run's denied quote (strategy.h). */
-void strategy_denied(struct rctx *c, const char *cid);
+/* The venue does not hold cid: out of the cap's commitment but for its
+ * known fills; sent (the venue refused it, or queries did not find it),
+ * its unfilled buy quote is added to the run's denied quote (strategy.h);
+ * else it was never sent. */
+void strategy_not_placed(struct rctx *c, const char *cid, int sent);
 /* The venue received the order (answered it, or refused it itself). */
 int strategy_reached_venue(int rc, const struct lt_err *e);
 /* Follows the sent order cid until final (cancelling it once its fill

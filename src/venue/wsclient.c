@@ -415,15 +415,39 @@ static size_t ptr_slot(const struct wsclient *ws, const void *p)
     return (size_t)(h >> 17) & ws->by_mb_mask;
 }
 
+/* The two indexes by address: by_mb keyed by a user's mailbox, by_auth
+ * by its auth. */
+enum index_key { BY_MB, BY_AUTH };
+
+static const void *index_key(const struct wsuser *u, enum index_key k)
+{
+    return k == BY_MB ? (const void *)u->mb : (const void *)u->auth;
+}
+
+static void index_add(struct wsclient *ws, struct wsuser **tab, enum index_key k,
+                      struct wsuser *u)
+{
+    size_t at = ptr_slot(ws, index_key(u, k));
+    while (tab[at])
+        at = (at + 1) & ws->by_mb_mask;
+    tab[at] = u;
+}
+
+static struct wsuser *index_get(const struct wsclient *ws, struct wsuser *const *tab,
+                                enum index_key k, const void *key)
+{
+    if (!tab)
+        return NULL;
+    for (size_t at = ptr_slot(ws, key); tab[at]; at = (at + 1) & ws->by_mb_mask)
+        if (index_key(tab[at], k) == key)
+            return tab[at];
+    return NULL;
+}
+
 static void index_put(struct wsclient *ws, struct wsuser *u)
 {
-    size_t at = ptr_slot(ws, u->mb);
-    while (ws->by_mb[at])
-        at = (at + 1) & ws->by_mb_mask;
-    ws->by_mb[at] = u;
-    for (at = ptr_slot(ws, u->auth); ws->by_auth[at];)
-        at = (at + 1) & ws->by_mb_mask;
-    ws->by_auth[at] = u;
+    index_add(ws, ws->by_mb, BY_MB, u);
+    index_add(ws, ws->by_auth, BY_AUTH, u);
 }
 
 /* Room in by_mb for n users.  0 or LT_ENOMEM. */
@@ -452,22 +476,12 @@ static int index_reserve(struct wsclient *ws, size_t n)
 
 static struct wsuser *user_by_mb(const struct wsclient *ws, const struct mailbox *mb)
 {
-    if (!ws->by_mb)
-        return NULL;
-    for (size_t at = ptr_slot(ws, mb); ws->by_mb[at]; at = (at + 1) & ws->by_mb_mask)
-        if (ws->by_mb[at]->mb == mb)
-            return ws->by_mb[at];
-    return NULL;
+    return index_get(ws, ws->by_mb, BY_MB, mb);
 }
 
 static struct wsuser *user_by_auth(const struct wsclient *ws, const struct venue_auth *a)
 {
-    if (!ws->by_auth)
-        return NULL;
-    for (size_t at = ptr_slot(ws, a); ws->by_auth[at]; at = (at + 1) & ws->by_mb_mask)
-        if (ws->by_auth[at]->auth == a)
-            return ws->by_auth[at];
-    return NULL;
+    return index_get(ws, ws->by_auth, BY_AUTH, a);
 }
 
 int wsclient_add_user(struct wsclient *ws, const char *name, const struct venue_auth *auth,

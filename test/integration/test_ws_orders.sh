@@ -59,18 +59,7 @@ TRADER_STATE=$LT_TMP/state2 TRADER_LOG=$LT_TMP/trader2.log TRADER_REPORT=$LT_TMP
 sim_start --seed 42 --stats-file "$STATS" --fault ws_drop_ms=700 --fault partial=0.3
 trader_snapshot "${USERS[@]}"
 trader_run --only "$ONLY" --target 200 --fill-timeout-ms 500
-assert_eq "$TRADER_RC" 0 "drops: looptrader exits 0"
-for u in "${USERS[@]}"; do
-    assert_eq "$(report_status "$u")" done "drops: $u done"
-done
-trader_check_target 200 "${USERS[@]}"
-trader_check_one_live_order "${USERS[@]}"
-trader_check_flat "${USERS[@]}"
-for u in "${USERS[@]}"; do
-    http_as_ok "$u" GET /api/v3/allOrders symbol="$SYMBOL" limit=1000
-    assert_true 'len([o["clientOrderId"] for o in j]) == len(set(o["clientOrderId"] for o in j))' \
-        "$BODY" "drops: $u: no client id sent twice"
-done
+trader_check_survived 200 "drops" "${USERS[@]}"
 drops=$(grep -c "fault ws_drop_ms: dropped" "$SIM_LOG" || true)
 [ "$drops" -ge 1 ] || fail "the simulator never cut the connections during the run"
 ok "the simulator cut every WebSocket $drops time(s) during the run"
@@ -87,18 +76,7 @@ TRADER_STATE=$LT_TMP/state3 TRADER_LOG=$LT_TMP/trader3.log TRADER_REPORT=$LT_TMP
 sim_start --seed 43 --stats-file "$STATS" --fault ws_order_drop=0.25
 trader_snapshot "${USERS[@]}"
 trader_run --only "$ONLY" --target 200
-assert_eq "$TRADER_RC" 0 "lost answers: looptrader exits 0"
-for u in "${USERS[@]}"; do
-    assert_eq "$(report_status "$u")" done "lost answers: $u done"
-done
-trader_check_target 200 "${USERS[@]}"
-trader_check_one_live_order "${USERS[@]}"
-trader_check_flat "${USERS[@]}"
-for u in "${USERS[@]}"; do
-    http_as_ok "$u" GET /api/v3/allOrders symbol="$SYMBOL" limit=1000
-    assert_true 'len([o["clientOrderId"] for o in j]) == len(set(o["clientOrderId"] for o in j))' \
-        "$BODY" "lost answers: $u: no client id sent twice"
-done
+trader_check_survived 200 "lost answers" "${USERS[@]}"
 lost=$(grep -c "fault ws_order_drop: order placed" "$SIM_LOG" || true)
 [ "$lost" -ge 1 ] || fail "the simulator never lost an order's answer"
 seen=$(grep -c "connection lost before the answer" "$TRADER_LOG" || true)

@@ -162,3 +162,23 @@ trader_check_one_live_order() {
             "$BODY" "$u: never two live orders at once"
     done
 }
+
+# A run through faults ended well: exit 0, every user done at its target
+# (TARGET), never two live orders, flat, and no client id reached the
+# exchange twice.  LABEL prefixes the messages ("" for none).
+#   trader_check_survived TARGET LABEL USER...
+trader_check_survived() {
+    local target=$1 label=${2:+$2: } u; shift 2
+    assert_eq "$TRADER_RC" 0 "${label}looptrader exits 0"
+    for u in "$@"; do
+        assert_eq "$(report_status "$u")" done "$label$u done"
+    done
+    trader_check_target "$target" "$@"
+    trader_check_one_live_order "$@"
+    trader_check_flat "$@"
+    for u in "$@"; do
+        http_as_ok "$u" GET /api/v3/allOrders symbol="$SYMBOL" limit=1000
+        assert_true 'len([o["clientOrderId"] for o in j]) == len(set(o["clientOrderId"] for o in j))' \
+            "$BODY" "$label$u: no client id sent twice"
+    done
+}
