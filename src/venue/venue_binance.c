@@ -1156,7 +1156,10 @@ struct named_param {
 #define ORDER_PARAMS 8
 
 /* A new order's parameters, the same over REST and the WebSocket API;
- * qty and price hold their text. */
+ * qty and price hold their text.  RESULT, not FULL: the answer's status
+ * and executed amounts are all that is read of it (fills and their
+ * commissions come from executionReports or myTrades), and FULL's fills
+ * list is bytes every order's answer carries for nothing. */
 static void order_params(const struct order_request *req, char qty[MONEY_STR_MAX],
                          char price[MONEY_STR_MAX], struct named_param p[ORDER_PARAMS])
 {
@@ -1167,7 +1170,7 @@ static void order_params(const struct order_request *req, char qty[MONEY_STR_MAX
     p[4] = (struct named_param){ "quantity", money_format_min(req->qty, qty), 0 };
     p[5] = (struct named_param){ "price", money_format_min(req->price, price), 0 };
     p[6] = (struct named_param){ "newClientOrderId", req->client_id, 0 };
-    p[7] = (struct named_param){ "newOrderRespType", "FULL", 0 };
+    p[7] = (struct named_param){ "newOrderRespType", "RESULT", 0 };
 }
 
 static int ws_request_msg(struct venue *v, const struct venue_auth *a, int64_t req_id,

@@ -715,14 +715,14 @@ static void ws_order_msg_signed(void **state)
     long long ts = atoll(t + 12);
     char payload[512], sig[SIGN_HEX_LEN + 1], want[1024];
     snprintf(payload, sizeof payload,
-             "apiKey=demo-alice-key&newClientOrderId=lt.qzztt9.0.1.b1&newOrderRespType=FULL&"
+             "apiKey=demo-alice-key&newClientOrderId=lt.qzztt9.0.1.b1&newOrderRespType=RESULT&"
              "price=1.2523&quantity=39.9&recvWindow=5000&side=BUY&symbol=ALPHAUSDT&"
              "timeInForce=IOC&timestamp=%lld&type=LIMIT",
              ts);
     sign_hmac_sha256_hex(a.api_secret, strlen(a.api_secret), payload, strlen(payload), sig);
     snprintf(want, sizeof want,
              "{\"id\":77,\"method\":\"order.place\",\"params\":{\"apiKey\":\"demo-alice-key\","
-             "\"newClientOrderId\":\"lt.qzztt9.0.1.b1\",\"newOrderRespType\":\"FULL\","
+             "\"newClientOrderId\":\"lt.qzztt9.0.1.b1\",\"newOrderRespType\":\"RESULT\","
              "\"price\":\"1.2523\",\"quantity\":\"39.9\",\"recvWindow\":5000,\"side\":\"BUY\","
              "\"symbol\":\"ALPHAUSDT\",\"timeInForce\":\"IOC\",\"timestamp\":%lld,"
              "\"type\":\"LIMIT\",\"signature\":\"%s\"}}",
