@@ -34,10 +34,9 @@
  * (an order) for its user to the user's WS API connection and waits for
  * the answer with the same id.  The request is a ticket on the
  * connection's queue, under req_lock; lws_cancel_service() wakes this
- * thread, which writes queued tickets (one per writable callback, before
- * any paced subscription) and keeps each on the connection's pending list
- * until the answer with its id comes, the connection is lost or the
- * client stops.  A ticket is marked written before lws_write is called:
+ * thread, which writes the queued tickets at once (conn_write_queued) and
+ * keeps each on the connection's pending list until the answer with its
+ * id comes, the connection is lost or the client stops.  A ticket is marked written before lws_write is called:
  * from then on its outcome is unknown without an answer, and it is never
  * written again; a ticket still queued when its connection goes is
  * "never written" and its waiter may send it another way.  Their pacing
@@ -811,6 +810,8 @@ static int ticket_answer(struct wsconn *c, int64_t id, const char *buf, size_t l
 }
 
 /* After a wake-up: the connections that have new requests want to write. */
+static void conn_write_queued(struct wsconn *c);
+
 static void on_requests(struct wsclient *ws)
 {
     pthread_mutex_lock(&ws->req_lock);
@@ -821,7 +822,7 @@ static void on_requests(struct wsclient *ws)
     pthread_mutex_unlock(&ws->req_lock);
     for (size_t i = 0; i < ws->n_conns; i++)
         if (ws->conns[i]->kick_work && ws->conns[i]->state == CONN_UP && ws->conns[i]->wsi)
-            lws_callback_on_writable(ws->conns[i]->wsi);
+            conn_write_queued(ws->conns[i]);
 }
 
 /* ---------------------------------------------------------------- service thread */
@@ -1175,44 +1176,47 @@ static int64_t pace_take(struct wsclient *ws)
     return wait;
 }
 
-/* 1 when a user of c has a logon/subscribe/unsubscribe to send. */
-static int users_want_write(const struct wsconn *c)
-{
-    for (size_t i = 0; i < c->n_users; i++)
-        if (c->users[i]->need_subscribe || c->users[i]->need_unsubscribe ||
-            c->users[i]->need_logon)
-            return 1;
-    return 0;
-}
-
-/* Sends one queued request, or else one pending logon/subscribe/unsubscribe
- * when its turn has come;
- * asks for another turn if more wait. */
-static int on_writable(struct wsconn *c)
+/* Writes c's queued requests now, in the wake-up that announced them, not
+ * a writable callback later: no poll round trip between a worker's
+ * request and its send.  lws keeps what the socket does not take (its
+ * buflist, sent in order before any later write, and drained before the
+ * next writable callback), so writing without asking is safe.  Each
+ * ticket is marked written before its write: from then on its outcome is
+ * unknown without an answer.  A write that fails closes the connection
+ * (its next writable callback), which ends its pending tickets. */
+static void conn_write_queued(struct wsconn *c)
 {
     struct wsclient *ws = c->ws;
-    if (c->closing)
-        return -1;
-    if (conn_takes_requests(c)) {
+    while (!c->closing) {
         pthread_mutex_lock(&ws->req_lock);
         struct wsclient_ticket *t = c->queue.head;
-        if (t) { /* from here on its outcome is unknown without an answer */
+        if (t) {
             list_unlink(&c->queue, t);
             c->n_queued--;
             t->state = TICKET_WRITTEN;
             list_push(&c->pending, t);
         }
-        int queued = c->queue.head != NULL;
         pthread_mutex_unlock(&ws->req_lock);
+        if (!t)
+            return;
         /* t stays ours: its waiter only marks a written ticket abandoned */
-        if (t) {
-            if (lws_write(c->wsi, t->buf + LWS_PRE, t->len, LWS_WRITE_TEXT) < (int)t->len)
-                return -1;
-            if (queued || users_want_write(c))
-                lws_callback_on_writable(c->wsi);
-            return 0;
+        if (lws_write(c->wsi, t->buf + LWS_PRE, t->len, LWS_WRITE_TEXT) < (int)t->len) {
+            log_warn("ws %s: a request could not be written; reconnecting", c->label);
+            c->closing = 1;
+            lws_callback_on_writable(c->wsi);
         }
     }
+}
+
+/* Sends the queued requests, then one pending logon/subscribe/unsubscribe
+ * when its turn has come; asks for another turn if more wait. */
+static int on_writable(struct wsconn *c)
+{
+    struct wsclient *ws = c->ws;
+    if (conn_takes_requests(c))
+        conn_write_queued(c);
+    if (c->closing)
+        return -1;
     struct wsuser *next = NULL;
     int more = 0;
     for (size_t i = 0; i < c->n_users; i++) {
