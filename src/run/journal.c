@@ -397,8 +397,8 @@ static int write_line(struct journal *j, int fd, const char *text, size_t len, i
     return 0;
 }
 
-/* A journal line: short, one per order event, so built with snprintf
- * into the caller's buffer (jansson cost a dozen allocations a line). */
+/* A journal line: short, one per order event, so built in a buffer on
+ * the stack (struct line; jansson cost a dozen allocations a line). */
 #define JOURNAL_LINE_MAX 2048
 
 /* s as a JSON string into out: names, client ids, run tags and amounts
@@ -432,19 +432,79 @@ static const char *jstr(const char *s, char *out, size_t cap)
     return out;
 }
 
-/* buf gets "{" fields ",\"ts\":N,\"user\":U}\n" (the field order jansson
- * wrote before); *len its length.  LT_ENOMEM when it does not fit. */
-static int line_text(struct journal *j, char *buf, size_t *len, const char *fields,
-                     struct lt_err *err)
+/* A line built in place in the caller's buffer, by appends that copy:
+ * a line is a few fixed keys, ids and amounts, and snprintf's format
+ * parsing cost more than all the rest of a line (two calls a line, 4-5
+ * lines an order).  An append that does not fit sets over and writes
+ * nothing; a string no line can carry sets bad to its field's name. */
+struct line {
+    char buf[JOURNAL_LINE_MAX];
+    size_t len;
+    int over;
+    const char *bad;
+};
+
+static void l_add(struct line *l, const char *s, size_t n)
 {
-    char user[JOURNAL_LINE_MAX / 2];
-    int n = jstr(j->user, user, sizeof(user))
-                ? snprintf(buf, JOURNAL_LINE_MAX, "{%s,\"ts\":%lld,\"user\":%s}\n", fields,
-                           (long long)clock_wall_ms(), user)
-                : -1;
-    if (n < 0 || n >= JOURNAL_LINE_MAX)
+    if (l->over || n >= sizeof(l->buf) - l->len) {
+        l->over = 1;
+        return;
+    }
+    memcpy(l->buf + l->len, s, n);
+    l->len += n;
+}
+
+static void l_lit(struct line *l, const char *s)
+{
+    l_add(l, s, strlen(s));
+}
+
+static void l_uint(struct line *l, unsigned long long v)
+{
+    char t[24];
+    size_t i = sizeof(t);
+    do
+        t[--i] = (char)('0' + v % 10);
+    while (v /= 10);
+    l_add(l, t + i, sizeof(t) - i);
+}
+
+/* ,"key":"amount" */
+static void l_money(struct line *l, const char *key, money_t v)
+{
+    char b[MONEY_STR_MAX];
+    l_lit(l, key);
+    l_add(l, "\"", 1);
+    l_lit(l, money_format_min(v, b));
+    l_add(l, "\"", 1);
+}
+
+/* ,"key":"s" for a string of any alphabet (jstr); name names the field
+ * in the error when it cannot be written. */
+static void l_str(struct line *l, const char *key, const char *s, const char *name)
+{
+    char q[JOURNAL_LINE_MAX / 4];
+    if (!jstr(s, q, sizeof(q))) {
+        if (!l->bad)
+            l->bad = name;
+        return;
+    }
+    l_lit(l, key);
+    l_lit(l, q);
+}
+
+/* The line's end: ,"ts":N,"user":U}\n (the field order jansson wrote
+ * before).  0, or why the line cannot be written. */
+static int line_end(struct journal *j, struct line *l, struct lt_err *err)
+{
+    l_lit(l, ",\"ts\":");
+    l_uint(l, (unsigned long long)clock_wall_ms());
+    l_str(l, ",\"user\":", j->user, "user");
+    l_add(l, "}\n", 2);
+    if (l->bad)
+        return lt_err_set(err, LT_EINVAL, "journal: %s cannot be written in a line", l->bad);
+    if (l->over)
         return lt_err_set(err, LT_ENOMEM, "journal: a line over %d bytes", JOURNAL_LINE_MAX);
-    *len = (size_t)n;
     return 0;
 }
 
@@ -528,28 +588,23 @@ static int hold(struct journal *j, const char *line, size_t len)
     return 1;
 }
 
-static int append(struct journal *j, const char *fields, enum keep keep,
+static int append(struct journal *j, struct line *l, enum keep keep,
                   struct journal_upto *upto, struct lt_err *err)
 {
-    /* the held lines, then this one: one write for all, in order */
-    char text[JOURNAL_HELD_MAX + JOURNAL_LINE_MAX];
-    size_t held = j->held_len, len;
-    int rc = line_text(j, text + held, &len, fields, err);
+    int rc = line_end(j, l, err);
     if (rc != 0)
         return rc;
-    if (keep == KEEP_PLAIN && hold(j, text + held, len))
+    if (keep == KEEP_PLAIN && hold(j, l->buf, l->len))
         return 0;
-    if (held)
-        memcpy(text, j->held, held);
-    return write_out(j, text, held, len, keep, upto, err);
+    if (!j->held_len)
+        return write_out(j, l->buf, 0, l->len, keep, upto, err);
+    /* the held lines, then this one: one write for all, in order */
+    char text[JOURNAL_HELD_MAX + JOURNAL_LINE_MAX];
+    size_t held = j->held_len;
+    memcpy(text, j->held, held);
+    memcpy(text + held, l->buf, l->len);
+    return write_out(j, text, held, l->len, keep, upto, err);
 }
-
-/* The quoted strings of a line's fields; LT_EINVAL when one is no
- * string a line can carry. */
-#define Q(name, v)                                                                      \
-    char name[JOURNAL_LINE_MAX / 4];                                                            \
-    if (!jstr((v), name, sizeof(name)))                                                 \
-        return lt_err_set(err, LT_EINVAL, "journal: %s cannot be written in a line", #name)
 
 /* An intent-like line: ev, run, round, cid, side, then the two amounts
  * under the names n1 and n2. */
@@ -558,15 +613,21 @@ static int order_line(struct journal *j, const char *ev, const char *run, unsign
                       const char *n2, money_t v2, enum keep keep, struct journal_upto *upto,
                       struct lt_err *err)
 {
-    char b1[MONEY_STR_MAX], b2[MONEY_STR_MAX], f[JOURNAL_LINE_MAX];
-    Q(qrun, run);
-    Q(qcid, client_id);
-    snprintf(f, sizeof(f),
-             "\"ev\":\"%s\",\"run\":%s,\"round\":%u,\"cid\":%s,\"side\":\"%s\","
-             "\"%s\":\"%s\",\"%s\":\"%s\"",
-             ev, qrun, round, qcid, side == SIDE_BUY ? "BUY" : "SELL", n1,
-             money_format_min(v1, b1), n2, money_format_min(v2, b2));
-    return append(j, f, keep, upto, err);
+    struct line l = { .len = 0 };
+    l_lit(&l, "{\"ev\":\"");
+    l_lit(&l, ev);
+    l_add(&l, "\"", 1);
+    l_str(&l, ",\"run\":", run, "run");
+    l_lit(&l, ",\"round\":");
+    l_uint(&l, round);
+    l_str(&l, ",\"cid\":", client_id, "cid");
+    l_lit(&l, side == SIDE_BUY ? ",\"side\":\"BUY\",\"" : ",\"side\":\"SELL\",\"");
+    l_lit(&l, n1);
+    l_money(&l, "\":", v1);
+    l_lit(&l, ",\"");
+    l_lit(&l, n2);
+    l_money(&l, "\":", v2);
+    return append(j, &l, keep, upto, err);
 }
 
 int journal_intent(struct journal *j, const char *run, unsigned round, const char *client_id,
@@ -618,34 +679,34 @@ int journal_outcome(struct journal *j, const char *ev, const char *client_id,
                     enum order_status st, money_t executed_qty, money_t cum_quote,
                     struct lt_err *err)
 {
-    char eb[MONEY_STR_MAX], cb[MONEY_STR_MAX], f[JOURNAL_LINE_MAX];
-    Q(qev, ev);
-    Q(qcid, client_id);
-    Q(qst, order_status_name(st));
-    snprintf(f, sizeof(f), "\"ev\":%s,\"cid\":%s,\"status\":%s,\"executed\":\"%s\",\"quote\":\"%s\"",
-             qev, qcid, qst, money_format_min(executed_qty, eb), money_format_min(cum_quote, cb));
-    return append(j, f, KEEP_PLAIN, NULL, err);
+    struct line l = { .len = 0 };
+    l_add(&l, "{", 1);
+    l_str(&l, "\"ev\":", ev, "ev");
+    l_str(&l, ",\"cid\":", client_id, "cid");
+    l_str(&l, ",\"status\":", order_status_name(st), "status");
+    l_money(&l, ",\"executed\":", executed_qty);
+    l_money(&l, ",\"quote\":", cum_quote);
+    return append(j, &l, KEEP_PLAIN, NULL, err);
 }
 
-static int settled_fields(char *f, const char *run, unsigned round, money_t bought,
-                          money_t sold, money_t residual, struct lt_err *err)
+static void settled_fields(struct line *l, const char *run, unsigned round, money_t bought,
+                           money_t sold, money_t residual)
 {
-    char bb[MONEY_STR_MAX], sb[MONEY_STR_MAX], rb[MONEY_STR_MAX];
-    Q(qrun, run);
-    snprintf(f, JOURNAL_LINE_MAX,
-             "\"ev\":\"settled\",\"run\":%s,\"round\":%u,\"bought\":\"%s\",\"sold\":\"%s\","
-             "\"residual\":\"%s\"",
-             qrun, round, money_format_min(bought, bb), money_format_min(sold, sb),
-             money_format_min(residual, rb));
-    return 0;
+    l_lit(l, "{\"ev\":\"settled\"");
+    l_str(l, ",\"run\":", run, "run");
+    l_lit(l, ",\"round\":");
+    l_uint(l, round);
+    l_money(l, ",\"bought\":", bought);
+    l_money(l, ",\"sold\":", sold);
+    l_money(l, ",\"residual\":", residual);
 }
 
 int journal_settled(struct journal *j, const char *run, unsigned round, money_t bought,
                     money_t sold, money_t residual, struct lt_err *err)
 {
-    char f[JOURNAL_LINE_MAX];
-    int rc = settled_fields(f, run, round, bought, sold, residual, err);
-    return rc ? rc : append(j, f, KEEP_SOON, NULL, err);
+    struct line l = { .len = 0 };
+    settled_fields(&l, run, round, bought, sold, residual);
+    return append(j, &l, KEEP_SOON, NULL, err);
 }
 
 /* The fresh file is written complete (with the residual's line) beside the
@@ -668,11 +729,10 @@ int journal_rotate(struct journal *j, const char *run, money_t residual, struct 
     j->tail_ok = 1;
     j->end_size = 0;
     if (residual > 0) {
-        char f[JOURNAL_LINE_MAX], text[JOURNAL_LINE_MAX];
-        size_t len;
-        if ((rc = settled_fields(f, run, 0, 0, 0, residual, err)) == 0 &&
-            (rc = line_text(j, text, &len, f, err)) == 0)
-            rc = write_line(j, fd, text, len, 1, err);
+        struct line l = { .len = 0 };
+        settled_fields(&l, run, 0, 0, 0, residual);
+        if ((rc = line_end(j, &l, err)) == 0)
+            rc = write_line(j, fd, l.buf, l.len, 1, err);
     }
     /* A journal never written yet (created by its first append) has no
      * earlier state to keep. */

@@ -641,10 +641,48 @@ static void budget_keeps_descriptors_across_rounds(void **state)
     journal_fds_budget(JOURNAL_FDS_MAX, SIZE_MAX);
 }
 
+/* A line is JSON whatever the strings in it: a name that needs escaping is
+ * escaped, a string no line can carry (not UTF-8, too long) is refused
+ * with its field's name and nothing is written. */
+static void strings_in_lines(void **state)
+{
+    (void)state;
+    struct journal *j;
+    struct lt_err err;
+    assert_int_equal(journal_open(dir, "q\"uote", &j, &err), 0);
+    assert_int_equal(journal_intent(j, "r1", 7, "lt.r1.0.7.b1", SIDE_BUY, M(1.5), M(3), &err), 0);
+    assert_int_equal(journal_intent(j, "r1", 7, "lt.\xff", SIDE_BUY, M(1), M(1), &err), LT_EINVAL);
+    assert_non_null(strstr(err.msg, "cid cannot be written"));
+    char big[1200];
+    memset(big, 'a', sizeof(big) - 1);
+    big[sizeof(big) - 1] = '\0';
+    assert_int_equal(journal_outcome(j, "final", big, ORDER_FILLED, M(3), M(4.5), &err),
+                     LT_EINVAL);
+    assert_int_equal(journal_settled(j, "r1", 7, M(3), M(3), 0, &err), 0);
+    char path[256];
+    snprintf(path, sizeof(path), "%s", journal_path(j));
+    journal_close(j);
+    FILE *r = fopen(path, "r");
+    assert_non_null(r);
+    char line[512];
+    static const char intent[] = "{\"ev\":\"intent\",\"run\":\"r1\",\"round\":7,\"cid\":"
+                                 "\"lt.r1.0.7.b1\",\"side\":\"BUY\",\"price\":\"1.5\","
+                                 "\"qty\":\"3\",\"ts\":";
+    assert_non_null(fgets(line, sizeof(line), r));
+    assert_memory_equal(line, intent, sizeof(intent) - 1);
+    assert_non_null(strstr(line, ",\"user\":\"q\\\"uote\"}\n"));
+    assert_non_null(fgets(line, sizeof(line), r));
+    assert_non_null(strstr(line, "{\"ev\":\"settled\",\"run\":\"r1\",\"round\":7,\"bought\":\"3\","
+                                 "\"sold\":\"3\",\"residual\":\"0\",\"ts\":"));
+    assert_null(fgets(line, sizeof(line), r));
+    fclose(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(pending_rounds),
+        cmocka_unit_test(strings_in_lines),
         cmocka_unit_test(armed_intents),
         cmocka_unit_test(armed_ahead_of_the_settled_line),
         cmocka_unit_test(missing_file_is_empty),
