@@ -12,7 +12,8 @@
  * production binary and measure exactly the code that runs in production.
  *
  * Threads: the WS thread calls latency_tick_read; a worker calls
- * latency_price_taken, latency_order_sent and latency_fill_known for the
+ * latency_woke, latency_price_taken, latency_order_sent and
+ * latency_fill_known for the
  * order it is sending itself, so the worker's own marks are thread-local
  * and the shared state is only C11 atomics (histogram counters, the newest
  * tick's time).  No lock, no allocation, no I/O until exit.
@@ -28,6 +29,9 @@ enum latency_metric {
     LATENCY_TICK_TO_ORDER, /* bookTicker frame read → the order built on it handed to libcurl */
     LATENCY_TAKE_TO_ORDER, /* worker took that price → handed to libcurl (its own path) */
     LATENCY_SENT_TO_FILL,  /* handed to libcurl → the order known final (push or query) */
+    LATENCY_PRICE_AGE,     /* bookTicker frame read → a worker took its price */
+    LATENCY_WAKE_TO_TAKE,  /* the worker's last wait ended → it took the price (its own work
+                            * between the previous order's outcome and this order) */
     LATENCY_N
 };
 
@@ -43,6 +47,7 @@ void latency_tick_read(void);   /* WS thread: a bookTicker frame for our symbol 
 void latency_price_taken(void); /* worker: took the newest pushed price to price an order */
 void latency_order_sent(void);  /* worker: a new order's request goes to libcurl now */
 void latency_fill_known(void);  /* worker: the order it sent last is final */
+void latency_woke(void);        /* worker: a wait (answer, push, price, HTTP) ended */
 void latency_mark(enum latency_mark m); /* first call per mark wins */
 
 /* Pure histogram, exposed for its unit test. */

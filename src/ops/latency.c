@@ -16,7 +16,8 @@
 #include <time.h>
 
 static const char *const metric_names[LATENCY_N] = { "tick_to_order", "take_to_order",
-                                                     "sent_to_fill" };
+                                                     "sent_to_fill", "price_age",
+                                                     "wake_to_take" };
 static const char *const mark_names[LATENCY_MARK_N] = { "filter_start", "filter_end",
                                                         "first_order" };
 
@@ -32,7 +33,7 @@ static atomic_uint_fast64_t marks[LATENCY_MARK_N]; /* CLOCK_REALTIME ns, 0 = not
 static atomic_uint_fast64_t newest_tick_ns;        /* CLOCK_MONOTONIC; the WS thread writes */
 
 /* The calling worker's own order in flight (CLOCK_MONOTONIC ns, 0 = none). */
-static _Thread_local uint64_t my_tick_ns, my_taken_ns, my_sent_ns;
+static _Thread_local uint64_t my_tick_ns, my_taken_ns, my_sent_ns, my_woke_ns;
 
 static void write_out(void);
 
@@ -146,6 +147,20 @@ void latency_price_taken(void)
         return;
     my_tick_ns = atomic_load_explicit(&newest_tick_ns, memory_order_relaxed);
     my_taken_ns = (uint64_t)clock_mono_ns();
+    if (my_tick_ns && my_tick_ns <= my_taken_ns)
+        sample(LATENCY_PRICE_AGE, my_taken_ns - my_tick_ns);
+    if (my_woke_ns && my_woke_ns <= my_taken_ns)
+        sample(LATENCY_WAKE_TO_TAKE, my_taken_ns - my_woke_ns);
+    my_woke_ns = 0;
+}
+
+/* Why: a price's age when taken is the WS thread's work after the frame,
+ * the worker's wake-up and the worker's own work after its wait ended;
+ * this mark splits the last part off. */
+void latency_woke(void)
+{
+    if (enabled())
+        my_woke_ns = (uint64_t)clock_mono_ns();
 }
 
 void latency_order_sent(void)

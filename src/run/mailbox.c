@@ -16,6 +16,7 @@
 #include "looptrader/mailbox.h"
 
 #include "looptrader/clock.h"
+#include "looptrader/latency.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -170,6 +171,7 @@ static int wait_turn(struct mailbox *mb, int64_t deadline_ms)
     mb->waiters++;
     pthread_cond_timedwait(&mb->cond, &mb->lock, &ts);
     mb->waiters--;
+    latency_woke();
     return 0;
 }
 

@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "looptrader/clock.h"
+#include "looptrader/latency.h"
 #include "looptrader/log.h"
 
 #define WAIT_SLICE_US 100000
@@ -124,6 +125,7 @@ int board_wait(struct board *b, int64_t after_seq, int64_t deadline_us,
             b->n_waiters++;
             pthread_cond_timedwait(&b->cond, &b->lock, &ts);
             b->n_waiters--;
+            latency_woke();
         }
         int got = b->price.seq > after_seq;
         if (got)

@@ -16,6 +16,7 @@
  */
 #include "looptrader/http.h"
 #include "looptrader/clock.h"
+#include "looptrader/latency.h"
 #include "looptrader/live.h"
 
 #include <curl/curl.h>
@@ -381,6 +382,7 @@ static int transfer(struct http *h, long timeout_ms, int abortable, CURLcode *cc
                                                         ((w & CURL_POLL_OUT) ? POLLOUT : 0)) };
         }
         int r = poll(pfd, (nfds_t)n, wait_ms(h, now));
+        latency_woke();
         if (r < 0 && errno != EINTR) {
             rc = LT_EUNKNOWN;
             break;

@@ -736,6 +736,7 @@ int wsclient_wait(struct wsclient *ws, struct wsclient_ticket *t, long timeout_m
     while (t->state == TICKET_QUEUED || t->state == TICKET_WRITTEN)
         if (pthread_cond_timedwait(&t->done, &ws->req_lock, &dl) == ETIMEDOUT)
             break;
+    latency_woke();
     enum ticket_state st = t->state;
     if (st == TICKET_QUEUED) { /* never written: it stays so */
         list_unlink(&t->conn->queue, t);

@@ -92,7 +92,9 @@ static void hooks_write_the_file_at_exit(void **state)
         latency_mark(LATENCY_MARK_FILTER_START);
         latency_mark(LATENCY_MARK_FILTER_END);
         latency_tick_read();
+        latency_woke();
         latency_price_taken();
+        latency_price_taken(); /* no wait ended since: its age only */
         latency_order_sent();
         latency_fill_known();
         latency_fill_known(); /* no order in flight: no second sample */
@@ -102,7 +104,7 @@ static void hooks_write_the_file_at_exit(void **state)
     int st = 0;
     assert_int_equal(waitpid(pid, &st, 0), pid);
     assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-    char buf[1024] = { 0 };
+    char buf[2048] = { 0 };
     FILE *f = fopen(path, "r");
     assert_non_null(f);
     size_t n = fread(buf, 1, sizeof buf - 1, f);
@@ -112,6 +114,8 @@ static void hooks_write_the_file_at_exit(void **state)
     assert_non_null(strstr(buf, "\"tick_to_order\":{\"n\":1,"));
     assert_non_null(strstr(buf, "\"take_to_order\":{\"n\":1,"));
     assert_non_null(strstr(buf, "\"sent_to_fill\":{\"n\":1,"));
+    assert_non_null(strstr(buf, "\"price_age\":{\"n\":2,"));
+    assert_non_null(strstr(buf, "\"wake_to_take\":{\"n\":1,"));
     assert_non_null(strstr(buf, "\"marks_unix_ns\":{\"filter_start\":"));
     assert_null(strstr(buf, "\"first_order\":0}"));
     assert_null(strstr(buf, "\"filter_end\":0,"));
