@@ -99,6 +99,18 @@ struct order_request {
     money_t qty;
     const char *client_id;
     const struct order_gate *gate; /* NULL: none */
+    const struct venue_in_flight *in_flight; /* NULL: none */
+};
+
+/* Work of the caller's that must not delay an order's send but may run
+ * while the order is out: fn(arg) is called at most once, on the calling
+ * thread with no lock held, after the order was handed to a connection
+ * that writes it and before its answer is awaited (over the WebSocket API;
+ * a REST call never calls it: the caller does the work after the call).
+ * It says nothing of the order's fate: the call's result does. */
+struct venue_in_flight {
+    void (*fn)(void *arg);
+    void *arg;
 };
 
 /* The gate's answer for a call after its waits: 0, or LT_EFENCED with

@@ -138,14 +138,17 @@ struct venue_order_channel {
     /* A fresh request id (unique on every connection) when a's WS API
      * connection is up now, else -1 (the caller uses REST). */
     int64_t (*begin)(void *ctx, const struct venue_auth *a);
-    /* Hands text, one WS API request whose "id" is id, to a's connection
-     * and waits at most timeout_ms for its answer.  0: *answer holds the
+    /* Hands text, one WS API request whose "id" is id, to a's connection,
+     * runs f (when not NULL, once the request is queued there: see
+     * struct venue_in_flight) and waits at most timeout_ms for its
+     * answer.  0: *answer holds the
      * answer message as the venue sent it (untrusted);
      * VENUE_CHANNEL_UNSENT: it was never written (nothing reached the
      * venue: REST may send it); LT_EUNKNOWN: written, but no answer (the
      * connection was lost, the wait ran out or the client stopped). */
     int (*call)(void *ctx, const struct venue_auth *a, int64_t id, const char *text, size_t len,
-                long timeout_ms, struct strbuf *answer, struct lt_err *err);
+                const struct venue_in_flight *f, long timeout_ms, struct strbuf *answer,
+                struct lt_err *err);
     void *ctx;
 };
 #define VENUE_CHANNEL_UNSENT 1 /* positive, never an LT_E* code */

@@ -948,6 +948,50 @@ static void not_placed(struct rctx *c, const char *ev, const char *cid, enum ord
     strategy_not_placed(c, cid, sent);
 }
 
+/* An order on its way, for the work that follows its send. */
+struct order_out {
+    struct rctx *c;
+    const char *cid;
+    enum order_side side;
+    money_t price, qty;
+    char code;
+    int armed;
+    int done; /* order_out_work ran */
+};
+
+/* The order's log line and, armed, its exact line, off the path: a
+ * restart that misses the exact line checks the venue's order against the
+ * armed bounds instead. */
+static void order_out_note(const struct order_out *o)
+{
+    struct strategy_user *u = o->c->u;
+    char pb[MONEY_STR_MAX], qb[MONEY_STR_MAX];
+    log_info("%s: round %u %s %s @ %s (%s)", u->cfg->name, u->round, side_name(o->side),
+             money_format_min(o->qty, qb), money_format_min(o->price, pb), o->cid);
+    struct lt_err je = { 0 };
+    if (o->armed && journal_intent_exact(u->journal, o->c->env->run, u->round, o->cid, o->side,
+                                         o->price, o->qty, &je))
+        log_warn("%s: %s (order %s stays bounded by its armed line)", u->cfg->name, je.msg,
+                 o->cid);
+}
+
+/* While the order is out (struct venue_in_flight): its notes and, for a
+ * buy, the next round armed, none of it between the tick the next order
+ * is priced from and that order.  Arming before the buy's answer is
+ * known is as safe as after it: carried_take checks the pair against the
+ * goal, the cap and what the round committed when the next round starts,
+ * and closes a pair that no longer fits. */
+static void order_out_work(void *arg)
+{
+    struct order_out *o = arg;
+    o->done = 1;
+    order_out_note(o);
+    if (o->code == 'b') {
+        struct ladder lad = user_ladder(o->c->u);
+        arm_carry(o->c, &lad, ledger_committed_quote(&o->c->u->ledger));
+    }
+}
+
 /* Sends one order and follows it until it is final.  Returns 0 (final,
  * ledger updated), ORDER_REJECTED_RC (c->err says why; nothing live),
  * ORDER_NOT_PLACED_RC (an unknown outcome that turned out never placed),
@@ -978,9 +1022,8 @@ static int order_run(struct rctx *c, enum order_side side, enum time_in_force ti
         (rc = journal_intent(u->journal, c->env->run, u->round, cid, side, price, qty, &c->err)))
         return rc; /* an order we could not journal is an order we must not send */
 
-    char pb[MONEY_STR_MAX], qb[MONEY_STR_MAX];
-    log_info("%s: round %u %s %s @ %s (%s)", u->cfg->name, u->round, side_name(side),
-             money_format_min(qty, qb), money_format_min(price, pb), cid);
+    struct order_out out = { c, cid, side, price, qty, code, armed, 0 };
+    struct venue_in_flight in_flight = { order_out_work, &out };
     /* The fence proved the lease when the intent was written; the order
      * is signed later (after the rate limits' wait), so the venue asks
      * the gate again after its last wait, just before the timestamp:
@@ -988,7 +1031,10 @@ static int order_run(struct rctx *c, enum order_side side, enum time_in_force ti
     struct order_gate gate = strategy_gate(c);
     struct order_request req = { .symbol = c->r->symbol, .side = side,
                                  .tif = tif, .price = price, .qty = qty,
-                                 .client_id = cid, .gate = c->env->coord ? &gate : NULL };
+                                 .client_id = cid, .gate = c->env->coord ? &gate : NULL,
+                                 /* the tests' crash between the send and the exact
+                                  * line needs that line written after the call */
+                                 .in_flight = test_kill_after_armed_send() ? NULL : &in_flight };
     struct order_state st;
     struct lt_err e;
     for (int tries = 0;; tries++) {
@@ -1008,20 +1054,16 @@ static int order_run(struct rctx *c, enum order_side side, enum time_in_force ti
         log_warn("%s: rate limited (%s)", u->cfg->name, e.msg);
         nap_unless_stopped(c, retry_after_ms(&e, tries));
     }
-    if (armed) {
-        /* The exact line, off the path: a restart that misses it checks
-         * the venue's order against the armed bounds instead. */
-        struct lt_err je = { 0 };
-        if (test_kill_after_armed_send())
-            raise(SIGKILL); /* the tests' crash between the send and this line */
-        if (journal_intent_exact(u->journal, c->env->run, u->round, cid, side, price, qty, &je))
-            log_warn("%s: %s (order %s stays bounded by its armed line)", u->cfg->name, je.msg,
-                     cid);
+    int early = out.done; /* the work went while the order was out */
+    if (!early) {
+        if (armed && test_kill_after_armed_send())
+            raise(SIGKILL); /* the tests' crash between the send and the exact line */
+        order_out_note(&out);
     }
     if (rc == 0) {
         journal_outcome(u->journal, "ack", cid, st.status, st.executed_qty, st.cum_quote, NULL);
         believe(c, cid, &st, LEDGER_ANSWER);
-        if (code == 'b') {
+        if (code == 'b' && !early) {
             /* the fill's pushes are on their way: arm the next round now */
             struct ladder lad = user_ladder(u);
             arm_carry(c, &lad, ledger_committed_quote(&u->ledger));

@@ -1199,7 +1199,8 @@ static void ws_live(const char *method, int64_t us)
 static int ws_call(struct venue *v, struct http *h, const struct venue_auth *a,
                    const struct venue_order_channel *ch, const char *method,
                    const struct named_param *p, size_t n, int once, int weight,
-                   const struct order_gate *gate, struct order_state *out, struct lt_err *err)
+                   const struct order_gate *gate, const struct venue_in_flight *f,
+                   struct order_state *out, struct lt_err *err)
 {
     int64_t id = ch->begin(ch->ctx, a);
     if (id < 0)
@@ -1220,7 +1221,7 @@ static int ws_call(struct venue *v, struct http *h, const struct venue_auth *a,
             latency_order_sent();
         sent_ms = venue_now_ms(v);
         int64_t t0 = clock_mono_us();
-        rc = ch->call(ch->ctx, a, id, msg.buf, msg.len, venue_timeout_ms(v), &answer, &e);
+        rc = ch->call(ch->ctx, a, id, msg.buf, msg.len, f, venue_timeout_ms(v), &answer, &e);
         if (rc != VENUE_CHANNEL_UNSENT)
             ws_live(method, clock_mono_us() - t0);
     }
@@ -1254,8 +1255,8 @@ static int b_place_order(struct venue *v, struct http *h, const struct venue_aut
     order_params(req, qty, price, p);
     const struct venue_order_channel *ch = venue_order_channel(v);
     if (ch) {
-        int rc = ws_call(v, h, a, ch, "order.place", p, ORDER_PARAMS, 1, W_ORDER, req->gate, out,
-                         err);
+        int rc = ws_call(v, h, a, ch, "order.place", p, ORDER_PARAMS, 1, W_ORDER, req->gate,
+                         req->in_flight, out, err);
         if (rc != VENUE_CHANNEL_UNSENT)
             return rc;
     }
@@ -1280,7 +1281,7 @@ static int order_by_client_id(struct venue *v, struct http *h, const struct venu
     if (ch) {
         const struct named_param p[] = { { "symbol", symbol, 0 },
                                          { "origClientOrderId", client_id, 0 } };
-        int rc = ws_call(v, h, a, ch, ws_method, p, 2, 0, weight, NULL, out, err);
+        int rc = ws_call(v, h, a, ch, ws_method, p, 2, 0, weight, NULL, NULL, out, err);
         if (rc != VENUE_CHANNEL_UNSENT)
             return rc;
     }

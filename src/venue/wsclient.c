@@ -575,7 +575,8 @@ static int build_conns(struct wsclient *ws)
 static void *service_main(void *arg);
 static int64_t channel_begin(void *ctx, const struct venue_auth *a);
 static int channel_call(void *ctx, const struct venue_auth *a, int64_t id, const char *text,
-                        size_t len, long timeout_ms, struct strbuf *answer, struct lt_err *err);
+                        size_t len, const struct venue_in_flight *f, long timeout_ms,
+                        struct strbuf *answer, struct lt_err *err);
 
 int wsclient_start(struct wsclient *ws, struct lt_err *err)
 {
@@ -780,13 +781,17 @@ static int64_t channel_begin(void *ctx, const struct venue_auth *a)
 }
 
 static int channel_call(void *ctx, const struct venue_auth *a, int64_t id, const char *text,
-                        size_t len, long timeout_ms, struct strbuf *answer, struct lt_err *err)
+                        size_t len, const struct venue_in_flight *f, long timeout_ms,
+                        struct strbuf *answer, struct lt_err *err)
 {
     struct wsclient *ws = ctx;
     struct wsclient_ticket *t;
     int rc = wsclient_request(ws, a, id, text, len, &t);
-    if (rc == 0)
+    if (rc == 0) {
+        if (f)
+            f->fn(f->arg);
         rc = wsclient_wait(ws, t, timeout_ms, answer, err);
+    }
     return rc == WSCLIENT_UNSENT ? VENUE_CHANNEL_UNSENT : rc;
 }
 

@@ -199,7 +199,7 @@ static int fx_stop(struct fixture *f)
 
 static int place(struct fixture *f, const struct venue_auth *a)
 {
-    struct order_request req = { "ALPHAUSDT", SIDE_BUY, TIF_GTC, 100000000, 500000000, "lt.x", NULL };
+    struct order_request req = { "ALPHAUSDT", SIDE_BUY, TIF_GTC, 100000000, 500000000, "lt.x", NULL, NULL };
     struct order_state st;
     lt_err_clear(&f->err);
     return f->ops->place_order(f->v, f->h, a, &req, &st, &f->err);

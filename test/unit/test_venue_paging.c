@@ -269,7 +269,7 @@ static void refused_timestamp_adopts_a_newer_measurement(void **state)
     fx_up(&f, "{}", 0, script, 5);
     f.clk.v = f.v;
     f.clk.bump_at = 2; /* during the first send */
-    struct order_request req = { "ALPHAUSDT", SIDE_BUY, TIF_GTC, 100000000, 500000000, "lt.x", NULL };
+    struct order_request req = { "ALPHAUSDT", SIDE_BUY, TIF_GTC, 100000000, 500000000, "lt.x", NULL, NULL };
     struct order_state st;
     int64_t syncs = venue_stat(f.v, VENUE_STAT_CLOCK_SYNCS);
     assert_int_equal(venue_ops(f.v)->place_order(f.v, f.h, &ALICE, &req, &st, &f.err), 0);

@@ -273,6 +273,11 @@ static int order(struct fixture *f, int64_t id, long timeout_ms, struct strbuf *
     return rc ? rc : wsclient_wait(f->ws, t, timeout_ms, answer, err);
 }
 
+static void count_call(void *arg)
+{
+    ++*(int *)arg;
+}
+
 static void answers_by_id(void **state)
 {
     (void)state;
@@ -290,7 +295,7 @@ static void answers_by_id(void **state)
 
     int64_t id = when_up(f);
     assert_int_equal(order(f, id, 5000, &ans, &err), 0);
-    char want[64];
+    char want[128];
     snprintf(want, sizeof want, "\"orderId\":%lld}", (long long)id);
     assert_non_null(strstr(ans.buf, want));
 
@@ -302,6 +307,24 @@ static void answers_by_id(void **state)
     snprintf(want, sizeof want, "\"orderId\":%lld}", (long long)id);
     assert_non_null(strstr(ans.buf, want));
     assert_null(strstr(ans.buf, "666"));
+
+    /* through the venue's channel: the caller's in-flight work runs once,
+     * after the request is queued; never for a request that cannot be */
+    const struct venue_order_channel *ch = venue_order_channel(f->venue);
+    int ran = 0;
+    struct venue_in_flight fl = { count_call, &ran };
+    id = ch->begin(ch->ctx, &f->auth);
+    snprintf(want, sizeof want, "{\"id\":%lld,\"method\":\"order.place\",\"params\":{}}",
+             (long long)id);
+    strbuf_reset(&ans);
+    assert_int_equal(ch->call(ch->ctx, &f->auth, id, want, strlen(want), &fl, 5000, &ans, &err),
+                     0);
+    assert_int_equal(ran, 1);
+    snprintf(want, sizeof want, "\"orderId\":%lld}", (long long)id);
+    assert_non_null(strstr(ans.buf, want));
+    assert_int_equal(ch->call(ch->ctx, &other, 99, "{}", 2, &fl, 5000, &ans, &err),
+                     VENUE_CHANNEL_UNSENT);
+    assert_int_equal(ran, 1);
     strbuf_free(&ans);
 
     wsclient_stop(f->ws);
