@@ -401,6 +401,12 @@ static int write_line(struct journal *j, int fd, const char *text, size_t len, i
  * the stack (struct line; jansson cost a dozen allocations a line). */
 #define JOURNAL_LINE_MAX 2048
 
+static int plain_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '.' || c == '_' || c == '-';
+}
+
 /* s as a JSON string into out: names, client ids, run tags and amounts
  * are of a plain alphabet and copied between quotes; anything else is
  * escaped by jansson.  NULL when it does not fit (or is not UTF-8). */
@@ -408,11 +414,8 @@ static const char *jstr(const char *s, char *out, size_t cap)
 {
     size_t n = strlen(s);
     int plain = n + 3 <= cap;
-    for (size_t i = 0; plain && i < n; i++) {
-        char c = s[i];
-        plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                c == '.' || c == '_' || c == '-';
-    }
+    for (size_t i = 0; plain && i < n; i++)
+        plain = plain_char(s[i]);
     if (plain) {
         out[0] = '"';
         memcpy(out + 1, s, n);
@@ -479,11 +482,24 @@ static void l_money(struct line *l, const char *key, money_t v)
     l_add(l, "\"", 1);
 }
 
-/* ,"key":"s" for a string of any alphabet (jstr); name names the field
- * in the error when it cannot be written. */
+/* ,"key":"s" for a string of any alphabet: a plain one (names, ids, run
+ * tags, amounts) copied between quotes in one pass, anything else through
+ * jstr; name names the field in the error when it cannot be written. */
 static void l_str(struct line *l, const char *key, const char *s, const char *name)
 {
+    size_t start = l->len;
+    l_lit(l, key);
+    l_add(l, "\"", 1);
     char q[JOURNAL_LINE_MAX / 4];
+    size_t n = 0;
+    while (plain_char(s[n]))
+        n++;
+    if (!s[n] && n + 3 <= sizeof(q)) {
+        l_add(l, s, n);
+        l_add(l, "\"", 1);
+        return;
+    }
+    l->len = start;
     if (!jstr(s, q, sizeof(q))) {
         if (!l->bad)
             l->bad = name;
