@@ -21,7 +21,9 @@ trader_snapshot alice
 # the window its round 1 filled and has most of it to wait.
 while [ $(( $(date +%-S) % 10 )) -ne 0 ]; do sleep 0.1; done
 trader_start --only alice --target 100000 --buy-amount 20 --fill-timeout-ms 2000
-wait_for_line "$TRADER_LOG" 'alice: round 2 BUY' 8 || fail "alice never reached round 2's buy"
+# Logged before the wait (an order's own line follows its send).
+wait_for_line "$TRADER_LOG" 'venue: waiting [0-9]* ms for the order limit' 8 ||
+    fail "alice's round 2 buy never waited for the order limit"
 sleep 0.3
 rl_orders alice
 assert_eq "$(jget 'len(j)' <<<"$RL_ORDERS")" 2 \
@@ -36,5 +38,7 @@ rl_orders alice
 assert_true "not [o for o in j if o['time'] >= $t_stop]" "$RL_ORDERS" \
     "no order sent after the SIGTERM ($(jget 'len(j)' <<<"$RL_ORDERS") orders in all)"
 assert_eq "$(report_status alice)" stopped "alice stopped"
+assert_true "not [l for l in j if 'round 2 BUY' in l]" "$(python3 -c 'import json,sys; print(json.dumps(open(sys.argv[1]).read().splitlines()))' "$TRADER_LOG")" \
+    "no order line for the buy the stop kept from being sent"
 trader_check_flat alice
 lt_done
