@@ -1,8 +1,10 @@
 /*
  * log.h - the process log: levelled, timestamped, thread-safe, redacting.
  *
- * Every line goes to stderr (and to the file given to log_open, if any),
- * each with ONE write(2) per sink, so lines of different threads never
+ * Every line goes to stderr, or, once a file is given to log_open, to that
+ * file and only warnings and errors to stderr too (under nohup stderr is
+ * a second copy of the file, a write per line for nothing); each line
+ * with ONE write(2) per sink, so lines of different threads never
  * interleave (a line is shorter than PIPE_BUF and the file is O_APPEND) and
  * no lock is held while a line is formatted, redacted or written.
  *
@@ -28,7 +30,8 @@
 
 enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR, LOG_OFF };
 
-/* Opens path for appending as a second sink (NULL: stderr only).  May be
+/* Opens path for appending as the file sink (then stderr gets warnings
+ * and errors only; NULL: stderr only, every level).  May be
  * called again at any time from any thread (e.g. on SIGHUP, from the
  * thread that handles it) to reopen a rotated file: lines logged
  * concurrently go wholly to the old or to the new file.  0 or LT_EIO (the

@@ -518,8 +518,9 @@ void log_vmsg(enum log_level lvl, const char *fmt, va_list ap)
         len = strlen(line);
     }
     line[len++] = '\n';
-    write_all(STDERR_FILENO, line, len);
     int fd = atomic_load(&log_fd);
+    if (fd < 0 || lvl >= LOG_WARN)
+        write_all(STDERR_FILENO, line, len);
     if (fd >= 0)
         write_all(fd, line, len);
 }

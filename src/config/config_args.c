@@ -109,7 +109,7 @@ static const char usage[] =
     "                            account's target applies afresh (SIGTERM ends it)\n"
     "  --metrics-addr HOST:PORT  serve Prometheus /metrics and /health there\n"
     "                            (loopback only, e.g. 127.0.0.1:9464)\n"
-    "  --log-file FILE           append the log to FILE as well as stderr\n"
+    "  --log-file FILE           append the log to FILE (stderr: warnings, errors)\n"
     "  --log-level LEVEL         debug, info (default), warn, error or off\n"
     "  --log-format FORMAT       text (default) or json: one object a line for log shippers\n"
     "  --version                 print the version and exit\n"

@@ -344,6 +344,46 @@ static void text_stamp_is_the_wall_clock(void **state)
     unlink(a);
 }
 
+/* Stderr carries every line until a file sink opens; then the file has
+ * them all and stderr only warnings and errors (nohup's copy of the file
+ * cost a write per line). */
+static void stderr_with_a_file(void **state)
+{
+    (void)state;
+    char file[] = "/tmp/lt-test-log-XXXXXX", err[] = "/tmp/lt-test-err-XXXXXX";
+    int saved = quiet_begin(file);
+    int efd = mkstemp(err);
+    assert_true(efd >= 0);
+    assert_true(dup2(efd, STDERR_FILENO) >= 0);
+    close(efd);
+
+    log_info("before the file");
+    assert_int_equal(log_open(file), 0);
+    log_info("an info line");
+    log_warn("a warning");
+    log_error("an error");
+    log_close();
+    log_info("after the file");
+
+    quiet_end(saved);
+    char *e = strdup(slurp(err)), *f = strdup(slurp(file)); /* slurp's buffer is static */
+    assert_non_null(e);
+    assert_non_null(f);
+    assert_non_null(strstr(e, " INFO  before the file\n"));
+    assert_null(strstr(e, "an info line"));
+    assert_non_null(strstr(e, " WARN  a warning\n"));
+    assert_non_null(strstr(e, " ERROR an error\n"));
+    assert_non_null(strstr(e, " INFO  after the file\n"));
+    assert_non_null(strstr(f, " INFO  an info line\n"));
+    assert_non_null(strstr(f, " WARN  a warning\n"));
+    assert_non_null(strstr(f, " ERROR an error\n"));
+    assert_null(strstr(f, "before the file"));
+    free(e);
+    free(f);
+    unlink(file);
+    unlink(err);
+}
+
 static void levels_parse(void **state)
 {
     (void)state;
@@ -367,6 +407,7 @@ int main(void)
         cmocka_unit_test_teardown(file_sink_redacts_and_reopens, teardown),
         cmocka_unit_test_teardown(json_lines_parse_and_redact, teardown),
         cmocka_unit_test_teardown(text_stamp_is_the_wall_clock, teardown),
+        cmocka_unit_test_teardown(stderr_with_a_file, teardown),
         cmocka_unit_test(levels_parse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
