@@ -123,6 +123,11 @@ int ledger_set_not_placed(struct ledger *l, const char *client_id);
  * still counted by the fills it reports). */
 money_t ledger_committed_quote(const struct ledger *l);
 
+/* Base the round's buys may still buy beyond their known fills: the
+ * unfilled quantity of each buy neither final nor not placed (the worst
+ * case of what orders left live can add to the balance). */
+money_t ledger_buy_open_qty(const struct ledger *l);
+
 /* An order's filled base / quote: the larger of the trades sum and cumulative. */
 money_t ledger_order_qty(const struct ledger_order *o);
 money_t ledger_order_quote(const struct ledger_order *o);

@@ -182,6 +182,18 @@ int ledger_set_not_placed(struct ledger *l, const char *client_id)
     return 0;
 }
 
+money_t ledger_buy_open_qty(const struct ledger *l)
+{
+    money_t sum = 0;
+    for (size_t i = 0; i < l->n_orders; i++) {
+        const struct ledger_order *o = &l->orders[i];
+        money_t got = ledger_order_qty(o);
+        if (o->side == SIDE_BUY && !o->final && !o->not_placed && o->qty > got)
+            sum = money_add_sat(sum, o->qty - got);
+    }
+    return sum;
+}
+
 money_t ledger_committed_quote(const struct ledger *l)
 {
     money_t sum = 0;

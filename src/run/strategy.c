@@ -1700,12 +1700,10 @@ static void count_unrecorded_base(struct rctx *c)
     }
     /* A buy that may still rest may still fill: what it can still buy
      * beyond what the balance already shows is reported with the residual
-     * (the worst case), not left unsaid. */
-    for (size_t i = 0; c->live_unknown && i < u->ledger.n_orders; i++) {
-        const struct ledger_order *o = &u->ledger.orders[i];
-        if (o->side == SIDE_BUY && !o->final && o->qty > ledger_order_qty(o))
-            rest = money_add_sat(rest, o->qty - ledger_order_qty(o));
-    }
+     * (the worst case), not left unsaid.  One the venue refused or never
+     * got cannot (it used to be counted as if it rested). */
+    if (c->live_unknown)
+        rest = ledger_buy_open_qty(&u->ledger);
     if (rest > extra) {
         log_warn("%s: an order that may still be live can buy up to %s %s more",
                  u->cfg->name, money_format_min(rest - extra, b), c->r->base);

@@ -293,6 +293,28 @@ static void not_placed_commits_only_its_fills(void **state)
     ledger_release(&l);
 }
 
+/* What buys left live may still add to the balance: the unfilled rest of
+ * each buy not final; nothing of a sell, a final buy or a buy the venue
+ * refused or never got. */
+static void buy_open_qty_of_live_buys_only(void **state)
+{
+    (void)state;
+    struct ledger l;
+    ledger_init(&l, "ALPHA", "USDT");
+    assert_true(ledger_buy_open_qty(&l) == 0);
+    ledger_add_order(&l, "b1", SIDE_BUY, M(2), M(10));
+    assert_int_equal(ledger_add_trade(&l, "b1", 7, 1, M(3), M(6), 0, "USDT"), 1);
+    assert_true(ledger_buy_open_qty(&l) == M(7));
+    ledger_add_order(&l, "b2", SIDE_BUY, M(2), M(5));
+    assert_int_equal(ledger_set_not_placed(&l, "b2"), 0);
+    ledger_add_order(&l, "s1", SIDE_SELL, M(3), M(4));
+    ledger_add_order(&l, "b3", SIDE_BUY, M(2), M(4));
+    assert_true(ledger_buy_open_qty(&l) == M(11));
+    ledger_set_cum(&l, "b3", 8, M(1), M(2), ORDER_CANCELED, LEDGER_QUERY);
+    assert_true(ledger_buy_open_qty(&l) == M(7));
+    ledger_release(&l);
+}
+
 static void negative_amounts_refused(void **state)
 {
     (void)state;
@@ -321,6 +343,7 @@ int main(void)
         cmocka_unit_test(sources_kept_apart_for_the_guard),
         cmocka_unit_test(committed_quote_from_our_prices),
         cmocka_unit_test(not_placed_commits_only_its_fills),
+        cmocka_unit_test(buy_open_qty_of_live_buys_only),
         cmocka_unit_test(window_buy_from_history),
         cmocka_unit_test(negative_amounts_refused),
     };
