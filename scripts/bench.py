@@ -90,8 +90,9 @@ def write_sim_conf(path, n):
 
 
 # exchange.order_transport of every trader config written: --order-transport,
-# or LT_ORDER_TRANSPORT for the scripts that import this one (bench-syscalls.py).
-ORDER_TRANSPORT = os.environ.get("LT_ORDER_TRANSPORT", "rest")
+# or LT_ORDER_TRANSPORT for the scripts that import this one (bench-syscalls.py);
+# None writes none: the trader's default, "ws-api" for these configs.
+ORDER_TRANSPORT = os.environ.get("LT_ORDER_TRANSPORT") or None
 
 
 def write_trader_conf(d, n, workers, target, log_level="info"):
@@ -106,8 +107,8 @@ def write_trader_conf(d, n, workers, target, log_level="info"):
     os.chmod(users, 0o600)
     conf = os.path.join(d, "trader.conf")
     with open(conf, "w") as f:
-        f.write("exchange = { user_stream = \"ws-api\"; order_transport = \"%s\"; };\n"
-                % ORDER_TRANSPORT)
+        f.write("exchange = { user_stream = \"ws-api\";%s };\n"
+                % (" order_transport = \"%s\";" % ORDER_TRANSPORT if ORDER_TRANSPORT else ""))
         f.write("strategy = { symbol = \"%s\"; buy_amount = %.1f; target = %.1f; slippage = 0.001; "
                 "slippage_step = 0.002; max_tries = 5; fill_timeout_ms = 2000; "
                 "time_in_force = \"GTC\"; window = \"utc-day\"; };\n" % (SYMBOL, BUY, target))
@@ -343,6 +344,11 @@ def r1(x, nd=1):
 
 # ---- scenarios -------------------------------------------------------------
 
+# The latency scenario's histograms from the trader's latency.json
+# (docs/performance.md): tick_to_order = price_age + take_to_order.
+LATENCY_MARKS = ("tick_to_order", "price_age", "wake_to_take", "take_to_order", "sent_to_fill")
+
+
 def latency(base, q):
     """1 account, 200 rounds: in-process tick→order and order→fill."""
     rounds = 20 if q else 200
@@ -362,7 +368,7 @@ def latency(base, q):
            "wall_s": r1(t.wall_s, 2)}
     if not finished:
         res["did_not_finish_s"] = bound
-    for k in ("tick_to_order", "take_to_order", "sent_to_fill"):
+    for k in LATENCY_MARKS:
         res[k] = m.get(k)
     return res
 
@@ -581,7 +587,7 @@ def table_rows(results):
     for r in results:
         s = r["scenario"]
         if s == "latency":
-            for k in ("tick_to_order", "take_to_order", "sent_to_fill"):
+            for k in LATENCY_MARKS:
                 h = r.get(k) or {}
                 add("latency %s p50/p99/max" % k,
                     None if not h.get("n") else "%s/%s/%s" % (h["p50_us"], h["p99_us"], h["max_us"]),
@@ -701,8 +707,8 @@ def main():
     ap.add_argument("--workers", default="16,64,256",
                     help="the worker counts of the throughput scenario (default 16,64,256)")
     ap.add_argument("--order-transport", default=ORDER_TRANSPORT, choices=("rest", "ws-api"),
-                    help="the trader's exchange.order_transport (default rest, or "
-                         "LT_ORDER_TRANSPORT)")
+                    help="the trader's exchange.order_transport (default LT_ORDER_TRANSPORT, "
+                         "else none written: the trader's default, ws-api here)")
     o = ap.parse_args()
     ORDER_TRANSPORT = o.order_transport
     for f in (TRADER, SIM):

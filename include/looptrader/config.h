@@ -67,6 +67,8 @@ struct run_config {
     int legacy_listen_key;     /* exchange.user_stream = "listenkey" */
     int ws_logon;              /* exchange.user_stream = "ws-api-logon": an Ed25519 user
                                   logs on its own WS API connection */
+    int order_transport_set;   /* exchange.order_transport given; if not, exchange.order_ws_api
+                                  is 1 wherever it can work (dialect binance, a WS API stream) */
     int users_per_connection;  /* exchange.users_per_connection, default 100 */
     int oto;                   /* exchange.oto: the accounts' default for
                                   strategy.oto (default false) */

@@ -86,8 +86,7 @@ hostile_done() {
 hostile_config() {
     local d; d=$(hostile_dir "$1")
     mkdir -p "$d"
-    sed "s|^\(\s*user_stream = .*\)$|\1\n  $2|" "$LT_ROOT/etc/demo.conf" >"$d/trader.conf"
-    grep -qF -- "$2" "$d/trader.conf" || fail "hostile_config: could not add '$2'"
+    trader_config_with "$2" "$d/trader.conf"
     echo "$d/trader.conf"
 }
 

@@ -41,8 +41,7 @@
 # TRADER_CONFIG at it.
 rl_config() {
     TRADER_CONFIG=$LT_TMP/rl.conf
-    sed "s|^\(\s*user_stream = .*\)$|\1\n  $1|" "$LT_ROOT/etc/demo.conf" >"$TRADER_CONFIG"
-    grep -qF -- "$1" "$TRADER_CONFIG" || fail "rl_config: could not add '$1' to the exchange block"
+    trader_config_with "$1" "$TRADER_CONFIG"
 }
 
 # Writes a copy of the demo venue (or of $2) with a market that is held

@@ -23,7 +23,9 @@ hostile_start cancel-lie --seed 41 --fault partial=0.2 --lie cancel-lie
 hostile_start push-cancel --seed 42 --fault partial=0.2 --lie push-cancel
 hostile_start query-filled --seed 43 --fault partial=0.05 --fault push_loss=1 --lie query-filled
 for c in honest-resting cancel-lie push-cancel query-filled; do
-    hostile_trader "$c" alice --target 100 --buy-amount 50 --fill-timeout-ms 300
+    # the lies rewrite REST answers: the cancels and queries must go over REST
+    conf=$(hostile_config "$c" 'order_transport = "rest";')
+    hostile_trader "$c" alice --config "$conf" --target 100 --buy-amount 50 --fill-timeout-ms 300
 done
 for c in honest-resting cancel-lie push-cancel query-filled; do hostile_wait "$c" 30; done
 hostile_check honest-resting 100 50 alice

@@ -20,7 +20,9 @@ for c in "${CASES[@]}"; do
     [ "$c" = honest ] && lies=()
     [ "$c" = final-disagree ] && lies+=(--lie push-drop)
     hostile_start "$c" --seed 31 "${lies[@]}"
-    hostile_trader "$c" alice --target 100 --buy-amount 50 --fill-timeout-ms 500
+    # the lies rewrite REST answers (and pushes): the orders must go over REST
+    conf=$(hostile_config "$c" 'order_transport = "rest";')
+    hostile_trader "$c" alice --config "$conf" --target 100 --buy-amount 50 --fill-timeout-ms 500
 done
 for c in "${CASES[@]}"; do hostile_wait "$c" 30; done
 hostile_check honest 100 50 alice

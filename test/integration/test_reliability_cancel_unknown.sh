@@ -15,7 +15,8 @@
 . "$(dirname "$0")/reliability_lib.sh"
 
 USERS=(alice bob)
-rl_config 'timeout_ms = 800;'
+# the proxy sits on the REST port: the orders must go over REST to meet it
+rl_config 'timeout_ms = 800; order_transport = "rest";'
 sim_start --seed 24 --fault partial=0.3
 rl_proxy_start 'DELETE /api/v3/order delay=1500 count=2' \
                'DELETE /api/v3/order fail500 skip=3 count=2' \

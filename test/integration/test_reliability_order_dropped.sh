@@ -13,7 +13,8 @@
 . "$(dirname "$0")/reliability_lib.sh"
 
 USERS=(alice bob)
-rl_config 'timeout_ms = 800;'
+# the proxy sits on the REST port: the orders must go over REST to meet it
+rl_config 'timeout_ms = 800; order_transport = "rest";'
 sim_start --seed 23
 # alice (user 0) loses the answer to round 2's first buy, bob (user 1) to
 # round 2's first sell.

@@ -14,7 +14,8 @@
 . "$(dirname "$0")/reliability_lib.sh"
 
 USERS=(alice carol)        # GTC and IOC
-rl_config 'timeout_ms = 800;'
+# the proxy sits on the REST port: the orders must go over REST to meet it
+rl_config 'timeout_ms = 800; order_transport = "rest";'
 sim_start --seed 21
 rl_proxy_start 'POST /api/v3/order delay=1500 skip=1 count=2' \
                'POST /api/v3/order fail500 skip=4 count=2' \

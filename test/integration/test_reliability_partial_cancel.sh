@@ -16,6 +16,8 @@
 
 USERS=(alice bob)
 declare -A ROUND=([alice]=50 [bob]=75)     # buy_amount in etc/demo.conf
+# the proxy sits on the REST port: the cancels and queries must go over REST to meet it
+rl_config 'order_transport = "rest";'
 sim_start --seed 25 --fault partial=0.15
 rl_proxy_start 'DELETE /api/v3/order lag=80' 'GET /api/v3/order lag=30'
 trader_snapshot "${USERS[@]}"

@@ -7,6 +7,10 @@
 . "$(dirname "$0")/trader_lib.sh"
 
 USERS=(alice bob carol erin)
+# http5xx and http429 hit REST requests only: the orders must go over REST to
+# meet them (test_ws_orders runs the WS API's own faults)
+TRADER_CONFIG=$LT_TMP/rest.conf
+trader_config_with 'order_transport = "rest";' "$TRADER_CONFIG"
 sim_start --seed 18 --fault http5xx=0.05 --fault http429=0.02 --fault ws_drop_ms=1500 \
     --fault push_loss=0.2 --fault partial=0.3 --fault latency_ms=20
 trader_snapshot "${USERS[@]}"

@@ -4,9 +4,9 @@
 # (key_type + private_key_file).  Both accounts reach their targets over
 # signed REST with their fills pushed, sharing one WebSocket API connection:
 # ed through an Ed25519-signed, rsa through an RSA-signed
-# userDataStream.subscribe.signature; with user_stream = "ws-api-logon", ed
-# through session.logon + userDataStream.subscribe on its own connection
-# instead.  A request signed
+# userDataStream.subscribe.signature; with user_stream = "ws-api-logon" and
+# the orders over the WS API, ed through session.logon +
+# userDataStream.subscribe on its own connection instead.  A request signed
 # with the wrong key is refused with -1022, a private key file readable by
 # others is refused, and no line of either private key reaches the output.
 . "$(dirname "$0")/lib.sh"
@@ -15,8 +15,10 @@
 
 keys_setup "$LT_TMP/sim.conf"
 
+# order_transport "rest" first: the orders signed the REST way, named by the debug log
 cat >"$LT_TMP/keys.conf" <<CONF
-exchange = { rest_url = "http://127.0.0.1:9"; ws_url = "ws://127.0.0.1:9"; user_stream = "ws-api"; };
+exchange = { rest_url = "http://127.0.0.1:9"; ws_url = "ws://127.0.0.1:9"; user_stream = "ws-api";
+             order_transport = "rest"; };
 strategy = { symbol = "ALPHAUSDT"; buy_amount = 50.0; target = 150.0; };
 users = (
   { name = "ed"; api_key = "keys-ed-key"; key_type = "ed25519"; private_key_file = "$LT_TMP/ed.pem"; },
@@ -73,10 +75,14 @@ grep -q "venue: POST /api/v3/order: 200" "$TRADER_LOG" || fail "the debug log na
 polls=$(grep -c "venue: GET /api/v3/order:" "$TRADER_LOG" || true)
 assert_eq "$polls" 0 "every fill came by push: no order was polled"
 
-# The session.logon path, for operators who choose it.
+# The session.logon path, for operators who choose it, with the orders over
+# the WS API (the default): ed's on its logged-on session, rsa's signed.
 sed -i -e 's/user_stream = "ws-api"/user_stream = "ws-api-logon"/' \
+    -e 's/ *order_transport = "rest";//' \
     -e 's/target = 150.0/target = 300.0/' "$LT_TMP/keys.conf"
-cp "$TRADER_LOG" "$LT_TMP/trader-signature.log"
+grep -q order_transport "$LT_TMP/keys.conf" && fail "order_transport still in keys.conf"
+# the log is appended to: the second run checked from its own
+mv "$TRADER_LOG" "$LT_TMP/trader-signature.log"
 trader_snapshot ed rsa
 trader_run --log-level debug --fill-timeout-ms 20000
 assert_eq "$TRADER_RC" 0 "ws-api-logon: looptrader exits 0"
@@ -85,7 +91,10 @@ grep -q "ws ws-api ed: ed logged on" "$TRADER_LOG" || fail "ed's session.logon"
 grep -q "ws ws-api ed: ed subscribed" "$TRADER_LOG" || fail "ed's userDataStream.subscribe"
 ok "ws-api-logon: ed (Ed25519) logged on and subscribed on its own WebSocket API session"
 grep -q "ws ws-api#1: rsa subscribed" "$TRADER_LOG" || fail "rsa's signed subscription"
-polls=$(grep -c "venue: GET /api/v3/order:" "$TRADER_LOG" || true)
+grep -q "venue: WS API order.place: 0" "$TRADER_LOG" || fail "no order went over the WS API"
+grep -q "venue: POST /api/v3/order:" "$TRADER_LOG" && fail "an order went over REST"
+ok "ws-api-logon: every order over the WS API"
+polls=$(grep -cE "venue: (GET /api/v3/order|WS API order.status):" "$TRADER_LOG" || true)
 assert_eq "$polls" 0 "ws-api-logon: every fill came by push"
 
 # no base64 line of either private key in anything the trader wrote

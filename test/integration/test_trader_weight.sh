@@ -27,9 +27,10 @@ done
 trader_check_target 500 "${USERS[@]}"
 trader_check_flat "${USERS[@]}"
 accounts=$(count "GET /api/v3/account")
-orders=$(count "POST /api/v3/order")
-queries=$(count "GET /api/v3/order")
-cancels=$(count "DELETE /api/v3/order")
+# over REST or (the default here) the WebSocket API
+orders=$(($(count "POST /api/v3/order") + $(count "WS API order.place")))
+queries=$(($(count "GET /api/v3/order") + $(count "WS API order.status")))
+cancels=$(($(count "DELETE /api/v3/order") + $(count "WS API order.cancel")))
 echo "# $rounds rounds: $orders orders, $cancels cancels, $queries queries, $accounts account reads"
 assert_true "$rounds >= 8" '{}' "enough rounds to see the steady state ($rounds)"
 assert_true "$accounts <= ${#USERS[@]}" '{}' \

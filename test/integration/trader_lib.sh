@@ -23,6 +23,13 @@ trader_args() {
                  --log-file "$TRADER_LOG" "$@")
 }
 
+# trader_config_with 'SETTINGS' FILE: a copy of etc/demo.conf with SETTINGS
+# added to its exchange block ('timeout_ms = 800;'), written to FILE.
+trader_config_with() {
+    sed "s|^\(\s*user_stream = .*\)$|\1\n  $1|" "$LT_ROOT/etc/demo.conf" >"$2"
+    grep -qF -- "$1" "$2" || fail "could not add '$1' to the exchange block of $2"
+}
+
 # Runs looptrader in the foreground (bounded); sets TRADER_RC.  Output in
 # $LT_TMP/trader.out and trader.err.
 trader_run() {

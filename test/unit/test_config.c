@@ -110,6 +110,8 @@ static void defaults(void **state)
     assert_int_equal(c.users_per_connection, 100);
     assert_int_equal(c.legacy_listen_key, 0);
     assert_int_equal(c.ws_logon, 0);
+    assert_int_equal(c.order_transport_set, 0);
+    assert_int_equal(c.exchange.order_ws_api, 1); /* binance, user_stream "ws-api" */
     assert_int_equal(c.ws_requests_per_second, 200);
     assert_string_equal(c.state_dir, "state");
     assert_null(c.report_path);
@@ -190,7 +192,7 @@ static void user_stream_logon(void **state)
     assert_int_equal(c.ws_logon, 1);
     assert_int_equal(c.ws_requests_per_second, 100);
     assert_int_equal(c.legacy_listen_key, 0);
-    assert_int_equal(c.exchange.order_ws_api, 0); /* "rest" by default */
+    assert_int_equal(c.exchange.order_ws_api, 1); /* "ws-api" by default here */
     config_free(&c);
     p = fixture("wsorders.conf", 0644,
         "exchange = { user_stream = \"ws-api-logon\"; order_transport = \"ws-api\"; };\n"
@@ -199,6 +201,39 @@ static void user_stream_logon(void **state)
     assert_int_equal(LOAD(&c, &e, "--config", p), 0);
     assert_int_equal(c.exchange.order_ws_api, 1);
     config_free(&c);
+}
+
+/* order_transport left out: "ws-api" where an explicit one would be valid,
+ * "rest" (silently) where it would be an error; an explicit one as given. */
+static void order_transport_default(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *exchange;
+        int ws_api;
+    } cases[] = {
+        { "exchange = { user_stream = \"ws-api\"; };\n", 1 },
+        { "exchange = { user_stream = \"ws-api-logon\"; };\n", 1 },
+        { "exchange = { dialect = \"binance\"; };\n", 1 },
+        { "exchange = { user_stream = \"listenkey\"; };\n", 0 },
+        { "exchange = { dialect = \"binance-alpha\"; };\n", 0 },
+        { "exchange = { order_transport = \"rest\"; };\n", 0 },
+        { "exchange = { user_stream = \"ws-api-logon\"; order_transport = \"rest\"; };\n", 0 },
+        { "exchange = { order_transport = \"ws-api\"; };\n", 1 },
+    };
+    char text[512];
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        snprintf(text, sizeof text, "%s%s", cases[i].exchange, base_conf);
+        const char *p = fixture("transport.conf", 0644, text);
+        struct run_config c;
+        struct lt_err e;
+        if (LOAD(&c, &e, "--config", p) != 0)
+            fail_msg("case %zu: %s", i, e.msg);
+        if (c.exchange.order_ws_api != cases[i].ws_api)
+            fail_msg("case %zu (%s): order_ws_api %d", i, cases[i].exchange,
+                     c.exchange.order_ws_api);
+        config_free(&c);
+    }
 }
 
 static void merge_field_by_field(void **state)
@@ -906,6 +941,7 @@ int main(void)
         cmocka_unit_test(defaults),
         cmocka_unit_test(full_file),
         cmocka_unit_test(user_stream_logon),
+        cmocka_unit_test(order_transport_default),
         cmocka_unit_test(unknown_keys),
         cmocka_unit_test(error_keeps_outputs),
         cmocka_unit_test(merge_field_by_field),
