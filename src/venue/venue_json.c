@@ -57,24 +57,39 @@ void venue_jobj_json(json_t *o, struct venue_jobj *out)
 
 /* FNV-1a: on one-byte keys (an event's) the low bits differ for
  * every byte, so those never collide. */
+#define HASH_BASIS 2166136261u
+
+static inline uint32_t hash_step(uint32_t h, unsigned char c)
+{
+    return (h ^ c) * 16777619u;
+}
+
 static uint32_t key_hash(const char *k, size_t n)
 {
-    uint32_t h = 2166136261u;
+    uint32_t h = HASH_BASIS;
     for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)k[i]) * 16777619u;
+        h = hash_step(h, (unsigned char)k[i]);
     return h;
 }
 
-static int key_is(const struct jscan_value *k, const char *key, size_t n)
+/* A loop, not memcmp: keys are a few bytes, most of them one, and a call
+ * costs more than comparing them. */
+static inline int key_is(const struct jscan_value *k, const char *key, size_t n)
 {
-    return k->len == n && memcmp(k->ptr, key, n) == 0;
+    if (k->len != n)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (k->ptr[i] != key[i])
+            return 0;
+    return 1;
 }
 
-/* The slot of key: where it is, or the empty one where it would go. */
-static uint8_t *slot_of(const struct venue_jobj *o, const char *key, size_t n)
+/* The slot of the n-byte key whose hash is h: where it is, or the empty
+ * one where it would go. */
+static inline uint8_t *slot_of(const struct venue_jobj *o, uint32_t h, const char *key, size_t n)
 {
     uint8_t *slot = (uint8_t *)o->slot;
-    for (uint32_t h = key_hash(key, n);; h++) {
+    for (;; h++) {
         uint8_t *s = &slot[h & (VENUE_JOBJ_SLOTS - 1)];
         if (!*s || key_is(&o->m[*s - 1].key, key, n))
             return s;
@@ -93,7 +108,7 @@ static int jobj_index(struct venue_jobj *out, size_t n)
         const struct jscan_member *m = &out->m[i];
         if (m->key.escaped)
             return VENUE_JSON_DECLINE;
-        uint8_t *s = slot_of(out, m->key.ptr, m->key.len);
+        uint8_t *s = slot_of(out, key_hash(m->key.ptr, m->key.len), m->key.ptr, m->key.len);
         if (*s) {
             out->m[*s - 1].val = m->val;
         } else {
@@ -143,7 +158,12 @@ void venue_jobj_get(const struct venue_jobj *o, const char *key, struct venue_jv
         jval_of_json(json_object_get(o->json, key), out);
         return;
     }
-    const uint8_t *s = slot_of(o, key, strlen(key));
+    /* The key's hash and length in one pass over it. */
+    uint32_t h = HASH_BASIS;
+    size_t n = 0;
+    for (; key[n]; n++)
+        h = hash_step(h, (unsigned char)key[n]);
+    const uint8_t *s = slot_of(o, h, key, n);
     if (*s)
         jval_of_scan(&o->m[*s - 1].val, out);
     else
