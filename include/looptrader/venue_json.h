@@ -51,6 +51,11 @@ struct venue_jval {
     int64_t num;      /* VJ_INTEGER */
     json_t *json;     /* jansson's value; NULL when scanned */
     struct jscan_value span; /* the scanner's value (objects, arrays) */
+    /* A scanned object whose members the validating scan listed (a root
+     * member's value, see venue_jobj): them, borrowed from the root's
+     * venue_jobj; NULL when its span is to be walked instead. */
+    const struct jscan_member *members;
+    size_t n_members;
 };
 
 /* Positive, never an LT_E* code: "the scanner cannot read this exactly". */
@@ -67,6 +72,10 @@ struct venue_jobj {
     /* Open addressing by the key's hash: 1 + the index in m of the key's
      * last value, 0 for an empty slot. */
     uint8_t slot[VENUE_JOBJ_SLOTS];
+    /* venue_jobj_scan: the members of the objects that are the root's
+     * member values, as the scan listed them (jscan_list), so that
+     * venue_jobj_of reads them instead of walking those objects again. */
+    struct jscan_member inner[VENUE_JOBJ_MAX];
 };
 
 /* o must be a jansson object. */
