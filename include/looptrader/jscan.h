@@ -114,6 +114,13 @@ void jscan_iter_init(struct jscan_iter *it, const struct jscan_value *container)
  * 1, or 0 past the last. */
 int jscan_iter_next(struct jscan_iter *it, struct jscan_value *key, struct jscan_value *val);
 
+/* jscan_iter_next, and when the value is an object its members listed
+ * in the same walk: the first max into m[] and *n how many (more than max
+ * when some did not fit; 0 for any other value).  One walk over an array
+ * of objects where jscan_iter_next and then walking each object take two. */
+int jscan_iter_next_listed(struct jscan_iter *it, struct jscan_value *key, struct jscan_value *val,
+                           struct jscan_member *m, size_t max, size_t *n);
+
 /* The number of a JSCAN_INTEGER value (exact: jscan_parse checked its
  * range); meaningless for any other type. */
 int64_t jscan_int64(const struct jscan_value *v);

@@ -513,8 +513,32 @@ void jscan_iter_init(struct jscan_iter *it, const struct jscan_value *container)
     }
 }
 
-int jscan_iter_next(struct jscan_iter *it, struct jscan_value *key, struct jscan_value *val)
+/* Past the validated object whose brace is at p, its members listed on
+ * the way as jscan_iter_next_listed says. */
+static const char *object_members(const char *p, const char *end, struct jscan_member *m,
+                                  size_t max, size_t *n)
 {
+    for (p++; p < end;) {
+        while (p < end && (is_ws(*p) || *p == ','))
+            p++;
+        if (p == end || *p == '}')
+            break;
+        struct jscan_value k, v;
+        p = skip_value(p, end, &k);
+        while (p < end && (is_ws(*p) || *p == ':'))
+            p++;
+        p = skip_value(p, end, &v);
+        if (*n < max)
+            m[*n] = (struct jscan_member){ k, v, 0, 0 };
+        (*n)++;
+    }
+    return p + (p < end);
+}
+
+int jscan_iter_next_listed(struct jscan_iter *it, struct jscan_value *key, struct jscan_value *val,
+                           struct jscan_member *m, size_t max, size_t *n)
+{
+    *n = 0;
     while (it->p < it->end && (is_ws(*it->p) || *it->p == ','))
         it->p++;
     if (it->p >= it->end)
@@ -527,8 +551,20 @@ int jscan_iter_next(struct jscan_iter *it, struct jscan_value *key, struct jscan
         while (it->p < it->end && (is_ws(*it->p) || *it->p == ':'))
             it->p++;
     }
-    it->p = skip_value(it->p, it->end, val);
+    if (m && *it->p == '{') {
+        const char *start = it->p;
+        it->p = object_members(it->p, it->end, m, max, n);
+        *val = (struct jscan_value){ start, (uint32_t)(it->p - start), JSCAN_OBJECT, 0 };
+    } else {
+        it->p = skip_value(it->p, it->end, val);
+    }
     return 1;
+}
+
+int jscan_iter_next(struct jscan_iter *it, struct jscan_value *key, struct jscan_value *val)
+{
+    size_t n;
+    return jscan_iter_next_listed(it, key, val, NULL, 0, &n);
 }
 
 int64_t jscan_int64(const struct jscan_value *v)

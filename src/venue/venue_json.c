@@ -196,9 +196,14 @@ int venue_jiter_next(struct venue_jiter *it, struct venue_jval *elem)
         return 1;
     }
     struct jscan_value v;
-    if (jscan_iter_next(&it->scan, NULL, &v) <= 0)
+    size_t n;
+    if (jscan_iter_next_listed(&it->scan, NULL, &v, it->m, VENUE_JOBJ_MAX, &n) <= 0)
         return 0;
     jval_of_scan(&v, elem);
+    if (v.type == JSCAN_OBJECT && n <= VENUE_JOBJ_MAX) {
+        elem->members = it->m;
+        elem->n_members = n;
+    }
     return 1;
 }
 

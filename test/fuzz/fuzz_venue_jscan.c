@@ -12,8 +12,8 @@
  * (as fuzz_venue_push feeds a connection's messages), the public push and
  * order parsers (jscan, jansson where it declines) must give exactly what
  * the jansson path alone gives: the return code, every byte of the output,
- * and the error message.  What jscan_parse_object lists is what walking
- * the same objects finds.
+ * and the error message.  What jscan_parse_object and
+ * jscan_iter_next_listed list is what walking the same objects finds.
  */
 #include <math.h>
 #include <string.h>
@@ -137,6 +137,32 @@ static void members_walked(const struct jscan_value *obj, const struct jscan_mem
     FUZZ_CHECK(i == n);
 }
 
+/* jscan_iter_next_listed walks the container as jscan_iter_next does, and
+ * an object it lists is what walking that object finds (a small m[], so
+ * that what does not fit is exercised too). */
+static void iter_listed_same(const struct jscan_value *c)
+{
+    struct jscan_iter a, b;
+    struct jscan_value ka, va, kb, vb;
+    struct jscan_member m[4];
+    size_t n;
+    jscan_iter_init(&a, c);
+    jscan_iter_init(&b, c);
+    for (;;) {
+        int ra = jscan_iter_next(&a, &ka, &va);
+        FUZZ_CHECK(jscan_iter_next_listed(&b, &kb, &vb, m, 4, &n) == ra);
+        if (ra <= 0)
+            break;
+        FUZZ_CHECK(va.ptr == vb.ptr && va.len == vb.len && va.type == vb.type);
+        if (c->type == JSCAN_OBJECT)
+            FUZZ_CHECK(ka.ptr == kb.ptr && ka.len == kb.len);
+        if (vb.type != JSCAN_OBJECT)
+            FUZZ_CHECK(n == 0);
+        else if (n <= 4)
+            members_walked(&vb, m, n);
+    }
+}
+
 /* jscan_parse_object decides as jscan_parse does, and what it lists (the
  * root's members, the members of objects that are their values) is what
  * walking those objects finds; an array root lists nothing.  Small lists,
@@ -148,6 +174,8 @@ static void listing_same(const char *buf, size_t len)
     struct jscan_list l = { m, 8, 0, inner, 8, 0 };
     int rc = jscan_parse_object(buf, len, &root, &l);
     FUZZ_CHECK(rc == jscan_parse(buf, len, &r2));
+    if (rc == 0 && (root.type == JSCAN_OBJECT || root.type == JSCAN_ARRAY))
+        iter_listed_same(&root);
     if (rc || root.type != JSCAN_OBJECT) {
         FUZZ_CHECK(l.n == 0 && l.inner_n == 0);
         return;
@@ -162,6 +190,8 @@ static void listing_same(const char *buf, size_t len)
             FUZZ_CHECK(m[i].val.type == JSCAN_OBJECT);
             members_walked(&m[i].val, inner + m[i].inner_first, m[i].inner_n);
         }
+        if (m[i].val.type == JSCAN_ARRAY || m[i].val.type == JSCAN_OBJECT)
+            iter_listed_same(&m[i].val);
     }
 }
 

@@ -252,6 +252,33 @@ static void listed_members(void **state)
     assert_int_equal(l.inner_n, 0);
 }
 
+/* jscan_iter_next_listed: an object element's members in the walk that
+ * passes it; other values none; more than m holds counted. */
+static void iter_listed_members(void **state)
+{
+    (void)state;
+    static const char doc[] = "[{\"a\":1,\"b\":{\"c\":[2]}}, 3 ,{},\"s\",{\"x\":1,\"y\":2,\"z\":3}]";
+    struct jscan_value root, v;
+    struct jscan_iter it;
+    struct jscan_member m[2];
+    size_t n = 7;
+    static const size_t want_n[] = { 2, 0, 0, 0, 3 };
+    static const int want_type[] = { JSCAN_OBJECT, JSCAN_INTEGER, JSCAN_OBJECT, JSCAN_STRING,
+                                     JSCAN_OBJECT };
+    assert_int_equal(jscan_parse(doc, LEN(doc), &root), 0);
+    jscan_iter_init(&it, &root);
+    for (size_t i = 0; i < 5; i++) {
+        assert_int_equal(jscan_iter_next_listed(&it, NULL, &v, m, 2, &n), 1);
+        assert_int_equal(v.type, want_type[i]);
+        assert_int_equal(n, want_n[i]);
+        if (i == 0)
+            members_are(&v, m, n);
+    }
+    assert_int_equal(v.len, strlen("{\"x\":1,\"y\":2,\"z\":3}"));
+    assert_int_equal(jscan_iter_next_listed(&it, NULL, &v, m, 2, &n), 0);
+    assert_int_equal(n, 0);
+}
+
 /* ---------------------------------------------------------------- the fast path */
 
 static const char EXEC[] =
@@ -411,6 +438,7 @@ int main(void)
         cmocka_unit_test(numbers),
         cmocka_unit_test(spans_and_members),
         cmocka_unit_test(listed_members),
+        cmocka_unit_test(iter_listed_members),
         cmocka_unit_test(fast_path_reads_the_hot_shapes),
         cmocka_unit_test(fast_path_declines),
         cmocka_unit_test(duplicate_keys),
