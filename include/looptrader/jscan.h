@@ -13,7 +13,9 @@
  *           ... key.ptr[0..key.len) is the key's raw bytes, val the value ...
  *
  * jscan_parse_object lists the root object's members while it validates,
- * which spares the hot paths a second walk over the body.
+ * and those of the objects that are their values (a stream's "data", a
+ * WS API event's "event", an answer's "result"), which spares the hot
+ * paths a second walk over the body.
  *
  * jscan_parse accepts a document only when jansson's json_loadb (with
  * JSON_DECODE_ANY; without it jansson also wants an object or an array at
@@ -76,13 +78,28 @@ int jscan_parse(const char *buf, size_t len, struct jscan_value *root);
 /* One member of an object: its key (a string span) and its value. */
 struct jscan_member {
     struct jscan_value key, val;
+    /* jscan_parse_object, a member of the root whose value is an object:
+     * that object's members are inner[inner_first..+inner_n) of its list
+     * (inner_n 0 when it has none or they were not listed); else 0. */
+    uint32_t inner_first, inner_n;
 };
 
-/* jscan_parse, and when the root is an object its members in the same
- * pass: the first max into m[], and *n how many there are (more than max
- * when some did not fit).  *n is 0 for any other root. */
+/* What jscan_parse_object lists, when the root is an object: its members,
+ * the first max into m[] and n how many there are (more than max when
+ * some did not fit); and the members of each object that is one of their
+ * values into inner[0..inner_max), inner_n of them.  An object whose
+ * members do not all fit in what inner[] has left is not listed (its
+ * member's inner_n is 0).  n and inner_n are 0 for any other root. */
+struct jscan_list {
+    struct jscan_member *m;
+    size_t max, n;
+    struct jscan_member *inner;
+    size_t inner_max, inner_n;
+};
+
+/* jscan_parse, and *list filled in the same pass (see above). */
 int jscan_parse_object(const char *buf, size_t len, struct jscan_value *root,
-                       struct jscan_member *m, size_t max, size_t *n);
+                       struct jscan_list *list);
 
 /* Walks the members of an object or the elements of an array that
  * jscan_parse accepted (as the root or inside it). */
@@ -96,6 +113,13 @@ void jscan_iter_init(struct jscan_iter *it, const struct jscan_value *container)
 /* The next member (key and value) or element (value; key may be NULL):
  * 1, or 0 past the last. */
 int jscan_iter_next(struct jscan_iter *it, struct jscan_value *key, struct jscan_value *val);
+
+/* jscan_iter_next, and when the value is an object its members listed
+ * in the same walk: the first max into m[] and *n how many (more than max
+ * when some did not fit; 0 for any other value).  One walk over an array
+ * of objects where jscan_iter_next and then walking each object take two. */
+int jscan_iter_next_listed(struct jscan_iter *it, struct jscan_value *key, struct jscan_value *val,
+                           struct jscan_member *m, size_t max, size_t *n);
 
 /* The number of a JSCAN_INTEGER value (exact: jscan_parse checked its
  * range); meaningless for any other type. */

@@ -51,6 +51,12 @@ struct venue_jval {
     int64_t num;      /* VJ_INTEGER */
     json_t *json;     /* jansson's value; NULL when scanned */
     struct jscan_value span; /* the scanner's value (objects, arrays) */
+    /* A scanned object whose members were listed as it was read (a root
+     * member's value, see venue_jobj; an array's element, see venue_jiter):
+     * them, borrowed from that venue_jobj, or from the venue_jiter until
+     * its next element; NULL when its span is to be walked instead. */
+    const struct jscan_member *members;
+    size_t n_members;
 };
 
 /* Positive, never an LT_E* code: "the scanner cannot read this exactly". */
@@ -67,6 +73,10 @@ struct venue_jobj {
     /* Open addressing by the key's hash: 1 + the index in m of the key's
      * last value, 0 for an empty slot. */
     uint8_t slot[VENUE_JOBJ_SLOTS];
+    /* venue_jobj_scan: the members of the objects that are the root's
+     * member values, as the scan listed them (jscan_list), so that
+     * venue_jobj_of reads them instead of walking those objects again. */
+    struct jscan_member inner[VENUE_JOBJ_MAX];
 };
 
 /* o must be a jansson object. */
@@ -82,11 +92,14 @@ int venue_jobj_scan(const char *buf, size_t len, struct venue_jobj *out);
 /* o[key] into *out (VJ_ABSENT when missing). */
 void venue_jobj_get(const struct venue_jobj *o, const char *key, struct venue_jval *out);
 
-/* The elements of an array value, either parser's. */
+/* The elements of an array value, either parser's.  A scanned object
+ * element comes with its members (venue_jval.members), listed in the walk
+ * that found its end. */
 struct venue_jiter {
     json_t *json;
     size_t i;
     struct jscan_iter scan;
+    struct jscan_member m[VENUE_JOBJ_MAX];
 };
 void venue_jiter_init(struct venue_jiter *it, const struct venue_jval *arr);
 /* 1 with *elem, or 0 past the last. */

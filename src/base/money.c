@@ -5,11 +5,16 @@
 #include <math.h>
 #include <string.h>
 
+/* 64 bits, not __int128 (every exchange amount comes through here): v
+ * never exceeds INT64_MAX, so v * 10 + 9 cannot wrap while v is at most
+ * INT64_MAX / 10, and above that the product is out of range anyway. */
+#define TIMES10_MAX ((uint64_t)INT64_MAX / 10)
+
 int money_parse_n(const char *s, unsigned long len, money_t *out)
 {
     unsigned long i = 0;
     int neg = 0, digits = 0, frac = 0, dot = 0;
-    __int128 v = 0;
+    uint64_t v = 0;
 
     if (len == 0)
         return LT_EPARSE;
@@ -36,18 +41,20 @@ int money_parse_n(const char *s, unsigned long len, money_t *out)
             }
             frac++;
         }
-        v = v * 10 + (c - '0');
-        if (v > (__int128)INT64_MAX)
+        if (v > TIMES10_MAX)
+            return LT_ERANGE;
+        v = v * 10 + (uint64_t)(c - '0');
+        if (v > (uint64_t)INT64_MAX)
             return LT_ERANGE;
     }
     if (!digits)
         return LT_EPARSE;
     for (; frac < MONEY_DECIMALS; frac++) {
-        v *= 10;
-        if (v > (__int128)INT64_MAX)
+        if (v > TIMES10_MAX)
             return LT_ERANGE;
+        v *= 10;
     }
-    *out = (money_t)(neg ? -v : v);
+    *out = neg ? -(money_t)v : (money_t)v;
     return 0;
 }
 

@@ -17,9 +17,11 @@
 
 struct scan {
     const char *p, *end;
-    struct jscan_member *m; /* the root object's members go here, when set */
-    size_t max, n;
+    struct jscan_list *list; /* NULL: nothing is listed */
 };
+
+/* What a container lists of its own members (jscan_list). */
+enum listed { LIST_NONE, LIST_ROOT, LIST_INNER };
 
 /* 1 for the bytes a string holds as they are: printable ASCII but the
  * quote and the backslash. */
@@ -38,8 +40,12 @@ static int is_ws(char c)
     return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
-static void skip_ws(struct scan *s)
+/* Inline, and one test when no whitespace follows: the venues send
+ * compact JSON, where this runs between every two tokens. */
+static inline void skip_ws(struct scan *s)
 {
+    if (s->p < s->end && (unsigned char)*s->p > ' ')
+        return;
     while (s->p < s->end && is_ws(*s->p))
         s->p++;
 }
@@ -137,6 +143,12 @@ static int string(struct scan *s, struct jscan_value *v)
     const char *start = ++s->p;
     v->escaped = 0;
     for (;;) {
+        /* Four bytes a test while that many are left: one bound check for
+         * the four, and most strings (keys, amounts) are plain to the end. */
+        while (s->end - s->p >= 4 && plain[(unsigned char)s->p[0]] &&
+               plain[(unsigned char)s->p[1]] && plain[(unsigned char)s->p[2]] &&
+               plain[(unsigned char)s->p[3]])
+            s->p += 4;
         while (s->p < s->end && plain[(unsigned char)*s->p])
             s->p++;
         if (s->p == s->end)
@@ -276,16 +288,30 @@ static int literal(struct scan *s, const char *word, size_t n, int type, struct 
     return 0;
 }
 
-static int value(struct scan *s, int depth, struct jscan_value *v);
+static int value(struct scan *s, int depth, enum listed listed, struct jscan_value *v);
 
-/* An object or array whose bracket is at s->p. */
-static int container(struct scan *s, int depth, struct jscan_value *v)
+/* Appends a member to the list l when it fits; counts it either way. */
+static void list_add(struct jscan_member *l, size_t max, size_t *n,
+                     const struct jscan_value *key, const struct jscan_value *val)
+{
+    if (*n < max)
+        l[*n] = (struct jscan_member){ *key, *val, 0, 0 };
+    (*n)++;
+}
+
+/* An object or array whose bracket is at s->p; an object lists its
+ * members as `listed` says. */
+static int container(struct scan *s, int depth, enum listed listed, struct jscan_value *v)
 {
     const char *start = s->p;
     int object = *s->p == '{';
     char close = object ? '}' : ']';
     if (depth >= JSCAN_DEPTH_MAX)
         return JSCAN_EDEPTH;
+    if (!object)
+        listed = LIST_NONE;
+    struct jscan_list *l = s->list;
+    size_t inner_start = listed == LIST_INNER ? l->inner_n : 0;
     s->p++;
     skip_ws(s);
     if (s->p < s->end && *s->p == close) {
@@ -305,12 +331,20 @@ static int container(struct scan *s, int depth, struct jscan_value *v)
                 s->p++;
                 skip_ws(s);
             }
-            if ((rc = value(s, depth + 1, &item)))
-                return rc;
-            if (object && depth == 0 && s->m) {
-                if (s->n < s->max)
-                    s->m[s->n] = (struct jscan_member){ key, item };
-                s->n++;
+            if (listed == LIST_ROOT) {
+                size_t first = l->inner_n;
+                if ((rc = value(s, depth + 1, LIST_INNER, &item)))
+                    return rc;
+                list_add(l->m, l->max, &l->n, &key, &item);
+                if (l->n <= l->max) {
+                    l->m[l->n - 1].inner_first = (uint32_t)first;
+                    l->m[l->n - 1].inner_n = (uint32_t)(l->inner_n - first);
+                }
+            } else {
+                if ((rc = value(s, depth + 1, LIST_NONE, &item)))
+                    return rc;
+                if (listed == LIST_INNER)
+                    list_add(l->inner, l->inner_max, &l->inner_n, &key, &item);
             }
             skip_ws(s);
             if (s->p == s->end)
@@ -325,6 +359,8 @@ static int container(struct scan *s, int depth, struct jscan_value *v)
             skip_ws(s);
         }
     }
+    if (listed == LIST_INNER && l->inner_n > l->inner_max)
+        l->inner_n = inner_start; /* not all of it fits: none of it listed */
     v->ptr = start;
     v->len = (uint32_t)(s->p - start);
     v->type = object ? JSCAN_OBJECT : JSCAN_ARRAY;
@@ -332,14 +368,14 @@ static int container(struct scan *s, int depth, struct jscan_value *v)
     return 0;
 }
 
-static int value(struct scan *s, int depth, struct jscan_value *v)
+static int value(struct scan *s, int depth, enum listed listed, struct jscan_value *v)
 {
     if (s->p == s->end)
         return JSCAN_EINVAL;
     switch (*s->p) {
     case '{':
     case '[':
-        return container(s, depth, v);
+        return container(s, depth, listed, v);
     case '"':
         return string(s, v);
     case 't':
@@ -354,30 +390,33 @@ static int value(struct scan *s, int depth, struct jscan_value *v)
 }
 
 int jscan_parse_object(const char *buf, size_t len, struct jscan_value *root,
-                       struct jscan_member *m, size_t max, size_t *n)
+                       struct jscan_list *list)
 {
-    if (n)
-        *n = 0;
+    if (list)
+        list->n = list->inner_n = 0;
     if (len > UINT32_MAX)
         return JSCAN_ELONG;
-    struct scan s = { buf, buf + len, m, max, 0 };
+    struct scan s = { buf, buf + len, list };
     struct jscan_value v;
     skip_ws(&s);
-    int rc = value(&s, 0, &v);
-    if (rc)
+    int rc = value(&s, 0, list ? LIST_ROOT : LIST_NONE, &v);
+    if (!rc) {
+        skip_ws(&s);
+        if (s.p != s.end)
+            rc = JSCAN_EINVAL;
+    }
+    if (rc) {
+        if (list)
+            list->n = list->inner_n = 0;
         return rc;
-    skip_ws(&s);
-    if (s.p != s.end)
-        return JSCAN_EINVAL;
+    }
     *root = v;
-    if (n)
-        *n = s.n;
     return 0;
 }
 
 int jscan_parse(const char *buf, size_t len, struct jscan_value *root)
 {
-    return jscan_parse_object(buf, len, root, NULL, 0, NULL);
+    return jscan_parse_object(buf, len, root, NULL);
 }
 
 /* ---------------------------------------------------------------- iteration */
@@ -474,8 +513,32 @@ void jscan_iter_init(struct jscan_iter *it, const struct jscan_value *container)
     }
 }
 
-int jscan_iter_next(struct jscan_iter *it, struct jscan_value *key, struct jscan_value *val)
+/* Past the validated object whose brace is at p, its members listed on
+ * the way as jscan_iter_next_listed says. */
+static const char *object_members(const char *p, const char *end, struct jscan_member *m,
+                                  size_t max, size_t *n)
 {
+    for (p++; p < end;) {
+        while (p < end && (is_ws(*p) || *p == ','))
+            p++;
+        if (p == end || *p == '}')
+            break;
+        struct jscan_value k, v;
+        p = skip_value(p, end, &k);
+        while (p < end && (is_ws(*p) || *p == ':'))
+            p++;
+        p = skip_value(p, end, &v);
+        if (*n < max)
+            m[*n] = (struct jscan_member){ k, v, 0, 0 };
+        (*n)++;
+    }
+    return p + (p < end);
+}
+
+int jscan_iter_next_listed(struct jscan_iter *it, struct jscan_value *key, struct jscan_value *val,
+                           struct jscan_member *m, size_t max, size_t *n)
+{
+    *n = 0;
     while (it->p < it->end && (is_ws(*it->p) || *it->p == ','))
         it->p++;
     if (it->p >= it->end)
@@ -488,8 +551,20 @@ int jscan_iter_next(struct jscan_iter *it, struct jscan_value *key, struct jscan
         while (it->p < it->end && (is_ws(*it->p) || *it->p == ':'))
             it->p++;
     }
-    it->p = skip_value(it->p, it->end, val);
+    if (m && *it->p == '{') {
+        const char *start = it->p;
+        it->p = object_members(it->p, it->end, m, max, n);
+        *val = (struct jscan_value){ start, (uint32_t)(it->p - start), JSCAN_OBJECT, 0 };
+    } else {
+        it->p = skip_value(it->p, it->end, val);
+    }
     return 1;
+}
+
+int jscan_iter_next(struct jscan_iter *it, struct jscan_value *key, struct jscan_value *val)
+{
+    size_t n;
+    return jscan_iter_next_listed(it, key, val, NULL, 0, &n);
 }
 
 int64_t jscan_int64(const struct jscan_value *v)

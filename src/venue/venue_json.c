@@ -45,6 +45,8 @@ static void jval_of_scan(const struct jscan_value *v, struct venue_jval *out)
     out->num = v->type == JSCAN_INTEGER ? jscan_int64(v) : 0;
     out->json = NULL;
     out->span = *v;
+    out->members = NULL;
+    out->n_members = 0;
 }
 
 /* ---------------------------------------------------------------- objects */
@@ -57,47 +59,62 @@ void venue_jobj_json(json_t *o, struct venue_jobj *out)
 
 /* FNV-1a: on one-byte keys (an event's) the low bits differ for
  * every byte, so those never collide. */
+#define HASH_BASIS 2166136261u
+
+static inline uint32_t hash_step(uint32_t h, unsigned char c)
+{
+    return (h ^ c) * 16777619u;
+}
+
 static uint32_t key_hash(const char *k, size_t n)
 {
-    uint32_t h = 2166136261u;
+    uint32_t h = HASH_BASIS;
     for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)k[i]) * 16777619u;
+        h = hash_step(h, (unsigned char)k[i]);
     return h;
 }
 
-static int key_is(const struct jscan_value *k, const char *key, size_t n)
+/* A loop, not memcmp: keys are a few bytes, most of them one, and a call
+ * costs more than comparing them. */
+static inline int key_is(const struct jscan_value *k, const char *key, size_t n)
 {
-    return k->len == n && memcmp(k->ptr, key, n) == 0;
+    if (k->len != n)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (k->ptr[i] != key[i])
+            return 0;
+    return 1;
 }
 
-/* The slot of key: where it is, or the empty one where it would go. */
-static uint8_t *slot_of(const struct venue_jobj *o, const char *key, size_t n)
+/* The slot of the n-byte key whose hash is h: where it is, or the empty
+ * one where it would go. */
+static inline uint8_t *slot_of(const struct venue_jobj *o, uint32_t h, const char *key, size_t n)
 {
     uint8_t *slot = (uint8_t *)o->slot;
-    for (uint32_t h = key_hash(key, n);; h++) {
+    for (;; h++) {
         uint8_t *s = &slot[h & (VENUE_JOBJ_SLOTS - 1)];
         if (!*s || key_is(&o->m[*s - 1].key, key, n))
             return s;
     }
 }
 
-/* Indexes the n members in out->m, keeping one per key (the last value,
- * as jansson does) and the body's order: 0, or VENUE_JSON_DECLINE for an
- * escaped key. */
-static int jobj_index(struct venue_jobj *out, size_t n)
+/* Indexes the n members m[] into out->m, keeping one per key (the last
+ * value, as jansson does) and the body's order: 0, or VENUE_JSON_DECLINE
+ * for an escaped key.  m may be out->m itself. */
+static int jobj_index(struct venue_jobj *out, const struct jscan_member *m, size_t n)
 {
     out->json = NULL;
     out->n = 0;
     memset(out->slot, 0, sizeof out->slot);
     for (size_t i = 0; i < n; i++) {
-        const struct jscan_member *m = &out->m[i];
-        if (m->key.escaped)
+        if (m[i].key.escaped)
             return VENUE_JSON_DECLINE;
-        uint8_t *s = slot_of(out, m->key.ptr, m->key.len);
+        uint8_t *s = slot_of(out, key_hash(m[i].key.ptr, m[i].key.len), m[i].key.ptr,
+                             m[i].key.len);
         if (*s) {
-            out->m[*s - 1].val = m->val;
+            out->m[*s - 1] = m[i];
         } else {
-            out->m[out->n] = *m;
+            out->m[out->n] = m[i];
             *s = (uint8_t)++out->n;
         }
     }
@@ -107,15 +124,15 @@ static int jobj_index(struct venue_jobj *out, size_t n)
 static int jobj_of_span(const struct jscan_value *obj, struct venue_jobj *out)
 {
     struct jscan_iter it;
-    struct jscan_member m;
+    struct jscan_value key, val;
     size_t n = 0;
     jscan_iter_init(&it, obj);
-    while (jscan_iter_next(&it, &m.key, &m.val) > 0) {
+    while (jscan_iter_next(&it, &key, &val) > 0) {
         if (n == VENUE_JOBJ_MAX)
             return VENUE_JSON_DECLINE;
-        out->m[n++] = m;
+        out->m[n++] = (struct jscan_member){ key, val, 0, 0 };
     }
-    return jobj_index(out, n);
+    return jobj_index(out, out->m, n);
 }
 
 int venue_jobj_of(const struct venue_jval *v, struct venue_jobj *out)
@@ -124,17 +141,19 @@ int venue_jobj_of(const struct venue_jval *v, struct venue_jobj *out)
         venue_jobj_json(v->json, out);
         return 0;
     }
+    if (v->members)
+        return jobj_index(out, v->members, v->n_members);
     return jobj_of_span(&v->span, out);
 }
 
 int venue_jobj_scan(const char *buf, size_t len, struct venue_jobj *out)
 {
     struct jscan_value root;
-    size_t n;
-    if (jscan_parse_object(buf, len, &root, out->m, VENUE_JOBJ_MAX, &n) != 0 ||
-        root.type != JSCAN_OBJECT || n > VENUE_JOBJ_MAX)
+    struct jscan_list l = { out->m, VENUE_JOBJ_MAX, 0, out->inner, VENUE_JOBJ_MAX, 0 };
+    if (jscan_parse_object(buf, len, &root, &l) != 0 || root.type != JSCAN_OBJECT ||
+        l.n > VENUE_JOBJ_MAX)
         return VENUE_JSON_DECLINE;
-    return jobj_index(out, n);
+    return jobj_index(out, out->m, l.n);
 }
 
 void venue_jobj_get(const struct venue_jobj *o, const char *key, struct venue_jval *out)
@@ -143,11 +162,22 @@ void venue_jobj_get(const struct venue_jobj *o, const char *key, struct venue_jv
         jval_of_json(json_object_get(o->json, key), out);
         return;
     }
-    const uint8_t *s = slot_of(o, key, strlen(key));
-    if (*s)
-        jval_of_scan(&o->m[*s - 1].val, out);
-    else
+    /* The key's hash and length in one pass over it. */
+    uint32_t h = HASH_BASIS;
+    size_t n = 0;
+    for (; key[n]; n++)
+        h = hash_step(h, (unsigned char)key[n]);
+    const uint8_t *s = slot_of(o, h, key, n);
+    if (!*s) {
         memset(out, 0, sizeof *out);
+        return;
+    }
+    const struct jscan_member *m = &o->m[*s - 1];
+    jval_of_scan(&m->val, out);
+    if (m->inner_n) {
+        out->members = &o->inner[m->inner_first];
+        out->n_members = m->inner_n;
+    }
 }
 
 void venue_jiter_init(struct venue_jiter *it, const struct venue_jval *arr)
@@ -166,9 +196,14 @@ int venue_jiter_next(struct venue_jiter *it, struct venue_jval *elem)
         return 1;
     }
     struct jscan_value v;
-    if (jscan_iter_next(&it->scan, NULL, &v) <= 0)
+    size_t n;
+    if (jscan_iter_next_listed(&it->scan, NULL, &v, it->m, VENUE_JOBJ_MAX, &n) <= 0)
         return 0;
     jval_of_scan(&v, elem);
+    if (v.type == JSCAN_OBJECT && n <= VENUE_JOBJ_MAX) {
+        elem->members = it->m;
+        elem->n_members = n;
+    }
     return 1;
 }
 

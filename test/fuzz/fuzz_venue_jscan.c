@@ -12,7 +12,8 @@
  * (as fuzz_venue_push feeds a connection's messages), the public push and
  * order parsers (jscan, jansson where it declines) must give exactly what
  * the jansson path alone gives: the return code, every byte of the output,
- * and the error message.
+ * and the error message.  What jscan_parse_object and
+ * jscan_iter_next_listed list is what walking the same objects finds.
  */
 #include <math.h>
 #include <string.h>
@@ -120,6 +121,80 @@ static void scanner_vs_jansson(const char *buf, size_t len)
     json_decref(j);
 }
 
+/* m[0..n) are what the iterator walks in obj, in order. */
+static void members_walked(const struct jscan_value *obj, const struct jscan_member *m, size_t n)
+{
+    struct jscan_iter it;
+    struct jscan_value k, v;
+    size_t i = 0;
+    for (jscan_iter_init(&it, obj); jscan_iter_next(&it, &k, &v) > 0; i++) {
+        FUZZ_CHECK(i < n);
+        FUZZ_CHECK(m[i].key.ptr == k.ptr && m[i].key.len == k.len &&
+                   m[i].key.escaped == k.escaped);
+        FUZZ_CHECK(m[i].val.ptr == v.ptr && m[i].val.len == v.len && m[i].val.type == v.type &&
+                   m[i].val.escaped == v.escaped);
+    }
+    FUZZ_CHECK(i == n);
+}
+
+/* jscan_iter_next_listed walks the container as jscan_iter_next does, and
+ * an object it lists is what walking that object finds (a small m[], so
+ * that what does not fit is exercised too). */
+static void iter_listed_same(const struct jscan_value *c)
+{
+    struct jscan_iter a, b;
+    struct jscan_value ka, va, kb, vb;
+    struct jscan_member m[4];
+    size_t n;
+    jscan_iter_init(&a, c);
+    jscan_iter_init(&b, c);
+    for (;;) {
+        int ra = jscan_iter_next(&a, &ka, &va);
+        FUZZ_CHECK(jscan_iter_next_listed(&b, &kb, &vb, m, 4, &n) == ra);
+        if (ra <= 0)
+            break;
+        FUZZ_CHECK(va.ptr == vb.ptr && va.len == vb.len && va.type == vb.type);
+        if (c->type == JSCAN_OBJECT)
+            FUZZ_CHECK(ka.ptr == kb.ptr && ka.len == kb.len);
+        if (vb.type != JSCAN_OBJECT)
+            FUZZ_CHECK(n == 0);
+        else if (n <= 4)
+            members_walked(&vb, m, n);
+    }
+}
+
+/* jscan_parse_object decides as jscan_parse does, and what it lists (the
+ * root's members, the members of objects that are their values) is what
+ * walking those objects finds; an array root lists nothing.  Small lists,
+ * so that what does not fit is exercised too. */
+static void listing_same(const char *buf, size_t len)
+{
+    struct jscan_value root, r2;
+    struct jscan_member m[8], inner[8];
+    struct jscan_list l = { m, 8, 0, inner, 8, 0 };
+    int rc = jscan_parse_object(buf, len, &root, &l);
+    FUZZ_CHECK(rc == jscan_parse(buf, len, &r2));
+    if (rc == 0 && (root.type == JSCAN_OBJECT || root.type == JSCAN_ARRAY))
+        iter_listed_same(&root);
+    if (rc || root.type != JSCAN_OBJECT) {
+        FUZZ_CHECK(l.n == 0 && l.inner_n == 0);
+        return;
+    }
+    FUZZ_CHECK(l.inner_n <= l.inner_max);
+    if (l.n > l.max)
+        return;
+    members_walked(&root, m, l.n);
+    for (size_t i = 0; i < l.n; i++) {
+        FUZZ_CHECK(m[i].inner_first + (size_t)m[i].inner_n <= l.inner_n);
+        if (m[i].inner_n) {
+            FUZZ_CHECK(m[i].val.type == JSCAN_OBJECT);
+            members_walked(&m[i].val, inner + m[i].inner_first, m[i].inner_n);
+        }
+        if (m[i].val.type == JSCAN_ARRAY || m[i].val.type == JSCAN_OBJECT)
+            iter_listed_same(&m[i].val);
+    }
+}
+
 static void push_same(const char *buf, size_t len)
 {
     struct venue_push a, b;
@@ -152,6 +227,7 @@ FUZZ_TARGET(venue_jscan)
 {
     const char *in = (const char *)data;
     scanner_vs_jansson(in, size);
+    listing_same(in, size);
     push_same(in, size);
     order_same(in, size);
     for (size_t i = 0; i < size;) {
@@ -159,6 +235,7 @@ FUZZ_TARGET(venue_jscan)
         size_t len = nl ? (size_t)(nl - (in + i)) : size - i;
         if (len != size) {
             scanner_vs_jansson(in + i, len);
+            listing_same(in + i, len);
             push_same(in + i, len);
             order_same(in + i, len);
         }

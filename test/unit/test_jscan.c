@@ -181,6 +181,104 @@ static void spans_and_members(void **state)
     assert_int_equal(jscan_iter_next(&in, NULL, &v), 0);
 }
 
+/* m[0..n) are the members the iterator walks in obj, in order. */
+static void members_are(const struct jscan_value *obj, const struct jscan_member *m, size_t n)
+{
+    struct jscan_iter it;
+    struct jscan_value k, v;
+    size_t i = 0;
+    for (jscan_iter_init(&it, obj); jscan_iter_next(&it, &k, &v) > 0; i++) {
+        assert_true(i < n);
+        assert_ptr_equal(m[i].key.ptr, k.ptr);
+        assert_int_equal(m[i].key.len, k.len);
+        assert_ptr_equal(m[i].val.ptr, v.ptr);
+        assert_int_equal(m[i].val.len, v.len);
+        assert_int_equal(m[i].val.type, v.type);
+    }
+    assert_int_equal(i, n);
+}
+
+/* jscan_parse_object's list: the root's members, and those of the objects
+ * that are their values (not deeper, not an array's, not an array root's),
+ * an object that does not fit left out whole. */
+static void listed_members(void **state)
+{
+    (void)state;
+    static const char doc[] =
+        "{\"a\":1,\"o\":{\"x\":{\"deep\":1},\"y\":[{\"z\":2}]},\"e\":{},"
+        "\"l\":[{\"q\":1}],\"p\":{\"k\":true,\"j\":null}}";
+    struct jscan_member m[8], inner[8];
+    struct jscan_list l = { m, 8, 0, inner, 8, 0 };
+    struct jscan_value root;
+    assert_int_equal(jscan_parse_object(doc, LEN(doc), &root, &l), 0);
+    assert_int_equal(l.n, 5);
+    members_are(&root, m, l.n);
+    assert_int_equal(l.inner_n, 4);
+    static const uint32_t first[] = { 0, 0, 2, 0, 2 }, n[] = { 0, 2, 0, 0, 2 };
+    for (size_t i = 0; i < 5; i++) {
+        assert_int_equal(m[i].inner_n, n[i]);
+        if (n[i]) {
+            assert_int_equal(m[i].inner_first, first[i]);
+            members_are(&m[i].val, inner + first[i], n[i]);
+        }
+    }
+    for (size_t i = 0; i < l.inner_n; i++)
+        assert_int_equal(inner[i].inner_n, 0);
+
+    /* Room for three inner members: "o" fits, "p" (two more) does not. */
+    l = (struct jscan_list){ m, 8, 0, inner, 3, 0 };
+    assert_int_equal(jscan_parse_object(doc, LEN(doc), &root, &l), 0);
+    assert_int_equal(l.inner_n, 2);
+    assert_int_equal(m[1].inner_n, 2);
+    assert_int_equal(m[4].inner_n, 0);
+
+    /* More root members than m holds: counted, not written past it. */
+    l = (struct jscan_list){ m, 2, 0, inner, 8, 0 };
+    assert_int_equal(jscan_parse_object(doc, LEN(doc), &root, &l), 0);
+    assert_int_equal(l.n, 5);
+
+    /* An array root lists nothing, not its objects' members either. */
+    static const char arr[] = "[{\"a\":{\"b\":1}},{\"c\":2}]";
+    l = (struct jscan_list){ m, 8, 7, inner, 8, 7 };
+    assert_int_equal(jscan_parse_object(arr, LEN(arr), &root, &l), 0);
+    assert_int_equal(root.type, JSCAN_ARRAY);
+    assert_int_equal(l.n, 0);
+    assert_int_equal(l.inner_n, 0);
+
+    /* A refused document lists nothing. */
+    l = (struct jscan_list){ m, 8, 0, inner, 8, 0 };
+    assert_int_equal(jscan_parse_object(doc, LEN(doc) - 1, &root, &l), JSCAN_EINVAL);
+    assert_int_equal(l.n, 0);
+    assert_int_equal(l.inner_n, 0);
+}
+
+/* jscan_iter_next_listed: an object element's members in the walk that
+ * passes it; other values none; more than m holds counted. */
+static void iter_listed_members(void **state)
+{
+    (void)state;
+    static const char doc[] = "[{\"a\":1,\"b\":{\"c\":[2]}}, 3 ,{},\"s\",{\"x\":1,\"y\":2,\"z\":3}]";
+    struct jscan_value root, v;
+    struct jscan_iter it;
+    struct jscan_member m[2];
+    size_t n = 7;
+    static const size_t want_n[] = { 2, 0, 0, 0, 3 };
+    static const int want_type[] = { JSCAN_OBJECT, JSCAN_INTEGER, JSCAN_OBJECT, JSCAN_STRING,
+                                     JSCAN_OBJECT };
+    assert_int_equal(jscan_parse(doc, LEN(doc), &root), 0);
+    jscan_iter_init(&it, &root);
+    for (size_t i = 0; i < 5; i++) {
+        assert_int_equal(jscan_iter_next_listed(&it, NULL, &v, m, 2, &n), 1);
+        assert_int_equal(v.type, want_type[i]);
+        assert_int_equal(n, want_n[i]);
+        if (i == 0)
+            members_are(&v, m, n);
+    }
+    assert_int_equal(v.len, strlen("{\"x\":1,\"y\":2,\"z\":3}"));
+    assert_int_equal(jscan_iter_next_listed(&it, NULL, &v, m, 2, &n), 0);
+    assert_int_equal(n, 0);
+}
+
 /* ---------------------------------------------------------------- the fast path */
 
 static const char EXEC[] =
@@ -339,6 +437,8 @@ int main(void)
         cmocka_unit_test(depth_bound),
         cmocka_unit_test(numbers),
         cmocka_unit_test(spans_and_members),
+        cmocka_unit_test(listed_members),
+        cmocka_unit_test(iter_listed_members),
         cmocka_unit_test(fast_path_reads_the_hot_shapes),
         cmocka_unit_test(fast_path_declines),
         cmocka_unit_test(duplicate_keys),
