@@ -33,6 +33,30 @@ int faults_draw(struct faults *f, money_t rate)
     return (money_t)(faults_next(f) % (uint64_t)MONEY_SCALE) < rate;
 }
 
+enum fault_http faults_draw_http(struct faults *f, struct fault_answer *ans)
+{
+    if (!f)
+        return FAULT_HTTP_NONE;
+    if (faults_draw(f, f->http429)) {
+        *ans = (struct fault_answer){ 429, -1003,
+                                      "Too much request weight used; please use WebSocket "
+                                      "Streams for live updates to avoid polling the API.",
+                                      FAULT_RETRY_AFTER_S };
+        return FAULT_HTTP_429;
+    }
+    if (!faults_draw(f, f->http5xx))
+        return FAULT_HTTP_NONE;
+    if (faults_draw(f, MONEY_SCALE / 2)) {
+        *ans = (struct fault_answer){ 500, -1000,
+                                      "An unknown error occurred while processing the request.",
+                                      -1 };
+        return FAULT_HTTP_5XX_AFTER;
+    }
+    /* the request never reached the engine */
+    *ans = (struct fault_answer){ 503, -1001, "Service Unavailable.", -1 };
+    return FAULT_HTTP_5XX_BEFORE;
+}
+
 static int parse_ms(const char *v, int *out)
 {
     char *end;

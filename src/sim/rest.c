@@ -1108,14 +1108,18 @@ int rest_stats_write(const struct rest *r, FILE *f)
 }
 
 int rest_call(struct rest *r, struct sim_req *q, int account, struct strbuf *out, int *weight,
-              struct lt_err *err)
+              int *retry_after, struct lt_err *err)
 {
     int known;
     const struct route *rt = route_find(q->method, q->path, &known);
-    struct sim_resp headers = { .retry_after = -1 }; /* the WebSocket API answers without */
+    /* the WebSocket API answers without headers: only Retry-After is read */
+    struct sim_resp headers = { .retry_after = -1 };
+    *retry_after = -1;
     if (!rt)
         return params_fail(err, 400, -1000, "Unknown endpoint.");
-    return route_run(r, rt, q, account, 0, out, weight, &headers, err);
+    int rc = route_run(r, rt, q, account, 0, out, weight, &headers, err);
+    *retry_after = headers.retry_after;
+    return rc;
 }
 
 void rest_handle(void *arg, struct sim_req *q, struct sim_resp *resp)

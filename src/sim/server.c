@@ -318,25 +318,21 @@ static int req_dispatch(struct sim_conn *c)
     strbuf_reset(&r->body);
     r->retry_after = r->used_weight = r->orders_10s = r->orders_1d = -1;
 
-    int fail_after = 0;
+    struct fault_answer fa = { 0 };
+    enum fault_http fault = c->too_big ? FAULT_HTTP_NONE : faults_draw_http(f, &fa);
     if (c->too_big) {
         resp_error(r, 413, -1100, "Request body too large.");
-    } else if (f && faults_draw(f, f->http429)) {
-        resp_error(r, 429, -1003,
-                   "Too much request weight used; please use WebSocket Streams for live "
-                   "updates to avoid polling the API.");
-        r->retry_after = 1;
-    } else if (f && faults_draw(f, f->http5xx) && !(fail_after = faults_draw(f, MONEY_SCALE / 2))) {
-        /* 5xx before execution: the request never reached the engine. */
-        resp_error(r, 503, -1001, "Service Unavailable.");
+    } else if (fault == FAULT_HTTP_429 || fault == FAULT_HTTP_5XX_BEFORE) {
+        resp_error(r, fa.status, fa.code, fa.msg);
+        r->retry_after = fa.retry_after_s;
     } else if (q->body.len && is_form(c->wsi) &&
                params_parse_form(&q->params, q->body.buf, q->body.len, &err)) {
         resp_error(r, err.http_status, err.venue_code, err.msg);
     } else {
         s->h.http(s->h.arg, q, r);
         /* 5xx after execution: the order may exist though the client saw an error. */
-        if (fail_after)
-            resp_error(r, 500, -1000, "An unknown error occurred while processing the request.");
+        if (fault == FAULT_HTTP_5XX_AFTER)
+            resp_error(r, fa.status, fa.code, fa.msg);
     }
     if (resp_serialise(c))
         return -1;

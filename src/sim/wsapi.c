@@ -667,8 +667,11 @@ static void stream_message(struct wsconn *c, const char *text, size_t len)
 
 /* ---- WebSocket API (/ws-api/v3) ---- */
 
-static void api_reply(struct wsconn *c, json_t *id, int status, const char *result, int code,
-                      const char *msg, int weight)
+/* One answer: result (status 200) or the error code and msg; a refusal
+ * with retry_after_s >= 0 (a 429) carries error.data's serverTime and
+ * retryAfter (when to retry, ms), as Binance's rate-limited answers do. */
+static void api_answer(struct wsconn *c, json_t *id, int status, const char *result, int code,
+                       const char *msg, int weight, int retry_after_s)
 {
     struct wsapi *w = c->w;
     struct strbuf *sb = &w->msg;
@@ -680,7 +683,12 @@ static void api_reply(struct wsconn *c, json_t *id, int status, const char *resu
     w->stats[c->kind].weight += (unsigned long long)weight;
     strbuf_reset(sb);
     strbuf_addf(sb, "{\"id\":%s,\"status\":%d,", ids ? ids : "null", status);
-    if (msg) {
+    if (msg && retry_after_s >= 0) {
+        strbuf_addf(sb, "\"error\":{\"code\":%d,\"msg\":", code);
+        render_str(sb, msg);
+        strbuf_addf(sb, ",\"data\":{\"serverTime\":%lld,\"retryAfter\":%lld}}", (long long)now,
+                    (long long)(now + retry_after_s * 1000LL));
+    } else if (msg) {
         strbuf_addstr(sb, "\"error\":");
         render_error(sb, code, msg);
     } else {
@@ -697,10 +705,18 @@ static void api_reply(struct wsconn *c, json_t *id, int status, const char *resu
     send_sb(c, sb);
 }
 
-static void api_fail(struct wsconn *c, json_t *id, const struct lt_err *err, int weight)
+static void api_reply(struct wsconn *c, json_t *id, int status, const char *result, int code,
+                      const char *msg, int weight)
 {
-    api_reply(c, id, err->http_status ? err->http_status : 400, NULL,
-              err->venue_code ? err->venue_code : -1000, err->msg, weight);
+    api_answer(c, id, status, result, code, msg, weight, -1);
+}
+
+/* err as the answer; retry_after_s as api_answer's (-1: none). */
+static void api_fail(struct wsconn *c, json_t *id, const struct lt_err *err, int weight,
+                     int retry_after_s)
+{
+    api_answer(c, id, err->http_status ? err->http_status : 400, NULL,
+               err->venue_code ? err->venue_code : -1000, err->msg, weight, retry_after_s);
 }
 
 /* JSON params -> struct params (values as their text). */
@@ -781,23 +797,33 @@ static const struct {
     { "userDataStream.stop", SIM_DELETE, "/api/v3/userDataStream", 2 },
 };
 
+/* A REST endpoint's request in the WebSocket API envelope.  It meets the
+ * http429 and http5xx faults as REST's requests do (faults_draw_http), and
+ * an order.place the ws_order_drop fault. */
 static void api_rest_method(struct wsconn *c, json_t *id, size_t k, struct sim_req *q)
 {
     struct wsapi *w = c->w;
     struct lt_err err = { 0 };
     struct strbuf out = STRBUF_INIT;
-    int account = -1, weight = 1;
+    struct fault_answer fa = { 0 };
+    int account = -1, weight = 1, retry = -1;
     q->method = rest_methods[k].http;
     snprintf(q->path, sizeof(q->path), "%s", rest_methods[k].path);
     int sec = rest_methods[k].is_signed;
     int by_session = sec == 1 && c->logon_account >= 0 && !params_get(&q->params, "signature");
     if (by_session)
         account = c->logon_account;
-    if ((by_session && auth_check_time(&q->params, q->now_ms, 1, &err)) ||
-        (sec == 1 && !by_session && auth_ws(w->ex, &q->params, q->now_ms, &account, &err)) ||
-        (sec == 2 && auth_ws_key(w->ex, &q->params, &account, &err)) ||
-        rest_call(w->rest, q, account, &out, &weight, &err)) {
-        api_fail(c, id, &err, 0);
+    enum fault_http fault = faults_draw_http(w->faults, &fa);
+    if (fault == FAULT_HTTP_429 || fault == FAULT_HTTP_5XX_BEFORE) {
+        api_answer(c, id, fa.status, NULL, fa.code, fa.msg, 0, fa.retry_after_s);
+    } else if ((by_session && auth_check_time(&q->params, q->now_ms, 1, &err)) ||
+               (sec == 1 && !by_session && auth_ws(w->ex, &q->params, q->now_ms, &account, &err)) ||
+               (sec == 2 && auth_ws_key(w->ex, &q->params, &account, &err)) ||
+               rest_call(w->rest, q, account, &out, &weight, &retry, &err)) {
+        api_fail(c, id, &err, 0, retry);
+    } else if (fault == FAULT_HTTP_5XX_AFTER) {
+        /* executed: an order may exist though the client saw an error */
+        api_answer(c, id, fa.status, NULL, fa.code, fa.msg, 0, -1);
     } else if (q->method == SIM_POST && !strcmp(rest_methods[k].path, "/api/v3/order") &&
                w->faults && faults_draw(w->faults, w->faults->ws_order_drop)) {
         /* placed, and the answer lost with its connection */
@@ -836,7 +862,7 @@ static void api_logon(struct wsconn *c, json_t *id, const struct params *p, int6
     struct lt_err err = { 0 };
     int account;
     if (auth_ws(c->w->ex, p, now, &account, &err)) {
-        api_fail(c, id, &err, 2);
+        api_fail(c, id, &err, 2, -1);
         return;
     }
     const struct sign_key *k = sim_exchange_account_conf(c->w->ex, account)->public_key;
@@ -890,14 +916,14 @@ static void api_message(struct wsconn *c, const char *text, size_t len)
     int retry = 0;
     if (rest_weight_add(w->rest, c->ip, 0, now, &retry, &err) < 0) {
         /* As Binance: past the IP's weight every request is refused, 429 */
-        api_fail(c, id, &err, 0);
+        api_fail(c, id, &err, 0, retry);
     } else if (!json_is_object(root)) {
         api_reply(c, NULL, 400, NULL, -1135, "Invalid JSON request.", 1);
     } else if (!method) {
         api_reply(c, id, 400, NULL, -1102,
                   "Mandatory parameter 'method' was not sent, was empty/null, or malformed.", 1);
     } else if (api_params(json_object_get(root, "params"), p, &err)) {
-        api_fail(c, id, &err, 1);
+        api_fail(c, id, &err, 1, -1);
     } else if (!strcmp(method, "ping")) {
         api_reply(c, id, 200, "{}", 0, NULL, 1);
     } else if (!strcmp(method, "time")) {
@@ -906,7 +932,7 @@ static void api_message(struct wsconn *c, const char *text, size_t len)
     } else if (!strcmp(method, "userDataStream.subscribe.signature")) {
         int account;
         if (auth_ws(w->ex, p, now, &account, &err))
-            api_fail(c, id, &err, 2);
+            api_fail(c, id, &err, 2, -1);
         else
             ud_subscribe(c, id, account, res, sizeof(res));
     } else if (!strcmp(method, "userDataStream.subscribe")) {
@@ -928,7 +954,7 @@ static void api_message(struct wsconn *c, const char *text, size_t len)
         int64_t sid = -1;
         int present = 0;
         if (params_int(p, "subscriptionId", &sid, &present, &err)) {
-            api_fail(c, id, &err, 2);
+            api_fail(c, id, &err, 2, -1);
         } else if (!present) {
             unsubscribe_all(c);
             api_reply(c, id, 200, "{}", 0, NULL, 2);

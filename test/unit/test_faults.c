@@ -59,10 +59,45 @@ static void draws(void **state)
     assert_int_equal(faults_draw(&a, MONEY_SCALE), 1);
 }
 
+/* faults_draw_http: each kind at its rate, the answers REST and the
+ * WebSocket API both give, replayed by the seed, nothing without faults. */
+static void http_draws(void **state)
+{
+    (void)state;
+    struct faults a, b;
+    struct fault_answer x, y;
+    int n[4] = { 0 };
+    faults_init(&a, 7);
+    faults_init(&b, 7);
+    a.http429 = b.http429 = MONEY_SCALE / 10;
+    a.http5xx = b.http5xx = MONEY_SCALE / 5;
+    for (int i = 0; i < 10000; i++) {
+        enum fault_http k = faults_draw_http(&a, &x);
+        assert_int_equal(k, faults_draw_http(&b, &y));
+        n[k]++;
+        if (k == FAULT_HTTP_429)
+            assert_true(x.status == 429 && x.code == -1003 &&
+                        x.retry_after_s == FAULT_RETRY_AFTER_S);
+        else if (k == FAULT_HTTP_5XX_BEFORE)
+            assert_true(x.status == 503 && x.code == -1001 && x.retry_after_s == -1);
+        else if (k == FAULT_HTTP_5XX_AFTER)
+            assert_true(x.status == 500 && x.code == -1000 && x.retry_after_s == -1);
+    }
+    /* 10 % refused; of the other 90 %, 20 % fail, half of them after executing */
+    assert_in_range(n[FAULT_HTTP_429], 850, 1150);
+    assert_in_range(n[FAULT_HTTP_5XX_BEFORE], 750, 1050);
+    assert_in_range(n[FAULT_HTTP_5XX_AFTER], 750, 1050);
+    faults_init(&a, 7);
+    for (int i = 0; i < 100; i++)
+        assert_int_equal(faults_draw_http(&a, &x), FAULT_HTTP_NONE);
+    assert_int_equal(faults_draw_http(NULL, &x), FAULT_HTTP_NONE);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = { cmocka_unit_test(parse_kinds),
                                         cmocka_unit_test(parse_errors),
-                                        cmocka_unit_test(draws) };
+                                        cmocka_unit_test(draws),
+                                        cmocka_unit_test(http_draws) };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

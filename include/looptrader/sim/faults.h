@@ -18,8 +18,9 @@
 
 struct faults {
     int latency_ms;      /* added before every HTTP response */
-    money_t http5xx;     /* rate of 500/503 answers (half after executing) */
-    money_t http429;     /* rate of 429 -1003 answers with Retry-After */
+    money_t http5xx;     /* rate of 500/503 answers (half after executing), REST's
+                          * and the WebSocket API's requests alike */
+    money_t http429;     /* rate of 429 -1003 answers (retry after 1 s), likewise */
     int ws_drop_ms;      /* close every WebSocket every N ms; 0 = never */
     money_t push_loss;   /* rate of executionReports silently not sent */
     money_t partial;     /* cap on the fraction of an order filled per match; 0 = none */
@@ -40,6 +41,31 @@ int faults_parse(struct faults *f, const char *spec, struct lt_err *err);
 
 /* 1 with probability rate (a fraction of MONEY_SCALE), else 0. */
 int faults_draw(struct faults *f, money_t rate);
+
+/* What the http429 and http5xx faults make of one request: a REST
+ * request, or a WebSocket API request that stands for one.  Drawn in one
+ * place so that both transports meet the same faults at the same rates. */
+enum fault_http {
+    FAULT_HTTP_NONE,
+    FAULT_HTTP_429,        /* refused, nothing executed */
+    FAULT_HTTP_5XX_BEFORE, /* failed before execution: nothing happened */
+    FAULT_HTTP_5XX_AFTER,  /* executed, then answered 5xx: the outcome looks unknown */
+};
+
+/* The answer a drawn fault stands for (Binance's status, code and text). */
+struct fault_answer {
+    int status;
+    int code;
+    const char *msg;
+    int retry_after_s; /* a 429's Retry-After; -1 otherwise */
+};
+
+#define FAULT_RETRY_AFTER_S 1
+
+/* Draws the http429 then the http5xx fault for one request (f NULL: no
+ * faults) and fills *ans for any but FAULT_HTTP_NONE.  The draws come in a
+ * fixed order, so a seed replays the same answers. */
+enum fault_http faults_draw_http(struct faults *f, struct fault_answer *ans);
 
 /* Next raw 64-bit value of the generator. */
 uint64_t faults_next(struct faults *f);

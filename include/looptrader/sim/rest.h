@@ -56,9 +56,11 @@ void rest_handle(void *arg, struct sim_req *req, struct sim_resp *resp);
 
 /* Runs the endpoint q->method q->path for a WebSocket API request whose
  * caller is already authenticated as `account` (-1: none, public endpoints
- * only), writing its JSON answer into out and its weight into *weight. */
+ * only), writing its JSON answer into out, its weight into *weight and,
+ * when a rate limit refused it (429), the seconds to retry after into
+ * *retry_after (else -1). */
 int rest_call(struct rest *r, struct sim_req *q, int account, struct strbuf *out, int *weight,
-              struct lt_err *err);
+              int *retry_after, struct lt_err *err);
 
 /* Writes the per-endpoint counts as members of a JSON object:
  * "GET /api/v3/account":{"calls":n,"weight":w},... (no braces), endpoints

@@ -49,7 +49,8 @@ struct wsapi {
     struct sim_exchange *ex;
     struct rest *rest;         /* shared request-weight window */
     struct listenkeys *keys;
-    struct faults *faults;     /* push_loss */
+    struct faults *faults;     /* push_loss; http429, http5xx and ws_order_drop
+                                * on WS API requests for REST endpoints */
     struct wsconn *conns;      /* every open connection */
     struct sub_ref **subs_of;  /* [accounts]: who receives that account's
                                 * user-data events (linked per account, so an
