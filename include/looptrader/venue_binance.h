@@ -92,7 +92,9 @@ int venue_binance_ws_order_msg(struct venue *v, const struct venue_auth *a, int6
  * answer that is not one for req_id, or unreadable, is LT_EPARSE.  With
  * counts (NULL: none), its rateLimits' REQUEST_WEIGHT per minute and
  * ORDERS per 10 s and per day go into the fields REST's headers fill
- * (they stay -1 where absent), for venue_limits_observe. */
+ * (they stay -1 where absent), for venue_limits_observe, and a 429's or
+ * 418's error.data (serverTime, retryAfter) as retry_after_s, in seconds
+ * rounded up, as REST's Retry-After header (-1 without). */
 int venue_binance_parse_ws_order_answer(const char *buf, size_t len, int64_t req_id,
                                         struct order_state *out, struct http_response *counts,
                                         struct lt_err *err);

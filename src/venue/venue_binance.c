@@ -1184,8 +1184,8 @@ static int ws_request_msg(struct venue *v, const struct venue_auth *a, int64_t r
  * answer's result is read as an order.  VENUE_CHANNEL_UNSENT when REST is
  * to send it: nothing reached the venue (no connection up, the request
  * never written, or -1021: the venue did nothing), or, for a call that is
- * safe to repeat (not once), an unknown outcome, which REST retries as
- * it retries its own.  REST then counts its limits again, which errs on
+ * safe to repeat (not once), an unknown outcome (the answer lost, or a
+ * 5xx one), which REST retries as it retries its own.  REST then counts its limits again, which errs on
  * the safe side.  A new order's unknown outcome is the caller's to
  * settle, as over REST. */
 /* The REST request a WS API method stands for, so that the request
@@ -1230,11 +1230,13 @@ static int ws_call(struct venue *v, struct http *h, const struct venue_auth *a,
         http_response_init(&counts);
         rc = venue_binance_parse_ws_order_answer(answer.buf, answer.len, id, out, &counts, &e);
         venue_limits_observe(v, a, sent_ms, &counts);
-        http_response_release(&counts);
         if (rc == LT_ERATELIMIT)
-            venue_limits_block(v, a, e.venue_code, -1);
+            venue_limits_block(v, a, e.venue_code, counts.retry_after_s);
         else if (rc == LT_EEXCHANGE && e.venue_code == -1021)
             rc = VENUE_CHANNEL_UNSENT; /* REST re-measures the clock and sends */
+        else if (rc == LT_EUNKNOWN && !once)
+            rc = VENUE_CHANNEL_UNSENT; /* a 5xx answer: REST retries it, as a lost one */
+        http_response_release(&counts);
     } else if (rc == LT_EUNKNOWN && !once) {
         rc = VENUE_CHANNEL_UNSENT;
     }
@@ -1671,6 +1673,30 @@ static void ws_answer_counts(const struct venue_jobj *o, struct http_response *c
     }
 }
 
+/* A rate-limited answer's error.data (Binance's 429 and 418: serverTime
+ * and retryAfter, when to retry, both ms) as the seconds to wait, into
+ * counts->retry_after_s as REST's Retry-After header fills it (rounded up,
+ * at most HTTP_RETRY_AFTER_MAX_S); left as it was when either is missing or
+ * they disagree.  0, or VENUE_JSON_DECLINE for jansson to read it. */
+static int ws_error_retry_after(const struct venue_jobj *error, struct http_response *counts)
+{
+    struct venue_jval data;
+    struct venue_jobj d;
+    int64_t server = 0, retry = 0;
+    venue_jobj_get(error, "data", &data);
+    if (data.type != VJ_OBJECT)
+        return 0;
+    int rc = venue_jobj_of(&data, &d);
+    if (rc)
+        return rc;
+    if (oint(&d, "serverTime", 1, &server, NULL) || oint(&d, "retryAfter", 1, &retry, NULL) ||
+        server < 0 || retry < server)
+        return 0;
+    int64_t ms = retry - server, sec = ms / 1000 + (ms % 1000 != 0);
+    counts->retry_after_s = sec > HTTP_RETRY_AFTER_MAX_S ? HTTP_RETRY_AFTER_MAX_S : (int)sec;
+    return 0;
+}
+
 /* venue_binance_parse_ws_order_answer over either parser's root object. */
 static int ws_answer_from(const struct venue_jobj *o, int64_t req_id, struct order_state *out,
                           struct http_response *counts, struct lt_err *err)
@@ -1703,8 +1729,10 @@ static int ws_answer_from(const struct venue_jobj *o, int64_t req_id, struct ord
         oint(&inner, "code", 0, &code, NULL);
         if (m)
             venue_json_clean_text_n(m, mn, msg, sizeof msg);
+        if (counts && (rc = ws_error_retry_after(&inner, counts)))
+            return rc;
     }
-    return error_map((long)status.num, code, msg, -1, err);
+    return error_map((long)status.num, code, msg, counts ? counts->retry_after_s : -1, err);
 }
 
 int venue_binance_parse_ws_order_answer(const char *buf, size_t len, int64_t req_id,

@@ -797,6 +797,44 @@ static void ws_order_answer(void **state)
     const char *lim = "{\"id\":9,\"status\":429,\"error\":{\"code\":-1003,\"msg\":\"Too many\"}}";
     assert_int_equal(venue_binance_parse_ws_order_answer(lim, strlen(lim), 9, &o, NULL, &err),
                      LT_ERATELIMIT);
+    /* Binance's rate-limited answer: when to retry in error.data, as
+     * seconds rounded up (REST's Retry-After); without it -1 */
+    const char *lim_at = "{\"id\":9,\"status\":429,\"error\":{\"code\":-1003,\"msg\":\"Too many\","
+                         "\"data\":{\"serverTime\":1659142907531,\"retryAfter\":1659142909000}},"
+                         "\"rateLimits\":[{\"rateLimitType\":\"REQUEST_WEIGHT\",\"interval\":"
+                         "\"MINUTE\",\"intervalNum\":1,\"limit\":6000,\"count\":6001}]}";
+    http_response_init(&counts);
+    assert_int_equal(
+        venue_binance_parse_ws_order_answer(lim_at, strlen(lim_at), 9, &o, &counts, &err),
+        LT_ERATELIMIT);
+    assert_int_equal(counts.retry_after_s, 2);
+    assert_int_equal(counts.used_weight_1m, 6001);
+    assert_int_equal(err.venue_code, -1003);
+    http_response_release(&counts);
+    const char *lim_bad[] = {
+        "{\"id\":9,\"status\":429,\"error\":{\"code\":-1003,\"msg\":\"x\","
+        "\"data\":{\"serverTime\":5000,\"retryAfter\":4000}}}",
+        "{\"id\":9,\"status\":429,\"error\":{\"code\":-1003,\"msg\":\"x\","
+        "\"data\":{\"retryAfter\":4000}}}",
+        "{\"id\":9,\"status\":429,\"error\":{\"code\":-1003,\"msg\":\"x\","
+        "\"data\":{\"serverTime\":-9223372036854775807,\"retryAfter\":9223372036854775807}}}",
+        "{\"id\":9,\"status\":429,\"error\":{\"code\":-1003,\"msg\":\"x\",\"data\":7}}",
+    };
+    for (size_t i = 0; i < sizeof lim_bad / sizeof lim_bad[0]; i++) {
+        http_response_init(&counts);
+        assert_int_equal(venue_binance_parse_ws_order_answer(lim_bad[i], strlen(lim_bad[i]), 9, &o,
+                                                             &counts, &err),
+                         LT_ERATELIMIT);
+        assert_int_equal(counts.retry_after_s, -1);
+        http_response_release(&counts);
+    }
+    const char *far = "{\"id\":9,\"status\":418,\"error\":{\"code\":-1003,\"msg\":\"banned\","
+                      "\"data\":{\"serverTime\":0,\"retryAfter\":9223372036854775807}}}";
+    http_response_init(&counts);
+    assert_int_equal(venue_binance_parse_ws_order_answer(far, strlen(far), 9, &o, &counts, &err),
+                     LT_ERATELIMIT);
+    assert_int_equal(counts.retry_after_s, HTTP_RETRY_AFTER_MAX_S);
+    http_response_release(&counts);
     const char *down = "{\"id\":9,\"status\":503,\"error\":{\"code\":-1008,\"msg\":\"busy\"}}";
     assert_int_equal(venue_binance_parse_ws_order_answer(down, strlen(down), 9, &o, NULL, &err),
                      LT_EUNKNOWN);
