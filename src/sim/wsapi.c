@@ -815,6 +815,8 @@ static void api_rest_method(struct wsconn *c, json_t *id, size_t k, struct sim_r
         account = c->logon_account;
     enum fault_http fault = faults_draw_http(w->faults, &fa);
     if (fault == FAULT_HTTP_429 || fault == FAULT_HTTP_5XX_BEFORE) {
+        log_info("sim: fault %s: WS API %s answered %d, not executed",
+                 fault == FAULT_HTTP_429 ? "http429" : "http5xx", rest_methods[k].method, fa.status);
         api_answer(c, id, fa.status, NULL, fa.code, fa.msg, 0, fa.retry_after_s);
     } else if ((by_session && auth_check_time(&q->params, q->now_ms, 1, &err)) ||
                (sec == 1 && !by_session && auth_ws(w->ex, &q->params, q->now_ms, &account, &err)) ||
@@ -823,6 +825,8 @@ static void api_rest_method(struct wsconn *c, json_t *id, size_t k, struct sim_r
         api_fail(c, id, &err, 0, retry);
     } else if (fault == FAULT_HTTP_5XX_AFTER) {
         /* executed: an order may exist though the client saw an error */
+        log_info("sim: fault http5xx: WS API %s executed, answered %d", rest_methods[k].method,
+                 fa.status);
         api_answer(c, id, fa.status, NULL, fa.code, fa.msg, 0, -1);
     } else if (q->method == SIM_POST && !strcmp(rest_methods[k].path, "/api/v3/order") &&
                w->faults && faults_draw(w->faults, w->faults->ws_order_drop)) {
