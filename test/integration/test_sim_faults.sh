@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # test_sim_faults.sh - the simulator's fault injection does what the trader's
 # tests rely on: http429 (429 -1003 + Retry-After), http5xx (some executed
-# anyway), latency_ms, partial (fills capped per match), push_loss (some
+# anyway), both over REST and the WebSocket API, latency_ms, partial (fills capped per match), push_loss (some
 # executionReports never sent), ws_drop_ms (connections cut); and --seed
 # makes the market reproducible.
 . "$(dirname "$0")/lib.sh"
@@ -32,6 +32,31 @@ done
 ok "http429=0.5: $n429 of 30 requests got 429"
 BODY=$last429 STATUS=429 assert_error 429 -1003 "429 body is Binance's -1003"
 assert_true 'int(j["retry-after"]) >= 1' "$h429" "429 carries Retry-After"
+# WebSocket API requests for REST endpoints meet it too, answered as
+# Binance's rate-limited ones (error.data: serverTime, retryAfter); the
+# WS API's own methods (ping) do not
+sends=()
+for i in $(seq 30); do
+    sends+=(--send "{\"id\":$i,\"method\":\"ticker.price\",\"params\":{\"symbol\":\"ALPHAUSDT\"}}")
+done
+"$BNC" ws "$SIM_WS/ws-api/v3" "${sends[@]}" --send '{"id":"p","method":"ping"}' --count 31 \
+    --timeout-ms 5000 >"$LT_TMP/ws429.out" 2>"$LT_TMP/ws429.err" ||
+    fail "ws429: $(cat "$LT_TMP/ws429.out" "$LT_TMP/ws429.err")"
+python3 - "$LT_TMP/ws429.out" <<'PY' || fail "http429 over the WebSocket API"
+import json, sys
+a = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+t = [m for m in a if m["id"] != "p"]
+lim = [m for m in t if m["status"] == 429]
+assert all(m["status"] in (200, 429) for m in t), t
+assert lim and len(lim) < len(t), f"{len(lim)} of {len(t)} answered 429"
+for m in lim:
+    e = m["error"]
+    assert e["code"] == -1003 and e["data"]["retryAfter"] == e["data"]["serverTime"] + 1000, m
+    assert m["rateLimits"][0]["rateLimitType"] == "REQUEST_WEIGHT", m
+assert [m["status"] for m in a if m["id"] == "p"] == [200], "ping refused"
+print(f"# WS API: {len(lim)} of {len(t)} ticker.price answered 429 -1003 with retryAfter")
+PY
+ok "http429=0.5 over the WebSocket API: 429 -1003 with error.data.retryAfter, ping untouched"
 sim_stop
 
 # ---- http5xx: some failed requests were executed anyway ----
@@ -59,6 +84,30 @@ done
 ok "of the $n5xx orders answered 5xx, $executed were executed anyway (found by client id)"
 [ "$n5xx" -lt 3 ] || { [ $executed -gt 0 ] && [ $executed -lt $n5xx ]; } ||
     fail "http5xx: expected some but not all 5xx-answered orders to exist ($executed of $n5xx)"
+# over the WebSocket API: signed order.place requests, some answered 5xx,
+# of those some executed anyway (the simulator logs which)
+auth_for alice
+sends=()
+for i in $(seq 16); do
+    sends+=(--send "$("$BNC" wsapi --key "${AUTH[1]}" --secret "${AUTH[3]}" --id "$i" order.place \
+        symbol=ALPHAUSDT side=BUY type=LIMIT timeInForce=GTC quantity=10 price="$low" \
+        newClientOrderId="w5xx-$i")")
+done
+"$BNC" ws "$SIM_WS/ws-api/v3" "${sends[@]}" --count 16 --timeout-ms 5000 >"$LT_TMP/ws5xx.out" 2>"$LT_TMP/ws5xx.err" ||
+    fail "ws5xx: $(cat "$LT_TMP/ws5xx.out" "$LT_TMP/ws5xx.err")"
+w5xx=$(jlines 'len([m for m in j if m["status"] in (500, 503)])' "$LT_TMP/ws5xx.out")
+wok=$(jlines 'len([m for m in j if m["status"] == 200])' "$LT_TMP/ws5xx.out")
+[ "$w5xx" -gt 0 ] && [ $((w5xx + wok)) = 16 ] || fail "http5xx over the WS API: $(cat "$LT_TMP/ws5xx.out")"
+wafter=$(grep -c "fault http5xx: WS API order.place executed, answered 500" "$SIM_LOG" || true)
+assert_true "$wafter == len([m for m in j if m['status'] == 500 and m['error']['code'] == -1000])" \
+    "$(jlines 'j' "$LT_TMP/ws5xx.out")" "WS API: each 500 -1000 is an order the simulator executed"
+for try in $(seq 10); do
+    http_as alice GET /api/v3/allOrders symbol=ALPHAUSDT limit=1000
+    [ "$STATUS" = 200 ] && break
+done
+assert_true "len([o for o in j if o['clientOrderId'].startswith('w5xx-')]) == $wok + $wafter" "$BODY" \
+    "WS API: the venue holds the $wok orders answered 200 and the $wafter answered 500, not the 503s"
+ok "http5xx=0.5 over the WebSocket API: $w5xx of 16 order.place answered 5xx, $wafter executed anyway"
 sim_stop
 
 # ---- latency_ms ----
