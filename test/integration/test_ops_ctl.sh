@@ -109,14 +109,7 @@ assert_eq "$(jget '[u for u in j["users"] if u["name"] == "carol"][0]' <"$LT_TMP
     "$(report_get "[u for u in j['users'] if u['name'] == 'carol'][0]")" \
     "carol's status JSON matches the final report"
 trader_check_flat alice bob
-# A stop may leave dust below the venue's minimums: never silently, the
-# report states it as carol's residual.
-http_as_ok carol GET /api/v3/openOrders symbol="$SYMBOL"
-assert_eq "$(jget 'len(j)' <<<"$BODY")" 0 "carol: no open order"
-carol_residual=$(report_get "[u['residual_base'] for u in j['users'] if u['name'] == 'carol'][0]")
-carol_now=$(base_balance carol)
-assert_true "abs(D('$carol_now') - D('${BASE_BEFORE[carol]}') - D(str($carol_residual))) <= D('$(step_size)')" '{}' \
-    "carol: base balance $carol_now = ${BASE_BEFORE[carol]} + the reported residual $carol_residual"
+trader_check_stopped_flat carol
 [ -e "$SOCK" ] && fail "the socket outlived the run"
 ctl status >/dev/null 2>&1 && fail "ctl status after the run"
 ok "no socket once the run is over"

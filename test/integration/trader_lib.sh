@@ -102,6 +102,24 @@ trader_check_flat() {
     done
 }
 
+# After a stop: as trader_check_flat, but a stop may leave dust below the
+# venue's minimums (a partly filled sell's rest that cannot be an order of
+# its own): never silently, the balance is what it was plus the residual
+# the report states for that user (± one step).
+trader_check_stopped_flat() {
+    local u step now res
+    step=$(step_size)
+    for u in "$@"; do
+        http_as_ok "$u" GET /api/v3/openOrders symbol="$SYMBOL"
+        assert_eq "$STATUS" 200 "$u: open orders read back"
+        assert_eq "$(jget 'len(j)' <<<"$BODY")" 0 "$u: no open order"
+        res=$(report_user "$u" residual_base)
+        now=$(base_balance "$u")
+        assert_true "abs(D('$now') - D('${BASE_BEFORE[$u]}') - D(str($res))) <= D('$step')" '{}' \
+            "$u: base balance $now = ${BASE_BEFORE[$u]} + the reported residual $res (± $step)"
+    done
+}
+
 # A + B in decimal, as a plain number the trader's flags take (python's
 # float sum can print 17 digits or an exponent).
 plus() { python3 -c 'import sys; from decimal import Decimal as D; print(D(sys.argv[1]) + D(sys.argv[2]))' "$1" "$2"; }
