@@ -513,26 +513,20 @@ void jscan_iter_init(struct jscan_iter *it, const struct jscan_value *container)
     }
 }
 
-/* Past the validated object whose brace is at p, its members listed on
- * the way as jscan_iter_next_listed says. */
+/* Past the validated object whose brace is at p (end: its container's
+ * end), its members listed on the way as jscan_iter_next_listed says: an
+ * iterator over it that stops at its closing brace. */
 static const char *object_members(const char *p, const char *end, struct jscan_member *m,
                                   size_t max, size_t *n)
 {
-    for (p++; p < end;) {
-        while (p < end && (is_ws(*p) || *p == ','))
-            p++;
-        if (p == end || *p == '}')
-            break;
-        struct jscan_value k, v;
-        p = skip_value(p, end, &k);
-        while (p < end && (is_ws(*p) || *p == ':'))
-            p++;
-        p = skip_value(p, end, &v);
+    struct jscan_iter sub = { p + 1, end, 1 };
+    struct jscan_value k, v;
+    while (jscan_iter_next(&sub, &k, &v) > 0) {
         if (*n < max)
             m[*n] = (struct jscan_member){ k, v, 0, 0 };
         (*n)++;
     }
-    return p + (p < end);
+    return sub.p + (sub.p < end);
 }
 
 int jscan_iter_next_listed(struct jscan_iter *it, struct jscan_value *key, struct jscan_value *val,
@@ -541,7 +535,9 @@ int jscan_iter_next_listed(struct jscan_iter *it, struct jscan_value *key, struc
     *n = 0;
     while (it->p < it->end && (is_ws(*it->p) || *it->p == ','))
         it->p++;
-    if (it->p >= it->end)
+    /* A container's own closing bracket is past it->end; one met here
+     * closes an object_members walk. */
+    if (it->p >= it->end || *it->p == '}' || *it->p == ']')
         return 0;
     if (it->object) {
         struct jscan_value k;

@@ -1185,8 +1185,8 @@ static int ws_request_msg(struct venue *v, const struct venue_auth *a, int64_t r
  * to send it: nothing reached the venue (no connection up, the request
  * never written, or -1021: the venue did nothing), or, for a call that is
  * safe to repeat (not once), an unknown outcome (the answer lost, or a
- * 5xx one), which REST retries as it retries its own.  REST then counts its limits again, which errs on
- * the safe side.  A new order's unknown outcome is the caller's to
+ * 5xx one), which REST retries as it retries its own.  REST then counts
+ * its limits again, which errs on the safe side.  A new order's unknown outcome is the caller's to
  * settle, as over REST. */
 /* The REST request a WS API method stands for, so that the request
  * latency histogram (live_http) counts it in the same class. */
@@ -1234,12 +1234,10 @@ static int ws_call(struct venue *v, struct http *h, const struct venue_auth *a,
             venue_limits_block(v, a, e.venue_code, counts.retry_after_s);
         else if (rc == LT_EEXCHANGE && e.venue_code == -1021)
             rc = VENUE_CHANNEL_UNSENT; /* REST re-measures the clock and sends */
-        else if (rc == LT_EUNKNOWN && !once)
-            rc = VENUE_CHANNEL_UNSENT; /* a 5xx answer: REST retries it, as a lost one */
         http_response_release(&counts);
-    } else if (rc == LT_EUNKNOWN && !once) {
-        rc = VENUE_CHANNEL_UNSENT;
     }
+    if (rc == LT_EUNKNOWN && !once) /* the answer lost, or a 5xx one: REST retries */
+        rc = VENUE_CHANNEL_UNSENT;
     log_debug("venue: WS API %s: %d", method, rc);
     strbuf_free(&msg);
     strbuf_free(&answer);

@@ -89,34 +89,31 @@ trader_snapshot() {
 
 # For each account: no open order, base balance back where the snapshot
 # had it (± one step).
-trader_check_flat() {
-    local u step now
-    step=$(step_size)
-    for u in "$@"; do
-        http_as_ok "$u" GET /api/v3/openOrders symbol="$SYMBOL"
-        assert_eq "$STATUS" 200 "$u: open orders read back"
-        assert_eq "$(jget 'len(j)' <<<"$BODY")" 0 "$u: no open order"
-        now=$(base_balance "$u")
-        assert_true "abs(D('$now') - D('${BASE_BEFORE[$u]}')) <= D('$step')" '{}' \
-            "$u: base balance $now back at ${BASE_BEFORE[$u]} (± $step)"
-    done
-}
+trader_check_flat() { check_flat 0 "$@"; }
 
 # After a stop: as trader_check_flat, but a stop may leave dust below the
 # venue's minimums (a partly filled sell's rest that cannot be an order of
 # its own): never silently, the balance is what it was plus the residual
 # the report states for that user (± one step).
-trader_check_stopped_flat() {
-    local u step now res
+trader_check_stopped_flat() { check_flat 1 "$@"; }
+
+# check_flat WITH_RESIDUAL USER...: the two above.
+check_flat() {
+    local with_residual=$1 u step now res=0 what
+    shift
     step=$(step_size)
     for u in "$@"; do
         http_as_ok "$u" GET /api/v3/openOrders symbol="$SYMBOL"
         assert_eq "$STATUS" 200 "$u: open orders read back"
         assert_eq "$(jget 'len(j)' <<<"$BODY")" 0 "$u: no open order"
-        res=$(report_user "$u" residual_base)
         now=$(base_balance "$u")
+        what="back at ${BASE_BEFORE[$u]}"
+        if [ "$with_residual" = 1 ]; then
+            res=$(report_user "$u" residual_base)
+            what="= ${BASE_BEFORE[$u]} + the reported residual $res"
+        fi
         assert_true "abs(D('$now') - D('${BASE_BEFORE[$u]}') - D(str($res))) <= D('$step')" '{}' \
-            "$u: base balance $now = ${BASE_BEFORE[$u]} + the reported residual $res (± $step)"
+            "$u: base balance $now $what (± $step)"
     done
 }
 
