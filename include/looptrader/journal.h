@@ -28,13 +28,17 @@
  * records nothing that happened).  A failed append returns LT_EIO and the
  * caller must not send the order whose intent it was.
  *
- * Outcome lines (journal_outcome) are held in the journal and written
+ * Outcome lines (journal_outcome), and with the intent log open the exact
+ * lines of armed intents (journal_intent_exact, recorded in the log at
+ * once), are held in the journal and written
  * with its next line, in one write(2) and in order, or alone when the
  * journal is idled, released, closed or rotated (so never past the round:
  * the executor idles every journal after each round), or when the few
  * held fill the journal's small buffer: recovery asks the venue what an
- * order did and reads none of them, so a crash that loses them loses
- * nothing.  A write that fails (cut back to the old end) leaves them
+ * order did and reads no outcome line, and an exact line lost (the next
+ * start replays it from the log, unless a wrap of the log dropped it)
+ * leaves its order bounded by its armed line, so a crash that loses them
+ * loses nothing.  A write that fails (cut back to the old end) leaves them
  * held for the next one; an idle, release or close that cannot write
  * them drops them (logged), as a crash would.
  *
@@ -110,26 +114,29 @@ int journal_intent(struct journal *j, const char *run, unsigned round, const cha
                    enum order_side side, money_t price, money_t qty, struct lt_err *err);
 
 /* A pre-armed intent (arm.h): the next order's client id, side and
- * bounds, before its price is known; with wait, durable on return (and
- * so is every line written before it); without, as a settled line (the
- * next waiting line makes it durable).  0 or LT_EIO. */
+ * bounds, before its price is known; durable on return (and so is every
+ * line written before it).  0 or LT_EIO. */
 int journal_armed(struct journal *j, const char *run, unsigned round, const char *client_id,
-                  const struct arm_bounds *b, int wait, struct lt_err *err);
+                  const struct arm_bounds *b, struct lt_err *err);
 
-/* When a line written without a wait is durable (journal_armed_soon). */
+/* When lines written without a wait are durable (journal_armed_pair). */
 struct journal_upto {
     int pending;               /* 0: durable already */
     struct intentlog_pos pos;  /* with the intent log: durable once it is up to here */
 };
 
-/* A pre-armed intent written ahead of its use (the next round's, during
- * this round): the line as journal_armed, not waited for; *upto
- * says what journal_wait_durable waits for before the order may be sent
- * on it.  Without the intent log the line is fsync'ed (durable on
- * return).  0 or LT_EIO. */
-int journal_armed_soon(struct journal *j, const char *run, unsigned round,
-                       const char *client_id, const struct arm_bounds *b,
-                       struct journal_upto *upto, struct lt_err *err);
+/* Two armed intents of one round written together (an order and the
+ * round's sell after it): one write to the journal and one record in the
+ * intent log for both.  Without upto, durable on return, as
+ * journal_armed.  With upto, written ahead of their use (the next
+ * round's, during this round) and not waited for: *upto says what
+ * journal_wait_durable waits for before an order may be sent on either
+ * (without the intent log they are fsync'ed, durable on return).  0 or
+ * LT_EIO (neither line may be used). */
+int journal_armed_pair(struct journal *j, const char *run, unsigned round,
+                       const char *cid1, const struct arm_bounds *b1, const char *cid2,
+                       const struct arm_bounds *b2, struct journal_upto *upto,
+                       struct lt_err *err);
 
 /* Asks the intent log's syncer thread (started with the log) to make
  * every line up to upto durable now, without waiting for it: called once
@@ -145,7 +152,9 @@ int journal_wait_durable(const struct journal_upto *upto, struct lt_err *err);
 
 /* The exact price and quantity an armed intent was sent with: the same
  * line as journal_intent, not waited for (durable with the intent log's
- * next sync; without the log, not synced).  Until it is durable the armed
+ * next sync; without the log, not synced).  With the log it is recorded
+ * there at once and held, like an outcome, for the journal's next write
+ * (a restart replays it from the log).  Until it is durable the armed
  * line bounds the order. */
 int journal_intent_exact(struct journal *j, const char *run, unsigned round,
                          const char *client_id, enum order_side side, money_t price,

@@ -49,7 +49,7 @@ static atomic_int keep_idle;
 static struct intentlog *wal;
 
 /* The intent log's syncer: one thread, started with the log and joined
- * before it closes, that makes lines written with journal_armed_soon
+ * before it closes, that makes lines written with journal_armed_pair
  * durable while their writer goes on.  Why: the next round's armed
  * intents are written during a round (once its first buy is answered);
  * this thread's fdatasync runs while the worker waits for that round's
@@ -265,8 +265,8 @@ static void held_out(struct journal *j)
 {
     struct lt_err e = { 0 };
     if (flush_held(j, &e) != 0) {
-        log_warn("%s; %zu bytes of outcome lines dropped (recovery asks the venue)", e.msg,
-                 j->held_len);
+        log_warn("%s; %zu bytes of held outcome and exact lines dropped (recovery asks the "
+                 "venue)", e.msg, j->held_len);
         j->held_len = 0;
     }
 }
@@ -546,8 +546,9 @@ enum keep {
                    * same residual) */
     KEEP_DURABLE, /* intents: durable before the call returns */
     KEEP_LATER,   /* an armed intent's exact line: in the intent log, durable
-                   * with its next sync; without the log a plain write (the
-                   * armed line, durable, bounds the order meanwhile) */
+                   * with its next sync, and held like an outcome for the
+                   * journal's next write; without the log a plain write
+                   * (the armed line, durable, bounds the order meanwhile) */
     KEEP_UPTO,    /* an armed intent written ahead: in the intent log, not
                    * waited for, the place to wait for returned; without
                    * the log fsync'ed (durable) */
@@ -615,6 +616,12 @@ static int append(struct journal *j, struct line *l, enum keep keep,
         return rc;
     if (keep == KEEP_PLAIN && hold(j, l->buf, l->len))
         return 0;
+    /* An armed order's exact line waits with the held lines too, its
+     * record in the intent log at once: a restart replays it from there,
+     * and a wrap that drops the record before the line is written leaves
+     * the order bounded by its armed line, as KEEP_LATER allows. */
+    if (keep == KEEP_LATER && wal && hold(j, l->buf, l->len))
+        return intentlog_append(wal, l->buf, l->len, 0, err);
     if (!j->held_len)
         return write_out(j, l->buf, 0, l->len, keep, upto, err);
     /* the held lines, then this one: one write for all, in order */
@@ -625,27 +632,34 @@ static int append(struct journal *j, struct line *l, enum keep keep,
     return write_out(j, text, held, l->len, keep, upto, err);
 }
 
-/* An intent-like line: ev, run, round, cid, side, then the two amounts
- * under the names n1 and n2. */
+/* An intent-like line's fields, appended to l: ev, run, round, cid,
+ * side, then the two amounts under the names n1 and n2. */
+static void order_fields(struct line *l, const char *ev, const char *run, unsigned round,
+                         const char *client_id, enum order_side side, const char *n1,
+                         money_t v1, const char *n2, money_t v2)
+{
+    l_lit(l, "{\"ev\":\"");
+    l_lit(l, ev);
+    l_add(l, "\"", 1);
+    l_str(l, ",\"run\":", run, "run");
+    l_lit(l, ",\"round\":");
+    l_uint(l, round);
+    l_str(l, ",\"cid\":", client_id, "cid");
+    l_lit(l, side == SIDE_BUY ? ",\"side\":\"BUY\",\"" : ",\"side\":\"SELL\",\"");
+    l_lit(l, n1);
+    l_money(l, "\":", v1);
+    l_lit(l, ",\"");
+    l_lit(l, n2);
+    l_money(l, "\":", v2);
+}
+
 static int order_line(struct journal *j, const char *ev, const char *run, unsigned round,
                       const char *client_id, enum order_side side, const char *n1, money_t v1,
                       const char *n2, money_t v2, enum keep keep, struct journal_upto *upto,
                       struct lt_err *err)
 {
     struct line l = { .len = 0 };
-    l_lit(&l, "{\"ev\":\"");
-    l_lit(&l, ev);
-    l_add(&l, "\"", 1);
-    l_str(&l, ",\"run\":", run, "run");
-    l_lit(&l, ",\"round\":");
-    l_uint(&l, round);
-    l_str(&l, ",\"cid\":", client_id, "cid");
-    l_lit(&l, side == SIDE_BUY ? ",\"side\":\"BUY\",\"" : ",\"side\":\"SELL\",\"");
-    l_lit(&l, n1);
-    l_money(&l, "\":", v1);
-    l_lit(&l, ",\"");
-    l_lit(&l, n2);
-    l_money(&l, "\":", v2);
+    order_fields(&l, ev, run, round, client_id, side, n1, v1, n2, v2);
     return append(j, &l, keep, upto, err);
 }
 
@@ -657,19 +671,30 @@ int journal_intent(struct journal *j, const char *run, unsigned round, const cha
 }
 
 int journal_armed(struct journal *j, const char *run, unsigned round, const char *client_id,
-                  const struct arm_bounds *b, int wait, struct lt_err *err)
+                  const struct arm_bounds *b, struct lt_err *err)
 {
     return order_line(j, "armed", run, round, client_id, b->side, "max_qty", b->max_qty,
-                      "max_quote", b->max_quote, wait ? KEEP_DURABLE : KEEP_SOON, NULL, err);
+                      "max_quote", b->max_quote, KEEP_DURABLE, NULL, err);
 }
 
-int journal_armed_soon(struct journal *j, const char *run, unsigned round,
-                       const char *client_id, const struct arm_bounds *b,
-                       struct journal_upto *upto, struct lt_err *err)
+/* Both armed lines in one struct line: one write to the journal and one
+ * record of two lines in the intent log (collect splits it again). */
+int journal_armed_pair(struct journal *j, const char *run, unsigned round,
+                       const char *cid1, const struct arm_bounds *b1, const char *cid2,
+                       const struct arm_bounds *b2, struct journal_upto *upto,
+                       struct lt_err *err)
 {
-    upto->pending = 0;
-    return order_line(j, "armed", run, round, client_id, b->side, "max_qty", b->max_qty,
-                      "max_quote", b->max_quote, KEEP_UPTO, upto, err);
+    struct line l = { .len = 0 };
+    if (upto)
+        upto->pending = 0;
+    order_fields(&l, "armed", run, round, cid1, b1->side, "max_qty", b1->max_qty, "max_quote",
+                 b1->max_quote);
+    int rc = line_end(j, &l, err);
+    if (rc != 0)
+        return rc;
+    order_fields(&l, "armed", run, round, cid2, b2->side, "max_qty", b2->max_qty, "max_quote",
+                 b2->max_quote);
+    return append(j, &l, upto ? KEEP_UPTO : KEEP_DURABLE, upto, err);
 }
 
 void journal_sync_soon(const struct journal_upto *upto)
@@ -956,9 +981,8 @@ struct wal_recs {
     size_t n, cap;
 };
 
-static int collect(void *arg, const char *text, size_t len)
+static int collect_line(struct wal_recs *rs, const char *text, size_t len)
 {
-    struct wal_recs *rs = arg;
     json_t *o = json_loadb(text, len, 0, NULL);
     const char *user = json_string_value(json_object_get(o, "user"));
     const char *ev = json_string_value(json_object_get(o, "ev"));
@@ -992,6 +1016,21 @@ static int collect(void *arg, const char *text, size_t len)
     rs->n++;
     json_decref(o);
     return 0;
+}
+
+/* A record is one line, or the two of a pair (journal_armed_pair): each
+ * line is a record of its own for the replay. */
+static int collect(void *arg, const char *text, size_t len)
+{
+    int rc = 0;
+    while (len > 0 && rc == 0) {
+        const char *nl = memchr(text, '\n', len);
+        size_t n = nl ? (size_t)(nl - text) + 1 : len;
+        rc = collect_line(arg, text, n);
+        text += n;
+        len -= n;
+    }
+    return rc;
 }
 
 static int rec_cmp(const void *a, const void *b)
@@ -1092,8 +1131,9 @@ static int replay_user(const char *dir, struct wal_rec *v, size_t n, struct lt_e
         close(fd);
     }
     if (rc == 0 && restored > 0)
-        log_warn("journal: %s lacked lines the intent log held (unsynced pages lost): "
-                 "%zu line(s) restored from the log", j->path, restored);
+        log_warn("journal: %s lacked lines the intent log held (a crash took lines not yet "
+                 "written, or a power loss unsynced pages): %zu line(s) restored from the log",
+                 j->path, restored);
     journal_close(j);
     return rc;
 }

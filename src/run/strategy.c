@@ -695,24 +695,19 @@ static unsigned test_kill_at_round(void)
     return v > 1 ? (unsigned)(v - 1) : 0;
 }
 
-/* An armed intent of side code code and bounds b in slot a: a client
- * id of its own (never reused, used or not), its line written (with
- * wait, durable on return).  0, or -1 (logged) when it could not be. */
-static int arm_slot(struct rctx *c, struct strategy_armed *a, char code,
-                    const struct arm_bounds *b, int wait)
+/* Slot a takes an armed intent of side code code and bounds b: a client
+ * id of its own (never reused, used or not), its line not written yet.
+ * 0, or -1 when no id could be made. */
+static int slot_fill(struct rctx *c, struct strategy_armed *a, unsigned round, unsigned seq,
+                     char code, const struct arm_bounds *b)
 {
-    struct lt_err e = { 0 };
-    if (next_cid(c, code, a->cid) != 0) {
+    if (make_cid(c, round, seq, code, a->cid) != 0) {
         lt_err_clear(&c->err);
-        return -1;
-    }
-    if (journal_armed(c->u->journal, c->env->run, c->u->round, a->cid, b, wait, &e) != 0) {
-        log_warn("%s: %s (the next order is journaled on its own)", c->u->cfg->name, e.msg);
         return -1;
     }
     a->code = code;
     a->b = *b;
-    a->upto.pending = 0; /* durable on return, or made so by the pair's sell line */
+    a->upto.pending = 0;
     return 0;
 }
 
@@ -752,15 +747,27 @@ static void arm_next(struct rctx *c, char code, const struct arm_bounds *b,
     if (c->arm.set || c->env->coord)
         return;
     /* the order's line first (client ids in the order they are sent),
-     * the sell's sync making both durable */
+     * one write and one sync for the pair */
     int pair = sell && !c->arm_sell.set;
-    if (arm_slot(c, &c->arm, code, b, !pair) != 0)
+    struct lt_err e = { 0 };
+    const char *name = c->u->cfg->name;
+    if (slot_fill(c, &c->arm, c->u->round, ++c->seq, code, b) != 0)
         return;
-    c->arm.set = 1;
-    if (pair && arm_slot(c, &c->arm_sell, 's', sell, 1) == 0)
-        c->arm_sell.set = 1;
-    else if (pair)
-        arm_close(c, &c->arm); /* not known durable: the order goes the normal way */
+    if (!pair) {
+        if (journal_armed(c->u->journal, c->env->run, c->u->round, c->arm.cid, b, &e) != 0)
+            log_warn("%s: %s (the next order is journaled on its own)", name, e.msg);
+        else
+            c->arm.set = 1;
+        return;
+    }
+    if (slot_fill(c, &c->arm_sell, c->u->round, ++c->seq, 's', sell) != 0)
+        return;
+    if (journal_armed_pair(c->u->journal, c->env->run, c->u->round, c->arm.cid, b,
+                           c->arm_sell.cid, sell, NULL, &e) != 0) {
+        log_warn("%s: %s (the next orders are journaled on their own)", name, e.msg);
+        return;
+    }
+    c->arm.set = c->arm_sell.set = 1;
 }
 
 static void set_buy_cap(struct rctx *c, const struct ladder *lad, money_t ask, money_t q_min);
@@ -806,28 +813,6 @@ static void arm_buy(struct rctx *c, const struct ladder *lad, int k, money_t wan
     arm_next(c, 'b', &b, first ? &sell : NULL);
 }
 
-/* One intent armed for round n->round (the next): its own client id of
- * that round, its line written without a wait (the syncer makes it
- * durable).  0, or -1 (logged) when it could not be. */
-static int carry_slot(struct rctx *c, struct strategy_carried *n, struct strategy_armed *a,
-                      char code, const struct arm_bounds *b)
-{
-    struct lt_err e = { 0 };
-    if (make_cid(c, n->round, ++n->seq, code, a->cid) != 0) {
-        lt_err_clear(&c->err);
-        return -1;
-    }
-    if (journal_armed_soon(c->u->journal, c->env->run, n->round, a->cid, b, &a->upto, &e) !=
-        0) {
-        log_warn("%s: %s (the next round arms its orders itself)", c->u->cfg->name, e.msg);
-        return -1;
-    }
-    a->code = code;
-    a->b = *b;
-    a->set = 1;
-    return 0;
-}
-
 /* The next round's first buy and its sell, armed during this round: once
  * the round's first buy is answered (while the worker waits for its fill
  * pushes), else before the round's sell is sent.  Their lines are written
@@ -870,13 +855,20 @@ static void arm_carry(struct rctx *c, const struct ladder *lad, money_t round_qu
         return;
     *n = (struct strategy_carried){ .round = u->round + 1, .goal = goal, .cap = u->buy_cap,
                                     .used = used };
-    if (carry_slot(c, n, &n->buy, 'b', &b) != 0)
+    /* the pair or nothing, written without a wait: the syncer makes both
+     * durable while this round's orders are out */
+    struct lt_err e = { 0 };
+    if (slot_fill(c, &n->buy, n->round, ++n->seq, 'b', &b) != 0 ||
+        slot_fill(c, &n->sell, n->round, ++n->seq, 's', &sb) != 0)
         return;
-    if (carry_slot(c, n, &n->sell, 's', &sb) != 0) {
-        armed_close(u->journal, &n->buy); /* the pair or nothing */
+    if (journal_armed_pair(u->journal, c->env->run, n->round, n->buy.cid, &b, n->sell.cid, &sb,
+                           &n->sell.upto, &e) != 0) {
+        log_warn("%s: %s (the next round arms its orders itself)", u->cfg->name, e.msg);
         return;
     }
-    journal_sync_soon(&n->sell.upto); /* one sync for both, while this round's orders are out */
+    n->buy.upto = n->sell.upto; /* one record: durable together */
+    n->buy.set = n->sell.set = 1;
+    journal_sync_soon(&n->sell.upto);
 }
 
 /* At a round's first buy: the intents the previous round armed for it

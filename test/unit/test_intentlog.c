@@ -416,7 +416,8 @@ static void replay_restores_lost_intents_before_a_kept_settled_line(void **state
     free(path);
 }
 
-/* The next round's armed intents written ahead (journal_armed_soon), by
+/* The next round's armed intents written ahead (journal_armed_pair: one
+ * record of two lines), by
  * a child that dies right after (a crash): they are in the intent log
  * and wait for nothing once durable; a journal that lost them (with the
  * round's settled line written after them) gets them back, and recovery
@@ -430,21 +431,20 @@ static void armed_ahead_are_replayed(void **state)
     assert_true(pid >= 0);
     if (pid == 0) {
         struct journal *j;
-        struct journal_upto ub, us;
+        struct journal_upto us;
         struct arm_bounds bb = { .side = SIDE_BUY, .max_qty = M(6), .max_quote = M(20) };
         struct arm_bounds bs = { .side = SIDE_SELL, .max_qty = M(7), .max_quote = 0 };
         int ok = journal_wal_open(dir, &err) == 0 && journal_open(dir, "alice", &j, &err) == 0 &&
                  journal_intent(j, "r1", 1, "c.1.b1", SIDE_BUY, M(2), M(5), &err) == 0 &&
                  journal_outcome(j, "final", "c.1.b1", ORDER_FILLED, M(5), M(10), &err) == 0 &&
-                 journal_armed_soon(j, "r1", 2, "c.2.b1", &bb, &ub, &err) == 0 &&
-                 journal_armed_soon(j, "r1", 2, "c.2.s2", &bs, &us, &err) == 0 && ub.pending &&
+                 journal_armed_pair(j, "r1", 2, "c.2.b1", &bb, "c.2.s2", &bs, &us, &err) == 0 &&
                  us.pending;
         if (ok)
             journal_sync_soon(&us);
         ok = ok && journal_intent(j, "r1", 1, "c.1.s2", SIDE_SELL, M(2), M(5), &err) == 0 &&
              journal_outcome(j, "final", "c.1.s2", ORDER_FILLED, M(5), M(10), &err) == 0 &&
              journal_settled(j, "r1", 1, M(5), M(5), 0, &err) == 0 &&
-             journal_wait_durable(&ub, &err) == 0 && journal_wait_durable(&us, &err) == 0;
+             journal_wait_durable(&us, &err) == 0;
         _exit(ok ? 0 : 1);
     }
     int status;
@@ -465,6 +465,44 @@ static void armed_ahead_are_replayed(void **state)
     assert_true(p[0].armed && p[0].round == 2 && p[0].max_qty == M(6));
     assert_string_equal(p[1].client_id, "c.2.s2");
     assert_true(p[1].armed && p[1].side == SIDE_SELL);
+    free(p);
+}
+
+/* An armed order's exact line is held for the journal's next write, its
+ * record in the intent log at once: a child that dies before any next
+ * write (a crash) leaves a journal with the armed line alone, bounds
+ * only, and the replay gives the order its exact price and quantity. */
+static void held_exact_line_is_replayed(void **state)
+{
+    (void)state;
+    struct lt_err err;
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        struct journal *j;
+        struct arm_bounds bb = { .side = SIDE_BUY, .max_qty = M(6), .max_quote = M(20) };
+        int ok = journal_wal_open(dir, &err) == 0 && journal_open(dir, "alice", &j, &err) == 0 &&
+                 journal_armed(j, "r1", 1, "c.1.b1", &bb, &err) == 0 &&
+                 journal_intent_exact(j, "r1", 1, "c.1.b1", SIDE_BUY, M(2), M(5), &err) == 0;
+        _exit(ok ? 0 : 1);
+    }
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    char path[256];
+    snprintf(path, sizeof(path), "%s/alice.jsonl", dir);
+    struct journal_pending *p;
+    size_t n;
+    assert_int_equal(journal_load_pending(path, &p, &n, NULL, &err), 0);
+    assert_int_equal(n, 1);
+    assert_true(p[0].armed && p[0].max_qty == M(6));
+    free(p);
+    assert_int_equal(journal_wal_open(dir, &err), 0);
+    journal_wal_close();
+    assert_int_equal(journal_load_pending(path, &p, &n, NULL, &err), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(p[0].client_id, "c.1.b1");
+    assert_true(!p[0].armed && p[0].price == M(2) && p[0].qty == M(5));
     free(p);
 }
 
@@ -513,6 +551,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(replay_restores_lost_intents_before_a_kept_settled_line,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(armed_ahead_are_replayed, setup, teardown),
+        cmocka_unit_test_setup_teardown(held_exact_line_is_replayed, setup, teardown),
         cmocka_unit_test_setup_teardown(nothing_lost_nothing_written, setup, teardown),
         cmocka_unit_test_setup_teardown(clean_close_leaves_an_empty_lap, setup, teardown),
     };

@@ -128,11 +128,11 @@ static void armed_intents(void **state)
     struct arm_bounds bb = { .side = SIDE_BUY, .max_qty = M(30), .max_quote = M(60) };
     struct arm_bounds bs = { .side = SIDE_SELL, .max_qty = M(25), .max_quote = 0 };
     /* armed, sent, its exact line written */
-    assert_int_equal(journal_armed(j, "r1", 1, "lt.r1.0.1.b1", &bb, 1, &err), 0);
+    assert_int_equal(journal_armed(j, "r1", 1, "lt.r1.0.1.b1", &bb, &err), 0);
     assert_int_equal(journal_intent_exact(j, "r1", 1, "lt.r1.0.1.b1", SIDE_BUY, M(2), M(25),
                                           &err), 0);
     /* armed, closed unused */
-    assert_int_equal(journal_armed(j, "r1", 1, "lt.r1.0.1.b2", &bb, 0, &err), 0);
+    assert_int_equal(journal_armed(j, "r1", 1, "lt.r1.0.1.b2", &bb, &err), 0);
     assert_int_equal(journal_outcome(j, "never_placed", "lt.r1.0.1.b2", ORDER_STATUS_UNKNOWN,
                                      0, 0, &err), 0);
     /* a normal intent the venue never got keeps its place (a query says) */
@@ -140,7 +140,7 @@ static void armed_intents(void **state)
     assert_int_equal(journal_outcome(j, "never_placed", "lt.r1.0.1.b3", ORDER_STATUS_UNKNOWN,
                                      0, 0, &err), 0);
     /* armed and sent, the crash before its exact line */
-    assert_int_equal(journal_armed(j, "r1", 1, "lt.r1.0.1.s4", &bs, 1, &err), 0);
+    assert_int_equal(journal_armed(j, "r1", 1, "lt.r1.0.1.s4", &bs, &err), 0);
     char path[256];
     snprintf(path, sizeof(path), "%s", journal_path(j));
     journal_close(j);
@@ -182,10 +182,10 @@ static void armed_ahead_of_the_settled_line(void **state)
     char path[256];
     snprintf(path, sizeof(path), "%s", journal_path(j));
     assert_int_equal(journal_intent(j, "r1", 1, "lt.r1.0.1.b1", SIDE_BUY, M(2), M(5), &err), 0);
-    assert_int_equal(journal_armed_soon(j, "r1", 2, "lt.r1.0.2.b1", &bb, &up, &err), 0);
+    assert_int_equal(journal_armed_pair(j, "r1", 2, "lt.r1.0.2.b1", &bb, "lt.r1.0.2.s2", &bs,
+                                        &up, &err), 0);
     assert_int_equal(up.pending, 0);
     assert_int_equal(journal_wait_durable(&up, &err), 0);
-    assert_int_equal(journal_armed_soon(j, "r1", 2, "lt.r1.0.2.s2", &bs, &up, &err), 0);
     assert_int_equal(journal_intent(j, "r1", 1, "lt.r1.0.1.s2", SIDE_SELL, M(2), M(5), &err), 0);
     assert_int_equal(journal_settled(j, "r1", 1, M(5), M(5), 0, &err), 0);
 
@@ -202,7 +202,7 @@ static void armed_ahead_of_the_settled_line(void **state)
     /* round 2's buy sent (its exact line), its armed line again: one order */
     assert_int_equal(journal_intent_exact(j, "r1", 2, "lt.r1.0.2.b1", SIDE_BUY, M(2), M(5),
                                           &err), 0);
-    assert_int_equal(journal_armed(j, "r1", 2, "lt.r1.0.2.b1", &bb, 0, &err), 0);
+    assert_int_equal(journal_armed(j, "r1", 2, "lt.r1.0.2.b1", &bb, &err), 0);
     assert_int_equal(journal_intent(j, "r1", 2, "lt.r1.0.2.b1", SIDE_BUY, M(2), M(5), &err), 0);
     assert_int_equal(journal_load_pending(path, &p, &n, NULL, &err), 0);
     assert_int_equal(n, 2);
@@ -216,7 +216,8 @@ static void armed_ahead_of_the_settled_line(void **state)
     free(p);
 
     /* another run's settled line after an armed line of r1's round 3 */
-    assert_int_equal(journal_armed_soon(j, "r1", 3, "lt.r1.0.3.b1", &bb, &up, &err), 0);
+    assert_int_equal(journal_armed_pair(j, "r1", 3, "lt.r1.0.3.b1", &bb, "lt.r1.0.3.s2", &bs,
+                                        &up, &err), 0);
     assert_int_equal(journal_settled(j, "r2", 0, 0, 0, 0, &err), 0);
     assert_int_equal(journal_load_pending(path, &p, &n, NULL, &err), 0);
     assert_int_equal(n, 0);
