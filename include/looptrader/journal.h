@@ -29,16 +29,16 @@
  * caller must not send the order whose intent it was.
  *
  * Outcome lines (journal_outcome), and with the intent log open the exact
- * lines of armed intents (journal_intent_exact, recorded in the log at
- * once), are held in the journal and written
+ * lines of armed intents (journal_intent_exact, recorded in the log with
+ * the journal's next record there), are held in the journal and written
  * with its next line, in one write(2) and in order, or alone when the
  * journal is idled, released, closed or rotated (so never past the round:
  * the executor idles every journal after each round), or when the few
  * held fill the journal's small buffer: recovery asks the venue what an
  * order did and reads no outcome line, and an exact line lost (the next
- * start replays it from the log, unless a wrap of the log dropped it)
- * leaves its order bounded by its armed line, so a crash that loses them
- * loses nothing.  A write that fails (cut back to the old end) leaves them
+ * start replays it from the log if its record got there first) leaves
+ * its order bounded by its armed line, so a crash that loses them loses
+ * nothing.  A write that fails (cut back to the old end) leaves them
  * held for the next one; an idle, release or close that cannot write
  * them drops them (logged), as a crash would.
  *
@@ -152,10 +152,11 @@ int journal_wait_durable(const struct journal_upto *upto, struct lt_err *err);
 
 /* The exact price and quantity an armed intent was sent with: the same
  * line as journal_intent, not waited for (durable with the intent log's
- * next sync; without the log, not synced).  With the log it is recorded
- * there at once and held, like an outcome, for the journal's next write
- * (a restart replays it from the log).  Until it is durable the armed
- * line bounds the order. */
+ * next sync; without the log, not synced).  With the log it is held,
+ * like an outcome, for the journal's next write, and for the journal's
+ * next record in the log (or its idle), so that a round's lines take one
+ * record fewer each.  Until it is durable the armed line bounds the
+ * order. */
 int journal_intent_exact(struct journal *j, const char *run, unsigned round,
                          const char *client_id, enum order_side side, money_t price,
                          money_t qty, struct lt_err *err);

@@ -144,8 +144,10 @@ static void syncer_kick(const struct intentlog_pos *p)
 }
 
 /* Outcome lines held back to go with the next write (struct journal's
- * held): room for a round's acks and finals, and bounded. */
+ * held): room for a round's acks and finals, and bounded; and room for
+ * a round's exact lines waiting for their intent-log record (logq). */
 #define JOURNAL_HELD_MAX 1024
+#define JOURNAL_LOGQ_MAX 512
 
 struct journal {
     int fd;              /* kept descriptor, -1 when none; counted in kept_fds */
@@ -157,6 +159,12 @@ struct journal {
      * first one: an account that never trades pays nothing for it. */
     char *held;
     size_t held_len;
+    /* The held exact lines again, for the intent log: their record goes
+     * ahead of the next record this journal puts there, or alone when the
+     * journal is idled, released or closed.  malloc'd (JOURNAL_LOGQ_MAX)
+     * at the first one. */
+    char *logq;
+    size_t logq_len;
     char user[128];      /* written into every line */
     char path[];         /* "<dir>/<user>.jsonl", sized to fit */
 };
@@ -248,6 +256,8 @@ int journal_open(const char *dir, const char *user, struct journal **out, struct
 }
 
 static int flush_held(struct journal *j, struct lt_err *err);
+static int wal_record(struct journal *j, const char *line, size_t len, int keep,
+                      struct journal_upto *upto, struct lt_err *err);
 
 /* Closes the kept descriptor, the held lines left as they are. */
 static void fd_drop(struct journal *j)
@@ -268,6 +278,11 @@ static void held_out(struct journal *j)
         log_warn("%s; %zu bytes of held outcome and exact lines dropped (recovery asks the "
                  "venue)", e.msg, j->held_len);
         j->held_len = 0;
+    }
+    if (j->logq_len && wal && wal_record(j, NULL, 0, 0, NULL, &e) != 0) {
+        log_warn("%s; %zu bytes of exact lines not in the intent log (their orders stay "
+                 "bounded by their armed lines)", e.msg, j->logq_len);
+        j->logq_len = 0;
     }
 }
 
@@ -304,6 +319,7 @@ void journal_close(struct journal *j)
         return;
     journal_release(j);
     free(j->held);
+    free(j->logq);
     free(j);
 }
 
@@ -545,10 +561,11 @@ enum keep {
                    * that round's orders, which are final, and finds the
                    * same residual) */
     KEEP_DURABLE, /* intents: durable before the call returns */
-    KEEP_LATER,   /* an armed intent's exact line: in the intent log, durable
-                   * with its next sync, and held like an outcome for the
-                   * journal's next write; without the log a plain write
-                   * (the armed line, durable, bounds the order meanwhile) */
+    KEEP_LATER,   /* an armed intent's exact line: held like an outcome for
+                   * the journal's next write and in logq for its next
+                   * record in the intent log, durable with the log's next
+                   * sync after that; without the log a plain write (the
+                   * armed line, durable, bounds the order meanwhile) */
     KEEP_UPTO,    /* an armed intent written ahead: in the intent log, not
                    * waited for, the place to wait for returned; without
                    * the log fsync'ed (durable) */
@@ -572,12 +589,8 @@ static int write_out(struct journal *j, const char *text, size_t held, size_t le
                         keep != KEEP_PLAIN && keep != KEEP_LATER && !wal, err);
     if (rc == 0)
         j->held_len = 0;
-    if (rc == 0 && keep == KEEP_UPTO && wal) {
-        rc = intentlog_append_upto(wal, text + held, len, &upto->pos, err);
-        upto->pending = rc == 0;
-    } else if (rc == 0 && keep != KEEP_PLAIN && wal) {
-        rc = intentlog_append(wal, text + held, len, keep == KEEP_DURABLE, err);
-    }
+    if (rc == 0 && keep != KEEP_PLAIN && wal)
+        rc = wal_record(j, text + held, len, keep, upto, err);
     if (j->fd >= 0) {
         if (rc != 0) /* a fresh descriptor next time */
             fd_drop(j);
@@ -589,6 +602,49 @@ static int write_out(struct journal *j, const char *text, size_t held, size_t le
         close(fd);
     }
     return rc;
+}
+
+/* The intent log's record of line[0..len) (none: len 0), after the
+ * exact lines waiting for one (logq), in one record, so that the log
+ * keeps the journal's order.  keep says how it is waited for (an int for
+ * the forward declaration; KEEP_LATER and KEEP_SOON: not). */
+static int wal_record(struct journal *j, const char *line, size_t len, int keep,
+                      struct journal_upto *upto, struct lt_err *err)
+{
+    char rec[JOURNAL_LOGQ_MAX + JOURNAL_LINE_MAX];
+    const char *t = line;
+    size_t n = len;
+    if (j->logq_len) {
+        memcpy(rec, j->logq, j->logq_len);
+        if (len)
+            memcpy(rec + j->logq_len, line, len);
+        t = rec;
+        n = j->logq_len + len;
+    }
+    if (n == 0)
+        return 0;
+    int rc;
+    if (keep == KEEP_UPTO) {
+        rc = intentlog_append_upto(wal, t, n, &upto->pos, err);
+        upto->pending = rc == 0;
+    } else {
+        rc = intentlog_append(wal, t, n, keep == KEEP_DURABLE, err);
+    }
+    if (rc == 0)
+        j->logq_len = 0;
+    return rc;
+}
+
+/* An exact line waits for the journal's next record in logq when there
+ * is room: 1, or 0. */
+static int logq_add(struct journal *j, const char *line, size_t len)
+{
+    if (j->logq_len + len > JOURNAL_LOGQ_MAX ||
+        (!j->logq && !(j->logq = malloc(JOURNAL_LOGQ_MAX))))
+        return 0;
+    memcpy(j->logq + j->logq_len, line, len);
+    j->logq_len += len;
+    return 1;
 }
 
 static int flush_held(struct journal *j, struct lt_err *err)
@@ -616,12 +672,13 @@ static int append(struct journal *j, struct line *l, enum keep keep,
         return rc;
     if (keep == KEEP_PLAIN && hold(j, l->buf, l->len))
         return 0;
-    /* An armed order's exact line waits with the held lines too, its
-     * record in the intent log at once: a restart replays it from there,
-     * and a wrap that drops the record before the line is written leaves
-     * the order bounded by its armed line, as KEEP_LATER allows. */
+    /* An armed order's exact line waits with the held lines too, and for
+     * the journal's next intent-log record: a crash that loses it (the
+     * line and its record, or the record in a wrap of the log) leaves the
+     * order bounded by its armed line, as KEEP_LATER allows; a restart
+     * after its record replays it. */
     if (keep == KEEP_LATER && wal && hold(j, l->buf, l->len))
-        return intentlog_append(wal, l->buf, l->len, 0, err);
+        return logq_add(j, l->buf, l->len) ? 0 : wal_record(j, l->buf, l->len, keep, NULL, err);
     if (!j->held_len)
         return write_out(j, l->buf, 0, l->len, keep, upto, err);
     /* the held lines, then this one: one write for all, in order */

@@ -468,41 +468,61 @@ static void armed_ahead_are_replayed(void **state)
     free(p);
 }
 
-/* An armed order's exact line is held for the journal's next write, its
- * record in the intent log at once: a child that dies before any next
- * write (a crash) leaves a journal with the armed line alone, bounds
- * only, and the replay gives the order its exact price and quantity. */
-static void held_exact_line_is_replayed(void **state)
+/* A child that writes an armed buy, its exact line and (unless
+ * exact_only) the sell's intent, then dies (a crash).  The journal's
+ * path. */
+static const char *armed_exact_then_crash(int exact_only)
 {
-    (void)state;
-    struct lt_err err;
+    static char path[256];
     pid_t pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
         struct journal *j;
+        struct lt_err err;
         struct arm_bounds bb = { .side = SIDE_BUY, .max_qty = M(6), .max_quote = M(20) };
         int ok = journal_wal_open(dir, &err) == 0 && journal_open(dir, "alice", &j, &err) == 0 &&
                  journal_armed(j, "r1", 1, "c.1.b1", &bb, &err) == 0 &&
-                 journal_intent_exact(j, "r1", 1, "c.1.b1", SIDE_BUY, M(2), M(5), &err) == 0;
+                 journal_intent_exact(j, "r1", 1, "c.1.b1", SIDE_BUY, M(2), M(5), &err) == 0 &&
+                 (exact_only ||
+                  journal_intent(j, "r1", 1, "c.1.s2", SIDE_SELL, M(3), M(5), &err) == 0);
         _exit(ok ? 0 : 1);
     }
     int status;
     assert_int_equal(waitpid(pid, &status, 0), pid);
     assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-    char path[256];
     snprintf(path, sizeof(path), "%s/alice.jsonl", dir);
+    return path;
+}
+
+/* An armed order's exact line is held for the journal's next write and
+ * its next intent-log record.  A crash before either leaves the order
+ * bounded by its armed line; once the next record (the sell's intent)
+ * holds it too, a journal that lost both lines gets both back. */
+static void held_exact_line_and_its_record(void **state)
+{
+    (void)state;
+    struct lt_err err;
     struct journal_pending *p;
     size_t n;
-    assert_int_equal(journal_load_pending(path, &p, &n, NULL, &err), 0);
-    assert_int_equal(n, 1);
-    assert_true(p[0].armed && p[0].max_qty == M(6));
-    free(p);
+    const char *path = armed_exact_then_crash(1);
     assert_int_equal(journal_wal_open(dir, &err), 0);
     journal_wal_close();
     assert_int_equal(journal_load_pending(path, &p, &n, NULL, &err), 0);
     assert_int_equal(n, 1);
+    assert_true(p[0].armed && p[0].max_qty == M(6));
+    free(p);
+    assert_int_equal(unlink(path), 0);
+
+    path = armed_exact_then_crash(0);
+    keep_lines(path, 1); /* the exact line and the sell's intent lost */
+    pending_of(path, 1, "c.1.b1", 0);
+    assert_int_equal(journal_wal_open(dir, &err), 0);
+    journal_wal_close();
+    assert_int_equal(journal_load_pending(path, &p, &n, NULL, &err), 0);
+    assert_int_equal(n, 2);
     assert_string_equal(p[0].client_id, "c.1.b1");
     assert_true(!p[0].armed && p[0].price == M(2) && p[0].qty == M(5));
+    assert_string_equal(p[1].client_id, "c.1.s2");
     free(p);
 }
 
@@ -551,7 +571,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(replay_restores_lost_intents_before_a_kept_settled_line,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(armed_ahead_are_replayed, setup, teardown),
-        cmocka_unit_test_setup_teardown(held_exact_line_is_replayed, setup, teardown),
+        cmocka_unit_test_setup_teardown(held_exact_line_and_its_record, setup, teardown),
         cmocka_unit_test_setup_teardown(nothing_lost_nothing_written, setup, teardown),
         cmocka_unit_test_setup_teardown(clean_close_leaves_an_empty_lap, setup, teardown),
     };
