@@ -763,12 +763,7 @@ static int api_params(json_t *obj, struct params *p, struct lt_err *err)
 }
 
 /* WebSocket API methods that are REST endpoints in another envelope. */
-static const struct {
-    const char *method;
-    enum sim_method http;
-    const char *path;
-    int is_signed;  /* 1 signed (or a session's), 2 apiKey only */
-} rest_methods[] = {
+static const struct wsapi_endpoint rest_methods[] = {
     { "order.place", SIM_POST, "/api/v3/order", 1 },
     { "order.test", SIM_POST, "/api/v3/order/test", 1 },
     { "order.status", SIM_GET, "/api/v3/order", 1 },
@@ -796,6 +791,12 @@ static const struct {
     { "userDataStream.ping", SIM_PUT, "/api/v3/userDataStream", 2 },
     { "userDataStream.stop", SIM_DELETE, "/api/v3/userDataStream", 2 },
 };
+
+const struct wsapi_endpoint *wsapi_endpoints(size_t *n)
+{
+    *n = sizeof(rest_methods) / sizeof(rest_methods[0]);
+    return rest_methods;
+}
 
 /* A REST endpoint's request in the WebSocket API envelope.  It meets the
  * http429 and http5xx faults as REST's requests do (faults_draw_http), and
