@@ -11,6 +11,11 @@
  * otherwise a per-connection lws timer fires later and the write happens on
  * the next writable callback, so the service thread never sleeps.
  *
+ * The latency fault delays WebSocket API answers too (server_ws_answer): an
+ * answer waits in the connection's FIFO of held answers, bounded as its
+ * outgoing queue, until its time; pushes are queued at once, so, as over
+ * REST, an order's pushes come before its answer.
+ *
  * WebSocket messages are framed here, into one per-connection buffer, and
  * everything queued is written with one send per writable callback: an
  * order's executionReport and outboundAccountPosition, and the pushes of
@@ -49,6 +54,14 @@
  * for long signed queries such as a symbols=[...] list of the whole venue. */
 #define HTTP_HEADER_MAX 16384
 
+/* A WebSocket API answer held by the latency fault until due_us. */
+struct ws_held {
+    struct ws_held *next;
+    int64_t due_us; /* clock_mono_us */
+    size_t len;
+    char msg[];
+};
+
 struct sim_conn {
     struct sim_server *srv;
     struct lws *wsi;
@@ -70,6 +83,10 @@ struct sim_conn {
     struct strbuf tx; /* framed messages; tx.buf[txoff..] not yet written */
     size_t txoff;
     int closing;
+    int answering;                  /* inside server_ws_answer: the sends are its answer */
+    struct ws_held *held, *held_tail; /* answers the latency fault holds, oldest first */
+    size_t held_bytes;
+    lws_sorted_usec_list_t held_sul; /* the oldest held answer's time */
     struct sim_conn *next, *prev; /* server's WebSocket list */
 };
 
@@ -144,6 +161,14 @@ static void conn_free(struct sim_conn *c)
         return;
     struct sim_server *s = c->srv;
     lws_sul_cancel(&c->delay);
+    lws_sul_cancel(&c->held_sul);
+    while (c->held) {
+        struct ws_held *n = c->held->next;
+        free(c->held);
+        c->held = n;
+    }
+    c->held_tail = NULL;
+    c->held_bytes = 0;
     if (c->is_ws) {
         if (c->app && s->h.ws_close)
             s->h.ws_close(c->app);
@@ -407,6 +432,72 @@ static size_t ws_frames_span(const struct strbuf *tx, size_t off, size_t max)
     return span;
 }
 
+/* A text message to c's outgoing queue, now; past the queue's bound the
+ * client is dropped as a slow consumer. */
+static int ws_queue_text(struct sim_conn *c, const char *msg, size_t len)
+{
+    int rc = ws_queue_frame(c, 0x1 /* text */, msg, len);
+    if (rc == LT_ERANGE) {
+        log_warn("sim: dropping a WebSocket client that does not read (%zu bytes queued)",
+                 c->tx.len - c->txoff);
+        server_ws_close(c);
+    }
+    if (rc)
+        return rc;
+    lws_callback_on_writable(c->wsi);
+    return 0;
+}
+
+/* The held answers that are due go to the outgoing queue, in order. */
+static void ws_held_due(lws_sorted_usec_list_t *sul)
+{
+    struct sim_conn *c = lws_container_of(sul, struct sim_conn, held_sul);
+    int64_t now = clock_mono_us();
+    while (c->held && c->held->due_us <= now) {
+        struct ws_held *a = c->held;
+        c->held = a->next;
+        if (!c->held)
+            c->held_tail = NULL;
+        c->held_bytes -= a->len;
+        if (!c->closing)
+            ws_queue_text(c, a->msg, a->len);
+        free(a);
+    }
+    if (c->held)
+        lws_sul_schedule(lws_get_context(c->wsi), 0, &c->held_sul, ws_held_due,
+                         (lws_usec_t)(c->held->due_us - now));
+}
+
+/* An answer held for the latency fault's delay, after those held before
+ * it (one delay for all: the FIFO is in time order).  The held answers
+ * count against the outgoing queue's bound. */
+static int ws_hold(struct sim_conn *c, const char *msg, size_t len, int delay_ms)
+{
+    if (c->held_bytes + len + (c->tx.len - c->txoff) > WS_QUEUE_MAX) {
+        log_warn("sim: dropping a WebSocket client that does not read (%zu bytes of answers held)",
+                 c->held_bytes);
+        server_ws_close(c);
+        return LT_ERANGE;
+    }
+    struct ws_held *a = malloc(sizeof(*a) + len);
+    if (!a)
+        return LT_ENOMEM;
+    a->next = NULL;
+    a->due_us = clock_mono_us() + (int64_t)delay_ms * 1000;
+    a->len = len;
+    memcpy(a->msg, msg, len);
+    if (c->held_tail) {
+        c->held_tail->next = a;
+    } else {
+        c->held = a;
+        lws_sul_schedule(lws_get_context(c->wsi), 0, &c->held_sul, ws_held_due,
+                         (lws_usec_t)delay_ms * LWS_US_PER_MS);
+    }
+    c->held_tail = a;
+    c->held_bytes += len;
+    return 0;
+}
+
 int server_ws_send(struct sim_conn *c, const char *msg, size_t len)
 {
     if (!c->is_ws || c->closing)
@@ -419,16 +510,17 @@ int server_ws_send(struct sim_conn *c, const char *msg, size_t len)
         if (handled)
             return 0;
     }
-    int rc = ws_queue_frame(c, 0x1 /* text */, msg, len);
-    if (rc == LT_ERANGE) {
-        log_warn("sim: dropping a WebSocket client that does not read (%zu bytes queued)",
-                 c->tx.len - c->txoff);
-        server_ws_close(c);
-    }
-    if (rc)
-        return rc;
-    lws_callback_on_writable(c->wsi);
-    return 0;
+    if (c->answering && s->faults && s->faults->latency_ms > 0)
+        return ws_hold(c, msg, len, s->faults->latency_ms);
+    return ws_queue_text(c, msg, len);
+}
+
+int server_ws_answer(struct sim_conn *c, const char *msg, size_t len)
+{
+    c->answering = 1;
+    int rc = server_ws_send(c, msg, len);
+    c->answering = 0;
+    return rc;
 }
 
 void server_ws_close(struct sim_conn *c)

@@ -76,18 +76,26 @@ struct wsconn {
 /* ---- sending ---- */
 
 /* Every message to c goes through here: a timeUnit=MICROSECOND
- * connection gets it converted (on a copy: an event is shared). */
-static void send_sb(struct wsconn *c, const struct strbuf *sb)
+ * connection gets it converted (on a copy: an event is shared).  answer:
+ * a WS API answer, which the latency fault delays (server_ws_answer). */
+static void send_msg(struct wsconn *c, const struct strbuf *sb, int answer)
 {
     struct strbuf *us = &c->w->us;
+    const struct strbuf *m = sb;
     if (c->unit == TIME_UNIT_US) {
         strbuf_reset(us);
-        if (strbuf_add(us, sb->buf, sb->len) == 0 && time_unit_micro_ws(us) == 0) {
-            server_ws_send(c->conn, us->buf, us->len);
-            return;
-        }
+        if (strbuf_add(us, sb->buf, sb->len) == 0 && time_unit_micro_ws(us) == 0)
+            m = us;
     }
-    server_ws_send(c->conn, sb->buf, sb->len);
+    if (answer)
+        server_ws_answer(c->conn, m->buf, m->len);
+    else
+        server_ws_send(c->conn, m->buf, m->len);
+}
+
+static void send_sb(struct wsconn *c, const struct strbuf *sb)
+{
+    send_msg(c, sb, 0);
 }
 
 /* Market event in w->ev to one subscription, wrapped for /stream. */
@@ -702,7 +710,7 @@ static void api_answer(struct wsconn *c, json_t *id, int status, const char *res
                     : 6000,
                 used < 0 ? rest_weight_used(w->rest, c->ip, now) : used);
     free(ids);
-    send_sb(c, sb);
+    send_msg(c, sb, 1);
 }
 
 static void api_reply(struct wsconn *c, json_t *id, int status, const char *result, int code,
@@ -763,12 +771,7 @@ static int api_params(json_t *obj, struct params *p, struct lt_err *err)
 }
 
 /* WebSocket API methods that are REST endpoints in another envelope. */
-static const struct {
-    const char *method;
-    enum sim_method http;
-    const char *path;
-    int is_signed;  /* 1 signed (or a session's), 2 apiKey only */
-} rest_methods[] = {
+static const struct wsapi_endpoint rest_methods[] = {
     { "order.place", SIM_POST, "/api/v3/order", 1 },
     { "order.test", SIM_POST, "/api/v3/order/test", 1 },
     { "order.status", SIM_GET, "/api/v3/order", 1 },
@@ -796,6 +799,12 @@ static const struct {
     { "userDataStream.ping", SIM_PUT, "/api/v3/userDataStream", 2 },
     { "userDataStream.stop", SIM_DELETE, "/api/v3/userDataStream", 2 },
 };
+
+const struct wsapi_endpoint *wsapi_endpoints(size_t *n)
+{
+    *n = sizeof(rest_methods) / sizeof(rest_methods[0]);
+    return rest_methods;
+}
 
 /* A REST endpoint's request in the WebSocket API envelope.  It meets the
  * http429 and http5xx faults as REST's requests do (faults_draw_http), and

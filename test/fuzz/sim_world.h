@@ -99,6 +99,11 @@ int server_ws_send(struct sim_conn *c, const char *msg, size_t len)
     return 0;
 }
 
+int server_ws_answer(struct sim_conn *c, const char *msg, size_t len)
+{
+    return server_ws_send(c, msg, len);
+}
+
 void server_ws_close(struct sim_conn *c)
 {
     c->closed = 1;

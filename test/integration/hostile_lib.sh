@@ -13,7 +13,8 @@
 #   hostile_trader CASE USERS [trader flags...]          its trader, in the background
 #   hostile_wait CASE BOUND_S / hostile_stop CASE GRACE  its end by itself / after SIGTERM
 #   hostile_check CASE NEED ROUND USERS                  the invariants below
-#   hostile_told CASE MODE                               how often the lie was told
+#   hostile_told CASE MODE [VIA]                         how often the lie was told
+#                                                        (VIA: rest, ws-api or push only)
 #   hostile_expect CASE 'PYTHON' WHAT                    one more check of the case
 #   hostile_done                                         servers stopped; fail if any broke
 #
@@ -170,10 +171,14 @@ hostile_truth() {
     [ -s "$d/truth.json" ] || fail "$1: no ground truth from the hostile server"
 }
 
-# How many times the server told lie MODE (proves the case exercised it).
+# How many times the server told lie MODE (proves the case exercised it);
+# with VIA, only in REST answers ("rest"), WebSocket API answers
+# ("ws-api") or pushes ("push"): proves it reached the transport under test.
 hostile_told() {
-    python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["told"].get(sys.argv[2], 0))' \
-        "$(hostile_dir "$1")/truth.json" "$2"
+    python3 -c 'import json, sys
+t = json.load(open(sys.argv[1]))
+print((t["told_via"][sys.argv[3]] if sys.argv[3] else t["told"]).get(sys.argv[2], 0))' \
+        "$(hostile_dir "$1")/truth.json" "$2" "${3:-}"
 }
 
 # The trader ended by itself within its bound (not stopped by hostile_wait).

@@ -12,7 +12,11 @@
 #   clock-half        the venue's clock runs at half speed: -1021 answers are
 #                     met by measuring the clock again, accounts reach target;
 #   neg-balance       every free balance is negative.
-# Plus the ground-truth invariants of hostile_check for every case.
+# Plus the ground-truth invariants of hostile_check for every case.  The
+# orders go over the WebSocket API (the default order_transport); these
+# lies are in answers the trader reads over REST on either transport
+# (time, account, allOrders, echo-secret's cookie account), but for
+# clock-half, whose slow clock also serves the WS API's orders.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/trader_lib.sh"
 . "$(dirname "$0")/hostile_lib.sh"
@@ -44,6 +48,8 @@ for c in time-max time-min; do
 done
 hostile_check clock-half 300 50 alice,bob
 hostile_expect clock-half "$(hostile_rc clock-half) == 0" "both accounts reached the target on a slow venue clock"
+n=$(hostile_told clock-half clock-half ws-api)
+hostile_expect clock-half "$n > 0" "the WS API ran on the slow clock too ($n requests)"
 hostile_check neg-balance 100 50 alice
 for c in history-negative echo-secret time-max time-min clock-half neg-balance; do
     hostile_expect "$c" "$(hostile_told "$c" "$c") > 0" "the lie was told ($(hostile_told "$c" "$c") times)"

@@ -6,10 +6,8 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/trader_lib.sh"
 
-# latency_ms delays REST answers only: it keeps the run going until the
-# ctl set, which orders over the WS API would not wait for
-TRADER_CONFIG=$LT_TMP/rest.conf
-trader_config_with 'order_transport = "rest";' "$TRADER_CONFIG"
+# latency_ms (on REST and WS API answers alike) keeps the run going until
+# the ctl set
 sim_start --seed 51 --fault latency_ms=40
 trader_snapshot alice
 trader_start --only alice --target 200 --lock-dir "$LT_TMP/locks"

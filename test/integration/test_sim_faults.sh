@@ -126,6 +126,30 @@ assert_eq "$STATUS" 200 "latency_ms=250: an order with its parameters in the que
 http_as alice GET /api/v3/allOrders symbol=ALPHAUSDT
 assert_true 'sum(o["clientOrderId"] == "latency-once" for o in j) == 1' "$BODY" \
     "latency_ms=250: the delayed order was executed once"
+# WebSocket API answers are delayed too, in their order; pushes are not: an
+# order's executionReport comes before its order.place answer
+low=$(price bid 0.9)
+auth_for alice
+t0=$(date +%s%3N)
+"$BNC" ws "$SIM_WS/ws-api/v3" --send "$("$BNC" wsapi-subscribe --key "${AUTH[1]}" --secret "${AUTH[3]}" --id 1)" \
+    --send "$("$BNC" wsapi --key "${AUTH[1]}" --secret "${AUTH[3]}" --id 2 order.place symbol=ALPHAUSDT \
+        side=BUY type=LIMIT timeInForce=GTC quantity=10 price="$low" newClientOrderId=ws-latency)" \
+    --send '{"id":3,"method":"ping"}' --count 5 \
+    --timeout-ms 5000 >"$LT_TMP/wslat.out" 2>"$LT_TMP/wslat.err" ||
+    fail "latency_ms over the WS API: $(cat "$LT_TMP/wslat.out" "$LT_TMP/wslat.err")"
+t1=$(date +%s%3N)
+python3 - "$LT_TMP/wslat.out" <<'PY' || fail "latency_ms=250 over the WebSocket API: $(cat "$LT_TMP/wslat.out")"
+import json, sys
+a = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+ids = [m["id"] for m in a if "id" in m]
+assert ids == [1, 2, 3], f"answers out of order: {ids}"
+assert all(m["status"] == 200 for m in a if "id" in m), a
+push = [i for i, m in enumerate(a) if m.get("event", {}).get("c") == "ws-latency"]
+assert push, f"no executionReport of the order: {a}"
+assert push[0] < [i for i, m in enumerate(a) if m.get("id") == 2][0], "the answer came before the push"
+PY
+[ $((t1 - t0)) -ge 250 ] || fail "latency_ms=250: the WS API answers took $((t1 - t0)) ms"
+ok "latency_ms=250 over the WebSocket API: 3 answers in order after $((t1 - t0)) ms, the order's push first"
 sim_stop
 
 # ---- partial: at most 30 % of an order per match ----

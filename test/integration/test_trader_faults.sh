@@ -4,7 +4,7 @@
 # WebSocket drops every 1.5 s, lost pushes, partial fills and latency at once.  Every user still reaches its target, the exchange shows
 # never two live orders per user, nothing open and base balances back.
 # Once with the orders over REST, once over the WebSocket API (the
-# default): http5xx and http429 hit both alike (latency_ms only REST's).
+# default): http5xx, http429 and latency_ms hit both alike.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/trader_lib.sh"
 

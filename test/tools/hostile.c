@@ -8,10 +8,16 @@
  * Underneath it is the real simulator (the same engine, REST and WebSocket
  * code as looptrader-sim), so matching, balances and history stay true; the
  * lies are rewrites of what the trader is told, applied to the rendered
- * JSON of REST answers and of WebSocket pushes (the server's ws_filter
- * hook).  A few lies change what is done instead (cancel-lie answers a
- * cancel without cancelling; clock-half runs the venue's clock at half
- * speed; blackhole listens and never reads).
+ * JSON of REST answers, of WebSocket API answers and of WebSocket pushes
+ * (the server's ws_filter hook).  A WS API answer is lied about as the
+ * answer of the REST endpoint its request stands for (order.place as POST
+ * /api/v3/order: the simulator's own table, wsapi_endpoints), by one
+ * lie_result for both transports; what a request stands for is noted as it
+ * arrives, by connection and request id.  A few lies change what is done
+ * instead (cancel-lie answers a cancel without cancelling, on either
+ * transport: the cancel is sent on as a query of the same order;
+ * clock-half runs the venue's clock at half speed; blackhole listens and
+ * never reads).
  *
  * Ground truth, never filtered: GET /hostile/truth, and the same JSON
  * written to --truth FILE when SIGTERM/SIGINT ends the server.  For every
@@ -19,11 +25,14 @@
  * number of live orders now and the maximum number of simultaneously live
  * orders it ever had; and how many times each lie was told.  The live count
  * is taken after every request, WebSocket message and engine tick, which is
- * every point where the single-threaded engine can change state.
+ * every point where the single-threaded engine can change state.  "told_via"
+ * splits the counts by where the lie went: "rest" answers, "ws-api"
+ * answers (and requests, for clock-half), "push"es.
  */
 #include "looptrader/log.h"
 #include "looptrader/money.h"
 #include "looptrader/sim/app.h"
+#include "looptrader/sim/wsapi.h"
 
 #include <arpa/inet.h>
 #include <getopt.h>
@@ -37,6 +46,8 @@
 #include <unistd.h>
 
 #define ECHO_MAX 6 /* session requests answered with an echo of their secrets */
+#define WS_PENDING_MAX 64 /* WS API requests awaiting their answer, per connection */
+#define WS_ID_MAX 48      /* a request id's JSON text; longer ids are not lied to */
 
 enum lie {
     LIE_FILLED_ZERO,    /* FILLED with nothing executed (answers, pushes) */
@@ -72,8 +83,34 @@ static const char *const lie_names[LIE_COUNT] = {
  * about: they are what lets a careful trader see through a lying cancel). */
 enum order_ctx { ORD_PLACE, ORD_QUERY, ORD_CANCEL };
 
+/* Where a lie was told. */
+enum via { VIA_REST, VIA_WS_API, VIA_PUSH, VIA_COUNT };
+
+static const char *const via_names[VIA_COUNT] = { "rest", "ws-api", "push" };
+
 struct seen_id {
     char cid[SIM_CLIENT_ID_MAX + 1];
+};
+
+/* A WS API request not answered yet: which REST endpoint its answer is
+ * lied about as. */
+struct ws_pending {
+    char id[WS_ID_MAX];   /* its id as JSON text; "" a free slot */
+    unsigned long seq;    /* a full table reuses the oldest slot */
+    const struct wsapi_endpoint *e;
+    int cancel_lie;       /* a cancel sent on as a query: the answer says CANCELED */
+};
+
+/* One WebSocket connection: the real venue's state for it (app) and the
+ * requests awaiting an answer.  The table is bounded: a request whose
+ * answer never comes (its connection dropped) only holds a slot until a
+ * later one takes it. */
+struct hconn {
+    void *app;
+    struct sim_conn *conn;
+    struct ws_pending pending[WS_PENDING_MAX];
+    unsigned long seq;
+    struct hconn *next, *prev;
 };
 
 /* Used from the server's one service thread only, like the engine; the
@@ -86,6 +123,9 @@ struct hostile {
     struct sim_server *srv;
     int on[LIE_COUNT];
     long told[LIE_COUNT]; /* how often each lie was applied */
+    long told_via[VIA_COUNT][LIE_COUNT];
+    enum via via;         /* where the lies being applied now go */
+    struct hconn *conns;  /* every WebSocket connection */
     int *max_live, *live; /* per account */
     int64_t clock0_ms;    /* clock-half: when the venue's clock started */
     int echoes;
@@ -159,7 +199,7 @@ static void truth_balance(void *ctx, const struct sim_balance *b)
 
 static json_t *truth_json(struct hostile *h)
 {
-    json_t *accts = json_array(), *told = json_object();
+    json_t *accts = json_array(), *told = json_object(), *via = json_object();
     for (size_t a = 0; a < sim_exchange_account_count(h->ex); a++) {
         json_t *orders = json_array(), *bal = json_object();
         for (size_t s = 0; s < sim_exchange_symbol_count(h->ex); s++) {
@@ -187,7 +227,14 @@ static json_t *truth_json(struct hostile *h)
     for (int i = 0; i < LIE_COUNT; i++)
         if (h->on[i])
             json_object_set_new(told, lie_names[i], json_integer(h->told[i]));
-    return json_pack("{s:o, s:o}", "accounts", accts, "told", told);
+    for (int v = 0; v < VIA_COUNT; v++) {
+        json_t *t = json_object();
+        for (int i = 0; i < LIE_COUNT; i++)
+            if (h->on[i])
+                json_object_set_new(t, lie_names[i], json_integer(h->told_via[v][i]));
+        json_object_set_new(via, via_names[v], t);
+    }
+    return json_pack("{s:o, s:o, s:o}", "accounts", accts, "told", told, "told_via", via);
 }
 
 static int truth_write(struct hostile *h, const char *path)
@@ -254,9 +301,10 @@ static void body_set_json(struct sim_resp *r, json_t *root)
 static void told(struct hostile *h, enum lie l)
 {
     h->told[l]++;
+    h->told_via[h->via][l]++;
 }
 
-/* ---- lies about orders (REST) ---- */
+/* ---- lies about orders (REST and WS API answers) ---- */
 
 static void lie_order(struct hostile *h, json_t *o, enum order_ctx ctx)
 {
@@ -382,34 +430,40 @@ static int echo_secret(struct hostile *h, struct sim_req *q, struct sim_resp *r)
     return 1;
 }
 
-/* cancel-lie: the cancel is answered from a query of the order, marked
- * CANCELED, and the order is left on the book. */
-static int lie_cancel(struct hostile *h, struct sim_req *q, struct sim_resp *r)
+/* cancel-lie: the cancel is not done; it is sent on as the query of the
+ * same order (or open orders), whose answer this marks CANCELED, as a
+ * cancel's answer would be. */
+static int cancel_lie_path(const char *path)
 {
-    int all = !strcmp(q->path, "/api/v3/openOrders");
-    q->method = SIM_GET;
-    h->real.http(h->real.arg, q, r);
-    if (r->status != 200)
-        return 1;
-    json_t *root = json_loadb(r->body.buf, r->body.len, 0, NULL);
+    return !strcmp(path, "/api/v3/order") || !strcmp(path, "/api/v3/openOrders");
+}
+
+static void cancel_mark(json_t *o)
+{
+    json_object_set_new(o, "origClientOrderId", json_string(get_str(o, "clientOrderId")));
+    set_str(o, "status", "CANCELED");
+}
+
+static void lie_canceled(struct hostile *h, json_t *root)
+{
     json_t *o;
     size_t i;
-    if (!root)
-        return 1;
-    if (all) {
-        json_array_foreach(root, i, o)
-        {
-            json_object_set_new(o, "origClientOrderId", json_string(get_str(o, "clientOrderId")));
-            set_str(o, "status", "CANCELED");
-        }
-    } else if (json_is_object(root)) {
-        json_object_set_new(root, "origClientOrderId",
-                            json_string(get_str(root, "clientOrderId")));
-        set_str(root, "status", "CANCELED");
-    }
-    body_set_json(r, root);
+    if (json_is_array(root))
+        json_array_foreach(root, i, o) cancel_mark(o);
+    else if (json_is_object(root))
+        cancel_mark(root);
     told(h, LIE_CANCEL);
-    return 1;
+}
+
+static void lie_cancel(struct hostile *h, struct sim_req *q, struct sim_resp *r)
+{
+    q->method = SIM_GET;
+    h->real.http(h->real.arg, q, r);
+    json_t *root = r->status == 200 ? json_loadb(r->body.buf, r->body.len, 0, NULL) : NULL;
+    if (!root)
+        return;
+    lie_canceled(h, root);
+    body_set_json(r, root);
 }
 
 static void lie_ticker(struct hostile *h, json_t *o, const char *bid, const char *ask)
@@ -427,19 +481,14 @@ static int64_t venue_clock(struct hostile *h, int64_t real_ms)
     return h->clock0_ms + (real_ms - h->clock0_ms) / 2;
 }
 
-/* Rewrites a 200 JSON answer of the real venue. */
-static void lie_answer(struct hostile *h, struct sim_req *q, struct sim_resp *r)
+/* Rewrites root, a 200 answer of the real venue to a request for method
+ * and path: a REST answer's body, or a WS API answer's result. */
+static void lie_result(struct hostile *h, enum sim_method m, const char *p, json_t *root)
 {
-    const char *p = q->path;
-    json_t *root = json_loadb(r->body.buf, r->body.len, 0, NULL);
     size_t i;
     json_t *o;
-    if (!root)
-        return;
     if (!strcmp(p, "/api/v3/order")) {
-        lie_order(h, root, q->method == SIM_POST ? ORD_PLACE
-                          : q->method == SIM_GET ? ORD_QUERY
-                                                 : ORD_CANCEL);
+        lie_order(h, root, m == SIM_POST ? ORD_PLACE : m == SIM_GET ? ORD_QUERY : ORD_CANCEL);
     } else if (!strcmp(p, "/api/v3/allOrders") && h->on[LIE_HISTORY_NEG]) {
         lie_history(h, root);
     } else if (!strcmp(p, "/api/v3/ticker/bookTicker")) {
@@ -459,7 +508,6 @@ static void lie_answer(struct hostile *h, struct sim_req *q, struct sim_resp *r)
             set_money(o, "free", -get_money(o, "free") - MONEY_SCALE);
         told(h, LIE_NEG_BALANCE);
     }
-    body_set_json(r, root);
 }
 
 static void app_http(void *arg, struct sim_req *q, struct sim_resp *r)
@@ -469,6 +517,7 @@ static void app_http(void *arg, struct sim_req *q, struct sim_resp *r)
         body_set_json(r, truth_json(h));
         return;
     }
+    h->via = VIA_REST;
     if (h->on[LIE_CLOCK_HALF]) {
         q->now_ms = venue_clock(h, q->now_ms);
         told(h, LIE_CLOCK_HALF);
@@ -477,9 +526,8 @@ static void app_http(void *arg, struct sim_req *q, struct sim_resp *r)
                        !strcmp(q->path, "/api/v3/account");
     if (h->on[LIE_ECHO_SECRET] && signed_order && echo_secret(h, q, r))
         return;
-    if (q->method == SIM_DELETE && h->on[LIE_CANCEL] &&
-        (!strcmp(q->path, "/api/v3/order") || !strcmp(q->path, "/api/v3/openOrders")) &&
-        lie_cancel(h, q, r)) {
+    if (q->method == SIM_DELETE && h->on[LIE_CANCEL] && cancel_lie_path(q->path)) {
+        lie_cancel(h, q, r);
         track_live(h);
         return;
     }
@@ -489,8 +537,119 @@ static void app_http(void *arg, struct sim_req *q, struct sim_resp *r)
     }
     h->real.http(h->real.arg, q, r);
     track_live(h);
-    if (r->status == 200)
-        lie_answer(h, q, r);
+    json_t *root = r->status == 200 ? json_loadb(r->body.buf, r->body.len, 0, NULL) : NULL;
+    if (root) {
+        lie_result(h, q->method, q->path, root);
+        body_set_json(r, root);
+    }
+}
+
+/* ---- WS API requests and their answers ---- */
+
+/* The REST endpoint a WS API method stands for; NULL: none.  time is
+ * answered by the WS API itself, but is GET /api/v3/time's answer. */
+static const struct wsapi_endpoint *endpoint_of(const char *method, enum sim_method http,
+                                                const char *path)
+{
+    static const struct wsapi_endpoint time_ep = { "time", SIM_GET, "/api/v3/time", 0 };
+    size_t n;
+    const struct wsapi_endpoint *e = wsapi_endpoints(&n);
+    if (method && !strcmp(method, time_ep.method))
+        return &time_ep;
+    for (size_t i = 0; i < n; i++)
+        if (method ? !strcmp(e[i].method, method) : e[i].http == http && !strcmp(e[i].path, path))
+            return &e[i];
+    return NULL;
+}
+
+static struct hconn *hconn_of(struct hostile *h, struct sim_conn *conn)
+{
+    for (struct hconn *c = h->conns; c; c = c->next)
+        if (c->conn == conn)
+            return c;
+    return NULL;
+}
+
+/* A slot for request id (JSON text): a free one, else the oldest. */
+static struct ws_pending *pending_add(struct hconn *c, const char *id)
+{
+    struct ws_pending *p = &c->pending[0];
+    for (int i = 0; i < WS_PENDING_MAX && p->id[0]; i++)
+        if (!c->pending[i].id[0] || c->pending[i].seq < p->seq)
+            p = &c->pending[i];
+    snprintf(p->id, sizeof(p->id), "%s", id);
+    p->seq = ++c->seq;
+    return p;
+}
+
+/* The request id answers, taken out of the table; NULL: not noted. */
+static struct ws_pending *pending_take(struct hconn *c, const char *id)
+{
+    for (int i = 0; i < WS_PENDING_MAX; i++)
+        if (c->pending[i].id[0] && !strcmp(c->pending[i].id, id)) {
+            c->pending[i].id[0] = '\0';
+            return &c->pending[i];
+        }
+    return NULL;
+}
+
+/* The id member of a request or answer as JSON text in out; 0 when it has
+ * none that fits. */
+static int id_text(json_t *root, char out[WS_ID_MAX])
+{
+    json_t *id = json_object_get(root, "id");
+    char *s = id ? json_dumps(id, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
+    int ok = s && strlen(s) < WS_ID_MAX;
+    if (ok)
+        strcpy(out, s);
+    free(s);
+    return ok;
+}
+
+/* Notes what a WS API request stands for, to lie in its answer.  Under
+ * cancel-lie a cancel is not done: *rewrite (the caller frees it) is the
+ * request sent on instead, the query of the same order or open orders. */
+static void ws_request(struct hostile *h, struct hconn *c, const char *msg, size_t len,
+                       char **rewrite)
+{
+    json_t *root = json_loadb(msg, len, 0, NULL);
+    const char *method = json_string_value(json_object_get(root, "method"));
+    const struct wsapi_endpoint *e = method ? endpoint_of(method, SIM_OTHER, NULL) : NULL;
+    char id[WS_ID_MAX];
+    *rewrite = NULL;
+    if (e && id_text(root, id)) {
+        struct ws_pending *p = pending_add(c, id);
+        const struct wsapi_endpoint *query = endpoint_of(NULL, SIM_GET, e->path);
+        p->e = e;
+        p->cancel_lie = e->http == SIM_DELETE && h->on[LIE_CANCEL] && cancel_lie_path(e->path) &&
+                        query;
+        if (p->cancel_lie) {
+            json_object_set_new(root, "method", json_string(query->method));
+            *rewrite = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        }
+    }
+    json_decref(root);
+}
+
+/* A WS API answer ({"id":..,"status":..,"result":..}) to a noted request,
+ * lied about as REST's answer; 0 when root is no such answer. */
+static int lie_ws_answer(struct hostile *h, struct sim_conn *conn, json_t *root)
+{
+    struct hconn *c = hconn_of(h, conn);
+    char id[WS_ID_MAX];
+    struct ws_pending *p;
+    if (!c || !json_is_integer(json_object_get(root, "status")) || !id_text(root, id) ||
+        !(p = pending_take(c, id)))
+        return 0;
+    json_t *result = json_object_get(root, "result");
+    h->via = VIA_WS_API;
+    if (json_integer_value(json_object_get(root, "status")) != 200 || !result)
+        return 1;
+    if (p->cancel_lie)
+        lie_canceled(h, result);
+    else
+        lie_result(h, p->e->http, p->e->path, result);
+    return 1;
 }
 
 /* ---- lies about pushes (WebSocket) ---- */
@@ -558,18 +717,29 @@ static void send_json(struct sim_conn *c, json_t *root)
     }
 }
 
+/* Every WebSocket message, pushes and WS API answers.  A request's pushes
+ * (an order's executionReport) are sent while it is served, before its
+ * answer is lied about: the filter leaves h->via as it found it. */
 static int app_ws_filter(void *arg, struct sim_conn *c, const char *msg, size_t len)
 {
     struct hostile *h = arg;
+    enum via outer = h->via;
     json_t *root = json_loadb(msg, len, 0, NULL);
     if (!root)
         return 0;
+    if (lie_ws_answer(h, c, root)) {
+        send_json(c, root);
+        json_decref(root);
+        h->via = outer;
+        return 1;
+    }
     json_t *ev = json_object_get(root, "event");  /* WebSocket API subscription */
     json_t *data = json_object_get(root, "data"); /* combined market stream */
     json_t *e = json_is_object(ev) ? ev : json_is_object(data) ? data : root;
     const char *type = get_str(e, "e");
     int drop = 0;
 
+    h->via = VIA_PUSH;
     if (!strcmp(type, "executionReport")) {
         if (h->on[LIE_PUSH_DROP] && pushed_before(h, get_str(e, "c"))) {
             told(h, LIE_PUSH_DROP);
@@ -593,19 +763,63 @@ static int app_ws_filter(void *arg, struct sim_conn *c, const char *msg, size_t 
         told(h, LIE_PUSH_CANCEL);
     }
     json_decref(root);
+    h->via = outer;
     return 1;
 }
 
 static int app_ws_open(void *arg, struct sim_req *req, void **app)
 {
     struct hostile *h = arg;
-    return h->real.ws_open(h->real.arg, req, app);
+    struct hconn *c = calloc(1, sizeof(*c));
+    if (!c)
+        return LT_ENOMEM;
+    int rc = h->real.ws_open(h->real.arg, req, &c->app);
+    if (rc) {
+        free(c);
+        return rc;
+    }
+    c->conn = req->conn;
+    c->next = h->conns;
+    if (c->next)
+        c->next->prev = c;
+    h->conns = c;
+    *app = c;
+    return 0;
 }
 
+/* clock-half on the WS API too: the real venue reads its clock through
+ * server_now_ms, so the message is served with the offset that makes it
+ * the venue's clock (one service thread: nothing else reads it meanwhile). */
 static void app_ws_message(void *app, const char *msg, size_t len)
 {
-    H.real.ws_message(app, msg, len);
-    track_live(&H);
+    struct hostile *h = &H;
+    struct hconn *c = app;
+    char *rewrite;
+    h->via = VIA_WS_API;
+    ws_request(h, c, msg, len, &rewrite);
+    if (h->on[LIE_CLOCK_HALF]) {
+        int64_t real = server_now_ms();
+        server_set_clock_offset(venue_clock(h, real) - real);
+        told(h, LIE_CLOCK_HALF);
+    }
+    h->real.ws_message(c->app, rewrite ? rewrite : msg, rewrite ? strlen(rewrite) : len);
+    server_set_clock_offset(0);
+    free(rewrite);
+    track_live(h);
+}
+
+static void app_ws_close(void *app)
+{
+    struct hostile *h = &H;
+    struct hconn *c = app;
+    h->real.ws_close(c->app);
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        h->conns = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    free(c);
 }
 
 static void app_tick(void *arg, int64_t now_ms)
@@ -752,6 +966,7 @@ int main(int argc, char **argv)
     sopts.h.http = app_http;
     sopts.h.ws_open = app_ws_open;
     sopts.h.ws_message = app_ws_message;
+    sopts.h.ws_close = app_ws_close;
     sopts.h.tick = app_tick;
     sopts.h.ws_filter = app_ws_filter;
     if (server_create(&h->srv, &sopts, &err))

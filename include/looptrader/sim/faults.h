@@ -17,7 +17,7 @@
 #include "looptrader/money.h"
 
 struct faults {
-    int latency_ms;      /* added before every HTTP response */
+    int latency_ms;      /* added before every HTTP response and WS API answer */
     money_t http5xx;     /* rate of 500/503 answers (half after executing), REST's
                           * and the WebSocket API's requests alike */
     money_t http429;     /* rate of 429 -1003 answers (retry after 1 s), likewise */

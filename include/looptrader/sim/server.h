@@ -101,7 +101,12 @@ int server_header(struct sim_conn *conn, const char *name, char *out, int out_le
 /* Queues a WebSocket text message on conn (copied).  A connection whose
  * queue passes its bound is closed as a slow consumer.  0 or LT_E*. */
 int server_ws_send(struct sim_conn *conn, const char *msg, size_t len);
-/* Closes a WebSocket connection after its queued messages. */
+/* The same for the answer to a request on conn (the WebSocket API's): the
+ * latency fault holds it for its delay, after the answers held before it;
+ * the filter sees it, and whatever the filter sends for it is held alike. */
+int server_ws_answer(struct sim_conn *conn, const char *msg, size_t len);
+/* Closes a WebSocket connection after its queued messages (answers still
+ * held by the latency fault are dropped). */
 void server_ws_close(struct sim_conn *conn);
 
 #endif

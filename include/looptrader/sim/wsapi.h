@@ -68,6 +68,18 @@ int wsapi_init(struct wsapi *w, struct sim_exchange *ex, struct rest *rest,
 /* Unregisters the sink; connections are closed by the server first. */
 void wsapi_free(struct wsapi *w);
 
+/* A WebSocket API method that is a REST endpoint in another envelope
+ * (order.place is POST /api/v3/order): the one table of them, which the
+ * hostile test server reads to lie in WS API answers as in REST's. */
+struct wsapi_endpoint {
+    const char *method;
+    enum sim_method http;
+    const char *path;
+    int is_signed; /* 1 signed (or a session's), 2 apiKey only */
+};
+
+const struct wsapi_endpoint *wsapi_endpoints(size_t *n);
+
 /* server_handlers callbacks (arg: struct wsapi, app: struct wsconn). */
 int wsapi_open(void *arg, struct sim_req *req, void **app);
 void wsapi_message(void *app, const char *msg, size_t len);
