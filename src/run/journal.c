@@ -635,16 +635,22 @@ static int wal_record(struct journal *j, const char *line, size_t len, int keep,
     return rc;
 }
 
+/* line[0..len) appended to *buf (*n bytes of max, malloc'd at the first
+ * line) when there is room: 1, or 0. */
+static int buf_add(char **buf, size_t *n, size_t max, const char *line, size_t len)
+{
+    if (*n + len > max || (!*buf && !(*buf = malloc(max))))
+        return 0;
+    memcpy(*buf + *n, line, len);
+    *n += len;
+    return 1;
+}
+
 /* An exact line waits for the journal's next record in logq when there
  * is room: 1, or 0. */
 static int logq_add(struct journal *j, const char *line, size_t len)
 {
-    if (j->logq_len + len > JOURNAL_LOGQ_MAX ||
-        (!j->logq && !(j->logq = malloc(JOURNAL_LOGQ_MAX))))
-        return 0;
-    memcpy(j->logq + j->logq_len, line, len);
-    j->logq_len += len;
-    return 1;
+    return buf_add(&j->logq, &j->logq_len, JOURNAL_LOGQ_MAX, line, len);
 }
 
 static int flush_held(struct journal *j, struct lt_err *err)
@@ -656,12 +662,7 @@ static int flush_held(struct journal *j, struct lt_err *err)
  * with the held ones). */
 static int hold(struct journal *j, const char *line, size_t len)
 {
-    if (j->held_len + len > JOURNAL_HELD_MAX ||
-        (!j->held && !(j->held = malloc(JOURNAL_HELD_MAX))))
-        return 0;
-    memcpy(j->held + j->held_len, line, len);
-    j->held_len += len;
-    return 1;
+    return buf_add(&j->held, &j->held_len, JOURNAL_HELD_MAX, line, len);
 }
 
 static int append(struct journal *j, struct line *l, enum keep keep,
