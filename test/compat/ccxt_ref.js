@@ -13,9 +13,15 @@
 // it retries at the last rung.  A buy is sized as plan.c's plan_buy_qty: the
 // quote's quantity truncated to the step, raised to what the last sell rung
 // can still sell (min quantity, min notional + 2 %), then to the venue's
-// minimums.  At start each account's window total comes from its order
-// history (the trader's filter); SIGTERM stops at the next step and sells
-// what the current round holds.
+// minimums.  Dust is handled as the trader does: a partly filled sell whose
+// rest would be below the minimums rests up to 3 fill timeouts more, what
+// cannot be sold is carried into the next round's sell, and up to 3 smallest
+// rounds after the target sell what is still carried.  At start each
+// account's window total comes from its order history (the trader's
+// filter); five rounds in a row that buy nothing end the account; SIGTERM
+// stops at the next step and sells what is held, for at most 10 s.  What
+// ccxt reports as an operation failure (network, 5xx, 429) is retried for a
+// query or a cancel, and settled by the client order id for an order.
 //
 // Written as a competent Node engineer would, not handicapped:
 // - one process, one async task per account, no threads to start;
@@ -49,7 +55,7 @@
 // FILE is JSON: [{"name": ..., "apiKey": ..., "secret": ...}, ...] (mode
 // 600: it holds secrets, which this script never prints).  At the end it
 // prints one JSON line: accounts, accounts done, rounds, orders sent, filled
-// buy quote, errors, wall seconds.  Exit 0 when every account reached its
+// buy quote, base left unsold (residual), errors, wall seconds.  Exit 0 when every account reached its
 // target, 1 otherwise, 2 on bad arguments.
 'use strict';
 
@@ -75,7 +81,11 @@ const FILLS = arg('fills', 'watch');
 const POLL_MS = Number(arg('poll-ms', '250'));
 const PRICE_WAIT_MS = 3000;   // wait this long for the stream's first price, then REST
 const PRICE_STALE_MS = 5000;  // a pushed price older than this is fetched instead
-const UNKNOWN_QUERIES = 8;    // queries to settle an order whose answer was lost
+const TRANSIENT_TRIES = 5;    // tries of an idempotent call that met a network error, 5xx or 429
+const LOST_ORDERS_MAX = 5;    // sends of one order that the venue never placed
+const DUST_RESTS = 3;         // extra fill timeouts a sell with a dust rest keeps resting
+const CLEANUP_ROUNDS = 3;     // extra smallest rounds to sell dust once the target is reached
+const FLATTEN_MS = 10000;     // a stop's bound on selling what the round holds
 if (!BASE || !USERS || !(TARGET > 0) || !['rest', 'ws'].includes(ORDERS) ||
     !['watch', 'poll'].includes(FILLS)) {
     console.error('usage: node ccxt_ref.js --url http://127.0.0.1:PORT --users FILE --target Q ' +
@@ -83,9 +93,14 @@ if (!BASE || !USERS || !(TARGET > 0) || !['rest', 'ws'].includes(ORDERS) ||
     process.exit(2);
 }
 
-let stopping = false;
-process.on('SIGTERM', () => { stopping = true; });
-process.on('SIGINT', () => { stopping = true; });
+let stopping = false, stopAt = 0;
+function stop() {
+    if (!stopping)
+        stopAt = Date.now();
+    stopping = true;
+}
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const FINAL = new Set(['closed', 'canceled', 'expired', 'rejected']);
@@ -128,8 +143,22 @@ async function currentBook(ex) {
         await Promise.race([priced, sleep(PRICE_WAIT_MS)]);
     if (Date.now() - book.at <= PRICE_STALE_MS)
         return { bid: book.bid, ask: book.ask };
-    const t = (await ex.fetchBidsAsks([SYMBOL]))[SYMBOL];
+    const t = (await retried(() => ex.fetchBidsAsks([SYMBOL])))[SYMBOL];
     return { bid: t.bid, ask: t.ask };
+}
+
+// fn() of an idempotent call, retried on what ccxt calls an operation
+// failure (network, 5xx, 429; a 429 after a second's pause).
+async function retried(fn) {
+    for (let i = 0; ; i++) {
+        try {
+            return await fn();
+        } catch (e) {
+            if (!(e instanceof ccxt.OperationFailed) || i + 1 >= TRANSIENT_TRIES)
+                throw e;
+            await sleep(e instanceof ccxt.RateLimitExceeded ? 1000 : POLL_MS);
+        }
+    }
 }
 
 class Account {
@@ -141,6 +170,7 @@ class Account {
         this.orders = new Map();     // id -> the newest pushed state
         this.waiters = new Map();    // id -> resolve() of a wait for a final push
         this.seq = 0;
+        this.carry = 0;              // base bought and not sold yet: dust below the minimums
         this.stats = { rounds: 0, orders: 0, bought: 0, errors: 0, done: false };
         this.tag = this.name.replace(/[^A-Za-z0-9]/g, '').slice(-12);
         this.started = Date.now();
@@ -164,40 +194,47 @@ class Account {
         }
     }
 
+    // An idempotent call (query, cancel) by the --orders transport, retried.
     call(rest, ws, ...a) {
-        return ORDERS === 'ws' ? this.ex[ws](...a) : this.ex[rest](...a);
+        return retried(() => (ORDERS === 'ws' ? this.ex[ws](...a) : this.ex[rest](...a)));
     }
 
-    // Places one limit order; its answer, or, when the answer was lost, the
-    // order found by its client id (null: it was never placed).
+    // Places one limit order and returns its answer.  An outcome ccxt
+    // reports as an operation failure is settled by querying the order's
+    // client id, never by sending it again; one that was not placed (a 429,
+    // or not found) is sent again, with a new id, up to LOST_ORDERS_MAX times.
     async place(side, qty, price) {
-        const clientId = `ref${this.tag}x${Date.now().toString(36)}x${(this.seq++).toString(36)}`;
-        this.stats.orders++;
-        try {
-            return await this.call('createOrder', 'createOrderWs', SYMBOL, 'limit', side,
-                                   qty, price, { newClientOrderId: clientId, timeInForce: 'GTC' });
-        } catch (e) {
-            if (!(e instanceof ccxt.NetworkError) || e instanceof ccxt.RateLimitExceeded)
-                throw e;
-            for (let i = 0; i < UNKNOWN_QUERIES; i++) {
-                await sleep(POLL_MS);
-                try {
-                    return await this.ex.fetchOrder(undefined, SYMBOL, { origClientOrderId: clientId });
-                } catch (q) {
-                    if (q instanceof ccxt.OrderNotFound)
-                        return null;
-                }
+        for (let lost = 0; ; lost++) {
+            const clientId = `ref${this.tag}x${Date.now().toString(36)}x${(this.seq++).toString(36)}`;
+            this.stats.orders++;
+            let err;
+            try {
+                return await (ORDERS === 'ws' ? this.ex.createOrderWs : this.ex.createOrder).call(
+                    this.ex, SYMBOL, 'limit', side, qty, price,
+                    { newClientOrderId: clientId, timeInForce: 'GTC' });
+            } catch (e) {
+                if (!(e instanceof ccxt.OperationFailed) || lost + 1 >= LOST_ORDERS_MAX)
+                    throw e;
+                err = e;
             }
-            throw e;
+            if (err instanceof ccxt.RateLimitExceeded) {
+                await sleep(1000);
+                continue;
+            }
+            await sleep(POLL_MS);  // the venue's books settle before the query
+            try {
+                return await this.call('fetchOrder', 'fetchOrderWs', undefined, SYMBOL,
+                                       { origClientOrderId: clientId });
+            } catch (q) {
+                if (!(q instanceof ccxt.OrderNotFound))
+                    throw q;
+            }
         }
     }
 
-    // Waits for o to be final: its push (or a poll), up to the fill timeout;
-    // then cancels it.  Returns the final order.
-    async settle(o) {
-        if (FINAL.has(o.status))
-            return o;
-        const deadline = Date.now() + FILL_TIMEOUT_MS;
+    // o's newest state once final or at the fill timeout: from its push
+    // (watch) or a poll.
+    async follow(o) {
         if (FILLS === 'watch') {
             const pushed = this.orders.get(o.id);
             if (!(pushed && FINAL.has(pushed.status))) {
@@ -209,17 +246,32 @@ class Account {
                 clearTimeout(timer);
                 this.waiters.delete(o.id);
             }
-            const p = this.orders.get(o.id);
-            if (p && FINAL.has(p.status))
-                return p;
-        } else {
-            while (Date.now() < deadline && !stopping) {
-                await sleep(Math.min(POLL_MS, deadline - Date.now()));
-                const q = await this.call('fetchOrder', 'fetchOrderWs', o.id, SYMBOL);
-                if (FINAL.has(q.status))
-                    return q;
-            }
+            return this.orders.get(o.id) || o;
         }
+        const deadline = Date.now() + FILL_TIMEOUT_MS;
+        while (Date.now() < deadline && !stopping) {
+            await sleep(Math.min(POLL_MS, deadline - Date.now()));
+            o = await this.call('fetchOrder', 'fetchOrderWs', o.id, SYMBOL);
+            if (FINAL.has(o.status))
+                break;
+        }
+        return o;
+    }
+
+    // Follows o until final, cancelling it at the fill timeout; a partly
+    // filled sell whose rest would be dust (isDust) rests up to DUST_RESTS
+    // timeouts more instead, as cancelling would strand it.  The final order.
+    async settle(o, isDust) {
+        for (let rests = 0; !FINAL.has(o.status); rests++) {
+            o = await this.follow(o);
+            if (FINAL.has(o.status))
+                return o;
+            if (!(isDust && o.filled > 0 && isDust(o.amount - o.filled) && rests < DUST_RESTS &&
+                  !stopping))
+                break;
+        }
+        if (FINAL.has(o.status))
+            return o;
         try {
             const c = await this.call('cancelOrder', 'cancelOrderWs', o.id, SYMBOL);
             if (FINAL.has(c.status))
@@ -272,13 +324,17 @@ class Account {
         const day = new Date();
         day.setUTCHours(0, 0, 0, 0);
         let total = 0;
-        for (const o of await this.ex.fetchOrders(SYMBOL, day.getTime()))
+        for (const o of await this.call('fetchOrders', 'fetchOrders', SYMBOL, day.getTime()))
             if (o.side === 'buy' && o.filled > 0)
                 total += o.cost;
         return total;
     }
 
-    // One round: buy up the ladder, then sell what it bought.
+    // One round: buy up the ladder for min(buy_amount, remaining) quote (the
+    // smallest sellable quantity when remaining is 0: a cleanup round), then
+    // sell what it bought and the dust carried from earlier rounds; what
+    // cannot be sold (below the minimums) is carried to the next.  The quote
+    // it bought.
     async round(remaining) {
         const want = Math.min(BUY_AMOUNT, remaining);
         let held = 0, spent = 0, qMin = 0;
@@ -293,29 +349,26 @@ class Account {
             const q = this.buyQty(want - spent, price, held, qMin);
             if (q <= 0)
                 break;
-            const placed = await this.place('buy', q, price);
-            if (!placed)
-                continue;
-            const o = await this.settle(placed);
+            const o = await this.settle(await this.place('buy', q, price));
             held += o.filled || 0;
             spent += o.cost || 0;
             if (o.status === 'closed')
                 break;
         }
         this.stats.bought += spent;
-        for (let k = 0; held > 0; k++) {
+        let left = this.floorQty(held + this.carry);
+        for (let k = 0; left > 0 && !(stopping && Date.now() - stopAt > FLATTEN_MS); k++) {
             const { bid } = await currentBook(this.ex);
             const price = this.rungPrice('sell', bid, k);
-            if (!this.valid(price, held))
-                break;  // dust below the minimums: nothing can sell it
-            const placed = await this.place('sell', this.floorQty(held), price);
-            if (!placed)
-                continue;
-            const o = await this.settle(placed);
-            held = this.floorQty(held - (o.filled || 0));
+            if (!this.valid(price, left))
+                break;
+            const o = await this.settle(await this.place('sell', left, price),
+                                        (rest) => !this.valid(price, rest));
+            left = this.floorQty(left - (o.filled || 0));
             if (o.status === 'closed')
                 break;
         }
+        this.carry = left;
         this.stats.rounds++;
         return spent;
     }
@@ -335,6 +388,8 @@ class Account {
                     throw new Error('5 rounds in a row bought nothing');
             }
             this.stats.done = total >= TARGET - 1e-9;
+            for (let n = 0; !stopping && this.carry > 0 && n < CLEANUP_ROUNDS; n++)
+                await this.round(0);
         } catch (e) {
             this.stats.errors++;
             this.stats.error = `${e.constructor.name}: ${String(e.message || e).slice(0, 200)}`;
@@ -347,23 +402,25 @@ class Account {
     const users = JSON.parse(fs.readFileSync(USERS, 'utf8'));
     const md = newExchange(null);
     await md.loadHttpProxyAgent();
-    await md.loadMarkets();
+    await retried(() => md.loadMarkets());
     followBook(md);  // until the process stops
     const accounts = users.map((u) => new Account(u, md.markets, md.currencies));
     await Promise.all(accounts.map((a) => a.run()));
-    stopping = true;
-    const out = { accounts: accounts.length, done: 0, rounds: 0, orders: 0, bought: 0, errors: 0,
-                  orders_transport: ORDERS, fills: FILLS };
+    stop();
+    const out = { accounts: accounts.length, done: 0, rounds: 0, orders: 0, bought: 0, residual: 0,
+                  errors: 0, orders_transport: ORDERS, fills: FILLS };
     for (const a of accounts) {
         out.done += a.stats.done ? 1 : 0;
         out.rounds += a.stats.rounds;
         out.orders += a.stats.orders;
         out.bought += a.stats.bought;
+        out.residual += a.carry;
         out.errors += a.stats.errors;
         if (a.stats.error && !out.first_error)
             out.first_error = `${a.name}: ${a.stats.error}`;
     }
     out.bought = Math.round(out.bought * 1e4) / 1e4;
+    out.residual = Math.round(out.residual * 1e8) / 1e8;
     out.wall_s = (Date.now() - t0) / 1000;
     console.log(JSON.stringify(out));
     // Its connections closed, for at most half a second: the OS closes the rest.
