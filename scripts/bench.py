@@ -658,12 +658,13 @@ def reference(base, q, trader_runs):
     (the difference of its two runs; Node's start-up, over a second of CPU
     to load ccxt, cancels out) and the ratios.  The goal is judged on the
     smallest ratio: "leaner than a competent ccxt bot" must hold against
-    each competent way of writing one."""
+    each competent way of writing one.  Returns it and the trader's runs
+    (the weight scenario's "pushes up" pair)."""
     res = {"scenario": "reference", "accounts": 4}
     node_path, why = ccxt_install()
     if node_path is None:
         res["skipped"] = why
-        return res
+        return res, trader_runs
     res["node"] = subprocess.run(["node", "--version"], stdout=subprocess.PIPE).stdout.decode().strip()
     try:
         with open(os.path.join(node_path, "ccxt", "package.json")) as f:
@@ -710,7 +711,7 @@ def reference(base, q, trader_runs):
         res["did_not_finish_s"] = bound
     got = [v["leaner_x"] for v in res["reference"] if v["leaner_x"] is not None]
     res["leaner_x"] = min(got) if got else None
-    return res
+    return res, trader_runs
 
 
 # ---- the table -------------------------------------------------------------
@@ -912,7 +913,7 @@ def main():
                 elif name == "marginal":
                     r, up_runs = marginal(base, o.quick)
                 elif name == "reference":
-                    r = reference(base, o.quick, up_runs)
+                    r, up_runs = reference(base, o.quick, up_runs)
                 elif name == "weight":
                     if up_runs is None:
                         _, up_runs = marginal(base, o.quick)

@@ -10,7 +10,7 @@
 # Exit 0 with the path; 2 when node or npm is missing or the install failed,
 # which its callers report as "ccxt unavailable", not as a failure of theirs.
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 2
 COMPAT=$PWD/build/compat
 
 command -v node >/dev/null || { echo "ccxt-install: node is not installed" >&2; exit 2; }
