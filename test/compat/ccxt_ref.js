@@ -55,8 +55,8 @@
 // FILE is JSON: [{"name": ..., "apiKey": ..., "secret": ...}, ...] (mode
 // 600: it holds secrets, which this script never prints).  At the end it
 // prints one JSON line: accounts, accounts done, rounds, orders sent, filled
-// buy quote, base left unsold (residual), errors, wall seconds.  Exit 0 when every account reached its
-// target, 1 otherwise, 2 on bad arguments.
+// buy quote, base left unsold (residual), errors, wall seconds.  Exit 0 when
+// every account reached its target, 1 otherwise, 2 on bad arguments.
 'use strict';
 
 const fs = require('fs');
@@ -86,6 +86,7 @@ const LOST_ORDERS_MAX = 5;    // sends of one order that the venue never placed
 const DUST_RESTS = 3;         // extra fill timeouts a sell with a dust rest keeps resting
 const CLEANUP_ROUNDS = 3;     // extra smallest rounds to sell dust once the target is reached
 const FLATTEN_MS = 10000;     // a stop's bound on selling what the round holds
+const PUSHED_KEPT = 256;      // order states kept from the user stream, per account
 if (!BASE || !USERS || !(TARGET > 0) || !['rest', 'ws'].includes(ORDERS) ||
     !['watch', 'poll'].includes(FILLS)) {
     console.error('usage: node ccxt_ref.js --url http://127.0.0.1:PORT --users FILE --target Q ' +
@@ -167,20 +168,22 @@ class Account {
         this.ex = newExchange(user);
         this.ex.setMarkets(markets, currencies);
         this.market = this.ex.market(SYMBOL);
-        this.orders = new Map();     // id -> the newest pushed state
+        this.orders = new Map();     // id -> the newest pushed state, the last PUSHED_KEPT orders
         this.waiters = new Map();    // id -> resolve() of a wait for a final push
         this.seq = 0;
         this.carry = 0;              // base bought and not sold yet: dust below the minimums
         this.stats = { rounds: 0, orders: 0, bought: 0, errors: 0, done: false };
         this.tag = this.name.replace(/[^A-Za-z0-9]/g, '').slice(-12);
-        this.started = Date.now();
     }
 
     async followOrders() {
         while (!stopping || this.waiters.size) {
             try {
                 for (const o of await this.ex.watchOrders(SYMBOL)) {
+                    this.orders.delete(o.id);  // re-inserted: the newest last
                     this.orders.set(o.id, o);
+                    if (this.orders.size > PUSHED_KEPT)
+                        this.orders.delete(this.orders.keys().next().value);
                     const w = this.waiters.get(o.id);
                     if (w && FINAL.has(o.status))
                         w();
