@@ -5,7 +5,8 @@
 #   make sanitize   the same tests under ASan + UBSan
 #   make tsan       the same tests under ThreadSanitizer (clang)
 #   make demo       run the main job on the embedded simulator
-#   make bench      the trader's latency, throughput, scale and weight figures
+#   make bench      the trader's latency, throughput, scale and weight figures, and its
+#                   CPU per order beside the same job on ccxt (Node; from npm when it can)
 #   make bench-sim  simulator order place+cancel throughput
 #   make compat     a third-party Binance client (ccxt, from npm) against the simulator
 #   make fuzz       bounded fuzzing of every outside-facing parser (clang)

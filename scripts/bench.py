@@ -8,18 +8,24 @@ marks (LT_LATENCY_FILE, src/ops/latency.c), its CPU and memory (/proc, wait4)
 and the simulator's per-endpoint counts (--stats-file).  Prints one JSON
 line per scenario and a table of figures beside the goals of issue 7.
 
+The reference scenario runs the same job on ccxt (test/compat/ccxt_ref.js,
+Node; ccxt from scripts/ccxt-install.sh) beside the trader; without node or
+that install it prints why it skipped, and the others run.
+
 Every wait is bounded; a scenario that overruns its bound reports "did not
 finish in T s" and the next one runs.  Not a test: it asserts nothing and
 exits 0 unless the binaries cannot be started at all.
 
-    scripts/bench.py [--only latency,marginal,weight,throughput,scale]
+    scripts/bench.py [--only latency,marginal,reference,weight,throughput,scale]
                      [--quick] [--keep] [--log-level info|warn|...]
-                     [--compare EARLIER-STDOUT]
+                     [--compare EARLIER-STDOUT] [--reference-fills watch,poll]
 
 --quick shrinks every scenario (a smoke run of the instrument itself);
 --keep leaves the temporary directory (configurations, logs) for reading;
 --compare prints an earlier run's figures (its saved standard output) in a
-"before" column.
+"before" column; --reference-fills lists the ways the ccxt reference learns
+of fills, a pair of runs each (ccxt_ref.js --fills: its user stream, watch,
+or fetchOrder polls, poll; both by default).
 Environment: BUILD (default build/release).
 """
 import argparse
@@ -51,6 +57,7 @@ GOALS = {
     "rss_per_account_kib": ("<=", 8.0),
     "first_order_s": ("<", 2.0),
     "weight_per_round": ("<=", 2.5),
+    "leaner_x": (">=", 50.0),
 }
 
 
@@ -240,28 +247,14 @@ class Sim:
         return read_json(self.stats_path) or {}
 
 
-class Trader:
-    """looptrader in the background, its marks in latency.json."""
+class Child:
+    """A process in the background, reaped with wait4 for its rusage."""
 
-    def __init__(self, d, conf, sim, extra=(), ws_url=None, nice=0):
-        self.d = d
-        self.log_path = os.path.join(d, "trader.log")
-        self.report_path = os.path.join(d, "report.json")
-        self.lat_path = os.path.join(d, "latency.json")
-        for p in (self.log_path, self.report_path, self.lat_path):
-            if os.path.exists(p):
-                os.unlink(p)
-        shutil.rmtree(os.path.join(d, "state"), ignore_errors=True)
-        env = dict(os.environ, LT_LATENCY_FILE=self.lat_path)
-        args = [TRADER, "--config", conf,
-                "--rest-url", "http://127.0.0.1:%d" % sim.port,
-                "--ws-url", ws_url or "ws://127.0.0.1:%d" % sim.port,
-                "--state-dir", os.path.join(d, "state"), "--report", self.report_path,
-                "--log-file", self.log_path, "--stop-timeout-ms", "3000"] + list(extra)
-        self.out = open(os.path.join(d, "trader.out"), "wb")
+    def __init__(self, args, out_path, env=None, preexec_fn=None):
+        self.out = open(out_path, "wb")
         self.started_ns = time.time_ns()
         self.p = subprocess.Popen(args, stdout=self.out, stderr=subprocess.STDOUT, env=env,
-                                  preexec_fn=(lambda: os.nice(nice)) if nice else None)
+                                  preexec_fn=preexec_fn)
         self.rusage = None
         self.rc = None
         self.wall_s = None
@@ -291,12 +284,12 @@ class Trader:
             time.sleep(0.05)
         return not self.alive()
 
-    def stop(self, grace=20):
+    def stop(self, grace=20, what="trader"):
         """SIGTERM (graceful: report and marks written), SIGKILL after grace s."""
         if self.alive():
             self.p.send_signal(signal.SIGTERM)
             if not self.wait(grace):
-                log("trader ignored SIGTERM for %d s; killed" % grace)
+                log("%s ignored SIGTERM for %d s; killed" % (what, grace))
                 self.p.kill()
                 _, status, ru = os.wait4(self.p.pid, 0)
                 self._reaped(status, ru)
@@ -304,6 +297,28 @@ class Trader:
     def cpu_total(self):
         """CPU seconds of the finished process (wait4's rusage)."""
         return self.rusage.ru_utime + self.rusage.ru_stime if self.rusage else None
+
+
+class Trader(Child):
+    """looptrader in the background, its marks in latency.json."""
+
+    def __init__(self, d, conf, sim, extra=(), ws_url=None, nice=0):
+        self.d = d
+        self.log_path = os.path.join(d, "trader.log")
+        self.report_path = os.path.join(d, "report.json")
+        self.lat_path = os.path.join(d, "latency.json")
+        for p in (self.log_path, self.report_path, self.lat_path):
+            if os.path.exists(p):
+                os.unlink(p)
+        shutil.rmtree(os.path.join(d, "state"), ignore_errors=True)
+        env = dict(os.environ, LT_LATENCY_FILE=self.lat_path)
+        args = [TRADER, "--config", conf,
+                "--rest-url", "http://127.0.0.1:%d" % sim.port,
+                "--ws-url", ws_url or "ws://127.0.0.1:%d" % sim.port,
+                "--state-dir", os.path.join(d, "state"), "--report", self.report_path,
+                "--log-file", self.log_path, "--stop-timeout-ms", "3000"] + list(extra)
+        super().__init__(args, os.path.join(d, "trader.out"), env,
+                         (lambda: os.nice(nice)) if nice else None)
 
     def lines_matching(self, pat):
         try:
@@ -565,13 +580,147 @@ def marginal(base, q):
     return res, (a, b)
 
 
+# The reference: looptrader's job on ccxt (test/compat/ccxt_ref.js), from
+# the ccxt that scripts/ccxt-install.sh installs (make compat's).
+CCXT_REF = os.path.join(ROOT, "test", "compat", "ccxt_ref.js")
+REFERENCE_FILLS = "watch,poll"  # ccxt_ref.js --fills of its runs, in turn
+
+
+def ccxt_install():
+    """NODE_PATH of the installed ccxt and node's version, or (None, why)."""
+    if not shutil.which("node"):
+        return None, "node is not installed"
+    try:
+        r = subprocess.run([os.path.join(ROOT, "scripts", "ccxt-install.sh")], cwd=ROOT,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=90)
+    except subprocess.TimeoutExpired:
+        return None, "the ccxt install did not finish in 90 s"
+    if r.returncode != 0:
+        return None, (r.stderr.decode(errors="replace").strip().splitlines() or ["ccxt install failed"])[-1]
+    return r.stdout.decode().strip(), None
+
+
+def sim_orders(stats):
+    """New orders the simulator received over the run (REST and WS API alike)."""
+    return stats.get("POST /api/v3/order", {}).get("calls", 0)
+
+
+def reference_run(base, name, n, rounds, bound, node_path, orders, fills):
+    """ccxt_ref.js to rounds × BUY per account on a fresh simulator, with the
+    marginal runs' configuration; its CPU (wait4) and the simulator's counts."""
+    d = scenario_dir(base, name)
+    write_sim_conf(os.path.join(d, "sim.conf"), n)
+    sim = Sim(os.path.join(d, "sim.conf"), d)
+    users = os.path.join(d, "users.json")
+    fd = os.open(users, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        json.dump([{"name": account_name(i), "apiKey": "%s-key" % account_name(i),
+                    "secret": "%s-secret-bench" % account_name(i)} for i in range(n)], f)
+    args = ["node", CCXT_REF, "--url", "http://127.0.0.1:%d" % sim.port, "--users", users,
+            "--symbol", "ALPHA/USDT", "--target", "%.1f" % (rounds * BUY), "--buy-amount", "%.1f" % BUY,
+            "--slippage", "0.001", "--slippage-step", "0.002", "--max-tries", "5",
+            "--fill-timeout-ms", "2000", "--orders", orders, "--fills", fills]
+    out = os.path.join(d, "ccxt_ref.out")
+    c = Child(args, out, dict(os.environ, NODE_PATH=node_path))
+    finished = c.wait(bound)
+    c.stop(grace=5, what="ccxt reference")
+    stats = sim.stop()
+    summary = {}
+    try:
+        with open(out) as f:
+            for line in f:
+                if line.startswith("{"):
+                    summary = json.loads(line)
+    except (OSError, ValueError):
+        pass
+    return {"finished": finished, "exit": c.rc, "cpu_s": c.cpu_total(), "wall_s": c.wall_s,
+            "stats": stats, "summary": summary}
+
+
+def cpu_per_order(a, b):
+    """µs of CPU per order of run b beyond run a (orders counted at the
+    simulator), and of run b whole."""
+    do, nb = sim_orders(b["stats"]) - sim_orders(a["stats"]), sim_orders(b["stats"])
+    if a["cpu_s"] is None or b["cpu_s"] is None:
+        return None, None
+    return ((b["cpu_s"] - a["cpu_s"]) * 1e6 / do if do > 0 else None,
+            b["cpu_s"] * 1e6 / nb if nb > 0 else None)
+
+
+def ratio(x, y):
+    return r1(x / y) if x is not None and y else None
+
+
+def reference(base, q, trader_runs):
+    """4 accounts, looptrader (the marginal runs, or its own pair) and then
+    ccxt_ref.js to the same two targets on fresh simulators, once per way of
+    learning of fills (REFERENCE_FILLS): each one's marginal CPU per order
+    (the difference of its two runs; Node's start-up, over a second of CPU
+    to load ccxt, cancels out) and the ratios.  The goal is judged on the
+    smallest ratio: "leaner than a competent ccxt bot" must hold against
+    each competent way of writing one.  Returns it and the trader's runs
+    (the weight scenario's "pushes up" pair)."""
+    res = {"scenario": "reference", "accounts": 4}
+    node_path, why = ccxt_install()
+    if node_path is None:
+        res["skipped"] = why
+        return res, trader_runs
+    res["node"] = subprocess.run(["node", "--version"], stdout=subprocess.PIPE).stdout.decode().strip()
+    try:
+        with open(os.path.join(node_path, "ccxt", "package.json")) as f:
+            res["ccxt"] = json.load(f).get("version")
+    except (OSError, ValueError):
+        pass
+    # The reference's orders go the trader's way: over REST when the trader's
+    # do, else over the WebSocket API (the trader's default here).
+    orders = "rest" if ORDER_TRANSPORT == "rest" else "ws"
+    res["reference_orders"] = orders
+    lo, hi = (3, 10) if q else (5, 40)
+    bound = 90
+    if trader_runs is None:
+        trader_runs = (finished_run(base, "reference-trader-a", 4, lo, False, bound),
+                       finished_run(base, "reference-trader-b", 4, hi, False, bound))
+        res["trader_runs"] = "own"
+    else:
+        res["trader_runs"] = "marginal"
+    ta, tb = trader_runs
+    res["trader_orders"] = [sim_orders(ta["stats"]), sim_orders(tb["stats"])]
+    res["trader_cpu_s"] = [r1(ta["cpu_s"], 3), r1(tb["cpu_s"], 3)]
+    tm, tw = cpu_per_order(ta, tb)
+    res["trader_us_per_order"], res["trader_us_per_order_whole_run"] = r1(tm), r1(tw)
+    finished = ta["finished"] and tb["finished"]
+    res["reference"] = []
+    for fills in REFERENCE_FILLS.split(","):
+        ra = reference_run(base, "reference-ccxt-%s-a" % fills, 4, lo, bound, node_path, orders,
+                           fills)
+        rb = reference_run(base, "reference-ccxt-%s-b" % fills, 4, hi, bound, node_path, orders,
+                           fills)
+        finished = finished and ra["finished"] and rb["finished"]
+        rm, rw = cpu_per_order(ra, rb)
+        v = {"fills": fills, "orders": [sim_orders(ra["stats"]), sim_orders(rb["stats"])],
+             "cpu_s": [r1(ra["cpu_s"], 3), r1(rb["cpu_s"], 3)],
+             "wall_s": [r1(ra["wall_s"], 2), r1(rb["wall_s"], 2)],
+             "us_per_order": r1(rm), "us_per_order_whole_run": r1(rw),
+             "leaner_x": ratio(rm, tm), "leaner_x_whole_run": ratio(rw, tw)}
+        errors = [x["summary"].get("first_error") or "exit %s" % x["exit"]
+                  for x in (ra, rb) if x["exit"] != 0]
+        if errors:
+            v["errors"] = errors
+        res["reference"].append(v)
+    if not finished:
+        res["did_not_finish_s"] = bound
+    got = [v["leaner_x"] for v in res["reference"] if v["leaner_x"] is not None]
+    res["leaner_x"] = min(got) if got else None
+    return res, trader_runs
+
+
 # ---- the table -------------------------------------------------------------
 
 def goal_cell(key, v):
     if key not in GOALS or v is None:
         return ""
     op, g = GOALS[key]
-    ok = v <= g if op == "<=" else v < g
+    ok = v <= g if op == "<=" else v >= g if op == ">=" else v < g
     return "%s %g %s" % (op, g, "met" if ok else "NOT met")
 
 
@@ -599,6 +748,25 @@ def table_rows(results):
             add("4 accounts trader CPU/order (marginal)", r.get("trader_us_per_order"), "us",
                 "marginal_us_per_order")
             add("4 accounts sim CPU/order (marginal)", r.get("sim_us_per_order"), "us")
+        elif s == "reference":
+            if "skipped" in r:
+                rows.append(("ccxt reference", "skipped: %s" % r["skipped"], ""))
+                continue
+            add("4 accounts looptrader CPU/order (marginal, %s)"
+                % ("the marginal runs" if r.get("trader_runs") == "marginal" else "its own runs"),
+                r.get("trader_us_per_order"), "us")
+            for v in r["reference"]:
+                add("4 accounts ccxt reference (fills %s) CPU/order (marginal)" % v["fills"],
+                    v.get("us_per_order"), "us")
+                add("  ccxt (fills %s) / looptrader, marginal" % v["fills"], v.get("leaner_x"),
+                    "x")
+                add("  ccxt (fills %s) / looptrader, whole runs (start-ups included)"
+                    % v["fills"], v.get("leaner_x_whole_run"), "x")
+                if v.get("errors"):
+                    rows.append(("  ccxt (fills %s) errors" % v["fills"],
+                                 "; ".join(v["errors"])[:80], ""))
+            add("looptrader leaner than ccxt, CPU per order (least ratio)", r.get("leaner_x"), "x",
+                "leaner_x")
         elif s == "throughput":
             for x in r["runs"]:
                 w = x["workers"]
@@ -695,9 +863,9 @@ def read_results(path):
 
 
 def main():
-    global ORDER_TRANSPORT
+    global ORDER_TRANSPORT, REFERENCE_FILLS
     ap = argparse.ArgumentParser(description="looptrader's figures against looptrader-sim")
-    ap.add_argument("--only", default="latency,marginal,weight,throughput,scale")
+    ap.add_argument("--only", default="latency,marginal,reference,weight,throughput,scale")
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--keep", action="store_true")
     ap.add_argument("--compare", metavar="FILE",
@@ -709,8 +877,14 @@ def main():
     ap.add_argument("--order-transport", default=ORDER_TRANSPORT, choices=("rest", "ws-api"),
                     help="the trader's exchange.order_transport (default LT_ORDER_TRANSPORT, "
                          "else none written: the trader's default, ws-api here)")
+    ap.add_argument("--reference-fills", default=REFERENCE_FILLS,
+                    help="how the ccxt reference learns of fills, one pair of runs each: "
+                         "watch (its user stream), poll (fetchOrder); default watch,poll")
     o = ap.parse_args()
     ORDER_TRANSPORT = o.order_transport
+    REFERENCE_FILLS = o.reference_fills
+    if not set(REFERENCE_FILLS.split(",")) <= {"watch", "poll"}:
+        ap.error("--reference-fills: watch, poll or both, comma-separated")
     for f in (TRADER, SIM):
         if not os.access(f, os.X_OK):
             print("bench: %s missing (make bench builds it)" % f, file=sys.stderr)
@@ -729,7 +903,7 @@ def main():
     results, t0 = [], time.time()
     try:
         up_runs = None
-        for name in ("latency", "marginal", "weight", "throughput", "scale"):
+        for name in ("latency", "marginal", "reference", "weight", "throughput", "scale"):
             if name not in want:
                 continue
             log("scenario %s (%.0f s so far)" % (name, time.time() - t0))
@@ -738,6 +912,8 @@ def main():
                     r = latency(base, o.quick)
                 elif name == "marginal":
                     r, up_runs = marginal(base, o.quick)
+                elif name == "reference":
+                    r, up_runs = reference(base, o.quick, up_runs)
                 elif name == "weight":
                     if up_runs is None:
                         _, up_runs = marginal(base, o.quick)

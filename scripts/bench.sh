@@ -5,9 +5,9 @@
 # docs/performance.md; the driver is scripts/bench.py (python3, stdlib only,
 # as the integration tests use), because it samples /proc, reaps the trader
 # with wait4 for its rusage and prints JSON, which bash does badly.
-#   scripts/bench.sh [--only latency,marginal,weight,throughput,scale] [--quick] [--keep]
+#   scripts/bench.sh [--only latency,marginal,reference,weight,throughput,scale] [--quick] [--keep]
 #                     [--workers 16,64,256]
-#                     [--log-level L] [--order-transport rest|ws-api]
+#                     [--log-level L] [--order-transport rest|ws-api] [--reference-fills watch,poll]
 # Environment: BUILD (default build/release; make bench builds it with -O2).
 set -u
 cd "$(dirname "$0")/.."

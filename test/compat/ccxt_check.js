@@ -23,6 +23,7 @@
 'use strict';
 
 const ccxt = require('ccxt');
+const { TUNED_OPTIONS, pointAtSim } = require('./ccxt_sim');
 
 function arg(name, def) {
     const i = process.argv.indexOf('--' + name);
@@ -38,32 +39,8 @@ if (!BASE) {
     console.error('usage: node ccxt_check.js --url http://127.0.0.1:PORT [--key K --secret S]');
     process.exit(2);
 }
-const WS = BASE.replace(/^http/, 'ws');
 
-// Pass "tuned": spot only, no wallet or margin endpoints, no client-side
-// rate limiting or warnings.
-const TUNED_OPTIONS = {
-    enableRateLimit: false,
-    timeout: 10000,
-    options: {
-        defaultType: 'spot',
-        fetchMarkets: { types: ['spot'] },  // no futures/options endpoints
-        fetchCurrencies: false,             // no /sapi/v1/capital/config/getall
-        fetchMargins: false,                // no /sapi/v1/margin/*allPairs
-        adjustForTimeDifference: false,
-        warnOnFetchOpenOrdersWithoutSymbol: false,
-    },
-};
-function pointAtSim(e) {
-    for (const k of Object.keys(e.urls.api))
-        if (typeof e.urls.api[k] === 'string')
-            e.urls.api[k] = e.urls.api[k].replace(/^https:\/\/[^/]+/, BASE);
-    if (e.urls.api.ws) {
-        e.urls.api.ws.spot = WS + '/ws';
-        e.urls.api.ws['ws-api'].spot = WS + '/ws-api/v3';
-    }
-}
-
+// Pass "tuned" runs with ccxt_sim.js's TUNED_OPTIONS, pass "plain" with none.
 // Every HTTP call ccxt makes: method, path, and on failure ccxt's error
 // (which quotes the sim's answer).
 const calls = [];
@@ -114,7 +91,7 @@ function withTimeout(p, ms, what) {
 // One run of every step against a fresh client.
 async function run(ex) {
     let market, ticker, restingId, restingClientId, filledId;
-    pointAtSim(ex);
+    pointAtSim(ex, BASE);
     logCalls(ex);
     // ccxt.pro needs an http (not https) agent for ws:// URLs.
     await ex.loadHttpProxyAgent();
