@@ -183,6 +183,10 @@ struct wsclient {
     struct wsuser **gone;           /* ctl_lock: removed users the service thread
                                      * has not acted on yet; n_users slots */
     size_t n_gone;                  /* ctl_lock */
+    atomic_int gone_posted;         /* any thread: set with n_gone's rise, so that
+                                     * a wake-up without removals (a request's)
+                                     * does not take ctl_lock from a worker that
+                                     * holds it in lws_cancel_service */
     struct wsuser **gone_work;      /* service thread: gone, taken out of the lock */
     struct wsconn **conns;          /* owned; built at start */
     size_t n_conns;
@@ -375,6 +379,7 @@ int wsclient_new(const struct wsclient_config *cfg, struct wsclient **out, struc
         ratelimit_window_init(&ws->connects[i], WS_CONNECTS_WINDOW_MS, WS_CONNECTS_PER_5M, 1000);
     ws->rand_state = (unsigned)time(NULL) ^ (unsigned)(uintptr_t)ws;
     atomic_init(&ws->stopping, 0);
+    atomic_init(&ws->gone_posted, 0);
     int rc = 0;
     if (!ws->symbol || board_new(cfg->symbol, &ws->board) != 0)
         rc = lt_err_set(err, LT_ENOMEM, "out of memory");
@@ -630,6 +635,7 @@ void wsclient_remove_user(struct wsclient *ws, struct mailbox *mb)
     pthread_mutex_lock(&ws->ctl_lock);
     if (ws->started && !atomic_load(&ws->stopping)) {
         ws->gone[ws->n_gone++] = u; /* at most once per user: n_users slots */
+        atomic_store(&ws->gone_posted, 1);
         lws_cancel_service(ws->ctx);
     }
     pthread_mutex_unlock(&ws->ctl_lock);
@@ -1283,6 +1289,8 @@ static int on_writable(struct wsconn *c)
 
 static void on_removals(struct wsclient *ws)
 {
+    if (!atomic_exchange(&ws->gone_posted, 0))
+        return;
     pthread_mutex_lock(&ws->ctl_lock);
     size_t n = ws->n_gone;
     memcpy(ws->gone_work, ws->gone, n * sizeof *ws->gone);
