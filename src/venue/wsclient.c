@@ -30,21 +30,38 @@
  * (its reconnect timer) for the next window instead of hammering a venue
  * that is down.
  *
- * Requests (order_transport "ws-api"): a worker hands a signed request
- * (an order) for its user to the user's WS API connection and waits for
- * the answer with the same id.  The request is a ticket on the
- * connection's queue, under req_lock; lws_cancel_service() wakes this
- * thread, which writes the queued tickets at once (conn_write_queued) and
- * keeps each on the connection's pending list until the answer with its
- * id comes, the connection is lost or the client stops.  A ticket is marked written before lws_write is called:
- * from then on its outcome is unknown without an answer, and it is never
- * written again; a ticket still queued when its connection goes is
- * "never written" and its waiter may send it another way.  Their pacing
- * is the caller's (venue_limits_wait, like REST's), not this thread's
- * requests_per_second, which spreads the subscriptions' bursts.  Ids come
- * from one counter for every request of the client, so they are unique
- * on each connection; an answer whose id no ticket and no subscription of
- * that connection holds is logged and dropped.
+ * Requests (order_transport "ws-api"): a worker hands a signed request (an
+ * order) for its user to the user's WS API connection and waits for the
+ * answer with the same id.  The request is a ticket on the connection's
+ * queue, under req_lock; lws_cancel_service() wakes this thread, which
+ * writes the queued tickets at once (conn_write_queued), and keeps each on
+ * the connection's pending list until the answer with its id comes, the
+ * connection is lost or the client stops.  A ticket is marked written
+ * before lws_write is called: from then on its outcome is unknown without
+ * an answer, and it is never written again; a ticket still queued when its
+ * connection goes is "never written" and its waiter may send it another
+ * way.  Their pacing is the caller's (venue_limits_wait, like REST's), not
+ * this thread's requests_per_second, which spreads the subscriptions'
+ * bursts.  Ids come from one counter for every request of the client, so
+ * they are unique on each connection; an answer whose id no ticket and no
+ * subscription of that connection holds is logged and dropped.
+ *
+ * Wake-ups: a ticket has two references, its waiter's and this thread's,
+ * and whichever lets go last frees it.  This thread's goes with the
+ * ticket's place on the queue or the pending list: who takes it off holds
+ * it.  That is this thread when it finishes the ticket (an answer, a lost
+ * connection, the stop): under req_lock it sets the final state (and
+ * copies the answer) and puts the ticket on its woken list; it signals
+ * the waiter and lets go only after unlocking (tickets_wake), so the woken
+ * worker does not block on req_lock at once.  Answers are signalled at
+ * the end of the lws_service pass that read them: a worker woken sooner
+ * competes with this thread, for req_lock and the CPU, while it parses
+ * the rest of the read; conn_lost and the last sweep signal at once
+ * (lws may close a connection in its timers, before its poll), so the
+ * list is empty whenever this thread can block.  A waiter that takes a
+ * still-queued ticket back off the queue holds both references.  A waiter
+ * lets go when its wait ends, whatever the state; one that gives up on a
+ * written ticket marks it abandoned, so that its answer is not copied.
  *
  * Everything below belongs to the service thread, except the fields marked
  * atomic or guarded by ctl_lock or req_lock, which are how other threads
@@ -101,16 +118,17 @@ enum ticket_state {
 
 /* One request over a WS API connection.  Fields marked req_lock are
  * guarded by the client's req_lock; the rest is immutable after
- * wsclient_request.  Freed by its waiter in wsclient_wait, except when the
- * waiter gave up on a written one (abandoned): then the service thread
- * frees it when its answer comes or its connection goes. */
+ * wsclient_request.  Ownership: see Wake-ups at the top. */
 struct wsclient_ticket {
-    struct wsclient_ticket *prev, *next; /* req_lock: queue or pending list */
+    struct wsclient_ticket *prev, *next; /* req_lock: queue or pending list;
+                                          * once final, the service thread's
+                                          * woken list */
     struct wsconn *conn;
     int64_t id;
     enum ticket_state state;        /* req_lock */
-    int abandoned;                  /* req_lock */
-    pthread_cond_t done;            /* signalled (req_lock) when the state is final */
+    int abandoned;                  /* req_lock: its waiter has let go */
+    atomic_int refs;                /* the waiter's and the service thread's */
+    pthread_cond_t done;            /* signalled once the state is final */
     struct strbuf answer;           /* req_lock until final, then the waiter's */
     size_t len;
     unsigned char buf[];            /* LWS_PRE + len: the frame, written in place */
@@ -203,6 +221,7 @@ struct wsclient {
                                      * an answer's copy, never I/O or an lws call */
     pthread_condattr_t ticket_attr; /* immutable: CLOCK_MONOTONIC waits */
     int req_closed;                 /* req_lock: the thread ended, no requests */
+    struct ticket_list woken;       /* service thread: finished, to be signalled */
     struct venue_order_channel channel; /* immutable: the venue's way to us */
     int channel_set;                /* caller thread: registered on the venue */
     struct ratelimit_window pace;   /* service thread: WS API requests per second */
@@ -318,20 +337,36 @@ static void ticket_free(struct wsclient_ticket *t)
     free(t);
 }
 
-/* t, out of its list, reaches its final state st for its waiter, or is
- * freed when the waiter has given up on it.  req_lock held. */
-static void ticket_finish(struct wsclient_ticket *t, enum ticket_state st)
+/* Lets go of n of t's two references; the last frees it. */
+static void ticket_put(struct wsclient_ticket *t, int n)
 {
-    if (t->abandoned) {
+    if (atomic_fetch_sub(&t->refs, n) == n)
         ticket_free(t);
-        return;
-    }
+}
+
+/* t, out of its list, reaches its final state st; its waiter hears of it
+ * in tickets_wake.  req_lock held. */
+static void ticket_finish(struct wsclient *ws, struct wsclient_ticket *t, enum ticket_state st)
+{
     t->state = st;
-    pthread_cond_signal(&t->done);
+    list_push(&ws->woken, t);
+}
+
+/* Signals the tickets finished since the last call, out of req_lock (a
+ * waiter woken under it would block on it at once), and lets go of them.
+ * Service thread, req_lock not held. */
+static void tickets_wake(struct wsclient *ws)
+{
+    struct wsclient_ticket *t;
+    while ((t = ws->woken.head)) {
+        list_unlink(&ws->woken, t);
+        pthread_cond_signal(&t->done);
+        ticket_put(t, 1);
+    }
 }
 
 /* c takes no more requests: queued ones were never written, written ones
- * have lost their answer.  req_lock held. */
+ * have lost their answer.  req_lock held; tickets_wake follows. */
 static void conn_fail_requests(struct wsconn *c)
 {
     struct wsclient_ticket *t;
@@ -339,12 +374,12 @@ static void conn_fail_requests(struct wsconn *c)
     c->kicked = 0;
     while ((t = c->queue.head)) {
         list_unlink(&c->queue, t);
-        ticket_finish(t, TICKET_UNSENT);
+        ticket_finish(c->ws, t, TICKET_UNSENT);
     }
     c->n_queued = 0;
     while ((t = c->pending.head)) {
         list_unlink(&c->pending, t);
-        ticket_finish(t, TICKET_LOST);
+        ticket_finish(c->ws, t, TICKET_LOST);
     }
 }
 
@@ -705,6 +740,7 @@ int wsclient_request(struct wsclient *ws, const struct venue_auth *auth, int64_t
     t->id = id;
     t->len = len;
     t->state = TICKET_QUEUED;
+    atomic_init(&t->refs, 2);
     strbuf_init(&t->answer, RX_MAX);
     memcpy(t->buf + LWS_PRE, text, len);
     if (pthread_cond_init(&t->done, &ws->ticket_attr) != 0) {
@@ -748,7 +784,7 @@ int wsclient_wait(struct wsclient *ws, struct wsclient_ticket *t, long timeout_m
     if (st == TICKET_QUEUED) { /* never written: it stays so */
         list_unlink(&t->conn->queue, t);
         t->conn->n_queued--;
-    } else if (st == TICKET_WRITTEN) { /* the service thread frees it */
+    } else if (st == TICKET_WRITTEN) { /* its answer is copied for nobody */
         t->abandoned = 1;
     } else if (st == TICKET_ANSWERED) {
         struct strbuf mine = *answer;
@@ -756,8 +792,8 @@ int wsclient_wait(struct wsclient *ws, struct wsclient_ticket *t, long timeout_m
         t->answer = mine;
     }
     pthread_mutex_unlock(&ws->req_lock);
-    if (st != TICKET_WRITTEN)
-        ticket_free(t);
+    /* off the queue, the service thread's reference is ours too */
+    ticket_put(t, st == TICKET_QUEUED ? 2 : 1);
     switch (st) {
     case TICKET_ANSWERED:
         return 0;
@@ -814,7 +850,7 @@ static int ticket_answer(struct wsconn *c, int64_t id, const char *buf, size_t l
         ;
     if (t) {
         list_unlink(&c->pending, t);
-        ticket_finish(t, t->abandoned || strbuf_add(&t->answer, buf, len) == 0 ? TICKET_ANSWERED
+        ticket_finish(ws, t, t->abandoned || strbuf_add(&t->answer, buf, len) == 0 ? TICKET_ANSWERED
                                                                                  : TICKET_LOST);
     }
     pthread_mutex_unlock(&ws->req_lock);
@@ -847,11 +883,14 @@ static void *service_main(void *arg)
     for (size_t i = 0; i < ws->n_conns; i++)
         if (ws->conns[i]->kind == CONN_MARKET || ws->conns[i]->n_users > 0)
             conn_connect(ws->conns[i]);
-    while (!atomic_load(&ws->stopping))
-        if (lws_service(ws->ctx, 0) < 0) {
+    while (!atomic_load(&ws->stopping)) {
+        int rc = lws_service(ws->ctx, 0);
+        tickets_wake(ws); /* the pass's answers, before the next poll */
+        if (rc < 0) {
             log_error("ws: service loop failed; pushes stop, workers poll");
             break;
         }
+    }
     for (size_t i = 0; i < ws->n_conns; i++) {
         lws_sul_cancel(&ws->conns[i]->sul);
         lws_sul_cancel(&ws->conns[i]->pace_sul);
@@ -870,6 +909,7 @@ static void *service_main(void *arg)
     for (size_t i = 0; i < ws->n_conns; i++)
         conn_fail_requests(ws->conns[i]);
     pthread_mutex_unlock(&ws->req_lock);
+    tickets_wake(ws);
     return NULL;
 }
 
@@ -895,6 +935,7 @@ static void conn_lost(struct wsconn *c, const char *why)
     pthread_mutex_lock(&c->ws->req_lock);
     conn_fail_requests(c);
     pthread_mutex_unlock(&c->ws->req_lock);
+    tickets_wake(c->ws); /* now: lws may call this before its poll (a timeout) */
     for (size_t i = 0; i < c->n_users; i++) {
         c->users[i]->subscription_id = -1;
         c->users[i]->req_id = -1;
@@ -1211,7 +1252,7 @@ static void conn_write_queued(struct wsconn *c)
         pthread_mutex_unlock(&ws->req_lock);
         if (!t)
             return;
-        /* t stays ours: its waiter only marks a written ticket abandoned */
+        /* t stays alive: this thread holds a reference to it (Wake-ups) */
         if (lws_write(c->wsi, t->buf + LWS_PRE, t->len, LWS_WRITE_TEXT) < (int)t->len) {
             log_warn("ws %s: a request could not be written; reconnecting", c->label);
             c->closing = 1;
