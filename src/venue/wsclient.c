@@ -34,17 +34,18 @@
  * order) for its user to the user's WS API connection and waits for the
  * answer with the same id.  The request is a ticket on the connection's
  * queue, under req_lock; lws_cancel_service() wakes this thread, which
- * writes the queued tickets at once (conn_write_queued), and keeps each on
- * the connection's pending list until the answer with its id comes, the
- * connection is lost or the client stops.  A ticket is marked written
- * before lws_write is called: from then on its outcome is unknown without
- * an answer, and it is never written again; a ticket still queued when its
- * connection goes is "never written" and its waiter may send it another
- * way.  Their pacing is the caller's (venue_limits_wait, like REST's), not
- * this thread's requests_per_second, which spreads the subscriptions'
- * bursts.  Ids come from one counter for every request of the client, so
- * they are unique on each connection; an answer whose id no ticket and no
- * subscription of that connection holds is logged and dropped.
+ * writes the queued tickets at once, all in one write (conn_write_queued),
+ * and keeps each on the connection's pending list until the answer with
+ * its id comes, the connection is lost or the client stops.  A ticket is
+ * marked written before lws_write is called: from then on its outcome is
+ * unknown without an answer, and it is never written again; a ticket still
+ * queued when its connection goes is "never written" and its waiter may
+ * send it another way.  Their pacing is the caller's (venue_limits_wait,
+ * like REST's), not this thread's requests_per_second, which spreads the
+ * subscriptions' bursts.  Ids come from one counter for every request of
+ * the client, so they are unique on each connection; an answer whose id no
+ * ticket and no subscription of that connection holds is logged and
+ * dropped.
  *
  * Wake-ups: a ticket has two references, its waiter's and this thread's,
  * and whichever lets go last frees it.  This thread's goes with the
@@ -131,7 +132,7 @@ struct wsclient_ticket {
     pthread_cond_t done;            /* signalled once the state is final */
     struct strbuf answer;           /* req_lock until final, then the waiter's */
     size_t len;
-    unsigned char buf[];            /* LWS_PRE + len: the frame, written in place */
+    char text[];                    /* len bytes: the request */
 };
 
 struct ticket_list {
@@ -174,7 +175,9 @@ struct wsconn {
     int kick_work;                  /* service thread: kicked, taken out of the lock */
     size_t n_queued;                /* req_lock */
     struct ticket_list queue;       /* req_lock: not written yet, oldest first */
-    struct ticket_list pending;     /* req_lock: written, no answer yet */
+    struct ticket_list pending;     /* req_lock: written, no answer yet; changed by
+                                     * the service thread only, which may walk it
+                                     * without the lock */
 };
 
 struct wsclient {
@@ -231,9 +234,14 @@ struct wsclient {
     unsigned rand_state;            /* service thread: jitter */
     unsigned long malformed;        /* service thread: skipped messages */
     unsigned long strays;           /* service thread: answers nobody waits for */
+    unsigned char *out;             /* service thread: frames to write, after LWS_PRE */
+    size_t out_len, out_cap;        /* service thread: out's bytes past LWS_PRE */
+    unsigned char masks[256];       /* service thread: random bytes for frame masks */
+    size_t masks_used;              /* service thread: masks taken */
 };
 
 #define WS_READ_BUF (64u << 10)
+#define OUT_KEEP (64u << 10)       /* frames' buffer kept between writes */
 
 static void conn_connect(struct wsconn *c);
 static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
@@ -413,6 +421,7 @@ int wsclient_new(const struct wsclient_config *cfg, struct wsclient **out, struc
     for (int i = 0; i < 2; i++)
         ratelimit_window_init(&ws->connects[i], WS_CONNECTS_WINDOW_MS, WS_CONNECTS_PER_5M, 1000);
     ws->rand_state = (unsigned)time(NULL) ^ (unsigned)(uintptr_t)ws;
+    ws->masks_used = sizeof ws->masks; /* drawn at the first frame */
     atomic_init(&ws->stopping, 0);
     atomic_init(&ws->gone_posted, 0);
     int rc = 0;
@@ -713,6 +722,7 @@ void wsclient_free(struct wsclient *ws)
     free(ws->gone_work);
     http_free(ws->http);
     board_free(ws->board);
+    free(ws->out);
     pthread_mutex_destroy(&ws->ctl_lock);
     pthread_mutex_destroy(&ws->req_lock);
     pthread_condattr_destroy(&ws->ticket_attr);
@@ -732,7 +742,7 @@ int wsclient_request(struct wsclient *ws, const struct venue_auth *auth, int64_t
     struct wsconn *c = u ? u->conn : NULL;
     if (!c || !conn_takes_requests(c) || atomic_load(&u->removed))
         return WSCLIENT_UNSENT;
-    struct wsclient_ticket *t = malloc(sizeof *t + LWS_PRE + len);
+    struct wsclient_ticket *t = malloc(sizeof *t + len);
     if (!t)
         return WSCLIENT_UNSENT;
     memset(t, 0, sizeof *t);
@@ -742,7 +752,7 @@ int wsclient_request(struct wsclient *ws, const struct venue_auth *auth, int64_t
     t->state = TICKET_QUEUED;
     atomic_init(&t->refs, 2);
     strbuf_init(&t->answer, RX_MAX);
-    memcpy(t->buf + LWS_PRE, text, len);
+    memcpy(t->text, text, len);
     if (pthread_cond_init(&t->done, &ws->ticket_attr) != 0) {
         free(t);
         return WSCLIENT_UNSENT;
@@ -1200,15 +1210,72 @@ static void on_message(struct wsconn *c, const char *buf, size_t len)
     }
 }
 
-static int send_text(struct lws *wsi, const char *text, size_t len)
+/* Appends text to ws->out as one masked WebSocket text frame (RFC 6455
+ * 5.2), as lws would frame it.  Framed here because lws draws each
+ * frame's 4-byte mask with its own read of /dev/urandom, a syscall per
+ * request; these come from a pool drawn the same way 64 masks at a time.
+ * 0, or -1 out of memory or random bytes. */
+static int frame_append(struct wsclient *ws, const char *text, size_t len)
 {
-    unsigned char *buf = malloc(LWS_PRE + len);
-    if (!buf)
-        return -1;
-    memcpy(buf + LWS_PRE, text, len);
-    int n = lws_write(wsi, buf + LWS_PRE, len, LWS_WRITE_TEXT);
-    free(buf);
-    return n < (int)len ? -1 : 0;
+    size_t need = LWS_PRE + ws->out_len + 14 + len;
+    if (need > ws->out_cap) {
+        size_t cap = ws->out_cap ? ws->out_cap : 4096;
+        while (cap < need)
+            cap *= 2;
+        unsigned char *grown = realloc(ws->out, cap);
+        if (!grown)
+            return -1;
+        ws->out = grown;
+        ws->out_cap = cap;
+    }
+    if (ws->masks_used + 4 > sizeof ws->masks) {
+        if (lws_get_random(ws->ctx, ws->masks, sizeof ws->masks) != sizeof ws->masks)
+            return -1;
+        ws->masks_used = 0;
+    }
+    const unsigned char *mask = ws->masks + ws->masks_used;
+    ws->masks_used += 4;
+    unsigned char *p = ws->out + LWS_PRE + ws->out_len;
+    *p++ = 0x81; /* FIN, text */
+    if (len < 126) {
+        *p++ = (unsigned char)(0x80 | len);
+    } else if (len <= 0xffff) {
+        *p++ = 0x80 | 126;
+        *p++ = (unsigned char)(len >> 8);
+        *p++ = (unsigned char)len;
+    } else {
+        *p++ = 0x80 | 127;
+        for (int i = 7; i >= 0; i--)
+            *p++ = (unsigned char)((uint64_t)len >> (8 * i));
+    }
+    memcpy(p, mask, 4);
+    p += 4;
+    for (size_t i = 0; i < len; i++)
+        p[i] = (unsigned char)text[i] ^ mask[i & 3];
+    ws->out_len = (size_t)(p + len - (ws->out + LWS_PRE));
+    return 0;
+}
+
+/* Writes the frames in ws->out on c in one write (lws keeps what the
+ * socket does not take in its buflist, sent in order before any later
+ * write).  0, or -1 when the connection failed. */
+static int frames_write(struct wsconn *c)
+{
+    struct wsclient *ws = c->ws;
+    size_t n = ws->out_len;
+    ws->out_len = 0;
+    int rc = n && lws_write(c->wsi, ws->out + LWS_PRE, n, LWS_WRITE_RAW) < 0 ? -1 : 0;
+    if (ws->out_cap > OUT_KEEP) { /* a burst's room: not kept for life */
+        free(ws->out);
+        ws->out = NULL;
+        ws->out_cap = 0;
+    }
+    return rc;
+}
+
+static int send_text(struct wsconn *c, const char *text, size_t len)
+{
+    return frame_append(c->ws, text, len) || frames_write(c) ? -1 : 0;
 }
 
 static void pace_cb(lws_sorted_usec_list_t *sul)
@@ -1233,32 +1300,36 @@ static int64_t pace_take(struct wsclient *ws)
  * a writable callback later: no poll round trip between a worker's
  * request and its send.  lws keeps what the socket does not take (its
  * buflist, sent in order before any later write, and drained before the
- * next writable callback), so writing without asking is safe.  Each
- * ticket is marked written before its write: from then on its outcome is
- * unknown without an answer.  A write that fails closes the connection
- * (its next writable callback), which ends its pending tickets. */
+ * next writable callback), so writing without asking is safe.  All that
+ * are queued go in one write.  Each ticket is marked written before the
+ * write: from then on its outcome is unknown without an answer.  A write
+ * that fails closes the connection (its next writable callback), which
+ * ends its pending tickets. */
 static void conn_write_queued(struct wsconn *c)
 {
     struct wsclient *ws = c->ws;
-    while (!c->closing) {
-        pthread_mutex_lock(&ws->req_lock);
-        struct wsclient_ticket *t = c->queue.head;
-        if (t) {
-            list_unlink(&c->queue, t);
-            c->n_queued--;
-            t->state = TICKET_WRITTEN;
-            list_push(&c->pending, t);
-        }
-        pthread_mutex_unlock(&ws->req_lock);
-        if (!t)
-            return;
-        /* t stays alive: this thread holds a reference to it (Wake-ups) */
-        if (lws_write(c->wsi, t->buf + LWS_PRE, t->len, LWS_WRITE_TEXT) < (int)t->len) {
-            log_warn("ws %s: a request could not be written; reconnecting", c->label);
-            c->closing = 1;
-            lws_callback_on_writable(c->wsi);
-        }
+    if (c->closing)
+        return;
+    pthread_mutex_lock(&ws->req_lock);
+    struct wsclient_ticket *first = c->queue.head, *t;
+    while ((t = c->queue.head)) {
+        list_unlink(&c->queue, t);
+        t->state = TICKET_WRITTEN;
+        list_push(&c->pending, t);
     }
+    c->n_queued = 0;
+    pthread_mutex_unlock(&ws->req_lock);
+    /* The batch is pending's tail, which only this thread changes, and
+     * stays alive: this thread holds a reference to each (Wake-ups). */
+    int rc = 0;
+    for (t = first; t && !rc; t = t->next)
+        rc = frame_append(ws, t->text, t->len);
+    if (!first || (!rc && !frames_write(c)))
+        return;
+    ws->out_len = 0;
+    log_warn("ws %s: a request could not be written; reconnecting", c->label);
+    c->closing = 1;
+    lws_callback_on_writable(c->wsi);
 }
 
 /* Sends the queued requests, then one pending logon/subscribe/unsubscribe
@@ -1319,7 +1390,7 @@ static int on_writable(struct wsconn *c)
         else
             next->req_id = id;
     }
-    int sent = rc ? 0 : send_text(c->wsi, msg.buf, msg.len);
+    int sent = rc ? 0 : send_text(c, msg.buf, msg.len);
     strbuf_free(&msg);
     if (sent < 0)
         return -1;
