@@ -74,6 +74,7 @@
 #include <errno.h>
 #include <libwebsockets.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,7 +130,7 @@ struct wsclient_ticket {
     enum ticket_state state;        /* req_lock */
     int abandoned;                  /* req_lock: its waiter has let go */
     atomic_int refs;                /* the waiter's and the service thread's */
-    pthread_cond_t done;            /* signalled once the state is final */
+    sem_t done;                     /* posted once, when the state is final */
     struct strbuf answer;           /* req_lock until final, then the waiter's */
     size_t len;
     char text[];                    /* len bytes: the request */
@@ -222,7 +223,6 @@ struct wsclient {
     pthread_mutex_t req_lock;       /* guards the tickets and the connections'
                                      * request fields: list and flag updates and
                                      * an answer's copy, never I/O or an lws call */
-    pthread_condattr_t ticket_attr; /* immutable: CLOCK_MONOTONIC waits */
     int req_closed;                 /* req_lock: the thread ended, no requests */
     struct ticket_list woken;       /* service thread: finished, to be signalled */
     struct venue_order_channel channel; /* immutable: the venue's way to us */
@@ -340,7 +340,7 @@ static void list_unlink(struct ticket_list *l, struct wsclient_ticket *t)
 
 static void ticket_free(struct wsclient_ticket *t)
 {
-    pthread_cond_destroy(&t->done);
+    sem_destroy(&t->done);
     strbuf_free(&t->answer);
     free(t);
 }
@@ -368,7 +368,7 @@ static void tickets_wake(struct wsclient *ws)
     struct wsclient_ticket *t;
     while ((t = ws->woken.head)) {
         list_unlink(&ws->woken, t);
-        pthread_cond_signal(&t->done);
+        sem_post(&t->done);
         ticket_put(t, 1);
     }
 }
@@ -439,10 +439,6 @@ int wsclient_new(const struct wsclient_config *cfg, struct wsclient **out, struc
     if (!rc && pthread_mutex_init(&ws->req_lock, NULL) != 0) {
         pthread_mutex_destroy(&ws->ctl_lock);
         rc = lt_err_set(err, LT_ENOMEM, "cannot create a mutex");
-    }
-    if (!rc) {
-        pthread_condattr_init(&ws->ticket_attr);
-        pthread_condattr_setclock(&ws->ticket_attr, CLOCK_MONOTONIC);
     }
     if (rc) {
         http_free(ws->http);
@@ -725,7 +721,6 @@ void wsclient_free(struct wsclient *ws)
     free(ws->out);
     pthread_mutex_destroy(&ws->ctl_lock);
     pthread_mutex_destroy(&ws->req_lock);
-    pthread_condattr_destroy(&ws->ticket_attr);
     free(ws->symbol);
     free(ws);
 }
@@ -753,7 +748,7 @@ int wsclient_request(struct wsclient *ws, const struct venue_auth *auth, int64_t
     atomic_init(&t->refs, 2);
     strbuf_init(&t->answer, RX_MAX);
     memcpy(t->text, text, len);
-    if (pthread_cond_init(&t->done, &ws->ticket_attr) != 0) {
+    if (sem_init(&t->done, 0, 0) != 0) {
         free(t);
         return WSCLIENT_UNSENT;
     }
@@ -784,11 +779,19 @@ int wsclient_request(struct wsclient *ws, const struct venue_auth *auth, int64_t
 int wsclient_wait(struct wsclient *ws, struct wsclient_ticket *t, long timeout_ms,
                   struct strbuf *answer, struct lt_err *err)
 {
-    struct timespec dl = clock_ts_ms(clock_mono_ms() + timeout_ms); /* ticket_attr's clock */
+    struct timespec dl = clock_ts_ms(clock_mono_ms() + timeout_ms);
     pthread_mutex_lock(&ws->req_lock);
-    while (t->state == TICKET_QUEUED || t->state == TICKET_WRITTEN)
-        if (pthread_cond_timedwait(&t->done, &ws->req_lock, &dl) == ETIMEDOUT)
+    /* A semaphore, not a condition variable on req_lock: glibc's takes the
+     * mutex back marked contended, so each woken waiter's unlock was a
+     * futex wake for nobody. */
+    while (t->state == TICKET_QUEUED || t->state == TICKET_WRITTEN) {
+        pthread_mutex_unlock(&ws->req_lock);
+        int rc = sem_clockwait(&t->done, CLOCK_MONOTONIC, &dl);
+        int done = rc != 0 && errno != EINTR; /* the deadline (or a bad one) */
+        pthread_mutex_lock(&ws->req_lock);
+        if (done)
             break;
+    }
     latency_woke();
     enum ticket_state st = t->state;
     if (st == TICKET_QUEUED) { /* never written: it stays so */
