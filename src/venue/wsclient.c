@@ -30,21 +30,39 @@
  * (its reconnect timer) for the next window instead of hammering a venue
  * that is down.
  *
- * Requests (order_transport "ws-api"): a worker hands a signed request
- * (an order) for its user to the user's WS API connection and waits for
- * the answer with the same id.  The request is a ticket on the
- * connection's queue, under req_lock; lws_cancel_service() wakes this
- * thread, which writes the queued tickets at once (conn_write_queued) and
- * keeps each on the connection's pending list until the answer with its
- * id comes, the connection is lost or the client stops.  A ticket is marked written before lws_write is called:
- * from then on its outcome is unknown without an answer, and it is never
- * written again; a ticket still queued when its connection goes is
- * "never written" and its waiter may send it another way.  Their pacing
- * is the caller's (venue_limits_wait, like REST's), not this thread's
- * requests_per_second, which spreads the subscriptions' bursts.  Ids come
- * from one counter for every request of the client, so they are unique
- * on each connection; an answer whose id no ticket and no subscription of
- * that connection holds is logged and dropped.
+ * Requests (order_transport "ws-api"): a worker hands a signed request (an
+ * order) for its user to the user's WS API connection and waits for the
+ * answer with the same id.  The request is a ticket on the connection's
+ * queue, under req_lock; lws_cancel_service() wakes this thread, which
+ * writes the queued tickets at once, all in one write (conn_write_queued),
+ * and keeps each on the connection's pending list until the answer with
+ * its id comes, the connection is lost or the client stops.  A ticket is
+ * marked written before lws_write is called: from then on its outcome is
+ * unknown without an answer, and it is never written again; a ticket still
+ * queued when its connection goes is "never written" and its waiter may
+ * send it another way.  Their pacing is the caller's (venue_limits_wait,
+ * like REST's), not this thread's requests_per_second, which spreads the
+ * subscriptions' bursts.  Ids come from one counter for every request of
+ * the client, so they are unique on each connection; an answer whose id no
+ * ticket and no subscription of that connection holds is logged and
+ * dropped.
+ *
+ * Wake-ups: a ticket has two references, its waiter's and this thread's,
+ * and whichever lets go last frees it.  This thread's goes with the
+ * ticket's place on the queue or the pending list: who takes it off holds
+ * it.  That is this thread when it finishes the ticket (an answer, a lost
+ * connection, the stop): under req_lock it sets the final state (and
+ * copies the answer) and puts the ticket on its woken list; it signals
+ * the waiter and lets go only after unlocking (tickets_wake), so the woken
+ * worker does not block on req_lock at once.  Answers are signalled at
+ * the end of the lws_service pass that read them: a worker woken sooner
+ * competes with this thread, for req_lock and the CPU, while it parses
+ * the rest of the read; conn_lost and the last sweep signal at once
+ * (lws may close a connection in its timers, before its poll), so the
+ * list is empty whenever this thread can block.  A waiter that takes a
+ * still-queued ticket back off the queue holds both references.  A waiter
+ * lets go when its wait ends, whatever the state; one that gives up on a
+ * written ticket marks it abandoned, so that its answer is not copied.
  *
  * Everything below belongs to the service thread, except the fields marked
  * atomic or guarded by ctl_lock or req_lock, which are how other threads
@@ -56,6 +74,7 @@
 #include <errno.h>
 #include <libwebsockets.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,19 +120,20 @@ enum ticket_state {
 
 /* One request over a WS API connection.  Fields marked req_lock are
  * guarded by the client's req_lock; the rest is immutable after
- * wsclient_request.  Freed by its waiter in wsclient_wait, except when the
- * waiter gave up on a written one (abandoned): then the service thread
- * frees it when its answer comes or its connection goes. */
+ * wsclient_request.  Ownership: see Wake-ups at the top. */
 struct wsclient_ticket {
-    struct wsclient_ticket *prev, *next; /* req_lock: queue or pending list */
+    struct wsclient_ticket *prev, *next; /* req_lock: queue or pending list;
+                                          * once final, the service thread's
+                                          * woken list */
     struct wsconn *conn;
     int64_t id;
     enum ticket_state state;        /* req_lock */
-    int abandoned;                  /* req_lock */
-    pthread_cond_t done;            /* signalled (req_lock) when the state is final */
+    int abandoned;                  /* req_lock: its waiter has let go */
+    atomic_int refs;                /* the waiter's and the service thread's */
+    sem_t done;                     /* posted once, when the state is final */
     struct strbuf answer;           /* req_lock until final, then the waiter's */
     size_t len;
-    unsigned char buf[];            /* LWS_PRE + len: the frame, written in place */
+    char text[];                    /* len bytes: the request */
 };
 
 struct ticket_list {
@@ -156,7 +176,9 @@ struct wsconn {
     int kick_work;                  /* service thread: kicked, taken out of the lock */
     size_t n_queued;                /* req_lock */
     struct ticket_list queue;       /* req_lock: not written yet, oldest first */
-    struct ticket_list pending;     /* req_lock: written, no answer yet */
+    struct ticket_list pending;     /* req_lock: written, no answer yet; changed by
+                                     * the service thread only, which may walk it
+                                     * without the lock */
 };
 
 struct wsclient {
@@ -183,6 +205,10 @@ struct wsclient {
     struct wsuser **gone;           /* ctl_lock: removed users the service thread
                                      * has not acted on yet; n_users slots */
     size_t n_gone;                  /* ctl_lock */
+    atomic_int gone_posted;         /* any thread: set with n_gone's rise, so that
+                                     * a wake-up without removals (a request's)
+                                     * does not take ctl_lock from a worker that
+                                     * holds it in lws_cancel_service */
     struct wsuser **gone_work;      /* service thread: gone, taken out of the lock */
     struct wsconn **conns;          /* owned; built at start */
     size_t n_conns;
@@ -197,8 +223,8 @@ struct wsclient {
     pthread_mutex_t req_lock;       /* guards the tickets and the connections'
                                      * request fields: list and flag updates and
                                      * an answer's copy, never I/O or an lws call */
-    pthread_condattr_t ticket_attr; /* immutable: CLOCK_MONOTONIC waits */
     int req_closed;                 /* req_lock: the thread ended, no requests */
+    struct ticket_list woken;       /* service thread: finished, to be signalled */
     struct venue_order_channel channel; /* immutable: the venue's way to us */
     int channel_set;                /* caller thread: registered on the venue */
     struct ratelimit_window pace;   /* service thread: WS API requests per second */
@@ -208,9 +234,14 @@ struct wsclient {
     unsigned rand_state;            /* service thread: jitter */
     unsigned long malformed;        /* service thread: skipped messages */
     unsigned long strays;           /* service thread: answers nobody waits for */
+    unsigned char *out;             /* service thread: frames to write, after LWS_PRE */
+    size_t out_len, out_cap;        /* service thread: out's bytes past LWS_PRE */
+    unsigned char masks[256];       /* service thread: random bytes for frame masks */
+    size_t masks_used;              /* service thread: masks taken */
 };
 
 #define WS_READ_BUF (64u << 10)
+#define OUT_KEEP (64u << 10)       /* frames' buffer kept between writes */
 
 static void conn_connect(struct wsconn *c);
 static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
@@ -309,25 +340,41 @@ static void list_unlink(struct ticket_list *l, struct wsclient_ticket *t)
 
 static void ticket_free(struct wsclient_ticket *t)
 {
-    pthread_cond_destroy(&t->done);
+    sem_destroy(&t->done);
     strbuf_free(&t->answer);
     free(t);
 }
 
-/* t, out of its list, reaches its final state st for its waiter, or is
- * freed when the waiter has given up on it.  req_lock held. */
-static void ticket_finish(struct wsclient_ticket *t, enum ticket_state st)
+/* Lets go of n of t's two references; the last frees it. */
+static void ticket_put(struct wsclient_ticket *t, int n)
 {
-    if (t->abandoned) {
+    if (atomic_fetch_sub(&t->refs, n) == n)
         ticket_free(t);
-        return;
-    }
+}
+
+/* t, out of its list, reaches its final state st; its waiter hears of it
+ * in tickets_wake.  req_lock held. */
+static void ticket_finish(struct wsclient *ws, struct wsclient_ticket *t, enum ticket_state st)
+{
     t->state = st;
-    pthread_cond_signal(&t->done);
+    list_push(&ws->woken, t);
+}
+
+/* Signals the tickets finished since the last call, out of req_lock (a
+ * waiter woken under it would block on it at once), and lets go of them.
+ * Service thread, req_lock not held. */
+static void tickets_wake(struct wsclient *ws)
+{
+    struct wsclient_ticket *t;
+    while ((t = ws->woken.head)) {
+        list_unlink(&ws->woken, t);
+        sem_post(&t->done);
+        ticket_put(t, 1);
+    }
 }
 
 /* c takes no more requests: queued ones were never written, written ones
- * have lost their answer.  req_lock held. */
+ * have lost their answer.  req_lock held; tickets_wake follows. */
 static void conn_fail_requests(struct wsconn *c)
 {
     struct wsclient_ticket *t;
@@ -335,12 +382,12 @@ static void conn_fail_requests(struct wsconn *c)
     c->kicked = 0;
     while ((t = c->queue.head)) {
         list_unlink(&c->queue, t);
-        ticket_finish(t, TICKET_UNSENT);
+        ticket_finish(c->ws, t, TICKET_UNSENT);
     }
     c->n_queued = 0;
     while ((t = c->pending.head)) {
         list_unlink(&c->pending, t);
-        ticket_finish(t, TICKET_LOST);
+        ticket_finish(c->ws, t, TICKET_LOST);
     }
 }
 
@@ -374,7 +421,9 @@ int wsclient_new(const struct wsclient_config *cfg, struct wsclient **out, struc
     for (int i = 0; i < 2; i++)
         ratelimit_window_init(&ws->connects[i], WS_CONNECTS_WINDOW_MS, WS_CONNECTS_PER_5M, 1000);
     ws->rand_state = (unsigned)time(NULL) ^ (unsigned)(uintptr_t)ws;
+    ws->masks_used = sizeof ws->masks; /* drawn at the first frame */
     atomic_init(&ws->stopping, 0);
+    atomic_init(&ws->gone_posted, 0);
     int rc = 0;
     if (!ws->symbol || board_new(cfg->symbol, &ws->board) != 0)
         rc = lt_err_set(err, LT_ENOMEM, "out of memory");
@@ -390,10 +439,6 @@ int wsclient_new(const struct wsclient_config *cfg, struct wsclient **out, struc
     if (!rc && pthread_mutex_init(&ws->req_lock, NULL) != 0) {
         pthread_mutex_destroy(&ws->ctl_lock);
         rc = lt_err_set(err, LT_ENOMEM, "cannot create a mutex");
-    }
-    if (!rc) {
-        pthread_condattr_init(&ws->ticket_attr);
-        pthread_condattr_setclock(&ws->ticket_attr, CLOCK_MONOTONIC);
     }
     if (rc) {
         http_free(ws->http);
@@ -630,6 +675,7 @@ void wsclient_remove_user(struct wsclient *ws, struct mailbox *mb)
     pthread_mutex_lock(&ws->ctl_lock);
     if (ws->started && !atomic_load(&ws->stopping)) {
         ws->gone[ws->n_gone++] = u; /* at most once per user: n_users slots */
+        atomic_store(&ws->gone_posted, 1);
         lws_cancel_service(ws->ctx);
     }
     pthread_mutex_unlock(&ws->ctl_lock);
@@ -672,9 +718,9 @@ void wsclient_free(struct wsclient *ws)
     free(ws->gone_work);
     http_free(ws->http);
     board_free(ws->board);
+    free(ws->out);
     pthread_mutex_destroy(&ws->ctl_lock);
     pthread_mutex_destroy(&ws->req_lock);
-    pthread_condattr_destroy(&ws->ticket_attr);
     free(ws->symbol);
     free(ws);
 }
@@ -691,7 +737,7 @@ int wsclient_request(struct wsclient *ws, const struct venue_auth *auth, int64_t
     struct wsconn *c = u ? u->conn : NULL;
     if (!c || !conn_takes_requests(c) || atomic_load(&u->removed))
         return WSCLIENT_UNSENT;
-    struct wsclient_ticket *t = malloc(sizeof *t + LWS_PRE + len);
+    struct wsclient_ticket *t = malloc(sizeof *t + len);
     if (!t)
         return WSCLIENT_UNSENT;
     memset(t, 0, sizeof *t);
@@ -699,9 +745,10 @@ int wsclient_request(struct wsclient *ws, const struct venue_auth *auth, int64_t
     t->id = id;
     t->len = len;
     t->state = TICKET_QUEUED;
+    atomic_init(&t->refs, 2);
     strbuf_init(&t->answer, RX_MAX);
-    memcpy(t->buf + LWS_PRE, text, len);
-    if (pthread_cond_init(&t->done, &ws->ticket_attr) != 0) {
+    memcpy(t->text, text, len);
+    if (sem_init(&t->done, 0, 0) != 0) {
         free(t);
         return WSCLIENT_UNSENT;
     }
@@ -732,17 +779,25 @@ int wsclient_request(struct wsclient *ws, const struct venue_auth *auth, int64_t
 int wsclient_wait(struct wsclient *ws, struct wsclient_ticket *t, long timeout_ms,
                   struct strbuf *answer, struct lt_err *err)
 {
-    struct timespec dl = clock_ts_ms(clock_mono_ms() + timeout_ms); /* ticket_attr's clock */
+    struct timespec dl = clock_ts_ms(clock_mono_ms() + timeout_ms);
     pthread_mutex_lock(&ws->req_lock);
-    while (t->state == TICKET_QUEUED || t->state == TICKET_WRITTEN)
-        if (pthread_cond_timedwait(&t->done, &ws->req_lock, &dl) == ETIMEDOUT)
+    /* A semaphore, not a condition variable on req_lock: glibc's takes the
+     * mutex back marked contended, so each woken waiter's unlock was a
+     * futex wake for nobody. */
+    while (t->state == TICKET_QUEUED || t->state == TICKET_WRITTEN) {
+        pthread_mutex_unlock(&ws->req_lock);
+        int rc = sem_clockwait(&t->done, CLOCK_MONOTONIC, &dl);
+        int done = rc != 0 && errno != EINTR; /* the deadline (or a bad one) */
+        pthread_mutex_lock(&ws->req_lock);
+        if (done)
             break;
+    }
     latency_woke();
     enum ticket_state st = t->state;
     if (st == TICKET_QUEUED) { /* never written: it stays so */
         list_unlink(&t->conn->queue, t);
         t->conn->n_queued--;
-    } else if (st == TICKET_WRITTEN) { /* the service thread frees it */
+    } else if (st == TICKET_WRITTEN) { /* its answer is copied for nobody */
         t->abandoned = 1;
     } else if (st == TICKET_ANSWERED) {
         struct strbuf mine = *answer;
@@ -750,8 +805,8 @@ int wsclient_wait(struct wsclient *ws, struct wsclient_ticket *t, long timeout_m
         t->answer = mine;
     }
     pthread_mutex_unlock(&ws->req_lock);
-    if (st != TICKET_WRITTEN)
-        ticket_free(t);
+    /* off the queue, the service thread's reference is ours too */
+    ticket_put(t, st == TICKET_QUEUED ? 2 : 1);
     switch (st) {
     case TICKET_ANSWERED:
         return 0;
@@ -808,7 +863,7 @@ static int ticket_answer(struct wsconn *c, int64_t id, const char *buf, size_t l
         ;
     if (t) {
         list_unlink(&c->pending, t);
-        ticket_finish(t, t->abandoned || strbuf_add(&t->answer, buf, len) == 0 ? TICKET_ANSWERED
+        ticket_finish(ws, t, t->abandoned || strbuf_add(&t->answer, buf, len) == 0 ? TICKET_ANSWERED
                                                                                  : TICKET_LOST);
     }
     pthread_mutex_unlock(&ws->req_lock);
@@ -841,11 +896,14 @@ static void *service_main(void *arg)
     for (size_t i = 0; i < ws->n_conns; i++)
         if (ws->conns[i]->kind == CONN_MARKET || ws->conns[i]->n_users > 0)
             conn_connect(ws->conns[i]);
-    while (!atomic_load(&ws->stopping))
-        if (lws_service(ws->ctx, 0) < 0) {
+    while (!atomic_load(&ws->stopping)) {
+        int rc = lws_service(ws->ctx, 0);
+        tickets_wake(ws); /* the pass's answers, before the next poll */
+        if (rc < 0) {
             log_error("ws: service loop failed; pushes stop, workers poll");
             break;
         }
+    }
     for (size_t i = 0; i < ws->n_conns; i++) {
         lws_sul_cancel(&ws->conns[i]->sul);
         lws_sul_cancel(&ws->conns[i]->pace_sul);
@@ -864,6 +922,7 @@ static void *service_main(void *arg)
     for (size_t i = 0; i < ws->n_conns; i++)
         conn_fail_requests(ws->conns[i]);
     pthread_mutex_unlock(&ws->req_lock);
+    tickets_wake(ws);
     return NULL;
 }
 
@@ -889,6 +948,7 @@ static void conn_lost(struct wsconn *c, const char *why)
     pthread_mutex_lock(&c->ws->req_lock);
     conn_fail_requests(c);
     pthread_mutex_unlock(&c->ws->req_lock);
+    tickets_wake(c->ws); /* now: lws may call this before its poll (a timeout) */
     for (size_t i = 0; i < c->n_users; i++) {
         c->users[i]->subscription_id = -1;
         c->users[i]->req_id = -1;
@@ -1153,15 +1213,72 @@ static void on_message(struct wsconn *c, const char *buf, size_t len)
     }
 }
 
-static int send_text(struct lws *wsi, const char *text, size_t len)
+/* Appends text to ws->out as one masked WebSocket text frame (RFC 6455
+ * 5.2), as lws would frame it.  Framed here because lws draws each
+ * frame's 4-byte mask with its own read of /dev/urandom, a syscall per
+ * request; these come from a pool drawn the same way 64 masks at a time.
+ * 0, or -1 out of memory or random bytes. */
+static int frame_append(struct wsclient *ws, const char *text, size_t len)
 {
-    unsigned char *buf = malloc(LWS_PRE + len);
-    if (!buf)
-        return -1;
-    memcpy(buf + LWS_PRE, text, len);
-    int n = lws_write(wsi, buf + LWS_PRE, len, LWS_WRITE_TEXT);
-    free(buf);
-    return n < (int)len ? -1 : 0;
+    size_t need = LWS_PRE + ws->out_len + 14 + len;
+    if (need > ws->out_cap) {
+        size_t cap = ws->out_cap ? ws->out_cap : 4096;
+        while (cap < need)
+            cap *= 2;
+        unsigned char *grown = realloc(ws->out, cap);
+        if (!grown)
+            return -1;
+        ws->out = grown;
+        ws->out_cap = cap;
+    }
+    if (ws->masks_used + 4 > sizeof ws->masks) {
+        if (lws_get_random(ws->ctx, ws->masks, sizeof ws->masks) != sizeof ws->masks)
+            return -1;
+        ws->masks_used = 0;
+    }
+    const unsigned char *mask = ws->masks + ws->masks_used;
+    ws->masks_used += 4;
+    unsigned char *p = ws->out + LWS_PRE + ws->out_len;
+    *p++ = 0x81; /* FIN, text */
+    if (len < 126) {
+        *p++ = (unsigned char)(0x80 | len);
+    } else if (len <= 0xffff) {
+        *p++ = 0x80 | 126;
+        *p++ = (unsigned char)(len >> 8);
+        *p++ = (unsigned char)len;
+    } else {
+        *p++ = 0x80 | 127;
+        for (int i = 7; i >= 0; i--)
+            *p++ = (unsigned char)((uint64_t)len >> (8 * i));
+    }
+    memcpy(p, mask, 4);
+    p += 4;
+    for (size_t i = 0; i < len; i++)
+        p[i] = (unsigned char)text[i] ^ mask[i & 3];
+    ws->out_len = (size_t)(p + len - (ws->out + LWS_PRE));
+    return 0;
+}
+
+/* Writes the frames in ws->out on c in one write (lws keeps what the
+ * socket does not take in its buflist, sent in order before any later
+ * write).  0, or -1 when the connection failed. */
+static int frames_write(struct wsconn *c)
+{
+    struct wsclient *ws = c->ws;
+    size_t n = ws->out_len;
+    ws->out_len = 0;
+    int rc = n && lws_write(c->wsi, ws->out + LWS_PRE, n, LWS_WRITE_RAW) < 0 ? -1 : 0;
+    if (ws->out_cap > OUT_KEEP) { /* a burst's room: not kept for life */
+        free(ws->out);
+        ws->out = NULL;
+        ws->out_cap = 0;
+    }
+    return rc;
+}
+
+static int send_text(struct wsconn *c, const char *text, size_t len)
+{
+    return frame_append(c->ws, text, len) || frames_write(c) ? -1 : 0;
 }
 
 static void pace_cb(lws_sorted_usec_list_t *sul)
@@ -1186,32 +1303,36 @@ static int64_t pace_take(struct wsclient *ws)
  * a writable callback later: no poll round trip between a worker's
  * request and its send.  lws keeps what the socket does not take (its
  * buflist, sent in order before any later write, and drained before the
- * next writable callback), so writing without asking is safe.  Each
- * ticket is marked written before its write: from then on its outcome is
- * unknown without an answer.  A write that fails closes the connection
- * (its next writable callback), which ends its pending tickets. */
+ * next writable callback), so writing without asking is safe.  All that
+ * are queued go in one write.  Each ticket is marked written before the
+ * write: from then on its outcome is unknown without an answer.  A write
+ * that fails closes the connection (its next writable callback), which
+ * ends its pending tickets. */
 static void conn_write_queued(struct wsconn *c)
 {
     struct wsclient *ws = c->ws;
-    while (!c->closing) {
-        pthread_mutex_lock(&ws->req_lock);
-        struct wsclient_ticket *t = c->queue.head;
-        if (t) {
-            list_unlink(&c->queue, t);
-            c->n_queued--;
-            t->state = TICKET_WRITTEN;
-            list_push(&c->pending, t);
-        }
-        pthread_mutex_unlock(&ws->req_lock);
-        if (!t)
-            return;
-        /* t stays ours: its waiter only marks a written ticket abandoned */
-        if (lws_write(c->wsi, t->buf + LWS_PRE, t->len, LWS_WRITE_TEXT) < (int)t->len) {
-            log_warn("ws %s: a request could not be written; reconnecting", c->label);
-            c->closing = 1;
-            lws_callback_on_writable(c->wsi);
-        }
+    if (c->closing)
+        return;
+    pthread_mutex_lock(&ws->req_lock);
+    struct wsclient_ticket *first = c->queue.head, *t;
+    while ((t = c->queue.head)) {
+        list_unlink(&c->queue, t);
+        t->state = TICKET_WRITTEN;
+        list_push(&c->pending, t);
     }
+    c->n_queued = 0;
+    pthread_mutex_unlock(&ws->req_lock);
+    /* The batch is pending's tail, which only this thread changes, and
+     * stays alive: this thread holds a reference to each (Wake-ups). */
+    int rc = 0;
+    for (t = first; t && !rc; t = t->next)
+        rc = frame_append(ws, t->text, t->len);
+    if (!first || (!rc && !frames_write(c)))
+        return;
+    ws->out_len = 0;
+    log_warn("ws %s: a request could not be written; reconnecting", c->label);
+    c->closing = 1;
+    lws_callback_on_writable(c->wsi);
 }
 
 /* Sends the queued requests, then one pending logon/subscribe/unsubscribe
@@ -1272,7 +1393,7 @@ static int on_writable(struct wsconn *c)
         else
             next->req_id = id;
     }
-    int sent = rc ? 0 : send_text(c->wsi, msg.buf, msg.len);
+    int sent = rc ? 0 : send_text(c, msg.buf, msg.len);
     strbuf_free(&msg);
     if (sent < 0)
         return -1;
@@ -1283,6 +1404,8 @@ static int on_writable(struct wsconn *c)
 
 static void on_removals(struct wsclient *ws)
 {
+    if (!atomic_exchange(&ws->gone_posted, 0))
+        return;
     pthread_mutex_lock(&ws->ctl_lock);
     size_t n = ws->n_gone;
     memcpy(ws->gone_work, ws->gone, n * sizeof *ws->gone);
