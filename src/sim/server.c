@@ -30,6 +30,7 @@
 #include "looptrader/sim/server.h"
 #include "looptrader/clock.h"
 #include "looptrader/log.h"
+#include "looptrader/wsframe.h"
 
 #include <libwebsockets.h>
 #include <signal.h>
@@ -42,7 +43,6 @@
 
 #define WS_QUEUE_MAX (8u * 1024 * 1024) /* bytes queued before a client is dropped */
 #define WS_WRITE_MAX (64u * 1024)       /* bytes of whole frames per writable callback */
-#define WS_FRAME_HDR_MAX 10
 #define WS_RX_MAX (64 * 1024)
 #define WS_PING_MS 20000
 #define HDR_ROOM 1024
@@ -375,22 +375,8 @@ static int req_dispatch(struct sim_conn *c)
  * 5.2) to c's queue.  0, LT_ERANGE past WS_QUEUE_MAX, or LT_ENOMEM. */
 static int ws_queue_frame(struct sim_conn *c, unsigned char op, const char *msg, size_t len)
 {
-    unsigned char hdr[WS_FRAME_HDR_MAX];
-    size_t h = 2;
-    hdr[0] = (unsigned char)(0x80 | op);
-    if (len < 126) {
-        hdr[1] = (unsigned char)len;
-    } else if (len < 65536) {
-        hdr[1] = 126;
-        hdr[2] = (unsigned char)(len >> 8);
-        hdr[3] = (unsigned char)len;
-        h = 4;
-    } else {
-        hdr[1] = 127;
-        for (int i = 0; i < 8; i++)
-            hdr[2 + i] = (unsigned char)((uint64_t)len >> (56 - 8 * i));
-        h = 10;
-    }
+    unsigned char hdr[WSFRAME_HDR_MAX];
+    size_t h = wsframe_header(hdr, op, len, NULL);
     if (c->tx.len - c->txoff + h + len > WS_QUEUE_MAX)
         return LT_ERANGE;
     if (c->txoff) { /* a write left frames behind: keep them at the front */

@@ -91,6 +91,7 @@
 #include "looptrader/parsers.h"
 #include "looptrader/ratelimit.h"
 #include "looptrader/venue_binance.h"
+#include "looptrader/wsframe.h"
 
 #define RX_MAX (1u << 20)          /* largest message we reassemble */
 #define BACKOFF_MIN_MS 100
@@ -1220,7 +1221,7 @@ static void on_message(struct wsconn *c, const char *buf, size_t len)
  * 0, or -1 out of memory or random bytes. */
 static int frame_append(struct wsclient *ws, const char *text, size_t len)
 {
-    size_t need = LWS_PRE + ws->out_len + 14 + len;
+    size_t need = LWS_PRE + ws->out_len + WSFRAME_HDR_MAX + len;
     if (need > ws->out_cap) {
         size_t cap = ws->out_cap ? ws->out_cap : 4096;
         while (cap < need)
@@ -1239,20 +1240,7 @@ static int frame_append(struct wsclient *ws, const char *text, size_t len)
     const unsigned char *mask = ws->masks + ws->masks_used;
     ws->masks_used += 4;
     unsigned char *p = ws->out + LWS_PRE + ws->out_len;
-    *p++ = 0x81; /* FIN, text */
-    if (len < 126) {
-        *p++ = (unsigned char)(0x80 | len);
-    } else if (len <= 0xffff) {
-        *p++ = 0x80 | 126;
-        *p++ = (unsigned char)(len >> 8);
-        *p++ = (unsigned char)len;
-    } else {
-        *p++ = 0x80 | 127;
-        for (int i = 7; i >= 0; i--)
-            *p++ = (unsigned char)((uint64_t)len >> (8 * i));
-    }
-    memcpy(p, mask, 4);
-    p += 4;
+    p += wsframe_header(p, 0x1 /* text */, len, mask);
     for (size_t i = 0; i < len; i++)
         p[i] = (unsigned char)text[i] ^ mask[i & 3];
     ws->out_len = (size_t)(p + len - (ws->out + LWS_PRE));
