@@ -58,7 +58,7 @@ uint64_t lock_account_key(const char *rest_url, const struct venue_auth *a);
 
 struct lock_accounts {
     int fd[LOCK_ACCOUNT_SHARDS]; /* <lock_dir>/accounts.<k>.lock, -1 when closed */
-    uint64_t *keys;       /* keys this process holds (owned) */
+    uint64_t *keys;       /* keys this process holds, a set: cap slots, 0 empty (owned) */
     size_t n, cap;
 };
 

@@ -5,6 +5,7 @@
 
 #include "looptrader/clientid.h"
 #include "looptrader/clock.h"
+#include "looptrader/hash.h"
 #include "looptrader/live.h"
 #include "looptrader/log.h"
 #include "looptrader/money.h"
@@ -39,9 +40,7 @@ struct trades {
 
 static uint64_t name_hash(const char *s, size_t n)
 {
-    uint64_t h = 1469598103934665603ULL;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+    uint64_t h = hash_fnv1a(HASH_FNV_BASIS, s, n);
     return h ? h : 1;
 }
 

@@ -5,6 +5,7 @@
 #include "looptrader/intentlog.h"
 
 #include "looptrader/clock.h"
+#include "looptrader/hash.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -44,14 +45,13 @@ struct intentlog {
     char path[];
 };
 
+/* The lap's bytes least significant first, whatever the host's order. */
 static uint64_t fnv(uint64_t lap, const char *text, size_t len)
 {
-    uint64_t h = 0xcbf29ce484222325ULL;
+    unsigned char b[8];
     for (int i = 0; i < 8; i++)
-        h = (h ^ ((lap >> (8 * i)) & 0xff)) * 0x100000001b3ULL;
-    for (size_t i = 0; i < len; i++)
-        h = (h ^ (unsigned char)text[i]) * 0x100000001b3ULL;
-    return h;
+        b[i] = (unsigned char)(lap >> (8 * i));
+    return hash_fnv1a(hash_fnv1a(HASH_FNV_BASIS, b, sizeof b), text, len);
 }
 
 static int hex_field(const char *p, int n, uint64_t *v)

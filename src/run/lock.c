@@ -211,23 +211,44 @@ int lock_accounts_open(struct lock_accounts *la, const char *lock_dir, int priva
     return 0;
 }
 
+/* Where key is in the set of keys held, or the empty slot it would take. */
+static uint64_t *key_slot(uint64_t *keys, size_t cap, uint64_t key)
+{
+    size_t at = (size_t)(key * 0x9e3779b97f4a7c15ULL >> 20) & (cap - 1);
+    while (keys[at] && keys[at] != key)
+        at = (at + 1) & (cap - 1);
+    return &keys[at];
+}
+
+/* Room for one more key, the set staying at most half full. */
+static int keys_reserve(struct lock_accounts *la)
+{
+    if (2 * (la->n + 1) <= la->cap)
+        return 0;
+    size_t cap = la->cap ? la->cap * 2 : 32;
+    uint64_t *k = calloc(cap, sizeof *k);
+    if (!k)
+        return LT_ENOMEM;
+    for (size_t i = 0; i < la->cap; i++)
+        if (la->keys[i])
+            *key_slot(k, cap, la->keys[i]) = la->keys[i];
+    free(la->keys);
+    la->keys = k;
+    la->cap = cap;
+    return 0;
+}
+
 int lock_account_take(struct lock_accounts *la, uint64_t key, pid_t *holder,
                       struct lt_err *err)
 {
     *holder = 0;
-    for (size_t i = 0; i < la->n; i++)
-        if (la->keys[i] == key) {
-            *holder = getpid();
-            return lt_err_set(err, LT_EINVAL,
-                              "owned by this run (the same account is configured twice)");
-        }
-    if (la->n == la->cap) {
-        size_t cap = la->cap ? la->cap * 2 : 16;
-        uint64_t *k = realloc(la->keys, cap * sizeof *k);
-        if (!k)
-            return lt_err_set(err, LT_ENOMEM, "out of memory");
-        la->keys = k;
-        la->cap = cap;
+    if (keys_reserve(la))
+        return lt_err_set(err, LT_ENOMEM, "out of memory");
+    uint64_t *slot = key_slot(la->keys, la->cap, key);
+    if (*slot) {
+        *holder = getpid();
+        return lt_err_set(err, LT_EINVAL,
+                          "owned by this run (the same account is configured twice)");
     }
     int fd = la->fd[key % LOCK_ACCOUNT_SHARDS];
     struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = (off_t)key,
@@ -243,7 +264,8 @@ int lock_account_take(struct lock_accounts *la, uint64_t key, pid_t *holder,
         return lt_err_set(err, LT_EINVAL, "owned by pid %ld (another looptrader)",
                           (long)*holder);
     }
-    la->keys[la->n++] = key;
+    *slot = key;
+    la->n++;
     return 0;
 }
 

@@ -25,6 +25,7 @@
 #include <time.h>
 
 #include "looptrader/clock.h"
+#include "looptrader/hash.h"
 #include "looptrader/live.h"
 #include "looptrader/log.h"
 #include "looptrader/ratelimit.h"
@@ -323,10 +324,9 @@ void venue_set_limits(struct venue *v, const struct venue_limits *l)
 
 static size_t account_hash(const char *key, const void *auth)
 {
-    uint64_t h = 1469598103934665603ULL;
+    uint64_t h = HASH_FNV_BASIS;
     if (key)
-        for (const unsigned char *p = (const unsigned char *)key; *p; p++)
-            h = (h ^ *p) * 1099511628211ULL;
+        h = hash_fnv1a(h, key, strlen(key));
     else
         h ^= (uint64_t)(uintptr_t)auth * 0x9e3779b97f4a7c15ULL;
     return (size_t)(h ^ (h >> 31));

@@ -610,6 +610,9 @@ static void user_errors(void **state)
         { "  { api_key = \"k\"; api_secret = \"hidden-1\"; }\n", "u.conf:4: users[1].name: missing" },
         { "  { name = \"ok\"; api_key = \"k\"; api_secret = \"hidden-1\"; }\n",
           "u.conf:4: users[1].name: \"ok\" is already used by users[0]" },
+        { "  { name = \"b\"; api_key = \"kb\"; api_secret = \"hidden-1\"; },\n"
+          "  { name = \"ok\"; api_key = \"k\"; api_secret = \"hidden-1\"; }\n",
+          "u.conf:5: users[2].name: \"ok\" is already used by users[0]" },
         { "  { name = \"../etc\"; api_key = \"k\"; api_secret = \"hidden-1\"; }\n", "users[1].name: must be" },
         { "  { name = \"b\"; api_secret = \"hidden-1\"; }\n", "u.conf:4: users[1].api_key: missing for user b" },
         { "  { name = \"b\"; }\n", "u.conf:4: users[1].api_key: missing for user b (or session auth" },

@@ -76,6 +76,13 @@ static void account_lock(void **state)
     assert_int_equal(lock_account_take(&la, 42, &holder, &e), LT_EINVAL);
     assert_non_null(strstr(e.msg, "configured twice"));
     assert_int_equal(lock_account_take(&la, 43, &holder, &e), 0);
+    /* the set of keys held grows past its first capacities and still knows each */
+    for (uint64_t k = 1000; k < 1300; k++)
+        assert_int_equal(lock_account_take(&la, k << 40 | k, &holder, &e), 0);
+    for (uint64_t k = 1000; k < 1300; k++) {
+        assert_int_equal(lock_account_take(&la, k << 40 | k, &holder, &e), LT_EINVAL);
+        assert_int_equal(holder, getpid());
+    }
 
     /* another process: 42 is ours, 44 is free */
     int pipefd[2];
