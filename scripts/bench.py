@@ -559,12 +559,20 @@ def weight(base, q, up_runs):
     return res
 
 
+# Rounds per account of the two runs whose difference is the marginal cost
+# (and the reference's): 1,600 orders apart, so that a 10 ms hiccup moves
+# the figure by 6 us, not the 36 us of the 280 orders apart it once was.
+MARGINAL_ROUNDS = (5, 205)
+MARGINAL_ROUNDS_QUICK = (3, 10)
+
+
 def marginal(base, q):
     """4 accounts: marginal trader (and simulator) CPU per order, from two
     runs to different targets; the start-up's cost cancels out."""
     bound = 90
-    a = finished_run(base, "marginal-a", 4, 3 if q else 5, False, bound)
-    b = finished_run(base, "marginal-b", 4, 10 if q else 40, False, bound)
+    lo, hi = MARGINAL_ROUNDS_QUICK if q else MARGINAL_ROUNDS
+    a = finished_run(base, "marginal-a", 4, lo, False, bound)
+    b = finished_run(base, "marginal-b", 4, hi, False, bound)
     res = {"scenario": "marginal", "accounts": 4, "orders": [a["orders"], b["orders"]],
            "rounds": [a["rounds"], b["rounds"]],
            "trader_cpu_s": [r1(a["cpu_s"], 3), r1(b["cpu_s"], 3)]}
@@ -675,7 +683,7 @@ def reference(base, q, trader_runs):
     # do, else over the WebSocket API (the trader's default here).
     orders = "rest" if ORDER_TRANSPORT == "rest" else "ws"
     res["reference_orders"] = orders
-    lo, hi = (3, 10) if q else (5, 40)
+    lo, hi = MARGINAL_ROUNDS_QUICK if q else MARGINAL_ROUNDS
     bound = 90
     if trader_runs is None:
         trader_runs = (finished_run(base, "reference-trader-a", 4, lo, False, bound),
