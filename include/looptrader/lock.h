@@ -74,6 +74,11 @@ int lock_accounts_open(struct lock_accounts *la, const char *lock_dir, int priva
 int lock_account_take(struct lock_accounts *la, uint64_t key, pid_t *holder,
                       struct lt_err *err);
 
+/* Forgets which accounts this run took, keeping their locks: one
+ * process's record locks never conflict with its own, so taking each
+ * again (a new day's start-up) is a no-op for the kernel. */
+void lock_accounts_forget(struct lock_accounts *la);
+
 /* Releases every account lock and closes the file. */
 void lock_accounts_close(struct lock_accounts *la);
 

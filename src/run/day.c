@@ -62,9 +62,7 @@ int day_next(struct run *r)
     }
     run_user_rows_init(r);
     live_init(r->n_users); /* same size: resets in place */
-    /* The accounts stay locked: one process's record locks never conflict
-     * with its own, so phase 2 takes each again as a no-op. */
-    r->accounts.n = 0;
+    lock_accounts_forget(&r->accounts); /* phase 2 takes each again */
     log_info("daily: a new day: every account's target applies afresh");
     return 0;
 }

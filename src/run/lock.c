@@ -269,6 +269,13 @@ int lock_account_take(struct lock_accounts *la, uint64_t key, pid_t *holder,
     return 0;
 }
 
+void lock_accounts_forget(struct lock_accounts *la)
+{
+    if (la->keys)
+        memset(la->keys, 0, la->cap * sizeof *la->keys);
+    la->n = 0;
+}
+
 void lock_accounts_close(struct lock_accounts *la)
 {
     for (int k = 0; k < LOCK_ACCOUNT_SHARDS; k++)

@@ -96,7 +96,13 @@ assert_contains "$(cat "$TRADER_LOG")" "alice: selling" "the restart sells what 
 # last kill it had to cancel (one that filled by itself meanwhile sold the
 # round's base already) and that held base then (the kill's, or what its
 # cancelled buy bought; a buy cancelled unfilled leaves none): that
-# account's report counts it.
+# account's report counts it.  Base worth less than the minimum notional
+# (a buy cancelled after a fill of a step or two) is dust the venue refuses
+# to buy back: nothing to recover either.
+http GET /api/v3/exchangeInfo symbol="$SYMBOL"
+min_notional=$(jget "[f['minNotional'] for f in j['symbols'][0]['filters'] if f['filterType'] in ('NOTIONAL', 'MIN_NOTIONAL')][0]" <<<"$BODY")
+http GET /api/v3/depth symbol="$SYMBOL" limit=5
+bid=$(jget 'j["bids"][0][0]' <<<"$BODY")
 recovering=0
 for u in "${USERS[@]}"; do
     for cid in ${LAST_OPEN[$u]}; do
@@ -104,6 +110,10 @@ for u in "${USERS[@]}"; do
         [ "$(jget 'j["status"]' <<<"$BODY")" = CANCELED ] || continue
         [ "$(jget "D('${LAST_BASE[$u]}') > 0 or D(j['executedQty']) > 0" <<<"$BODY")" = true ] || {
             echo "# $u: $cid was cancelled unfilled with no base held: nothing to recover"
+            continue
+        }
+        [ "$(jget "max(D('${LAST_BASE[$u]}'), D(j['executedQty'])) * D('$bid') >= D('$min_notional')" <<<"$BODY")" = true ] || {
+            echo "# $u: $cid was cancelled holding dust (${LAST_BASE[$u]} x $bid < $min_notional): nothing to recover"
             continue
         }
         recovering=$((recovering + 1))

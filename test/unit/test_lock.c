@@ -83,6 +83,12 @@ static void account_lock(void **state)
         assert_int_equal(lock_account_take(&la, k << 40 | k, &holder, &e), LT_EINVAL);
         assert_int_equal(holder, getpid());
     }
+    /* a new day forgets them and takes each again */
+    lock_accounts_forget(&la);
+    for (uint64_t k = 1000; k < 1300; k++)
+        assert_int_equal(lock_account_take(&la, k << 40 | k, &holder, &e), 0);
+    assert_int_equal(lock_account_take(&la, 42, &holder, &e), 0);
+    assert_int_equal(lock_account_take(&la, 43, &holder, &e), 0);
 
     /* another process: 42 is ours, 44 is free */
     int pipefd[2];
