@@ -5,7 +5,8 @@
  * the same process conflicts too); accounts use classic fcntl record locks
  * on one shared file, which F_GETLK can attribute to a pid.  Record locks
  * are per process, so the same account configured twice in one run is
- * caught by the list of keys held, not by the kernel.
+ * caught by the set of keys held (a hash set: 10,000 accounts cost
+ * 10,000 probes), not by the kernel.
  */
 #include "looptrader/lock.h"
 
