@@ -1,6 +1,7 @@
 /*
- * hash.h - FNV-1a 64, the one byte-string hash of the program's own
- * tables (names, keys) and of the intent log's record check.
+ * hash.h - FNV-1a 64, the byte-string hash of the program's own tables
+ * (names, keys) and of the intent log's record check.  (The JSON scanner's
+ * member index keeps its 32-bit FNV-1a: its keys are a few bytes.)
  *
  * Cheap and good enough for keys we or the operator chose; a table keyed
  * by venue-chosen strings must bound its probes whatever they hash to.

@@ -491,17 +491,16 @@ int conf_users_parse(struct run_config *rc, const config_setting_t *list, const 
     struct name_index names;
     if (name_index_init(&names, rc, n))
         return oom(err);
-    for (size_t i = 0; i < n; i++) {
+    int r = 0;
+    for (size_t i = 0; !r && i < n; i++) {
         /* counted before it is filled, so config_free releases a half-read user */
         size_t idx = rc->n_users++;
-        int r = parse_user(rc, idx, &names, config_setting_get_elem(list, (unsigned)i), file,
-                           ctx, err);
-        if (r) {
-            free(names.slot);
-            return r;
-        }
+        r = parse_user(rc, idx, &names, config_setting_get_elem(list, (unsigned)i), file, ctx,
+                       err);
     }
     free(names.slot);
+    if (r)
+        return r;
     size_t enabled = 0;
     for (size_t i = 0; i < rc->n_users; i++) {
         struct user_config *u = &rc->users[i];

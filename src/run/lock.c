@@ -4,10 +4,10 @@
  * The state dir uses flock (one lock per open file, so a second open in
  * the same process conflicts too); accounts use classic fcntl record locks
  * on shared files (LOCK_ACCOUNT_SHARDS of them, by key, so that no file's
- * lock list holds every account), which F_GETLK can attribute to a pid.  Record locks
- * are per process, so the same account configured twice in one run is
- * caught by the set of keys held (a hash set: 10,000 accounts cost
- * 10,000 probes), not by the kernel.
+ * lock list holds every account), which F_GETLK can attribute to a pid.
+ * Record locks are per process, so the same account configured twice in
+ * one run is caught by the set of keys held (a hash set: 10,000 accounts
+ * cost 10,000 probes), not by the kernel.
  */
 #include "looptrader/lock.h"
 
