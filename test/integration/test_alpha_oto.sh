@@ -92,7 +92,7 @@ trader_run --only frank --symbol "$SYMBOL" --target-points 6 --buy-amount 5 --ot
 assert_eq "$TRADER_RC" 0 "the restarted run exits 0"
 grep -E "cancelling open order|earlier order" "$TRADER_LOG" | sed 's/^.*frank: /#   /'
 for cid in $legs; do
-    assert_contains "$(cat "$TRADER_LOG")" "earlier order $([[ $cid == *.b* ]] && echo BUY || echo SELL) $cid:" "the restart settled the killed round's leg $cid"
+    assert_contains "$(cat "$TRADER_LOG")" "earlier order $([[ ${cid##*.} == b* ]] && echo BUY || echo SELL) $cid:" "the restart settled the killed round's leg $cid"
 done
 assert_eq "$(jlines '{(l["run"], l["round"]) for l in j if l["ev"] == "intent"} <= {(l["run"], l["round"]) for l in j if l["ev"] == "settled"}' "$TRADER_STATE/frank.jsonl")" \
     true "every journal round settled, the killed run's too"
