@@ -11,4 +11,4 @@ $SUDO apt-get install -y --no-install-recommends \
     libcurl4-openssl-dev libwebsockets-dev libjansson-dev libconfig-dev libssl-dev \
     libpq-dev postgresql \
     libcmocka-dev \
-    libclang-rt-dev valgrind curl ca-certificates python3
+    libclang-rt-dev valgrind curl ca-certificates openssl python3

@@ -233,7 +233,7 @@ int main(int argc, char **argv)
     }
     r.curl_up = 1;
     if ((rc = venue_new(&r.cfg.exchange, &r.venue, &err)) != 0 ||
-        (rc = http_new(&r.http, &err)) != 0)
+        (rc = venue_http_new(r.venue, &r.http, &err)) != 0)
         return run_fail_start(&r, rc == LT_ECONFIG || rc == LT_EINVAL ? 2 : 1, &err);
     /* Start-up GETs end at a stop instead of waiting out their deadline. */
     http_set_abort(r.http, &r.global_stop);

@@ -64,6 +64,8 @@ struct run_config {
     char *users_path;          /* users_file, if any */
     struct venue_config exchange;
     char *rest_url, *ws_url;   /* storage behind exchange.* */
+    char *ca_file;             /* exchange.ca_file / --ca-file, checked readable; NULL = the
+                                  system's trust store */
     int legacy_listen_key;     /* exchange.user_stream = "listenkey" */
     int ws_logon;              /* exchange.user_stream = "ws-api-logon": an Ed25519 user
                                   logs on its own WS API connection */

@@ -64,6 +64,12 @@ struct http_response {
 int http_new(struct http **out, struct lt_err *err);
 void http_free(struct http *h);
 
+/* Trusts the CAs of the PEM bundle at path instead of the system's
+ * (libcurl's built-in bundle and directory); peer and host name are still
+ * verified.  The file is read at each new connection.  0, or LT_EINVAL
+ * when libcurl's TLS backend cannot take a CA file. */
+int http_set_ca_file(struct http *h, const char *path, struct lt_err *err);
+
 /* TLS peer verification is on by default; this turns it off (tests only). */
 void http_set_insecure(struct http *h, int insecure);
 

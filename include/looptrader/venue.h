@@ -256,6 +256,8 @@ struct venue_config {
     const char *dialect;    /* "binance" */
     const char *rest_url;   /* "http://127.0.0.1:8080" */
     const char *ws_url;     /* "ws://127.0.0.1:8080" */
+    const char *ca_file;    /* PEM bundle trusted for https:// and wss:// instead of
+                             * the system's; NULL: the system's */
     long recv_window_ms;    /* 0 = 5000 */
     long timeout_ms;        /* per request, 0 = 10000 */
     int order_ws_api;       /* exchange.order_transport = "ws-api": orders over the
@@ -267,6 +269,13 @@ void venue_free(struct venue *v);
 const struct venue_ops *venue_ops(const struct venue *v);
 const char *venue_rest_url(const struct venue *v);
 const char *venue_ws_url(const struct venue *v);
+/* exchange.ca_file, or NULL (the system's trust store). */
+const char *venue_ca_file(const struct venue *v);
+
+/* An HTTP handle for this venue's REST calls: http_new with the venue's
+ * TLS trust (http_set_ca_file).  Every handle that talks to the venue is
+ * made here, so none is left trusting another set of CAs. */
+int venue_http_new(const struct venue *v, struct http **out, struct lt_err *err);
 
 /* The run's stop flag (global: per-user stops do not reach the venue).
  * Once it is set, a call that would have to wait for a rate limit returns

@@ -484,6 +484,50 @@ static int check_url(const char *file, int line, const char *field, const char *
     return conf_fail(err, file, line, field, "must start with %s or %s", a, b);
 }
 
+/* A CA bundle the TLS clients can use: readable, with a PEM certificate.
+ * Checked here, before anything is sent, because neither client says
+ * why later: libwebsockets logs and goes on with no CA at all, and every
+ * connection then fails its handshake as if the venue's certificate were
+ * bad. */
+static int check_ca_file(const char *file, int line, const char *field, const char *path,
+                         struct lt_err *err)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return conf_fail(err, file, line, field, "cannot read %s (%s)", path, strerror(errno));
+    char buf[256];
+    int found = 0;
+    while (!found && fgets(buf, sizeof buf, f))
+        found = strncmp(buf, "-----BEGIN CERTIFICATE-----", 27) == 0;
+    int bad = ferror(f);
+    fclose(f);
+    if (bad)
+        return conf_fail(err, file, line, field, "cannot read %s", path);
+    if (!found)
+        return conf_fail(err, file, line, field, "%s holds no PEM certificate", path);
+    return 0;
+}
+
+/* exchange.ca_file: relative to the directory of the file that sets it,
+ * as users_file and key files are. */
+static int set_ca_file(struct run_config *rc, const config_setting_t *s, const char *file,
+                       const char *field, const char *v, struct lt_err *err)
+{
+    if (!v[0])
+        return conf_fail_at(err, s, file, field, "must not be empty");
+    char *path = conf_path_near(file_of(s, file), v);
+    if (!path)
+        return lt_err_set(err, LT_ENOMEM, "out of memory");
+    int r = check_ca_file(file_of(s, file), (int)config_setting_source_line(s), field, path, err);
+    if (r) {
+        free(path);
+        return r;
+    }
+    free(rc->ca_file);
+    rc->ca_file = path;
+    return 0;
+}
+
 static int parse_exchange(struct run_config *rc, const config_setting_t *grp, const char *file,
                           struct lt_err *err)
 {
@@ -507,6 +551,9 @@ static int parse_exchange(struct run_config *rc, const config_setting_t *grp, co
             if (!(r = conf_read_str(s, file, field, &str, err)) &&
                 !(r = check_url(file_of(s, file), line, field, str, "ws://", "wss://", err)))
                 r = set_str(&rc->ws_url, str, err);
+        } else if (strcmp(key, "ca_file") == 0) {
+            if (!(r = conf_read_str(s, file, field, &str, err)))
+                r = set_ca_file(rc, s, file, field, str, err);
         } else if (strcmp(key, "user_stream") == 0) {
             if (!(r = conf_read_str(s, file, field, &str, err))) {
                 rc->legacy_listen_key = strcmp(str, "listenkey") == 0;
@@ -553,7 +600,7 @@ static int parse_exchange(struct run_config *rc, const config_setting_t *grp, co
                                      "must be \"binance\" or \"binance-alpha\"");
             }
         } else {
-            static const char *const known[] = { "rest_url", "ws_url", "user_stream",
+            static const char *const known[] = { "rest_url", "ws_url", "ca_file", "user_stream",
                                                  "recv_window_ms", "timeout_ms",
                                                  "users_per_connection", "dialect",
                                                  "counted_recheck_ms", "oto", "ws_requests_per_second",
@@ -699,8 +746,12 @@ static int apply_flags(struct run_config *rc, const struct conf_flags *f, struct
         r = check_url(NULL, 0, "--rest-url", f->rest_url, "http://", "https://", err);
     if (!r && f->ws_url)
         r = check_url(NULL, 0, "--ws-url", f->ws_url, "ws://", "wss://", err);
+    if (!r && f->ca_file)
+        r = check_ca_file(NULL, 0, "--ca-file", f->ca_file, err);
     if (!r && f->rest_url)
         r = set_str(&rc->rest_url, f->rest_url, err);
+    if (!r && f->ca_file)
+        r = set_str(&rc->ca_file, f->ca_file, err);
     if (!r && f->ws_url)
         r = set_str(&rc->ws_url, f->ws_url, err);
     if (!r && f->report)
@@ -843,6 +894,7 @@ int config_load(int argc, char **argv, struct run_config *out, struct lt_err *er
             !out->legacy_listen_key && strcmp(out->exchange.dialect, "binance") == 0;
     out->exchange.rest_url = out->rest_url;
     out->exchange.ws_url = out->ws_url;
+    out->exchange.ca_file = out->ca_file;
     if (!out->exchange.recv_window_ms)
         out->exchange.recv_window_ms = 5000;
     if (!out->exchange.timeout_ms)
@@ -889,6 +941,7 @@ void config_free(struct run_config *c)
     free(c->users_path);
     free(c->rest_url);
     free(c->ws_url);
+    free(c->ca_file);
     free(c->report_path);
     free(c->trades_path);
     free(c->metrics_addr);

@@ -14,7 +14,7 @@
 #include <string.h>
 
 enum opt_id {
-    O_STRATEGY, O_CONFIG, O_USERS, O_WORKERS, O_STOP_TIMEOUT, O_REST_URL, O_WS_URL, O_ONLY, O_REPORT, O_TRADES,
+    O_STRATEGY, O_CONFIG, O_USERS, O_WORKERS, O_STOP_TIMEOUT, O_REST_URL, O_WS_URL, O_CA_FILE, O_ONLY, O_REPORT, O_TRADES,
     O_LOG_FILE, O_LOG_LEVEL, O_STATE_DIR, O_LOCK_DIR, O_PID_FILE, O_INSECURE, O_DRY_RUN, O_VERSION, O_HELP,
     O_PROGRESS, O_QUIET, O_METRICS, O_DAILY, O_LOG_FORMAT
 };
@@ -30,6 +30,7 @@ static const struct opt opts[] = {
     { "--workers", O_WORKERS, 1 },     { "--rest-url", O_REST_URL, 1 },
     { "--stop-timeout-ms", O_STOP_TIMEOUT, 1 },
     { "--ws-url", O_WS_URL, 1 },       { "--only", O_ONLY, 1 },
+    { "--ca-file", O_CA_FILE, 1 },
     { "--report", O_REPORT, 1 },       { "--log-file", O_LOG_FILE, 1 },
     { "--trades", O_TRADES, 1 },       { "--progress-interval", O_PROGRESS, 1 },
     { "--quiet", O_QUIET, 0 },         { "--metrics-addr", O_METRICS, 1 },
@@ -87,6 +88,8 @@ static const char usage[] =
     "                            (100..600000, default 10000); what is left is reported\n"
     "  --rest-url URL            exchange REST base (default http://127.0.0.1:8080)\n"
     "  --ws-url URL              exchange WebSocket base (default ws://127.0.0.1:8080)\n"
+    "  --ca-file FILE            trust the CAs of this PEM bundle for https:// and\n"
+    "                            wss:// instead of the system's\n"
     "  --only USER[,USER]        run only these users (repeatable)\n"
     "  --state-dir DIR           journal directory (default state); one trader\n"
     "                            per state dir (the lock file DIR/looptrader.lock)\n"
@@ -225,6 +228,7 @@ static int apply(struct conf_flags *f, const struct opt *o, const char *v,
     case O_USERS: slot = &f->users_path; break;
     case O_REST_URL: slot = &f->rest_url; break;
     case O_WS_URL: slot = &f->ws_url; break;
+    case O_CA_FILE: slot = &f->ca_file; break;
     case O_REPORT: slot = &f->report; break;
     case O_TRADES: slot = &f->trades; break;
     case O_METRICS: slot = &f->metrics_addr; break;

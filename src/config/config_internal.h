@@ -14,7 +14,7 @@
 /* The command line, before it is applied.  Strings point into argv. */
 struct conf_flags {
     struct strategy_config sc;  /* strategy flags, with their SC_* bits */
-    const char *config_path, *users_path, *rest_url, *ws_url;
+    const char *config_path, *users_path, *rest_url, *ws_url, *ca_file;
     const char *report, *trades, *metrics_addr, *log_file, *state_dir, *lock_dir, *pid_file;
     int log_level;              /* -1 = not given */
     int log_format;             /* -1 = not given */

@@ -168,7 +168,7 @@ int executor_start(struct executor *ex, struct lt_err *err)
     for (size_t i = 0; i < ex->n_users; i++)
         ex->slots[i].snap = ex->users[i]->report;
     for (int i = 0; i < n; i++) {
-        int rc = http_new(&ex->https[i], err);
+        int rc = venue_http_new(ex->cfg.env->venue, &ex->https[i], err);
         if (rc != 0)
             return rc;
     }

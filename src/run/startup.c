@@ -181,7 +181,7 @@ static void *filter_thread(void *arg)
     struct filter_pool *fp = arg;
     struct http *h = NULL;
     struct lt_err err = { 0 };
-    if (http_new(&h, &err) != 0) {
+    if (venue_http_new(fp->r->venue, &h, &err) != 0) {
         log_warn("history filter: %s (the other threads go on)", err.msg);
     } else {
         http_set_abort(h, &fp->r->global_stop);

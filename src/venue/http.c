@@ -177,6 +177,17 @@ void http_free(struct http *h)
     free(h);
 }
 
+int http_set_ca_file(struct http *h, const char *path, struct lt_err *err)
+{
+    CURLcode cc = curl_easy_setopt(h->curl, CURLOPT_CAINFO, path);
+    if (cc == CURLE_OK)
+        cc = curl_easy_setopt(h->curl, CURLOPT_CAPATH, NULL);
+    if (cc != CURLE_OK)
+        return lt_err_set(err, LT_EINVAL, "exchange.ca_file %s: %s", path,
+                          curl_easy_strerror(cc));
+    return 0;
+}
+
 void http_set_insecure(struct http *h, int insecure)
 {
     curl_easy_setopt(h->curl, CURLOPT_SSL_VERIFYPEER, insecure ? 0L : 1L);

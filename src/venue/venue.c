@@ -54,6 +54,7 @@ struct venue {
     const struct venue_ops *ops;  /* static table; immutable */
     char *rest_url;               /* owned; immutable, no trailing '/' */
     char *ws_url;                 /* owned; immutable, no trailing '/' */
+    char *ca_file;                /* owned; immutable; NULL: the system's CAs */
     long recv_window_ms;          /* immutable */
     long timeout_ms;              /* immutable */
     int order_ws_api;             /* immutable: exchange.order_transport = "ws-api" */
@@ -152,7 +153,8 @@ int venue_new(const struct venue_config *cfg, struct venue **out, struct lt_err 
                                              DEFAULT_ORDERS_PER_DAY };
     v->rest_url = dup_url(cfg->rest_url);
     v->ws_url = dup_url(cfg->ws_url);
-    if (!v->rest_url || !v->ws_url) {
+    v->ca_file = cfg->ca_file ? strdup(cfg->ca_file) : NULL;
+    if (!v->rest_url || !v->ws_url || (cfg->ca_file && !v->ca_file)) {
         venue_free(v);
         return lt_err_set(err, LT_ENOMEM, "out of memory");
     }
@@ -189,12 +191,24 @@ void venue_free(struct venue *v)
     ratelimit_destroy(&v->weight);
     free(v->rest_url);
     free(v->ws_url);
+    free(v->ca_file);
     free(v);
 }
 
 const struct venue_ops *venue_ops(const struct venue *v) { return v->ops; }
 const char *venue_rest_url(const struct venue *v) { return v->rest_url; }
 const char *venue_ws_url(const struct venue *v) { return v->ws_url; }
+const char *venue_ca_file(const struct venue *v) { return v->ca_file; }
+
+int venue_http_new(const struct venue *v, struct http **out, struct lt_err *err)
+{
+    int rc = http_new(out, err);
+    if (!rc && v->ca_file && (rc = http_set_ca_file(*out, v->ca_file, err)) != 0) {
+        http_free(*out);
+        *out = NULL;
+    }
+    return rc;
+}
 long venue_recv_window_ms(const struct venue *v) { return v->recv_window_ms; }
 long venue_timeout_ms(const struct venue *v) { return v->timeout_ms; }
 

@@ -431,7 +431,7 @@ int wsclient_new(const struct wsclient_config *cfg, struct wsclient **out, struc
     if (!rc)
         rc = parse_ws_url(ws, venue_ws_url(cfg->venue), err);
     if (!rc && ws->legacy_listen_key) {
-        rc = http_new(&ws->http, err);
+        rc = venue_http_new(ws->venue, &ws->http, err);
         if (!rc)
             http_set_insecure(ws->http, ws->insecure_tls);
     }
@@ -644,7 +644,9 @@ int wsclient_start(struct wsclient *ws, struct lt_err *err)
     info.user = ws;
     info.options = ws->tls ? LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT : 0;
     /* lws does not fall back to the system trust store by itself. */
-    if (ws->tls && access(SYSTEM_CA_FILE, R_OK) == 0)
+    if (ws->tls && venue_ca_file(ws->venue))
+        info.client_ssl_ca_filepath = venue_ca_file(ws->venue);
+    else if (ws->tls && access(SYSTEM_CA_FILE, R_OK) == 0)
         info.client_ssl_ca_filepath = SYSTEM_CA_FILE;
     info.fd_limit_per_thread = (unsigned)(ws->n_conns + 8);
     /* The one read buffer of the service thread: lws reads a socket at

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# https:// and wss:// end to end: tls_front terminates TLS in front of the
+# plain simulator with a certificate from a test CA made here.  Trusting
+# that CA (--ca-file), the demo run reaches every target over TLS, REST and
+# WebSocket alike.  Trusting only the system's CAs, the venue is refused at
+# its first handshake and nothing is sent; an unreadable or non-PEM CA file
+# is a configuration error before any connection.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/trader_lib.sh"
+
+command -v openssl >/dev/null || fail "no openssl CLI (scripts/install-deps.sh installs it)"
+PKI=$LT_TMP/pki
+mkdir -p "$PKI"
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$PKI/ca.key" -out "$PKI/ca.pem" -days 2 \
+    -subj "/CN=looptrader test CA" 2>"$PKI/err" || { cat "$PKI/err" >&2; fail "cannot make the test CA"; }
+openssl req -newkey rsa:2048 -nodes -keyout "$PKI/srv.key" -out "$PKI/srv.csr" -subj "/CN=localhost" \
+    2>"$PKI/err" || { cat "$PKI/err" >&2; fail "cannot make the server key"; }
+printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' >"$PKI/ext.cnf"
+openssl x509 -req -in "$PKI/srv.csr" -CA "$PKI/ca.pem" -CAkey "$PKI/ca.key" -CAcreateserial \
+    -out "$PKI/srv.pem" -days 2 -extfile "$PKI/ext.cnf" 2>"$PKI/err" ||
+    { cat "$PKI/err" >&2; fail "cannot sign the server certificate"; }
+ok "test CA and a server certificate for 127.0.0.1 made"
+
+# tls_front_start: TLS on a free loopback port in front of the latest
+# simulator; sets TLS_PORT, TLS_ERR.
+tls_front_start() {
+    TLS_ERR=$LT_TMP/tls_front.err
+    lt_bg "$LT_TMP/tls_front.out" "$LT_TOOLS/tls_front" --listen 127.0.0.1:0 --to "127.0.0.1:$SIM_PORT" \
+        --cert "$PKI/srv.pem" --key "$PKI/srv.key"
+    TLS_PID=$LT_LAST_PID
+    wait_for_line "$LT_TMP/tls_front.out" '^listening on 127\.0\.0\.1:[0-9]+' 10 ||
+        { cat "$LT_TMP/tls_front.out.err" >&2; fail "tls_front did not report its port"; }
+    TLS_PORT=$(sed -nE 's/^listening on 127\.0\.0\.1:([0-9]+).*/\1/p' "$LT_TMP/tls_front.out" | head -n 1)
+    TLS_ERR=$LT_TMP/tls_front.out.err
+}
+
+USERS=(alice bob carol erin)
+sim_start --seed 31
+tls_front_start
+SIM_URL=https://127.0.0.1:$TLS_PORT SIM_WS=wss://127.0.0.1:$TLS_PORT
+
+# ---- the system's CAs only: refused at the handshake, nothing sent ----
+before=$(SIM_URL=http://127.0.0.1:$SIM_PORT window_buy alice)
+SIM_URL=http://127.0.0.1:$SIM_PORT trader_snapshot "${USERS[@]}"
+trader_run
+assert_eq "$TRADER_RC" 1 "untrusted venue certificate: exit 1"
+assert_contains "$(cat "$LT_TMP/trader.out" "$LT_TMP/trader.err" "$TRADER_LOG" 2>/dev/null)" \
+    "SSL certificate problem" "the error names the certificate problem"
+assert_true 'all(u["status"] in ("failed", "skipped") and u["orders"] == 0 for u in j["users"])' \
+    "$(cat "$TRADER_REPORT")" "the report is written: no user started, no order"
+assert_contains "$(cat "$TLS_ERR")" "alert unknown ca" "the trader refused the front's certificate (tls alert)"
+assert_eq "$(grep -c 'handshake ok' "$TLS_ERR")" 0 "no TLS session was ever set up"
+assert_eq "$(SIM_URL=http://127.0.0.1:$SIM_PORT window_buy alice)" "$before" "nothing was bought"
+
+# ---- a CA file that is missing or holds no certificate: exit 2 ----
+tls_seen=$(grep -c 'handshake' "$TLS_ERR")
+trader_run --ca-file "$PKI/absent.pem"
+assert_eq "$TRADER_RC" 2 "--ca-file missing: a configuration error (exit 2)"
+assert_contains "$(cat "$LT_TMP/trader.err" "$TRADER_LOG" 2>/dev/null)" "--ca-file: cannot read $PKI/absent.pem" \
+    "the error names the flag and the file"
+trader_run --ca-file "$PKI/srv.key"
+assert_eq "$TRADER_RC" 2 "--ca-file with a key, no certificate: exit 2"
+assert_contains "$(cat "$LT_TMP/trader.err" "$TRADER_LOG" 2>/dev/null)" "holds no PEM certificate" \
+    "the error says the file holds no certificate"
+trader_config_with 'ca_file = "absent-ca.pem";' "$LT_TMP/ca.conf"
+TRADER_CONFIG=$LT_TMP/ca.conf trader_run
+assert_eq "$TRADER_RC" 2 "exchange.ca_file missing: exit 2"
+assert_contains "$(cat "$LT_TMP/trader.err" "$TRADER_LOG" 2>/dev/null)" "exchange.ca_file" "the error names exchange.ca_file"
+assert_eq "$(grep -c 'handshake' "$TLS_ERR")" "$tls_seen" "no connection was tried with a bad CA file"
+failed_before=$(grep -c 'handshake failed' "$TLS_ERR")
+
+# ---- the test CA trusted: the demo job over https:// and wss:// ----
+rm -rf "$TRADER_STATE"
+trader_config_with "ca_file = \"$PKI/ca.pem\";" "$LT_TMP/ca.conf"
+TRADER_CONFIG=$LT_TMP/ca.conf trader_run
+assert_eq "$TRADER_RC" 0 "exchange.ca_file trusted: exit 0"
+for u in "${USERS[@]}"; do
+    assert_eq "$(report_status "$u")" done "$u done over TLS"
+done
+assert_contains "$(cat "$TRADER_LOG")" "ws market: connected" "the market stream connected over wss://"
+assert_contains "$(cat "$TRADER_LOG")" "ws user erin: connected" "a user stream connected over wss://"
+assert_true "$(grep -c 'handshake ok' "$TLS_ERR") >= 3" '{}' "TLS sessions set up for REST and WebSocket"
+assert_eq "$(grep -c 'handshake failed' "$TLS_ERR")" "$failed_before" "no handshake failed with the CA trusted"
+SIM_URL=http://127.0.0.1:$SIM_PORT
+trader_check_target "$(report_user alice target)" alice
+trader_check_flat "${USERS[@]}"
+trader_check_no_secrets
+lt_done
