@@ -128,6 +128,16 @@ static void consume(struct pipebuf *b, size_t n)
     b->len -= n;
 }
 
+/* 1 when OpenSSL's error e only means "wait for the socket": the event it
+ * waits for is added to c->tls_want. */
+static int tls_would_block(struct conn *c, int e)
+{
+    if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE)
+        return 0;
+    c->tls_want |= e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT;
+    return 1;
+}
+
 /* Moves what can move without blocking, until nothing does.  0 while the
  * connection lives, -1 once it is over (either side failed, or upstream
  * closed and everything it sent reached the client). */
@@ -149,11 +159,10 @@ static int conn_pump(struct conn *c)
         errno = 0;
         int r = SSL_accept(c->ssl);
         if (r != 1) {
+            c->tls_want = 0;
             int e = SSL_get_error(c->ssl, r);
-            if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
-                c->tls_want = e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT;
+            if (tls_would_block(c, e))
                 return 0;
-            }
             n_failed++;
             tls_error(c, "handshake failed");
             return -1;
@@ -177,10 +186,8 @@ static int conn_pump(struct conn *c)
                 continue;
             }
             int e = SSL_get_error(c->ssl, n);
-            if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
-                c->tls_want |= e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT;
+            if (tls_would_block(c, e))
                 break;
-            }
             if (e != SSL_ERROR_ZERO_RETURN && e != SSL_ERROR_SYSCALL) {
                 tls_error(c, "read");
                 return -1;
@@ -224,10 +231,8 @@ static int conn_pump(struct conn *c)
                 continue;
             }
             int e = SSL_get_error(c->ssl, n);
-            if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
-                c->tls_want |= e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT;
+            if (tls_would_block(c, e))
                 break;
-            }
             tls_error(c, "write");
             return -1;
         }
