@@ -100,7 +100,7 @@ static void up(struct fixture *f, const char *const *script, int n)
     assert_int_equal(pthread_create(&f->s.th, NULL, serve, &f->s), 0);
     char url[64];
     snprintf(url, sizeof url, "http://127.0.0.1:%d", f->s.port);
-    struct venue_config cfg = { "binance-alpha", url, "ws://127.0.0.1:1", 0, 5000, 0 };
+    struct venue_config cfg = { .dialect = "binance-alpha", .rest_url = url, .ws_url = "ws://127.0.0.1:1", .recv_window_ms = 0, .timeout_ms = 5000, .order_ws_api = 0 };
     assert_int_equal(venue_new(&cfg, &f->v, &f->err), 0);
     assert_int_equal(http_new(&f->h, &f->err), 0);
 }

@@ -625,7 +625,7 @@ static void prekeyed_hmac_per_account(void **state)
     (void)state;
     struct venue *v;
     struct lt_err err;
-    struct venue_config cfg = { "binance", "http://127.0.0.1:1/", "ws://127.0.0.1:1", 0, 0, 0 };
+    struct venue_config cfg = { .dialect = "binance", .rest_url = "http://127.0.0.1:1/", .ws_url = "ws://127.0.0.1:1", .recv_window_ms = 0, .timeout_ms = 0, .order_ws_api = 0 };
     assert_int_equal(venue_new(&cfg, &v, &err), 0);
     char s1[] = "first-secret-0123456789", s2[] = "second-secret-9876543210";
     struct venue_auth a = { .api_key = "shared-key", .api_secret = s1 };
@@ -648,7 +648,7 @@ static void market_path_and_subscribe_msg(void **state)
     (void)state;
     struct venue *v;
     struct lt_err err;
-    struct venue_config cfg = { "binance", "http://127.0.0.1:1/", "ws://127.0.0.1:1", 0, 0, 0 };
+    struct venue_config cfg = { .dialect = "binance", .rest_url = "http://127.0.0.1:1/", .ws_url = "ws://127.0.0.1:1", .recv_window_ms = 0, .timeout_ms = 0, .order_ws_api = 0 };
     assert_int_equal(venue_new(&cfg, &v, &err), 0);
     assert_string_equal(venue_rest_url(v), "http://127.0.0.1:1");
     const struct venue_ops *ops = venue_ops(v);
@@ -701,7 +701,7 @@ static void ws_order_msg_signed(void **state)
     (void)state;
     struct venue *v;
     struct lt_err err;
-    struct venue_config cfg = { "binance", "http://127.0.0.1:1", "ws://127.0.0.1:1", 0, 0, 1 };
+    struct venue_config cfg = { .dialect = "binance", .rest_url = "http://127.0.0.1:1", .ws_url = "ws://127.0.0.1:1", .recv_window_ms = 0, .timeout_ms = 0, .order_ws_api = 1 };
     assert_int_equal(venue_new(&cfg, &v, &err), 0);
     assert_true(venue_orders_ws_api(v));
     struct venue_auth a = { .api_key = "demo-alice-key", .api_secret = "demo-alice-secret-7f3a9c" };

@@ -178,7 +178,7 @@ static void fx_start(struct fixture *f, int measured, int n, const char *const *
     server_start(&f->srv);
     char url[64];
     snprintf(url, sizeof url, "http://127.0.0.1:%d", f->srv.port);
-    struct venue_config cfg = { "binance", url, "ws://127.0.0.1:1", 0, 2000, 0 };
+    struct venue_config cfg = { .dialect = "binance", .rest_url = url, .ws_url = "ws://127.0.0.1:1", .recv_window_ms = 0, .timeout_ms = 2000, .order_ws_api = 0 };
     assert_int_equal(venue_new(&cfg, &f->v, &f->err), 0);
     f->clk.now = T0;
     struct venue_clock vc = { fake_now, fake_sleep, &f->clk };
@@ -444,7 +444,7 @@ static void many_accounts_keep_their_windows(void **state)
     static char keys[N][24];
     struct venue *v;
     struct lt_err err;
-    struct venue_config cfg = { "binance", "http://127.0.0.1:1", "ws://127.0.0.1:1", 0, 2000, 0 };
+    struct venue_config cfg = { .dialect = "binance", .rest_url = "http://127.0.0.1:1", .ws_url = "ws://127.0.0.1:1", .recv_window_ms = 0, .timeout_ms = 2000, .order_ws_api = 0 };
     assert_int_equal(venue_new(&cfg, &v, &err), 0);
     struct fake_clock clk = { .now = T0 };
     struct venue_clock vc = { fake_now, fake_sleep, &clk };

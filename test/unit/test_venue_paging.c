@@ -157,7 +157,7 @@ static void fx_up(struct fixture *f, const char *time_body, int64_t ms_per_read,
     f->clk.ms_per_read = ms_per_read;
     char url[64];
     snprintf(url, sizeof url, "http://127.0.0.1:%d", f->s.port);
-    struct venue_config cfg = { "binance", url, "ws://127.0.0.1:1", 0, 5000, 0 };
+    struct venue_config cfg = { .dialect = "binance", .rest_url = url, .ws_url = "ws://127.0.0.1:1", .recv_window_ms = 0, .timeout_ms = 5000, .order_ws_api = 0 };
     assert_int_equal(venue_new(&cfg, &f->v, &f->err), 0);
     struct venue_clock vc = { fast_now, fast_sleep, &f->clk };
     venue_set_clock(f->v, &vc);

@@ -225,7 +225,7 @@ static struct fixture *setup(void)
     assert_int_equal(pthread_create(&f->srv.thread, NULL, serve, &f->srv), 0);
     char ws_url[64];
     snprintf(ws_url, sizeof ws_url, "ws://127.0.0.1:%d", f->srv.port);
-    struct venue_config vc = { "binance", "http://127.0.0.1:1", ws_url, 0, 0, 1 };
+    struct venue_config vc = { .dialect = "binance", .rest_url = "http://127.0.0.1:1", .ws_url = ws_url, .recv_window_ms = 0, .timeout_ms = 0, .order_ws_api = 1 };
     struct lt_err err;
     assert_int_equal(venue_new(&vc, &f->venue, &err), 0);
     assert_int_equal(mailbox_new(0, &f->mb), 0);
