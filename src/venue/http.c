@@ -183,7 +183,7 @@ int http_set_ca_file(struct http *h, const char *path, struct lt_err *err)
     if (cc == CURLE_OK)
         cc = curl_easy_setopt(h->curl, CURLOPT_CAPATH, NULL);
     if (cc != CURLE_OK)
-        return lt_err_set(err, LT_EINVAL, "exchange.ca_file %s: %s", path,
+        return lt_err_set(err, LT_EINVAL, "CA file %s: %s", path,
                           curl_easy_strerror(cc));
     return 0;
 }

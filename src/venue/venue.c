@@ -199,6 +199,8 @@ const struct venue_ops *venue_ops(const struct venue *v) { return v->ops; }
 const char *venue_rest_url(const struct venue *v) { return v->rest_url; }
 const char *venue_ws_url(const struct venue *v) { return v->ws_url; }
 const char *venue_ca_file(const struct venue *v) { return v->ca_file; }
+long venue_recv_window_ms(const struct venue *v) { return v->recv_window_ms; }
+long venue_timeout_ms(const struct venue *v) { return v->timeout_ms; }
 
 int venue_http_new(const struct venue *v, struct http **out, struct lt_err *err)
 {
@@ -209,8 +211,6 @@ int venue_http_new(const struct venue *v, struct http **out, struct lt_err *err)
     }
     return rc;
 }
-long venue_recv_window_ms(const struct venue *v) { return v->recv_window_ms; }
-long venue_timeout_ms(const struct venue *v) { return v->timeout_ms; }
 
 int venue_orders_ws_api(const struct venue *v) { return v->order_ws_api; }
 
