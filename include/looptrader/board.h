@@ -14,7 +14,13 @@
  * about once every 10 s while the gap lasts, and the first price after a
  * reported gap is logged as back.
  *
- * Thread rules: board_post from one writer thread; everything else from
+ * The writer also says when its stream goes down (board_stream_down):
+ * until the next price, a wait for one ends at once with LT_ENOTFOUND
+ * instead of its timeout, so that a venue whose market stream cannot
+ * connect costs each round a REST ticker, not a wait for a push that will
+ * not come.
+ *
+ * Thread rules: board_post and board_stream_down from one writer thread; everything else from
  * any thread.  The board outlives every reader (its owner, the wsclient,
  * is freed after the workers are joined).
  */
@@ -39,16 +45,23 @@ void board_free(struct board *b);
 const char *board_symbol(const struct board *b);
 
 /* Writer: a new book.  A non-positive bid or ask is not a price: ignored
- * (it stays reported as missing).  Wakes only waiters. */
+ * (it stays reported as missing).  Wakes only waiters.  A price ends a
+ * stream-down state. */
 void board_post(struct board *b, money_t bid, money_t ask, int64_t recv_us);
+
+/* Writer: the stream that posts prices is down (lost, or it could not
+ * connect); wakes the waiters, which end with LT_ENOTFOUND. */
+void board_stream_down(struct board *b);
 
 /* Newest price received no more than max_age_us ago: 0, or LT_ENOTFOUND
  * (none yet, or too old). */
 int board_read(struct board *b, int64_t max_age_us, struct board_price *out);
 
 /* Waits until a price with seq > after_seq exists: 0, LT_ETIMEDOUT at
- * deadline_us, or LT_ESTOPPED once should_stop(arg) returns nonzero
- * (asked at least every 100 ms and after every board_wake; may be NULL). */
+ * deadline_us, LT_ENOTFOUND while the stream is down (board_stream_down)
+ * and there is no such price, or LT_ESTOPPED once should_stop(arg)
+ * returns nonzero (asked at least every 100 ms and after every
+ * board_wake; may be NULL). */
 int board_wait(struct board *b, int64_t after_seq, int64_t deadline_us,
                int (*should_stop)(void *arg), void *arg, struct board_price *out);
 

@@ -2018,12 +2018,13 @@ static enum strategy_result round_run(const struct strategy_env *env, struct str
          * before the next round instead of hammering the venue. */
         struct board *b = price_board(&c);
         struct board_price p = { 0 };
-        if (b) {
+        int64_t until_us = clock_mono_us() + (int64_t)sc->fill_timeout_ms * 1000;
+        if (b)
             board_read(b, INT64_MAX, &p); /* p.seq stays 0 while there is none */
-            board_wait(b, p.seq, clock_mono_us() + (int64_t)sc->fill_timeout_ms * 1000,
-                       stop_asked, &c, &p);
-        } else {
-            nap_unless_stopped(&c, sc->fill_timeout_ms);
+        if (!b || board_wait(b, p.seq, until_us, stop_asked, &c, &p) == LT_ENOTFOUND) {
+            int64_t left_ms = (until_us - clock_mono_us()) / 1000;
+            if (left_ms > 0) /* no stream to wait on: the same pause */
+                nap_unless_stopped(&c, left_ms);
         }
     }
     if (u->window_total >= u->report.target &&

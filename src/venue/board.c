@@ -25,10 +25,11 @@
 struct board {
     char *symbol;                   /* owned; immutable */
     int64_t created_us;             /* immutable: a gap starts here before the first price */
-    pthread_mutex_t lock;           /* guards price, n_waiters */
+    pthread_mutex_t lock;           /* guards price, n_waiters, down */
     pthread_cond_t cond;            /* CLOCK_MONOTONIC; a new price or a wake */
     struct board_price price;       /* lock; seq 0: none yet */
     int n_waiters;                  /* lock */
+    int down;                       /* lock: the stream is down, no price since */
     _Atomic int64_t last_good_us;   /* recv_us of the newest price, created_us before */
     _Atomic int64_t reported_us;    /* when the gap was last logged; 0: not reported */
 };
@@ -84,6 +85,7 @@ void board_post(struct board *b, money_t bid, money_t ask, int64_t recv_us)
     b->price.ask = ask;
     b->price.recv_us = recv_us;
     b->price.seq++;
+    b->down = 0;
     if (b->n_waiters > 0)
         pthread_cond_broadcast(&b->cond);
     pthread_mutex_unlock(&b->lock);
@@ -91,6 +93,15 @@ void board_post(struct board *b, money_t bid, money_t ask, int64_t recv_us)
     if (atomic_load(&b->reported_us) && atomic_exchange(&b->reported_us, 0))
         log_info("price for %s back after %lld s", b->symbol,
                  (long long)((recv_us - gap_from) / 1000000));
+}
+
+void board_stream_down(struct board *b)
+{
+    pthread_mutex_lock(&b->lock);
+    b->down = 1;
+    if (b->n_waiters > 0)
+        pthread_cond_broadcast(&b->cond);
+    pthread_mutex_unlock(&b->lock);
 }
 
 static int usable(const struct board_price *p, int64_t max_age_us)
@@ -118,6 +129,10 @@ int board_wait(struct board *b, int64_t after_seq, int64_t deadline_us,
             return LT_ESTOPPED;
         pthread_mutex_lock(&b->lock);
         int64_t now = clock_mono_us();
+        if (b->price.seq <= after_seq && b->down) {
+            pthread_mutex_unlock(&b->lock);
+            return LT_ENOTFOUND;
+        }
         if (b->price.seq <= after_seq && now < deadline_us) {
             int64_t until =
                 deadline_us - now > WAIT_SLICE_US ? now + WAIT_SLICE_US : deadline_us;

@@ -962,6 +962,8 @@ static void conn_lost(struct wsconn *c, const char *why)
         c->users[i]->req_is_unsubscribe = 0;
     }
     users_stream(c, 0);
+    if (c->kind == CONN_MARKET)
+        board_stream_down(c->ws->board);
     if (c->retired || atomic_load(&c->ws->stopping))
         return;
     struct wsclient *ws = c->ws;

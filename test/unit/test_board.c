@@ -111,6 +111,37 @@ static void a_post_wakes_a_waiter(void **state)
     board_free(b);
 }
 
+/* A stream that goes down ends a waiter at once (it was waiting 10 s),
+ * later waits for a newer price end at once, and a price ends that state. */
+static void stream_down_ends_waits_until_a_price(void **state)
+{
+    (void)state;
+    struct board *b;
+    assert_int_equal(board_new("X", &b), 0);
+    atomic_int stop = 0;
+    struct waiter w = { b, &stop, 0, -1, 0 };
+    pthread_t th;
+    start_waiter(&w, &th);
+    board_stream_down(b);
+    pthread_join(th, NULL);
+    assert_int_equal(w.rc, LT_ENOTFOUND);
+    struct board_price p;
+    assert_int_equal(board_wait(b, 0, clock_mono_us() + 10000000, NULL, NULL, &p), LT_ENOTFOUND);
+    board_post(b, 5, 6, clock_mono_us());
+    assert_int_equal(board_wait(b, 0, clock_mono_us() + 10000000, NULL, NULL, &p), 0);
+    assert_int_equal(p.seq, 1);
+    /* up again: a wait for a newer price waits for it */
+    int64_t t0 = clock_mono_us();
+    assert_int_equal(board_wait(b, 1, t0 + 30000, NULL, NULL, &p), LT_ETIMEDOUT);
+    assert_true(clock_mono_us() - t0 >= 30000);
+    /* down with a price: a newer one will not come, the one there stays readable */
+    board_stream_down(b);
+    assert_int_equal(board_wait(b, 1, clock_mono_us() + 10000000, NULL, NULL, &p), LT_ENOTFOUND);
+    assert_int_equal(board_read(b, INT64_MAX, &p), 0);
+    assert_int_equal(p.seq, 1);
+    board_free(b);
+}
+
 static void stop_ends_a_wait(void **state)
 {
     (void)state;
@@ -193,6 +224,7 @@ int main(void)
         cmocka_unit_test(wait_returns_newer_or_times_out),
         cmocka_unit_test(a_post_wakes_a_waiter),
         cmocka_unit_test(stop_ends_a_wait),
+        cmocka_unit_test(stream_down_ends_waits_until_a_price),
         cmocka_unit_test(one_writer_many_readers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
