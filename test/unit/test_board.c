@@ -95,19 +95,30 @@ static void start_waiter(struct waiter *w, pthread_t *th)
     sleep_ms(20);
 }
 
+/* Starts a waiter for any price (10 s), does act to b, and returns how the
+ * wait ended; *seq is the price it got. */
+static int wait_ended_by(struct board *b, void (*act)(struct board *), int64_t *seq)
+{
+    atomic_int stop = 0;
+    struct waiter w = { b, &stop, 0, -1, 0 };
+    pthread_t th;
+    start_waiter(&w, &th);
+    act(b);
+    pthread_join(th, NULL);
+    *seq = w.seq;
+    return w.rc;
+}
+
+static void post_a_price(struct board *b) { board_post(b, 7, 8, clock_mono_us()); }
+
 static void a_post_wakes_a_waiter(void **state)
 {
     (void)state;
     struct board *b;
     assert_int_equal(board_new("X", &b), 0);
-    atomic_int stop = 0;
-    struct waiter w = { b, &stop, 0, -1, 0 };
-    pthread_t th;
-    start_waiter(&w, &th);
-    board_post(b, 7, 8, clock_mono_us());
-    pthread_join(th, NULL);
-    assert_int_equal(w.rc, 0);
-    assert_int_equal(w.seq, 1);
+    int64_t seq;
+    assert_int_equal(wait_ended_by(b, post_a_price, &seq), 0);
+    assert_int_equal(seq, 1);
     board_free(b);
 }
 
@@ -118,13 +129,8 @@ static void stream_down_ends_waits_until_a_price(void **state)
     (void)state;
     struct board *b;
     assert_int_equal(board_new("X", &b), 0);
-    atomic_int stop = 0;
-    struct waiter w = { b, &stop, 0, -1, 0 };
-    pthread_t th;
-    start_waiter(&w, &th);
-    board_stream_down(b);
-    pthread_join(th, NULL);
-    assert_int_equal(w.rc, LT_ENOTFOUND);
+    int64_t seq;
+    assert_int_equal(wait_ended_by(b, board_stream_down, &seq), LT_ENOTFOUND);
     struct board_price p;
     assert_int_equal(board_wait(b, 0, clock_mono_us() + 10000000, NULL, NULL, &p), LT_ENOTFOUND);
     board_post(b, 5, 6, clock_mono_us());
