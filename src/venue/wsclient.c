@@ -80,7 +80,6 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "looptrader/board.h"
 #include "looptrader/clock.h"
@@ -92,12 +91,12 @@
 #include "looptrader/ratelimit.h"
 #include "looptrader/venue_binance.h"
 #include "looptrader/wsframe.h"
+#include "looptrader/wstransport.h"
 
 #define RX_MAX (1u << 20)          /* largest message we reassemble */
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 5000
 #define LISTEN_KEY_MAX 128
-#define SYSTEM_CA_FILE "/etc/ssl/certs/ca-certificates.crt"
 #define MALFORMED_LOG_EVERY 1000   /* after the first few, log one in N */
 #define LABEL_MAX 72
 #define WS_REQ_WEIGHT 2            /* Binance: userDataStream.*, session.logon */
@@ -160,7 +159,10 @@ struct wsconn {
     struct wsclient *ws;
     enum conn_kind kind;
     char label[LABEL_MAX];          /* "market", "ws-api#1", "user alice" */
-    struct lws *wsi;                /* NULL unless connecting/up */
+    struct wstransport *t;          /* NULL unless connecting/up */
+    struct lws *wsi;                /* t's, for lws_callback_on_writable */
+    unsigned addr_index;            /* the host's address to try: the next one
+                                     * after an attempt that failed */
     enum conn_state state;
     int retired;                    /* all its users removed: no reconnect */
     int closing;                    /* close at the next writable callback */
@@ -216,6 +218,7 @@ struct wsclient {
 
     struct http *http;              /* owned; service thread (legacy listenKey) */
     struct lws_context *ctx;        /* created at start, destroyed by the thread */
+    struct wstransport_shared *tsh; /* with ctx; the connections' TLS and read buffer */
     pthread_t thread;
     int started;                    /* caller thread: thread exists */
     pthread_mutex_t ctl_lock;       /* guards ctx use from other threads + stopping */
@@ -235,16 +238,17 @@ struct wsclient {
     unsigned rand_state;            /* service thread: jitter */
     unsigned long malformed;        /* service thread: skipped messages */
     unsigned long strays;           /* service thread: answers nobody waits for */
-    unsigned char *out;             /* service thread: frames to write, after LWS_PRE */
-    size_t out_len, out_cap;        /* service thread: out's bytes past LWS_PRE */
+    unsigned char *out;             /* service thread: frames to write */
+    size_t out_len, out_cap;        /* service thread */
     unsigned char masks[256];       /* service thread: random bytes for frame masks */
     size_t masks_used;              /* service thread: masks taken */
 };
 
-#define WS_READ_BUF (64u << 10)
 #define OUT_KEEP (64u << 10)       /* frames' buffer kept between writes */
 
 static void conn_connect(struct wsconn *c);
+static void conn_open(void *arg);
+static void conn_data(void *arg, const char *data, size_t len, int whole, int end);
 static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                     size_t len);
 
@@ -642,24 +646,22 @@ int wsclient_start(struct wsclient *ws, struct lt_err *err)
     info.port = CONTEXT_PORT_NO_LISTEN;
     info.protocols = protocols;
     info.user = ws;
-    info.options = ws->tls ? LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT : 0;
-    /* lws does not fall back to the system trust store by itself. */
-    if (ws->tls && venue_ca_file(ws->venue))
-        info.client_ssl_ca_filepath = venue_ca_file(ws->venue);
-    else if (ws->tls && access(SYSTEM_CA_FILE, R_OK) == 0)
-        info.client_ssl_ca_filepath = SYSTEM_CA_FILE;
+    /* lws does no TLS for us (wstransport.h): no SSL global init, no CA. */
+    info.options = 0;
     info.fd_limit_per_thread = (unsigned)(ws->n_conns + 8);
-    /* The one read buffer of the service thread: lws reads a socket at
-     * most this much per wake-up, and a WS API connection shared by many
-     * users carries a backlog of pushes of about 1 KiB each. */
-    info.pt_serv_buf_size = WS_READ_BUF;
     ws->ctx = lws_create_context(&info);
     if (!ws->ctx)
         return lt_err_set(err, LT_EIO, "cannot create the WebSocket context");
-    if (pthread_create(&ws->thread, NULL, service_main, ws) != 0) {
+    int rc = wstransport_shared_new(ws->ctx, ws->tls, venue_ca_file(ws->venue), ws->insecure_tls,
+                                    &ws->tsh, err);
+    if (!rc && pthread_create(&ws->thread, NULL, service_main, ws) != 0)
+        rc = lt_err_set(err, LT_EIO, "cannot start the WebSocket thread");
+    if (rc) {
         lws_context_destroy(ws->ctx);
         ws->ctx = NULL;
-        return lt_err_set(err, LT_EIO, "cannot start the WebSocket thread");
+        wstransport_shared_free(ws->tsh);
+        ws->tsh = NULL;
+        return rc;
     }
     ws->started = 1;
     if (venue_orders_ws_api(ws->venue) && !ws->legacy_listen_key) {
@@ -918,7 +920,9 @@ static void *service_main(void *arg)
     pthread_mutex_lock(&ws->ctl_lock);
     atomic_store(&ws->stopping, 1);
     pthread_mutex_unlock(&ws->ctl_lock);
-    lws_context_destroy(ws->ctx);
+    lws_context_destroy(ws->ctx); /* closes every connection (RAW_CLOSE_FILE) */
+    wstransport_shared_free(ws->tsh);
+    ws->tsh = NULL;
     /* every waiter ends now: nothing is written any more */
     pthread_mutex_lock(&ws->req_lock);
     ws->req_closed = 1;
@@ -943,6 +947,7 @@ static void conn_lost(struct wsconn *c, const char *why)
         return;
     int was_up = c->state == CONN_UP;
     c->state = CONN_IDLE;
+    c->t = NULL;
     c->wsi = NULL;
     c->closing = 0;
     lws_sul_cancel(&c->pace_sul);
@@ -1040,26 +1045,16 @@ static void conn_connect(struct wsconn *c)
         conn_lost(c, err.msg[0] ? err.msg : "no stream path");
         return;
     }
-    struct lws_client_connect_info i;
-    memset(&i, 0, sizeof i);
-    static const lws_retry_bo_t idle = { .secs_since_valid_ping = 20,
-                                         .secs_since_valid_hangup = 45 };
-    i.context = ws->ctx;
-    i.address = ws->host;
-    i.port = ws->port;
-    i.path = path;
-    i.host = ws->host;
-    i.origin = ws->host;
-    i.ssl_connection = ws->tls ? LCCSCF_USE_SSL : 0;
-    if (ws->tls && ws->insecure_tls)
-        i.ssl_connection |= LCCSCF_ALLOW_SELFSIGNED | LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK |
-                            LCCSCF_ALLOW_EXPIRED | LCCSCF_ALLOW_INSECURE;
-    i.local_protocol_name = protocols[0].name;
-    i.pwsi = &c->wsi;
-    i.opaque_user_data = c;
-    i.retry_and_idle_policy = &idle;
-    if (!lws_client_connect_via_info(&i))
-        conn_lost(c, "connect failed");
+    static const struct wstransport_ops ops = { conn_open, conn_data };
+    struct wstransport_target to = { .host = ws->host, .port = ws->port, .path = path,
+                                     .auth = c->kind == CONN_SESSION ? c->users[0]->auth : NULL,
+                                     .addr_index = c->addr_index };
+    if (wstransport_open(ws->tsh, &to, &ops, c, &c->t, &err) != 0) {
+        c->addr_index++;
+        conn_lost(c, err.msg);
+        return;
+    }
+    c->wsi = wstransport_wsi(c->t);
 }
 
 static struct wsuser *user_by_sub(struct wsconn *c, int sub)
@@ -1223,7 +1218,7 @@ static void on_message(struct wsconn *c, const char *buf, size_t len)
  * 0, or -1 out of memory or random bytes. */
 static int frame_append(struct wsclient *ws, const char *text, size_t len)
 {
-    size_t need = LWS_PRE + ws->out_len + WSFRAME_HDR_MAX + len;
+    size_t need = ws->out_len + WSFRAME_HDR_MAX + len;
     if (need > ws->out_cap) {
         size_t cap = ws->out_cap ? ws->out_cap : 4096;
         while (cap < need)
@@ -1241,23 +1236,23 @@ static int frame_append(struct wsclient *ws, const char *text, size_t len)
     }
     const unsigned char *mask = ws->masks + ws->masks_used;
     ws->masks_used += 4;
-    unsigned char *p = ws->out + LWS_PRE + ws->out_len;
+    unsigned char *p = ws->out + ws->out_len;
     p += wsframe_header(p, 0x1 /* text */, len, mask);
     for (size_t i = 0; i < len; i++)
         p[i] = (unsigned char)text[i] ^ mask[i & 3];
-    ws->out_len = (size_t)(p + len - (ws->out + LWS_PRE));
+    ws->out_len = (size_t)(p + len - ws->out);
     return 0;
 }
 
-/* Writes the frames in ws->out on c in one write (lws keeps what the
- * socket does not take in its buflist, sent in order before any later
- * write).  0, or -1 when the connection failed. */
+/* Writes the frames in ws->out on c in one write (the transport keeps
+ * what the socket does not take, sent in order before any later write).
+ * 0, or -1 when the connection failed. */
 static int frames_write(struct wsconn *c)
 {
     struct wsclient *ws = c->ws;
     size_t n = ws->out_len;
     ws->out_len = 0;
-    int rc = n && lws_write(c->wsi, ws->out + LWS_PRE, n, LWS_WRITE_RAW) < 0 ? -1 : 0;
+    int rc = n && wstransport_write(c->t, ws->out, n) < 0 ? -1 : 0;
     if (ws->out_cap > OUT_KEEP) { /* a burst's room: not kept for life */
         free(ws->out);
         ws->out = NULL;
@@ -1424,32 +1419,6 @@ static void on_removals(struct wsclient *ws)
     }
 }
 
-static int add_session_headers(struct wsconn *c, unsigned char **p, unsigned char *end)
-{
-    const struct venue_auth *a = c->users[0]->auth;
-    char name[128];
-    if (a->cookies && a->cookies[0] &&
-        lws_add_http_header_by_name(c->wsi, (const unsigned char *)"Cookie:",
-                                    (const unsigned char *)a->cookies, (int)strlen(a->cookies),
-                                    p, end))
-        return -1;
-    for (size_t i = 0; i < a->n_headers; i++) {
-        const char *h = a->headers[i];
-        const char *colon = strchr(h, ':');
-        if (!colon || (size_t)(colon - h) + 2 > sizeof name)
-            continue;
-        memcpy(name, h, (size_t)(colon - h) + 1);
-        name[colon - h + 1] = '\0';
-        const char *v = colon + 1;
-        while (*v == ' ' || *v == '\t')
-            v++;
-        if (lws_add_http_header_by_name(c->wsi, (const unsigned char *)name,
-                                        (const unsigned char *)v, (int)strlen(v), p, end))
-            return -1;
-    }
-    return 0;
-}
-
 int wsclient_rx_fragment(struct strbuf *rx, int *dropping, const void *in, size_t len,
                          int final)
 {
@@ -1475,10 +1444,61 @@ void wsclient_rx_done(struct strbuf *rx)
         strbuf_free(rx); /* do not keep a huge buffer around */
 }
 
+/* The transport's upgrade was accepted: users subscribe (or log on). */
+static void conn_open(void *arg)
+{
+    struct wsconn *c = arg;
+    c->state = CONN_UP;
+    c->backoff_ms = BACKOFF_MIN_MS;
+    c->fails = 0;
+    log_info("ws %s: connected", c->label);
+    if (conn_takes_requests(c)) {
+        pthread_mutex_lock(&c->ws->req_lock);
+        c->accepting = 1;
+        pthread_mutex_unlock(&c->ws->req_lock);
+        int any = 0;
+        for (size_t i = 0; i < c->n_users; i++) {
+            struct wsuser *u = c->users[i];
+            int want = !atomic_load(&u->removed);
+            if (c->kind == CONN_LOGON)
+                u->need_logon = want;
+            else
+                u->need_subscribe = want;
+            any |= want;
+        }
+        if (any)
+            lws_callback_on_writable(c->wsi);
+    } else if (c->kind != CONN_MARKET) {
+        users_stream(c, 1);
+    }
+}
+
+/* A message whole where the transport read it goes to on_message from
+ * there; pieces are reassembled in c->rx first. */
+static void conn_data(void *arg, const char *data, size_t len, int whole, int end)
+{
+    struct wsconn *c = arg;
+    if (whole) {
+        on_message(c, data, len);
+        return;
+    }
+    switch (wsclient_rx_fragment(&c->rx, &c->rx_dropping, data, len, end)) {
+    case -1:
+        log_warn("ws %s: dropped a message over %u bytes", c->label, RX_MAX);
+        break;
+    case 1:
+        on_message(c, c->rx.buf, c->rx.len);
+        wsclient_rx_done(&c->rx);
+        break;
+    }
+}
+
 static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                     size_t len)
 {
     (void)user;
+    (void)in;
+    (void)len;
     struct wsconn *c = wsi ? lws_get_opaque_user_data(wsi) : NULL;
     switch (reason) {
     case LWS_CALLBACK_EVENT_WAIT_CANCELLED: {
@@ -1489,64 +1509,21 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         }
         return 0;
     }
-    case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER:
-        if (c && c->kind == CONN_SESSION) {
-            unsigned char **p = (unsigned char **)in;
-            return add_session_headers(c, p, *p + len);
+    case LWS_CALLBACK_RAW_RX_FILE:
+        return c && c->t ? wstransport_readable(c->t) : 0;
+    case LWS_CALLBACK_RAW_WRITEABLE_FILE: {
+        int rc = c && c->t ? wstransport_writable(c->t) : 0;
+        return rc == 1 ? on_writable(c) : rc;
+    }
+    case LWS_CALLBACK_RAW_CLOSE_FILE:
+        if (c && c->t) {
+            char why[WSTRANSPORT_WHY_MAX];
+            wstransport_closed(c->t, why);
+            c->t = NULL;
+            if (c->state == CONN_CONNECTING)
+                c->addr_index++; /* the host's next address next time */
+            conn_lost(c, why);
         }
-        return 0;
-    case LWS_CALLBACK_CLIENT_ESTABLISHED:
-        if (!c)
-            return -1;
-        c->wsi = wsi;
-        c->state = CONN_UP;
-        c->backoff_ms = BACKOFF_MIN_MS;
-        c->fails = 0;
-        log_info("ws %s: connected", c->label);
-        if (conn_takes_requests(c)) {
-            pthread_mutex_lock(&c->ws->req_lock);
-            c->accepting = 1;
-            pthread_mutex_unlock(&c->ws->req_lock);
-            int any = 0;
-            for (size_t i = 0; i < c->n_users; i++) {
-                struct wsuser *u = c->users[i];
-                int want = !atomic_load(&u->removed);
-                if (c->kind == CONN_LOGON)
-                    u->need_logon = want;
-                else
-                    u->need_subscribe = want;
-                any |= want;
-            }
-            if (any)
-                lws_callback_on_writable(wsi);
-        } else if (c->kind != CONN_MARKET) {
-            users_stream(c, 1);
-        }
-        return 0;
-    case LWS_CALLBACK_CLIENT_RECEIVE:
-        if (!c)
-            return 0;
-        switch (wsclient_rx_fragment(&c->rx, &c->rx_dropping, in, len,
-                                     lws_is_final_fragment(wsi) &&
-                                         !lws_remaining_packet_payload(wsi))) {
-        case -1:
-            log_warn("ws %s: dropped a message over %u bytes", c->label, RX_MAX);
-            break;
-        case 1:
-            on_message(c, c->rx.buf, c->rx.len);
-            wsclient_rx_done(&c->rx);
-            break;
-        }
-        return 0;
-    case LWS_CALLBACK_CLIENT_WRITEABLE:
-        return c ? on_writable(c) : 0;
-    case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
-        if (c)
-            conn_lost(c, in ? (const char *)in : "connection error");
-        return 0;
-    case LWS_CALLBACK_CLIENT_CLOSED:
-        if (c)
-            conn_lost(c, "closed");
         return 0;
     default:
         return 0;
