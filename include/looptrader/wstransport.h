@@ -70,6 +70,9 @@ struct wstransport_ops {
     /* Data of a message: whole (data[len] is NUL) or a piece of one,
      * end on its last. */
     void (*on_data)(void *arg, const char *data, size_t len, int whole, int end);
+    /* Open, the output written: the caller's writable work.  0, or -1 to
+     * close the connection. */
+    int (*on_writable)(void *arg);
 };
 
 struct wstransport_target {
@@ -89,15 +92,16 @@ int wstransport_open(struct wstransport_shared *sh, const struct wstransport_tar
                      const struct wstransport_ops *ops, void *arg, struct wstransport **out,
                      struct lt_err *err);
 
-/* The wsi: for lws_callback_on_writable. */
-struct lws *wstransport_wsi(const struct wstransport *t);
+/* Asks for a writable callback (instead of lws_callback_on_writable,
+ * which lws's raw-file role forgets when asked inside one). */
+void wstransport_want_writable(struct wstransport *t);
 
 /* RAW_RX_FILE: 0, or -1 when the connection must close (return -1 from
  * the callback). */
 int wstransport_readable(struct wstransport *t);
 
-/* RAW_WRITEABLE_FILE: -1 as above; 1 when the connection is open and the
- * caller may write (its own writable work); 0 while it is not yet. */
+/* RAW_WRITEABLE_FILE: the connect, TLS or upgrade goes on, or, open, what
+ * waits is written and then ops->on_writable runs.  0, or -1 as above. */
 int wstransport_writable(struct wstransport *t);
 
 /* Writes len bytes (whole frames) after those still waiting.  0, or -1

@@ -160,7 +160,6 @@ struct wsconn {
     enum conn_kind kind;
     char label[LABEL_MAX];          /* "market", "ws-api#1", "user alice" */
     struct wstransport *t;          /* NULL unless connecting/up */
-    struct lws *wsi;                /* t's, for lws_callback_on_writable */
     unsigned addr_index;            /* the host's address to try: the next one
                                      * after an attempt that failed */
     enum conn_state state;
@@ -249,6 +248,7 @@ struct wsclient {
 static void conn_connect(struct wsconn *c);
 static void conn_open(void *arg);
 static void conn_data(void *arg, const char *data, size_t len, int whole, int end);
+static int conn_writable(void *arg);
 static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                     size_t len);
 
@@ -887,7 +887,7 @@ static void on_requests(struct wsclient *ws)
     }
     pthread_mutex_unlock(&ws->req_lock);
     for (size_t i = 0; i < ws->n_conns; i++)
-        if (ws->conns[i]->kick_work && ws->conns[i]->state == CONN_UP && ws->conns[i]->wsi)
+        if (ws->conns[i]->kick_work && ws->conns[i]->state == CONN_UP && ws->conns[i]->t)
             conn_write_queued(ws->conns[i]);
 }
 
@@ -948,7 +948,6 @@ static void conn_lost(struct wsconn *c, const char *why)
     int was_up = c->state == CONN_UP;
     c->state = CONN_IDLE;
     c->t = NULL;
-    c->wsi = NULL;
     c->closing = 0;
     lws_sul_cancel(&c->pace_sul);
     strbuf_reset(&c->rx);
@@ -1045,7 +1044,7 @@ static void conn_connect(struct wsconn *c)
         conn_lost(c, err.msg[0] ? err.msg : "no stream path");
         return;
     }
-    static const struct wstransport_ops ops = { conn_open, conn_data };
+    static const struct wstransport_ops ops = { conn_open, conn_data, conn_writable };
     struct wstransport_target to = { .host = ws->host, .port = ws->port, .path = path,
                                      .auth = c->kind == CONN_SESSION ? c->users[0]->auth : NULL,
                                      .addr_index = c->addr_index };
@@ -1054,7 +1053,6 @@ static void conn_connect(struct wsconn *c)
         conn_lost(c, err.msg);
         return;
     }
-    c->wsi = wstransport_wsi(c->t);
 }
 
 static struct wsuser *user_by_sub(struct wsconn *c, int sub)
@@ -1158,7 +1156,7 @@ static void on_message(struct wsconn *c, const char *buf, size_t len)
                     u->need_logon = 1;
                 else
                     u->need_subscribe = 1;
-                lws_callback_on_writable(c->wsi);
+                wstransport_want_writable(c->t);
             }
             u->req_is_logon = 0;
             return;
@@ -1171,7 +1169,7 @@ static void on_message(struct wsconn *c, const char *buf, size_t len)
             } else if (!atomic_load(&u->removed)) {
                 log_info("ws %s: %s logged on", c->label, u->name);
                 u->need_subscribe = 1;
-                lws_callback_on_writable(c->wsi);
+                wstransport_want_writable(c->t);
             }
             return;
         }
@@ -1182,7 +1180,7 @@ static void on_message(struct wsconn *c, const char *buf, size_t len)
             if (!atomic_load(&u->removed))
                 mailbox_post_stream(u->mb, 1);
             else /* removed while the subscribe was in flight */
-                u->need_unsubscribe = 1, lws_callback_on_writable(c->wsi);
+                u->need_unsubscribe = 1, wstransport_want_writable(c->t);
         } else {
             log_warn("ws %s: %s subscription refused: %d %s (its orders are polled)",
                      c->label, u->name, p.u.response.error_code, p.u.response.error_msg);
@@ -1198,12 +1196,12 @@ static void on_message(struct wsconn *c, const char *buf, size_t len)
             mailbox_post_stream(u->mb, 0);
             if (!atomic_load(&u->removed)) {
                 u->need_subscribe = 1;
-                lws_callback_on_writable(c->wsi);
+                wstransport_want_writable(c->t);
             }
         } else if (c->kind != CONN_MARKET) {
             log_warn("ws %s: stream ended; reconnecting", c->label);
             c->closing = 1;
-            lws_callback_on_writable(c->wsi);
+            wstransport_want_writable(c->t);
         }
         return;
     case PUSH_IGNORED:
@@ -1269,8 +1267,8 @@ static int send_text(struct wsconn *c, const char *text, size_t len)
 static void pace_cb(lws_sorted_usec_list_t *sul)
 {
     struct wsconn *c = lws_container_of(sul, struct wsconn, pace_sul);
-    if (c->state == CONN_UP && c->wsi && !atomic_load(&c->ws->stopping))
-        lws_callback_on_writable(c->wsi);
+    if (c->state == CONN_UP && c->t && !atomic_load(&c->ws->stopping))
+        wstransport_want_writable(c->t);
 }
 
 /* One WS API request's turn (see Pacing at the top): 0 when it may go now
@@ -1317,7 +1315,7 @@ static void conn_write_queued(struct wsconn *c)
     ws->out_len = 0;
     log_warn("ws %s: a request could not be written; reconnecting", c->label);
     c->closing = 1;
-    lws_callback_on_writable(c->wsi);
+    wstransport_want_writable(c->t);
 }
 
 /* Sends the queued requests, then one pending logon/subscribe/unsubscribe
@@ -1383,7 +1381,7 @@ static int on_writable(struct wsconn *c)
     if (sent < 0)
         return -1;
     if (more)
-        lws_callback_on_writable(c->wsi);
+        wstransport_want_writable(c->t);
     return 0;
 }
 
@@ -1406,14 +1404,14 @@ static void on_removals(struct wsclient *ws)
         if (c->kind == CONN_API) {
             if (u->subscription_id >= 0 && c->state == CONN_UP) {
                 u->need_unsubscribe = 1;
-                lws_callback_on_writable(c->wsi);
+                wstransport_want_writable(c->t);
             }
         } else {
             c->retired = 1;
             lws_sul_cancel(&c->sul);
-            if (c->wsi) {
+            if (c->t) {
                 c->closing = 1;
-                lws_callback_on_writable(c->wsi);
+                wstransport_want_writable(c->t);
             }
         }
     }
@@ -1467,7 +1465,7 @@ static void conn_open(void *arg)
             any |= want;
         }
         if (any)
-            lws_callback_on_writable(c->wsi);
+            wstransport_want_writable(c->t);
     } else if (c->kind != CONN_MARKET) {
         users_stream(c, 1);
     }
@@ -1493,6 +1491,8 @@ static void conn_data(void *arg, const char *data, size_t len, int whole, int en
     }
 }
 
+static int conn_writable(void *arg) { return on_writable(arg); }
+
 static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                     size_t len)
 {
@@ -1511,10 +1511,8 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     }
     case LWS_CALLBACK_RAW_RX_FILE:
         return c && c->t ? wstransport_readable(c->t) : 0;
-    case LWS_CALLBACK_RAW_WRITEABLE_FILE: {
-        int rc = c && c->t ? wstransport_writable(c->t) : 0;
-        return rc == 1 ? on_writable(c) : rc;
-    }
+    case LWS_CALLBACK_RAW_WRITEABLE_FILE:
+        return c && c->t ? wstransport_writable(c->t) : 0;
     case LWS_CALLBACK_RAW_CLOSE_FILE:
         if (c && c->t) {
             char why[WSTRANSPORT_WHY_MAX];

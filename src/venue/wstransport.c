@@ -69,6 +69,9 @@ struct wstransport {
     int pinged;                /* idle: a ping went since the last byte read */
     int64_t last_rx_us;
     lws_sorted_usec_list_t timer; /* connect deadline, then the idle policy */
+    lws_sorted_usec_list_t again; /* a writable callback asked for inside one */
+    int in_writable;           /* inside the writable callback */
+    int want_again;            /* another was asked for there */
     char why[WSTRANSPORT_WHY_MAX];
 };
 
@@ -208,7 +211,7 @@ static ssize_t sock_read(struct wstransport *t, unsigned char *buf, size_t len)
             return 0;
         case SSL_ERROR_WANT_WRITE:
             t->read_wants_write = 1;
-            lws_callback_on_writable(t->wsi);
+            wstransport_want_writable(t);
             return 0;
         case SSL_ERROR_ZERO_RETURN:
             return fail(t, "closed by the venue (TLS close)");
@@ -275,7 +278,7 @@ static int out_flush(struct wstransport *t)
     t->out_len -= (size_t)n;
     memmove(t->out, t->out + n, t->out_len);
     if (t->out_len && !t->write_wants_read)
-        lws_callback_on_writable(t->wsi);
+        wstransport_want_writable(t);
     if (!t->out_len && t->out_cap > OUT_KEEP) { /* a burst's room: not kept for life */
         free(t->out);
         t->out = NULL;
@@ -299,7 +302,7 @@ static int send_bytes(struct wstransport *t, const void *buf, size_t len)
     if (out_keep(t, p, len))
         return -1;
     if (!t->write_wants_read)
-        lws_callback_on_writable(t->wsi);
+        wstransport_want_writable(t);
     return 0;
 }
 
@@ -456,7 +459,23 @@ int wstransport_open(struct wstransport_shared *sh, const struct wstransport_tar
     return 0;
 }
 
-struct lws *wstransport_wsi(const struct wstransport *t) { return t->wsi; }
+/* Asked for inside the writable callback, a writable callback would be
+ * lost: lws's raw-file role clears POLLOUT after the callback returns.
+ * Asked for later, from a timer, it holds. */
+static void again_cb(lws_sorted_usec_list_t *sul)
+{
+    struct wstransport *t = lws_container_of(sul, struct wstransport, again);
+    if (!t->dead)
+        lws_callback_on_writable(t->wsi);
+}
+
+void wstransport_want_writable(struct wstransport *t)
+{
+    if (t->in_writable)
+        t->want_again = 1;
+    else
+        lws_callback_on_writable(t->wsi);
+}
 
 /* ---------------------------------------------------------------- the connection's steps */
 
@@ -473,7 +492,7 @@ static int tls_step(struct wstransport *t)
     case SSL_ERROR_WANT_READ:
         return 0;
     case SSL_ERROR_WANT_WRITE:
-        lws_callback_on_writable(t->wsi);
+        wstransport_want_writable(t);
         return 0;
     default:
         return fail_tls(t, "TLS handshake");
@@ -598,7 +617,7 @@ static int read_pass(struct wstransport *t)
     }
     if (t->ssl && !t->dead && SSL_has_pending(t->ssl)) {
         t->rx_more = 1; /* no POLLIN will say so: come back at once */
-        lws_callback_on_writable(t->wsi);
+        wstransport_want_writable(t);
     }
     return t->dead ? -1 : 0;
 }
@@ -621,10 +640,8 @@ int wstransport_readable(struct wstransport *t)
     return 0;
 }
 
-int wstransport_writable(struct wstransport *t)
+static int writable_step(struct wstransport *t)
 {
-    if (t->dead)
-        return -1;
     switch (t->state) {
     case T_TCP:
         return tcp_step(t);
@@ -637,9 +654,22 @@ int wstransport_writable(struct wstransport *t)
             return -1;
         if ((t->rx_more || t->read_wants_write) && read_pass(t))
             return -1;
-        return t->dead ? -1 : 1;
+        return t->dead ? -1 : t->ops->on_writable(t->arg);
     }
     return 0;
+}
+
+int wstransport_writable(struct wstransport *t)
+{
+    if (t->dead)
+        return -1;
+    t->in_writable = 1;
+    t->want_again = 0;
+    int rc = writable_step(t);
+    t->in_writable = 0;
+    if (!rc && t->want_again && !t->dead)
+        lws_sul_schedule(t->sh->ctx, 0, &t->again, again_cb, 1);
+    return rc;
 }
 
 int wstransport_write(struct wstransport *t, const void *buf, size_t len)
@@ -659,6 +689,7 @@ void wstransport_closed(struct wstransport *t, char *why)
     }
     snprintf(why, WSTRANSPORT_WHY_MAX, "%s", t->why[0] ? t->why : "closed");
     lws_sul_cancel(&t->timer);
+    lws_sul_cancel(&t->again);
     SSL_free(t->ssl); /* no close_notify: the fd goes with lws's close */
     free(t->out);
     free(t);
