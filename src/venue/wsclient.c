@@ -1,5 +1,19 @@
 /*
- * wsclient.c - the one WebSocket thread (libwebsockets client).
+ * wsclient.c - the one WebSocket thread.
+ *
+ * Transport: each connection is a wstransport (wstransport.h): our own
+ * socket, OpenSSL and framing, its fd adopted into this thread's lws
+ * context as a raw file, so that lws is the poll loop, the timers (lws_sul)
+ * and the wake-up (lws_cancel_service) only; lws 4.1.6's ws client read
+ * frames a byte per call.  DNS (getaddrinfo) blocks this thread at each
+ * (re)connect, as lws 4.1 did; so does a legacy user's listenKey call.
+ * A message whole in a read reaches on_message where it was read; longer
+ * ones are reassembled here (wsclient_rx_fragment, bounded by RX_MAX).
+ * Pings are answered by the transport, idle connections pinged after 20 s
+ * and dropped after 45 s, a connect with its TLS and upgrade bounded by
+ * 20 s; every end of a connection comes here as conn_lost with a short
+ * reason (never a secret: a session user's cookie and headers go in its
+ * upgrade request only).
  *
  * Connections: the symbol's market stream (each bookTicker posted once on
  * the board); WS API connections carrying up to users_per_connection
@@ -37,7 +51,7 @@
  * writes the queued tickets at once, all in one write (conn_write_queued),
  * and keeps each on the connection's pending list until the answer with
  * its id comes, the connection is lost or the client stops.  A ticket is
- * marked written before lws_write is called: from then on its outcome is
+ * marked written before the write is made: from then on its outcome is
  * unknown without an answer, and it is never written again; a ticket still
  * queued when its connection goes is "never written" and its waiter may
  * send it another way.  Their pacing is the caller's (venue_limits_wait,
@@ -112,7 +126,7 @@ struct wsconn;
 
 enum ticket_state {
     TICKET_QUEUED,   /* on its connection's queue */
-    TICKET_WRITTEN,  /* handed to lws_write, on the pending list */
+    TICKET_WRITTEN,  /* handed to the transport's write, on the pending list */
     TICKET_ANSWERED, /* answer holds the venue's message */
     TICKET_LOST,     /* written, then the connection went (or the client stopped) */
     TICKET_UNSENT    /* never written, and never will be */
@@ -1210,9 +1224,8 @@ static void on_message(struct wsconn *c, const char *buf, size_t len)
 }
 
 /* Appends text to ws->out as one masked WebSocket text frame (RFC 6455
- * 5.2), as lws would frame it.  Framed here because lws draws each
- * frame's 4-byte mask with its own read of /dev/urandom, a syscall per
- * request; these come from a pool drawn the same way 64 masks at a time.
+ * 5.2).  The 4-byte masks come from a pool drawn 64 at a time from lws's
+ * /dev/urandom, not a syscall per request.
  * 0, or -1 out of memory or random bytes. */
 static int frame_append(struct wsclient *ws, const char *text, size_t len)
 {
@@ -1284,9 +1297,9 @@ static int64_t pace_take(struct wsclient *ws)
 
 /* Writes c's queued requests now, in the wake-up that announced them, not
  * a writable callback later: no poll round trip between a worker's
- * request and its send.  lws keeps what the socket does not take (its
- * buflist, sent in order before any later write, and drained before the
- * next writable callback), so writing without asking is safe.  All that
+ * request and its send.  The transport keeps what the socket does not
+ * take (sent in order before any later write, and drained before the
+ * caller's next writable work), so writing without asking is safe.  All that
  * are queued go in one write.  Each ticket is marked written before the
  * write: from then on its outcome is unknown without an answer.  A write
  * that fails closes the connection (its next writable callback), which
