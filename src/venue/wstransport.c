@@ -21,7 +21,6 @@
 #include <unistd.h>
 
 #include "looptrader/clock.h"
-#include "looptrader/log.h"
 #include "looptrader/strbuf.h"
 #include "looptrader/wsframe.h"
 #include "looptrader/wshandshake.h"
@@ -55,7 +54,6 @@ struct wstransport {
     enum tstate state;
     const struct wstransport_ops *ops;
     void *arg;
-    char host[256];
     char key[WSHANDSHAKE_KEY_LEN + 1];
     struct wsframe_rx rx;
     unsigned char carry[CARRY_MAX]; /* unparsed bytes of the last read */
@@ -327,7 +325,6 @@ static void timer_cb(lws_sorted_usec_list_t *sul)
     if (t->dead)
         return;
     if (t->state != T_OPEN) {
-        log_warn("ws %s: no connection in %d s; closing it", t->host, WSTRANSPORT_CONNECT_S);
         fail(t, "connect timed out after %d s", WSTRANSPORT_CONNECT_S);
         kill_async(t);
         return;
@@ -405,7 +402,6 @@ int wstransport_open(struct wstransport_shared *sh, const struct wstransport_tar
     t->ops = ops;
     t->arg = arg;
     t->fd = -1;
-    snprintf(t->host, sizeof t->host, "%s", to->host);
     unsigned char raw[16];
     struct strbuf req = STRBUF_INIT;
     int rc = 0;
@@ -614,6 +610,10 @@ static int read_pass(struct wstransport *t)
         t->pinged = 0;
         if (consume(t, buf, kept + (size_t)n))
             return -1;
+        /* Short of a chunk: the socket (and OpenSSL) had no more; not a
+         * read more that would only say so.  Later bytes raise POLLIN. */
+        if ((size_t)n < WSTRANSPORT_READ_CHUNK)
+            return t->dead ? -1 : 0;
     }
     if (t->ssl && !t->dead && SSL_has_pending(t->ssl)) {
         t->rx_more = 1; /* no POLLIN will say so: come back at once */
