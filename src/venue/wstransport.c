@@ -330,7 +330,8 @@ static void timer_cb(lws_sorted_usec_list_t *sul)
         return;
     }
     int64_t idle = clock_mono_us() - t->last_rx_us;
-    int64_t ping = (int64_t)WSTRANSPORT_PING_S * 1000000, hangup = (int64_t)WSTRANSPORT_HANGUP_S * 1000000;
+    int64_t ping = (int64_t)WSTRANSPORT_PING_S * LWS_US_PER_SEC;
+    int64_t hangup = (int64_t)WSTRANSPORT_HANGUP_S * LWS_US_PER_SEC;
     if (idle >= hangup) {
         fail(t, "nothing received in %d s", WSTRANSPORT_HANGUP_S);
         kill_async(t);
