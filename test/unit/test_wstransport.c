@@ -3,7 +3,8 @@
  * in the same segment, a whole message delivered where it lies, a
  * fragmented one with a ping inside it, a 64-bit-length one in pieces,
  * pings answered with their payload, a close answered and ended; a refused
- * upgrade names its status; a protocol error ends the connection. */
+ * upgrade names its status; a protocol error ends the connection; a
+ * refused connect says so. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -272,12 +273,45 @@ static void protocol_error(void **state)
     done(&s, &c);
 }
 
+/* Nothing listens: the connect's failure is the reason, whether connect()
+ * says it at once or the socket's error does later. */
+static void connect_refused(void **state)
+{
+    (void)state;
+    int port;
+    close(loopback_listen(&port));
+    struct lws_context_creation_info info;
+    memset(&info, 0, sizeof info);
+    info.port = CONTEXT_PORT_NO_LISTEN;
+    info.protocols = protocols;
+    struct lws_context *ctx = lws_create_context(&info);
+    assert_non_null(ctx);
+    struct wstransport_shared *sh;
+    struct lt_err err = { 0 };
+    assert_int_equal(wstransport_shared_new(ctx, 0, NULL, 0, &sh, &err), 0);
+    struct client c;
+    memset(&c, 0, sizeof c);
+    struct wstransport_target to = { .host = "127.0.0.1", .port = port, .path = "/" };
+    if (wstransport_open(sh, &to, &ops, &c, &c.t, &err) != 0) {
+        assert_string_equal(err.msg, "connect: Connection refused");
+    } else {
+        for (int i = 0; i < 100 && !c.closed; i++)
+            lws_service(ctx, 50);
+        assert_true(c.closed);
+        assert_false(c.opened);
+        assert_string_equal(c.why, "connect: Connection refused");
+    }
+    lws_context_destroy(ctx);
+    wstransport_shared_free(sh);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(frames_and_controls),
         cmocka_unit_test(refused),
         cmocka_unit_test(protocol_error),
+        cmocka_unit_test(connect_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
