@@ -26,10 +26,10 @@
 #include "looptrader/wshandshake.h"
 
 #define SYSTEM_CA_FILE "/etc/ssl/certs/ca-certificates.crt"
-#define CARRY_MAX WSHANDSHAKE_HEADER_MAX /* bytes kept between reads: at most an
-                                          * unfinished upgrade answer */
-#define RBUF_SIZE (CARRY_MAX + WSTRANSPORT_READ_CHUNK + 1) /* + the NUL put after a message */
-#define OUT_KEEP (64u << 10) /* output buffer kept once drained */
+#define CARRY_MAX (WSFRAME_HDR_MAX + WSFRAME_CONTROL_MAX) /* a frame's bytes kept between
+                                                         * reads: a header, a control frame */
+#define RBUF_SIZE (WSHANDSHAKE_HEADER_MAX + WSTRANSPORT_READ_CHUNK + 1) /* + the NUL put after
+                                                                      * a message */
 
 enum tstate {
     T_TCP,     /* connect under way: writable says it ended */
@@ -56,9 +56,11 @@ struct wstransport {
     void *arg;
     char key[WSHANDSHAKE_KEY_LEN + 1];
     struct wsframe_rx rx;
-    unsigned char carry[CARRY_MAX]; /* unparsed bytes of the last read */
+    struct strbuf answer;      /* upgrading: the answer so far (under its bound) */
+    unsigned char carry[CARRY_MAX]; /* open: unparsed bytes of the last read */
     size_t carry_len;
-    unsigned char *out;        /* bytes the socket has not taken yet */
+    unsigned char *out;        /* bytes the socket has not taken yet; freed once
+                                * drained (rare: a socket that is full) */
     size_t out_len, out_cap;
     int read_wants_write;      /* SSL_read said WANT_WRITE: read on writable */
     int write_wants_read;      /* SSL_write said WANT_READ: flush on readable */
@@ -104,7 +106,8 @@ int wstransport_shared_new(struct lws_context *ctx, int tls, const char *ca_file
     /* A write that WANT_WRITEs is retried from the output buffer, not the
      * caller's: the same bytes, elsewhere. */
     SSL_CTX_set_mode(sh->ssl_ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
-                                      SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+                                      SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
+                                      SSL_MODE_RELEASE_BUFFERS); /* idle ones, as lws */
     if (insecure) {
         SSL_CTX_set_verify(sh->ssl_ctx, SSL_VERIFY_NONE, NULL);
     } else {
@@ -277,7 +280,7 @@ static int out_flush(struct wstransport *t)
     memmove(t->out, t->out + n, t->out_len);
     if (t->out_len && !t->write_wants_read)
         wstransport_want_writable(t);
-    if (!t->out_len && t->out_cap > OUT_KEEP) { /* a burst's room: not kept for life */
+    if (!t->out_len) {
         free(t->out);
         t->out = NULL;
         t->out_cap = 0;
@@ -403,6 +406,7 @@ int wstransport_open(struct wstransport_shared *sh, const struct wstransport_tar
     t->ops = ops;
     t->arg = arg;
     t->fd = -1;
+    strbuf_init(&t->answer, WSHANDSHAKE_HEADER_MAX);
     unsigned char raw[16];
     struct strbuf req = STRBUF_INIT;
     int rc = 0;
@@ -446,6 +450,7 @@ int wstransport_open(struct wstransport_shared *sh, const struct wstransport_tar
             close(t->fd); /* not adopted: still ours */
         SSL_free(t->ssl);
         free(t->out);
+        strbuf_free(&t->answer);
         free(t);
         return rc;
     }
@@ -572,13 +577,13 @@ static int consume(struct wstransport *t, unsigned char *buf, size_t len)
         struct lt_err err;
         lt_err_clear(&err);
         int rc = wshandshake_response((const char *)buf, len, t->key, &off, &err);
-        if (rc == WSHANDSHAKE_MORE) {
-            memcpy(t->carry, buf, len); /* under CARRY_MAX: no blank line within it */
-            t->carry_len = len;
-            return 0;
+        if (rc == WSHANDSHAKE_MORE) { /* under its bound: no blank line within it */
+            strbuf_reset(&t->answer);
+            return strbuf_add(&t->answer, buf, len) ? fail(t, "out of memory") : 0;
         }
         if (rc)
             return fail(t, "%s", err.msg);
+        strbuf_free(&t->answer);
         t->state = T_OPEN;
         t->last_rx_us = clock_mono_us();
         lws_sul_schedule(t->sh->ctx, 0, &t->timer, timer_cb,
@@ -588,7 +593,7 @@ static int consume(struct wstransport *t, unsigned char *buf, size_t len)
     size_t used = 0;
     if (frames(t, buf + off, len - off, &used))
         return -1;
-    t->carry_len = len - off - used; /* a header or a control frame: small */
+    t->carry_len = len - off - used; /* a header or a control frame: within CARRY_MAX */
     memcpy(t->carry, buf + off + used, t->carry_len);
     return 0;
 }
@@ -601,8 +606,8 @@ static int read_pass(struct wstransport *t)
     t->rx_more = 0;
     t->read_wants_write = 0;
     while (budget && !t->dead) {
-        size_t kept = t->carry_len;
-        memcpy(buf, t->carry, kept);
+        size_t kept = t->state == T_UPGRADE ? t->answer.len : t->carry_len;
+        memcpy(buf, t->state == T_UPGRADE ? (unsigned char *)t->answer.buf : t->carry, kept);
         ssize_t n = sock_read(t, buf + kept, WSTRANSPORT_READ_CHUNK);
         if (n <= 0)
             return (int)n;
@@ -693,5 +698,6 @@ void wstransport_closed(struct wstransport *t, char *why)
     lws_sul_cancel(&t->again);
     SSL_free(t->ssl); /* no close_notify: the fd goes with lws's close */
     free(t->out);
+    strbuf_free(&t->answer);
     free(t);
 }

@@ -1,6 +1,6 @@
 /* Unit tests: wstransport against a scripted WebSocket server on loopback
- * (plain TCP; TLS is test_trader_tls's): the upgrade with the first frames
- * in the same segment, a whole message delivered where it lies, a
+ * (plain TCP; TLS is test_trader_tls's): the upgrade's answer in two
+ * writes, the first frames behind it in the same segment, a whole message delivered where it lies, a
  * fragmented one with a ping inside it, a 64-bit-length one in pieces,
  * pings answered with their payload, a close answered and ended; a refused
  * upgrade names its status; a protocol error ends the connection; a
@@ -125,7 +125,10 @@ static void *serve(void *arg)
             frame(&out, WSFRAME_CLOSE, 0, "\x03\xe8", 2);
         }
     }
-    write_all(fd, out.buf, out.len);
+    /* the answer's first bytes alone first: the client keeps them for the rest */
+    write_all(fd, out.buf, 20);
+    usleep(30000);
+    write_all(fd, out.buf + 20, out.len - 20);
     strbuf_free(&out);
     read_frames(s, fd);
     close(fd);
