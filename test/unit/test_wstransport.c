@@ -87,6 +87,35 @@ static void read_frames(struct server *s, int fd)
     }
 }
 
+static ssize_t fd_read(void *io, void *buf, size_t n) { return read(*(int *)io, buf, n); }
+
+static ssize_t tls_read(void *io, void *buf, size_t n) { return SSL_read(io, buf, (int)n); }
+
+/* Reads the client's upgrade request into s->request, through rd. */
+static void read_request(struct server *s, ssize_t (*rd)(void *, void *, size_t), void *io)
+{
+    size_t n = 0;
+    while (!strstr(s->request, "\r\n\r\n")) {
+        ssize_t r = rd(io, s->request + n, sizeof s->request - 1 - n);
+        assert_true(r > 0);
+        n += (size_t)r;
+        s->request[n] = '\0';
+    }
+}
+
+/* Appends the 101 answer to s->request to out. */
+static void add_101(const struct server *s, struct strbuf *out)
+{
+    const char *k = strstr(s->request, "Sec-WebSocket-Key: ");
+    assert_non_null(k);
+    char key[WSHANDSHAKE_KEY_LEN + 1], acc[WSHANDSHAKE_ACCEPT_LEN + 1];
+    memcpy(key, k + 19, WSHANDSHAKE_KEY_LEN);
+    key[WSHANDSHAKE_KEY_LEN] = '\0';
+    wshandshake_accept(key, acc);
+    strbuf_addf(out, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                     "Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n\r\n", acc);
+}
+
 static void *serve(void *arg)
 {
     struct server *s = arg;
@@ -94,26 +123,13 @@ static void *serve(void *arg)
     assert_true(fd >= 0);
     struct timeval tv = { .tv_sec = 5 };
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    size_t n = 0;
-    while (!strstr(s->request, "\r\n\r\n")) {
-        ssize_t r = read(fd, s->request + n, sizeof s->request - 1 - n);
-        assert_true(r > 0);
-        n += (size_t)r;
-        s->request[n] = '\0';
-    }
-    const char *k = strstr(s->request, "Sec-WebSocket-Key: ");
-    assert_non_null(k);
-    char key[WSHANDSHAKE_KEY_LEN + 1], acc[WSHANDSHAKE_ACCEPT_LEN + 1];
-    memcpy(key, k + 19, WSHANDSHAKE_KEY_LEN);
-    key[WSHANDSHAKE_KEY_LEN] = '\0';
-    wshandshake_accept(key, acc);
+    read_request(s, fd_read, &fd);
     struct strbuf out;
     strbuf_init(&out, 0);
     if (s->script == REFUSE) {
         strbuf_addstr(&out, "HTTP/1.1 403 Forbidden\r\nContent-Length: 6\r\n\r\nsecret");
     } else {
-        strbuf_addf(&out, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
-                          "Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n\r\n", acc);
+        add_101(s, &out);
         if (s->script == MASKED) {
             static const unsigned char masked[] = { 0x81, 0x81, 1, 2, 3, 4, 'x' ^ 1 };
             strbuf_add(&out, masked, sizeof masked);
@@ -202,17 +218,10 @@ static const struct lws_protocols protocols[] = {
     { NULL, NULL, 0, 0, 0, NULL, 0 }
 };
 
-/* Runs the script against a client until its connection ends. */
-static void run(enum script script, struct server *s, struct client *c)
+/* A client of host:port (tls: insecure, no CA) serviced until its
+ * connection ends; an open that fails at once ends it with its error. */
+static void client_run(int tls, const char *host, int port, const char *path, struct client *c)
 {
-    memset(s, 0, sizeof *s);
-    memset(c, 0, sizeof *c);
-    strbuf_init(&s->got, 0);
-    strbuf_init(&c->msg, 0);
-    strbuf_init(&c->msgs, 0);
-    s->script = script;
-    s->lfd = loopback_listen(&s->port);
-    assert_int_equal(pthread_create(&s->thread, NULL, serve, s), 0);
     lws_set_log_level(LLL_ERR, NULL);
     struct lws_context_creation_info info;
     memset(&info, 0, sizeof info);
@@ -222,16 +231,39 @@ static void run(enum script script, struct server *s, struct client *c)
     assert_non_null(ctx);
     struct wstransport_shared *sh;
     struct lt_err err = { 0 };
-    assert_int_equal(wstransport_shared_new(ctx, 0, NULL, 0, &sh, &err), 0);
-    struct wstransport_target to = { .host = "127.0.0.1", .port = s->port, .path = "/ws/test" };
-    assert_int_equal(wstransport_open(sh, &to, &ops, c, &c->t, &err), 0);
+    assert_int_equal(wstransport_shared_new(ctx, tls, NULL, tls, &sh, &err), 0);
+    struct wstransport_target to = { .host = host, .port = port, .path = path };
+    if (wstransport_open(sh, &to, &ops, c, &c->t, &err) != 0) {
+        snprintf(c->why, sizeof c->why, "%.*s", (int)sizeof c->why - 1, err.msg);
+        c->closed = 1;
+    }
     for (int i = 0; i < 400 && !c->closed; i++) /* bounded: 400 polls of 50 ms at most */
         lws_service(ctx, 50);
     assert_true(c->closed);
     lws_context_destroy(ctx);
     wstransport_shared_free(sh);
+}
+
+/* Runs serve_fn's script against a client until its connection ends. */
+static void run_with(void *(*serve_fn)(void *), int tls, enum script script, struct server *s,
+                     struct client *c)
+{
+    memset(s, 0, sizeof *s);
+    memset(c, 0, sizeof *c);
+    strbuf_init(&s->got, 0);
+    strbuf_init(&c->msg, 0);
+    strbuf_init(&c->msgs, 0);
+    s->script = script;
+    s->lfd = loopback_listen(&s->port);
+    assert_int_equal(pthread_create(&s->thread, NULL, serve_fn, s), 0);
+    client_run(tls, tls ? "localhost" : "127.0.0.1", s->port, "/ws/test", c);
     pthread_join(s->thread, NULL);
     close(s->lfd);
+}
+
+static void run(enum script script, struct server *s, struct client *c)
+{
+    run_with(serve, 0, script, s, c);
 }
 
 static void done(struct server *s, struct client *c)
@@ -288,29 +320,11 @@ static void connect_refused(void **state)
     (void)state;
     int port;
     close(loopback_listen(&port));
-    struct lws_context_creation_info info;
-    memset(&info, 0, sizeof info);
-    info.port = CONTEXT_PORT_NO_LISTEN;
-    info.protocols = protocols;
-    struct lws_context *ctx = lws_create_context(&info);
-    assert_non_null(ctx);
-    struct wstransport_shared *sh;
-    struct lt_err err = { 0 };
-    assert_int_equal(wstransport_shared_new(ctx, 0, NULL, 0, &sh, &err), 0);
     struct client c;
     memset(&c, 0, sizeof c);
-    struct wstransport_target to = { .host = "127.0.0.1", .port = port, .path = "/" };
-    if (wstransport_open(sh, &to, &ops, &c, &c.t, &err) != 0) {
-        assert_string_equal(err.msg, "connect: Connection refused");
-    } else {
-        for (int i = 0; i < 100 && !c.closed; i++)
-            lws_service(ctx, 50);
-        assert_true(c.closed);
-        assert_false(c.opened);
-        assert_string_equal(c.why, "connect: Connection refused");
-    }
-    lws_context_destroy(ctx);
-    wstransport_shared_free(sh);
+    client_run(0, "127.0.0.1", port, "/", &c);
+    assert_false(c.opened);
+    assert_string_equal(c.why, "connect: Connection refused");
 }
 
 #define BACKLOG 600 /* messages of about 1 KiB: past WSTRANSPORT_RX_BUDGET */
@@ -341,23 +355,10 @@ static void *serve_tls(void *arg)
     SSL *ssl = SSL_new(ctx);
     SSL_set_fd(ssl, fd);
     assert_int_equal(SSL_accept(ssl), 1);
-    size_t n = 0;
-    while (!strstr(s->request, "\r\n\r\n")) {
-        int r = SSL_read(ssl, s->request + n, (int)(sizeof s->request - 1 - n));
-        assert_true(r > 0);
-        n += (size_t)r;
-        s->request[n] = '\0';
-    }
-    const char *k = strstr(s->request, "Sec-WebSocket-Key: ");
-    assert_non_null(k);
-    char wkey[WSHANDSHAKE_KEY_LEN + 1], acc[WSHANDSHAKE_ACCEPT_LEN + 1];
-    memcpy(wkey, k + 19, WSHANDSHAKE_KEY_LEN);
-    wkey[WSHANDSHAKE_KEY_LEN] = '\0';
-    wshandshake_accept(wkey, acc);
+    read_request(s, tls_read, ssl);
     struct strbuf out;
     strbuf_init(&out, 0);
-    strbuf_addf(&out, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
-                      "Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n\r\n", acc);
+    add_101(s, &out);
     char msg[1024];
     for (int i = 0; i < BACKLOG; i++) {
         int m = snprintf(msg, sizeof msg, "%08d", i);
@@ -387,26 +388,7 @@ static void tls_backlog(void **state)
     (void)state;
     struct server s;
     struct client c;
-    memset(&s, 0, sizeof s);
-    memset(&c, 0, sizeof c);
-    strbuf_init(&c.msg, 0);
-    strbuf_init(&c.msgs, 0);
-    s.lfd = loopback_listen(&s.port);
-    assert_int_equal(pthread_create(&s.thread, NULL, serve_tls, &s), 0);
-    struct lws_context_creation_info info;
-    memset(&info, 0, sizeof info);
-    info.port = CONTEXT_PORT_NO_LISTEN;
-    info.protocols = protocols;
-    struct lws_context *ctx = lws_create_context(&info);
-    assert_non_null(ctx);
-    struct wstransport_shared *sh;
-    struct lt_err err = { 0 };
-    assert_int_equal(wstransport_shared_new(ctx, 1, NULL, 1, &sh, &err), 0);
-    struct wstransport_target to = { .host = "localhost", .port = s.port, .path = "/tls" };
-    assert_int_equal(wstransport_open(sh, &to, &ops, &c, &c.t, &err), 0);
-    for (int i = 0; i < 400 && !c.closed; i++)
-        lws_service(ctx, 50);
-    assert_true(c.closed);
+    run_with(serve_tls, 1, FRAMES, &s, &c);
     assert_true(c.opened);
     assert_string_equal(c.why, "closed by the venue (close 1000)");
     /* every message, in order: "1024:00000000|1024:00000001|..." */
@@ -419,12 +401,7 @@ static void tls_backlog(void **state)
         at += (size_t)m;
     }
     assert_int_equal(at, c.msgs.len);
-    lws_context_destroy(ctx);
-    wstransport_shared_free(sh);
-    pthread_join(s.thread, NULL);
-    close(s.lfd);
-    strbuf_free(&c.msg);
-    strbuf_free(&c.msgs);
+    done(&s, &c);
 }
 
 int main(void)
