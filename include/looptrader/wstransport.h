@@ -14,10 +14,14 @@
  * (after lws_callback_on_writable) and RAW_CLOSE_FILE; the caller hands
  * them to wstransport_readable, _writable and _closed.  lws close()s the
  * fd when it closes the wsi (a callback returning -1, POLLHUP, or our
- * kill), never we once it is adopted.
+ * kill from a timer, LWS_TO_KILL_ASYNC), never we once it is adopted.
+ * That role clears POLLOUT after a writable callback returns, so a
+ * writable callback asked for inside one is asked again from a timer
+ * (wstransport_want_writable).
  *
- * Reads: up to WSTRANSPORT_READ_CHUNK per read() or SSL_read(), looped
- * until the socket (or OpenSSL) has no more, at most WSTRANSPORT_RX_BUDGET
+ * Reads: up to WSTRANSPORT_READ_CHUNK per recv() (or SSL_read()s), looped
+ * until the socket (or OpenSSL) has no more (a read short of the chunk
+ * says so without another read), at most WSTRANSPORT_RX_BUDGET
  * per wake-up so that one busy connection does not starve the others.
  * Past the budget a plain socket stays readable for the next poll; bytes
  * OpenSSL already holds would not make it so, so then the connection asks
@@ -33,7 +37,9 @@
  * Writes: what the socket takes goes at once, the rest waits in the
  * connection's output buffer, in order, for writable callbacks.
  *
- * DNS: getaddrinfo blocks the caller's thread, as lws 4.1 did.
+ * DNS: getaddrinfo blocks the caller's thread, as lws 4.1 did.  One of
+ * the host's addresses per attempt: the caller names which, the next one
+ * after an attempt that failed.
  *
  * One thread: everything here runs on the lws service thread.
  */
