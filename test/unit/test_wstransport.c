@@ -4,9 +4,11 @@
  * fragmented one with a ping inside it, a 64-bit-length one in pieces,
  * pings answered with their payload, a close answered and ended; a refused
  * upgrade names its status; a protocol error ends the connection; a
- * refused connect says so.  Over TLS (a self-signed certificate made here,
- * insecure_tls), a backlog past a wake-up's read budget all arrives:
- * bytes OpenSSL holds are not stranded. */
+ * refused connect says so.  Over TLS (a self-signed certificate made here),
+ * a backlog past a wake-up's read budget all arrives: bytes OpenSSL holds
+ * are not stranded; the certificate is verified (trusted as the CA file:
+ * accepted for its name; untrusted, or for another host: refused, saying
+ * why), unless insecure. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -14,8 +16,10 @@
 #include <cmocka.h>
 
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include <stdio.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,8 +35,16 @@
 
 enum script { FRAMES, REFUSE, MASKED };
 
+/* A self-signed certificate for "localhost" (no address), in a PEM file too. */
+struct pki {
+    X509 *cert;
+    EVP_PKEY *key;
+    char pem[256];
+};
+
 struct server {
     int lfd, port;
+    const struct pki *pki;     /* TLS servers */
     enum script script;
     pthread_t thread;
     struct strbuf got; /* the client's frames after the upgrade, unmasked: "<op>:<payload>|" */
@@ -218,9 +230,18 @@ static const struct lws_protocols protocols[] = {
     { NULL, NULL, 0, 0, 0, NULL, 0 }
 };
 
-/* A client of host:port (tls: insecure, no CA) serviced until its
- * connection ends; an open that fails at once ends it with its error. */
-static void client_run(int tls, const char *host, int port, const char *path, struct client *c)
+/* How the client connects. */
+struct copts {
+    int tls, insecure;
+    const char *ca_file; /* NULL: the system's store */
+    const char *host;
+};
+
+static const struct copts plain = { .host = "127.0.0.1" };
+
+/* A client of o->host:port serviced until its connection ends; an open
+ * that fails at once ends it with its error. */
+static void client_run(const struct copts *o, int port, const char *path, struct client *c)
 {
     lws_set_log_level(LLL_ERR, NULL);
     struct lws_context_creation_info info;
@@ -231,8 +252,8 @@ static void client_run(int tls, const char *host, int port, const char *path, st
     assert_non_null(ctx);
     struct wstransport_shared *sh;
     struct lt_err err = { 0 };
-    assert_int_equal(wstransport_shared_new(ctx, tls, NULL, tls, &sh, &err), 0);
-    struct wstransport_target to = { .host = host, .port = port, .path = path };
+    assert_int_equal(wstransport_shared_new(ctx, o->tls, o->ca_file, o->insecure, &sh, &err), 0);
+    struct wstransport_target to = { .host = o->host, .port = port, .path = path };
     if (wstransport_open(sh, &to, &ops, c, &c->t, &err) != 0) {
         snprintf(c->why, sizeof c->why, "%.*s", (int)sizeof c->why - 1, err.msg);
         c->closed = 1;
@@ -245,8 +266,8 @@ static void client_run(int tls, const char *host, int port, const char *path, st
 }
 
 /* Runs serve_fn's script against a client until its connection ends. */
-static void run_with(void *(*serve_fn)(void *), int tls, enum script script, struct server *s,
-                     struct client *c)
+static void run_with(void *(*serve_fn)(void *), const struct pki *pki, const struct copts *o,
+                     enum script script, struct server *s, struct client *c)
 {
     memset(s, 0, sizeof *s);
     memset(c, 0, sizeof *c);
@@ -254,16 +275,17 @@ static void run_with(void *(*serve_fn)(void *), int tls, enum script script, str
     strbuf_init(&c->msg, 0);
     strbuf_init(&c->msgs, 0);
     s->script = script;
+    s->pki = pki;
     s->lfd = loopback_listen(&s->port);
     assert_int_equal(pthread_create(&s->thread, NULL, serve_fn, s), 0);
-    client_run(tls, tls ? "localhost" : "127.0.0.1", s->port, "/ws/test", c);
+    client_run(o, s->port, "/ws/test", c);
     pthread_join(s->thread, NULL);
     close(s->lfd);
 }
 
 static void run(enum script script, struct server *s, struct client *c)
 {
-    run_with(serve, 0, script, s, c);
+    run_with(serve, NULL, &plain, script, s, c);
 }
 
 static void done(struct server *s, struct client *c)
@@ -322,7 +344,7 @@ static void connect_refused(void **state)
     close(loopback_listen(&port));
     struct client c;
     memset(&c, 0, sizeof c);
-    client_run(0, "127.0.0.1", port, "/", &c);
+    client_run(&plain, port, "/", &c);
     assert_false(c.opened);
     assert_string_equal(c.why, "connect: Connection refused");
 }
@@ -334,27 +356,21 @@ static void *serve_tls(void *arg)
 {
     struct server *s = arg;
     SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
-    EVP_PKEY *key = EVP_EC_gen("P-256");
-    X509 *x = X509_new();
-    assert_true(ctx && key && x);
-    ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
-    X509_gmtime_adj(X509_getm_notBefore(x), 0);
-    X509_gmtime_adj(X509_getm_notAfter(x), 3600);
-    X509_set_pubkey(x, key);
-    X509_NAME *name = X509_get_subject_name(x);
-    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)"localhost", -1,
-                               -1, 0);
-    X509_set_issuer_name(x, name);
-    assert_true(X509_sign(x, key, EVP_sha256()) > 0);
-    assert_int_equal(SSL_CTX_use_certificate(ctx, x), 1);
-    assert_int_equal(SSL_CTX_use_PrivateKey(ctx, key), 1);
+    assert_non_null(ctx);
+    assert_int_equal(SSL_CTX_use_certificate(ctx, s->pki->cert), 1);
+    assert_int_equal(SSL_CTX_use_PrivateKey(ctx, s->pki->key), 1);
     int fd = accept(s->lfd, NULL, NULL);
     assert_true(fd >= 0);
     struct timeval tv = { .tv_sec = 5 };
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     SSL *ssl = SSL_new(ctx);
     SSL_set_fd(ssl, fd);
-    assert_int_equal(SSL_accept(ssl), 1);
+    if (SSL_accept(ssl) != 1) { /* the client refused our certificate */
+        SSL_free(ssl);
+        close(fd);
+        SSL_CTX_free(ctx);
+        return NULL;
+    }
     read_request(s, tls_read, ssl);
     struct strbuf out;
     strbuf_init(&out, 0);
@@ -377,31 +393,95 @@ static void *serve_tls(void *arg)
         ;
     SSL_free(ssl);
     close(fd);
-    X509_free(x);
-    EVP_PKEY_free(key);
     SSL_CTX_free(ctx);
     return NULL;
 }
 
-static void tls_backlog(void **state)
+static void pki_make(struct pki *p)
 {
-    (void)state;
-    struct server s;
-    struct client c;
-    run_with(serve_tls, 1, FRAMES, &s, &c);
-    assert_true(c.opened);
-    assert_string_equal(c.why, "closed by the venue (close 1000)");
-    /* every message, in order: "1024:00000000|1024:00000001|..." */
-    size_t at = 0;
+    p->key = EVP_EC_gen("P-256");
+    p->cert = X509_new();
+    assert_true(p->key && p->cert);
+    ASN1_INTEGER_set(X509_get_serialNumber(p->cert), 1);
+    X509_gmtime_adj(X509_getm_notBefore(p->cert), 0);
+    X509_gmtime_adj(X509_getm_notAfter(p->cert), 3600);
+    X509_set_pubkey(p->cert, p->key);
+    X509_NAME *name = X509_get_subject_name(p->cert);
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)"localhost", -1,
+                               -1, 0);
+    X509_set_issuer_name(p->cert, name);
+    assert_true(X509_sign(p->cert, p->key, EVP_sha256()) > 0);
+    const char *dir = getenv("TMPDIR");
+    snprintf(p->pem, sizeof p->pem, "%s/test_wstransport.XXXXXX", dir && dir[0] ? dir : "/tmp");
+    int fd = mkstemp(p->pem);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    assert_non_null(f);
+    assert_int_equal(PEM_write_X509(f, p->cert), 1);
+    assert_int_equal(fclose(f), 0);
+}
+
+static void pki_free(struct pki *p)
+{
+    unlink(p->pem);
+    X509_free(p->cert);
+    EVP_PKEY_free(p->key);
+}
+
+/* Every message of serve_tls's backlog, in order, then its close. */
+static void check_backlog(const struct client *c)
+{
+    assert_true(c->opened);
+    assert_string_equal(c->why, "closed by the venue (close 1000)");
+    size_t at = 0; /* "1024:00000000|1024:00000001|..." */
     for (int i = 0; i < BACKLOG; i++) {
         char want[32];
         int m = snprintf(want, sizeof want, "1024:%08d|", i);
-        assert_true(at + (size_t)m <= c.msgs.len);
-        assert_memory_equal(c.msgs.buf + at, want, (size_t)m);
+        assert_true(at + (size_t)m <= c->msgs.len);
+        assert_memory_equal(c->msgs.buf + at, want, (size_t)m);
         at += (size_t)m;
     }
-    assert_int_equal(at, c.msgs.len);
+    assert_int_equal(at, c->msgs.len);
+}
+
+/* Accepted: unverified (insecure_tls), or verified, trusted as the CA file
+ * and named as the certificate names; the backlog arrives whole. */
+static void tls_accepted(void **state)
+{
+    (void)state;
+    struct pki pki;
+    pki_make(&pki);
+    const struct copts opts[] = { { .tls = 1, .insecure = 1, .host = "localhost" },
+                                  { .tls = 1, .ca_file = pki.pem, .host = "localhost" } };
+    for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++) {
+        struct server s;
+        struct client c;
+        run_with(serve_tls, &pki, &opts[i], FRAMES, &s, &c);
+        check_backlog(&c);
+        done(&s, &c);
+    }
+    pki_free(&pki);
+}
+
+/* Refused: not trusted (the system's store), or trusted for another name. */
+static void tls_refused(void **state)
+{
+    (void)state;
+    struct pki pki;
+    pki_make(&pki);
+    struct server s;
+    struct client c;
+    struct copts o = { .tls = 1, .host = "localhost" };
+    run_with(serve_tls, &pki, &o, FRAMES, &s, &c);
+    assert_false(c.opened);
+    assert_true(strncmp(c.why, "TLS handshake: certificate verify failed (", 42) == 0);
     done(&s, &c);
+    o = (struct copts){ .tls = 1, .ca_file = pki.pem, .host = "127.0.0.1" };
+    run_with(serve_tls, &pki, &o, FRAMES, &s, &c);
+    assert_false(c.opened);
+    assert_string_equal(c.why, "TLS handshake: certificate verify failed (IP address mismatch)");
+    done(&s, &c);
+    pki_free(&pki);
 }
 
 int main(void)
@@ -411,7 +491,8 @@ int main(void)
         cmocka_unit_test(refused),
         cmocka_unit_test(protocol_error),
         cmocka_unit_test(connect_refused),
-        cmocka_unit_test(tls_backlog),
+        cmocka_unit_test(tls_accepted),
+        cmocka_unit_test(tls_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
