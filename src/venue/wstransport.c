@@ -205,14 +205,15 @@ static ssize_t sock_read(struct wstransport *t, unsigned char *buf, size_t len)
             continue;
         }
         int e = SSL_get_error(t->ssl, n);
+        if (e == SSL_ERROR_WANT_WRITE) { /* OpenSSL must write first: read on writable */
+            t->read_wants_write = 1;
+            wstransport_want_writable(t);
+        }
         if (got)
             break;
         switch (e) {
         case SSL_ERROR_WANT_READ:
-            return 0;
         case SSL_ERROR_WANT_WRITE:
-            t->read_wants_write = 1;
-            wstransport_want_writable(t);
             return 0;
         case SSL_ERROR_ZERO_RETURN:
             return fail(t, "closed by the venue (TLS close)");
