@@ -1,5 +1,19 @@
 /*
- * wsclient.c - the one WebSocket thread (libwebsockets client).
+ * wsclient.c - the one WebSocket thread.
+ *
+ * Transport: each connection is a wstransport (wstransport.h): our own
+ * socket, OpenSSL and framing, its fd adopted into this thread's lws
+ * context as a raw file, so that lws is the poll loop, the timers (lws_sul)
+ * and the wake-up (lws_cancel_service) only; lws 4.1.6's ws client read
+ * frames a byte per call.  DNS (getaddrinfo) blocks this thread at each
+ * (re)connect, as lws 4.1 did; so does a legacy user's listenKey call.
+ * A message whole in a read reaches on_message where it was read; longer
+ * ones are reassembled here (wsclient_rx_fragment, bounded by RX_MAX).
+ * Pings are answered by the transport, idle connections pinged after 20 s
+ * and dropped after 45 s, a connect with its TLS and upgrade bounded by
+ * 20 s; every end of a connection comes here as conn_lost with a short
+ * reason (never a secret: a session user's cookie and headers go in its
+ * upgrade request only).
  *
  * Connections: the symbol's market stream (each bookTicker posted once on
  * the board); WS API connections carrying up to users_per_connection
@@ -37,7 +51,7 @@
  * writes the queued tickets at once, all in one write (conn_write_queued),
  * and keeps each on the connection's pending list until the answer with
  * its id comes, the connection is lost or the client stops.  A ticket is
- * marked written before lws_write is called: from then on its outcome is
+ * marked written before the write is made: from then on its outcome is
  * unknown without an answer, and it is never written again; a ticket still
  * queued when its connection goes is "never written" and its waiter may
  * send it another way.  Their pacing is the caller's (venue_limits_wait,
@@ -80,7 +94,6 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "looptrader/board.h"
 #include "looptrader/clock.h"
@@ -92,12 +105,12 @@
 #include "looptrader/ratelimit.h"
 #include "looptrader/venue_binance.h"
 #include "looptrader/wsframe.h"
+#include "looptrader/wstransport.h"
 
 #define RX_MAX (1u << 20)          /* largest message we reassemble */
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 5000
 #define LISTEN_KEY_MAX 128
-#define SYSTEM_CA_FILE "/etc/ssl/certs/ca-certificates.crt"
 #define MALFORMED_LOG_EVERY 1000   /* after the first few, log one in N */
 #define LABEL_MAX 72
 #define WS_REQ_WEIGHT 2            /* Binance: userDataStream.*, session.logon */
@@ -113,7 +126,7 @@ struct wsconn;
 
 enum ticket_state {
     TICKET_QUEUED,   /* on its connection's queue */
-    TICKET_WRITTEN,  /* handed to lws_write, on the pending list */
+    TICKET_WRITTEN,  /* handed to the transport's write, on the pending list */
     TICKET_ANSWERED, /* answer holds the venue's message */
     TICKET_LOST,     /* written, then the connection went (or the client stopped) */
     TICKET_UNSENT    /* never written, and never will be */
@@ -160,7 +173,9 @@ struct wsconn {
     struct wsclient *ws;
     enum conn_kind kind;
     char label[LABEL_MAX];          /* "market", "ws-api#1", "user alice" */
-    struct lws *wsi;                /* NULL unless connecting/up */
+    struct wstransport *t;          /* NULL unless connecting/up */
+    unsigned addr_index;            /* the host's address to try: the next one
+                                     * after an attempt that failed */
     enum conn_state state;
     int retired;                    /* all its users removed: no reconnect */
     int closing;                    /* close at the next writable callback */
@@ -216,6 +231,7 @@ struct wsclient {
 
     struct http *http;              /* owned; service thread (legacy listenKey) */
     struct lws_context *ctx;        /* created at start, destroyed by the thread */
+    struct wstransport_shared *tsh; /* with ctx; the connections' TLS and read buffer */
     pthread_t thread;
     int started;                    /* caller thread: thread exists */
     pthread_mutex_t ctl_lock;       /* guards ctx use from other threads + stopping */
@@ -235,16 +251,18 @@ struct wsclient {
     unsigned rand_state;            /* service thread: jitter */
     unsigned long malformed;        /* service thread: skipped messages */
     unsigned long strays;           /* service thread: answers nobody waits for */
-    unsigned char *out;             /* service thread: frames to write, after LWS_PRE */
-    size_t out_len, out_cap;        /* service thread: out's bytes past LWS_PRE */
+    unsigned char *out;             /* service thread: frames to write */
+    size_t out_len, out_cap;        /* service thread */
     unsigned char masks[256];       /* service thread: random bytes for frame masks */
     size_t masks_used;              /* service thread: masks taken */
 };
 
-#define WS_READ_BUF (64u << 10)
 #define OUT_KEEP (64u << 10)       /* frames' buffer kept between writes */
 
 static void conn_connect(struct wsconn *c);
+static void conn_open(void *arg);
+static void conn_data(void *arg, const char *data, size_t len, int whole, int end);
+static int conn_writable(void *arg);
 static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                     size_t len);
 
@@ -642,24 +660,22 @@ int wsclient_start(struct wsclient *ws, struct lt_err *err)
     info.port = CONTEXT_PORT_NO_LISTEN;
     info.protocols = protocols;
     info.user = ws;
-    info.options = ws->tls ? LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT : 0;
-    /* lws does not fall back to the system trust store by itself. */
-    if (ws->tls && venue_ca_file(ws->venue))
-        info.client_ssl_ca_filepath = venue_ca_file(ws->venue);
-    else if (ws->tls && access(SYSTEM_CA_FILE, R_OK) == 0)
-        info.client_ssl_ca_filepath = SYSTEM_CA_FILE;
+    /* lws does no TLS for us (wstransport.h): no SSL global init, no CA. */
+    info.options = 0;
     info.fd_limit_per_thread = (unsigned)(ws->n_conns + 8);
-    /* The one read buffer of the service thread: lws reads a socket at
-     * most this much per wake-up, and a WS API connection shared by many
-     * users carries a backlog of pushes of about 1 KiB each. */
-    info.pt_serv_buf_size = WS_READ_BUF;
     ws->ctx = lws_create_context(&info);
     if (!ws->ctx)
         return lt_err_set(err, LT_EIO, "cannot create the WebSocket context");
-    if (pthread_create(&ws->thread, NULL, service_main, ws) != 0) {
+    int rc = wstransport_shared_new(ws->ctx, ws->tls, venue_ca_file(ws->venue), ws->insecure_tls,
+                                    &ws->tsh, err);
+    if (!rc && pthread_create(&ws->thread, NULL, service_main, ws) != 0)
+        rc = lt_err_set(err, LT_EIO, "cannot start the WebSocket thread");
+    if (rc) {
         lws_context_destroy(ws->ctx);
         ws->ctx = NULL;
-        return lt_err_set(err, LT_EIO, "cannot start the WebSocket thread");
+        wstransport_shared_free(ws->tsh);
+        ws->tsh = NULL;
+        return rc;
     }
     ws->started = 1;
     if (venue_orders_ws_api(ws->venue) && !ws->legacy_listen_key) {
@@ -885,7 +901,7 @@ static void on_requests(struct wsclient *ws)
     }
     pthread_mutex_unlock(&ws->req_lock);
     for (size_t i = 0; i < ws->n_conns; i++)
-        if (ws->conns[i]->kick_work && ws->conns[i]->state == CONN_UP && ws->conns[i]->wsi)
+        if (ws->conns[i]->kick_work && ws->conns[i]->state == CONN_UP && ws->conns[i]->t)
             conn_write_queued(ws->conns[i]);
 }
 
@@ -918,7 +934,9 @@ static void *service_main(void *arg)
     pthread_mutex_lock(&ws->ctl_lock);
     atomic_store(&ws->stopping, 1);
     pthread_mutex_unlock(&ws->ctl_lock);
-    lws_context_destroy(ws->ctx);
+    lws_context_destroy(ws->ctx); /* closes every connection (RAW_CLOSE_FILE) */
+    wstransport_shared_free(ws->tsh);
+    ws->tsh = NULL;
     /* every waiter ends now: nothing is written any more */
     pthread_mutex_lock(&ws->req_lock);
     ws->req_closed = 1;
@@ -943,7 +961,7 @@ static void conn_lost(struct wsconn *c, const char *why)
         return;
     int was_up = c->state == CONN_UP;
     c->state = CONN_IDLE;
-    c->wsi = NULL;
+    c->t = NULL;
     c->closing = 0;
     lws_sul_cancel(&c->pace_sul);
     strbuf_reset(&c->rx);
@@ -1042,26 +1060,15 @@ static void conn_connect(struct wsconn *c)
         conn_lost(c, err.msg[0] ? err.msg : "no stream path");
         return;
     }
-    struct lws_client_connect_info i;
-    memset(&i, 0, sizeof i);
-    static const lws_retry_bo_t idle = { .secs_since_valid_ping = 20,
-                                         .secs_since_valid_hangup = 45 };
-    i.context = ws->ctx;
-    i.address = ws->host;
-    i.port = ws->port;
-    i.path = path;
-    i.host = ws->host;
-    i.origin = ws->host;
-    i.ssl_connection = ws->tls ? LCCSCF_USE_SSL : 0;
-    if (ws->tls && ws->insecure_tls)
-        i.ssl_connection |= LCCSCF_ALLOW_SELFSIGNED | LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK |
-                            LCCSCF_ALLOW_EXPIRED | LCCSCF_ALLOW_INSECURE;
-    i.local_protocol_name = protocols[0].name;
-    i.pwsi = &c->wsi;
-    i.opaque_user_data = c;
-    i.retry_and_idle_policy = &idle;
-    if (!lws_client_connect_via_info(&i))
-        conn_lost(c, "connect failed");
+    static const struct wstransport_ops ops = { conn_open, conn_data, conn_writable };
+    struct wstransport_target to = { .host = ws->host, .port = ws->port, .path = path,
+                                     .auth = c->kind == CONN_SESSION ? c->users[0]->auth : NULL,
+                                     .addr_index = c->addr_index };
+    if (wstransport_open(ws->tsh, &to, &ops, c, &c->t, &err) != 0) {
+        c->addr_index++;
+        conn_lost(c, err.msg);
+        return;
+    }
 }
 
 static struct wsuser *user_by_sub(struct wsconn *c, int sub)
@@ -1165,7 +1172,7 @@ static void on_message(struct wsconn *c, const char *buf, size_t len)
                     u->need_logon = 1;
                 else
                     u->need_subscribe = 1;
-                lws_callback_on_writable(c->wsi);
+                wstransport_want_writable(c->t);
             }
             u->req_is_logon = 0;
             return;
@@ -1178,7 +1185,7 @@ static void on_message(struct wsconn *c, const char *buf, size_t len)
             } else if (!atomic_load(&u->removed)) {
                 log_info("ws %s: %s logged on", c->label, u->name);
                 u->need_subscribe = 1;
-                lws_callback_on_writable(c->wsi);
+                wstransport_want_writable(c->t);
             }
             return;
         }
@@ -1189,7 +1196,7 @@ static void on_message(struct wsconn *c, const char *buf, size_t len)
             if (!atomic_load(&u->removed))
                 mailbox_post_stream(u->mb, 1);
             else /* removed while the subscribe was in flight */
-                u->need_unsubscribe = 1, lws_callback_on_writable(c->wsi);
+                u->need_unsubscribe = 1, wstransport_want_writable(c->t);
         } else {
             log_warn("ws %s: %s subscription refused: %d %s (its orders are polled)",
                      c->label, u->name, p.u.response.error_code, p.u.response.error_msg);
@@ -1205,12 +1212,12 @@ static void on_message(struct wsconn *c, const char *buf, size_t len)
             mailbox_post_stream(u->mb, 0);
             if (!atomic_load(&u->removed)) {
                 u->need_subscribe = 1;
-                lws_callback_on_writable(c->wsi);
+                wstransport_want_writable(c->t);
             }
         } else if (c->kind != CONN_MARKET) {
             log_warn("ws %s: stream ended; reconnecting", c->label);
             c->closing = 1;
-            lws_callback_on_writable(c->wsi);
+            wstransport_want_writable(c->t);
         }
         return;
     case PUSH_IGNORED:
@@ -1219,13 +1226,12 @@ static void on_message(struct wsconn *c, const char *buf, size_t len)
 }
 
 /* Appends text to ws->out as one masked WebSocket text frame (RFC 6455
- * 5.2), as lws would frame it.  Framed here because lws draws each
- * frame's 4-byte mask with its own read of /dev/urandom, a syscall per
- * request; these come from a pool drawn the same way 64 masks at a time.
+ * 5.2).  The 4-byte masks come from a pool drawn 64 at a time from lws's
+ * /dev/urandom, not a syscall per request.
  * 0, or -1 out of memory or random bytes. */
 static int frame_append(struct wsclient *ws, const char *text, size_t len)
 {
-    size_t need = LWS_PRE + ws->out_len + WSFRAME_HDR_MAX + len;
+    size_t need = ws->out_len + WSFRAME_HDR_MAX + len;
     if (need > ws->out_cap) {
         size_t cap = ws->out_cap ? ws->out_cap : 4096;
         while (cap < need)
@@ -1243,23 +1249,23 @@ static int frame_append(struct wsclient *ws, const char *text, size_t len)
     }
     const unsigned char *mask = ws->masks + ws->masks_used;
     ws->masks_used += 4;
-    unsigned char *p = ws->out + LWS_PRE + ws->out_len;
+    unsigned char *p = ws->out + ws->out_len;
     p += wsframe_header(p, 0x1 /* text */, len, mask);
     for (size_t i = 0; i < len; i++)
         p[i] = (unsigned char)text[i] ^ mask[i & 3];
-    ws->out_len = (size_t)(p + len - (ws->out + LWS_PRE));
+    ws->out_len = (size_t)(p + len - ws->out);
     return 0;
 }
 
-/* Writes the frames in ws->out on c in one write (lws keeps what the
- * socket does not take in its buflist, sent in order before any later
- * write).  0, or -1 when the connection failed. */
+/* Writes the frames in ws->out on c in one write (the transport keeps
+ * what the socket does not take, sent in order before any later write).
+ * 0, or -1 when the connection failed. */
 static int frames_write(struct wsconn *c)
 {
     struct wsclient *ws = c->ws;
     size_t n = ws->out_len;
     ws->out_len = 0;
-    int rc = n && lws_write(c->wsi, ws->out + LWS_PRE, n, LWS_WRITE_RAW) < 0 ? -1 : 0;
+    int rc = n && wstransport_write(c->t, ws->out, n) < 0 ? -1 : 0;
     if (ws->out_cap > OUT_KEEP) { /* a burst's room: not kept for life */
         free(ws->out);
         ws->out = NULL;
@@ -1276,8 +1282,8 @@ static int send_text(struct wsconn *c, const char *text, size_t len)
 static void pace_cb(lws_sorted_usec_list_t *sul)
 {
     struct wsconn *c = lws_container_of(sul, struct wsconn, pace_sul);
-    if (c->state == CONN_UP && c->wsi && !atomic_load(&c->ws->stopping))
-        lws_callback_on_writable(c->wsi);
+    if (c->state == CONN_UP && c->t && !atomic_load(&c->ws->stopping))
+        wstransport_want_writable(c->t);
 }
 
 /* One WS API request's turn (see Pacing at the top): 0 when it may go now
@@ -1293,9 +1299,9 @@ static int64_t pace_take(struct wsclient *ws)
 
 /* Writes c's queued requests now, in the wake-up that announced them, not
  * a writable callback later: no poll round trip between a worker's
- * request and its send.  lws keeps what the socket does not take (its
- * buflist, sent in order before any later write, and drained before the
- * next writable callback), so writing without asking is safe.  All that
+ * request and its send.  The transport keeps what the socket does not
+ * take (sent in order before any later write, and drained before the
+ * caller's next writable work), so writing without asking is safe.  All that
  * are queued go in one write.  Each ticket is marked written before the
  * write: from then on its outcome is unknown without an answer.  A write
  * that fails closes the connection (its next writable callback), which
@@ -1324,7 +1330,7 @@ static void conn_write_queued(struct wsconn *c)
     ws->out_len = 0;
     log_warn("ws %s: a request could not be written; reconnecting", c->label);
     c->closing = 1;
-    lws_callback_on_writable(c->wsi);
+    wstransport_want_writable(c->t);
 }
 
 /* Sends the queued requests, then one pending logon/subscribe/unsubscribe
@@ -1390,7 +1396,7 @@ static int on_writable(struct wsconn *c)
     if (sent < 0)
         return -1;
     if (more)
-        lws_callback_on_writable(c->wsi);
+        wstransport_want_writable(c->t);
     return 0;
 }
 
@@ -1413,43 +1419,17 @@ static void on_removals(struct wsclient *ws)
         if (c->kind == CONN_API) {
             if (u->subscription_id >= 0 && c->state == CONN_UP) {
                 u->need_unsubscribe = 1;
-                lws_callback_on_writable(c->wsi);
+                wstransport_want_writable(c->t);
             }
         } else {
             c->retired = 1;
             lws_sul_cancel(&c->sul);
-            if (c->wsi) {
+            if (c->t) {
                 c->closing = 1;
-                lws_callback_on_writable(c->wsi);
+                wstransport_want_writable(c->t);
             }
         }
     }
-}
-
-static int add_session_headers(struct wsconn *c, unsigned char **p, unsigned char *end)
-{
-    const struct venue_auth *a = c->users[0]->auth;
-    char name[128];
-    if (a->cookies && a->cookies[0] &&
-        lws_add_http_header_by_name(c->wsi, (const unsigned char *)"Cookie:",
-                                    (const unsigned char *)a->cookies, (int)strlen(a->cookies),
-                                    p, end))
-        return -1;
-    for (size_t i = 0; i < a->n_headers; i++) {
-        const char *h = a->headers[i];
-        const char *colon = strchr(h, ':');
-        if (!colon || (size_t)(colon - h) + 2 > sizeof name)
-            continue;
-        memcpy(name, h, (size_t)(colon - h) + 1);
-        name[colon - h + 1] = '\0';
-        const char *v = colon + 1;
-        while (*v == ' ' || *v == '\t')
-            v++;
-        if (lws_add_http_header_by_name(c->wsi, (const unsigned char *)name,
-                                        (const unsigned char *)v, (int)strlen(v), p, end))
-            return -1;
-    }
-    return 0;
 }
 
 int wsclient_rx_fragment(struct strbuf *rx, int *dropping, const void *in, size_t len,
@@ -1477,10 +1457,63 @@ void wsclient_rx_done(struct strbuf *rx)
         strbuf_free(rx); /* do not keep a huge buffer around */
 }
 
+/* The transport's upgrade was accepted: users subscribe (or log on). */
+static void conn_open(void *arg)
+{
+    struct wsconn *c = arg;
+    c->state = CONN_UP;
+    c->backoff_ms = BACKOFF_MIN_MS;
+    c->fails = 0;
+    log_info("ws %s: connected", c->label);
+    if (conn_takes_requests(c)) {
+        pthread_mutex_lock(&c->ws->req_lock);
+        c->accepting = 1;
+        pthread_mutex_unlock(&c->ws->req_lock);
+        int any = 0;
+        for (size_t i = 0; i < c->n_users; i++) {
+            struct wsuser *u = c->users[i];
+            int want = !atomic_load(&u->removed);
+            if (c->kind == CONN_LOGON)
+                u->need_logon = want;
+            else
+                u->need_subscribe = want;
+            any |= want;
+        }
+        if (any)
+            wstransport_want_writable(c->t);
+    } else if (c->kind != CONN_MARKET) {
+        users_stream(c, 1);
+    }
+}
+
+/* A message whole where the transport read it goes to on_message from
+ * there; pieces are reassembled in c->rx first. */
+static void conn_data(void *arg, const char *data, size_t len, int whole, int end)
+{
+    struct wsconn *c = arg;
+    if (whole) {
+        on_message(c, data, len);
+        return;
+    }
+    switch (wsclient_rx_fragment(&c->rx, &c->rx_dropping, data, len, end)) {
+    case -1:
+        log_warn("ws %s: dropped a message over %u bytes", c->label, RX_MAX);
+        break;
+    case 1:
+        on_message(c, c->rx.buf, c->rx.len);
+        wsclient_rx_done(&c->rx);
+        break;
+    }
+}
+
+static int conn_writable(void *arg) { return on_writable(arg); }
+
 static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                     size_t len)
 {
     (void)user;
+    (void)in;
+    (void)len;
     struct wsconn *c = wsi ? lws_get_opaque_user_data(wsi) : NULL;
     switch (reason) {
     case LWS_CALLBACK_EVENT_WAIT_CANCELLED: {
@@ -1491,64 +1524,19 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         }
         return 0;
     }
-    case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER:
-        if (c && c->kind == CONN_SESSION) {
-            unsigned char **p = (unsigned char **)in;
-            return add_session_headers(c, p, *p + len);
+    case LWS_CALLBACK_RAW_RX_FILE:
+        return c && c->t ? wstransport_readable(c->t) : 0;
+    case LWS_CALLBACK_RAW_WRITEABLE_FILE:
+        return c && c->t ? wstransport_writable(c->t) : 0;
+    case LWS_CALLBACK_RAW_CLOSE_FILE:
+        if (c && c->t) {
+            char why[WSTRANSPORT_WHY_MAX];
+            wstransport_closed(c->t, why);
+            c->t = NULL;
+            if (c->state == CONN_CONNECTING)
+                c->addr_index++; /* the host's next address next time */
+            conn_lost(c, why);
         }
-        return 0;
-    case LWS_CALLBACK_CLIENT_ESTABLISHED:
-        if (!c)
-            return -1;
-        c->wsi = wsi;
-        c->state = CONN_UP;
-        c->backoff_ms = BACKOFF_MIN_MS;
-        c->fails = 0;
-        log_info("ws %s: connected", c->label);
-        if (conn_takes_requests(c)) {
-            pthread_mutex_lock(&c->ws->req_lock);
-            c->accepting = 1;
-            pthread_mutex_unlock(&c->ws->req_lock);
-            int any = 0;
-            for (size_t i = 0; i < c->n_users; i++) {
-                struct wsuser *u = c->users[i];
-                int want = !atomic_load(&u->removed);
-                if (c->kind == CONN_LOGON)
-                    u->need_logon = want;
-                else
-                    u->need_subscribe = want;
-                any |= want;
-            }
-            if (any)
-                lws_callback_on_writable(wsi);
-        } else if (c->kind != CONN_MARKET) {
-            users_stream(c, 1);
-        }
-        return 0;
-    case LWS_CALLBACK_CLIENT_RECEIVE:
-        if (!c)
-            return 0;
-        switch (wsclient_rx_fragment(&c->rx, &c->rx_dropping, in, len,
-                                     lws_is_final_fragment(wsi) &&
-                                         !lws_remaining_packet_payload(wsi))) {
-        case -1:
-            log_warn("ws %s: dropped a message over %u bytes", c->label, RX_MAX);
-            break;
-        case 1:
-            on_message(c, c->rx.buf, c->rx.len);
-            wsclient_rx_done(&c->rx);
-            break;
-        }
-        return 0;
-    case LWS_CALLBACK_CLIENT_WRITEABLE:
-        return c ? on_writable(c) : 0;
-    case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
-        if (c)
-            conn_lost(c, in ? (const char *)in : "connection error");
-        return 0;
-    case LWS_CALLBACK_CLIENT_CLOSED:
-        if (c)
-            conn_lost(c, "closed");
         return 0;
     default:
         return 0;
