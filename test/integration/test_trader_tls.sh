@@ -69,6 +69,23 @@ assert_contains "$(cat "$LT_TMP/trader.err" "$TRADER_LOG" 2>/dev/null)" "exchang
 assert_eq "$(grep -c 'handshake' "$TLS_ERR")" "$tls_seen" "no connection was tried with a bad CA file"
 failed_before=$(grep -c 'handshake failed' "$TLS_ERR")
 
+# ---- REST plain, wss:// untrusted: the streams are refused, orders go on over REST ----
+tls_seen=$(grep -c 'handshake' "$TLS_ERR")
+failed_before=$(grep -c 'handshake failed' "$TLS_ERR")
+SIM_URL=http://127.0.0.1:$SIM_PORT trader_run
+assert_eq "$TRADER_RC" 0 "wss:// untrusted, REST trusted: the run completes (exit 0)"
+for u in "${USERS[@]}"; do
+    assert_eq "$(report_status "$u")" done "$u done with its streams refused"
+done
+assert_true "$(grep -c 'handshake failed' "$TLS_ERR") > $failed_before" '{}' \
+    "the trader refused the front's certificate on wss://"
+assert_eq "$(grep -c 'handshake ok' "$TLS_ERR")" 0 "no TLS session was ever set up"
+assert_contains "$(grep 'ws market: cannot connect' "$TRADER_LOG")" "certificate" \
+    "the market stream's warning names the certificate problem"
+assert_eq "$(grep -c 'ws [^:]*: connected' "$TRADER_LOG")" 0 "no stream connected"
+tls_seen=$(grep -c 'handshake' "$TLS_ERR")
+failed_before=$(grep -c 'handshake failed' "$TLS_ERR")
+
 # ---- the test CA trusted: the demo job over https:// and wss:// ----
 rm -rf "$TRADER_STATE"
 trader_config_with "ca_file = \"$PKI/ca.pem\";" "$LT_TMP/ca.conf"
