@@ -40,7 +40,7 @@ STATS=$LT_TMP/stats.json
 sim_start --seed 31 --config "$LT_TMP/sim.conf" --stats-file "$STATS" --fault ws_drop_ms=2000
 cat >"$LT_TMP/trader.conf" <<CONF
 exchange = { rest_url = "$SIM_URL"; ws_url = "$SIM_WS"; users_per_connection = $PER; };
-strategy = { symbol = "ALPHAUSDT"; buy_amount = 6.0; target = 120.0; fill_timeout_ms = 3000; };
+strategy = { symbol = "ALPHAUSDT"; buy_amount = 6.0; target = 240.0; fill_timeout_ms = 3000; };
 users_file = "users.conf";
 workers = 16;
 CONF
@@ -51,7 +51,7 @@ assert_eq "$TRADER_RC" 0 "looptrader exits 0"
 assert_eq "$(report_get 'len([u for u in j["users"] if u["status"] == "done"])')" $N \
     "all $N Ed25519 accounts done"
 auth_for() { AUTH=(--key "mux-ed-${1#m}" --private-key "$LT_TMP/ed.pem"); }
-trader_check_target 120 m000 m150 m299
+trader_check_target 240 m000 m150 m299
 
 grep -q "logged on" "$TRADER_LOG" && fail "an Ed25519 user logged on a session of its own"
 labels=$(sed -nE 's/.*ws (ws-api#[0-9]+): m[0-9]+ subscribed.*/\1/p' "$TRADER_LOG" | sort -u | wc -l)
