@@ -594,7 +594,11 @@ static int consume(struct wstransport *t, unsigned char *buf, size_t len)
     size_t used = 0;
     if (frames(t, buf + off, len - off, &used))
         return -1;
-    t->carry_len = len - off - used; /* a header or a control frame: within CARRY_MAX */
+    /* a header or a control frame (wsframe_parse's NEED): within CARRY_MAX;
+     * checked all the same, the bytes being the venue's */
+    if (len - off - used > CARRY_MAX)
+        return fail(t, "protocol error: %zu bytes of a frame held back", len - off - used);
+    t->carry_len = len - off - used;
     memcpy(t->carry, buf + off + used, t->carry_len);
     return 0;
 }
