@@ -48,6 +48,7 @@
 
 #include <libwebsockets.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "looptrader/error.h"
 #include "looptrader/venue.h"
@@ -69,6 +70,13 @@ struct wstransport_shared;
 int wstransport_shared_new(struct lws_context *ctx, int tls, const char *ca_file, int insecure,
                            struct wstransport_shared **out, struct lt_err *err);
 void wstransport_shared_free(struct wstransport_shared *sh);
+
+/* The idle policy of the connections opened after it: a ping after
+ * ping_ms with nothing received, the end after hangup_ms (> ping_ms).
+ * The defaults are WSTRANSPORT_PING_S and WSTRANSPORT_HANGUP_S; tests
+ * shorten them. */
+void wstransport_shared_set_idle(struct wstransport_shared *sh, int64_t ping_ms,
+                                 int64_t hangup_ms);
 
 struct wstransport_ops {
     /* The upgrade was accepted: frames flow. */

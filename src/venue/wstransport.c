@@ -43,6 +43,7 @@ struct wstransport_shared {
     struct lws_vhost *vh;
     SSL_CTX *ssl_ctx;          /* NULL: ws:// */
     int insecure;
+    int64_t ping_us, hangup_us; /* the idle policy */
     unsigned char *rbuf;       /* RBUF_SIZE: every connection's reads, one at a time */
 };
 
@@ -87,6 +88,8 @@ int wstransport_shared_new(struct lws_context *ctx, int tls, const char *ca_file
         return lt_err_set(err, LT_ENOMEM, "out of memory");
     }
     sh->ctx = ctx;
+    sh->ping_us = (int64_t)WSTRANSPORT_PING_S * LWS_US_PER_SEC;
+    sh->hangup_us = (int64_t)WSTRANSPORT_HANGUP_S * LWS_US_PER_SEC;
     sh->vh = lws_get_vhost_by_name(ctx, "default");
     sh->insecure = insecure;
     if (!sh->vh) {
@@ -125,6 +128,13 @@ int wstransport_shared_new(struct lws_context *ctx, int tls, const char *ca_file
     }
     *out = sh;
     return 0;
+}
+
+void wstransport_shared_set_idle(struct wstransport_shared *sh, int64_t ping_ms,
+                                 int64_t hangup_ms)
+{
+    sh->ping_us = ping_ms * 1000;
+    sh->hangup_us = hangup_ms * 1000;
 }
 
 void wstransport_shared_free(struct wstransport_shared *sh)
@@ -334,10 +344,10 @@ static void timer_cb(lws_sorted_usec_list_t *sul)
         return;
     }
     int64_t idle = clock_mono_us() - t->last_rx_us;
-    int64_t ping = (int64_t)WSTRANSPORT_PING_S * LWS_US_PER_SEC;
-    int64_t hangup = (int64_t)WSTRANSPORT_HANGUP_S * LWS_US_PER_SEC;
+    int64_t ping = t->sh->ping_us;
+    int64_t hangup = t->sh->hangup_us;
     if (idle >= hangup) {
-        fail(t, "nothing received in %d s", WSTRANSPORT_HANGUP_S);
+        fail(t, "nothing received in %lld ms", (long long)(hangup / 1000));
         kill_async(t);
         return;
     }
@@ -587,8 +597,7 @@ static int consume(struct wstransport *t, unsigned char *buf, size_t len)
         strbuf_free(&t->answer);
         t->state = T_OPEN;
         t->last_rx_us = clock_mono_us();
-        lws_sul_schedule(t->sh->ctx, 0, &t->timer, timer_cb,
-                         (lws_usec_t)WSTRANSPORT_PING_S * LWS_US_PER_SEC);
+        lws_sul_schedule(t->sh->ctx, 0, &t->timer, timer_cb, (lws_usec_t)t->sh->ping_us);
         t->ops->on_open(t->arg);
     }
     size_t used = 0;

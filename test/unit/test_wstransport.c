@@ -3,7 +3,8 @@
  * writes, the first frames behind it in the same segment, a whole message delivered where it lies, a
  * fragmented one with a ping inside it, a 64-bit-length one in pieces,
  * pings answered with their payload, a close answered and ended; a refused
- * upgrade names its status; a protocol error ends the connection; a
+ * upgrade names its status; a silent connection is pinged, then dropped;
+ * a protocol error ends the connection; a
  * refused connect says so.  Over TLS (a self-signed certificate made here),
  * a backlog past a wake-up's read budget all arrives: bytes OpenSSL holds
  * are not stranded; the certificate is verified (trusted as the CA file:
@@ -26,6 +27,7 @@
 #include <unistd.h>
 
 #include "loopback.h"
+#include "looptrader/clock.h"
 #include "looptrader/strbuf.h"
 #include "looptrader/wsframe.h"
 #include "looptrader/wshandshake.h"
@@ -33,7 +35,7 @@
 
 #define BIG 70000
 
-enum script { FRAMES, REFUSE, MASKED };
+enum script { FRAMES, REFUSE, MASKED, SILENT };
 
 /* A self-signed certificate for "localhost" (no address), in a PEM file too. */
 struct pki {
@@ -142,7 +144,9 @@ static void *serve(void *arg)
         strbuf_addstr(&out, "HTTP/1.1 403 Forbidden\r\nContent-Length: 6\r\n\r\nsecret");
     } else {
         add_101(s, &out);
-        if (s->script == MASKED) {
+        if (s->script == SILENT) {
+            /* the upgrade, then nothing at all: a stalled venue */
+        } else if (s->script == MASKED) {
             static const unsigned char masked[] = { 0x81, 0x81, 1, 2, 3, 4, 'x' ^ 1 };
             strbuf_add(&out, masked, sizeof masked);
         } else {
@@ -235,6 +239,7 @@ struct copts {
     int tls, insecure;
     const char *ca_file; /* NULL: the system's store */
     const char *host;
+    int64_t ping_ms, hangup_ms; /* 0: the default idle policy */
 };
 
 static const struct copts plain = { .host = "127.0.0.1" };
@@ -253,12 +258,16 @@ static void client_run(const struct copts *o, int port, const char *path, struct
     struct wstransport_shared *sh;
     struct lt_err err = { 0 };
     assert_int_equal(wstransport_shared_new(ctx, o->tls, o->ca_file, o->insecure, &sh, &err), 0);
+    if (o->ping_ms)
+        wstransport_shared_set_idle(sh, o->ping_ms, o->hangup_ms);
     struct wstransport_target to = { .host = o->host, .port = port, .path = path };
     if (wstransport_open(sh, &to, &ops, c, &c->t, &err) != 0) {
         snprintf(c->why, sizeof c->why, "%.*s", (int)sizeof c->why - 1, err.msg);
         c->closed = 1;
     }
-    for (int i = 0; i < 400 && !c->closed; i++) /* bounded: 400 polls of 50 ms at most */
+    /* bounded in time, not in calls: lws's poll rounds a timer's wait down
+     * to the ms, then calls back at once until it is due */
+    for (int64_t end = clock_mono_ms() + 20000; !c->closed && clock_mono_ms() < end;)
         lws_service(ctx, 50);
     assert_true(c->closed);
     lws_context_destroy(ctx);
@@ -309,6 +318,22 @@ static void frames_and_controls(void **state)
     assert_string_equal(c.why, "closed by the venue (close 1000)");
     /* the pongs echo their pings, then our close echoes the code */
     assert_string_equal(s.got.buf, "10:abc|10:x|8:\x03\xe8|");
+    done(&s, &c);
+}
+
+/* A connection on which nothing comes is pinged once, then dropped, as
+ * lws's idle policy did (shortened here: 200 ms and 2 s). */
+static void silent_venue_pinged_then_dropped(void **state)
+{
+    (void)state;
+    struct server s;
+    struct client c;
+    static const struct copts idle = { .host = "127.0.0.1", .ping_ms = 200, .hangup_ms = 2000 };
+    run_with(serve, NULL, &idle, SILENT, &s, &c);
+    assert_true(c.opened);
+    assert_string_equal(c.msgs.buf ? c.msgs.buf : "", "");
+    assert_string_equal(s.got.buf, "9:|");
+    assert_string_equal(c.why, "nothing received in 2000 ms");
     done(&s, &c);
 }
 
@@ -488,6 +513,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(frames_and_controls),
+        cmocka_unit_test(silent_venue_pinged_then_dropped),
         cmocka_unit_test(refused),
         cmocka_unit_test(protocol_error),
         cmocka_unit_test(connect_refused),
