@@ -4,6 +4,7 @@
  */
 #include "looptrader/wshandshake.h"
 
+#include <ctype.h>
 #include <openssl/evp.h>
 #include <openssl/sha.h>
 #include <stdio.h>
@@ -124,10 +125,15 @@ int wshandshake_response(const char *buf, size_t len, const char *key, size_t *h
     }
     const char *end = blank + 2; /* past the last header line's CRLF */
     const char *eol = memmem(buf, (size_t)(end - buf), "\r\n", 2);
-    int status = 0;
-    if ((size_t)(eol - buf) < 12 || strncmp(buf, "HTTP/1.", 7) != 0 || buf[8] != ' ' ||
-        sscanf(buf + 9, "%3d", &status) != 1)
+    /* "HTTP/1.x NNN" and a space or the line's end: the three digits read
+     * by hand, the bytes being the venue's and not NUL-terminated (sscanf
+     * would skip blanks past them) */
+    size_t line = (size_t)(eol - buf);
+    if (line < 12 || strncmp(buf, "HTTP/1.", 7) != 0 || buf[8] != ' ' ||
+        !isdigit((unsigned char)buf[9]) || !isdigit((unsigned char)buf[10]) ||
+        !isdigit((unsigned char)buf[11]) || (line > 12 && buf[12] != ' '))
         return lt_err_set(err, LT_EPARSE, "upgrade answer: not HTTP");
+    int status = (buf[9] - '0') * 100 + (buf[10] - '0') * 10 + (buf[11] - '0');
     if (status != 101)
         return lt_err_set(err, LT_EPARSE, "HTTP %d", status);
     char want[WSHANDSHAKE_ACCEPT_LEN + 1];

@@ -30,6 +30,7 @@
 #include "../fuzz/fuzz_sim_wsapi.c"
 #include "../fuzz/fuzz_venue_listen_key.c"
 #include "../fuzz/fuzz_ws_frames.c"
+#include "../fuzz/fuzz_ws_handshake.c"
 #include "../fuzz/fuzz_venue_exchange_info.c"
 #include "../fuzz/fuzz_venue_order.c"
 #include "../fuzz/fuzz_venue_trades.c"
@@ -106,6 +107,7 @@ REPLAY(sim_rest)
 REPLAY(sim_wsapi)
 REPLAY(venue_listen_key)
 REPLAY(ws_frames)
+REPLAY(ws_handshake)
 REPLAY(venue_exchange_info)
 REPLAY(venue_order)
 REPLAY(venue_trades)
@@ -135,6 +137,7 @@ int main(void)
         cmocka_unit_test(replay_sim_wsapi),
         cmocka_unit_test(replay_venue_listen_key),
         cmocka_unit_test(replay_ws_frames),
+        cmocka_unit_test(replay_ws_handshake),
         cmocka_unit_test(replay_venue_exchange_info),
         cmocka_unit_test(replay_venue_order),
         cmocka_unit_test(replay_venue_trades),

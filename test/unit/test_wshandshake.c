@@ -97,6 +97,17 @@ static void response_errors(void **state)
     expect_error("HTTP/1.1 403 Forbidden\r\nContent-Length: 6\r\n\r\nsecret", "HTTP 403");
     expect_error("HTTP/1.1 200 OK\r\n\r\n", "HTTP 200");
     expect_error("SSH-2.0-OpenSSH\r\n\r\n", "upgrade answer: not HTTP");
+    /* a status of blanks is not read on past the bytes given (sscanf went
+     * on over the blank line and read the "101" after them) */
+    expect_error("HTTP/1.1          \r\n\r\n", "upgrade answer: not HTTP");
+    static const char past[] = "HTTP/1.1          \r\n\r\n101";
+    struct lt_err err = { 0 };
+    size_t hl = 0;
+    assert_int_equal(wshandshake_response(past, sizeof past - 1 - 3, RFC_KEY, &hl, &err),
+                     LT_EPARSE);
+    assert_string_equal(err.msg, "upgrade answer: not HTTP");
+    expect_error("HTTP/1.1 1010 x\r\n\r\n", "upgrade answer: not HTTP");
+    expect_error("HTTP/1.1 10\r\n\r\n", "upgrade answer: not HTTP");
     expect_error("HTTP/1.1 101 x\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: " RFC_ACCEPT
                  "\r\n\r\n",
                  "upgrade answer: no Upgrade: websocket");
@@ -110,8 +121,7 @@ static void response_errors(void **state)
     int n = snprintf(big, sizeof big, "HTTP/1.1 101 x\r\nX: ");
     memset(big + n, 'a', sizeof big - 1 - (size_t)n);
     big[sizeof big - 1] = '\0';
-    struct lt_err err = { 0 };
-    size_t hl;
+    lt_err_clear(&err);
     assert_int_equal(wshandshake_response(big, sizeof big - 1, RFC_KEY, &hl, &err), LT_EPARSE);
     assert_non_null(strstr(err.msg, "headers over"));
 }
