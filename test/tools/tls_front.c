@@ -1,7 +1,8 @@
 /*
  * tls_front - a TLS terminator on loopback, so the trader's https:// and
- * wss:// paths (libcurl's and libwebsockets' TLS clients, certificate and
- * hostname checks) run against the plain simulator in tests.
+ * wss:// paths (libcurl's TLS and our WebSocket transport's OpenSSL,
+ * certificate and hostname checks) run against the plain simulator in
+ * tests.
  *
  *   tls_front --listen 127.0.0.1:PORT --to 127.0.0.1:PORT --cert PEM --key PEM
  *             [--port-file FILE] [--max-conns N]
