@@ -6,7 +6,8 @@
 # its first handshake and nothing is sent; an unreadable or non-PEM CA file
 # is a configuration error before any connection.  With REST plain and only
 # wss:// untrusted, the streams are refused with the certificate named and
-# the job completes over REST.
+# the job completes over REST.  With the venue cutting every WebSocket every
+# 300 ms, the trader reconnects over wss:// and the job completes.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/trader_lib.sh"
 
@@ -86,6 +87,27 @@ assert_eq "$(grep -c 'handshake failed' "$TLS_ERR")" "$failed_before" "no handsh
 SIM_URL=http://127.0.0.1:$SIM_PORT
 trader_check_target "$(report_user alice target)" alice
 trader_check_flat "${USERS[@]}"
+# ---- the test CA trusted, the venue cutting every WebSocket every 300 ms ----
+# Each cut ends a TLS connection mid-stream; the trader reconnects over
+# wss:// (a new handshake each time) and the job still completes.
+sim_start --seed 33 --fault ws_drop_ms=300
+tls_front_start
+SIM_URL=https://127.0.0.1:$TLS_PORT SIM_WS=wss://127.0.0.1:$TLS_PORT
+rm -rf "$TRADER_STATE"
+lost_before=$(grep -c 'connection lost' "$TRADER_LOG")
+TRADER_CONFIG=$LT_TMP/ca.conf trader_run
+assert_eq "$TRADER_RC" 0 "TLS with the venue cutting its WebSockets: exit 0"
+for u in "${USERS[@]}"; do
+    assert_eq "$(report_status "$u")" done "$u done over TLS through the cuts"
+done
+lost=$(( $(grep -c 'connection lost' "$TRADER_LOG") - lost_before ))
+assert_true "$lost >= 1" '{}' "the venue cut a wss:// connection during the run ($lost lost)"
+assert_true "$(grep -c 'handshake ok' "$TLS_ERR") > 3" '{}' "the streams reconnected over TLS"
+assert_eq "$(grep -c 'handshake failed' "$TLS_ERR")" 0 "no handshake failed"
+SIM_URL=http://127.0.0.1:$SIM_PORT
+trader_check_target "$(report_user alice target)" alice
+trader_check_flat "${USERS[@]}"
+
 # ---- REST plain, wss:// untrusted: the streams are refused, orders go on over REST ----
 # A fresh venue (the run above reached every target) behind a fresh front.
 sim_start --seed 32
