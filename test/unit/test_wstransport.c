@@ -223,6 +223,10 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         wstransport_closed(c->t, c->why);
         c->t = NULL;
         c->closed = 1;
+        /* A close from a timer (the idle hang-up) comes before the poll of
+         * the same service call, which would then wait for lws's next timer
+         * of its own (~30 s): wake it, as wsclient's reconnect timer does. */
+        lws_cancel_service(lws_get_context(wsi));
         return 0;
     default:
         return 0;
