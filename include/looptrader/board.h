@@ -11,8 +11,8 @@
  *
  * A price is a reported state: readers that find none (or only a stale
  * one) call board_note_missing, which logs "no price for SYMBOL for N s"
- * about once every 10 s while the gap lasts, and the first price after a
- * reported gap is logged as back.
+ * (or, the stream down, that it is) about once every 10 s while the gap
+ * lasts, and the first price after a reported gap is logged as back.
  *
  * The writer also says when its stream goes down (board_stream_down):
  * until the next price, a wait for one ends at once with LT_ENOTFOUND

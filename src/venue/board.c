@@ -169,6 +169,12 @@ void board_note_missing(struct board *b)
     /* One reader of many logs it. */
     if (!atomic_compare_exchange_strong(&b->reported_us, &last, now))
         return;
-    log_warn("no price for %s for %lld s (pushed prices missing or stale; asking REST)",
-             b->symbol, (long long)((now - atomic_load(&b->last_good_us)) / 1000000));
+    pthread_mutex_lock(&b->lock);
+    int down = b->down;
+    pthread_mutex_unlock(&b->lock);
+    if (down)
+        log_warn("no pushed price for %s: the market stream is down (asking REST)", b->symbol);
+    else
+        log_warn("no price for %s for %lld s (pushed prices missing or stale; asking REST)",
+                 b->symbol, (long long)((now - atomic_load(&b->last_good_us)) / 1000000));
 }

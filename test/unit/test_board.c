@@ -7,11 +7,16 @@
 #include <cmocka.h>
 
 #include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 #include <stdatomic.h>
 #include <time.h>
 
 #include "looptrader/board.h"
 #include "looptrader/clock.h"
+#include "looptrader/log.h"
 
 static void sleep_ms(long ms)
 {
@@ -148,6 +153,28 @@ static void stream_down_ends_waits_until_a_price(void **state)
     board_free(b);
 }
 
+/* With the stream down, the gap's report says so instead of "for 0 s". */
+static void stream_down_is_reported_as_such(void **state)
+{
+    (void)state;
+    char path[64];
+    snprintf(path, sizeof path, "/tmp/lt-test-board-%d.log", (int)getpid());
+    assert_int_equal(log_open(path), 0);
+    struct board *b;
+    assert_int_equal(board_new("XYZ", &b), 0);
+    board_stream_down(b);
+    board_note_missing(b);
+    board_free(b);
+    log_close();
+    char text[1024] = "";
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    text[fread(text, 1, sizeof text - 1, f)] = '\0';
+    fclose(f);
+    unlink(path);
+    assert_non_null(strstr(text, "no pushed price for XYZ: the market stream is down (asking REST)"));
+}
+
 static void stop_ends_a_wait(void **state)
 {
     (void)state;
@@ -231,6 +258,7 @@ int main(void)
         cmocka_unit_test(a_post_wakes_a_waiter),
         cmocka_unit_test(stop_ends_a_wait),
         cmocka_unit_test(stream_down_ends_waits_until_a_price),
+        cmocka_unit_test(stream_down_is_reported_as_such),
         cmocka_unit_test(one_writer_many_readers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
