@@ -37,6 +37,12 @@ enum wsframe_op {
 size_t wsframe_header(unsigned char out[WSFRAME_HDR_MAX], unsigned op, size_t len,
                       const unsigned char *mask);
 
+/* Writes a client's final frame of opcode op into out (WSFRAME_HDR_MAX +
+ * len bytes of room): the header with mask, then payload[0..len) XORed
+ * with it.  Returns the frame's length. */
+size_t wsframe_client(unsigned char *out, unsigned op, const void *payload, size_t len,
+                      const unsigned char mask[4]);
+
 /* The parser's state between reads: zero it (= {0}) for a new connection. */
 struct wsframe_rx {
     uint64_t left;    /* payload bytes of the current data frame still to come */

@@ -32,6 +32,16 @@ size_t wsframe_header(unsigned char out[WSFRAME_HDR_MAX], unsigned op, size_t le
     return h;
 }
 
+size_t wsframe_client(unsigned char *out, unsigned op, const void *payload, size_t len,
+                      const unsigned char mask[4])
+{
+    const unsigned char *in = payload;
+    size_t h = wsframe_header(out, op, len, mask);
+    for (size_t i = 0; i < len; i++)
+        out[h + i] = in[i] ^ mask[i & 3];
+    return h + len;
+}
+
 static enum wsframe_result need_more(size_t *need, size_t n)
 {
     *need = n;

@@ -1249,11 +1249,7 @@ static int frame_append(struct wsclient *ws, const char *text, size_t len)
     }
     const unsigned char *mask = ws->masks + ws->masks_used;
     ws->masks_used += 4;
-    unsigned char *p = ws->out + ws->out_len;
-    p += wsframe_header(p, 0x1 /* text */, len, mask);
-    for (size_t i = 0; i < len; i++)
-        p[i] = (unsigned char)text[i] ^ mask[i & 3];
-    ws->out_len = (size_t)(p + len - ws->out);
+    ws->out_len += wsframe_client(ws->out + ws->out_len, WSFRAME_TEXT, text, len, mask);
     return 0;
 }
 
@@ -1335,8 +1331,9 @@ static void conn_write_queued(struct wsconn *c)
 
 /* Sends the queued requests, then one pending logon/subscribe/unsubscribe
  * when its turn has come; asks for another turn if more wait. */
-static int on_writable(struct wsconn *c)
+static int conn_writable(void *arg)
 {
+    struct wsconn *c = arg;
     struct wsclient *ws = c->ws;
     if (conn_takes_requests(c))
         conn_write_queued(c);
@@ -1505,8 +1502,6 @@ static void conn_data(void *arg, const char *data, size_t len, int whole, int en
         break;
     }
 }
-
-static int conn_writable(void *arg) { return on_writable(arg); }
 
 static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                     size_t len)

@@ -325,10 +325,7 @@ static int send_control(struct wstransport *t, unsigned op, const unsigned char 
     unsigned char f[WSFRAME_HDR_MAX + WSFRAME_CONTROL_MAX], mask[4];
     if (len > WSFRAME_CONTROL_MAX || lws_get_random(t->sh->ctx, mask, 4) != 4)
         return fail(t, "no random bytes for a frame mask");
-    size_t h = wsframe_header(f, op, len, mask);
-    for (size_t i = 0; i < len; i++)
-        f[h + i] = payload[i] ^ mask[i & 3];
-    return send_bytes(t, f, h + len);
+    return send_bytes(t, f, wsframe_client(f, op, payload, len, mask));
 }
 
 /* ---------------------------------------------------------------- timers */

@@ -40,6 +40,19 @@ static void masked(void **state)
     assert_true(h[1] == (0x80 | 127) && memcmp(h + 10, m, 4) == 0);
 }
 
+/* A whole client frame: the header, then the payload XORed with the mask. */
+static void client_frame(void **state)
+{
+    (void)state;
+    unsigned char f[WSFRAME_HDR_MAX + 5];
+    static const unsigned char m[4] = { 1, 2, 3, 4 };
+    assert_int_equal(wsframe_client(f, WSFRAME_PING, "hello", 5, m), 11);
+    assert_true(f[0] == 0x89 && f[1] == (0x80 | 5) && memcmp(f + 2, m, 4) == 0);
+    static const unsigned char x[5] = { 'h' ^ 1, 'e' ^ 2, 'l' ^ 3, 'l' ^ 4, 'o' ^ 1 };
+    assert_memory_equal(f + 6, x, 5);
+    assert_int_equal(wsframe_client(f, WSFRAME_PONG, NULL, 0, m), 6);
+}
+
 /* Appends a server frame (unmasked) of opcode op to out: final unless
  * more, the header's first byte ORed with extra. */
 static void frame(struct strbuf *out, unsigned op, int more, const void *p, size_t len)
@@ -252,6 +265,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(lengths),
         cmocka_unit_test(masked),
+        cmocka_unit_test(client_frame),
         cmocka_unit_test(splits),
         cmocka_unit_test(zero_copy_and_need),
         cmocka_unit_test(rejections),
