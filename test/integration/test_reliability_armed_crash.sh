@@ -10,8 +10,8 @@
 # against the armed bounds, settle what it bought, and reach the target
 # with nothing open and the balance back.
 # Then a crash with several rounds armed ahead (LT_TEST_KILL_AT_ROUND=3:
-# round 1 armed rounds 2..5, round 2 used its pair): the restart finds
-# round 3's buy unknown to the venue and so knows rounds 3..5 never
+# round 1 armed rounds 2.., round 2 used its pair): the restart finds
+# round 3's buy unknown to the venue and so knows rounds 3.. never
 # started (no query for rounds 4 and 5), settles, and reaches the target
 # flat.
 . "$(dirname "$0")/lib.sh"
@@ -55,9 +55,9 @@ T2=$(plus "$before" 3000)
 ARGS=(--only alice --target "$T2" --buy-amount "$ROUND")
 LT_TEST_KILL_AT_ROUND=3 trader_run "${ARGS[@]}"
 assert_eq "$TRADER_RC" 137 "the hook killed the trader as its round 3 started"
-ahead=$(jlines 'sorted({l["round"] for l in j if l["ev"] == "armed" and l.get("ahead") == 1 and l["run"] == [x["run"] for x in j if "run" in x][-1] and l["round"] >= 3 and l["side"] == "BUY"})' "$J")
-assert_eq "$ahead" "[3,4,5]" "rounds 3, 4 and 5 were armed ahead at the kill"
-read -r b3 b4 b5 <<<"$(jlines '" ".join(l["cid"] for l in j if l["ev"] == "armed" and l.get("ahead") == 1 and l["run"] == [x["run"] for x in j if "run" in x][-1] and l["round"] >= 3 and l["side"] == "BUY")' "$J")"
+ahead=$(jlines 'sorted({l["round"] for l in j if l["ev"] == "armed" and l.get("ahead") == 1 and l["run"] == [x["run"] for x in j if "run" in x][-1] and l["round"] >= 3 and l["side"] == "BUY"})[:3]' "$J")
+assert_eq "$ahead" "[3,4,5]" "rounds 3, 4 and 5 (at least) were armed ahead at the kill"
+read -r b3 b4 b5 _ <<<"$(jlines '" ".join(l["cid"] for l in j if l["ev"] == "armed" and l.get("ahead") == 1 and l["run"] == [x["run"] for x in j if "run" in x][-1] and l["round"] >= 3 and l["side"] == "BUY")' "$J")"
 trader_run "${ARGS[@]}"
 assert_eq "$TRADER_RC" 0 "the restart exits 0"
 assert_contains "$(cat "$TRADER_LOG")" "earlier order BUY $b3: never placed, 0 executed" "the restart asked the venue for round 3's buy $b3: never placed"
