@@ -148,6 +148,8 @@ struct strategy_carried {
     unsigned round_hi;         /* the latest round ids were armed ahead for */
     unsigned seq_hi;           /* order numbers those ids took in each round up to
                                 * round_hi, used or not (at most) */
+    unsigned failed;           /* the round whose batch could not be written
+                                * (not tried again in it) */
     struct strategy_carried_round ring[ARM_AHEAD];
 };
 

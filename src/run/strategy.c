@@ -846,8 +846,8 @@ static void arm_carry(struct rctx *c, const struct ladder *lad, money_t round_qu
     struct strategy_user *u = c->u;
     const struct strategy_config *sc = &u->cfg->strategy;
     struct strategy_carried *n = &u->next;
-    if (n->n > 1 || c->env->coord || sc->oto || c->topup || c->live_unknown ||
-        c->ref_ask <= 0 || c->ref_bid <= 0 || u->buy_cap <= 0 || stopping(c))
+    if (n->n > 1 || n->failed == u->round || c->env->coord || sc->oto || c->topup ||
+        c->live_unknown || c->ref_ask <= 0 || c->ref_bid <= 0 || u->buy_cap <= 0 || stopping(c))
         return;
     money_t remaining =
         target_remaining(u->report.target, money_add_sat(u->window_total, round_quote));
@@ -885,6 +885,7 @@ static void arm_carry(struct rctx *c, const struct ladder *lad, money_t round_qu
     struct lt_err e = { 0 };
     if (journal_armed_pairs(u->journal, c->env->run, v, k, &upto, &e) != 0) {
         log_warn("%s: %s (the rounds ahead arm their orders themselves)", u->cfg->name, e.msg);
+        n->failed = u->round;
         return;
     }
     for (unsigned i = 0; i < k; i++) {
