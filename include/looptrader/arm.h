@@ -90,13 +90,16 @@ struct arm_pending {
 };
 
 /* v[i], the buy armed ahead for its round m, is unknown to the venue.
- * When it is the only buy armed ahead for round m and every order of its
- * run of round m or later is armed ahead only (no intent, exact or own
- * armed line: one of those is durable before any send of its round) and
- * none is known to the venue,
- * round m never started, nor did any later one: skip[k] is set for each
- * such order (i included; never placed, no query) and their count is
- * returned.  Otherwise nothing is set and 0 is returned (ask the venue). */
+ * When every order of its run of round m or later is armed ahead only (no
+ * intent, exact or own armed line: one of those is durable before any
+ * send of its round), none is known to the venue, and each of those
+ * rounds has one buy armed ahead (a round armed again, after a ring was
+ * closed, may have been sent on the second), round m never started, nor
+ * did any later one: rounds run in order, and a round whose buy armed
+ * ahead goes unused closes the ring, so a later round of the same batch
+ * is never sent.  Then skip[k] is set for each such order (i included;
+ * never placed, no query) and their count is returned.  Otherwise
+ * nothing is set and 0 is returned (ask the venue). */
 size_t arm_unstarted(const struct arm_pending *v, size_t n, size_t i, unsigned char *skip);
 
 #endif

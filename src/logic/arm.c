@@ -60,12 +60,19 @@ size_t arm_unstarted(const struct arm_pending *v, size_t n, size_t i, unsigned c
     for (size_t k = 0; k < n; k++) {
         if (strcmp(v[k].run, v[i].run) != 0 || v[k].round < m)
             continue;
-        /* a line of its own (sent, or durable before a send), or round m
-         * armed twice (a closed batch's never_placed lines may be lost):
-         * that round or a later one may have started */
-        if (!v[k].ahead || v[k].placed ||
-            (k != i && v[k].round == m && v[k].side == SIDE_BUY))
+        /* a line of its own (sent, or durable before a send): that round
+         * started */
+        if (!v[k].ahead || v[k].placed)
             return 0;
+        /* a round armed twice: a closed batch (its never_placed lines may
+         * be lost) and the one armed after it, whose ids may have been
+         * sent whatever became of round m's (strategy.c closes the ring
+         * when a round's buy armed ahead goes unused) */
+        if (v[k].side == SIDE_BUY)
+            for (size_t l = k + 1; l < n; l++)
+                if (v[l].side == SIDE_BUY && v[l].round == v[k].round &&
+                    strcmp(v[l].run, v[k].run) == 0)
+                    return 0;
     }
     size_t marked = 0;
     for (size_t k = 0; k < n; k++)

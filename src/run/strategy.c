@@ -1311,6 +1311,10 @@ static int buy_ladder(struct rctx *c, money_t quote_goal)
 static int buy_step(struct rctx *c, money_t quote_goal)
 {
     int rc = buy_ladder(c, quote_goal);
+    /* the round's buy armed ahead never went: the rounds after it are not
+     * sent on the same batch (arm_unstarted relies on it) */
+    if (c->arm.set && c->arm.ahead)
+        carried_close(c->u);
     arm_close(c, &c->arm);
     return rc;
 }

@@ -180,6 +180,10 @@ static void unstarted_later_intent(void **state)
     v[8] = (struct arm_pending){ "r1", 2, SIDE_BUY, 1, 0 };
     assert_int_equal(arm_unstarted(v, 9, 2, skip), 0);
     assert_memory_equal(skip, none, 9);
+    /* a later round armed twice: its second buy may have been sent */
+    v[8] = (struct arm_pending){ "r1", 4, SIDE_BUY, 1, 0 };
+    assert_int_equal(arm_unstarted(v, 9, 2, skip), 0);
+    assert_memory_equal(skip, none, 9);
     /* another run's orders change nothing */
     v[8] = (struct arm_pending){ "r2", 3, SIDE_BUY, 0, 0 };
     assert_int_equal(arm_unstarted(v, 9, 2, skip), 6);
