@@ -11,14 +11,17 @@
  * intent may instead be pre-armed (arm.h): an "armed" line, durable, with
  * the order's client id, side and bounds before its price is known; after
  * the send the exact "intent" line, not waited for; an armed line never
- * used is closed by a never_placed line.  The next round's first buy and
- * its sell are armed during the round before (once its first buy is
- * answered, at the latest before its sell is sent),
- * so their armed lines, of that next round's number, come before the
- * earlier round's settled line, which does not stand for them.  A restart
- * reads back the last residual and the orders after that line (and the
- * next round's armed ones before it) and asks the exchange (the source of
- * truth) what they did.  No secret is ever written: lines carry
+ * used is closed by a never_placed line.  The first buy and the sell of
+ * up to ARM_AHEAD later rounds are armed together during a round (once
+ * its first buy is answered, at the latest before its sell is sent;
+ * again when one armed round is left), so their armed lines, of those
+ * later rounds' numbers, come before the settled lines of the rounds
+ * before them, which do not stand for them: a settled line stands for
+ * its run's orders of its round and earlier only.  A restart reads back
+ * the last residual and the orders after that line (and the later
+ * rounds' armed ones before it) and asks the exchange (the source of
+ * truth) what they did (a round armed ahead that never started is
+ * known never placed without asking: arm_unstarted).  No secret is ever written: lines carry
  * only the user name, client ids, sides, prices and quantities.
  *
  * A line cut short (a full disk, EFBIG, EIO, a crash mid-write) is never
@@ -119,24 +122,30 @@ int journal_intent(struct journal *j, const char *run, unsigned round, const cha
 int journal_armed(struct journal *j, const char *run, unsigned round, const char *client_id,
                   const struct arm_bounds *b, struct lt_err *err);
 
-/* When lines written without a wait are durable (journal_armed_pair). */
+/* When lines written without a wait are durable (journal_armed_pairs). */
 struct journal_upto {
     int pending;               /* 0: durable already */
     struct intentlog_pos pos;  /* with the intent log: durable once it is up to here */
 };
 
-/* Two armed intents of one round written together (an order and the
- * round's sell after it): one write to the journal and one record in the
- * intent log for both.  Without upto, durable on return, as
- * journal_armed.  With upto, written ahead of their use (the next
- * round's, during this round) and not waited for: *upto says what
- * journal_wait_durable waits for before an order may be sent on either
- * (without the intent log they are fsync'ed, durable on return).  0 or
- * LT_EIO (neither line may be used). */
-int journal_armed_pair(struct journal *j, const char *run, unsigned round,
-                       const char *cid1, const struct arm_bounds *b1, const char *cid2,
-                       const struct arm_bounds *b2, struct journal_upto *upto,
-                       struct lt_err *err);
+/* The two armed intents of one round: an order and the round's sell
+ * after it. */
+struct journal_pair {
+    unsigned round;
+    const char *cid1, *cid2;
+    struct arm_bounds b1, b2;
+};
+
+/* n (1..ARM_AHEAD) pairs of armed intents written together: one write to
+ * the journal and one record in the intent log for all.  Without upto,
+ * durable on return, as journal_armed.  With upto, written ahead of
+ * their use (later rounds', during this round; each line says "ahead")
+ * and not waited for: *upto says what journal_wait_durable waits for
+ * before an order may be sent on any of them (without the intent log
+ * they are fsync'ed, durable on return).  0 or LT_EIO (none of the lines
+ * may be used). */
+int journal_armed_pairs(struct journal *j, const char *run, const struct journal_pair *v,
+                        size_t n, struct journal_upto *upto, struct lt_err *err);
 
 /* Asks the intent log's syncer thread (started with the log) to make
  * every line up to upto durable now, without waiting for it: called once
@@ -205,13 +214,14 @@ struct journal_pending {
     enum order_side side;
     money_t price, qty;         /* as sent (the intent line); 0: not known */
     int armed;                  /* only an armed line: bounded by the two below */
+    int ahead;                  /* that armed line was written ahead (a later round's) */
     money_t max_qty, max_quote; /* the armed bounds (max_quote 0: none) */
 };
 
 /* Reads the journal file at path (absent file: none pending) and returns
  * the orders after its last settled line in file order, and the orders
- * before it of a later round of the settled line's run (the next round's
- * armed intents, written during the settled round); an armed intent and
+ * before it of a later round of the settled line's run (later rounds'
+ * armed intents, written during the settled round or before it); an armed intent and
  * its exact line are one order, as are two copies of a line (the intent
  * log's replay); an armed intent closed by a never_placed line is none;
  * *out malloc'd, caller frees.  When residual is not NULL, it gets that

@@ -122,24 +122,35 @@ enum strategy_result {
  * once journal_wait_durable says so), its order not sent yet. */
 struct strategy_armed {
     int set;
+    int ahead;                 /* armed by an earlier round (strategy_carried) */
     char code;                 /* its client id's side code */
     char cid[CLIENTID_MAX];
     struct arm_bounds b;
     struct journal_upto upto;  /* what to wait for before the send */
 };
 
-/* The next round's first buy and its sell, armed during a round
- * (strategy.c, arm_carry): used by round `round` when its quote goal, the
- * buy cap and the earlier rounds' commitment are still the ones the bounds
- * were made for, else closed (never_placed), as they are whenever the
- * user ends. */
-struct strategy_carried {
-    unsigned round;            /* the round they are for (0: none yet) */
-    unsigned seq;              /* order numbers of that round their ids took */
+/* A later round's first buy and its sell, armed ahead (strategy.c,
+ * arm_carry): used by round `round` when its quote goal and the buy cap
+ * are still the ones the bounds were made for. */
+struct strategy_carried_round {
+    unsigned round;
     money_t goal;              /* the quote goal the buy's bound is for */
     money_t cap;               /* the buy cap its notional bound is within */
-    money_t used;              /* buy quote committed when armed (at most) */
     struct strategy_armed buy, sell;
+};
+
+/* The rounds armed ahead, in round order: a fixed ring (no allocation
+ * per round) of up to ARM_AHEAD consecutive later rounds, written by one
+ * journal call.  When its head does not fit the round that comes, the
+ * whole ring is closed (never_placed), as it is whenever the user ends. */
+struct strategy_carried {
+    unsigned head, n;          /* ring[head], the next n in order (mod ARM_AHEAD) */
+    unsigned round_hi;         /* the latest round ids were armed ahead for */
+    unsigned seq_hi;           /* order numbers those ids took in each round up to
+                                * round_hi, used or not (at most) */
+    unsigned failed;           /* the round whose batch could not be written
+                                * (not tried again in it) */
+    struct strategy_carried_round ring[ARM_AHEAD];
 };
 
 struct strategy_user {
@@ -182,7 +193,7 @@ struct strategy_user {
                                       * sends a trade's balance after its
                                       * execution event, so base_push predates
                                       * that trade until the next one comes */
-    struct strategy_carried next;    /* armed for the next round */
+    struct strategy_carried next;    /* armed for the rounds ahead */
 };
 
 /* Prepares a user: mailbox, journal under state_dir, report fields

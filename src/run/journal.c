@@ -49,7 +49,7 @@ static atomic_int keep_idle;
 static struct intentlog *wal;
 
 /* The intent log's syncer: one thread, started with the log and joined
- * before it closes, that makes lines written with journal_armed_pair
+ * before it closes, that makes lines written with journal_armed_pairs
  * durable while their writer goes on.  Why: the next round's armed
  * intents are written during a round (once its first buy is answered);
  * this thread's fdatasync runs while the worker waits for that round's
@@ -417,8 +417,12 @@ static int write_line(struct journal *j, int fd, const char *text, size_t len, i
 }
 
 /* A journal line: short, one per order event, so built in a buffer on
- * the stack (struct line; jansson cost a dozen allocations a line). */
-#define JOURNAL_LINE_MAX 2048
+ * the stack (struct line; jansson cost a dozen allocations a line).  A
+ * struct line holds one line, or the 2 x ARM_AHEAD lines of the armed
+ * pairs written together (~200 bytes each, a long user name more). */
+#define JOURNAL_ONE_LINE_MAX 2048
+#define JOURNAL_LINE_MAX (1024 * (ARM_AHEAD + 1) > JOURNAL_ONE_LINE_MAX ? 1024 * (ARM_AHEAD + 1) \
+                                                                  : JOURNAL_ONE_LINE_MAX)
 
 static int plain_char(char c)
 {
@@ -509,7 +513,7 @@ static void l_str(struct line *l, const char *key, const char *s, const char *na
     size_t start = l->len;
     l_lit(l, key);
     l_add(l, "\"", 1);
-    char q[JOURNAL_LINE_MAX / 4];
+    char q[JOURNAL_ONE_LINE_MAX / 4]; /* a field: a quarter of one line at most */
     size_t n = 0;
     while (plain_char(s[n]))
         n++;
@@ -735,23 +739,30 @@ int journal_armed(struct journal *j, const char *run, unsigned round, const char
                       "max_quote", b->max_quote, KEEP_DURABLE, NULL, err);
 }
 
-/* Both armed lines in one struct line: one write to the journal and one
- * record of two lines in the intent log (collect splits it again). */
-int journal_armed_pair(struct journal *j, const char *run, unsigned round,
-                       const char *cid1, const struct arm_bounds *b1, const char *cid2,
-                       const struct arm_bounds *b2, struct journal_upto *upto,
-                       struct lt_err *err)
+/* Every armed line in one struct line: one write to the journal and one
+ * record of 2n lines in the intent log (collect splits it again). */
+int journal_armed_pairs(struct journal *j, const char *run, const struct journal_pair *v,
+                        size_t n, struct journal_upto *upto, struct lt_err *err)
 {
     struct line l = { .len = 0 };
     if (upto)
         upto->pending = 0;
-    order_fields(&l, "armed", run, round, cid1, b1->side, "max_qty", b1->max_qty, "max_quote",
-                 b1->max_quote);
-    int rc = line_end(j, &l, err);
-    if (rc != 0)
-        return rc;
-    order_fields(&l, "armed", run, round, cid2, b2->side, "max_qty", b2->max_qty, "max_quote",
-                 b2->max_quote);
+    if (n == 0 || n > ARM_AHEAD)
+        return lt_err_set(err, LT_EINVAL, "journal: %zu armed pairs in one write", n);
+    for (size_t i = 0; i < n; i++) {
+        for (int k = 0; k < 2; k++) {
+            const struct arm_bounds *b = k ? &v[i].b2 : &v[i].b1;
+            order_fields(&l, "armed", run, v[i].round, k ? v[i].cid2 : v[i].cid1, b->side,
+                         "max_qty", b->max_qty, "max_quote", b->max_quote);
+            if (upto)
+                l_lit(&l, ",\"ahead\":1");
+            if (i + 1 == n && k == 1)
+                break; /* append ends the last line */
+            int rc = line_end(j, &l, err);
+            if (rc != 0)
+                return rc;
+        }
+    }
     return append(j, &l, upto ? KEEP_UPTO : KEEP_DURABLE, upto, err);
 }
 
@@ -945,8 +956,8 @@ int journal_load_pending(const char *path, struct journal_pending **out, size_t 
         unsigned round = (unsigned)json_integer_value(jr);
         if (strcmp(ev, "settled") == 0) {
             /* Every order of its run up to its round before it is
-             * accounted for by its residual; the next round's intents,
-             * armed during this one (before its sell), are not. */
+             * accounted for by its residual; later rounds' intents,
+             * armed ahead during this one or an earlier one, are not. */
             const char *res = json_string_value(json_object_get(o, "residual"));
             money_t r;
             if (res && money_parse(res, &r) == 0 && r >= 0) {
@@ -994,6 +1005,7 @@ int journal_load_pending(const char *path, struct journal_pending **out, size_t 
                 p->side = strcmp(side, "BUY") == 0 ? SIDE_BUY : SIDE_SELL;
                 p->armed = armed;
                 if (armed) {
+                    p->ahead = json_integer_value(json_object_get(o, "ahead")) == 1;
                     p->max_qty = v1;
                     p->max_quote = v2;
                 } else {
@@ -1076,7 +1088,7 @@ static int collect_line(struct wal_recs *rs, const char *text, size_t len)
     return 0;
 }
 
-/* A record is one line, or the two of a pair (journal_armed_pair): each
+/* A record is one line, or the lines of pairs (journal_armed_pairs): each
  * line is a record of its own for the replay. */
 static int collect(void *arg, const char *text, size_t len)
 {

@@ -707,6 +707,7 @@ static int slot_fill(struct rctx *c, struct strategy_armed *a, unsigned round, u
     }
     a->code = code;
     a->b = *b;
+    a->ahead = 0;
     a->upto.pending = 0;
     return 0;
 }
@@ -725,12 +726,15 @@ static void arm_close(struct rctx *c, struct strategy_armed *a)
     armed_close(c->u->journal, a);
 }
 
-/* The intents armed for the next round that it will not use are closed;
- * the order numbers their ids took stay taken. */
+/* The intents armed for the rounds ahead are closed, the whole ring; the
+ * order numbers their ids took stay taken (seq_hi). */
 static void carried_close(struct strategy_user *u)
 {
-    armed_close(u->journal, &u->next.buy);
-    armed_close(u->journal, &u->next.sell);
+    struct strategy_carried *n = &u->next;
+    for (; n->n > 0; n->n--, n->head = (n->head + 1) % ARM_AHEAD) {
+        armed_close(u->journal, &n->ring[n->head].buy);
+        armed_close(u->journal, &n->ring[n->head].sell);
+    }
 }
 
 /* Arms the next order (side code code, bounds b) before its price is
@@ -762,8 +766,8 @@ static void arm_next(struct rctx *c, char code, const struct arm_bounds *b,
     }
     if (slot_fill(c, &c->arm_sell, c->u->round, ++c->seq, 's', sell) != 0)
         return;
-    if (journal_armed_pair(c->u->journal, c->env->run, c->u->round, c->arm.cid, b,
-                           c->arm_sell.cid, sell, NULL, &e) != 0) {
+    struct journal_pair pr = { c->u->round, c->arm.cid, c->arm_sell.cid, *b, *sell };
+    if (journal_armed_pairs(c->u->journal, c->env->run, &pr, 1, NULL, &e) != 0) {
         log_warn("%s: %s (the next orders are journaled on their own)", name, e.msg);
         return;
     }
@@ -813,24 +817,28 @@ static void arm_buy(struct rctx *c, const struct ladder *lad, int k, money_t wan
     arm_next(c, 'b', &b, first ? &sell : NULL);
 }
 
-/* The next round's first buy and its sell, armed during this round: once
- * the round's first buy is answered (while the worker waits for its fill
- * pushes), else before the round's sell is sent.  Their lines are written
- * without a wait and the intent log's syncer makes them durable while the
- * orders of this round are out, so that no sync lies between the tick the
- * next buy is priced from (the one this round's sell fill pushes) and its
- * send.  Bounds as arm_buy's for the next round's first buy, at the last
- * book taken, for the quote goal round_run will give it: this round's buy
- * quote is at most round_quote (what its buys commit at our prices: fills
- * are at our price or better), and so the next goal is known unless the
- * target is near (carried_take checks it); the notional bound is what the
- * buy cap leaves after all this round commits so far (carried_take checks
- * that nothing more was).  Its sell: at most what that buy can buy and the
- * dust this round can leave (less than a smallest sellable quantity).
- * Once per round; not when no next round of that goal can follow (the
- * target reached: done or a dust round), nor with a coordinator or OTO
- * rounds (neither arms), nor when stopping, topping up or with an order
- * in doubt. */
+/* The first buy and the sell of the rounds ahead, armed during this
+ * round: once the round's first buy is answered (while the worker waits
+ * for its fill pushes), else before the round's sell is sent, when at
+ * most one round is armed ahead (so a batch is durable a whole round
+ * before it is needed, and ARM_AHEAD - 1 rounds share its write, record
+ * and sync), up to round + ARM_AHEAD.  Their lines are written without a
+ * wait and the intent log's syncer makes them durable while the orders
+ * of this round are out, so that no sync lies between the tick a round's
+ * first buy is priced from and its send.  Bounds as arm_buy's for a
+ * round's first buy, at the last book taken, for the quote goal
+ * round_run will give it: this round's buy quote is at most round_quote
+ * (what its buys commit at our prices: fills are at our price or better),
+ * and so the goal of the next rounds is known unless the target is near
+ * (a round is armed only while the goals before it leave its own;
+ * carried_take checks it); the notional bound is what the buy cap leaves
+ * after all this round commits so far, an upper bound for later rounds
+ * (what is committed only grows; check_buy_cap holds each order to the
+ * cap at its send).  Its sell: at most what that buy can buy and the
+ * dust a round can leave (less than a smallest sellable quantity).  Not
+ * when no round of that goal can follow (the target reached: done or a
+ * dust round), nor with a coordinator or OTO rounds (neither arms), nor
+ * when stopping, topping up or with an order in doubt. */
 static struct ladder user_ladder(const struct strategy_user *u);
 
 static void arm_carry(struct rctx *c, const struct ladder *lad, money_t round_quote)
@@ -838,8 +846,8 @@ static void arm_carry(struct rctx *c, const struct ladder *lad, money_t round_qu
     struct strategy_user *u = c->u;
     const struct strategy_config *sc = &u->cfg->strategy;
     struct strategy_carried *n = &u->next;
-    if (n->round == u->round + 1 || c->env->coord || sc->oto || c->topup || c->live_unknown ||
-        c->ref_ask <= 0 || c->ref_bid <= 0 || u->buy_cap <= 0 || stopping(c))
+    if (n->n > 1 || n->failed == u->round || c->env->coord || sc->oto || c->topup ||
+        c->live_unknown || c->ref_ask <= 0 || c->ref_bid <= 0 || u->buy_cap <= 0 || stopping(c))
         return;
     money_t remaining =
         target_remaining(u->report.target, money_add_sat(u->window_total, round_quote));
@@ -847,44 +855,68 @@ static void arm_carry(struct rctx *c, const struct ladder *lad, money_t round_qu
     if (goal <= 0)
         return;
     money_t q_min = plan_min_sellable_qty(c->r, lad, c->ref_bid);
-    money_t used = cap_used(u);
     struct arm_bounds b, sb;
     if (arm_buy_bounds(c->r, ladder_price(lad, c->r, SIDE_BUY, c->ref_ask, 0), goal, 0, q_min,
-                       u->buy_cap - used, &b) != 0 ||
+                       u->buy_cap - cap_used(u), &b) != 0 ||
         arm_sell_bounds(money_add_sat(b.max_qty, q_min), &sb) != 0)
         return;
-    *n = (struct strategy_carried){ .round = u->round + 1, .goal = goal, .cap = u->buy_cap,
-                                    .used = used };
-    /* the pair or nothing, written without a wait: the syncer makes both
-     * durable while this round's orders are out */
-    struct lt_err e = { 0 };
-    if (slot_fill(c, &n->buy, n->round, ++n->seq, 'b', &b) != 0 ||
-        slot_fill(c, &n->sell, n->round, ++n->seq, 's', &sb) != 0)
+    unsigned first = u->round + 1 + n->n, k = arm_ahead_rounds(goal, remaining, n->n);
+    if (k == 0)
         return;
-    if (journal_armed_pair(u->journal, c->env->run, n->round, n->buy.cid, &b, n->sell.cid, &sb,
-                           &n->sell.upto, &e) != 0) {
-        log_warn("%s: %s (the next round arms its orders itself)", u->cfg->name, e.msg);
+    /* a round armed before (a closed ring's) takes fresh order numbers */
+    unsigned base = first <= n->round_hi ? n->seq_hi : 0;
+    struct journal_pair v[ARM_AHEAD];
+    struct strategy_carried_round fresh[ARM_AHEAD];
+    for (unsigned i = 0; i < k; i++) {
+        struct strategy_carried_round *f = &fresh[i];
+        *f = (struct strategy_carried_round){ .round = first + i, .goal = goal,
+                                              .cap = u->buy_cap };
+        if (slot_fill(c, &f->buy, f->round, base + 1, 'b', &b) != 0 ||
+            slot_fill(c, &f->sell, f->round, base + 2, 's', &sb) != 0)
+            return;
+        v[i] = (struct journal_pair){ f->round, f->buy.cid, f->sell.cid, b, sb };
+    }
+    /* their ids are taken from here on, whether the lines get written */
+    n->seq_hi = base + 2 > n->seq_hi ? base + 2 : n->seq_hi;
+    n->round_hi = first + k - 1 > n->round_hi ? first + k - 1 : n->round_hi;
+    /* all of them or nothing, written without a wait: the syncer makes
+     * them durable while this round's orders are out */
+    struct journal_upto upto;
+    struct lt_err e = { 0 };
+    if (journal_armed_pairs(u->journal, c->env->run, v, k, &upto, &e) != 0) {
+        log_warn("%s: %s (the rounds ahead arm their orders themselves)", u->cfg->name, e.msg);
+        n->failed = u->round;
         return;
     }
-    n->buy.upto = n->sell.upto; /* one record: durable together */
-    n->buy.set = n->sell.set = 1;
-    journal_sync_soon(&n->sell.upto);
+    for (unsigned i = 0; i < k; i++) {
+        struct strategy_carried_round *f = &n->ring[(n->head + n->n) % ARM_AHEAD];
+        *f = fresh[i];
+        f->buy.upto = f->sell.upto = upto; /* one record: durable together */
+        f->buy.set = f->sell.set = f->buy.ahead = f->sell.ahead = 1;
+        n->n++;
+    }
+    journal_sync_soon(&upto);
 }
 
-/* At a round's first buy: the intents the previous round armed for it
- * become the round's armed buy and sell when the round's quote goal, the
- * buy cap and what the earlier rounds committed are still those their
- * bounds were made for; else they are closed and the round arms its own. */
+/* At a round's first buy: the intents armed ahead for it become the
+ * round's armed buy and sell when they are the ring's head, for this
+ * round, and the round's quote goal and the buy cap are those their
+ * bounds were made for (the cap's headroom then bounds the notional: it
+ * only falls); else the whole ring is closed (its later rounds were armed
+ * on the same figures) and the round arms its own. */
 static void carried_take(struct rctx *c, money_t quote_goal)
 {
     struct strategy_user *u = c->u;
     struct strategy_carried *n = &u->next;
-    if (n->round == u->round && n->buy.set && n->sell.set && n->goal == quote_goal &&
-        n->cap == u->buy_cap && money_add_sat(u->committed, denied_excess(u)) <= n->used &&
-        !c->arm.set && !c->arm_sell.set) {
-        c->arm = n->buy;
-        c->arm_sell = n->sell;
-        n->buy.set = n->sell.set = 0;
+    struct strategy_carried_round *h = &n->ring[n->head];
+    if (n->n > 0 && h->round == u->round && h->buy.set && h->sell.set &&
+        h->goal == quote_goal && h->cap == u->buy_cap && !c->arm.set && !c->arm_sell.set) {
+        c->arm = h->buy;
+        c->arm_sell = h->sell;
+        h->buy.set = h->sell.set = 0;
+        n->head = (n->head + 1) % ARM_AHEAD;
+        n->n--;
+        return;
     }
     carried_close(u);
 }
@@ -898,6 +930,10 @@ static int arm_take(struct rctx *c, char code, enum order_side side, money_t pri
     if (!c->arm.set)
         return 0;
     if (c->arm.code != code || arm_fits(&c->arm.b, side, price, qty) != 0) {
+        /* armed ahead at a price that moved away: the rounds after it
+         * were too, and are armed again at the price of now */
+        if (c->arm.ahead && side == SIDE_BUY)
+            carried_close(c->u);
         arm_close(c, &c->arm);
         return 0;
     }
@@ -1275,6 +1311,10 @@ static int buy_ladder(struct rctx *c, money_t quote_goal)
 static int buy_step(struct rctx *c, money_t quote_goal)
 {
     int rc = buy_ladder(c, quote_goal);
+    /* the round's buy armed ahead never went: the rounds after it are not
+     * sent on the same batch (arm_unstarted relies on it) */
+    if (c->arm.set && c->arm.ahead)
+        carried_close(c->u);
     arm_close(c, &c->arm);
     return rc;
 }
@@ -1527,7 +1567,25 @@ static int recover(struct rctx *c)
     }
     money_t net = residual;
     int reopened = 0;
+    /* rounds armed ahead that never started: known never placed, not asked */
+    struct arm_pending *ap = calloc(n, sizeof *ap);
+    unsigned char *skip = calloc(n, 1);
+    if (!ap || !skip) {
+        free(ap);
+        free(skip);
+        free(p);
+        return lt_err_set(&c->err, LT_ENOMEM, "out of memory settling an earlier run");
+    }
+    for (size_t i = 0; i < n; i++)
+        ap[i] = (struct arm_pending){ .run = p[i].run, .round = p[i].round, .side = p[i].side,
+                                      .ahead = p[i].armed && p[i].ahead };
     for (size_t i = 0; i < n; i++) {
+        if (skip[i]) {
+            log_info("%s: earlier order %s %s: never placed (armed ahead for round %u, "
+                     "which never started)", u->cfg->name, side_name(p[i].side),
+                     p[i].client_id, p[i].round);
+            continue;
+        }
         struct order_state st;
         /* the order as sent when its intent line says; an armed one
          * without its exact line, within its armed bounds */
@@ -1552,6 +1610,8 @@ static int recover(struct rctx *c)
             if (rc == 0 && !order_status_is_final(st.status) && reopened++ < CANCEL_TRIES) {
                 int found = 0;
                 if ((rc = cancel_open(c, "placed while the earlier run was settled", &found))) {
+                    free(ap);
+                    free(skip);
                     free(p);
                     return rc;
                 }
@@ -1569,15 +1629,22 @@ static int recover(struct rctx *c)
                      side_name(p[i].side), p[i].client_id,
                      rc == 0 ? order_status_name(st.status) : "never placed",
                      money_format_min(rc == 0 ? st.executed_qty : 0, xb));
+        ap[i].placed = rc == 0;
         if (rc == 0)
             net += p[i].side == SIDE_BUY ? st.executed_qty : -st.executed_qty;
-        else if (!not_found(rc, &e)) {
+        else if (not_found(rc, &e))
+            arm_unstarted(ap, n, i, skip);
+        else {
+            free(ap);
+            free(skip);
             free(p);
             c->err = e;
             return lt_err_set(&c->err, rc, "cannot settle earlier order %s: %s",
                               p[i].client_id, e.msg);
         }
     }
+    free(ap);
+    free(skip);
     money_t left = net > 0 ? net : 0;
     if (net > 0) {
         char b[MONEY_STR_MAX];
@@ -1932,9 +1999,9 @@ static enum strategy_result round_run(const struct strategy_env *env, struct str
     u->round++;
     if (test_kill_at_round() == u->round)
         raise(SIGKILL); /* the tests' crash between two rounds */
-    /* ids the previous round armed for this one are taken, used or not */
-    if (u->next.round == u->round && u->next.seq > c.seq)
-        c.seq = u->next.seq;
+    /* ids earlier rounds armed ahead for this one are taken, used or not */
+    if (u->round <= u->next.round_hi && u->next.seq_hi > c.seq)
+        c.seq = u->next.seq_hi;
     hook_ledger(&c);
     ledger_reset(&u->ledger);
     c.blind = !mailbox_stream_up(u->mb);

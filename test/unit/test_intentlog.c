@@ -416,13 +416,13 @@ static void replay_restores_lost_intents_before_a_kept_settled_line(void **state
     free(path);
 }
 
-/* The next round's armed intents written ahead (journal_armed_pair: one
- * record of two lines), by
- * a child that dies right after (a crash): they are in the intent log
- * and wait for nothing once durable; a journal that lost them (with the
- * round's settled line written after them) gets them back, and recovery
- * reads them as round 2's orders although they precede round 1's
- * settled line. */
+/* The armed intents of ARM_AHEAD later rounds written ahead
+ * (journal_armed_pairs: one record of 2 x ARM_AHEAD lines), by a child
+ * that dies right after (a crash): they are in the intent log and wait
+ * for nothing once durable; a journal that lost them (with the round's
+ * settled line written after them) gets them back, and recovery reads
+ * them as rounds 2.. orders, written ahead, although they precede round
+ * 1's settled line. */
 static void armed_ahead_are_replayed(void **state)
 {
     (void)state;
@@ -434,11 +434,17 @@ static void armed_ahead_are_replayed(void **state)
         struct journal_upto us;
         struct arm_bounds bb = { .side = SIDE_BUY, .max_qty = M(6), .max_quote = M(20) };
         struct arm_bounds bs = { .side = SIDE_SELL, .max_qty = M(7), .max_quote = 0 };
+        char ids[ARM_AHEAD][2][16];
+        struct journal_pair v[ARM_AHEAD];
+        for (unsigned i = 0; i < ARM_AHEAD; i++) {
+            snprintf(ids[i][0], sizeof ids[i][0], "c.%u.b1", i + 2);
+            snprintf(ids[i][1], sizeof ids[i][1], "c.%u.s2", i + 2);
+            v[i] = (struct journal_pair){ i + 2, ids[i][0], ids[i][1], bb, bs };
+        }
         int ok = journal_wal_open(dir, &err) == 0 && journal_open(dir, "alice", &j, &err) == 0 &&
                  journal_intent(j, "r1", 1, "c.1.b1", SIDE_BUY, M(2), M(5), &err) == 0 &&
                  journal_outcome(j, "final", "c.1.b1", ORDER_FILLED, M(5), M(10), &err) == 0 &&
-                 journal_armed_pair(j, "r1", 2, "c.2.b1", &bb, "c.2.s2", &bs, &us, &err) == 0 &&
-                 us.pending;
+                 journal_armed_pairs(j, "r1", v, ARM_AHEAD, &us, &err) == 0 && us.pending;
         if (ok)
             journal_sync_soon(&us);
         ok = ok && journal_intent(j, "r1", 1, "c.1.s2", SIDE_SELL, M(2), M(5), &err) == 0 &&
@@ -452,7 +458,7 @@ static void armed_ahead_are_replayed(void **state)
     assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
     char path[256];
     snprintf(path, sizeof(path), "%s/alice.jsonl", dir);
-    pending_of(path, 2, "c.2.b1", 0);
+    pending_of(path, 2 * ARM_AHEAD, "c.2.b1", 0);
     keep_lines(path, 2); /* the armed lines and everything after them lost */
     pending_of(path, 1, "c.1.b1", 0);
     assert_int_equal(journal_wal_open(dir, &err), 0);
@@ -460,11 +466,18 @@ static void armed_ahead_are_replayed(void **state)
     struct journal_pending *p;
     size_t n;
     assert_int_equal(journal_load_pending(path, &p, &n, NULL, &err), 0);
-    assert_int_equal(n, 2);
-    assert_string_equal(p[0].client_id, "c.2.b1");
-    assert_true(p[0].armed && p[0].round == 2 && p[0].max_qty == M(6));
-    assert_string_equal(p[1].client_id, "c.2.s2");
-    assert_true(p[1].armed && p[1].side == SIDE_SELL);
+    assert_int_equal(n, 2 * ARM_AHEAD);
+    for (unsigned i = 0; i < ARM_AHEAD; i++) {
+        char b[16], sl[16];
+        snprintf(b, sizeof b, "c.%u.b1", i + 2);
+        snprintf(sl, sizeof sl, "c.%u.s2", i + 2);
+        assert_string_equal(p[2 * i].client_id, b);
+        assert_true(p[2 * i].armed && p[2 * i].ahead && p[2 * i].round == i + 2 &&
+                    p[2 * i].max_qty == M(6) && p[2 * i].side == SIDE_BUY);
+        assert_string_equal(p[2 * i + 1].client_id, sl);
+        assert_true(p[2 * i + 1].armed && p[2 * i + 1].ahead &&
+                    p[2 * i + 1].side == SIDE_SELL && p[2 * i + 1].round == i + 2);
+    }
     free(p);
 }
 

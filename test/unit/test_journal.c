@@ -182,8 +182,8 @@ static void armed_ahead_of_the_settled_line(void **state)
     char path[256];
     snprintf(path, sizeof(path), "%s", journal_path(j));
     assert_int_equal(journal_intent(j, "r1", 1, "lt.r1.0.1.b1", SIDE_BUY, M(2), M(5), &err), 0);
-    assert_int_equal(journal_armed_pair(j, "r1", 2, "lt.r1.0.2.b1", &bb, "lt.r1.0.2.s2", &bs,
-                                        &up, &err), 0);
+    struct journal_pair pr = { 2, "lt.r1.0.2.b1", "lt.r1.0.2.s2", bb, bs };
+    assert_int_equal(journal_armed_pairs(j, "r1", &pr, 1, &up, &err), 0);
     assert_int_equal(up.pending, 0);
     assert_int_equal(journal_wait_durable(&up, &err), 0);
     assert_int_equal(journal_intent(j, "r1", 1, "lt.r1.0.1.s2", SIDE_SELL, M(2), M(5), &err), 0);
@@ -216,9 +216,86 @@ static void armed_ahead_of_the_settled_line(void **state)
     free(p);
 
     /* another run's settled line after an armed line of r1's round 3 */
-    assert_int_equal(journal_armed_pair(j, "r1", 3, "lt.r1.0.3.b1", &bb, "lt.r1.0.3.s2", &bs,
-                                        &up, &err), 0);
+    pr = (struct journal_pair){ 3, "lt.r1.0.3.b1", "lt.r1.0.3.s2", bb, bs };
+    assert_int_equal(journal_armed_pairs(j, "r1", &pr, 1, &up, &err), 0);
     assert_int_equal(journal_settled(j, "r2", 0, 0, 0, 0, &err), 0);
+    assert_int_equal(journal_load_pending(path, &p, &n, NULL, &err), 0);
+    assert_int_equal(n, 0);
+    free(p);
+    journal_close(j);
+}
+
+/* ARM_AHEAD rounds armed ahead in one write (rounds 2..1+ARM_AHEAD,
+ * during round 1), then rounds 1, 2 and 3 settled one by one: each
+ * settled line stands for its round and the earlier ones, never for a
+ * later round armed before it; a round closed unused (never_placed) is
+ * gone; a batch of none or of more than ARM_AHEAD pairs writes nothing. */
+static void rounds_armed_ahead(void **state)
+{
+    (void)state;
+    struct journal *j;
+    struct lt_err err;
+    assert_int_equal(journal_open(dir, "kahead", &j, &err), 0);
+    char path[256];
+    snprintf(path, sizeof(path), "%s", journal_path(j));
+    struct arm_bounds bb = { .side = SIDE_BUY, .max_qty = M(9), .max_quote = M(20) };
+    struct arm_bounds bs = { .side = SIDE_SELL, .max_qty = M(13), .max_quote = 0 };
+    char ids[ARM_AHEAD + 1][2][24];
+    struct journal_pair v[ARM_AHEAD + 1];
+    for (unsigned i = 0; i <= ARM_AHEAD; i++) {
+        snprintf(ids[i][0], sizeof ids[i][0], "lt.r1.0.%u.b1", i + 2);
+        snprintf(ids[i][1], sizeof ids[i][1], "lt.r1.0.%u.s2", i + 2);
+        v[i] = (struct journal_pair){ i + 2, ids[i][0], ids[i][1], bb, bs };
+    }
+    struct journal_upto up;
+    assert_int_equal(journal_armed_pairs(j, "r1", v, 0, &up, &err), LT_EINVAL);
+    assert_int_equal(journal_armed_pairs(j, "r1", v, ARM_AHEAD + 1, &up, &err), LT_EINVAL);
+    assert_int_equal(journal_intent(j, "r1", 1, "lt.r1.0.1.b1", SIDE_BUY, M(2), M(5), &err), 0);
+    assert_int_equal(journal_armed_pairs(j, "r1", v, ARM_AHEAD, &up, &err), 0);
+    assert_int_equal(journal_wait_durable(&up, &err), 0);
+    assert_int_equal(journal_intent(j, "r1", 1, "lt.r1.0.1.s2", SIDE_SELL, M(2), M(5), &err), 0);
+
+    struct journal_pending *p;
+    size_t n;
+    assert_int_equal(journal_load_pending(path, &p, &n, NULL, &err), 0);
+    assert_int_equal(n, 2 + 2 * ARM_AHEAD);
+    assert_string_equal(p[0].client_id, "lt.r1.0.1.b1");
+    assert_false(p[0].ahead);
+    for (unsigned i = 0; i < 2 * ARM_AHEAD; i++) {
+        assert_string_equal(p[1 + i].client_id, ids[i / 2][i % 2]);
+        assert_true(p[1 + i].armed && p[1 + i].ahead && p[1 + i].round == 2 + i / 2);
+    }
+    free(p);
+
+    /* round 1 settled: every round armed ahead still pending */
+    assert_int_equal(journal_settled(j, "r1", 1, M(5), M(5), 0, &err), 0);
+    assert_int_equal(journal_load_pending(path, &p, &n, NULL, &err), 0);
+    assert_int_equal(n, 2 * ARM_AHEAD);
+    assert_string_equal(p[0].client_id, "lt.r1.0.2.b1");
+    free(p);
+
+    /* round 2 used its pair (exact lines) and settled: rounds 3.. left */
+    assert_int_equal(journal_intent_exact(j, "r1", 2, ids[0][0], SIDE_BUY, M(2), M(5), &err), 0);
+    assert_int_equal(journal_intent_exact(j, "r1", 2, ids[0][1], SIDE_SELL, M(2), M(5), &err), 0);
+    assert_int_equal(journal_settled(j, "r1", 2, M(5), M(5), 0, &err), 0);
+    assert_int_equal(journal_load_pending(path, &p, &n, NULL, &err), 0);
+    assert_int_equal(n, 2 * (ARM_AHEAD - 1));
+    assert_string_equal(p[0].client_id, "lt.r1.0.3.b1");
+    assert_true(p[0].round == 3 && p[0].armed);
+    free(p);
+
+    /* round 3 closed the rest unused (never_placed), bought on its own */
+    for (unsigned i = 1; i < ARM_AHEAD; i++)
+        for (int k = 0; k < 2; k++)
+            assert_int_equal(journal_outcome(j, "never_placed", ids[i][k], ORDER_STATUS_UNKNOWN,
+                                             0, 0, &err), 0);
+    assert_int_equal(journal_intent(j, "r1", 3, "lt.r1.0.3.b3", SIDE_BUY, M(2), M(5), &err), 0);
+    assert_int_equal(journal_load_pending(path, &p, &n, NULL, &err), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(p[0].client_id, "lt.r1.0.3.b3");
+    assert_false(p[0].armed);
+    free(p);
+    assert_int_equal(journal_settled(j, "r1", 3, M(5), M(5), 0, &err), 0);
     assert_int_equal(journal_load_pending(path, &p, &n, NULL, &err), 0);
     assert_int_equal(n, 0);
     free(p);
@@ -687,6 +764,7 @@ int main(void)
         cmocka_unit_test(strings_in_lines),
         cmocka_unit_test(armed_intents),
         cmocka_unit_test(armed_ahead_of_the_settled_line),
+        cmocka_unit_test(rounds_armed_ahead),
         cmocka_unit_test(missing_file_is_empty),
         cmocka_unit_test(residual_carried),
         cmocka_unit_test(unreadable_journals),
