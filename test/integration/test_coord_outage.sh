@@ -39,8 +39,11 @@ for u in alice bob; do BUYS[$u]=$(grep -cE "$u: round [0-9]+ BUY" "$TRADER_LOG")
 pg_ctl_ start -w -t 30 || fail "postgres did not start again"
 echo "# postgres back after $(( ($(date +%s%3N) - T0) / 1000 )) s"
 for u in alice bob; do
-    wait_until 20 bash -c "[ \"\$(grep -cE '$u: round [0-9]+ BUY' '$TRADER_LOG')\" -gt ${BUYS[$u]} ]" ||
+    if ! wait_until 20 bash -c "[ \"\$(grep -cE '$u: round [0-9]+ BUY' '$TRADER_LOG')\" -gt ${BUYS[$u]} ]"; then
+        # what this account and the coordinator said, for a failure seen once under load
+        grep -E "($u|coordinator)" "$TRADER_LOG" | tail -n 15 | sed 's/^/#   /'
         fail "$u did not trade again once PostgreSQL was back"
+    fi
 done
 ok "both accounts trade again without a restart"
 kill -0 "$TRADER_PID" || fail "the trader died"
