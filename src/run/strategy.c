@@ -447,8 +447,18 @@ static int lease_trusted(void *ctx)
     return coord_owns(c->env->coord, c->u->index);
 }
 
+/* How long a fenced intent write that keeps failing while the lease is
+ * still trusted is tried again before the account halts: the coordinator
+ * going away mid-write fails it so until the lease's trust runs out
+ * (then lease_wait waits for its return); a store that refuses writes
+ * while it renews leases must not be retried for ever. */
+#define FENCE_EIO_MS 15000
+
 /* The order's intent in the coordinator's journal, fenced by epoch;
- * waits out a lease that lapsed while the coordinator was away. */
+ * waits out a lease that lapsed while the coordinator was away, and a
+ * write that failed (the coordinator going away in the middle of it) is
+ * made again with the same client id (the journal takes it once: its
+ * first write may have landed), nothing sent meanwhile. */
 static int fence_intent(struct rctx *c, char code, const char *cid, money_t price, money_t qty)
 {
     char pb[MONEY_STR_MAX], qb[MONEY_STR_MAX];
@@ -456,11 +466,28 @@ static int fence_intent(struct rctx *c, char code, const char *cid, money_t pric
         return 0;
     money_format_min(price, pb);
     money_format_min(qty, qb);
+    int64_t failing_since = 0;
     for (;;) {
         int rc = lease_wait(c);
         if (rc == 0)
             rc = coord_fence_intent(c->env->coord, c->u->index, c->env->run, c->u->round, cid,
                                     code, pb, qb, &c->err);
+        if (rc == LT_EIO) {
+            int64_t now = clock_mono_ms();
+            if (!failing_since) {
+                failing_since = now;
+                log_warn("%s: %s (trying again, nothing is sent meanwhile)", c->u->cfg->name,
+                         c->err.msg);
+            }
+            if (stopping(c))
+                return lt_err_set(&c->err, LT_ESTOPPED,
+                                  "stopped while the coordinator's journal could not be written");
+            if (now - failing_since >= FENCE_EIO_MS)
+                return rc;
+            lt_err_clear(&c->err);
+            sleep_ms(200);
+            continue;
+        }
         if (rc != LT_ETIMEDOUT)
             return rc;
         lt_err_clear(&c->err);
