@@ -892,10 +892,11 @@ static void arm_carry(struct rctx *c, const struct ladder *lad, money_t round_qu
         return;
     /* a round armed before (a closed ring's) takes fresh order numbers */
     unsigned base = first <= n->round_hi ? n->seq_hi : 0;
+    /* filled in the ring's free slots (k <= ARM_AHEAD - n->n), which
+     * count only once the lines are written */
     struct journal_pair v[ARM_AHEAD];
-    struct strategy_carried_round fresh[ARM_AHEAD];
     for (unsigned i = 0; i < k; i++) {
-        struct strategy_carried_round *f = &fresh[i];
+        struct strategy_carried_round *f = &n->ring[(n->head + n->n + i) % ARM_AHEAD];
         *f = (struct strategy_carried_round){ .round = first + i, .goal = goal,
                                               .cap = u->buy_cap };
         if (slot_fill(c, &f->buy, f->round, base + 1, 'b', &b) != 0 ||
@@ -917,7 +918,6 @@ static void arm_carry(struct rctx *c, const struct ladder *lad, money_t round_qu
     }
     for (unsigned i = 0; i < k; i++) {
         struct strategy_carried_round *f = &n->ring[(n->head + n->n) % ARM_AHEAD];
-        *f = fresh[i];
         f->buy.upto = f->sell.upto = upto; /* one record: durable together */
         f->buy.set = f->sell.set = f->buy.ahead = f->sell.ahead = 1;
         n->n++;
