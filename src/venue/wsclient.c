@@ -47,7 +47,8 @@
  * Requests (order_transport "ws-api"): a worker hands a signed request (an
  * order) for its user to the user's WS API connection and waits for the
  * answer with the same id.  The request is a ticket on the connection's
- * queue, under req_lock; lws_cancel_service() wakes this thread, which
+ * queue, under req_lock; lws_cancel_service() wakes this thread (unless
+ * it is in a pass: it looks at the queues before it polls again), which
  * writes the queued tickets at once, all in one write (conn_write_queued),
  * and keeps each on the connection's pending list until the answer with
  * its id comes, the connection is lost or the client stops.  A ticket is
@@ -241,6 +242,11 @@ struct wsclient {
                                      * request fields: list and flag updates and
                                      * an answer's copy, never I/O or an lws call */
     int req_closed;                 /* req_lock: the thread ended, no requests */
+    atomic_int awake;               /* set by the service thread when a pass has
+                                     * work, cleared by it under req_lock when no
+                                     * connection is kicked: while set, it looks
+                                     * at the queues before it polls again, so a
+                                     * request needs no wake-up */
     struct ticket_list woken;       /* service thread: finished, to be signalled */
     struct venue_order_channel channel; /* immutable: the venue's way to us */
     int channel_set;                /* caller thread: registered on the venue */
@@ -443,6 +449,7 @@ int wsclient_new(const struct wsclient_config *cfg, struct wsclient **out, struc
     ws->masks_used = sizeof ws->masks; /* drawn at the first frame */
     atomic_init(&ws->stopping, 0);
     atomic_init(&ws->gone_posted, 0);
+    atomic_init(&ws->awake, 0);
     int rc = 0;
     if (!ws->symbol || board_new(cfg->symbol, &ws->board) != 0)
         rc = lt_err_set(err, LT_ENOMEM, "out of memory");
@@ -773,7 +780,9 @@ int wsclient_request(struct wsclient *ws, const struct venue_auth *auth, int64_t
     }
     pthread_mutex_lock(&ws->req_lock);
     int ok = c->accepting && !ws->req_closed && c->n_queued < WS_QUEUE_MAX;
-    int wake = ok && !c->kicked; /* else a wake-up is on its way already */
+    /* else a wake-up is on its way already, or the thread is in a pass and
+     * looks at the queues before its next poll */
+    int wake = ok && !c->kicked && !atomic_load_explicit(&ws->awake, memory_order_relaxed);
     if (ok) {
         list_push(&c->queue, t);
         c->n_queued++;
@@ -892,17 +901,31 @@ static int ticket_answer(struct wsconn *c, int64_t id, const char *buf, size_t l
 /* After a wake-up: the connections that have new requests want to write. */
 static void conn_write_queued(struct wsconn *c);
 
-static void on_requests(struct wsclient *ws)
+/* The kicked connections' queues written.  With asleep, awake is cleared
+ * in the same hold of req_lock that finds none kicked: from then on a
+ * request wakes the thread (wsclient_request reads awake under the lock).
+ * 1 when some connection was kicked. */
+static int write_kicked(struct wsclient *ws, int asleep)
 {
+    int any = 0;
     pthread_mutex_lock(&ws->req_lock);
     for (size_t i = 0; i < ws->n_conns; i++) {
         ws->conns[i]->kick_work = ws->conns[i]->kicked;
+        any |= ws->conns[i]->kicked;
         ws->conns[i]->kicked = 0;
     }
+    if (asleep && !any)
+        atomic_store_explicit(&ws->awake, 0, memory_order_relaxed);
     pthread_mutex_unlock(&ws->req_lock);
-    for (size_t i = 0; i < ws->n_conns; i++)
+    for (size_t i = 0; any && i < ws->n_conns; i++)
         if (ws->conns[i]->kick_work && ws->conns[i]->state == CONN_UP && ws->conns[i]->t)
             conn_write_queued(ws->conns[i]);
+    return any;
+}
+
+static void on_requests(struct wsclient *ws)
+{
+    write_kicked(ws, 0);
 }
 
 /* ---------------------------------------------------------------- service thread */
@@ -918,6 +941,9 @@ static void *service_main(void *arg)
     while (!atomic_load(&ws->stopping)) {
         int rc = lws_service(ws->ctx, 0);
         tickets_wake(ws); /* the pass's answers, before the next poll */
+        /* what workers queued during the pass (awake: no wake-up written) */
+        while (write_kicked(ws, 1))
+            ;
         if (rc < 0) {
             log_error("ws: service loop failed; pushes stop, workers poll");
             break;
@@ -1514,12 +1540,15 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     case LWS_CALLBACK_EVENT_WAIT_CANCELLED: {
         struct wsclient *ws = lws_context_user(lws_get_context(wsi));
         if (ws) {
+            atomic_store_explicit(&ws->awake, 1, memory_order_relaxed);
             on_removals(ws);
             on_requests(ws);
         }
         return 0;
     }
     case LWS_CALLBACK_RAW_RX_FILE:
+        if (c)
+            atomic_store_explicit(&c->ws->awake, 1, memory_order_relaxed);
         return c && c->t ? wstransport_readable(c->t) : 0;
     case LWS_CALLBACK_RAW_WRITEABLE_FILE:
         return c && c->t ? wstransport_writable(c->t) : 0;
