@@ -901,11 +901,11 @@ static int ticket_answer(struct wsconn *c, int64_t id, const char *buf, size_t l
 /* After a wake-up: the connections that have new requests want to write. */
 static void conn_write_queued(struct wsconn *c);
 
-/* The kicked connections' queues written.  With asleep, awake is cleared
+/* The kicked connections' queues written.  With before_poll, awake is cleared
  * in the same hold of req_lock that finds none kicked: from then on a
  * request wakes the thread (wsclient_request reads awake under the lock).
  * 1 when some connection was kicked. */
-static int write_kicked(struct wsclient *ws, int asleep)
+static int write_kicked(struct wsclient *ws, int before_poll)
 {
     int any = 0;
     pthread_mutex_lock(&ws->req_lock);
@@ -914,18 +914,13 @@ static int write_kicked(struct wsclient *ws, int asleep)
         any |= ws->conns[i]->kicked;
         ws->conns[i]->kicked = 0;
     }
-    if (asleep && !any)
+    if (before_poll && !any)
         atomic_store_explicit(&ws->awake, 0, memory_order_relaxed);
     pthread_mutex_unlock(&ws->req_lock);
     for (size_t i = 0; any && i < ws->n_conns; i++)
         if (ws->conns[i]->kick_work && ws->conns[i]->state == CONN_UP && ws->conns[i]->t)
             conn_write_queued(ws->conns[i]);
     return any;
-}
-
-static void on_requests(struct wsclient *ws)
-{
-    write_kicked(ws, 0);
 }
 
 /* ---------------------------------------------------------------- service thread */
@@ -1542,7 +1537,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         if (ws) {
             atomic_store_explicit(&ws->awake, 1, memory_order_relaxed);
             on_removals(ws);
-            on_requests(ws);
+            write_kicked(ws, 0);
         }
         return 0;
     }
