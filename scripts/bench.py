@@ -560,9 +560,11 @@ def weight(base, q, up_runs):
 
 
 # Rounds per account of the two runs whose difference is the marginal cost
-# (and the reference's): 1,600 orders apart, so that a 10 ms hiccup moves
-# the figure by 6 us, not the 36 us of the 280 orders apart it once was.
-MARGINAL_ROUNDS = (5, 205)
+# (and the reference's): 8,000 orders apart, so that a 10 ms hiccup (a CPU
+# tick of the simulator's figure, a start-up that costs more in one run
+# than the other) moves the figure by 1.2 us, not the 6 us of 1,600 orders
+# apart (205 rounds, before 2026-12-07's night session) or the 36 us of 280.
+MARGINAL_ROUNDS = (5, 1005)
 MARGINAL_ROUNDS_QUICK = (3, 10)
 
 
