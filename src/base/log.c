@@ -366,25 +366,36 @@ void log_secrets_clear(void)
 /* ---------------------------------------------------------------- redaction */
 
 /* For every registered secret occurring in in[0..n), ends[i] becomes at
- * least the end of an occurrence starting at i.  prefix holds n + 1
- * entries, ends n (zeroed by the caller). */
-static void mark_secrets(const struct sec_index *ix, const char *in, size_t n, uint64_t *prefix,
-                         uint32_t *ends)
+ * least the end of an occurrence starting at i: 1 when one occurs (ends
+ * zeroed here, at the first), 0 when none (ends untouched).  A hash
+ * rolled over the text per registered length, rather than an array of
+ * prefix hashes: a line with no secret in it, nearly every line, writes
+ * no memory, where the arrays were 12 bytes a character of stores, every
+ * line, to cache lines of each thread's stack. */
+static int mark_secrets(const struct sec_index *ix, const char *in, size_t n, uint32_t *ends)
 {
-    prefix[0] = 0;
-    for (size_t i = 0; i < n; i++)
-        prefix[i + 1] = prefix[i] * HASH_BASE + (unsigned char)in[i];
+    int any = 0;
     size_t n_lens = atomic_load_explicit(&ix->n_lens, memory_order_acquire);
     for (size_t k = 0; k < n_lens; k++) {
         size_t len = ix->lens[k].len;
+        if (len == 0 || len > n)
+            continue;
         uint64_t pow = ix->lens[k].pow;
-        for (size_t i = 0; i + len <= n; i++) {
-            uint64_t h = prefix[i + len] - prefix[i] * pow;
-            if (filter_may_have(ix, h, len) && index_find(ix, in + i, len, h) &&
-                ends[i] < i + len)
-                ends[i] = (uint32_t)(i + len);
+        uint64_t h = hash_bytes(in, len);
+        for (size_t i = 0;; i++) {
+            if (filter_may_have(ix, h, len) && index_find(ix, in + i, len, h)) {
+                if (!any)
+                    memset(ends, 0, n * sizeof *ends);
+                any = 1;
+                if (ends[i] < i + len)
+                    ends[i] = (uint32_t)(i + len);
+            }
+            if (i + len == n)
+                break;
+            h = h * HASH_BASE - (unsigned char)in[i] * pow + (unsigned char)in[i + len];
         }
     }
+    return any;
 }
 
 /* Copies in[0..n) to out, each maximal run covered by occurrences
@@ -409,6 +420,14 @@ static void emit_redacted(const char *in, size_t n, const uint32_t *ends, char *
     out[o] = '\0';
 }
 
+/* in[0..n) to out as it is, cut to out_size. */
+static void copy_cut(const char *in, size_t n, char *out, size_t out_size)
+{
+    size_t c = n < out_size - 1 ? n : out_size - 1;
+    memcpy(out, in, c);
+    out[c] = '\0';
+}
+
 void log_redact(const char *in, char *out, size_t out_size)
 {
     if (out_size == 0)
@@ -416,33 +435,26 @@ void log_redact(const char *in, char *out, size_t out_size)
     size_t n = strlen(in);
     const struct sec_index *ix = atomic_load_explicit(&published, memory_order_acquire);
     if (!ix || atomic_load_explicit(&ix->n_lens, memory_order_acquire) == 0) {
-        size_t c = n < out_size - 1 ? n : out_size - 1;
-        memcpy(out, in, c);
-        out[c] = '\0';
+        copy_cut(in, n, out, out_size);
         return;
     }
-    /* About 48 KiB of stack for a log line; longer texts go to the heap. */
-    uint64_t prefix_stack[LOG_FORMAT_MAX + 1];
+    /* ends: 4 bytes a character, on the stack for a log line (written only
+     * when a secret is found); longer texts go to the heap. */
     uint32_t ends_stack[LOG_FORMAT_MAX];
-    uint64_t *prefix = prefix_stack;
     uint32_t *ends = ends_stack;
     if (n > LOG_FORMAT_MAX) {
-        prefix = n < UINT32_MAX ? malloc((n + 1) * sizeof *prefix) : NULL;
         ends = n < UINT32_MAX ? malloc(n * sizeof *ends) : NULL;
-        if (!prefix || !ends) {
-            free(prefix);
-            free(ends);
+        if (!ends) {
             snprintf(out, out_size, "[text withheld: out of memory for redaction]");
             return;
         }
     }
-    memset(ends, 0, n * sizeof *ends);
-    mark_secrets(ix, in, n, prefix, ends);
-    emit_redacted(in, n, ends, out, out_size);
-    if (prefix != prefix_stack) {
-        free(prefix);
+    if (mark_secrets(ix, in, n, ends))
+        emit_redacted(in, n, ends, out, out_size);
+    else
+        copy_cut(in, n, out, out_size);
+    if (ends != ends_stack)
         free(ends);
-    }
 }
 
 /* ---------------------------------------------------------------- lines */

@@ -125,6 +125,69 @@ static void every_length_is_indexed(void **state)
     }
 }
 
+/* The definition, naively: every character inside an occurrence of a
+ * registered secret is covered; each maximal run of covered characters is
+ * one "***". */
+static void naive_redact(const char *in, char *const *secrets, size_t n_secrets, char *out)
+{
+    size_t n = strlen(in), o = 0;
+    unsigned char *cov = calloc(n + 1, 1);
+    assert_non_null(cov);
+    for (size_t k = 0; k < n_secrets; k++) {
+        size_t len = strlen(secrets[k]);
+        for (size_t i = 0; i + len <= n; i++)
+            if (memcmp(in + i, secrets[k], len) == 0)
+                memset(cov + i, 1, len);
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!cov[i])
+            out[o++] = in[i];
+        else if (i == 0 || !cov[i - 1])
+            o += (size_t)sprintf(out + o, "***");
+    }
+    out[o] = '\0';
+    free(cov);
+}
+
+/* Random texts over a three-letter alphabet, so that secrets occur often,
+ * overlap, touch and share prefixes; some texts longer than a log line
+ * (the redactor's heap path). */
+static void random_texts_match_the_definition(void **state)
+{
+    (void)state;
+    srand(7);
+    for (int round = 0; round < 40; round++) {
+        char *secrets[6];
+        size_t n_secrets = 1 + (size_t)(rand() % 6);
+        for (size_t k = 0; k < n_secrets; k++) {
+            size_t len = 4 + (size_t)(rand() % 6);
+            secrets[k] = malloc(len + 1);
+            assert_non_null(secrets[k]);
+            for (size_t i = 0; i < len; i++)
+                secrets[k][i] = (char)('a' + rand() % 3);
+            secrets[k][len] = '\0';
+            assert_int_equal(log_secret_add(secrets[k]), 0);
+        }
+        for (int t = 0; t < 20; t++) {
+            size_t n = (size_t)(rand() % (t == 0 ? 9000 : 300));
+            char *in = malloc(n + 1), *want = malloc(3 * n + 1), *got = malloc(3 * n + 2);
+            assert_true(in && want && got);
+            for (size_t i = 0; i < n; i++)
+                in[i] = (char)('a' + rand() % 3);
+            in[n] = '\0';
+            naive_redact(in, secrets, n_secrets, want);
+            log_redact(in, got, 3 * n + 2);
+            assert_string_equal(got, want);
+            free(in);
+            free(want);
+            free(got);
+        }
+        log_secrets_clear();
+        for (size_t k = 0; k < n_secrets; k++)
+            free(secrets[k]);
+    }
+}
+
 static void output_is_bounded(void **state)
 {
     (void)state;
@@ -402,6 +465,7 @@ int main(void)
         cmocka_unit_test_teardown(duplicates_register_once, teardown),
         cmocka_unit_test_teardown(ten_thousand_secrets, teardown),
         cmocka_unit_test_teardown(every_length_is_indexed, teardown),
+        cmocka_unit_test_teardown(random_texts_match_the_definition, teardown),
         cmocka_unit_test_teardown(output_is_bounded, teardown),
         cmocka_unit_test_teardown(concurrent_add_and_redact, teardown),
         cmocka_unit_test_teardown(file_sink_redacts_and_reopens, teardown),
