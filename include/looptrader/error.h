@@ -44,7 +44,7 @@ struct lt_err {
 int lt_err_set(struct lt_err *err, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* Resets err to "no error". */
+/* Resets err to "no error": codes 0, msg "" (what follows its NUL is left). */
 void lt_err_clear(struct lt_err *err);
 
 /* Short constant name of an LT_E* code ("EINVAL"). */

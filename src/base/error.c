@@ -3,7 +3,6 @@
 
 #include <stdarg.h>
 #include <stdio.h>
-#include <string.h>
 
 #include "looptrader/log.h"
 
@@ -23,10 +22,17 @@ int lt_err_set(struct lt_err *err, int code, const char *fmt, ...)
     return code;
 }
 
+/* The fields and an empty message, not the whole message buffer: a clear
+ * comes before most calls of an order's path, and zeroing 256 bytes each
+ * time was cache lines of stores for nothing. */
 void lt_err_clear(struct lt_err *err)
 {
-    if (err)
-        memset(err, 0, sizeof(*err));
+    if (!err)
+        return;
+    err->code = 0;
+    err->venue_code = 0;
+    err->http_status = 0;
+    err->msg[0] = '\0';
 }
 
 const char *lt_err_name(int code)
