@@ -19,7 +19,7 @@
 #include "looptrader/venue.h"
 #include "looptrader/venue_binance.h"
 
-static const char *const pushes[] = {
+static const char execution_new[] =
     "{\"subscriptionId\":0,\"event\":{\"e\":\"executionReport\",\"E\":1796685249385,"
     "\"s\":\"ALPHAUSDT\",\"c\":\"lt.l11k5u.0.13.b1\",\"S\":\"BUY\",\"o\":\"LIMIT\","
     "\"f\":\"GTC\",\"q\":\"7.90000000\",\"p\":\"1.25180000\",\"P\":\"0.00000000\","
@@ -27,7 +27,8 @@ static const char *const pushes[] = {
     "\"i\":25,\"l\":\"0.00000000\",\"z\":\"0.00000000\",\"L\":\"0.00000000\","
     "\"n\":\"0.00000000\",\"N\":null,\"T\":1796685249385,\"t\":-1,\"I\":49,\"w\":true,"
     "\"m\":false,\"M\":false,\"O\":1796685249385,\"Z\":\"0.00000000\",\"Y\":\"0.00000000\","
-    "\"Q\":\"0.00000000\",\"W\":1796685249385,\"V\":\"NONE\"}}",
+    "\"Q\":\"0.00000000\",\"W\":1796685249385,\"V\":\"NONE\"}}";
+static const char execution_trade[] =
     "{\"subscriptionId\":0,\"event\":{\"e\":\"executionReport\",\"E\":1796685249385,"
     "\"s\":\"ALPHAUSDT\",\"c\":\"lt.l11k5u.0.13.b1\",\"S\":\"BUY\",\"o\":\"LIMIT\","
     "\"f\":\"GTC\",\"q\":\"7.90000000\",\"p\":\"1.25180000\",\"P\":\"0.00000000\","
@@ -35,13 +36,17 @@ static const char *const pushes[] = {
     "\"i\":25,\"l\":\"7.90000000\",\"z\":\"7.90000000\",\"L\":\"1.25060000\","
     "\"n\":\"0.00987974\",\"N\":\"USDT\",\"T\":1796685249385,\"t\":26,\"I\":50,\"w\":false,"
     "\"m\":false,\"M\":false,\"O\":1796685249385,\"Z\":\"9.87974000\",\"Y\":\"9.87974000\","
-    "\"Q\":\"0.00000000\",\"W\":1796685249385,\"V\":\"NONE\"}}",
+    "\"Q\":\"0.00000000\",\"W\":1796685249385,\"V\":\"NONE\"}}";
+static const char account_position[] =
     "{\"subscriptionId\":0,\"event\":{\"e\":\"outboundAccountPosition\",\"E\":1796685249385,"
     "\"u\":1796685249385,\"B\":[{\"a\":\"ALPHA\",\"f\":\"7.90000000\",\"l\":\"0.00000000\"},"
-    "{\"a\":\"USDT\",\"f\":\"99999989.85432546\",\"l\":\"0.00000000\"}]}}",
+    "{\"a\":\"USDT\",\"f\":\"99999989.85432546\",\"l\":\"0.00000000\"}]}}";
+static const char book_ticker[] =
     "{\"u\":28,\"s\":\"ALPHAUSDT\",\"b\":\"1.25040000\",\"B\":\"999897.30000000\","
-    "\"a\":\"1.25060000\",\"A\":\"999897.30000000\"}",
-};
+    "\"a\":\"1.25060000\",\"A\":\"999897.30000000\"}";
+
+static const char *const pushes[] = { execution_new, execution_trade, account_position,
+                                      book_ticker };
 
 static const char answer[] =
     "{\"id\":26,\"status\":200,\"result\":{\"symbol\":\"ALPHAUSDT\",\"orderId\":25,"
