@@ -70,6 +70,7 @@
 #include <stdatomic.h>
 
 #include "looptrader/board.h"
+#include "looptrader/clientid.h"
 #include "looptrader/config.h"
 #include "looptrader/coord.h"
 #include "looptrader/guard.h"
@@ -129,28 +130,34 @@ struct strategy_armed {
     struct journal_upto upto;  /* what to wait for before the send */
 };
 
-/* A later round's first buy and its sell, armed ahead (strategy.c,
- * arm_carry): used by round `round` when its quote goal and the buy cap
- * are still the ones the bounds were made for. */
-struct strategy_carried_round {
-    unsigned round;
-    money_t goal;              /* the quote goal the buy's bound is for */
-    money_t cap;               /* the buy cap its notional bound is within */
-    struct strategy_armed buy, sell;
+/* Rounds armed ahead together (strategy.c, arm_carry): rounds first ..
+ * first + n - 1, each with its first buy (order number base + 1) and its
+ * sell (base + 2), all with the same bounds, in one intent-log record.  A
+ * round takes its two when its quote goal and the buy cap are still the
+ * ones the bounds were made for.  Their client ids are made again from id
+ * when needed, not kept: the ring stays small at ARM_AHEAD 16. */
+struct strategy_carried_batch {
+    struct clientid id;        /* run, user, epoch (round, side, seq per order) */
+    unsigned first, n;
+    unsigned base;
+    money_t goal;              /* the quote goal the buys' bound is for */
+    money_t cap;               /* the buy cap their notional bound is within */
+    struct arm_bounds buy, sell;
+    struct journal_upto upto;  /* the record that holds them */
 };
 
-/* The rounds armed ahead, in round order: a fixed ring (no allocation
- * per round) of up to ARM_AHEAD consecutive later rounds, written by one
- * journal call.  When its head does not fit the round that comes, the
- * whole ring is closed (never_placed), as it is whenever the user ends. */
+/* The rounds armed ahead, in round order and consecutive: at most two
+ * batches, since a batch is armed only when at most one round of the
+ * ones before is left (b[1].n is 0 when b[0].n is).  When its head does
+ * not fit the round that comes, all of it is closed (never_placed), as
+ * it is whenever the user ends. */
 struct strategy_carried {
-    unsigned head, n;          /* ring[head], the next n in order (mod ARM_AHEAD) */
+    struct strategy_carried_batch b[2];
     unsigned round_hi;         /* the latest round ids were armed ahead for */
     unsigned seq_hi;           /* order numbers those ids took in each round up to
                                 * round_hi, used or not (at most) */
     unsigned failed;           /* the round whose batch could not be written
                                 * (not tried again in it) */
-    struct strategy_carried_round ring[ARM_AHEAD];
 };
 
 struct strategy_user {

@@ -464,10 +464,10 @@ static const char *jstr(const char *s, char *out, size_t cap)
  * lines an order).  An append that does not fit sets over and writes
  * nothing; a string no line can carry sets bad to its field's name. */
 struct line {
-    char buf[JOURNAL_LINE_MAX];
     size_t len;
     int over;
     const char *bad;
+    char buf[JOURNAL_LINE_MAX]; /* last: a line touches only its start */
 };
 
 /* An empty line.  Not `= { 0 }`: that zeroes the whole buffer, 9 KB of

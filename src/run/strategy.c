@@ -673,12 +673,22 @@ static int order_finish(struct rctx *c, const char *cid, enum order_side side,
                         enum time_in_force tif, money_t price, money_t qty);
 
 /* The client id of order seq of round (side code code). */
+/* The part of the user's client ids that is the same for each order. */
+static struct clientid cid_base(const struct rctx *c)
+{
+    struct clientid id = { .user = c->u->index,
+                           .epoch = coord_epoch(c->env->coord, c->u->index) };
+    snprintf(id.run, sizeof(id.run), "%s", c->env->run);
+    return id;
+}
+
 static int make_cid(struct rctx *c, unsigned round, unsigned seq, char code,
                     char cid[CLIENTID_MAX])
 {
-    struct clientid id = { .user = c->u->index, .round = round, .side = code, .seq = seq,
-                           .epoch = coord_epoch(c->env->coord, c->u->index) };
-    snprintf(id.run, sizeof(id.run), "%s", c->env->run);
+    struct clientid id = cid_base(c);
+    id.round = round;
+    id.side = code;
+    id.seq = seq;
     int rc = clientid_format(&id, cid);
     return rc ? lt_err_set(&c->err, rc, "cannot make an order id (%s)", lt_err_name(rc)) : 0;
 }
@@ -753,14 +763,36 @@ static void arm_close(struct rctx *c, struct strategy_armed *a)
     armed_close(c->u->journal, a);
 }
 
-/* The intents armed for the rounds ahead are closed, the whole ring; the
- * order numbers their ids took stay taken (seq_hi). */
+/* The id of batch b's first buy (code 'b') or sell ('s') of round r: the
+ * one its armed line was written with. */
+static int carried_cid(const struct strategy_carried_batch *b, unsigned r, char code,
+                       char cid[CLIENTID_MAX])
+{
+    struct clientid id = b->id;
+    id.round = r;
+    id.side = code;
+    id.seq = b->base + (code == 'b' ? 1 : 2);
+    return clientid_format(&id, cid);
+}
+
+static unsigned carried_n(const struct strategy_carried *n)
+{
+    return n->b[0].n + n->b[1].n;
+}
+
+/* The intents armed for the rounds ahead are closed, all of them, in
+ * round order; the order numbers their ids took stay taken (seq_hi). */
 static void carried_close(struct strategy_user *u)
 {
-    struct strategy_carried *n = &u->next;
-    for (; n->n > 0; n->n--, n->head = (n->head + 1) % ARM_AHEAD) {
-        armed_close(u->journal, &n->ring[n->head].buy);
-        armed_close(u->journal, &n->ring[n->head].sell);
+    for (int k = 0; k < 2; k++) {
+        struct strategy_carried_batch *b = &u->next.b[k];
+        for (; b->n > 0; b->n--, b->first++) {
+            char cid[CLIENTID_MAX];
+            for (const char *code = "bs"; *code; code++)
+                if (carried_cid(b, b->first, *code, cid) == 0)
+                    journal_outcome(u->journal, "never_placed", cid, ORDER_STATUS_UNKNOWN, 0,
+                                    0, NULL);
+        }
     }
 }
 
@@ -873,7 +905,8 @@ static void arm_carry(struct rctx *c, const struct ladder *lad, money_t round_qu
     struct strategy_user *u = c->u;
     const struct strategy_config *sc = &u->cfg->strategy;
     struct strategy_carried *n = &u->next;
-    if (n->n > 1 || n->failed == u->round || c->env->coord || sc->oto || c->topup ||
+    unsigned have = carried_n(n);
+    if (have > 1 || n->failed == u->round || c->env->coord || sc->oto || c->topup ||
         c->live_unknown || c->ref_ask <= 0 || c->ref_bid <= 0 || u->buy_cap <= 0 || stopping(c))
         return;
     money_t remaining =
@@ -882,47 +915,38 @@ static void arm_carry(struct rctx *c, const struct ladder *lad, money_t round_qu
     if (goal <= 0)
         return;
     money_t q_min = plan_min_sellable_qty(c->r, lad, c->ref_bid);
-    struct arm_bounds b, sb;
+    struct strategy_carried_batch nb = { .id = cid_base(c), .first = u->round + 1 + have,
+                                         .goal = goal, .cap = u->buy_cap };
     if (arm_buy_bounds(c->r, ladder_price(lad, c->r, SIDE_BUY, c->ref_ask, 0), goal, 0, q_min,
-                       u->buy_cap - cap_used(u), &b) != 0 ||
-        arm_sell_bounds(money_add_sat(b.max_qty, q_min), &sb) != 0)
+                       u->buy_cap - cap_used(u), &nb.buy) != 0 ||
+        arm_sell_bounds(money_add_sat(nb.buy.max_qty, q_min), &nb.sell) != 0)
         return;
-    unsigned first = u->round + 1 + n->n, k = arm_ahead_rounds(goal, remaining, n->n);
-    if (k == 0)
+    nb.n = arm_ahead_rounds(goal, remaining, have);
+    if (nb.n == 0)
         return;
     /* a round armed before (a closed ring's) takes fresh order numbers */
-    unsigned base = first <= n->round_hi ? n->seq_hi : 0;
-    /* filled in the ring's free slots (k <= ARM_AHEAD - n->n), which
-     * count only once the lines are written */
+    nb.base = nb.first <= n->round_hi ? n->seq_hi : 0;
+    char ids[ARM_AHEAD][2][CLIENTID_MAX];
     struct journal_pair v[ARM_AHEAD];
-    for (unsigned i = 0; i < k; i++) {
-        struct strategy_carried_round *f = &n->ring[(n->head + n->n + i) % ARM_AHEAD];
-        *f = (struct strategy_carried_round){ .round = first + i, .goal = goal,
-                                              .cap = u->buy_cap };
-        if (slot_fill(c, &f->buy, f->round, base + 1, 'b', &b) != 0 ||
-            slot_fill(c, &f->sell, f->round, base + 2, 's', &sb) != 0)
+    for (unsigned i = 0; i < nb.n; i++) {
+        if (carried_cid(&nb, nb.first + i, 'b', ids[i][0]) != 0 ||
+            carried_cid(&nb, nb.first + i, 's', ids[i][1]) != 0)
             return;
-        v[i] = (struct journal_pair){ f->round, f->buy.cid, f->sell.cid, b, sb };
+        v[i] = (struct journal_pair){ nb.first + i, ids[i][0], ids[i][1], nb.buy, nb.sell };
     }
     /* their ids are taken from here on, whether the lines get written */
-    n->seq_hi = base + 2 > n->seq_hi ? base + 2 : n->seq_hi;
-    n->round_hi = first + k - 1 > n->round_hi ? first + k - 1 : n->round_hi;
+    n->seq_hi = nb.base + 2 > n->seq_hi ? nb.base + 2 : n->seq_hi;
+    n->round_hi = nb.first + nb.n - 1 > n->round_hi ? nb.first + nb.n - 1 : n->round_hi;
     /* all of them or nothing, written without a wait: the syncer makes
      * them durable while this round's orders are out */
-    struct journal_upto upto;
     struct lt_err e = { 0 };
-    if (journal_armed_pairs(u->journal, c->env->run, v, k, &upto, &e) != 0) {
+    if (journal_armed_pairs(u->journal, c->env->run, v, nb.n, &nb.upto, &e) != 0) {
         log_warn("%s: %s (the rounds ahead arm their orders themselves)", u->cfg->name, e.msg);
         n->failed = u->round;
         return;
     }
-    for (unsigned i = 0; i < k; i++) {
-        struct strategy_carried_round *f = &n->ring[(n->head + n->n) % ARM_AHEAD];
-        f->buy.upto = f->sell.upto = upto; /* one record: durable together */
-        f->buy.set = f->sell.set = f->buy.ahead = f->sell.ahead = 1;
-        n->n++;
-    }
-    journal_sync_soon(&upto);
+    n->b[have ? 1 : 0] = nb;
+    journal_sync_soon(&nb.upto);
 }
 
 /* At a round's first buy: the intents armed ahead for it become the
@@ -934,15 +958,21 @@ static void arm_carry(struct rctx *c, const struct ladder *lad, money_t round_qu
 static void carried_take(struct rctx *c, money_t quote_goal)
 {
     struct strategy_user *u = c->u;
-    struct strategy_carried *n = &u->next;
-    struct strategy_carried_round *h = &n->ring[n->head];
-    if (n->n > 0 && h->round == u->round && h->buy.set && h->sell.set &&
-        h->goal == quote_goal && h->cap == u->buy_cap && !c->arm.set && !c->arm_sell.set) {
-        c->arm = h->buy;
-        c->arm_sell = h->sell;
-        h->buy.set = h->sell.set = 0;
-        n->head = (n->head + 1) % ARM_AHEAD;
-        n->n--;
+    struct strategy_carried_batch *h = &u->next.b[0];
+    if (h->n > 0 && h->first == u->round && h->goal == quote_goal && h->cap == u->buy_cap &&
+        !c->arm.set && !c->arm_sell.set && carried_cid(h, h->first, 'b', c->arm.cid) == 0 &&
+        carried_cid(h, h->first, 's', c->arm_sell.cid) == 0) {
+        c->arm.code = 'b';
+        c->arm.b = h->buy;
+        c->arm_sell.code = 's';
+        c->arm_sell.b = h->sell;
+        c->arm.upto = c->arm_sell.upto = h->upto; /* one record: durable together */
+        c->arm.set = c->arm_sell.set = c->arm.ahead = c->arm_sell.ahead = 1;
+        h->first++;
+        if (--h->n == 0) {
+            *h = u->next.b[1];
+            u->next.b[1].n = 0;
+        }
         return;
     }
     carried_close(u);
