@@ -68,14 +68,18 @@ struct venue_jval {
 #define VENUE_JOBJ_SLOTS 128 /* a power of two, twice VENUE_JOBJ_MAX */
 struct venue_jobj {
     json_t *json; /* jansson's object, or NULL when scanned */
-    size_t n;     /* scanned distinct keys */
-    struct jscan_member m[VENUE_JOBJ_MAX];
+    /* The members looked up: own's, or (venue_jobj_of) the list a parent
+     * object's scan made of this one's, borrowed like a venue_jval's
+     * members and indexed where they are rather than copied. */
+    const struct jscan_member *m;
     /* Open addressing by the key's hash: 1 + the index in m of the key's
      * last value, 0 for an empty slot. */
     uint8_t slot[VENUE_JOBJ_SLOTS];
-    /* venue_jobj_scan: the members of the objects that are the root's
-     * member values, as the scan listed them (jscan_list), so that
-     * venue_jobj_of reads them instead of walking those objects again. */
+    /* venue_jobj_scan: the root's members, and the members of the objects
+     * that are its member values, as the scan listed them (jscan_list), so
+     * that venue_jobj_of reads them instead of walking those objects
+     * again.  Untouched by an object indexed from a parent's list. */
+    struct jscan_member own[VENUE_JOBJ_MAX];
     struct jscan_member inner[VENUE_JOBJ_MAX];
 };
 
@@ -83,7 +87,9 @@ struct venue_jobj {
 void venue_jobj_json(json_t *o, struct venue_jobj *out);
 /* v (VJ_OBJECT, either parser) as an object: 0, or VENUE_JSON_DECLINE for
  * a scanned one with more than VENUE_JOBJ_MAX members or an escaped key
- * (which might decode to one the caller looks up). */
+ * (which might decode to one the caller looks up).  out borrows what v
+ * borrows (its members: from their venue_jobj, or from the venue_jiter
+ * until its next element). */
 int venue_jobj_of(const struct venue_jval *v, struct venue_jobj *out);
 /* buf scanned (jscan_parse) as an object: 0, or VENUE_JSON_DECLINE for
  * anything else (not JSON, not an object, beyond the scanner's limits). */

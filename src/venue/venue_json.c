@@ -54,7 +54,7 @@ static void jval_of_scan(const struct jscan_value *v, struct venue_jval *out)
 void venue_jobj_json(json_t *o, struct venue_jobj *out)
 {
     out->json = o;
-    out->n = 0;
+    out->m = NULL;
 }
 
 /* FNV-1a: on one-byte keys (an event's) the low bits differ for
@@ -98,25 +98,20 @@ static inline uint8_t *slot_of(const struct venue_jobj *o, uint32_t h, const cha
     }
 }
 
-/* Indexes the n members m[] into out->m, keeping one per key (the last
- * value, as jansson does) and the body's order: 0, or VENUE_JSON_DECLINE
- * for an escaped key.  m may be out->m itself. */
+/* Indexes the n members m[] (which must outlive out) as out's: a slot per
+ * key, the last of duplicate keys winning, as in jansson.  0, or
+ * VENUE_JSON_DECLINE for an escaped key. */
 static int jobj_index(struct venue_jobj *out, const struct jscan_member *m, size_t n)
 {
     out->json = NULL;
-    out->n = 0;
+    out->m = m;
     memset(out->slot, 0, sizeof out->slot);
     for (size_t i = 0; i < n; i++) {
         if (m[i].key.escaped)
             return VENUE_JSON_DECLINE;
         uint8_t *s = slot_of(out, key_hash(m[i].key.ptr, m[i].key.len), m[i].key.ptr,
                              m[i].key.len);
-        if (*s) {
-            out->m[*s - 1] = m[i];
-        } else {
-            out->m[out->n] = m[i];
-            *s = (uint8_t)++out->n;
-        }
+        *s = (uint8_t)(i + 1);
     }
     return 0;
 }
@@ -130,9 +125,9 @@ static int jobj_of_span(const struct jscan_value *obj, struct venue_jobj *out)
     while (jscan_iter_next(&it, &key, &val) > 0) {
         if (n == VENUE_JOBJ_MAX)
             return VENUE_JSON_DECLINE;
-        out->m[n++] = (struct jscan_member){ key, val, 0, 0 };
+        out->own[n++] = (struct jscan_member){ key, val, 0, 0 };
     }
-    return jobj_index(out, out->m, n);
+    return jobj_index(out, out->own, n);
 }
 
 int venue_jobj_of(const struct venue_jval *v, struct venue_jobj *out)
@@ -149,11 +144,11 @@ int venue_jobj_of(const struct venue_jval *v, struct venue_jobj *out)
 int venue_jobj_scan(const char *buf, size_t len, struct venue_jobj *out)
 {
     struct jscan_value root;
-    struct jscan_list l = { out->m, VENUE_JOBJ_MAX, 0, out->inner, VENUE_JOBJ_MAX, 0 };
+    struct jscan_list l = { out->own, VENUE_JOBJ_MAX, 0, out->inner, VENUE_JOBJ_MAX, 0 };
     if (jscan_parse_object(buf, len, &root, &l) != 0 || root.type != JSCAN_OBJECT ||
         l.n > VENUE_JOBJ_MAX)
         return VENUE_JSON_DECLINE;
-    return jobj_index(out, out->m, l.n);
+    return jobj_index(out, out->own, l.n);
 }
 
 void venue_jobj_get(const struct venue_jobj *o, const char *key, struct venue_jval *out)
