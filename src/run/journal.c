@@ -470,9 +470,10 @@ struct line {
     char buf[JOURNAL_LINE_MAX]; /* last: a line touches only its start */
 };
 
-/* An empty line.  Not `= { 0 }`: that zeroes the whole buffer, 9 KB of
- * stores per line (1.2 lines an order), and with hundreds of workers those
- * are cold lines of each worker's stack. */
+/* An empty line.  Not `= { 0 }`: that zeroes the whole buffer on every
+ * line (JOURNAL_LINE_MAX: 9 KB at ARM_AHEAD 8, 17 KB at 16; 1.2 lines an
+ * order), and with hundreds of workers those are cold lines of each
+ * worker's stack. */
 static void l_start(struct line *l)
 {
     l->len = 0;

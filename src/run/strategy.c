@@ -672,7 +672,6 @@ static int reached_venue(int rc, const struct lt_err *e)
 static int order_finish(struct rctx *c, const char *cid, enum order_side side,
                         enum time_in_force tif, money_t price, money_t qty);
 
-/* The client id of order seq of round (side code code). */
 /* The part of the user's client ids that is the same for each order. */
 static struct clientid cid_base(const struct rctx *c)
 {
@@ -682,6 +681,7 @@ static struct clientid cid_base(const struct rctx *c)
     return id;
 }
 
+/* The client id of order seq of round (side code code). */
 static int make_cid(struct rctx *c, unsigned round, unsigned seq, char code,
                     char cid[CLIENTID_MAX])
 {
