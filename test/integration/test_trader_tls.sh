@@ -70,7 +70,11 @@ TRADER_CONFIG=$LT_TMP/ca.conf trader_run
 assert_eq "$TRADER_RC" 2 "exchange.ca_file missing: exit 2"
 assert_contains "$(cat "$LT_TMP/trader.err" "$TRADER_LOG" 2>/dev/null)" "exchange.ca_file" "the error names exchange.ca_file"
 assert_eq "$(grep -c 'handshake' "$TLS_ERR")" "$tls_seen" "no connection was tried with a bad CA file"
-failed_before=$(grep -c 'handshake failed' "$TLS_ERR")
+# A handshake the trader cut short itself (it exits, or drops a stream it
+# no longer needs, mid-handshake) is not a trust failure: the checks of a
+# trusted CA count the others, and print them when there are any.
+refused() { grep -a 'handshake failed' "$TLS_ERR" | grep -avE 'unexpected eof|connection closed|Connection reset by peer|Broken pipe'; }
+failed_before=$(refused | wc -l)
 
 # ---- the test CA trusted: the demo job over https:// and wss:// ----
 rm -rf "$TRADER_STATE"
@@ -83,7 +87,9 @@ done
 assert_contains "$(cat "$TRADER_LOG")" "ws market: connected" "the market stream connected over wss://"
 assert_contains "$(cat "$TRADER_LOG")" "ws user erin: connected" "a user stream connected over wss://"
 assert_true "$(grep -c 'handshake ok' "$TLS_ERR") >= 3" '{}' "TLS sessions set up for REST and WebSocket"
-assert_eq "$(grep -c 'handshake failed' "$TLS_ERR")" "$failed_before" "no handshake failed with the CA trusted"
+n_refused=$(refused | wc -l)
+[ "$n_refused" = "$failed_before" ] || refused | sed 's/^/# /' >&2
+assert_eq "$n_refused" "$failed_before" "no handshake failed with the CA trusted"
 SIM_URL=http://127.0.0.1:$SIM_PORT
 trader_check_target "$(report_user alice target)" alice
 trader_check_flat "${USERS[@]}"
@@ -103,7 +109,9 @@ done
 lost=$(( $(grep -c 'connection lost' "$TRADER_LOG") - lost_before ))
 assert_true "$lost >= 1" '{}' "the venue cut a wss:// connection during the run ($lost lost)"
 assert_true "$(grep -c 'handshake ok' "$TLS_ERR") > 3" '{}' "the streams reconnected over TLS"
-assert_eq "$(grep -c 'handshake failed' "$TLS_ERR")" 0 "no handshake failed"
+n_refused=$(refused | wc -l)
+[ "$n_refused" = 0 ] || refused | sed 's/^/# /' >&2
+assert_eq "$n_refused" 0 "no handshake failed"
 SIM_URL=http://127.0.0.1:$SIM_PORT
 trader_check_target "$(report_user alice target)" alice
 trader_check_flat "${USERS[@]}"
