@@ -1,5 +1,6 @@
 /* money.c - fixed-point decimal amounts (see money.h for why). */
 #include "looptrader/money.h"
+#include "looptrader/decimal.h"
 #include "looptrader/error.h"
 
 #include <math.h>
@@ -65,20 +66,6 @@ int money_parse(const char *s, money_t *out)
     return money_parse_n(s, strlen(s), out);
 }
 
-/* The decimal digits of u, most significant first, into out; their count. */
-static size_t digits(unsigned long long u, char *out)
-{
-    char rev[20];
-    size_t n = 0;
-    do {
-        rev[n++] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
-    for (size_t i = 0; i < n; i++)
-        out[i] = rev[n - 1 - i];
-    return n;
-}
-
 /* Built by hand, not by snprintf: amounts are formatted several times per
  * order (requests, journal lines, log lines), and printf's machinery was
  * most of the cost.  At most 1 + 11 + 1 + 8 characters and the NUL. */
@@ -95,7 +82,7 @@ char *money_format(money_t v, int decimals, char out[MONEY_STR_MAX])
     size_t n = 0;
     if (v < 0)
         out[n++] = '-';
-    n += digits(ip, out + n);
+    n += decimal_u64(ip, out + n);
     if (decimals > 0) {
         for (int i = decimals; i < MONEY_DECIMALS; i++)
             fp /= 10;

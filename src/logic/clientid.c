@@ -7,9 +7,9 @@
  * not ours, so a foreign order is never cancelled or sold by mistake.
  */
 #include "looptrader/clientid.h"
+#include "looptrader/decimal.h"
 #include "looptrader/error.h"
 
-#include <stdio.h>
 #include <string.h>
 
 #define RUN_LEN 6
@@ -44,18 +44,46 @@ static int valid_side(char c)
     return c == 'b' || c == 's' || c == 'f';
 }
 
+/* Appends, by hand (an id is made for every order, and snprintf's
+ * format parsing cost more than the id): t has room for any id's parts,
+ * which are a run tag and unsigned ints. */
+static size_t put(char *t, size_t n, const char *s)
+{
+    size_t k = strlen(s);
+    memcpy(t + n, s, k);
+    return n + k;
+}
+
+static size_t put_uint(char *t, size_t n, unsigned v)
+{
+    return n + decimal_u64(v, t + n);
+}
+
+/* "lt.<run>.<user>.<round>.<side><seq>[e<epoch>]" */
 int clientid_format(const struct clientid *id, char out[CLIENTID_MAX])
 {
     if (!valid_run(id->run) || !valid_side(id->side))
         return LT_EINVAL;
-    int n = id->epoch ? snprintf(out, CLIENTID_MAX, CLIENTID_PREFIX "%s.%u.%u.%c%ue%u", id->run,
-                                 id->user, id->round, id->side, id->seq, id->epoch)
-                      : snprintf(out, CLIENTID_MAX, CLIENTID_PREFIX "%s.%u.%u.%c%u", id->run,
-                                 id->user, id->round, id->side, id->seq);
-    if (n < 0 || n >= CLIENTID_MAX) {
+    char t[sizeof CLIENTID_PREFIX + sizeof id->run + 5 * DECIMAL_MAX];
+    size_t n = put(t, 0, CLIENTID_PREFIX);
+    n = put(t, n, id->run);
+    t[n++] = '.';
+    n = put_uint(t, n, id->user);
+    t[n++] = '.';
+    n = put_uint(t, n, id->round);
+    t[n++] = '.';
+    t[n++] = id->side;
+    n = put_uint(t, n, id->seq);
+    if (id->epoch) {
+        t[n++] = 'e';
+        n = put_uint(t, n, id->epoch);
+    }
+    if (n >= CLIENTID_MAX) {
         out[0] = '\0';
         return LT_ERANGE;
     }
+    memcpy(out, t, n);
+    out[n] = '\0';
     return 0;
 }
 

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "looptrader/clock.h"
+#include "looptrader/decimal.h"
 #include "looptrader/intentlog.h"
 #include "looptrader/log.h"
 
@@ -498,12 +499,8 @@ static void l_lit(struct line *l, const char *s)
 
 static void l_uint(struct line *l, unsigned long long v)
 {
-    char t[24];
-    size_t i = sizeof(t);
-    do
-        t[--i] = (char)('0' + v % 10);
-    while (v /= 10);
-    l_add(l, t + i, sizeof(t) - i);
+    char t[DECIMAL_MAX];
+    l_add(l, t, decimal_u64(v, t));
 }
 
 /* ,"key":"amount" */

@@ -27,6 +27,7 @@
 #include <strings.h>
 
 #include "looptrader/clock.h"
+#include "looptrader/decimal.h"
 #include "looptrader/latency.h"
 #include "looptrader/live.h"
 #include "looptrader/log.h"
@@ -843,8 +844,8 @@ static int param(struct call *c, const char *name, const char *value)
 
 static int param_i64(struct call *c, const char *name, int64_t v)
 {
-    char tmp[24];
-    snprintf(tmp, sizeof tmp, "%lld", (long long)v);
+    char tmp[DECIMAL_MAX];
+    decimal_i64(v, tmp);
     return param(c, name, tmp);
 }
 
@@ -1568,8 +1569,8 @@ static int signed_ws_msg(struct venue *v, const struct venue_auth *a, int64_t re
                           method);
     if (n_extra + 2 > WS_PARAMS_MAX)
         return lt_err_set(err, LT_EINVAL, "%s: too many parameters", method);
-    char ts[24];
-    snprintf(ts, sizeof ts, "%lld", (long long)venue_now_ms(v));
+    char ts[DECIMAL_MAX];
+    decimal_i64(venue_now_ms(v), ts);
     struct named_param p[WS_PARAMS_MAX];
     size_t n = 0;
     p[n++] = (struct named_param){ "apiKey", a->api_key, 0 };
@@ -1599,8 +1600,8 @@ static int signed_ws_msg(struct venue *v, const struct venue_auth *a, int64_t re
     strbuf_free(&payload);
     if (rc)
         return lt_err_set(err, rc < 0 ? rc : LT_ENOMEM, "cannot sign %s", method);
-    char id[24];
-    snprintf(id, sizeof id, "%lld", (long long)req_id);
+    char id[DECIMAL_MAX];
+    decimal_i64(req_id, id);
     rc = strbuf_grow(out, QUERY_ROOM + SIGN_URL_MAX) || strbuf_addstr(out, "{\"id\":") ||
          strbuf_addstr(out, id) || strbuf_addstr(out, ",\"method\":\"") ||
          strbuf_addstr(out, method) || strbuf_addstr(out, "\",\"params\":{");
@@ -1620,12 +1621,12 @@ static int ws_request_msg(struct venue *v, const struct venue_auth *a, int64_t r
                           const char *method, const struct named_param *p, size_t n,
                           struct strbuf *out, struct lt_err *err)
 {
-    char window[24];
+    char window[DECIMAL_MAX];
     struct named_param all[WS_PARAMS_MAX];
     if (n + 1 > WS_PARAMS_MAX)
         return lt_err_set(err, LT_EINVAL, "%s: too many parameters", method);
     memcpy(all, p, n * sizeof *p);
-    snprintf(window, sizeof window, "%ld", venue_recv_window_ms(v));
+    decimal_i64(venue_recv_window_ms(v), window);
     all[n] = (struct named_param){ "recvWindow", window, 1 };
     return signed_ws_msg(v, a, req_id, method, all, n + 1, out, err);
 }
