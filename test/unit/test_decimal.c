@@ -11,24 +11,29 @@
 
 #include "looptrader/decimal.h"
 
-static void check_u64(uint64_t u)
+/* u written by decimal_u64, or as an int64_t by decimal_i64, against
+ * printf's text of it; the count too. */
+static void check(uint64_t u, int as_signed)
 {
     char got[DECIMAL_MAX], want[32];
     memset(got, 'x', sizeof got);
-    size_t n = decimal_u64(u, got);
-    snprintf(want, sizeof want, "%" PRIu64, u);
+    size_t n = as_signed ? decimal_i64((int64_t)u, got) : decimal_u64(u, got);
+    if (as_signed)
+        snprintf(want, sizeof want, "%" PRId64, (int64_t)u);
+    else
+        snprintf(want, sizeof want, "%" PRIu64, u);
     assert_string_equal(got, want);
     assert_int_equal(n, strlen(want));
 }
 
+static void check_u64(uint64_t u)
+{
+    check(u, 0);
+}
+
 static void check_i64(int64_t v)
 {
-    char got[DECIMAL_MAX], want[32];
-    memset(got, 'x', sizeof got);
-    size_t n = decimal_i64(v, got);
-    snprintf(want, sizeof want, "%" PRId64, v);
-    assert_string_equal(got, want);
-    assert_int_equal(n, strlen(want));
+    check((uint64_t)v, 1);
 }
 
 static void edges(void **state)
