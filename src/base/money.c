@@ -11,45 +11,49 @@
  * INT64_MAX / 10, and above that the product is out of range anyway. */
 #define TIMES10_MAX ((uint64_t)INT64_MAX / 10)
 
+/* v * 10 + d, or 0 when it would pass INT64_MAX. */
+static int times10_add(uint64_t *v, unsigned d)
+{
+    if (*v > TIMES10_MAX)
+        return 0;
+    *v = *v * 10 + d;
+    return *v <= (uint64_t)INT64_MAX;
+}
+
+/* The integer part's digits, then the fraction's: each a tight loop (an
+ * amount is parsed some forty times an order), the first error met from
+ * the left decides, as one loop over every character would. */
 int money_parse_n(const char *s, unsigned long len, money_t *out)
 {
-    unsigned long i = 0;
-    int neg = 0, digits = 0, frac = 0, dot = 0;
-    uint64_t v = 0;
-
-    if (len == 0)
+    const char *p = s, *end = s + len;
+    if (p == end)
         return LT_EPARSE;
-    if (s[0] == '-' || s[0] == '+') {
-        neg = s[0] == '-';
-        i++;
-    }
-    for (; i < len; i++) {
-        char c = s[i];
-        if (c == '.') {
-            if (dot)
-                return LT_EPARSE;
-            dot = 1;
-            continue;
-        }
-        if (c < '0' || c > '9')
-            return LT_EPARSE;
-        digits++;
-        if (dot) {
+    int neg = *p == '-';
+    if (*p == '-' || *p == '+')
+        p++;
+    const char *digits_at = p;
+    uint64_t v = 0;
+    for (unsigned d; p < end && (d = (unsigned)(*p - '0')) <= 9; p++)
+        if (!times10_add(&v, d))
+            return LT_ERANGE;
+    size_t n_digits = (size_t)(p - digits_at);
+    int frac = 0;
+    if (p < end && *p == '.') {
+        const char *f = ++p;
+        for (unsigned d; p < end && (d = (unsigned)(*p - '0')) <= 9; p++) {
             if (frac == MONEY_DECIMALS) {
-                if (c != '0')
+                if (d != 0)
                     return LT_ERANGE;
                 continue;
             }
             frac++;
+            if (!times10_add(&v, d))
+                return LT_ERANGE;
         }
-        if (v > TIMES10_MAX)
-            return LT_ERANGE;
-        v = v * 10 + (uint64_t)(c - '0');
-        if (v > (uint64_t)INT64_MAX)
-            return LT_ERANGE;
+        n_digits += (size_t)(p - f);
     }
-    if (!digits)
-        return LT_EPARSE;
+    if (p != end || n_digits == 0)
+        return LT_EPARSE; /* a byte that is not a digit, a second '.', or no digit */
     for (; frac < MONEY_DECIMALS; frac++) {
         if (v > TIMES10_MAX)
             return LT_ERANGE;

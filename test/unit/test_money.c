@@ -5,6 +5,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "looptrader/error.h"
@@ -39,6 +40,70 @@ static void parse_invalid(void **state)
     assert_int_equal(money_parse("0.000000001", &v), LT_ERANGE);
     assert_int_equal(money_parse("99999999999999999999", &v), LT_ERANGE);
     assert_int_equal(money_parse(NULL, &v), LT_EPARSE);
+}
+
+/* The definition, one character at a time from the left: a sign, digits
+ * with at most one '.', at most 8 decimals unless the rest are zeros, no
+ * more than int64 holds; the first character that breaks a rule decides
+ * between LT_EPARSE and LT_ERANGE. */
+static int parse_by_definition(const char *s, size_t len, money_t *out)
+{
+    size_t i = 0;
+    int neg = 0, digits = 0, frac = 0, dot = 0;
+    uint64_t v = 0;
+    if (len == 0)
+        return LT_EPARSE;
+    if (s[0] == '-' || s[0] == '+')
+        neg = s[i++] == '-';
+    for (; i < len; i++) {
+        if (s[i] == '.' && !dot) {
+            dot = 1;
+            continue;
+        }
+        if (s[i] < '0' || s[i] > '9')
+            return LT_EPARSE;
+        digits++;
+        if (dot && frac == 8) {
+            if (s[i] != '0')
+                return LT_ERANGE;
+            continue;
+        }
+        frac += dot;
+        if (v > (uint64_t)INT64_MAX / 10 || v * 10 + (uint64_t)(s[i] - '0') > (uint64_t)INT64_MAX)
+            return LT_ERANGE;
+        v = v * 10 + (uint64_t)(s[i] - '0');
+    }
+    if (!digits)
+        return LT_EPARSE;
+    for (; frac < 8; frac++) {
+        if (v > (uint64_t)INT64_MAX / 10)
+            return LT_ERANGE;
+        v *= 10;
+    }
+    *out = neg ? -(money_t)v : (money_t)v;
+    return 0;
+}
+
+/* Random strings of digits, dots, signs and others (long runs of 9s and
+ * 0s, to reach the bounds) against the definition. */
+static void parse_matches_definition(void **state)
+{
+    (void)state;
+    const char alpha[] = "0123456789.-+x 0000099999";
+    char buf[40];
+    srand(5);
+    for (int it = 0; it < 300000; it++) {
+        size_t n = (size_t)(rand() % 32);
+        for (size_t i = 0; i < n; i++)
+            buf[i] = alpha[rand() % (int)(sizeof alpha - 1)];
+        money_t want = 7, got = 7;
+        int rw = parse_by_definition(buf, n, &want), rg = money_parse_n(buf, n, &got);
+        if (rw != rg || want != got) {
+            buf[n] = '\0';
+            fail_msg("'%s': %d %lld, the definition %d %lld", buf, rg, (long long)got, rw,
+                     (long long)want);
+        }
+    }
 }
 
 static void format(void **state)
@@ -160,7 +225,7 @@ int main(void)
         cmocka_unit_test(parse_valid), cmocka_unit_test(parse_invalid),
         cmocka_unit_test(format),      cmocka_unit_test(arithmetic),
         cmocka_unit_test(rounding),    cmocka_unit_test(strbuf_basics),
-        cmocka_unit_test(format_matches_printf),
+        cmocka_unit_test(format_matches_printf), cmocka_unit_test(parse_matches_definition),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
