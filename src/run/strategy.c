@@ -749,12 +749,19 @@ static int slot_fill(struct rctx *c, struct strategy_armed *a, unsigned round, u
     return 0;
 }
 
+/* The outcome line of an order whose intent is durable but that was
+ * never sent. */
+static void never_sent(struct journal *j, const char *cid)
+{
+    journal_outcome(j, "never_placed", cid, ORDER_STATUS_UNKNOWN, 0, 0, NULL);
+}
+
 /* An armed intent that will not be used is closed (never sent). */
 static void armed_close(struct journal *j, struct strategy_armed *a)
 {
     if (!a->set)
         return;
-    journal_outcome(j, "never_placed", a->cid, ORDER_STATUS_UNKNOWN, 0, 0, NULL);
+    never_sent(j, a->cid);
     a->set = 0;
 }
 
@@ -790,8 +797,7 @@ static void carried_close(struct strategy_user *u)
             char cid[CLIENTID_MAX];
             for (const char *code = "bs"; *code; code++)
                 if (carried_cid(b, b->first, *code, cid) == 0)
-                    journal_outcome(u->journal, "never_placed", cid, ORDER_STATUS_UNKNOWN, 0,
-                                    0, NULL);
+                    never_sent(u->journal, cid);
         }
     }
 }
@@ -1098,8 +1104,8 @@ static int order_run(struct rctx *c, enum order_side side, enum time_in_force ti
     if (!armed && (rc = fence_intent(c, code, cid, price, qty)) != 0)
         return rc;
     if ((rc = ledger_add_order(&u->ledger, cid, side, price, qty)) != 0) {
-        if (armed) /* never sent */
-            journal_outcome(u->journal, "never_placed", cid, ORDER_STATUS_UNKNOWN, 0, 0, NULL);
+        if (armed)
+            never_sent(u->journal, cid);
         return lt_err_set(&c->err, rc, "cannot make an order id (%s)", lt_err_name(rc));
     }
     u->ledger.orders[u->ledger.n_orders - 1].rung = live_rung(u->index);
