@@ -97,8 +97,12 @@ trap 'exit 143' TERM
 
 # Runs a command in the background, tracked for cleanup; its pid in LT_LAST_PID.
 #   lt_bg OUTFILE CMD [ARGS...]     (stdout to OUTFILE, stderr to OUTFILE.err)
+# Both files are emptied before this returns: the child's own redirection
+# runs after the fork, so a caller polling OUTFILE for a line (a port, say)
+# could otherwise read what an earlier process left there.
 lt_bg() {
     local out=$1; shift
+    : >"$out"; : >"$out.err"
     "$@" >"$out" 2>"$out.err" &
     LT_LAST_PID=$!
     LT_PIDS+=("$LT_LAST_PID")

@@ -34,6 +34,7 @@ tls_front_start() {
     wait_for_line "$LT_TMP/tls_front.out" '^listening on 127\.0\.0\.1:[0-9]+' 10 ||
         { cat "$LT_TMP/tls_front.out.err" >&2; fail "tls_front did not report its port"; }
     TLS_PORT=$(sed -nE 's/^listening on 127\.0\.0\.1:([0-9]+).*/\1/p' "$LT_TMP/tls_front.out" | head -n 1)
+    [ -n "$TLS_PORT" ] || fail "tls_front's port line is unreadable: $(cat "$LT_TMP/tls_front.out")"
     TLS_ERR=$LT_TMP/tls_front.out.err
 }
 
