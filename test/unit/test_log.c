@@ -104,6 +104,32 @@ static void ten_thousand_secrets(void **state)
     assert_string_equal(out, "user-00001-secret-4");
 }
 
+/* Two secrets of one length and one hash: a Thue-Morse string of 2048
+ * characters and its complement, whose polynomial hashes mod 2^64 are
+ * equal for any odd base.  The second is registered, not taken for a
+ * duplicate of the first, and each is masked only where it occurs. */
+static void equal_hashes_are_told_apart(void **state)
+{
+    (void)state;
+    enum { N = 2048 };
+    static char a[N + 1], b[N + 1], line[N + 3], out[N + 3];
+    for (int i = 0; i < N; i++) {
+        int odd = __builtin_popcount((unsigned)i) & 1;
+        a[i] = odd ? 'b' : 'a';
+        b[i] = odd ? 'a' : 'b';
+    }
+    assert_int_equal(log_secret_add(a), 0);
+    snprintf(line, sizeof line, "<%s>", b);
+    log_redact(line, out, sizeof out);
+    assert_string_equal(out, line);
+    assert_int_equal(log_secret_add(b), 0);
+    log_redact(line, out, sizeof out);
+    assert_string_equal(out, "<***>");
+    snprintf(line, sizeof line, "<%s>", a);
+    log_redact(line, out, sizeof out);
+    assert_string_equal(out, "<***>");
+}
+
 static void every_length_is_indexed(void **state)
 {
     (void)state;
@@ -464,6 +490,7 @@ int main(void)
         cmocka_unit_test_teardown(longest_of_prefix_secrets_wins, teardown),
         cmocka_unit_test_teardown(duplicates_register_once, teardown),
         cmocka_unit_test_teardown(ten_thousand_secrets, teardown),
+        cmocka_unit_test_teardown(equal_hashes_are_told_apart, teardown),
         cmocka_unit_test_teardown(every_length_is_indexed, teardown),
         cmocka_unit_test_teardown(random_texts_match_the_definition, teardown),
         cmocka_unit_test_teardown(output_is_bounded, teardown),
