@@ -5,10 +5,9 @@
  * struct lt_err, write a one-line human message into it.  Messages never
  * contain secrets: callers pass only public facts (paths, field names,
  * exchange codes).  As a safety net every message is formatted in full
- * (up to 1 KiB), passed through log_redact, and only then cut to msg, so
- * a registered secret is replaced even where the cut would split it.
- * Venue text longer than that must be redacted before it is formatted
- * (venue_binance.c does).
+ * (log_redact_vformat), passed through log_redact, and only then cut to
+ * msg, so a registered secret is replaced even where the cut would split
+ * it.
  */
 #ifndef LOOPTRADER_ERROR_H
 #define LOOPTRADER_ERROR_H

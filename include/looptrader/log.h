@@ -62,6 +62,11 @@ int log_secret_add(const char *secret);
  * secret replaced by "***".  Used by the log and by any writer of reports
  * or journals. */
 void log_redact(const char *in, char *out, size_t out_size);
+/* fmt formatted in full (on the heap when it is longer than a log line),
+ * then log_redact to out: a cut never splits a secret before the redactor
+ * sees it whole.  Out of memory for a long text: a notice instead of it. */
+void log_redact_vformat(char *out, size_t out_size, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
 /* Frees the secret registry (at exit, once no other thread logs). */
 void log_secrets_clear(void);
 

@@ -2,7 +2,6 @@
 #include "looptrader/error.h"
 
 #include <stdarg.h>
-#include <stdio.h>
 
 #include "looptrader/log.h"
 
@@ -11,13 +10,11 @@
 int lt_err_set(struct lt_err *err, int code, const char *fmt, ...)
 {
     if (err) {
-        char full[1024];
         va_list ap;
         err->code = code;
         va_start(ap, fmt);
-        vsnprintf(full, sizeof(full), fmt, ap);
+        log_redact_vformat(err->msg, sizeof(err->msg), fmt, ap);
         va_end(ap);
-        log_redact(full, err->msg, sizeof(err->msg));
     }
     return code;
 }

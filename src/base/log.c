@@ -457,6 +457,30 @@ void log_redact(const char *in, char *out, size_t out_size)
         free(ends);
 }
 
+void log_redact_vformat(char *out, size_t out_size, const char *fmt, va_list ap)
+{
+    char stack[LOG_FORMAT_MAX];
+    va_list again;
+    va_copy(again, ap);
+    int n = vsnprintf(stack, sizeof stack, fmt, ap);
+    char *full = stack;
+    if (n < 0) {
+        stack[0] = '\0';
+    } else if ((size_t)n >= sizeof stack) {
+        full = malloc((size_t)n + 1);
+        if (full)
+            vsnprintf(full, (size_t)n + 1, fmt, again);
+    }
+    va_end(again);
+    if (!full) {
+        snprintf(out, out_size, "[text withheld: out of memory for redaction]");
+        return;
+    }
+    log_redact(full, out, out_size);
+    if (full != stack)
+        free(full);
+}
+
 /* ---------------------------------------------------------------- lines */
 
 /* "YYYY-MM-DDTHH:MM:SS.mmmZ" (24 characters and a NUL) for ts.  The part
@@ -496,7 +520,7 @@ void log_vmsg(enum log_level lvl, const char *fmt, va_list ap)
 {
     static const char *tags[] = { "DEBUG", "INFO ", "WARN ", "ERROR" };
     static const char *names[] = { "debug", "info", "warn", "error" };
-    char raw[LOG_FORMAT_MAX], line[2 * LOG_LINE_MAX + 96];
+    char line[2 * LOG_LINE_MAX + 96];
     struct timespec ts;
 
     if ((int)lvl < atomic_load(&log_level) || lvl >= LOG_OFF)
@@ -504,30 +528,25 @@ void log_vmsg(enum log_level lvl, const char *fmt, va_list ap)
     clock_gettime(CLOCK_REALTIME, &ts);
     char stamp[STAMP_MAX];
     stamp_format(&ts, stamp);
-    int json = atomic_load(&log_format) == LOG_JSON;
-    int n = 0;
-    if (!json) {
-        /* "<stamp> <level padded to 5> " */
-        size_t sl = strlen(stamp);
-        memcpy(raw, stamp, sl);
-        raw[sl] = ' ';
-        memcpy(raw + sl + 1, tags[lvl], 5);
-        raw[sl + 6] = ' ';
-        n = (int)sl + 7;
-    }
-    vsnprintf(raw + n, sizeof(raw) - (size_t)n, fmt, ap);
     size_t len;
-    if (json) {
+    if (atomic_load(&log_format) == LOG_JSON) {
         char msg[LOG_LINE_MAX + 1];
-        log_redact(raw, msg, LOG_LINE_MAX);
+        log_redact_vformat(msg, LOG_LINE_MAX, fmt, ap);
         len = (size_t)snprintf(line, sizeof line, "{\"ts\":\"%s\",\"level\":\"%s\",\"msg\":\"",
                                stamp, names[lvl]);
         len += json_escape(msg, line + len, sizeof line - len - 3);
         line[len++] = '"';
         line[len++] = '}';
     } else {
-        log_redact(raw, line, LOG_LINE_MAX);
-        len = strlen(line);
+        /* "<stamp> <level padded to 5> <message>" */
+        size_t sl = strlen(stamp);
+        memcpy(line, stamp, sl);
+        line[sl] = ' ';
+        memcpy(line + sl + 1, tags[lvl], 5);
+        line[sl + 6] = ' ';
+        len = sl + 7;
+        log_redact_vformat(line + len, LOG_LINE_MAX - len, fmt, ap);
+        len += strlen(line + len);
     }
     line[len++] = '\n';
     int fd = atomic_load(&log_fd);

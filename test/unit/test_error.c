@@ -61,6 +61,30 @@ static void lt_err_set_redacts_before_cut(void **state)
     assert_string_equal(err.msg, "cookie *** rejected");
 }
 
+/* A secret longer than any fixed formatting buffer: the message is
+ * formatted in full before it is redacted, wherever the secret starts. */
+static void lt_err_set_formats_long_text_in_full(void **state)
+{
+    (void)state;
+    static char big[3001];
+    for (size_t i = 0; i < sizeof big - 1; i++)
+        big[i] = SECRET[i % (sizeof SECRET - 1)] ^ (char)(i / (sizeof SECRET - 1) % 2 ? 0x20 : 0);
+    assert_int_equal(log_secret_add(big), 0);
+    struct lt_err err;
+    for (int pad = 0; pad < 1100; pad += 50) {
+        lt_err_set(&err, LT_EEXCHANGE, "%*s%s tail", pad, "", big);
+        for (size_t i = 0; i + 8 <= sizeof big - 1; i += 1) {
+            char part[9];
+            memcpy(part, big + i, 8);
+            part[8] = '\0';
+            if (strstr(err.msg, part)) {
+                fprintf(stderr, "pad %d: part at %zu in: %s\n", pad, i, err.msg);
+                fail();
+            }
+        }
+    }
+}
+
 /* A venue error whose msg echoes the cookie, with the cookie straddling
  * each cut on the way (the 160-byte text, the 200-character bound, the
  * 256-byte message). */
@@ -106,6 +130,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(lt_err_set_redacts_before_cut),
+        cmocka_unit_test(lt_err_set_formats_long_text_in_full),
         cmocka_unit_test(venue_error_text_redacted_before_cut),
         cmocka_unit_test(ws_error_text_redacted_before_cut),
     };

@@ -358,6 +358,53 @@ static void file_sink_redacts_and_reopens(void **state)
     assert_int_equal(log_open("/nonexistent-dir/x.log"), LT_EIO);
 }
 
+/* No run of 8 characters of secret in text. */
+static int holds_part_of(const char *text, const char *secret)
+{
+    size_t n = strlen(secret);
+    for (size_t i = 0; i + 8 <= n; i++) {
+        char part[9];
+        memcpy(part, secret + i, 8);
+        part[8] = '\0';
+        if (strstr(text, part))
+            return 1;
+    }
+    return 0;
+}
+
+/* A secret longer than the buffer a line is formatted in: the line is
+ * formatted in full before it is redacted, so wherever the secret starts
+ * (in the line, at the formatting buffer's end, past the line's cut),
+ * text or JSON, no part of it is written. */
+static void long_secret_formatted_in_full(void **state)
+{
+    (void)state;
+    static char secret[5001];
+    uint32_t x = 12345;
+    for (size_t i = 0; i < sizeof secret - 1; i++) {
+        x = x * 1103515245u + 12345u;
+        secret[i] = (char)('A' + (x >> 16) % 26);
+    }
+    assert_int_equal(log_secret_add(secret), 0);
+    char a[] = "/tmp/lt-test-log-XXXXXX";
+    int saved = quiet_begin(a);
+    assert_int_equal(log_open(a), 0);
+    const int pads[] = { 0, 100, 2000, 2040, 4000, 4060, 4090, 4100 };
+    for (int json = 0; json < 2; json++) {
+        log_set_format(json ? LOG_JSON : LOG_TEXT);
+        for (size_t i = 0; i < sizeof pads / sizeof pads[0]; i++)
+            log_info("%*s%s tail", pads[i], "", secret);
+    }
+    log_set_format(LOG_TEXT);
+    log_close();
+    quiet_end(saved);
+    char *text = slurp(a);
+    assert_non_null(text);
+    assert_false(holds_part_of(text, secret));
+    assert_non_null(strstr(text, " INFO  ***"));
+    unlink(a);
+}
+
 /* --log-format json: one object a line, the message redacted, then
  * escaped so that quotes, backslashes and control bytes stay valid JSON. */
 static void json_lines_parse_and_redact(void **state)
@@ -497,6 +544,7 @@ int main(void)
         cmocka_unit_test_teardown(concurrent_add_and_redact, teardown),
         cmocka_unit_test_teardown(file_sink_redacts_and_reopens, teardown),
         cmocka_unit_test_teardown(json_lines_parse_and_redact, teardown),
+        cmocka_unit_test_teardown(long_secret_formatted_in_full, teardown),
         cmocka_unit_test_teardown(text_stamp_is_the_wall_clock, teardown),
         cmocka_unit_test_teardown(stderr_with_a_file, teardown),
         cmocka_unit_test(levels_parse),
