@@ -52,17 +52,30 @@ LT_NAME=$(basename "${0%.sh}")
 # Registers a command run (by eval) at exit, before processes are stopped.
 lt_on_exit() { LT_EXIT_HOOKS+=("$1"); }
 
+# 0 when pid is a background job of this shell still running (or
+# stopped).  Not `kill -0`: bash reaps a child as it exits, and its pid is
+# then free for the system to give to any new process (pid_max may be
+# 32768, and a loaded CI machine goes through thousands a minute), which
+# `kill -0` cannot tell from ours.  The job table can; read from a file,
+# so that polling it forks nothing.
+lt_running() {
+    local p
+    { jobs -rp; jobs -sp; } >"$LT_TMP/.jobs"
+    while read -r p; do [ "$p" = "$1" ] && return 0; done <"$LT_TMP/.jobs"
+    return 1
+}
+
 # Stops pid: SIGTERM, then SIGKILL after $2 seconds (default 3).  Returns
 # the process's exit status when it was our child (143 = died of TERM).
 lt_stop_pid() {
     local pid=$1 grace=${2:-3} i
-    kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; return $?; }
+    lt_running "$pid" || { wait "$pid" 2>/dev/null; return $?; }
     kill -TERM "$pid" 2>/dev/null
     for ((i = 0; i < grace * 20; i++)); do
-        kill -0 "$pid" 2>/dev/null || break
+        lt_running "$pid" || break
         sleep 0.05
     done
-    kill -0 "$pid" 2>/dev/null && { echo "# pid $pid ignored SIGTERM; killing" >&2; kill -KILL "$pid" 2>/dev/null; }
+    lt_running "$pid" && { echo "# pid $pid ignored SIGTERM; killing" >&2; kill -KILL "$pid" 2>/dev/null; }
     wait "$pid" 2>/dev/null
 }
 
@@ -120,7 +133,7 @@ lt_forget_pid() {
 lt_wait_pid() {
     local pid=$1 limit=${2:-30} i
     for ((i = 0; i < limit * 20; i++)); do
-        kill -0 "$pid" 2>/dev/null || { wait "$pid"; return $?; }
+        lt_running "$pid" || { wait "$pid"; return $?; }
         sleep 0.05
     done
     lt_stop_pid "$pid" 1
