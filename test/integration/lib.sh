@@ -142,10 +142,23 @@ lt_wait_pid() {
 
 # Polls until FILE has a line matching the extended regex, for up to
 # $3 seconds (default 10).  0 when found, 1 on timeout.
-wait_for_line() {
-    local file=$1 re=$2 limit=${3:-10} i
+wait_for_line() { wait_for_line_after 0 "$@"; }
+
+# How many lines FILE has now (0 when absent): a mark for
+# wait_for_line_after, on a file that an earlier process or phase wrote to
+# as well (the trader's log file is appended to, run after run).
+lt_lines() { if [ -f "$1" ]; then wc -l <"$1"; else echo 0; fi; }
+
+# wait_for_line_after MARK FILE RE [LIMIT]: as wait_for_line, matching
+# only the lines after the first MARK.
+wait_for_line_after() {
+    local mark=$1 file=$2 re=$3 limit=${4:-10} i
     for ((i = 0; i < limit * 20; i++)); do
-        grep -Eq -- "$re" "$file" 2>/dev/null && return 0
+        if [ "$mark" = 0 ]; then
+            grep -Eq -- "$re" "$file" 2>/dev/null && return 0
+        else
+            tail -n +"$((mark + 1))" "$file" 2>/dev/null | grep -Eq -- "$re" && return 0
+        fi
         sleep 0.05
     done
     return 1
