@@ -138,8 +138,8 @@ unsigned coord_epoch(struct coord *c, size_t slot);
 
 enum coord_state {
     COORD_OWNED,           /* ours, trusted, the fence wait is over */
-    COORD_WAITING,         /* not ours (yet), not trusted right now, or
-                            * desired = stop */
+    COORD_WAITING,         /* not ours (yet), or not trusted right now */
+    COORD_PARKED,          /* ours, but desired = stop (ctl): no new round */
     COORD_LOST,            /* another process holds it now: halt */
     COORD_DONE_ELSEWHERE   /* another process brought it to its target */
 };

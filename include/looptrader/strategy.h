@@ -181,6 +181,8 @@ struct strategy_user {
     unsigned round;                  /* round number within this run */
     unsigned cleanups;               /* extra rounds run to sell dust */
     int recovered;                   /* start-up settlement done */
+    int parked;                      /* the coordinator's desired = stop holds
+                                      * it between rounds (logged once) */
     struct ledger ledger;            /* the current round's fills */
     struct guard_counts refused;     /* venue data the guard refused */
     money_t buy_cap;                 /* most buy quote this run may commit

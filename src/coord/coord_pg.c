@@ -719,9 +719,11 @@ enum coord_state coord_state(struct coord *c, size_t slot)
         return COORD_LOST;
     if (atomic_load(&sl->done_elsewhere))
         return COORD_DONE_ELSEWHERE;
+    if (!coord_owns(c, slot))
+        return COORD_WAITING;
     /* desired = stop parks the account between rounds; the round under
      * way ends as rounds do */
-    return coord_owns(c, slot) && !atomic_load(&sl->stop) ? COORD_OWNED : COORD_WAITING;
+    return atomic_load(&sl->stop) ? COORD_PARKED : COORD_OWNED;
 }
 
 /* Gives slot's lease (held under epoch) up: owner cleared, its end now

@@ -1989,8 +1989,10 @@ enum strategy_result strategy_round(const struct strategy_env *env, struct strat
         u->recovered = 0;
         return STRATEGY_CONTINUE;
     }
-    switch (coord_state(co, u->index)) {
+    enum coord_state st = coord_state(co, u->index);
+    switch (st) {
     case COORD_OWNED:
+        u->parked = 0;
         break;
     case COORD_LOST:
         lt_err_set(&c.err, LT_EFENCED, "lease lost to another process: halted, nothing sent");
@@ -1998,11 +2000,19 @@ enum strategy_result strategy_round(const struct strategy_env *env, struct strat
     case COORD_DONE_ELSEWHERE:
         snprintf(u->report.error, sizeof u->report.error, "done by another process");
         return finish(u, USER_SKIPPED, STRATEGY_DONE);
-    case COORD_WAITING: {
-        /* not claimed yet, the previous owner's wait, or our lease lapsed
-         * while the coordinator is away: nothing may be signed meanwhile */
+    case COORD_WAITING:
+    case COORD_PARKED: {
+        /* not claimed yet, the previous owner's wait, our lease lapsed
+         * while the coordinator is away, or parked by ctl: nothing may be
+         * signed meanwhile */
         if (stopping(&c))
             return stopped(&c, "stopped");
+        /* logged as the park begins: the stop is taken, the round that
+         * was under way is over (the operator's, and a test's, sign) */
+        if (st == COORD_PARKED && !u->parked)
+            log_info("%s: parked by the coordinator (desired = stop): no new round until resumed",
+                     u->cfg->name);
+        u->parked = st == COORD_PARKED;
         struct timespec ts = { 0, 250 * 1000000L };
         nanosleep(&ts, NULL);
         return STRATEGY_CONTINUE;

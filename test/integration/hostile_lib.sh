@@ -134,7 +134,8 @@ hostile_trader() {
     ) &
     LT_PIDS+=($!)
     wait_until 5 test -s "$d/trader.pid" || fail "$name: the trader did not start"
-    lt_on_exit "kill -KILL $(cat "$d/trader.pid") 2>/dev/null"
+    # only while the watcher has not seen it end: its pid may be another's since
+    lt_on_exit "[ -s '$d/rc' ] || kill -KILL $(cat "$d/trader.pid") 2>/dev/null"
 }
 
 # The trader's pid (for signals).

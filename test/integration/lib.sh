@@ -52,17 +52,30 @@ LT_NAME=$(basename "${0%.sh}")
 # Registers a command run (by eval) at exit, before processes are stopped.
 lt_on_exit() { LT_EXIT_HOOKS+=("$1"); }
 
+# 0 when pid is a background job of this shell still running (or
+# stopped).  Not `kill -0`: bash reaps a child as it exits, and its pid is
+# then free for the system to give to any new process (pid_max may be
+# 32768, and a loaded CI machine goes through thousands a minute), which
+# `kill -0` cannot tell from ours.  The job table can; read from a file,
+# so that polling it forks nothing.
+lt_running() {
+    local p
+    { jobs -rp; jobs -sp; } >"$LT_TMP/.jobs"
+    while read -r p; do [ "$p" = "$1" ] && return 0; done <"$LT_TMP/.jobs"
+    return 1
+}
+
 # Stops pid: SIGTERM, then SIGKILL after $2 seconds (default 3).  Returns
 # the process's exit status when it was our child (143 = died of TERM).
 lt_stop_pid() {
     local pid=$1 grace=${2:-3} i
-    kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; return $?; }
+    lt_running "$pid" || { wait "$pid" 2>/dev/null; return $?; }
     kill -TERM "$pid" 2>/dev/null
     for ((i = 0; i < grace * 20; i++)); do
-        kill -0 "$pid" 2>/dev/null || break
+        lt_running "$pid" || break
         sleep 0.05
     done
-    kill -0 "$pid" 2>/dev/null && { echo "# pid $pid ignored SIGTERM; killing" >&2; kill -KILL "$pid" 2>/dev/null; }
+    lt_running "$pid" && { echo "# pid $pid ignored SIGTERM; killing" >&2; kill -KILL "$pid" 2>/dev/null; }
     wait "$pid" 2>/dev/null
 }
 
@@ -120,7 +133,7 @@ lt_forget_pid() {
 lt_wait_pid() {
     local pid=$1 limit=${2:-30} i
     for ((i = 0; i < limit * 20; i++)); do
-        kill -0 "$pid" 2>/dev/null || { wait "$pid"; return $?; }
+        lt_running "$pid" || { wait "$pid"; return $?; }
         sleep 0.05
     done
     lt_stop_pid "$pid" 1
@@ -129,10 +142,23 @@ lt_wait_pid() {
 
 # Polls until FILE has a line matching the extended regex, for up to
 # $3 seconds (default 10).  0 when found, 1 on timeout.
-wait_for_line() {
-    local file=$1 re=$2 limit=${3:-10} i
+wait_for_line() { wait_for_line_after 0 "$@"; }
+
+# How many lines FILE has now (0 when absent): a mark for
+# wait_for_line_after, on a file that an earlier process or phase wrote to
+# as well (the trader's log file is appended to, run after run).
+lt_lines() { if [ -f "$1" ]; then wc -l <"$1"; else echo 0; fi; }
+
+# wait_for_line_after MARK FILE RE [LIMIT]: as wait_for_line, matching
+# only the lines after the first MARK.
+wait_for_line_after() {
+    local mark=$1 file=$2 re=$3 limit=${4:-10} i
     for ((i = 0; i < limit * 20; i++)); do
-        grep -Eq -- "$re" "$file" 2>/dev/null && return 0
+        if [ "$mark" = 0 ]; then
+            grep -Eq -- "$re" "$file" 2>/dev/null && return 0
+        else
+            tail -n +"$((mark + 1))" "$file" 2>/dev/null | grep -Eq -- "$re" && return 0
+        fi
         sleep 0.05
     done
     return 1

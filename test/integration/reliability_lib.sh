@@ -16,6 +16,8 @@
 # Rule: METHOD PATH ACTION [skip=N] [count=N] [every=N]
 #   ACTION  delay=MS   forward, then hold the answer MS ms (a client timeout)
 #           lag=MS     hold the request MS ms, then forward (a slow path)
+#           hold=PATH  hold the request while the file PATH exists (60 s at
+#                      most), then forward: late until the test says so
 #           fail500    forward, then answer 500 -1000 (executed, client sees 5xx)
 #           drop       forward, then close the connection without an answer
 #           fail503    do not forward; answer 503 -1001 (not executed)
@@ -123,6 +125,10 @@ class H(http.server.BaseHTTPRequestHandler):
         action = pick(self.command, path, query)
         if action and action.startswith("lag="):  # late to the venue
             time.sleep(int(action.split("=")[1]) / 1000.0)
+        if action and action.startswith("hold="):  # late until the test lets it go
+            t0 = time.time()
+            while os.path.exists(action.split("=", 1)[1]) and time.time() - t0 < 60:
+                time.sleep(0.02)
         if action == "fail503":  # refused before the venue saw it
             status, rh, data = 503, [("Content-Type", "application/json")], json.dumps(
                 {"code": -1001, "msg": "Internal error; unable to process your request. "

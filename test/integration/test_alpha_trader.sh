@@ -15,8 +15,11 @@
 TRADER_CONFIG=$ALPHA_TRADER_CONFIG
 SYMBOL=ALPHA_971USDT BASE_ASSET=ALPHA_971
 
-sed -E 's/volume_lag_ms = [0-9]+/volume_lag_ms = 1500/; s/expire_after_s = [0-9.]+/expire_after_s = 1.5/;
-        s/step_up_after_s = [0-9.]+/step_up_after_s = 1.5/' "$ALPHA_SIM_CONFIG" >"$LT_TMP/alpha.conf"
+# The sessions end 3 s after the simulator starts: time for the trader's
+# start-up and a first round of grace and heidi on a loaded machine (calm,
+# they trade from 0.3 s on), and well before frank's run ends (some 9 s).
+sed -E 's/volume_lag_ms = [0-9]+/volume_lag_ms = 1500/; s/expire_after_s = [0-9.]+/expire_after_s = 3.0/;
+        s/step_up_after_s = [0-9.]+/step_up_after_s = 3.0/' "$ALPHA_SIM_CONFIG" >"$LT_TMP/alpha.conf"
 
 # Slow answers (latency) so the run outlives the sessions of grace and heidi.
 sim_start --seed 5 --config "$LT_TMP/alpha.conf" --fault latency_ms=40

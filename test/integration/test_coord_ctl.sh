@@ -25,12 +25,13 @@ ok "both accounts owned by the trader"
 # orders sent, from the trader's log (one "round N BUY|SELL" line each)
 orders() { grep -cE "$1: round [0-9]+ (BUY|SELL) " "$TRADER_LOG"; }
 b0=$(orders bob)
-mark=$(wc -l <"$TRADER_LOG")
+mark=$(lt_lines "$TRADER_LOG")
 out=$("$LT" ctl --coordinator "$PG_URL" stop alice 2>&1) || fail "ctl stop alice: $out"
-# the round under way ends (its summary line after the stop); then alice parks
-round_ended() { tail -n +"$((mark + 1))" "$TRADER_LOG" | grep -qE 'alice: round [0-9]+ bought '; }
-wait_until 30 round_ended || fail "alice's round under way never ended"
-sleep 1
+# the round under way ends; then alice parks, and says so (a round that
+# began before the trader read the stop may still be under way when the
+# first summary after the mark is logged: only the park line is the stop's)
+wait_for_line_after "$mark" "$TRADER_LOG" 'alice: parked by the coordinator' 30 ||
+    fail "alice's round under way never ended with alice parked"
 a1=$(orders alice) b1=$b0
 sleep 4
 a2=$(orders alice)

@@ -24,15 +24,16 @@ ok "the coordinator connection made again, LISTEN re-issued"
 
 orders() { grep -cE "$1: round [0-9]+ (BUY|SELL) " "$TRADER_LOG"; }
 b0=$(orders bob)
-mark=$(wc -l <"$TRADER_LOG")
+mark=$(lt_lines "$TRADER_LOG")
 out=$("$LT" ctl --coordinator "$PG_URL" stop alice 2>&1) || fail "ctl stop alice: $out"
-notified() { tail -n +"$((mark + 1))" "$TRADER_LOG" | grep -q 'coordinator: notified by ctl'; }
-wait_until 10 notified || fail "no notification reached the trader after the restart"
+wait_for_line_after "$mark" "$TRADER_LOG" 'coordinator: notified by ctl' 10 ||
+    fail "no notification reached the trader after the restart"
 ok "ctl stop reached the trader by NOTIFY after the restart"
-# the round under way ends (its summary line after the stop); then alice parks
-round_ended() { tail -n +"$((mark + 1))" "$TRADER_LOG" | grep -qE 'alice: round [0-9]+ bought '; }
-wait_until 30 round_ended || fail "alice's round under way never ended"
-sleep 1
+# the round under way ends; then alice parks, and says so (a round that
+# began before the trader read the stop may still be under way when the
+# first summary after the mark is logged: only the park line is the stop's)
+wait_for_line_after "$mark" "$TRADER_LOG" 'alice: parked by the coordinator' 30 ||
+    fail "alice's round under way never ended with alice parked"
 a1=$(orders alice)
 sleep 4
 assert_eq "$(orders alice)" "$a1" "a stopped alice sends no new order"

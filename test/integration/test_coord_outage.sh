@@ -18,9 +18,12 @@ wait_for_line "$TRADER_LOG" 'bob: round 2 ' 30 || fail "bob never reached round 
 pg_ctl_ stop -m immediate -w || fail "postgres did not stop"
 T0=$(date +%s%3N)
 echo "# postgres stopped"
-sleep $((LEASE / 1000 + 1))
-T1=$(date +%s%3N)       # every lease has ended on the server's clock by now
-sleep 3
+# every lease has ended on the server's clock by now, and an order signed
+# just before would have reached the venue (2 s for one in flight on a
+# loaded machine); 2 s more in which a trader that did not halt would send
+sleep $((LEASE / 1000 + 2))
+T1=$(date +%s%3N)
+sleep 2
 T2=$(date +%s%3N)
 for u in alice bob; do
     http_as_ok "$u" GET /api/v3/allOrders symbol="$SYMBOL" limit=1000

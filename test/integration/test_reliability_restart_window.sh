@@ -2,9 +2,9 @@
 # After a crash, the window total counts what the killed run's open order
 # bought until the restart cancelled it.  The trader is killed with SIGKILL
 # while alice's buy of 600 USDT rests; it is started again with the same
-# command while a proxy holds its open-orders requests 3 s, and in that
-# time (after the restart read alice's window total from the order
-# history, before it cancels the order) bob sells into alice's resting buy.
+# command while a proxy holds its open-orders requests until bob has sold
+# into alice's resting buy (after the restart read alice's window total
+# from the order history, before it can cancel the order).
 # The restart must count that fill (the window total is to be recomputed
 # once the earlier run is settled): read back from the simulator, the
 # report's window total equals the exchange's, the target is reached and
@@ -23,7 +23,9 @@ grep -A1 'name = "bob"' "$LT_TMP/sim.conf" | grep -q 'ALPHA = "5000"' || fail "c
 # unfilled, when bob sells into it and when the restart settles it.
 rl_sim_config 2000 "$LT_TMP/sim.conf"
 sim_start --seed 34 --config "$RL_SIM_CONFIG"
-rl_proxy_start 'GET /api/v3/openOrders lag=3000'
+# the restart's open-orders requests wait while this file exists
+HOLD=$LT_TMP/hold-open-orders
+rl_proxy_start "GET /api/v3/openOrders hold=$HOLD"
 trader_snapshot alice
 ARGS=(--only alice --target "$TARGET" --buy-amount "$ROUND" --slippage 0 --fill-timeout-ms 2000
       --rest-url "$PROXY_URL")
@@ -40,6 +42,7 @@ filled0=$(jget 'j["executedQty"]' <<<"$BODY")
 ok "killed while alice's buy $cid rests at $price ($filled0 of $(jget 'j["origQty"]' <<<"$BODY") filled)"
 
 runs_before=$(grep -c 'alice: window buy total' "$TRADER_LOG")
+touch "$HOLD"
 trader_start "${ARGS[@]}"
 wait_until 10 eval '[ "$(grep -c "alice: window buy total" "$TRADER_LOG")" -gt "$runs_before" ]' ||
     fail "the restart did not read alice's window total"
@@ -54,6 +57,7 @@ http_as_ok alice GET /api/v3/order symbol="$SYMBOL" origClientOrderId="$cid"
 filled1=$(jget 'j["executedQty"]' <<<"$BODY")
 assert_true "D('$filled1') > D('$filled0') and j['status'] in ('NEW', 'PARTIALLY_FILLED', 'FILLED')" "$BODY" \
     "bob's sale filled alice's order further before the restart settled it ($filled0 -> $filled1)"
+rm -f "$HOLD"
 trader_wait 40
 assert_eq "$TRADER_RC" 0 "the restart exits 0"
 # Her order may have filled completely meanwhile (bob's sale, when the book

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SIGTERM while a sell rests and the rung's fill timeout (15 s) is longer
 # than the stop's time to flatten (--stop-timeout-ms 5000): the stop is
-# bounded in time, so the run must end within that bound (plus a little),
-# not when the resting rung's fill timeout runs out; it keeps selling
+# bounded in time, so the run must end near that bound (closer to it than
+# to the fill timeout), not when the resting rung's fill timeout runs out; it keeps selling
 # meanwhile (the sell is inventory being flattened) and reports what it
 # could not sell.  Read back from the simulator: the sell was live at the
 # SIGTERM and is final now, nothing is open, the residue the report states
@@ -34,6 +34,9 @@ held=$(python3 -c "from decimal import Decimal as D; print(D('$(base_balance ali
 rep=$(report_get "[u['residual_base'] for u in j['users'] if u['name'] == 'alice'][0]")
 assert_true "abs(D(str($rep)) - D('$held')) <= D('$(step_size)')" '{}' \
     "the reported residue $rep is what alice still holds ($held)"
-assert_true "$took <= $FLATTEN_S + 3" '{}' "the stop took ${took} s (flatten bound ${FLATTEN_S} s + 3)"
+# Bounded by the stop, not by the rung's fill timeout (15 s): the margin
+# is half the gap between the two, for a loaded machine's slow exit.
+assert_true "$took < ($FLATTEN_S + 15) / 2" '{}' \
+    "the stop took ${took} s (flatten bound ${FLATTEN_S} s, fill timeout 15 s)"
 trader_check_flat alice
 lt_done

@@ -91,10 +91,12 @@ kill -KILL "$TRADER_PID"
 lt_forget_pid "$TRADER_PID"
 ok "looptrader killed with SIGKILL while alice's order was open"
 scan_secrets "after a crash"
+# the log file is appended to: the restart's lines are those after the mark
+mark=$(lt_lines "$TRADER_LOG")
 trader_start --users "$USERS_FILE" --target 5000 --buy-amount 600 --slippage 0 --fill-timeout-ms 3000 --log-level debug
 # The order seen open may have filled before the kill landed: then the
 # restart sells what it bought instead of cancelling it.
-wait_for_line "$TRADER_LOG" 'alice: (cancelling open order .* of an earlier run|selling .* left unsold by an earlier run)' 20 ||
+wait_for_line_after "$mark" "$TRADER_LOG" 'alice: (cancelling open order .* of an earlier run|selling .* left unsold by an earlier run)' 20 ||
     fail "the restart did not settle the crashed run"
 ok "the restart settles the crashed run"
 kill -TERM "$TRADER_PID"

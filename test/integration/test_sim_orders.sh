@@ -149,8 +149,10 @@ assert_true "j['status'] == 'EXPIRED' and D(j['executedQty']) == D('$two')" "$BO
 assert_true "sorted({D(f['price']) for f in j['fills']}) == [D('$p1'), D('$p2')]" "$BODY" "at the two levels' prices"
 
 # ---- FOK: all or nothing ----
-sleep 0.3 # three ticks: the levels the sweep above took are refilled, the book is still
-book
+# the market's next steps refill the levels the sweep above took (the book
+# is still otherwise): the best ask is back at the first level swept
+refilled() { book; [ "$ASK" = "$p1" ]; }
+wait_until 5 refilled || fail "the swept levels were not refilled: best ask $ASK, was $p1"
 big=$(python3 -c "from decimal import Decimal as D; print(D('$ASKQTY') + 1)")
 http_as alice POST /api/v3/order symbol=ALPHAUSDT side=BUY type=LIMIT timeInForce=FOK quantity="$big" price="$ASK"
 assert_true 'j["status"] == "EXPIRED" and D(j["executedQty"]) == 0 and j["fills"] == []' "$BODY" "FOK larger than the best level expires with nothing filled"
