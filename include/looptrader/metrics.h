@@ -1,6 +1,7 @@
 /*
  * metrics.h - the metrics endpoint: --metrics-addr 127.0.0.1:PORT serves
- * Prometheus text at /metrics and a health check at /health.
+ * Prometheus text at /metrics and a health check at /health (port 0: a
+ * free port, named in the "metrics: serving" log line).
  *
  * A scrape reads what `ctl status` reads (each account's report as of its
  * last round, through the source's callback), so it never touches a

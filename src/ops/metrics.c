@@ -24,7 +24,7 @@ int metrics_parse_addr(const char *s, struct sockaddr_in *out, struct lt_err *er
     memset(out, 0, sizeof(*out));
     out->sin_family = AF_INET;
     if (!colon || (size_t)(colon - s) >= sizeof host || !end || *end || end == colon + 1 ||
-        port < 1 || port > 65535)
+        port < 0 || port > 65535)
         return lt_err_set(err, LT_ECONFIG, "--metrics-addr %.80s: give 127.0.0.1:PORT", s);
     memcpy(host, s, (size_t)(colon - s));
     host[colon - s] = '\0';
@@ -292,10 +292,19 @@ int metrics_start(const char *addr, const struct metrics_source *src, struct ctl
             close(fd);
         return rc;
     }
+    /* Port 0 takes a free port: the line below is where to find it. */
+    socklen_t len = sizeof sa;
+    char host[INET_ADDRSTRLEN];
+    if (getsockname(fd, (struct sockaddr *)&sa, &len) != 0 ||
+        !inet_ntop(AF_INET, &sa.sin_addr, host, sizeof host)) {
+        rc = lt_err_set(err, LT_EIO, "--metrics-addr %s: %s", addr, strerror(errno));
+        close(fd);
+        return rc;
+    }
     if ((rc = ctlsock_serve(fd, "\r\n\r\n", REQUEST_MAX, handle, &srv, out, err)) != 0) {
         close(fd);
         return rc;
     }
-    log_info("metrics: serving http://%s/metrics and /health", addr);
+    log_info("metrics: serving http://%s:%u/metrics and /health", host, ntohs(sa.sin_port));
     return 0;
 }

@@ -34,8 +34,9 @@ bnb_balance() {
 bnb_before=$(bnb_balance alice)
 assert_eq "$bnb_before" "5.00000000" "alice holds 5 BNB"
 CSV=$LT_TMP/trades.csv
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-trader_start --only alice,bob --target 100000 --trades "$CSV" --metrics-addr 127.0.0.1:"$PORT"
+mark=$(lt_lines "$TRADER_LOG")
+trader_start --only alice,bob --target 100000 --trades "$CSV" --metrics-addr 127.0.0.1:0
+trader_metrics_port "$mark"
 wait_for_line "$TRADER_LOG" 'alice: round 3 ' 30 || fail "alice never reached round 3"
 wait_for_line "$TRADER_LOG" 'BNB fees valued at the BNBUSDT mid 600' 40 ||
     fail "the trader never valued BNB fees"
@@ -43,7 +44,7 @@ ok "BNB fees are valued at the venue's BNBUSDT mid"
 # a scrape and a status during the run
 wait_until 10 "$LT_BIN/looptrader" ctl --state-dir "$TRADER_STATE" status --json >"$LT_TMP/status.json" ||
     fail "ctl status --json"
-scrape_port "$PORT" /metrics >"$LT_TMP/metrics.txt" || fail "scrape"
+scrape_port "$METRICS_PORT" /metrics >"$LT_TMP/metrics.txt" || fail "scrape"
 assert_contains "$(cat "$LT_TMP/metrics.txt")" 'looptrader_fees_total{asset="BNB"} ' \
     "/metrics: fees paid in BNB"
 assert_contains "$(cat "$LT_TMP/metrics.txt")" 'looptrader_account_fees_unpriced{account="alice"} 0' \

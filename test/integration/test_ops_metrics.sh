@@ -6,19 +6,20 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/trader_lib.sh"
 
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-scrape() { scrape_port "$PORT" "$1"; }
+scrape() { scrape_port "$METRICS_PORT" "$1"; }
 
 # the venue drops every WebSocket connection every 3 s: reconnects to count
 sim_start --seed 35 --fault ws_drop_ms=3000
-trader_run --only alice --metrics-addr 10.1.2.3:"$PORT"
+trader_run --only alice --metrics-addr 10.1.2.3:9464
 assert_eq "$TRADER_RC" 2 "a non-loopback metrics address is refused"
 assert_contains "$(cat "$LT_TMP/trader.err" "$TRADER_LOG")" "only a loopback address" "and says why"
 
-trader_start --only alice,bob --target 100000 --lock-dir "$LT_TMP/locks" --metrics-addr 127.0.0.1:"$PORT"
+mark=$(lt_lines "$TRADER_LOG")
+trader_start --only alice,bob --target 100000 --lock-dir "$LT_TMP/locks" --metrics-addr 127.0.0.1:0
+trader_metrics_port "$mark"
 wait_for_line "$TRADER_LOG" 'alice: round 2 ' 30 || fail "alice never reached round 2"
 # a client that connects and never writes, and one that sends garbage
-python3 - "$PORT" >"$LT_TMP/garbage.out" <<'PY' &
+python3 - "$METRICS_PORT" >"$LT_TMP/garbage.out" <<'PY' &
 import socket, sys, time
 idle = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
 g = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
@@ -84,7 +85,7 @@ ok "WebSocket reconnects counted"
 assert_contains "$(scrape /health)" $'\r\n\r\nok' "/health says ok while trading"
 assert_contains "$(scrape /nope | head -1)" "404" "an unknown path is a 404"
 # a second trader cannot take the same port: refused before sending anything
-TRADER_STATE=$LT_TMP/state2 trader_run --only carol --metrics-addr 127.0.0.1:"$PORT" --lock-dir "$LT_TMP/locks"
+TRADER_STATE=$LT_TMP/state2 trader_run --only carol --metrics-addr 127.0.0.1:"$METRICS_PORT" --lock-dir "$LT_TMP/locks"
 assert_eq "$TRADER_RC" 2 "a metrics port in use is refused"
 http_as_ok carol GET /api/v3/allOrders symbol="$SYMBOL"
 assert_eq "$(jget 'len(j)' <<<"$BODY")" 0 "nothing was sent for carol"

@@ -28,11 +28,12 @@ with open(trader, "w") as f:
 PY
 chmod 600 "$LT_TMP/trader.conf"
 sim_start --seed 43 --config "$LT_TMP/sim.conf" --fault latency_ms=400
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+mark=$(lt_lines "$TRADER_LOG")
 ctl() { "$LT_BIN/looptrader" ctl --state-dir "$TRADER_STATE" "$@"; }
 TRADER_CONFIG=$LT_TMP/trader.conf
-trader_start --workers 1 --lock-dir "$LT_TMP/locks" --metrics-addr 127.0.0.1:"$PORT" \
+trader_start --workers 1 --lock-dir "$LT_TMP/locks" --metrics-addr 127.0.0.1:0 \
     --progress-interval 1
+trader_metrics_port "$mark"
 wait_until 10 ctl status --json >"$LT_TMP/s0.json" 2>/dev/null || fail "no status during start-up"
 steps=$(jget '[u["step"] for u in j["users"]]' <"$LT_TMP/s0.json")
 echo "# steps during start-up: $steps"
@@ -42,7 +43,7 @@ assert_true "any(u['step'] in ('starting', 'filtering') for u in j['users'])" \
     "$(cat "$LT_TMP/s0.json")" "some account is still to be filtered"
 grep -q 'window buy total' "$TRADER_LOG" && [ "$(grep -c 'window buy total' "$TRADER_LOG")" -ge $N ] &&
     fail "start-up was over before the status"
-scrape_port "$PORT" /metrics >"$LT_TMP/m0.txt" || fail "scrape during start-up"
+scrape_port "$METRICS_PORT" /metrics >"$LT_TMP/m0.txt" || fail "scrape during start-up"
 assert_contains "$(head -1 "$LT_TMP/m0.txt")" "200 OK" "/metrics answers during start-up"
 grep -Eq '^looptrader_account_step\{account="u5",step="(starting|filtering|queued)"\} 1$' "$LT_TMP/m0.txt" ||
     fail "u5's start-up step in the metrics: $(grep 'account_step{account="u5"' "$LT_TMP/m0.txt")"

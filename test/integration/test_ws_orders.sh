@@ -86,16 +86,16 @@ sim_stop
 
 # The request-latency histogram counts the orders sent over the WS API in
 # the class REST's would be in.
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 TRADER_STATE=$LT_TMP/state4 TRADER_LOG=$LT_TMP/trader4.log TRADER_REPORT=$LT_TMP/report4.json
 sim_start --seed 44
-trader_start --only alice --target 100000 --lock-dir "$LT_TMP/locks" --metrics-addr 127.0.0.1:"$PORT"
+trader_start --only alice --target 100000 --lock-dir "$LT_TMP/locks" --metrics-addr 127.0.0.1:0
+trader_metrics_port 0
 wait_for_line "$TRADER_LOG" 'alice: round 3 ' 30 || fail "alice never reached round 3"
 # a request is counted before its log line: the lines logged before the
 # scrape are a floor of what it shows
 ws_n=$(grep -c 'venue: WS API order.place: ' "$TRADER_LOG" || true)
 rest_n=$(grep -c 'venue: POST /api/v3/order: ' "$TRADER_LOG" || true)
-scrape_port "$PORT" /metrics >"$LT_TMP/m.txt" || fail "scrape"
+scrape_port "$METRICS_PORT" /metrics >"$LT_TMP/m.txt" || fail "scrape"
 "$LT_BIN/looptrader" ctl --state-dir "$TRADER_STATE" stop --all >/dev/null || fail "ctl stop --all"
 trader_wait 30
 n=$(sed -nE 's/^looptrader_http_request_duration_seconds_count\{class="order"\} ([0-9]+)$/\1/p' "$LT_TMP/m.txt")

@@ -47,6 +47,17 @@ trader_start() {
     TRADER_PID=$LT_LAST_PID
 }
 
+# METRICS_PORT: where the trader started with --metrics-addr 127.0.0.1:0
+# serves, from its "metrics: serving" line after MARK (lt_lines of
+# TRADER_LOG before the start: the log may hold an earlier run's line).
+trader_metrics_port() {
+    local mark=$1 re='metrics: serving http://127\.0\.0\.1:([0-9]+)/'
+    wait_for_line_after "$mark" "$TRADER_LOG" "$re" 20 ||
+        fail "the trader never said where it serves its metrics"
+    METRICS_PORT=$(tail -n +"$((mark + 1))" "$TRADER_LOG" | sed -nE "s#.*$re.*#\1#p" | head -n 1)
+    [ -n "$METRICS_PORT" ] || fail "no port in the metrics line"
+}
+
 # Waits for the background trader; sets TRADER_RC.
 trader_wait() {
     TRADER_RC=0

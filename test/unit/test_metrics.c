@@ -18,7 +18,9 @@ static void addr(void **state)
     assert_int_equal(ntohs(sa.sin_port), 9464);
     assert_int_equal(metrics_parse_addr("localhost:1", &sa, &e), 0);
     assert_int_equal(metrics_parse_addr("127.9.9.9:65535", &sa, &e), 0);
-    const char *bad[] = { "0.0.0.0:9464", "10.0.0.1:80", "127.0.0.1", "127.0.0.1:", "127.0.0.1:0",
+    assert_int_equal(metrics_parse_addr("127.0.0.1:0", &sa, &e), 0); /* a free port */
+    assert_int_equal(ntohs(sa.sin_port), 0);
+    const char *bad[] = { "0.0.0.0:9464", "10.0.0.1:80", "127.0.0.1", "127.0.0.1:", "127.0.0.1:-1",
                           "127.0.0.1:65536", "127.0.0.1:9x", ":9464", "[::1]:9464", "" };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
         assert_int_equal(metrics_parse_addr(bad[i], &sa, &e), LT_ECONFIG);
