@@ -14,6 +14,22 @@
 #   jget 'j["status"]' <<<"$BODY"
 #   lt_done                                      # prints the summary; exit 0
 #
+# A test must pass on a loaded 2-core CI machine on the first try.  What
+# made tests flip there, and what to do instead:
+#   - a poll matching an earlier process's or phase's line: poll a fresh
+#     file (lt_bg empties its files before it returns; give each process
+#     its own names), or only the lines after a mark (lt_lines, then
+#     wait_for_line_after) on a file that is appended to, as TRADER_LOG is;
+#   - a port picked, closed and handed over: every server here binds port 0
+#     and names its port (the simulator, tls_front, hostile, the proxy, the
+#     trader's --metrics-addr 127.0.0.1:0, see trader_metrics_port);
+#   - a wall-clock bound as an assertion, or a fixed lag that one step had
+#     to fit in: show the effect by what the processes themselves count or
+#     log, and hold a request with the proxy's hold=PATH rule until the
+#     test has done its part;
+#   - kill -0 on a reaped pid (it may be a stranger's by then): a pid is
+#     ours while the job table lists it (lt_running).
+#
 # Environment (set by scripts/run-tests.sh; defaults for a manual run from
 # the repository root): LT_BIN (looptrader, looptrader-sim), LT_TOOLS (bnc,
 # bench_sim), LT_ROOT.  LT_KEEP_TMP=1 keeps the temp dir for inspection.
