@@ -955,6 +955,17 @@ static void arm_carry(struct rctx *c, const struct ladder *lad, money_t round_qu
     journal_sync_soon(&nb.upto);
 }
 
+/* Slot a (its cid made already) takes batch h's armed intent of side
+ * code code: armed by an earlier round, durable with the batch's record. */
+static void carried_arm(const struct strategy_carried_batch *h, char code,
+                        struct strategy_armed *a)
+{
+    a->code = code;
+    a->b = code == 'b' ? h->buy : h->sell;
+    a->upto = h->upto;
+    a->set = a->ahead = 1;
+}
+
 /* At a round's first buy: the intents armed ahead for it become the
  * round's armed buy and sell when they are the ring's head, for this
  * round, and the round's quote goal and the buy cap are those their
@@ -968,12 +979,8 @@ static void carried_take(struct rctx *c, money_t quote_goal)
     if (h->n > 0 && h->first == u->round && h->goal == quote_goal && h->cap == u->buy_cap &&
         !c->arm.set && !c->arm_sell.set && carried_cid(h, h->first, 'b', c->arm.cid) == 0 &&
         carried_cid(h, h->first, 's', c->arm_sell.cid) == 0) {
-        c->arm.code = 'b';
-        c->arm.b = h->buy;
-        c->arm_sell.code = 's';
-        c->arm_sell.b = h->sell;
-        c->arm.upto = c->arm_sell.upto = h->upto; /* one record: durable together */
-        c->arm.set = c->arm_sell.set = c->arm.ahead = c->arm_sell.ahead = 1;
+        carried_arm(h, 'b', &c->arm);
+        carried_arm(h, 's', &c->arm_sell);
         h->first++;
         if (--h->n == 0) {
             *h = u->next.b[1];
