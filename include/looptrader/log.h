@@ -15,7 +15,10 @@
  * written only as the safety net for a mistake: any occurrence of a
  * registered secret of length >= 4 is hidden, also where two secrets
  * overlap or one is a prefix of another (the whole covered span becomes one
- * "***").
+ * "***").  A secret that is sent (a cookie, a header value, a database
+ * password) is hidden in the forms it takes in text the process did not
+ * write itself too (an answer echoing a request): JSON-escaped ('/' escaped
+ * or not) and percent-encoded (either hex case).
  *
  * Cost: redaction is a Rabin-Karp scan, O(line length x number of distinct
  * secret lengths), independent of how many secrets are registered; the
@@ -58,6 +61,12 @@ int log_level_parse(const char *name);
  * miss it, every line logged after the call returns hides it.
  * Returns 0 or LT_ENOMEM. */
 int log_secret_add(const char *secret);
+/* As log_secret_add, for a secret the process sends to a peer, which may
+ * echo it: its encoded forms (above) are registered with it.  Kept apart
+ * because each form can add a length to scan every line for, a cost a
+ * secret that never leaves the process (an API secret, a private key)
+ * need not pay. */
+int log_secret_add_sent(const char *secret);
 /* Copies in to out (out_size bytes, NUL-terminated) with every registered
  * secret replaced by "***".  Used by the log and by any writer of reports
  * or journals. */

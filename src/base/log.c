@@ -139,14 +139,14 @@ int log_format_parse(const char *name)
 }
 
 /* in as the inside of a JSON string into out[size] (NUL-terminated, cut at
- * a whole escape); returns the length written. */
-static size_t json_escape(const char *in, char *out, size_t size)
+ * a whole escape), '/' escaped too when slash; returns the length written. */
+static size_t json_escape(const char *in, char *out, size_t size, int slash)
 {
     size_t o = 0;
     for (const unsigned char *p = (const unsigned char *)in; *p; p++) {
         char esc[8];
         size_t k;
-        if (*p == '"' || *p == '\\')
+        if (*p == '"' || *p == '\\' || (*p == '/' && slash))
             k = (size_t)snprintf(esc, sizeof esc, "\\%c", *p);
         else if (*p < 0x20)
             k = (size_t)snprintf(esc, sizeof esc, "\\u%04x", *p);
@@ -295,10 +295,9 @@ static struct sec_index *index_grow(const struct sec_index *old, size_t slots, s
     return ix;
 }
 
-int log_secret_add(const char *secret)
+/* Registers one form of a secret (the text itself or an encoding of it). */
+static int secret_put(const char *secret)
 {
-    if (!secret)
-        return 0;
     size_t len = strlen(secret);
     if (len < SECRET_MIN)
         return 0;
@@ -348,6 +347,54 @@ int log_secret_add(const char *secret)
     owned[n_owned++] = copy;
 out:
     pthread_mutex_unlock(&reg_lock);
+    return rc;
+}
+
+/* The forms a secret that is sent takes in text the process did not write
+ * itself: an answer echoing a request (JSON, with '/' escaped or not) or a
+ * URL (percent-encoded, either hex case).  Written to out (6 x the
+ * secret's length + 1 bytes); returns whether it differs from the secret. */
+enum secret_form { FORM_JSON, FORM_JSON_SLASH, FORM_URL_UPPER, FORM_URL_LOWER, FORM_COUNT };
+
+static int secret_encode(const char *in, enum secret_form form, char *out)
+{
+    if (form == FORM_JSON || form == FORM_JSON_SLASH) {
+        json_escape(in, out, 6 * strlen(in) + 1, form == FORM_JSON_SLASH);
+        return strcmp(in, out) != 0;
+    }
+    const char *hex = form == FORM_URL_LOWER ? "0123456789abcdef" : "0123456789ABCDEF";
+    size_t o = 0;
+    for (const unsigned char *p = (const unsigned char *)in; *p; p++) {
+        if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+            strchr("-._~", *p)) {
+            out[o++] = (char)*p;
+        } else {
+            out[o++] = '%';
+            out[o++] = hex[*p >> 4];
+            out[o++] = hex[*p & 15];
+        }
+    }
+    out[o] = '\0';
+    return strcmp(in, out) != 0;
+}
+
+int log_secret_add(const char *secret)
+{
+    return secret ? secret_put(secret) : 0;
+}
+
+int log_secret_add_sent(const char *secret)
+{
+    if (!secret || strlen(secret) < SECRET_MIN)
+        return 0;
+    int rc = secret_put(secret);
+    char *form = rc ? NULL : malloc(6 * strlen(secret) + 1);
+    if (!rc && !form)
+        rc = LT_ENOMEM;
+    for (int f = 0; !rc && f < FORM_COUNT; f++)
+        if (secret_encode(secret, (enum secret_form)f, form))
+            rc = secret_put(form);
+    free(form);
     return rc;
 }
 
@@ -534,7 +581,7 @@ void log_vmsg(enum log_level lvl, const char *fmt, va_list ap)
         log_redact_vformat(msg, LOG_LINE_MAX, fmt, ap);
         len = (size_t)snprintf(line, sizeof line, "{\"ts\":\"%s\",\"level\":\"%s\",\"msg\":\"",
                                stamp, names[lvl]);
-        len += json_escape(msg, line + len, sizeof line - len - 3);
+        len += json_escape(msg, line + len, sizeof line - len - 3, 0);
         line[len++] = '"';
         line[len++] = '}';
     } else {

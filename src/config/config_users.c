@@ -136,7 +136,7 @@ static const char *header_value(const char *h)
 
 static int register_cookies(const char *cookies)
 {
-    int rc = log_secret_add(cookies);
+    int rc = log_secret_add_sent(cookies);
     const char *p = cookies;
     while (!rc && *p) {
         const char *end = strchr(p, ';');
@@ -146,7 +146,7 @@ static int register_cookies(const char *cookies)
             char *v = strndup(eq + 1, len - (size_t)(eq + 1 - p));
             if (!v)
                 return LT_ENOMEM;
-            rc = log_secret_add(v);
+            rc = log_secret_add_sent(v);
             free(v);
         }
         p += len;
@@ -317,7 +317,7 @@ static int parse_headers(struct user_config *u, const config_setting_t *s, const
         if (!(u->headers[i] = strdup(v)))
             return oom(err);
         u->n_headers++;
-        if (log_secret_add(value))
+        if (log_secret_add_sent(value))
             return oom(err);
     }
     return 0;

@@ -108,7 +108,7 @@ static int password_register(const char *url)
     for (PQconninfoOption *o = opts; o && o->keyword && !rc; o++)
         if ((strcmp(o->keyword, "password") == 0 || strcmp(o->keyword, "sslpassword") == 0) &&
             o->val && o->val[0])
-            rc = log_secret_add(o->val);
+            rc = log_secret_add_sent(o->val);
     PQconninfoFree(opts);
     return rc;
 }

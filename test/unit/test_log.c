@@ -73,6 +73,36 @@ static void longest_of_prefix_secrets_wins(void **state)
     assert_null(strstr(out, "long-tail"));
 }
 
+/* A sent secret echoed inside a venue's JSON answer or a URL is not its
+ * plain text: each encoded form is registered with it. */
+static void encoded_forms_are_hidden(void **state)
+{
+    (void)state;
+    char out[256];
+    assert_int_equal(log_secret_add_sent("se/cr\"et=+1"), 0);
+    static const char *const forms[] = {
+        "se/cr\"et=+1",           /* itself */
+        "se/cr\\\"et=+1",         /* JSON */
+        "se\\/cr\\\"et=+1",       /* JSON, '/' escaped */
+        "se%2Fcr%22et%3D%2B1",    /* URL */
+        "se%2fcr%22et%3d%2b1",    /* URL, lower-case hex */
+    };
+    for (size_t i = 0; i < sizeof forms / sizeof *forms; i++) {
+        char in[128];
+        snprintf(in, sizeof in, "{\"msg\":\"%s\"}", forms[i]);
+        log_redact(in, out, sizeof out);
+        assert_string_equal(out, "{\"msg\":\"***\"}");
+    }
+    /* A secret with nothing to encode adds no form; one never sent has
+     * its plain text registered only. */
+    assert_int_equal(log_secret_add_sent("plainsecret"), 0);
+    log_redact("plainsecret plainsecre", out, sizeof out);
+    assert_string_equal(out, "*** plainsecre");
+    assert_int_equal(log_secret_add("kept/in"), 0);
+    log_redact("kept/in kept%2Fin", out, sizeof out);
+    assert_string_equal(out, "*** kept%2Fin");
+}
+
 static void duplicates_register_once(void **state)
 {
     (void)state;
@@ -535,6 +565,7 @@ int main(void)
         cmocka_unit_test_teardown(short_strings_are_not_secrets, teardown),
         cmocka_unit_test_teardown(overlapping_secrets_cover_their_union, teardown),
         cmocka_unit_test_teardown(longest_of_prefix_secrets_wins, teardown),
+        cmocka_unit_test_teardown(encoded_forms_are_hidden, teardown),
         cmocka_unit_test_teardown(duplicates_register_once, teardown),
         cmocka_unit_test_teardown(ten_thousand_secrets, teardown),
         cmocka_unit_test_teardown(equal_hashes_are_told_apart, teardown),
