@@ -11,7 +11,10 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/trader_lib.sh"
 
-python3 - "$LT_TMP/port" "$LT_TMP/conns" <<'PY' &
+# the interpreter itself, not lib.sh's python3 function: run in the
+# background, the function is a subshell whose pid $! names, and the exit
+# trap's SIGTERM ended that subshell and left the server running for 60 s
+"$LT_PY" -S - "$LT_TMP/port" "$LT_TMP/conns" <<'PY' &
 import socket, sys, time
 s = socket.socket()
 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
