@@ -62,8 +62,10 @@ while :; do
     if ((kills < KILLS)); then
         at_ms=$((300 + RANDOM % KILL_MS))  # a random moment of the run
         deadline=$(($(date +%s%3N) + at_ms))
-        while kill -0 "$TRADER_PID" 2>/dev/null && (($(date +%s%3N) < deadline)); do sleep 0.02; done
-        if kill -0 "$TRADER_PID" 2>/dev/null; then
+        # lt_running, not kill -0: a run that ended is reaped at once, and
+        # its pid may be another process's by the deadline
+        while lt_running "$TRADER_PID" && (($(date +%s%3N) < deadline)); do sleep 0.02; done
+        if lt_running "$TRADER_PID"; then
             kill -KILL "$TRADER_PID"
             { wait "$TRADER_PID"; } 2>/dev/null
             lt_forget_pid "$TRADER_PID"

@@ -33,6 +33,8 @@
 # Read-back checks shared by the scenarios (all from the simulator's API):
 #   rl_config 'timeout_ms = 800;'        a demo.conf copy with exchange settings
 #   rl_sim_config 1000                   a sim-demo.conf copy, market still, slow steps
+#   rl_own_pairs                         alice on ALPHAUSDT, bob on BETAUSDT (TRADER_CONFIG)
+#   rl_on_pair USER CMD...               CMD with SYMBOL and BASE_ASSET of USER's pair
 #   rl_orders USER                       our orders (client id lt.*) -> RL_ORDERS
 #   rl_check_window USER TARGET ROUND    target <= window buy <= target + round
 #   rl_check_counted_once USER           report's window total = the exchange's
@@ -60,6 +62,29 @@ rl_sim_config() {
     sed -E "s/^tick_ms = [0-9]+;/tick_ms = $1;/; s/volatility = [0-9.]+/volatility = 0.0/" \
         "${2:-$SIM_CONFIG_DEFAULT}" >"$RL_SIM_CONFIG"
     grep -q "^tick_ms = $1;" "$RL_SIM_CONFIG" || fail "rl_sim_config: no tick_ms in ${2:-$SIM_CONFIG_DEFAULT}"
+}
+
+# Points TRADER_CONFIG at a copy of etc/demo.conf in which bob trades
+# BETAUSDT; PAIR and BASE name alice's and bob's pair and base asset.  On
+# one pair each account fills the other's resting orders (a sell at the
+# bid meets the other's buy resting there), so rounds race through in a
+# fraction of a second and how far a run has got depends on both: a
+# scenario that must find one account's order open, or count its fills,
+# gives each account its own pair.
+rl_own_pairs() {
+    declare -gA PAIR=([alice]=ALPHAUSDT [bob]=BETAUSDT) BASE=([alice]=ALPHA [bob]=BETA)
+    TRADER_CONFIG=$LT_TMP/pairs.conf
+    sed '/name = "bob"/,/}; },/s|strategy = {|strategy = { symbol = "BETAUSDT";|' \
+        "$LT_ROOT/etc/demo.conf" >"$TRADER_CONFIG"
+    grep -q 'symbol = "BETAUSDT"' "$TRADER_CONFIG" || fail "could not give bob BETAUSDT in $TRADER_CONFIG"
+}
+
+# rl_on_pair USER CMD...: CMD with SYMBOL and BASE_ASSET those of USER's
+# pair (rl_own_pairs).
+rl_on_pair() {
+    local u=$1
+    shift
+    SYMBOL=${PAIR[$u]} BASE_ASSET=${BASE[$u]} "$@"
 }
 
 rl_proxy_start() {

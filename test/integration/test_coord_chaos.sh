@@ -44,7 +44,9 @@ sleep $((LEASE / 1000 + 4))
 kill -CONT "${PIDS[1]}"; T_CONT=$(ms)
 echo "# p2 continued after $(((T_CONT - T_STOP) / 1000)) s"
 
-both_gone() { ! kill -0 "${PIDS[1]}" 2>/dev/null && ! kill -0 "${PIDS[2]}" 2>/dev/null; }
+# lt_running, not kill -0: an exited process is reaped at once, and its
+# pid may be another's by the next poll
+both_gone() { ! lt_running "${PIDS[1]}" && ! lt_running "${PIDS[2]}"; }
 wait_until 70 both_gone ||
     fail "processes 2 and 3 did not finish within 70 s"
 rc2=0 rc3=0

@@ -37,7 +37,9 @@ start_p 3 --only "$ONLY"
 wait_for_line "$LT_TMP/p3.log" 'coordinator: r[0-9]+ claimed' 30 || fail "the late process never got an account"
 ok "the late process claimed $(claims 3) account(s)"
 
-all_gone() { for p in "${PIDS[@]}"; do kill -0 "$p" 2>/dev/null && return 1; done; return 0; }
+# lt_running, not kill -0: an exited process is reaped at once, and its
+# pid may be another's by the next poll
+all_gone() { for p in "${PIDS[@]}"; do lt_running "$p" && return 1; done; return 0; }
 wait_until 90 all_gone || fail "the processes did not finish within 90 s"
 for i in 0 1 2; do
     rc=0; wait "${PIDS[$i]}" 2>/dev/null || rc=$?; lt_forget_pid "${PIDS[$i]}"

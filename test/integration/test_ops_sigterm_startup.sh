@@ -3,10 +3,18 @@
 # waits on a venue that accepts connections and never answers ends the run
 # (exit 3) with the report written, every account marked stopped; no
 # SIGKILL needed.  The wait is bounded by the HTTP timeout (2 s here).
+# The signal is sent once the silent server has a connection from the
+# trader (it writes a line per connection): the trader is then in
+# start-up, past the first line of main, whatever the machine's load.  A
+# fixed 0.5 s was a lag the trader's exec and start had to fit in; a
+# SIGTERM before the handlers kills it with 143.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/trader_lib.sh"
 
-python3 - "$LT_TMP/port" <<'PY' &
+# the interpreter itself, not lib.sh's python3 function: run in the
+# background, the function is a subshell whose pid $! names, and the exit
+# trap's SIGTERM ended that subshell and left the server running for 60 s
+"$LT_PY" -S - "$LT_TMP/port" "$LT_TMP/conns" <<'PY' &
 import socket, sys, time
 s = socket.socket()
 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -19,6 +27,8 @@ try:
     while True:
         c, _ = s.accept()
         held.append(c)  # read nothing, answer nothing
+        with open(sys.argv[2], "a") as f:
+            f.write("connection\n")
 except Exception:
     pass
 PY
@@ -36,8 +46,8 @@ lt_bg "$LT_TMP/trader.out" "$LT_BIN/looptrader" --config "$LT_TMP/trader.conf" \
     --state-dir "$TRADER_STATE" --lock-dir "$LT_TMP/locks" --report "$TRADER_REPORT" \
     --log-file "$TRADER_LOG"
 pid=$LT_LAST_PID
-sleep 0.5
-kill -0 "$pid" || fail "the trader ended before the signal"
+wait_until 20 test -s "$LT_TMP/conns" || fail "the trader never connected to the venue"
+lt_running "$pid" || fail "the trader ended before the signal"
 kill -TERM "$pid"
 rc=0
 lt_wait_pid "$pid" 20 || rc=$?

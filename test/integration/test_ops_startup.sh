@@ -7,8 +7,14 @@
 # with nothing sent while the others trade to their target.  Off a
 # terminal the main thread logs how far the history pass is
 # ("start-up: filtering, k of n ...") while the filter thread reads.
+# Start-up lasts until the test has looked: a proxy holds the history
+# reads (GET /api/v3/allOrders) until the stop is given.  (Without it the
+# pass took some 2.4 s from the metrics line on, and the test's ctl,
+# python and scrape processes in between, 100-500 ms each on a loaded
+# machine, could reach the stop after u5 was handed over.)
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/trader_lib.sh"
+. "$(dirname "$0")/reliability_lib.sh"
 
 N=6
 python3 - "$LT_ROOT/etc/sim-demo.conf" "$LT_TMP/sim.conf" "$LT_TMP/trader.conf" $N <<'PY'
@@ -28,11 +34,14 @@ with open(trader, "w") as f:
 PY
 chmod 600 "$LT_TMP/trader.conf"
 sim_start --seed 43 --config "$LT_TMP/sim.conf" --fault latency_ms=400
+HOLD=$LT_TMP/hold-histories
+rl_proxy_start "GET /api/v3/allOrders hold=$HOLD"
+touch "$HOLD"
 mark=$(lt_lines "$TRADER_LOG")
 ctl() { "$LT_BIN/looptrader" ctl --state-dir "$TRADER_STATE" "$@"; }
 TRADER_CONFIG=$LT_TMP/trader.conf
 trader_start --workers 1 --lock-dir "$LT_TMP/locks" --metrics-addr 127.0.0.1:0 \
-    --progress-interval 1
+    --progress-interval 1 --rest-url "$PROXY_URL"
 trader_metrics_port "$mark"
 wait_until 10 ctl status --json >"$LT_TMP/s0.json" 2>/dev/null || fail "no status during start-up"
 steps=$(jget '[u["step"] for u in j["users"]]' <"$LT_TMP/s0.json")
@@ -54,6 +63,7 @@ ctl stop nosuch >"$LT_TMP/bad.out" 2>&1 && fail "a stop for an unknown account s
 assert_contains "$(cat "$LT_TMP/bad.out")" "unknown account nosuch" "an unknown account is refused during start-up"
 ctl resume u5 >"$LT_TMP/bad.out" 2>&1 && fail "resume during start-up succeeded"
 assert_contains "$(cat "$LT_TMP/bad.out")" "starting" "resume waits for the run to trade"
+rm -f "$HOLD"
 trader_wait 40
 assert_eq "$TRADER_RC" 3 "a run with an account stopped exits 3"
 assert_eq "$(report_status u5)" stopped "u5, stopped during start-up, ended stopped"

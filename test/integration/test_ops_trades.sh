@@ -6,16 +6,26 @@
 # account), its per-account per-side quantity and quote totals must equal
 # the simulator's, and a torn last line (a kill in mid-write) is cut when
 # the file is opened again.
+# alice trades ALPHAUSDT and bob BETAUSDT (rl_own_pairs) on a market held
+# still that steps once a second (rl_sim_config): a buy of 300 at the ask
+# takes one level at once and rests for its rung's 1.5 s filling one level
+# a second, so each round's buy is open with a fill for 1.5 s whoever is
+# fast.  On one pair a sell at the bid filled the other account's resting
+# buy at once and the three rounds of a run could pass in 3 s with no buy
+# of alice's open with a fill for longer than 300-400 ms: a loaded
+# machine's polls (100-500 ms each) could miss every one.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/trader_lib.sh"
 . "$(dirname "$0")/reliability_lib.sh"
 
 USERS=(alice bob)
+rl_own_pairs
 CSV=$LT_TMP/trades.csv
 ARGS=(--only alice,bob --target 900 --buy-amount 300 --slippage 0 --fill-timeout-ms 1500
       --lock-dir "$LT_TMP/locks" --trades "$CSV")
-sim_start --seed 33
-trader_snapshot "${USERS[@]}"
+rl_sim_config 1000
+sim_start --seed 33 --config "$RL_SIM_CONFIG"
+for u in "${USERS[@]}"; do rl_on_pair "$u" trader_snapshot "$u"; done
 trader_start "${ARGS[@]}"
 rl_wait_open alice 'o["side"] == "BUY" and D(o["executedQty"]) > 0' 30 ||
     fail "alice never had a buy open with a fill"
@@ -31,7 +41,7 @@ assert_contains "$(cat "$TRADER_LOG")" "cutting a torn last line" "the torn row 
 head -1 "$CSV" | grep -q '^time,account,symbol,side,order_id,client_id,price,qty,quote,fee,fee_asset,round,order_no,rung$' ||
     fail "the CSV header"
 for u in "${USERS[@]}"; do
-    http_as_ok "$u" GET /api/v3/allOrders symbol="$SYMBOL"
+    http_as_ok "$u" GET /api/v3/allOrders symbol="${PAIR[$u]}"
     printf '%s' "$BODY" >"$LT_TMP/orders-$u.json"
     python3 - "$CSV" "$u" "$LT_TMP/orders-$u.json" <<'PY' || fail "the CSV disagrees with the simulator for $u"
 import csv, json, sys
@@ -57,7 +67,7 @@ print(f"# {user}: {len(rows)} orders, totals equal")
 PY
     ok "$u: every filled order once, totals equal the simulator's"
 done
-trader_check_flat "${USERS[@]}"
+for u in "${USERS[@]}"; do rl_on_pair "$u" trader_check_flat "$u"; done
 # `looptrader report` prints the finished run's table again, from its JSON
 "$LT_BIN/looptrader" report "$TRADER_REPORT" >"$LT_TMP/again.out" || fail "looptrader report"
 assert_eq "$(sed -n '/^user /,$p' "$LT_TMP/again.out")" "$(sed -n '/^user /,$p' "$LT_TMP/trader.out")" \

@@ -23,21 +23,12 @@
 . "$(dirname "$0")/reliability_lib.sh"
 
 USERS=(alice bob)
-declare -A PAIR=([alice]=ALPHAUSDT [bob]=BETAUSDT) BASE=([alice]=ALPHA [bob]=BETA)
-# on_pair USER CMD...: CMD with SYMBOL and BASE_ASSET those of USER's pair.
-on_pair() {
-    local u=$1
-    shift
-    SYMBOL=${PAIR[$u]} BASE_ASSET=${BASE[$u]} "$@"
-}
+rl_own_pairs
 TARGET=900 ROUND=300
-TRADER_CONFIG=$LT_TMP/pairs.conf
-sed '/name = "bob"/,/}; },/s|strategy = {|strategy = { symbol = "BETAUSDT";|' "$LT_ROOT/etc/demo.conf" >"$TRADER_CONFIG"
-grep -q 'symbol = "BETAUSDT"' "$TRADER_CONFIG" || fail "could not give bob BETAUSDT in $TRADER_CONFIG"
 ARGS=(--only alice,bob --target "$TARGET" --buy-amount "$ROUND" --slippage 0 --fill-timeout-ms 1500)
 rl_sim_config 1000
 sim_start --seed 29 --config "$RL_SIM_CONFIG"
-for u in "${USERS[@]}"; do on_pair "$u" trader_snapshot "$u"; done
+for u in "${USERS[@]}"; do rl_on_pair "$u" trader_snapshot "$u"; done
 declare -A OPEN=() LAST_OPEN=() LAST_BASE=()
 # Polls alice's and bob's open orders in turn until one of ours satisfies
 # the predicate $2 (rl_wait_open) within $1 seconds; KILL_USER names whose.
@@ -45,7 +36,7 @@ wait_open_any() {
     local limit=$1 pred=$2 t0=$SECONDS u
     while ((SECONDS - t0 < limit)); do
         for u in "${USERS[@]}"; do
-            on_pair "$u" rl_wait_open "$u" "$pred" 1 && { KILL_USER=$u; return 0; }
+            rl_on_pair "$u" rl_wait_open "$u" "$pred" 1 && { KILL_USER=$u; return 0; }
         done
     done
     return 1
@@ -57,7 +48,7 @@ for when in 'o["side"] == "SELL"' 'o["side"] == "BUY" and D(o["executedQty"]) > 
     trader_start "${ARGS[@]}"
     if [ "$when" = 'o["side"] == "SELL"' ]; then
         KILL_USER=alice
-        on_pair alice rl_wait_open alice "$when" 30 || fail "alice never had an order open with: $when"
+        rl_on_pair alice rl_wait_open alice "$when" 30 || fail "alice never had an order open with: $when"
     else
         wait_open_any 30 "$when" || fail "neither account had an order open with: $when"
     fi
@@ -69,7 +60,7 @@ for when in 'o["side"] == "SELL"' 'o["side"] == "BUY" and D(o["executedQty"]) > 
         http_as "$u" GET /api/v3/openOrders symbol="${PAIR[$u]}"
         LAST_OPEN[$u]=$(jget '" ".join(o["clientOrderId"] for o in j if o["clientOrderId"].startswith("lt."))' <<<"$BODY")
         OPEN[$u]+=" ${LAST_OPEN[$u]}"
-        LAST_BASE[$u]=$(on_pair "$u" base_balance "$u")
+        LAST_BASE[$u]=$(rl_on_pair "$u" base_balance "$u")
         echo "# after the kill $u holds ${LAST_BASE[$u]} ${BASE[$u]}; open: ${OPEN[$u]}"
     done
 done
@@ -99,8 +90,8 @@ for u in "${USERS[@]}"; do
     else
         assert_eq "$st" done "$u done"
     fi
-    on_pair "$u" rl_check_window "$u" "$TARGET" "$ROUND"
-    on_pair "$u" rl_check_counted_once "$u"
+    rl_on_pair "$u" rl_check_window "$u" "$TARGET" "$ROUND"
+    rl_on_pair "$u" rl_check_counted_once "$u"
 done
 assert_true "$cancelled > 0" '{}' "the restarts found and cancelled $cancelled orders of killed runs"
 assert_contains "$(cat "$TRADER_LOG")" "alice: selling" "the restart sells what the killed run left"
@@ -135,7 +126,7 @@ for u in "${USERS[@]}"; do
 done
 echo "# $recovering order(s) open at the last kill were cancelled by the last restart"
 for u in "${USERS[@]}"; do
-    on_pair "$u" trader_check_one_live_order "$u"
-    on_pair "$u" trader_check_flat "$u"
+    rl_on_pair "$u" trader_check_one_live_order "$u"
+    rl_on_pair "$u" trader_check_flat "$u"
 done
 lt_done
