@@ -58,6 +58,30 @@ trader_metrics_port() {
     [ -n "$METRICS_PORT" ] || fail "no port in the metrics line"
 }
 
+# trader_kill_holding CHECK [LIMIT]: SIGKILLs the background trader at a
+# moment when the command CHECK succeeds (e.g. the account holds base or
+# has an order open) as read while the trader is frozen (SIGSTOP), so
+# that what CHECK read is what the kill left, however late the test's
+# shell gets the CPU: a kill aimed by a log line can land meanwhile in a
+# gap (a sell filled, the next buy not yet sent) where nothing is held.
+# Otherwise SIGCONT and again 50 ms later, for up to LIMIT s (default
+# 20); 1 if it never succeeded (the trader still runs).
+trader_kill_holding() {
+    local check=$1 limit=${2:-20} t0=$SECONDS
+    while ((SECONDS - t0 < limit)) && lt_running "$TRADER_PID"; do
+        kill -STOP "$TRADER_PID"
+        if "$check"; then
+            kill -KILL "$TRADER_PID"
+            { wait "$TRADER_PID"; } 2>/dev/null
+            lt_forget_pid "$TRADER_PID"
+            return 0
+        fi
+        kill -CONT "$TRADER_PID"
+        sleep 0.05
+    done
+    return 1
+}
+
 # Waits for the background trader; sets TRADER_RC.
 trader_wait() {
     TRADER_RC=0
