@@ -56,7 +56,7 @@ for u in alice bob; do
     fi
 done
 ok "both accounts trade again without a restart"
-kill -0 "$TRADER_PID" || fail "the trader died"
+lt_running "$TRADER_PID" || fail "the trader died"
 kill -TERM "$TRADER_PID"
 trader_wait 30
 assert_eq "$TRADER_RC" 3 "SIGTERM: exit 3"

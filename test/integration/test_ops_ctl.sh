@@ -81,7 +81,7 @@ assert_eq "$(jget '[u["step"] for u in j["users"] if u["name"] == "carol"][0] in
 wait_for_line "$TRADER_LOG" 'carol: stopped' 30 || fail "carol did not stop"
 ctl stop bob >/dev/null || fail "ctl stop bob"
 wait_for_line "$TRADER_LOG" 'bob: stopped' 30 || fail "bob did not stop"
-kill -0 "$TRADER_PID" || fail "the trader ended with carol and bob"
+lt_running "$TRADER_PID" || fail "the trader ended with carol and bob"
 ctl status --json >"$LT_TMP/s1.json" || fail "status"
 assert_eq "$(jget '[u["status"] for u in j["users"]]' <"$LT_TMP/s1.json")" \
     '["pending","stopped","stopped"]' "status: alice runs, bob and carol stopped"

@@ -18,7 +18,7 @@ assert_contains "$(cat "$LT_TMP/status.out")" "pid $TRADER_PID" "status names th
     fail "looptrader stop bob: $(cat "$LT_TMP/stop.out")"
 wait_for_line "$TRADER_LOG" 'bob: stopped' 20 || fail "bob did not stop"
 ok "looptrader stop bob reached the trader"
-kill -0 "$TRADER_PID" || fail "the trader ended with bob"
+lt_running "$TRADER_PID" || fail "the trader ended with bob"
 "$LT_BIN/looptrader" stop --state-dir "$TRADER_STATE" --all >/dev/null || fail "stop --all"
 trader_wait 30
 assert_eq "$TRADER_RC" 3 "stopped run exits 3"

@@ -31,7 +31,7 @@ grep -q 'alice: round\|alice: window buy total' "$LT_TMP/second.log" && fail "th
 ok "the second trader never read or traded alice"
 grep -q 'earlier run' "$TRADER_LOG" && fail "the first trader saw a foreign order as an earlier run's"
 
-kill -0 "$first" 2>/dev/null || fail "the first trader died"
+lt_running "$first" || fail "the first trader died"
 "$LT_BIN/looptrader" stop --state-dir "$TRADER_STATE" --all >"$LT_TMP/stop.out" 2>&1 ||
     fail "looptrader stop --all: $(cat "$LT_TMP/stop.out")"
 assert_contains "$(cat "$LT_TMP/stop.out")" "pid $first" "stop --all found the first through its state dir"
