@@ -73,6 +73,21 @@ static struct intentlog *reopen(size_t size, struct seen *s)
     return l;
 }
 
+/* Starts a new lap on l, appends text, closes it: reopened, the log holds
+ * that one record, none of the laps before. */
+static void new_lap_holds_only(struct intentlog *l, const char *text)
+{
+    struct seen s;
+    struct lt_err err;
+    assert_int_equal(intentlog_new_lap(l, &err), 0);
+    assert_int_equal(intentlog_append(l, text, strlen(text), 1, &err), 0);
+    intentlog_close(l);
+    l = reopen(65536, &s);
+    assert_int_equal(s.n, 1);
+    assert_string_equal(s.text[0], text);
+    intentlog_close(l);
+}
+
 static void records_in_order_and_laps(void **state)
 {
     (void)state;
@@ -94,13 +109,7 @@ static void records_in_order_and_laps(void **state)
     assert_string_equal(s.text[0], "one\n");
     assert_string_equal(s.text[2], "three\n");
     /* a new lap: the last one's records are no longer read */
-    assert_int_equal(intentlog_new_lap(l, &err), 0);
-    assert_int_equal(intentlog_append(l, "four\n", 5, 1, &err), 0);
-    intentlog_close(l);
-    l = reopen(65536, &s);
-    assert_int_equal(s.n, 1);
-    assert_string_equal(s.text[0], "four\n");
-    intentlog_close(l);
+    new_lap_holds_only(l, "four\n");
 }
 
 static void torn_record_ends_the_scan(void **state)
@@ -158,13 +167,7 @@ static void unreadable_header_brings_no_old_record_back(void **state)
     close(fd);
     l = reopen(65536, &s);
     assert_int_equal(s.n, 0);
-    assert_int_equal(intentlog_new_lap(l, &err), 0);
-    assert_int_equal(intentlog_append(l, "new1\n", 5, 1, &err), 0);
-    intentlog_close(l);
-    l = reopen(65536, &s);
-    assert_int_equal(s.n, 1);
-    assert_string_equal(s.text[0], "new1\n");
-    intentlog_close(l);
+    new_lap_holds_only(l, "new1\n");
 }
 
 /* After the last lap number, laps start again at 1: a lap-1 record left
@@ -173,7 +176,6 @@ static void last_lap_number_wraps_to_an_empty_file(void **state)
 {
     (void)state;
     struct seen s;
-    struct lt_err err;
     int fd = open(wal_path, O_RDWR | O_CREAT, 0600);
     assert_true(fd >= 0);
     char h[INTENTLOG_HEADER + 1];
@@ -186,13 +188,7 @@ static void last_lap_number_wraps_to_an_empty_file(void **state)
     struct intentlog *l = reopen(65536, &s);
     assert_int_equal(s.n, 1);
     assert_string_equal(s.text[0], "last\n");
-    assert_int_equal(intentlog_new_lap(l, &err), 0);
-    assert_int_equal(intentlog_append(l, "new1\n", 5, 1, &err), 0);
-    intentlog_close(l);
-    l = reopen(65536, &s);
-    assert_int_equal(s.n, 1);
-    assert_string_equal(s.text[0], "new1\n");
-    intentlog_close(l);
+    new_lap_holds_only(l, "new1\n");
 }
 
 static void full_log_wraps(void **state)
