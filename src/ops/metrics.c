@@ -304,7 +304,8 @@ int metrics_start(const char *addr, const struct metrics_source *src, struct ctl
         close(fd);
         return rc;
     }
-    if ((rc = ctlsock_serve(fd, METRICS_REQUEST_END, METRICS_REQUEST_MAX, handle, &srv, out, err)) != 0) {
+    rc = ctlsock_serve(fd, METRICS_REQUEST_END, METRICS_REQUEST_MAX, handle, &srv, out, err);
+    if (rc != 0) {
         close(fd);
         return rc;
     }
