@@ -7,9 +7,9 @@
  * answer (an unknown account, a user still stopping) and works wherever
  * the state dir is reachable: under nohup, systemd or in a container.
  *
- * Protocol: the client sends one line (at most CTL_LINE_MAX bytes, '\n'
- * ended); the server answers "ok\n" or "error <why>\n", then the body, and
- * closes.  Commands:
+ * Protocol: the client sends one line of text (at most CTL_LINE_MAX
+ * bytes, no NUL, '\n' ended); the server answers "ok\n" or "error <why>\n",
+ * then the body, and closes.  Commands:
  *   status [--json]          the summary table (or the report's JSON)
  *   stop USER...             per-user graceful stops
  *   stop --all               the whole run's graceful stop
@@ -73,6 +73,15 @@ int ctlsock_start(const char *dir, ctlsock_handler fn, void *ctx, struct ctlsock
 typedef void (*oneshot_handler)(void *ctx, char *request, const char *bad, struct strbuf *out);
 int ctlsock_serve(int listen_fd, const char *end, size_t max, oneshot_handler fn, void *ctx,
                   struct ctlsock **out, struct lt_err *err);
+
+/* How a request read so far stands, buf[0..len) against what ends it and
+ * the longest one allowed (the server's reader asks after each read): 1
+ * whole, the *req_len <= max bytes before the first `end`; 0 more is
+ * needed; -1 it can never be one (longer than max, or a NUL byte before
+ * the end: text only), *bad saying why for the client.  The outcome does
+ * not depend on how the bytes were split into reads.  Pure. */
+int ctl_request_frame(const char *buf, size_t len, const char *end, size_t max,
+                      size_t *req_len, const char **bad);
 
 /* Stops the thread, closes (and removes a UNIX) socket.  NULL is a no-op. */
 void ctlsock_stop(struct ctlsock *cs);

@@ -18,9 +18,12 @@
  * when a process opens it (after replaying the last lap's records) and
  * when it closes it cleanly, every journal is first made durable (syncfs;
  * not needed when the last lap held no record) and a new lap starts at
- * offset 64 with lap + 1 in the header; records of older laps left
- * behind it never match the header's lap, so a scan stops at the first
- * record that is torn, stale or of another lap.
+ * offset 64 with lap + 1 in the header, where lap is the highest the
+ * file names (in its header or in any record head: a torn header or a
+ * disk's stray bytes must not bring an old lap number back; after the
+ * last number the file is emptied and zeroed again); records left behind
+ * it never match the header's lap, so a scan stops at the first record
+ * that is torn, stale or of another lap.
  *
  * An fdatasync or a write that fails leaves the log failed: every later
  * append returns LT_EIO (the caller must not send), as a durability

@@ -59,6 +59,21 @@ int metrics_parse_addr(const char *s, struct sockaddr_in *out, struct lt_err *er
 void metrics_format(const struct report_user *rows, size_t n, int stopping,
                     const struct metrics_venue *venue, struct strbuf *out);
 
+/* What ends a request (its head: the body of a GET is not read) and
+ * the longest one served. */
+#define METRICS_REQUEST_END "\r\n\r\n"
+#define METRICS_REQUEST_MAX 8192
+
+/* The answer to one request, as the server hands it over (ctlsock.h's
+ * oneshot_handler): req the request before METRICS_REQUEST_END,
+ * NUL-terminated, or bad saying why it could not be read (then req is
+ * not looked at).  Appends one whole HTTP/1.1 response to out: 200 for
+ * GET /metrics and GET /health (503 once a stop began), 400 for a bad
+ * request, 404 for anything else.  Touches nothing but out and what src
+ * gives. */
+void metrics_answer(const struct metrics_source *src, const char *req, const char *bad,
+                    struct strbuf *out);
+
 /* Binds addr and serves until ctlsock_stop(*out).  src is borrowed. */
 int metrics_start(const char *addr, const struct metrics_source *src, struct ctlsock **out,
                   struct lt_err *err);

@@ -164,6 +164,28 @@ static int ready(int fd, short ev, int64_t deadline)
     return n > 0;
 }
 
+int ctl_request_frame(const char *buf, size_t len, const char *end, size_t max,
+                      size_t *req_len, const char **bad)
+{
+    size_t elen = strlen(end);
+    const char *e = memmem(buf, len, end, elen);
+    /* Not there yet, the end may still begin in the last elen - 1 bytes:
+     * whether a request fits cannot depend on how its bytes arrived. */
+    size_t n = e ? (size_t)(e - buf) : len < elen ? 0 : len - elen + 1;
+    if (memchr(buf, '\0', e ? n : len)) {
+        *bad = "a NUL byte in the command";
+        return -1;
+    }
+    if (n > max) {
+        *bad = "command line too long";
+        return -1;
+    }
+    if (!e)
+        return 0;
+    *req_len = n;
+    return 1;
+}
+
 /* Reads one request, up to and excluding cs->end (replaced by the NUL),
  * into sb.  NULL, or a message for the client. */
 static const char *read_request(const struct ctlsock *cs, int fd, struct strbuf *sb)
@@ -171,13 +193,15 @@ static const char *read_request(const struct ctlsock *cs, int fd, struct strbuf 
     int64_t deadline = clock_mono_ms() + CTL_IO_MS;
     char buf[4096];
     for (;;) {
-        char *nl = strstr(sb->buf, cs->end);
-        if (nl && (size_t)(nl - sb->buf) <= cs->max) {
-            *nl = '\0';
+        size_t n;
+        const char *bad = NULL;
+        int f = ctl_request_frame(sb->buf, sb->len, cs->end, cs->max, &n, &bad);
+        if (f > 0) {
+            sb->buf[n] = '\0';
             return NULL;
         }
-        if (nl || sb->len > cs->max)
-            return "command line too long";
+        if (f < 0)
+            return bad;
         if (!ready(fd, POLLIN, deadline))
             return "timed out reading the command";
         ssize_t k = read(fd, buf, sizeof buf);

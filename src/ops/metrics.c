@@ -13,8 +13,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define REQUEST_MAX 8192
-
 int metrics_parse_addr(const char *s, struct sockaddr_in *out, struct lt_err *err)
 {
     char host[64];
@@ -239,9 +237,9 @@ static void answer(struct strbuf *out, int code, const char *reason, const char 
     strbuf_add(out, body->buf, body->len);
 }
 
-static void handle(void *ctx, char *req, const char *bad, struct strbuf *out)
+void metrics_answer(const struct metrics_source *src, const char *req, const char *bad,
+                    struct strbuf *out)
 {
-    const struct metrics_source *src = ((struct server *)ctx)->src;
     struct strbuf body;
     strbuf_init(&body, 0);
     if (bad) {
@@ -274,6 +272,11 @@ static void handle(void *ctx, char *req, const char *bad, struct strbuf *out)
     strbuf_free(&body);
 }
 
+static void handle(void *ctx, char *req, const char *bad, struct strbuf *out)
+{
+    metrics_answer(((struct server *)ctx)->src, req, bad, out);
+}
+
 int metrics_start(const char *addr, const struct metrics_source *src, struct ctlsock **out,
                   struct lt_err *err)
 {
@@ -301,7 +304,8 @@ int metrics_start(const char *addr, const struct metrics_source *src, struct ctl
         close(fd);
         return rc;
     }
-    if ((rc = ctlsock_serve(fd, "\r\n\r\n", REQUEST_MAX, handle, &srv, out, err)) != 0) {
+    rc = ctlsock_serve(fd, METRICS_REQUEST_END, METRICS_REQUEST_MAX, handle, &srv, out, err);
+    if (rc != 0) {
         close(fd);
         return rc;
     }

@@ -132,7 +132,36 @@ static uint64_t header_lap(const char *buf, size_t n)
     return lap;
 }
 
-/* Hands the whole records of the header's lap to fn, in order. */
+/* Parses the record head at h (REC_HEAD bytes): 0, or -1 when it is not one. */
+static int parse_head(const char *h, uint64_t *lap, uint64_t *len, uint64_t *hash)
+{
+    if (h[0] != 'R' || h[1] != ' ' || hex_field(h + 2, 16, lap) != 0 || h[18] != ' ' ||
+        hex_field(h + 19, 8, len) != 0 || h[27] != ' ' || hex_field(h + 28, 16, hash) != 0 ||
+        h[44] != '\n')
+        return -1;
+    return 0;
+}
+
+/* The highest lap a record head anywhere in buf[0..n) names.  The next
+ * lap must be above it: its records overwrite the file from offset 64
+ * and the scan goes on into whatever follows the last one, so an older
+ * record there of the same lap number would pass for one of its own.
+ * The header's lap alone does not bound them when the header was torn or
+ * the disk left other bytes. */
+static uint64_t highest_lap(const char *buf, size_t n)
+{
+    uint64_t top = 0, lap, len, hash;
+    const char *p = buf, *last = buf + n;
+    while (last - p >= REC_HEAD && (p = memchr(p, 'R', (size_t)(last - p) - REC_HEAD + 1))) {
+        if (parse_head(p, &lap, &len, &hash) == 0 && lap > top)
+            top = lap;
+        p++;
+    }
+    return top;
+}
+
+/* Hands the whole records of the header's lap to fn, in order, and
+ * leaves in l->lap the highest lap the file names. */
 static int scan(struct intentlog *l, intentlog_record_fn fn, void *arg, struct lt_err *err)
 {
     char *buf = malloc((size_t)l->size);
@@ -150,21 +179,21 @@ static int scan(struct intentlog *l, intentlog_record_fn fn, void *arg, struct l
             break;
         n += (size_t)r;
     }
-    l->lap = header_lap(buf, n);
+    uint64_t cur = header_lap(buf, n);
     int rc = 0;
     size_t off = INTENTLOG_HEADER;
-    while (l->lap != 0 && rc == 0 && off + REC_HEAD <= n) {
+    while (cur != 0 && rc == 0 && off + REC_HEAD <= n) {
         const char *h = buf + off;
         uint64_t lap, len, hash;
-        if (h[0] != 'R' || h[1] != ' ' || hex_field(h + 2, 16, &lap) != 0 || h[18] != ' ' ||
-            hex_field(h + 19, 8, &len) != 0 || h[27] != ' ' || hex_field(h + 28, 16, &hash) != 0 ||
-            h[44] != '\n' || lap != l->lap || len == 0 || len > n - off - REC_HEAD ||
-            fnv(lap, h + REC_HEAD, (size_t)len) != hash)
+        if (parse_head(h, &lap, &len, &hash) != 0 || lap != cur || len == 0 ||
+            len > n - off - REC_HEAD || fnv(lap, h + REC_HEAD, (size_t)len) != hash)
             break;
         rc = fn(arg, h + REC_HEAD, (size_t)len);
         off += REC_HEAD + (size_t)len;
         l->scanned++;
     }
+    uint64_t top = highest_lap(buf, n);
+    l->lap = top > cur ? top : cur;
     free(buf);
     return rc;
 }
@@ -223,6 +252,11 @@ static int start_lap(struct intentlog *l, uint64_t lap, struct lt_err *err)
     h[INTENTLOG_HEADER - 1] = '\n';
     if ((l->gen > 0 || l->scanned > 0) && syncfs(l->fd) != 0)
         return lt_err_set(err, LT_EIO, "intent log: syncfs for %s failed: %s", l->path,
+                          strerror(errno));
+    /* After the last lap number the file may hold records of any lap,
+     * the next one's too: emptied, it is zeroed again by preallocate. */
+    if (l->lap == UINT64_MAX && ftruncate(l->fd, 0) != 0)
+        return lt_err_set(err, LT_EIO, "intent log: cannot empty %s: %s", l->path,
                           strerror(errno));
     int rc = preallocate(l, err);
     if (rc != 0)

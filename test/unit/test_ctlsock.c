@@ -1,4 +1,5 @@
-/* Unit tests: the control socket's command parser. */
+/* Unit tests: the control socket's command parser, its request framing
+ * and its server's answer to a request holding a NUL byte. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -7,6 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include "looptrader/ctlsock.h"
 
@@ -106,12 +110,80 @@ static void socket_path(void **state)
     assert_non_null(strstr(e.msg, "shorter --state-dir"));
 }
 
+/* A request's end found after any split of its bytes, the bound checked
+ * whatever the split, a NUL byte refused as soon as it is read. */
+static void request_framing(void **state)
+{
+    (void)state;
+    size_t n = 99;
+    const char *bad = NULL;
+    assert_int_equal(ctl_request_frame("", 0, "\r\n\r\n", 8, &n, &bad), 0);
+    assert_int_equal(ctl_request_frame("GET /\r\n", 7, "\r\n\r\n", 8, &n, &bad), 0);
+    assert_int_equal(ctl_request_frame("GET /\r\n\r\nmore", 13, "\r\n\r\n", 8, &n, &bad), 1);
+    assert_int_equal(n, 5);
+    /* exactly max bytes before the end: whole, also while the end is
+     * still arriving (the old check refused 8 bytes + "\r\n\r" as too long) */
+    assert_int_equal(ctl_request_frame("12345678\r\n\r\n", 12, "\r\n\r\n", 8, &n, &bad), 1);
+    assert_int_equal(n, 8);
+    assert_int_equal(ctl_request_frame("12345678\r\n\r", 11, "\r\n\r\n", 8, &n, &bad), 0);
+    assert_int_equal(ctl_request_frame("123456789\r\n\r", 12, "\r\n\r\n", 8, &n, &bad), -1);
+    assert_string_equal(bad, "command line too long");
+    assert_int_equal(ctl_request_frame("123456789\r\n\r\n", 13, "\r\n\r\n", 8, &n, &bad), -1);
+    bad = NULL;
+    assert_int_equal(ctl_request_frame("ab\0cd", 5, "\n", 8, &n, &bad), -1);
+    assert_string_equal(bad, "a NUL byte in the command");
+    /* past the end is the next request's, not this one's */
+    assert_int_equal(ctl_request_frame("ab\n\0", 4, "\n", 8, &n, &bad), 1);
+    assert_int_equal(n, 2);
+}
+
+static void echo(void *ctx, char *request, const char *bad, struct strbuf *out)
+{
+    (void)ctx;
+    strbuf_addf(out, "%s\n", bad ? bad : request);
+}
+
+/* A client that sends a NUL byte before the newline and waits: answered
+ * at once that the command holds a NUL, not left waiting for a newline
+ * (it used to time out after CTL_IO_MS: the search stopped at the NUL). */
+static void nul_byte_answered_at_once(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/test_ctlsock_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    snprintf(sa.sun_path, sizeof sa.sun_path, "%s/s", dir);
+    int lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    assert_true(lfd >= 0);
+    assert_int_equal(bind(lfd, (struct sockaddr *)&sa, sizeof sa), 0);
+    assert_int_equal(listen(lfd, 4), 0);
+    struct ctlsock *cs = NULL;
+    struct lt_err e = { 0 };
+    assert_int_equal(ctlsock_serve(lfd, "\n", 64, echo, NULL, &cs, &e), 0);
+    int c = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    assert_true(c >= 0);
+    assert_int_equal(connect(c, (struct sockaddr *)&sa, sizeof sa), 0);
+    assert_int_equal(write(c, "stop a\0b\n", 9), 9);
+    char answer[128];
+    size_t got = 0;
+    ssize_t k;
+    while (got < sizeof answer - 1 && (k = read(c, answer + got, sizeof answer - 1 - got)) > 0)
+        got += (size_t)k;
+    answer[got] = '\0';
+    assert_string_equal(answer, "a NUL byte in the command\n");
+    close(c);
+    ctlsock_stop(cs);
+    unlink(sa.sun_path);
+    rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(status_forms),  cmocka_unit_test(stop_resume_set),
         cmocka_unit_test(bad_input),     cmocka_unit_test(too_many_names),
-        cmocka_unit_test(socket_path),
+        cmocka_unit_test(socket_path),   cmocka_unit_test(request_framing),
+        cmocka_unit_test(nul_byte_answered_at_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

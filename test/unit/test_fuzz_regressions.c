@@ -46,6 +46,9 @@
 #include "../fuzz/fuzz_venue_alpha_oto.c"
 #include "../fuzz/fuzz_plan.c"
 #include "../fuzz/fuzz_venue_jscan.c"
+#include "../fuzz/fuzz_intentlog.c"
+#include "../fuzz/fuzz_ctl_parse.c"
+#include "../fuzz/fuzz_metrics_request.c"
 
 typedef int (*fuzz_fn)(const uint8_t *data, size_t size);
 
@@ -123,6 +126,9 @@ REPLAY(sim_timeunit)
 REPLAY(venue_alpha_oto)
 REPLAY(plan)
 REPLAY(venue_jscan)
+REPLAY(intentlog)
+REPLAY(ctl_parse)
+REPLAY(metrics_request)
 
 int main(void)
 {
@@ -153,6 +159,9 @@ int main(void)
         cmocka_unit_test(replay_venue_alpha_oto),
         cmocka_unit_test(replay_plan),
         cmocka_unit_test(replay_venue_jscan),
+        cmocka_unit_test(replay_intentlog),
+        cmocka_unit_test(replay_ctl_parse),
+        cmocka_unit_test(replay_metrics_request),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

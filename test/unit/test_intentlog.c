@@ -12,6 +12,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "looptrader/hash.h"
 #include "looptrader/intentlog.h"
 #include "looptrader/journal.h"
 
@@ -71,6 +73,21 @@ static struct intentlog *reopen(size_t size, struct seen *s)
     return l;
 }
 
+/* Starts a new lap on l, appends text, closes it: reopened, the log holds
+ * that one record, none of the laps before. */
+static void new_lap_holds_only(struct intentlog *l, const char *text)
+{
+    struct seen s;
+    struct lt_err err;
+    assert_int_equal(intentlog_new_lap(l, &err), 0);
+    assert_int_equal(intentlog_append(l, text, strlen(text), 1, &err), 0);
+    intentlog_close(l);
+    l = reopen(65536, &s);
+    assert_int_equal(s.n, 1);
+    assert_string_equal(s.text[0], text);
+    intentlog_close(l);
+}
+
 static void records_in_order_and_laps(void **state)
 {
     (void)state;
@@ -92,13 +109,7 @@ static void records_in_order_and_laps(void **state)
     assert_string_equal(s.text[0], "one\n");
     assert_string_equal(s.text[2], "three\n");
     /* a new lap: the last one's records are no longer read */
-    assert_int_equal(intentlog_new_lap(l, &err), 0);
-    assert_int_equal(intentlog_append(l, "four\n", 5, 1, &err), 0);
-    intentlog_close(l);
-    l = reopen(65536, &s);
-    assert_int_equal(s.n, 1);
-    assert_string_equal(s.text[0], "four\n");
-    intentlog_close(l);
+    new_lap_holds_only(l, "four\n");
 }
 
 static void torn_record_ends_the_scan(void **state)
@@ -121,6 +132,63 @@ static void torn_record_ends_the_scan(void **state)
     assert_int_equal(s.n, 1);
     assert_string_equal(s.text[0], "whole\n");
     intentlog_close(l);
+}
+
+/* Writes a record of lap with text at off, as intentlog.h lays it out. */
+static void put_raw_record(int fd, off_t off, uint64_t lap, const char *text)
+{
+    unsigned char b[8];
+    for (int i = 0; i < 8; i++)
+        b[i] = (unsigned char)(lap >> (8 * i));
+    size_t len = strlen(text);
+    uint64_t h = hash_fnv1a(hash_fnv1a(HASH_FNV_BASIS, b, sizeof b), text, len);
+    char rec[128];
+    int n = snprintf(rec, sizeof rec, "R %016" PRIx64 " %08zx %016" PRIx64 "\n%s", lap, len, h,
+                     text);
+    assert_int_equal(pwrite(fd, rec, (size_t)n, off), n);
+}
+
+/* A torn header reads as no lap: the next one must still be above the
+ * laps of the records left in the file, or the one that follows the new
+ * lap's first record (same length as the old first) is read back as its. */
+static void unreadable_header_brings_no_old_record_back(void **state)
+{
+    (void)state;
+    struct seen s;
+    struct lt_err err;
+    struct intentlog *l = reopen(65536, &s);
+    assert_int_equal(intentlog_new_lap(l, &err), 0);
+    assert_int_equal(intentlog_append(l, "old1\n", 5, 1, &err), 0);
+    assert_int_equal(intentlog_append(l, "old2\n", 5, 1, &err), 0);
+    intentlog_close(l);
+    int fd = open(wal_path, O_RDWR);
+    assert_true(fd >= 0);
+    assert_int_equal(pwrite(fd, "XXXXX", 5, 0), 5);
+    close(fd);
+    l = reopen(65536, &s);
+    assert_int_equal(s.n, 0);
+    new_lap_holds_only(l, "new1\n");
+}
+
+/* After the last lap number, laps start again at 1: a lap-1 record left
+ * in the file must not come back with the new lap 1. */
+static void last_lap_number_wraps_to_an_empty_file(void **state)
+{
+    (void)state;
+    struct seen s;
+    int fd = open(wal_path, O_RDWR | O_CREAT, 0600);
+    assert_true(fd >= 0);
+    char h[INTENTLOG_HEADER + 1];
+    snprintf(h, sizeof h, "%-63s\n", "LTWAL 1 ffffffffffffffff");
+    h[24] = '\n';
+    assert_int_equal(pwrite(fd, h, INTENTLOG_HEADER, 0), INTENTLOG_HEADER);
+    put_raw_record(fd, INTENTLOG_HEADER, UINT64_MAX, "last\n");
+    put_raw_record(fd, INTENTLOG_HEADER + 45 + 5, 1, "lap1\n");
+    close(fd);
+    struct intentlog *l = reopen(65536, &s);
+    assert_int_equal(s.n, 1);
+    assert_string_equal(s.text[0], "last\n");
+    new_lap_holds_only(l, "new1\n");
 }
 
 static void full_log_wraps(void **state)
@@ -573,6 +641,10 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(records_in_order_and_laps, setup, teardown),
         cmocka_unit_test_setup_teardown(torn_record_ends_the_scan, setup, teardown),
+        cmocka_unit_test_setup_teardown(unreadable_header_brings_no_old_record_back, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(last_lap_number_wraps_to_an_empty_file, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(full_log_wraps, setup, teardown),
         cmocka_unit_test_setup_teardown(append_upto_then_wait, setup, teardown),
         cmocka_unit_test_setup_teardown(concurrent_appends_group_commit, setup, teardown),
