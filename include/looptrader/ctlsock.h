@@ -53,6 +53,19 @@ struct ctl_cmd {
 int ctl_parse(char *line, struct ctl_cmd *cmd, struct lt_err *err);
 void ctl_cmd_free(struct ctl_cmd *cmd);
 
+/* An answer as the client reads it; pointers into the bytes read. */
+struct ctl_answer {
+    int ok;              /* the status line is a whole "ok\n" */
+    int whole;           /* the status line ends with '\n' (else the answer was cut short) */
+    const char *msg;     /* the status line without its '\n' and without "error " */
+    size_t msg_len;
+    const char *body;    /* what follows the status line */
+    size_t body_len;
+};
+
+/* Splits buf[0..len), whatever it holds, into *out.  Pure. */
+void ctl_answer_split(const char *buf, size_t len, struct ctl_answer *out);
+
 /* Called on the server thread for each parsed command; appends the whole
  * answer ("ok\n" or "error ...\n", then the body) to out. */
 typedef void (*ctlsock_handler)(void *ctx, const struct ctl_cmd *cmd, struct strbuf *out);

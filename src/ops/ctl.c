@@ -239,14 +239,17 @@ int ctl_sock_main(int argc, char **argv)
         rc = 1;
         goto out;
     }
-    const char *body = memchr(answer.buf, '\n', answer.len);
-    body = body ? body + 1 : answer.buf + answer.len;
-    if (strncmp(answer.buf, "ok\n", 3) == 0) {
-        fwrite(body, 1, answer.len - (size_t)(body - answer.buf), stdout);
+    struct ctl_answer a;
+    ctl_answer_split(answer.buf, answer.len, &a);
+    if (a.ok && e == 0) {
+        fwrite(a.body, 1, a.body_len, stdout);
     } else {
-        const char *msg = strncmp(answer.buf, "error ", 6) == 0 ? answer.buf + 6 : answer.buf;
-        fprintf(stderr, "looptrader: %.*s\n", (int)(body - msg > 0 ? body - msg - 1 : 0), msg);
-        fwrite(body, 1, answer.len - (size_t)(body - answer.buf), stderr);
+        if (answer.len == 0)
+            fprintf(stderr, "looptrader: control socket %s: no answer\n", path);
+        else
+            fprintf(stderr, "looptrader: %.*s%s\n", (int)a.msg_len, a.msg,
+                    a.whole && e == 0 ? "" : " (the answer was cut short)");
+        fwrite(a.body, 1, a.body_len, stderr);
         rc = 1;
     }
 out:

@@ -142,6 +142,19 @@ struct ctlsock {
     atomic_int quit;
 };
 
+void ctl_answer_split(const char *buf, size_t len, struct ctl_answer *out)
+{
+    const char *nl = memchr(buf, '\n', len);
+    size_t line = nl ? (size_t)(nl - buf) : len;
+    out->whole = nl != NULL;
+    out->ok = nl && line == 2 && memcmp(buf, "ok", 2) == 0;
+    size_t skip = line >= 6 && memcmp(buf, "error ", 6) == 0 ? 6 : 0;
+    out->msg = buf + skip;
+    out->msg_len = line - skip;
+    out->body = nl ? nl + 1 : buf + len;
+    out->body_len = len - (size_t)(out->body - buf);
+}
+
 int ctlsock_path(const char *dir, char *out, size_t size, struct lt_err *err)
 {
     size_t max = sizeof(((struct sockaddr_un *)0)->sun_path);

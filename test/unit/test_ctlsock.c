@@ -1,5 +1,6 @@
-/* Unit tests: the control socket's command parser, its request framing
- * and its server's answer to a request holding a NUL byte. */
+/* Unit tests: the control socket's command parser, its request framing,
+ * its server's answer to a request holding a NUL byte and the client's
+ * reading of an answer. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -177,13 +178,48 @@ static void nul_byte_answered_at_once(void **state)
     rmdir(dir);
 }
 
+/* The client's reading of an answer, whole or cut short anywhere. */
+static void answer_split(void **state)
+{
+    (void)state;
+    struct ctl_answer a;
+    const char *t = "ok\nuser  status\n";
+    ctl_answer_split(t, strlen(t), &a);
+    assert_true(a.ok && a.whole);
+    assert_int_equal(a.body_len, strlen("user  status\n"));
+    assert_memory_equal(a.body, "user  status\n", a.body_len);
+
+    t = "error unknown account nosuch\n";
+    ctl_answer_split(t, strlen(t), &a);
+    assert_true(!a.ok && a.whole);
+    assert_int_equal(a.msg_len, strlen("unknown account nosuch"));
+    assert_memory_equal(a.msg, "unknown account nosuch", a.msg_len);
+    assert_int_equal(a.body_len, 0);
+
+    /* cut before its newline: the whole reason is kept, not one byte less */
+    t = "error unknown account nosuch";
+    ctl_answer_split(t, strlen(t), &a);
+    assert_true(!a.ok && !a.whole);
+    assert_int_equal(a.msg_len, strlen("unknown account nosuch"));
+    assert_int_equal(a.body_len, 0);
+
+    /* "ok" cut short, or a longer word, is not ok */
+    static const char *const not_ok[] = { "", "o", "ok", "okay\n", "error", "error \n", "\n" };
+    for (size_t i = 0; i < sizeof not_ok / sizeof *not_ok; i++) {
+        ctl_answer_split(not_ok[i], strlen(not_ok[i]), &a);
+        assert_false(a.ok);
+        assert_true(a.msg + a.msg_len <= not_ok[i] + strlen(not_ok[i]));
+        assert_true(a.body + a.body_len == not_ok[i] + strlen(not_ok[i]));
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(status_forms),  cmocka_unit_test(stop_resume_set),
         cmocka_unit_test(bad_input),     cmocka_unit_test(too_many_names),
         cmocka_unit_test(socket_path),   cmocka_unit_test(request_framing),
-        cmocka_unit_test(nul_byte_answered_at_once),
+        cmocka_unit_test(nul_byte_answered_at_once), cmocka_unit_test(answer_split),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
