@@ -18,7 +18,7 @@
  * "***").  A secret that is sent (a cookie, a header value, a database
  * password) is hidden in the forms it takes in text the process did not
  * write itself too (an answer echoing a request): JSON-escaped ('/' escaped
- * or not) and percent-encoded (either hex case).
+ * or not), percent-encoded (either hex case) and form-encoded (' ' as '+').
  *
  * Cost: redaction is a Rabin-Karp scan, O(line length x number of distinct
  * secret lengths), independent of how many secrets are registered; the

@@ -351,10 +351,15 @@ out:
 }
 
 /* The forms a secret that is sent takes in text the process did not write
- * itself: an answer echoing a request (JSON, with '/' escaped or not) or a
- * URL (percent-encoded, either hex case).  Written to out (6 x the
- * secret's length + 1 bytes); returns whether it differs from the secret. */
-enum secret_form { FORM_JSON, FORM_JSON_SLASH, FORM_URL_UPPER, FORM_URL_LOWER, FORM_COUNT };
+ * itself: an answer echoing a request (JSON, with '/' escaped or not), a
+ * URL (percent-encoded, either hex case) or a form-encoded query or body
+ * (a space as '+': a header value "Bearer x", the whole cookie string;
+ * the same length as the URL form, so no more scanning).  Written to out
+ * (6 x the secret's length + 1 bytes); returns whether it differs from
+ * the secret. */
+enum secret_form {
+    FORM_JSON, FORM_JSON_SLASH, FORM_URL_UPPER, FORM_URL_LOWER, FORM_FORM, FORM_COUNT
+};
 
 static int secret_encode(const char *in, enum secret_form form, char *out)
 {
@@ -368,6 +373,8 @@ static int secret_encode(const char *in, enum secret_form form, char *out)
         if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
             strchr("-._~", *p)) {
             out[o++] = (char)*p;
+        } else if (*p == ' ' && form == FORM_FORM) {
+            out[o++] = '+';
         } else {
             out[o++] = '%';
             out[o++] = hex[*p >> 4];

@@ -103,6 +103,20 @@ static void encoded_forms_are_hidden(void **state)
     assert_string_equal(out, "*** kept%2Fin");
 }
 
+/* A sent secret with a space (a header value "Bearer x", the whole cookie
+ * string "a=b; c=d") in a form-encoded query or body has each space
+ * written as '+', the rest percent-encoded as in a URL. */
+static void form_encoded_secret_is_hidden(void **state)
+{
+    (void)state;
+    char out[256];
+    assert_int_equal(log_secret_add_sent("Bearer tok/en"), 0);
+    log_redact("next=/login?auth=Bearer+tok%2Fen&x=1", out, sizeof out);
+    assert_string_equal(out, "next=/login?auth=***&x=1");
+    log_redact("auth=Bearer%20tok%2Fen", out, sizeof out);
+    assert_string_equal(out, "auth=***");
+}
+
 static void duplicates_register_once(void **state)
 {
     (void)state;
@@ -566,6 +580,7 @@ int main(void)
         cmocka_unit_test_teardown(overlapping_secrets_cover_their_union, teardown),
         cmocka_unit_test_teardown(longest_of_prefix_secrets_wins, teardown),
         cmocka_unit_test_teardown(encoded_forms_are_hidden, teardown),
+        cmocka_unit_test_teardown(form_encoded_secret_is_hidden, teardown),
         cmocka_unit_test_teardown(duplicates_register_once, teardown),
         cmocka_unit_test_teardown(ten_thousand_secrets, teardown),
         cmocka_unit_test_teardown(equal_hashes_are_told_apart, teardown),
