@@ -134,9 +134,14 @@ static const char *header_value(const char *h)
     return *p ? p : NULL;
 }
 
+/* The whole string plain, each value with its sent forms too: a value's
+ * forms are pieces of the whole string's (encodings go byte by byte), so
+ * an echo of the whole string shows its names and no value, without the
+ * long forms of every cookie string as lengths each log line is scanned
+ * for. */
 static int register_cookies(const char *cookies)
 {
-    int rc = log_secret_add_sent(cookies);
+    int rc = log_secret_add(cookies);
     const char *p = cookies;
     while (!rc && *p) {
         const char *end = strchr(p, ';');
@@ -317,7 +322,9 @@ static int parse_headers(struct user_config *u, const config_setting_t *s, const
         if (!(u->headers[i] = strdup(v)))
             return oom(err);
         u->n_headers++;
-        if (log_secret_add_sent(value))
+        /* "Bearer <token>": an echo may carry the token alone */
+        const char *cred = strchr(value, ' ');
+        if (log_secret_add_sent(value) || (cred && log_secret_add_sent(cred + 1)))
             return oom(err);
     }
     return 0;

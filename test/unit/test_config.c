@@ -452,8 +452,9 @@ static void secrets_env_and_session(void **state)
         "strategy = { symbol = \"ALPHAUSDT\"; buy_amount = 50.0; target = 300.0; };\n"
         "users = (\n"
         "  { name = \"envy\"; api_key = \"k1\"; api_secret_env = \"LT_TEST_SECRET\"; },\n"
-        "  { name = \"erin\"; cookies = \"session=erin-cookie-55aa; theme=dark-mode\";\n"
-        "    headers = [ \"X-Session-Token: erin-token-99bb\", \"X-Other:  spaced-value\" ]; }\n"
+        "  { name = \"erin\"; cookies = \"session=erin-cookie-55aa; theme=dark/mode-x\";\n"
+        "    headers = [ \"X-Session-Token: erin-token-99bb\", \"X-Other:  spaced-value\",\n"
+        "                \"Authorization: Bearer tok/en-4242\" ]; }\n"
         ");\n");
     setenv("LT_TEST_SECRET", "secret-from-env-42", 1);
     struct run_config c;
@@ -463,20 +464,29 @@ static void secrets_env_and_session(void **state)
     const struct user_config *erin = &c.users[1];
     assert_null(erin->api_key);
     assert_null(erin->auth.api_secret);
-    assert_string_equal(erin->auth.cookies, "session=erin-cookie-55aa; theme=dark-mode");
-    assert_int_equal(erin->auth.n_headers, 2);
+    assert_string_equal(erin->auth.cookies, "session=erin-cookie-55aa; theme=dark/mode-x");
+    assert_int_equal(erin->auth.n_headers, 3);
     assert_string_equal(erin->auth.headers[0], "X-Session-Token: erin-token-99bb");
 
     /* every secret, cookie value and header value is redacted by the log */
     char out[512];
     log_redact("a secret-from-env-42 b erin-cookie-55aa c erin-token-99bb d spaced-value e "
-               "dark-mode f session=erin-cookie-55aa; theme=dark-mode",
+               "dark/mode-x f session=erin-cookie-55aa; theme=dark/mode-x",
                out, sizeof out);
     assert_null(strstr(out, "secret-from-env-42"));
     assert_null(strstr(out, "erin-cookie-55aa"));
     assert_null(strstr(out, "erin-token-99bb"));
     assert_null(strstr(out, "spaced-value"));
-    assert_null(strstr(out, "dark-mode"));
+    assert_null(strstr(out, "mode-x"));
+    /* as a venue's answer may echo them: the token of "Bearer <token>"
+     * alone, and the cookies JSON-escaped, whole or one value */
+    log_redact("{\"token\":\"tok\\/en-4242\",\"raw\":\"tok/en-4242\","
+               "\"cookie\":\"session=erin-cookie-55aa; theme=dark\\/mode-x\"}",
+               out, sizeof out);
+    assert_null(strstr(out, "en-4242"));
+    assert_null(strstr(out, "mode-x"));
+    assert_null(strstr(out, "erin-cookie"));
+    assert_non_null(strstr(out, "theme="));
     config_free(&c);
 
     unsetenv("LT_TEST_SECRET");
