@@ -68,9 +68,10 @@ void metrics_format(const struct report_user *rows, size_t n, int stopping,
  * oneshot_handler): req the request before METRICS_REQUEST_END,
  * NUL-terminated, or bad saying why it could not be read (then req is
  * not looked at).  Appends one whole HTTP/1.1 response to out: 200 for
- * GET /metrics and GET /health (503 once a stop began), 400 for a bad
- * request, 404 for anything else.  Writes nothing but out; reads what src
- * gives and the process's live counters (live.h, atomics). */
+ * GET /metrics (500 when out of memory) and GET /health (503 once a stop
+ * began), 400 for a bad request, 404 for anything else.  Writes nothing
+ * but out; reads what src gives and the process's live counters (live.h,
+ * atomics). */
 void metrics_answer(const struct metrics_source *src, const char *req, const char *bad,
                     struct strbuf *out);
 
