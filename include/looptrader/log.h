@@ -20,10 +20,12 @@
  * write itself too (an answer echoing a request): JSON-escaped ('/' escaped
  * or not), percent-encoded (either hex case) and form-encoded (' ' as '+').
  *
- * Cost: redaction is a Rabin-Karp scan, O(line length x number of distinct
- * secret lengths), independent of how many secrets are registered; the
- * secret index is read without a lock (append-only, published with an
- * atomic pointer).
+ * Cost: redaction looks up, at each byte of a line, the secrets that end
+ * with the four bytes there (a filter bit rules out nearly every
+ * position), so it is O(line length) however many secrets of however
+ * many lengths are registered, plus a comparison where a secret's last
+ * four bytes occur; the secret index is read without a lock
+ * (append-only, published with an atomic pointer).
  */
 #ifndef LOOPTRADER_LOG_H
 #define LOOPTRADER_LOG_H

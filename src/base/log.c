@@ -7,15 +7,20 @@
  * opened (a reopen dup2()s the new file onto it), so a writer that loaded
  * it can never write into an fd that was closed and reused meanwhile.
  *
- * The secret index is an open-addressing hash set of (length, Rabin-Karp
- * hash) -> secret, plus the list of distinct secret lengths.  Writers
- * (log_secret_add) serialise on reg_lock; readers take no lock: a slot is
- * published by a release store of its string pointer after its hash and
- * length are written, a new length by a release store of n_lens, and a
- * grown index by a release store of `published`.  Indexes replaced by a
- * bigger one are kept on a retired list until log_secrets_clear, because a
- * reader may still be scanning them; growth doubles, so the retired ones
- * never outweigh the live one.
+ * The secret index maps the last SECRET_MIN bytes of a secret (its tail)
+ * to the list of registered secrets that end so: an open-addressing hash
+ * table of distinct tails, each slot the head of a list of immutable
+ * nodes.  A scan looks up the tail that ends at each position of a line
+ * (a filter bit first), so it costs one lookup a byte however many
+ * secrets of however many lengths are registered, and compares a secret
+ * only where its tail occurs.  Writers (log_secret_add) serialise on
+ * reg_lock; readers take no lock: a slot's tail is written before a
+ * release store of its first node, a node's fields before the release
+ * store that links it at its list's head, and a grown index (new nodes,
+ * the old ones untouched) by a release store of `published`.  Indexes
+ * replaced by a bigger one are kept on a retired list until
+ * log_secrets_clear, because a reader may still be scanning them; growth
+ * doubles, so the retired ones never outweigh the live one.
  */
 #include "looptrader/log.h"
 #include "looptrader/error.h"
@@ -35,34 +40,29 @@
 /* A line is formatted up to twice the length written, so that a secret cut
  * by the end of the written line is still seen whole by the redactor. */
 #define LOG_FORMAT_MAX (2 * LOG_LINE_MAX)
-#define SECRET_MIN 4
-#define HASH_BASE 0x100000001b3ULL
+#define SECRET_MIN 4 /* also the width of a tail */
 #define INDEX_MIN_SLOTS 64
-#define INDEX_MIN_LENS 8
-#define FILTER_BITS_PER_SLOT 16 /* at load 1/2: 32 bits per secret, ~3 % false hits */
+#define FILTER_BITS_PER_SLOT 16 /* at load 1/2: 32 bits per tail, ~3 % false hits */
 
-struct sec_slot {
-    _Atomic(const char *) s;    /* NULL: empty; published last */
-    uint64_t hash;              /* written before s */
-    size_t len;                 /* written before s */
+struct sec_node {
+    const char *s;              /* immutable once linked */
+    size_t len;
+    struct sec_node *next;      /* the secrets with the same tail */
 };
 
-struct sec_len {
-    size_t len;
-    uint64_t pow;               /* HASH_BASE^len, mod 2^64 */
+struct sec_slot {
+    _Atomic(struct sec_node *) head; /* NULL: empty; published after tail */
+    uint32_t tail;
 };
 
 struct sec_index {
     size_t mask;                /* slots - 1; immutable */
-    size_t used;                /* reg_lock */
-    size_t lens_cap;            /* immutable */
-    atomic_size_t n_lens;       /* reg_lock writes; lens[0..n_lens) published */
-    struct sec_len *lens;       /* lens_cap entries */
+    size_t used;                /* reg_lock: slots with a tail */
     struct sec_slot *slots;     /* mask + 1 entries */
-    /* A bit per (length, hash) class, FILTER_BITS_PER_SLOT per slot, set
-     * before the slot is published: a clear bit means no secret there, so
-     * most positions of a line are ruled out in a few KiB that stay in
-     * cache instead of a probe into the slots (24 bytes each). */
+    /* A bit per tail class, FILTER_BITS_PER_SLOT per slot, set before the
+     * slot is published: a clear bit means no secret ends so, and most
+     * positions of a line are ruled out in a few KiB that stay in cache
+     * instead of a probe into the slots. */
     atomic_uint_fast64_t *filter; /* (mask + 1) * FILTER_BITS_PER_SLOT / 64 words */
     struct sec_index *retired;  /* reg_lock: the index this one replaced */
 };
@@ -172,126 +172,128 @@ int log_level_parse(const char *name)
 
 /* ---------------------------------------------------------------- secret index */
 
-static uint64_t hash_bytes(const char *s, size_t len)
+static uint32_t tail_at(const char *end)
 {
-    uint64_t h = 0;
-    for (size_t i = 0; i < len; i++)
-        h = h * HASH_BASE + (unsigned char)s[i];
-    return h;
+    uint32_t t;
+    memcpy(&t, end - SECRET_MIN, sizeof t);
+    return t;
 }
 
-static uint64_t pow_base(size_t len)
+/* One multiply (Fibonacci hashing): its high bits are well mixed; the
+ * slot is taken from bits 32 and up, the filter bit from 40 and up. */
+static inline uint64_t mix(uint32_t tail)
 {
-    uint64_t p = 1;
-    for (size_t i = 0; i < len; i++)
-        p *= HASH_BASE;
-    return p;
+    return (uint64_t)tail * 0x9e3779b97f4a7c15ULL;
 }
 
-static uint64_t mix(uint64_t hash, size_t len)
+static inline size_t slot_of(const struct sec_index *ix, uint64_t k)
 {
-    uint64_t k = hash ^ ((uint64_t)len * 0x9e3779b97f4a7c15ULL);
-    k ^= k >> 29;
-    k *= 0xbf58476d1ce4e5b9ULL;
-    k ^= k >> 32;
-    return k;
+    return (size_t)(k >> 32) & ix->mask;
 }
 
-static size_t slot_of(const struct sec_index *ix, uint64_t hash, size_t len)
+static inline size_t filter_bit(const struct sec_index *ix, uint64_t k)
 {
-    return (size_t)mix(hash, len) & ix->mask;
+    return (size_t)(k >> 40) & ((ix->mask + 1) * FILTER_BITS_PER_SLOT - 1);
 }
 
-/* The filter bit of a mixed key: from its high half, which the slot (its
- * low bits) does not use. */
-static size_t filter_bit(const struct sec_index *ix, uint64_t k)
+/* 0 when no registered secret ends with the tail mixed into k. */
+static inline int filter_may_have(const struct sec_index *ix, uint64_t k)
 {
-    return (size_t)(k >> 32) & ((ix->mask + 1) * FILTER_BITS_PER_SLOT - 1);
-}
-
-/* 0 when no registered secret has this length and hash. */
-static int filter_may_have(const struct sec_index *ix, uint64_t hash, size_t len)
-{
-    size_t b = filter_bit(ix, mix(hash, len));
+    size_t b = filter_bit(ix, k);
     return (atomic_load_explicit(&ix->filter[b / 64], memory_order_relaxed) >> (b % 64)) & 1;
 }
 
-/* The registered secret equal to s[0..len) with that hash, or NULL. */
-static const char *index_find(const struct sec_index *ix, const char *s, size_t len,
-                              uint64_t hash)
+/* The list of the secrets that end with tail (k = mix(tail)), or NULL. */
+static const struct sec_node *index_list(const struct sec_index *ix, uint32_t tail, uint64_t k)
 {
-    for (size_t at = slot_of(ix, hash, len);; at = (at + 1) & ix->mask) {
-        const char *cand = atomic_load_explicit(&ix->slots[at].s, memory_order_acquire);
-        if (!cand)
-            return NULL;
-        if (ix->slots[at].hash == hash && ix->slots[at].len == len && memcmp(cand, s, len) == 0)
-            return cand;
+    if (!filter_may_have(ix, k))
+        return NULL;
+    for (size_t at = slot_of(ix, k);; at = (at + 1) & ix->mask) {
+        const struct sec_node *n = atomic_load_explicit(&ix->slots[at].head, memory_order_acquire);
+        if (!n || ix->slots[at].tail == tail)
+            return n;
     }
 }
 
-static int index_has_len(const struct sec_index *ix, size_t len)
+/* 1 when s[0..len) is registered. */
+static int index_has(const struct sec_index *ix, const char *s, size_t len)
 {
-    size_t n = atomic_load_explicit(&ix->n_lens, memory_order_acquire);
-    for (size_t i = 0; i < n; i++)
-        if (ix->lens[i].len == len)
+    uint32_t tail = tail_at(s + len);
+    for (const struct sec_node *n = index_list(ix, tail, mix(tail)); n; n = n->next)
+        if (n->len == len && memcmp(n->s, s, len) == 0)
             return 1;
     return 0;
 }
 
-/* Caller holds reg_lock; ix has a free slot and, for a new length, room. */
-static void index_put(struct sec_index *ix, const char *s, size_t len, uint64_t hash)
+/* Links a new node for s at the head of its tail's list (a new slot when
+ * the tail is new).  Caller holds reg_lock; ix has a free slot.  LT_ENOMEM
+ * or 0. */
+static int index_put(struct sec_index *ix, const char *s, size_t len)
 {
-    size_t at = slot_of(ix, hash, len);
-    while (atomic_load_explicit(&ix->slots[at].s, memory_order_relaxed))
+    struct sec_node *node = malloc(sizeof *node);
+    if (!node)
+        return LT_ENOMEM;
+    uint32_t tail = tail_at(s + len);
+    uint64_t k = mix(tail);
+    size_t at = slot_of(ix, k);
+    struct sec_node *head;
+    while ((head = atomic_load_explicit(&ix->slots[at].head, memory_order_relaxed)) &&
+           ix->slots[at].tail != tail)
         at = (at + 1) & ix->mask;
-    ix->slots[at].hash = hash;
-    ix->slots[at].len = len;
-    size_t b = filter_bit(ix, mix(hash, len));
-    atomic_fetch_or_explicit(&ix->filter[b / 64], (uint_fast64_t)1 << (b % 64),
-                             memory_order_relaxed);
-    atomic_store_explicit(&ix->slots[at].s, s, memory_order_release);
-    ix->used++;
-    if (!index_has_len(ix, len)) {
-        size_t n = atomic_load_explicit(&ix->n_lens, memory_order_relaxed);
-        ix->lens[n] = (struct sec_len){ len, pow_base(len) };
-        atomic_store_explicit(&ix->n_lens, n + 1, memory_order_release);
+    *node = (struct sec_node){ s, len, head };
+    if (!head) {
+        ix->slots[at].tail = tail;
+        size_t b = filter_bit(ix, k);
+        atomic_fetch_or_explicit(&ix->filter[b / 64], (uint_fast64_t)1 << (b % 64),
+                                 memory_order_relaxed);
+        ix->used++;
     }
+    atomic_store_explicit(&ix->slots[at].head, node, memory_order_release);
+    return 0;
 }
 
 static void index_free(struct sec_index *ix)
 {
     while (ix) {
         struct sec_index *next = ix->retired;
+        for (size_t i = 0; ix->slots && i <= ix->mask; i++) {
+            struct sec_node *n = atomic_load_explicit(&ix->slots[i].head, memory_order_relaxed);
+            while (n) {
+                struct sec_node *after = n->next;
+                free(n);
+                n = after;
+            }
+        }
         free(ix->slots);
-        free(ix->lens);
         free(ix->filter);
         free(ix);
         ix = next;
     }
 }
 
-/* A copy of old (may be NULL) with at least `slots` slots and `lens`
- * length entries; not yet published.  Caller holds reg_lock. */
-static struct sec_index *index_grow(const struct sec_index *old, size_t slots, size_t lens)
+/* A copy of old (may be NULL) with `slots` slots, its own nodes for old's
+ * secrets (old's are read by scans still under way); not yet published.
+ * Caller holds reg_lock. */
+static struct sec_index *index_grow(const struct sec_index *old, size_t slots)
 {
     struct sec_index *ix = calloc(1, sizeof *ix);
     if (!ix)
         return NULL;
     ix->mask = slots - 1;
-    ix->lens_cap = lens;
-    atomic_init(&ix->n_lens, 0);
     ix->slots = calloc(slots, sizeof *ix->slots);
-    ix->lens = calloc(lens, sizeof *ix->lens);
     ix->filter = calloc(slots * FILTER_BITS_PER_SLOT / 64, sizeof *ix->filter);
-    if (!ix->slots || !ix->lens || !ix->filter) {
+    if (!ix->slots || !ix->filter) {
         index_free(ix);
         return NULL;
     }
-    for (size_t i = 0; old && i <= old->mask; i++) {
-        const char *s = atomic_load_explicit(&old->slots[i].s, memory_order_relaxed);
-        if (s)
-            index_put(ix, s, old->slots[i].len, old->slots[i].hash);
-    }
+    for (size_t i = 0; old && i <= old->mask; i++)
+        for (const struct sec_node *n =
+                 atomic_load_explicit(&old->slots[i].head, memory_order_relaxed);
+             n; n = n->next)
+            if (index_put(ix, n->s, n->len) != 0) {
+                index_free(ix);
+                return NULL;
+            }
     return ix;
 }
 
@@ -301,11 +303,10 @@ static int secret_put(const char *secret)
     size_t len = strlen(secret);
     if (len < SECRET_MIN)
         return 0;
-    uint64_t hash = hash_bytes(secret, len);
     int rc = 0;
     pthread_mutex_lock(&reg_lock);
     struct sec_index *ix = atomic_load_explicit(&published, memory_order_relaxed);
-    if (ix && index_find(ix, secret, len, hash))
+    if (ix && index_has(ix, secret, len))
         goto out; /* already registered */
     if (n_owned == cap_owned) {
         size_t cap = cap_owned ? 2 * cap_owned : 16;
@@ -322,27 +323,22 @@ static int secret_put(const char *secret)
         rc = LT_ENOMEM;
         goto out;
     }
-    size_t n_lens = ix ? atomic_load_explicit(&ix->n_lens, memory_order_relaxed) : 0;
-    int new_len = !ix || !index_has_len(ix, len);
-    if (!ix || 2 * (ix->used + 1) > ix->mask + 1 || (new_len && n_lens == ix->lens_cap)) {
+    if (!ix || 2 * (ix->used + 1) > ix->mask + 1) {
         /* Keep the load at most one half so probes stay short. */
-        size_t slots = ix ? ix->mask + 1 : INDEX_MIN_SLOTS;
-        while (2 * ((ix ? ix->used : 0) + 1) > slots)
-            slots *= 2;
-        size_t lens = ix ? ix->lens_cap : INDEX_MIN_LENS;
-        if (new_len && n_lens == lens)
-            lens *= 2;
-        struct sec_index *bigger = index_grow(ix, slots, lens);
-        if (!bigger) {
+        size_t slots = ix ? 2 * (ix->mask + 1) : INDEX_MIN_SLOTS;
+        struct sec_index *bigger = index_grow(ix, slots);
+        if (!bigger || index_put(bigger, copy, len) != 0) {
+            index_free(bigger);
             free(copy);
             rc = LT_ENOMEM;
             goto out;
         }
         bigger->retired = ix;
-        index_put(bigger, copy, len, hash);
         atomic_store_explicit(&published, bigger, memory_order_release);
-    } else {
-        index_put(ix, copy, len, hash);
+    } else if (index_put(ix, copy, len) != 0) {
+        free(copy);
+        rc = LT_ENOMEM;
+        goto out;
     }
     owned[n_owned++] = copy;
 out:
@@ -421,39 +417,33 @@ void log_secrets_clear(void)
 
 /* For every registered secret occurring in in[0..n), ends[i] becomes at
  * least the end of an occurrence starting at i: 1 when one occurs (ends
- * zeroed here, at the first), 0 when none (ends untouched).  A hash
- * rolled over the text per registered length, rather than an array of
- * prefix hashes: a line with no secret in it, nearly every line, writes
- * no memory, where the arrays were 12 bytes a character of stores, every
- * line, to cache lines of each thread's stack. */
+ * zeroed here, at the first), 0 when none (ends untouched).  One tail
+ * lookup a position, rather than a hash rolled over the text for each
+ * registered length: 10,000 accounts with cookies register hundreds of
+ * lengths.  A line with no secret in it, nearly every line, writes no
+ * memory. */
 static int mark_secrets(const struct sec_index *ix, const char *in, size_t n, uint32_t *ends)
 {
     int any = 0;
-    size_t n_lens = atomic_load_explicit(&ix->n_lens, memory_order_acquire);
-    for (size_t k = 0; k < n_lens; k++) {
-        size_t len = ix->lens[k].len;
-        if (len == 0 || len > n)
+    for (size_t end = SECRET_MIN; end <= n; end++) {
+        uint32_t tail = tail_at(in + end);
+        uint64_t k = mix(tail);
+        if (!filter_may_have(ix, k))
             continue;
-        uint64_t pow = ix->lens[k].pow;
-        uint64_t h = hash_bytes(in, len);
-        for (size_t i = 0;; i++) {
-            if (filter_may_have(ix, h, len) && index_find(ix, in + i, len, h)) {
-                if (!any)
-                    memset(ends, 0, n * sizeof *ends);
-                any = 1;
-                if (ends[i] < i + len)
-                    ends[i] = (uint32_t)(i + len);
-            }
-            if (i + len == n)
-                break;
-            h = h * HASH_BASE - (unsigned char)in[i] * pow + (unsigned char)in[i + len];
+        for (const struct sec_node *s = index_list(ix, tail, k); s; s = s->next) {
+            if (s->len > end || memcmp(in + end - s->len, s->s, s->len) != 0)
+                continue;
+            size_t i = end - s->len;
+            if (!any)
+                memset(ends, 0, n * sizeof *ends);
+            any = 1;
+            if (ends[i] < end)
+                ends[i] = (uint32_t)end;
         }
     }
     return any;
 }
 
-/* Copies in[0..n) to out, each maximal run covered by occurrences
- * (overlapping or touching) written as one "***". */
 static void emit_redacted(const char *in, size_t n, const uint32_t *ends, char *out,
                           size_t out_size)
 {
@@ -488,7 +478,7 @@ void log_redact(const char *in, char *out, size_t out_size)
         return;
     size_t n = strlen(in);
     const struct sec_index *ix = atomic_load_explicit(&published, memory_order_acquire);
-    if (!ix || atomic_load_explicit(&ix->n_lens, memory_order_acquire) == 0) {
+    if (!ix) {
         copy_cut(in, n, out, out_size);
         return;
     }
