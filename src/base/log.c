@@ -349,8 +349,7 @@ out:
 /* The forms a secret that is sent takes in text the process did not write
  * itself: an answer echoing a request (JSON, with '/' escaped or not), a
  * URL (percent-encoded, either hex case) or a form-encoded query or body
- * (a space as '+': a header value "Bearer x", the whole cookie string;
- * the same length as the URL form, so no more scanning).  Written to out
+ * (a space as '+', as in a header value "Bearer x").  Written to out
  * (6 x the secret's length + 1 bytes); returns whether it differs from
  * the secret. */
 enum secret_form {
