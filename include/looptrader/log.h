@@ -64,10 +64,10 @@ int log_level_parse(const char *name);
  * Returns 0 or LT_ENOMEM. */
 int log_secret_add(const char *secret);
 /* As log_secret_add, for a secret the process sends to a peer, which may
- * echo it: its encoded forms (above) are registered with it.  Kept apart
- * because each form can add a length to scan every line for, a cost a
- * secret that never leaves the process (an API secret, a private key)
- * need not pay. */
+ * echo it: its encoded forms (above) are registered with it.  A secret
+ * that never leaves the process (an API secret, a private key) has no
+ * echo to hide, and up to five more strings to keep and compare is what
+ * it need not pay. */
 int log_secret_add_sent(const char *secret);
 /* Copies in to out (out_size bytes, NUL-terminated) with every registered
  * secret replaced by "***".  Used by the log and by any writer of reports
