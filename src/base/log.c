@@ -181,8 +181,8 @@ static uint32_t tail_at(const char *end)
 
 /* One multiply (Fibonacci hashing): its high bits are well mixed; the
  * slot is taken from bits 32 and up, the filter bit from 40 and up (so
- * past 2^20 slots, 10^5 and more distinct tails, the filter's first 2^24
- * bits serve: more false hits, as many right answers). */
+ * past 2^20 slots, over half a million distinct tails, the filter's
+ * first 2^24 bits serve: more false hits, as many right answers). */
 static inline uint64_t mix(uint32_t tail)
 {
     return (uint64_t)tail * 0x9e3779b97f4a7c15ULL;
