@@ -136,9 +136,8 @@ static const char *header_value(const char *h)
 
 /* The whole string plain, each value with its sent forms too: a value's
  * forms are pieces of the whole string's (encodings go byte by byte), so
- * an echo of the whole string shows its names and no value, without the
- * long forms of every cookie string as lengths each log line is scanned
- * for. */
+ * an echo of the whole string, encoded, shows its names and no value;
+ * the whole string's own forms would only be more strings to keep. */
 static int register_cookies(const char *cookies)
 {
     int rc = log_secret_add(cookies);
@@ -324,7 +323,9 @@ static int parse_headers(struct user_config *u, const config_setting_t *s, const
         u->n_headers++;
         /* "Bearer <token>": an echo may carry the token alone */
         const char *cred = strchr(value, ' ');
-        if (log_secret_add_sent(value) || (cred && log_secret_add_sent(cred + 1)))
+        while (cred && *cred == ' ')
+            cred++;
+        if (log_secret_add_sent(value) || (cred && log_secret_add_sent(cred)))
             return oom(err);
     }
     return 0;

@@ -454,7 +454,7 @@ static void secrets_env_and_session(void **state)
         "  { name = \"envy\"; api_key = \"k1\"; api_secret_env = \"LT_TEST_SECRET\"; },\n"
         "  { name = \"erin\"; cookies = \"session=erin-cookie-55aa; theme=dark/mode-x\";\n"
         "    headers = [ \"X-Session-Token: erin-token-99bb\", \"X-Other:  spaced-value\",\n"
-        "                \"Authorization: Bearer tok/en-4242\" ]; }\n"
+        "                \"Authorization: Bearer  tok/en-4242\" ]; }\n"
         ");\n");
     setenv("LT_TEST_SECRET", "secret-from-env-42", 1);
     struct run_config c;
