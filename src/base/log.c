@@ -205,11 +205,10 @@ static inline int filter_may_have(const struct sec_index *ix, uint64_t k)
     return (atomic_load_explicit(&ix->filter[b / 64], memory_order_relaxed) >> (b % 64)) & 1;
 }
 
-/* The list of the secrets that end with tail (k = mix(tail)), or NULL. */
+/* The list of the secrets that end with tail (k = mix(tail)), or NULL.
+ * A scan asks filter_may_have first; this probes whatever it says. */
 static const struct sec_node *index_list(const struct sec_index *ix, uint32_t tail, uint64_t k)
 {
-    if (!filter_may_have(ix, k))
-        return NULL;
     for (size_t at = slot_of(ix, k);; at = (at + 1) & ix->mask) {
         const struct sec_node *n = atomic_load_explicit(&ix->slots[at].head, memory_order_acquire);
         if (!n || ix->slots[at].tail == tail)
@@ -392,9 +391,11 @@ int log_secret_add_sent(const char *secret)
     if (!secret || strlen(secret) < SECRET_MIN)
         return 0;
     int rc = secret_put(secret);
-    char *form = rc ? NULL : malloc(6 * strlen(secret) + 1);
-    if (!rc && !form)
-        rc = LT_ENOMEM;
+    if (rc)
+        return rc;
+    char *form = malloc(6 * strlen(secret) + 1);
+    if (!form)
+        return LT_ENOMEM;
     for (int f = 0; !rc && f < FORM_COUNT; f++)
         if (secret_encode(secret, (enum secret_form)f, form))
             rc = secret_put(form);
@@ -445,6 +446,8 @@ static int mark_secrets(const struct sec_index *ix, const char *in, size_t n, ui
     return any;
 }
 
+/* Copies in[0..n) to out, each maximal run covered by occurrences
+ * (overlapping or touching) written as one "***". */
 static void emit_redacted(const char *in, size_t n, const uint32_t *ends, char *out,
                           size_t out_size)
 {
